@@ -1,0 +1,40 @@
+"""The ``kiosk`` command: one entry point, one sub-command module per area.
+
+Each area registers its own sub-commands so this file only lists them; adding a
+command never touches another area's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules exposing ``register(subparsers)``; each sub-command sets ``func(args) -> int``.
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.card.cli",
+    "kiosk.printing.cli",
+    "kiosk.session.cli",
+    "kiosk.ui.cli",
+    "kiosk.diag.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Certificate kiosk")
+    parser.add_argument("--config", help="kiosk configuration (TOML)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""kiosk.relay_client"""
