@@ -1,0 +1,79 @@
+"""The municipality's registry, indexed for the relay's lookups.
+
+The relay reads the resident registry of the test world (``world.json``): residents,
+households, 戸籍 books, seal registrations and tax records, and the map from card
+certificate serial to resident. The registry is immutable once loaded: every request reads
+the current record and nothing caches a derived answer across requests (the stale-data
+incidents issued certificates for seals already cancelled).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.documents.model import Name
+
+SEX_JA = {"1": "男", "2": "女"}
+
+
+def name_of(resident: dict[str, Any]) -> Name:
+    return {
+        "family": resident["family_name"],
+        "given": resident["given_name"],
+        "family_kana": resident["family_kana"],
+        "given_kana": resident["given_kana"],
+    }
+
+
+def age_on(birth_date: str, day: dt.date) -> int:
+    born = dt.date.fromisoformat(birth_date)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def fiscal_year(day: dt.date) -> int:
+    """The 年度 ``day`` falls in (April to March)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+@dataclass(frozen=True)
+class Registry:
+    municipality: dict[str, Any]
+    residents: dict[str, dict[str, Any]]
+    households: dict[str, dict[str, Any]]
+    koseki: dict[str, dict[str, Any]]
+    cards: dict[str, str]  # certificate serial (upper-case hex) -> resident id
+
+    @classmethod
+    def from_world(cls, data: dict[str, Any]) -> Registry:
+        return cls(
+            municipality=data["municipality"],
+            residents={r["id"]: r for r in data["residents"]},
+            households={h["id"]: h for h in data["households"]},
+            koseki={k["id"]: k for k in data["koseki"]},
+            cards={serial.upper(): rid for serial, rid in data["cards"].items()},
+        )
+
+    def resident(self, resident_id: str) -> dict[str, Any]:
+        return self.residents[resident_id]
+
+    def resident_for_serial(self, serial: int) -> str | None:
+        return self.cards.get(f"{serial:X}")
+
+    def household_members(self, resident: dict[str, Any]) -> list[dict[str, Any]]:
+        """The living members of the resident's household, the head first."""
+        members = [
+            r for r in self.residents.values()
+            if r["household"] == resident["household"] and "deceased" not in r["flags"]
+        ]
+        head = self.households[resident["household"]]["head"]
+        return sorted(members, key=lambda r: r["id"] != head)
+
+    def koseki_book(self, resident: dict[str, Any]) -> dict[str, Any] | None:
+        kid = resident.get("koseki")
+        return self.koseki.get(kid) if kid else None
+
+    def koseki_members(self, resident: dict[str, Any]) -> list[dict[str, Any]]:
+        book = self.koseki_book(resident)
+        return [self.residents[m["resident"]] for m in book["members"]] if book else []
