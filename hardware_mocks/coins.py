@@ -1,0 +1,286 @@
+"""A coin changer with a 1,000-yen note acceptor, simulated in process.
+
+It implements :class:`kiosk.payment.port.PaymentDevice` and behaves like the hardware in
+the ways that matter to money: coins are credited at once and land in the payout tubes,
+notes wait in a single escrow slot, anything over the host's ceiling is refused, ``stop``
+stays pending while a coin is still in the chute or events are unpolled, and payouts can
+fall short. Faults are injected by tests and by the tester panel through plain method
+calls (all thread-safe) or a script of steps played one per poll.
+
+The simulator also keeps the physical truth (``taken_total``, ``paid_out_total``), which
+the host never sees, so tests can check that the ledger accounts for every yen even when
+events were lost.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kiosk.payment.change import largest_payable, plan_payout
+from kiosk.payment.change import can_pay as _can_pay
+from kiosk.payment.port import (
+    COINS,
+    DENOMINATIONS,
+    NOTES,
+    Credited,
+    DeviceBusy,
+    DeviceReset,
+    Dispensed,
+    Escrow,
+    Event,
+    Final,
+    InvalidAmount,
+    Jam,
+    LostEvents,
+    PaymentFault,
+    PayoutShortfall,
+    Pending,
+    Rejected,
+    Returned,
+    Stacked,
+    StopResult,
+    check_amount,
+)
+
+#: Tubes of a freshly serviced machine.
+DEFAULT_LEVELS: dict[int, int] = {500: 10, 100: 30, 50: 20, 10: 50}
+
+Step = Event | tuple[Any, ...]
+
+
+class CoinSimulator:
+    """The in-process payment device. Script steps are tuples naming a method and its
+    arguments, e.g. ``("insert", 100)``, ``("jam",)``, ``("lose_events", 2)``,
+    ``("reset_mid_payment",)``, ``("payout_shortfall", 50)``, or an :class:`Event`
+    to emit as is (a lying device)."""
+
+    _STEPS = frozenset(
+        {"insert", "jam", "clear_jam", "lose_events", "reset_mid_payment", "payout_shortfall",
+         "set_levels", "coin_in_chute"}
+    )
+
+    def __init__(self, levels: Mapping[int, int] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._levels: dict[int, int] = {}
+        self._set_levels(DEFAULT_LEVELS if levels is None else levels)
+        self._events: deque[Event] = deque()
+        self._script: deque[Step] = deque()
+        self._accepting = False
+        self._max_total = 0
+        self._accepted = 0  # since start_accept: coins credited + notes stacked
+        self._escrow: int | None = None
+        self._jammed = False
+        self._lose = 0  # events still to drop
+        self._lost = 0  # events dropped in the current run
+        self._short_by = 0
+        self._chute: list[int] = []
+        self.cashbox: dict[int, int] = dict.fromkeys(NOTES, 0)
+        self.taken_total = 0  # every yen ever credited or stacked
+        self.paid_out_total = 0  # every yen ever dispensed
+
+    # --- the port -------------------------------------------------------------------------
+
+    def start_accept(self, max_amount: int) -> None:
+        with self._lock:
+            check_amount(max_amount)
+            if self._accepting or self._escrow is not None:
+                raise DeviceBusy()
+            if self._jammed:
+                raise PaymentFault("jammed")
+            self._accepting = True
+            self._max_total = max_amount
+            self._accepted = 0
+
+    def poll(self) -> list[Event]:
+        with self._lock:
+            if self._script:
+                self._run_step(self._script.popleft())
+            out = list(self._events)
+            self._events.clear()
+            return out
+
+    def stack_escrow(self) -> None:
+        with self._lock:
+            if self._escrow is None:
+                raise DeviceBusy()
+            note, self._escrow = self._escrow, None
+            self.cashbox[note] += 1
+            self._take(note)
+            self._emit(Stacked(note))
+
+    def return_escrow(self) -> None:
+        with self._lock:
+            if self._escrow is None:
+                raise DeviceBusy()
+            note, self._escrow = self._escrow, None
+            self._emit(Returned(note))
+
+    def stop(self) -> StopResult:
+        with self._lock:
+            self._accepting = False
+            if self._chute:
+                for coin in self._chute:
+                    self._credit_coin(coin)
+                self._chute.clear()
+                return Pending()
+            if self._escrow is not None or self._events or self._script:
+                return Pending()
+            return Final(self._accepted)
+
+    def dispense(self, amount: int) -> int:
+        with self._lock:
+            check_amount(amount)
+            if self._accepting:
+                raise DeviceBusy()
+            target = max(0, amount - self._short_by)
+            self._short_by = 0
+            paid = largest_payable(target, self._levels)
+            for denom, n in (plan_payout(paid, self._levels) or {}).items():
+                self._levels[denom] -= n
+            self.paid_out_total += paid
+            if paid:
+                self._emit(Dispensed(paid))
+            if paid < amount:
+                self._emit(PayoutShortfall(amount, paid))
+            return paid
+
+    def levels(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self._levels)
+
+    def can_payout(self, amount: int) -> bool:
+        with self._lock:
+            return _can_pay(amount, self._levels)
+
+    # --- what a customer or a tester does ---------------------------------------------------
+
+    def insert(self, denomination: int) -> Event:
+        """A customer drops a coin or feeds a note; returns what the device made of it
+        (even when that event is then lost on its way to the host)."""
+        with self._lock:
+            if denomination not in DENOMINATIONS:
+                return self._emit(Rejected("unknown"))
+            if self._jammed:
+                return self._emit(Rejected("jammed"))
+            if not self._accepting:
+                return self._emit(Rejected("not_accepting"))
+            held = self._accepted + (self._escrow or 0)
+            if held + denomination > self._max_total:
+                return self._emit(Rejected("inhibited"))
+            if denomination in COINS:
+                return self._credit_coin(denomination)
+            if self._escrow is not None:
+                return self._emit(Rejected("escrow_busy"))
+            self._escrow = denomination
+            return self._emit(Escrow(denomination))
+
+    def coin_in_chute(self, denomination: int) -> None:
+        """A coin that is still rolling when the host says stop: the next ``stop`` credits
+        it and answers :class:`Pending` (the race two-phase stop exists for)."""
+        with self._lock:
+            if denomination not in COINS:
+                raise InvalidAmount("unknown_denomination")
+            self._chute.append(denomination)
+
+    def jam(self) -> None:
+        """The acceptor jams: it stops accepting and refuses what comes next."""
+        with self._lock:
+            self._jammed = True
+            self._accepting = False
+            self._emit(Jam())
+
+    def clear_jam(self) -> None:
+        """A technician clears the jam."""
+        with self._lock:
+            self._jammed = False
+
+    def lose_events(self, n: int) -> None:
+        """The next ``n`` events never reach the host; a :class:`LostEvents` follows them.
+        The money behind them is still counted in the amount ``stop`` reports."""
+        with self._lock:
+            if n < 1:
+                raise ValueError("n must be positive")
+            self._lose += n
+
+    def reset_mid_payment(self) -> None:
+        """The device resets itself: acceptance off, an escrowed note handed back without a
+        :class:`Returned` event (as real devices do), credits already taken kept."""
+        with self._lock:
+            self._accepting = False
+            self._escrow = None
+            self._chute.clear()
+            self._emit(DeviceReset())
+
+    def set_levels(self, levels: Mapping[int, int]) -> None:
+        """Refill or empty the payout tubes (service mode)."""
+        with self._lock:
+            self._set_levels(levels)
+
+    def payout_shortfall(self, short_by: int) -> None:
+        """The next payout pays at least ``short_by`` yen less than asked."""
+        with self._lock:
+            self._short_by = check_amount(short_by)
+
+    def script(self, steps: Iterable[Step]) -> None:
+        """Queue steps, one played at the start of each ``poll``."""
+        with self._lock:
+            for step in steps:
+                if isinstance(step, tuple) and (not step or step[0] not in self._STEPS):
+                    raise ValueError("unknown script step")
+                self._script.append(step)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The device as the tester panel shows it."""
+        with self._lock:
+            return {
+                "accepting": self._accepting,
+                "max_total": self._max_total,
+                "accepted": self._accepted,
+                "escrow": self._escrow,
+                "jammed": self._jammed,
+                "levels": dict(self._levels),
+                "cashbox": dict(self.cashbox),
+                "taken_total": self.taken_total,
+                "paid_out_total": self.paid_out_total,
+                "pending_events": len(self._events),
+                "script_steps": len(self._script),
+            }
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _set_levels(self, levels: Mapping[int, int]) -> None:
+        new = dict.fromkeys(COINS, 0)
+        for denom, count in levels.items():
+            if denom not in COINS or count < 0:
+                raise InvalidAmount("bad_level")
+            new[denom] = int(count)
+        self._levels = new
+
+    def _take(self, amount: int) -> None:
+        self._accepted += amount
+        self.taken_total += amount
+
+    def _credit_coin(self, coin: int) -> Event:
+        self._levels[coin] += 1
+        self._take(coin)
+        return self._emit(Credited(coin))
+
+    def _emit(self, event: Event) -> Event:
+        if self._lose:
+            self._lose -= 1
+            self._lost += 1
+            if not self._lose:
+                self._events.append(LostEvents(self._lost))
+                self._lost = 0
+        else:
+            self._events.append(event)
+        return event
+
+    def _run_step(self, step: Step) -> None:
+        if isinstance(step, tuple):
+            getattr(self, step[0])(*step[1:])
+        else:
+            self._events.append(step)
