@@ -1,0 +1,238 @@
+"""The printer port on CUPS, through pycups.
+
+How a job's end is known: the kiosk's cupsd runs with ``PreserveJobHistory No`` (and
+``PreserveJobFiles No``), so a finished job disappears at once and a job subscription
+disappears with it. Before creating the job we therefore take a short-lease *printer*
+subscription (ippget pull) for job and printer events; ``job-completed`` with
+``job-state`` 9 is success, 7/8 failure. The subscription is cancelled by ``purge``.
+
+While waiting, the printer's ``printer-state-reasons`` are read each poll: an ``*-error``
+or ``offline`` reason while our job is not finished is a fault (the paper ran out or
+jammed in the middle of the job), and the job is cancelled with purge.
+
+pycups keeps its server address in process-global state (``cups.setServer``); the
+session worker talks to one cupsd, so that is set once per connection.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import cups
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.printing.printer import (
+    ABORTED,
+    CANCELED,
+    HELD,
+    LOST,
+    NO_QUEUE,
+    NOT_ACCEPTING,
+    REJECTED,
+    STOPPED,
+    UNREACHABLE,
+    Job,
+    JobProgress,
+    PrinterFault,
+    PrintTimeout,
+    ProgressCallback,
+    SpoolResidue,
+    check_copies,
+    fault_from_reasons,
+    new_title,
+)
+from kiosk.sensitive import zero
+
+JOB_STATES = {3: "pending", 4: "held", 5: "processing", 6: "stopped", 7: "canceled",
+              8: "aborted", 9: "completed"}
+PRINTER_STOPPED = 5
+IPP_NOT_FOUND = 1030
+EVENTS = ["job-state-changed", "job-completed", "job-stopped", "printer-state-changed"]
+CHUNK = 64 * 1024
+
+
+class CupsPrinter:
+    """One CUPS queue. ``server`` is ``host:port`` (None: the system default)."""
+
+    def __init__(self, queue: str, server: str | None = None, clock: Clock | None = None,
+                 poll_interval: float = 0.05, spool_dir: Path | None = None,
+                 purge_check_timeout: float = 3.0) -> None:
+        self.queue = queue
+        self.server = server
+        self.clock = clock or SystemClock()
+        self.poll_interval = poll_interval
+        self.spool_dir = spool_dir
+        self.purge_check_timeout = purge_check_timeout
+        self._conn: Any = None
+
+    # --- connection -------------------------------------------------------------------
+    def _connection(self) -> Any:
+        if self._conn is None:
+            try:
+                if self.server:
+                    cups.setServer(self.server)
+                self._conn = cups.Connection()
+            except RuntimeError as exc:
+                raise PrinterFault(UNREACHABLE) from exc
+        return self._conn
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call pycups; a broken connection is re-opened once, then becomes a fault."""
+        for attempt in (0, 1):
+            conn = self._connection()
+            try:
+                return getattr(conn, method)(*args, **kwargs)
+            except RuntimeError as exc:
+                self._conn = None
+                if attempt:
+                    raise PrinterFault(UNREACHABLE) from exc
+            except cups.HTTPError as exc:
+                self._conn = None
+                if attempt:
+                    raise PrinterFault(UNREACHABLE) from exc
+        raise AssertionError("unreachable")
+
+    @property
+    def _printer_uri(self) -> str:
+        return f"ipp://localhost/printers/{self.queue}"
+
+    # --- the port ---------------------------------------------------------------------
+    def printer_state(self) -> dict[str, Any]:
+        try:
+            return dict(self._call("getPrinterAttributes", self.queue, requested_attributes=[
+                "printer-state", "printer-state-reasons", "printer-is-accepting-jobs"]))
+        except cups.IPPError as exc:
+            raise PrinterFault(NO_QUEUE if exc.args[0] == IPP_NOT_FOUND else UNREACHABLE) from exc
+
+    def preflight(self) -> None:
+        attrs = self.printer_state()
+        fault = fault_from_reasons(list(attrs.get("printer-state-reasons", [])))
+        if fault:
+            raise PrinterFault(fault)
+        if attrs.get("printer-state") == PRINTER_STOPPED:
+            raise PrinterFault(STOPPED)
+        if not attrs.get("printer-is-accepting-jobs", False):
+            raise PrinterFault(NOT_ACCEPTING)
+
+    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Job:
+        check_copies(copies)
+        options = {
+            "media": "A4",
+            "sides": "two-sided-long-edge" if duplex else "one-sided",
+            "copies": str(copies),
+            "print-scaling": "none",
+            "fit-to-page": "false",
+        }
+        title = new_title()
+        try:
+            sub = self._call("createSubscription", self._printer_uri, events=EVENTS, lease_duration=3600)
+        except cups.IPPError as exc:
+            raise PrinterFault(NO_QUEUE if exc.args[0] == IPP_NOT_FOUND else REJECTED) from exc
+        job = Job(0, title, sub)
+        try:
+            job_id = int(self._call("createJob", self.queue, title, options))
+            job = Job(job_id, title, sub)
+            self._call("startDocument", self.queue, job_id, "document", "application/pdf", 1)
+            view = memoryview(pdf)
+            try:
+                for offset in range(0, len(pdf), CHUNK):
+                    chunk = bytearray(view[offset : offset + CHUNK])
+                    try:
+                        self._call("writeRequestData", chunk, len(chunk))
+                    finally:
+                        zero(chunk)
+            finally:
+                view.release()
+            self._call("finishDocument", self.queue)
+        except (cups.IPPError, PrinterFault) as exc:
+            self.purge(job)
+            if isinstance(exc, PrinterFault):
+                raise
+            raise PrinterFault(REJECTED) from exc
+        return job
+
+    def _notifications(self, job: Job, seq: int) -> tuple[list[dict[str, Any]], int]:
+        try:
+            reply = self._call("getNotifications", [job.subscription], [seq + 1])
+        except cups.IPPError as exc:
+            raise PrinterFault(LOST) from exc
+        events = [e for e in reply.get("events", []) if e.get("notify-sequence-number", 0) > seq]
+        for e in events:
+            seq = max(seq, int(e.get("notify-sequence-number", seq)))
+        return events, seq
+
+    def wait(self, job: Job, deadline: float, on_progress: ProgressCallback | None = None) -> None:
+        seq, last = 0, ""
+        try:
+            while True:
+                events, seq = self._notifications(job, seq)
+                for e in events:
+                    if e.get("notify-job-id") != job.id or "job-state" not in e:
+                        continue
+                    state = JOB_STATES.get(int(e["job-state"]), "unknown")
+                    if state != last and on_progress:
+                        on_progress(JobProgress(job.id, state))
+                    last = state
+                    if state == "completed":
+                        return
+                    if state in ("canceled", "aborted"):
+                        raise PrinterFault(CANCELED if state == "canceled" else ABORTED)
+                    if state == "held":
+                        raise PrinterFault(HELD)
+                    if state == "stopped":
+                        attrs = self.printer_state()
+                        raise PrinterFault(fault_from_reasons(attrs.get("printer-state-reasons", []))
+                                           or STOPPED)
+                attrs = self.printer_state()
+                fault = fault_from_reasons(list(attrs.get("printer-state-reasons", [])))
+                if fault:
+                    raise PrinterFault(fault)
+                if attrs.get("printer-state") == PRINTER_STOPPED:
+                    raise PrinterFault(STOPPED)
+                if self.clock.monotonic() >= deadline:
+                    raise PrintTimeout()
+                time.sleep(self.poll_interval)
+        except PrinterFault:
+            self.purge(job)
+            raise
+
+    def purge(self, job: Job) -> None:
+        if job.id:
+            try:
+                self._call("cancelJob", job.id, purge_job=True)
+            except cups.IPPError:
+                pass  # already gone: nothing to cancel, the checks below still run
+        if job.subscription is not None:
+            try:
+                self._call("cancelSubscription", job.subscription)
+            except (cups.IPPError, PrinterFault):
+                pass
+        if job.id:
+            self.check_purged(job.id)
+
+    def check_purged(self, job_id: int) -> None:
+        """Raise :class:`SpoolResidue` if CUPS still knows the job or its files remain."""
+        end = time.monotonic() + self.purge_check_timeout
+        while True:
+            what = self._residue(job_id)
+            if what is None:
+                return
+            if time.monotonic() > end:
+                raise SpoolResidue(job_id, what)
+            time.sleep(0.02)
+
+    def _residue(self, job_id: int) -> str | None:
+        try:
+            jobs = self._call("getJobs", which_jobs="all", requested_attributes=["job-id"])
+        except cups.IPPError:
+            jobs = {}
+        if job_id in jobs:
+            return "job history"
+        if self.spool_dir is not None:
+            from kiosk.printing.residue import job_files
+
+            if job_files(self.spool_dir, job_id):
+                return "spool file"
+        return None

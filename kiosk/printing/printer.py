@@ -1,0 +1,220 @@
+"""The printer port: what the session sees of a printer, and a scriptable fake.
+
+The session engine checks the printer before taking money (:meth:`Printer.preflight`),
+submits the certificate, watches it to a terminal state with a deadline, and purges it
+whatever happened. Every way a print can go wrong reaches it as a :class:`PrinterFault`
+with a machine-readable ``reason``; a deadline expiry is a :class:`PrintTimeout`.
+
+Contract of an adapter:
+
+- ``submit`` streams the PDF (never a file path), with a random job title and explicit
+  options, and returns a :class:`Job`;
+- ``wait`` returns only when the job *completed*; on any fault or on the deadline it
+  cancels the whole job with purge and raises (the Yokohama incident was a timeout that
+  released only the queue, leaving the job to print later);
+- ``purge`` cancels with purge (idempotent; also after a completed job, to drop its
+  history) and then checks that the spool holds nothing of the job, raising
+  :class:`SpoolResidue` if it does. Call it in a ``finally`` after every job.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kiosk.clock import Clock, FakeClock, SystemClock
+from kiosk.documents.catalogue import MAX_COPIES
+from kiosk.sensitive import zero
+
+#: Reasons a PrinterFault carries.
+MEDIA_EMPTY = "media-empty"
+MEDIA_JAM = "media-jam"
+OFFLINE = "offline"
+STOPPED = "stopped"
+NOT_ACCEPTING = "not-accepting"
+NO_QUEUE = "no-queue"
+UNREACHABLE = "unreachable"
+HELD = "held"
+CANCELED = "canceled"
+ABORTED = "aborted"
+LOST = "lost"
+TIMEOUT = "timeout"
+REJECTED = "rejected"
+
+
+class PrinterFault(Exception):
+    """The printer cannot print or did not print. ``reason`` is a keyword, never free text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"printer fault: {reason}")
+        self.reason = reason
+
+
+class PrintTimeout(PrinterFault):
+    """The job did not complete before its deadline; it has been cancelled and purged."""
+
+    def __init__(self) -> None:
+        super().__init__(TIMEOUT)
+
+
+class SpoolResidue(Exception):
+    """After purge, the spool or the job history still holds something of the job."""
+
+    def __init__(self, job_id: int, what: str) -> None:
+        super().__init__(f"job {job_id} left {what} behind")
+        self.job_id = job_id
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    title: str  # random, opaque
+    subscription: int | None = None
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """One observed state of a job: ``state`` is pending/held/processing/stopped/completed…"""
+
+    job: int
+    state: str
+    reasons: tuple[str, ...] = ()
+
+
+ProgressCallback = Callable[[JobProgress], None]
+
+
+class Printer(Protocol):
+    def preflight(self) -> None:
+        """Raise :class:`PrinterFault` unless the printer can take a job now."""
+
+    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Job:
+        """Stream ``pdf`` as a new job; the caller keeps and zeroes ``pdf``."""
+
+    def wait(self, job: Job, deadline: float, on_progress: ProgressCallback | None = None) -> None:
+        """Return when ``job`` completed; else purge it and raise. ``deadline`` is clock.monotonic()."""
+
+    def purge(self, job: Job) -> None:
+        """Cancel with purge, then check nothing of the job is left."""
+
+
+def new_title() -> str:
+    """An opaque job title: it lands in CUPS logs, history and notifications."""
+    return "job-" + secrets.token_hex(8)
+
+
+def check_copies(copies: int) -> None:
+    if not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
+        raise ValueError(f"copies must be 1..{MAX_COPIES}")
+
+
+def fault_from_reasons(reasons: list[str] | tuple[str, ...]) -> str | None:
+    """The fault a set of IPP ``printer-state-reasons`` means, or None if it can print.
+
+    Keywords carry a severity suffix (``-error``, ``-warning``, ``-report``); warnings do
+    not stop a print, errors do, and ``offline`` stops it whatever its suffix.
+    """
+    for reason in reasons:
+        base = reason
+        for suffix in ("-error", "-warning", "-report"):
+            if reason.endswith(suffix):
+                base = reason[: -len(suffix)]
+                break
+        if base == "offline":
+            return OFFLINE
+        if reason.endswith("-error"):
+            return base
+    return None
+
+
+@dataclass
+class FakeJob:
+    job: Job
+    data: bytearray
+    copies: int
+    duplex: bool
+    script: Iterator[str]
+    state: str = "pending"
+
+
+@dataclass
+class FakePrinter:
+    """A printer for unit tests, driven by a script.
+
+    ``preflight_fault`` makes :meth:`preflight` raise. Each job walks through
+    ``script`` one step per poll: a job state (``pending``, ``processing``,
+    ``completed``, ``held``, ``stopped``, ``canceled``, ``aborted``) or a fault reason
+    (``media-empty``, ``media-jam``, ``offline`` …); after the script's last step the
+    job stays there (``processing`` forever is a hang, for deadline tests). Polls sleep
+    on the clock, so with a :class:`~kiosk.clock.FakeClock` the wait is instant.
+    ``spool`` holds a copy of each job's bytes until it is purged;
+    ``leave_residue`` makes purge forget to remove it, to test the check.
+    """
+
+    clock: Clock = field(default_factory=FakeClock)
+    script: tuple[str, ...] = ("processing", "completed")
+    preflight_fault: str | None = None
+    poll_interval: float = 0.25
+    leave_residue: bool = False
+    jobs: dict[int, FakeJob] = field(default_factory=dict)
+    spool: dict[int, bytearray] = field(default_factory=dict)
+    purged: list[int] = field(default_factory=list)
+    _next_id: int = 1
+
+    def preflight(self) -> None:
+        if self.preflight_fault is not None:
+            raise PrinterFault(self.preflight_fault)
+
+    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Job:
+        check_copies(copies)
+        self.preflight()
+        job = Job(self._next_id, new_title())
+        self._next_id += 1
+        self.spool[job.id] = bytearray(pdf)
+        self.jobs[job.id] = FakeJob(job, self.spool[job.id], copies, duplex, iter(self.script))
+        return job
+
+    def _sleep(self, seconds: float) -> None:
+        if isinstance(self.clock, FakeClock):
+            self.clock.advance(seconds)
+        else:
+            time.sleep(seconds)
+
+    def wait(self, job: Job, deadline: float, on_progress: ProgressCallback | None = None) -> None:
+        fake = self.jobs[job.id]
+        try:
+            while True:
+                if self.clock.monotonic() >= deadline:
+                    raise PrintTimeout()
+                step = next(fake.script, fake.state)
+                if step in ("completed",):
+                    fake.state = step
+                    if on_progress:
+                        on_progress(JobProgress(job.id, step))
+                    return
+                if step in ("pending", "processing"):
+                    if step != fake.state and on_progress:
+                        on_progress(JobProgress(job.id, step))
+                    fake.state = step
+                elif step in ("held", "stopped", "canceled", "aborted"):
+                    fake.state = step
+                    raise PrinterFault(step)
+                else:
+                    raise PrinterFault(step)
+                self._sleep(self.poll_interval)
+        except PrinterFault:
+            self.purge(job)
+            raise
+
+    def purge(self, job: Job) -> None:
+        data = self.spool.get(job.id)
+        if data is not None and not self.leave_residue:
+            zero(data)
+            del self.spool[job.id]
+        self.purged.append(job.id)
+        if job.id in self.spool:
+            raise SpoolResidue(job.id, "spool file")
