@@ -1,0 +1,455 @@
+"""The payment controller: what the session engine uses to take and give back money.
+
+One controller serves one device and one ledger, one transaction at a time. The engine
+drives it from its own loop and never waits inside it: every call polls the device at
+most once, writes what happened to the ledger (fsynced) before acting on it, and returns
+a :class:`Progress`. Timeouts (a device that never settles after ``stop``) are measured
+on the injectable clock.
+
+Life of a transaction::
+
+    quote(due)                  before any money: exact change only? ceiling?
+    begin(txn, due)             ACCEPTING
+    pump() ... pump()           credits counted; at the due amount, or on a fault or a
+                                cancel, the device is stopped in two phases (STOPPING)
+    -> PAID                     print now, then charge_and_give_change() -> SETTLED
+    -> HELD (fault)             refund_all() -> SETTLED
+    refund_all()                on every path that does not print, from any phase;
+                                safe to call twice or without a transaction
+
+Money is conserved and checked: for every settled transaction, paid in = charged +
+change + refunded + vouchered. Whatever the device cannot pay out becomes a refund
+voucher recorded in the ledger. After a crash, :meth:`PaymentController.settle_after_crash`
+finishes an open transaction from the ledger: it charges only if the engine's journal
+says the certificate printed, and refunds otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.clock import Clock
+from kiosk.log import event
+from kiosk.payment.change import Acceptance, acceptance
+from kiosk.payment.ledger import Ledger, TxnBalance, check_id
+from kiosk.payment.port import (
+    Credited,
+    DeviceBusy,
+    DeviceReset,
+    Escrow,
+    Event,
+    Final,
+    Jam,
+    LostEvents,
+    PaymentDevice,
+    PaymentError,
+    PaymentFault,
+    Rejected,
+    Returned,
+    Stacked,
+)
+from kiosk.payment.voucher import Voucher, new_voucher_id
+
+log = logging.getLogger("kiosk.payment")
+
+#: How many poll/stop rounds recovery tries before it stops waiting for the device.
+RECOVERY_ROUNDS = 16
+
+
+class Phase(StrEnum):
+    IDLE = "idle"
+    ACCEPTING = "accepting"
+    STOPPING = "stopping"
+    PAID = "paid"  # the full amount is in and the device is quiet: print now
+    HELD = "held"  # money held after a fault: refund_all() next
+    SETTLED = "settled"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How a transaction ended. ``flags`` are codes for staff (``lost_events``,
+    ``stop_timeout``, ``payout_unconfirmed``, ``recovered`` ...)."""
+
+    txn: str
+    paid_in: int
+    charged: int
+    change: int
+    refunded: int
+    vouchers: tuple[Voucher, ...]
+    flags: tuple[str, ...] = ()
+
+    @property
+    def vouchered(self) -> int:
+        return sum(v.amount for v in self.vouchers)
+
+    @property
+    def voucher(self) -> Voucher | None:
+        """The voucher to show (there is more than one only after a crash mid-payout)."""
+        return self.vouchers[-1] if self.vouchers else None
+
+    @property
+    def conserved(self) -> bool:
+        return self.paid_in == self.charged + self.change + self.refunded + self.vouchered
+
+    @classmethod
+    def of(cls, bal: TxnBalance, flags: tuple[str, ...] = ()) -> Settlement:
+        return cls(
+            txn=bal.txn,
+            paid_in=bal.paid_in,
+            charged=bal.charged,
+            change=bal.change,
+            refunded=bal.refunded,
+            vouchers=tuple(Voucher(i, a) for i, a in bal.vouchers),
+            flags=flags,
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the engine shows and decides on."""
+
+    phase: Phase
+    txn: str | None = None
+    due: int = 0
+    inserted: int = 0
+    max_total: int = 0
+    max_change: int = 0
+    exact_change_only: bool = False
+    fault: str | None = None  # jam | lost_events | device_reset | stop_timeout | ...
+    settlement: Settlement | None = None
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.due - self.inserted)
+
+    @property
+    def change_due(self) -> int:
+        return max(0, self.inserted - self.due)
+
+    @property
+    def complete(self) -> bool:
+        """Paid in full and the device is quiet: the certificate may print."""
+        return self.phase is Phase.PAID
+
+
+_FAULT_CODES: dict[type, str] = {Jam: "jam", LostEvents: "lost_events", DeviceReset: "device_reset"}
+
+
+class PaymentController:
+    def __init__(
+        self,
+        device: PaymentDevice,
+        ledger: Ledger,
+        clock: Clock,
+        *,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self.device = device
+        self.ledger = ledger
+        self.clock = clock
+        self.stop_timeout = stop_timeout
+        self._phase = Phase.IDLE
+        self._reset(None, 0)
+
+    # --- the engine's calls -----------------------------------------------------------------
+
+    def quote(self, due: int) -> Acceptance:
+        """Before money is taken: the ceiling and whether only the exact amount will do."""
+        return acceptance(due, self.device.levels())
+
+    def begin(self, txn: str, due: int, session: str | None = None) -> Progress:
+        """Open a transaction and arm the device. Raises :class:`PaymentFault` (nothing was
+        taken) if the device cannot accept."""
+        if self._phase not in (Phase.IDLE, Phase.SETTLED):
+            raise DeviceBusy()
+        check_id(txn)
+        acc = self.quote(due)
+        self._reset(txn, due)
+        self._acc = acc
+        self._record("begin", due=due, amount=acc.max_total, session=session)
+        try:
+            self.device.start_accept(acc.max_total)
+        except PaymentError as exc:
+            self._record("fault", code=exc.code)
+            self._close()
+            raise PaymentFault(exc.code) from exc
+        self._phase = Phase.ACCEPTING
+        return self.progress
+
+    def pump(self) -> Progress:
+        """Poll once, record, and move the payment on. Cheap; call it from the loop."""
+        if self._phase in (Phase.ACCEPTING, Phase.STOPPING):
+            self._drain()
+            if self._phase is Phase.ACCEPTING and (
+                self._inserted >= self._due or self._fault or self._cancel
+            ):
+                self._phase = Phase.STOPPING
+                self._stop_since = self.clock.monotonic()
+            if self._phase is Phase.STOPPING:
+                self._try_stop()
+        return self.progress
+
+    def charge_and_give_change(self) -> Progress:
+        """After a successful print: charge the due amount and pay the change (a voucher
+        for any shortfall)."""
+        if self._phase is not Phase.PAID:
+            raise DeviceBusy("not_paid")
+        self._record("charge", amount=self._due)
+        if self._bal.outstanding:
+            self._pay(self._bal.outstanding, "change")
+        self._close()
+        return self.progress
+
+    def refund_all(self) -> Progress:
+        """Give back everything taken, on every path that does not print. While the device
+        is still settling this stops it and returns a progress without a settlement:
+        keep calling :meth:`pump` until ``progress.settlement`` is set."""
+        if self._phase in (Phase.IDLE, Phase.SETTLED):
+            return self.progress
+        self._cancel = True
+        if self._phase in (Phase.PAID, Phase.HELD):
+            self._refund()
+            return self.progress
+        return self.pump()
+
+    def settle_after_crash(self, txn: str, printed: bool) -> Settlement:
+        """Finish a transaction a dead worker left open, from the ledger and the device.
+
+        ``printed`` comes from the session journal: only then is the due amount charged;
+        otherwise everything is refunded. A payout that was asked for but never recorded
+        is measured from the coin levels written with it."""
+        if self._phase not in (Phase.IDLE, Phase.SETTLED):
+            raise DeviceBusy()
+        bal = self.ledger.balance(txn)
+        if bal.closed:
+            return Settlement.of(bal)
+        self._reset(txn, bal.due)
+        self._bal = bal
+        self._inserted = bal.paid_in
+        self._recovering = True
+        self._flags.append("recovered")
+        if bal.escrow_open:
+            self._flags.append("escrow_unresolved")
+        if bal.pending is not None:
+            self._resolve_pending(bal)
+        self._phase = Phase.STOPPING
+        self._stop_since = self.clock.monotonic()
+        for _ in range(RECOVERY_ROUNDS):
+            self.pump()
+            if self._phase is not Phase.STOPPING:
+                break
+        else:
+            self._flag("device_not_quiescent")
+            self._finish_accepting(None)
+        if printed and not self._bal.charged and self._due:
+            self._record("charge", amount=self._due)
+        owed = self._bal.outstanding
+        if owed > 0:
+            self._pay(owed, "change" if self._bal.charged else "refund")
+        self._close()
+        assert self._settlement is not None
+        return self._settlement
+
+    def settle_open(self, printed: Container[str]) -> list[Settlement]:
+        """Recovery at start: settle every open transaction; ``printed`` holds the ids the
+        journal records as printed."""
+        return [self.settle_after_crash(t, t in printed) for t in self.ledger.open_txns()]
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(
+            phase=self._phase,
+            txn=self._txn,
+            due=self._due,
+            inserted=self._inserted,
+            max_total=self._acc.max_total if self._acc else 0,
+            max_change=self._acc.max_change if self._acc else 0,
+            exact_change_only=self._acc.exact_change_only if self._acc else False,
+            fault=self._fault,
+            settlement=self._settlement,
+        )
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _reset(self, txn: str | None, due: int) -> None:
+        self._txn = txn
+        self._due = due
+        self._acc: Acceptance | None = None
+        self._bal = TxnBalance(txn or "none")
+        self._inserted = 0
+        self._fault: str | None = None
+        self._flags: list[str] = []
+        self._cancel = False
+        self._recovering = False
+        self._escrow: int | None = None
+        self._stop_since = 0.0
+        self._settlement: Settlement | None = None
+
+    def _record(self, kind: str, **fields: object) -> None:
+        assert self._txn is not None
+        entry = self.ledger.append(kind, self._txn, **fields)
+        self._bal.apply(entry)
+        event(
+            log,
+            f"payment.{kind}",
+            txn=self._txn,
+            amount=entry.get("amount"),
+            denomination=entry.get("denomination"),
+            code=entry.get("code"),
+            voucher=entry.get("voucher"),
+            session=entry.get("session"),
+        )
+
+    def _flag(self, code: str) -> None:
+        if code not in self._flags:
+            self._flags.append(code)
+
+    def _drain(self) -> None:
+        try:
+            events = self.device.poll()
+        except PaymentError as exc:
+            self._on_fault(exc.code)
+            return
+        for ev in events:
+            self._handle(ev)
+
+    def _handle(self, ev: Event) -> None:
+        if isinstance(ev, Credited):
+            self._record("credit", denomination=ev.denomination)
+            self._inserted += ev.denomination
+        elif isinstance(ev, Escrow):
+            self._record("escrow", denomination=ev.note)
+            self._escrow = ev.note
+            wanted = (
+                self._inserted < self._due
+                and self._inserted + ev.note <= self.progress.max_total
+                and not (self._cancel or self._fault or self._recovering)
+            )
+            try:
+                self.device.stack_escrow() if wanted else self.device.return_escrow()
+            except PaymentError as exc:
+                self._on_fault(exc.code)
+        elif isinstance(ev, Stacked):
+            self._record("stack", denomination=ev.note)
+            self._inserted += ev.note
+            self._escrow = None
+        elif isinstance(ev, Returned):
+            self._record("return", denomination=ev.note)
+            self._escrow = None
+        elif type(ev) in _FAULT_CODES:
+            if isinstance(ev, DeviceReset) and self._escrow is not None:
+                # the device hands an escrowed note back when it resets, without saying so
+                self._record("return", denomination=self._escrow)
+                self._escrow = None
+            self._on_fault(_FAULT_CODES[type(ev)])
+        elif isinstance(ev, Rejected):
+            event(log, "payment.rejected", txn=self._txn, reason=ev.reason)
+        else:  # Dispensed, PayoutShortfall: the dispense return value is the authority
+            event(log, "payment.device_event", txn=self._txn, kind=type(ev).__name__)
+
+    def _on_fault(self, code: str) -> None:
+        self._record("fault", code=code)
+        self._flag(code)
+        self._fault = self._fault or code
+
+    def _try_stop(self) -> None:
+        try:
+            result = self.device.stop()
+        except PaymentError as exc:
+            self._on_fault(exc.code)
+            result = None
+        if isinstance(result, Final):
+            self._finish_accepting(result.amount)
+        elif self.clock.monotonic() - self._stop_since >= self.stop_timeout:
+            self._on_fault("stop_timeout")
+            self._finish_accepting(None)
+
+    def _finish_accepting(self, final: int | None) -> None:
+        """The device is quiet (or given up on). Its final count is the authority for money
+        whose events were lost; a lower count than the ledger's is kept as a flag, never
+        taken from the customer."""
+        if final is not None and final > self._inserted:
+            self._record("credit", amount=final - self._inserted)
+            self._flag("reconciled")
+            self._inserted = final
+        elif final is not None and final < self._inserted and not self._recovering:
+            self._flag("count_mismatch")
+        if self._escrow is not None:
+            self._flag("escrow_unresolved")
+        if self._recovering:
+            self._phase = Phase.HELD
+            return
+        paid = self._inserted >= self._due
+        self._phase = Phase.PAID if paid and not self._cancel else Phase.HELD
+        if self._cancel:
+            self._refund()
+
+    def _refund(self) -> None:
+        if self._bal.outstanding > 0:
+            self._pay(self._bal.outstanding, "refund")
+        self._close()
+
+    def _pay(self, amount: int, purpose: str) -> None:
+        """Record the intent with the coin levels, pay, record what was paid, voucher the
+        rest."""
+        before = self._levels()
+        self._record("dispense", purpose=purpose, amount=amount, levels=before)
+        try:
+            paid = self.device.dispense(amount)
+        except PaymentError as exc:
+            self._flag(exc.code)
+            paid = self._paid_since(before, amount)
+        paid = min(max(paid, 0), amount)
+        self._record("payout" if purpose == "change" else "refund", amount=paid)
+        if paid < amount:
+            self._voucher(amount - paid)
+        self._log_stale_events()
+
+    def _voucher(self, amount: int) -> None:
+        self._record("voucher", voucher=new_voucher_id(), amount=amount)
+        self._flag("voucher")
+
+    def _resolve_pending(self, bal: TxnBalance) -> None:
+        pending = bal.pending
+        assert pending is not None
+        paid = self._paid_since(pending.levels, pending.amount)
+        self._record("payout" if pending.purpose == "change" else "refund", amount=paid,
+                     inferred=True)
+        if paid < pending.amount:
+            self._voucher(pending.amount - paid)
+
+    def _levels(self) -> dict[int, int] | None:
+        try:
+            return dict(self.device.levels())
+        except PaymentError:
+            return None
+
+    def _paid_since(self, before: Mapping[int, int] | None, asked: int) -> int:
+        """What a payout paid, measured by the coins that left the tubes. Unknown counts
+        as nothing paid (the customer is not the one to lose), flagged for staff."""
+        now = self._levels()
+        if before is None or now is None:
+            self._flag("payout_unconfirmed")
+            return 0
+        paid = sum(d * (before.get(d, 0) - now.get(d, 0)) for d in set(before) | set(now))
+        return min(max(paid, 0), asked)
+
+    def _close(self) -> None:
+        self._record("close")
+        self._settlement = Settlement.of(self._bal, tuple(self._flags))
+        self._phase = Phase.SETTLED
+        event(log, "payment.settled", txn=self._txn, paid=self._bal.paid_in,
+              change=self._bal.change, refunded=self._bal.refunded, ok=self._settlement.conserved)
+
+    def _log_stale_events(self) -> None:
+        """After a payout only informational events come (the device refuses money while
+        not accepting); log them so they do not carry over into the next transaction."""
+        try:
+            events = self.device.poll()
+        except PaymentError:
+            return
+        for ev in events:
+            event(log, "payment.device_event", txn=self._txn, kind=type(ev).__name__)

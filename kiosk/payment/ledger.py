@@ -1,0 +1,237 @@
+"""The money ledger: an append-only JSON-lines file, fsynced before money moves.
+
+Every yen the device takes or gives is written here first, so that after a crash, a kill
+or a power cut the kiosk can tell what each payment transaction still owes. It holds
+amounts, denominations, fault codes and opaque ids only (payment transaction id, session
+id, voucher id): it is not session data and the wipe never touches it.
+
+Kinds, per transaction ``txn``:
+
+- ``begin`` (``due``, ``amount`` = the device ceiling, ``session``);
+- ``credit`` (a coin, ``denomination``; or ``amount`` reconciled from the device's final
+  count when events were lost), ``escrow`` / ``stack`` / ``return`` (a note);
+- ``fault`` (``code``);
+- ``charge`` (``amount``: written only once the certificate has printed);
+- ``dispense`` (the intent: ``purpose`` change|refund, ``amount`` asked, ``levels``
+  before), then ``payout`` (change) or ``refund`` with the ``amount`` actually paid;
+- ``voucher`` (``voucher`` id, ``amount``) for whatever the device could not pay;
+- ``close``.
+
+A transaction balances when paid in = charged + change + refunded + vouchered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.clock import Clock, SystemClock
+
+KINDS = frozenset(
+    {"begin", "credit", "escrow", "stack", "return", "fault", "charge", "dispense", "payout",
+     "refund", "voucher", "close"}
+)
+_FIELDS = frozenset(
+    {"session", "amount", "due", "denomination", "purpose", "code", "voucher", "levels",
+     "inferred"}
+)
+_OPAQUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+FILENAME = "money-ledger.jsonl"
+
+
+class LedgerError(Exception):
+    """A value that may not go into the ledger (not an amount, code or opaque id)."""
+
+
+def check_id(value: str) -> str:
+    """Opaque ids only: a fixed alphabet and length, so no name or number can slip in."""
+    if not isinstance(value, str) or not _OPAQUE.match(value):
+        raise LedgerError("not an opaque id")
+    return value
+
+
+def _check_value(key: str, value: Any) -> Any:
+    if key == "levels":
+        if not isinstance(value, Mapping):
+            raise LedgerError("levels must be a mapping")
+        return {str(int(k)): int(v) for k, v in value.items()}
+    if isinstance(value, bool) or (isinstance(value, int) and value >= 0):
+        return value
+    if isinstance(value, str):
+        return check_id(value)
+    raise LedgerError("ledger values are non-negative ints, flags and opaque ids")
+
+
+@dataclass(frozen=True)
+class PendingDispense:
+    """A payout that was asked for but whose result never reached the ledger."""
+
+    purpose: str
+    amount: int
+    levels: dict[int, int]
+
+
+@dataclass
+class TxnBalance:
+    """What the ledger says about one payment transaction."""
+
+    txn: str
+    session: str | None = None
+    due: int = 0
+    paid_in: int = 0
+    charged: int = 0
+    change: int = 0
+    refunded: int = 0
+    vouchers: list[tuple[str, int]] = field(default_factory=list)
+    escrow_open: int = 0  # notes in escrow with no stack or return recorded
+    pending: PendingDispense | None = None
+    faults: list[str] = field(default_factory=list)
+    closed: bool = False
+
+    @property
+    def vouchered(self) -> int:
+        return sum(amount for _, amount in self.vouchers)
+
+    @property
+    def outstanding(self) -> int:
+        """Money taken that has not yet been charged, given back or vouchered."""
+        return self.paid_in - self.charged - self.change - self.refunded - self.vouchered
+
+    def apply(self, entry: Mapping[str, Any]) -> None:
+        kind = entry["kind"]
+        amount = int(entry.get("amount", 0))
+        if kind == "begin":
+            self.session = entry.get("session")
+            self.due = int(entry.get("due", 0))
+        elif kind == "credit":
+            self.paid_in += int(entry.get("denomination", amount))
+        elif kind == "escrow":
+            self.escrow_open += 1
+        elif kind == "stack":
+            self.paid_in += int(entry["denomination"])
+            self.escrow_open = max(0, self.escrow_open - 1)
+        elif kind == "return":
+            self.escrow_open = max(0, self.escrow_open - 1)
+        elif kind == "fault":
+            self.faults.append(str(entry.get("code")))
+        elif kind == "charge":
+            self.charged += amount
+        elif kind == "dispense":
+            levels = {int(k): int(v) for k, v in entry.get("levels", {}).items()}
+            self.pending = PendingDispense(str(entry["purpose"]), amount, levels)
+        elif kind in ("payout", "refund"):
+            if kind == "payout":
+                self.change += amount
+            else:
+                self.refunded += amount
+            self.pending = None
+        elif kind == "voucher":
+            self.vouchers.append((str(entry["voucher"]), amount))
+        elif kind == "close":
+            self.closed = True
+
+
+class Ledger:
+    """One ledger file; one writer process at a time (an flock guards each append)."""
+
+    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self._clock = clock or SystemClock()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def in_state_dir(cls, state_dir: str | Path, clock: Clock | None = None) -> Ledger:
+        return cls(Path(state_dir) / FILENAME, clock)
+
+    def append(self, kind: str, txn: str, **fields: Any) -> dict[str, Any]:
+        """Write one entry and fsync it; only then may the caller act on it."""
+        if kind not in KINDS:
+            raise LedgerError("unknown ledger kind")
+        entry: dict[str, Any] = {"kind": kind, "txn": check_id(txn)}
+        for key, value in fields.items():
+            if key not in _FIELDS:
+                raise LedgerError("field not allowed in the ledger")
+            if value is not None:
+                entry[key] = _check_value(key, value)
+        with self._lock:
+            created = not self.path.exists()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                seq = self._last_seq(fd) + 1
+                entry = {"seq": seq, "t": self._clock.now().astimezone(dt.UTC).isoformat(
+                    timespec="milliseconds"), **entry}
+                line = json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n"
+                prefix = b"" if self._ends_clean(fd) else b"\n"  # seal a torn last line
+                os.write(fd, prefix + line.encode("ascii"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if created:
+                dir_fd = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+        return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every readable entry, in order. A line torn by a crash mid-write is skipped: it
+        was never fsynced, so nothing was acted on because of it."""
+        if not self.path.exists():
+            return []
+        out = []
+        with self.path.open("rb") as f:
+            for raw in f:
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("kind") in KINDS and "txn" in entry:
+                    out.append(entry)
+        return out
+
+    def balances(self) -> dict[str, TxnBalance]:
+        """The reconciliation: per transaction, paid in, charged, change, refunded,
+        vouchered, and what is left open."""
+        result: dict[str, TxnBalance] = {}
+        for entry in self.entries():
+            txn = entry["txn"]
+            result.setdefault(txn, TxnBalance(txn)).apply(entry)
+        return result
+
+    def balance(self, txn: str) -> TxnBalance:
+        return self.balances().get(check_id(txn), TxnBalance(txn))
+
+    def open_txns(self) -> list[str]:
+        """Transactions recovery must settle, oldest first."""
+        return [t for t, b in self.balances().items() if not b.closed]
+
+    # --- internals --------------------------------------------------------------------------
+
+    @staticmethod
+    def _ends_clean(fd: int) -> bool:
+        size = os.fstat(fd).st_size
+        return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+
+    @staticmethod
+    def _last_seq(fd: int) -> int:
+        """The sequence number of the last whole entry, read under the lock because another
+        process (recovery after a worker died) may have appended since."""
+        size = os.fstat(fd).st_size
+        chunk = os.pread(fd, min(size, 4096), max(0, size - 4096))
+        for raw in reversed(chunk.splitlines()):
+            try:
+                return int(json.loads(raw)["seq"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return -1

@@ -1,0 +1,101 @@
+"""The money ledger: append-only, fsynced, opaque values only, reconcilable."""
+
+import json
+import os
+
+import pytest
+
+from kiosk.clock import FakeClock
+from kiosk.payment.ledger import FILENAME, Ledger, LedgerError
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    return Ledger.in_state_dir(tmp_path / "state", FakeClock())
+
+
+def test_entries_are_appended_in_order_and_reconciled(ledger) -> None:
+    ledger.append("begin", "T1", due=350, amount=1340, session="S-1")
+    ledger.append("credit", "T1", denomination=100)
+    ledger.append("escrow", "T1", denomination=1000)
+    ledger.append("stack", "T1", denomination=1000)
+    ledger.append("credit", "T1", amount=50)  # reconciled from the device count
+    ledger.append("charge", "T1", amount=350)
+    ledger.append("dispense", "T1", purpose="change", amount=800, levels={100: 3})
+    ledger.append("payout", "T1", amount=500)
+    ledger.append("voucher", "T1", voucher="VABC", amount=300)
+    ledger.append("close", "T1")
+    entries = ledger.entries()
+    assert [e["seq"] for e in entries] == list(range(10))
+    bal = ledger.balance("T1")
+    assert (bal.session, bal.due, bal.paid_in, bal.charged, bal.change) == ("S-1", 350, 1150, 350, 500)
+    assert bal.vouchers == [("VABC", 300)]
+    assert bal.outstanding == 0 and bal.closed and bal.pending is None
+    assert ledger.open_txns() == []
+    assert (ledger.path.stat().st_mode & 0o777) == 0o600
+
+
+def test_pending_dispense_and_open_escrow_are_visible(ledger) -> None:
+    ledger.append("begin", "T2", due=200)
+    ledger.append("escrow", "T2", denomination=1000)
+    ledger.append("credit", "T2", denomination=100)
+    ledger.append("dispense", "T2", purpose="refund", amount=100, levels={100: 5})
+    bal = ledger.balance("T2")
+    assert bal.escrow_open == 1
+    assert bal.pending is not None and bal.pending.levels == {100: 5}
+    assert ledger.open_txns() == ["T2"]
+    assert bal.outstanding == 100
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"session": "山田"}, {"session": "a b"}, {"amount": -10}, {"note": 1}, {"amount": 1.5},
+     {"code": "x" * 65}],
+)
+def test_only_amounts_and_opaque_ids_go_in(ledger, fields) -> None:
+    with pytest.raises(LedgerError):
+        ledger.append("credit", "T1", **fields)
+    assert not ledger.path.exists()
+
+
+def test_unknown_kind_and_bad_txn_refused(ledger) -> None:
+    with pytest.raises(LedgerError):
+        ledger.append("wipe", "T1")
+    with pytest.raises(LedgerError):
+        ledger.append("credit", "T 1")
+
+
+def test_torn_last_line_is_skipped_and_sealed(ledger) -> None:
+    ledger.append("begin", "T3", due=100)
+    with open(ledger.path, "ab") as f:
+        f.write(b'{"kind":"credit","txn":"T3","denomin')  # a crash mid-write
+    assert len(ledger.entries()) == 1
+    ledger.append("credit", "T3", denomination=100)
+    assert [e["kind"] for e in ledger.entries()] == ["begin", "credit"]
+    assert ledger.entries()[-1]["seq"] == 1
+    assert ledger.balance("T3").paid_in == 100
+
+
+def test_append_fsyncs_before_returning(ledger, monkeypatch) -> None:
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    ledger.append("begin", "T4", due=100)  # file created: the file and its directory
+    ledger.append("credit", "T4", denomination=100)
+    assert len(synced) == 3
+
+
+def test_two_writers_share_one_sequence(tmp_path) -> None:
+    a = Ledger.in_state_dir(tmp_path, FakeClock())
+    b = Ledger.in_state_dir(tmp_path, FakeClock())
+    a.append("begin", "T5", due=10)
+    b.append("credit", "T5", denomination=10)
+    a.append("close", "T5")
+    assert [e["seq"] for e in a.entries()] == [0, 1, 2]
+    lines = (tmp_path / FILENAME).read_text().splitlines()
+    assert all(json.loads(line)["txn"] == "T5" for line in lines)
+
+
+def test_missing_file_reads_empty(ledger) -> None:
+    assert ledger.entries() == [] and ledger.balances() == {}
+    assert ledger.balance("T9").outstanding == 0
