@@ -56,6 +56,7 @@ ALLOWED_FIELDS: frozenset[str] = frozenset(
         "serial",  # certificate serial (a number, not personal data by itself)
         "kind",
         "step",
+        "apdu",  # APDU trace: header and data hex, VERIFY data redacted (kiosk.card.transport)
     }
 )
 

@@ -1,0 +1,128 @@
+"""The transport port: one APDU in, data and status word out.
+
+Adapters: :class:`PcscTransport` (pyscard, through pcscd to a real or vpcd reader) here,
+and ``kiosk.card.inprocess.InProcessTransport`` straight into an in-process card. Both log
+every APDU at :data:`TRAFFIC` (below DEBUG, off unless asked for) with the data of VERIFY
+and CHANGE REFERENCE DATA redacted: the PIN must never reach a log.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from smartcard import scard
+
+from kiosk.card.apdu import split_response, sw_name
+from kiosk.card.errors import CardLayerError, CardRemoved, ReaderGone
+from kiosk.log import event
+
+#: Log level of the APDU trace: below DEBUG so that turning on debug logs does not show it.
+TRAFFIC = 5
+logging.addLevelName(TRAFFIC, "TRAFFIC")
+trace_log = logging.getLogger("kiosk.card.apdu")
+
+_SECRET_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER
+_TRACE_DATA_HEX = 48
+
+
+class Transport(Protocol):
+    """Send one C-APDU; get the response data and the status word (``sw1 << 8 | sw2``)."""
+
+    def transmit(self, apdu: bytes | bytearray) -> tuple[bytes, int]: ...
+
+    def close(self) -> None: ...
+
+
+def redacted(apdu: bytes | bytearray) -> str:
+    """Trace text of a command: header, then data hex (shortened), secrets replaced."""
+    header = bytes(apdu[:4]).hex().upper()
+    if len(apdu) <= 4:
+        return header
+    if len(apdu) > 1 and apdu[1] in _SECRET_INS:
+        return f"{header}:redacted"
+    body = bytes(apdu[4 : 4 + _TRACE_DATA_HEX // 2]).hex().upper()
+    return f"{header}:{body}" + ("+" if len(apdu) > 4 + _TRACE_DATA_HEX // 2 else "")
+
+
+def trace(reader: str, apdu: bytes | bytearray, data: bytes | None, sw: int | None) -> None:
+    if trace_log.isEnabledFor(TRAFFIC):
+        event(trace_log, "card.apdu", level=TRAFFIC, reader=_safe_reader(reader),
+              apdu=redacted(apdu), len=None if data is None else len(data),
+              sw=None if sw is None else sw_name(sw))
+
+
+def _safe_reader(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:60]
+
+
+#: PC/SC results meaning the card went away (or was reset under us: the session is over).
+_CARD_GONE = {
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_E_NOT_TRANSACTED,
+    scard.SCARD_E_PROTO_MISMATCH,
+}
+
+
+def pcsc_error(hresult: int, where: str) -> CardLayerError:
+    """Translate a PC/SC failure into the domain error the session can act on."""
+    if hresult in _CARD_GONE:
+        return CardRemoved()
+    if hresult == scard.SCARD_E_SHARING_VIOLATION:
+        return ReaderGone("card in use by another program")
+    return ReaderGone(f"{where}: PC/SC error {hresult & 0xFFFFFFFF:08X}")
+
+
+class PcscTransport:
+    """A connected PC/SC card handle (pyscard's ``scard`` layer, no hidden retries).
+
+    ``close()`` resets the card so that a verified PIN cannot outlive the session.
+    """
+
+    def __init__(self, reader: str, exclusive: bool = True) -> None:
+        self.reader = reader
+        hresult, self._context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise ReaderGone("PC/SC service unavailable")
+        share = scard.SCARD_SHARE_EXCLUSIVE if exclusive else scard.SCARD_SHARE_SHARED
+        hresult, self._card, self._protocol = scard.SCardConnect(
+            self._context, reader, share, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        if hresult != scard.SCARD_S_SUCCESS:
+            scard.SCardReleaseContext(self._context)
+            self._card = None
+            raise pcsc_error(hresult, "connect")
+
+    def transmit(self, apdu: bytes | bytearray) -> tuple[bytes, int]:
+        if self._card is None:
+            raise CardRemoved()
+        hresult, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        if hresult != scard.SCARD_S_SUCCESS:
+            trace(self.reader, apdu, None, None)
+            raise pcsc_error(hresult, "transmit")
+        data, sw = split_response(bytes(response))
+        trace(self.reader, apdu, data, sw)
+        return data, sw
+
+    def atr(self) -> bytes:
+        if self._card is None:
+            raise CardRemoved()
+        hresult, _reader, _state, _protocol, atr = scard.SCardStatus(self._card)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise pcsc_error(hresult, "status")
+        return bytes(atr)
+
+    def close(self) -> None:
+        if self._card is not None:
+            scard.SCardDisconnect(self._card, scard.SCARD_RESET_CARD)
+            self._card = None
+            scard.SCardReleaseContext(self._context)
+
+    def __enter__(self) -> PcscTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
