@@ -1,0 +1,525 @@
+"""One page per screen of the flow. A page only renders a view model and turns touches
+into intents; it decides nothing. Every text is set in ``render`` so that a language
+switch is a re-render of the current view model.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.payment.port import COINS, NOTES
+from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
+from kiosk.ui import texts
+from kiosk.ui.pinpad import PinPad
+from kiosk.ui.texts import tr, yen
+from kiosk.ui.widgets import CardPicture, KioskButton, label
+
+
+class Host(Protocol):
+    """What a page may ask of the window."""
+
+    def send(self, intent: Intent) -> None: ...
+    def send_pin(self, pin: bytearray) -> None: ...
+    def set_language(self, code: str) -> None: ...
+
+
+class Page(QWidget):
+    screens: tuple[Screen, ...] = ()
+
+    def __init__(self, host: Host) -> None:
+        super().__init__()
+        self.host = host
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(40, 20, 40, 10)
+        self.box.setSpacing(16)
+        self.title = label("title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.title)
+
+    def render(self, vm: ViewModel) -> None:
+        raise NotImplementedError
+
+    def leave(self) -> None:
+        """Called when another page replaces this one."""
+
+    def send(self, kind: IntentKind, value: str | None = None, key: str | None = None) -> None:
+        self.host.send(Intent(kind, value, key))
+
+    def set_high_contrast(self, on: bool) -> None:
+        for pic in self.findChildren(CardPicture):
+            pic.high_contrast = on
+            pic.update()
+
+
+def _progress() -> QProgressBar:
+    bar = QProgressBar()
+    bar.setRange(0, 1000)
+    bar.setTextVisible(False)
+    return bar
+
+
+class StartPage(Page):
+    screens = (Screen.START,)
+
+    def __init__(self, host: Host, hours: tuple[str, str]) -> None:
+        super().__init__(host)
+        self.hours = hours
+        self.subtitle = label()
+        self.needs = label("muted")
+        self.hours_label = label("muted")
+        for w in (self.subtitle, self.needs, self.hours_label):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.box.addWidget(w)
+        self.choose = label()
+        self.choose.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.choose)
+        grid = QGridLayout()
+        self.language_buttons: dict[str, KioskButton] = {}
+        for i, (code, name) in enumerate(texts.LANGUAGES.items()):
+            b = KioskButton(name, min_width=260)
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, c=code: self.host.set_language(c))
+            self.language_buttons[code] = b
+            grid.addWidget(b, i // 3, i % 3)
+        self.box.addLayout(grid)
+        self.start = KioskButton(primary=True, min_width=420)
+        self.start.setMinimumHeight(110)
+        self.start.clicked.connect(lambda: self.send(IntentKind.START))
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.start)
+        row.addStretch()
+        self.box.addStretch()
+        self.box.addLayout(row)
+        self.box.addStretch()
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.SERVICE_NAME))
+        self.subtitle.setText(tr(texts.START_SUBTITLE))
+        self.needs.setText(tr(texts.START_NEEDS))
+        self.hours_label.setText(tr(texts.SERVICE_HOURS, start=self.hours[0], end=self.hours[1]))
+        self.choose.setText(tr(texts.CHOOSE_LANGUAGE))
+        current = QWidget.window(self).property("language")
+        for code, b in self.language_buttons.items():
+            b.setChecked(code == current)
+            b.setAccessibleName(tr(texts.SWITCH_LANGUAGE_TO, name=texts.LANGUAGES[code]))
+        self.start.set_label(tr(texts.START_BUTTON))
+        self.start.setEnabled(IntentKind.START in vm.allowed)
+
+
+class MessagePage(Page):
+    """A screen that shows a title, a sentence, and optionally a picture or progress."""
+
+    def __init__(self, host: Host, screen: Screen, title: str, body: str | None = None,
+                 picture: CardPicture | None = None, progress: bool = False) -> None:
+        super().__init__(host)
+        self.screens = (screen,)
+        self._title, self._body = title, body
+        self.body = label()
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.body)
+        self.picture = picture
+        if picture is not None:
+            picture.setAccessibleName(tr(texts.CARD_PICTURE))
+            self.box.addWidget(picture, 1)
+        self.bar = _progress() if progress else None
+        if self.bar is not None:
+            self.box.addStretch()
+            self.box.addWidget(self.bar)
+        self.box.addStretch()
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(self._title))
+        self.body.setText(tr(self._body) if self._body else "")
+        self.body.setVisible(bool(self._body))
+        if self.picture is not None:
+            self.picture.setAccessibleName(tr(texts.CARD_PICTURE))
+        if self.bar is not None:
+            self.bar.setAccessibleName(tr(texts.PROGRESS_NAME))
+            if vm.progress is None:
+                self.bar.setRange(0, 0)  # busy indicator
+            else:
+                self.bar.setRange(0, 1000)
+                self.bar.setValue(int(max(0.0, min(1.0, vm.progress)) * 1000))
+
+
+class OutOfServicePage(MessagePage):
+    def __init__(self, host: Host) -> None:
+        super().__init__(host, Screen.OUT_OF_SERVICE, texts.OUT_OF_SERVICE_TITLE,
+                         texts.OUT_OF_SERVICE_BODY)
+
+
+class PinPage(Page):
+    screens = (Screen.PIN,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.body = label("muted")
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tries = label()
+        self.tries.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.warning = label("warning")
+        self.warning.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pad = PinPad(self.host.send_pin)
+        for w in (self.body, self.tries, self.warning):
+            self.box.addWidget(w)
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.pad)
+        row.addStretch()
+        self.box.addLayout(row)
+        self.box.addStretch()
+        self._last_tries: int | None = None
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.PIN_TITLE))
+        self.body.setText(tr(texts.PIN_BODY))
+        wrong = (self._last_tries is not None and vm.tries_left is not None
+                 and vm.tries_left < self._last_tries)
+        self._last_tries = vm.tries_left
+        self.tries.setText(tr(texts.TRIES_LEFT, n=vm.tries_left) if vm.tries_left else "")
+        notes = []
+        if wrong:
+            notes.append(tr(texts.WRONG_PIN))
+        if vm.last_try:
+            notes.append(tr(texts.LAST_TRY))
+        self.warning.setText("\n".join(notes))
+        self.warning.setVisible(bool(notes))
+        self.pad.retranslate()
+        self.pad.setEnabled(IntentKind.PIN_SUBMITTED in vm.allowed and not vm.timeout_warning)
+
+    def leave(self) -> None:
+        self.pad.clear()
+        self._last_tries = None
+
+
+class ChooseTypePage(Page):
+    screens = (Screen.CHOOSE_TYPE,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(12)
+        self.box.addLayout(self.grid)
+        self.box.addStretch()
+        self.buttons: dict[str, KioskButton] = {}
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.CHOOSE_TYPE_TITLE))
+        if tuple(self.buttons) != tuple(m.type for m in vm.menu):
+            for b in self.buttons.values():
+                b.setParent(None)
+                b.deleteLater()
+            self.buttons = {}
+            for i, item in enumerate(vm.menu):
+                b = KioskButton(min_width=440)
+                b.setMinimumHeight(112)
+                b.clicked.connect(lambda _=False, t=item.type: self.send(IntentKind.CHOOSE_TYPE, t))
+                self.buttons[item.type] = b
+                self.grid.addWidget(b, i // 2, i % 2)
+        for item in vm.menu:
+            b = self.buttons[item.type]
+            name = texts.cert_type_name(item.type)
+            if item.available:
+                detail = tr(texts.FEE_PER_COPY, fee=yen(item.fee))
+            else:
+                reason = texts.error_title(item.refusal or "", "refusal")
+                detail = tr(texts.NOT_AVAILABLE, reason=reason)
+            # "Name (正式名称)" reads best on two lines inside a touch button
+            name = name.replace(" (", "\n(", 1).replace("（", "\n（", 1)
+            b.set_label(f"{name}\n{detail}")
+            b.setEnabled(item.available and IntentKind.CHOOSE_TYPE in vm.allowed)
+
+
+class OptionsPage(Page):
+    screens = (Screen.OPTIONS,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.rows = QVBoxLayout()
+        self.rows.setSpacing(10)
+        self.box.addLayout(self.rows)
+        self.box.addStretch()
+        self.next = KioskButton(primary=True, min_width=300)
+        self.next.clicked.connect(lambda: self.send(IntentKind.OPTIONS_DONE))
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.next)
+        self.box.addLayout(row)
+        self._shape: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        self._labels: dict[str, QLabel] = {}
+        self._choices: dict[tuple[str, str], KioskButton] = {}
+        self._groups: list[QButtonGroup] = []
+
+    def _build(self, shape: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        while self.rows.count():
+            item = self.rows.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self._labels, self._choices, self._groups = {}, {}, []
+        for key, choices in shape:
+            frame = QFrame()
+            frame.setProperty("role", "panel")
+            line = QHBoxLayout(frame)
+            name = label()
+            self._labels[key] = name
+            line.addWidget(name, 1)
+            group = QButtonGroup(frame)
+            group.setExclusive(True)
+            self._groups.append(group)
+            for choice in choices:
+                b = KioskButton(min_width=180)
+                b.setCheckable(True)
+                b.clicked.connect(
+                    lambda _=False, k=key, c=choice: self.send(IntentKind.SET_OPTION, c, k))
+                group.addButton(b)
+                self._choices[(key, choice)] = b
+                line.addWidget(b)
+            self.rows.addWidget(frame)
+        self._shape = shape
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.OPTIONS_TITLE))
+        item = next((m for m in vm.menu if m.type == vm.selected_type), None)
+        shape = tuple((o.key, o.choices) for o in item.options) if item else ()
+        if shape != self._shape:
+            self._build(shape)
+        for key, choices in shape:
+            self._labels[key].setText(texts.option_name(key))
+            chosen = vm.selected_options.get(key, choices[0] if choices else None)
+            for choice in choices:
+                b = self._choices[(key, choice)]
+                b.set_label(texts.choice_name(choice),
+                            f"{texts.option_name(key)}: {texts.choice_name(choice)}")
+                b.setChecked(choice == chosen)
+                b.setEnabled(IntentKind.SET_OPTION in vm.allowed)
+        self.next.set_label(tr(texts.NEXT))
+        self.next.setEnabled(IntentKind.OPTIONS_DONE in vm.allowed)
+
+
+class CopiesPage(Page):
+    screens = (Screen.COPIES,)
+    MAX = 10
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.n = 1
+        self._fee = 0
+        row = QHBoxLayout()
+        self.fewer = KioskButton("−", min_width=140)
+        self.more = KioskButton("+", min_width=140)
+        self.count = label("amount", wrap=False)
+        self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.count.setMinimumWidth(260)
+        self.fewer.clicked.connect(lambda: self._change(-1))
+        self.more.clicked.connect(lambda: self._change(+1))
+        row.addStretch()
+        for w in (self.fewer, self.count, self.more):
+            row.addWidget(w)
+        row.addStretch()
+        self.box.addStretch()
+        self.box.addLayout(row)
+        self.fee = label()
+        self.fee.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.fee)
+        self.box.addStretch()
+        self.next = KioskButton(primary=True, min_width=300)
+        self.next.clicked.connect(lambda: self.send(IntentKind.SET_COPIES, str(self.n)))
+        nrow = QHBoxLayout()
+        nrow.addStretch()
+        nrow.addWidget(self.next)
+        self.box.addLayout(nrow)
+
+    def _change(self, delta: int) -> None:
+        self.n = max(1, min(self.MAX, self.n + delta))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.count.setText(str(self.n))
+        self.count.setAccessibleName(tr(texts.COPIES_VALUE, n=self.n))
+        self.fee.setText(tr(texts.FEE_LINE, fee=yen(self._fee), n=self.n,
+                            total=yen(self._fee * self.n)))
+        self.fewer.setEnabled(self.n > 1)
+        self.more.setEnabled(self.n < self.MAX)
+
+    def render(self, vm: ViewModel) -> None:
+        if not self.isVisible():
+            self.n = max(1, min(self.MAX, vm.copies))
+        self._fee = vm.fee_per_copy
+        self.title.setText(tr(texts.COPIES_TITLE))
+        self.fewer.setAccessibleName(tr(texts.COPIES_FEWER))
+        self.more.setAccessibleName(tr(texts.COPIES_MORE))
+        self.next.set_label(tr(texts.NEXT))
+        self.next.setEnabled(IntentKind.SET_COPIES in vm.allowed)
+        self._refresh()
+
+
+class ConfirmPage(Page):
+    screens = (Screen.CONFIRM,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        frame = QFrame()
+        frame.setProperty("role", "panel")
+        self.grid = QGridLayout(frame)
+        self.grid.setContentsMargins(24, 16, 24, 16)
+        self.grid.setColumnStretch(1, 1)
+        self.box.addWidget(frame)
+        self.box.addStretch()
+        self.confirm = KioskButton(primary=True, min_width=420)
+        self.confirm.clicked.connect(lambda: self.send(IntentKind.CONFIRM))
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.confirm)
+        self.box.addLayout(row)
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.CONFIRM_TITLE))
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        rows = [(tr(texts.CONFIRM_TYPE), texts.cert_type_name(vm.selected_type))]
+        rows += [(texts.option_name(k), texts.choice_name(v))
+                 for k, v in vm.selected_options.items()]
+        rows.append((tr(texts.CONFIRM_COPIES), str(vm.copies)))
+        rows.append((tr(texts.CONFIRM_TOTAL), yen(vm.total)))
+        for i, (k, v) in enumerate(rows):
+            key = label("muted")
+            key.setText(k)
+            val = label("amount" if i == len(rows) - 1 else None)
+            val.setText(v)
+            self.grid.addWidget(key, i, 0)
+            self.grid.addWidget(val, i, 1)
+        self.confirm.set_label(tr(texts.CONFIRM_BUTTON))
+        self.confirm.setEnabled(IntentKind.CONFIRM in vm.allowed)
+
+
+class PaymentPage(Page):
+    screens = (Screen.PAYMENT,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        frame = QFrame()
+        frame.setProperty("role", "panel")
+        col = QVBoxLayout(frame)
+        self.inserted = label("amount")
+        self.remaining = label("amount")
+        self.change = label()
+        self.exact = label("warning")
+        self.accepts = label("muted")
+        for w in (self.inserted, self.remaining, self.change, self.exact, self.accepts):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            col.addWidget(w)
+        self.box.addWidget(frame)
+        self.box.addStretch()
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.PAYMENT_TITLE, total=yen(vm.total)))
+        self.inserted.setText(tr(texts.PAYMENT_INSERTED, amount=yen(vm.inserted)))
+        self.remaining.setText(tr(texts.PAYMENT_REMAINING,
+                                  amount=yen(max(0, vm.total - vm.inserted))))
+        self.change.setText(tr(texts.PAYMENT_CHANGE, amount=yen(vm.change_due)))
+        self.change.setVisible(vm.change_due > 0)
+        self.exact.setText(tr(texts.EXACT_ONLY))
+        self.exact.setVisible(vm.exact_change_only)
+        self.accepts.setText(tr(texts.PAYMENT_ACCEPTS, coins=", ".join(map(str, COINS)),
+                                notes=", ".join(f"{n:,}" for n in NOTES)))
+
+
+class PrintingPage(MessagePage):
+    def __init__(self, host: Host) -> None:
+        super().__init__(host, Screen.PRINTING, texts.PRINTING_TITLE, texts.PRINTING_BODY,
+                         progress=True)
+        self.pages = label("amount")
+        self.pages.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.insertWidget(1, self.pages)
+
+    def render(self, vm: ViewModel) -> None:
+        super().render(vm)
+        self.pages.setText(tr(texts.PRINTING_PAGES, done=vm.pages_done, total=vm.pages_total)
+                           if vm.pages_total else "")
+        if vm.progress is None and vm.pages_total and self.bar is not None:
+            self.bar.setRange(0, vm.pages_total)
+            self.bar.setValue(vm.pages_done)
+
+
+class TakePapersPage(Page):
+    screens = (Screen.TAKE_PAPERS,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.change = label("amount")
+        self.body = label("warning")
+        for w in (self.change, self.body):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.box.addWidget(w)
+        self.box.addStretch()
+        self.done = KioskButton(primary=True, min_width=520)
+        self.done.setMinimumHeight(110)
+        self.done.clicked.connect(lambda: self.send(IntentKind.ACKNOWLEDGE))
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.done)
+        row.addStretch()
+        self.box.addLayout(row)
+        self.box.addStretch()
+
+    def render(self, vm: ViewModel) -> None:
+        self.title.setText(tr(texts.TAKE_TITLE))
+        self.change.setText(tr(texts.TAKE_CHANGE, amount=yen(vm.change_due)))
+        self.change.setVisible(vm.change_due > 0)
+        self.body.setText(tr(texts.TAKE_BODY))
+        self.done.set_label(tr(texts.TAKE_BUTTON))
+        self.done.setEnabled(IntentKind.ACKNOWLEDGE in vm.allowed)
+
+
+class ErrorPage(Page):
+    screens = (Screen.ERROR,)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.title.setProperty("role", "title")
+        self.next_step = label()
+        self.money = label("amount")
+        for w in (self.next_step, self.money):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.box.addWidget(w)
+        self.box.addStretch()
+        self.ok = KioskButton(primary=True, min_width=300)
+        self.ok.clicked.connect(lambda: self.send(IntentKind.ACKNOWLEDGE))
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.ok)
+        row.addStretch()
+        self.box.addLayout(row)
+        self.box.addStretch()
+
+    def render(self, vm: ViewModel) -> None:
+        err = vm.error
+        code, kind = (err.code, err.kind) if err else ("", "internal")
+        self.title.setText(texts.error_title(code, kind))
+        step = err.next_step if err else "retry"
+        self.next_step.setText(tr(texts.NEXT_STEPS.get(step, texts.NEXT_STEPS["retry"])))
+        if err and err.voucher:
+            money = tr(texts.VOUCHER, voucher=err.voucher)
+        elif err and err.refunded:
+            money = tr(texts.REFUNDED, amount=yen(err.refunded))
+        else:
+            money = tr(texts.NOT_CHARGED) if kind in ("refusal", "card", "relay") else ""
+        self.money.setText(money)
+        self.money.setVisible(bool(money))
+        self.ok.set_label(tr(texts.OK))
+        self.ok.setVisible(IntentKind.ACKNOWLEDGE in vm.allowed)

@@ -1,0 +1,3 @@
+from kiosk.ui.translations import main
+
+raise SystemExit(main())
