@@ -1,0 +1,166 @@
+"""The part of the relay client both adapters share: session facts and checks.
+
+A subclass provides only the transport (``_call``: send one JSON body, return the parsed
+answer or raise a typed error). Everything that decides whether an answer may be used
+lives here, so the fake and the real client cannot disagree about it: the version and
+topology check, the session id and card certificate hash this session remembers for
+itself, and the binding check of every document.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.documents.binding import cert_sha256
+from kiosk.relay_client import refusals, wire
+from kiosk.relay_client.challenge import CHALLENGE_BYTES
+from kiosk.relay_client.errors import (
+    IncompatibleRelay,
+    IntegrityError,
+    RelayError,
+    RelayProtocolError,
+    RelayRefused,
+    RelayTimeout,
+    RelayUnavailable,
+)
+from kiosk.relay_client.port import Issued, Menu, OpenedSession, Outcome, RelayInfo
+from kiosk.relay_client.verify import SessionFacts, parse_menu, verify_issued
+
+#: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
+SESSION_CODES = frozenset({wire.ALREADY_ISSUED, wire.SESSION_EXPIRED, wire.UNKNOWN_SESSION,
+                           wire.NOT_AUTHENTICATED, wire.UNKNOWN_REQUEST, wire.OUTCOME_CONFLICT})
+
+
+def error_for(status: int, code: Any) -> RelayError:
+    """The typed error for a relay error answer."""
+    code = code if isinstance(code, str) and code.isidentifier() and len(code) < 40 else "unknown"
+    if status == 503 and code == wire.TIMEOUT:
+        return RelayTimeout(code)
+    if status >= 500:
+        return RelayUnavailable(f"http_{status}")
+    if code in refusals.ALL or code in SESSION_CODES:
+        return RelayRefused(code)
+    return RelayProtocolError(code)
+
+
+def load_issuer_public_key(path: Path) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(Path(path).read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the issuer key is not an Ed25519 public key")
+    return key
+
+
+def issuer_fingerprint(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+class SessionClient(ABC):
+    """A relay client for one customer session at a time (``open_session`` starts anew)."""
+
+    def __init__(self, kiosk_id: str, issuer_key: Ed25519PublicKey) -> None:
+        self.kiosk_id = kiosk_id
+        self._issuer_key = issuer_key
+        self._session_id: str | None = None
+        self._facts: SessionFacts | None = None
+
+    @abstractmethod
+    def _call(self, path: str, body: dict[str, Any] | None, idempotent: bool) -> Any:
+        """POST ``body`` (GET when None) and return the decoded JSON answer."""
+
+    @property
+    def session_id(self) -> str | None:
+        return self._session_id
+
+    def check_version(self) -> RelayInfo:
+        data = self._call(wire.VERSION_PATH, None, True)
+        try:
+            info = RelayInfo(
+                protocol=data["protocol"], relay_version=str(data["relay_version"]), topology=str(data["topology"]),
+                storage=str(data["storage"]), municipality=str(data["municipality"]),
+            )
+            issuer = data["issuer_key_sha256"]
+        except (KeyError, TypeError) as exc:
+            raise IncompatibleRelay("version_answer") from exc
+        if info.protocol != wire.PROTOCOL_VERSION or isinstance(info.protocol, bool):
+            raise IncompatibleRelay("protocol")
+        if info.storage not in wire.TOPOLOGY_STORAGE.get(info.topology, ()):
+            raise IncompatibleRelay("topology")
+        if issuer != issuer_fingerprint(self._issuer_key):
+            raise IncompatibleRelay("issuer_key")
+        return info
+
+    def open_session(self) -> OpenedSession:
+        self._session_id = None
+        self._facts = None
+        data = self._call(wire.SESSION_PATH, {}, False)
+        try:
+            sid, challenge = data["session_id"], base64.b64decode(data["challenge"], validate=True)
+            expires_in = float(data["expires_in"])
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise RelayProtocolError("bad_response") from exc
+        if not isinstance(sid, str) or len(challenge) != CHALLENGE_BYTES:
+            raise RelayProtocolError("bad_response")
+        self._session_id = sid
+        return OpenedSession(sid, challenge, expires_in)
+
+    def _sid(self) -> str:
+        if self._session_id is None:
+            raise RelayProtocolError("no_session")
+        return self._session_id
+
+    def authenticate(self, card_cert_der: bytes, signature: bytes) -> Menu:
+        sid = self._sid()
+        data = self._call(wire.AUTH_PATH, {
+            "session_id": sid,
+            "card_certificate": base64.b64encode(card_cert_der).decode("ascii"),
+            "signature": base64.b64encode(signature).decode("ascii"),
+        }, False)
+        if not isinstance(data, dict) or data.get("session_id") != sid:
+            raise IntegrityError("session_id")
+        self._facts = SessionFacts(sid, self.kiosk_id, cert_sha256(card_cert_der))
+        return parse_menu(data.get("menu"))
+
+    def _authenticated(self) -> SessionFacts:
+        if self._facts is None:
+            raise RelayProtocolError("not_authenticated")
+        return self._facts
+
+    def menu(self) -> Menu:
+        facts = self._authenticated()
+        data = self._call(wire.MENU_PATH, {"session_id": facts.session_id}, True)
+        if not isinstance(data, dict) or data.get("session_id") != facts.session_id:
+            raise IntegrityError("session_id")
+        return parse_menu(data.get("menu"))
+
+    def request_documents(self, request_id: str, cert_type: str, options: dict[str, str], copies: int) -> Issued:
+        facts = self._authenticated()
+        data = self._call(wire.DOCUMENTS_PATH, {
+            "session_id": facts.session_id, "request_id": request_id, "cert_type": cert_type,
+            "options": dict(options), "copies": copies,
+        }, True)
+        return verify_issued(data, facts=facts, request_id=request_id, cert_type=cert_type, options=options,
+                             copies=copies, issuer_key=self._issuer_key)
+
+    def report_outcome(self, request_id: str, outcome: Outcome, copies: int, amount: int) -> None:
+        facts = self._authenticated()
+        self.report_outcome_for(facts.session_id, request_id, outcome, copies, amount)
+
+    def report_outcome_for(self, session_id: str, request_id: str, outcome: Outcome, copies: int,
+                           amount: int) -> None:
+        """Report an outcome for a session this process no longer holds (recovery at
+        start: the journal keeps the session and request ids)."""
+        data = self._call(wire.OUTCOME_PATH, {
+            "session_id": session_id, "request_id": request_id, "outcome": Outcome(outcome).value,
+            "copies": copies, "amount": amount,
+        }, True)
+        if not isinstance(data, dict) or data.get("request_id") != request_id:
+            raise RelayProtocolError("bad_response")

@@ -1,0 +1,69 @@
+"""The relay client's typed errors: what the session engine decides on.
+
+Each maps to one path of the session: ``RelayRefused`` shows the refusal screen for its
+code; ``RelayUnavailable`` and ``RelayTimeout`` refund and offer a retry later;
+``IntegrityError`` prints nothing, refunds, raises the alarm and takes the terminal out of
+service; ``RelayProtocolError`` and ``IncompatibleRelay`` take it out of service too.
+Messages carry codes and field names only, never a value from the relay.
+"""
+
+from __future__ import annotations
+
+
+class RelayError(Exception):
+    """Base of every relay client error."""
+
+    code = "relay_error"
+
+
+class RelayUnavailable(RelayError):
+    """Could not reach the relay (connection refused, TLS failure, HTTP 5xx)."""
+
+    code = "relay_unavailable"
+
+    def __init__(self, reason: str = "unavailable") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RelayTimeout(RelayError):
+    """The relay did not answer within the deadline; the request may or may not have run."""
+
+    code = "relay_timeout"
+
+
+class RelayRefused(RelayError):
+    """The relay refused: ``code`` is one of :mod:`kiosk.relay_client.refusals` or a
+    request error such as ``already_issued`` or ``session_expired``."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class RelayProtocolError(RelayError):
+    """The relay or the client broke the protocol (malformed answer, bad request)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class IntegrityError(RelayError):
+    """A document does not belong to this session: ``field`` names what differed."""
+
+    code = "integrity"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"integrity: {field}")
+        self.field = field
+
+
+class IncompatibleRelay(RelayError):
+    """The relay's protocol version or topology is not one this kiosk may use."""
+
+    code = "incompatible_relay"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,88 @@
+"""The relay port: what the session engine asks of the issuing back end.
+
+Two adapters implement it: :class:`kiosk.relay_client.https.HttpsRelayClient` (mutual TLS
+to a real relay) and :class:`kiosk.relay_client.fake.FakeRelay` (in process, the relay's
+own rules, with fault injection). One client object serves one customer session: it
+remembers the session id, the kiosk id and the card certificate it authenticated with,
+because those are what every document's binding is checked against.
+
+Every method raises only the errors of :mod:`kiosk.relay_client.errors`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from kiosk.documents.model import Document
+from kiosk.session.viewmodel import MenuItem, MenuOption
+
+
+class Outcome(StrEnum):
+    PRINTED = "printed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    session_id: str
+    challenge: bytes  # 32 random bytes; the card signs challenge_message(...) over them
+    expires_in: float  # seconds the relay waits for authenticate
+
+
+@dataclass(frozen=True)
+class Menu:
+    """What this resident may request now: types with fees and options, no names."""
+
+    items: tuple[MenuItem, ...]
+    household_members: int  # how many people a household-scope 住民票 would list
+    koseki_members: int  # how many people a 戸籍全部事項証明書 would list
+    max_copies: int
+
+    def item(self, cert_type: str) -> MenuItem | None:
+        return next((i for i in self.items if i.type == cert_type), None)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """Documents whose bindings were checked against this session (one per copy)."""
+
+    request_id: str
+    documents: tuple[Document, ...]
+    fee: int  # yen per copy
+    amount: int  # fee * copies
+
+
+@dataclass(frozen=True)
+class RelayInfo:
+    protocol: int
+    relay_version: str
+    topology: str
+    storage: str
+    municipality: str
+
+
+class RelayClient(Protocol):
+    def check_version(self) -> RelayInfo:
+        """Raise ``IncompatibleRelay`` unless this kiosk may use the relay."""
+
+    def open_session(self) -> OpenedSession: ...
+
+    def authenticate(self, card_cert_der: bytes, signature: bytes) -> Menu:
+        """Send the card's certificate and its signature over challenge_message(...)."""
+
+    def menu(self) -> Menu: ...
+
+    def request_documents(
+        self, request_id: str, cert_type: str, options: dict[str, str], copies: int
+    ) -> Issued:
+        """Ask for ``copies`` documents; safe to repeat with the same ``request_id``."""
+
+    def report_outcome(self, request_id: str, outcome: Outcome, copies: int, amount: int) -> None: ...
+
+    def report_outcome_for(
+        self, session_id: str, request_id: str, outcome: Outcome, copies: int, amount: int
+    ) -> None:
+        """Report for a session this process no longer holds (recovery after a restart)."""

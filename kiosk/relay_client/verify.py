@@ -1,0 +1,132 @@
+"""Checks the kiosk makes on what the relay returns, before anyone sees it.
+
+A document is returned to the session engine only after its binding has been compared
+with this session's own facts (request id, session id, kiosk id, the SHA-256 of the card
+certificate this session authenticated with, the document's own hash) and the issuer's
+signature over them verified. Both adapters (HTTPS and fake) run these same checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.documents.binding import Binding, BindingMismatch, check
+from kiosk.documents.model import Document, document_hash
+from kiosk.relay_client.errors import IntegrityError, RelayProtocolError
+from kiosk.relay_client.port import Issued, Menu
+from kiosk.session.viewmodel import MenuItem, MenuOption
+
+BINDING_FIELDS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256")
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What this kiosk knows for itself about the session, never taken from the relay."""
+
+    session_id: str
+    kiosk_id: str
+    card_cert_sha256: str
+
+
+def _need(value: Any, kind: type | tuple[type, ...], code: str = "bad_response") -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise RelayProtocolError(code)
+    return value
+
+
+def parse_menu(data: Any) -> Menu:
+    try:
+        _need(data, dict)
+        items = []
+        for i in _need(data["items"], list):
+            _need(i, dict)
+            refusal = i["refusal"]
+            items.append(
+                MenuItem(
+                    type=_need(i["type"], str),
+                    fee=_need(i["fee"], int),
+                    options=tuple(
+                        MenuOption(_need(o["key"], str), tuple(_need(c, str) for c in _need(o["choices"], list)))
+                        for o in _need(i["options"], list)
+                    ),
+                    available=_need(i["available"], bool),
+                    refusal=None if refusal is None else _need(refusal, str),
+                )
+            )
+        return Menu(
+            items=tuple(items),
+            household_members=_need(data["household_members"], int),
+            koseki_members=_need(data["koseki_members"], int),
+            max_copies=_need(data["max_copies"], int),
+        )
+    except (KeyError, TypeError) as exc:
+        raise RelayProtocolError("bad_menu") from exc
+
+
+def verify_issued(
+    data: Any,
+    *,
+    facts: SessionFacts,
+    request_id: str,
+    cert_type: str,
+    options: dict[str, str],
+    copies: int,
+    issuer_key: Ed25519PublicKey,
+) -> Issued:
+    """Return the documents if every binding holds, else raise ``IntegrityError``."""
+    if not isinstance(data, dict) or not isinstance(data.get("documents"), list):
+        raise RelayProtocolError("bad_response")
+    if data.get("request_id") != request_id:
+        raise IntegrityError("request_id")
+    entries = data["documents"]
+    if len(entries) != copies:
+        raise IntegrityError("copies")
+    documents: list[Document] = []
+    for entry in entries:
+        documents.append(_verify_one(entry, facts, request_id, cert_type, options, issuer_key))
+    if len({d["serial"] for d in documents}) != len(documents):
+        raise IntegrityError("serial")
+    fee, amount = data.get("fee"), data.get("amount")
+    if not isinstance(fee, int) or isinstance(fee, bool) or amount != fee * copies:
+        raise RelayProtocolError("bad_response")
+    return Issued(request_id=request_id, documents=tuple(documents), fee=fee, amount=amount)
+
+
+def _verify_one(
+    entry: Any,
+    facts: SessionFacts,
+    request_id: str,
+    cert_type: str,
+    options: dict[str, str],
+    issuer_key: Ed25519PublicKey,
+) -> Document:
+    if not isinstance(entry, dict):
+        raise IntegrityError("binding")
+    document, binding, signature = entry.get("document"), entry.get("binding"), entry.get("signature")
+    if not isinstance(document, dict) or not isinstance(signature, str):
+        raise IntegrityError("document")
+    if not isinstance(binding, dict) or set(binding) != set(BINDING_FIELDS):
+        raise IntegrityError("binding")
+    if not all(isinstance(binding[f], str) for f in BINDING_FIELDS):
+        raise IntegrityError("binding")
+    try:
+        digest = document_hash(document)
+    except (TypeError, ValueError) as exc:
+        raise IntegrityError("document") from exc
+    expected = Binding(request_id, facts.session_id, facts.kiosk_id, facts.card_cert_sha256, digest)
+    try:
+        check(Binding(**binding), signature, expected, issuer_key)
+    except BindingMismatch as exc:
+        raise IntegrityError(exc.field) from exc
+    # signed and ours: now check it is what was asked for
+    if document.get("type") != cert_type:
+        raise IntegrityError("document_type")
+    doc_options = document.get("options")
+    if not isinstance(doc_options, dict) or any(doc_options.get(k) != v for k, v in options.items()):
+        raise IntegrityError("options")
+    if not isinstance(document.get("serial"), str) or not isinstance(document.get("body"), dict):
+        raise IntegrityError("document")
+    return document  # type: ignore[return-value]

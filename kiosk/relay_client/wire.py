@@ -1,0 +1,47 @@
+"""The relay protocol's constants, shared by the relay and the kiosk client.
+
+See ``docs/relay-protocol.md``. Every body is a JSON object; bytes are base64 (standard
+alphabet, padded). Errors come back as ``{"error": {"code": str}}`` with an HTTP status.
+"""
+
+from __future__ import annotations
+
+PROTOCOL_VERSION = 1
+
+VERSION_PATH = "/v1/version"
+SESSION_PATH = "/v1/session"  # open a session
+AUTH_PATH = "/v1/authenticate"
+MENU_PATH = "/v1/menu"
+DOCUMENTS_PATH = "/v1/documents"
+OUTCOME_PATH = "/v1/outcome"
+VERIFY_PATH = "/v1/verify"  # public: check a printed document (QR payload, scrambled image)
+
+MAX_BODY_BYTES = 64 * 1024  # kiosk -> relay request bodies
+MAX_VERIFY_BODY_BYTES = 8 * 1024 * 1024  # a scanned back image
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # relay -> kiosk: ten copies of the largest document
+
+#: Topology modes and the storage each needs. A multi-node relay over storage that is not
+#: shared between nodes is the single-server-build-on-multi-server mistake: refused.
+TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",)}
+
+# request errors (HTTP 4xx/5xx codes besides the refusal codes)
+BAD_JSON = "bad_json"
+TOO_LARGE = "too_large"
+DUPLICATE_KEY = "duplicate_key"
+WRONG_TYPE = "wrong_type"
+MISSING_FIELD = "missing_field"
+UNKNOWN_FIELD = "unknown_field"
+BAD_VALUE = "bad_value"
+UNKNOWN_SESSION = "unknown_session"
+SESSION_EXPIRED = "session_expired"
+NOT_AUTHENTICATED = "not_authenticated"
+ALREADY_AUTHENTICATED = "already_authenticated"
+REQUEST_ID_CONFLICT = "request_id_conflict"
+ALREADY_ISSUED = "already_issued"
+UNKNOWN_REQUEST = "unknown_request"
+OUTCOME_MISMATCH = "outcome_mismatch"
+OUTCOME_CONFLICT = "outcome_conflict"
+TIMEOUT = "timeout"
+NOT_FOUND = "not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+INTERNAL = "internal"

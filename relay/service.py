@@ -1,0 +1,326 @@
+"""The relay's protocol logic, independent of HTTP: one method per endpoint.
+
+Every call receives the kiosk id the transport proved (the client certificate), the
+parsed body and nothing else; it reads what it needs from storage, decides, and writes in
+one transaction. No call leaves anything behind in this object: the same core serves
+every kiosk concurrently, and any relay process sharing the storage can answer any call.
+
+Issuing is split in two so that the transport can put a deadline around the whole of it:
+:meth:`RelayCore.prepare_request` checks and decides (writes nothing), and
+:meth:`RelayCore.commit_request` builds, signs and stores the documents atomically. A
+deadline that fires between them (or while the registry answers slowly) leaves no trace
+but an audit line: the whole request is aborted, never only part of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.clock import JST, Clock
+from kiosk.documents.binding import Binding, cert_sha256
+from kiosk.documents.catalogue import MAX_COPIES, CertType, validate_options
+from kiosk.documents.model import document_hash
+from kiosk.relay_client import refusals, wire
+from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
+from relay import rules, schema
+from relay.documents import AssemblyError, build
+from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
+from relay.registry import Registry
+from relay.schema import ApiError
+from relay.storage import RequestRow, SessionRow, Storage, dumps
+
+RELAY_VERSION = "0.1.0"
+OUTCOMES = ("printed", "cancelled", "failed")
+
+
+@dataclass(frozen=True)
+class Settings:
+    challenge_ttl: float = 60.0  # open -> authenticate
+    session_ttl: float = 900.0  # authenticate -> end; documents are deleted then
+    request_timeout: float = 5.0  # deadline for one HTTP call, all of it
+    topology: str = "single-node"
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """Everything one issuance needs, decided; owned by that request alone."""
+
+    kiosk_id: str
+    session: SessionRow
+    request_id: str
+    cert_type: CertType
+    options: dict[str, str]
+    copies: int
+    fee: int
+    fingerprint: str
+    replay: dict[str, Any] | None  # the stored answer when this is a repeat
+
+
+class RelayCore:
+    def __init__(
+        self,
+        registry: Registry,
+        storage: Storage,
+        clock: Clock,
+        issuer_key: Ed25519PrivateKey,
+        jpki: JpkiVerifier,
+        settings: Settings | None = None,
+    ) -> None:
+        self.registry = registry
+        self.storage = storage
+        self.clock = clock
+        self.issuer_key = issuer_key
+        self.jpki = jpki
+        self.settings = settings or Settings()
+        allowed = wire.TOPOLOGY_STORAGE.get(self.settings.topology, ())
+        if storage.topology_storage not in allowed:
+            raise ValueError("this relay's topology does not match its storage")
+        raw = issuer_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self._issuer_fingerprint = hashlib.sha256(raw).hexdigest()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _now(self) -> dt.datetime:
+        return self.clock.now().astimezone(JST)
+
+    def _audit(self, **entry: Any) -> dict[str, Any]:
+        entry.setdefault("at", self._now().timestamp())
+        return entry
+
+    def _live_session(self, kiosk_id: str, sid: str, now: float, authenticated: bool = True) -> SessionRow:
+        row = self.storage.session(schema.session_id(sid))
+        if row is None or row.kiosk_id != kiosk_id:
+            raise ApiError(404, wire.UNKNOWN_SESSION)  # another kiosk's session does not exist for you
+        if row.state == "closed" or row.expires <= now:
+            raise ApiError(410, wire.SESSION_EXPIRED)
+        if authenticated and row.state != "authenticated":
+            raise ApiError(403, wire.NOT_AUTHENTICATED)
+        return row
+
+    def purge(self) -> int:
+        return self.storage.purge_expired(self._now().timestamp())
+
+    # -- endpoints ------------------------------------------------------------------------
+    def version(self) -> dict[str, Any]:
+        return {
+            "protocol": wire.PROTOCOL_VERSION,
+            "relay_version": RELAY_VERSION,
+            "topology": self.settings.topology,
+            "storage": self.storage.topology_storage,
+            "municipality": str(self.registry.municipality["code"]),
+            "issuer_key_sha256": self._issuer_fingerprint,
+        }
+
+    def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        schema.fields(body, {})
+        now = self._now().timestamp()
+        sid = secrets.token_hex(16)
+        challenge = secrets.token_bytes(CHALLENGE_BYTES)
+        self.storage.create_session(
+            SessionRow(sid, kiosk_id, challenge.hex(), "open", now, now + self.settings.challenge_ttl, None, None, None)
+        )
+        return {
+            "session_id": sid,
+            "challenge": base64.b64encode(challenge).decode("ascii"),
+            "expires_in": self.settings.challenge_ttl,
+        }
+
+    def authenticate(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        schema.fields(body, {"session_id": str, "card_certificate": str, "signature": str})
+        cert_der = schema.b64(body["card_certificate"], "card_certificate", MAX_CERT_BYTES)
+        signature = schema.b64(body["signature"], "signature", 512)
+        now_dt = self._now()
+        now = now_dt.timestamp()
+        row = self.storage.session(schema.session_id(body["session_id"]))
+        if row is None or row.kiosk_id != kiosk_id:
+            raise ApiError(404, wire.UNKNOWN_SESSION)
+        if row.state != "open":
+            self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_USED)
+        if row.expires <= now:
+            self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_EXPIRED)
+        try:
+            card = self.jpki.check_certificate(cert_der, now_dt)
+            message = challenge_message(bytes.fromhex(row.challenge), row.session_id, kiosk_id)
+            self.jpki.check_signature(card, message, signature)
+        except CardRefused as exc:
+            self._refuse(kiosk_id, row.session_id, exc.code)
+        serial = f"{card.serial:X}"
+        resident_id = self.registry.resident_for_serial(card.serial)
+        if resident_id is None:
+            self._refuse(kiosk_id, row.session_id, refusals.CARD_UNKNOWN, cert_serial=serial)
+        ok = self.storage.authenticate_session(
+            row.session_id, kiosk_id, now, now + self.settings.session_ttl, resident_id, serial,
+            cert_sha256(cert_der),
+            self._audit(kiosk_id=kiosk_id, event="authenticate", session_id=row.session_id,
+                        resident_id=resident_id, cert_serial=serial),
+        )
+        if not ok:  # answered twice at once: only one answer wins
+            raise ApiError(403, refusals.CHALLENGE_USED)
+        return {"session_id": row.session_id, "menu": self._menu(resident_id, now_dt)}
+
+    def _refuse(self, kiosk_id: str, sid: str, code: str, **extra: Any) -> NoReturn:
+        """One answer per challenge: a refused authentication closes the session."""
+        self.storage.close_session(sid)
+        self.storage.audit(self._audit(kiosk_id=kiosk_id, event="refuse", code=code, session_id=sid, **extra))
+        raise ApiError(403, code)
+
+    def _menu(self, resident_id: str, now: dt.datetime) -> dict[str, Any]:
+        resident = self.registry.resident(resident_id)
+        return rules.menu(self.registry, resident, self.registry.municipality["fees"], now)
+
+    def menu(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        schema.fields(body, {"session_id": str})
+        now = self._now()
+        row = self._live_session(kiosk_id, body["session_id"], now.timestamp())
+        assert row.resident_id is not None
+        return {"session_id": row.session_id, "menu": self._menu(row.resident_id, now)}
+
+    def prepare_request(self, kiosk_id: str, body: dict[str, Any]) -> PreparedRequest:
+        schema.fields(body, {"session_id": str, "request_id": str, "cert_type": str, "options": dict, "copies": int})
+        request_id = schema.request_id(body["request_id"])
+        now = self._now()
+        row = self._live_session(kiosk_id, body["session_id"], now.timestamp())
+        try:
+            cert_type = CertType(body["cert_type"])
+        except ValueError as exc:
+            raise ApiError(400, wire.BAD_VALUE, "cert_type") from exc
+        try:
+            options = validate_options(cert_type, schema.string_map(body["options"], "options"))
+        except ValueError as exc:
+            raise ApiError(400, wire.BAD_VALUE, "options") from exc
+        copies = body["copies"]
+        if not 1 <= copies <= MAX_COPIES:
+            raise ApiError(400, wire.BAD_VALUE, "copies")
+        fingerprint = hashlib.sha256(
+            dumps({"session_id": row.session_id, "kiosk_id": kiosk_id, "cert_type": cert_type.value,
+                   "options": options, "copies": copies}).encode()
+        ).hexdigest()
+        existing = self.storage.request(request_id)
+        replay = self._replay(existing, fingerprint) if existing else None
+        fee = int(self.registry.municipality["fees"][cert_type.value])
+        if replay is None:
+            assert row.resident_id is not None
+            resident = self.registry.resident(row.resident_id)
+            code = rules.request_refusal(self.registry, resident, cert_type, options, now)
+            if code:
+                self.storage.audit(self._audit(
+                    kiosk_id=kiosk_id, event="refuse", code=code, session_id=row.session_id,
+                    resident_id=row.resident_id, cert_serial=row.cert_serial, cert_type=cert_type.value,
+                    copies=copies, request_id=request_id))
+                raise ApiError(403, code)
+        return PreparedRequest(kiosk_id, row, request_id, cert_type, options, copies, fee, fingerprint, replay)
+
+    @staticmethod
+    def _replay(existing: RequestRow, fingerprint: str) -> dict[str, Any]:
+        if existing.fingerprint != fingerprint:
+            raise ApiError(409, wire.REQUEST_ID_CONFLICT)
+        if existing.response is None:
+            raise ApiError(409, wire.ALREADY_ISSUED)
+        answer: dict[str, Any] = json.loads(existing.response)
+        return answer
+
+    def commit_request(self, prepared: PreparedRequest) -> dict[str, Any]:
+        if prepared.replay is not None:
+            return prepared.replay
+        now = self._now()
+        row = self._live_session(prepared.kiosk_id, prepared.session.session_id, now.timestamp())
+        assert row.resident_id is not None and row.cert_sha256 is not None
+        numbers = self.storage.next_serials(now.year, prepared.copies)
+        code = self.registry.municipality["code"]
+        entries = []
+        try:
+            for n in numbers:
+                document = build(self.registry, row.resident_id, prepared.cert_type, prepared.options,
+                                 f"{code}-{now.year}-{n:07d}", now.date())
+                if any(rules.unsupported(s) for s in _strings(document)):
+                    raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
+                binding = Binding(prepared.request_id, row.session_id, prepared.kiosk_id, row.cert_sha256,
+                                  document_hash(document))
+                entries.append({"document": document, "binding": asdict(binding),
+                                "signature": binding.sign(self.issuer_key)})
+        except AssemblyError as exc:
+            raise ApiError(403, exc.code) from exc
+        answer = {"request_id": prepared.request_id, "documents": entries, "fee": prepared.fee,
+                  "amount": prepared.fee * prepared.copies}
+        stored = self.storage.insert_request(
+            RequestRow(prepared.request_id, row.session_id, prepared.kiosk_id, prepared.fingerprint,
+                       prepared.cert_type.value, prepared.copies, prepared.fee, now.timestamp(),
+                       dumps(answer), None, None, None),
+            self._audit(kiosk_id=prepared.kiosk_id, event="request", session_id=row.session_id,
+                        resident_id=row.resident_id, cert_serial=row.cert_serial,
+                        cert_type=prepared.cert_type.value, copies=prepared.copies,
+                        amount=prepared.fee * prepared.copies, request_id=prepared.request_id),
+        )
+        if stored.fingerprint != prepared.fingerprint or stored.response != dumps(answer):
+            return self._replay(stored, prepared.fingerprint)  # a concurrent twin won
+        return answer
+
+    def request_documents(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.commit_request(self.prepare_request(kiosk_id, body))
+
+    def record_timeout(self, kiosk_id: str, body: dict[str, Any]) -> None:
+        """Audit a request the transport aborted at its deadline (nothing was stored)."""
+        rid = body.get("request_id")
+        self.storage.audit(self._audit(
+            kiosk_id=kiosk_id, event="timeout", code=wire.TIMEOUT,
+            request_id=rid if isinstance(rid, str) and schema.REQUEST_ID.match(rid) else None))
+
+    def outcome(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Accepted after the session expired too: recovery may report much later."""
+        schema.fields(body, {"session_id": str, "request_id": str, "outcome": str, "copies": int, "amount": int})
+        request_id = schema.request_id(body["request_id"])
+        sid = schema.session_id(body["session_id"])
+        existing = self.storage.request(request_id)
+        if existing is None or existing.kiosk_id != kiosk_id or existing.session_id != sid:
+            raise ApiError(404, wire.UNKNOWN_REQUEST)
+        outcome, copies, amount = body["outcome"], body["copies"], body["amount"]
+        if outcome not in OUTCOMES:
+            raise ApiError(400, wire.BAD_VALUE, "outcome")
+        if outcome == "cancelled" and (copies, amount) != (0, 0):
+            raise ApiError(400, wire.OUTCOME_MISMATCH)
+        if not 0 <= copies <= existing.copies or amount != existing.fee * copies:
+            raise ApiError(400, wire.OUTCOME_MISMATCH)
+        session = self.storage.session(sid)
+        before = self.storage.record_outcome(
+            request_id, outcome, copies, amount,
+            self._audit(kiosk_id=kiosk_id, event="outcome", code=outcome, session_id=sid,
+                        resident_id=session.resident_id if session else None,
+                        cert_serial=session.cert_serial if session else None,
+                        cert_type=existing.cert_type, copies=copies, amount=amount, request_id=request_id),
+        )
+        assert before is not None
+        if before.outcome is not None and (before.outcome, before.outcome_copies, before.outcome_amount) != (
+            outcome, copies, amount):
+            raise ApiError(409, wire.OUTCOME_CONFLICT)
+        return {"request_id": request_id, "recorded": True}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def build_core(
+    world_root: Path, db_path: Path | str, clock: Clock, settings: Settings | None = None
+) -> RelayCore:
+    """A relay core over a test world directory (``world.json`` and ``pki/``)."""
+    world_data = json.loads((world_root / "world.json").read_text(encoding="utf-8"))
+    key = serialization.load_pem_private_key((world_root / "pki" / "issuer.key").read_bytes(), None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the issuer key is not an Ed25519 key")
+    jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
+    return RelayCore(Registry.from_world(world_data), Storage(db_path), clock, key, jpki, settings)

@@ -1,0 +1,33 @@
+"""Virtual-card signing for tests, the demo and the benchmark.
+
+The card engineer's virtual card answers APDUs; the relay's tests need only what a card
+proves: its authentication certificate and a PKCS#1 v1.5 SHA-256 signature made with its
+key over the challenge message. This reads both from a world card file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from kiosk.relay_client.challenge import challenge_message
+
+
+@dataclass(frozen=True)
+class CardSigner:
+    cert_der: bytes
+    key: rsa.RSAPrivateKey
+
+    @classmethod
+    def load(cls, card_file: Path) -> CardSigner:
+        data = json.loads(Path(card_file).read_text(encoding="utf-8"))
+        key = serialization.load_pem_private_key(data["auth"]["key_pem"].encode(), None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return cls(bytes.fromhex(data["auth"]["cert_der"]), key)
+
+    def sign(self, challenge: bytes, session_id: str, kiosk_id: str) -> bytes:
+        return self.key.sign(challenge_message(challenge, session_id, kiosk_id), padding.PKCS1v15(), hashes.SHA256())
