@@ -1,0 +1,84 @@
+"""The technician audit trail: every attempt, entry, exit and action, append-only.
+
+Each record is one JSON line, fsynced before the action it records goes ahead, holding
+only allow-listed fields (:func:`kiosk.log.sanitize`): event name, time, terminal id,
+codes and counts, never a typed code digit or anything personal. The relay has no
+endpoint for technician events yet; records are kept here and forwarded to any
+:class:`AuditSink` in order, remembering how far the relay has acknowledged, so nothing
+is lost while the network is down.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+from kiosk.clock import Clock
+from kiosk.log import event, sanitize
+
+log = logging.getLogger("kiosk.diag.audit")
+
+
+class AuditSink(Protocol):
+    """Where audit records go beyond the terminal (the relay's technician endpoint)."""
+
+    def send(self, records: list[dict[str, Any]]) -> None:
+        """Deliver records in order; raise ``OSError`` (or a relay error) if not delivered."""
+
+
+class AuditTrail:
+    def __init__(self, path: Path, clock: Clock, kiosk_id: str) -> None:
+        self.path = Path(path)
+        self._sent = self.path.with_name(self.path.name + ".sent")
+        self._clock = clock
+        self._kiosk = kiosk_id
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def record(self, name: str, **fields: Any) -> dict[str, Any]:
+        """Append one event; returns what was written."""
+        entry: dict[str, Any] = {"t": self._clock.now().isoformat(timespec="seconds"),
+                                 "event": name, "kiosk": self._kiosk}
+        entry.update(sanitize(fields))
+        line = (json.dumps(entry, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        event(log, name, **fields)
+        return entry
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        for raw in self.path.read_bytes().splitlines():
+            try:
+                out.append(json.loads(raw))
+            except ValueError:
+                continue  # a torn last line after a power cut
+        return out
+
+    def forward(self, sink: AuditSink) -> int:
+        """Send the records the sink has not acknowledged; returns how many went."""
+        records = self.records()
+        try:
+            done = int(self._sent.read_text())
+        except (FileNotFoundError, ValueError):
+            done = 0
+        pending = records[done:]
+        if not pending:
+            return 0
+        try:
+            sink.send(pending)
+        except Exception:  # noqa: BLE001 - any failure: keep them for next time
+            event(log, "diag.audit.forward_failed", count=len(pending))
+            return 0
+        tmp = self._sent.with_suffix(".tmp")
+        tmp.write_text(str(len(records)))
+        os.replace(tmp, self._sent)
+        return len(pending)

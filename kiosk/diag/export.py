@@ -1,0 +1,83 @@
+"""Log export for the technician: structured events only, to a USB stick.
+
+The kiosk's log is one JSON event per line (:mod:`kiosk.log`). The export re-reads it and
+keeps a line only if it parses as an event and passes the same allow-list again, so a
+line that is not an event (a library's message, a torn write) never leaves the terminal.
+The file is written to the stick and fsynced before the export is reported done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.log import ALLOWED_FIELDS, sanitize
+
+_ENVELOPE = {"t", "level", "logger", "event"}
+_SAFE = re.compile(r"^[A-Za-z0-9_.:\-/+]{1,80}$")
+_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+class ExportError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    events: int
+    skipped: int
+
+
+def clean_event(line: bytes) -> dict[str, Any] | None:
+    """The event on this line, re-sanitized, or None if it is not a structured event."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    name, logger, level = data.get("event"), data.get("logger", "audit"), data.get("level", "INFO")
+    if (not isinstance(name, str) or name == "library.message" or not _SAFE.match(name)
+            or not isinstance(logger, str) or not _SAFE.match(logger) or level not in _LEVELS
+            or not isinstance(data.get("t", 0), int | float | str)
+            or (isinstance(data.get("t"), str) and not _SAFE.match(data["t"]))):
+        return None
+    fields = {k: v for k, v in data.items() if k not in _ENVELOPE and k != "dropped"}
+    if not set(fields) <= ALLOWED_FIELDS:
+        return None  # a field the logger would never write: not one of our events
+    return {"t": data.get("t"), "level": level, "logger": logger, "event": name,
+            **sanitize(fields)}
+
+
+def export(sources: Iterable[Path], usb_dir: Path, kiosk_id: str, now: dt.datetime) -> ExportResult:
+    if not usb_dir.is_dir() or not os.access(usb_dir, os.W_OK):
+        raise ExportError("usb_not_available")
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    target = usb_dir / f"kiosk-log-{kiosk_id}-{stamp}.jsonl"
+    events = skipped = 0
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        for source in sources:
+            if not source.is_file():
+                continue
+            with source.open("rb") as fh:
+                for line in fh:
+                    ev = clean_event(line)
+                    if ev is None:
+                        skipped += 1
+                        continue
+                    os.write(fd, (json.dumps(ev, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii"))
+                    events += 1
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return ExportResult(target, events, skipped)
