@@ -16,6 +16,7 @@ session worker talks to one cupsd, so that is set once per connection.
 
 from __future__ import annotations
 
+import ctypes
 import time
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,6 @@ from kiosk.printing.printer import (
     fault_from_reasons,
     new_title,
 )
-from kiosk.sensitive import zero
 
 JOB_STATES = {3: "pending", 4: "held", 5: "processing", 6: "stopped", 7: "canceled",
               8: "aborted", 9: "completed"}
@@ -51,6 +51,16 @@ PRINTER_STOPPED = 5
 IPP_NOT_FOUND = 1030
 EVENTS = ["job-state-changed", "job-completed", "job-stopped", "printer-state-changed"]
 CHUNK = 64 * 1024
+
+
+def _wipe_bytes(data: bytes) -> None:
+    """Overwrite a ``bytes`` object this module made and alone refers to.
+
+    Length 0 and 1 objects are interpreter-wide singletons and are left alone; longer
+    ones made by slicing are fresh objects whose hash has never been taken.
+    """
+    if len(data) > 1:
+        ctypes.memset(ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value, 0, len(data))
 
 
 class CupsPrinter:
@@ -135,16 +145,7 @@ class CupsPrinter:
             job_id = int(self._call("createJob", self.queue, title, options))
             job = Job(job_id, title, sub)
             self._call("startDocument", self.queue, job_id, "document", "application/pdf", 1)
-            view = memoryview(pdf)
-            try:
-                for offset in range(0, len(pdf), CHUNK):
-                    chunk = bytearray(view[offset : offset + CHUNK])
-                    try:
-                        self._call("writeRequestData", chunk, len(chunk))
-                    finally:
-                        zero(chunk)
-            finally:
-                view.release()
+            self._stream(pdf)
             self._call("finishDocument", self.queue)
         except (cups.IPPError, PrinterFault) as exc:
             self.purge(job)
@@ -152,6 +153,21 @@ class CupsPrinter:
                 raise
             raise PrinterFault(REJECTED) from exc
         return job
+
+    def _stream(self, pdf: bytearray) -> None:
+        """Send ``pdf`` in chunks. pycups takes only ``bytes`` (a bytearray crashes it), so
+        each chunk is a short-lived ``bytes`` that is overwritten as soon as it is sent."""
+        view = memoryview(pdf)
+        try:
+            for offset in range(0, len(pdf), CHUNK):
+                chunk = bytes(view[offset : offset + CHUNK])
+                try:
+                    self._call("writeRequestData", chunk, len(chunk))
+                finally:
+                    _wipe_bytes(chunk)
+                    del chunk
+        finally:
+            view.release()
 
     def _notifications(self, job: Job, seq: int) -> tuple[list[dict[str, Any]], int]:
         try:
@@ -164,7 +180,7 @@ class CupsPrinter:
         return events, seq
 
     def wait(self, job: Job, deadline: float, on_progress: ProgressCallback | None = None) -> None:
-        seq, last = 0, ""
+        seq, last, released = 0, "", False
         try:
             while True:
                 events, seq = self._notifications(job, seq)
@@ -172,8 +188,13 @@ class CupsPrinter:
                     if e.get("notify-job-id") != job.id or "job-state" not in e:
                         continue
                     state = JOB_STATES.get(int(e["job-state"]), "unknown")
+                    reasons = e.get("job-state-reasons", [])
+                    reasons = tuple([reasons] if isinstance(reasons, str) else reasons)
+                    if state == "held" and not released:
+                        continue  # Create-Job holds the job until its document has arrived
+                    released = released or state in ("pending", "processing")
                     if state != last and on_progress:
-                        on_progress(JobProgress(job.id, state))
+                        on_progress(JobProgress(job.id, state, reasons))
                     last = state
                     if state == "completed":
                         return

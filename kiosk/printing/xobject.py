@@ -1,0 +1,58 @@
+"""Image XObjects handed to reportlab ready-made.
+
+reportlab's ``drawImage`` converts every image to 8-bit RGB and hashes it to name it;
+for the 300-dpi bilevel ground pattern (8.7 million pixels) that alone costs more than
+the rest of the page. Here the caller gives the pixel data already packed and
+Flate-compressed, at its own bit depth, under a name it chooses; the object is written
+once per PDF however many pages draw it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from PIL import Image
+from reportlab.pdfbase import pdfdoc
+from reportlab.pdfgen.canvas import Canvas
+
+
+@dataclass(frozen=True)
+class RawImage:
+    name: str
+    width: int
+    height: int
+    bits: int  # 1 (bilevel, 0 = black) or 8 (grey)
+    data: bytes  # Flate-compressed rows
+
+    @classmethod
+    def from_pil(cls, name: str, img: Image.Image, level: int = 6) -> RawImage:
+        if img.mode == "1":
+            bits = 1
+        else:
+            img, bits = img.convert("L"), 8
+        return cls(name, img.width, img.height, bits, zlib.compress(img.tobytes(), level))
+
+
+def draw(canvas: Canvas, image: RawImage, x: float, y: float, width: float, height: float) -> None:
+    """Draw ``image`` into the box (points, origin bottom left)."""
+    doc = canvas._doc  # noqa: SLF001 - reportlab has no public API for this
+    reg_name = doc.getXObjectName(image.name)
+    if doc.idToObject.get(reg_name) is None:
+        obj = pdfdoc.PDFImageXObject(image.name)
+        obj.width, obj.height = image.width, image.height
+        obj.bitsPerComponent = image.bits
+        obj.colorSpace = "DeviceGray"
+        obj._filters = ("FlateDecode",)  # noqa: SLF001
+        obj.streamContent = image.data
+        obj.mask = None
+        canvas._setXObjects(obj)  # noqa: SLF001
+        doc.Reference(obj, reg_name)
+        doc.addForm(image.name, obj)
+    canvas._currentPageHasImages = 1  # noqa: SLF001
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(width, height)
+    canvas._code.append(f"/{reg_name} Do")  # noqa: SLF001
+    canvas.restoreState()
+    canvas._formsinuse.append(image.name)  # noqa: SLF001 - lists it in this page's resources
