@@ -143,10 +143,10 @@ class RelayCore:
         row = self.storage.session(schema.session_id(body["session_id"]))
         if row is None or row.kiosk_id != kiosk_id:
             raise ApiError(404, wire.UNKNOWN_SESSION)
-        if row.state != "open":
-            self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_USED)
         if row.expires <= now:
             self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_EXPIRED)
+        if row.state != "open":  # a replay: refused, but the live session it names stays
+            self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_USED, close=False)
         try:
             card = self.jpki.check_certificate(cert_der, now_dt)
             message = challenge_message(bytes.fromhex(row.challenge), row.session_id, kiosk_id)
@@ -167,9 +167,10 @@ class RelayCore:
             raise ApiError(403, refusals.CHALLENGE_USED)
         return {"session_id": row.session_id, "menu": self._menu(resident_id, now_dt)}
 
-    def _refuse(self, kiosk_id: str, sid: str, code: str, **extra: Any) -> NoReturn:
+    def _refuse(self, kiosk_id: str, sid: str, code: str, close: bool = True, **extra: Any) -> NoReturn:
         """One answer per challenge: a refused authentication closes the session."""
-        self.storage.close_session(sid)
+        if close:
+            self.storage.close_session(sid)
         self.storage.audit(self._audit(kiosk_id=kiosk_id, event="refuse", code=code, session_id=sid, **extra))
         raise ApiError(403, code)
 
