@@ -9,6 +9,7 @@ dates only, so they can be logged, exported and shown without care.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,11 +50,13 @@ class CheckResult:
 
 
 def error_code(exc: BaseException) -> str:
-    """A constant keyword for an exception: its ``code`` if it has one, else its class."""
-    code = getattr(exc, "code", None)
-    if isinstance(code, str) and code.replace("_", "").replace("-", "").isalnum():
-        return code
-    return type(exc).__name__
+    """A constant keyword for an exception: its ``code`` (or a printer fault's ``reason``)
+    if it has one, else its class name; never its message."""
+    for attr in ("code", "reason"):
+        code = getattr(exc, attr, None)
+        if isinstance(code, str) and code and code.replace("_", "").replace("-", "").isalnum():
+            return code
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
 def guarded(name: str, body: Callable[[], CheckResult]) -> CheckResult:

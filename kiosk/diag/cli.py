@@ -1,7 +1,88 @@
-"""Sub-commands of `kiosk` for this area."""
+"""``kiosk diag``: diagnostic mode on the terminal's console, and the headless self-test.
+
+``kiosk diag --json`` runs the full self-test without authentication (it changes
+nothing) and prints one JSON report; it exits 0 when the terminal can serve, 1 when it
+cannot (each fault named, also on stderr), 2 when the configuration cannot be read.
+``kiosk diag`` asks for the technician's code, then shows the self-test and the counters.
+``kiosk diag --provision-secret`` creates this terminal's TOTP secret file (as root).
+"""
+
+from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from kiosk.config import Config, ConfigError, load
+from kiosk.diag.secret import DEFAULT_SECRET_FILE, provision
+from kiosk.diag.selftest import SelfTestReport
+from kiosk.diag.service import DiagService
+
+EXIT_OK, EXIT_CANNOT_SERVE, EXIT_CONFIG = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's sub-commands (none yet)."""
+    p = sub.add_parser("diag", help="diagnostic mode for field technicians")
+    p.add_argument("--json", action="store_true",
+                   help="run the self-test headless; exit non-zero if the terminal cannot serve")
+    p.add_argument("--provision-secret", nargs="?", const=str(DEFAULT_SECRET_FILE),
+                   metavar="PATH", help="create this terminal's TOTP secret (root-only file)")
+    p.add_argument("--export", metavar="DIR", help="after entry, export the logs to DIR")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.provision_secret:
+        return _provision(Path(args.provision_secret))
+    try:
+        config = load(args.config) if args.config else Config()
+    except ConfigError as exc:
+        print(f"kiosk diag: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    from kiosk.diag.build import build_service
+
+    service = build_service(config)
+    if args.json:
+        return report_json(service.self_test(trigger="cli"))
+    return _console(service, args.export)
+
+
+def report_json(report: SelfTestReport) -> int:
+    print(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=True))
+    if report.can_serve:
+        return EXIT_OK
+    print("kiosk diag: cannot serve: " + ", ".join(report.as_dict()["faults"]),  # type: ignore[arg-type]
+          file=sys.stderr)
+    return EXIT_CANNOT_SERVE
+
+
+def _provision(path: Path) -> int:
+    try:
+        secret = provision(path)
+    except FileExistsError:
+        print(f"kiosk diag: {path} exists; remove it first to replace the secret",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    # Shown once, to enrol this terminal in the technicians' authenticator.
+    print(f"otpauth://totp/kiosk?secret={secret}&issuer=certificate-kiosk")
+    return EXIT_OK
+
+
+def _console(service: DiagService, export_dir: str | None) -> int:
+    service.prepare_entry()
+    code = getpass.getpass("technician code: ")
+    result = service.authenticate(code.strip())
+    if not result.ok:
+        print(f"refused: {result.outcome.value}, tries left {result.tries_left}", file=sys.stderr)
+        return EXIT_CANNOT_SERVE
+    try:
+        report = service.self_test(trigger="technician")
+        print(json.dumps({"selftest": report.as_dict(), "counters": service.counters().as_dict(),
+                          "in_service": service.in_service()}, indent=2, ensure_ascii=True))
+        if export_dir:
+            print(f"exported: {service.export_logs(Path(export_dir)).path}")
+        return EXIT_OK if report.can_serve else EXIT_CANNOT_SERVE
+    finally:
+        service.exit()

@@ -1,22 +1,22 @@
 """Residue check: nothing of any customer may remain between sessions.
 
-Looks where reliability.md §2 says data lingers: the CUPS spool (``c*``/``d*`` job files),
-whether that spool is on tmpfs, whether cupsd is set to drop job files and history, and
-the kiosk's runtime and scratch directories. It reports counts and file *kinds* only,
+Looks where reliability.md §2 says data lingers: the CUPS spool (``c*``/``d*`` job files)
+and cupsd's PreserveJob* settings (read by the printing area's
+:mod:`kiosk.printing.residue`), whether the spool is on tmpfs, and the kiosk's runtime
+and scratch directories. It reports counts and file *kinds* only,
 never a file's name or content (a name could be a job title).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.diag.checks import CheckResult, Detail, Status, guarded
+from kiosk.printing import residue as cups_residue
 
-_JOB_FILE = re.compile(r"^[cd]\d{5,}(-\d{3})?$")
 _RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
 
 
@@ -28,11 +28,6 @@ class ResiduePaths:
     scratch_dirs: tuple[Path, ...] = (Path("/run/kiosk"),)
     #: Production demands the spool on tmpfs; a developer machine only gets a warning.
     require_tmpfs: bool = True
-
-
-def spool_job_files(spool: Path) -> int:
-    """How many job files (control ``c*`` or data ``d*``) the spool holds."""
-    return sum(1 for entry in os.scandir(spool) if _JOB_FILE.match(entry.name))
 
 
 def files_under(directory: Path) -> int:
@@ -63,28 +58,16 @@ def filesystem_type(path: Path, mountinfo: Iterable[str] | None = None) -> str:
     return kind
 
 
-def cupsd_settings(conf: Path) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for raw in conf.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = raw.split(None, 1)
-        if len(parts) == 2 and parts[0] in {"PreserveJobFiles", "PreserveJobHistory"}:
-            settings[parts[0]] = parts[1].strip()
-    return settings
-
-
 def check_spool(paths: ResiduePaths) -> CheckResult:
     def body() -> CheckResult:
-        details: dict[str, Detail] = {}
-        try:
-            jobs = spool_job_files(paths.spool_dir)
-        except FileNotFoundError:
-            jobs = 0
-        except PermissionError:
-            return CheckResult("residue.spool", Status.WARNING, "spool_unreadable", details)
-        details["job_files"] = jobs
+        found = cups_residue.report(paths.cupsd_conf, paths.spool_dir)
+        if not found.spool_readable:
+            if not paths.spool_dir.exists():
+                return CheckResult("residue.spool", Status.FAULT, "spool_missing")
+            return CheckResult("residue.spool", Status.WARNING, "spool_unreadable")
         fs = filesystem_type(paths.spool_dir)
-        details["filesystem"] = fs
-        if jobs:
+        details: dict[str, Detail] = {"job_files": len(found.spool_files), "filesystem": fs}
+        if found.spool_files:
             return CheckResult("residue.spool", Status.FAULT, "spool_not_empty", details)
         if fs not in _RAM_FILESYSTEMS:
             status = Status.FAULT if paths.require_tmpfs else Status.WARNING
@@ -96,15 +79,14 @@ def check_spool(paths: ResiduePaths) -> CheckResult:
 
 def check_cups_settings(paths: ResiduePaths) -> CheckResult:
     def body() -> CheckResult:
-        try:
-            settings = cupsd_settings(paths.cupsd_conf)
-        except PermissionError:
+        found = cups_residue.report(paths.cupsd_conf, paths.spool_dir)
+        if not found.conf_readable:
             return CheckResult("residue.cups_settings", Status.WARNING, "cupsd_conf_unreadable")
-        details: dict[str, Detail] = {k: v for k, v in settings.items()}
-        for key in ("PreserveJobFiles", "PreserveJobHistory"):
-            if settings.get(key, "").lower() != "no":  # cupsd's defaults keep both
-                return CheckResult("residue.cups_settings", Status.FAULT,
-                                   f"{key}_not_no", details)
+        details: dict[str, Detail] = {"PreserveJobFiles": found.preserve_job_files,
+                                      "PreserveJobHistory": found.preserve_job_history}
+        if not found.settings_ok:
+            code = next(p for p in found.problems() if p.startswith("preserve"))
+            return CheckResult("residue.cups_settings", Status.FAULT, code, details)
         return CheckResult("residue.cups_settings", Status.OK, details=details)
 
     return guarded("residue.cups_settings", body)

@@ -49,7 +49,7 @@ def test_residue_found(rig: Rig) -> None:
     assert results["residue.spool"].code == "spool_not_empty"
     assert results["residue.spool"].details["job_files"] == 2
     assert results["residue.files"].details["files"] == 1
-    assert results["residue.cups_settings"].code == "PreserveJobFiles_not_no"
+    assert results["residue.cups_settings"].code == "preserve-job-files"
     # nothing names the files themselves
     assert "doc.pdf" not in json.dumps([r.as_dict() for r in results.values()])
     assert not rig.service.self_test().can_serve

@@ -1,0 +1,295 @@
+"""The diagnostic ports over the real device areas.
+
+Each adapter is thin: it asks the area's own code (card layer, printer, payment device,
+relay client, session journal) and reduces the answer to codes, counts and dates. The
+card test reads the authentication certificate of a technician's test card and the PIN
+counter, and shows neither; the printer test page carries no personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import socket
+import ssl
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import cups
+from cryptography import x509
+
+from kiosk.card.jpki import JpkiCard
+from kiosk.card.reader import Reader, allowed, check_policy, list_pcsc_readers, open_reader
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config, RelayConfig
+from kiosk.diag.ports import PrinterStatus, RelayStatus
+from kiosk.payment.port import DeviceReset, Final, Jam, LostEvents, PaymentDevice, PaymentFault
+from kiosk.printing.cups_printer import CupsPrinter
+from kiosk.printing.printer import NO_QUEUE, UNREACHABLE, Printer, PrinterFault
+from kiosk.relay_client.port import RelayInfo
+from kiosk.session.journal import Journal
+
+# --- card ---------------------------------------------------------------------------------
+
+
+class CardLayerProbe:
+    """Readers from pcscd (or one given reader, e.g. the in-process virtual one)."""
+
+    def __init__(self, config: Config, reader: Reader | None = None) -> None:
+        self._config = config
+        self._reader = reader
+
+    def readers(self) -> list[tuple[str, bool]]:
+        names = [self._reader.name] if self._reader is not None else list_pcsc_readers()
+        return [(name, allowed(self._config, name)) for name in names]
+
+    def test_read(self) -> int:
+        reader = self._reader if self._reader is not None else open_reader(self._config)
+        check_policy(self._config, reader)
+        transport = reader.connect()
+        try:
+            card = JpkiCard(transport)
+            card.select_ap()
+            card.read_auth_certificate()
+            return card.tries_left()
+        finally:
+            transport.close()
+
+
+# --- printer ------------------------------------------------------------------------------
+
+_PRINTER_STATES = {3: "idle", 4: "processing", 5: "stopped"}
+
+
+class CupsProbe:
+    """One CUPS queue through pycups; the test page goes through the printing area's own
+    adapter (streamed, random title, watched to completion, purged)."""
+
+    def __init__(self, queue: str, server: str | None = None, clock: Clock | None = None,
+                 spool_dir: Path | None = None, printer: Printer | None = None) -> None:
+        self.queue = queue
+        self.server = server
+        self.clock = clock or SystemClock()
+        self.printer = printer or CupsPrinter(queue, server=server, clock=self.clock,
+                                              spool_dir=spool_dir)
+
+    def _conn(self) -> Any:
+        try:
+            if self.server:
+                cups.setServer(self.server)
+            return cups.Connection()
+        except RuntimeError as exc:
+            raise PrinterFault(UNREACHABLE) from exc
+
+    def status(self) -> PrinterStatus:
+        try:
+            attrs = self._conn().getPrinterAttributes(self.queue, requested_attributes=[
+                "printer-state", "printer-state-reasons", "printer-is-accepting-jobs",
+                "marker-names", "marker-levels"])
+        except cups.IPPError as exc:
+            raise PrinterFault(NO_QUEUE) from exc
+        except (RuntimeError, cups.HTTPError) as exc:
+            raise PrinterFault(UNREACHABLE) from exc
+        reasons = tuple(r for r in attrs.get("printer-state-reasons", ()) if r != "none")
+        names = attrs.get("marker-names") or ()
+        levels = attrs.get("marker-levels") or ()
+        if isinstance(names, str):
+            names, levels = (names,), (levels,)
+        supplies = {_supply_key(n): int(v) for n, v in zip(names, levels, strict=False)}
+        return PrinterStatus(_PRINTER_STATES.get(int(attrs.get("printer-state", 5)), "stopped"),
+                             reasons, supplies, bool(attrs.get("printer-is-accepting-jobs")))
+
+    def test_page(self) -> str:
+        pdf = bytearray(diagnostic_page_pdf())
+        job = self.printer.submit(pdf, 1, False)
+        try:
+            self.printer.wait(job, self.clock.monotonic() + 60)
+        finally:
+            self.printer.purge(job)
+        return str(job.id)
+
+    def clear_fault(self) -> None:
+        conn = self._conn()
+        try:
+            conn.enablePrinter(self.queue)
+            conn.acceptJobs(self.queue)
+        except (cups.IPPError, RuntimeError, cups.HTTPError) as exc:
+            raise PrinterFault(UNREACHABLE) from exc
+
+
+def _supply_key(name: str) -> str:
+    key = "".join(c if c.isalnum() else "_" for c in str(name).lower())
+    return key[:32] or "supply"
+
+
+def diagnostic_page_pdf() -> bytes:
+    """A one-page A4 PDF that says what it is; nothing about anyone."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    page.setFont("Helvetica-Bold", 28)
+    page.drawString(72, 720, "KIOSK TEST PAGE")
+    page.setFont("Helvetica", 12)
+    page.drawString(72, 690, "Printed from diagnostic mode. Not a certificate.")
+    for i in range(5):  # grey steps show banding and fading
+        page.setFillGray(i / 5)
+        page.rect(72 + i * 90, 560, 80, 80, stroke=0, fill=1)
+    page.showPage()
+    page.save()
+    return buf.getvalue()
+
+
+# --- payment ------------------------------------------------------------------------------
+
+
+class PaymentDeviceProbe:
+    """Self-test: pending device events show no fault, and an accept/stop cycle answers."""
+
+    MAX_POLLS = 100
+
+    def __init__(self, device: PaymentDevice) -> None:
+        self.device = device
+
+    def self_test(self) -> None:
+        self._check(self.device.poll())
+        self.device.start_accept(10)
+        for _ in range(self.MAX_POLLS):
+            result = self.device.stop()
+            self._check(self.device.poll())
+            if isinstance(result, Final):
+                if result.amount:
+                    self.device.dispense(result.amount)  # a coin dropped during the test
+                return
+        raise PaymentFault("no_answer")
+
+    @staticmethod
+    def _check(events: list[Any]) -> None:
+        for ev in events:
+            if isinstance(ev, Jam):
+                raise PaymentFault("jam")
+            if isinstance(ev, DeviceReset):
+                raise PaymentFault("device_reset")
+            if isinstance(ev, LostEvents):
+                raise PaymentFault("lost_events")
+
+    def levels(self) -> Mapping[int, int]:
+        return self.device.levels()
+
+    def can_payout(self, amount: int) -> bool:
+        return self.device.can_payout(amount)
+
+    def empty(self) -> int:
+        total = sum(d * n for d, n in self.device.levels().items())
+        return self.device.dispense(total) if total else 0
+
+    def refill(self, levels: Mapping[int, int]) -> None:
+        """The port has no refill command: a device that counts loaded coins itself
+        exposes ``set_levels`` (the simulator does); others refuse."""
+        setter = getattr(self.device, "set_levels", None)
+        if setter is None:
+            raise PaymentFault("refill_not_supported")
+        current = dict(self.device.levels())
+        for denomination, count in levels.items():
+            current[denomination] = current.get(denomination, 0) + count
+        setter(current)
+
+
+# --- relay --------------------------------------------------------------------------------
+
+
+class TlsRelayProbe:
+    """Reachability (TCP), the mutual TLS 1.3 handshake with the pinned relay CA only, the
+    certificates' expiry dates, and the relay's version check (the relay client's)."""
+
+    def __init__(self, relay: RelayConfig,
+                 version_check: Callable[[], RelayInfo] | None = None) -> None:
+        self.relay = relay
+        self.version_check = version_check
+
+    def probe(self) -> RelayStatus:
+        url = urlsplit(self.relay.url)
+        host, port = url.hostname or "127.0.0.1", url.port or 443
+        dates = {"client_not_after": _not_after(self.relay.cert_file),
+                 "ca_not_after": _not_after(self.relay.ca_file)}
+        try:
+            raw = socket.create_connection((host, port), timeout=self.relay.connect_timeout)
+        except OSError as exc:
+            return RelayStatus(False, code=_socket_code(exc), **dates)
+        try:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.minimum_version = ssl.TLSVersion.TLSv1_3
+            if self.relay.ca_file is None:
+                return RelayStatus(True, code="no_relay_ca", **dates)
+            context.load_verify_locations(cafile=str(self.relay.ca_file))
+            if self.relay.cert_file and self.relay.key_file:
+                context.load_cert_chain(str(self.relay.cert_file), str(self.relay.key_file))
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                der = tls.getpeercert(binary_form=True)
+        except ssl.SSLCertVerificationError:
+            return RelayStatus(True, code="relay_cert_untrusted", **dates)
+        except (ssl.SSLError, OSError):
+            return RelayStatus(True, code="tls_handshake_failed", **dates)
+        finally:
+            raw.close()
+        server_not_after = x509.load_der_x509_certificate(der).not_valid_after_utc if der else None
+        if self.version_check is None:
+            return RelayStatus(True, True, False, code="version_unchecked",
+                               server_not_after=server_not_after, **dates)
+        try:
+            info = self.version_check()
+        except Exception as exc:  # noqa: BLE001 - the relay client's typed errors
+            return RelayStatus(True, True, False, code=str(getattr(exc, "code", "relay_error")),
+                               server_not_after=server_not_after, **dates)
+        return RelayStatus(True, True, True, relay_version=info.relay_version,
+                           server_not_after=server_not_after, **dates)
+
+
+def _not_after(path: Path | None) -> dt.datetime | None:
+    if path is None:
+        return None
+    try:
+        return x509.load_pem_x509_certificate(Path(path).read_bytes()).not_valid_after_utc
+    except (OSError, ValueError):
+        return None
+
+
+def _socket_code(exc: OSError) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "relay_timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused"
+    if isinstance(exc, socket.gaierror):
+        return "name_unresolved"
+    return "relay_unreachable"
+
+
+# --- session ------------------------------------------------------------------------------
+
+
+class SessionStillOpen(Exception):
+    """A customer session is open and this process cannot end it (``kiosk diag`` run
+    beside the kiosk service): diagnostics are refused instead."""
+
+    code = "session_open"
+
+
+class JournalGate:
+    """"Is a customer session open?" from the intent journal. Ending it belongs to the
+    process that owns the session worker: the UI passes ``end_session`` (stop the worker,
+    which wipes, then recovery settles the journal); without one, entry is refused."""
+
+    def __init__(self, journal: Path, end_session: Callable[[], None] | None = None) -> None:
+        self.journal = journal
+        self._end = end_session
+
+    def session_open(self) -> bool:
+        return bool(Journal(self.journal).open_sessions())
+
+    def end_and_wipe(self) -> None:
+        if self._end is None:
+            raise SessionStillOpen()
+        self._end()
