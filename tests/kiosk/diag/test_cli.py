@@ -1,0 +1,92 @@
+"""``kiosk diag --json``: the headless self-test, its report and its exit code."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.diag.cli import EXIT_CANNOT_SERVE, EXIT_CONFIG, EXIT_OK, report_json
+from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
+
+
+def write_config(tmp: Path, **diag: str) -> Path:
+    (tmp / "spool").mkdir()
+    (tmp / "cupsd.conf").write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
+    lines = [f'{k} = "{v}"' for k, v in {
+        "spool_dir": tmp / "spool", "cupsd_conf": tmp / "cupsd.conf",
+        "cups_server": "127.0.0.1:9", "payment": "simulator",
+        "secret_file": tmp / "secret", "usb_dir": tmp / "usb", **diag}.items()]
+    config = tmp / "kiosk.toml"
+    config.write_text(
+        'mode = "test"\nkiosk_id = "KIOSK-0042"\nstate_dir = "state"\nruntime_dir = "run"\n'
+        '[relay]\nurl = "https://127.0.0.1:9"\nconnect_timeout = 1.0\n'
+        "[diag]\n" + "\n".join(lines) + "\n")
+    return config
+
+
+def test_cannot_serve_exits_non_zero_naming_the_faults(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path)
+    assert main(["--config", str(config), "diag", "--json"]) == EXIT_CANNOT_SERVE
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["can_serve"] is False and report["kiosk"] == "KIOSK-0042"
+    assert "printer.state:unreachable" in report["faults"]
+    assert "relay:connection_refused" in report["faults"]
+    assert "payment.self_test" not in " ".join(report["faults"])  # the simulator is healthy
+    assert err.startswith("kiosk diag: cannot serve: ") and "printer.state:unreachable" in err
+    audit = (tmp_path / "state" / "diag-audit.jsonl").read_text().splitlines()
+    assert json.loads(audit[-1])["event"] == "diag.selftest"
+
+
+def test_healthy_report_exits_zero(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report_json(rig.service.self_test(trigger="cli")) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert json.loads(out)["can_serve"] is True and err == ""
+
+
+def test_bad_config_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("mode = [")
+    assert main(["--config", str(bad), "diag", "--json"]) == EXIT_CONFIG
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_provision_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "diag-totp.secret"
+    assert main(["diag", "--provision-secret", str(path)]) == EXIT_OK
+    assert capsys.readouterr().out.startswith("otpauth://totp/")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400
+    assert main(["diag", "--provision-secret", str(path)]) == EXIT_CONFIG
+
+
+def test_console_entry_with_a_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import pyotp
+
+    from kiosk.diag.secret import provision
+
+    config = write_config(tmp_path)
+    secret = provision(tmp_path / "secret")
+    monkeypatch.setattr("getpass.getpass", lambda prompt: pyotp.TOTP(secret).now())
+    (tmp_path / "usb").mkdir()
+    code = main(["--config", str(config), "diag", "--export", str(tmp_path / "usb")])
+    assert code == EXIT_CANNOT_SERVE  # entered, but the printer and relay are unreachable
+    out = capsys.readouterr().out
+    assert '"counters"' in out and "exported: " in out
+    events = [json.loads(x)["event"] for x in
+              (tmp_path / "state" / "diag-audit.jsonl").read_text().splitlines()]
+    assert events[:2] == ["diag.auth.accepted", "diag.enter"] and events[-1] == "diag.exit"
+
+
+def test_console_wrong_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.diag.secret import provision
+
+    config = write_config(tmp_path)
+    provision(tmp_path / "secret")
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "12345")
+    assert main(["--config", str(config), "diag"]) == EXIT_CANNOT_SERVE
