@@ -161,15 +161,9 @@ class CoinSimulator:
         """A customer drops a coin or feeds a note; returns what the device made of it
         (even when that event is then lost on its way to the host)."""
         with self._lock:
-            if denomination not in DENOMINATIONS:
-                return self._emit(Rejected("unknown"))
-            if self._jammed:
-                return self._emit(Rejected("jammed"))
-            if not self._accepting:
-                return self._emit(Rejected("not_accepting"))
-            held = self._accepted + (self._escrow or 0)
-            if held + denomination > self._max_total:
-                return self._emit(Rejected("inhibited"))
+            refusal = self._refusal(denomination, sum(self._chute))
+            if refusal is not None:
+                return self._emit(refusal)
             if denomination in COINS:
                 return self._credit_coin(denomination)
             if self._escrow is not None:
@@ -177,19 +171,25 @@ class CoinSimulator:
             self._escrow = denomination
             return self._emit(Escrow(denomination))
 
-    def coin_in_chute(self, denomination: int) -> None:
+    def coin_in_chute(self, denomination: int) -> Event | None:
         """A coin that is still rolling when the host says stop: the next ``stop`` credits
-        it and answers :class:`Pending` (the race two-phase stop exists for)."""
+        it and answers :class:`Pending` (the race two-phase stop exists for). A coin the
+        device would refuse is refused at once, and that event is returned."""
         with self._lock:
+            refusal = self._refusal(denomination, sum(self._chute))
+            if refusal is not None:
+                return self._emit(refusal)
             if denomination not in COINS:
                 raise InvalidAmount("unknown_denomination")
             self._chute.append(denomination)
+            return None
 
     def jam(self) -> None:
         """The acceptor jams: it stops accepting and refuses what comes next."""
         with self._lock:
             self._jammed = True
             self._accepting = False
+            self._chute.clear()  # a rolling coin falls back to the customer
             self._emit(Jam())
 
     def clear_jam(self) -> None:
@@ -258,6 +258,18 @@ class CoinSimulator:
                 raise InvalidAmount("bad_level")
             new[denom] = int(count)
         self._levels = new
+
+    def _refusal(self, denomination: int, in_flight: int) -> Rejected | None:
+        if denomination not in DENOMINATIONS:
+            return Rejected("unknown")
+        if self._jammed:
+            return Rejected("jammed")
+        if not self._accepting:
+            return Rejected("not_accepting")
+        held = self._accepted + (self._escrow or 0) + in_flight
+        if held + denomination > self._max_total:
+            return Rejected("inhibited")
+        return None
 
     def _take(self, amount: int) -> None:
         self._accepted += amount

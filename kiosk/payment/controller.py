@@ -285,6 +285,7 @@ class PaymentController:
         self._cancel = False
         self._recovering = False
         self._escrow: int | None = None
+        self._recalled = False
         self._stop_since = 0.0
         self._settlement: Settlement | None = None
 
@@ -363,7 +364,16 @@ class PaymentController:
             result = None
         if isinstance(result, Final):
             self._finish_accepting(result.amount)
-        elif self.clock.monotonic() - self._stop_since >= self.stop_timeout:
+            return
+        if (self._fault or self._cancel or self._recovering) and self._escrow is None \
+                and not self._recalled:
+            # a note whose Escrow event was lost keeps the device pending: hand it back
+            self._recalled = True
+            try:
+                self.device.return_escrow()
+            except PaymentError:
+                pass  # nothing was in escrow
+        if self.clock.monotonic() - self._stop_since >= self.stop_timeout:
             self._on_fault("stop_timeout")
             self._finish_accepting(None)
 
