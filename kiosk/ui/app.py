@@ -14,7 +14,7 @@ from kiosk.ui.sound import KeyClicker
 from kiosk.ui.theme import PANEL_SIZE
 from kiosk.ui.window import KioskWindow
 
-#: Preferred families, in order: Japanese first, then fonts that cover Hangul and Hanzi.
+# Preferred families, in order: Japanese first, then fonts that cover Hangul and Hanzi.
 FONT_FAMILIES = ("IPAexGothic", "Noto Sans CJK JP", "NanumGothic", "Droid Sans Fallback",
                  "Noto Sans CJK SC", "DejaVu Sans")
 

@@ -229,6 +229,7 @@ class ChooseTypePage(Page):
                 b.clicked.connect(lambda _=False, t=item.type: self.send(IntentKind.CHOOSE_TYPE, t))
                 self.buttons[item.type] = b
                 self.grid.addWidget(b, i // 2, i % 2)
+                b.show()  # at once, not on the next event loop turn
         for item in vm.menu:
             b = self.buttons[item.type]
             name = texts.cert_type_name(item.type)
@@ -238,8 +239,12 @@ class ChooseTypePage(Page):
                 reason = texts.error_title(item.refusal or "", "refusal")
                 detail = tr(texts.NOT_AVAILABLE, reason=reason)
             # "Name (正式名称)" reads best on two lines inside a touch button
-            name = name.replace(" (", "\n(", 1).replace("（", "\n（", 1)
-            b.set_label(f"{name}\n{detail}")
+            lines = [*name.replace(" (", "\n(", 1).replace("（", "\n（", 1).split("\n"), detail]
+            b.ensurePolished()
+            room = max(b.width(), b.minimumWidth()) - 40
+            fm = b.fontMetrics()
+            shown = [fm.elidedText(x, Qt.TextElideMode.ElideRight, room) for x in lines]
+            b.set_label("\n".join(shown), " ".join(lines))
             b.setEnabled(item.available and IntentKind.CHOOSE_TYPE in vm.allowed)
 
 
@@ -288,6 +293,7 @@ class OptionsPage(Page):
                 self._choices[(key, choice)] = b
                 line.addWidget(b)
             self.rows.addWidget(frame)
+            frame.show()
         self._shape = shape
 
     def render(self, vm: ViewModel) -> None:
@@ -317,6 +323,7 @@ class CopiesPage(Page):
         super().__init__(host)
         self.n = 1
         self._fee = 0
+        self._entered = False
         row = QHBoxLayout()
         self.fewer = KioskButton("−", min_width=140)
         self.more = KioskButton("+", min_width=140)
@@ -342,6 +349,9 @@ class CopiesPage(Page):
         nrow.addWidget(self.next)
         self.box.addLayout(nrow)
 
+    def leave(self) -> None:
+        self._entered = False
+
     def _change(self, delta: int) -> None:
         self.n = max(1, min(self.MAX, self.n + delta))
         self._refresh()
@@ -355,8 +365,9 @@ class CopiesPage(Page):
         self.more.setEnabled(self.n < self.MAX)
 
     def render(self, vm: ViewModel) -> None:
-        if not self.isVisible():
+        if not self._entered:  # start from the engine's count; then the buttons count
             self.n = max(1, min(self.MAX, vm.copies))
+            self._entered = True
         self._fee = vm.fee_per_copy
         self.title.setText(tr(texts.COPIES_TITLE))
         self.fewer.setAccessibleName(tr(texts.COPIES_FEWER))

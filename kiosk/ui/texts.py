@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-#: Display languages: code -> name written in that language (never translated).
+# Display languages: code -> name written in that language (never translated).
 LANGUAGES: dict[str, str] = {
     "ja": "日本語",
     "en": "English",
@@ -25,7 +25,7 @@ LANGUAGES: dict[str, str] = {
     "pt": "Português",
 }
 DEFAULT_LANGUAGE = "ja"
-#: .ts/.qm file stem per language (English is the source language: no file).
+# .ts/.qm file stem per language (English is the source language: no file).
 CATALOGUE_FILES: dict[str, str] = {
     "ja": "kiosk_ja",
     "zh": "kiosk_zh_CN",
@@ -52,7 +52,6 @@ BACK = QT_TRANSLATE_NOOP("Kiosk", "Back")
 CANCEL = QT_TRANSLATE_NOOP("Kiosk", "Cancel")
 NEXT = QT_TRANSLATE_NOOP("Kiosk", "Next")
 OK = QT_TRANSLATE_NOOP("Kiosk", "OK")
-LANGUAGE = QT_TRANSLATE_NOOP("Kiosk", "Language")
 LARGE_TEXT = QT_TRANSLATE_NOOP("Kiosk", "Large text")
 HIGH_CONTRAST = QT_TRANSLATE_NOOP("Kiosk", "High contrast")
 PLEASE_WAIT = QT_TRANSLATE_NOOP("Kiosk", "Please wait…")
@@ -177,7 +176,7 @@ CHOICES: dict[str, str] = {
 }
 
 # --- errors ----------------------------------------------------------------------------------------
-#: Title per error kind, used when a code has no entry of its own.
+# Title per error kind, used when a code has no entry of its own.
 ERROR_KINDS: dict[str, str] = {
     "refusal": QT_TRANSLATE_NOOP("Kiosk", "This certificate cannot be issued here"),
     "card": QT_TRANSLATE_NOOP("Kiosk", "There is a problem with the card"),
@@ -190,7 +189,7 @@ ERROR_KINDS: dict[str, str] = {
     "internal": QT_TRANSLATE_NOOP("Kiosk", "Something went wrong"),
 }
 ERROR_GENERIC = ERROR_KINDS["internal"]
-#: What the customer can do next, per ``ErrorInfo.next_step``.
+# What the customer can do next, per ``ErrorInfo.next_step``.
 NEXT_STEPS: dict[str, str] = {
     "retry": QT_TRANSLATE_NOOP("Kiosk", "Please start again."),
     "take_card": QT_TRANSLATE_NOOP("Kiosk", "Please take your card and start again."),
@@ -209,7 +208,7 @@ VOUCHER = QT_TRANSLATE_NOOP(
     "The money could not be returned. Take the refund slip ({voucher}) to the store counter.",
 )
 NOT_CHARGED = QT_TRANSLATE_NOOP("Kiosk", "You have not been charged.")
-#: Title per code: relay refusals and device faults. Keys follow the engine's codes.
+# Title per code: relay refusals and device faults. Keys follow the engine's codes.
 ERROR_CODES: dict[str, str] = {
     # relay refusals (kiosk.relay_client.refusals)
     "cert_untrusted": QT_TRANSLATE_NOOP("Kiosk", "The certificate on your card cannot be checked"),

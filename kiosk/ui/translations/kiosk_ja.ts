@@ -5,575 +5,567 @@
     <name>Kiosk</name>
     <message>
         <source>Certificate issuing service</source>
-        <extracomment>Display languages: code -&gt; name written in that language (never translated). .ts/.qm file stem per language (English is the source language: no file).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>証明書交付サービス</translation>
     </message>
     <message>
         <source>Back</source>
-        <translation type="unfinished"></translation>
+        <translation>もどる</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>中止する</translation>
     </message>
     <message>
         <source>Next</source>
-        <translation type="unfinished"></translation>
+        <translation>次へ</translation>
     </message>
     <message>
         <source>OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>OK</translation>
     </message>
     <message>
         <source>Large text</source>
-        <translation type="unfinished"></translation>
+        <translation>文字を大きく</translation>
     </message>
     <message>
         <source>High contrast</source>
-        <translation type="unfinished"></translation>
+        <translation>白黒反転</translation>
     </message>
     <message>
         <source>Please wait…</source>
-        <translation type="unfinished"></translation>
+        <translation>しばらくお待ちください…</translation>
     </message>
     <message>
         <source>Switch the language to {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>言語を{name}に切り替える</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>進み具合</translation>
     </message>
     <message>
         <source>Residence, seal registration, family register and tax certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>住民票・印鑑登録証明書・戸籍証明書・税証明書</translation>
     </message>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>はじめる</translation>
     </message>
     <message>
         <source>You need your My Number card and its 4-digit PIN.</source>
-        <translation type="unfinished"></translation>
+        <translation>マイナンバーカードと4桁の暗証番号が必要です。</translation>
     </message>
     <message>
         <source>Service hours: {start} – {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>サービス時間：{start}～{end}</translation>
     </message>
     <message>
         <source>Choose your language</source>
-        <translation type="unfinished"></translation>
+        <translation>言語を選んでください</translation>
     </message>
     <message>
         <source>Out of service</source>
-        <translation type="unfinished"></translation>
+        <translation>ただいま停止中です</translation>
     </message>
     <message>
         <source>This terminal cannot issue certificates at the moment. Please use another terminal or the municipal office counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>ただいまこの端末では証明書を交付できません。別の端末か市区町村の窓口をご利用ください。</translation>
     </message>
     <message>
         <source>Place your My Number card on the reader</source>
-        <translation type="unfinished"></translation>
+        <translation>マイナンバーカードを読み取り部に置いてください</translation>
     </message>
     <message>
         <source>The card reader is to the right of the screen. Lay the card flat, face up.</source>
-        <translation type="unfinished"></translation>
+        <translation>読み取り部は画面の右にあります。カードを表向きに平らに置いてください。</translation>
     </message>
     <message>
         <source>Picture: the card lies on the reader beside the screen</source>
-        <translation type="unfinished"></translation>
+        <translation>図：カードは画面の横の読み取り部に置きます</translation>
     </message>
     <message>
         <source>Reading your card</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを読み取っています</translation>
     </message>
     <message>
         <source>Do not move or remove the card.</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを動かしたり、取り外したりしないでください。</translation>
     </message>
     <message>
         <source>Enter your 4-digit PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>4桁の暗証番号を入力してください</translation>
     </message>
     <message>
         <source>The PIN for the user certificate (利用者証明用). Shield the keypad with your hand.</source>
-        <translation type="unfinished"></translation>
+        <translation>利用者証明用電子証明書の暗証番号です。手でかくして入力してください。</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>残り回数：{n}回</translation>
     </message>
     <message>
         <source>Last try: if this PIN is wrong, the card will be locked.</source>
-        <translation type="unfinished"></translation>
+        <translation>あと1回です。間違えるとカードがロックされます。</translation>
     </message>
     <message>
         <source>That PIN was not correct.</source>
-        <translation type="unfinished"></translation>
+        <translation>暗証番号が違います。</translation>
     </message>
     <message>
         <source>PIN: {n} of 4 digits entered</source>
-        <translation type="unfinished"></translation>
+        <translation>暗証番号：4桁中{n}桁入力済み</translation>
     </message>
     <message>
         <source>Digit {d}</source>
-        <translation type="unfinished"></translation>
+        <translation>数字 {d}</translation>
     </message>
     <message>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>訂正</translation>
     </message>
     <message>
         <source>Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>確定</translation>
     </message>
     <message>
         <source>Checking your card</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを確認しています</translation>
     </message>
     <message>
         <source>Please remove your card</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを取り外してください</translation>
     </message>
     <message>
         <source>Take your card from the reader and keep it with you.</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを読み取り部から取り、お持ちください。</translation>
     </message>
     <message>
         <source>Which certificate do you need?</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書の種類を選んでください</translation>
     </message>
     <message>
         <source>{fee} per copy</source>
-        <translation type="unfinished"></translation>
+        <translation>1部 {fee}</translation>
     </message>
     <message>
         <source>Not available: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>ご利用になれません：{reason}</translation>
     </message>
     <message>
         <source>Choose what the certificate shows</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書にのせる内容を選んでください</translation>
     </message>
     <message>
         <source>How many copies?</source>
-        <translation type="unfinished"></translation>
+        <translation>部数を選んでください</translation>
     </message>
     <message>
         <source>One copy fewer</source>
-        <translation type="unfinished"></translation>
+        <translation>1部へらす</translation>
     </message>
     <message>
         <source>One copy more</source>
-        <translation type="unfinished"></translation>
+        <translation>1部ふやす</translation>
     </message>
     <message>
         <source>{n} copies</source>
-        <translation type="unfinished"></translation>
+        <translation>{n}部</translation>
     </message>
     <message>
         <source>{fee} × {n} = {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{fee} × {n}部 = {total}</translation>
     </message>
     <message>
         <source>Please check your request</source>
-        <translation type="unfinished"></translation>
+        <translation>内容を確認してください</translation>
     </message>
     <message>
         <source>Certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書</translation>
     </message>
     <message>
         <source>Copies</source>
-        <translation type="unfinished"></translation>
+        <translation>部数</translation>
     </message>
     <message>
         <source>Total fee</source>
-        <translation type="unfinished"></translation>
+        <translation>手数料合計</translation>
     </message>
     <message>
         <source>Confirm and request</source>
-        <translation type="unfinished"></translation>
+        <translation>確認して申請する</translation>
     </message>
     <message>
         <source>Preparing your certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書を準備しています</translation>
     </message>
     <message>
         <source>This takes a few seconds. Nothing is charged yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>数秒かかります。まだ料金はかかりません。</translation>
     </message>
     <message>
         <source>Please insert {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{total}を入れてください</translation>
     </message>
     <message>
         <source>Inserted: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>投入金額：{amount}</translation>
     </message>
     <message>
         <source>Still to pay: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>不足金額：{amount}</translation>
     </message>
     <message>
         <source>Your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>おつり：{amount}</translation>
     </message>
     <message>
         <source>Accepted: {coins} yen coins and {notes} yen notes.</source>
-        <translation type="unfinished"></translation>
+        <translation>使えるお金：{coins}円硬貨、{notes}円札</translation>
     </message>
     <message>
         <source>No change available: please insert the exact amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>おつりが出せません。ちょうどの金額を入れてください。</translation>
     </message>
     <message>
         <source>Cancel and return my money</source>
-        <translation type="unfinished"></translation>
+        <translation>中止してお金を返す</translation>
     </message>
     <message>
         <source>Printing</source>
-        <translation type="unfinished"></translation>
+        <translation>印刷しています</translation>
     </message>
     <message>
         <source>Page {done} of {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{total}枚中 {done}枚目</translation>
     </message>
     <message>
         <source>Printing can take a couple of minutes. Please do not leave.</source>
-        <translation type="unfinished"></translation>
+        <translation>印刷には数分かかることがあります。その場を離れないでください。</translation>
     </message>
     <message>
         <source>Take your certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書をお取りください</translation>
     </message>
     <message>
         <source>and your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>おつり：{amount}もお取りください</translation>
     </message>
     <message>
         <source>Check that nothing is left behind: certificates, change and your card.</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書・おつり・カードのお取り忘れにご注意ください。</translation>
     </message>
     <message>
         <source>I have taken everything</source>
-        <translation type="unfinished"></translation>
+        <translation>受け取りました</translation>
     </message>
     <message>
         <source>Thank you</source>
-        <translation type="unfinished"></translation>
+        <translation>ご利用ありがとうございました</translation>
     </message>
     <message>
         <source>Your session has ended. No personal data is kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>終了しました。個人情報はこの端末に残りません。</translation>
     </message>
     <message>
         <source>Ending your session</source>
-        <translation type="unfinished"></translation>
+        <translation>終了しています</translation>
     </message>
     <message>
         <source>Do you need more time?</source>
-        <translation type="unfinished"></translation>
+        <translation>操作を続けますか？</translation>
     </message>
     <message>
         <source>Without an answer the session ends in {n} seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>操作がないと、あと{n}秒で終了します。</translation>
     </message>
     <message>
         <source>Yes, more time</source>
-        <translation type="unfinished"></translation>
+        <translation>はい、続ける</translation>
     </message>
     <message>
         <source>No, end now</source>
-        <translation type="unfinished"></translation>
+        <translation>いいえ、終了する</translation>
     </message>
     <message>
         <source>Certificate of residence (住民票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>住民票の写し</translation>
     </message>
     <message>
         <source>Certificate of residence entries (住民票記載事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>住民票記載事項証明書</translation>
     </message>
     <message>
         <source>Seal registration certificate (印鑑登録証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>印鑑登録証明書</translation>
     </message>
     <message>
         <source>Family register, all entries (戸籍全部事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>戸籍全部事項証明書</translation>
     </message>
     <message>
         <source>Family register, one person (戸籍個人事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>戸籍個人事項証明書</translation>
     </message>
     <message>
         <source>Family register annex (戸籍の附票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>戸籍の附票の写し</translation>
     </message>
     <message>
         <source>Income and tax certificate (所得・課税証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>所得・課税証明書</translation>
     </message>
     <message>
         <source>Whose entries</source>
-        <translation type="unfinished"></translation>
+        <translation>請求の範囲</translation>
     </message>
     <message>
         <source>Registered domicile and head of the family register</source>
-        <translation type="unfinished"></translation>
+        <translation>本籍・筆頭者</translation>
     </message>
     <message>
         <source>Head of household and relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>世帯主・続柄</translation>
     </message>
     <message>
         <source>Individual number (My Number)</source>
-        <translation type="unfinished"></translation>
+        <translation>個人番号（マイナンバー）</translation>
     </message>
     <message>
         <source>Only me</source>
-        <translation type="unfinished"></translation>
+        <translation>本人のみ</translation>
     </message>
     <message>
         <source>My whole household</source>
-        <translation type="unfinished"></translation>
+        <translation>世帯全員</translation>
     </message>
     <message>
         <source>Leave out</source>
-        <translation type="unfinished"></translation>
+        <translation>のせない</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>のせる</translation>
     </message>
     <message>
         <source>This certificate cannot be issued here</source>
-        <extracomment>Title per error kind, used when a code has no entry of its own.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>この証明書はここでは交付できません</translation>
     </message>
     <message>
         <source>There is a problem with the card</source>
-        <translation type="unfinished"></translation>
+        <translation>カードに問題があります</translation>
     </message>
     <message>
         <source>The service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>サービスに接続できません</translation>
     </message>
     <message>
         <source>The printer has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>プリンターに問題があります</translation>
     </message>
     <message>
         <source>The money unit has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>入金機に問題があります</translation>
     </message>
     <message>
         <source>The certificate could not be checked</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書を確認できませんでした</translation>
     </message>
     <message>
         <source>The session ended because there was no answer</source>
-        <translation type="unfinished"></translation>
+        <translation>操作がなかったため終了しました</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>中止しました</translation>
     </message>
     <message>
         <source>Something went wrong</source>
-        <translation type="unfinished"></translation>
+        <translation>エラーが発生しました</translation>
     </message>
     <message>
         <source>Please start again.</source>
-        <extracomment>What the customer can do next, per ``ErrorInfo.next_step``.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>もう一度はじめからお試しください。</translation>
     </message>
     <message>
         <source>Please take your card and start again.</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを取り、もう一度はじめからお試しください。</translation>
     </message>
     <message>
         <source>Please ask at the counter of your municipal office.</source>
-        <translation type="unfinished"></translation>
+        <translation>市区町村の窓口でおたずねください。</translation>
     </message>
     <message>
         <source>Please ask the store staff for help. Do not leave the terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>店員をお呼びください。端末から離れないでください。</translation>
     </message>
     <message>
         <source>Please use another terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>別の端末をご利用ください。</translation>
     </message>
     <message>
         <source>You can close this message.</source>
-        <translation type="unfinished"></translation>
+        <translation>このメッセージを閉じてください。</translation>
     </message>
     <message>
         <source>{amount} has been returned. Please take it.</source>
-        <translation type="unfinished"></translation>
+        <translation>{amount}をお返ししました。お取りください。</translation>
     </message>
     <message>
         <source>The money could not be returned. Take the refund slip ({voucher}) to the store counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>お金をお返しできませんでした。返金票（{voucher}）をレジにお持ちください。</translation>
     </message>
     <message>
         <source>You have not been charged.</source>
-        <translation type="unfinished"></translation>
+        <translation>料金はかかっていません。</translation>
     </message>
     <message>
         <source>The certificate on your card cannot be checked</source>
-        <extracomment>Title per code: relay refusals and device faults. Keys follow the engine&apos;s codes.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>カードの電子証明書を確認できません</translation>
     </message>
     <message>
         <source>The certificate on your card has expired. Renew it at your municipal office</source>
-        <translation type="unfinished"></translation>
+        <translation>カードの電子証明書の有効期限が切れています。市区町村の窓口で更新してください</translation>
     </message>
     <message>
         <source>The certificate on your card is no longer valid</source>
-        <translation type="unfinished"></translation>
+        <translation>カードの電子証明書は失効しています</translation>
     </message>
     <message>
         <source>This municipality does not issue certificates for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>このカードの証明書はこの市区町村では交付できません</translation>
     </message>
     <message>
         <source>Your card could not be confirmed</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを確認できませんでした</translation>
     </message>
     <message>
         <source>The time to confirm your card ran out</source>
-        <translation type="unfinished"></translation>
+        <translation>カードの確認時間が過ぎました</translation>
     </message>
     <message>
         <source>This card confirmation was already used</source>
-        <translation type="unfinished"></translation>
+        <translation>このカード確認はすでに使われています</translation>
     </message>
     <message>
         <source>Certificates are issued here only from age 15</source>
-        <translation type="unfinished"></translation>
+        <translation>15歳未満の方はご利用になれません</translation>
     </message>
     <message>
         <source>Certificates cannot be issued here while a move-out is registered</source>
-        <translation type="unfinished"></translation>
+        <translation>転出の届出中のため、ここでは交付できません</translation>
     </message>
     <message>
         <source>Please ask at the municipal office counter for this certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>この証明書は市区町村の窓口で請求してください</translation>
     </message>
     <message>
         <source>No certificate can be issued for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>このカードでは証明書を交付できません</translation>
     </message>
     <message>
         <source>No seal is registered for this card holder</source>
-        <translation type="unfinished"></translation>
+        <translation>印鑑登録がありません</translation>
     </message>
     <message>
         <source>No tax record for this year is available here</source>
-        <translation type="unfinished"></translation>
+        <translation>今年度の課税情報がありません</translation>
     </message>
     <message>
         <source>Your family register is in another municipality: prior registration is needed</source>
-        <translation type="unfinished"></translation>
+        <translation>本籍地が他の市区町村です。事前の利用登録が必要です</translation>
     </message>
     <message>
         <source>This certificate contains characters the terminal cannot print</source>
-        <translation type="unfinished"></translation>
+        <translation>この端末で印刷できない文字が含まれています</translation>
     </message>
     <message>
         <source>Outside service hours: certificates are issued from 6:30 to 23:00</source>
-        <translation type="unfinished"></translation>
+        <translation>サービス時間外です（6:30～23:00）</translation>
     </message>
     <message>
         <source>Family register certificates are issued on weekdays in office hours</source>
-        <translation type="unfinished"></translation>
+        <translation>戸籍証明書は平日の開庁時間のみ交付します</translation>
     </message>
     <message>
         <source>Your PIN is locked. Bring the card to your municipal office counter to reset it</source>
-        <translation type="unfinished"></translation>
+        <translation>暗証番号がロックされています。カードを持って市区町村の窓口で再設定してください</translation>
     </message>
     <message>
         <source>The card was removed too early</source>
-        <translation type="unfinished"></translation>
+        <translation>カードが途中で取り外されました</translation>
     </message>
     <message>
         <source>This is not a My Number card</source>
-        <translation type="unfinished"></translation>
+        <translation>マイナンバーカードではありません</translation>
     </message>
     <message>
         <source>The card reader is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>カード読み取り部が使えません</translation>
     </message>
     <message>
         <source>The card could not be read</source>
-        <translation type="unfinished"></translation>
+        <translation>カードを読み取れませんでした</translation>
     </message>
     <message>
         <source>This card reader is not allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>このカード読み取り機は使えません</translation>
     </message>
     <message>
         <source>The issuing service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>交付サービスに接続できません</translation>
     </message>
     <message>
         <source>The issuing service did not answer in time</source>
-        <translation type="unfinished"></translation>
+        <translation>交付サービスから応答がありません</translation>
     </message>
     <message>
         <source>This terminal needs maintenance</source>
-        <translation type="unfinished"></translation>
+        <translation>この端末は点検が必要です</translation>
     </message>
     <message>
         <source>The issuing service reported an error</source>
-        <translation type="unfinished"></translation>
+        <translation>交付サービスでエラーが発生しました</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>
-        <translation type="unfinished"></translation>
+        <translation>用紙がありません</translation>
     </message>
     <message>
         <source>Paper is jammed in the printer</source>
-        <translation type="unfinished"></translation>
+        <translation>プリンターに紙がつまりました</translation>
     </message>
     <message>
         <source>The printer is offline</source>
-        <translation type="unfinished"></translation>
+        <translation>プリンターが使えません</translation>
     </message>
     <message>
         <source>Printing failed</source>
-        <translation type="unfinished"></translation>
+        <translation>印刷できませんでした</translation>
     </message>
     <message>
         <source>Printing took too long and was stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>印刷に時間がかかりすぎたため中止しました</translation>
     </message>
     <message>
         <source>The money unit is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>入金機が使えません</translation>
     </message>
     <message>
         <source>The money unit is busy</source>
-        <translation type="unfinished"></translation>
+        <translation>入金機が使用中です</translation>
     </message>
     <message>
         <source>The amount could not be accepted</source>
-        <translation type="unfinished"></translation>
+        <translation>この金額は受け付けられません</translation>
     </message>
     <message>
         <source>Not all of the change could be paid out</source>
-        <translation type="unfinished"></translation>
+        <translation>おつりの一部をお返しできませんでした</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>
-        <translation type="unfinished"></translation>
+        <translation>証明書のデータが申請と一致しませんでした</translation>
     </message>
 </context>
 </TS>

@@ -5,575 +5,567 @@
     <name>Kiosk</name>
     <message>
         <source>Certificate issuing service</source>
-        <extracomment>Display languages: code -&gt; name written in that language (never translated). .ts/.qm file stem per language (English is the source language: no file).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>증명서 발급 서비스</translation>
     </message>
     <message>
         <source>Back</source>
-        <translation type="unfinished"></translation>
+        <translation>뒤로</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>취소</translation>
     </message>
     <message>
         <source>Next</source>
-        <translation type="unfinished"></translation>
+        <translation>다음</translation>
     </message>
     <message>
         <source>OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>확인</translation>
     </message>
     <message>
         <source>Large text</source>
-        <translation type="unfinished"></translation>
+        <translation>큰 글자</translation>
     </message>
     <message>
         <source>High contrast</source>
-        <translation type="unfinished"></translation>
+        <translation>고대비</translation>
     </message>
     <message>
         <source>Please wait…</source>
-        <translation type="unfinished"></translation>
+        <translation>잠시 기다려 주세요…</translation>
     </message>
     <message>
         <source>Switch the language to {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>언어를 {name}(으)로 전환</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>진행 상황</translation>
     </message>
     <message>
         <source>Residence, seal registration, family register and tax certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>주민표·인감등록증명서·호적증명서·세금증명서</translation>
     </message>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>시작</translation>
     </message>
     <message>
         <source>You need your My Number card and its 4-digit PIN.</source>
-        <translation type="unfinished"></translation>
+        <translation>마이넘버 카드와 4자리 비밀번호가 필요합니다.</translation>
     </message>
     <message>
         <source>Service hours: {start} – {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>서비스 시간: {start}~{end}</translation>
     </message>
     <message>
         <source>Choose your language</source>
-        <translation type="unfinished"></translation>
+        <translation>언어를 선택하세요</translation>
     </message>
     <message>
         <source>Out of service</source>
-        <translation type="unfinished"></translation>
+        <translation>서비스 중지</translation>
     </message>
     <message>
         <source>This terminal cannot issue certificates at the moment. Please use another terminal or the municipal office counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>현재 이 단말기에서는 증명서를 발급할 수 없습니다. 다른 단말기나 시구정촌 창구를 이용하세요.</translation>
     </message>
     <message>
         <source>Place your My Number card on the reader</source>
-        <translation type="unfinished"></translation>
+        <translation>마이넘버 카드를 리더기에 올려 주세요</translation>
     </message>
     <message>
         <source>The card reader is to the right of the screen. Lay the card flat, face up.</source>
-        <translation type="unfinished"></translation>
+        <translation>리더기는 화면 오른쪽에 있습니다. 카드를 앞면이 위로 오게 평평하게 놓으세요.</translation>
     </message>
     <message>
         <source>Picture: the card lies on the reader beside the screen</source>
-        <translation type="unfinished"></translation>
+        <translation>그림: 카드를 화면 옆 리더기에 놓습니다</translation>
     </message>
     <message>
         <source>Reading your card</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 읽고 있습니다</translation>
     </message>
     <message>
         <source>Do not move or remove the card.</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 움직이거나 빼지 마세요.</translation>
     </message>
     <message>
         <source>Enter your 4-digit PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>4자리 비밀번호를 입력하세요</translation>
     </message>
     <message>
         <source>The PIN for the user certificate (利用者証明用). Shield the keypad with your hand.</source>
-        <translation type="unfinished"></translation>
+        <translation>이용자 증명용(利用者証明用) 비밀번호입니다. 손으로 가리고 입력하세요.</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>남은 횟수: {n}회</translation>
     </message>
     <message>
         <source>Last try: if this PIN is wrong, the card will be locked.</source>
-        <translation type="unfinished"></translation>
+        <translation>마지막 기회입니다. 틀리면 카드가 잠깁니다.</translation>
     </message>
     <message>
         <source>That PIN was not correct.</source>
-        <translation type="unfinished"></translation>
+        <translation>비밀번호가 틀렸습니다.</translation>
     </message>
     <message>
         <source>PIN: {n} of 4 digits entered</source>
-        <translation type="unfinished"></translation>
+        <translation>비밀번호: 4자리 중 {n}자리 입력됨</translation>
     </message>
     <message>
         <source>Digit {d}</source>
-        <translation type="unfinished"></translation>
+        <translation>숫자 {d}</translation>
     </message>
     <message>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>지우기</translation>
     </message>
     <message>
         <source>Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>확인</translation>
     </message>
     <message>
         <source>Checking your card</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 확인하고 있습니다</translation>
     </message>
     <message>
         <source>Please remove your card</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 빼 주세요</translation>
     </message>
     <message>
         <source>Take your card from the reader and keep it with you.</source>
-        <translation type="unfinished"></translation>
+        <translation>리더기에서 카드를 빼서 보관하세요.</translation>
     </message>
     <message>
         <source>Which certificate do you need?</source>
-        <translation type="unfinished"></translation>
+        <translation>어떤 증명서가 필요하십니까?</translation>
     </message>
     <message>
         <source>{fee} per copy</source>
-        <translation type="unfinished"></translation>
+        <translation>1부당 {fee}</translation>
     </message>
     <message>
         <source>Not available: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>이용 불가: {reason}</translation>
     </message>
     <message>
         <source>Choose what the certificate shows</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서에 표시할 내용을 선택하세요</translation>
     </message>
     <message>
         <source>How many copies?</source>
-        <translation type="unfinished"></translation>
+        <translation>몇 부가 필요하십니까?</translation>
     </message>
     <message>
         <source>One copy fewer</source>
-        <translation type="unfinished"></translation>
+        <translation>1부 줄이기</translation>
     </message>
     <message>
         <source>One copy more</source>
-        <translation type="unfinished"></translation>
+        <translation>1부 늘리기</translation>
     </message>
     <message>
         <source>{n} copies</source>
-        <translation type="unfinished"></translation>
+        <translation>{n}부</translation>
     </message>
     <message>
         <source>{fee} × {n} = {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{fee} × {n}부 = {total}</translation>
     </message>
     <message>
         <source>Please check your request</source>
-        <translation type="unfinished"></translation>
+        <translation>신청 내용을 확인하세요</translation>
     </message>
     <message>
         <source>Certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서</translation>
     </message>
     <message>
         <source>Copies</source>
-        <translation type="unfinished"></translation>
+        <translation>부수</translation>
     </message>
     <message>
         <source>Total fee</source>
-        <translation type="unfinished"></translation>
+        <translation>수수료 합계</translation>
     </message>
     <message>
         <source>Confirm and request</source>
-        <translation type="unfinished"></translation>
+        <translation>확인하고 신청</translation>
     </message>
     <message>
         <source>Preparing your certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서를 준비하고 있습니다</translation>
     </message>
     <message>
         <source>This takes a few seconds. Nothing is charged yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>몇 초 걸립니다. 아직 요금은 청구되지 않습니다.</translation>
     </message>
     <message>
         <source>Please insert {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{total}을 넣어 주세요</translation>
     </message>
     <message>
         <source>Inserted: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>투입 금액: {amount}</translation>
     </message>
     <message>
         <source>Still to pay: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>남은 금액: {amount}</translation>
     </message>
     <message>
         <source>Your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>거스름돈: {amount}</translation>
     </message>
     <message>
         <source>Accepted: {coins} yen coins and {notes} yen notes.</source>
-        <translation type="unfinished"></translation>
+        <translation>사용 가능: {coins}엔 동전, {notes}엔 지폐</translation>
     </message>
     <message>
         <source>No change available: please insert the exact amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>거스름돈이 없습니다. 정확한 금액을 넣어 주세요.</translation>
     </message>
     <message>
         <source>Cancel and return my money</source>
-        <translation type="unfinished"></translation>
+        <translation>취소하고 돈 돌려받기</translation>
     </message>
     <message>
         <source>Printing</source>
-        <translation type="unfinished"></translation>
+        <translation>인쇄하고 있습니다</translation>
     </message>
     <message>
         <source>Page {done} of {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{total}장 중 {done}장째</translation>
     </message>
     <message>
         <source>Printing can take a couple of minutes. Please do not leave.</source>
-        <translation type="unfinished"></translation>
+        <translation>인쇄에 몇 분 걸릴 수 있습니다. 자리를 떠나지 마세요.</translation>
     </message>
     <message>
         <source>Take your certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서를 받아 가세요</translation>
     </message>
     <message>
         <source>and your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>거스름돈 {amount}도 받아 가세요</translation>
     </message>
     <message>
         <source>Check that nothing is left behind: certificates, change and your card.</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서, 거스름돈, 카드를 잊지 마세요.</translation>
     </message>
     <message>
         <source>I have taken everything</source>
-        <translation type="unfinished"></translation>
+        <translation>모두 받았습니다</translation>
     </message>
     <message>
         <source>Thank you</source>
-        <translation type="unfinished"></translation>
+        <translation>이용해 주셔서 감사합니다</translation>
     </message>
     <message>
         <source>Your session has ended. No personal data is kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>종료되었습니다. 개인정보는 이 단말기에 남지 않습니다.</translation>
     </message>
     <message>
         <source>Ending your session</source>
-        <translation type="unfinished"></translation>
+        <translation>종료하고 있습니다</translation>
     </message>
     <message>
         <source>Do you need more time?</source>
-        <translation type="unfinished"></translation>
+        <translation>시간이 더 필요하십니까?</translation>
     </message>
     <message>
         <source>Without an answer the session ends in {n} seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>조작이 없으면 {n}초 후에 종료됩니다.</translation>
     </message>
     <message>
         <source>Yes, more time</source>
-        <translation type="unfinished"></translation>
+        <translation>예, 계속</translation>
     </message>
     <message>
         <source>No, end now</source>
-        <translation type="unfinished"></translation>
+        <translation>아니요, 종료</translation>
     </message>
     <message>
         <source>Certificate of residence (住民票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>주민표 사본 (住民票の写し)</translation>
     </message>
     <message>
         <source>Certificate of residence entries (住民票記載事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>주민표 기재사항 증명서 (住民票記載事項証明書)</translation>
     </message>
     <message>
         <source>Seal registration certificate (印鑑登録証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>인감등록 증명서 (印鑑登録証明書)</translation>
     </message>
     <message>
         <source>Family register, all entries (戸籍全部事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>호적 전부사항 증명서 (戸籍全部事項証明書)</translation>
     </message>
     <message>
         <source>Family register, one person (戸籍個人事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>호적 개인사항 증명서 (戸籍個人事項証明書)</translation>
     </message>
     <message>
         <source>Family register annex (戸籍の附票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>호적 부표 사본 (戸籍の附票の写し)</translation>
     </message>
     <message>
         <source>Income and tax certificate (所得・課税証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>소득·과세 증명서 (所得・課税証明書)</translation>
     </message>
     <message>
         <source>Whose entries</source>
-        <translation type="unfinished"></translation>
+        <translation>신청 범위</translation>
     </message>
     <message>
         <source>Registered domicile and head of the family register</source>
-        <translation type="unfinished"></translation>
+        <translation>본적 및 호적 필두자</translation>
     </message>
     <message>
         <source>Head of household and relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>세대주 및 관계</translation>
     </message>
     <message>
         <source>Individual number (My Number)</source>
-        <translation type="unfinished"></translation>
+        <translation>개인번호 (마이넘버)</translation>
     </message>
     <message>
         <source>Only me</source>
-        <translation type="unfinished"></translation>
+        <translation>본인만</translation>
     </message>
     <message>
         <source>My whole household</source>
-        <translation type="unfinished"></translation>
+        <translation>세대 전원</translation>
     </message>
     <message>
         <source>Leave out</source>
-        <translation type="unfinished"></translation>
+        <translation>표시 안 함</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>표시</translation>
     </message>
     <message>
         <source>This certificate cannot be issued here</source>
-        <extracomment>Title per error kind, used when a code has no entry of its own.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>이 증명서는 여기서 발급할 수 없습니다</translation>
     </message>
     <message>
         <source>There is a problem with the card</source>
-        <translation type="unfinished"></translation>
+        <translation>카드에 문제가 있습니다</translation>
     </message>
     <message>
         <source>The service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>서비스에 연결할 수 없습니다</translation>
     </message>
     <message>
         <source>The printer has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>프린터에 문제가 있습니다</translation>
     </message>
     <message>
         <source>The money unit has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>입금기에 문제가 있습니다</translation>
     </message>
     <message>
         <source>The certificate could not be checked</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서를 확인할 수 없습니다</translation>
     </message>
     <message>
         <source>The session ended because there was no answer</source>
-        <translation type="unfinished"></translation>
+        <translation>조작이 없어 종료되었습니다</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>취소되었습니다</translation>
     </message>
     <message>
         <source>Something went wrong</source>
-        <translation type="unfinished"></translation>
+        <translation>오류가 발생했습니다</translation>
     </message>
     <message>
         <source>Please start again.</source>
-        <extracomment>What the customer can do next, per ``ErrorInfo.next_step``.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>처음부터 다시 시도하세요.</translation>
     </message>
     <message>
         <source>Please take your card and start again.</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 빼고 처음부터 다시 시도하세요.</translation>
     </message>
     <message>
         <source>Please ask at the counter of your municipal office.</source>
-        <translation type="unfinished"></translation>
+        <translation>시구정촌 창구에 문의하세요.</translation>
     </message>
     <message>
         <source>Please ask the store staff for help. Do not leave the terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>점원을 불러 주세요. 단말기를 떠나지 마세요.</translation>
     </message>
     <message>
         <source>Please use another terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>다른 단말기를 이용하세요.</translation>
     </message>
     <message>
         <source>You can close this message.</source>
-        <translation type="unfinished"></translation>
+        <translation>이 메시지를 닫으세요.</translation>
     </message>
     <message>
         <source>{amount} has been returned. Please take it.</source>
-        <translation type="unfinished"></translation>
+        <translation>{amount}을 돌려드렸습니다. 받아 가세요.</translation>
     </message>
     <message>
         <source>The money could not be returned. Take the refund slip ({voucher}) to the store counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>돈을 돌려드리지 못했습니다. 환불표({voucher})를 계산대에 가져가세요.</translation>
     </message>
     <message>
         <source>You have not been charged.</source>
-        <translation type="unfinished"></translation>
+        <translation>요금은 청구되지 않았습니다.</translation>
     </message>
     <message>
         <source>The certificate on your card cannot be checked</source>
-        <extracomment>Title per code: relay refusals and device faults. Keys follow the engine&apos;s codes.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>카드의 전자 인증서를 확인할 수 없습니다</translation>
     </message>
     <message>
         <source>The certificate on your card has expired. Renew it at your municipal office</source>
-        <translation type="unfinished"></translation>
+        <translation>카드의 전자 인증서가 만료되었습니다. 시구정촌 창구에서 갱신하세요</translation>
     </message>
     <message>
         <source>The certificate on your card is no longer valid</source>
-        <translation type="unfinished"></translation>
+        <translation>카드의 전자 인증서가 효력을 잃었습니다</translation>
     </message>
     <message>
         <source>This municipality does not issue certificates for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>이 시구정촌에서는 이 카드의 증명서를 발급하지 않습니다</translation>
     </message>
     <message>
         <source>Your card could not be confirmed</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 확인할 수 없습니다</translation>
     </message>
     <message>
         <source>The time to confirm your card ran out</source>
-        <translation type="unfinished"></translation>
+        <translation>카드 확인 시간이 지났습니다</translation>
     </message>
     <message>
         <source>This card confirmation was already used</source>
-        <translation type="unfinished"></translation>
+        <translation>이 카드 확인은 이미 사용되었습니다</translation>
     </message>
     <message>
         <source>Certificates are issued here only from age 15</source>
-        <translation type="unfinished"></translation>
+        <translation>15세 미만은 이용할 수 없습니다</translation>
     </message>
     <message>
         <source>Certificates cannot be issued here while a move-out is registered</source>
-        <translation type="unfinished"></translation>
+        <translation>전출 신고 중에는 여기서 발급할 수 없습니다</translation>
     </message>
     <message>
         <source>Please ask at the municipal office counter for this certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>이 증명서는 시구정촌 창구에서 신청하세요</translation>
     </message>
     <message>
         <source>No certificate can be issued for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>이 카드로는 증명서를 발급할 수 없습니다</translation>
     </message>
     <message>
         <source>No seal is registered for this card holder</source>
-        <translation type="unfinished"></translation>
+        <translation>인감 등록이 되어 있지 않습니다</translation>
     </message>
     <message>
         <source>No tax record for this year is available here</source>
-        <translation type="unfinished"></translation>
+        <translation>올해의 과세 기록이 없습니다</translation>
     </message>
     <message>
         <source>Your family register is in another municipality: prior registration is needed</source>
-        <translation type="unfinished"></translation>
+        <translation>본적지가 다른 시구정촌입니다. 사전 이용 등록이 필요합니다</translation>
     </message>
     <message>
         <source>This certificate contains characters the terminal cannot print</source>
-        <translation type="unfinished"></translation>
+        <translation>이 단말기에서 인쇄할 수 없는 문자가 포함되어 있습니다</translation>
     </message>
     <message>
         <source>Outside service hours: certificates are issued from 6:30 to 23:00</source>
-        <translation type="unfinished"></translation>
+        <translation>서비스 시간이 아닙니다 (6:30~23:00)</translation>
     </message>
     <message>
         <source>Family register certificates are issued on weekdays in office hours</source>
-        <translation type="unfinished"></translation>
+        <translation>호적 증명서는 평일 업무 시간에만 발급합니다</translation>
     </message>
     <message>
         <source>Your PIN is locked. Bring the card to your municipal office counter to reset it</source>
-        <translation type="unfinished"></translation>
+        <translation>비밀번호가 잠겼습니다. 카드를 가지고 시구정촌 창구에서 재설정하세요</translation>
     </message>
     <message>
         <source>The card was removed too early</source>
-        <translation type="unfinished"></translation>
+        <translation>카드가 도중에 빠졌습니다</translation>
     </message>
     <message>
         <source>This is not a My Number card</source>
-        <translation type="unfinished"></translation>
+        <translation>마이넘버 카드가 아닙니다</translation>
     </message>
     <message>
         <source>The card reader is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>카드 리더기가 작동하지 않습니다</translation>
     </message>
     <message>
         <source>The card could not be read</source>
-        <translation type="unfinished"></translation>
+        <translation>카드를 읽을 수 없습니다</translation>
     </message>
     <message>
         <source>This card reader is not allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>이 카드 리더기는 사용할 수 없습니다</translation>
     </message>
     <message>
         <source>The issuing service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>발급 서비스에 연결할 수 없습니다</translation>
     </message>
     <message>
         <source>The issuing service did not answer in time</source>
-        <translation type="unfinished"></translation>
+        <translation>발급 서비스가 제때 응답하지 않았습니다</translation>
     </message>
     <message>
         <source>This terminal needs maintenance</source>
-        <translation type="unfinished"></translation>
+        <translation>이 단말기는 점검이 필요합니다</translation>
     </message>
     <message>
         <source>The issuing service reported an error</source>
-        <translation type="unfinished"></translation>
+        <translation>발급 서비스에서 오류가 발생했습니다</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>
-        <translation type="unfinished"></translation>
+        <translation>프린터 용지가 없습니다</translation>
     </message>
     <message>
         <source>Paper is jammed in the printer</source>
-        <translation type="unfinished"></translation>
+        <translation>프린터에 용지가 걸렸습니다</translation>
     </message>
     <message>
         <source>The printer is offline</source>
-        <translation type="unfinished"></translation>
+        <translation>프린터가 오프라인입니다</translation>
     </message>
     <message>
         <source>Printing failed</source>
-        <translation type="unfinished"></translation>
+        <translation>인쇄하지 못했습니다</translation>
     </message>
     <message>
         <source>Printing took too long and was stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>인쇄 시간이 너무 길어 중지했습니다</translation>
     </message>
     <message>
         <source>The money unit is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>입금기가 작동하지 않습니다</translation>
     </message>
     <message>
         <source>The money unit is busy</source>
-        <translation type="unfinished"></translation>
+        <translation>입금기가 사용 중입니다</translation>
     </message>
     <message>
         <source>The amount could not be accepted</source>
-        <translation type="unfinished"></translation>
+        <translation>이 금액은 받을 수 없습니다</translation>
     </message>
     <message>
         <source>Not all of the change could be paid out</source>
-        <translation type="unfinished"></translation>
+        <translation>거스름돈 일부를 지급하지 못했습니다</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>
-        <translation type="unfinished"></translation>
+        <translation>증명서 데이터가 신청 내용과 일치하지 않습니다</translation>
     </message>
 </context>
 </TS>

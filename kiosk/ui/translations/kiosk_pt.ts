@@ -5,575 +5,567 @@
     <name>Kiosk</name>
     <message>
         <source>Certificate issuing service</source>
-        <extracomment>Display languages: code -&gt; name written in that language (never translated). .ts/.qm file stem per language (English is the source language: no file).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Serviço de emissão de certidões</translation>
     </message>
     <message>
         <source>Back</source>
-        <translation type="unfinished"></translation>
+        <translation>Voltar</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancelar</translation>
     </message>
     <message>
         <source>Next</source>
-        <translation type="unfinished"></translation>
+        <translation>Avançar</translation>
     </message>
     <message>
         <source>OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>OK</translation>
     </message>
     <message>
         <source>Large text</source>
-        <translation type="unfinished"></translation>
+        <translation>Texto grande</translation>
     </message>
     <message>
         <source>High contrast</source>
-        <translation type="unfinished"></translation>
+        <translation>Alto contraste</translation>
     </message>
     <message>
         <source>Please wait…</source>
-        <translation type="unfinished"></translation>
+        <translation>Aguarde…</translation>
     </message>
     <message>
         <source>Switch the language to {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Mudar o idioma para {name}</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Progresso</translation>
     </message>
     <message>
         <source>Residence, seal registration, family register and tax certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>Residência, registro de carimbo, registro familiar e impostos</translation>
     </message>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>Começar</translation>
     </message>
     <message>
         <source>You need your My Number card and its 4-digit PIN.</source>
-        <translation type="unfinished"></translation>
+        <translation>Você precisa do cartão My Number e do PIN de 4 dígitos.</translation>
     </message>
     <message>
         <source>Service hours: {start} – {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>Horário: {start} – {end}</translation>
     </message>
     <message>
         <source>Choose your language</source>
-        <translation type="unfinished"></translation>
+        <translation>Escolha o idioma</translation>
     </message>
     <message>
         <source>Out of service</source>
-        <translation type="unfinished"></translation>
+        <translation>Fora de serviço</translation>
     </message>
     <message>
         <source>This terminal cannot issue certificates at the moment. Please use another terminal or the municipal office counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>Este terminal não pode emitir certidões no momento. Use outro terminal ou o balcão da prefeitura.</translation>
     </message>
     <message>
         <source>Place your My Number card on the reader</source>
-        <translation type="unfinished"></translation>
+        <translation>Coloque o cartão My Number no leitor</translation>
     </message>
     <message>
         <source>The card reader is to the right of the screen. Lay the card flat, face up.</source>
-        <translation type="unfinished"></translation>
+        <translation>O leitor fica à direita da tela. Deixe o cartão deitado, com a frente para cima.</translation>
     </message>
     <message>
         <source>Picture: the card lies on the reader beside the screen</source>
-        <translation type="unfinished"></translation>
+        <translation>Figura: o cartão fica no leitor ao lado da tela</translation>
     </message>
     <message>
         <source>Reading your card</source>
-        <translation type="unfinished"></translation>
+        <translation>Lendo o seu cartão</translation>
     </message>
     <message>
         <source>Do not move or remove the card.</source>
-        <translation type="unfinished"></translation>
+        <translation>Não mova nem retire o cartão.</translation>
     </message>
     <message>
         <source>Enter your 4-digit PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>Digite o PIN de 4 dígitos</translation>
     </message>
     <message>
         <source>The PIN for the user certificate (利用者証明用). Shield the keypad with your hand.</source>
-        <translation type="unfinished"></translation>
+        <translation>O PIN do certificado de usuário (利用者証明用). Cubra o teclado com a mão.</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>Tentativas restantes: {n}</translation>
     </message>
     <message>
         <source>Last try: if this PIN is wrong, the card will be locked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Última tentativa: se o PIN estiver errado, o cartão será bloqueado.</translation>
     </message>
     <message>
         <source>That PIN was not correct.</source>
-        <translation type="unfinished"></translation>
+        <translation>O PIN não está correto.</translation>
     </message>
     <message>
         <source>PIN: {n} of 4 digits entered</source>
-        <translation type="unfinished"></translation>
+        <translation>PIN: {n} de 4 dígitos digitados</translation>
     </message>
     <message>
         <source>Digit {d}</source>
-        <translation type="unfinished"></translation>
+        <translation>Dígito {d}</translation>
     </message>
     <message>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>Corrigir</translation>
     </message>
     <message>
         <source>Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirmar</translation>
     </message>
     <message>
         <source>Checking your card</source>
-        <translation type="unfinished"></translation>
+        <translation>Verificando o seu cartão</translation>
     </message>
     <message>
         <source>Please remove your card</source>
-        <translation type="unfinished"></translation>
+        <translation>Retire o seu cartão</translation>
     </message>
     <message>
         <source>Take your card from the reader and keep it with you.</source>
-        <translation type="unfinished"></translation>
+        <translation>Retire o cartão do leitor e guarde-o.</translation>
     </message>
     <message>
         <source>Which certificate do you need?</source>
-        <translation type="unfinished"></translation>
+        <translation>De qual certidão você precisa?</translation>
     </message>
     <message>
         <source>{fee} per copy</source>
-        <translation type="unfinished"></translation>
+        <translation>{fee} por cópia</translation>
     </message>
     <message>
         <source>Not available: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Indisponível: {reason}</translation>
     </message>
     <message>
         <source>Choose what the certificate shows</source>
-        <translation type="unfinished"></translation>
+        <translation>Escolha o que a certidão mostra</translation>
     </message>
     <message>
         <source>How many copies?</source>
-        <translation type="unfinished"></translation>
+        <translation>Quantas cópias?</translation>
     </message>
     <message>
         <source>One copy fewer</source>
-        <translation type="unfinished"></translation>
+        <translation>Uma cópia a menos</translation>
     </message>
     <message>
         <source>One copy more</source>
-        <translation type="unfinished"></translation>
+        <translation>Uma cópia a mais</translation>
     </message>
     <message>
         <source>{n} copies</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} cópias</translation>
     </message>
     <message>
         <source>{fee} × {n} = {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{fee} × {n} = {total}</translation>
     </message>
     <message>
         <source>Please check your request</source>
-        <translation type="unfinished"></translation>
+        <translation>Confira o seu pedido</translation>
     </message>
     <message>
         <source>Certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>Certidão</translation>
     </message>
     <message>
         <source>Copies</source>
-        <translation type="unfinished"></translation>
+        <translation>Cópias</translation>
     </message>
     <message>
         <source>Total fee</source>
-        <translation type="unfinished"></translation>
+        <translation>Taxa total</translation>
     </message>
     <message>
         <source>Confirm and request</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirmar e solicitar</translation>
     </message>
     <message>
         <source>Preparing your certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>Preparando a sua certidão</translation>
     </message>
     <message>
         <source>This takes a few seconds. Nothing is charged yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Leva alguns segundos. Nada foi cobrado ainda.</translation>
     </message>
     <message>
         <source>Please insert {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>Insira {total}</translation>
     </message>
     <message>
         <source>Inserted: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Inserido: {amount}</translation>
     </message>
     <message>
         <source>Still to pay: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Falta pagar: {amount}</translation>
     </message>
     <message>
         <source>Your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Seu troco: {amount}</translation>
     </message>
     <message>
         <source>Accepted: {coins} yen coins and {notes} yen notes.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aceita: moedas de {coins} ienes e notas de {notes} ienes.</translation>
     </message>
     <message>
         <source>No change available: please insert the exact amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sem troco: insira o valor exato.</translation>
     </message>
     <message>
         <source>Cancel and return my money</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancelar e devolver o dinheiro</translation>
     </message>
     <message>
         <source>Printing</source>
-        <translation type="unfinished"></translation>
+        <translation>Imprimindo</translation>
     </message>
     <message>
         <source>Page {done} of {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>Página {done} de {total}</translation>
     </message>
     <message>
         <source>Printing can take a couple of minutes. Please do not leave.</source>
-        <translation type="unfinished"></translation>
+        <translation>A impressão pode levar alguns minutos. Não saia.</translation>
     </message>
     <message>
         <source>Take your certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>Retire as suas certidões</translation>
     </message>
     <message>
         <source>and your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>e o seu troco: {amount}</translation>
     </message>
     <message>
         <source>Check that nothing is left behind: certificates, change and your card.</source>
-        <translation type="unfinished"></translation>
+        <translation>Não esqueça as certidões, o troco e o cartão.</translation>
     </message>
     <message>
         <source>I have taken everything</source>
-        <translation type="unfinished"></translation>
+        <translation>Já peguei tudo</translation>
     </message>
     <message>
         <source>Thank you</source>
-        <translation type="unfinished"></translation>
+        <translation>Obrigado</translation>
     </message>
     <message>
         <source>Your session has ended. No personal data is kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sessão encerrada. Nenhum dado pessoal é guardado.</translation>
     </message>
     <message>
         <source>Ending your session</source>
-        <translation type="unfinished"></translation>
+        <translation>Encerrando a sessão</translation>
     </message>
     <message>
         <source>Do you need more time?</source>
-        <translation type="unfinished"></translation>
+        <translation>Precisa de mais tempo?</translation>
     </message>
     <message>
         <source>Without an answer the session ends in {n} seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sem resposta, a sessão termina em {n} segundos.</translation>
     </message>
     <message>
         <source>Yes, more time</source>
-        <translation type="unfinished"></translation>
+        <translation>Sim, mais tempo</translation>
     </message>
     <message>
         <source>No, end now</source>
-        <translation type="unfinished"></translation>
+        <translation>Não, encerrar</translation>
     </message>
     <message>
         <source>Certificate of residence (住民票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>Atestado de residência (住民票の写し)</translation>
     </message>
     <message>
         <source>Certificate of residence entries (住民票記載事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Certidão de dados do registro de residência (住民票記載事項証明書)</translation>
     </message>
     <message>
         <source>Seal registration certificate (印鑑登録証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Certidão de registro de carimbo (印鑑登録証明書)</translation>
     </message>
     <message>
         <source>Family register, all entries (戸籍全部事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Registro familiar completo (戸籍全部事項証明書)</translation>
     </message>
     <message>
         <source>Family register, one person (戸籍個人事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Registro familiar individual (戸籍個人事項証明書)</translation>
     </message>
     <message>
         <source>Family register annex (戸籍の附票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>Anexo do registro familiar (戸籍の附票の写し)</translation>
     </message>
     <message>
         <source>Income and tax certificate (所得・課税証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Certidão de renda e impostos (所得・課税証明書)</translation>
     </message>
     <message>
         <source>Whose entries</source>
-        <translation type="unfinished"></translation>
+        <translation>De quem</translation>
     </message>
     <message>
         <source>Registered domicile and head of the family register</source>
-        <translation type="unfinished"></translation>
+        <translation>Domicílio de registro e titular do registro familiar</translation>
     </message>
     <message>
         <source>Head of household and relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>Chefe da família e parentesco</translation>
     </message>
     <message>
         <source>Individual number (My Number)</source>
-        <translation type="unfinished"></translation>
+        <translation>Número individual (My Number)</translation>
     </message>
     <message>
         <source>Only me</source>
-        <translation type="unfinished"></translation>
+        <translation>Só eu</translation>
     </message>
     <message>
         <source>My whole household</source>
-        <translation type="unfinished"></translation>
+        <translation>Toda a família</translation>
     </message>
     <message>
         <source>Leave out</source>
-        <translation type="unfinished"></translation>
+        <translation>Omitir</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>Mostrar</translation>
     </message>
     <message>
         <source>This certificate cannot be issued here</source>
-        <extracomment>Title per error kind, used when a code has no entry of its own.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Esta certidão não pode ser emitida aqui</translation>
     </message>
     <message>
         <source>There is a problem with the card</source>
-        <translation type="unfinished"></translation>
+        <translation>Há um problema com o cartão</translation>
     </message>
     <message>
         <source>The service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível conectar ao serviço</translation>
     </message>
     <message>
         <source>The printer has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>A impressora tem um problema</translation>
     </message>
     <message>
         <source>The money unit has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>O módulo de dinheiro tem um problema</translation>
     </message>
     <message>
         <source>The certificate could not be checked</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível verificar a certidão</translation>
     </message>
     <message>
         <source>The session ended because there was no answer</source>
-        <translation type="unfinished"></translation>
+        <translation>A sessão terminou por falta de resposta</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancelado</translation>
     </message>
     <message>
         <source>Something went wrong</source>
-        <translation type="unfinished"></translation>
+        <translation>Algo deu errado</translation>
     </message>
     <message>
         <source>Please start again.</source>
-        <extracomment>What the customer can do next, per ``ErrorInfo.next_step``.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Comece de novo.</translation>
     </message>
     <message>
         <source>Please take your card and start again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Retire o cartão e comece de novo.</translation>
     </message>
     <message>
         <source>Please ask at the counter of your municipal office.</source>
-        <translation type="unfinished"></translation>
+        <translation>Pergunte no balcão da prefeitura.</translation>
     </message>
     <message>
         <source>Please ask the store staff for help. Do not leave the terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>Chame um funcionário da loja. Não saia do terminal.</translation>
     </message>
     <message>
         <source>Please use another terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>Use outro terminal.</translation>
     </message>
     <message>
         <source>You can close this message.</source>
-        <translation type="unfinished"></translation>
+        <translation>Você pode fechar esta mensagem.</translation>
     </message>
     <message>
         <source>{amount} has been returned. Please take it.</source>
-        <translation type="unfinished"></translation>
+        <translation>{amount} foi devolvido. Retire-o.</translation>
     </message>
     <message>
         <source>The money could not be returned. Take the refund slip ({voucher}) to the store counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível devolver o dinheiro. Leve o comprovante de reembolso ({voucher}) ao caixa.</translation>
     </message>
     <message>
         <source>You have not been charged.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nada foi cobrado.</translation>
     </message>
     <message>
         <source>The certificate on your card cannot be checked</source>
-        <extracomment>Title per code: relay refusals and device faults. Keys follow the engine&apos;s codes.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>O certificado do cartão não pode ser verificado</translation>
     </message>
     <message>
         <source>The certificate on your card has expired. Renew it at your municipal office</source>
-        <translation type="unfinished"></translation>
+        <translation>O certificado do cartão expirou. Renove-o na prefeitura</translation>
     </message>
     <message>
         <source>The certificate on your card is no longer valid</source>
-        <translation type="unfinished"></translation>
+        <translation>O certificado do cartão não é mais válido</translation>
     </message>
     <message>
         <source>This municipality does not issue certificates for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>Este município não emite certidões para este cartão</translation>
     </message>
     <message>
         <source>Your card could not be confirmed</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível confirmar o seu cartão</translation>
     </message>
     <message>
         <source>The time to confirm your card ran out</source>
-        <translation type="unfinished"></translation>
+        <translation>O tempo para confirmar o cartão acabou</translation>
     </message>
     <message>
         <source>This card confirmation was already used</source>
-        <translation type="unfinished"></translation>
+        <translation>Esta confirmação do cartão já foi usada</translation>
     </message>
     <message>
         <source>Certificates are issued here only from age 15</source>
-        <translation type="unfinished"></translation>
+        <translation>Certidões só são emitidas aqui a partir dos 15 anos</translation>
     </message>
     <message>
         <source>Certificates cannot be issued here while a move-out is registered</source>
-        <translation type="unfinished"></translation>
+        <translation>Não é possível emitir aqui com mudança de endereço registrada</translation>
     </message>
     <message>
         <source>Please ask at the municipal office counter for this certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>Solicite esta certidão no balcão da prefeitura</translation>
     </message>
     <message>
         <source>No certificate can be issued for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>Não é possível emitir certidões para este cartão</translation>
     </message>
     <message>
         <source>No seal is registered for this card holder</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenhum carimbo registrado para o titular</translation>
     </message>
     <message>
         <source>No tax record for this year is available here</source>
-        <translation type="unfinished"></translation>
+        <translation>Não há registro de impostos deste ano aqui</translation>
     </message>
     <message>
         <source>Your family register is in another municipality: prior registration is needed</source>
-        <translation type="unfinished"></translation>
+        <translation>O registro familiar está em outro município: é preciso cadastro prévio</translation>
     </message>
     <message>
         <source>This certificate contains characters the terminal cannot print</source>
-        <translation type="unfinished"></translation>
+        <translation>A certidão contém caracteres que o terminal não consegue imprimir</translation>
     </message>
     <message>
         <source>Outside service hours: certificates are issued from 6:30 to 23:00</source>
-        <translation type="unfinished"></translation>
+        <translation>Fora do horário: as certidões são emitidas das 6:30 às 23:00</translation>
     </message>
     <message>
         <source>Family register certificates are issued on weekdays in office hours</source>
-        <translation type="unfinished"></translation>
+        <translation>Certidões de registro familiar só em dias úteis, no horário de expediente</translation>
     </message>
     <message>
         <source>Your PIN is locked. Bring the card to your municipal office counter to reset it</source>
-        <translation type="unfinished"></translation>
+        <translation>O PIN está bloqueado. Leve o cartão ao balcão da prefeitura para redefini-lo</translation>
     </message>
     <message>
         <source>The card was removed too early</source>
-        <translation type="unfinished"></translation>
+        <translation>O cartão foi retirado cedo demais</translation>
     </message>
     <message>
         <source>This is not a My Number card</source>
-        <translation type="unfinished"></translation>
+        <translation>Este não é um cartão My Number</translation>
     </message>
     <message>
         <source>The card reader is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>O leitor de cartão não está funcionando</translation>
     </message>
     <message>
         <source>The card could not be read</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível ler o cartão</translation>
     </message>
     <message>
         <source>This card reader is not allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>Este leitor de cartão não é permitido</translation>
     </message>
     <message>
         <source>The issuing service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível conectar ao serviço de emissão</translation>
     </message>
     <message>
         <source>The issuing service did not answer in time</source>
-        <translation type="unfinished"></translation>
+        <translation>O serviço de emissão não respondeu a tempo</translation>
     </message>
     <message>
         <source>This terminal needs maintenance</source>
-        <translation type="unfinished"></translation>
+        <translation>Este terminal precisa de manutenção</translation>
     </message>
     <message>
         <source>The issuing service reported an error</source>
-        <translation type="unfinished"></translation>
+        <translation>O serviço de emissão informou um erro</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>
-        <translation type="unfinished"></translation>
+        <translation>A impressora está sem papel</translation>
     </message>
     <message>
         <source>Paper is jammed in the printer</source>
-        <translation type="unfinished"></translation>
+        <translation>Papel atolado na impressora</translation>
     </message>
     <message>
         <source>The printer is offline</source>
-        <translation type="unfinished"></translation>
+        <translation>A impressora está desligada</translation>
     </message>
     <message>
         <source>Printing failed</source>
-        <translation type="unfinished"></translation>
+        <translation>A impressão falhou</translation>
     </message>
     <message>
         <source>Printing took too long and was stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>A impressão demorou demais e foi interrompida</translation>
     </message>
     <message>
         <source>The money unit is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>O módulo de dinheiro não está funcionando</translation>
     </message>
     <message>
         <source>The money unit is busy</source>
-        <translation type="unfinished"></translation>
+        <translation>O módulo de dinheiro está ocupado</translation>
     </message>
     <message>
         <source>The amount could not be accepted</source>
-        <translation type="unfinished"></translation>
+        <translation>O valor não pôde ser aceito</translation>
     </message>
     <message>
         <source>Not all of the change could be paid out</source>
-        <translation type="unfinished"></translation>
+        <translation>Não foi possível devolver todo o troco</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>
-        <translation type="unfinished"></translation>
+        <translation>Os dados da certidão não correspondem ao pedido</translation>
     </message>
 </context>
 </TS>

@@ -5,575 +5,567 @@
     <name>Kiosk</name>
     <message>
         <source>Certificate issuing service</source>
-        <extracomment>Display languages: code -&gt; name written in that language (never translated). .ts/.qm file stem per language (English is the source language: no file).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Dịch vụ cấp giấy chứng nhận</translation>
     </message>
     <message>
         <source>Back</source>
-        <translation type="unfinished"></translation>
+        <translation>Quay lại</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Hủy</translation>
     </message>
     <message>
         <source>Next</source>
-        <translation type="unfinished"></translation>
+        <translation>Tiếp theo</translation>
     </message>
     <message>
         <source>OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>OK</translation>
     </message>
     <message>
         <source>Large text</source>
-        <translation type="unfinished"></translation>
+        <translation>Chữ lớn</translation>
     </message>
     <message>
         <source>High contrast</source>
-        <translation type="unfinished"></translation>
+        <translation>Tương phản cao</translation>
     </message>
     <message>
         <source>Please wait…</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng chờ…</translation>
     </message>
     <message>
         <source>Switch the language to {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Chuyển ngôn ngữ sang {name}</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Tiến độ</translation>
     </message>
     <message>
         <source>Residence, seal registration, family register and tax certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>Phiếu cư trú, chứng nhận con dấu, hộ tịch và thuế</translation>
     </message>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>Bắt đầu</translation>
     </message>
     <message>
         <source>You need your My Number card and its 4-digit PIN.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bạn cần thẻ My Number và mã PIN 4 chữ số.</translation>
     </message>
     <message>
         <source>Service hours: {start} – {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>Giờ phục vụ: {start} – {end}</translation>
     </message>
     <message>
         <source>Choose your language</source>
-        <translation type="unfinished"></translation>
+        <translation>Chọn ngôn ngữ</translation>
     </message>
     <message>
         <source>Out of service</source>
-        <translation type="unfinished"></translation>
+        <translation>Tạm ngừng phục vụ</translation>
     </message>
     <message>
         <source>This terminal cannot issue certificates at the moment. Please use another terminal or the municipal office counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>Máy này hiện không thể cấp giấy chứng nhận. Vui lòng dùng máy khác hoặc quầy của văn phòng hành chính.</translation>
     </message>
     <message>
         <source>Place your My Number card on the reader</source>
-        <translation type="unfinished"></translation>
+        <translation>Đặt thẻ My Number lên đầu đọc</translation>
     </message>
     <message>
         <source>The card reader is to the right of the screen. Lay the card flat, face up.</source>
-        <translation type="unfinished"></translation>
+        <translation>Đầu đọc ở bên phải màn hình. Đặt thẻ nằm phẳng, mặt trước hướng lên.</translation>
     </message>
     <message>
         <source>Picture: the card lies on the reader beside the screen</source>
-        <translation type="unfinished"></translation>
+        <translation>Hình: đặt thẻ lên đầu đọc bên cạnh màn hình</translation>
     </message>
     <message>
         <source>Reading your card</source>
-        <translation type="unfinished"></translation>
+        <translation>Đang đọc thẻ</translation>
     </message>
     <message>
         <source>Do not move or remove the card.</source>
-        <translation type="unfinished"></translation>
+        <translation>Không di chuyển hoặc lấy thẻ ra.</translation>
     </message>
     <message>
         <source>Enter your 4-digit PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>Nhập mã PIN 4 chữ số</translation>
     </message>
     <message>
         <source>The PIN for the user certificate (利用者証明用). Shield the keypad with your hand.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mã PIN của chứng thư người dùng (利用者証明用). Hãy che bàn phím bằng tay.</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>Số lần còn lại: {n}</translation>
     </message>
     <message>
         <source>Last try: if this PIN is wrong, the card will be locked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Lần cuối: nếu sai mã PIN, thẻ sẽ bị khóa.</translation>
     </message>
     <message>
         <source>That PIN was not correct.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mã PIN không đúng.</translation>
     </message>
     <message>
         <source>PIN: {n} of 4 digits entered</source>
-        <translation type="unfinished"></translation>
+        <translation>PIN: đã nhập {n}/4 chữ số</translation>
     </message>
     <message>
         <source>Digit {d}</source>
-        <translation type="unfinished"></translation>
+        <translation>Số {d}</translation>
     </message>
     <message>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>Xóa</translation>
     </message>
     <message>
         <source>Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>Xác nhận</translation>
     </message>
     <message>
         <source>Checking your card</source>
-        <translation type="unfinished"></translation>
+        <translation>Đang xác nhận thẻ</translation>
     </message>
     <message>
         <source>Please remove your card</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng lấy thẻ ra</translation>
     </message>
     <message>
         <source>Take your card from the reader and keep it with you.</source>
-        <translation type="unfinished"></translation>
+        <translation>Lấy thẻ khỏi đầu đọc và giữ bên mình.</translation>
     </message>
     <message>
         <source>Which certificate do you need?</source>
-        <translation type="unfinished"></translation>
+        <translation>Bạn cần giấy chứng nhận nào?</translation>
     </message>
     <message>
         <source>{fee} per copy</source>
-        <translation type="unfinished"></translation>
+        <translation>{fee} mỗi bản</translation>
     </message>
     <message>
         <source>Not available: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Không khả dụng: {reason}</translation>
     </message>
     <message>
         <source>Choose what the certificate shows</source>
-        <translation type="unfinished"></translation>
+        <translation>Chọn nội dung ghi trên giấy chứng nhận</translation>
     </message>
     <message>
         <source>How many copies?</source>
-        <translation type="unfinished"></translation>
+        <translation>Bạn cần bao nhiêu bản?</translation>
     </message>
     <message>
         <source>One copy fewer</source>
-        <translation type="unfinished"></translation>
+        <translation>Bớt 1 bản</translation>
     </message>
     <message>
         <source>One copy more</source>
-        <translation type="unfinished"></translation>
+        <translation>Thêm 1 bản</translation>
     </message>
     <message>
         <source>{n} copies</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} bản</translation>
     </message>
     <message>
         <source>{fee} × {n} = {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{fee} × {n} = {total}</translation>
     </message>
     <message>
         <source>Please check your request</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng kiểm tra yêu cầu</translation>
     </message>
     <message>
         <source>Certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>Giấy chứng nhận</translation>
     </message>
     <message>
         <source>Copies</source>
-        <translation type="unfinished"></translation>
+        <translation>Số bản</translation>
     </message>
     <message>
         <source>Total fee</source>
-        <translation type="unfinished"></translation>
+        <translation>Tổng lệ phí</translation>
     </message>
     <message>
         <source>Confirm and request</source>
-        <translation type="unfinished"></translation>
+        <translation>Xác nhận và yêu cầu</translation>
     </message>
     <message>
         <source>Preparing your certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>Đang chuẩn bị giấy chứng nhận</translation>
     </message>
     <message>
         <source>This takes a few seconds. Nothing is charged yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mất vài giây. Chưa tính phí.</translation>
     </message>
     <message>
         <source>Please insert {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng đưa vào {total}</translation>
     </message>
     <message>
         <source>Inserted: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Đã đưa vào: {amount}</translation>
     </message>
     <message>
         <source>Still to pay: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Còn phải trả: {amount}</translation>
     </message>
     <message>
         <source>Your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Tiền thừa: {amount}</translation>
     </message>
     <message>
         <source>Accepted: {coins} yen coins and {notes} yen notes.</source>
-        <translation type="unfinished"></translation>
+        <translation>Chấp nhận: tiền xu {coins} yên và tiền giấy {notes} yên.</translation>
     </message>
     <message>
         <source>No change available: please insert the exact amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>Không có tiền thừa: vui lòng đưa đúng số tiền.</translation>
     </message>
     <message>
         <source>Cancel and return my money</source>
-        <translation type="unfinished"></translation>
+        <translation>Hủy và trả lại tiền</translation>
     </message>
     <message>
         <source>Printing</source>
-        <translation type="unfinished"></translation>
+        <translation>Đang in</translation>
     </message>
     <message>
         <source>Page {done} of {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>Trang {done}/{total}</translation>
     </message>
     <message>
         <source>Printing can take a couple of minutes. Please do not leave.</source>
-        <translation type="unfinished"></translation>
+        <translation>In có thể mất vài phút. Vui lòng không rời đi.</translation>
     </message>
     <message>
         <source>Take your certificates</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng lấy giấy chứng nhận</translation>
     </message>
     <message>
         <source>and your change: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>và tiền thừa: {amount}</translation>
     </message>
     <message>
         <source>Check that nothing is left behind: certificates, change and your card.</source>
-        <translation type="unfinished"></translation>
+        <translation>Đừng để quên giấy chứng nhận, tiền thừa và thẻ.</translation>
     </message>
     <message>
         <source>I have taken everything</source>
-        <translation type="unfinished"></translation>
+        <translation>Tôi đã lấy hết</translation>
     </message>
     <message>
         <source>Thank you</source>
-        <translation type="unfinished"></translation>
+        <translation>Cảm ơn quý khách</translation>
     </message>
     <message>
         <source>Your session has ended. No personal data is kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>Phiên đã kết thúc. Không lưu dữ liệu cá nhân.</translation>
     </message>
     <message>
         <source>Ending your session</source>
-        <translation type="unfinished"></translation>
+        <translation>Đang kết thúc phiên</translation>
     </message>
     <message>
         <source>Do you need more time?</source>
-        <translation type="unfinished"></translation>
+        <translation>Bạn có cần thêm thời gian không?</translation>
     </message>
     <message>
         <source>Without an answer the session ends in {n} seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nếu không thao tác, phiên sẽ kết thúc sau {n} giây.</translation>
     </message>
     <message>
         <source>Yes, more time</source>
-        <translation type="unfinished"></translation>
+        <translation>Có, tiếp tục</translation>
     </message>
     <message>
         <source>No, end now</source>
-        <translation type="unfinished"></translation>
+        <translation>Không, kết thúc</translation>
     </message>
     <message>
         <source>Certificate of residence (住民票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>Bản sao phiếu cư trú (住民票の写し)</translation>
     </message>
     <message>
         <source>Certificate of residence entries (住民票記載事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Giấy chứng nhận nội dung phiếu cư trú (住民票記載事項証明書)</translation>
     </message>
     <message>
         <source>Seal registration certificate (印鑑登録証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Giấy chứng nhận đăng ký con dấu (印鑑登録証明書)</translation>
     </message>
     <message>
         <source>Family register, all entries (戸籍全部事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Hộ tịch, toàn bộ nội dung (戸籍全部事項証明書)</translation>
     </message>
     <message>
         <source>Family register, one person (戸籍個人事項証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Hộ tịch, một người (戸籍個人事項証明書)</translation>
     </message>
     <message>
         <source>Family register annex (戸籍の附票の写し)</source>
-        <translation type="unfinished"></translation>
+        <translation>Bản sao phụ lục hộ tịch (戸籍の附票の写し)</translation>
     </message>
     <message>
         <source>Income and tax certificate (所得・課税証明書)</source>
-        <translation type="unfinished"></translation>
+        <translation>Giấy chứng nhận thu nhập và thuế (所得・課税証明書)</translation>
     </message>
     <message>
         <source>Whose entries</source>
-        <translation type="unfinished"></translation>
+        <translation>Phạm vi yêu cầu</translation>
     </message>
     <message>
         <source>Registered domicile and head of the family register</source>
-        <translation type="unfinished"></translation>
+        <translation>Nguyên quán và chủ hộ tịch</translation>
     </message>
     <message>
         <source>Head of household and relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>Chủ hộ và quan hệ</translation>
     </message>
     <message>
         <source>Individual number (My Number)</source>
-        <translation type="unfinished"></translation>
+        <translation>Mã số cá nhân (My Number)</translation>
     </message>
     <message>
         <source>Only me</source>
-        <translation type="unfinished"></translation>
+        <translation>Chỉ bản thân</translation>
     </message>
     <message>
         <source>My whole household</source>
-        <translation type="unfinished"></translation>
+        <translation>Cả hộ gia đình</translation>
     </message>
     <message>
         <source>Leave out</source>
-        <translation type="unfinished"></translation>
+        <translation>Không ghi</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>Ghi</translation>
     </message>
     <message>
         <source>This certificate cannot be issued here</source>
-        <extracomment>Title per error kind, used when a code has no entry of its own.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Không thể cấp giấy này tại đây</translation>
     </message>
     <message>
         <source>There is a problem with the card</source>
-        <translation type="unfinished"></translation>
+        <translation>Thẻ gặp sự cố</translation>
     </message>
     <message>
         <source>The service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Không kết nối được dịch vụ</translation>
     </message>
     <message>
         <source>The printer has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>Máy in gặp sự cố</translation>
     </message>
     <message>
         <source>The money unit has a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>Bộ phận nhận tiền gặp sự cố</translation>
     </message>
     <message>
         <source>The certificate could not be checked</source>
-        <translation type="unfinished"></translation>
+        <translation>Không kiểm tra được giấy chứng nhận</translation>
     </message>
     <message>
         <source>The session ended because there was no answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Phiên đã kết thúc vì không có thao tác</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Đã hủy</translation>
     </message>
     <message>
         <source>Something went wrong</source>
-        <translation type="unfinished"></translation>
+        <translation>Đã xảy ra lỗi</translation>
     </message>
     <message>
         <source>Please start again.</source>
-        <extracomment>What the customer can do next, per ``ErrorInfo.next_step``.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng bắt đầu lại.</translation>
     </message>
     <message>
         <source>Please take your card and start again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng lấy thẻ và bắt đầu lại.</translation>
     </message>
     <message>
         <source>Please ask at the counter of your municipal office.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng hỏi tại quầy của văn phòng hành chính địa phương.</translation>
     </message>
     <message>
         <source>Please ask the store staff for help. Do not leave the terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng gọi nhân viên cửa hàng. Đừng rời khỏi máy.</translation>
     </message>
     <message>
         <source>Please use another terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng dùng máy khác.</translation>
     </message>
     <message>
         <source>You can close this message.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bạn có thể đóng thông báo này.</translation>
     </message>
     <message>
         <source>{amount} has been returned. Please take it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Đã trả lại {amount}. Vui lòng lấy lại.</translation>
     </message>
     <message>
         <source>The money could not be returned. Take the refund slip ({voucher}) to the store counter.</source>
-        <translation type="unfinished"></translation>
+        <translation>Không trả lại được tiền. Hãy mang phiếu hoàn tiền ({voucher}) đến quầy.</translation>
     </message>
     <message>
         <source>You have not been charged.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bạn chưa bị tính phí.</translation>
     </message>
     <message>
         <source>The certificate on your card cannot be checked</source>
-        <extracomment>Title per code: relay refusals and device faults. Keys follow the engine&apos;s codes.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Không kiểm tra được chứng thư trong thẻ</translation>
     </message>
     <message>
         <source>The certificate on your card has expired. Renew it at your municipal office</source>
-        <translation type="unfinished"></translation>
+        <translation>Chứng thư trong thẻ đã hết hạn. Hãy gia hạn tại văn phòng hành chính</translation>
     </message>
     <message>
         <source>The certificate on your card is no longer valid</source>
-        <translation type="unfinished"></translation>
+        <translation>Chứng thư trong thẻ không còn hiệu lực</translation>
     </message>
     <message>
         <source>This municipality does not issue certificates for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>Địa phương này không cấp giấy cho thẻ này</translation>
     </message>
     <message>
         <source>Your card could not be confirmed</source>
-        <translation type="unfinished"></translation>
+        <translation>Không xác nhận được thẻ</translation>
     </message>
     <message>
         <source>The time to confirm your card ran out</source>
-        <translation type="unfinished"></translation>
+        <translation>Đã hết thời gian xác nhận thẻ</translation>
     </message>
     <message>
         <source>This card confirmation was already used</source>
-        <translation type="unfinished"></translation>
+        <translation>Lần xác nhận thẻ này đã được dùng</translation>
     </message>
     <message>
         <source>Certificates are issued here only from age 15</source>
-        <translation type="unfinished"></translation>
+        <translation>Chỉ cấp cho người từ 15 tuổi trở lên</translation>
     </message>
     <message>
         <source>Certificates cannot be issued here while a move-out is registered</source>
-        <translation type="unfinished"></translation>
+        <translation>Không thể cấp tại đây khi đã đăng ký chuyển đi</translation>
     </message>
     <message>
         <source>Please ask at the municipal office counter for this certificate</source>
-        <translation type="unfinished"></translation>
+        <translation>Vui lòng yêu cầu giấy này tại quầy văn phòng hành chính</translation>
     </message>
     <message>
         <source>No certificate can be issued for this card</source>
-        <translation type="unfinished"></translation>
+        <translation>Không thể cấp giấy chứng nhận cho thẻ này</translation>
     </message>
     <message>
         <source>No seal is registered for this card holder</source>
-        <translation type="unfinished"></translation>
+        <translation>Chủ thẻ chưa đăng ký con dấu</translation>
     </message>
     <message>
         <source>No tax record for this year is available here</source>
-        <translation type="unfinished"></translation>
+        <translation>Không có hồ sơ thuế năm nay tại đây</translation>
     </message>
     <message>
         <source>Your family register is in another municipality: prior registration is needed</source>
-        <translation type="unfinished"></translation>
+        <translation>Hộ tịch ở địa phương khác: cần đăng ký trước</translation>
     </message>
     <message>
         <source>This certificate contains characters the terminal cannot print</source>
-        <translation type="unfinished"></translation>
+        <translation>Giấy này có ký tự máy không in được</translation>
     </message>
     <message>
         <source>Outside service hours: certificates are issued from 6:30 to 23:00</source>
-        <translation type="unfinished"></translation>
+        <translation>Ngoài giờ phục vụ: cấp từ 6:30 đến 23:00</translation>
     </message>
     <message>
         <source>Family register certificates are issued on weekdays in office hours</source>
-        <translation type="unfinished"></translation>
+        <translation>Giấy tờ hộ tịch chỉ cấp vào giờ hành chính ngày thường</translation>
     </message>
     <message>
         <source>Your PIN is locked. Bring the card to your municipal office counter to reset it</source>
-        <translation type="unfinished"></translation>
+        <translation>Mã PIN đã bị khóa. Hãy mang thẻ đến quầy văn phòng hành chính để đặt lại</translation>
     </message>
     <message>
         <source>The card was removed too early</source>
-        <translation type="unfinished"></translation>
+        <translation>Thẻ bị lấy ra quá sớm</translation>
     </message>
     <message>
         <source>This is not a My Number card</source>
-        <translation type="unfinished"></translation>
+        <translation>Đây không phải thẻ My Number</translation>
     </message>
     <message>
         <source>The card reader is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>Đầu đọc thẻ không hoạt động</translation>
     </message>
     <message>
         <source>The card could not be read</source>
-        <translation type="unfinished"></translation>
+        <translation>Không đọc được thẻ</translation>
     </message>
     <message>
         <source>This card reader is not allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>Đầu đọc thẻ này không được phép</translation>
     </message>
     <message>
         <source>The issuing service cannot be reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Không kết nối được dịch vụ cấp giấy</translation>
     </message>
     <message>
         <source>The issuing service did not answer in time</source>
-        <translation type="unfinished"></translation>
+        <translation>Dịch vụ cấp giấy không phản hồi kịp</translation>
     </message>
     <message>
         <source>This terminal needs maintenance</source>
-        <translation type="unfinished"></translation>
+        <translation>Máy này cần bảo trì</translation>
     </message>
     <message>
         <source>The issuing service reported an error</source>
-        <translation type="unfinished"></translation>
+        <translation>Dịch vụ cấp giấy báo lỗi</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>
-        <translation type="unfinished"></translation>
+        <translation>Máy in hết giấy</translation>
     </message>
     <message>
         <source>Paper is jammed in the printer</source>
-        <translation type="unfinished"></translation>
+        <translation>Máy in bị kẹt giấy</translation>
     </message>
     <message>
         <source>The printer is offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Máy in đang ngoại tuyến</translation>
     </message>
     <message>
         <source>Printing failed</source>
-        <translation type="unfinished"></translation>
+        <translation>In thất bại</translation>
     </message>
     <message>
         <source>Printing took too long and was stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>In quá lâu nên đã dừng</translation>
     </message>
     <message>
         <source>The money unit is not working</source>
-        <translation type="unfinished"></translation>
+        <translation>Bộ phận nhận tiền không hoạt động</translation>
     </message>
     <message>
         <source>The money unit is busy</source>
-        <translation type="unfinished"></translation>
+        <translation>Bộ phận nhận tiền đang bận</translation>
     </message>
     <message>
         <source>The amount could not be accepted</source>
-        <translation type="unfinished"></translation>
+        <translation>Không thể nhận số tiền này</translation>
     </message>
     <message>
         <source>Not all of the change could be paid out</source>
-        <translation type="unfinished"></translation>
+        <translation>Không trả được toàn bộ tiền thừa</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>
-        <translation type="unfinished"></translation>
+        <translation>Dữ liệu giấy chứng nhận không khớp với yêu cầu</translation>
     </message>
 </context>
 </TS>
