@@ -18,10 +18,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPlainTextEdit,
     QStackedWidget,
     QVBoxLayout,
@@ -172,21 +172,23 @@ class MainPage(QWidget):
         return [*self.test_buttons.values(), *self.actions.values()]
 
 
-class DiagWindow(QDialog):
-    """The diagnostic screens over one :class:`DiagService`."""
+class DiagWindow(QWidget):
+    """The diagnostic screens over one :class:`DiagService` (a window of its own)."""
 
     #: A task finished: its name and what it returned (a CheckResult, a report ...).
     task_done = Signal(str, object)
+    #: The technician left (or the window closed itself when left alone).
+    finished = Signal()
 
     def __init__(self, service: DiagService, parent: QWidget | None = None,
                  idle_ms: int = IDLE_MS) -> None:
-        super().__init__(parent)
+        super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("diag-window")
         self.setWindowTitle("保守モード")
         self.service = service
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._signals = _Signals()
+        self._signals = _Signals(self)
         self._signals.done.connect(self._on_done)
         self._busy = False
         self.stack = QStackedWidget()
@@ -195,6 +197,9 @@ class DiagWindow(QDialog):
         self.stack.addWidget(self.code_page)
         self.stack.addWidget(self.main_page)
         layout = QVBoxLayout(self)
+        # The window's size is the panel's, never derived from its contents (and the
+        # offscreen platform used by the tests cannot take size hints).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(self.stack)
         self.code_page.submitted.connect(self._submit_code)
         self.code_page.cancelled.connect(self.close)
@@ -310,6 +315,7 @@ class DiagWindow(QDialog):
         self._pool.waitForDone()
         self.service.exit()
         super().closeEvent(event)
+        self.finished.emit()
 
 
 def open_diagnostics(parent: QWidget | None, diag_service: DiagService,
@@ -319,11 +325,11 @@ def open_diagnostics(parent: QWidget | None, diag_service: DiagService,
     An open customer session is ended and wiped first (audited); the window then asks for
     the technician's code. It is shown non-modal over ``parent``, full screen when the
     parent is; connect to ``finished`` to know when the technician has left (the service
-    is then back in its previous mode, or out of service if the technician said so).
+    is then back in its previous mode, or out of service if the technician said so) and
+    to drop the window (``deleteLater``).
     """
     diag_service.prepare_entry()
     window = DiagWindow(diag_service, parent, idle_ms=idle_ms)
-    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if parent is not None and parent.isFullScreen():
         window.showFullScreen()
     else:
