@@ -55,6 +55,10 @@ class InProcessReader(_InProcessReader):
         super().insert(card)
 
 
+#: vpcd links (host, port) whose last card was dropped inside a transmit, in this process.
+_needs_bounce: dict[tuple[str, int], bool] = {}
+
+
 def default_control_path() -> Path:
     env = os.environ.get("KIOSK_VREADER_SOCKET")
     if env:
@@ -103,6 +107,8 @@ class VirtualReader:
         """Insert a card (persona id, card file or VirtualCard); replaces any card present."""
         vcard = card if isinstance(card, VirtualCard) else VirtualCard(self.card_file(card))
         self.remove()
+        if _needs_bounce.pop((self.host, self.port), False):
+            self._show_absence()
         sock = self._connect()
         with self._lock:
             self._card, self._sock, self._pull = vcard, sock, None
@@ -162,6 +168,23 @@ class VirtualReader:
         self.close()
 
     # -- vpcd link -------------------------------------------------------------------
+    def _show_absence(self) -> None:
+        """Make pcscd's presence poll see "no card" once before a new card goes in.
+
+        A card pulled mid-command is dropped by vpcd inside the transmit, not by a presence
+        poll; if the next card connected before pcscd's next poll, pcscd would never notice
+        the change and would keep reporting an empty reader. So: connect, let the first
+        presence poll (an ATR request) fail by closing, then connect for real.
+        """
+        sock = self._connect()
+        try:
+            sock.settimeout(5)
+            _recv_msg(sock)
+        except OSError:
+            pass
+        finally:
+            _close(sock)
+
     def _connect(self) -> socket.socket:
         deadline = time.monotonic() + self.connect_timeout
         while True:
@@ -200,6 +223,7 @@ class VirtualReader:
                             self._thread = None
                             self._pull = None
                         self.last_event = "pulled"
+                        _needs_bounce[(self.host, self.port)] = True
                     break
                 _send_msg(sock, response)
         except OSError:
@@ -211,6 +235,7 @@ class VirtualReader:
                     self._sock = self._card = None
                     self._thread = None
                     self.last_event = "link_lost"
+                    _needs_bounce[(self.host, self.port)] = True
 
 
 def _close(sock: socket.socket) -> None:

@@ -103,6 +103,11 @@ class PcscTransport:
         if hresult != scard.SCARD_S_SUCCESS:
             trace(self.reader, apdu, None, None)
             raise pcsc_error(hresult, "transmit")
+        if len(response) < 2:
+            # No status word: the reader lost the card mid-command (vpcd reports a pulled
+            # virtual card this way; a working card always answers SW1 SW2).
+            trace(self.reader, apdu, None, None)
+            raise CardRemoved()
         data, sw = split_response(bytes(response))
         trace(self.reader, apdu, data, sw)
         return data, sw
