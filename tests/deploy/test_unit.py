@@ -88,6 +88,16 @@ def test_exposure_is_ok(tmp_path: Path) -> None:
 
 
 @needs_analyze
+def test_exposure_is_ok_with_the_relay_drop_in(tmp_path: Path) -> None:
+    copy = _stand_in_copy(tmp_path)
+    (tmp_path / "kiosk.service.d").mkdir()
+    shutil.copy(DEPLOY / "systemd/kiosk.service.d/relay.conf.example",
+                tmp_path / "kiosk.service.d/relay.conf")
+    score, rating = exposure(copy)
+    assert score <= EXPOSURE_GOAL and rating in {"OK", "SAFE"}, (score, rating)
+
+
+@needs_analyze
 @pytest.mark.parametrize(
     "unit",
     [
