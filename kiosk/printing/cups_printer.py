@@ -17,6 +17,7 @@ session worker talks to one cupsd, so that is set once per connection.
 from __future__ import annotations
 
 import ctypes
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import cups
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.log import event
 from kiosk.printing.printer import (
     ABORTED,
     CANCELED,
@@ -51,6 +53,7 @@ PRINTER_STOPPED = 5
 IPP_NOT_FOUND = 1030
 EVENTS = ["job-state-changed", "job-completed", "job-stopped", "printer-state-changed"]
 CHUNK = 64 * 1024
+log = logging.getLogger("kiosk.printing")
 
 
 def _wipe_bytes(data: bytes) -> None:
@@ -149,9 +152,10 @@ class CupsPrinter:
             self._call("finishDocument", self.queue)
         except (cups.IPPError, PrinterFault) as exc:
             self.purge(job)
-            if isinstance(exc, PrinterFault):
-                raise
-            raise PrinterFault(REJECTED) from exc
+            fault = exc if isinstance(exc, PrinterFault) else PrinterFault(REJECTED)
+            event(log, "printer.fault", logging.WARNING, job=job.id, reason=fault.reason, step="submit")
+            raise fault from exc
+        event(log, "printer.submitted", job=job.id, copies=copies, len=len(pdf), queue=self.queue)
         return job
 
     def _stream(self, pdf: bytearray) -> None:
@@ -197,6 +201,7 @@ class CupsPrinter:
                         on_progress(JobProgress(job.id, state, reasons))
                     last = state
                     if state == "completed":
+                        event(log, "printer.completed", job=job.id)
                         return
                     if state in ("canceled", "aborted"):
                         raise PrinterFault(CANCELED if state == "canceled" else ABORTED)
@@ -215,7 +220,8 @@ class CupsPrinter:
                 if self.clock.monotonic() >= deadline:
                     raise PrintTimeout()
                 time.sleep(self.poll_interval)
-        except PrinterFault:
+        except PrinterFault as fault:
+            event(log, "printer.fault", logging.WARNING, job=job.id, reason=fault.reason, step="wait")
             self.purge(job)
             raise
 
@@ -232,6 +238,7 @@ class CupsPrinter:
                 pass
         if job.id:
             self.check_purged(job.id)
+            event(log, "printer.purged", job=job.id, ok=True)
 
     def check_purged(self, job_id: int) -> None:
         """Raise :class:`SpoolResidue` if CUPS still knows the job or its files remain."""

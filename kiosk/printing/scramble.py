@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageStat
 
 #: Scrambled images are this size (A4 proportions) on a grid of BLOCK-pixel blocks.
 SIZE = (480, 680)
@@ -126,8 +126,7 @@ def locate(page: Image.Image, outer_box: tuple[int, int, int, int]) -> Image.Ima
     w, h = region.size
 
     def dark_share(box: tuple[int, int, int, int]) -> float:
-        strip = dark.crop(box)
-        return sum(strip.getdata()) / (255 * strip.size[0] * strip.size[1])
+        return float(ImageStat.Stat(dark.crop(box)).mean[0]) / 255
 
     def first_dark(shares: list[float]) -> int:
         for idx, v in enumerate(shares):
