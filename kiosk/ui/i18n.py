@@ -17,25 +17,28 @@ class MissingCatalogue(RuntimeError):
 class Translations:
     """Holds one installed ``QTranslator``; English (the source language) needs none."""
 
+    # One translator per application, whichever window installed it.
+    _installed: QTranslator | None = None
+
     def __init__(self, folder: Path | None = None, language: str = DEFAULT_LANGUAGE) -> None:
         self.folder = folder or translations.HERE
         self.language = "en"
-        self._translator: QTranslator | None = None
         self.load(language)
 
     def load(self, code: str) -> None:
         if code not in LANGUAGES:
             raise ValueError(f"unknown language {code!r}")
         app = QCoreApplication.instance()
-        if self._translator is not None and app is not None:
-            app.removeTranslator(self._translator)
-            self._translator = None
+        new: QTranslator | None = None
         if code in CATALOGUE_FILES:
-            tr = QTranslator()
+            new = QTranslator()
             path = translations.qm_path(code, self.folder)
-            if not tr.load(str(path)):
+            if not new.load(str(path)):
                 raise MissingCatalogue(str(path))
-            if app is not None:
-                app.installTranslator(tr)
-            self._translator = tr
+        if app is not None:
+            if Translations._installed is not None:
+                app.removeTranslator(Translations._installed)
+            if new is not None:
+                app.installTranslator(new)
+        Translations._installed = new
         self.language = code

@@ -187,6 +187,7 @@ ERROR_KINDS: dict[str, str] = {
     "timeout": QT_TRANSLATE_NOOP("Kiosk", "The session ended because there was no answer"),
     "cancelled": QT_TRANSLATE_NOOP("Kiosk", "Cancelled"),
     "internal": QT_TRANSLATE_NOOP("Kiosk", "Something went wrong"),
+    "device": QT_TRANSLATE_NOOP("Kiosk", "The terminal has a problem"),
 }
 ERROR_GENERIC = ERROR_KINDS["internal"]
 # What the customer can do next, per ``ErrorInfo.next_step``.
@@ -270,11 +271,65 @@ ERROR_CODES: dict[str, str] = {
     "device_busy": QT_TRANSLATE_NOOP("Kiosk", "The money unit is busy"),
     "invalid_amount": QT_TRANSLATE_NOOP("Kiosk", "The amount could not be accepted"),
     "payout_shortfall": QT_TRANSLATE_NOOP("Kiosk", "Not all of the change could be paid out"),
+    "coin_jam": QT_TRANSLATE_NOOP("Kiosk", "A coin or note is jammed in the money unit"),
+    # the session
+    "already_issued": QT_TRANSLATE_NOOP("Kiosk", "This request was already issued"),
+    "worker_died": QT_TRANSLATE_NOOP("Kiosk", "The terminal stopped unexpectedly"),
+    "stopped": QT_TRANSLATE_NOOP("Kiosk", "The terminal is shutting down"),
     # integrity, timeout, cancel
     "integrity": QT_TRANSLATE_NOOP("Kiosk", "The certificate data did not match this request"),
     "timeout": QT_TRANSLATE_NOOP("Kiosk", "The session ended because there was no answer"),
     "cancelled": QT_TRANSLATE_NOOP("Kiosk", "Cancelled"),
 }
+
+# Codes that other areas spell differently, or that mean the same to a customer.
+CODE_ALIASES: dict[str, str] = {
+    # relay client and relay session answers
+    "relay_unavailable": "relay_unreachable",
+    "incompatible_relay": "relay_incompatible",
+    "relay_bad_response": "relay_error",
+    "unknown_request": "relay_error",
+    "outcome_conflict": "relay_error",
+    "request_id_conflict": "relay_error",
+    "session_expired": "challenge_expired",
+    "unknown_session": "challenge_expired",
+    "not_authenticated": "challenge_expired",
+    # integrity checks
+    "binding": "integrity",
+    "request_id": "integrity",
+    # card
+    "not_my_number": "not_my_number_card",
+    # printer reasons (kiosk.printing.printer)
+    "media-empty": "media_empty",
+    "media-jam": "media_jam",
+    "not-accepting": "offline",
+    "no-queue": "offline",
+    "unreachable": "offline",
+    "held": "print_failed",
+    "canceled": "print_failed",
+    "aborted": "print_failed",
+    "lost": "print_failed",
+    "rejected": "print_failed",
+    # payment device
+    "payment_error": "payment_fault",
+    "lost_events": "payment_fault",
+    "device_reset": "payment_fault",
+    "no_answer": "payment_fault",
+    "refill_not_supported": "payment_fault",
+}
+# The same word from two devices: a jam is paper in the printer, coins in the money unit.
+KIND_CODES: dict[tuple[str, str], str] = {
+    ("payment", "jam"): "coin_jam",
+    ("printer", "jam"): "media_jam",
+    ("printer", "timeout"): "print_timeout",
+    ("printer", "stopped"): "offline",
+}
+
+
+def canonical_code(code: str, kind: str) -> str:
+    """The key of ``ERROR_CODES`` that describes ``code`` from a device of ``kind``."""
+    code = KIND_CODES.get((kind, code), code)
+    return CODE_ALIASES.get(code, code)
 
 
 def cert_type_name(key: str | None) -> str:
@@ -290,8 +345,9 @@ def choice_name(key: str) -> str:
 
 
 def error_title(code: str, kind: str) -> str:
-    if code in ERROR_CODES:
-        return tr(ERROR_CODES[code])
+    key = canonical_code(code, kind)
+    if key in ERROR_CODES:
+        return tr(ERROR_CODES[key])
     return tr(ERROR_KINDS.get(kind, ERROR_GENERIC))
 
 

@@ -384,6 +384,10 @@
         <translation>エラーが発生しました</translation>
     </message>
     <message>
+        <source>The terminal has a problem</source>
+        <translation>端末に問題があります</translation>
+    </message>
+    <message>
         <source>Please start again.</source>
         <translation>もう一度はじめからお試しください。</translation>
     </message>
@@ -562,6 +566,22 @@
     <message>
         <source>Not all of the change could be paid out</source>
         <translation>おつりの一部をお返しできませんでした</translation>
+    </message>
+    <message>
+        <source>A coin or note is jammed in the money unit</source>
+        <translation>入金機に硬貨またはお札がつまりました</translation>
+    </message>
+    <message>
+        <source>This request was already issued</source>
+        <translation>この申請はすでに交付されています</translation>
+    </message>
+    <message>
+        <source>The terminal stopped unexpectedly</source>
+        <translation>端末が停止しました</translation>
+    </message>
+    <message>
+        <source>The terminal is shutting down</source>
+        <translation>端末を停止しています</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>

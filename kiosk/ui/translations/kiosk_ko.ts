@@ -384,6 +384,10 @@
         <translation>오류가 발생했습니다</translation>
     </message>
     <message>
+        <source>The terminal has a problem</source>
+        <translation>단말기에 문제가 있습니다</translation>
+    </message>
+    <message>
         <source>Please start again.</source>
         <translation>처음부터 다시 시도하세요.</translation>
     </message>
@@ -562,6 +566,22 @@
     <message>
         <source>Not all of the change could be paid out</source>
         <translation>거스름돈 일부를 지급하지 못했습니다</translation>
+    </message>
+    <message>
+        <source>A coin or note is jammed in the money unit</source>
+        <translation>입금기에 동전이나 지폐가 걸렸습니다</translation>
+    </message>
+    <message>
+        <source>This request was already issued</source>
+        <translation>이 신청은 이미 발급되었습니다</translation>
+    </message>
+    <message>
+        <source>The terminal stopped unexpectedly</source>
+        <translation>단말기가 예기치 않게 멈췄습니다</translation>
+    </message>
+    <message>
+        <source>The terminal is shutting down</source>
+        <translation>단말기를 종료하고 있습니다</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>

@@ -384,6 +384,10 @@
         <translation>Algo deu errado</translation>
     </message>
     <message>
+        <source>The terminal has a problem</source>
+        <translation>O terminal tem um problema</translation>
+    </message>
+    <message>
         <source>Please start again.</source>
         <translation>Comece de novo.</translation>
     </message>
@@ -562,6 +566,22 @@
     <message>
         <source>Not all of the change could be paid out</source>
         <translation>Não foi possível devolver todo o troco</translation>
+    </message>
+    <message>
+        <source>A coin or note is jammed in the money unit</source>
+        <translation>Uma moeda ou nota ficou presa no módulo de dinheiro</translation>
+    </message>
+    <message>
+        <source>This request was already issued</source>
+        <translation>Este pedido já foi emitido</translation>
+    </message>
+    <message>
+        <source>The terminal stopped unexpectedly</source>
+        <translation>O terminal parou inesperadamente</translation>
+    </message>
+    <message>
+        <source>The terminal is shutting down</source>
+        <translation>O terminal está sendo desligado</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>

@@ -384,6 +384,10 @@
         <translation>Đã xảy ra lỗi</translation>
     </message>
     <message>
+        <source>The terminal has a problem</source>
+        <translation>Máy gặp sự cố</translation>
+    </message>
+    <message>
         <source>Please start again.</source>
         <translation>Vui lòng bắt đầu lại.</translation>
     </message>
@@ -562,6 +566,22 @@
     <message>
         <source>Not all of the change could be paid out</source>
         <translation>Không trả được toàn bộ tiền thừa</translation>
+    </message>
+    <message>
+        <source>A coin or note is jammed in the money unit</source>
+        <translation>Tiền xu hoặc tiền giấy bị kẹt trong máy</translation>
+    </message>
+    <message>
+        <source>This request was already issued</source>
+        <translation>Yêu cầu này đã được cấp</translation>
+    </message>
+    <message>
+        <source>The terminal stopped unexpectedly</source>
+        <translation>Máy đã dừng đột ngột</translation>
+    </message>
+    <message>
+        <source>The terminal is shutting down</source>
+        <translation>Máy đang tắt</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>

@@ -384,6 +384,10 @@
         <translation>发生错误</translation>
     </message>
     <message>
+        <source>The terminal has a problem</source>
+        <translation>终端出现问题</translation>
+    </message>
+    <message>
         <source>Please start again.</source>
         <translation>请重新开始。</translation>
     </message>
@@ -562,6 +566,22 @@
     <message>
         <source>Not all of the change could be paid out</source>
         <translation>未能全部找零</translation>
+    </message>
+    <message>
+        <source>A coin or note is jammed in the money unit</source>
+        <translation>收款装置卡住了硬币或纸币</translation>
+    </message>
+    <message>
+        <source>This request was already issued</source>
+        <translation>此申请已发行</translation>
+    </message>
+    <message>
+        <source>The terminal stopped unexpectedly</source>
+        <translation>终端意外停止</translation>
+    </message>
+    <message>
+        <source>The terminal is shutting down</source>
+        <translation>终端正在关闭</translation>
     </message>
     <message>
         <source>The certificate data did not match this request</source>

@@ -1,0 +1,116 @@
+"""An error screen for every refusal code and every device fault, each with a next step."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+from kiosk.session.viewmodel import ErrorInfo, IntentKind, Screen, ViewModel
+from kiosk.ui import texts
+from kiosk.ui.texts import tr
+
+pytestmark = pytest.mark.qt
+
+
+def _optional(module: str, name: str, default: object = ()) -> object:
+    try:
+        return getattr(importlib.import_module(module), name, default)
+    except ImportError:
+        return default
+
+
+def _class_codes(package: str) -> set[str]:
+    """The ``code`` of every exception class in the package's errors/faults/port modules."""
+    found: set[str] = set()
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.endswith(("errors", "faults", "port")):
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        for obj in vars(module).values():
+            code = getattr(obj, "code", None)
+            if isinstance(obj, type) and issubclass(obj, Exception) and isinstance(code, str):
+                found.add(code)
+    return found
+
+
+def published_codes() -> dict[str, str]:
+    """Codes the other areas publish, with the kind the engine reports them under."""
+    codes: dict[str, str] = {}
+    codes.update({c: "refusal" for c in _optional("kiosk.relay_client.refusals", "ALL")})
+    codes.update({c: "relay" for c in _optional("kiosk.relay_client.client", "SESSION_CODES")})
+    codes.update({c: "relay" for c in _class_codes("kiosk.relay_client")})
+    codes.update({c: "payment" for c in _class_codes("kiosk.payment")})
+    fault_codes = _optional("kiosk.payment.controller", "_FAULT_CODES", {})
+    codes.update({c: "payment" for c in fault_codes.values()})  # type: ignore[attr-defined]
+    printer = importlib.import_module("kiosk.printing.printer")
+    codes.update({v: "printer" for k, v in vars(printer).items()
+                  if k.isupper() and isinstance(v, str) and k != "STOPPED"})
+    interruptions = _optional("kiosk.session.engine", "_INTERRUPTION_INFO", {})
+    codes.update({code: kind for code, kind, _ in interruptions.values()  # type: ignore[attr-defined]
+                  if kind != "device"})
+    codes.update({"pin_locked": "card", "card_removed": "card", "not_my_number": "card",
+                  "worker_died": "device", "stopped": "device"})
+    return codes
+
+
+def test_every_published_code_has_its_own_text() -> None:
+    missing = sorted(c for c, kind in published_codes().items()
+                     if texts.canonical_code(c, kind) not in texts.ERROR_CODES)
+    assert not missing, f"error codes without a screen text: {missing}"
+
+
+CASES = sorted(texts.ERROR_CODES)
+
+
+def test_codes_spelled_differently_share_a_text() -> None:
+    assert texts.canonical_code("media-empty", "printer") == "media_empty"
+    assert texts.canonical_code("jam", "payment") == "coin_jam"
+    assert texts.canonical_code("jam", "printer") == "media_jam"
+    assert all(target in texts.ERROR_CODES for target in texts.CODE_ALIASES.values())
+    assert all(target in texts.ERROR_CODES for target in texts.KIND_CODES.values())
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_code_renders_its_title_and_next_step(qtbot, kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+    kiosk.set_language(lang)
+    page = kiosk.pages[Screen.ERROR]
+    for code in CASES:
+        for step, guidance in texts.NEXT_STEPS.items():
+            vm = ViewModel(Screen.ERROR, frozenset({IntentKind.ACKNOWLEDGE}),
+                           error=ErrorInfo(code, "refusal", step))
+            kiosk.render(vm)
+            assert page.title.text() == tr(texts.ERROR_CODES[code])
+            assert page.next_step.text() == tr(guidance)
+            assert page.ok.isVisible()
+            assert page.title.text() != code
+
+
+def test_unknown_codes_fall_back_to_their_kind(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    page = kiosk.pages[Screen.ERROR]
+    for kind, title in texts.ERROR_KINDS.items():
+        kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("some_new_code", kind, "retry")))
+        assert page.title.text() == tr(title)
+    kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("x", "x", "unheard_of")))
+    assert page.next_step.text() == tr(texts.NEXT_STEPS["retry"])
+
+
+def test_money_lines(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    page = kiosk.pages[Screen.ERROR]
+    kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("media_jam", "printer", "call_staff",
+                                                         refunded=1200)))
+    assert page.money.text() == "¥1,200 has been returned. Please take it."
+    kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("payout_shortfall", "payment",
+                                                         "call_staff", voucher="RV-0042")))
+    assert "RV-0042" in page.money.text()
+    kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("no_seal", "refusal", "visit_office")))
+    assert page.money.text() == tr(texts.NOT_CHARGED)
+
+
+def test_scripted_engine_error_screens(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    for code in ("relay_timeout", "media_empty", "integrity"):
+        engine.fail(code, "relay", "retry")
+        qtbot.waitUntil(lambda c=code: kiosk.vm.error is not None and kiosk.vm.error.code == c)
+        assert kiosk.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES[code])

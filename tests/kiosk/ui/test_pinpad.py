@@ -1,0 +1,118 @@
+"""The PIN pad keeps digits only in a bytearray, zeroed on submit, cancel and timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QTextEdit
+
+from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
+from kiosk.ui.pinpad import PinPad
+from kiosk.ui.scripted import persona_card
+from tests.kiosk.ui.conftest import make_window, wait_screen
+
+pytestmark = pytest.mark.qt
+
+
+class RecordingLink:
+    """An engine link that records what it was handed (tests only)."""
+
+    def __init__(self, vm: ViewModel) -> None:
+        self.vm = vm
+        self.pins: list[bytearray] = []  # the very buffers handed over
+        self.copies: list[bytearray] = []  # what they held when sent
+        self.intents: list[Intent] = []
+
+    def subscribe(self, listener: Callable[[ViewModel], None]) -> None:
+        listener(self.vm)
+
+    def send(self, intent: Intent) -> None:
+        self.intents.append(intent)
+
+    def send_pin(self, pin: bytearray) -> None:
+        self.pins.append(pin)
+        self.copies.append(bytearray(pin))
+
+    def close(self) -> None:
+        pass
+
+
+PIN_VM = ViewModel(Screen.PIN, frozenset({IntentKind.PIN_SUBMITTED, IntentKind.CANCEL}),
+                   tries_left=3)
+
+
+def test_digits_live_in_a_bytearray_and_are_zeroed_on_submit(qtbot) -> None:  # type: ignore[no-untyped-def]
+    link = RecordingLink(PIN_VM)
+    window = make_window(qtbot, link)
+    wait_screen(qtbot, window, Screen.PIN)
+    pad = window.current_page.pad
+    assert not window.findChildren(QLineEdit) and not window.findChildren(QTextEdit)
+    for d in (4, 0, 2, 7):
+        qtbot.mouseClick(pad.digit_buttons[d], Qt.MouseButton.LeftButton)
+    assert isinstance(pad._buf, bytearray) and pad.entered == 4
+    assert pad.display.text() == "●●●●"
+    assert "4" in pad.display.accessibleName() and "7" not in pad.display.text()
+    qtbot.mouseClick(pad.ok_button, Qt.MouseButton.LeftButton)
+    assert pad.buffer_is_clear()
+    window.bridge.drain()
+    assert link.copies == [bytearray(b"4027")]
+    assert link.pins[0] == bytearray(4), "the handed buffer is zeroed after sending"
+    assert not pad.isEnabled(), "the pad waits for the engine's answer"
+
+
+def test_keypad_keys_enter_backspace_and_submit(qtbot) -> None:  # type: ignore[no-untyped-def]
+    link = RecordingLink(PIN_VM)
+    window = make_window(qtbot, link)
+    wait_screen(qtbot, window, Screen.PIN)
+    pad = window.current_page.pad
+    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_9, Qt.Key.Key_Backspace, Qt.Key.Key_3,
+                Qt.Key.Key_4, Qt.Key.Key_5):  # the fifth digit is ignored
+        qtbot.keyClick(window, key)
+    assert pad.entered == 4
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    window.bridge.drain()
+    assert link.copies == [bytearray(b"1234")]
+    assert pad.buffer_is_clear()
+
+
+def test_enter_needs_four_digits_and_clear_zeroes(qtbot) -> None:  # type: ignore[no-untyped-def]
+    sent: list[bytearray] = []
+    pad = PinPad(sent.append)
+    qtbot.addWidget(pad)
+    pad.press_digit(1)
+    pad.press_digit(2)
+    assert not pad.ok_button.isEnabled()
+    pad.submit()
+    assert sent == []
+    pad.clear()
+    assert pad.buffer_is_clear() and pad.display.text() == "○○○○"
+
+
+def test_cancel_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(kiosk.pages[Screen.START].start, Qt.MouseButton.LeftButton)
+    wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
+    engine.insert_card(persona_card("1234"))
+    wait_screen(qtbot, kiosk, Screen.PIN)
+    pad = kiosk.current_page.pad
+    pad.press_digit(7)
+    pad.press_digit(3)
+    qtbot.mouseClick(kiosk.cancel, Qt.MouseButton.LeftButton)
+    wait_screen(qtbot, kiosk, Screen.ERROR)
+    assert pad.buffer_is_clear()
+
+
+def test_timeout_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(kiosk.pages[Screen.START].start, Qt.MouseButton.LeftButton)
+    wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
+    engine.insert_card(persona_card("1234"))
+    wait_screen(qtbot, kiosk, Screen.PIN)
+    pad = kiosk.current_page.pad
+    pad.press_digit(5)
+    engine.warn_timeout(10)
+    qtbot.waitUntil(kiosk.overlay.isVisible)
+    assert not pad.isEnabled(), "no digits while the timeout question is open"
+    engine.time_out()
+    wait_screen(qtbot, kiosk, Screen.ERROR)
+    assert pad.buffer_is_clear()
