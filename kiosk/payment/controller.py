@@ -215,6 +215,21 @@ class PaymentController:
             return self.progress
         return self.pump()
 
+    def refund_now(self, rounds: int = RECOVERY_ROUNDS) -> Settlement | None:
+        """:meth:`refund_all` for a caller that cannot wait (the wipe): pump up to ``rounds``
+        times, then stop waiting for the device and refund what the ledger knows (flagged
+        ``stop_timeout``; anything the device still counts stays in its final count for
+        staff). ``None`` only when there was no transaction."""
+        p = self.refund_all()
+        for _ in range(rounds):
+            if p.settlement is not None or p.phase is Phase.IDLE:
+                return p.settlement
+            p = self.pump()
+        if p.phase is Phase.STOPPING:
+            self._on_fault("stop_timeout")
+            self._finish_accepting(None)
+        return self.progress.settlement
+
     def settle_after_crash(self, txn: str, printed: bool) -> Settlement:
         """Finish a transaction a dead worker left open, from the ledger and the device.
 

@@ -369,3 +369,21 @@ def test_recovery_with_an_unanswering_device_vouchers(ledger, clock) -> None:
     assert (s.refunded, s.vouchered) == (0, 100)
     assert {"no_answer", "payout_unconfirmed", "voucher"} <= set(s.flags)
     assert ledger.balance("T1").outstanding == 0
+
+
+def test_refund_now_settles_at_once_or_gives_up_waiting(ledger, clock) -> None:
+    sim, ctl = make(ledger, clock)
+    assert ctl.refund_now() is None
+    ctl.begin("T1", 500)
+    sim.insert(100)
+    sim.insert(1000)  # escrowed, then handed back while stopping
+    s = ctl.refund_now()
+    assert s is not None and (s.paid_in, s.refunded) == (100, 100)
+    assert_conserved(ledger, sim)
+
+    stuck, ctl = make(ledger, clock, sim=StuckDevice(FULL))
+    ctl.begin("T2", 500)
+    stuck.insert(50)
+    s = ctl.refund_now()
+    assert s is not None and s.refunded == 50 and "stop_timeout" in s.flags
+    assert ledger.balance("T2").closed
