@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.clock import Clock
+from kiosk.diag import files
 from kiosk.log import event, sanitize
 
 log = logging.getLogger("kiosk.diag.audit")
@@ -43,12 +43,7 @@ class AuditTrail:
                                  "event": name, "kiosk": self._kiosk}
         entry.update(sanitize(fields))
         line = (json.dumps(entry, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        files.append_line(self.path, line)
         event(log, name, **fields)
         return entry
 
@@ -78,7 +73,5 @@ class AuditTrail:
         except Exception:  # noqa: BLE001 - any failure: keep them for next time
             event(log, "diag.audit.forward_failed", count=len(pending))
             return 0
-        tmp = self._sent.with_suffix(".tmp")
-        tmp.write_text(str(len(records)))
-        os.replace(tmp, self._sent)
+        files.replace(self._sent, str(len(records)).encode("ascii"))
         return len(pending)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pyotp
 
 from kiosk.clock import Clock
+from kiosk.diag import files
 from kiosk.diag.audit import AuditTrail
 
 MAX_FAILURES = 5
@@ -118,11 +118,4 @@ class TechnicianAuth:
         return data if isinstance(data, dict) else {}
 
     def _save(self, state: dict[str, object]) -> None:
-        tmp = self._state_file.with_name(self._state_file.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(fd, json.dumps(state, sort_keys=True).encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self._state_file)
+        files.replace(self._state_file, json.dumps(state, sort_keys=True).encode("ascii"))

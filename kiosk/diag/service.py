@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kiosk.clock import Clock
-from kiosk.diag import checks, residue
+from kiosk.diag import checks, files, residue
 from kiosk.diag.audit import AuditSink, AuditTrail
 from kiosk.diag.auth import AuthOutcome, AuthResult, TechnicianAuth
 from kiosk.diag.checks import CheckResult, Status
@@ -346,14 +345,7 @@ class DiagService:
 
     def _save_mode(self, **changes: Any) -> None:
         state = {**self._load_mode(), **changes}
-        tmp = self.paths.mode_state.with_name(self.paths.mode_state.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(fd, json.dumps(state, sort_keys=True).encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.paths.mode_state)
+        files.replace(self.paths.mode_state, json.dumps(state, sort_keys=True).encode("ascii"))
 
 
 def _merge(name: str, results: Sequence[CheckResult]) -> CheckResult:
