@@ -158,7 +158,11 @@ class PaymentController:
 
     def quote(self, due: int) -> Acceptance:
         """Before money is taken: the ceiling and whether only the exact amount will do."""
-        return acceptance(due, self.device.levels())
+        try:
+            levels = self.device.levels()
+        except PaymentError as exc:
+            raise PaymentFault(exc.code) from exc
+        return acceptance(due, levels)
 
     def begin(self, txn: str, due: int, session: str | None = None) -> Progress:
         """Open a transaction and arm the device. Raises :class:`PaymentFault` (nothing was
@@ -260,7 +264,9 @@ class PaymentController:
             self._flag("device_not_quiescent")
             self._finish_accepting(None)
         if printed and not self._bal.charged and self._due:
-            self._record("charge", amount=self._due)
+            if self._bal.paid_in < self._due:
+                self._flag("underpaid")  # never charge more than the ledger saw come in
+            self._record("charge", amount=min(self._due, self._bal.paid_in))
         owed = self._bal.outstanding
         if owed > 0:
             self._pay(owed, "change" if self._bal.charged else "refund")

@@ -176,3 +176,15 @@ def test_thread_safe_under_concurrent_inserts() -> None:
     assert len(sim.poll()) == 800
     assert sim.stop() == Final(8000)
     assert sim.snapshot()["levels"][10] == 800
+
+
+def test_chute_coin_obeys_the_acceptor() -> None:
+    sim = CoinSimulator()
+    assert sim.coin_in_chute(100) == Rejected("not_accepting")
+    sim.start_accept(100)
+    assert sim.coin_in_chute(100) is None
+    assert sim.insert(10) == Rejected("inhibited")  # the rolling coin fills the ceiling
+    sim.jam()  # the rolling coin falls back out
+    assert sim.stop() == Pending()  # events still unpolled
+    sim.poll()
+    assert sim.stop() == Final(0)

@@ -387,3 +387,24 @@ def test_refund_now_settles_at_once_or_gives_up_waiting(ledger, clock) -> None:
     s = ctl.refund_now()
     assert s is not None and s.refunded == 50 and "stop_timeout" in s.flags
     assert ledger.balance("T2").closed
+
+
+def test_recovery_charges_no_more_than_came_in(ledger, clock) -> None:
+    sim, dead = make(ledger, clock)
+    dead.begin("T1", 300)
+    sim.insert(100)
+    dead.pump()
+    _, ctl = make(ledger, clock, sim=sim)
+    s = ctl.settle_after_crash("T1", printed=True)  # a journal that disagrees with the ledger
+    assert (s.charged, s.refunded) == (100, 0) and "underpaid" in s.flags
+    assert s.conserved
+
+
+def test_quote_turns_a_silent_device_into_a_fault(ledger, clock) -> None:
+    class Silent(CoinSimulator):
+        def levels(self):
+            raise DeviceBusy()
+
+    _, ctl = make(ledger, clock, sim=Silent(FULL))
+    with pytest.raises(PaymentFault):
+        ctl.quote(100)
