@@ -93,7 +93,7 @@ class ErrorInfo:
     fault code; ``next_step`` tells the UI which guidance to show."""
 
     code: str
-    kind: str  # refusal | card | relay | printer | payment | integrity | timeout
+    kind: str  # refusal | card | relay | printer | payment | integrity | timeout | cancelled | device
     next_step: str  # retry | take_card | visit_office | call_staff | none
     refunded: int = 0  # yen returned on this path
     voucher: str | None = None  # refund voucher id when the device could not pay out
@@ -120,6 +120,8 @@ class ViewModel:
     timeout_warning: bool = False  # show "need more time?"
     seconds_left: int | None = None
     error: ErrorInfo | None = None
+    state: str | None = None  # the engine's state name (finer than screen; for logs and tests)
+    final: bool = False  # the last view model of this session: the worker wipes and exits
 
     @property
     def last_try(self) -> bool:
@@ -164,4 +166,6 @@ class ViewModel:
             timeout_warning=bool(data.get("timeout_warning", False)),
             seconds_left=data.get("seconds_left"),
             error=ErrorInfo(**error) if error else None,
+            state=data.get("state"),
+            final=bool(data.get("final", False)),
         )

@@ -1,0 +1,237 @@
+"""A scripted customer, with faults, for the headless run, the tests and the benchmark.
+
+The customer reacts to view models the way a person at the screen would (one action per
+screen visit) and, where told, does the wrong thing at a given state: pulls the card,
+presses cancel, jams the coin slot, or has the worker killed. It drives either a
+:class:`~kiosk.session.host.SessionHost` (real worker processes) or a
+:class:`LocalTerminal` (the engine in this process, for fast tests).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from kiosk.session.engine import Engine
+from kiosk.session.journal import Journal
+from kiosk.session.ports import Devices
+from kiosk.session.recovery import recover
+from kiosk.session.viewmodel import Intent, IntentKind, ViewModel
+
+COINS = (1000, 500, 100, 50, 10)
+
+
+def coins_for(amount: int) -> list[int]:
+    out = []
+    for c in COINS:
+        while amount >= c:
+            out.append(c)
+            amount -= c
+    return out
+
+
+class Terminal(Protocol):
+    def next_view(self, timeout: float) -> ViewModel | None: ...
+
+    def send_intent(self, intent: Intent) -> None: ...
+
+    def send_pin(self, pin: bytearray) -> None: ...
+
+    def device(self, kind: str, **fields: Any) -> None: ...
+
+    def kill_worker(self) -> None: ...
+
+
+@dataclass
+class Script:
+    persona: str
+    pin: str
+    doc_type: str = "juminhyo"
+    copies: int = 1
+    pay: int | None = None  # None: exactly the total
+    remove_card_at: str | None = None
+    cancel_at: str | None = None
+    kill_worker_at: str | None = None
+    coin_jam: bool = False
+    timeout_at: str | None = None  # do nothing in this state (the inactivity timeout ends it)
+
+
+@dataclass
+class Result:
+    states: list[str] = field(default_factory=list)
+    final: ViewModel | None = None
+    inserted: int = 0
+    killed: bool = False
+    phases: dict[str, float] = field(default_factory=dict)  # state -> seconds spent in it
+
+
+class Customer:
+    def __init__(self, terminal: Terminal, script: Script) -> None:
+        self.t = terminal
+        self.s = script
+
+    def run(self, timeout: float = 30.0) -> Result:
+        res = Result()
+        end = time.monotonic() + timeout
+        prev: str | None = None
+        entered = time.perf_counter()
+        while time.monotonic() < end:
+            vm = self.t.next_view(0.05)
+            if vm is None:
+                continue
+            if vm.final:
+                now = time.perf_counter()
+                if prev:
+                    res.phases[prev] = res.phases.get(prev, 0.0) + now - entered
+                res.final = vm
+                return res
+            state = vm.state or ""
+            if state == prev:
+                continue
+            now = time.perf_counter()
+            if prev:
+                res.phases[prev] = res.phases.get(prev, 0.0) + now - entered
+            entered, prev = now, state
+            res.states.append(state)
+            if self._fault(state, res):
+                if res.killed:
+                    return res
+                continue
+            self._act(vm, res)
+        raise TimeoutError("the session did not end")
+
+    def _fault(self, state: str, res: Result) -> bool:
+        s = self.s
+        if s.kill_worker_at == state:
+            self.t.kill_worker()
+            res.killed = True
+            return True
+        if s.cancel_at == state:
+            self.t.send_intent(Intent(IntentKind.CANCEL))
+            return True
+        if s.timeout_at == state:
+            return True
+        if s.remove_card_at == state:
+            if state == "place_card":
+                self.t.device("card_pull_after", n=0)  # the card leaves at its first command
+                self.t.device("card_insert", persona=s.persona)
+            elif state == "pin":
+                self.t.device("card_pull_after", n=0)  # pulled while VERIFY is sent
+                self._send_pin()
+            else:
+                self.t.device("card_remove")
+                return state == "remove_card" or state in ("reading_card", "authenticating")
+            return True
+        return False
+
+    def _send_pin(self) -> None:
+        pin = bytearray(self.s.pin.encode("ascii"))
+        self.t.send_pin(pin)
+
+    def _act(self, vm: ViewModel, res: Result) -> None:
+        s, state = self.s, vm.state
+        if state == "start":
+            self.t.send_intent(Intent(IntentKind.START))
+        elif state == "place_card":
+            self.t.device("card_insert", persona=s.persona)
+        elif state == "pin":
+            if vm.tries_left is not None and vm.tries_left < 3 and res.states.count("pin") > 1:
+                self.t.send_intent(Intent(IntentKind.CANCEL))  # one wrong PIN is enough
+            else:
+                self._send_pin()
+        elif state == "remove_card":
+            self.t.device("card_remove")
+        elif state == "choose_type":
+            item = next((m for m in vm.menu if m.type == s.doc_type), None)
+            if item is None or not item.available:
+                self.t.send_intent(Intent(IntentKind.CANCEL))
+            else:
+                self.t.send_intent(Intent(IntentKind.CHOOSE_TYPE, s.doc_type))
+        elif state == "options":
+            self.t.send_intent(Intent(IntentKind.OPTIONS_DONE))
+        elif state == "copies":
+            self.t.send_intent(Intent(IntentKind.SET_COPIES, str(s.copies)))
+        elif state == "confirm":
+            self.t.send_intent(Intent(IntentKind.CONFIRM))
+        elif state == "payment":
+            amount = vm.total if s.pay is None else s.pay
+            coins = coins_for(amount)
+            if s.coin_jam:
+                coins = coins[:1] if len(coins) > 1 else coins_for(amount // 2 or 10)[:1]
+            for coin in coins:
+                self.t.device("coin", value=coin)
+                res.inserted += coin
+            if s.coin_jam:
+                self.t.device("coin_jam")
+        elif state == "take_papers":
+            self.t.send_intent(Intent(IntentKind.ACKNOWLEDGE))
+
+
+class HostTerminal:
+    """A :class:`SessionHost` seen as a terminal."""
+
+    def __init__(self, host: Any) -> None:
+        self.host = host
+        last = host.last_view
+        # The view on screen now is where the customer starts.
+        self._pending: list[ViewModel] = [last] if last is not None and not last.final else []
+
+    def next_view(self, timeout: float) -> ViewModel | None:
+        if not self._pending:
+            self._pending.extend(self.host.poll(timeout))
+        return self._pending.pop(0) if self._pending else None
+
+    def send_intent(self, intent: Intent) -> None:
+        self.host.send_intent(intent)
+
+    def send_pin(self, pin: bytearray) -> None:
+        self.host.send_pin(pin)
+
+    def device(self, kind: str, **fields: Any) -> None:
+        self.host.device(kind, **fields)
+
+    def kill_worker(self) -> None:
+        self.host.kill_worker()
+
+
+class LocalTerminal:
+    """The engine in this process over simulated devices: what a worker does, minus the
+    process. ``kill_worker`` abandons the engine without its wipe, as a crash would, and
+    :meth:`recover` then runs recovery with fresh devices."""
+
+    def __init__(self, devices: Devices, journal: Journal, runtime_dir: Path | None = None,
+                 **engine_kw: Any) -> None:
+        from kiosk.clock import SystemClock
+
+        self.devices = devices
+        self.journal = journal
+        self.runtime_dir = runtime_dir
+        self.views: list[ViewModel] = []
+        engine_kw.setdefault("clock", SystemClock())
+        self.engine = Engine(devices, journal=journal, publish=self.views.append,
+                             runtime_dir=runtime_dir, **engine_kw)
+        self.dead = False
+
+    def next_view(self, timeout: float) -> ViewModel | None:
+        if not self.views and not self.dead and not self.engine.finished:
+            self.engine.tick()
+        return self.views.pop(0) if self.views else None
+
+    def send_intent(self, intent: Intent) -> None:
+        self.engine.intent(intent)
+
+    def send_pin(self, pin: bytearray) -> None:
+        self.engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=pin)
+
+    def device(self, kind: str, **fields: Any) -> None:
+        from kiosk.session.worker import device_command
+
+        device_command(self.devices, {"kind": kind, **fields})
+
+    def kill_worker(self) -> None:
+        self.dead = True
+
+    def recover(self, devices: Devices) -> list[Any]:
+        return recover(self.journal, devices, self.runtime_dir)

@@ -1,0 +1,666 @@
+"""The headless session engine: one customer, from "place your card" to the wipe.
+
+The engine owns the statechart (``kiosk.session.machine``), the devices of one session
+(``kiosk.session.ports``), the intent journal and every buffer that holds a secret. It is
+single-threaded: the worker loop feeds it intents, the PIN, device events and clock ticks
+from one thread, and it publishes a :class:`~kiosk.session.viewmodel.ViewModel` after
+every change. It imports nothing from Qt.
+
+Work that blocks (the card, the relay, rendering, printing) runs in :meth:`tick`, after
+the view model of the state that announces it has been published, so the customer sees
+"reading card" before the card is read. Each piece of work ends by sending one event;
+a :class:`~kiosk.session.faults.SessionFault` sends the interrupting event it names.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from kiosk.clock import Clock
+from kiosk.documents.catalogue import MAX_COPIES
+from kiosk.log import event
+from kiosk.sensitive import zero
+from kiosk.session.faults import (
+    CardFault,
+    IntegrityFault,
+    PaymentFault,
+    SessionFault,
+    WrongPinFault,
+)
+from kiosk.session.journal import Journal, Rec
+from kiosk.session.machine import HUMAN_STATES, SessionChart
+from kiosk.session.ports import Card, Devices, IssuedDocument
+from kiosk.session.viewmodel import ErrorInfo, Intent, IntentKind, MenuItem, Screen, ViewModel
+
+log = logging.getLogger("kiosk.session")
+
+PIN_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds of inactivity per human state, and how long before it the warning shows."""
+
+    place_card: float = 60
+    pin: float = 30
+    remove_card: float = 60
+    choose_type: float = 90
+    options: float = 90
+    copies: float = 90
+    confirm: float = 90
+    payment: float = 120
+    take_papers: float = 30
+    warn_before: float = 15
+    print_deadline: float = 300
+
+    def for_state(self, state: str) -> float:
+        return float(getattr(self, state))
+
+
+SCREENS: dict[str, Screen] = {
+    "start": Screen.START,
+    "place_card": Screen.PLACE_CARD,
+    "reading_card": Screen.READING_CARD,
+    "pin": Screen.PIN,
+    "authenticating": Screen.AUTHENTICATING,
+    "remove_card": Screen.REMOVE_CARD,
+    "choose_type": Screen.CHOOSE_TYPE,
+    "options": Screen.OPTIONS,
+    "copies": Screen.COPIES,
+    "confirm": Screen.CONFIRM,
+    "preparing": Screen.PREPARING,
+    "payment": Screen.PAYMENT,
+    "printing": Screen.PRINTING,
+    "take_papers": Screen.TAKE_PAPERS,
+    "wiping": Screen.ENDING,
+    "ended": Screen.ENDING,
+}
+
+_I = IntentKind
+ALLOWED: dict[str, frozenset[IntentKind]] = {
+    "start": frozenset({_I.START, _I.LANGUAGE}),
+    "place_card": frozenset({_I.CANCEL, _I.MORE_TIME, _I.LANGUAGE}),
+    "reading_card": frozenset({_I.CANCEL}),
+    "pin": frozenset({_I.PIN_SUBMITTED, _I.CANCEL, _I.MORE_TIME}),
+    "authenticating": frozenset({_I.CANCEL}),
+    "remove_card": frozenset({_I.CANCEL, _I.MORE_TIME}),
+    "choose_type": frozenset({_I.CHOOSE_TYPE, _I.CANCEL, _I.MORE_TIME}),
+    "options": frozenset({_I.SET_OPTION, _I.OPTIONS_DONE, _I.BACK, _I.CANCEL, _I.MORE_TIME}),
+    "copies": frozenset({_I.SET_COPIES, _I.BACK, _I.CANCEL, _I.MORE_TIME}),
+    "confirm": frozenset({_I.CONFIRM, _I.BACK, _I.CANCEL, _I.MORE_TIME}),
+    "preparing": frozenset({_I.CANCEL}),
+    "payment": frozenset({_I.CANCEL, _I.MORE_TIME}),
+    "printing": frozenset(),
+    "take_papers": frozenset({_I.ACKNOWLEDGE, _I.MORE_TIME}),
+    "wiping": frozenset(),
+    "ended": frozenset(),
+}
+
+#: What the customer reads after each interruption that is not a device's own fault.
+_INTERRUPTION_INFO: dict[str, tuple[str, str, str]] = {
+    # event: (code, kind, next_step)
+    "cancel": ("cancelled", "cancelled", "none"),
+    "timeout": ("timeout", "timeout", "none"),
+    "card_removed": ("card_removed", "card", "retry"),
+    "stop": ("stopped", "device", "none"),
+    "device_fault": ("device_fault", "device", "call_staff"),
+    "relay_fault": ("relay_unavailable", "relay", "retry"),
+    "integrity_error": ("integrity", "integrity", "call_staff"),
+}
+
+
+@dataclass
+class Outcome:
+    """How one session ended: what the relay, the ledger check and the tests need."""
+
+    session: str
+    result: str = "cancelled"  # printed | cancelled | failed | refused
+    reason: str = "cancel"  # the event that ended the flow (acknowledged when printed)
+    code: str = "cancelled"
+    last_state: str = "start"
+    paid: int = 0  # inserted by the customer
+    charged: int = 0
+    change: int = 0
+    refunded: int = 0
+    voucher: str | None = None
+    copies_printed: int = 0
+    alarm: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class _Work:
+    """The state of one session that is not the chart's own."""
+
+    tries_left: int | None = None
+    menu: tuple[MenuItem, ...] = ()
+    selected_type: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    copies: int = 1
+    exact_change_only: bool = False
+    inserted: int = 0
+    txn: str | None = None
+    request_id: str | None = None
+    job: str | None = None
+    printed: bool = False
+    charged: bool = False
+    pages_done: int = 0
+    pages_total: int = 0
+    progress: float | None = None
+
+
+class Engine:
+    """One customer session. Call :meth:`tick` often (every 20–50 ms) from one thread."""
+
+    def __init__(
+        self,
+        devices: Devices,
+        *,
+        clock: Clock,
+        journal: Journal,
+        publish: Callable[[ViewModel], None],
+        kiosk_id: str = "KIOSK-0001",
+        timeouts: Timeouts | None = None,
+        runtime_dir: Path | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        self.devices = devices
+        self.clock = clock
+        self.journal = journal
+        self.kiosk_id = kiosk_id
+        self.timeouts = timeouts or Timeouts()
+        self.session_id = session_id or uuid.uuid4().hex
+        self.runtime_dir = runtime_dir / self.session_id if runtime_dir else None
+        self._publish = publish
+        self._w = _Work()
+        self._card: Card | None = None
+        self._cert_der: bytes | None = None
+        self._pin: bytearray | None = None
+        self._doc: IssuedDocument | None = None
+        self._work: Callable[[], None] | None = None
+        self._deadline: float | None = None
+        self._warned = False
+        self._last_vm: ViewModel | None = None
+        self._error: ErrorInfo | None = None
+        self.outcome = Outcome(self.session_id)
+        self.final_view: ViewModel | None = None
+        self.sm = SessionChart(listeners=[self])
+        self.publish()
+
+    # -- inputs -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return next(iter(self.sm.configuration)).id
+
+    @property
+    def busy(self) -> bool:
+        """Work is pending: call :meth:`tick` again at once."""
+        return self._work is not None
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.sm.is_terminated)
+
+    def intent(self, intent: Intent, pin: bytearray | None = None) -> None:
+        """Act on one intent from the customer. ``pin`` comes with ``PIN_SUBMITTED`` only
+        and is zeroed by the engine in every case."""
+        try:
+            self._intent(intent, pin)
+        finally:
+            if pin is not None and pin is not self._pin:
+                zero(pin)
+
+    def card_event(self, present: bool) -> None:
+        """The reader saw the card arrive or leave (a watcher callback, or a poll)."""
+        if present and self.state == "place_card":
+            self._send("card_inserted")
+        elif not present and self.state in ("reading_card", "pin", "authenticating", "remove_card"):
+            self._send("card_removed")
+
+    def stop(self) -> None:
+        """A stop signal (SIGTERM, terminal going out of service): end through the wipe."""
+        self._send("stop")
+
+    def fault(self, exc: SessionFault) -> None:
+        """A device reported a fault outside of the engine's own calls."""
+        self._on_fault(exc)
+
+    def tick(self) -> None:
+        """Run the pending work of the current state, poll devices, check the timers."""
+        work, self._work = self._work, None
+        if work is not None:
+            try:
+                work()
+            except SessionFault as exc:
+                self._on_fault(exc)
+            return
+        if self.finished:
+            return
+        state = self.state
+        try:
+            if state in ("place_card", "pin", "remove_card"):
+                self.card_event(self.devices.reader.card_present())
+            elif state == "payment":
+                self._pump_payment()
+        except SessionFault as exc:
+            self._on_fault(exc)
+            return
+        self._check_timer()
+
+    def run_until_idle(self, limit: int = 1000) -> None:
+        """Run pending work until the engine waits for the customer (tests, the CLI)."""
+        for _ in range(limit):
+            if self._work is None:
+                return
+            self.tick()
+
+    # -- intents ------------------------------------------------------------------------
+
+    def _intent(self, intent: Intent, pin: bytearray | None) -> None:
+        state = self.state
+        if intent.kind not in ALLOWED.get(state, frozenset()):
+            event(log, "session.intent_ignored", session=self.session_id, state=state,
+                  intent=intent.kind.value)
+            return
+        self._activity()
+        kind = intent.kind
+        if kind == _I.START:
+            self._send("begin")
+        elif kind == _I.CANCEL:
+            if state == "take_papers":
+                self._send("acknowledged")
+            else:
+                self._send("cancel")
+        elif kind == _I.MORE_TIME or kind == _I.LANGUAGE:
+            self.publish()
+        elif kind == _I.PIN_SUBMITTED:
+            if pin is None or len(pin) != PIN_LENGTH or not all(0x30 <= b <= 0x39 for b in pin):
+                if pin is not None:
+                    zero(pin)
+                self.publish()  # a malformed PIN is not sent to the card
+                return
+            self._pin = pin
+            self._send("pin_submitted")
+        elif kind == _I.CHOOSE_TYPE:
+            item = next((m for m in self._w.menu if m.type == intent.value and m.available), None)
+            if item is None:
+                self.publish()
+                return
+            self._w.selected_type = item.type
+            self._w.options = {o.key: o.choices[0] for o in item.options}
+            self._send("type_chosen")
+        elif kind == _I.SET_OPTION:
+            item = self._menu_item()
+            opt = next((o for o in item.options if o.key == intent.key), None) if item else None
+            if opt is not None and intent.value in opt.choices:
+                self._w.options[opt.key] = str(intent.value)
+            self.publish()
+        elif kind == _I.OPTIONS_DONE:
+            self._send("options_done")
+        elif kind == _I.SET_COPIES:
+            try:
+                n = int(intent.value or "")
+            except ValueError:
+                n = 0
+            if 1 <= n <= MAX_COPIES:
+                self._w.copies = n
+                self._w.exact_change_only = self.devices.payment.exact_change_only(self._total())
+                self._send("copies_set")
+            else:
+                self.publish()
+        elif kind == _I.BACK:
+            self._send("back")
+        elif kind == _I.CONFIRM:
+            self._send("confirmed")
+        elif kind == _I.ACKNOWLEDGE:
+            self._send("acknowledged")
+
+    # -- chart callbacks (the chart calls these by name) ---------------------------------
+
+    def has_options(self) -> bool:
+        item = self._menu_item()
+        return bool(item and item.options)
+
+    def after_transition(self, event: object, source: object, target: object) -> None:
+        tid = getattr(target, "id", "")
+        sid = getattr(source, "id", "")
+        if tid != sid:
+            self._w.progress = None
+            self._warned = False
+            self._deadline = None
+            if tid in HUMAN_STATES:
+                self._activity()
+        if tid not in ("ended", "payment"):
+            self.publish()  # payment is published once the device accepts coins
+
+    def on_enter_place_card(self) -> None:
+        self.journal.append(self.session_id, Rec.OPENED)
+        event(log, "session.opened", session=self.session_id, kiosk=self.kiosk_id)
+
+    def on_enter_reading_card(self) -> None:
+        self._work = self._read_card
+
+    def on_enter_authenticating(self) -> None:
+        self._work = self._authenticate
+
+    def on_enter_remove_card(self) -> None:
+        self._card = None  # nothing more is asked of the card
+
+    def on_enter_preparing(self) -> None:
+        self._work = self._prepare
+
+    def on_enter_payment(self) -> None:
+        self._work = self._begin_payment
+
+    def on_enter_printing(self) -> None:
+        self._work = self._print
+
+    def on_enter_wiping(self, event: object, source: object) -> None:
+        name = str(getattr(event, "name", event))
+        self.outcome.reason = getattr(event, "id", None) or name
+        self.outcome.last_state = getattr(source, "id", "")
+        self._work = self._wipe
+
+    # -- the work of each machine state ---------------------------------------------------
+
+    def _read_card(self) -> None:
+        self._card = self.devices.reader.open_card()
+        self._cert_der = self._card.certificate_der()
+        self._w.tries_left = self._card.tries_left()
+        event(log, "session.card_read", session=self.session_id, tries_left=self._w.tries_left)
+        if self._w.tries_left <= 0:
+            raise CardFault("pin_locked", "visit_office")
+        self._send("card_read")
+
+    def _authenticate(self) -> None:
+        pin, self._pin = self._pin, None
+        assert self._card is not None and self._cert_der is not None and pin is not None
+        try:
+            self._card.verify_pin(pin)
+        except WrongPinFault as exc:
+            self._w.tries_left = exc.tries_left
+            event(log, "session.pin_wrong", session=self.session_id, tries_left=exc.tries_left)
+            if exc.tries_left <= 0:
+                raise CardFault("pin_locked", "visit_office") from None
+            self._send("pin_wrong")
+            return
+        finally:
+            zero(pin)
+        relay_session, challenge = self.devices.relay.open_session()
+        message = self.devices.relay.challenge_message(challenge, relay_session)
+        signature = self._card.sign(message)
+        self._w.menu = self.devices.relay.authenticate(self._cert_der, signature)
+        event(log, "session.authenticated", session=self.session_id, count=len(self._w.menu))
+        self._send("authenticated")
+
+    def _prepare(self) -> None:
+        self.devices.printer.preflight()
+        assert self._w.selected_type is not None
+        self._w.request_id = str(uuid.uuid4())
+        self._w.progress = 0.0
+        self.publish()
+        self._doc = self.devices.relay.request_documents(
+            self._w.request_id, self._w.selected_type, dict(self._w.options), self._w.copies
+        )
+        if self._doc.request_id != self._w.request_id:
+            raise IntegrityFault("request_id")
+        self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._w.request_id)
+        self._w.progress = 0.5
+        self.publish()
+        self.devices.printer.render(self._doc)
+        self._w.pages_total = self._doc.pages * self._w.copies
+        event(log, "session.documents_ready", session=self.session_id,
+              request=self._w.request_id, doc_type=self._w.selected_type,
+              pages=self._doc.pages)
+        self._send("documents_ready")
+
+    def _begin_payment(self) -> None:
+        self._w.txn = uuid.uuid4().hex
+        due = self._total()
+        self.journal.append(self.session_id, Rec.PAYMENT_BEGUN, txn=self._w.txn, amount=due)
+        self.devices.payment.begin(self._w.txn, due)
+        self.publish()
+        self._pump_payment()
+
+    def _pump_payment(self) -> None:
+        if self._w.txn is None:
+            return
+        inserted = self.devices.payment.pump()
+        if inserted != self._w.inserted:
+            self._w.inserted = inserted
+            self.outcome.paid = inserted
+            self._activity()
+            self.publish()
+        if inserted >= self._total():
+            self.devices.payment.stop_accepting()
+            self.journal.append(self.session_id, Rec.PAID, txn=self._w.txn, amount=inserted)
+            event(log, "session.paid", session=self.session_id, txn=self._w.txn, paid=inserted)
+            self._send("paid")
+
+    def _print(self) -> None:
+        assert self._doc is not None and self._w.request_id is not None
+        printer = self.devices.printer
+        self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._w.request_id)
+        self._w.job = printer.submit(self._doc.pdf, self._w.copies)
+        self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._w.job)
+        printer.wait(self._w.job, self.timeouts.print_deadline, self._on_progress)
+        self._w.printed = True
+        self.outcome.copies_printed = self._w.copies
+        self.journal.append(self.session_id, Rec.PRINTED, job=self._w.job)
+        self._charge()
+        self._scrub_documents()  # printed: nothing more needs the document
+        self._send("printed")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self._w.pages_done, self._w.pages_total = done, total
+        self._w.progress = done / total if total else None
+        self.publish()
+
+    def _charge(self) -> None:
+        change = self.devices.payment.charge()
+        self._w.charged = True
+        self.outcome.charged = self._total()
+        self.outcome.change = change
+        self.journal.append(self.session_id, Rec.CHARGED, txn=self._w.txn,
+                            amount=self._total(), change=change)
+        event(log, "session.charged", session=self.session_id, txn=self._w.txn,
+              amount=self._total(), change=change)
+
+    # -- the one way out -----------------------------------------------------------------
+
+    def _wipe(self) -> None:
+        """Settle money, purge jobs, zero buffers, report, close. Each step runs even if
+        an earlier one failed: a wipe that stops half-way leaves data or money behind."""
+        o = self.outcome
+        o.code = self._error.code if self._error else _INTERRUPTION_INFO.get(o.reason, ("done",))[0]
+        if self._w.printed:
+            o.result, o.code = "printed", "printed"
+        elif self._error and self._error.kind == "refusal":
+            o.result = "refused"
+        elif o.reason in ("cancel", "timeout", "card_removed"):
+            o.result = "cancelled"
+        else:
+            o.result = "failed"
+        o.alarm = o.reason == "integrity_error"
+        self._guard(self._settle_money)
+        self._guard(self._purge_print)
+        self._scrub_documents()
+        self._guard(self._report)
+        if o.alarm:
+            self._guard(lambda: self.journal.append(self.session_id, Rec.ALARM, code=o.code))
+            event(log, "session.alarm", logging.ERROR, session=self.session_id, code=o.code)
+        self._guard(self._remove_runtime_files)
+        self._guard(self.devices.close)
+        if self.journal_opened():
+            self._guard(lambda: self.journal.append(self.session_id, Rec.CLOSED, code=o.code))
+        event(log, "session.closed", session=self.session_id, code=o.code, paid=o.paid,
+              refunded=o.refunded, change=o.change, copies=o.copies_printed)
+        self.final_view = self._final_view()
+        self._send("wiped")
+        self._publish(self.final_view)
+
+    def journal_opened(self) -> bool:
+        return self.outcome.last_state != "start"
+
+    def _settle_money(self) -> None:
+        o = self.outcome
+        if self._w.txn is None:
+            return
+        pay = self.devices.payment
+        if self._w.printed and not self._w.charged:
+            self._charge()
+            return
+        if self._w.charged:
+            return
+        try:
+            self._w.inserted = max(self._w.inserted, pay.pump())
+        except PaymentFault:
+            pass
+        o.paid = self._w.inserted
+        try:
+            refund = pay.refund()
+            o.refunded, o.voucher = refund.amount, refund.voucher
+        except PaymentFault:
+            # The device cannot pay out: the customer gets a voucher for what was inserted.
+            o.refunded, o.voucher = self._w.inserted, "V" + self._w.txn[:12]
+        self.journal.append(self.session_id, Rec.REFUNDED, txn=self._w.txn,
+                            amount=o.refunded, voucher=o.voucher)
+        event(log, "session.refunded", session=self.session_id, txn=self._w.txn,
+              refunded=o.refunded, voucher=o.voucher)
+
+    def _purge_print(self) -> None:
+        if self._w.job is not None or (self._w.request_id and not self._w.printed):
+            self.devices.printer.purge(self._w.job)
+
+    def _report(self) -> None:
+        if self._w.request_id is None:
+            return
+        result = {"printed": "printed", "cancelled": "cancelled"}.get(self.outcome.result, "failed")
+        self.devices.relay.report_outcome(
+            self._w.request_id, result, self.outcome.copies_printed, self.outcome.charged
+        )
+
+    def _scrub_documents(self) -> None:
+        if self._pin is not None:
+            zero(self._pin)
+            self._pin = None
+        if self._doc is not None:
+            zero(self._doc.pdf)
+            self._doc.data = None
+            self._doc = None
+        self._card = None
+        self._cert_der = None
+
+    def _remove_runtime_files(self) -> None:
+        if self.runtime_dir is not None and self.runtime_dir.exists():
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+    def _guard(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - the wipe must go on; log the type only
+            event(log, "session.wipe_step_failed", logging.ERROR, session=self.session_id,
+                  kind=type(exc).__name__)
+
+    def _final_view(self) -> ViewModel:
+        o = self.outcome
+        if o.alarm:
+            screen = Screen.OUT_OF_SERVICE
+        elif o.result == "printed":
+            screen = Screen.THANK_YOU
+        else:
+            screen = Screen.ERROR
+        error = None
+        if o.result != "printed":
+            code, kind, next_step = _INTERRUPTION_INFO.get(o.reason, ("done", "device", "none"))
+            if self._error is not None:
+                code, kind, next_step = self._error.code, self._error.kind, self._error.next_step
+            error = ErrorInfo(code=code, kind=kind, next_step=next_step,
+                              refunded=o.refunded, voucher=o.voucher)
+        return replace(self._view("ended"), screen=screen, error=error, allowed=frozenset(),
+                       final=True, change_due=o.change, inserted=o.paid)
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def _on_fault(self, exc: SessionFault) -> None:
+        if self.finished or self.state == "wiping":
+            return
+        self._error = ErrorInfo(code=exc.code, kind=exc.kind, next_step=exc.next_step)
+        event(log, "session.fault", logging.WARNING, session=self.session_id, state=self.state,
+              kind=exc.kind, code=exc.code)
+        self._send(exc.event)
+
+    # -- timers -----------------------------------------------------------------------------
+
+    def _activity(self) -> None:
+        state = self.state
+        if state in HUMAN_STATES:
+            self._deadline = self.clock.monotonic() + self.timeouts.for_state(state)
+            self._warned = False
+
+    def _check_timer(self) -> None:
+        if self._deadline is None:
+            return
+        left = self._deadline - self.clock.monotonic()
+        if left <= 0:
+            self._send("timeout")
+        elif left <= self.timeouts.warn_before:
+            self._warned = True
+            self.publish()  # publish() drops unchanged view models
+
+    # -- view models ----------------------------------------------------------------------
+
+    def _menu_item(self) -> MenuItem | None:
+        return next((m for m in self._w.menu if m.type == self._w.selected_type), None)
+
+    def _total(self) -> int:
+        item = self._menu_item()
+        return item.fee * self._w.copies if item else 0
+
+    def _view(self, state: str) -> ViewModel:
+        item = self._menu_item()
+        seconds_left = None
+        if self._warned and self._deadline is not None:
+            seconds_left = max(0, math.ceil(self._deadline - self.clock.monotonic()))
+        return ViewModel(
+            screen=SCREENS[state],
+            allowed=ALLOWED.get(state, frozenset()),
+            session=self.session_id,
+            state=state,
+            tries_left=self._w.tries_left,
+            menu=self._w.menu,
+            selected_type=self._w.selected_type,
+            selected_options=dict(self._w.options),
+            copies=self._w.copies,
+            fee_per_copy=item.fee if item else 0,
+            total=self._total(),
+            inserted=self._w.inserted,
+            exact_change_only=self._w.exact_change_only,
+            progress=self._w.progress,
+            pages_done=self._w.pages_done,
+            pages_total=self._w.pages_total,
+            timeout_warning=self._warned,
+            seconds_left=seconds_left,
+            error=self._error,
+        )
+
+    def publish(self) -> None:
+        if self.finished:
+            return
+        vm = self._view(self.state)
+        if vm != self._last_vm:
+            self._last_vm = vm
+            self._publish(vm)
+
+    def _send(self, name: str) -> None:
+        if not self.finished:
+            self.sm.send(name)

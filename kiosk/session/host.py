@@ -1,0 +1,323 @@
+"""The UI side of the session: starts workers, forwards intents, delivers view models.
+
+``SessionHost`` holds no personal data and imports no Qt. It keeps one *current* worker
+(serving the customer at the screen) and one *warm spare* (already started, imported
+and waiting), so the next customer never waits for a process to start. When the
+current worker ends (its last view model has ``final=True``) the spare takes over; when
+it dies instead (crash, ``kill -9``) the host shows an error screen, and the spare first
+runs recovery from the journal before it serves anyone.
+
+The UI calls :meth:`SessionHost.poll` from its event loop (a ``QTimer`` every 20–50 ms):
+view models are handed to ``on_view`` on the caller's thread, and also kept in
+``views`` for callers without a callback. Nothing here blocks for long except
+:meth:`start` (until the first worker is ready and recovery has run).
+
+Devices live in the worker. With simulated devices (demo and tests) the tester panel
+reaches them through :meth:`SessionHost.device`, a control channel on the same pipe
+(card insert/remove/pull, coins, jam); with real devices the tester uses the card
+engineer's vreader control and the real coin device instead, and the channel refuses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from kiosk.sensitive import zero
+from kiosk.session.journal import Journal, Rec
+from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
+from kiosk.session.worker import WorkerSpec
+
+READY_TIMEOUT_S = 30.0
+
+
+class HostError(RuntimeError):
+    """The host cannot serve (no worker could be started, or recovery failed)."""
+
+
+class _Worker:
+    """One worker process: ``python -m kiosk.session.worker FD`` over a socket pair. A
+    fresh interpreter (not ``fork`` of the UI, not ``multiprocessing`` spawn, which
+    would re-import the UI's main module) so the worker shares no memory with the UI."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        ours, theirs = socket.socketpair()
+        self.started_at = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.session.worker", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], close_fds=True, stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(("spec", asdict(spec)))
+        self.pid: int | None = None
+        self.ready_at: float | None = None
+        self.done = False
+        self.outcome: dict[str, Any] | None = None
+
+    def wait_ready(self, timeout: float) -> None:
+        if self.pid is not None:
+            return
+        if not self.conn.poll(timeout):
+            raise HostError("worker did not start")
+        msg = self.conn.recv()
+        if msg[0] != "ready":
+            raise HostError("worker did not start")
+        self.pid = int(msg[1])
+        self.ready_at = time.monotonic()
+
+    def request(self, msg: tuple[Any, ...], answer: str, timeout: float) -> Any:
+        self.conn.send(msg)
+        if not self.conn.poll(timeout):
+            raise HostError(f"worker did not answer {msg[0]}")
+        reply = self.conn.recv()
+        if reply[0] != answer:
+            raise HostError(f"worker answered {reply[0]} to {msg[0]}")
+        return reply[1]
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(("stop",))
+        except (OSError, ValueError):
+            pass
+        self.reap()
+        self.conn.close()
+
+    def reap(self) -> None:
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+
+class SessionHost:
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        on_view: Callable[[ViewModel], None] | None = None,
+        *,
+        warm_spare: bool = True,
+    ) -> None:
+        self.spec = spec
+        self.on_view = on_view
+        self.warm_spare = warm_spare
+        self.views: deque[ViewModel] = deque(maxlen=256)
+        self.outcomes: list[dict[str, Any]] = []
+        self.recovered: list[dict[str, Any]] = []
+        self.worker_deaths = 0
+        self.journal = Journal(Path(spec.state_dir) / "journal.jsonl")
+        self._current: _Worker | None = None
+        self._spare: _Worker | None = None
+        self._need_recovery = True  # at start, always
+        self.last_view: ViewModel | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the first worker (recovery included) and its warm spare."""
+        self._spare = _Worker(self.spec)
+        self._advance()
+
+    def close(self) -> None:
+        for w in (self._current, self._spare):
+            if w is not None:
+                w.stop()
+        self._current = self._spare = None
+
+    def __enter__(self) -> SessionHost:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def out_of_service(self) -> str | None:
+        """The code of an uncleared alarm (integrity): no session is started until the
+        technician clears it (:meth:`clear_alarm`, from the diagnostic mode)."""
+        return self.journal.alarm_raised()
+
+    def clear_alarm(self) -> None:
+        if self.out_of_service:
+            self.journal.append("terminal", Rec.ALARM_CLEARED)
+        if self._current is None:
+            self._advance()
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._current.pid if self._current else None
+
+    @property
+    def spare_ready(self) -> bool:
+        """The next worker is started and waiting (polls it without blocking)."""
+        spare = self._spare
+        if spare is None:
+            return False
+        if spare.pid is None and spare.conn.poll(0):
+            spare.wait_ready(0)
+        return spare.pid is not None
+
+    def spare_ready_at(self) -> float | None:
+        return self._spare.ready_at if self._spare else None
+
+    # -- to the worker ----------------------------------------------------------------------
+
+    def send_intent(self, intent: Intent) -> None:
+        self._send(("intent", intent.to_dict()))
+
+    def send_pin(self, pin: bytearray) -> None:
+        """Hand the PIN digits (ASCII) to the worker and zero ``pin``.
+
+        ``Connection.send_bytes`` would concatenate header and payload into a ``bytes``
+        object this process could never wipe, so the frame (4-byte length, then the
+        digits: the Connection wire format) is built in a bytearray and written as is."""
+        frame = bytearray(4 + len(pin))
+        try:
+            w = self._current
+            if w is None or w.done:
+                return
+            w.conn.send(("pin", len(pin)))
+            struct.pack_into("!i", frame, 0, len(pin))
+            frame[4:] = pin
+            os.write(w.conn.fileno(), frame)
+        finally:
+            zero(frame)
+            zero(pin)
+
+    def device(self, kind: str, **fields: Any) -> None:
+        """Tester panel → simulated device in the worker (card_insert persona=…,
+        card_remove, card_pull_after n=…, coin value=…, coin_jam, coin_clear_jam)."""
+        self._send(("device", {"kind": kind, **fields}))
+
+    def stop_session(self) -> None:
+        self._send(("stop",))
+
+    def kill_worker(self) -> None:
+        """Test and tester hook: ``kill -9`` the current worker (recovery must follow)."""
+        if self._current is not None and self._current.pid:
+            os.kill(self._current.pid, signal.SIGKILL)
+
+    def _send(self, msg: tuple[Any, ...]) -> None:
+        w = self._current
+        if w is None or w.done:
+            return
+        try:
+            w.conn.send(msg)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it died: poll() sees it and recovers
+
+    # -- from the worker ----------------------------------------------------------------
+
+    def poll(self, timeout: float = 0.0) -> list[ViewModel]:
+        """Deliver what the worker published; notice its end or death. Returns the view
+        models delivered by this call."""
+        delivered: list[ViewModel] = []
+        w = self._current
+        if w is None:
+            return delivered
+        wait([w.conn], timeout)
+        dead = False
+        while True:
+            try:
+                if not w.conn.poll(0):
+                    break
+                msg = w.conn.recv()
+            except (EOFError, OSError):
+                dead = True
+                break
+            if msg[0] == "vm":
+                delivered.append(self._deliver(ViewModel.from_dict(msg[1])))
+            elif msg[0] == "outcome":
+                w.outcome = msg[1]
+                w.done = True
+                self.outcomes.append(msg[1])
+        if w.done:
+            w.reap()
+            w.conn.close()
+            self._current = None
+            self._advance()
+        elif dead or w.process.poll() is not None:
+            self._on_death(w, delivered)
+        return delivered
+
+    def wait_for(self, predicate: Callable[[ViewModel], bool], timeout: float = 10.0) -> ViewModel:
+        """Poll until a delivered view model satisfies ``predicate`` (tests, CLI)."""
+        end = time.monotonic() + timeout
+        if self.last_view is not None and predicate(self.last_view):
+            return self.last_view
+        while time.monotonic() < end:
+            for vm in self.poll(0.02):
+                if predicate(vm):
+                    return vm
+        raise TimeoutError("no such view model")
+
+    def wait_outcome(self, session: str | None, timeout: float = 10.0) -> dict[str, Any]:
+        """After a final view model: the ending worker's outcome (no personal data:
+        result, code, amounts, copies)."""
+        end = time.monotonic() + timeout
+        while True:
+            for o in reversed(self.outcomes):
+                if o["session"] == session:
+                    return o
+            if time.monotonic() >= end:
+                raise TimeoutError("no outcome")
+            self.poll(0.02)
+
+    def _deliver(self, vm: ViewModel) -> ViewModel:
+        self.last_view = vm
+        self.views.append(vm)
+        if self.on_view is not None:
+            self.on_view(vm)
+        return vm
+
+    def _on_death(self, w: _Worker, delivered: list[ViewModel]) -> None:
+        w.reap()
+        w.conn.close()
+        self._current = None
+        self.worker_deaths += 1
+        self._need_recovery = True
+        delivered.append(self._deliver(ViewModel(
+            screen=Screen.ERROR, final=True, state="worker_died",
+            error=ErrorInfo(code="worker_died", kind="device", next_step="call_staff"))))
+        self._advance()
+
+    def _advance(self) -> None:
+        """Hand the terminal to the spare: recover first if needed, start a new spare."""
+        alarm = self.journal.alarm_raised()
+        if alarm:
+            self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
+                                    error=ErrorInfo(code=alarm, kind="integrity",
+                                                    next_step="call_staff")))
+            return
+        w = self._spare or _Worker(self.spec)
+        self._spare = None
+        w.wait_ready(READY_TIMEOUT_S)
+        if self._need_recovery:
+            settled = w.request(("recover",), "recovered", READY_TIMEOUT_S)
+            self.recovered.extend(settled)
+            self._need_recovery = False
+        w.conn.send(("session",))
+        self._current = w
+        if self.warm_spare:
+            self._spare = _Worker(self.spec)
+
+
+def sim_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **sim: Any) -> WorkerSpec:
+    """A worker spec over the in-process simulators (the UI tests and the demo)."""
+    from kiosk.session.sim import SimSpec
+
+    sim_fields = asdict(SimSpec(str(world_root), str(state_dir), **sim))
+    return WorkerSpec(state_dir=str(state_dir), runtime_dir=str(runtime_dir), devices="sim",
+                      sim=sim_fields, kiosk_id=sim_fields["kiosk_id"])

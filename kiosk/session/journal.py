@@ -1,0 +1,132 @@
+"""The intent journal: what a session had started doing, so a crash can be settled.
+
+One JSON line per step, appended and fsynced before the step is acted on, holding opaque
+ids and amounts only (reliability.md §3). At start and after a worker death the journal
+names every session that was opened and never closed; recovery settles each one and then
+closes it. The journal never holds a name, an address, a PIN or a document.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Rec(StrEnum):
+    OPENED = "opened"
+    PAYMENT_BEGUN = "payment_begun"  # txn, amount due: coins may be in escrow from now on
+    PAID = "paid"  # the full amount is held in escrow (txn, amount)
+    DOC_RECEIVED = "doc_received"  # request
+    PRINT_SUBMITTED = "print_submitted"  # job
+    PRINTED = "printed"  # job
+    CHARGED = "charged"  # txn, amount, change
+    REFUNDED = "refunded"  # txn, amount, voucher
+    ALARM = "alarm"  # code: the terminal goes out of service until cleared
+    ALARM_CLEARED = "alarm_cleared"
+    CLOSED = "closed"  # code: how it ended
+
+
+_FIELDS = {"txn", "amount", "change", "request", "job", "voucher", "code"}
+_SAFE = re.compile(r"^[A-Za-z0-9_.:\-]{0,80}$")
+
+
+class JournalError(ValueError):
+    """A record would carry a field or value the journal must not hold."""
+
+
+@dataclass
+class OpenSession:
+    """What recovery needs to know about one session that never closed."""
+
+    session: str
+    txn: str | None = None
+    due: int = 0
+    paid: int = 0
+    requests: list[str] = field(default_factory=list)
+    jobs: list[str] = field(default_factory=list)
+    printed: bool = False
+    charged: bool = False
+    refunded: bool = False
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(self, session: str, rec: Rec, **fields: Any) -> None:
+        record: dict[str, Any] = {"t": round(time.time(), 3), "session": session, "rec": rec.value}
+        for key, value in fields.items():
+            if key not in _FIELDS:
+                raise JournalError(f"field {key!r} is not allowed in the journal")
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise JournalError(f"field {key!r} must be an id or an amount")
+            if isinstance(value, str) and not _SAFE.match(value):
+                raise JournalError(f"field {key!r} is not an opaque id")
+            record[key] = value
+        if not _SAFE.match(session):
+            raise JournalError("session must be an opaque id")
+        line = (json.dumps(record, sort_keys=True) + "\n").encode("ascii")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        for raw in self.path.read_bytes().splitlines():
+            try:
+                out.append(json.loads(raw))
+            except ValueError:
+                continue  # a torn last line after a power cut: the step was not acted on
+        return out
+
+    def open_sessions(self) -> list[OpenSession]:
+        sessions: dict[str, OpenSession] = {}
+        for r in self.records():
+            sid, rec = r.get("session"), r.get("rec")
+            if rec == Rec.OPENED:
+                sessions[sid] = OpenSession(sid)
+                continue
+            s = sessions.get(sid)
+            if s is None:
+                continue
+            if rec == Rec.CLOSED:
+                del sessions[sid]
+            elif rec == Rec.PAYMENT_BEGUN:
+                s.txn, s.due = r.get("txn"), int(r.get("amount", 0))
+            elif rec == Rec.PAID:
+                s.txn, s.paid = r.get("txn"), int(r.get("amount", 0))
+            elif rec == Rec.DOC_RECEIVED and r.get("request"):
+                s.requests.append(r["request"])
+            elif rec == Rec.PRINT_SUBMITTED and r.get("job"):
+                s.jobs.append(r["job"])
+            elif rec == Rec.PRINTED:
+                s.printed = True
+            elif rec == Rec.CHARGED:
+                s.charged = True
+            elif rec == Rec.REFUNDED:
+                s.refunded = True
+        return list(sessions.values())
+
+    def alarm_raised(self) -> str | None:
+        """The code of an alarm not yet cleared (the terminal stays out of service)."""
+        code = None
+        for r in self.records():
+            if r.get("rec") == Rec.ALARM:
+                code = r.get("code", "alarm")
+            elif r.get("rec") == Rec.ALARM_CLEARED:
+                code = None
+        return code

@@ -1,0 +1,120 @@
+"""What the session engine needs from each device, in the session's own terms.
+
+The engine sees only these protocols and ``kiosk.session.faults``. Adapters over the real
+device areas (card layer, relay client, printer, payment) and the in-process simulators
+of ``kiosk.session.sim`` both implement them, so the same engine runs against pcscd,
+the relay and CUPS, or entirely in memory for tests and the demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kiosk.session.viewmodel import MenuItem
+
+
+class Card(Protocol):
+    """The My Number card in the reader, JPKI user-authentication application selected."""
+
+    def certificate_der(self) -> bytes: ...
+
+    def tries_left(self) -> int: ...
+
+    def verify_pin(self, pin: bytearray) -> None:
+        """Send VERIFY; ``pin`` is zeroed whatever happens. Raises ``WrongPinFault``,
+        ``CardFault("pin_locked")`` or ``CardRemovedFault``."""
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+class Reader(Protocol):
+    def card_present(self) -> bool: ...
+
+    def open_card(self) -> Card:
+        """Select the JPKI application of the card in the reader (``CardFault`` if none)."""
+
+
+@dataclass
+class IssuedDocument:
+    """A verified document. ``data`` is personal data: it stays in the worker."""
+
+    request_id: str
+    doc_type: str
+    data: Any
+    pdf: bytearray = field(default_factory=bytearray)
+    pages: int = 0
+
+
+class Relay(Protocol):
+    def open_session(self) -> tuple[str, bytes]:
+        """A fresh relay session id and challenge."""
+
+    def challenge_message(self, challenge: bytes, session_id: str) -> bytes: ...
+
+    def authenticate(self, cert_der: bytes, signature: bytes) -> tuple[MenuItem, ...]: ...
+
+    def request_documents(
+        self, request_id: str, doc_type: str, options: dict[str, str], copies: int
+    ) -> IssuedDocument:
+        """The document, its binding to this session already checked
+        (``IntegrityFault`` otherwise)."""
+
+    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> None: ...
+
+
+class Printer(Protocol):
+    def preflight(self) -> None:
+        """Raise ``PrintFault`` if the printer cannot print now (paper out, offline)."""
+
+    def render(self, document: IssuedDocument) -> None:
+        """Fill ``document.pdf`` (a bytearray the engine zeroes) and ``document.pages``."""
+
+    def submit(self, pdf: bytearray, copies: int) -> str:
+        """Queue the job under an opaque title; return the job id."""
+
+    def wait(self, job: str, deadline_s: float, on_progress: Callable[[int, int], None]) -> None:
+        """Until the job completed; a fault or the deadline cancels and purges the whole
+        job and raises ``PrintFault``."""
+
+    def purge(self, job: str | None = None) -> None:
+        """Cancel and remove one job (or, with ``None``, every job of this kiosk)."""
+
+
+@dataclass(frozen=True)
+class Refund:
+    amount: int
+    voucher: str | None = None  # set when the device could not pay out all of it
+
+
+class Payment(Protocol):
+    def exact_change_only(self, due: int) -> bool:
+        """True when the device could not give change for an over-payment of ``due``."""
+
+    def begin(self, txn: str, due: int) -> None: ...
+
+    def pump(self) -> int:
+        """Poll the device; the amount credited so far (``PaymentFault`` on a jam)."""
+
+    def stop_accepting(self) -> None: ...
+
+    def charge(self) -> int:
+        """Keep ``due`` and pay out the change; returns the change given."""
+
+    def refund(self) -> Refund:
+        """Return everything credited in this transaction."""
+
+    def settle_after_crash(self, txn: str, printed: bool) -> Refund:
+        """Recovery: charge a printed transaction, refund (or voucher) any other."""
+
+
+@dataclass
+class Devices:
+    """The ports one session uses; built in the worker, closed by the wipe."""
+
+    reader: Reader
+    relay: Relay
+    printer: Printer
+    payment: Payment
+    close: Callable[[], None] = lambda: None

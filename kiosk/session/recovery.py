@@ -1,0 +1,89 @@
+"""Recovery: settle every session the journal shows as opened and never closed.
+
+Runs at start and after a worker died, in the next worker, before any customer is
+served (reliability.md §3, R5). For each open session: cancel and purge this kiosk's
+print jobs, settle the money (charge only what was printed; refund or voucher the
+rest), report the outcome to the relay by request id, wipe the runtime directory, and
+close the intent. Each step is attempted even if another failed; a session whose money
+could not be settled stays open so the next recovery tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kiosk.log import event
+from kiosk.session.faults import SessionFault
+from kiosk.session.journal import Journal, Rec
+from kiosk.session.ports import Devices
+
+log = logging.getLogger("kiosk.session.recovery")
+
+
+@dataclass
+class Settled:
+    session: str
+    printed: bool
+    charged: int = 0
+    refunded: int = 0
+    voucher: str | None = None
+    closed: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def wipe_runtime_dir(runtime_dir: Path | None) -> None:
+    """Remove everything below the runtime directory (a tmpfs in production)."""
+    if runtime_dir is None or not runtime_dir.exists():
+        return
+    for child in runtime_dir.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> list[Settled]:
+    results = []
+    open_sessions = journal.open_sessions()
+    if open_sessions:
+        try:
+            devices.printer.purge(None)
+        except SessionFault as exc:
+            event(log, "recovery.purge_failed", logging.ERROR, code=exc.code)
+    for s in open_sessions:
+        r = Settled(s.session, printed=s.printed)
+        settled = True
+        if s.txn and not s.charged and not s.refunded:
+            try:
+                refund = devices.payment.settle_after_crash(s.txn, printed=s.printed)
+                if s.printed:
+                    journal.append(s.session, Rec.CHARGED, txn=s.txn, amount=s.due)
+                    r.charged = s.due
+                else:
+                    r.refunded, r.voucher = refund.amount, refund.voucher
+                    journal.append(s.session, Rec.REFUNDED, txn=s.txn, amount=refund.amount,
+                                   voucher=refund.voucher)
+            except SessionFault as exc:
+                settled = False
+                event(log, "recovery.settle_failed", logging.ERROR, session=s.session,
+                      txn=s.txn, code=exc.code)
+        for request in s.requests:
+            try:
+                devices.relay.report_outcome(request, "printed" if s.printed else "failed",
+                                             0, r.charged)
+            except SessionFault as exc:
+                event(log, "recovery.report_failed", logging.WARNING, session=s.session,
+                      request=request, code=exc.code)
+        if settled:
+            journal.append(s.session, Rec.CLOSED, code="recovered")
+            r.closed = True
+        event(log, "recovery.settled", session=s.session, refunded=r.refunded,
+              amount=r.charged, voucher=r.voucher, ok=r.closed)
+        results.append(r)
+    wipe_runtime_dir(runtime_dir)
+    return results

@@ -1,0 +1,200 @@
+"""The session worker: a child process that serves one customer, wipes and exits.
+
+The UI side (``kiosk.session.host``) starts it ahead of time as a warm spare. The worker
+makes itself non-dumpable (no core file, no ptrace by other users), says ``ready`` and
+waits. When the host hands it the terminal it may first be told to ``recover`` (settle
+what a dead predecessor left open), then it opens its devices, runs one engine to the
+end, sends the outcome and exits: the operating system then takes back every copy of
+personal data Python made that no code could zero.
+
+Messages on the pipe are tuples of plain values:
+
+host → worker: ``("recover",)``, ``("session",)``, ``("intent", intent_dict)``,
+``("pin", n)`` followed by an ``n``-byte raw message (received with
+``recv_bytes_into`` into a ``bytearray``), ``("device", {...})`` (simulator control, demo
+and test only), ``("stop",)``.
+
+worker → host: ``("ready", pid)``, ``("recovered", [settled...])``, ``("vm", vm_dict)``,
+``("outcome", outcome_dict)``, ``("refused", reason)``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import resource
+import signal
+import sys
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from kiosk.log import event
+from kiosk.sensitive import zero
+from kiosk.session.engine import PIN_LENGTH, Engine, Timeouts
+from kiosk.session.journal import Journal
+from kiosk.session.ports import Devices
+from kiosk.session.recovery import recover
+from kiosk.session.viewmodel import Intent, IntentKind, ViewModel
+
+log = logging.getLogger("kiosk.session.worker")
+
+PR_SET_DUMPABLE = 4
+TICK_S = 0.02
+
+
+@dataclass
+class WorkerSpec:
+    """How to build a worker's devices; crosses the pipe, so plain values only."""
+
+    state_dir: str
+    runtime_dir: str
+    kiosk_id: str = "KIOSK-0001"
+    devices: str = "sim"  # sim | real
+    sim: dict[str, Any] | None = None  # kiosk.session.sim.SimSpec fields
+    timeouts: dict[str, float] = field(default_factory=dict)
+    log_path: str | None = None
+
+
+def harden() -> None:
+    """No core dumps, no /proc/PID/mem for other users, no ptrace attach (reliability §2.2)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except OSError:
+        pass
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def build_devices(spec: WorkerSpec) -> Devices:
+    if spec.devices == "sim":
+        from kiosk.session import sim
+
+        return sim.build(sim.SimSpec(**(spec.sim or {})))
+    from kiosk.session import adapters
+
+    return adapters.build_real(spec)
+
+
+def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
+    """The tester panel's simulator control channel: only for simulated devices."""
+    from kiosk.session import sim
+
+    reader, payment = devices.reader, devices.payment
+    kind = cmd.get("kind")
+    if isinstance(reader, sim.SimReader):
+        if kind == "card_insert":
+            reader.insert(str(cmd["persona"]))
+        elif kind == "card_remove":
+            reader.remove()
+        elif kind == "card_pull_after":
+            reader.pull_after(int(cmd["n"]))
+    if isinstance(payment, sim.SimPayment):
+        if kind == "coin":
+            payment.insert(int(cmd["value"]))
+        elif kind == "coin_jam":
+            payment.jam()
+        elif kind == "coin_clear_jam":
+            payment.clear_jam()
+
+
+def main(conn: Connection, spec: WorkerSpec) -> None:
+    harden()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the host sends ("stop",) instead
+    from kiosk import log as kiosk_log
+
+    if spec.log_path:
+        kiosk_log.configure(path=spec.log_path)
+    else:
+        kiosk_log.configure(level=logging.WARNING, stream=sys.stderr)
+    state_dir, runtime_dir = Path(spec.state_dir), Path(spec.runtime_dir)
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    journal = Journal(state_dir / "journal.jsonl")
+    conn.send(("ready", os.getpid()))
+    devices: Devices | None = None
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg[0] == "stop":
+            return
+        if devices is None:
+            devices = build_devices(spec)
+        if msg[0] == "recover":
+            settled = recover(journal, devices, runtime_dir)
+            conn.send(("recovered", [s.to_dict() for s in settled]))
+        elif msg[0] == "session":
+            break
+        elif msg[0] == "device":
+            device_command(devices, msg[1])
+    assert devices is not None
+    timeouts = Timeouts(**spec.timeouts) if spec.timeouts else Timeouts()
+    from kiosk.clock import SystemClock
+
+    def publish(vm: ViewModel) -> None:
+        try:
+            conn.send(("vm", vm.to_dict()))
+        except OSError:
+            pass  # the host went away; the session still ends through the wipe
+
+    engine = Engine(devices, clock=SystemClock(), journal=journal, publish=publish,
+                    kiosk_id=spec.kiosk_id, timeouts=timeouts, runtime_dir=runtime_dir)
+    _serve(conn, engine, devices)
+    conn.send(("outcome", engine.outcome.to_dict()))
+    conn.close()
+
+
+def _serve(conn: Connection, engine: Engine, devices: Devices) -> None:
+    while not engine.finished:
+        engine.tick()
+        if engine.finished:
+            break
+        if not conn.poll(0 if engine.busy else TICK_S):
+            continue
+        try:
+            msg = conn.recv()
+        except EOFError:
+            engine.stop()  # the UI went away: end through the wipe
+            engine.run_until_idle()
+            continue
+        kind = msg[0]
+        if kind == "intent":
+            engine.intent(Intent.from_dict(msg[1]))
+        elif kind == "pin":
+            n = int(msg[1])
+            pin = bytearray(PIN_LENGTH)
+            if n != PIN_LENGTH:
+                # A malformed PIN is read into a scratch buffer and dropped, never decoded.
+                scratch = bytearray(max(n, 1))
+                conn.recv_bytes_into(scratch)
+                zero(scratch)
+                zero(pin)
+                event(log, "session.pin_rejected", session=engine.session_id, len=n)
+                continue
+            conn.recv_bytes_into(pin)
+            engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=pin)
+        elif kind == "device":
+            device_command(devices, msg[1])
+        elif kind == "stop":
+            engine.stop()
+
+
+def entry(fd: int) -> int:
+    """``python -m kiosk.session.worker FD``: FD is this end of the host's socket pair;
+    the first message is the spec."""
+    conn = Connection(fd)
+    msg = conn.recv()
+    spec = WorkerSpec(**msg[1])
+    try:
+        main(conn, spec)
+    except Exception as exc:  # noqa: BLE001 - log the type only, then die: the host recovers
+        event(log, "worker.crashed", logging.ERROR, kind=type(exc).__name__)
+        return 70
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(entry(int(sys.argv[1])))

@@ -1,0 +1,12 @@
+"""The committed state diagram is the one the machine generates."""
+
+from pathlib import Path
+
+from kiosk.session.machine import mermaid
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "state-diagram.md"
+
+
+def test_diagram_is_current() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "```mermaid\n" + mermaid() in text, "run: kiosk session diagram (see docs/state-diagram.md)"

@@ -1,0 +1,60 @@
+"""The UI side against real worker processes over simulated devices."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.world import World
+from kiosk.session.customer import Customer, HostTerminal, Script
+from kiosk.session.host import SessionHost, sim_spec
+from kiosk.session.viewmodel import Intent, IntentKind, Screen
+
+
+@pytest.fixture
+def host(fresh_world: World, tmp_path: Path):
+    h = SessionHost(sim_spec(fresh_world.root, tmp_path / "state", tmp_path / "run"))
+    h.start()
+    yield h
+    h.close()
+
+
+def test_one_customer_then_the_warm_spare_serves_the_next(host: SessionHost) -> None:
+    first = host.worker_pid
+    res = Customer(HostTerminal(host), Script("shiken-ichiro", "1234", pay=500)).run()
+    assert res.final is not None and res.final.screen == Screen.THANK_YOU
+    outcome = host.wait_outcome(res.final.session)
+    assert (outcome["paid"], outcome["charged"], outcome["change"]) == (500, 200, 300)
+    host.wait_for(lambda v: v.screen == Screen.START)
+    assert host.worker_pid not in (None, first)
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # the first worker exited after its wipe
+
+
+def test_kill_9_mid_payment_is_recovered_before_the_next_customer(host: SessionHost) -> None:
+    host.wait_for(lambda v: v.screen == Screen.START)
+    t = HostTerminal(host)
+    res = Customer(t, Script("shiken-ichiro", "1234", kill_worker_at="printing")).run()
+    assert res.killed
+    died = host.wait_for(lambda v: v.final)
+    assert died.error is not None and died.error.code == "worker_died"
+    host.wait_for(lambda v: v.screen == Screen.START)
+    assert host.worker_deaths == 1
+    assert len(host.recovered) == 1 and host.recovered[0]["closed"]
+    assert host.journal.open_sessions() == []
+
+
+def test_pin_is_sent_from_a_bytearray_and_zeroed(host: SessionHost) -> None:
+    host.wait_for(lambda v: v.screen == Screen.START)
+    host.send_intent(Intent(IntentKind.START))
+    host.device("card_insert", persona="shiken-ichiro")
+    host.wait_for(lambda v: v.state == "pin")
+    pin = bytearray(b"0000")
+    host.send_pin(pin)
+    assert pin == bytearray(4)
+    vm = host.wait_for(lambda v: v.state == "pin" and v.tries_left == 2)
+    assert vm.tries_left == 2
+    host.send_intent(Intent(IntentKind.CANCEL))
+    assert host.wait_for(lambda v: v.final).error.code == "cancelled"
