@@ -42,10 +42,6 @@ DEFAULT_VPCD_PORT = 0x8C7B  # 35963, Debian's reader.conf.d/vpcd
 _CTRL_OFF, _CTRL_ON, _CTRL_RESET, _CTRL_ATR = 0, 1, 2, 4
 
 
-def _as_card(card: VirtualCard | Path | str) -> VirtualCard:
-    return card if isinstance(card, VirtualCard) else VirtualCard(Path(card))
-
-
 class InProcessReader(_InProcessReader):
     """``kiosk.card.inprocess.InProcessReader`` that also takes a card file path."""
 
@@ -84,7 +80,7 @@ class VirtualReader:
         self.world = Path(world) if world is not None else None
         self.connect_timeout = connect_timeout
         self._lock = threading.RLock()
-        self._card: VirtualCard | None = None
+        self._card: Any = None
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._pull: int | None = None
@@ -103,9 +99,10 @@ class VirtualReader:
             raise ValueError(f"no card for persona {persona_or_path!r}")
         return path
 
-    def insert(self, card: VirtualCard | Path | str) -> None:
-        """Insert a card (persona id, card file or VirtualCard); replaces any card present."""
-        vcard = card if isinstance(card, VirtualCard) else VirtualCard(self.card_file(card))
+    def insert(self, card: Any) -> None:
+        """Insert a card (persona id, card file, VirtualCard, or any object with ``atr``,
+        ``process(apdu)`` and ``reset()``, e.g. a foreign card); replaces any card present."""
+        vcard = VirtualCard(self.card_file(card)) if isinstance(card, Path | str) else card
         self.remove()
         if _needs_bounce.pop((self.host, self.port), False):
             self._show_absence()
@@ -141,8 +138,8 @@ class VirtualReader:
     def lock(self) -> None:
         """Lock the present card's authentication PIN (tries left = 0), persisted."""
         with self._lock:
-            if self._card is None:
-                raise ValueError("no card inserted")
+            if not isinstance(self._card, VirtualCard):
+                raise ValueError("no My Number card inserted")
             self._card.set_tries("auth", 0)
 
     def status(self) -> dict[str, Any]:
@@ -151,8 +148,8 @@ class VirtualReader:
             return {
                 "port": self.port,
                 "present": card is not None,
-                "persona": card.persona if card else None,
-                "tries_left": card.tries_left("auth") if card else None,
+                "persona": getattr(card, "persona", None) if card else None,
+                "tries_left": card.tries_left("auth") if isinstance(card, VirtualCard) else None,
                 "pull_after": self._pull,
                 "apdus": self.apdus,
                 "last_event": self.last_event,
@@ -198,7 +195,7 @@ class VirtualReader:
                     raise ConnectionError(f"vpcd is not listening on {self.host}:{self.port}") from None
                 time.sleep(0.05)
 
-    def _serve(self, sock: socket.socket, card: VirtualCard) -> None:
+    def _serve(self, sock: socket.socket, card: Any) -> None:
         try:
             while True:
                 msg = _recv_msg(sock)

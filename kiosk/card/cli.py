@@ -1,7 +1,56 @@
-"""Sub-commands of `kiosk` for this area."""
+"""``kiosk card …``: the card reader as a technician sees it.
+
+``kiosk [--config FILE] card status [--json] [--reader NAME]`` lists the readers (and
+whether the configuration permits each), then for the card in the chosen reader: ATR,
+My Number card or not, the authentication certificate's serial, issuer and validity, and
+the PIN tries left (an empty VERIFY, which spends no try). Exit status 0 when a My Number
+card was read, 1 when there is no reader, no card or a foreign card, 2 on a bad
+configuration. Without ``--config`` the production policy applies (no virtual readers).
+"""
+
+from __future__ import annotations
 
 import argparse
+import json
+import sys
+
+from kiosk.config import Config, ConfigError, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's sub-commands (none yet)."""
+    card = sub.add_parser("card", help="card reader and My Number card")
+    csub = card.add_subparsers(dest="card_command", required=True)
+    status = csub.add_parser("status", help="readers, card, certificate and PIN tries left")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--reader", help="use the reader whose name starts with this")
+    status.set_defaults(func=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from kiosk.card.status import card_status
+
+    try:
+        config = load(args.config) if getattr(args, "config", None) else Config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    status = card_status(config, wanted=args.reader)
+    if args.json:
+        print(json.dumps(status.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(f"mode: {status.mode}")
+        if status.readers:
+            for r in status.readers:
+                print(f"reader: {r['name']}" + ("" if r["permitted"] else "  (not permitted)"))
+        if status.card_present:
+            print(f"ATR: {status.atr}")
+        if status.certificate is not None:
+            c = status.certificate
+            print(f"certificate serial: {c.serial}")
+            print(f"certificate issuer: {c.issuer}")
+            print(f"certificate valid: {c.not_before} .. {c.not_after}"
+                  + ("" if c.valid_now else "  (NOT valid now)"))
+            print(f"PIN tries left: {status.tries_left}")
+        print(status.message if status.problem is None else f"error: {status.message}",
+              file=sys.stdout if status.problem is None else sys.stderr)
+    return 0 if status.problem is None else 1
