@@ -34,7 +34,7 @@ from enum import StrEnum
 from kiosk.clock import Clock
 from kiosk.log import event
 from kiosk.payment.change import Acceptance, acceptance
-from kiosk.payment.ledger import Ledger, TxnBalance, check_id
+from kiosk.payment.ledger import Ledger, LedgerError, TxnBalance, check_id
 from kiosk.payment.port import (
     Credited,
     DeviceBusy,
@@ -135,6 +135,14 @@ class Progress:
         return self.phase is Phase.PAID
 
 
+def _safe_code(code: str) -> str:
+    """A driver's error code goes to the ledger and the log only if it is a plain keyword."""
+    try:
+        return check_id(code)
+    except LedgerError:
+        return "device_error"
+
+
 _FAULT_CODES: dict[type, str] = {Jam: "jam", LostEvents: "lost_events", DeviceReset: "device_reset"}
 
 
@@ -177,9 +185,9 @@ class PaymentController:
         try:
             self.device.start_accept(acc.max_total)
         except PaymentError as exc:
-            self._record("fault", code=exc.code)
+            self._on_fault(exc.code)
             self._close()
-            raise PaymentFault(exc.code) from exc
+            raise PaymentFault(_safe_code(exc.code)) from exc
         self._phase = Phase.ACCEPTING
         return self.progress
 
@@ -326,6 +334,7 @@ class PaymentController:
         )
 
     def _flag(self, code: str) -> None:
+        code = _safe_code(code)
         if code not in self._flags:
             self._flags.append(code)
 
@@ -373,6 +382,7 @@ class PaymentController:
             event(log, "payment.device_event", txn=self._txn, kind=type(ev).__name__)
 
     def _on_fault(self, code: str) -> None:
+        code = _safe_code(code)
         self._record("fault", code=code)
         self._flag(code)
         self._fault = self._fault or code

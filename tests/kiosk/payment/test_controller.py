@@ -408,3 +408,15 @@ def test_quote_turns_a_silent_device_into_a_fault(ledger, clock) -> None:
     _, ctl = make(ledger, clock, sim=Silent(FULL))
     with pytest.raises(PaymentFault):
         ctl.quote(100)
+
+
+def test_a_driver_error_code_never_carries_text_into_the_ledger(ledger, clock) -> None:
+    class Chatty(CoinSimulator):
+        def start_accept(self, max_amount: int) -> None:
+            raise PaymentFault("hopper 2: coin stuck at sensor")
+
+    _, ctl = make(ledger, clock, sim=Chatty(FULL))
+    with pytest.raises(PaymentFault) as err:
+        ctl.begin("T1", 100)
+    assert err.value.code == "device_error"
+    assert [e.get("code") for e in ledger.entries() if e["kind"] == "fault"] == ["device_error"]
