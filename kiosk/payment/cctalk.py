@@ -1,0 +1,97 @@
+"""ccTalk coin acceptor polls, parsed into port events: a pure function, no serial port.
+
+A ccTalk acceptor answers header 229 ("read buffered credit or error codes") with an event
+counter and its last five events, newest first. The counter is 0 only after a reset or
+power-up, then counts 1..255 and wraps to 1, skipping 0. The host works out how many
+events are new from the counter it saw last; more than five means the buffer overflowed
+and events were lost, which is reported as :class:`LostEvents` rather than guessed at
+(style.md §5, after cc-talk-rs's ``CoinAcceptorPollResult``). A real driver on pyserial
+owns the port in its thread, calls :func:`parse_credit_poll` on each reply, and keeps the
+returned counter.
+
+Error codes (ccTalk generic specification, part 3) are folded into what the kiosk acts
+on: a refused coin, a jam, or a coin that went in without a known value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kiosk.payment.port import (
+    Credited,
+    DeviceReset,
+    Event,
+    Jam,
+    LostEvents,
+    PaymentFault,
+    Rejected,
+)
+
+BUFFER_EVENTS = 5
+
+#: Error codes after which the acceptor cannot take coins until someone clears it.
+_JAM = frozenset({4, 5, 6, 7, 14, 15, 21, 26, 29, 30, 31, 32, 35, 254})
+#: A coin went in although it should have been rejected: money of unknown value.
+_SWALLOWED = frozenset({36})
+_REJECT_REASONS: dict[int, str] = {
+    1: "unknown",
+    2: "inhibited",
+    3: "unknown",
+    8: "too_fast", 9: "too_fast", 10: "too_fast", 11: "too_fast", 12: "too_fast", 33: "too_fast",
+    16: "fraud", 17: "fraud", 18: "fraud", 19: "fraud", 20: "fraud", 22: "fraud", 23: "fraud",
+    24: "fraud", 34: "fraud", 37: "fraud", 38: "fraud", 40: "fraud",
+    25: "slug",
+}
+
+
+@dataclass(frozen=True)
+class CreditPoll:
+    counter: int  # keep it for the next poll
+    events: list[Event]  # oldest first
+
+
+def new_event_count(last: int, counter: int) -> int:
+    """Events since ``last``, with the wrap from 255 to 1 (0 is never reused)."""
+    if counter >= last:
+        return counter - last
+    return (255 - last) + counter
+
+
+def parse_credit_poll(
+    payload: bytes, last_counter: int | None, coin_values: Mapping[int, int]
+) -> CreditPoll:
+    """Turn a header-229 reply into port events.
+
+    ``last_counter`` is ``None`` on the first poll after the host started: the buffer's
+    events are then history, not news, and only set the baseline. ``coin_values`` maps the
+    acceptor's credit codes (its coin positions) to yen."""
+    if not payload:
+        raise PaymentFault("bad_reply")
+    counter = payload[0]
+    if counter == 0:
+        return CreditPoll(0, [DeviceReset()])
+    if last_counter is None:
+        return CreditPoll(counter, [])
+    n = new_event_count(last_counter, counter)
+    lost, n = max(0, n - BUFFER_EVENTS), min(n, BUFFER_EVENTS)
+    if len(payload) < 1 + 2 * n:
+        raise PaymentFault("bad_reply")
+    events: list[Event] = [LostEvents(lost)] if lost else []
+    for i in reversed(range(n)):  # result 1 is the newest
+        events.extend(_event(payload[1 + 2 * i], payload[2 + 2 * i], coin_values))
+    return CreditPoll(counter, events)
+
+
+def _event(result_a: int, result_b: int, coin_values: Mapping[int, int]) -> list[Event]:
+    if result_a:
+        value = coin_values.get(result_a)
+        # a credit the host cannot value is money in the device all the same
+        return [Credited(value)] if value else [LostEvents(1)]
+    if result_b == 0:
+        return []  # null event
+    if result_b in _JAM:
+        return [Jam("acceptor")]
+    if result_b in _SWALLOWED:
+        return [LostEvents(1)]
+    return [Rejected(_REJECT_REASONS.get(result_b, "error"))]

@@ -1,0 +1,75 @@
+"""The ccTalk credit-poll parser against a model acceptor: counter wrap, overflow, reset."""
+
+from collections import deque
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.payment.cctalk import new_event_count, parse_credit_poll
+from kiosk.payment.port import Credited, DeviceReset, Jam, LostEvents, PaymentFault, Rejected
+
+VALUES = {1: 10, 2: 50, 3: 100, 4: 500}
+
+
+class ModelAcceptor:
+    """The acceptor side of header 229: a counter skipping 0, the last five events."""
+
+    def __init__(self, counter: int = 0) -> None:
+        self.counter = counter
+        self.buffer: deque[tuple[int, int]] = deque(maxlen=5)
+
+    def event(self, a: int, b: int) -> None:
+        self.counter = 1 if self.counter == 255 else self.counter + 1
+        self.buffer.appendleft((a, b))
+
+    def reply(self) -> bytes:
+        pairs = list(self.buffer) + [(0, 0)] * (5 - len(self.buffer))
+        return bytes([self.counter, *[x for p in pairs for x in p]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.integers(1, 255),
+    bursts=st.lists(st.lists(st.sampled_from([1, 2, 3, 4]), max_size=12), max_size=25),
+)
+def test_every_coin_is_seen_once_or_reported_lost(start, bursts) -> None:
+    dev = ModelAcceptor(start)
+    host = parse_credit_poll(dev.reply(), None, VALUES).counter  # baseline at host start
+    for burst in bursts:
+        for code in burst:
+            dev.event(code, 0)
+        poll = parse_credit_poll(dev.reply(), host, VALUES)
+        host = poll.counter
+        expected = [Credited(VALUES[c]) for c in burst[-5:]]
+        if len(burst) > 5:
+            expected.insert(0, LostEvents(len(burst) - 5))
+        assert poll.events == expected
+
+
+def test_wrap_skips_zero() -> None:
+    assert new_event_count(254, 255) == 1
+    assert new_event_count(255, 1) == 1
+    assert new_event_count(250, 3) == 8
+    assert new_event_count(7, 7) == 0
+
+
+def test_reset_and_first_poll() -> None:
+    assert parse_credit_poll(bytes([0] + [0] * 10), 17, VALUES).events == [DeviceReset()]
+    first = parse_credit_poll(bytes([9, 1, 0] + [0] * 8), None, VALUES)
+    assert (first.counter, first.events) == (9, [])
+
+
+def test_error_codes_become_port_events() -> None:
+    dev = ModelAcceptor(1)
+    for a, b in [(0, 2), (0, 14), (0, 36), (9, 0), (0, 0)]:
+        dev.event(a, b)
+    events = parse_credit_poll(dev.reply(), 1, VALUES).events
+    assert events == [Rejected("inhibited"), Jam("acceptor"), LostEvents(1), LostEvents(1)]
+
+
+def test_short_or_empty_reply_is_a_fault() -> None:
+    with pytest.raises(PaymentFault):
+        parse_credit_poll(b"", 1, VALUES)
+    with pytest.raises(PaymentFault):
+        parse_credit_poll(bytes([3, 1, 0]), 1, VALUES)
