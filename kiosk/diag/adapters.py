@@ -28,6 +28,8 @@ from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.payment.port import DeviceReset, Final, Jam, LostEvents, PaymentDevice, PaymentFault
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import NO_QUEUE, UNREACHABLE, Printer, PrinterFault
+from kiosk.relay_client.errors import RelayError
+from kiosk.relay_client.https import HttpsRelayClient, client_tls_context
 from kiosk.relay_client.port import RelayInfo
 from kiosk.session.journal import Journal
 
@@ -220,13 +222,10 @@ class TlsRelayProbe:
         except OSError as exc:
             return RelayStatus(False, code=_socket_code(exc), **dates)
         try:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.minimum_version = ssl.TLSVersion.TLSv1_3
-            if self.relay.ca_file is None:
-                return RelayStatus(True, code="no_relay_ca", **dates)
-            context.load_verify_locations(cafile=str(self.relay.ca_file))
-            if self.relay.cert_file and self.relay.key_file:
-                context.load_cert_chain(str(self.relay.cert_file), str(self.relay.key_file))
+            if not (self.relay.ca_file and self.relay.cert_file and self.relay.key_file):
+                return RelayStatus(True, code="relay_not_configured", **dates)
+            context = client_tls_context(self.relay.ca_file, self.relay.cert_file,
+                                         self.relay.key_file)
             with context.wrap_socket(raw, server_hostname=host) as tls:
                 der = tls.getpeercert(binary_form=True)
         except ssl.SSLCertVerificationError:
@@ -241,7 +240,7 @@ class TlsRelayProbe:
                                server_not_after=server_not_after, **dates)
         try:
             info = self.version_check()
-        except Exception as exc:  # noqa: BLE001 - the relay client's typed errors
+        except (RelayError, ValueError, OSError) as exc:
             return RelayStatus(True, True, False, code=str(getattr(exc, "code", "relay_error")),
                                server_not_after=server_not_after, **dates)
         return RelayStatus(True, True, True, relay_version=info.relay_version,
@@ -265,6 +264,19 @@ def _socket_code(exc: OSError) -> str:
     if isinstance(exc, socket.gaierror):
         return "name_unresolved"
     return "relay_unreachable"
+
+
+def https_version_check(relay: RelayConfig) -> Callable[[], RelayInfo] | None:
+    """The relay client's own version and topology check over a fresh connection, or
+    None when the configuration lacks what the client needs."""
+    if not (relay.ca_file and relay.cert_file and relay.key_file and relay.issuer_public_key):
+        return None
+
+    def check() -> RelayInfo:
+        with HttpsRelayClient.from_config(relay) as client:
+            return client.check_version()
+
+    return check
 
 
 # --- session ------------------------------------------------------------------------------

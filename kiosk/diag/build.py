@@ -30,6 +30,7 @@ from kiosk.diag.adapters import (
     JournalGate,
     PaymentDeviceProbe,
     TlsRelayProbe,
+    https_version_check,
 )
 from kiosk.diag.audit import AuditSink
 from kiosk.diag.ports import SessionGate
@@ -85,7 +86,7 @@ def build_service(
         card=CardLayerProbe(config, reader),
         printer=CupsProbe(config.printer_queue, diag.get("cups_server"), clock, spool),
         payment=PaymentDeviceProbe(payment_device) if payment_device is not None else None,
-        relay=TlsRelayProbe(config.relay, version_check),
+        relay=TlsRelayProbe(config.relay, version_check or https_version_check(config.relay)),
     )
     return DiagService(
         kiosk_id=config.kiosk_id,

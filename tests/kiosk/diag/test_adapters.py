@@ -22,6 +22,7 @@ from kiosk.diag.adapters import (
     SessionStillOpen,
     TlsRelayProbe,
     diagnostic_page_pdf,
+    https_version_check,
 )
 from kiosk.diag.checks import Status
 from kiosk.printing.printer import FakePrinter
@@ -147,12 +148,24 @@ def test_relay_unreachable() -> None:
 @pytest.mark.relay
 def test_relay_handshake_dates_and_version(relay_server) -> None:  # type: ignore[no-untyped-def]
     config = relay_server.relay_config()
-    info = RelayInfo(1, "test", "single-node", "sqlite", "test")
-    probe = TlsRelayProbe(config, version_check=lambda: info)
+    probe = TlsRelayProbe(config, version_check=https_version_check(config))
     result = checks.relay_status(probe, dt.datetime.now(dt.UTC))
     assert result.status in {Status.OK, Status.WARNING}, result
+    assert result.details["version_ok"] is True
     assert result.details["tls"] is True and "server_cert.not_after" in result.details
     assert "client_cert.not_after" in result.details
+
+
+@pytest.mark.relay
+def test_incompatible_relay(relay_server) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.relay_client.errors import IncompatibleRelay
+
+    def refuse() -> RelayInfo:
+        raise IncompatibleRelay("topology")
+
+    probe = TlsRelayProbe(relay_server.relay_config(), version_check=refuse)
+    result = checks.relay_status(probe, dt.datetime.now(dt.UTC))
+    assert (result.status, result.code) == (Status.FAULT, "incompatible_relay")
 
 
 @pytest.mark.relay
