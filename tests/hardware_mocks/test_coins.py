@@ -168,7 +168,11 @@ def test_bad_amounts_and_levels_are_refused() -> None:
 def test_thread_safe_under_concurrent_inserts() -> None:
     sim = CoinSimulator({10: 0})
     sim.start_accept(100_000)
-    threads = [threading.Thread(target=lambda: [sim.insert(10) for _ in range(200)]) for _ in range(4)]
+    def customer() -> None:
+        for _ in range(200):
+            sim.insert(10)
+
+    threads = [threading.Thread(target=customer) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
