@@ -63,10 +63,14 @@ Step = Event | tuple[Any, ...]
 
 
 class CoinSimulator:
-    """The in-process payment device. Script steps are tuples naming a method and its
+    """The simulated payment device.
+
+    ``levels`` fills the payout tubes (default: a freshly serviced machine); with a
+    ``state_path`` that already holds a device, the device is reopened as it was and
+    ``levels``, if given, refills it. Script steps are tuples naming a method and its
     arguments, e.g. ``("insert", 100)``, ``("jam",)``, ``("lose_events", 2)``,
-    ``("reset_mid_payment",)``, ``("payout_shortfall", 50)``, or an :class:`Event`
-    to emit as is (a lying device)."""
+    ``("reset_mid_payment",)``, ``("payout_shortfall", 50)``, or an :class:`Event` to
+    emit as is (a lying device)."""
 
     _STEPS = frozenset(
         {"insert", "jam", "clear_jam", "lose_events", "reset_mid_payment", "payout_shortfall",
