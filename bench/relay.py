@@ -1,0 +1,220 @@
+"""Relay load benchmark: N simulated kiosks doing complete sessions against one relay.
+
+``python -m bench.relay [--kiosks 200] [--duration 10] [--scaling 50,100,200,400]``
+
+Each simulated kiosk has its own client certificate and its own resident (a crowd added
+to a private test world, see :mod:`relay.crowd`), and runs complete sessions back to back
+through the real client (:class:`kiosk.relay_client.https.HttpsRelayClient`): a new TLS
+connection per session (one session worker per customer), open, authenticate (the card's
+RSA signature), menu, request one 住民票 (binding checked), outcome. A document that fails
+its binding check or names anyone but the kiosk's own resident counts as a mismatch.
+Client threads run in ``--processes`` processes on the same machine as the relay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CALLS = ("open", "authenticate", "menu", "documents", "outcome", "session")
+
+
+@dataclass
+class KioskResult:
+    sessions: int = 0
+    mismatches: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    latency: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CALLS})
+
+
+def run_session(client: Any, member: Any, latency: dict[str, list[float]] | None = None) -> bool:
+    """One complete session; returns False when a document was not this resident's."""
+    from kiosk.relay_client.port import Outcome
+
+    marks = [time.perf_counter()]
+    try:
+        opened = client.open_session()
+        marks.append(time.perf_counter())
+        client.authenticate(member.card.cert_der, member.card.sign(opened.challenge, opened.session_id,
+                                                                  client.kiosk_id))
+        marks.append(time.perf_counter())
+        client.menu()
+        marks.append(time.perf_counter())
+        rid = str(uuid.uuid4())
+        issued = client.request_documents(rid, "juminhyo", {}, 1)
+        marks.append(time.perf_counter())
+        own = all(d["body"]["members"][0]["name"]["given"] == member.given_name for d in issued.documents)
+        client.report_outcome(rid, Outcome.PRINTED, 1, issued.amount)
+        marks.append(time.perf_counter())
+    finally:
+        client.close()
+    if latency is not None:
+        for name, start, end in zip(CALLS, marks, marks[1:], strict=False):
+            latency[name].append(end - start)
+        latency["session"].append(marks[-1] - marks[0])
+    return own
+
+
+def _kiosk_loop(server: Any, member: Any, deadline: float, start: threading.Barrier, result: KioskResult,
+                interval: float) -> None:
+    from kiosk.relay_client.client import load_issuer_public_key
+    from kiosk.relay_client.errors import IntegrityError, RelayError
+    from kiosk.relay_client.https import HttpsRelayClient
+
+    cert, key = server["kiosk_cert"](member.kiosk_id)
+    client = HttpsRelayClient(server["url"], ca_file=server["ca"], cert_file=cert, key_file=key,
+                              issuer_key=load_issuer_public_key(server["issuer"]), read_timeout=30)
+    start.wait()
+    next_start = time.monotonic() + random.uniform(0, interval)
+    while time.monotonic() < deadline:
+        if interval:  # paced: this kiosk's share of the offered rate, never in bursts
+            time.sleep(max(0.0, next_start - time.monotonic()))
+            next_start = max(next_start + interval, time.monotonic())
+            if time.monotonic() >= deadline:
+                break
+        try:
+            if not run_session(client, member, result.latency):
+                result.mismatches += 1
+            result.sessions += 1
+        except IntegrityError:
+            result.mismatches += 1
+        except RelayError as exc:
+            result.errors[exc.code] = result.errors.get(exc.code, 0) + 1
+
+
+_MEMBERS: list[Any] = []  # set before the client processes fork (keys do not pickle)
+
+
+def _client_process(args: tuple[dict[str, Any], list[int], float, float, float]) -> KioskResult:
+    server, indices, start_at, duration, interval = args
+    members = [_MEMBERS[i] for i in indices]
+    server = {**server, "kiosk_cert": lambda k: (Path(server["pki"]) / "kiosks" / f"{k}.pem",
+                                                 Path(server["pki"]) / "kiosks" / f"{k}.key")}
+    results = [KioskResult() for _ in members]
+    barrier = threading.Barrier(len(members) + 1)
+    threads = [threading.Thread(target=_kiosk_loop, args=(server, m, start_at + duration, barrier, r, interval), daemon=True)
+               for m, r in zip(members, results, strict=True)]
+    for t in threads:
+        t.start()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    barrier.wait()
+    for t in threads:
+        t.join()
+    total = KioskResult()
+    for r in results:
+        total.sessions += r.sessions
+        total.mismatches += r.mismatches
+        for k, v in r.errors.items():
+            total.errors[k] = total.errors.get(k, 0) + v
+        for c in CALLS:
+            total.latency[c].extend(r.latency[c])
+    return total
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def run(world_root: Path, members: list[Any], kiosks: int, duration: float, processes: int,
+        rate: float = 0.0) -> dict[str, Any]:
+    """``rate`` > 0: the kiosks together start ``rate`` sessions a second (open loop);
+    0: every kiosk starts its next session as soon as the last ends (saturation)."""
+    from relay.embedded import RelayServer
+    from tests.fixtures.relay import open_hours
+    from hardware_mocks.world import World
+
+    state = Path(tempfile.mkdtemp(prefix="bench-relay-"))
+    server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)))
+    try:
+        info = {"url": server.url, "ca": str(server.ca_file), "issuer": str(server.issuer_public_key),
+                "pki": str(world_root / "pki")}
+        _MEMBERS[:] = members
+        chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
+        start_at = time.monotonic() + 1.0 + kiosks / 200
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(processes) as pool:
+            started = time.monotonic()
+            parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0)
+                                                for c in chunks if c])
+            elapsed = time.monotonic() - max(started, start_at)
+    finally:
+        server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+    total = KioskResult()
+    for part in parts:
+        total.sessions += part.sessions
+        total.mismatches += part.mismatches
+        for k, v in part.errors.items():
+            total.errors[k] = total.errors.get(k, 0) + v
+        for c in CALLS:
+            total.latency[c].extend(part.latency[c])
+    return {
+        "kiosks": kiosks,
+        "rate": rate,
+        "sessions": total.sessions,
+        "sessions_per_s": total.sessions / min(elapsed, duration + 5) if elapsed > 0 else 0.0,
+        "mismatches": total.mismatches,
+        "errors": total.errors,
+        "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
+        "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
+        "mean_session_ms": statistics.fmean(total.latency["session"]) * 1000 if total.latency["session"] else 0.0,
+    }
+
+
+def prepare(max_kiosks: int) -> tuple[Path, list[Any]]:
+    from hardware_mocks.world import create
+    from relay.crowd import add_crowd
+
+    root = Path(tempfile.mkdtemp(prefix="bench-world-"))
+    create(root / "world", seed=1)
+    members = add_crowd(root / "world", max_kiosks)
+    return root / "world", members
+
+
+def report(r: dict[str, Any]) -> str:
+    calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
+    mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
+    return (f"{mode:<12} kiosks={r['kiosks']:>4} sessions/s={r['sessions_per_s']:7.1f} sessions={r['sessions']:>6} "
+            f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n    p50/p99 ms: {calls}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.relay", description=__doc__.split("\n\n")[0] if __doc__ else "")
+    p.add_argument("--kiosks", type=int, default=200)
+    p.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
+    p.add_argument("--rate", type=float, default=150.0, help="offered sessions/s of the main run (0: saturation)")
+    p.add_argument("--scaling", default="50,100,200,400",
+                   help="kiosk counts for the saturation runs ('' for none)")
+    p.add_argument("--processes", type=int, default=2, help="client processes")
+    args = p.parse_args(argv)
+    counts = sorted(int(x) for x in args.scaling.split(",") if x)
+    world, members = prepare(max([args.kiosks, *counts]))
+    try:
+        print(f"# relay benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+              f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run")
+        print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate)), flush=True)
+        for n in counts:
+            print(report(run(world, members, n, args.duration, args.processes)), flush=True)
+    finally:
+        shutil.rmtree(world.parent, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""The 2023–24 wrong-person incidents, reproduced against a real relay.
+
+Many kiosks, each with a resident of its own, start together (requests within the same
+millisecond), and every kiosk sends the same request twice at once from two connections.
+The relay's back end is slowed past a deadline: in one run the relay's own deadline
+aborts requests (Yokohama: a timeout must abort the whole issuance), in the other the
+kiosk's read timeout gives up while the relay finishes (the retry must get the very same
+documents). Every document must belong to its own session: zero cross-session documents.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware_mocks.world import World
+from kiosk.relay_client.client import load_issuer_public_key
+from kiosk.relay_client.errors import IntegrityError, RelayTimeout
+from kiosk.relay_client.https import HttpsRelayClient
+from kiosk.relay_client.port import Issued, Outcome
+from relay.crowd import CrowdMember, add_crowd
+from relay.embedded import RelayServer
+from relay.storage import Storage
+from tests.fixtures.relay import open_hours
+
+pytestmark = [pytest.mark.relay, pytest.mark.slow]
+KIOSKS = 40
+
+
+def _client(server: RelayServer, kiosk_id: str, read_timeout: float) -> HttpsRelayClient:
+    cert, key = server.kiosk_cert(kiosk_id)
+    return HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
+                            issuer_key=load_issuer_public_key(server.issuer_public_key),
+                            read_timeout=read_timeout, retries=0)
+
+
+def _request_until_issued(client: HttpsRelayClient, rid: str, timeouts: Counter[str]) -> Issued:
+    for _ in range(12):  # the kiosk keeps its request id across every retry
+        try:
+            return client.request_documents(rid, "juminhyo", {"scope": "self", "my_number": "include"}, 2)
+        except RelayTimeout:
+            timeouts["client"] += 1
+    raise AssertionError("never issued")
+
+
+@pytest.mark.parametrize(
+    ("relay_timeout", "read_timeout"),
+    [(0.5, 3.0), (5.0, 0.4)],
+    ids=["relay-deadline-aborts", "kiosk-gives-up-and-retries"],
+)
+def test_no_document_ever_reaches_another_session(
+    world: World, tmp_path: Path, relay_timeout: float, read_timeout: float
+) -> None:
+    root = tmp_path / "world"
+    shutil.copytree(world.root, root)
+    crowd = add_crowd(root, KIOSKS)
+    server = RelayServer.start(root, tmp_path / "relay", clock_start=open_hours(world), extra_args=(
+        "--request-timeout", str(relay_timeout), "--inject-delay", "0:1.0", "--inject-delay-rate", "0.5"))
+    start = threading.Barrier(KIOSKS)
+    pair = threading.Barrier(KIOSKS * 2)
+    results: dict[str, list[Issued]] = {m.kiosk_id: [] for m in crowd}
+    failures: list[str] = []
+    timeouts: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def kiosk(member: CrowdMember) -> None:
+        first = _client(server, member.kiosk_id, read_timeout)
+        second = _client(server, member.kiosk_id, read_timeout)
+        try:
+            start.wait()
+            opened = first.open_session()
+            first.authenticate(member.card.cert_der,
+                               member.card.sign(opened.challenge, opened.session_id, member.kiosk_id))
+            second._session_id, second._facts = first._session_id, first._facts  # the same session twice
+            rid = str(uuid.uuid4())
+            twin = threading.Thread(target=ask, args=(second, rid, member))
+            twin.start()
+            ask(first, rid, member)
+            twin.join()
+            first.report_outcome(rid, Outcome.PRINTED, 2, 400)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            with lock:
+                failures.append(type(exc).__name__ + ":" + str(getattr(exc, "code", "")))
+        finally:
+            first.close()
+            second.close()
+
+    def ask(client: HttpsRelayClient, rid: str, member: CrowdMember) -> None:
+        pair.wait()  # every kiosk's two requests leave within the same moment
+        try:
+            issued = _request_until_issued(client, rid, timeouts)
+        except IntegrityError as exc:
+            with lock:
+                failures.append("integrity:" + exc.field)
+            return
+        with lock:
+            results[member.kiosk_id].append(issued)
+
+    threads = [threading.Thread(target=kiosk, args=(m,)) for m in crowd]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads)
+    finally:
+        server.stop()
+
+    assert failures == []
+    serials: list[str] = []
+    for member in crowd:
+        got = results[member.kiosk_id]
+        assert len(got) == 2 and got[0] == got[1]  # the same request id: the identical documents
+        for document in got[0].documents:
+            (person,) = document["body"]["members"]
+            assert person["name"]["given"] == member.given_name  # this session's resident, nobody else
+            serials.append(document["serial"])
+    assert len(set(serials)) == len(serials) == KIOSKS * 2
+
+    storage = Storage(server.db)
+    try:
+        audit = storage.audit_since()
+        assert storage.stored_documents() == 0  # every document deleted after its outcome
+    finally:
+        storage.close()
+    events = Counter(e["event"] for e in audit)
+    assert events["request"] == KIOSKS  # each request issued exactly once, whatever the retries
+    assert events["outcome"] == KIOSKS
+    if relay_timeout < 1.0:
+        assert events["timeout"] > 0  # the deadline did fire, and aborted whole requests
+    else:
+        assert timeouts["client"] > 0  # the kiosks did give up and come back
+    issued_to = {e["request_id"]: e["resident_id"] for e in audit if e["event"] == "request"}
+    assert sorted(issued_to.values()) == sorted(m.resident_id for m in crowd)
