@@ -89,7 +89,17 @@ class Cupsd:
         return self.root / "etc"
 
     # --- life cycle ---------------------------------------------------------------------
+    def _check_reachable(self) -> None:
+        """CUPS runs filters as the unprivileged "lp" user: every folder above ``root``
+        must let others through, or filters fail with "Permission denied"."""
+        for folder in [self.root, *self.root.parents]:
+            if folder.exists() and not folder.stat().st_mode & 0o001:
+                raise CupsdError(f"{folder} is not searchable by others (chmod o+x), so CUPS "
+                                 "filters running as lp cannot reach the private ServerBin")
+
     def _write_config(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._check_reachable()
         r = self.root
         for d in ("etc", "etc/ppd", "spool", "spool/tmp", "cache", "state", "log", "bin",
                   "bin/backend", "printer", "printer/out"):
