@@ -31,7 +31,7 @@ from kiosk.printing.printer import NO_QUEUE, UNREACHABLE, Printer, PrinterFault
 from kiosk.relay_client.errors import RelayError
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context
 from kiosk.relay_client.port import RelayInfo
-from kiosk.session.journal import Journal
+from kiosk.session.journal import Journal, Rec
 
 # --- card ---------------------------------------------------------------------------------
 
@@ -294,9 +294,11 @@ class JournalGate:
     process that owns the session worker: the UI passes ``end_session`` (stop the worker,
     which wipes, then recovery settles the journal); without one, entry is refused."""
 
-    def __init__(self, journal: Path, end_session: Callable[[], None] | None = None) -> None:
+    def __init__(self, journal: Path, end_session: Callable[[], None] | None = None,
+                 clear_alarm: Callable[[], None] | None = None) -> None:
         self.journal = journal
         self._end = end_session
+        self._clear_alarm = clear_alarm
 
     def session_open(self) -> bool:
         return bool(Journal(self.journal).open_sessions())
@@ -305,3 +307,13 @@ class JournalGate:
         if self._end is None:
             raise SessionStillOpen()
         self._end()
+
+    def clear_alarm(self) -> None:
+        """The session host's ``clear_alarm`` when given (it also starts the next worker),
+        else the journal record it would write."""
+        if self._clear_alarm is not None:
+            self._clear_alarm()
+            return
+        journal = Journal(self.journal)
+        if journal.alarm_raised():
+            journal.append("terminal", Rec.ALARM_CLEARED)

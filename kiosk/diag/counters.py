@@ -75,15 +75,14 @@ def compute(journal: Iterable[dict[str, Any]], audit: Iterable[dict[str, Any]],
             out.sessions += 1
         elif kind == "printed":
             out.prints += 1
-        elif kind == "alarm" and code:
-            faults[code] += 1
+        elif kind == "alarm" and code:  # counted once, by the session's ending code
             errors.append((t, LastError(_iso_from_epoch(t), "alarm", code)))
         elif kind == "closed" and code and code not in NORMAL_ENDINGS:
             faults[code] += 1
             errors.append((t, LastError(_iso_from_epoch(t), "session", code)))
     for rec in audit:
-        if rec.get("event") != "diag.selftest.fault":
-            continue
+        if rec.get("event") != "diag.selftest.fault" or rec.get("step") == "journal":
+            continue  # a journal fault is the session's, already counted above
         t = _epoch(str(rec.get("t", "")))
         code = str(rec.get("code", "") or "unknown")
         if t < start:

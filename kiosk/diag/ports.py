@@ -84,3 +84,7 @@ class SessionGate(Protocol):
 
     def end_and_wipe(self) -> None:
         """End the open session (refund, purge, wipe) before diagnostics start."""
+
+    def clear_alarm(self) -> None:
+        """Clear an integrity alarm, which keeps the terminal out of service until a
+        technician has looked at it."""

@@ -310,6 +310,13 @@ class DiagService:
             event(log, "diag.clear_fault_failed", code=checks.error_code(exc))
         return checks.printer_state(self.devices.printer)
 
+    def clear_alarm(self) -> CheckResult:
+        """Clear an integrity alarm after the technician has looked into it."""
+        self._require_active()
+        self.audit.record("diag.action", step="clear_alarm")
+        self.gate.clear_alarm()
+        return self._journal_check()
+
     def mark_serviced(self) -> None:
         """Start the counters afresh (end of a service visit)."""
         self._require_active()

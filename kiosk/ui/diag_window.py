@@ -153,7 +153,8 @@ class MainPage(QWidget):
         self.actions: dict[str, KioskButton] = {}
         for key, text in [("selftest", "全体自己診断"), ("service", ""),
                           ("empty", "つり銭回収"), ("refill", "つり銭補充 (標準)"),
-                          ("clear_printer", "プリンター障害解除"), ("export", "ログ出力 (USB)"),
+                          ("clear_printer", "プリンター障害解除"), ("clear_alarm", "警報解除"),
+                          ("export", "ログ出力 (USB)"),
                           ("serviced", "点検完了 (カウンタ初期化)"), ("exit", "保守終了")]:
             button = KioskButton(text, primary=key == "exit", min_width=220)
             button.setObjectName(f"diag-action-{key}")
@@ -213,6 +214,8 @@ class DiagWindow(QWidget):
             lambda: self._start("refill", lambda: service.refill_change(STANDARD_REFILL)))
         acts["clear_printer"].clicked.connect(
             lambda: self._start("clear_printer", service.clear_printer_fault))
+        acts["clear_alarm"].clicked.connect(
+            lambda: self._start("clear_alarm", service.clear_alarm))
         acts["export"].clicked.connect(lambda: self._start("export", service.export_logs))
         acts["serviced"].clicked.connect(lambda: self._start("serviced", service.mark_serviced))
         acts["exit"].clicked.connect(self.close)

@@ -107,6 +107,7 @@ class FakeRelay:
 class FakeGate:
     open: bool = False
     wiped: int = 0
+    alarms_cleared: int = 0
 
     def session_open(self) -> bool:
         return self.open
@@ -114,6 +115,9 @@ class FakeGate:
     def end_and_wipe(self) -> None:
         self.wiped += 1
         self.open = False
+
+    def clear_alarm(self) -> None:
+        self.alarms_cleared += 1
 
 
 def residue_paths(tmp: Path) -> ResiduePaths:

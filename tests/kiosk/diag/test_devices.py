@@ -148,3 +148,22 @@ def test_out_of_and_back_into_service(inside: Rig) -> None:
 def test_unconfigured_device(inside: Rig) -> None:
     inside.service.devices.printer = None
     assert inside.service.run_test("printer.state").code == "not_configured"
+
+
+def test_integrity_alarm_keeps_the_terminal_out_until_cleared(inside: Rig) -> None:
+    from kiosk.diag.adapters import JournalGate
+    from kiosk.session.journal import Journal, Rec
+
+    journal = inside.service.paths.journal
+    assert journal is not None
+    Journal(journal).append("s9", Rec.OPENED)
+    Journal(journal).append("s9", Rec.ALARM, code="integrity")
+    Journal(journal).append("s9", Rec.CLOSED, code="integrity")
+    result = inside.service.run_test("journal")
+    assert (result.status, result.code) == (Status.FAULT, "alarm_integrity")
+    assert not inside.service.self_test().can_serve
+    inside.service.gate = JournalGate(journal)
+    after = inside.service.clear_alarm()
+    assert after.status is Status.OK and Journal(journal).alarm_raised() is None
+    assert inside.service.audit.records()[-1]["step"] == "clear_alarm"
+    assert inside.service.counters().faults == {"integrity": 1}  # one incident, counted once

@@ -127,9 +127,12 @@ def test_actions(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
     assert done.args[1].path.exists()
     with qtbot.waitSignal(inside.task_done, timeout=5000):
         acts["serviced"].click()
+    with qtbot.waitSignal(inside.task_done, timeout=5000):
+        acts["clear_alarm"].click()
+    assert rig.gate.alarms_cleared == 1
     steps = [r.get("step") for r in rig.service.audit.records() if r["event"] == "diag.action"]
     assert steps == ["out_of_service", "empty_change", "refill_change", "clear_printer_fault",
-                     "mark_serviced"]
+                     "mark_serviced", "clear_alarm"]
 
 
 def test_a_failing_action_is_shown_by_its_code(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
