@@ -250,6 +250,9 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
         if not chunk:
             return None
         buf += chunk
+        # vpcd's socket has Nagle on: acknowledge at once, or its next message waits for
+        # our delayed ACK (about 40 ms per command).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     return bytes(buf)
 
 
