@@ -35,12 +35,17 @@ class AuditTrail:
         self._sent = self.path.with_name(self.path.name + ".sent")
         self._clock = clock
         self._kiosk = kiosk_id
+        self._seq: int | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def record(self, name: str, **fields: Any) -> dict[str, Any]:
         """Append one event; returns what was written."""
+        if self._seq is None:
+            self._seq = len(self.records())
+        self._seq += 1
+        # seq numbers the terminal's records: the relay deduplicates on (kiosk, seq).
         entry: dict[str, Any] = {"t": self._clock.now().isoformat(timespec="seconds"),
-                                 "event": name, "kiosk": self._kiosk}
+                                 "event": name, "kiosk": self._kiosk, "seq": self._seq}
         entry.update(sanitize(fields))
         line = (json.dumps(entry, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
         files.append_line(self.path, line)

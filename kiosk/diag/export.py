@@ -19,8 +19,9 @@ from typing import Any
 
 from kiosk.log import ALLOWED_FIELDS, sanitize
 
-_ENVELOPE = {"t", "level", "logger", "event"}
+_ENVELOPE = {"t", "level", "logger", "event", "seq"}
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-/+]{1,80}$")
+_MY_NUMBER_SHAPE = re.compile(r"^\d{12}$")
 _LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 
@@ -54,8 +55,14 @@ def clean_event(line: bytes) -> dict[str, Any] | None:
     fields = {k: v for k, v in data.items() if k not in _ENVELOPE and k != "dropped"}
     if not set(fields) <= ALLOWED_FIELDS:
         return None  # a field the logger would never write: not one of our events
-    return {"t": data.get("t"), "level": level, "logger": logger, "event": name,
-            **sanitize(fields)}
+    cleaned = sanitize(fields)
+    for key, value in cleaned.items():
+        if isinstance(value, str) and _MY_NUMBER_SHAPE.match(value) and key != "serial":
+            cleaned[key] = "<dropped>"  # a 12-digit value is never exported: it may be a My Number
+    head = {"t": data.get("t"), "level": level, "logger": logger, "event": name}
+    if isinstance(data.get("seq"), int):
+        head["seq"] = data["seq"]
+    return {**head, **cleaned}
 
 
 def export(sources: Iterable[Path], usb_dir: Path, kiosk_id: str, now: dt.datetime) -> ExportResult:

@@ -147,6 +147,7 @@ def test_audit_forwarding_keeps_what_the_relay_did_not_take(rig: Rig) -> None:
     rig.service.exit()
     assert rig.service.audit.forward(sink) == 1
     assert [r["event"] for r in sent] == ["diag.auth.accepted", "diag.enter", "diag.exit"]
+    assert [r["seq"] for r in sent] == [1, 2, 3]
 
 
 # --- the secret file ----------------------------------------------------------------------

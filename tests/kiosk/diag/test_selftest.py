@@ -5,6 +5,13 @@ from __future__ import annotations
 import json
 import os
 
+from hardware_mocks.world import (
+    CANARY_ADDRESS_MARK,
+    CANARY_FAMILY,
+    CANARY_MY_NUMBER,
+    CANARY_NAME,
+    CANARY_PIN,
+)
 from kiosk.diag import residue
 from kiosk.diag.checks import Status
 from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
@@ -107,18 +114,24 @@ def test_log_export_keeps_only_structured_events(rig: Rig) -> None:
          "session": "s1", "code": "printed"},
         {"t": 2.0, "level": "WARNING", "logger": "urllib3", "event": "library.message"},
         {"t": 3.0, "level": "INFO", "logger": "x", "event": "session.opened",
-         "name": "試験 太郎"},  # a field no event may carry
+         "name": CANARY_NAME},  # a field no event may carry
+        {"t": 4.0, "level": "INFO", "logger": "x", "event": "session.state",
+         "state": CANARY_ADDRESS_MARK, "code": CANARY_MY_NUMBER},  # values that are not safe
     ]
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines)
-    log.write_text(text + "Traceback (most recent call last): 試験\n", encoding="utf-8")
+    log.write_text(text + f"Traceback (most recent call last): {CANARY_NAME} {CANARY_PIN}\n",
+                   encoding="utf-8")
     rig.enter()
     result = rig.service.export_logs()
     exported = [json.loads(x) for x in result.path.read_text().splitlines()]
     assert result.path.parent == rig.tmp / "usb"
     assert exported[0]["event"] == "session.closed"
-    assert {e["event"] for e in exported} == {"session.closed", "diag.auth.accepted", "diag.enter"}
+    assert {e["event"] for e in exported} == {"session.closed", "session.state",
+                                              "diag.auth.accepted", "diag.enter"}
     assert result.skipped == 3
-    assert "試験" not in result.path.read_text(encoding="utf-8")
+    out = result.path.read_text(encoding="utf-8")
+    for canary in (CANARY_NAME, CANARY_FAMILY, CANARY_ADDRESS_MARK, CANARY_MY_NUMBER):
+        assert canary not in out
     assert rig.service.audit.records()[-1]["event"] == "diag.export"
 
 
