@@ -68,6 +68,8 @@ class Conservation(RuleBasedStateMachine):
         if printed:
             self.printed.add(txn)
         while True:  # recovery itself may be killed mid-payout, then runs again
+            if self.shared:  # another process opens the same device
+                self.sim = CrashingSimulator(state_path=self.dir / "coins.json")
             self.ctl = self._controller()
             try:
                 s = self.ctl.settle_after_crash(txn, printed=printed)
