@@ -82,26 +82,22 @@ def _normalise(img: Image.Image) -> Image.Image:
 def scramble(img: Image.Image, key: bytes, salt: bytes = b"") -> Image.Image:
     """The scrambled grey-scale ``SIZE`` image of ``img``."""
     src = _normalise(img)
+    negative = ImageOps.invert(src)
     perm, invert = _plan(key, salt)
     out = Image.new("L", SIZE, 255)
     for i, dest in enumerate(perm):
-        block = src.crop(_box(i))
-        if invert[i]:
-            block = ImageOps.invert(block)
-        out.paste(block, _box(dest))
+        out.paste((negative if invert[i] else src).crop(_box(i)), _box(dest))
     return out
 
 
 def unscramble(img: Image.Image, key: bytes, salt: bytes = b"") -> Image.Image:
     """Undo :func:`scramble`; ``img`` may be any size with the scrambled image's borders."""
     src = _normalise(img)
+    negative = ImageOps.invert(src)
     perm, invert = _plan(key, salt)
     out = Image.new("L", SIZE, 255)
     for i, dest in enumerate(perm):
-        block = src.crop(_box(dest))
-        if invert[i]:
-            block = ImageOps.invert(block)
-        out.paste(block, _box(i))
+        out.paste((negative if invert[i] else src).crop(_box(dest)), _box(i))
     return out
 
 
