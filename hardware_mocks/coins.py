@@ -415,3 +415,51 @@ def pay_script(amount: int) -> list[Step]:
             steps.append(("insert", denom))
             amount -= denom
     return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hardware_mocks.coins STATE ACTION [ARG]``: a tester's hand on the shared
+    simulated device (the same one the kiosk's worker polls), from another terminal."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m hardware_mocks.coins")
+    parser.add_argument("state", type=Path, help="the device's state file (as configured)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("show")
+    for name in ("insert", "chute", "lose", "shortfall"):
+        sub.add_parser(name).add_argument("amount", type=int)
+    for name in ("jam", "clear-jam", "reset"):
+        sub.add_parser(name)
+    sub.add_parser("levels").add_argument("levels", help="e.g. 500=10,100=30,50=20,10=50")
+    args = parser.parse_args(argv)
+    sim = CoinSimulator(state_path=args.state)
+    result: Any = None
+    try:
+        if args.action == "insert":
+            result = sim.insert(args.amount)
+        elif args.action == "chute":
+            result = sim.coin_in_chute(args.amount)
+        elif args.action == "lose":
+            sim.lose_events(args.amount)
+        elif args.action == "shortfall":
+            sim.payout_shortfall(args.amount)
+        elif args.action == "jam":
+            sim.jam()
+        elif args.action == "clear-jam":
+            sim.clear_jam()
+        elif args.action == "reset":
+            sim.reset_mid_payment()
+        elif args.action == "levels":
+            pairs = (item.split("=") for item in args.levels.split(","))
+            sim.set_levels({int(d): int(n) for d, n in pairs})
+    except (ValueError, InvalidAmount) as exc:
+        parser.error(f"bad value: {exc}")
+    out = sim.snapshot()
+    if result is not None:
+        out["result"] = _encode_event(result)
+    print(json.dumps(out, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

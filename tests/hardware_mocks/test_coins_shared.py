@@ -1,13 +1,16 @@
 """The simulator as a device shared through its state file: several handles, one
 process killed with -9, and the recovery in another process settling from the ledger."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 
-from hardware_mocks.coins import CoinSimulator, pay_script
+import pytest
+
+from hardware_mocks.coins import CoinSimulator, main, pay_script
 from kiosk.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
@@ -113,3 +116,19 @@ def test_worker_killed_after_print_charges_once(tmp_path) -> None:
     assert (s.paid_in, s.charged, s.change, s.vouchered) == (1100, 300, 800, 0)
     assert sim.paid_out_total == 800
     assert ctl.settle_open(printed={"T1"}) == []
+
+
+def test_tester_cli_drives_the_shared_device(tmp_path, capsys) -> None:
+    state = tmp_path / "coins.json"
+    kiosk = CoinSimulator({100: 0}, state_path=state)
+    kiosk.start_accept(500)
+    assert main([str(state), "insert", "100"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["result"] == {"type": "Credited", "denomination": 100}
+    assert kiosk.poll() == [Credited(100)]
+    main([str(state), "levels", "500=1,10=3"])
+    assert kiosk.levels() == {500: 1, 100: 0, 50: 0, 10: 3}
+    main([str(state), "jam"])
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["jammed"] is True
+    with pytest.raises(SystemExit):
+        main([str(state), "levels", "20=1"])
