@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.session.machine import SessionChart
-from kiosk.session.sim import PRINTER_FAULTS, RELAY_FAULTS
+from kiosk.session.adapters import PRINTER_FAULTS, RELAY_FAULTS
 
 STATES = tuple(s.id for s in SessionChart.states if s.id not in ("wiping", "ended"))
 
@@ -33,8 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--printer-fault", choices=PRINTER_FAULTS)
     run.add_argument("--relay-fault", choices=RELAY_FAULTS)
     run.add_argument("--coin-jam", action="store_true")
-    run.add_argument("--devices", choices=("sim", "real"), default="sim",
-                     help="sim: in-process virtual card, relay, printer, coins (default)")
+    run.add_argument("--devices", choices=("virtual", "sim", "real"), default="virtual",
+                     help="virtual (default): the areas' in-process virtual card, FakeRelay, "
+                          "FakePrinter and coin simulator; sim: the session's light simulators; "
+                          "real: pcscd, relay, CUPS from --config")
+    run.add_argument("--config", dest="kiosk_config", type=Path,
+                     help="kiosk configuration (TOML) for --devices real")
     run.add_argument("--state-dir", type=Path, help="journal and coin state (default: temporary)")
     run.add_argument("--runtime-dir", type=Path)
     run.add_argument("--inactivity", type=float, default=None,
@@ -67,20 +71,27 @@ def _run(args: argparse.Namespace) -> int:
 
 def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
     from kiosk.session.customer import Customer, HostTerminal, Script
-    from kiosk.session.host import SessionHost, sim_spec
+    from kiosk.session.host import SessionHost, sim_spec, virtual_spec
     from kiosk.session.worker import WorkerSpec
 
     if args.devices == "sim":
         spec = sim_spec(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
                         printer_fault=args.printer_fault)
+    elif args.devices == "virtual":
+        spec = virtual_spec(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
+                            printer_fault=args.printer_fault)
     else:
+        if not args.kiosk_config:
+            raise SystemExit("--devices real needs --config")
         spec = WorkerSpec(state_dir=str(state_dir), runtime_dir=str(runtime_dir), devices="real",
-                          sim={"world_root": str(args.world)})
+                          config_path=str(args.kiosk_config))
     if args.inactivity:
-        spec.timeouts = {k: args.inactivity for k in (
+        spec.timeouts |= {k: args.inactivity for k in (
             "place_card", "pin", "remove_card", "choose_type", "options", "copies", "confirm",
             "payment", "take_papers")}
         spec.timeouts["warn_before"] = args.inactivity / 2
+    if args.printer_fault == "timeout":
+        spec.timeouts["print_deadline"] = 0.5
     script = Script(persona=args.persona, pin=args.pin, doc_type=args.doc_type,
                     copies=args.copies, pay=args.pay, remove_card_at=args.remove_card_at,
                     cancel_at=args.cancel_at, kill_worker_at=args.kill_worker_at,

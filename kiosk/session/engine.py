@@ -185,6 +185,7 @@ class Engine:
         self._cert_der: bytes | None = None
         self._pin: bytearray | None = None
         self._doc: IssuedDocument | None = None
+        self._relay_session: str | None = None
         self._work: Callable[[], None] | None = None
         self._deadline: float | None = None
         self._warned = False
@@ -413,11 +414,13 @@ class Engine:
         )
         if self._doc.request_id != self._w.request_id:
             raise IntegrityFault("request_id")
-        self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._w.request_id)
+        self._relay_session = self._doc.relay_session
+        self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._w.request_id,
+                            relay=self._relay_session)
         self._w.progress = 0.5
         self.publish()
         self.devices.printer.render(self._doc)
-        self._w.pages_total = self._doc.pages * self._w.copies
+        self._w.pages_total = self._doc.pages
         event(log, "session.documents_ready", session=self.session_id,
               request=self._w.request_id, doc_type=self._w.selected_type,
               pages=self._doc.pages)
@@ -434,25 +437,30 @@ class Engine:
     def _pump_payment(self) -> None:
         if self._w.txn is None:
             return
-        inserted = self.devices.payment.pump()
-        if inserted != self._w.inserted:
-            self._w.inserted = inserted
-            self.outcome.paid = inserted
+        status = self.devices.payment.pump()
+        if status.inserted != self._w.inserted:
+            self._w.inserted = status.inserted
+            self.outcome.paid = status.inserted
             self._activity()
             self.publish()
-        if inserted >= self._total():
-            self.devices.payment.stop_accepting()
-            self.journal.append(self.session_id, Rec.PAID, txn=self._w.txn, amount=inserted)
-            event(log, "session.paid", session=self.session_id, txn=self._w.txn, paid=inserted)
+        if status.complete:
+            self.journal.append(self.session_id, Rec.PAID, txn=self._w.txn, amount=status.inserted)
+            event(log, "session.paid", session=self.session_id, txn=self._w.txn,
+                  paid=status.inserted)
             self._send("paid")
 
     def _print(self) -> None:
         assert self._doc is not None and self._w.request_id is not None
         printer = self.devices.printer
-        self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._w.request_id)
-        self._w.job = printer.submit(self._doc.pdf, self._w.copies)
-        self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._w.job)
-        printer.wait(self._w.job, self.timeouts.print_deadline, self._on_progress)
+        per_copy = max(1, self._doc.pages // max(1, len(self._doc.pdfs)))
+        for n, pdf in enumerate(self._doc.pdfs):
+            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._w.request_id)
+            self._w.job = printer.submit(pdf)
+            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._w.job)
+            printer.wait(self._w.job, self.timeouts.print_deadline, self._on_progress)
+            printer.purge(self._w.job)
+            self._w.job = None
+            self._on_progress(per_copy * (n + 1), self._w.pages_total)
         self._w.printed = True
         self.outcome.copies_printed = self._w.copies
         self.journal.append(self.session_id, Rec.PRINTED, job=self._w.job)
@@ -461,19 +469,23 @@ class Engine:
         self._send("printed")
 
     def _on_progress(self, done: int, total: int) -> None:
+        if done < self._w.pages_done:
+            return  # a per-job callback behind the session's count
         self._w.pages_done, self._w.pages_total = done, total
         self._w.progress = done / total if total else None
         self.publish()
 
     def _charge(self) -> None:
-        change = self.devices.payment.charge()
+        payout = self.devices.payment.charge()
         self._w.charged = True
         self.outcome.charged = self._total()
-        self.outcome.change = change
+        self.outcome.change = payout.amount
+        if payout.voucher:
+            self.outcome.voucher = payout.voucher
         self.journal.append(self.session_id, Rec.CHARGED, txn=self._w.txn,
-                            amount=self._total(), change=change)
+                            amount=self._total(), change=payout.amount, voucher=payout.voucher)
         event(log, "session.charged", session=self.session_id, txn=self._w.txn,
-              amount=self._total(), change=change)
+              amount=self._total(), change=payout.amount, voucher=payout.voucher)
 
     # -- the one way out -----------------------------------------------------------------
 
@@ -522,23 +534,19 @@ class Engine:
         if self._w.charged:
             return
         try:
-            self._w.inserted = max(self._w.inserted, pay.pump())
+            self._w.inserted = max(self._w.inserted, pay.pump().inserted)
         except PaymentFault:
             pass
-        o.paid = self._w.inserted
-        try:
-            refund = pay.refund()
-            o.refunded, o.voucher = refund.amount, refund.voucher
-        except PaymentFault:
-            # The device cannot pay out: the customer gets a voucher for what was inserted.
-            o.refunded, o.voucher = self._w.inserted, "V" + self._w.txn[:12]
+        refund = pay.refund()
+        o.refunded, o.voucher = refund.amount, refund.voucher
+        o.paid = max(self._w.inserted, refund.amount)
         self.journal.append(self.session_id, Rec.REFUNDED, txn=self._w.txn,
                             amount=o.refunded, voucher=o.voucher)
         event(log, "session.refunded", session=self.session_id, txn=self._w.txn,
               refunded=o.refunded, voucher=o.voucher)
 
     def _purge_print(self) -> None:
-        if self._w.job is not None or (self._w.request_id and not self._w.printed):
+        if self._w.job is not None:
             self.devices.printer.purge(self._w.job)
 
     def _report(self) -> None:
@@ -546,7 +554,8 @@ class Engine:
             return
         result = {"printed": "printed", "cancelled": "cancelled"}.get(self.outcome.result, "failed")
         self.devices.relay.report_outcome(
-            self._w.request_id, result, self.outcome.copies_printed, self.outcome.charged
+            self._w.request_id, result, self.outcome.copies_printed, self.outcome.charged,
+            self._relay_session,
         )
 
     def _scrub_documents(self) -> None:
@@ -554,7 +563,9 @@ class Engine:
             zero(self._pin)
             self._pin = None
         if self._doc is not None:
-            zero(self._doc.pdf)
+            for pdf in self._doc.pdfs:
+                zero(pdf)
+            self._doc.pdfs.clear()
             self._doc.data = None
             self._doc = None
         self._card = None

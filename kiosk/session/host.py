@@ -315,9 +315,19 @@ class SessionHost:
 
 
 def sim_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **sim: Any) -> WorkerSpec:
-    """A worker spec over the in-process simulators (the UI tests and the demo)."""
+    """A worker spec over the session's own light simulators (``kiosk.session.sim``)."""
     from kiosk.session.sim import SimSpec
 
     sim_fields = asdict(SimSpec(str(world_root), str(state_dir), **sim))
     return WorkerSpec(state_dir=str(state_dir), runtime_dir=str(runtime_dir), devices="sim",
                       sim=sim_fields, kiosk_id=sim_fields["kiosk_id"])
+
+
+def virtual_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **faults: Any) -> WorkerSpec:
+    """A worker spec over the device areas' own in-process fakes (virtual card and reader,
+    FakeRelay with the relay's rules, FakePrinter, CoinSimulator): the demo and UI tests."""
+    from kiosk.session.adapters import VirtualSpec
+
+    fields = asdict(VirtualSpec(str(world_root), str(state_dir), **faults))
+    return WorkerSpec(state_dir=str(state_dir), runtime_dir=str(runtime_dir), devices="virtual",
+                      virtual=fields, kiosk_id=fields["kiosk_id"])

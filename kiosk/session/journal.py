@@ -22,7 +22,7 @@ class Rec(StrEnum):
     OPENED = "opened"
     PAYMENT_BEGUN = "payment_begun"  # txn, amount due: coins may be in escrow from now on
     PAID = "paid"  # the full amount is held in escrow (txn, amount)
-    DOC_RECEIVED = "doc_received"  # request
+    DOC_RECEIVED = "doc_received"  # request, relay (the relay's session id)
     PRINT_SUBMITTED = "print_submitted"  # job
     PRINTED = "printed"  # job
     CHARGED = "charged"  # txn, amount, change
@@ -32,7 +32,7 @@ class Rec(StrEnum):
     CLOSED = "closed"  # code: how it ended
 
 
-_FIELDS = {"txn", "amount", "change", "request", "job", "voucher", "code"}
+_FIELDS = {"txn", "amount", "change", "request", "relay", "job", "voucher", "code"}
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-]{0,80}$")
 
 
@@ -49,6 +49,7 @@ class OpenSession:
     due: int = 0
     paid: int = 0
     requests: list[str] = field(default_factory=list)
+    relay_session: str | None = None
     jobs: list[str] = field(default_factory=list)
     printed: bool = False
     charged: bool = False
@@ -111,6 +112,7 @@ class Journal:
                 s.txn, s.paid = r.get("txn"), int(r.get("amount", 0))
             elif rec == Rec.DOC_RECEIVED and r.get("request"):
                 s.requests.append(r["request"])
+                s.relay_session = r.get("relay")
             elif rec == Rec.PRINT_SUBMITTED and r.get("job"):
                 s.jobs.append(r["job"])
             elif rec == Rec.PRINTED:

@@ -38,13 +38,15 @@ class Reader(Protocol):
 
 @dataclass
 class IssuedDocument:
-    """A verified document. ``data`` is personal data: it stays in the worker."""
+    """The verified documents of one request (one per copy). ``data`` is personal data:
+    it stays in the worker; ``pdfs`` are bytearrays the engine zeroes."""
 
     request_id: str
     doc_type: str
     data: Any
-    pdf: bytearray = field(default_factory=bytearray)
-    pages: int = 0
+    relay_session: str | None = None  # opaque: lets recovery report the outcome
+    pdfs: list[bytearray] = field(default_factory=list)
+    pages: int = 0  # physical sides over all copies
 
 
 class Relay(Protocol):
@@ -61,7 +63,10 @@ class Relay(Protocol):
         """The document, its binding to this session already checked
         (``IntegrityFault`` otherwise)."""
 
-    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> None: ...
+    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
+                       relay_session: str | None = None) -> None:
+        """``outcome`` is printed | cancelled | failed. ``relay_session`` is given by
+        recovery, for a session this process never held."""
 
 
 class Printer(Protocol):
@@ -69,10 +74,10 @@ class Printer(Protocol):
         """Raise ``PrintFault`` if the printer cannot print now (paper out, offline)."""
 
     def render(self, document: IssuedDocument) -> None:
-        """Fill ``document.pdf`` (a bytearray the engine zeroes) and ``document.pages``."""
+        """Fill ``document.pdfs`` (one bytearray per copy) and ``document.pages``."""
 
-    def submit(self, pdf: bytearray, copies: int) -> str:
-        """Queue the job under an opaque title; return the job id."""
+    def submit(self, pdf: bytearray) -> str:
+        """Queue one copy under an opaque title; return the job id."""
 
     def wait(self, job: str, deadline_s: float, on_progress: Callable[[int, int], None]) -> None:
         """Until the job completed; a fault or the deadline cancels and purges the whole
@@ -83,9 +88,18 @@ class Printer(Protocol):
 
 
 @dataclass(frozen=True)
-class Refund:
+class Payout:
+    """Money given back (change or refund); ``voucher`` when the device could not pay
+    out all of ``amount`` (the voucher covers the rest)."""
+
     amount: int
-    voucher: str | None = None  # set when the device could not pay out all of it
+    voucher: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentStatus:
+    inserted: int
+    complete: bool  # paid in full and the device is quiet: print now
 
 
 class Payment(Protocol):
@@ -94,18 +108,17 @@ class Payment(Protocol):
 
     def begin(self, txn: str, due: int) -> None: ...
 
-    def pump(self) -> int:
-        """Poll the device; the amount credited so far (``PaymentFault`` on a jam)."""
+    def pump(self) -> PaymentStatus:
+        """Poll the device once (``PaymentFault`` on a jam or a device fault)."""
 
-    def stop_accepting(self) -> None: ...
+    def charge(self) -> Payout:
+        """After the print: keep ``due`` and pay out the change."""
 
-    def charge(self) -> int:
-        """Keep ``due`` and pay out the change; returns the change given."""
+    def refund(self) -> Payout:
+        """Return everything credited in this transaction (never raises: what the device
+        cannot pay out becomes a voucher)."""
 
-    def refund(self) -> Refund:
-        """Return everything credited in this transaction."""
-
-    def settle_after_crash(self, txn: str, printed: bool) -> Refund:
+    def settle_after_crash(self, txn: str, printed: bool) -> Payout:
         """Recovery: charge a printed transaction, refund (or voucher) any other."""
 
 

@@ -75,7 +75,7 @@ def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> lis
         for request in s.requests:
             try:
                 devices.relay.report_outcome(request, "printed" if s.printed else "failed",
-                                             0, r.charged)
+                                             0, r.charged, s.relay_session)
             except SessionFault as exc:
                 event(log, "recovery.report_failed", logging.WARNING, session=s.session,
                       request=request, code=exc.code)

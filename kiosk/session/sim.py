@@ -34,7 +34,7 @@ from kiosk.session.faults import (
     RelayFault,
     WrongPinFault,
 )
-from kiosk.session.ports import Devices, IssuedDocument, Refund
+from kiosk.session.ports import Devices, IssuedDocument, PaymentStatus, Payout
 from kiosk.session.viewmodel import MenuItem, MenuOption
 
 RELAY_FAULTS = ("down", "slow", "bad", "integrity")
@@ -193,14 +193,17 @@ class SimRelay:
         if self.fault == "bad":
             raise RelayFault("relay_bad_response")
         r = self._resident
-        data = {"type": doc_type, "options": dict(options), "address": r["address"],
-                "name": f'{r["family_name"]} {r["given_name"]}',
-                "kana": f'{r["family_kana"]} {r["given_kana"]}', "my_number": r["my_number"]}
+        data = [{"type": doc_type, "copy": n, "options": dict(options), "address": r["address"],
+                 "name": f'{r["family_name"]} {r["given_name"]}',
+                 "kana": f'{r["family_kana"]} {r["given_kana"]}', "my_number": r["my_number"]}
+                for n in range(copies)]
         if self.fault == "integrity":
-            raise IntegrityFault("binding")
-        return IssuedDocument(request_id=request_id, doc_type=doc_type, data=data)
+            raise IntegrityFault("integrity")
+        return IssuedDocument(request_id=request_id, doc_type=doc_type, data=data,
+                              relay_session=self._session)
 
-    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> None:
+    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
+                       relay_session: str | None = None) -> None:
         self.outcomes.append((request_id, outcome, copies, amount))
         self._resident = None
 
@@ -220,29 +223,25 @@ class SimPrinter:
             raise PrintFault("media-empty")
 
     def render(self, document: IssuedDocument) -> None:
-        body = json.dumps(document.data, ensure_ascii=False).encode("utf-8")
-        document.pdf = bytearray(b"%PDF-1.7\n")
-        document.pdf += body
-        del body
-        document.pages = 1
+        for copy in document.data:
+            pdf = bytearray(b"%PDF-1.7\n")
+            pdf += json.dumps(copy, ensure_ascii=False).encode("utf-8")
+            document.pdfs.append(pdf)
+        document.pages = len(document.pdfs)
 
-    def submit(self, pdf: bytearray, copies: int) -> str:
+    def submit(self, pdf: bytearray) -> str:
         job = uuid.uuid4().hex[:16]
         self.jobs[job] = bytearray(pdf)  # the "spool": purged below
-        self._copies = copies
         return job
 
     def wait(self, job: str, deadline_s: float, on_progress: Callable[[int, int], None]) -> None:
         if self.fault in ("jam", "offline", "timeout"):
             self.purge(job)
             raise PrintFault("print_timeout" if self.fault == "timeout" else self.fault)
-        copies = self._copies
-        for n in range(1, copies + 1):
-            on_progress(n, copies)
-        self.printed.append((job, copies))
+        self.printed.append((job, 1))
         if self.tray is not None:
             with open(self.tray, "a", encoding="ascii") as fh:
-                fh.write(json.dumps({"job": job, "copies": copies}) + "\n")
+                fh.write(json.dumps({"job": job, "copies": 1}) + "\n")
         self.purge(job)
 
     def purge(self, job: str | None = None) -> None:
@@ -317,18 +316,16 @@ class SimPayment:
         st.txn, st.due, st.escrow, st.accepting = txn, due, 0, True
         self._save(st)
 
-    def pump(self) -> int:
+    def pump(self) -> PaymentStatus:
         st = self._load()
         if st.jammed:
             raise PaymentFault("coin_jam")
-        return st.escrow
+        if st.accepting and st.escrow >= st.due:
+            st.accepting = False
+            self._save(st)
+        return PaymentStatus(st.escrow, not st.accepting and st.escrow >= st.due > 0)
 
-    def stop_accepting(self) -> None:
-        st = self._load()
-        st.accepting = False
-        self._save(st)
-
-    def charge(self) -> int:
+    def charge(self) -> Payout:
         st = self._load()
         change = st.escrow - st.due
         st.cash_box += st.due
@@ -336,9 +333,9 @@ class SimPayment:
         st.history.append({"txn": st.txn, "charged": st.due, "change": change})
         st.escrow, st.accepting = 0, False
         self._save(st)
-        return change
+        return Payout(change)
 
-    def refund(self) -> Refund:
+    def refund(self) -> Payout:
         st = self._load()
         amount = st.escrow
         voucher = None
@@ -349,15 +346,14 @@ class SimPayment:
         st.history.append({"txn": st.txn, "refunded": amount, "voucher": voucher})
         st.escrow, st.accepting = 0, False
         self._save(st)
-        return Refund(amount, voucher)
+        return Payout(amount, voucher)
 
-    def settle_after_crash(self, txn: str, printed: bool) -> Refund:
+    def settle_after_crash(self, txn: str, printed: bool) -> Payout:
         st = self._load()
         if st.txn != txn or (st.escrow == 0 and not st.accepting):
-            return Refund(0)
+            return Payout(0)
         if printed:
-            self.charge()
-            return Refund(0)
+            return self.charge()
         return self.refund()
 
 

@@ -52,8 +52,10 @@ class WorkerSpec:
     state_dir: str
     runtime_dir: str
     kiosk_id: str = "KIOSK-0001"
-    devices: str = "sim"  # sim | real
+    devices: str = "virtual"  # virtual | sim | real
     sim: dict[str, Any] | None = None  # kiosk.session.sim.SimSpec fields
+    virtual: dict[str, Any] | None = None  # kiosk.session.adapters.VirtualSpec fields
+    config_path: str | None = None  # real devices: the kiosk configuration (TOML)
     timeouts: dict[str, float] = field(default_factory=dict)
     log_path: str | None = None
 
@@ -75,22 +77,52 @@ def build_devices(spec: WorkerSpec) -> Devices:
         return sim.build(sim.SimSpec(**(spec.sim or {})))
     from kiosk.session import adapters
 
+    if spec.devices == "virtual":
+        return adapters.build_virtual(adapters.VirtualSpec(**(spec.virtual or {})))
     return adapters.build_real(spec)
 
 
+def preload(spec: WorkerSpec) -> None:
+    """Import what the session will need while the worker is only a warm spare."""
+    if spec.devices == "virtual":
+        import kiosk.printing.render  # noqa: F401
+        import kiosk.relay_client.fake  # noqa: F401
+        import relay.service  # noqa: F401
+
+
 def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
-    """The tester panel's simulator control channel: only for simulated devices."""
-    from kiosk.session import sim
+    """The tester panel's control channel: only for simulated and virtual devices."""
+    from kiosk.session import adapters, sim
 
     reader, payment = devices.reader, devices.payment
     kind = cmd.get("kind")
-    if isinstance(reader, sim.SimReader):
+    if isinstance(payment, adapters.PaymentAdapter):
+        coins = payment.ctl.device
+        if hasattr(coins, "insert"):  # the coin simulator
+            if kind == "coin":
+                coins.insert(int(cmd["value"]))
+            elif kind == "coin_jam":
+                coins.jam()
+            elif kind == "coin_clear_jam":
+                coins.clear_jam()
+    if isinstance(reader, (sim.SimReader, adapters.ReaderAdapter)) and (
+        not isinstance(reader, adapters.ReaderAdapter) or reader.world_root is not None
+    ):
         if kind == "card_insert":
             reader.insert(str(cmd["persona"]))
         elif kind == "card_remove":
             reader.remove()
         elif kind == "card_pull_after":
             reader.pull_after(int(cmd["n"]))
+    if kind == "printer_fault":
+        fault = cmd.get("value") or None
+        printer = devices.printer
+        if isinstance(printer, sim.SimPrinter):
+            printer.fault = fault
+        elif isinstance(printer, adapters.PrinterAdapter) and isinstance(
+            printer.printer, adapters.TrayPrinter
+        ):
+            printer.printer.set_fault(fault)
     if isinstance(payment, sim.SimPayment):
         if kind == "coin":
             payment.insert(int(cmd["value"]))
@@ -112,6 +144,7 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     state_dir, runtime_dir = Path(spec.state_dir), Path(spec.runtime_dir)
     runtime_dir.mkdir(parents=True, exist_ok=True)
     journal = Journal(state_dir / "journal.jsonl")
+    preload(spec)
     conn.send(("ready", os.getpid()))
     devices: Devices | None = None
     while True:

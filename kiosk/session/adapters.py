@@ -1,0 +1,462 @@
+"""Adapters from the device areas to the session's ports, and the builders of a worker's
+devices: ``virtual`` (the areas' own in-process fakes: the virtual card in an in-process
+reader, ``FakeRelay``, ``FakePrinter``, ``CoinSimulator`` on a shared state file) and
+``real`` (pcscd, the relay over mTLS, CUPS, the coin device).
+
+Each adapter translates its area's typed errors into :mod:`kiosk.session.faults` and
+nothing else; the engine never sees a card status word, an HTTP status or an IPP reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.card import errors as card_errors
+from kiosk.clock import Clock, SystemClock
+from kiosk.log import event
+from kiosk.payment import port as pay_port
+from kiosk.printing import printer as printing
+from kiosk.relay_client import errors as relay_errors
+from kiosk.session.faults import (
+    CardFault,
+    CardRemovedFault,
+    IntegrityFault,
+    PaymentFault,
+    PrintFault,
+    Refusal,
+    RelayFault,
+    SessionFault,
+    WrongPinFault,
+)
+from kiosk.session.ports import Devices, IssuedDocument, PaymentStatus, Payout
+from kiosk.session.viewmodel import MenuItem
+
+log = logging.getLogger("kiosk.session.adapters")
+
+
+# -- card ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _card_errors() -> Iterator[None]:
+    try:
+        yield
+    except card_errors.WrongPin as exc:
+        raise WrongPinFault(exc.tries_left) from None
+    except card_errors.PinLocked:
+        raise CardFault("pin_locked", "visit_office") from None
+    except card_errors.CardRemoved:
+        raise CardRemovedFault() from None
+    except card_errors.NotAMyNumberCard:
+        raise CardFault("not_my_number", "take_card") from None
+    except card_errors.ReaderGone:
+        raise _ReaderFault() from None
+    except card_errors.CardLayerError:
+        raise CardFault("card_error", "retry") from None
+
+
+class _ReaderFault(CardFault):
+    """The reader itself is gone: the terminal needs staff, not the customer's retry."""
+
+    event = "device_fault"
+
+    def __init__(self) -> None:
+        super().__init__("reader_gone", "call_staff")
+
+
+class CardAdapter:
+    def __init__(self, jpki: Any) -> None:
+        self._jpki = jpki
+
+    def certificate_der(self) -> bytes:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        with _card_errors():
+            return bytes(self._jpki.read_auth_certificate().public_bytes(Encoding.DER))
+
+    def tries_left(self) -> int:
+        with _card_errors():
+            return int(self._jpki.tries_left())
+
+    def verify_pin(self, pin: bytearray) -> None:
+        from kiosk.sensitive import zero
+
+        try:
+            with _card_errors():
+                self._jpki.verify_pin(pin)
+        finally:
+            zero(pin)
+
+    def sign(self, message: bytes) -> bytes:
+        with _card_errors():
+            return bytes(self._jpki.sign_sha256(message))
+
+
+class ReaderAdapter:
+    """Over ``kiosk.card`` readers (``InProcessReader`` or ``PcscReader``)."""
+
+    def __init__(self, reader: Any, world_root: Path | None = None) -> None:
+        self.reader = reader
+        self.world_root = world_root
+
+    def card_present(self) -> bool:
+        with _card_errors():
+            return bool(self.reader.card_present())
+
+    def open_card(self) -> CardAdapter:
+        from kiosk.card.jpki import JpkiCard
+
+        with _card_errors():
+            jpki = JpkiCard(self.reader.connect())
+            jpki.select_ap()
+        return CardAdapter(jpki)
+
+    # the tester's control of an in-process reader (demo and tests)
+    def insert(self, persona: str) -> None:
+        from hardware_mocks.vcard import VirtualCard
+        from hardware_mocks.world import World
+
+        assert self.world_root is not None
+        self.reader.insert(VirtualCard(World(self.world_root).card_path(persona)))
+
+    def remove(self) -> None:
+        self.reader.remove()
+
+    def pull_after(self, commands: int) -> None:
+        self.reader.pull_after(commands + 1)  # ours counts commands before the pull
+
+
+# -- relay --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _relay_errors() -> Iterator[None]:
+    try:
+        yield
+    except relay_errors.RelayRefused as exc:
+        raise Refusal(exc.code) from None
+    except relay_errors.IntegrityError as exc:
+        event(log, "session.integrity", logging.ERROR, reason=exc.field)
+        raise IntegrityFault("integrity") from None
+    except relay_errors.RelayTimeout:
+        raise RelayFault("relay_timeout") from None
+    except relay_errors.RelayUnavailable:
+        raise RelayFault("relay_unavailable") from None
+    except relay_errors.RelayProtocolError:
+        raise RelayFault("relay_protocol", "call_staff") from None
+    except relay_errors.RelayError:
+        raise RelayFault("relay_error", "call_staff") from None
+
+
+class RelayAdapter:
+    """Over a ``kiosk.relay_client`` client (``FakeRelay`` or ``HttpsRelayClient``)."""
+
+    def __init__(self, client: Any, kiosk_id: str) -> None:
+        self.client = client
+        self.kiosk_id = kiosk_id
+
+    def open_session(self) -> tuple[str, bytes]:
+        with _relay_errors():
+            opened = self.client.open_session()
+        return opened.session_id, opened.challenge
+
+    def challenge_message(self, challenge: bytes, session_id: str) -> bytes:
+        from kiosk.relay_client.challenge import challenge_message
+
+        return challenge_message(challenge, session_id, self.kiosk_id)
+
+    def authenticate(self, cert_der: bytes, signature: bytes) -> tuple[MenuItem, ...]:
+        with _relay_errors():
+            return tuple(self.client.authenticate(cert_der, signature).items)
+
+    def request_documents(self, request_id: str, doc_type: str, options: dict[str, str],
+                          copies: int) -> IssuedDocument:
+        with _relay_errors():
+            issued = self.client.request_documents(request_id, doc_type, options, copies)
+        if issued.request_id != request_id or len(issued.documents) != copies:
+            event(log, "session.integrity", logging.ERROR, reason="request")
+        raise IntegrityFault("integrity")
+        return IssuedDocument(request_id=request_id, doc_type=doc_type,
+                              data=list(issued.documents), relay_session=self.client.session_id)
+
+    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
+                       relay_session: str | None = None) -> None:
+        from kiosk.relay_client.port import Outcome
+
+        with _relay_errors():
+            if relay_session is not None and relay_session != self.client.session_id:
+                self.client.report_outcome_for(relay_session, request_id, Outcome(outcome),
+                                               copies, amount)
+            else:
+                self.client.report_outcome(request_id, Outcome(outcome), copies, amount)
+
+
+# -- printer ------------------------------------------------------------------------------
+
+
+class PrinterAdapter:
+    """Over a ``kiosk.printing`` printer; renders with ``kiosk.printing.render``."""
+
+    def __init__(self, printer: Any, clock: Clock, issuer_key: Any, scramble_key: bytes,
+                 duplex: bool = True) -> None:
+        self.printer = printer
+        self.clock = clock
+        self.issuer_key = issuer_key
+        self.scramble_key = scramble_key
+        self.duplex = duplex
+        self._jobs: dict[str, printing.Job] = {}
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except printing.PrinterFault as exc:
+            raise PrintFault(exc.reason) from None
+        except printing.SpoolResidue:
+            raise PrintFault("spool_residue") from None
+
+    def preflight(self) -> None:
+        with self._errors():
+            self.printer.preflight()
+
+    def render(self, document: IssuedDocument) -> None:
+        from kiosk.printing.fonts import UnsupportedCharacter
+        from kiosk.printing.render import render
+
+        try:
+            for doc in document.data:
+                rendered = render(doc, self.issuer_key, self.scramble_key)
+                document.pdfs.append(rendered.pdf)
+                document.pages += rendered.pages
+        except UnsupportedCharacter:
+            raise Refusal("unsupported_characters") from None
+
+    def submit(self, pdf: bytearray) -> str:
+        with self._errors():
+            job = self.printer.submit(pdf, 1, self.duplex)
+        key = str(job.id)
+        self._jobs[key] = job
+        return key
+
+    def wait(self, job: str, deadline_s: float, on_progress: Callable[[int, int], None]) -> None:
+        with self._errors():
+            self.printer.wait(self._jobs[job], self.clock.monotonic() + deadline_s)
+
+    def purge(self, job: str | None = None) -> None:
+        keys = [job] if job is not None else list(self._jobs)
+        with self._errors():
+            for key in keys:
+                found = self._jobs.pop(key, None)
+                if found is not None:
+                    self.printer.purge(found)
+            if job is None and hasattr(self.printer, "purge_all"):
+                self.printer.purge_all()
+
+
+# -- payment ------------------------------------------------------------------------------
+
+
+def _payout(settlement: Any, amount: int) -> Payout:
+    voucher = settlement.voucher if settlement is not None else None
+    return Payout(amount, voucher.id if voucher is not None else None)
+
+
+class PaymentAdapter:
+    """Over ``kiosk.payment.controller.PaymentController``."""
+
+    def __init__(self, controller: Any, session: str | None = None) -> None:
+        self.ctl = controller
+        self.session = session
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except pay_port.PaymentError as exc:
+            raise PaymentFault(exc.code or "payment_error") from None
+
+    def exact_change_only(self, due: int) -> bool:
+        with self._errors():
+            return bool(self.ctl.quote(due).exact_change_only)
+
+    def begin(self, txn: str, due: int) -> None:
+        with self._errors():
+            self.ctl.begin(txn, due, session=self.session)
+
+    def pump(self) -> PaymentStatus:
+        with self._errors():
+            p = self.ctl.pump()
+        if p.fault:
+            raise PaymentFault("coin_" + p.fault)
+        return PaymentStatus(p.inserted, p.complete)
+
+    def charge(self) -> Payout:
+        with self._errors():
+            p = self.ctl.charge_and_give_change()
+        s = p.settlement
+        return _payout(s, (s.change + s.vouchered) if s else 0)
+
+    def refund(self) -> Payout:
+        with self._errors():
+            s = self.ctl.refund_now()
+        return _payout(s, (s.refunded + s.vouchered) if s else 0)
+
+    def settle_after_crash(self, txn: str, printed: bool) -> Payout:
+        with self._errors():
+            s = self.ctl.settle_after_crash(txn, printed)
+        return _payout(s, s.change + s.refunded + s.vouchered)
+
+
+# -- builders -----------------------------------------------------------------------------
+
+
+@dataclass
+class VirtualSpec:
+    """The areas' own fakes, in the worker: what the demo and the tests run on."""
+
+    world_root: str
+    state_dir: str
+    kiosk_id: str = "KIOSK-0001"
+    relay_fault: str | None = None  # down | slow | bad | integrity
+    printer_fault: str | None = None  # media-empty | jam | offline | timeout
+    coin_levels: dict[str, int] | None = None  # payout tubes, e.g. {"10": 0} for exact change
+
+
+RELAY_FAULTS = ("down", "slow", "bad", "integrity")
+PRINTER_FAULTS = ("media-empty", "jam", "offline", "timeout")
+
+
+def _relay_faults(kind: str | None) -> Any:
+    from kiosk.relay_client.fake import Faults
+
+    f = Faults()
+    if kind == "down":
+        f.unavailable = True
+    elif kind == "slow":
+        f.timeout = {"documents"}
+    elif kind == "bad":
+        f.tamper = "document"
+    elif kind == "integrity":
+        f.tamper = "other_session"
+    return f
+
+
+def _fake_printer(kind: str | None, clock: Clock) -> Any:
+    script: tuple[str, ...] = ("processing", "completed")
+    preflight = None
+    if kind == "media-empty":
+        preflight = printing.MEDIA_EMPTY
+    elif kind == "jam":
+        script = ("processing", printing.MEDIA_JAM)
+    elif kind == "offline":
+        script = ("processing", printing.OFFLINE)
+    elif kind == "timeout":
+        script = ("processing",)  # never completes: the deadline cancels it
+    return printing.FakePrinter(clock=clock, script=script, preflight_fault=preflight,
+                                poll_interval=0.005)
+
+
+def build_virtual(spec: VirtualSpec, clock: Clock | None = None) -> Devices:
+    from cryptography.hazmat.primitives import serialization
+
+    from hardware_mocks.coins import CoinSimulator
+    from hardware_mocks.world import World
+    from kiosk.card.inprocess import InProcessReader
+    from kiosk.payment.controller import PaymentController
+    from kiosk.payment.ledger import Ledger
+    from kiosk.relay_client.fake import FakeRelay
+
+    clock = clock or SystemClock()
+    world = World(Path(spec.world_root))
+    state = Path(spec.state_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    issuer = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
+    scramble = bytes.fromhex(world.pki("scramble.key").read_text(encoding="ascii").strip())
+    levels = {int(k): v for k, v in spec.coin_levels.items()} if spec.coin_levels else None
+    coins = CoinSimulator(levels=levels, state_path=state / "coins.json")
+    relay = FakeRelay(world.root, spec.kiosk_id, clock, _relay_faults(spec.relay_fault))
+    printer = TrayPrinter(_fake_printer(spec.printer_fault, clock), state / "tray.jsonl")
+    return Devices(
+        reader=ReaderAdapter(InProcessReader(), world.root),
+        relay=RelayAdapter(relay, spec.kiosk_id),
+        printer=PrinterAdapter(printer, clock, issuer, scramble),
+        payment=PaymentAdapter(PaymentController(coins, Ledger.in_state_dir(state), clock)),
+    )
+
+
+class TrayPrinter:
+    """A fake printer that also records each completed job (id, copies; no content) in a
+    tray file, so a test can count prints across worker processes."""
+
+    def __init__(self, inner: Any, tray: Path) -> None:
+        self.inner = inner
+        self.tray = tray
+
+    def set_fault(self, kind: str | None) -> None:
+        """The tester panel's printer fault (media-empty, jam, offline, timeout, None)."""
+        fresh = _fake_printer(kind, self.inner.clock)
+        self.inner.script, self.inner.preflight_fault = fresh.script, fresh.preflight_fault
+
+    def preflight(self) -> None:
+        self.inner.preflight()
+
+    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Any:
+        return self.inner.submit(pdf, copies, duplex)
+
+    def wait(self, job: Any, deadline: float, on_progress: Any = None) -> None:
+        self.inner.wait(job, deadline, on_progress)
+        import json
+
+        with open(self.tray, "a", encoding="ascii") as fh:
+            fh.write(json.dumps({"job": job.title, "copies": 1}) + "\n")
+
+    def purge(self, job: Any) -> None:
+        self.inner.purge(job)
+
+
+def build_real(spec: Any) -> Devices:
+    """pcscd, the relay over mTLS, CUPS and the coin device, from the kiosk configuration
+    (``spec.config_path``). Devices an area has not delivered raise ``SessionFault``."""
+    from kiosk import config as kiosk_config
+    from kiosk.card.reader import open_reader
+    from kiosk.relay_client.https import HttpsRelayClient
+
+    cfg = kiosk_config.load(spec.config_path)
+    clock = SystemClock()
+    try:
+        reader = ReaderAdapter(open_reader(cfg))
+    except card_errors.CardLayerError:
+        raise _ReaderFault() from None
+    relay = RelayAdapter(HttpsRelayClient.from_config(cfg.relay), cfg.kiosk_id)
+    from kiosk.printing.cups_printer import CupsPrinter
+
+    printer_keys = cfg.extra.get("printing", {})
+    issuer = None
+    if printer_keys.get("issuer_key"):
+        from cryptography.hazmat.primitives import serialization
+
+        issuer = serialization.load_pem_private_key(Path(printer_keys["issuer_key"]).read_bytes(), None)
+    scramble = bytes.fromhex(Path(printer_keys["scramble_key"]).read_text().strip()) \
+        if printer_keys.get("scramble_key") else b""
+    printer = PrinterAdapter(CupsPrinter(cfg.printer_queue), clock, issuer, scramble)
+    payment = _real_payment(cfg, clock)
+    return Devices(reader=reader, relay=relay, printer=printer, payment=payment)
+
+
+def _real_payment(cfg: Any, clock: Clock) -> PaymentAdapter:
+    from kiosk.payment.controller import PaymentController
+    from kiosk.payment.ledger import Ledger
+
+    pay = cfg.extra.get("payment", {})
+    if pay.get("device") == "simulator":
+        from hardware_mocks.coins import CoinSimulator
+
+        device: Any = CoinSimulator(state_path=Path(cfg.state_dir) / "coins.json")
+    else:
+        raise SessionFault("no_payment_device")
+    return PaymentAdapter(PaymentController(device, Ledger.in_state_dir(cfg.state_dir), clock))
