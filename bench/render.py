@@ -132,7 +132,8 @@ def report(cold: float, rows: list[str], cups_rows: str, rounds: int, jobs: int)
         "|---|---|---|---|---|---|",
         *rows,
         "",
-        f"First render of a process (fonts, ground pattern): {cold * 1000:.0f} ms.",
+        f"First render of a process (fonts, ground pattern): {cold * 1000:.0f} ms; the session "
+        "worker is a warm spare, so it can pay this before a customer arrives.",
         "",
         f"Printing through the private cupsd ({jobs} jobs, canary 住民票, duplex; fault backend "
         "writing to a folder after pdftopdf):",
@@ -149,7 +150,7 @@ def record(text: str, doc: Path = DOC) -> None:
     start = content.index("## Printing\n") + len("## Printing\n")
     nxt = content.find("\n## ", start)
     end = len(content) if nxt == -1 else nxt + 1
-    doc.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
+    doc.write_text(content[:start] + "\n" + text + "\n\n" + content[end:], encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
