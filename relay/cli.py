@@ -133,9 +133,12 @@ def serve(args: argparse.Namespace) -> int:
     app = RelayApp(core, delay)
     public = None
     if args.public_port is not None:
-        from relay.public import public_application
+        from relay.public import Verifier, public_application, public_tls_context
 
-        public = public_application(core, world)
+        scramble_key = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
+        verifier = Verifier(core.issuer_key.public_key(), scramble_key, str(core.registry.municipality["code"]))
+        public = (public_application(verifier), public_tls_context(
+            args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"))
     asyncio.run(_run(app, tls, args.host, args.port, args.port_file, public, args.public_port))
     return 0
 
@@ -151,9 +154,10 @@ async def _run(app, tls, host, port, port_file, public, public_port) -> None:  #
     ports = {"port": bound}
     public_runner = None
     if public is not None:
-        public_runner = web.AppRunner(public, access_log=None, handle_signals=False)
+        public_app, public_tls = public
+        public_runner = web.AppRunner(public_app, access_log=None, handle_signals=False)
         await public_runner.setup()
-        await web.TCPSite(public_runner, host, public_port).start()
+        await web.TCPSite(public_runner, host, public_port, ssl_context=public_tls).start()
         ports["public_port"] = public_runner.addresses[0][1]
     log.event(LOG, "relay.listening", port=bound, pid=os.getpid())
     if port_file:

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.clock import JST, Clock
+from kiosk.documents import qr_payload
 from kiosk.documents.binding import Binding, cert_sha256
 from kiosk.documents.catalogue import MAX_COPIES, CertType, validate_options
 from kiosk.documents.model import document_hash
@@ -247,7 +248,8 @@ class RelayCore:
                 binding = Binding(prepared.request_id, row.session_id, prepared.kiosk_id, row.cert_sha256,
                                   document_hash(document))
                 entries.append({"document": document, "binding": asdict(binding),
-                                "signature": binding.sign(self.issuer_key)})
+                                "signature": binding.sign(self.issuer_key),
+                                "qr": qr_payload.encode(document, self.issuer_key)})
         except AssemblyError as exc:
             raise ApiError(403, exc.code) from exc
         answer = {"request_id": prepared.request_id, "documents": entries, "fee": prepared.fee,

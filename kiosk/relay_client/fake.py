@@ -30,6 +30,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.documents import qr_payload
 from kiosk.documents.binding import Binding
 from kiosk.documents.model import document_hash
 from kiosk.relay_client import wire
@@ -37,7 +38,7 @@ from kiosk.relay_client.client import SessionClient, error_for
 from kiosk.relay_client.errors import RelayRefused, RelayTimeout, RelayUnavailable
 
 TAMPERS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256", "signature",
-           "document", "other_session")
+           "document", "other_session", "qr")
 
 _CALLS = {wire.VERSION_PATH: "version", wire.SESSION_PATH: "open_session", wire.AUTH_PATH: "authenticate",
           wire.MENU_PATH: "menu", wire.DOCUMENTS_PATH: "documents", wire.OUTCOME_PATH: "outcome"}
@@ -129,6 +130,8 @@ class FakeRelay(SessionClient):
         for entry in answer["documents"]:
             if how == "other_session":
                 entry.update(self._foreign_entry(entry["binding"]["request_id"]))
+            elif how == "qr":  # a genuine payload, but about another document
+                entry["qr"] = qr_payload.encode({**entry["document"], "serial": "0"}, key)
             elif how == "document":
                 entry["document"]["body"]["tampered"] = True
             elif how == "signature":

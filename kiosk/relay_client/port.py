@@ -53,6 +53,7 @@ class Issued:
     documents: tuple[Document, ...]
     fee: int  # yen per copy
     amount: int  # fee * copies
+    qr: tuple[str, ...] = ()  # the issuer-signed QR payload of each document, in order
 
 
 @dataclass(frozen=True)

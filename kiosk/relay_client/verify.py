@@ -13,6 +13,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kiosk.documents import qr_payload
 from kiosk.documents.binding import Binding, BindingMismatch, check
 from kiosk.documents.model import Document, document_hash
 from kiosk.relay_client.errors import IntegrityError, RelayProtocolError
@@ -87,12 +88,27 @@ def verify_issued(
     documents: list[Document] = []
     for entry in entries:
         documents.append(_verify_one(entry, facts, request_id, cert_type, options, issuer_key))
+    qr = tuple(_verify_qr(entry, document, issuer_key) for entry, document in zip(entries, documents, strict=True))
     if len({d["serial"] for d in documents}) != len(documents):
         raise IntegrityError("serial")
     fee, amount = data.get("fee"), data.get("amount")
     if not isinstance(fee, int) or isinstance(fee, bool) or amount != fee * copies:
         raise RelayProtocolError("bad_response")
-    return Issued(request_id=request_id, documents=tuple(documents), fee=fee, amount=amount)
+    return Issued(request_id=request_id, documents=tuple(documents), fee=fee, amount=amount, qr=qr)
+
+
+def _verify_qr(entry: dict[str, Any], document: Document, issuer_key: Ed25519PublicKey) -> str:
+    """The QR payload printed on the back must be the issuer's, about this very document."""
+    text = entry.get("qr")
+    if not isinstance(text, str):
+        raise IntegrityError("qr")
+    try:
+        claims = qr_payload.decode_and_verify(text, issuer_key)
+    except (qr_payload.QrPayloadError, qr_payload.QrSignatureInvalid) as exc:
+        raise IntegrityError("qr") from exc
+    if not claims.matches(document):
+        raise IntegrityError("qr")
+    return text
 
 
 def _verify_one(

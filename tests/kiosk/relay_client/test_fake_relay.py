@@ -43,7 +43,7 @@ def test_a_whole_session(world: World, backend: FakeBackend) -> None:
     assert menu.item("juminhyo").fee == 200  # type: ignore[union-attr]
     rid = str(uuid.uuid4())
     issued = relay.request_documents(rid, "juminhyo", {"scope": "household"}, 2)
-    assert len(issued.documents) == 2 and issued.amount == 400
+    assert len(issued.documents) == 2 and issued.amount == 400 and len(issued.qr) == 2
     assert issued.documents[0]["serial"] != issued.documents[1]["serial"]
     assert len(issued.documents[0]["body"]["members"]) == 3
     again = relay.request_documents(rid, "juminhyo", {"scope": "household"}, 2)
@@ -81,6 +81,7 @@ def test_a_different_request_under_the_same_id_is_refused(world: World, backend:
         ("signature", "signature"),
         ("document", "document_sha256"),
         ("other_session", "session_id"),
+        ("qr", "qr"),
     ],
 )
 def test_tampered_documents_are_integrity_errors(world: World, backend: FakeBackend, tamper: str, field: str) -> None:

@@ -1,0 +1,157 @@
+"""The public verification service: is this paper a certificate we issued?
+
+Anyone holding a printed certificate (a bank, a landlord) can check it, with no client
+certificate: HTTPS with the relay's server certificate only, on its own port, apart from
+the kiosks' mutual-TLS endpoint. Two checks, both read-only:
+
+- ``{"qr": "KC1:..."}``: the QR payload's issuer signature and its municipality;
+- ``{"scan": base64, "page": 1}``: a scan (PNG/JPEG) or PDF of the back page. The QR code is
+  read from it and checked; for a scan, the scrambled image on the back is unscrambled with
+  the secret only this service holds, and the recovered face is returned (PNG, base64) for
+  the verifier to compare with the paper, as the J-LIS inquiry site does.
+
+The answer never holds more than the claims the QR code already carries and the face
+image printed on the paper itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import io
+import json
+import logging
+import ssl
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from PIL import Image
+
+from kiosk import log
+from kiosk.documents import qr_payload
+from kiosk.relay_client import wire
+from relay import schema
+from relay.schema import ApiError
+
+LOG = logging.getLogger("relay.public")
+MAX_PIXELS = 40_000_000  # a 300-dpi A4 scan is 8.7 million
+DEADLINE = 20.0
+PARALLEL = 2  # image work runs in threads, at most this many at once
+
+
+def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def _claims(claims: qr_payload.Claims) -> dict[str, Any]:
+    return {"serial": claims.serial, "type": claims.type.value, "municipality": claims.municipality_code,
+            "issued_on": claims.issued_on.isoformat(), "document_sha256": claims.document_sha256}
+
+
+class Verifier:
+    def __init__(self, issuer_key: Ed25519PublicKey, scramble_key: bytes, municipality: str) -> None:
+        self.issuer_key = issuer_key
+        self.scramble_key = scramble_key
+        self.municipality = municipality
+
+    def check_qr(self, text: str) -> dict[str, Any]:
+        try:
+            claims = qr_payload.decode_and_verify(text, self.issuer_key)
+        except qr_payload.QrPayloadError:
+            return {"valid": False, "reason": "qr_malformed", "claims": None, "face_png": None}
+        except qr_payload.QrSignatureInvalid:
+            return {"valid": False, "reason": "signature", "claims": None, "face_png": None}
+        if claims.municipality_code != self.municipality:
+            return {"valid": False, "reason": "other_municipality", "claims": _claims(claims), "face_png": None}
+        return {"valid": True, "reason": "ok", "claims": _claims(claims), "face_png": None}
+
+    def check_scan(self, data: bytes, page: int) -> dict[str, Any]:
+        from kiosk.printing import verify
+
+        if data[:5] == b"%PDF-":
+            verdict = verify.verify_pdf(data, self.issuer_key)
+            valid = verdict.status == verify.VALID and verdict.claims is not None
+            return {"valid": valid, "reason": _reason(verdict.reason),
+                    "claims": _claims(verdict.claims) if verdict.claims else None, "face_png": None}
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in ("PNG", "JPEG"):
+                    raise ApiError(400, wire.BAD_VALUE, "scan")
+                img.load()
+                scan = img.convert("L")
+        except (OSError, Image.DecompressionBombError, ValueError) as exc:
+            raise ApiError(400, wire.BAD_VALUE, "scan") from exc
+        texts = verify.read_qr([scan])
+        if len(set(texts)) != 1:
+            return {"valid": False, "reason": "no_qr" if not texts else "qr_differ", "claims": None, "face_png": None}
+        answer = self.check_qr(texts[0])
+        if answer["valid"]:
+            face = verify.unscramble_back(scan, self.scramble_key, answer["claims"]["serial"], page)
+            buf = io.BytesIO()
+            face.save(buf, "PNG")
+            answer["face_png"] = base64.b64encode(buf.getvalue()).decode("ascii")
+        return answer
+
+
+def _reason(text: str) -> str:
+    return text.replace("-", "_")
+
+
+def public_application(verifier: Verifier) -> web.Application:
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def verify_endpoint(request: web.Request) -> web.Response:
+        if request.content_length is not None and request.content_length > wire.MAX_VERIFY_BODY_BYTES:
+            raise ApiError(413, wire.TOO_LARGE)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge as exc:
+            raise ApiError(413, wire.TOO_LARGE) from exc
+        body = schema.parse_body(raw, wire.MAX_VERIFY_BODY_BYTES)
+        if "qr" in body:
+            schema.fields(body, {"qr": str})
+            if len(body["qr"]) > 1024:
+                raise ApiError(400, wire.BAD_VALUE, "qr")
+            return _json(verifier.check_qr(body["qr"]))
+        schema.fields(body, {"scan": str, "page": int})
+        if not 1 <= body["page"] <= 20:
+            raise ApiError(400, wire.BAD_VALUE, "page")
+        try:
+            data = base64.b64decode(body["scan"], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ApiError(400, wire.BAD_VALUE, "scan") from exc
+        async with gate:
+            try:
+                async with asyncio.timeout(DEADLINE):
+                    answer = await asyncio.to_thread(verifier.check_scan, data, body["page"])
+            except TimeoutError:
+                raise ApiError(503, wire.TIMEOUT) from None
+        return _json(answer)
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return _json(exc.body(), exc.status)
+        except web.HTTPException as exc:
+            return _json({"error": {"code": wire.NOT_FOUND if exc.status == 404 else "http_error"}}, exc.status)
+        except Exception as exc:  # noqa: BLE001 - answer without detail, log the kind only
+            log.event(LOG, "relay.public.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
+            return _json({"error": {"code": wire.INTERNAL}}, 500)
+
+    app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors])
+    app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
+    return app
+
+
+def _json(value: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(status=status, body=json.dumps(value, ensure_ascii=False).encode(),
+                        content_type="application/json")

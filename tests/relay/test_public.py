@@ -1,0 +1,101 @@
+"""The public verification service: QR payloads and the scrambled face on the back."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import io
+import json
+import ssl
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from hardware_mocks.world import World
+from kiosk.documents import qr_payload
+from kiosk.relay_client.client import load_issuer_public_key
+from kiosk.relay_client.https import HttpsRelayClient
+from kiosk.relay_client.port import Issued
+from relay.embedded import RelayServer
+from relay.testing import CardSigner
+from tests.fixtures.relay import open_hours
+
+pytestmark = pytest.mark.relay
+
+
+@pytest.fixture(scope="module")
+def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
+    relay = RelayServer.start(world.root, tmp_path_factory.mktemp("public-relay"), clock_start=open_hours(world),
+                              public=True)
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture(scope="module")
+def issued(world: World, server: RelayServer) -> Issued:
+    cert, key = server.kiosk_cert()
+    with HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
+                          issuer_key=load_issuer_public_key(server.issuer_public_key)) as client:
+        card = CardSigner.load(world.card_path("shiken-hanako"))
+        opened = client.open_session()
+        client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
+        return client.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
+
+
+def _verify(server: RelayServer, body: bytes) -> tuple[int, Any]:
+    """No client certificate: the public service is open to anyone."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile=str(server.ca_file))
+    assert server.public_port
+    conn = http.client.HTTPSConnection("127.0.0.1", server.public_port, context=ctx, timeout=60)
+    try:
+        conn.request("POST", "/v1/verify", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_a_genuine_qr_payload(server: RelayServer, issued: Issued) -> None:
+    status, answer = _verify(server, json.dumps({"qr": issued.qr[0]}).encode())
+    assert status == 200 and answer["valid"] is True and answer["reason"] == "ok"
+    assert answer["claims"]["serial"] == issued.documents[0]["serial"]
+    assert answer["claims"]["document_sha256"] == qr_payload.claims_of(issued.documents[0]).document_sha256
+
+
+def test_forged_and_malformed_payloads(world: World, server: RelayServer, issued: Issued) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    forged = qr_payload.encode(issued.documents[0], Ed25519PrivateKey.from_private_bytes(b"\3" * 32))
+    assert _verify(server, json.dumps({"qr": forged}).encode())[1]["reason"] == "signature"
+    assert _verify(server, json.dumps({"qr": "KC1:???"}).encode())[1]["reason"] == "qr_malformed"
+    assert _verify(server, b'{"qr": 1}')[1] == {"error": {"code": "wrong_type", "field": "qr"}}
+    assert _verify(server, b'{"scan": "@@", "page": 1}')[1] == {"error": {"code": "bad_value", "field": "scan"}}
+    junk = base64.b64encode(b"GIF89a" + b"\0" * 64).decode()
+    assert _verify(server, json.dumps({"scan": junk, "page": 1}).encode())[0] == 400
+
+
+def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: RelayServer, issued: Issued) -> None:
+    from kiosk.printing import render as renderer
+
+    scramble_key = bytes.fromhex(world.pki("scramble.key").read_text().strip())
+    document = issued.documents[0]
+    pdf = renderer.render(document, None, scramble_key, qr_text=issued.qr[0]).pdf
+    doc = pdfium.PdfDocument(bytes(pdf))
+    page = doc[1]
+    back = page.render(scale=300 / 72, grayscale=True).to_pil().convert("L")
+    page.close()
+    doc.close()
+    buf = io.BytesIO()
+    back.save(buf, "PNG")
+    body = json.dumps({"scan": base64.b64encode(buf.getvalue()).decode(), "page": 1}).encode()
+    status, answer = _verify(server, body)
+    assert status == 200 and answer["valid"] is True
+    assert answer["claims"]["serial"] == document["serial"]
+    face = Image.open(io.BytesIO(base64.b64decode(answer["face_png"]))).convert("L")
+    expected = renderer._face_images(renderer.face_only_pdf(document))[0].convert("L").resize(face.size)
+    assert ImageStat.Stat(ImageChops.difference(face, expected)).mean[0] < 12
