@@ -33,6 +33,7 @@ class AuthOutcome(StrEnum):
     WRONG = "wrong"  # wrong, expired, malformed or another terminal's code
     REPLAYED = "replayed"
     LOCKED = "locked"
+    SESSION_OPEN = "session_open"  # refused before the code was looked at
 
 
 @dataclass(frozen=True)

@@ -120,9 +120,15 @@ class DiagService:
         session first. Returns True if one had to be wiped."""
         if not self.gate.session_open():
             return False
-        self.audit.record("diag.session_wiped", reason="diagnostic_entry")
-        self.gate.end_and_wipe()
+        self._end_session()
         return True
+
+    def _end_session(self) -> None:
+        self.audit.record("diag.session_wiped", reason="diagnostic_entry")
+        try:
+            self.gate.end_and_wipe()
+        except Exception as exc:  # noqa: BLE001 - e.g. ``kiosk diag`` beside the service
+            self.audit.record("diag.session_wipe_failed", code=checks.error_code(exc))
 
     def tries_left(self) -> int:
         try:
@@ -141,9 +147,8 @@ class DiagService:
         moment is wiped and the attempt refused (and audited), whatever the code."""
         if self.gate.session_open():
             self.audit.record("diag.auth.refused", reason="session_open")
-            self.audit.record("diag.session_wiped", reason="diagnostic_entry")
-            self.gate.end_and_wipe()
-            return AuthResult(AuthOutcome.WRONG, self.tries_left())
+            self._end_session()
+            return AuthResult(AuthOutcome.SESSION_OPEN, self.tries_left())
         try:
             auth = self._auth()
         except Exception as exc:  # noqa: BLE001 - a missing or unsafe secret file

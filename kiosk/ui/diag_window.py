@@ -192,6 +192,7 @@ class DiagWindow(QWidget):
         self._signals = _Signals(self)
         self._signals.done.connect(self._on_done)
         self._busy = False
+        self._close_when_done = False
         self.stack = QStackedWidget()
         self.code_page = CodePage()
         self.main_page = MainPage()
@@ -237,6 +238,8 @@ class DiagWindow(QWidget):
             return
         if result.outcome is AuthOutcome.LOCKED:
             self._show_lock()
+        elif result.outcome is AuthOutcome.SESSION_OPEN:
+            self.code_page.message.setText("お客様の取引を終了しました。もう一度入力してください")
         elif result.outcome is AuthOutcome.REPLAYED:
             self.code_page.message.setText(f"このコードは使用済みです。残り {result.tries_left} 回")
         else:
@@ -272,6 +275,10 @@ class DiagWindow(QWidget):
 
     def _on_done(self, name: str, result: Any) -> None:
         self._busy = False
+        if self._close_when_done:
+            self.task_done.emit(name, result)
+            self.close()
+            return
         for button in self.main_page.all_buttons():
             button.setEnabled(True)
         self._idle.start()
@@ -314,6 +321,10 @@ class DiagWindow(QWidget):
     # --- leaving --------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:  # never block the GUI thread (and the watchdog) on a device test
+            self._close_when_done = True
+            event.ignore()
+            return
         self._idle.stop()
         self._pool.waitForDone()
         self.service.exit()

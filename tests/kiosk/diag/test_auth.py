@@ -90,7 +90,7 @@ def test_lockout_survives_a_restart(rig: Rig, tmp_path: Path) -> None:
 def test_refused_while_a_session_is_open_and_the_session_is_wiped(rig: Rig) -> None:
     rig.gate.open = True
     result = rig.service.authenticate(rig.code())
-    assert not result.ok and not rig.service.active
+    assert result.outcome is AuthOutcome.SESSION_OPEN and not rig.service.active
     assert rig.gate.wiped == 1 and not rig.gate.open
     assert events(rig)[:2] == ["diag.auth.refused", "diag.session_wiped"]
     assert rig.service.audit.records()[0]["reason"] == "session_open"
@@ -194,3 +194,18 @@ def test_unsafe_secret_keeps_diagnostics_closed(rig: Rig) -> None:
     result = rig.service.authenticate("123456")
     assert result.outcome is AuthOutcome.LOCKED and not rig.service.active
     assert rig.service.audit.records()[-1]["reason"] == "secret_readable_by_others"
+
+
+def test_a_session_that_cannot_be_ended_keeps_diagnostics_closed(rig: Rig) -> None:
+    from kiosk.diag.adapters import SessionStillOpen
+
+    def cannot() -> None:
+        raise SessionStillOpen()
+
+    rig.gate.open = True
+    rig.gate.end_and_wipe = cannot  # type: ignore[method-assign]
+    assert rig.service.prepare_entry() is True
+    assert rig.service.authenticate(rig.code()).outcome is AuthOutcome.SESSION_OPEN
+    assert not rig.service.active
+    failed = [r for r in rig.service.audit.records() if r["event"] == "diag.session_wipe_failed"]
+    assert len(failed) == 2 and failed[0]["code"] == "session_open"

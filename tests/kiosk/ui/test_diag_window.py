@@ -158,3 +158,23 @@ def test_left_alone_it_closes_itself(qtbot: QtBot, rig: Rig) -> None:
     with qtbot.waitSignal(w.finished, timeout=5000):
         pass
     assert not rig.service.active and events(rig)[-1] == "diag.exit"
+
+
+def test_closing_during_a_test_waits_for_it(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
+    import threading
+
+    release = threading.Event()
+    rig.payment.self_test = lambda: release.wait(5) and None  # type: ignore[method-assign]
+    inside.main_page.test_buttons["payment.self_test"].click()
+    inside.close()  # refused for now: the GUI thread must not block on the device
+    assert inside.isVisible() and rig.service.active
+    with qtbot.waitSignal(inside.finished, timeout=5000):
+        release.set()
+    assert not rig.service.active and events(rig)[-1] == "diag.exit"
+
+
+def test_entry_beside_a_customer_session(qtbot: QtBot, window: DiagWindow, rig: Rig) -> None:
+    rig.gate.open = True  # a customer started after the window opened
+    type_code(qtbot, window, rig.code())
+    assert window.stack.currentWidget() is window.code_page and rig.gate.wiped == 1
+    assert window.code_page.message.text().startswith("お客様の取引を終了しました")
