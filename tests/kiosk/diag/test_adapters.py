@@ -130,10 +130,15 @@ def test_stopped_queue_is_cleared(cupsd_clean) -> None:  # type: ignore[no-untyp
 
     probe = CupsProbe(cupsd_clean.queue, server=cupsd_clean.server)
     cups.setServer(cupsd_clean.server)
-    cups.Connection().disablePrinter(cupsd_clean.queue)
-    assert checks.printer_state(probe).status is Status.FAULT
-    probe.clear_fault()
-    assert checks.printer_state(probe).status is Status.OK
+    conn = cups.Connection()
+    conn.disablePrinter(cupsd_clean.queue)
+    try:
+        assert checks.printer_state(probe).status is Status.FAULT
+        probe.clear_fault()
+        assert checks.printer_state(probe).status is Status.OK
+    finally:  # the private cupsd is shared by the whole run
+        conn.enablePrinter(cupsd_clean.queue)
+        conn.acceptJobs(cupsd_clean.queue)
 
 
 # --- relay --------------------------------------------------------------------------------
