@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import cups
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.log import event
+from kiosk.printing.residue import DEFAULT_SPOOL, job_files
 from kiosk.printing.printer import (
     ABORTED,
     CANCELED,
@@ -67,7 +69,12 @@ def _wipe_bytes(data: bytes) -> None:
 
 
 class CupsPrinter:
-    """One CUPS queue. ``server`` is ``host:port`` (None: the system default)."""
+    """One CUPS queue. ``server`` is ``host:port`` (None: the system default).
+
+    ``spool_dir`` is where purge looks for the job's ``c``/``d`` files; by default the
+    system spool when talking to the local cupsd and it is readable (as root or lp),
+    else only the job history is checked (over IPP).
+    """
 
     def __init__(self, queue: str, server: str | None = None, clock: Clock | None = None,
                  poll_interval: float = 0.05, spool_dir: Path | None = None,
@@ -76,6 +83,8 @@ class CupsPrinter:
         self.server = server
         self.clock = clock or SystemClock()
         self.poll_interval = poll_interval
+        if spool_dir is None and server is None and os.access(DEFAULT_SPOOL, os.R_OK | os.X_OK):
+            spool_dir = DEFAULT_SPOOL
         self.spool_dir = spool_dir
         self.purge_check_timeout = purge_check_timeout
         self._conn: Any = None
@@ -259,8 +268,6 @@ class CupsPrinter:
         if job_id in jobs:
             return "job history"
         if self.spool_dir is not None:
-            from kiosk.printing.residue import job_files
-
             if job_files(self.spool_dir, job_id):
                 return "spool file"
         return None
