@@ -79,12 +79,12 @@ def _comm(pid: int) -> str:
         return ""
 
 
-def socket_answers(path: Path = SOCKET) -> bool:
+def socket_answers(path: Path | None = None) -> bool:
     """True when something accepts connections on pcscd's socket."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(1)
         try:
-            s.connect(str(path))
+            s.connect(str(path or SOCKET))
         except OSError:
             return False
     return True

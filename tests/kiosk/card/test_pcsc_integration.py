@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from hardware_mocks.services.pcscd import Pcscd
 from hardware_mocks.vreader import VirtualReader
 from hardware_mocks.world import World
-from kiosk.card.errors import CardRemoved, PinLocked, WrongPin
+from kiosk.card.errors import CardRemoved, PinLocked, ReaderGone, WrongPin
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import PcscReader, open_reader
 from kiosk.card.watcher import CardWatcher
@@ -108,3 +108,30 @@ def test_watcher_sees_insert_and_remove(pcscd: Pcscd, vreader: VirtualReader) ->
 def test_no_card(pcscd: Pcscd) -> None:
     with pytest.raises(CardRemoved):
         PcscReader(pcscd.reader).connect()
+
+
+def test_swapped_card_makes_handle_stale(pcsc_card: Insert, vreader: VirtualReader,
+                                         pcscd: Pcscd) -> None:
+    reader = pcsc_card("shiken-ichiro")
+    with reader.connect() as transport:
+        card = JpkiCard(transport)
+        card.select_ap()
+        vreader.insert("shiken-hanako")
+        wait_presence(pcscd.reader, True)
+        with pytest.raises(CardRemoved):
+            card.select_ap()
+
+
+def test_pcscd_restart_gives_reader_gone(pcsc_card: Insert, pcscd: Pcscd) -> None:
+    reader = pcsc_card("shiken-ichiro")
+    gone = threading.Event()
+    watcher = CardWatcher(reader, on_insert=lambda atr: None, on_remove=lambda: None,
+                          on_gone=lambda exc: gone.set(), poll=0.2, retry=0.1)
+    with watcher, reader.connect() as transport:
+        card = JpkiCard(transport)
+        card.select_ap()
+        pcscd.restart()
+        with pytest.raises(ReaderGone):
+            card.select_ap()
+        assert gone.wait(10)
+    assert reader.card_present() is False  # the new pcscd has an empty vpcd slot
