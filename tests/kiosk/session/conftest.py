@@ -81,3 +81,63 @@ def local_terminal(make_devices: Callable[..., Devices], journal: Journal,
         return LocalTerminal(make_devices(**faults), journal, sim_dirs[1])
 
     yield make
+
+
+FLOW = ("start", "place_card", "reading_card", "pin", "authenticating", "remove_card",
+        "choose_type", "options", "copies", "confirm", "preparing", "payment", "printing",
+        "take_papers")
+
+
+def step(h: Harness, persona: str, pin: bytes, doc_type: str = "juminhyo", copies: int = 1,
+         pay: int | None = None) -> None:
+    """Do what the customer (or the device) does in the current state, once."""
+    from kiosk.session.viewmodel import Intent, IntentKind as K
+
+    e, dev = h.engine, h.devices
+    state = e.state
+    if state == "start":
+        e.intent(Intent(K.START))
+    elif state == "place_card":
+        dev.reader.insert(persona)  # type: ignore[attr-defined]
+        e.tick()
+    elif state == "pin":
+        e.intent(Intent(K.PIN_SUBMITTED), pin=bytearray(pin))
+    elif state == "remove_card":
+        dev.reader.remove()  # type: ignore[attr-defined]
+        e.tick()
+    elif state == "choose_type":
+        e.intent(Intent(K.CHOOSE_TYPE, doc_type))
+    elif state == "options":
+        e.intent(Intent(K.OPTIONS_DONE))
+    elif state == "copies":
+        e.intent(Intent(K.SET_COPIES, str(copies)))
+    elif state == "confirm":
+        e.intent(Intent(K.CONFIRM))
+    elif state == "payment":
+        from kiosk.session.customer import coins_for
+
+        for coin in coins_for(h.vm.total if pay is None else pay):
+            dev.payment.insert(coin)  # type: ignore[attr-defined]
+        e.tick()
+    elif state == "take_papers":
+        e.intent(Intent(K.ACKNOWLEDGE))
+    else:
+        e.tick()  # machine states: run the work
+
+
+def drive_to(h: Harness, target: str, persona: str = "canary", pin: bytes = b"7391",
+             **kw: Any) -> None:
+    """Follow the happy path until ``target`` is reached, its work not yet run."""
+    for _ in range(100):
+        if h.state == target:
+            return
+        step(h, persona, pin, **kw)
+    raise AssertionError(f"never reached {target}; stuck in {h.state}")
+
+
+def finish(h: Harness) -> None:
+    for _ in range(100):
+        if h.engine.finished:
+            return
+        h.engine.tick()
+    raise AssertionError(f"did not finish; in {h.state}")

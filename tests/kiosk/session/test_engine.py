@@ -1,0 +1,215 @@
+"""The engine in-process over the light simulators, with a fake clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kiosk.session.viewmodel import Intent, IntentKind as K, Screen
+from tests.kiosk.session.conftest import Harness, drive_to, finish, step
+
+
+def run_happy(h: Harness, **kw: Any) -> None:
+    for _ in range(100):
+        if h.engine.finished:
+            return
+        step(h, "canary", b"7391", **kw)
+    raise AssertionError(h.state)
+
+
+def test_happy_path_prints_charges_gives_change_and_closes_the_intent(
+        harness: Callable[..., Harness]) -> None:
+    h = harness()
+    run_happy(h, copies=2, pay=1000)
+    o = h.engine.outcome
+    assert (o.result, o.paid, o.charged, o.change, o.refunded, o.copies_printed) == (
+        "printed", 1000, 400, 600, 0, 2)
+    assert h.vm.final and h.vm.screen == Screen.THANK_YOU
+    assert h.journal.open_sessions() == []
+    assert len(h.devices.printer.printed) == 2  # type: ignore[attr-defined]
+    screens = [v.screen for v in h.views]
+    assert screens.index(Screen.REMOVE_CARD) < screens.index(Screen.CHOOSE_TYPE)
+
+
+def test_flow_does_not_go_on_while_the_card_is_in(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "remove_card")
+    h.clock.advance(30)
+    for _ in range(5):
+        h.engine.tick()
+    assert h.state == "remove_card"
+    h.engine.intent(Intent(K.CHOOSE_TYPE, "juminhyo"))  # not allowed here: ignored
+    assert h.state == "remove_card"
+    h.devices.reader.remove()  # type: ignore[attr-defined]
+    h.engine.tick()
+    assert h.state == "choose_type"
+
+
+def test_card_left_in_the_reader_times_out_into_the_wipe(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "remove_card")
+    h.clock.advance(61)
+    h.engine.tick()
+    finish(h)
+    assert h.vm.error is not None and h.vm.error.code == "timeout"
+
+
+def test_wrong_pin_shows_tries_left_warns_before_the_last_and_never_retries(
+        harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "pin")
+    assert h.vm.tries_left == 3 and not h.vm.last_try
+    h.engine.intent(Intent(K.PIN_SUBMITTED), pin=bytearray(b"0000"))
+    h.settle()
+    assert h.state == "pin" and h.vm.tries_left == 2
+    h.engine.intent(Intent(K.PIN_SUBMITTED), pin=bytearray(b"0001"))
+    h.settle()
+    assert h.state == "pin" and h.vm.tries_left == 1 and h.vm.last_try
+    pin = bytearray(b"7391")
+    h.engine.intent(Intent(K.PIN_SUBMITTED), pin=pin)
+    h.settle()
+    assert pin == bytearray(4)  # zeroed right after VERIFY
+    assert h.state == "remove_card"
+
+
+def test_third_wrong_pin_locks_and_explains(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "pin")
+    for p in (b"0000", b"0001", b"0002"):
+        h.engine.intent(Intent(K.PIN_SUBMITTED), pin=bytearray(p))
+        h.settle()
+    finish(h)
+    assert h.vm.error is not None
+    assert (h.vm.error.code, h.vm.error.next_step) == ("pin_locked", "visit_office")
+
+
+def test_locked_card_is_refused_before_any_verify(harness: Callable[..., Harness], fresh_world) -> None:
+    path = fresh_world.card_path("mihon-shiro")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    h = harness()
+    drive_to(h, "reading_card", persona="mihon-shiro")
+    h.settle()
+    finish(h)
+    assert h.vm.error is not None and h.vm.error.code == "pin_locked"
+    assert json.loads(path.read_text(encoding="utf-8"))["auth"]["tries_left"] == \
+        data["auth"]["tries_left"]
+
+
+def test_malformed_pin_is_not_sent_to_the_card(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "pin")
+    pin = bytearray(b"73a")
+    h.engine.intent(Intent(K.PIN_SUBMITTED), pin=pin)
+    assert pin == bytearray(3) and h.state == "pin" and h.vm.tries_left == 3
+
+
+def test_inactivity_warning_then_more_time_then_timeout(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "choose_type")
+    h.clock.advance(80)
+    h.engine.tick()
+    assert h.vm.timeout_warning and h.vm.seconds_left == 10
+    h.engine.intent(Intent(K.MORE_TIME))
+    assert not h.vm.timeout_warning
+    h.clock.advance(89)
+    h.engine.tick()
+    assert h.state == "choose_type"
+    h.clock.advance(2)
+    h.engine.tick()
+    finish(h)
+    assert h.vm.error is not None and h.vm.error.kind == "timeout"
+
+
+def test_options_back_and_copies_limits(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "options")
+    h.engine.intent(Intent(K.SET_OPTION, "include", key="honseki"))
+    h.engine.intent(Intent(K.SET_OPTION, "bogus", key="honseki"))
+    assert h.vm.selected_options["honseki"] == "include"
+    h.engine.intent(Intent(K.BACK))
+    assert h.state == "choose_type"
+    h.engine.intent(Intent(K.CHOOSE_TYPE, "inkan"))  # no options: straight to copies
+    assert h.state == "copies"
+    for bad in ("0", "11", "x"):
+        h.engine.intent(Intent(K.SET_COPIES, bad))
+        assert h.state == "copies"
+    h.engine.intent(Intent(K.SET_COPIES, "3"))
+    assert h.state == "confirm" and h.vm.total == 600 and h.vm.fee_per_copy == 200
+
+
+def test_refused_type_cannot_be_chosen(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "choose_type", persona="mihon-saburo", pin=b"3690")
+    inkan = next(m for m in h.vm.menu if m.type == "inkan")
+    assert not inkan.available and inkan.refusal == "no_seal"
+    h.engine.intent(Intent(K.CHOOSE_TYPE, "inkan"))
+    assert h.state == "choose_type"
+
+
+def test_revoked_certificate_is_a_refusal(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "pin", persona="mihon-goro")
+    h.engine.intent(Intent(K.PIN_SUBMITTED), pin=bytearray(b"2222"))
+    finish(h)
+    assert h.vm.error is not None
+    assert (h.vm.error.kind, h.vm.error.code) == ("refusal", "cert_revoked")
+    assert h.engine.outcome.result == "refused"
+
+
+def test_integrity_error_prints_nothing_refunds_alarms_and_goes_out_of_service(
+        harness: Callable[..., Harness]) -> None:
+    h = harness(relay_fault="integrity")
+    drive_to(h, "preparing")
+    finish(h)
+    assert h.vm.screen == Screen.OUT_OF_SERVICE and h.engine.outcome.alarm
+    assert h.devices.printer.printed == []  # type: ignore[attr-defined]
+    assert h.journal.alarm_raised() == "integrity"
+
+
+def test_printer_fault_after_payment_refunds_everything(harness: Callable[..., Harness]) -> None:
+    h = harness(printer_fault="jam")
+    drive_to(h, "printing", pay=500)
+    finish(h)
+    o = h.engine.outcome
+    assert (o.result, o.paid, o.charged, o.refunded) == ("failed", 500, 0, 500)
+    assert h.vm.error is not None and h.vm.error.refunded == 500
+
+
+def test_paper_out_is_found_before_money_is_taken(harness: Callable[..., Harness]) -> None:
+    h = harness(printer_fault="media-empty")
+    drive_to(h, "preparing")
+    finish(h)
+    assert h.engine.outcome.paid == 0 and h.vm.error is not None
+    assert h.vm.error.kind == "printer"
+
+
+def test_exact_change_only_is_said_before_money_is_taken(harness: Callable[..., Harness]) -> None:
+    h = harness(can_give_change=False)
+    drive_to(h, "confirm")
+    assert h.vm.exact_change_only and h.vm.screen == Screen.CONFIRM
+
+
+def test_view_models_cross_the_pipe_and_carry_no_personal_data(
+        harness: Callable[..., Harness]) -> None:
+    from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN
+    from kiosk.session.viewmodel import ViewModel
+
+    h = harness()
+    run_happy(h)
+    for vm in h.views:
+        text = json.dumps(vm.to_dict(), ensure_ascii=False)
+        assert ViewModel.from_dict(json.loads(text)) == vm
+        for canary in (CANARY_FAMILY, CANARY_GIVEN, CANARY_ADDRESS_MARK, "7391"):
+            assert canary not in text
+
+
+@pytest.mark.parametrize("state", ["place_card", "pin", "choose_type", "confirm", "payment"])
+def test_stop_signal_ends_through_the_wipe(harness: Callable[..., Harness], state: str) -> None:
+    h = harness()
+    drive_to(h, state)
+    h.engine.stop()
+    finish(h)
+    assert h.vm.final and h.journal.open_sessions() == []
