@@ -28,6 +28,7 @@ from kiosk.diag.checks import CheckResult, Status
 from kiosk.diag.counters import Counters, compute
 from kiosk.diag.export import ExportError, ExportResult, export
 from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe, SessionGate
+from kiosk.diag.secret import SecretFileError
 from kiosk.diag.selftest import SelfTestReport, due
 from kiosk.log import event
 
@@ -133,13 +134,13 @@ class DiagService:
     def tries_left(self) -> int:
         try:
             return self._auth().tries_left()
-        except Exception:  # noqa: BLE001 - no usable secret: nothing can be tried
+        except SecretFileError:  # no usable secret: nothing can be tried
             return 0
 
     def locked_until(self) -> dt.datetime | None:
         try:
             return self._auth().locked_until()
-        except Exception:  # noqa: BLE001
+        except SecretFileError:
             return None
 
     def authenticate(self, code: str) -> AuthResult:
@@ -151,8 +152,8 @@ class DiagService:
             return AuthResult(AuthOutcome.SESSION_OPEN, self.tries_left())
         try:
             auth = self._auth()
-        except Exception as exc:  # noqa: BLE001 - a missing or unsafe secret file
-            self.audit.record("diag.auth.refused", reason=checks.error_code(exc))
+        except SecretFileError as exc:  # a missing or unsafe secret file
+            self.audit.record("diag.auth.refused", reason=exc.code)
             return AuthResult(AuthOutcome.LOCKED, 0)
         result = auth.attempt(code)
         if result.ok:
