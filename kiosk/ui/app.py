@@ -7,6 +7,7 @@ import sys
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from kiosk.session.viewmodel import Screen
 from kiosk.ui import translations
 from kiosk.ui.bridge import EngineBridge, EngineLink
 from kiosk.ui.i18n import Translations
@@ -34,10 +35,12 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 
 def kiosk_window(link: EngineLink, *, language: str = "ja", production: bool = False,
-                 sound: bool = False, hours: tuple[str, str] = ("6:30", "23:00")) -> KioskWindow:
+                 sound: bool = False, hours: tuple[str, str] = ("6:30", "23:00"),
+                 final_hold_ms: dict[Screen, int] | None = None) -> KioskWindow:
     """Build the window over an engine link (the session host or the scripted engine)."""
     translations.ensure_built()
     window = KioskWindow(EngineBridge(link), Translations(language=language),
-                         clicker=KeyClicker(enabled=sound), production=production, hours=hours)
+                         clicker=KeyClicker(enabled=sound), production=production, hours=hours,
+                         final_hold_ms=final_hold_ms)
     window.resize(*PANEL_SIZE)
     return window

@@ -533,4 +533,4 @@ class ErrorPage(Page):
         self.money.setText(money)
         self.money.setVisible(bool(money))
         self.ok.set_label(tr(texts.OK))
-        self.ok.setVisible(IntentKind.ACKNOWLEDGE in vm.allowed)
+        self.ok.setVisible(IntentKind.ACKNOWLEDGE in vm.allowed or vm.final)

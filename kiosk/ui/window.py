@@ -8,7 +8,7 @@ is full screen, frameless, on top, with the cursor hidden and no keyboard way ou
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -68,6 +68,12 @@ class InactivityOverlay(QFrame):
             self.setGeometry((parent.width() - w) // 2, (parent.height() - h) // 2, w, h)
 
 
+# How long the last view model of a session stays before the next customer's start
+# screen (which the warm spare has already published) replaces it; an error also goes
+# when its OK is touched.
+FINAL_HOLD_MS = {Screen.THANK_YOU: 5000, Screen.ERROR: 30000}
+
+
 class KioskWindow(QWidget):
     """The customer's window. ``rendered`` fires after every view model is shown."""
 
@@ -75,8 +81,15 @@ class KioskWindow(QWidget):
 
     def __init__(self, bridge: EngineBridge, translations: Translations, *,
                  clicker: KeyClicker | None = None, production: bool = False,
-                 hours: tuple[str, str] = ("6:30", "23:00")) -> None:
+                 hours: tuple[str, str] = ("6:30", "23:00"),
+                 final_hold_ms: dict[Screen, int] | None = None) -> None:
         super().__init__()
+        self.final_hold_ms = FINAL_HOLD_MS if final_hold_ms is None else final_hold_ms
+        self._held = False
+        self._pending: ViewModel | None = None
+        self._hold = QTimer(self)
+        self._hold.setSingleShot(True)
+        self._hold.timeout.connect(self.release)
         self.setObjectName("kiosk")
         self.bridge = bridge
         self.translations = translations
@@ -133,7 +146,7 @@ class KioskWindow(QWidget):
         outer.addLayout(bottom)
 
         self.overlay = InactivityOverlay(self, self.send)
-        bridge.view.connect(self.render)
+        bridge.view.connect(self.on_view)
         self.apply_theme()
         self.render(self.vm)
         bridge.start()
@@ -170,6 +183,9 @@ class KioskWindow(QWidget):
 
     # -- what pages ask of the window ----------------------------------------------------
     def send(self, intent: Intent) -> None:
+        if self.vm.final and intent.kind in (IntentKind.ACKNOWLEDGE, IntentKind.CANCEL):
+            self.release()  # that session's worker is gone: the OK is ours
+            return
         self.bridge.send(intent)
 
     def send_pin(self, pin: bytearray) -> None:
@@ -196,6 +212,25 @@ class KioskWindow(QWidget):
             page.set_high_contrast(self.theme.high_contrast)
 
     # -- rendering -------------------------------------------------------------------------
+    def on_view(self, vm: ViewModel) -> None:
+        """A view model from the engine: shown now, or after the final one's hold."""
+        if self._held:
+            self._pending = vm
+            return
+        self.render(vm)
+        hold = self.final_hold_ms.get(vm.screen) if vm.final else None
+        if hold:
+            self._held = True
+            self._hold.start(hold)
+
+    def release(self) -> None:
+        """End the hold of a final view model; show what came in meanwhile."""
+        self._held = False
+        self._hold.stop()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.on_view(pending)
+
     @property
     def current_page(self) -> screens.Page:
         return self.stack.currentWidget()  # type: ignore[return-value]

@@ -1,0 +1,128 @@
+"""The engine link to the real session engine: a :class:`~kiosk.session.host.SessionHost`
+driven from one thread of its own.
+
+The host is not thread-safe and can block (handing the terminal to the warm spare waits
+for it to be ready and to run recovery), so the GUI thread never calls it: every call is
+queued to the host thread, which alternates between the queue and ``host.poll``. View
+models come back through the listener on that thread; the bridge re-emits them on the
+GUI thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kiosk import log
+from kiosk.sensitive import zero
+from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
+
+LOG = logging.getLogger("kiosk.ui")
+POLL_S = 0.02
+
+
+class HostLink:
+    """``EngineLink`` over a session host; ``make_host(on_view)`` builds the host."""
+
+    def __init__(self, make_host: Callable[[Callable[[ViewModel], None]], Any]) -> None:
+        self._make_host = make_host
+        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._listener: Callable[[ViewModel], None] | None = None
+        self._closed = threading.Event()
+        self.host: Any = None
+        self.started = threading.Event()
+
+    def subscribe(self, listener: Callable[[ViewModel], None]) -> None:
+        self._listener = listener
+        self._thread = threading.Thread(target=self._run, name="session-host", daemon=True)
+        self._thread.start()
+
+    def send(self, intent: Intent) -> None:
+        self._queue.put(("intent", intent))
+
+    def send_pin(self, pin: bytearray) -> None:
+        # our own copy crosses to the host thread; the caller zeroes ``pin``, the host ours
+        self._queue.put(("pin", bytearray(pin)))
+
+    def device(self, kind: str, **fields: Any) -> None:
+        """Tester panel: a command for the simulated devices in the worker."""
+        self._queue.put(("device", kind, fields))
+
+    def set_printer_fault(self, fault: str | None) -> None:
+        """Tester panel: the simulated printer's fault, for this session and the next."""
+        self._queue.put(("printer_fault", fault))
+
+    def call(self, fn: Callable[[Any], None]) -> None:
+        """Run ``fn(host)`` on the host thread (tests, tester hooks)."""
+        self._queue.put(("call", fn))
+
+    def close(self) -> None:
+        self._closed.set()
+        self._queue.put(("close",))
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _publish(self, vm: ViewModel) -> None:
+        if self._listener is not None:
+            self._listener(vm)
+
+    def _run(self) -> None:
+        try:
+            self.host = self._make_host(self._publish)
+            self.host.start()
+        except Exception as exc:  # no worker, no service: say so on the screen
+            log.event(LOG, "ui.host_failed", logging.ERROR, kind=type(exc).__name__)
+            self._publish(ViewModel(Screen.OUT_OF_SERVICE, final=True,
+                                    error=ErrorInfo("worker_died", "device", "call_staff")))
+            self._closed.wait()
+            self._drain_pins()
+            return
+        self.started.set()
+        try:
+            while not self._closed.is_set():
+                try:
+                    while True:
+                        if self._handle(self._queue.get_nowait()):
+                            return
+                except queue.Empty:
+                    pass
+                self.host.poll(POLL_S)
+        finally:
+            self.host.close()
+            self._drain_pins()
+
+    def _handle(self, msg: tuple[Any, ...]) -> bool:
+        kind = msg[0]
+        if kind == "close":
+            return True
+        if kind == "intent":
+            self.host.send_intent(msg[1])
+        elif kind == "pin":
+            self.host.send_pin(msg[1])  # zeroes it
+        elif kind == "device":
+            self.host.device(msg[1], **msg[2])
+        elif kind == "printer_fault":
+            self._printer_fault(msg[1])
+        elif kind == "call":
+            msg[1](self.host)
+        return False
+
+    def _printer_fault(self, fault: str | None) -> None:
+        spec = self.host.spec
+        if spec.sim:
+            self.host.spec = dataclasses.replace(spec, sim={**spec.sim, "printer_fault": fault})
+        self.host.device("printer_fault", value=fault)
+
+    def _drain_pins(self) -> None:
+        try:
+            while True:
+                msg = self._queue.get_nowait()
+                if msg[0] == "pin":
+                    zero(msg[1])
+        except queue.Empty:
+            pass
