@@ -36,6 +36,7 @@ from kiosk.documents import qr_payload
 from kiosk.documents.model import canonical
 from kiosk.printing import fonts, ground, layout, scramble, xobject
 from kiosk.printing.layout import PAGE_H, PAGE_W
+from kiosk.sensitive import zero
 
 EMBED_PREFIX = "certificate-kiosk-document/v1 "
 SCRAMBLE_W = 100 * mm
@@ -77,18 +78,33 @@ def _faces(sheet: layout.Sheet, pages: list[list[layout.Block]], with_ground: bo
         c.showPage()
 
 
-def face_only_pdf(document: dict[str, Any]) -> bytes:
-    """The faces alone (no ground, no back): what gets scrambled, and what verify re-renders."""
+def _face_only(document: dict[str, Any]) -> io.BytesIO:
     fonts.register()
     sheet = layout.sheet_of(document)
     buffer = io.BytesIO()
     c = _canvas(buffer)
     _faces(sheet, sheet.pages(), False, c)
     c.save()
-    return buffer.getvalue()
+    buffer.seek(0)
+    return buffer
 
 
-def _face_images(face_pdf: bytes) -> list[Any]:
+def face_only_pdf(document: dict[str, Any]) -> bytes:
+    """The faces alone (no ground, no back): what gets scrambled, and what verify re-renders."""
+    return _face_only(document).getvalue()
+
+
+def _wipe(buffer: io.BytesIO) -> None:
+    """Zero a BytesIO's buffer in place (reportlab's own intermediate copies cannot be;
+    the session worker's exit takes them)."""
+    view = buffer.getbuffer()
+    try:
+        zero(view)
+    finally:
+        view.release()
+
+
+def _face_images(face_pdf: bytes | io.BytesIO) -> list[Any]:
     pdf = pdfium.PdfDocument(face_pdf)
     try:
         scale = scramble.SIZE[0] / PAGE_W
@@ -174,7 +190,11 @@ def render(document: dict[str, Any], issuer_key: Ed25519PrivateKey | None, scram
         qr_text = qr_payload.encode(document, issuer_key)
     sheet = layout.sheet_of(document)
     pages = sheet.pages()
-    faces = _face_images(face_only_pdf(document))
+    face_buffer = _face_only(document)
+    try:
+        faces = _face_images(face_buffer)
+    finally:
+        _wipe(face_buffer)
     qr = qr_image(qr_text)
     buffer = io.BytesIO()
     c = _canvas(buffer)
@@ -191,4 +211,5 @@ def render(document: dict[str, Any], issuer_key: Ed25519PrivateKey | None, scram
         pdf = bytearray(view)
     finally:
         view.release()
+        _wipe(buffer)
     return Rendered(pdf, len(pages))

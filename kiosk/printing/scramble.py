@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 
 from PIL import Image, ImageOps, ImageStat
 
@@ -106,6 +107,22 @@ def frame_widths(image_width: float) -> tuple[float, float]:
     return image_width * FRAME_RATIO, image_width * GAP_RATIO
 
 
+def _skew(grey: Image.Image, outer_box: tuple[int, int, int, int]) -> float:
+    """Degrees the frame's left edge leans, from where it starts on two rows."""
+    left, top, right, bottom = outer_box
+    margin = max(6, (right - left) // 25)
+    run = max(3, (right - left) // 80)  # well under the frame line, well over a ground dot
+    xs = []
+    for y in (top + (bottom - top) // 4, top + 3 * (bottom - top) // 4):
+        row = grey.crop((left - margin, y, left + margin, y + 1)).point(lambda v: 1 if v < 110 else 0)
+        values = list(row.tobytes())
+        start = next((i for i in range(len(values) - run) if all(values[i : i + run])), None)
+        if start is None:
+            return 0.0
+        xs.append(start)
+    return math.degrees(math.atan2(xs[1] - xs[0], (bottom - top) / 2))
+
+
 def locate(page: Image.Image, outer_box: tuple[int, int, int, int]) -> Image.Image:
     """Crop the scrambled image from a raster of the back.
 
@@ -115,6 +132,13 @@ def locate(page: Image.Image, outer_box: tuple[int, int, int, int]) -> Image.Ima
     is searched for on each side and the image box derived from it.
     """
     grey = page.convert("L")
+    skew = _skew(grey, outer_box)
+    if abs(skew) > 0.03:
+        centre = ((outer_box[0] + outer_box[2]) / 2, (outer_box[1] + outer_box[3]) / 2)
+        straight = grey.rotate(skew, resample=Image.Resampling.BICUBIC, center=centre, fillcolor=255)
+        if abs(_skew(straight, outer_box)) > abs(skew):
+            straight = grey.rotate(-skew, resample=Image.Resampling.BICUBIC, center=centre, fillcolor=255)
+        grey = straight
     left, top, right, bottom = outer_box
     margin = max(6, (right - left) // 25)
     region = grey.crop((left - margin, top - margin, right + margin, bottom + margin))

@@ -96,6 +96,9 @@ def test_face_recovered_from_a_300_dpi_raster_of_the_back(original: tuple[dict, 
     expected = renderer._face_images(renderer.face_only_pdf(document))[0]
     diff = ImageStat.Stat(ImageChops.difference(face, expected.resize(face.size))).mean[0]
     assert diff < 12  # edge blur only; a wrong key gives ~100
+    scan = _page(pdf, 1, 300).rotate(0.7, fillcolor=255, translate=(9, -6)).filter(ImageFilter.GaussianBlur(0.7))
+    skewed = verify.unscramble_back(scan, keys.scramble, document["serial"], 1)
+    assert ImageStat.Stat(ImageChops.difference(skewed, expected.resize(face.size))).mean[0] < 12
     wrong = verify.unscramble_back(_page(pdf, 1, 300), bytes(32), document["serial"], 1)
     assert ImageStat.Stat(ImageChops.difference(wrong, expected.resize(face.size))).mean[0] > 40
 
