@@ -12,7 +12,13 @@ per machine. The rules this harness follows, deliberately:
 - **Orphan.** The pid and port of every pcscd we start are recorded next to the lock. A
   live pcscd with that recorded pid is an orphan of a harness that was killed: it is
   stopped.
-- **Foreign pcscd** (the system's, or anyone else's): never stopped. ``start()`` raises
+- **systemd's socket-activated pcscd** (``pcscd.socket``, enabled by the Debian package on
+  a machine booted with systemd): as root, paused for the run (``systemctl stop
+  pcscd.socket pcscd.service``) and re-armed by ``stop()`` (``systemctl start
+  pcscd.socket``), so that ``make test`` works on a fresh Debian machine. An on-demand
+  system daemon is a default, not somebody's work in progress.
+  ``KIOSK_PCSCD_SYSTEMD=fail`` turns this off (then it counts as foreign).
+- **Foreign pcscd** (anyone else's): never stopped. ``start()`` raises
   :class:`PcscdBusy` naming it and the command to stop it, unless ``KIOSK_PCSCD_REUSE=1``
   says to use it as it is: then it must already have a vpcd reader (Debian's
   ``/etc/reader.conf.d/vpcd``, port 35963), and ``stop()`` leaves it running.
@@ -130,6 +136,7 @@ class Pcscd:
         self.apdu_log = apdu_log
         self.process: subprocess.Popen[bytes] | None = None
         self.reused = False
+        self.paused_systemd = False
         self._lock_fd: int | None = None
         self._own_workdir = False
         lock_dir = _lock_dir()
@@ -184,6 +191,8 @@ class Pcscd:
         if recorded is not None and _alive(recorded) and _comm(recorded) == "pcscd":
             _terminate(recorded)
         self._forget()
+        if (SOCKET.exists() or SOCKET.is_symlink()) and socket_answers() and self._pause_systemd():
+            time.sleep(0.2)
         if SOCKET.exists() or SOCKET.is_symlink():
             if socket_answers():
                 pid = _pcscd_pid()
@@ -200,6 +209,14 @@ class Pcscd:
                 with contextlib.suppress(FileNotFoundError):
                     stale.unlink()
         return False
+
+    def _pause_systemd(self) -> bool:
+        if (os.environ.get("KIOSK_PCSCD_SYSTEMD", "pause") != "pause" or os.geteuid() != 0
+                or not _systemd_pcscd_active()):
+            return False
+        _systemctl("stop", "pcscd.socket", "pcscd.service")
+        self.paused_systemd = True
+        return True
 
     def _reuse_foreign(self) -> bool:
         from kiosk.card.reader import list_pcsc_readers
@@ -276,6 +293,9 @@ class Pcscd:
                     with contextlib.suppress(FileNotFoundError):
                         leftover.unlink()
             self._forget()
+        if self.paused_systemd:
+            self.paused_systemd = False
+            _systemctl("start", "pcscd.socket")
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -311,6 +331,19 @@ class Pcscd:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _systemd_pcscd_active() -> bool:
+    if shutil.which("systemctl") is None:
+        return False
+    return any(subprocess.run(["systemctl", "is-active", "--quiet", unit], check=False,
+                              timeout=30).returncode == 0
+               for unit in ("pcscd.socket", "pcscd.service"))
+
+
+def _systemctl(*args: str) -> None:
+    subprocess.run(["systemctl", *args], check=False, timeout=60,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _terminate(pid: int) -> None:

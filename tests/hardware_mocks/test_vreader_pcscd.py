@@ -96,3 +96,35 @@ def test_second_harness_waits_then_gives_up(machine: Path) -> None:
 def test_free_port_pair() -> None:
     port = svc.free_port_pair()
     assert 20000 <= port < 30000 and svc._port_free(port + 1)
+
+
+def test_systemd_socket_activation_is_paused_and_rearmed(machine: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, ...]] = []
+    live = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    live.bind(str(svc.SOCKET))
+    live.listen(1)
+
+    def systemctl(*args: str) -> None:
+        calls.append(args)
+        if args[0] == "stop":
+            live.close()
+            svc.SOCKET.unlink()
+
+    monkeypatch.setattr(svc, "_systemd_pcscd_active", lambda: True)
+    monkeypatch.setattr(svc, "_systemctl", systemctl)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    service = Pcscd()
+    assert service._clear_leftovers() is False and service.paused_systemd
+    service.stop()
+    assert calls == [("stop", "pcscd.socket", "pcscd.service"), ("start", "pcscd.socket")]
+
+
+def test_systemd_pause_can_be_refused(machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIOSK_PCSCD_SYSTEMD", "fail")
+    monkeypatch.setattr(svc, "_systemd_pcscd_active", lambda: True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as live:
+        live.bind(str(svc.SOCKET))
+        live.listen(1)
+        with pytest.raises(PcscdBusy):
+            Pcscd()._clear_leftovers()
