@@ -115,11 +115,11 @@ def serve(args: argparse.Namespace) -> int:
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.service import Settings, build_core
 
-    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     world: Path = args.world
     if not (world / "world.json").exists():
         print(f"error: {world} holds no test world (python -m hardware_mocks.world create {world})", file=sys.stderr)
         return 2
+    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     clock: Clock = SystemClock()
     if args.clock_start:
         start = args.clock_start if args.clock_start.tzinfo else args.clock_start.replace(tzinfo=JST)

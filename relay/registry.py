@@ -10,7 +10,11 @@ incidents issued certificates for seals already cancelled).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kiosk.documents.model import Name
@@ -77,3 +81,26 @@ class Registry:
     def koseki_members(self, resident: dict[str, Any]) -> list[dict[str, Any]]:
         book = self.koseki_book(resident)
         return [self.residents[m["resident"]] for m in book["members"]] if book else []
+
+
+class RegistryFile:
+    """The registry as its file holds it now, re-read whenever the file changes.
+
+    The wrong-person and stale-seal incidents show why a relay must not issue from a copy
+    older than the record: a change written to ``world.json`` (a seal cancelled, a move
+    registered) applies from the next request on."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._registry: Registry | None = None
+
+    def current(self) -> Registry:
+        st = os.stat(self._path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        with self._lock:
+            if stamp != self._stamp or self._registry is None:
+                data = json.loads(self._path.read_text(encoding="utf-8"))
+                self._registry, self._stamp = Registry.from_world(data), stamp
+            return self._registry

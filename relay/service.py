@@ -36,7 +36,7 @@ from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
 from relay import rules, schema
 from relay.documents import AssemblyError, build
 from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
-from relay.registry import Registry
+from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
 from relay.storage import RequestRow, SessionRow, Storage, dumps
 
@@ -70,14 +70,14 @@ class PreparedRequest:
 class RelayCore:
     def __init__(
         self,
-        registry: Registry,
+        registry: Registry | RegistryFile,
         storage: Storage,
         clock: Clock,
         issuer_key: Ed25519PrivateKey,
         jpki: JpkiVerifier,
         settings: Settings | None = None,
     ) -> None:
-        self.registry = registry
+        self._registry = registry
         self.storage = storage
         self.clock = clock
         self.issuer_key = issuer_key
@@ -90,6 +90,12 @@ class RelayCore:
         self._issuer_fingerprint = hashlib.sha256(raw).hexdigest()
 
     # -- helpers --------------------------------------------------------------------------
+    @property
+    def registry(self) -> Registry:
+        """The current record; a call takes it once and decides on that one snapshot."""
+        source = self._registry
+        return source.current() if isinstance(source, RegistryFile) else source
+
     def _now(self) -> dt.datetime:
         return self.clock.now().astimezone(JST)
 
@@ -176,8 +182,8 @@ class RelayCore:
         raise ApiError(403, code)
 
     def _menu(self, resident_id: str, now: dt.datetime) -> dict[str, Any]:
-        resident = self.registry.resident(resident_id)
-        return rules.menu(self.registry, resident, self.registry.municipality["fees"], now)
+        registry = self.registry
+        return rules.menu(registry, registry.resident(resident_id), registry.municipality["fees"], now)
 
     def menu(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         schema.fields(body, {"session_id": str})
@@ -208,18 +214,24 @@ class RelayCore:
         ).hexdigest()
         existing = self.storage.request(request_id)
         replay = self._replay(existing, fingerprint) if existing else None
-        fee = int(self.registry.municipality["fees"][cert_type.value])
+        registry = self.registry
+        fee = int(registry.municipality["fees"][cert_type.value])
+        prepared = PreparedRequest(kiosk_id, row, request_id, cert_type, options, copies, fee, fingerprint, replay)
         if replay is None:
-            assert row.resident_id is not None
-            resident = self.registry.resident(row.resident_id)
-            code = rules.request_refusal(self.registry, resident, cert_type, options, now)
-            if code:
-                self.storage.audit(self._audit(
-                    kiosk_id=kiosk_id, event="refuse", code=code, session_id=row.session_id,
-                    resident_id=row.resident_id, cert_serial=row.cert_serial, cert_type=cert_type.value,
-                    copies=copies, request_id=request_id))
-                raise ApiError(403, code)
-        return PreparedRequest(kiosk_id, row, request_id, cert_type, options, copies, fee, fingerprint, replay)
+            self._decide(prepared, registry, row, now)
+        return prepared
+
+    def _decide(self, prepared: PreparedRequest, registry: Registry, row: SessionRow, now: dt.datetime) -> None:
+        """Apply the rules; a refusal is audited and raised."""
+        assert row.resident_id is not None
+        resident = registry.resident(row.resident_id)
+        code = rules.request_refusal(registry, resident, prepared.cert_type, prepared.options, now)
+        if code:
+            self.storage.audit(self._audit(
+                kiosk_id=prepared.kiosk_id, event="refuse", code=code, session_id=row.session_id,
+                resident_id=row.resident_id, cert_serial=row.cert_serial, cert_type=prepared.cert_type.value,
+                copies=prepared.copies, request_id=prepared.request_id))
+            raise ApiError(403, code)
 
     @staticmethod
     def _replay(existing: RequestRow, fingerprint: str) -> dict[str, Any]:
@@ -236,12 +248,14 @@ class RelayCore:
         now = self._now()
         row = self._live_session(prepared.kiosk_id, prepared.session.session_id, now.timestamp())
         assert row.resident_id is not None and row.cert_sha256 is not None
+        registry = self.registry
+        self._decide(prepared, registry, row, now)  # again: the record or the hour may have changed meanwhile
         numbers = self.storage.next_serials(now.year, prepared.copies)
-        code = self.registry.municipality["code"]
+        code = registry.municipality["code"]
         entries = []
         try:
             for n in numbers:
-                document = build(self.registry, row.resident_id, prepared.cert_type, prepared.options,
+                document = build(registry, row.resident_id, prepared.cert_type, prepared.options,
                                  f"{code}-{now.year}-{n:07d}", now.date())
                 if any(rules.unsupported(s) for s in _strings(document)):
                     raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
@@ -321,9 +335,8 @@ def build_core(
     world_root: Path, db_path: Path | str, clock: Clock, settings: Settings | None = None
 ) -> RelayCore:
     """A relay core over a test world directory (``world.json`` and ``pki/``)."""
-    world_data = json.loads((world_root / "world.json").read_text(encoding="utf-8"))
     key = serialization.load_pem_private_key((world_root / "pki" / "issuer.key").read_bytes(), None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the issuer key is not an Ed25519 key")
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
-    return RelayCore(Registry.from_world(world_data), Storage(db_path), clock, key, jpki, settings)
+    return RelayCore(RegistryFile(world_root / "world.json"), Storage(db_path), clock, key, jpki, settings)

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS requests (
     outcome_copies INTEGER,
     outcome_amount INTEGER
 );
+CREATE INDEX IF NOT EXISTS sessions_live ON sessions (expires) WHERE state != 'closed';
 CREATE INDEX IF NOT EXISTS requests_session ON requests (session_id);
 CREATE TABLE IF NOT EXISTS serials (
     year INTEGER PRIMARY KEY,

@@ -197,3 +197,27 @@ def test_expired_challenge_and_session(world: World) -> None:
     assert _refused(lambda: relay.request_documents(rid, "juminhyo", {}, 1)) == "session_expired"
     assert relay.backend.core.storage.stored_documents() == 0  # deleted with the session
     assert relay.backend.core.storage.audit_since()[-1]["event"] == "expire"
+
+
+def test_a_changed_record_applies_at_the_next_request(changed_world: World) -> None:
+    relay, _ = _relay(changed_world.root, open_hours(changed_world))
+    assert _login(changed_world, relay, "shiken-ichiro").item("inkan").available  # type: ignore[union-attr]
+    ichiro = changed_world.persona("shiken-ichiro")["resident"]
+    _edit(changed_world, lambda d: next(r for r in d["residents"] if r["id"] == ichiro).pop("seal"))
+    assert _refused(lambda: relay.request_documents(str(uuid.uuid4()), "inkan", {}, 1)) == refusals.NO_SEAL
+
+
+def test_rules_are_decided_again_when_issuing_commits(world: World) -> None:
+    relay, clock = _relay(world.root, open_hours(world).replace(hour=22, minute=59, second=59))
+    _login(world, relay, "shiken-ichiro")
+    core = relay.backend.core
+    body = {"session_id": relay.session_id, "request_id": str(uuid.uuid4()), "cert_type": "juminhyo",
+            "options": {}, "copies": 1}
+    prepared = core.prepare_request(relay.kiosk_id, body)
+    clock.advance(2)  # the back end was slow: it is 23:00:01 when the documents would be made
+    from relay.schema import ApiError
+
+    with pytest.raises(ApiError) as err:
+        core.commit_request(prepared)
+    assert err.value.code == refusals.OUTSIDE_HOURS
+    assert core.storage.stored_documents() == 0

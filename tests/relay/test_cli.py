@@ -1,0 +1,55 @@
+"""``relay audit`` and ``relay serve`` start-up errors."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.world import World
+from kiosk.clock import FakeClock
+from kiosk.relay_client.fake import FakeRelay
+from kiosk.relay_client.port import Outcome
+from relay.cli import main
+from relay.service import Settings, build_core
+from relay.testing import CardSigner
+from tests.fixtures.relay import open_hours
+
+
+def test_audit_prints_every_issuance_without_names(world: World, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "relay.sqlite3"
+    core = build_core(world.root, db, FakeClock(open_hours(world)), Settings())
+    relay = FakeRelay(world.root)
+    relay.backend.core = core  # the fake over a database file
+    card = CardSigner.load(world.card_path("canary"))
+    opened = relay.open_session()
+    relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+    rid = str(uuid.uuid4())
+    relay.request_documents(rid, "inkan", {}, 2)
+    relay.report_outcome(rid, Outcome.PRINTED, 2, 400)
+    core.storage.close()
+
+    assert main(["audit", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "authenticate" in out and "request" in out and "printed" in out and rid in out
+    assert world.persona("canary")["cert_serial"] in out and world.persona("canary")["resident"] in out
+    from hardware_mocks.world import CANARY_FAMILY, CANARY_GIVEN
+
+    assert CANARY_FAMILY not in out and CANARY_GIVEN not in out
+    assert main(["audit", "--db", str(db), "--json", "--since", "2000-01-01"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["event"] for r in rows] == ["authenticate", "request", "outcome"]
+    assert rows[2] == {**rows[2], "kiosk_id": "KIOSK-0001", "copies": 2, "amount": 400, "request_id": rid}
+    assert main(["audit", "--db", str(db), "--json", "--since", "2999-01-01"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_audit_and_serve_explain_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--db", str(tmp_path / "none.sqlite3")]) == 2
+    assert main(["serve", "--world", str(tmp_path)]) == 2
+    assert "no test world" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["audit", "--db", "x", "--since", "yesterday"])
