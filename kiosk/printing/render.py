@@ -63,7 +63,7 @@ class Rendered:
 
 def _canvas(buffer: io.BytesIO) -> Canvas:
     c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1,
-               initialFontName=fonts.MINCHO, initialFontSize=10)
+               initialFontName=fonts.MINCHO, initialFontSize=10, lang="ja-JP")
     c.setCreator("certificate-kiosk")
     c.setTitle("certificate")
     c.setAuthor("")
@@ -171,6 +171,13 @@ def _draw_back(c: Canvas, scrambled: xobject.RawImage, qr: xobject.RawImage, ser
     c.drawString(20 * mm, QR_Y + QR_SIZE - 22 * mm, f"発行番号　{serial}")
     c.drawString(20 * mm, QR_Y + QR_SIZE - 27 * mm, f"裏面　{page}/{pages}")
     c.showPage()
+
+
+def warm_up() -> None:
+    """Load the fonts and build the ground pattern (about half a second, once per
+    process): call it in the warm spare worker, before a customer is waiting."""
+    fonts.register()
+    ground.pattern_image()
 
 
 def render(document: dict[str, Any], issuer_key: Ed25519PrivateKey | None, scramble_key: bytes, *,

@@ -12,7 +12,7 @@ from hardware_mocks.world import CANARY_FAMILY, CANARY_GIVEN
 from kiosk.documents import qr_payload
 from kiosk.printing import verify
 from kiosk.printing.fonts import UnsupportedCharacter
-from kiosk.printing.render import render
+from kiosk.printing.render import render, warm_up
 from tests.kiosk.printing.conftest import DocumentFactory, Keys
 
 CASES = [
@@ -40,6 +40,7 @@ def _text(pdf: Path) -> str:
                          ids=[c[1] for c in CASES])
 def test_each_type(persona: str, cert_type: str, options: dict[str, str], expected: list[str],
                    make_document: DocumentFactory, keys: Keys, tmp_path: Path) -> None:
+    warm_up()  # what the warm spare worker does; idempotent
     document = make_document(persona, cert_type, **options)
     rendered = render(document, keys.issuer, keys.scramble)
     assert len(rendered.pdf) <= 400 * 1024
