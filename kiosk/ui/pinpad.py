@@ -21,6 +21,7 @@ from kiosk.ui.texts import tr
 from kiosk.ui.widgets import KioskButton, label
 
 PIN_LENGTH = 4
+PAD_KEY_HEIGHT = 62  # 18 mm on the target panel; four rows fit beside the warnings
 _DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): d for d in range(10)}
 
 
@@ -35,17 +36,20 @@ class PinPad(QWidget):
         self.display = label("pin", wrap=False)
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
         grid = QGridLayout()
-        grid.setSpacing(10)
+        grid.setSpacing(8)
         self.digit_buttons: list[KioskButton] = []
         for d in range(10):
             b = KioskButton(str(d), min_width=110)
+            b.setMinimumHeight(PAD_KEY_HEIGHT)
             b.clicked.connect(lambda _=False, d=d: self.press_digit(d))
             self.digit_buttons.append(b)
         for i, d in enumerate((1, 2, 3, 4, 5, 6, 7, 8, 9)):
             grid.addWidget(self.digit_buttons[d], i // 3, i % 3)
         self.clear_button = KioskButton(min_width=110)
+        self.clear_button.setMinimumHeight(PAD_KEY_HEIGHT)
         self.clear_button.clicked.connect(self.clear)
         self.ok_button = KioskButton(primary=True, min_width=110)
+        self.ok_button.setMinimumHeight(PAD_KEY_HEIGHT)
         self.ok_button.clicked.connect(self.submit)
         grid.addWidget(self.clear_button, 3, 0)
         grid.addWidget(self.digit_buttons[0], 3, 1)

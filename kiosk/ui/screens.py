@@ -167,18 +167,18 @@ class PinPage(Page):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.body = label("muted")
-        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tries = label()
-        self.tries.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tries = label("amount")
         self.warning = label("warning")
-        self.warning.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pad = PinPad(self.host.send_pin)
+        # the sentences beside the pad, not above it: everything fits in large text too
+        side = QVBoxLayout()
         for w in (self.body, self.tries, self.warning):
-            self.box.addWidget(w)
+            side.addWidget(w)
+        side.addStretch()
         row = QHBoxLayout()
-        row.addStretch()
+        row.setSpacing(30)
+        row.addLayout(side, 1)
         row.addWidget(self.pad)
-        row.addStretch()
         self.box.addLayout(row)
         self.box.addStretch()
         self._last_tries: int | None = None

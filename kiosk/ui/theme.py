@@ -88,6 +88,8 @@ QPushButton[role="primary"] {{ background: {p.primary}; color: {p.primary_text};
 QPushButton[role="lang"] {{ font-size: 20px; padding: 4px 8px; }}
 QPushButton:checked {{ background: {p.primary}; color: {p.primary_text}; }}
 QPushButton:disabled {{ color: {p.muted}; border-style: dashed; }}
+QPushButton[role="primary"]:disabled {{ background: {p.panel}; color: {p.muted};
+    border-color: {p.border}; }}
 QPushButton:focus {{ border: 4px solid {p.focus}; }}
 QProgressBar {{ border: {border}px solid {p.border}; border-radius: 8px; min-height: 36px;
     text-align: center; background: {p.panel}; color: {p.text}; }}

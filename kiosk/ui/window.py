@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLayout,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -108,6 +109,8 @@ class KioskWindow(QWidget):
         outer.setSpacing(8)
         top = QHBoxLayout()
         self.service = label("muted", wrap=False)
+        # the name gives way to the language buttons, which must stay readable
+        self.service.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top.addWidget(self.service, 1)
         self.lang_buttons: dict[str, KioskButton] = {}
         for code, name in texts.LANGUAGES.items():
@@ -152,6 +155,7 @@ class KioskWindow(QWidget):
         bridge.start()
         if production:
             self._lock_down()
+            self.showFullScreen()
 
     def _make_pages(self, hours: tuple[str, str]) -> list[screens.Page]:
         msg = screens.MessagePage
@@ -289,9 +293,10 @@ class KioskWindow(QWidget):
         self.setWindowFlags(Qt.WindowType.FramelessWindowHint
                             | Qt.WindowType.WindowStaysOnTopHint)
         self.setCursor(Qt.CursorShape.BlankCursor)
+        self._blocker = _ShortcutBlocker(self)
         app = QApplication.instance()
         if app is not None:
-            app.installEventFilter(_ShortcutBlocker(self))
+            app.installEventFilter(self._blocker)
             QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
 
     def closeEvent(self, event: QCloseEvent) -> None:
