@@ -9,13 +9,17 @@ and the PIN buffer is zeroed whatever happens.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from cryptography import x509
 
 from kiosk.card.apdu import SW, command, der_total_length, retries_from_sw
 from kiosk.card.errors import CardError, MalformedResponse, NotAMyNumberCard, PinLocked, WrongPin
 from kiosk.card.transport import Transport
+from kiosk.log import event
 from kiosk.sensitive import zero
+
+log = logging.getLogger(__name__)
 
 JPKI_AID = bytes.fromhex("D392F000260100000001")
 EF_AUTH_CERT = 0x000A
@@ -71,6 +75,7 @@ class JpkiCard:
         self._tries = None
         _, sw = self._send(command(0x00, 0xA4, 0x04, 0x0C, JPKI_AID))
         if sw != SW.OK:
+            event(log, "card.not_my_number_card", sw=f"{sw:04X}")
             raise NotAMyNumberCard()
         self._selected = True
 
@@ -150,6 +155,7 @@ class JpkiCard:
             tries = self._tries if self._tries is not None else self.tries_left()
             self._select_ef(EF_AUTH_PIN)
             if tries == 0:
+                event(log, "card.pin_refused_locked", tries_left=0)
                 raise PinLocked()
             apdu = bytearray(b"\x00\x20\x00\x80") + bytes((len(pin),))
             apdu += pin
@@ -160,11 +166,13 @@ class JpkiCard:
             zero(apdu)
         if sw == SW.OK:
             self._tries = AUTH_PIN_MAX_TRIES
+            event(log, "card.pin_verified", ok=True)
             return
         left = retries_from_sw(sw)
         if left is None:
             raise CardError(sw, "verify")
         self._tries = left
+        event(log, "card.pin_verified", ok=False, tries_left=left)
         if sw in (SW.PIN_BLOCKED, SW.AUTH_METHOD_BLOCKED):
             raise PinLocked()
         if left == 0:

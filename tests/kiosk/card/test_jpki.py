@@ -215,3 +215,20 @@ def test_reselect_detects_removed_card() -> None:
     card.select_ap()
     with pytest.raises(CardRemoved):
         card.select_ap()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=1200), min_size=1, max_size=6), st.sampled_from(["9000", "6282"]))
+def test_certificate_read_of_arbitrary_data_fails_cleanly(chunks: list[bytes], sw: str) -> None:
+    """Whatever the card returns (truncated, oversized, not DER), the read ends in a
+    certificate or a card-layer error, within a bounded number of APDUs."""
+    t = ScriptedTransport(OK, OK, *(c.hex() + sw for c in chunks), *(["9000"] * 40))
+    try:
+        JpkiCard(t).read_auth_certificate()
+    except (MalformedResponse, CardError):
+        pass
+    assert len(t.sent) <= 2 + len(chunks) + 1
