@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kiosk.clock import Clock, FakeClock, SystemClock
+from kiosk.clock import Clock, FakeClock
 from kiosk.documents.catalogue import MAX_COPIES
 from kiosk.sensitive import zero
 
