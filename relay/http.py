@@ -36,6 +36,7 @@ from relay.service import RelayCore
 LOG = logging.getLogger("relay.http")
 KIOSK_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 PURGE_INTERVAL = 1.0
+SCRUB_EVERY = 5  # purges: the write-ahead log is emptied every five seconds
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ class RelayApp:
 
     async def _purger(self, app: web.Application) -> Any:
         async def loop() -> None:
+            n = 0
             while True:
-                self.core.purge()
+                self.core.purge(scrub=n % SCRUB_EVERY == 0)
+                n += 1
                 await asyncio.sleep(PURGE_INTERVAL)
 
         task = asyncio.get_running_loop().create_task(loop())

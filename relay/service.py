@@ -113,8 +113,12 @@ class RelayCore:
             raise ApiError(403, wire.NOT_AUTHENTICATED)
         return row
 
-    def purge(self) -> int:
-        return self.storage.purge_expired(self._now().timestamp())
+    def purge(self, scrub: bool = False) -> int:
+        """Delete what expired sessions left; ``scrub`` also empties the write-ahead log."""
+        expired = self.storage.purge_expired(self._now().timestamp())
+        if scrub:
+            self.storage.scrub()
+        return expired
 
     # -- endpoints ------------------------------------------------------------------------
     def version(self) -> dict[str, Any]:

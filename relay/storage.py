@@ -115,6 +115,7 @@ class Storage:
             if str(path) != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # deleted documents are overwritten, not left in free pages
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(SCHEMA)
 
@@ -232,6 +233,12 @@ class Storage:
                     self._audit(db, {"at": now, "kiosk_id": kiosk_id, "event": "expire", "session_id": session_id,
                                      "resident_id": resident_id, "cert_serial": cert_serial})
             return len(expired)
+
+    def scrub(self) -> None:
+        """Fold the write-ahead log into the database and empty it, so that deleted
+        documents survive neither in the log nor (``secure_delete``) in free pages."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def stored_documents(self) -> int:
         """How many issued answers still hold document contents (for tests and checks)."""

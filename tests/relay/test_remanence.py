@@ -1,0 +1,40 @@
+"""After the outcome, the relay's files hold nothing of the document (canary scan)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN, World
+from kiosk.clock import FakeClock
+from kiosk.relay_client.fake import FakeRelay
+from kiosk.relay_client.port import Outcome
+from relay.service import Settings, build_core
+from relay.testing import CardSigner
+from tests.fixtures.relay import open_hours
+
+CANARIES = [s.encode() for s in (CANARY_FAMILY, CANARY_GIVEN, CANARY_ADDRESS_MARK)]
+
+
+def _files(directory: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file())
+
+
+def test_no_document_bytes_remain_after_the_outcome(world: World, tmp_path: Path) -> None:
+    clock = FakeClock(open_hours(world))
+    core = build_core(world.root, tmp_path / "relay.sqlite3", clock, Settings())
+    relay = FakeRelay(world.root)
+    relay.backend.core = core
+    card = CardSigner.load(world.card_path("canary"))
+    opened = relay.open_session()
+    relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+    printed, abandoned = str(uuid.uuid4()), str(uuid.uuid4())
+    relay.request_documents(printed, "juminhyo", {"scope": "household", "relationship": "include"}, 3)
+    relay.request_documents(abandoned, "inkan", {}, 1)
+    assert all(c in _files(tmp_path) for c in CANARIES[:2])  # held while the kiosk prints
+    relay.report_outcome(printed, Outcome.PRINTED, 3, 600)
+    clock.advance(901)  # the other request's session expires unreported
+    core.purge(scrub=True)
+    core.storage.close()
+    data = _files(tmp_path)
+    assert [c for c in CANARIES if c in data] == []
