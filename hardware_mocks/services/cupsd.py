@@ -18,8 +18,10 @@ learns how a job ended from a job subscription (see ``kiosk.printing.cups_printe
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,16 @@ PPD = Path(__file__).resolve().parent.parent / "printer" / "kiosk-pdf.ppd"
 
 class CupsdError(RuntimeError):
     """cupsd could not be started or configured."""
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the process that started cupsd dies,
+    so a killed test run or demo leaves no cupsd behind (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port() -> int:
@@ -184,7 +196,7 @@ class Cupsd:
             ["cupsd", "-f", "-c", str(self.config_dir / "cupsd.conf"),
              "-s", str(self.config_dir / "cups-files.conf")],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            env=env, start_new_session=True, preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while True:
@@ -239,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--queue", default="kiosk")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # leave through the with block
     with Cupsd(args.root, args.port, args.queue) as cupsd:
         print(f"CUPS_SERVER={cupsd.server} queue={cupsd.queue} output={cupsd.output_dir}")
         print(f"fault switch: python -m hardware_mocks.printer.control {cupsd.printer_dir} FAULT "
