@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--request-timeout", type=float, default=5.0)
     s.add_argument("--inject-delay", type=_delay, help="test only: slow MIN:MAX seconds before issuing")
     s.add_argument("--inject-delay-rate", type=float, default=1.0, help="share of requests slowed")
+    s.add_argument("--workers", type=int, default=1,
+                   help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
     a = sub.add_parser("audit", help="print the issuance audit log")
     a.add_argument("--db", type=Path, required=True)
@@ -111,15 +114,78 @@ def _n(value: int | None) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
+    world: Path = args.world
+    if not (world / "world.json").exists():
+        print(f"error: {world} holds no test world (python -m hardware_mocks.world create {world})", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
+    sockets = [_listen(args.host, args.port)]
+    if args.public_port is not None:
+        sockets.append(_listen(args.host, args.public_port))
+    ports = {"port": sockets[0].getsockname()[1]}
+    if len(sockets) > 1:
+        ports["public_port"] = sockets[1].getsockname()[1]
+    if args.workers == 1:
+        asyncio.run(_worker(args, sockets, args.port_file, ports))
+        return 0
+    # Several processes accept on the same sockets. Each builds its own core, with its own
+    # database connection, after the fork: they share nothing but the storage.
+    children = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                asyncio.run(_worker(args, sockets, None, ports))
+            finally:
+                os._exit(0)
+        children.append(pid)
+    if args.port_file:
+        _write_ports(args.port_file, ports)
+    stop = {"signal": False}
+
+    def forward(signum: int, _frame: object) -> None:
+        stop["signal"] = True
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    for child in children:
+        _, code = os.waitpid(child, 0)
+        if code and not stop["signal"]:
+            status = 1
+            forward(signal.SIGTERM, None)
+    return status
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _write_ports(port_file: Path, ports: dict[str, int]) -> None:
+    tmp = Path(str(port_file) + ".tmp")
+    tmp.write_text(json.dumps(ports))
+    os.replace(tmp, port_file)
+
+
+def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.service import Settings, build_core
 
     world: Path = args.world
-    if not (world / "world.json").exists():
-        print(f"error: {world} holds no test world (python -m hardware_mocks.world create {world})", file=sys.stderr)
-        return 2
-    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     clock: Clock = SystemClock()
     if args.clock_start:
         start = args.clock_start if args.clock_start.tzinfo else args.clock_start.replace(tzinfo=JST)
@@ -128,50 +194,41 @@ def serve(args: argparse.Namespace) -> int:
                         request_timeout=args.request_timeout)
     core = build_core(world, args.db or world / "relay.sqlite3", clock, settings)
     delay = InjectedDelay(*args.inject_delay, rate=args.inject_delay_rate) if args.inject_delay else None
-    tls = server_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key",
-                             args.client_ca or world / "pki" / "operator-ca.pem")
-    app = RelayApp(core, delay)
+    cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
+    tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
     public = None
     if args.public_port is not None:
         from relay.public import Verifier, public_application, public_tls_context
 
         scramble_key = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
         verifier = Verifier(core.issuer_key.public_key(), scramble_key, str(core.registry.municipality["code"]))
-        public = (public_application(verifier), public_tls_context(
-            args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"))
-    asyncio.run(_run(app, tls, args.host, args.port, args.port_file, public, args.public_port))
-    return 0
+        public = (public_application(verifier), public_tls_context(cert, key))
+    return RelayApp(core, delay), tls, public
 
 
-async def _run(app, tls, host, port, port_file, public, public_port) -> None:  # type: ignore[no-untyped-def]
+async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,
+                  ports: dict[str, int]) -> None:
     from aiohttp import web
 
-    runner = web.AppRunner(app.application(), access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=tls, backlog=1024)
-    await site.start()
-    bound = runner.addresses[0][1]
-    ports = {"port": bound}
-    public_runner = None
+    app, tls, public = _build(args)
+    runners = [web.AppRunner(app.application(), access_log=None, handle_signals=False)]
+    await runners[0].setup()
+    await web.SockSite(runners[0], sockets[0], ssl_context=tls).start()
     if public is not None:
         public_app, public_tls = public
-        public_runner = web.AppRunner(public_app, access_log=None, handle_signals=False)
-        await public_runner.setup()
-        await web.TCPSite(public_runner, host, public_port, ssl_context=public_tls).start()
-        ports["public_port"] = public_runner.addresses[0][1]
-    log.event(LOG, "relay.listening", port=bound, pid=os.getpid())
+        runners.append(web.AppRunner(public_app, access_log=None, handle_signals=False))
+        await runners[1].setup()
+        await web.SockSite(runners[1], sockets[1], ssl_context=public_tls).start()
+    log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
-        tmp = Path(str(port_file) + ".tmp")
-        tmp.write_text(json.dumps(ports))
-        os.replace(tmp, port_file)
+        _write_ports(port_file, ports)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    if public_runner is not None:
-        await public_runner.cleanup()
-    await runner.cleanup()
+    for runner in reversed(runners):
+        await runner.cleanup()
     app.core.storage.close()
 
 

@@ -3,9 +3,10 @@
 Many kiosks, each with a resident of its own, start together (requests within the same
 millisecond), and every kiosk sends the same request twice at once from two connections.
 The relay's back end is slowed past a deadline: in one run the relay's own deadline
-aborts requests (Yokohama: a timeout must abort the whole issuance), in the other the
+aborts requests (Yokohama: a timeout must abort the whole issuance), in another the
 kiosk's read timeout gives up while the relay finishes (the retry must get the very same
-documents). Every document must belong to its own session: zero cross-session documents.
+documents), and in the third two relay processes serve the same kiosks from one store
+(Takamatsu: a build must be right for more than one server). Every document must belong to its own session: zero cross-session documents.
 """
 
 from __future__ import annotations
@@ -50,18 +51,19 @@ def _request_until_issued(client: HttpsRelayClient, rid: str, timeouts: Counter[
 
 
 @pytest.mark.parametrize(
-    ("relay_timeout", "read_timeout"),
-    [(0.5, 3.0), (5.0, 0.4)],
-    ids=["relay-deadline-aborts", "kiosk-gives-up-and-retries"],
+    ("relay_timeout", "read_timeout", "workers"),
+    [(0.5, 3.0, 1), (5.0, 0.4, 1), (0.5, 3.0, 2)],
+    ids=["relay-deadline-aborts", "kiosk-gives-up-and-retries", "two-relay-processes"],
 )
 def test_no_document_ever_reaches_another_session(
-    world: World, tmp_path: Path, relay_timeout: float, read_timeout: float
+    world: World, tmp_path: Path, relay_timeout: float, read_timeout: float, workers: int
 ) -> None:
     root = tmp_path / "world"
     shutil.copytree(world.root, root)
     crowd = add_crowd(root, KIOSKS)
     server = RelayServer.start(root, tmp_path / "relay", clock_start=open_hours(world), extra_args=(
-        "--request-timeout", str(relay_timeout), "--inject-delay", "0:1.0", "--inject-delay-rate", "0.5"))
+        "--request-timeout", str(relay_timeout), "--inject-delay", "0:1.0", "--inject-delay-rate", "0.5",
+        "--workers", str(workers)))
     start = threading.Barrier(KIOSKS)
     pair = threading.Barrier(KIOSKS * 2)
     results: dict[str, list[Issued]] = {m.kiosk_id: [] for m in crowd}
