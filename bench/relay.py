@@ -132,15 +132,16 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(world_root: Path, members: list[Any], kiosks: int, duration: float, processes: int,
-        rate: float = 0.0) -> dict[str, Any]:
+        rate: float = 0.0, relay_workers: int = 1) -> dict[str, Any]:
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second (open loop);
     0: every kiosk starts its next session as soon as the last ends (saturation)."""
-    from relay.embedded import RelayServer
-    from tests.fixtures.relay import open_hours
     from hardware_mocks.world import World
+    from relay.embedded import RelayServer
+    from relay.testing import open_hours
 
     state = Path(tempfile.mkdtemp(prefix="bench-relay-"))
-    server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)))
+    server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)),
+                               extra_args=("--workers", str(relay_workers)))
     try:
         info = {"url": server.url, "ca": str(server.ca_file), "issuer": str(server.issuer_public_key),
                 "pki": str(world_root / "pki")}
@@ -202,15 +203,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scaling", default="50,100,200,400",
                    help="kiosk counts for the saturation runs ('' for none)")
     p.add_argument("--processes", type=int, default=2, help="client processes")
+    p.add_argument("--relay-workers", type=int, default=1, help="relay processes (relay serve --workers)")
     args = p.parse_args(argv)
     counts = sorted(int(x) for x in args.scaling.split(",") if x)
     world, members = prepare(max([args.kiosks, *counts]))
     try:
         print(f"# relay benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
-              f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run")
-        print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate)), flush=True)
+              f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run, "
+              f"{args.relay_workers} relay process(es), {args.processes} client processes, load average "
+              f"{os.getloadavg()[0]:.1f} before")
+        print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate, args.relay_workers)),
+              flush=True)
         for n in counts:
-            print(report(run(world, members, n, args.duration, args.processes)), flush=True)
+            print(report(run(world, members, n, args.duration, args.processes, 0.0, args.relay_workers)), flush=True)
     finally:
         shutil.rmtree(world.parent, ignore_errors=True)
     return 0

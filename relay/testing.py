@@ -7,14 +7,18 @@ key over the challenge message. This reads both from a world card file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from kiosk.clock import JST
 from kiosk.relay_client.challenge import challenge_message
+from relay.rules import is_new_year_closure
 
 
 @dataclass(frozen=True)
@@ -31,3 +35,12 @@ class CardSigner:
 
     def sign(self, challenge: bytes, session_id: str, kiosk_id: str) -> bytes:
         return self.key.sign(challenge_message(challenge, session_id, kiosk_id), padding.PKCS1v15(), hashes.SHA256())
+
+
+def open_hours(world: Any, hour: int = 10) -> dt.datetime:
+    """A weekday at ``hour`` JST, on or shortly before the world's day, outside the New
+    Year closure: ages and tax years stay those the world was made for."""
+    day = dt.date.fromisoformat(world.data["today"])
+    while day.weekday() >= 5 or is_new_year_closure(day):
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=JST)
