@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from hardware_mocks.world import CANARY_FAMILY, CANARY_GIVEN
 from kiosk.documents import qr_payload
-from kiosk.printing import verify
+from kiosk.printing import fonts, layout, verify
 from kiosk.printing.fonts import UnsupportedCharacter
 from kiosk.printing.render import render, warm_up
 from tests.kiosk.printing.conftest import DocumentFactory, Keys
@@ -80,6 +81,19 @@ def test_long_document_runs_over_pages(make_document: DocumentFactory, keys: Key
     text = _text(path)
     assert f"1/{rendered.face_pages}" in text and f"{rendered.face_pages}/{rendered.face_pages}" in text
     assert "次頁に続く" in text
+    assert verify.verify_pdf(rendered.pdf, keys.public).status == verify.VALID
+
+
+def test_long_values_wrap_inside_the_table(make_document: DocumentFactory, keys: Keys, tmp_path: Path) -> None:
+    document = make_document("shiken-ichiro", "koseki_fuhyo")
+    long_address = "東京都見本市中央一丁目1番1号" + "見本マンション東棟" * 12 + "1201号室"
+    document["body"]["history"][0]["address"] = long_address
+    lines = layout.wrap(long_address, layout.VALUE_W)
+    assert len(lines) > 1 and "".join(lines) == long_address
+    assert all(stringWidth(line, fonts.MINCHO, layout.FONT_SIZE) <= layout.VALUE_W for line in lines)
+    path = tmp_path / "wrap.pdf"
+    path.write_bytes(render(document, keys.issuer, keys.scramble).pdf)
+    assert long_address in _text(path)
 
 
 def test_gaiji_is_refused_by_field_and_code_point(make_document: DocumentFactory, keys: Keys) -> None:
