@@ -42,8 +42,10 @@ class JpkiCard:
     chunks. ``apdus`` counts the commands sent, for tests and benchmarks.
     """
 
-    def __init__(self, transport: Transport, extended: bool = True) -> None:
+    def __init__(self, transport: Transport, extended: bool | None = None) -> None:
         self.transport = transport
+        if extended is None:  # a transport may know its reader has no extended length
+            extended = getattr(transport, "extended_apdus", True) is not False
         self.extended = extended
         self.apdus = 0
         self._selected = False

@@ -68,6 +68,9 @@ _CARD_GONE = {
 }
 
 
+_REMOVED = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD}
+
+
 def pcsc_error(hresult: int, where: str) -> CardLayerError:
     """Translate a PC/SC failure into the domain error the session can act on."""
     if hresult in _CARD_GONE:
@@ -77,10 +80,45 @@ def pcsc_error(hresult: int, where: str) -> CardLayerError:
     return ReaderGone(f"{where}: PC/SC error {hresult & 0xFFFFFFFF:08X}")
 
 
+_FEATURE_GET_TLV_PROPERTIES = 0x12
+_PROPERTY_MAX_APDU_DATA_SIZE = 10
+
+
+def parse_tlv_properties(raw: bytes, tag: int) -> int | None:
+    """Value of ``tag`` in a PC/SC part 10 TLV property list (little-endian integers)."""
+    i = 0
+    while i + 2 <= len(raw):
+        t, n = raw[i], raw[i + 1]
+        value = raw[i + 2 : i + 2 + n]
+        if len(value) < n:
+            return None
+        if t == tag:
+            return int.from_bytes(value, "little")
+        i += 2 + n
+    return None
+
+
+def parse_features(raw: bytes, feature: int) -> int | None:
+    """Control code of ``feature`` in a GET_FEATURE_REQUEST answer (big-endian codes)."""
+    for i in range(0, len(raw) - 5, 6):
+        if raw[i] == feature and raw[i + 1] == 4:
+            return int.from_bytes(raw[i + 2 : i + 6], "big")
+    return None
+
+
+def _is_extended(apdu: bytes | bytearray) -> bool:
+    return len(apdu) >= 7 and apdu[4] == 0
+
+
 class PcscTransport:
     """A connected PC/SC card handle (pyscard's ``scard`` layer, no hidden retries).
 
     ``close()`` resets the card so that a verified PIN cannot outlive the session.
+    ``extended_apdus`` is what the reader declares about extended-length APDUs (PC/SC
+    part 10 ``dwMaxAPDUDataSize``): True, False, or None when its driver does not say
+    (Debian 12's vpcd). When not declared supported, a reader's refusal of an extended
+    APDU while the card is still there comes back as SW ``6700`` (what a card without
+    extended length answers), so that ``JpkiCard`` falls back to short reads.
     """
 
     def __init__(self, reader: str, exclusive: bool = True) -> None:
@@ -95,6 +133,20 @@ class PcscTransport:
             scard.SCardReleaseContext(self._context)
             self._card = None
             raise pcsc_error(hresult, "connect")
+        size = self._max_apdu_data_size()
+        self.extended_apdus: bool | None = None if size is None else size >= 0x100
+
+    def _max_apdu_data_size(self) -> int | None:
+        hresult, features = scard.SCardControl(self._card, scard.SCARD_CTL_CODE(3400), [])
+        if hresult != scard.SCARD_S_SUCCESS:
+            return None
+        code = parse_features(bytes(features), _FEATURE_GET_TLV_PROPERTIES)
+        if code is None:
+            return None
+        hresult, props = scard.SCardControl(self._card, code, [])
+        if hresult != scard.SCARD_S_SUCCESS:
+            return None
+        return parse_tlv_properties(bytes(props), _PROPERTY_MAX_APDU_DATA_SIZE)
 
     def transmit(self, apdu: bytes | bytearray) -> tuple[bytes, int]:
         if self._card is None:
@@ -102,6 +154,9 @@ class PcscTransport:
         hresult, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
         if hresult != scard.SCARD_S_SUCCESS:
             trace(self.reader, apdu, None, None)
+            if (_is_extended(apdu) and self.extended_apdus is not True
+                    and hresult not in _REMOVED and self._card_still_there()):
+                return b"", 0x6700
             raise pcsc_error(hresult, "transmit")
         if len(response) < 2:
             # No status word: the reader lost the card mid-command (vpcd reports a pulled
@@ -111,6 +166,10 @@ class PcscTransport:
         data, sw = split_response(bytes(response))
         trace(self.reader, apdu, data, sw)
         return data, sw
+
+    def _card_still_there(self) -> bool:
+        hresult, *_ = scard.SCardStatus(self._card)
+        return bool(hresult == scard.SCARD_S_SUCCESS)
 
     def atr(self) -> bytes:
         if self._card is None:
