@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from hardware_mocks.world import CANARY_FAMILY, CANARY_GIVEN
+from hardware_mocks.world import CANARY_FAMILY, CANARY_GIVEN, World
 from kiosk.documents import qr_payload
 from kiosk.printing import fonts, layout, verify
 from kiosk.printing.fonts import UnsupportedCharacter
@@ -112,3 +112,26 @@ def test_presigned_payload_is_used(make_document: DocumentFactory, keys: Keys) -
     assert verify.verify_pdf(rendered.pdf, keys.public).status == verify.VALID
     with pytest.raises(ValueError):
         render(document, None, keys.scramble)
+
+
+def test_every_persona_and_type_renders_or_is_refused_cleanly(world: World, keys: Keys) -> None:
+    from relay.documents import AssemblyError, assemble
+
+    from kiosk.documents.catalogue import CertType
+    from tests.kiosk.printing.conftest import ISSUED_ON
+
+    data = world.data
+    rendered = 0
+    for persona in world.personas():
+        for cert_type in CertType:
+            try:
+                document = assemble(data, persona["resident"], cert_type, {}, "S-1", ISSUED_ON)
+            except AssemblyError:
+                continue  # the relay refuses it (no seal, 戸籍 elsewhere …): nothing to print
+            if persona["id"] == "mihon-gaiji":
+                with pytest.raises(UnsupportedCharacter):
+                    render(dict(document), keys.issuer, keys.scramble)
+                continue
+            assert len(render(dict(document), keys.issuer, keys.scramble).pdf) <= 400 * 1024
+            rendered += 1
+    assert rendered >= 60
