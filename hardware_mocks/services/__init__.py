@@ -1,0 +1,1 @@
+"""Services the tests, the demo and testers start and stop themselves (pcscd, cupsd)."""

@@ -159,8 +159,10 @@ class JpkiCard:
             if tries == 0:
                 event(log, "card.pin_refused_locked", tries_left=0)
                 raise PinLocked()
-            apdu = bytearray(b"\x00\x20\x00\x80") + bytes((len(pin),))
-            apdu += pin
+            # Sized once, then filled in place: no reallocation leaves a PIN copy behind.
+            apdu = bytearray(5 + len(pin))
+            apdu[:5] = b"\x00\x20\x00\x80" + bytes((len(pin),))
+            apdu[5:] = pin
             zero(pin)
             _, sw = self._send(apdu)
         finally:

@@ -147,3 +147,16 @@ def test_watcher_reports_card_already_present(world: World) -> None:
     seen = threading.Event()
     with CardWatcher(reader, on_insert=lambda atr: seen.set(), on_remove=lambda: None, poll=0.05):
         assert seen.wait(5)
+
+
+def test_in_process_transport_over_any_card(world: World) -> None:
+    from hardware_mocks.vcard import VirtualCard
+    from kiosk.card.inprocess import InProcessTransport
+
+    transport = InProcessTransport(VirtualCard(world.card_path("shiken-ichiro")))
+    card = JpkiCard(transport)
+    card.select_ap()
+    assert card.tries_left() == 3
+    transport.close()
+    with pytest.raises(CardRemoved):
+        card.select_ap()
