@@ -17,6 +17,7 @@ import pytest
 
 from hardware_mocks.services.cupsd import Cupsd
 from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN, CANARY_KANA
+from kiosk.printing import verify
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import JobProgress, PrinterFault, PrintTimeout
 from kiosk.printing.render import render
@@ -65,7 +66,7 @@ def _job_output(cupsd: Cupsd, job_id: int) -> Path:
     return cupsd.output_dir / f"job-{job_id}.pdf"
 
 
-def test_normal_job(printer: CupsPrinter, cupsd_clean: Cupsd, canary_pdf: bytes,
+def test_normal_job(printer: CupsPrinter, cupsd_clean: Cupsd, canary_pdf: bytes, keys: Keys,
                     caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     printer.preflight()
@@ -79,6 +80,7 @@ def test_normal_job(printer: CupsPrinter, cupsd_clean: Cupsd, canary_pdf: bytes,
     assert seen[-1].state == "completed"
     paper = _job_output(cupsd_clean, job.id)
     assert CANARY_FAMILY in _text_of(paper)  # the paper itself carries the data
+    assert verify.verify_pdf(paper.read_bytes(), keys.public).status == verify.VALID  # after pdftopdf
     meta = json.loads((cupsd_clean.output_dir / f"job-{job.id}.json").read_text())
     assert meta["title"] == job.title and job.title.startswith("job-")
     assert "sides=two-sided-long-edge" in meta["options"] and "media=A4" in meta["options"]
