@@ -160,3 +160,10 @@ def test_in_process_transport_over_any_card(world: World) -> None:
     transport.close()
     with pytest.raises(CardRemoved):
         card.select_ap()
+
+
+def test_inprocess_card_fixture(inprocess_card) -> None:  # type: ignore[no-untyped-def]
+    reader = inprocess_card("shiken-jiro")
+    card = JpkiCard(reader.connect())
+    card.verify_pin(bytearray(b"1470"))
+    assert len(card.sign_sha256(b"m")) == 256
