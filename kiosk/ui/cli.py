@@ -1,7 +1,88 @@
-"""Sub-commands of `kiosk` for this area."""
+"""Sub-commands of `kiosk` for the touchscreen: ``demo`` and ``run``."""
+
+from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from kiosk.ui.texts import LANGUAGES
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's sub-commands (none yet)."""
+    demo = sub.add_parser("demo", help="the kiosk on virtual hardware, with the tester panel")
+    demo.add_argument("--headless", action="store_true",
+                      help="play a scripted customer offscreen; write PDFs and screenshots")
+    demo.add_argument("--out", default="demo-output", help="output folder")
+    demo.add_argument("--devices", choices=("virtual", "sim"), default="sim",
+                      help="sim: the session's simulators; virtual: the areas' own fakes")
+    demo.add_argument("--languages", default=",".join(LANGUAGES),
+                      help="screenshot languages, comma-separated")
+    demo.set_defaults(func=_demo)
+
+    run = sub.add_parser("run", help="the kiosk in service: full screen, real devices")
+    run.add_argument("--windowed", action="store_true", help="not full screen (bench only)")
+    run.set_defaults(func=_run)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+
+    from kiosk.ui import demo
+
+    out = Path(args.out)
+    if args.headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        langs = tuple(x for x in args.languages.split(",") if x)
+        unknown = [x for x in langs if x not in LANGUAGES]
+        if unknown:
+            print(f"unknown languages: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        try:
+            summary = demo.headless(out, args.devices, langs)
+        except demo.DemoError as exc:
+            print(f"demo failed: {exc}", file=sys.stderr)
+            return 1
+        outcome = summary["outcome"] or {}
+        print(f"screens: {' → '.join(summary['screens'])}")
+        print(f"outcome: {outcome.get('result')} copies={outcome.get('copies')} "
+              f"paid={outcome.get('paid')} change={outcome.get('change')}")
+        print(f"screenshots: {summary['screenshots']} in {out / 'screenshots'}")
+        print(f"printed: {', '.join(summary['printed']) or 'nothing'} in {out / 'printed'}")
+        return 0 if outcome.get("result") == "printed" else 1
+    return demo.interactive(out, args.devices)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Production: the configured devices, full screen, no way out but a signal."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    from kiosk import config as kiosk_config
+    from kiosk.session.host import SessionHost
+    from kiosk.session.worker import WorkerSpec
+    from kiosk.ui.app import application, kiosk_window
+    from kiosk.ui.hostlink import HostLink
+
+    if not args.config:
+        print("kiosk run needs --config (the kiosk's TOML configuration)", file=sys.stderr)
+        return 2
+    cfg = kiosk_config.load(args.config)
+    spec = WorkerSpec(state_dir=str(cfg.state_dir), runtime_dir=str(cfg.runtime_dir),
+                      kiosk_id=cfg.kiosk_id, devices="real",
+                      config_path=str(Path(args.config).resolve()))
+    app = application()
+    link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
+    window = kiosk_window(link, language="ja", production=not args.windowed, sound=True)
+    if args.windowed:
+        window.show()
+    # SIGTERM (systemd stop) ends the loop; the host then stops the worker through its wipe
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # lets Python see the signal
+    wake.start(200)
+    code = app.exec()
+    window.bridge.close()
+    window.shutdown()
+    return int(code)

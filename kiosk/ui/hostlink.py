@@ -10,7 +10,6 @@ GUI thread.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import queue
 import threading
@@ -23,6 +22,7 @@ from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 
 LOG = logging.getLogger("kiosk.ui")
 POLL_S = 0.02
+FAULT_KINDS = ("printer_fault", "relay_fault")
 
 
 class HostLink:
@@ -36,6 +36,8 @@ class HostLink:
         self._closed = threading.Event()
         self.host: Any = None
         self.started = threading.Event()
+        self._faults: dict[str, Any] = {}
+        self._session: str | None = None
 
     def subscribe(self, listener: Callable[[ViewModel], None]) -> None:
         self._listener = listener
@@ -53,10 +55,6 @@ class HostLink:
         """Tester panel: a command for the simulated devices in the worker."""
         self._queue.put(("device", kind, fields))
 
-    def set_printer_fault(self, fault: str | None) -> None:
-        """Tester panel: the simulated printer's fault, for this session and the next."""
-        self._queue.put(("printer_fault", fault))
-
     def call(self, fn: Callable[[Any], None]) -> None:
         """Run ``fn(host)`` on the host thread (tests, tester hooks)."""
         self._queue.put(("call", fn))
@@ -68,6 +66,11 @@ class HostLink:
             self._thread.join(timeout=10)
 
     def _publish(self, vm: ViewModel) -> None:
+        if vm.session is not None and vm.session != self._session:
+            # a fault switched on by the tester stays on for the next customers too
+            self._session = vm.session
+            for kind, value in self._faults.items():
+                self.host.device(kind, value=value)
         if self._listener is not None:
             self._listener(vm)
 
@@ -105,18 +108,12 @@ class HostLink:
         elif kind == "pin":
             self.host.send_pin(msg[1])  # zeroes it
         elif kind == "device":
+            if msg[1] in FAULT_KINDS:
+                self._faults[msg[1]] = msg[2].get("value")
             self.host.device(msg[1], **msg[2])
-        elif kind == "printer_fault":
-            self._printer_fault(msg[1])
         elif kind == "call":
             msg[1](self.host)
         return False
-
-    def _printer_fault(self, fault: str | None) -> None:
-        spec = self.host.spec
-        if spec.sim:
-            self.host.spec = dataclasses.replace(spec, sim={**spec.sim, "printer_fault": fault})
-        self.host.device("printer_fault", value=fault)
 
     def _drain_pins(self) -> None:
         try:

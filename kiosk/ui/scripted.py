@@ -308,6 +308,17 @@ class ScriptedEngine:
             if inserted >= vm.total:
                 self._later(self._print)
 
+    def device(self, kind: str, **fields: object) -> None:
+        """The tester panel's device channel, as the session host has it."""
+        if kind == "card_insert":
+            self.insert_card(persona_fake_card(str(fields["persona"])))
+        elif kind == "card_remove":
+            self.remove_card()
+        elif kind == "coin":
+            self.insert_money(int(str(fields["value"])))
+        elif kind == "printer_fault":
+            self.set_printer_fault(fields.get("value") or None)  # type: ignore[arg-type]
+
     def set_printer_fault(self, code: str | None) -> None:
         with self._lock:
             self.printer_fault = code
@@ -330,3 +341,21 @@ def persona_card(pin: str, tries_left: int = 3, refusal: str | None = None,
 
 def wipe_card(card: FakeCard) -> None:
     zero(card.pin)
+
+
+def persona_fake_card(persona_id: str) -> FakeCard:
+    """The scripted engine's idea of a test persona's card (hardware_mocks personas)."""
+    from hardware_mocks.world import PERSONAS
+
+    spec = next(p for p in PERSONAS if p.id == persona_id)
+    refusal = {"revoked": "cert_revoked", "expired": "cert_expired"}.get(spec.card)
+    for flag, code in (("deceased", "deceased"), ("moving_out", "moving_out"),
+                       ("dv_measure", "dv_measure")):
+        if flag in spec.flags:
+            refusal = refusal or code
+    unavailable: dict[str, str] = {}
+    if spec.age < 15:
+        unavailable = {t: "under_15" for t in FEES}
+    elif not spec.seal:
+        unavailable = {"inkan": "no_seal"}
+    return persona_card(spec.pin, 0 if spec.card == "locked" else 3, refusal, unavailable)
