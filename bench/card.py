@@ -141,6 +141,13 @@ def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
     ]
     if opensc is not None:
         lines.append(opensc.row())
+    lines += [
+        "",
+        "The kiosk's 8: SELECT AP, SELECT EF 000A, one extended READ BINARY (whole certificate), "
+        "SELECT EF 0018, empty VERIFY (tries left), VERIFY, SELECT EF 0017, COMPUTE SIGNATURE. "
+        "Each OpenSC tool connects anew, is probed by the card drivers ahead of `jpki` "
+        "(jpki-card.md §3), reads the certificate in 256-byte chunks and queries both PINs.",
+    ]
     return "\n".join(lines) + "\n"
 
 
