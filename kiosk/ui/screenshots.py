@@ -89,3 +89,35 @@ def capture_all(window: KioskWindow, out: Path,
         window.grab().save(str(path))
         written.append(path)
     return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kiosk.ui.screenshots DIR [LANG,...]``: the README's pictures."""
+    import os
+    import sys
+
+    from kiosk.ui.app import application, kiosk_window
+    from kiosk.ui.scripted import ScriptedEngine
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m kiosk.ui.screenshots DIR [LANG,...]", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    langs = tuple(args[1].split(",")) if len(args) > 1 else tuple(LANGUAGES)
+    application()
+    engine = ScriptedEngine()
+    window = kiosk_window(engine)
+    window.show()
+    window.bridge.blockSignals(True)
+    written = capture_all(window, Path(args[0]), langs)
+    window.set_theme(high_contrast=True, large_text=True)
+    for lang, name in shots(window, langs[:1], {"contrast-large": sample_views()["07-choose-type"]}):
+        window.grab().save(str(Path(args[0]) / lang / f"{name}.png"))
+    window.bridge.close()
+    print(f"{len(written) + 1} screenshots in {args[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
