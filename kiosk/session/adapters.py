@@ -180,7 +180,7 @@ class RelayAdapter:
             issued = self.client.request_documents(request_id, doc_type, options, copies)
         if issued.request_id != request_id or len(issued.documents) != copies:
             event(log, "session.integrity", logging.ERROR, reason="request")
-        raise IntegrityFault("integrity")
+            raise IntegrityFault("integrity")
         return IssuedDocument(request_id=request_id, doc_type=doc_type,
                               data=list(issued.documents), relay_session=self.client.session_id)
 
@@ -331,7 +331,7 @@ RELAY_FAULTS = ("down", "slow", "bad", "integrity")
 PRINTER_FAULTS = ("media-empty", "jam", "offline", "timeout")
 
 
-def _relay_faults(kind: str | None) -> Any:
+def relay_faults(kind: str | None) -> Any:
     from kiosk.relay_client.fake import Faults
 
     f = Faults()
@@ -361,7 +361,8 @@ def _fake_printer(kind: str | None, clock: Clock) -> Any:
                                 poll_interval=0.005)
 
 
-def build_virtual(spec: VirtualSpec, clock: Clock | None = None) -> Devices:
+def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = None) -> Devices:
+    """``backend``: a ``FakeBackend`` to share (tests build many sessions over one relay)."""
     from cryptography.hazmat.primitives import serialization
 
     from hardware_mocks.coins import CoinSimulator
@@ -379,7 +380,8 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None) -> Devices:
     scramble = bytes.fromhex(world.pki("scramble.key").read_text(encoding="ascii").strip())
     levels = {int(k): v for k, v in spec.coin_levels.items()} if spec.coin_levels else None
     coins = CoinSimulator(levels=levels, state_path=state / "coins.json")
-    relay = FakeRelay(world.root, spec.kiosk_id, clock, _relay_faults(spec.relay_fault))
+    relay = FakeRelay(world.root, spec.kiosk_id, clock, relay_faults(spec.relay_fault),
+                      backend=backend)
     printer = TrayPrinter(_fake_printer(spec.printer_fault, clock), state / "tray.jsonl")
     return Devices(
         reader=ReaderAdapter(InProcessReader(), world.root),

@@ -28,6 +28,7 @@ class Settled:
     session: str
     printed: bool
     charged: int = 0
+    change: int = 0
     refunded: int = 0
     voucher: str | None = None
     closed: bool = False
@@ -62,8 +63,9 @@ def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> lis
             try:
                 refund = devices.payment.settle_after_crash(s.txn, printed=s.printed)
                 if s.printed:
-                    journal.append(s.session, Rec.CHARGED, txn=s.txn, amount=s.due)
-                    r.charged = s.due
+                    journal.append(s.session, Rec.CHARGED, txn=s.txn, amount=s.due,
+                                   change=refund.amount, voucher=refund.voucher)
+                    r.charged, r.change = s.due, refund.amount
                 else:
                     r.refunded, r.voucher = refund.amount, refund.voucher
                     journal.append(s.session, Rec.REFUNDED, txn=s.txn, amount=refund.amount,

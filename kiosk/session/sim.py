@@ -139,7 +139,12 @@ class SimRelay:
         self._challenge: bytes | None = None
         self.outcomes: list[tuple[str, str, int, int]] = []
 
+    def _check(self) -> None:
+        if self.fault == "down":
+            raise RelayFault("relay_unavailable")
+
     def open_session(self) -> tuple[str, bytes]:
+        self._check()
         self._session, self._challenge = uuid.uuid4().hex, os.urandom(32)
         return self._session, self._challenge
 
@@ -147,6 +152,7 @@ class SimRelay:
         return b"kiosk-challenge/v1\n" + challenge + session_id.encode() + self.kiosk_id.encode()
 
     def authenticate(self, cert_der: bytes, signature: bytes) -> tuple[MenuItem, ...]:
+        self._check()
         persona = next((p for p in self.world["personas"]
                         if p.get("cert_serial") and self._serial(cert_der) == p["cert_serial"]),
                        None)
@@ -204,6 +210,7 @@ class SimRelay:
 
     def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
                        relay_session: str | None = None) -> None:
+        self._check()
         self.outcomes.append((request_id, outcome, copies, amount))
         self._resident = None
 

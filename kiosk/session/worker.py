@@ -114,6 +114,12 @@ def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
             reader.remove()
         elif kind == "card_pull_after":
             reader.pull_after(int(cmd["n"]))
+    if kind == "relay_fault":
+        relay = devices.relay
+        if isinstance(relay, sim.SimRelay):
+            relay.fault = cmd.get("value") or None
+        elif isinstance(relay, adapters.RelayAdapter) and hasattr(relay.client, "faults"):
+            relay.client.faults = adapters.relay_faults(cmd.get("value") or None)
     if kind == "printer_fault":
         fault = cmd.get("value") or None
         printer = devices.printer

@@ -22,11 +22,26 @@ def sim_dirs(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "state", tmp_path / "run"
 
 
+@pytest.fixture(scope="session")
+def relay_backend(world_dir: Path) -> Any:
+    """One in-process relay for all virtual-device tests (it is the slow part to build)."""
+    from kiosk.relay_client.fake import FakeBackend
+
+    return FakeBackend(world_dir)
+
+
 @pytest.fixture
-def make_devices(fresh_world: World, sim_dirs: tuple[Path, Path]) -> Callable[..., Devices]:
+def make_devices(fresh_world: World, sim_dirs: tuple[Path, Path],
+                 relay_backend: Any) -> Callable[..., Devices]:
+    """``make(kind="sim"|"virtual", clock=…, **faults)``."""
     state, _ = sim_dirs
 
-    def make(**faults: Any) -> Devices:
+    def make(kind: str = "sim", clock: Any = None, **faults: Any) -> Devices:
+        if kind == "virtual":
+            from kiosk.session.adapters import VirtualSpec, build_virtual
+
+            return build_virtual(VirtualSpec(str(fresh_world.root), str(state), **faults),
+                                 clock=clock, backend=relay_backend)
         return build(SimSpec(str(fresh_world.root), str(state), **faults))
 
     return make
@@ -40,13 +55,18 @@ def journal(sim_dirs: tuple[Path, Path]) -> Journal:
 class Harness:
     """An engine over simulated devices with a fake clock, driven step by step."""
 
-    def __init__(self, devices: Devices, journal: Journal, runtime: Path) -> None:
-        self.devices = devices
-        self.journal = journal
+    def __init__(self, make: Callable[..., Devices], journal: Journal, runtime: Path,
+                 kind: str = "sim", **faults: Any) -> None:
         self.clock = FakeClock()
+        self.make = make
+        self.kind = kind
+        self.devices = make(kind, clock=self.clock, **faults)
+        self.journal = journal
+        self.runtime = runtime
+        self.inserted = 0
         self.views: list[Any] = []
         runtime.mkdir(parents=True, exist_ok=True)
-        self.engine = Engine(devices, clock=self.clock, journal=journal,
+        self.engine = Engine(self.devices, clock=self.clock, journal=journal,
                              publish=self.views.append, runtime_dir=runtime)
 
     @property
@@ -56,6 +76,15 @@ class Harness:
     @property
     def vm(self) -> Any:
         return self.views[-1]
+
+    def device(self, kind: str, **fields: Any) -> None:
+        from kiosk.session.worker import device_command
+
+        device_command(self.devices, {"kind": kind, **fields})
+
+    def printed(self) -> int:
+        tray = Path(self.journal.path.parent) / "tray.jsonl"
+        return len(tray.read_text().splitlines()) if tray.exists() else 0
 
     def settle(self) -> None:
         for _ in range(50):
@@ -67,8 +96,8 @@ class Harness:
 @pytest.fixture
 def harness(make_devices: Callable[..., Devices], journal: Journal,
             sim_dirs: tuple[Path, Path]) -> Callable[..., Harness]:
-    def make(**faults: Any) -> Harness:
-        return Harness(make_devices(**faults), journal, sim_dirs[1])
+    def make(kind: str = "sim", **faults: Any) -> Harness:
+        return Harness(make_devices, journal, sim_dirs[1], kind, **faults)
 
     return make
 
@@ -93,17 +122,17 @@ def step(h: Harness, persona: str, pin: bytes, doc_type: str = "juminhyo", copie
     """Do what the customer (or the device) does in the current state, once."""
     from kiosk.session.viewmodel import Intent, IntentKind as K
 
-    e, dev = h.engine, h.devices
+    e = h.engine
     state = e.state
     if state == "start":
         e.intent(Intent(K.START))
     elif state == "place_card":
-        dev.reader.insert(persona)  # type: ignore[attr-defined]
+        h.device("card_insert", persona=persona)
         e.tick()
     elif state == "pin":
         e.intent(Intent(K.PIN_SUBMITTED), pin=bytearray(pin))
     elif state == "remove_card":
-        dev.reader.remove()  # type: ignore[attr-defined]
+        h.device("card_remove")
         e.tick()
     elif state == "choose_type":
         e.intent(Intent(K.CHOOSE_TYPE, doc_type))
@@ -116,8 +145,12 @@ def step(h: Harness, persona: str, pin: bytes, doc_type: str = "juminhyo", copie
     elif state == "payment":
         from kiosk.session.customer import coins_for
 
-        for coin in coins_for(h.vm.total if pay is None else pay):
-            dev.payment.insert(coin)  # type: ignore[attr-defined]
+        e.tick()
+        want = h.vm.total if pay is None else pay
+        if e.state == "payment" and h.vm.state == "payment" and h.inserted < want:
+            for coin in coins_for(want - h.inserted):
+                h.device("coin", value=coin)
+                h.inserted += coin
         e.tick()
     elif state == "take_papers":
         e.intent(Intent(K.ACKNOWLEDGE))
