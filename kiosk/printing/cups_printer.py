@@ -149,7 +149,7 @@ class CupsPrinter:
         }
         title = new_title()
         try:
-            sub = self._call("createSubscription", self._printer_uri, events=EVENTS, lease_duration=3600)
+            sub = self._call("createSubscription", self._printer_uri, events=EVENTS, lease_duration=900)
         except cups.IPPError as exc:
             raise PrinterFault(NO_QUEUE if exc.args[0] == IPP_NOT_FOUND else REJECTED) from exc
         job = Job(0, title, sub)
@@ -248,6 +248,27 @@ class CupsPrinter:
         if job.id:
             self.check_purged(job.id)
             event(log, "printer.purged", job=job.id, ok=True)
+
+    def purge_all(self) -> None:
+        """Recovery after a crash: cancel every job of the queue with purge, then check
+        that CUPS knows none and (if readable) the spool holds no job file."""
+        try:
+            self._call("cancelAllJobs", name=self.queue, purge_jobs=True)
+        except cups.IPPError as exc:
+            raise PrinterFault(NO_QUEUE if exc.args[0] == IPP_NOT_FOUND else REJECTED) from exc
+        end = time.monotonic() + self.purge_check_timeout
+        while True:
+            try:
+                jobs = self._call("getJobs", which_jobs="all", requested_attributes=["job-id"])
+            except cups.IPPError:
+                jobs = {}
+            files = job_files(self.spool_dir) if self.spool_dir is not None else []
+            if not jobs and not files:
+                event(log, "printer.purged_all", ok=True)
+                return
+            if time.monotonic() > end:
+                raise SpoolResidue(next(iter(jobs), 0), "job history" if jobs else "spool file")
+            time.sleep(0.02)
 
     def check_purged(self, job_id: int) -> None:
         """Raise :class:`SpoolResidue` if CUPS still knows the job or its files remain."""

@@ -101,6 +101,9 @@ class Printer(Protocol):
     def purge(self, job: Job) -> None:
         """Cancel with purge, then check nothing of the job is left."""
 
+    def purge_all(self) -> None:
+        """Recovery: cancel every job of the queue with purge, then check the same."""
+
 
 def new_title() -> str:
     """An opaque job title: it lands in CUPS logs, history and notifications."""
@@ -209,6 +212,10 @@ class FakePrinter:
         except PrinterFault:
             self.purge(job)
             raise
+
+    def purge_all(self) -> None:
+        for job_id in list(self.jobs):
+            self.purge(self.jobs[job_id].job)
 
     def purge(self, job: Job) -> None:
         data = self.spool.get(job.id)

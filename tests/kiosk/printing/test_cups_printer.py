@@ -172,3 +172,17 @@ def test_unreachable_server() -> None:
     with pytest.raises(PrinterFault) as info:
         CupsPrinter("kiosk", "127.0.0.1:1").preflight()
     assert info.value.reason == "unreachable"
+
+
+def test_recovery_purges_every_job_of_the_queue(printer: CupsPrinter, cupsd_clean: Cupsd, canary_pdf: bytes,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    cupsd_clean.switch.set("slow", delay=30)
+    try:
+        jobs = [printer.submit(bytearray(canary_pdf), 1, True) for _ in range(2)]
+        assert cupsd_clean.spool_files()  # a crashed session left jobs behind
+        CupsPrinter(cupsd_clean.queue, cupsd_clean.server, spool_dir=cupsd_clean.spool_dir).purge_all()
+    finally:
+        cupsd_clean.switch.clear()
+    time.sleep(0.3)
+    assert not any(_job_output(cupsd_clean, j.id).exists() for j in jobs)
+    assert_no_canary(cupsd_clean, caplog)

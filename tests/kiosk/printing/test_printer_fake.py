@@ -77,3 +77,11 @@ def test_bad_copies_refused(copies: int) -> None:
 )
 def test_reason_mapping(reasons: list[str], fault: str | None) -> None:
     assert fault_from_reasons(reasons) == fault
+
+
+def test_purge_all() -> None:
+    printer = FakePrinter(script=("processing",))
+    for _ in range(3):
+        printer.submit(bytearray(b"x"), 1, False)
+    printer.purge_all()
+    assert printer.spool == {} and sorted(printer.purged) == [1, 2, 3]
