@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pypdfium2 as pdfium
+import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from kiosk.printing import ground
 from kiosk.printing.render import render
 from tests.kiosk.printing.conftest import DocumentFactory, Keys
 
-#: A band of the face with no text (below the table, above the certifying sentence).
-BAND = (0, 1450, 2480, 2600)
+#: Bands with nothing but the ground: on the face below the table, above the certifying
+#: sentence; on the back between the scrambled image and the QR code's caption.
+BANDS = {0: (0, 1450, 2480, 2600), 1: (0, 2060, 2480, 2640)}
 
 
 def _ink(img: Image.Image, mask: Image.Image) -> float:
@@ -26,16 +28,18 @@ def simulate_copy(page: Image.Image) -> Image.Image:
     return thresholded.resize(page.size, Image.Resampling.NEAREST)
 
 
+@pytest.mark.parametrize("side", [0, 1], ids=["face", "back"])
 def test_word_hidden_on_the_original_and_shown_on_a_copy(make_document: DocumentFactory,
-                                                         keys: Keys) -> None:
+                                                         keys: Keys, side: int) -> None:
     pdf = pdfium.PdfDocument(bytes(render(make_document("shiken-ichiro", "inkan"), keys.issuer,
                                           keys.scramble).pdf))
-    page = pdf[0]
+    page = pdf[side]
     original = page.render(scale=ground.DPI / 72, grayscale=True).to_pil().convert("L")
     page.close()
     pdf.close()
-    original = original.crop((0, 0, *ground.SIZE)).crop(BAND)
-    word = ground.word_mask().crop(BAND)
+    band = BANDS[side]
+    original = original.crop((0, 0, *ground.SIZE)).crop(band)
+    word = ground.word_mask().crop(band)
     background = ImageChops.invert(word)
 
     tone_word, tone_bg = _ink(original, word), _ink(original, background)
