@@ -6,6 +6,10 @@ My Number card or not, the authentication certificate's serial, issuer and valid
 the PIN tries left (an empty VERIFY, which spends no try). Exit status 0 when a My Number
 card was read, 1 when there is no reader, no card or a foreign card, 2 on a bad
 configuration. Without ``--config`` the production policy applies (no virtual readers).
+
+``kiosk card watch [--reader NAME] [--count N] [--timeout S]`` prints one JSON line per
+card insertion or removal in the chosen reader (exit 0 after ``N`` events, 1 on timeout
+or when no permitted reader exists).
 """
 
 from __future__ import annotations
@@ -24,15 +28,65 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--reader", help="use the reader whose name starts with this")
     status.set_defaults(func=_status)
+    watch = csub.add_parser("watch", help="print card insertions and removals")
+    watch.add_argument("--reader", help="use the reader whose name starts with this")
+    watch.add_argument("--count", type=int, default=0, help="stop after N events (0: never)")
+    watch.add_argument("--timeout", type=float, default=0, help="stop after S seconds (0: never)")
+    watch.set_defaults(func=_watch)
+
+
+def _config(args: argparse.Namespace) -> Config | None:
+    try:
+        return load(args.config) if getattr(args, "config", None) else Config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import queue
+    import time
+
+    from kiosk.card.errors import CardLayerError
+    from kiosk.card.reader import open_reader
+    from kiosk.card.watcher import CardWatcher
+
+    config = _config(args)
+    if config is None:
+        return 2
+    try:
+        reader = open_reader(config, args.reader)
+    except CardLayerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    events: queue.Queue[dict[str, object]] = queue.Queue()
+    watcher = CardWatcher(
+        reader,
+        on_insert=lambda atr: events.put({"event": "inserted", "atr": atr.hex().upper() if atr else None}),
+        on_remove=lambda: events.put({"event": "removed"}),
+        on_gone=lambda exc: events.put({"event": "reader_gone"}),
+    )
+    deadline = time.monotonic() + args.timeout if args.timeout else None
+    seen = 0
+    with watcher:
+        while not args.count or seen < args.count:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                return 1
+            try:
+                item = events.get(timeout=wait)
+            except queue.Empty:
+                return 1
+            print(json.dumps({"reader": reader.name, **item}), flush=True)
+            seen += 1
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     from kiosk.card.status import card_status
 
-    try:
-        config = load(args.config) if getattr(args, "config", None) else Config()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    config = _config(args)
+    if config is None:
         return 2
     status = card_status(config, wanted=args.reader)
     if args.json:

@@ -80,3 +80,27 @@ def test_status_production_refuses_virtual_reader(pcsc_card, capsys: pytest.Capt
 def test_status_no_reader_by_name(pcscd, test_config: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert main(["--config", str(test_config), "card", "status", "--reader", "ACS"]) == 1
     assert "no reader named ACS" in capsys.readouterr().err
+
+
+def test_watch(pcscd, vreader: VirtualReader, test_config: Path,  # type: ignore[no-untyped-def]
+               capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+
+    def tester() -> None:
+        vreader.insert("shiken-ichiro")
+        wait_presence(pcscd.reader, True)
+        vreader.remove()
+
+    t = threading.Thread(target=tester)
+    t.start()
+    code = main(["--config", str(test_config), "card", "watch", "--count", "2", "--timeout", "20"])
+    t.join(10)
+    assert code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["event"] for e in lines] == ["inserted", "removed"]
+    assert lines[0]["atr"] == "3BE000FF8131FE4514"
+
+
+def test_watch_refused_in_production(pcscd, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert main(["card", "watch", "--timeout", "1"]) == 1
+    assert "no permitted card reader" in capsys.readouterr().err
