@@ -244,7 +244,7 @@ class DiagService:
         details: dict[str, checks.Detail] = {"open_sessions": len(open_sessions)}
         if alarm:
             return CheckResult("journal", Status.FAULT, f"alarm_{alarm}", details)
-        if open_sessions and not self.gate.session_open():
+        if open_sessions:  # diagnostics and self-tests run between sessions, after recovery
             return CheckResult("journal", Status.FAULT, "unrecovered_session", details)
         return CheckResult("journal", Status.OK, details=details)
 

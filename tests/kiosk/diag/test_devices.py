@@ -167,3 +167,16 @@ def test_integrity_alarm_keeps_the_terminal_out_until_cleared(inside: Rig) -> No
     assert after.status is Status.OK and Journal(journal).alarm_raised() is None
     assert inside.service.audit.records()[-1]["step"] == "clear_alarm"
     assert inside.service.counters().faults == {"integrity": 1}  # one incident, counted once
+
+
+def test_a_session_recovery_did_not_settle_is_a_fault(inside: Rig) -> None:
+    from kiosk.session.journal import Journal, Rec
+
+    journal = inside.service.paths.journal
+    assert journal is not None
+    Journal(journal).append("s7", Rec.OPENED)
+    result = inside.service.run_test("journal")
+    assert (result.status, result.code) == (Status.FAULT, "unrecovered_session")
+    assert result.details == {"open_sessions": 1}
+    Journal(journal).append("s7", Rec.CLOSED, code="cancelled")
+    assert inside.service.run_test("journal").status is Status.OK
