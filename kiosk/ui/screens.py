@@ -387,6 +387,7 @@ class ConfirmPage(Page):
         self.grid = QGridLayout(frame)
         self.grid.setContentsMargins(24, 16, 24, 16)
         self.grid.setColumnStretch(1, 1)
+        self._rows: list[tuple[QLabel, QLabel]] = []
         self.box.addWidget(frame)
         self.box.addStretch()
         self.confirm = KioskButton(primary=True, min_width=420)
@@ -398,22 +399,28 @@ class ConfirmPage(Page):
 
     def render(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.CONFIRM_TITLE))
-        while self.grid.count():
-            w = self.grid.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
         rows = [(tr(texts.CONFIRM_TYPE), texts.cert_type_name(vm.selected_type))]
         rows += [(texts.option_name(k), texts.choice_name(v))
                  for k, v in vm.selected_options.items()]
         rows.append((tr(texts.CONFIRM_COPIES), str(vm.copies)))
         rows.append((tr(texts.CONFIRM_TOTAL), yen(vm.total)))
-        for i, (k, v) in enumerate(rows):
-            key = label("muted")
-            key.setText(k)
-            val = label("amount" if i == len(rows) - 1 else None)
-            val.setText(v)
-            self.grid.addWidget(key, i, 0)
-            self.grid.addWidget(val, i, 1)
+        while len(self._rows) < len(rows):  # labels are reused, not rebuilt per view
+            key, val = label("muted"), label()
+            self.grid.addWidget(key, len(self._rows), 0)
+            self.grid.addWidget(val, len(self._rows), 1)
+            self._rows.append((key, val))
+        for i, (key, val) in enumerate(self._rows):
+            shown = i < len(rows)
+            key.setVisible(shown)
+            val.setVisible(shown)
+            if shown:
+                key.setText(rows[i][0])
+                val.setText(rows[i][1])
+                role = "amount" if i == len(rows) - 1 else ""
+                if val.property("role") != role:
+                    val.setProperty("role", role)
+                    val.style().unpolish(val)
+                    val.style().polish(val)
         self.confirm.set_label(tr(texts.CONFIRM_BUTTON))
         self.confirm.setEnabled(IntentKind.CONFIRM in vm.allowed)
 

@@ -27,7 +27,7 @@ from kiosk.ui.bridge import EngineBridge
 from kiosk.ui.i18n import Translations
 from kiosk.ui.sound import KeyClicker
 from kiosk.ui.texts import tr
-from kiosk.ui.theme import Theme
+from kiosk.ui.theme import PANEL_SIZE, Theme
 from kiosk.ui.widgets import CardPicture, KioskButton, label
 
 
@@ -151,6 +151,7 @@ class KioskWindow(QWidget):
         self.overlay = InactivityOverlay(self, self.send)
         bridge.view.connect(self.on_view)
         self.apply_theme()
+        self.warm_up()
         self.render(self.vm)
         bridge.start()
         if production:
@@ -271,6 +272,17 @@ class KioskWindow(QWidget):
         if page is not previous and not vm.timeout_warning:
             self._focus_first(page)
         self.rendered.emit(vm.screen.value)
+
+    def warm_up(self) -> None:
+        """Build, lay out, style and paint every page once before the first customer, so
+        that no screen pays its first-time cost (style-sheet polish, glyphs) mid-session."""
+        from kiosk.ui.screenshots import sample_views
+
+        self.resize(*PANEL_SIZE)
+        for vm in sample_views().values():
+            self.render(vm)
+            self.current_page.grab()
+        self.render(ViewModel(Screen.START))
 
     def _focus_first(self, page: QWidget) -> None:
         for b in page.findChildren(KioskButton):
