@@ -3,7 +3,8 @@
 ``kiosk diag --json`` runs the full self-test without authentication (it changes
 nothing) and prints one JSON report; it exits 0 when the terminal can serve, 1 when it
 cannot (each fault named, also on stderr), 2 when the configuration cannot be read.
-``kiosk diag`` asks for the technician's code, then shows the self-test and the counters.
+``kiosk diag`` asks for the technician's code, runs the device tests and actions named by
+its options, then shows the self-test and the counters (one JSON document).
 ``kiosk diag --provision-secret`` creates this terminal's TOTP secret file (as root).
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from kiosk.config import Config, ConfigError, load
 from kiosk.diag.secret import DEFAULT_SECRET_FILE, provision
 from kiosk.diag.selftest import SelfTestReport
-from kiosk.diag.service import DiagService
+from kiosk.diag.service import DEVICE_TESTS, DiagService
 
 EXIT_OK, EXIT_CANNOT_SERVE, EXIT_CONFIG = 0, 1, 2
 
@@ -30,6 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--provision-secret", nargs="?", const=str(DEFAULT_SECRET_FILE),
                    metavar="PATH", help="create this terminal's TOTP secret (root-only file)")
     p.add_argument("--export", metavar="DIR", help="after entry, export the logs to DIR")
+    p.add_argument("--test", action="append", default=[], choices=DEVICE_TESTS, metavar="NAME",
+                   help="after entry, run one device test (repeatable): " + ", ".join(DEVICE_TESTS))
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--out-of-service", action="store_true",
+                       help="after entry, take the terminal out of service")
+    state.add_argument("--in-service", action="store_true",
+                       help="after entry, put the terminal back into service")
+    p.add_argument("--clear-alarm", action="store_true", help="after entry, clear an integrity alarm")
+    p.add_argument("--mark-serviced", action="store_true",
+                   help="after entry, start the counters afresh (end of a service visit)")
     p.set_defaults(func=run)
 
 
@@ -46,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     service = build_service(config)
     if args.json:
         return report_json(service.self_test(trigger="cli"))
-    return _console(service, args.export)
+    return _console(service, args)
 
 
 def report_json(report: SelfTestReport) -> int:
@@ -70,7 +81,7 @@ def _provision(path: Path) -> int:
     return EXIT_OK
 
 
-def _console(service: DiagService, export_dir: str | None) -> int:
+def _console(service: DiagService, args: argparse.Namespace) -> int:
     service.prepare_entry()
     code = getpass.getpass("technician code: ")
     result = service.authenticate(code.strip())
@@ -78,11 +89,21 @@ def _console(service: DiagService, export_dir: str | None) -> int:
         print(f"refused: {result.outcome.value}, tries left {result.tries_left}", file=sys.stderr)
         return EXIT_CANNOT_SERVE
     try:
+        out: dict[str, object] = {}
+        for name in args.test:
+            out.setdefault("tests", []).append(service.run_test(name).as_dict())  # type: ignore[union-attr]
+        if args.clear_alarm:
+            out["clear_alarm"] = service.clear_alarm().as_dict()
+        if args.out_of_service or args.in_service:
+            service.set_in_service(args.in_service)
         report = service.self_test(trigger="technician")
-        print(json.dumps({"selftest": report.as_dict(), "counters": service.counters().as_dict(),
-                          "in_service": service.in_service()}, indent=2, ensure_ascii=True))
-        if export_dir:
-            print(f"exported: {service.export_logs(Path(export_dir)).path}")
+        out.update(selftest=report.as_dict(), counters=service.counters().as_dict(),
+                   in_service=service.in_service())
+        if args.export:
+            out["exported"] = str(service.export_logs(Path(args.export)).path)
+        if args.mark_serviced:
+            service.mark_serviced()
+        print(json.dumps(out, indent=2, ensure_ascii=True))
         return EXIT_OK if report.can_serve else EXIT_CANNOT_SERVE
     finally:
         service.exit()

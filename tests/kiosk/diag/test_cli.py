@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.clock import FakeClock
 from kiosk.diag.cli import EXIT_CANNOT_SERVE, EXIT_CONFIG, EXIT_OK, report_json
 from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
 
@@ -77,7 +78,7 @@ def test_console_entry_with_a_code(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     code = main(["--config", str(config), "diag", "--export", str(tmp_path / "usb")])
     assert code == EXIT_CANNOT_SERVE  # entered, but the printer and relay are unreachable
     out = capsys.readouterr().out
-    assert '"counters"' in out and "exported: " in out
+    assert '"counters"' in out and '"exported": ' in out
     events = [json.loads(x)["event"] for x in
               (tmp_path / "state" / "diag-audit.jsonl").read_text().splitlines()]
     assert events[:2] == ["diag.auth.accepted", "diag.enter"] and events[-1] == "diag.exit"
@@ -90,3 +91,27 @@ def test_console_wrong_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     provision(tmp_path / "secret")
     monkeypatch.setattr("getpass.getpass", lambda prompt: "12345")
     assert main(["--config", str(config), "diag"]) == EXIT_CANNOT_SERVE
+
+
+def test_console_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    import pyotp
+
+    from kiosk.diag.secret import provision
+
+    config = write_config(tmp_path)
+    secret = provision(tmp_path / "secret")
+    clock = FakeClock()
+    monkeypatch.setattr("kiosk.diag.build.SystemClock", lambda: clock)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: pyotp.TOTP(secret).at(clock.now()))
+    main(["--config", str(config), "diag", "--out-of-service", "--test", "payment.levels",
+          "--mark-serviced"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["in_service"] is False and out["tests"][0]["name"] == "payment.levels"
+    clock.advance(30)  # a code is accepted once: the next entry needs the next one
+    main(["--config", str(config), "diag", "--in-service"])
+    assert json.loads(capsys.readouterr().out)["in_service"] is True
+    steps = [json.loads(x).get("step") for x in
+             (tmp_path / "state" / "diag-audit.jsonl").read_text().splitlines()
+             if json.loads(x)["event"] == "diag.action"]
+    assert steps == ["out_of_service", "mark_serviced", "in_service"]
