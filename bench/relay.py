@@ -8,7 +8,7 @@ through the real client (:class:`kiosk.relay_client.https.HttpsRelayClient`): a 
 connection per session (one session worker per customer), open, authenticate (the card's
 RSA signature), menu, request one 住民票 (binding checked), outcome. A document that fails
 its binding check or names anyone but the kiosk's own resident counts as a mismatch.
-Client threads run in ``--processes`` processes on the same machine as the relay.
+Client threads run in several processes (one per 25 kiosks) on the same machine as the relay.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 CALLS = ("open", "authenticate", "menu", "documents", "outcome", "session")
+KIOSKS_PER_PROCESS = 25
 
 
 @dataclass
 class KioskResult:
     sessions: int = 0
     mismatches: int = 0
+    last_end: float = 0.0  # monotonic time the last session ended (system-wide clock)
     errors: dict[str, int] = field(default_factory=dict)
     latency: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CALLS})
 
@@ -89,6 +91,7 @@ def _kiosk_loop(server: Any, member: Any, deadline: float, start: threading.Barr
             if not run_session(client, member, result.latency):
                 result.mismatches += 1
             result.sessions += 1
+            result.last_end = time.monotonic()
         except IntegrityError:
             result.mismatches += 1
         except RelayError as exc:
@@ -115,6 +118,7 @@ def _client_process(args: tuple[dict[str, Any], list[int], float, float, float])
         t.join()
     total = KioskResult()
     for r in results:
+        total.last_end = max(total.last_end, r.last_end)
         total.sessions += r.sessions
         total.mismatches += r.mismatches
         for k, v in r.errors.items():
@@ -122,6 +126,21 @@ def _client_process(args: tuple[dict[str, Any], list[int], float, float, float])
         for c in CALLS:
             total.latency[c].extend(r.latency[c])
     return total
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its children (the relay's workers)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -150,15 +169,16 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
         start_at = time.monotonic() + 1.0 + kiosks / 200
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(processes) as pool:
-            started = time.monotonic()
+            cpu_before = _tree_cpu(server.process.pid)
             parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0)
                                                 for c in chunks if c])
-            elapsed = time.monotonic() - max(started, start_at)
+            relay_cpu = _tree_cpu(server.process.pid) - cpu_before
     finally:
         server.stop()
         shutil.rmtree(state, ignore_errors=True)
     total = KioskResult()
     for part in parts:
+        total.last_end = max(total.last_end, part.last_end)
         total.sessions += part.sessions
         total.mismatches += part.mismatches
         for k, v in part.errors.items():
@@ -169,8 +189,10 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
         "kiosks": kiosks,
         "rate": rate,
         "sessions": total.sessions,
-        "sessions_per_s": total.sessions / min(elapsed, duration + 5) if elapsed > 0 else 0.0,
+        # from the common start to the end of the last session (those started before the deadline)
+        "sessions_per_s": total.sessions / (total.last_end - start_at) if total.last_end > start_at else 0.0,
         "mismatches": total.mismatches,
+        "relay_cpu_ms_per_session": relay_cpu * 1000 / total.sessions if total.sessions else 0.0,
         "errors": total.errors,
         "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
         "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
@@ -192,7 +214,8 @@ def report(r: dict[str, Any]) -> str:
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
     mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
     return (f"{mode:<12} kiosks={r['kiosks']:>4} sessions/s={r['sessions_per_s']:7.1f} sessions={r['sessions']:>6} "
-            f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n    p50/p99 ms: {calls}")
+            f"mismatches={r['mismatches']} errors={r['errors'] or 0} "
+            f"relay-cpu={r['relay_cpu_ms_per_session']:.2f} ms/session\n    p50/p99 ms: {calls}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=150.0, help="offered sessions/s of the main run (0: saturation)")
     p.add_argument("--scaling", default="50,100,200,400",
                    help="kiosk counts for the saturation runs ('' for none)")
-    p.add_argument("--processes", type=int, default=2, help="client processes")
+    p.add_argument("--processes", type=int, default=0,
+                   help="client processes (default: one per 25 kiosks, so that client threads do not "
+                        "queue on one interpreter lock)")
     p.add_argument("--relay-workers", type=int, default=1, help="relay processes (relay serve --workers)")
     args = p.parse_args(argv)
     counts = sorted(int(x) for x in args.scaling.split(",") if x)
@@ -210,12 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"# relay benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run, "
-              f"{args.relay_workers} relay process(es), {args.processes} client processes, load average "
+              f"{args.relay_workers} relay process(es), {args.processes or 'one client process per 25 kiosks'}, load average "
               f"{os.getloadavg()[0]:.1f} before")
-        print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate, args.relay_workers)),
-              flush=True)
+        def processes(n: int) -> int:
+            return args.processes or max(2, -(-n // KIOSKS_PER_PROCESS))
+
+        print(report(run(world, members, args.kiosks, args.duration, processes(args.kiosks), args.rate,
+                         args.relay_workers)), flush=True)
         for n in counts:
-            print(report(run(world, members, n, args.duration, args.processes, 0.0, args.relay_workers)), flush=True)
+            print(report(run(world, members, n, args.duration, processes(n), 0.0, args.relay_workers)), flush=True)
     finally:
         shutil.rmtree(world.parent, ignore_errors=True)
     return 0
