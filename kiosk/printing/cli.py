@@ -105,6 +105,22 @@ def _public_key(args: argparse.Namespace) -> Ed25519PublicKey | None:
     return key if isinstance(key, Ed25519PublicKey) else None
 
 
+EXPLAIN = {
+    "ok": "signed by the issuer (a PDF: and its text matches the signed document)",
+    "no-qr": "no certificate QR code was found",
+    "not-a-pdf": "the file is not a readable PDF",
+    "not-an-image": "the file is neither a PDF nor a PNG/JPEG image",
+    "qr-differ": "the pages carry different QR codes",
+    "qr-malformed": "the QR code is not a valid certificate payload",
+    "signature": "the QR code's signature does not verify: forged or altered",
+    "no-document": "the PDF does not carry its document",
+    "document-hash": "the document differs from what the issuer signed",
+    "document-malformed": "the signed document cannot be laid out",
+    "page-count": "pages were added or removed",
+    "face-text": "the printed text differs from the signed document",
+}
+
+
 def _describe(verdict: Any) -> None:
     from kiosk.printing.era import wareki
     from kiosk.printing.layout import sheet_of
@@ -142,7 +158,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return _error(f"cannot read {args.file}")
     verdict = verify.verify_bytes(data, key)
     label = {verify.VALID: "VALID", verify.INVALID: "INVALID", verify.UNREADABLE: "UNREADABLE"}
-    print(f"{label[verdict.status]} ({verdict.reason})")
+    print(f"{label[verdict.status]} ({verdict.reason}): {EXPLAIN.get(verdict.reason, verdict.reason)}")
     _describe(verdict)
     if verdict.status == verify.VALID and args.scramble_key and args.face_out and verdict.claims:
         _recover_face(args, data, verdict.claims.serial)
