@@ -152,7 +152,7 @@ class MainPage(QWidget):
         side.addWidget(self.mode)
         self.actions: dict[str, KioskButton] = {}
         for key, text in [("selftest", "全体自己診断"), ("service", ""),
-                          ("empty", "つり銭回収"), ("refill", "つり銭補充 (標準)"),
+                          ("empty", "つり銭回収"), ("refill", "つり銭補充"),
                           ("clear_printer", "プリンター障害解除"), ("clear_alarm", "警報解除"),
                           ("export", "ログ出力 (USB)"),
                           ("serviced", "点検完了 (カウンタ初期化)"), ("exit", "保守終了")]:
@@ -171,6 +171,64 @@ class MainPage(QWidget):
 
     def all_buttons(self) -> list[KioskButton]:
         return [*self.test_buttons.values(), *self.actions.values()]
+
+
+class RefillPage(QWidget):
+    """How many coins of each kind the technician loads (steps of 10)."""
+
+    confirmed = Signal(dict)
+    cancelled = Signal()
+
+    STEP = 10
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts = dict(STANDARD_REFILL)
+        layout = QVBoxLayout(self)
+        title = label("title")
+        title.setText("つり銭補充 — 投入する枚数")
+        layout.addWidget(title)
+        grid = QGridLayout()
+        self.count_labels: dict[int, QLabel] = {}
+        self.buttons: dict[str, KioskButton] = {}
+        for row, coin in enumerate(sorted(self.counts, reverse=True)):
+            grid.addWidget(QLabel(f"{coin} 円"), row, 0)
+            for col, (sign, text) in enumerate(((-1, "−"), (1, "+"))):
+                button = KioskButton(text)
+                button.setObjectName(f"diag-refill-{coin}-{'minus' if sign < 0 else 'plus'}")
+                button.clicked.connect(lambda _=False, c=coin, d=sign: self._step(c, d))
+                grid.addWidget(button, row, 1 + 2 * col)
+                self.buttons[button.objectName()] = button
+            count = label()
+            count.setObjectName(f"diag-refill-{coin}")
+            grid.addWidget(count, row, 2)
+            self.count_labels[coin] = count
+        layout.addLayout(grid)
+        self.total = label()
+        layout.addWidget(self.total)
+        row = QHBoxLayout()
+        self.back = KioskButton("戻る")
+        self.back.clicked.connect(self.cancelled)
+        self.ok = KioskButton("確定", primary=True)
+        self.ok.setObjectName("diag-refill-ok")
+        self.ok.clicked.connect(lambda: self.confirmed.emit(dict(self.counts)))
+        row.addWidget(self.back)
+        row.addWidget(self.ok)
+        layout.addLayout(row)
+        self._refresh()
+
+    def reset(self) -> None:
+        self.counts = dict(STANDARD_REFILL)
+        self._refresh()
+
+    def _step(self, coin: int, direction: int) -> None:
+        self.counts[coin] = max(0, self.counts[coin] + direction * self.STEP)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        for coin, lab in self.count_labels.items():
+            lab.setText(f"{self.counts[coin]} 枚")
+        self.total.setText(f"合計 {sum(c * n for c, n in self.counts.items())} 円")
 
 
 class DiagWindow(QWidget):
@@ -196,8 +254,10 @@ class DiagWindow(QWidget):
         self.stack = QStackedWidget()
         self.code_page = CodePage()
         self.main_page = MainPage()
+        self.refill_page = RefillPage()
         self.stack.addWidget(self.code_page)
         self.stack.addWidget(self.main_page)
+        self.stack.addWidget(self.refill_page)
         layout = QVBoxLayout(self)
         # The window's size is the panel's, never derived from its contents (and the
         # offscreen platform used by the tests cannot take size hints).
@@ -211,8 +271,9 @@ class DiagWindow(QWidget):
         acts["selftest"].clicked.connect(self.run_self_test)
         acts["service"].clicked.connect(self._toggle_service)
         acts["empty"].clicked.connect(lambda: self._start("empty", service.empty_change))
-        acts["refill"].clicked.connect(
-            lambda: self._start("refill", lambda: service.refill_change(STANDARD_REFILL)))
+        acts["refill"].clicked.connect(self._show_refill)
+        self.refill_page.cancelled.connect(lambda: self.stack.setCurrentWidget(self.main_page))
+        self.refill_page.confirmed.connect(self._refill)
         acts["clear_printer"].clicked.connect(
             lambda: self._start("clear_printer", service.clear_printer_fault))
         acts["clear_alarm"].clicked.connect(
@@ -259,6 +320,15 @@ class DiagWindow(QWidget):
 
     def run_self_test(self) -> None:
         self._start("selftest", lambda: self.service.self_test(trigger="technician"))
+
+    def _show_refill(self) -> None:
+        self._idle.start()
+        self.refill_page.reset()
+        self.stack.setCurrentWidget(self.refill_page)
+
+    def _refill(self, counts: dict[int, int]) -> None:
+        self.stack.setCurrentWidget(self.main_page)
+        self._start("refill", lambda: self.service.refill_change(counts))
 
     def _toggle_service(self) -> None:
         self._start("service", lambda: self.service.set_in_service(not self.service.in_service()))

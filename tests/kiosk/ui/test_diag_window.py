@@ -115,9 +115,16 @@ def test_actions(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
     with qtbot.waitSignal(inside.task_done, timeout=5000):
         acts["empty"].click()
     assert inside.main_page.status.text() == "回収: 9500 円"
+    acts["refill"].click()
+    page = inside.refill_page
+    assert inside.stack.currentWidget() is page
+    page.buttons["diag-refill-100-plus"].click()
+    page.buttons["diag-refill-10-minus"].click()
+    assert page.count_labels[100].text() == "40 枚" and page.total.text() == "合計 10400 円"
     with qtbot.waitSignal(inside.task_done, timeout=5000):
-        acts["refill"].click()
-    assert rig.payment.coins[100] == 30
+        page.ok.click()
+    assert inside.stack.currentWidget() is inside.main_page
+    assert rig.payment.coins == {500: 10, 100: 40, 50: 20, 10: 40}
     rig.printer.state, rig.printer.reasons = "stopped", ("paused",)
     with qtbot.waitSignal(inside.task_done, timeout=5000) as done:
         acts["clear_printer"].click()
