@@ -31,6 +31,7 @@ from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe, 
 from kiosk.diag.secret import SecretFileError
 from kiosk.diag.selftest import SelfTestReport, due
 from kiosk.log import event
+from kiosk.payment.port import COINS
 
 log = logging.getLogger("kiosk.diag")
 
@@ -301,6 +302,9 @@ class DiagService:
 
     def refill_change(self, levels: Mapping[int, int]) -> None:
         payment = self._payment()
+        for coin, count in levels.items():
+            if coin not in COINS or isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError("refill: coin denominations and non-negative counts only")
         total = sum(d * n for d, n in levels.items())
         self.audit.record("diag.action", step="refill_change", amount=total)
         payment.refill(levels)

@@ -176,7 +176,7 @@ class MainPage(QWidget):
 class RefillPage(QWidget):
     """How many coins of each kind the technician loads (steps of 10)."""
 
-    confirmed = Signal(dict)
+    confirmed = Signal(object)  # dict[int, int]; a Qt map would turn the keys into strings
     cancelled = Signal()
 
     STEP = 10

@@ -180,3 +180,10 @@ def test_a_session_recovery_did_not_settle_is_a_fault(inside: Rig) -> None:
     assert result.details == {"open_sessions": 1}
     Journal(journal).append("s7", Rec.CLOSED, code="cancelled")
     assert inside.service.run_test("journal").status is Status.OK
+
+
+@pytest.mark.parametrize("levels", [{"500": 1}, {1000: 1}, {100: -1}, {100: 1.5}])
+def test_refill_refuses_what_is_not_coins(inside: Rig, levels: dict) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError):
+        inside.service.refill_change(levels)
+    assert inside.payment.coins[100] == 30
