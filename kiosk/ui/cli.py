@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.add_argument("--headless", action="store_true",
                       help="play a scripted customer offscreen; write PDFs and screenshots")
     demo.add_argument("--out", default="demo-output", help="output folder")
-    demo.add_argument("--devices", choices=("virtual", "sim"), default="sim",
+    demo.add_argument("--devices", choices=("virtual", "sim"), default="virtual",
                       help="sim: the session's simulators; virtual: the areas' own fakes")
     demo.add_argument("--languages", default=",".join(LANGUAGES),
                       help="screenshot languages, comma-separated")

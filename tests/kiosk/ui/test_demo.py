@@ -19,7 +19,7 @@ def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot, world_dir:
     world = tmp_path / "world"
     shutil.copytree(world_dir, world)
     out = tmp_path / "out"
-    summary = demo.headless(out, "sim", ("ja", "en"), world=world)
+    summary = demo.headless(out, "virtual", ("ja", "en"), world=world)
     assert summary["outcome"]["result"] == "printed"
     assert summary["screens"][:4] == ["start", "place_card", "reading_card", "pin"]
     assert "take_papers" in summary["screens"] and "thank_you" in summary["screens"]
@@ -27,7 +27,7 @@ def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot, world_dir:
         names = {p.stem for p in (out / "screenshots" / lang).glob("*.png")}
         assert {"01-start", "04-pin", "12-payment", "14-take-papers"} <= names
     assert len(list((out / "journey").glob("*.png"))) == len(summary["screens"])
-    assert json.loads((out / "demo.json").read_text())["devices"] == "sim"
+    assert json.loads((out / "demo.json").read_text())["devices"] == "virtual"
     assert (out / "printed" / "tray.jsonl").exists()
 
 
