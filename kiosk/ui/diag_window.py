@@ -86,6 +86,7 @@ class CodePage(QWidget):
         self.display = label("display")
         self.display.setObjectName("diag-code-display")
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.display.setStyleSheet("font-size: 40px; letter-spacing: 8px;")
         layout.addWidget(self.display)
         self.message = label()
         self.message.setObjectName("diag-code-message")
@@ -378,7 +379,7 @@ class DiagWindow(QWidget):
         text = STATUS_MARK[result.status]
         if result.code:
             text += f" ({result.code})"
-        details = " ".join(f"{k}={v}" for k, v in result.details.items())
+        details = ", ".join(f"{k}={v}" for k, v in result.details.items())
         self.main_page.results[name].setText(f"{text}  {details}".strip())
 
     def _refresh_side(self) -> None:
