@@ -91,14 +91,23 @@ def scramble(img: Image.Image, key: bytes, salt: bytes = b"") -> Image.Image:
     return out
 
 
-def unscramble(img: Image.Image, key: bytes, salt: bytes = b"") -> Image.Image:
-    """Undo :func:`scramble`; ``img`` may be any size with the scrambled image's borders."""
+def unscramble(img: Image.Image, key: bytes, salt: bytes = b"", trim: int = 0) -> Image.Image:
+    """Undo :func:`scramble`; ``img`` may be any size with the scrambled image's borders.
+
+    ``trim`` (pixels) drops each block's rim and stretches the rest back: on a print or
+    a scan the rim is blurred with the neighbouring block, often an inverted one, which
+    would show as a grey grid over the recovered face.
+    """
     src = _normalise(img)
     negative = ImageOps.invert(src)
     perm, invert = _plan(key, salt)
     out = Image.new("L", SIZE, 255)
     for i, dest in enumerate(perm):
-        out.paste((negative if invert[i] else src).crop(_box(dest)), _box(i))
+        block = (negative if invert[i] else src).crop(_box(dest))
+        if trim:
+            block = block.crop((trim, trim, BLOCK - trim, BLOCK - trim)).resize(
+                (BLOCK, BLOCK), Image.Resampling.BILINEAR)
+        out.paste(block, _box(i))
     return out
 
 

@@ -174,4 +174,4 @@ def back_frame_box(page_size: tuple[int, int]) -> tuple[int, int, int, int]:
 def unscramble_back(back: Image.Image, key: bytes, serial: str, page: int = 1) -> Image.Image:
     """The face image recovered from a raster or scan of a whole back page."""
     crop = scramble.locate(back, back_frame_box(back.size))
-    return scramble.unscramble(crop, key, renderer.scramble_salt(serial, page))
+    return scramble.unscramble(crop, key, renderer.scramble_salt(serial, page), trim=1)
