@@ -187,9 +187,12 @@ class Pcscd:
 
     def _clear_leftovers(self) -> bool:
         """Remove a stale socket, stop our own orphan; True when reusing a foreign pcscd."""
-        recorded = self._recorded_pid()
-        if recorded is not None and _alive(recorded) and _comm(recorded) == "pcscd":
+        record = self._record()
+        recorded = record.get("pid")
+        if isinstance(recorded, int) and _alive(recorded) and _comm(recorded) == "pcscd":
             _terminate(recorded)
+        if record.get("own_workdir") and isinstance(record.get("workdir"), str):
+            shutil.rmtree(record["workdir"], ignore_errors=True)
         self._forget()
         if (SOCKET.exists() or SOCKET.is_symlink()) and socket_answers() and self._pause_systemd():
             time.sleep(0.2)
@@ -248,7 +251,9 @@ class Pcscd:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
-        self.record_path.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
+        self.record_path.write_text(json.dumps({
+            "pid": self.process.pid, "port": self.port, "workdir": str(self.workdir),
+            "own_workdir": self._own_workdir}))
 
     def _wait_ready(self) -> None:
         from kiosk.card.errors import ReaderGone
@@ -316,11 +321,12 @@ class Pcscd:
         self._launch()
         self._wait_ready()
 
-    def _recorded_pid(self) -> int | None:
+    def _record(self) -> dict[str, object]:
         try:
-            return int(json.loads(self.record_path.read_text())["pid"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+            record = json.loads(self.record_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
 
     def _forget(self) -> None:
         with contextlib.suppress(FileNotFoundError):
