@@ -389,6 +389,9 @@ class ConfirmPage(Page):
         self.grid.setColumnStretch(1, 1)
         self._rows: list[tuple[QLabel, QLabel]] = []
         self.box.addWidget(frame)
+        self.exact = label("warning")
+        self.exact.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.exact)
         self.box.addStretch()
         self.confirm = KioskButton(primary=True, min_width=420)
         self.confirm.clicked.connect(lambda: self.send(IntentKind.CONFIRM))
@@ -421,6 +424,8 @@ class ConfirmPage(Page):
                     val.setProperty("role", role)
                     val.style().unpolish(val)
                     val.style().polish(val)
+        self.exact.setText(tr(texts.EXACT_ONLY))  # said before any money is taken
+        self.exact.setVisible(vm.exact_change_only)
         self.confirm.set_label(tr(texts.CONFIRM_BUTTON))
         self.confirm.setEnabled(IntentKind.CONFIRM in vm.allowed)
 

@@ -224,3 +224,16 @@ def test_default_language_is_japanese(qtbot, engine) -> None:  # type: ignore[no
     wait_screen(qtbot, window, Screen.START)
     assert window.translations.language == "ja"
     assert window.pages[Screen.START].start.text() == "はじめる"
+
+
+def test_exact_change_only_is_said_before_payment(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.ui.screenshots import sample_views
+
+    vm = sample_views()["10-confirm"]
+    kiosk.render(vm)
+    assert kiosk.pages[Screen.CONFIRM].exact.isHidden()
+    import dataclasses
+
+    kiosk.render(dataclasses.replace(vm, exact_change_only=True))
+    assert kiosk.pages[Screen.CONFIRM].exact.text() == tr(texts.EXACT_ONLY)
+    assert not kiosk.pages[Screen.CONFIRM].exact.isHidden()

@@ -1,0 +1,91 @@
+"""The host link: one thread owns the session host; faults persist; PINs are zeroed."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
+from kiosk.ui.hostlink import HostLink
+
+
+class FakeHost:
+    def __init__(self, on_view) -> None:  # type: ignore[no-untyped-def]
+        self.on_view = on_view
+        self.threads: set[int] = set()
+        self.calls: list[tuple[Any, ...]] = []
+        self.pins: list[bytearray] = []
+        self.closed = threading.Event()
+
+    def _here(self) -> None:
+        self.threads.add(threading.get_ident())
+
+    def start(self) -> None:
+        self._here()
+        self.on_view(ViewModel(Screen.START, session="s1"))
+
+    def poll(self, timeout: float) -> None:
+        self._here()
+        self.closed.wait(timeout)
+
+    def send_intent(self, intent: Intent) -> None:
+        self._here()
+        self.calls.append(("intent", intent.kind))
+
+    def send_pin(self, pin: bytearray) -> None:
+        self._here()
+        self.pins.append(pin)
+        self.calls.append(("pin", len(pin)))
+        pin[:] = bytearray(len(pin))  # what SessionHost does: zero it
+
+    def device(self, kind: str, **fields: Any) -> None:
+        self._here()
+        self.calls.append(("device", kind, fields))
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def test_everything_runs_on_the_host_thread_and_faults_persist() -> None:
+    views: list[ViewModel] = []
+    hosts: list[FakeHost] = []
+
+    def make(on_view):  # type: ignore[no-untyped-def]
+        hosts.append(FakeHost(on_view))
+        return hosts[-1]
+
+    link = HostLink(make)
+    link.subscribe(views.append)
+    assert link.started.wait(5)
+    link.send(Intent(IntentKind.START))
+    pin = bytearray(b"1234")
+    link.send_pin(pin)
+    link.device("printer_fault", value="jam")
+    done = threading.Event()
+    link.call(lambda host: done.set())
+    assert done.wait(5)
+    host = hosts[0]
+    nxt = threading.Event()  # the next customer's worker publishes its start screen
+    link.call(lambda h: (h.on_view(ViewModel(Screen.START, session="s2")), nxt.set()))
+    assert nxt.wait(5)
+    link.close()
+    assert len(host.threads) == 1 and threading.get_ident() not in host.threads
+    assert host.calls[:3] == [("intent", IntentKind.START), ("pin", 4),
+                              ("device", "printer_fault", {"value": "jam"})]
+    assert host.calls[3] == ("device", "printer_fault", {"value": "jam"})  # re-applied
+    assert host.pins[0] == bytearray(4) and host.pins[0] is not pin
+    assert [v.session for v in views] == ["s1", "s2"]
+
+
+def test_a_host_that_cannot_start_shows_out_of_service() -> None:
+    views: list[ViewModel] = []
+
+    def broken(on_view):  # type: ignore[no-untyped-def]
+        raise OSError("no worker")
+
+    link = HostLink(broken)
+    link.subscribe(views.append)
+    pin = bytearray(b"9999")
+    link.send_pin(pin)
+    link.close()
+    assert views and views[0].screen is Screen.OUT_OF_SERVICE and views[0].final
