@@ -281,3 +281,34 @@ def test_an_issuer_key_mismatch_is_an_incompatible_relay(world: World, relay_ser
                               issuer_key=Ed25519PrivateKey.from_private_bytes(b"\2" * 32).public_key())
     with client, pytest.raises(IncompatibleRelay):
         client.check_version()
+
+
+@pytest.fixture(scope="module")
+def slow_relay(world: World, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Every new issuance takes one second at the back end."""
+    server = RelayServer.start(world.root, tmp_path_factory.mktemp("slow-relay"), clock_start=open_hours(world),
+                               extra_args=("--inject-delay", "1:1", "--inject-delay-rate", "1"))
+    yield server
+    server.stop()
+
+
+def test_read_timeouts_are_retried_with_the_same_request_id(world: World, slow_relay: RelayServer) -> None:
+    with _client(slow_relay, read_timeout=0.3, retries=4) as client:
+        _login(world, client, "shiken-hanako")
+        rid = str(uuid.uuid4())
+        issued = client.request_documents(rid, "juminhyo", {}, 1)  # gave up twice, then got it
+        assert issued.documents[0]["body"]["members"][0]["name"]["given"] == "花子"
+    storage = Storage(slow_relay.db)
+    try:
+        assert [e["event"] for e in storage.audit_since() if e["request_id"] == rid] == ["request"]
+    finally:
+        storage.close()
+
+
+def test_without_retries_a_read_timeout_is_reported(world: World, slow_relay: RelayServer) -> None:
+    from kiosk.relay_client.errors import RelayTimeout
+
+    with _client(slow_relay, read_timeout=0.3, retries=0) as client:
+        _login(world, client, "shiken-hanako")
+        with pytest.raises(RelayTimeout):
+            client.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
