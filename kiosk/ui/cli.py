@@ -14,8 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.add_argument("--headless", action="store_true",
                       help="play a scripted customer offscreen; write PDFs and screenshots")
     demo.add_argument("--out", default="demo-output", help="output folder")
-    demo.add_argument("--devices", choices=("virtual", "sim"), default="virtual",
-                      help="sim: the session's simulators; virtual: the areas' own fakes")
+    demo.add_argument("--devices", choices=("virtual", "sim", "real"), default="virtual",
+                      help="virtual: the areas' own fakes in the worker; sim: the session's "
+                           "simulators; real: relay, pcscd + virtual reader, cupsd PDF queue")
     demo.add_argument("--languages", default=",".join(LANGUAGES),
                       help="screenshot languages, comma-separated")
     demo.set_defaults(func=_demo)

@@ -12,7 +12,9 @@ session engine in its worker processes) and writes to the output folder:
 
 Devices: ``virtual`` runs the device areas' in-process fakes in the worker (virtual card
 and reader, the relay's rules, the printing pipeline into a fake printer, the coin
-simulator); ``sim`` the session's light simulators.
+simulator); ``sim`` the session's light simulators; ``real`` starts the real pieces
+embedded (``kiosk.ui.embedded``: relay service, pcscd + virtual reader, a private cupsd
+with a PDF queue, the coin simulator) and prints real PDFs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +83,9 @@ def wait_until(pred: Callable[[], bool], timeout: float, what: str) -> None:
 class ScriptedCustomer:
     """Touches the kiosk window like a customer; the tester's hands work the devices."""
 
-    def __init__(self, window: KioskWindow, link: HostLink, journey: Path | None) -> None:
+    def __init__(self, window: KioskWindow, hands: Any, journey: Path | None) -> None:
         self.w = window
-        self.link = link
+        self.link = hands  # device(kind, **fields): the tester's hands
         self.journey = journey
         self.seen: list[str] = []
         window.rendered.connect(self._on_screen)
@@ -132,18 +135,40 @@ class ScriptedCustomer:
                    60.0, "the next customer's start screen")
 
 
-def collect_printed(state: Path, out: Path) -> list[str]:
-    """Copy what the printer produced into ``out`` (no document content is in a tray)."""
+def collect_printed(state: Path, out: Path, pdfs: Path | None) -> list[str]:
+    """Copy what the printer produced into ``out``: the PDFs of a PDF queue, or the tray
+    record of the in-process fake printer (job ids and copies, never content)."""
     out.mkdir(parents=True, exist_ok=True)
     found = []
-    for pdf in sorted(state.rglob("*.pdf")):
-        shutil.copy(pdf, out / pdf.name)
-        found.append(pdf.name)
+    if pdfs is not None:
+        for pdf in sorted(pdfs.glob("*.pdf")):
+            shutil.copy(pdf, out / pdf.name)
+            found.append(pdf.name)
     tray = state / "tray.jsonl"
     if tray.exists():
         shutil.copy(tray, out / "tray.jsonl")
         found.append("tray.jsonl")
     return found
+
+
+@contextmanager
+def devices_for(devices: str, world: Path, tmp: Path) -> Iterator[tuple[HostLink, Any, Path | None, Path]]:
+    """The engine link, the tester's hands, the printer's PDF folder (if any) and the
+    state folder, for the chosen devices."""
+    state, run = tmp / "state", tmp / "run"
+    if devices != "real":
+        link = host_link(worker_spec(devices, world, state, run))
+        yield link, link, None, state
+        return
+    from kiosk.ui.embedded import Hands, embedded
+
+    with embedded(world, tmp) as e:
+        link = host_link(e.spec)
+        hands = Hands(e, link)
+        try:
+            yield link, hands, e.output_dir, state
+        finally:
+            hands.close()
 
 
 def headless(out: Path, devices: str = "virtual",
@@ -154,13 +179,12 @@ def headless(out: Path, devices: str = "virtual",
     out.mkdir(parents=True, exist_ok=True)
     world = world or demo_world(out)
     app = application()
-    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
-        state, run = Path(tmp) / "state", Path(tmp) / "run"
-        link = host_link(worker_spec(devices, world, state, run))
+    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
+            devices_for(devices, world, Path(tmp)) as (link, hands, pdfs, state):
         window = kiosk_window(link, language="ja",
                               final_hold_ms={Screen.THANK_YOU: 1500, Screen.ERROR: 1500})
         window.show()
-        customer = ScriptedCustomer(window, link, out / "journey")
+        customer = ScriptedCustomer(window, hands, out / "journey")
         try:
             customer.run()
             window.rendered.disconnect(customer._on_screen)
@@ -170,10 +194,12 @@ def headless(out: Path, devices: str = "virtual",
             outcomes: list[dict[str, Any]] = []
             link.call(lambda host: outcomes.extend(host.outcomes))
             wait_until(lambda: bool(outcomes), 10.0, "the session outcome")
+            if pdfs is not None:
+                wait_until(lambda: any(pdfs.glob("*.pdf")), 30.0, "the printed PDF")
         finally:
             window.bridge.close()
             window.close()
-        printed = collect_printed(state, out / "printed")
+        printed = collect_printed(state, out / "printed", pdfs)
     app.processEvents()
     summary = {
         "devices": devices,
@@ -194,11 +220,10 @@ def interactive(out: Path, devices: str = "virtual") -> int:
     out.mkdir(parents=True, exist_ok=True)
     world = demo_world(out)
     app = application()
-    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
-        state, run = Path(tmp) / "state", Path(tmp) / "run"
-        link = host_link(worker_spec(devices, world, state, run))
+    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
+            devices_for(devices, world, Path(tmp)) as (link, hands, pdfs, state):
         window = kiosk_window(link, language="ja", sound=True)
-        panel = TesterPanel(link, printed_dir=out / "printed", tray=state / "tray.jsonl")
+        panel = TesterPanel(hands, printed_dir=pdfs, tray=state / "tray.jsonl")
         window.rendered.connect(panel.show_screen)
         window.setWindowTitle("Certificate kiosk (demo)")
         window.show()
@@ -206,5 +231,5 @@ def interactive(out: Path, devices: str = "virtual") -> int:
         panel.show()
         code = app.exec()
         window.bridge.close()
-        collect_printed(state, out / "printed")
+        collect_printed(state, out / "printed", pdfs)
     return int(code)
