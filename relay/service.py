@@ -41,6 +41,22 @@ from relay.schema import ApiError
 from relay.storage import RequestRow, SessionRow, Storage, dumps
 
 RELAY_VERSION = "0.1.0"
+
+
+def build_id() -> str:
+    """SHA-256 (first 16 hex digits) over the code that decides issuance: the relay and the
+    shared protocol and document modules. Two relays answer the same build only if they run
+    the same code, which a kiosk can hold against its approved list (the Munakata lesson:
+    a fix deployed in one place and not another)."""
+    import kiosk.documents
+    import kiosk.relay_client
+
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(kiosk.relay_client.__file__).parent,
+                    Path(kiosk.documents.__file__).parent):
+        for source in sorted(package.glob("*.py")):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
 OUTCOMES = ("printed", "cancelled", "failed")
 
 
@@ -88,6 +104,7 @@ class RelayCore:
             raise ValueError("this relay's topology does not match its storage")
         raw = issuer_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self._issuer_fingerprint = hashlib.sha256(raw).hexdigest()
+        self._build = build_id()
 
     # -- helpers --------------------------------------------------------------------------
     @property
@@ -125,6 +142,7 @@ class RelayCore:
         return {
             "protocol": wire.PROTOCOL_VERSION,
             "relay_version": RELAY_VERSION,
+            "build": self._build,
             "topology": self.settings.topology,
             "storage": self.storage.topology_storage,
             "municipality": str(self.registry.municipality["code"]),

@@ -66,9 +66,13 @@ def issuer_fingerprint(key: Ed25519PublicKey) -> str:
 class SessionClient(ABC):
     """A relay client for one customer session at a time (``open_session`` starts anew)."""
 
-    def __init__(self, kiosk_id: str, issuer_key: Ed25519PublicKey) -> None:
+    def __init__(self, kiosk_id: str, issuer_key: Ed25519PublicKey,
+                 approved_builds: frozenset[str] = frozenset()) -> None:
+        """``approved_builds``: relay builds this kiosk may use; empty accepts any build
+        that speaks this protocol."""
         self.kiosk_id = kiosk_id
         self._issuer_key = issuer_key
+        self._approved_builds = approved_builds
         self._session_id: str | None = None
         self._facts: SessionFacts | None = None
 
@@ -84,7 +88,8 @@ class SessionClient(ABC):
         data = self._call(wire.VERSION_PATH, None, True)
         try:
             info = RelayInfo(
-                protocol=data["protocol"], relay_version=str(data["relay_version"]), topology=str(data["topology"]),
+                protocol=data["protocol"], relay_version=str(data["relay_version"]), build=str(data["build"]),
+                topology=str(data["topology"]),
                 storage=str(data["storage"]), municipality=str(data["municipality"]),
             )
             issuer = data["issuer_key_sha256"]
@@ -96,6 +101,8 @@ class SessionClient(ABC):
             raise IncompatibleRelay("topology")
         if issuer != issuer_fingerprint(self._issuer_key):
             raise IncompatibleRelay("issuer_key")
+        if self._approved_builds and info.build not in self._approved_builds:
+            raise IncompatibleRelay("build")
         return info
 
     def open_session(self) -> OpenedSession:

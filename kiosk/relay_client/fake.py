@@ -94,9 +94,10 @@ class FakeRelay(SessionClient):
         clock: Clock | None = None,
         faults: Faults | None = None,
         backend: FakeBackend | None = None,
+        approved_builds: frozenset[str] = frozenset(),
     ) -> None:
         self.backend = backend or FakeBackend(Path(world_root), clock)
-        super().__init__(kiosk_id, self.backend.issuer_public)
+        super().__init__(kiosk_id, self.backend.issuer_public, approved_builds)
         self.faults = faults or Faults()
         self.calls: list[str] = []
 

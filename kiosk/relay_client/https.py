@@ -94,8 +94,9 @@ class HttpsRelayClient(SessionClient):
         connect_timeout: float = 3.0,
         read_timeout: float = 10.0,
         retries: int = 2,
+        approved_builds: frozenset[str] = frozenset(),
     ) -> None:
-        super().__init__(kiosk_id_from_certificate(cert_file), issuer_key)
+        super().__init__(kiosk_id_from_certificate(cert_file), issuer_key, approved_builds)
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("the relay URL must be https://host:port")

@@ -60,6 +60,7 @@ class Issued:
 class RelayInfo:
     protocol: int
     relay_version: str
+    build: str  # hash of the relay's issuing code
     topology: str
     storage: str
     municipality: str

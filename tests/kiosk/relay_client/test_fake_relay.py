@@ -132,3 +132,13 @@ def test_sessions_of_two_kiosks_are_apart(world: World, backend: FakeBackend) ->
     with pytest.raises(RelayRefused) as err:
         two.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
     assert err.value.code == "unknown_session"
+
+
+def test_only_approved_builds(world: World, backend: FakeBackend) -> None:
+    build = FakeRelay(world.root, backend=backend).check_version().build
+    approved = FakeRelay(world.root, backend=backend, approved_builds=frozenset({build}))
+    assert approved.check_version().build == build
+    other = FakeRelay(world.root, backend=backend, approved_builds=frozenset({"0" * 16}))
+    with pytest.raises(IncompatibleRelay) as err:
+        other.check_version()
+    assert err.value.reason == "build"
