@@ -119,10 +119,12 @@ class ReaderAdapter:
     # the tester's control of an in-process reader (demo and tests)
     def insert(self, persona: str) -> None:
         from hardware_mocks.vcard import VirtualCard
-        from hardware_mocks.world import World
 
         assert self.world_root is not None
-        self.reader.insert(VirtualCard(World(self.world_root).card_path(persona)))
+        path = self.world_root / "cards" / f"{persona}.json"
+        if not path.exists():
+            raise KeyError(persona)
+        self.reader.insert(VirtualCard(path))
 
     def remove(self) -> None:
         self.reader.remove()
@@ -154,11 +156,22 @@ def _relay_errors() -> Iterator[None]:
 
 
 class RelayAdapter:
-    """Over a ``kiosk.relay_client`` client (``FakeRelay`` or ``HttpsRelayClient``)."""
+    """Over a ``kiosk.relay_client`` client (``FakeRelay`` or ``HttpsRelayClient``).
+
+    ``client`` may be a factory (a callable): the client is then made at its first use,
+    so an idle worker holds nothing of it (the in-process FakeRelay carries the whole
+    synthetic registry, which would otherwise sit in every waiting worker)."""
 
     def __init__(self, client: Any, kiosk_id: str) -> None:
-        self.client = client
+        self._client = client
+        self._made = not callable(client) or hasattr(client, "open_session")
         self.kiosk_id = kiosk_id
+
+    @property
+    def client(self) -> Any:
+        if not self._made:
+            self._client, self._made = self._client(), True
+        return self._client
 
     def open_session(self) -> tuple[str, bytes]:
         with _relay_errors():
@@ -366,25 +379,27 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = 
     from cryptography.hazmat.primitives import serialization
 
     from hardware_mocks.coins import CoinSimulator
-    from hardware_mocks.world import World
     from kiosk.card.inprocess import InProcessReader
     from kiosk.payment.controller import PaymentController
     from kiosk.payment.ledger import Ledger
     from kiosk.relay_client.fake import FakeRelay
 
     clock = clock or SystemClock()
-    world = World(Path(spec.world_root))
+    # Paths only: the world module itself holds the canary strings as constants.
+    world_root, pki = Path(spec.world_root), Path(spec.world_root) / "pki"
     state = Path(spec.state_dir)
     state.mkdir(parents=True, exist_ok=True)
-    issuer = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
-    scramble = bytes.fromhex(world.pki("scramble.key").read_text(encoding="ascii").strip())
+    issuer = serialization.load_pem_private_key((pki / "issuer.key").read_bytes(), None)
+    scramble = bytes.fromhex((pki / "scramble.key").read_text(encoding="ascii").strip())
     levels = {int(k): v for k, v in spec.coin_levels.items()} if spec.coin_levels else None
     coins = CoinSimulator(levels=levels, state_path=state / "coins.json")
-    relay = FakeRelay(world.root, spec.kiosk_id, clock, relay_faults(spec.relay_fault),
-                      backend=backend)
+    def relay() -> FakeRelay:
+        return FakeRelay(world_root, spec.kiosk_id, clock, relay_faults(spec.relay_fault),
+                         backend=backend)
+
     printer = TrayPrinter(_fake_printer(spec.printer_fault, clock), state / "tray.jsonl")
     return Devices(
-        reader=ReaderAdapter(InProcessReader(), world.root),
+        reader=ReaderAdapter(InProcessReader(), world_root),
         relay=RelayAdapter(relay, spec.kiosk_id),
         printer=PrinterAdapter(printer, clock, issuer, scramble),
         payment=PaymentAdapter(PaymentController(coins, Ledger.in_state_dir(state), clock)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from kiosk.session.engine import Engine
@@ -56,6 +57,7 @@ class Script:
     kill_worker_at: str | None = None
     coin_jam: bool = False
     timeout_at: str | None = None  # do nothing in this state (the inactivity timeout ends it)
+    pin_source: Callable[[], bytearray] | None = None  # a PIN that never was a str
 
 
 @dataclass
@@ -127,7 +129,10 @@ class Customer:
         return False
 
     def _send_pin(self) -> None:
-        pin = bytearray(self.s.pin.encode("ascii"))
+        if self.s.pin_source is not None:
+            pin = self.s.pin_source()
+        else:
+            pin = bytearray(self.s.pin.encode("ascii"))
         self.t.send_pin(pin)
 
     def _act(self, vm: ViewModel, res: Result) -> None:

@@ -169,6 +169,10 @@ class SessionHost:
             spare.wait_ready(0)
         return spare.pid is not None
 
+    @property
+    def spare_pid(self) -> int | None:
+        return self._spare.pid if self._spare else None
+
     def spare_ready_at(self) -> float | None:
         return self._spare.ready_at if self._spare else None
 

@@ -1,0 +1,50 @@
+"""A stand-in for the UI process, for the memory scan: it runs one canary session
+through a ``SessionHost`` and then waits, so the test can read ``/proc/PID/mem`` of it
+and of the warm spare. It never imports the world module (whose canary constants are
+strings) and reads the PIN from stdin straight into a bytearray.
+
+Usage: python -m tests.kiosk.session.remanence_driver WORLD STATE RUN
+Protocol on stdout: ``BASELINE`` (scan now), then after one line on stdin and the PIN
+(4 bytes), ``READY <spare pid>`` once the session ended and the next worker waits.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kiosk.session.customer import Customer, HostTerminal, Script
+from kiosk.session.host import SessionHost, virtual_spec
+from kiosk.session.viewmodel import Screen
+
+
+def main() -> int:
+    world, state, run = (Path(a) for a in sys.argv[1:4])
+    spec = virtual_spec(world, state, run)
+    spec.log_path = str(state / "worker.log")
+    stdin = open(0, "rb", buffering=0, closefd=False)  # noqa: SIM115 - raw FileIO: readinto
+
+    def pin() -> bytearray:
+        buf = bytearray(4)
+        stdin.readinto(buf)
+        return buf
+
+    host = SessionHost(spec)
+    host.start()
+    host.wait_for(lambda v: v.screen == Screen.START)
+    print("BASELINE", flush=True)
+    stdin.readinto(bytearray(1))  # go
+    res = Customer(HostTerminal(host), Script("canary", "", pay=1000, pin_source=pin)).run()
+    assert res.final is not None and res.final.screen == Screen.THANK_YOU, res.states
+    host.wait_outcome(res.final.session)
+    host.wait_for(lambda v: v.screen == Screen.START)
+    while not host.spare_ready:
+        host.poll(0.02)
+    print("READY", host.worker_pid, host.spare_pid, flush=True)
+    stdin.readinto(bytearray(1))  # the scan is done
+    host.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""After a canary session, nothing of the canary is left: not in the memory of the
+processes still running (the UI-side host and the next worker, read from outside through
+/proc/PID/mem), nor in the logs, the journal, the ledger, the runtime or state dirs.
+The worker that served the canary has exited: its memory went back to the kernel."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.world import CANARY_PIN, World
+from tests.kiosk.session.test_faults import canary_patterns, scan_tree
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def read_memory(pid: int) -> bytes:
+    """Every readable private mapping of ``pid`` (heap, stacks, anonymous, data)."""
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            name = fields[5] if len(fields) > 5 else ""
+            if "r" not in fields[1] or name in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
+                continue
+            if name.startswith("/") and "w" not in fields[1]:
+                continue  # read-only file mappings: code and constants of libraries
+            try:
+                mem.seek(start)
+                chunks.append(mem.read(end - start))
+            except (OSError, ValueError, OverflowError):
+                continue
+    return b"\0".join(chunks)
+
+
+def counts(data: bytes, pats: list[re.Pattern[bytes]]) -> dict[str, int]:
+    return {p.pattern.decode("latin-1"): len(p.findall(data)) for p in pats}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/PID/mem")
+def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(world_dir, tmp_path / "world")
+    world = World(tmp_path / "world")
+    state, run = tmp_path / "state", tmp_path / "run"
+    pats = canary_patterns(world)
+    pin_pat = pats[-1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.kiosk.session.remanence_driver", str(tmp_path / "world"),
+         str(state), str(run)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline().split() == [b"BASELINE"]
+        baseline_pin = len(pin_pat.findall(read_memory(proc.pid)))
+        proc.stdin.write(b"g" + CANARY_PIN.encode("ascii"))
+        proc.stdin.flush()
+        line = proc.stdout.readline().split()
+        assert line and line[0] == b"READY", proc.stderr.read().decode(errors="replace")[-2000:]
+        worker, spare = int(line[1]), int(line[2])
+        for pid, who in ((proc.pid, "host"), (worker, "next worker"), (spare, "spare")):
+            found = counts(read_memory(pid), pats[:-1])
+            assert sum(found.values()) == 0, (who, found)
+        assert len(pin_pat.findall(read_memory(proc.pid))) <= baseline_pin
+        for pid in (worker, spare):
+            assert pin_pat.findall(read_memory(pid)) == []
+    finally:
+        proc.stdin.write(b"x")
+        proc.stdin.close()
+        err = proc.stderr.read() if proc.stderr else b""
+        proc.wait(30)
+        proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()
+    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
+    assert (state / "worker.log").exists()
+    assert [p.pattern for p in pats if p.search(err)] == []
+    assert scan_tree(state, pats) == []
+    assert scan_tree(run, pats) == []
