@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kiosk.documents.catalogue import CATALOGUE, CertType, default_options
-from kiosk.sensitive import zero
 from kiosk.session.viewmodel import (
     ErrorInfo,
     Intent,
@@ -338,9 +337,6 @@ def persona_card(pin: str, tries_left: int = 3, refusal: str | None = None,
     buf = bytearray(pin.encode("ascii"))
     return FakeCard(buf, tries_left, refusal, dict(unavailable or {}))
 
-
-def wipe_card(card: FakeCard) -> None:
-    zero(card.pin)
 
 
 def persona_fake_card(persona_id: str) -> FakeCard:

@@ -17,7 +17,6 @@ MIN_TARGET_MM = 15.0
 PX_PER_MM = math.hypot(*PANEL_SIZE) / (PANEL_DIAGONAL_INCH * 25.4)
 MIN_TARGET_PX = math.ceil(MIN_TARGET_MM * PX_PER_MM)  # 51 px
 BUTTON_HEIGHT = 72
-WIDE_BUTTON_WIDTH = 220
 
 
 @dataclass(frozen=True)
