@@ -182,13 +182,17 @@ class PinPage(Page):
         self.box.addLayout(row)
         self.box.addStretch()
         self._last_tries: int | None = None
+        self._session: str | None = None
 
     def render(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.PIN_TITLE))
         self.body.setText(tr(texts.PIN_BODY))
+        if vm.session != self._session:  # tries are compared within one customer's session
+            self._session, self._last_tries = vm.session, None
         wrong = (self._last_tries is not None and vm.tries_left is not None
                  and vm.tries_left < self._last_tries)
-        self._last_tries = vm.tries_left
+        if vm.tries_left is not None:
+            self._last_tries = vm.tries_left
         self.tries.setText(tr(texts.TRIES_LEFT, n=vm.tries_left) if vm.tries_left else "")
         notes = []
         if wrong:
@@ -202,7 +206,6 @@ class PinPage(Page):
 
     def leave(self) -> None:
         self.pad.clear()
-        self._last_tries = None
 
 
 class ChooseTypePage(Page):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -156,7 +157,7 @@ class ScriptedEngine:
             else:
                 self.reset()
         elif k is I.START:
-            self._show(Screen.PLACE_CARD, {I.CANCEL})
+            self._show(Screen.PLACE_CARD, {I.CANCEL}, session=uuid.uuid4().hex)
             if self.card_present:
                 self._read_card()
         elif k is I.CHOOSE_TYPE and intent.value:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.session.host import SessionHost, sim_spec
+from kiosk.session.host import SessionHost, virtual_spec
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import texts
 from kiosk.ui.hostlink import HostLink
@@ -20,17 +21,24 @@ LEFT = Qt.MouseButton.LeftButton
 HOLD = {Screen.THANK_YOU: 200, Screen.ERROR: 5000}
 
 
-def host_link(world_root: Path, tmp: Path, **sim) -> HostLink:  # type: ignore[no-untyped-def]
-    spec = sim_spec(world_root, tmp / "state", tmp / "run", **sim)
+def host_link(world_root: Path, tmp: Path, timeouts: dict | None = None,  # type: ignore[type-arg]
+              **faults) -> HostLink:  # type: ignore[no-untyped-def]
+    spec = virtual_spec(world_root, tmp / "state", tmp / "run", **faults)
+    if timeouts:
+        spec = dataclasses.replace(spec, timeouts=timeouts)
     return HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
+
+
+def open_kiosk(qtbot, link):  # type: ignore[no-untyped-def]
+    window = make_window(qtbot, link, final_hold_ms=HOLD)
+    qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed, timeout=15000)
+    return window
 
 
 @pytest.fixture
 def real(qtbot, fresh_world, tmp_path) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
     link = host_link(fresh_world.root, tmp_path)
-    window = make_window(qtbot, link, final_hold_ms=HOLD)
-    qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed, timeout=15000)
-    yield window, link
+    yield open_kiosk(qtbot, link), link
 
 
 def click(qtbot, b) -> None:  # type: ignore[no-untyped-def]
@@ -87,10 +95,84 @@ def test_refused_types_then_cancel_and_final_ok(qtbot, real) -> None:  # type: i
     wait_screen(qtbot, window, Screen.CHOOSE_TYPE, timeout=10000)
     buttons = window.pages[Screen.CHOOSE_TYPE].buttons
     assert buttons and not any(b.isEnabled() for b in buttons.values())
-    assert all(tr(texts.ERROR_CODES["under_15"]) in b.accessibleName() for b in buttons.values())
+    for item in window.vm.menu:
+        assert not item.available
+        assert texts.error_title(item.refusal or "", "refusal") in buttons[item.type].accessibleName()
+    assert any(item.refusal == "under_15" for item in window.vm.menu)
     click(qtbot, window.cancel)
     wait_screen(qtbot, window, Screen.ERROR, timeout=10000)
     qtbot.waitUntil(lambda: window.vm.final, timeout=10000)
     click(qtbot, window.pages[Screen.ERROR].ok)  # the worker is gone: the OK is the UI's
     wait_screen(qtbot, window, Screen.START, timeout=15000)
     qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed, timeout=15000)
+
+
+def to_menu(qtbot, window, link, persona: str = "shiken-ichiro", pin_: str = "1234") -> None:  # type: ignore[no-untyped-def]
+    click(qtbot, window.pages[Screen.START].start)
+    wait_screen(qtbot, window, Screen.PLACE_CARD)
+    link.device("card_insert", persona=persona)
+    wait_screen(qtbot, window, Screen.PIN, timeout=10000)
+    pin(qtbot, window, pin_)
+    wait_screen(qtbot, window, Screen.REMOVE_CARD, timeout=10000)
+    link.device("card_remove")
+    wait_screen(qtbot, window, Screen.CHOOSE_TYPE, timeout=10000)
+
+
+def to_payment(qtbot, window, cert: str = "inkan") -> None:  # type: ignore[no-untyped-def]
+    click(qtbot, window.pages[Screen.CHOOSE_TYPE].buttons[cert])
+    wait_screen(qtbot, window, Screen.COPIES)
+    click(qtbot, window.pages[Screen.COPIES].next)
+    wait_screen(qtbot, window, Screen.CONFIRM)
+    click(qtbot, window.pages[Screen.CONFIRM].confirm)
+
+
+def test_wrong_pin_shows_tries_then_goes_on(qtbot, real) -> None:  # type: ignore[no-untyped-def]
+    window, link = real
+    click(qtbot, window.pages[Screen.START].start)
+    wait_screen(qtbot, window, Screen.PLACE_CARD)
+    link.device("card_insert", persona="shiken-hanako")
+    wait_screen(qtbot, window, Screen.PIN, timeout=10000)
+    pin(qtbot, window, "0000")
+    qtbot.waitUntil(lambda: window.vm.tries_left == 2, timeout=10000)
+    page = window.pages[Screen.PIN]
+    assert page.warning.text() == tr(texts.WRONG_PIN) and page.pad.buffer_is_clear()
+    pin(qtbot, window, "2580")
+    wait_screen(qtbot, window, Screen.REMOVE_CARD, timeout=10000)
+
+
+def test_cancel_in_payment_refunds(qtbot, real) -> None:  # type: ignore[no-untyped-def]
+    window, link = real
+    to_menu(qtbot, window, link)
+    to_payment(qtbot, window)
+    wait_screen(qtbot, window, Screen.PAYMENT, timeout=10000)
+    link.device("coin", value=100)
+    qtbot.waitUntil(lambda: window.vm.inserted == 100, timeout=10000)
+    click(qtbot, window.cancel)
+    qtbot.waitUntil(lambda: window.vm.screen is Screen.ERROR and window.vm.final, timeout=10000)
+    assert window.vm.error is not None and window.vm.error.refunded == 100
+    assert window.pages[Screen.ERROR].money.text() == "¥100 has been returned. Please take it."
+
+
+def test_printer_out_of_paper_before_payment(qtbot, fresh_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    link = host_link(fresh_world.root, tmp_path, printer_fault="media-empty")
+    window = open_kiosk(qtbot, link)
+    to_menu(qtbot, window, link)
+    to_payment(qtbot, window)
+    wait_screen(qtbot, window, Screen.ERROR, timeout=10000)
+    assert window.pages[Screen.ERROR].title.text() == "The printer is out of paper"
+    assert window.vm.error is not None and window.vm.error.refunded == 0
+
+
+def test_need_more_time_then_timeout(qtbot, fresh_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    link = host_link(fresh_world.root, tmp_path,
+                     timeouts={"place_card": 2.5, "warn_before": 2.0})
+    window = open_kiosk(qtbot, link)
+    click(qtbot, window.pages[Screen.START].start)
+    wait_screen(qtbot, window, Screen.PLACE_CARD)
+    qtbot.waitUntil(window.overlay.isVisible, timeout=5000)
+    click(qtbot, window.overlay.yes)
+    qtbot.waitUntil(lambda: not window.overlay.isVisible(), timeout=5000)
+    qtbot.waitUntil(window.overlay.isVisible, timeout=5000)
+    wait_screen(qtbot, window, Screen.ERROR, timeout=10000)
+    assert window.vm.error is not None and window.vm.error.kind == "timeout"
+    assert window.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES["timeout"])
