@@ -269,6 +269,7 @@ class _CoinState:
     jammed: bool = False
     cash_box: int = 0
     paid_out: int = 0
+    vouchered: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -348,6 +349,7 @@ class SimPayment:
         voucher = None
         if st.jammed and amount:
             voucher = "V" + (st.txn or "x")[:12]
+            st.vouchered += amount
         else:
             st.paid_out += amount
         st.history.append({"txn": st.txn, "refunded": amount, "voucher": voucher})
