@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                       help="screenshot languages, comma-separated")
     demo.set_defaults(func=_demo)
 
-    run = sub.add_parser("run", help="the kiosk in service: full screen, real devices")
+    run = sub.add_parser("ui", aliases=["run"],
+                         help="the kiosk in service: full screen, real devices")
     run.add_argument("--windowed", action="store_true", help="not full screen (bench only)")
     run.set_defaults(func=_run)
 
@@ -55,35 +56,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Production: the configured devices, full screen, no way out but a signal."""
-    import signal
-
-    from PySide6.QtCore import QTimer
-
-    from kiosk import config as kiosk_config
-    from kiosk.session.host import SessionHost
-    from kiosk.session.worker import WorkerSpec
-    from kiosk.ui.app import application, kiosk_window
-    from kiosk.ui.hostlink import HostLink
-
     if not args.config:
-        print("kiosk run needs --config (the kiosk's TOML configuration)", file=sys.stderr)
+        print("kiosk ui needs --config (the kiosk's TOML configuration)", file=sys.stderr)
         return 2
-    cfg = kiosk_config.load(args.config)
-    spec = WorkerSpec(state_dir=str(cfg.state_dir), runtime_dir=str(cfg.runtime_dir),
-                      kiosk_id=cfg.kiosk_id, devices="real",
-                      config_path=str(Path(args.config).resolve()))
-    app = application()
-    link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
-    window = kiosk_window(link, language="ja", production=not args.windowed, sound=True)
-    if args.windowed:
-        window.show()
-    # SIGTERM (systemd stop) ends the loop; the host then stops the worker through its wipe
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)  # lets Python see the signal
-    wake.start(200)
-    code = app.exec()
-    window.bridge.close()
-    window.shutdown()
-    return int(code)
+    from kiosk.ui import production
+
+    return production.run(args.config, args.windowed)

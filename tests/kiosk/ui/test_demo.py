@@ -41,4 +41,22 @@ def test_cli_rejects_unknown_language(capsys) -> None:  # type: ignore[no-untype
 def test_run_needs_a_configuration(capsys) -> None:  # type: ignore[no-untyped-def]
     from kiosk.cli import main
 
-    assert main(["run"]) == 2
+    assert main(["ui"]) == 2 and main(["run"]) == 2
+
+
+def test_production_tells_systemd_ready_even_when_the_selftest_breaks(tmp_path: Path) -> None:
+    from kiosk.config import Config
+    from kiosk.ui import production
+
+    class Notify:
+        said: list[str | None] = []
+
+        def ready(self, status: str | None = None) -> bool:
+            self.said.append(status)
+            return True
+
+    cfg = Config(state_dir=tmp_path / "nowhere" / "state", runtime_dir=tmp_path / "run",
+                 extra={"diag": "not a table"})
+    notify = Notify()
+    production._selftest_then_ready(cfg, notify)  # type: ignore[arg-type]
+    assert len(notify.said) == 1 and notify.said[0] is not None

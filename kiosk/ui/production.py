@@ -1,0 +1,78 @@
+"""``kiosk ui --config FILE``: the kiosk in service.
+
+Full screen, frameless, cursor hidden, no keyboard way out; the configured real devices
+behind the session host. systemd (``kiosk.service``, ``Type=notify``) hears READY once the
+first screen is live and the start-up self-test has run (``kiosk.diag.startup``), and a
+WATCHDOG ping from a timer on the GUI thread, so a frozen screen gets the kiosk
+restarted. SIGTERM ends the event loop; closing the host stops the worker through its
+wipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+from kiosk import config as kiosk_config
+from kiosk import log
+from kiosk.notify import Notifier, notifier
+from kiosk.session.viewmodel import IntentKind
+
+LOG = logging.getLogger("kiosk.ui")
+
+
+def _selftest_then_ready(cfg: kiosk_config.Config, notify: Notifier) -> None:
+    """Off the GUI thread: the self-test checks devices and may take seconds."""
+    try:
+        from kiosk.diag.build import build_service
+        from kiosk.diag.startup import start_selftest
+
+        start_selftest(build_service(cfg), notify)
+    except Exception as exc:  # READY regardless: a terminal that cannot serve says why
+        log.event(LOG, "ui.selftest_failed", logging.ERROR, kind=type(exc).__name__)
+        notify.ready("out of service: selftest")
+
+
+def run(config_path: str, windowed: bool = False) -> int:
+    from kiosk.session.host import SessionHost
+    from kiosk.session.worker import WorkerSpec
+    from kiosk.ui.app import application, kiosk_window
+    from kiosk.ui.hostlink import HostLink
+
+    cfg = kiosk_config.load(config_path)
+    spec = WorkerSpec(state_dir=str(cfg.state_dir), runtime_dir=str(cfg.runtime_dir),
+                      kiosk_id=cfg.kiosk_id, devices="real",
+                      config_path=str(Path(config_path).resolve()))
+    app = application()
+    link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
+    window = kiosk_window(link, language="ja", production=not windowed, sound=True)
+    if windowed:
+        window.show()
+    notify = notifier()
+    ready = threading.Event()
+
+    def first_screen(_screen: str) -> None:
+        if not ready.is_set() and IntentKind.START in window.vm.allowed:
+            ready.set()
+            threading.Thread(target=_selftest_then_ready, args=(cfg, notify),
+                             name="selftest", daemon=True).start()
+
+    window.rendered.connect(first_screen)
+    watchdog = QTimer()
+    interval = notify.watchdog_interval_ms()
+    if interval:
+        watchdog.timeout.connect(notify.watchdog)  # from the GUI thread, on purpose
+        watchdog.start(interval)
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # lets the interpreter run the signal handler
+    wake.start(200)
+    code = app.exec()
+    notify.stopping()
+    window.bridge.close()
+    window.shutdown()
+    return int(code)
