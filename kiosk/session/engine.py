@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -131,6 +133,7 @@ class Outcome:
     voucher: str | None = None
     copies_printed: int = 0
     alarm: bool = False
+    ms: dict[str, float] = field(default_factory=dict)  # machine time per phase (benchmark)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -186,6 +189,7 @@ class Engine:
         self._pin: bytearray | None = None
         self._doc: IssuedDocument | None = None
         self._relay_session: str | None = None
+        self._payment_started = 0.0
         self._work: Callable[[], None] | None = None
         self._deadline: float | None = None
         self._warned = False
@@ -373,10 +377,21 @@ class Engine:
 
     # -- the work of each machine state ---------------------------------------------------
 
+    @contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        """Machine time per phase (card, relay, render, payment, print, wipe)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            ms = self.outcome.ms
+            ms[phase] = round(ms.get(phase, 0.0) + (time.perf_counter() - start) * 1000, 2)
+
     def _read_card(self) -> None:
-        self._card = self.devices.reader.open_card()
-        self._cert_der = self._card.certificate_der()
-        self._w.tries_left = self._card.tries_left()
+        with self._timed("card"):
+            self._card = self.devices.reader.open_card()
+            self._cert_der = self._card.certificate_der()
+            self._w.tries_left = self._card.tries_left()
         event(log, "session.card_read", session=self.session_id, tries_left=self._w.tries_left)
         if self._w.tries_left <= 0:
             raise CardFault("pin_locked", "visit_office")
@@ -386,7 +401,8 @@ class Engine:
         pin, self._pin = self._pin, None
         assert self._card is not None and self._cert_der is not None and pin is not None
         try:
-            self._card.verify_pin(pin)
+            with self._timed("card"):
+                self._card.verify_pin(pin)
         except WrongPinFault as exc:
             self._w.tries_left = exc.tries_left
             event(log, "session.pin_wrong", session=self.session_id, tries_left=exc.tries_left)
@@ -396,22 +412,27 @@ class Engine:
             return
         finally:
             zero(pin)
-        relay_session, challenge = self.devices.relay.open_session()
-        message = self.devices.relay.challenge_message(challenge, relay_session)
-        signature = self._card.sign(message)
-        self._w.menu = self.devices.relay.authenticate(self._cert_der, signature)
+        with self._timed("relay"):
+            relay_session, challenge = self.devices.relay.open_session()
+            message = self.devices.relay.challenge_message(challenge, relay_session)
+        with self._timed("card"):
+            signature = self._card.sign(message)
+        with self._timed("relay"):
+            self._w.menu = self.devices.relay.authenticate(self._cert_der, signature)
         event(log, "session.authenticated", session=self.session_id, count=len(self._w.menu))
         self._send("authenticated")
 
     def _prepare(self) -> None:
-        self.devices.printer.preflight()
+        with self._timed("print"):
+            self.devices.printer.preflight()
         assert self._w.selected_type is not None
         self._w.request_id = str(uuid.uuid4())
         self._w.progress = 0.0
         self.publish()
-        self._doc = self.devices.relay.request_documents(
-            self._w.request_id, self._w.selected_type, dict(self._w.options), self._w.copies
-        )
+        with self._timed("relay"):
+            self._doc = self.devices.relay.request_documents(
+                self._w.request_id, self._w.selected_type, dict(self._w.options), self._w.copies
+            )
         if self._doc.request_id != self._w.request_id:
             raise IntegrityFault("request_id")
         self._relay_session = self._doc.relay_session
@@ -419,7 +440,8 @@ class Engine:
                             relay=self._relay_session)
         self._w.progress = 0.5
         self.publish()
-        self.devices.printer.render(self._doc)
+        with self._timed("render"):
+            self.devices.printer.render(self._doc)
         self._w.pages_total = self._doc.pages
         event(log, "session.documents_ready", session=self.session_id,
               request=self._w.request_id, doc_type=self._w.selected_type,
@@ -427,6 +449,7 @@ class Engine:
         self._send("documents_ready")
 
     def _begin_payment(self) -> None:
+        self._payment_started = time.perf_counter()
         self._w.txn = uuid.uuid4().hex
         due = self._total()
         self.journal.append(self.session_id, Rec.PAYMENT_BEGUN, txn=self._w.txn, amount=due)
@@ -444,12 +467,18 @@ class Engine:
             self._activity()
             self.publish()
         if status.complete:
+            self.outcome.ms["payment"] = round((time.perf_counter() - self._payment_started) * 1000, 2)
             self.journal.append(self.session_id, Rec.PAID, txn=self._w.txn, amount=status.inserted)
             event(log, "session.paid", session=self.session_id, txn=self._w.txn,
                   paid=status.inserted)
             self._send("paid")
 
     def _print(self) -> None:
+        with self._timed("print"):
+            self._print_copies()
+        self._send("printed")
+
+    def _print_copies(self) -> None:
         assert self._doc is not None and self._w.request_id is not None
         printer = self.devices.printer
         per_copy = max(1, self._doc.pages // max(1, len(self._doc.pdfs)))
@@ -466,7 +495,6 @@ class Engine:
         self.journal.append(self.session_id, Rec.PRINTED, job=self._w.job)
         self._charge()
         self._scrub_documents()  # printed: nothing more needs the document
-        self._send("printed")
 
     def _on_progress(self, done: int, total: int) -> None:
         if done < self._w.pages_done:
@@ -492,6 +520,7 @@ class Engine:
     def _wipe(self) -> None:
         """Settle money, purge jobs, zero buffers, report, close. Each step runs even if
         an earlier one failed: a wipe that stops half-way leaves data or money behind."""
+        wipe_started = time.perf_counter()
         o = self.outcome
         o.code = self._error.code if self._error else _INTERRUPTION_INFO.get(o.reason, ("done",))[0]
         if self._w.printed:
@@ -514,6 +543,7 @@ class Engine:
         self._guard(self.devices.close)
         if self.journal_opened():
             self._guard(lambda: self.journal.append(self.session_id, Rec.CLOSED, code=o.code))
+        o.ms["wipe"] = round((time.perf_counter() - wipe_started) * 1000, 2)
         event(log, "session.closed", session=self.session_id, code=o.code, paid=o.paid,
               refunded=o.refunded, change=o.change, copies=o.copies_printed)
         self.final_view = self._final_view()

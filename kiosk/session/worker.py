@@ -83,9 +83,17 @@ def build_devices(spec: WorkerSpec) -> Devices:
 
 
 def preload(spec: WorkerSpec) -> None:
-    """Import what the session will need while the worker is only a warm spare."""
-    if spec.devices == "virtual":
+    """Pay the first-use costs (imports, fonts, the ground pattern) while the worker is
+    only a warm spare, not while a customer waits. Nothing here is personal data."""
+    if spec.devices in ("virtual", "real"):
+        import kiosk.card.jpki  # noqa: F401
+        import kiosk.payment.controller  # noqa: F401
         import kiosk.printing.render  # noqa: F401
+        from kiosk.printing import fonts, ground
+
+        fonts.register()
+        ground.pattern_image()
+    if spec.devices == "virtual":
         import kiosk.relay_client.fake  # noqa: F401
         import relay.service  # noqa: F401
 
