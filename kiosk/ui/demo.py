@@ -83,7 +83,9 @@ def wait_until(pred: Callable[[], bool], timeout: float, what: str) -> None:
 class ScriptedCustomer:
     """Touches the kiosk window like a customer; the tester's hands work the devices."""
 
-    def __init__(self, window: KioskWindow, hands: Any, journey: Path | None) -> None:
+    def __init__(self, window: KioskWindow, hands: Any, journey: Path | None,
+                 persona: str = PERSONA, pin: str = PIN) -> None:
+        self.persona, self.pin = persona, pin
         self.w = window
         self.link = hands  # device(kind, **fields): the tester's hands
         self.journey = journey
@@ -110,10 +112,10 @@ class ScriptedCustomer:
         wait_until(lambda: IntentKind.START in w.vm.allowed, 60.0, "the start screen")
         self.touch(pages[Screen.START].start)
         self.at(Screen.PLACE_CARD)
-        self.link.device("card_insert", persona=PERSONA)
+        self.link.device("card_insert", persona=self.persona)
         self.at(Screen.PIN)
         pad = pages[Screen.PIN].pad
-        for digit in PIN:
+        for digit in self.pin:
             self.touch(pad.digit_buttons[int(digit)])
         self.touch(pad.ok_button)
         self.at(Screen.REMOVE_CARD)
@@ -173,7 +175,7 @@ def devices_for(devices: str, world: Path, tmp: Path) -> Iterator[tuple[HostLink
 
 def headless(out: Path, devices: str = "virtual",
              languages: tuple[str, ...] = tuple(LANGUAGES),
-             world: Path | None = None) -> dict[str, Any]:
+             world: Path | None = None, persona: str = PERSONA, pin: str = PIN) -> dict[str, Any]:
     from kiosk.ui.app import application, kiosk_window
 
     out.mkdir(parents=True, exist_ok=True)
@@ -184,7 +186,7 @@ def headless(out: Path, devices: str = "virtual",
         window = kiosk_window(link, language="ja",
                               final_hold_ms={Screen.THANK_YOU: 1500, Screen.ERROR: 1500})
         window.show()
-        customer = ScriptedCustomer(window, hands, out / "journey")
+        customer = ScriptedCustomer(window, hands, out / "journey", persona, pin)
         try:
             customer.run()
             window.rendered.disconnect(customer._on_screen)
