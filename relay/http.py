@@ -58,6 +58,9 @@ def server_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext
     ctx.load_cert_chain(cert, key)
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(cafile=str(client_ca))
+    # Every customer session is a fresh worker process with a fresh connection: no kiosk
+    # resumes a TLS session, so issuing tickets would only cost a third of each handshake.
+    ctx.num_tickets = 0
     return ctx
 
 
