@@ -47,8 +47,9 @@ def _demo(args: argparse.Namespace) -> int:
             return 1
         outcome = summary["outcome"] or {}
         print(f"screens: {' → '.join(summary['screens'])}")
-        print(f"outcome: {outcome.get('result')} copies={outcome.get('copies')} "
-              f"paid={outcome.get('paid')} change={outcome.get('change')}")
+        print(f"outcome: {outcome.get('result')} copies={outcome.get('copies_printed')} "
+              f"paid={outcome.get('paid')} charged={outcome.get('charged')} "
+              f"change={outcome.get('change')}")
         print(f"screenshots: {summary['screenshots']} in {out / 'screenshots'}")
         print(f"printed: {', '.join(summary['printed']) or 'nothing'} in {out / 'printed'}")
         return 0 if outcome.get("result") == "printed" else 1
