@@ -4,7 +4,7 @@ and of the warm spare. It never imports the world module (whose canary constants
 strings) and reads the PIN from stdin straight into a bytearray.
 
 Usage: python -m tests.kiosk.session.remanence_driver WORLD STATE RUN
-Protocol on stdout: ``BASELINE`` (scan now), then after one line on stdin and the PIN
+Protocol on stdout: ``BASELINE <idle worker pid>`` (scan now), then after one line on stdin and the PIN
 (4 bytes), ``READY <spare pid>`` once the session ended and the next worker waits.
 """
 
@@ -32,7 +32,7 @@ def main() -> int:
     host = SessionHost(spec)
     host.start()
     host.wait_for(lambda v: v.screen == Screen.START)
-    print("BASELINE", flush=True)
+    print("BASELINE", host.worker_pid, flush=True)
     stdin.readinto(bytearray(1))  # go
     res = Customer(HostTerminal(host), Script("canary", "", pay=1000, pin_source=pin)).run()
     assert res.final is not None and res.final.screen == Screen.THANK_YOU, res.states

@@ -58,8 +58,12 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        assert proc.stdout.readline().split() == [b"BASELINE"]
+        line = proc.stdout.readline().split()
+        assert line[0] == b"BASELINE"
+        # 4 digits also occur by chance (font tables, code): compare with the same
+        # processes before the PIN existed anywhere
         baseline_pin = len(pin_pat.findall(read_memory(proc.pid)))
+        baseline_worker = len(pin_pat.findall(read_memory(int(line[1]))))
         proc.stdin.write(b"g" + CANARY_PIN.encode("ascii"))
         proc.stdin.flush()
         line = proc.stdout.readline().split()
@@ -70,7 +74,7 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
             assert sum(found.values()) == 0, (who, found)
         assert len(pin_pat.findall(read_memory(proc.pid))) <= baseline_pin
         for pid in (worker, spare):
-            assert pin_pat.findall(read_memory(pid)) == []
+            assert len(pin_pat.findall(read_memory(pid))) <= baseline_worker
     finally:
         proc.stdin.write(b"x")
         proc.stdin.close()
