@@ -8,8 +8,10 @@ is full screen, frameless, on top, with the cursor hidden and no keyboard way ou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -34,9 +36,13 @@ from kiosk.ui.widgets import CardPicture, KioskButton, label
 class InactivityOverlay(QFrame):
     """Covers the page when the engine warns of a timeout; answers MORE_TIME or CANCEL."""
 
-    def __init__(self, parent: QWidget, send: callable) -> None:  # type: ignore[valid-type]
+    def __init__(self, parent: QWidget, send: Callable[[Intent], None]) -> None:
         super().__init__(parent)
         self.setProperty("role", "overlay")
+        self.remaining = 0
+        self._tick = QTimer(self)  # counts the engine's seconds down on screen
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._count_down)
         box = QVBoxLayout(self)
         box.setContentsMargins(30, 30, 30, 30)
         self.title = label("title")
@@ -56,11 +62,25 @@ class InactivityOverlay(QFrame):
         self.hide()
 
     def render(self, vm: ViewModel) -> None:
+        if not self.isVisible() or vm.seconds_left is not None:
+            self.remaining = vm.seconds_left or 0
+            self._tick.start()
         self.title.setText(tr(texts.MORE_TIME_TITLE))
-        self.body.setText(tr(texts.MORE_TIME_BODY, n=vm.seconds_left or 0))
         self.yes.set_label(tr(texts.MORE_TIME_YES))
         self.no.set_label(tr(texts.MORE_TIME_NO))
         self.no.setVisible(IntentKind.CANCEL in vm.allowed)
+        self._show_remaining()
+
+    def _count_down(self) -> None:
+        self.remaining = max(0, self.remaining - 1)
+        self._show_remaining()
+
+    def _show_remaining(self) -> None:
+        self.body.setText(tr(texts.MORE_TIME_BODY, n=self.remaining))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._tick.stop()
+        super().hideEvent(event)
 
     def place(self) -> None:
         parent = self.parentWidget()
@@ -290,8 +310,8 @@ class KioskWindow(QWidget):
                 b.setFocus()
                 return
 
-    def resizeEvent(self, event: QEvent) -> None:  # type: ignore[override]
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         self.overlay.place()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

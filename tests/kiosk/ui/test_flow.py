@@ -185,6 +185,8 @@ def test_inactivity_dialog_more_time_and_timeout(qtbot, kiosk, engine) -> None: 
     qtbot.waitUntil(kiosk.overlay.isVisible)
     assert kiosk.overlay.body.text() == "Without an answer the session ends in 15 seconds."
     assert kiosk.overlay.yes.hasFocus()
+    kiosk.overlay._count_down()
+    assert kiosk.overlay.body.text() == "Without an answer the session ends in 14 seconds."
     click(qtbot, kiosk.overlay.yes)
     qtbot.waitUntil(lambda: not kiosk.overlay.isVisible())
     assert engine.intents[-1].kind is IntentKind.MORE_TIME
