@@ -198,6 +198,9 @@ class HttpsRelayClient(SessionClient):
         if len(raw) > wire.MAX_RESPONSE_BYTES:
             conn.close()
             raise RelayProtocolError(wire.TOO_LARGE)
+        if response.length:  # the relay hung up before the length it announced
+            conn.close()
+            raise RelayUnavailable("truncated")
         if response.will_close:
             conn.close()
         else:
