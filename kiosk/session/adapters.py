@@ -338,6 +338,37 @@ class VirtualSpec:
     relay_fault: str | None = None  # down | slow | bad | integrity
     printer_fault: str | None = None  # media-empty | jam | offline | timeout
     coin_levels: dict[str, int] | None = None  # payout tubes, e.g. {"10": 0} for exact change
+    relay_time: str = "open_hours"  # the fake relay's clock: open_hours | system
+
+
+class ShiftedClock:
+    """Real time moving from a chosen start: the fake relay's rules (service hours, ages)
+    see a weekday morning of the world's date, whenever the demo or the tests run."""
+
+    def __init__(self, start: Any) -> None:
+        import time as _time
+
+        self._start, self._t0, self._mono = start, _time.monotonic(), _time.monotonic
+
+    def now(self) -> Any:
+        import datetime as _dt
+
+        return self._start + _dt.timedelta(seconds=self._mono() - self._t0)
+
+    def monotonic(self) -> float:
+        return self._mono()
+
+
+def relay_clock(world_root: Path, kind: str) -> Clock:
+    if kind == "system":
+        return SystemClock()
+    import json
+    from types import SimpleNamespace
+
+    from relay.testing import open_hours
+
+    today = json.loads((world_root / "world.json").read_text(encoding="utf-8"))["today"]
+    return ShiftedClock(open_hours(SimpleNamespace(data={"today": today})))
 
 
 RELAY_FAULTS = ("down", "slow", "bad", "integrity")
@@ -394,8 +425,9 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = 
     levels = {int(k): v for k, v in spec.coin_levels.items()} if spec.coin_levels else None
     coins = CoinSimulator(levels=levels, state_path=state / "coins.json")
     def relay() -> FakeRelay:
-        return FakeRelay(world_root, spec.kiosk_id, clock, relay_faults(spec.relay_fault),
-                         backend=backend)
+        # made at the first relay call: the in-process relay loads the whole registry
+        return FakeRelay(world_root, spec.kiosk_id, relay_clock(world_root, spec.relay_time),
+                         relay_faults(spec.relay_fault), backend=backend)
 
     printer = TrayPrinter(_fake_printer(spec.printer_fault, clock), state / "tray.jsonl")
     return Devices(

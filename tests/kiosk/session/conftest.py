@@ -26,8 +26,9 @@ def sim_dirs(tmp_path: Path) -> tuple[Path, Path]:
 def relay_backend(world_dir: Path) -> Any:
     """One in-process relay for all virtual-device tests (it is the slow part to build)."""
     from kiosk.relay_client.fake import FakeBackend
+    from kiosk.session.adapters import relay_clock
 
-    return FakeBackend(world_dir)
+    return FakeBackend(world_dir, relay_clock(world_dir, "open_hours"))
 
 
 @pytest.fixture
