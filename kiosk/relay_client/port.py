@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from kiosk.documents.model import Document
-from kiosk.session.viewmodel import MenuItem, MenuOption
+from kiosk.session.viewmodel import MenuItem
 
 
 class Outcome(StrEnum):

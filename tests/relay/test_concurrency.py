@@ -16,7 +16,6 @@ import threading
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
