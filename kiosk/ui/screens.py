@@ -42,8 +42,8 @@ class Page(QWidget):
         super().__init__()
         self.host = host
         self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(40, 20, 40, 10)
-        self.box.setSpacing(16)
+        self.box.setContentsMargins(40, 10, 40, 6)
+        self.box.setSpacing(10)
         self.title = label("title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.box.addWidget(self.title)
@@ -214,7 +214,7 @@ class ChooseTypePage(Page):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.grid = QGridLayout()
-        self.grid.setSpacing(12)
+        self.grid.setSpacing(8)
         self.box.addLayout(self.grid)
         self.box.addStretch()
         self.buttons: dict[str, KioskButton] = {}
@@ -228,7 +228,7 @@ class ChooseTypePage(Page):
             self.buttons = {}
             for i, item in enumerate(vm.menu):
                 b = KioskButton(min_width=440)
-                b.setMinimumHeight(112)
+                b.setMinimumHeight(96)
                 b.clicked.connect(lambda _=False, t=item.type: self.send(IntentKind.CHOOSE_TYPE, t))
                 self.buttons[item.type] = b
                 self.grid.addWidget(b, i // 2, i % 2)
@@ -241,8 +241,10 @@ class ChooseTypePage(Page):
             else:
                 reason = texts.error_title(item.refusal or "", "refusal")
                 detail = tr(texts.NOT_AVAILABLE, reason=reason)
-            # "Name (正式名称)" reads best on two lines inside a touch button
-            lines = [*name.replace(" (", "\n(", 1).replace("（", "\n（", 1).split("\n"), detail]
+            # "Name (正式名称)": the name, then the fee (or why not) and the official name;
+            # two lines, and what must not be cut (the fee) comes first
+            head, sep, official = name.replace("（", " (", 1).partition(" (")
+            lines = [head, f"{detail}   ({official}" if sep else detail]
             b.ensurePolished()
             room = max(b.width(), b.minimumWidth()) - 40
             fm = b.fontMetrics()
