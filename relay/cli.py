@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import sys
 from pathlib import Path
 
@@ -121,6 +122,14 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    try:  # fail here, with a message, rather than in every worker
+        from relay.http import server_tls_context
+
+        server_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key",
+                           args.client_ca or world / "pki" / "operator-ca.pem")
+    except (OSError, ssl.SSLError) as exc:
+        print(f"error: the relay's TLS files cannot be used ({type(exc).__name__})", file=sys.stderr)
+        return 2
     log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     sockets = [_listen(args.host, args.port)]
     if args.public_port is not None:
@@ -137,10 +146,12 @@ def serve(args: argparse.Namespace) -> int:
     for _ in range(args.workers):
         pid = os.fork()
         if pid == 0:
+            code = 1
             try:
                 asyncio.run(_worker(args, sockets, None, ports))
+                code = 0
             finally:
-                os._exit(0)
+                os._exit(code)
         children.append(pid)
     if args.port_file:
         _write_ports(args.port_file, ports)

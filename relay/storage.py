@@ -1,9 +1,10 @@
 """The relay's state: sessions, issued requests, serials and the audit log.
 
-SQLite in WAL mode by default. The SQL is kept to what PostgreSQL also accepts (plain
-tables, ``?`` placeholders translated by a driver shim, no SQLite-only upserts), and every
-method is one short transaction that never waits on anything else, so several relay
-processes, or later several nodes over PostgreSQL, can share the state: a node holds
+SQLite in WAL mode by default. The statements are plain SQL that PostgreSQL also runs
+(``?`` becomes ``%s`` in a driver shim); what is SQLite's own stays in three places: the
+PRAGMAs in ``__init__``, ``BEGIN IMMEDIATE`` in ``_tx`` and ``AUTOINCREMENT`` in the
+schema. Every method is one short transaction that never waits on anything else, so several
+relay processes, or later several nodes over PostgreSQL, can share the state: a node holds
 nothing between requests. Times are POSIX seconds from the relay's clock.
 
 Document contents are kept only until the outcome is reported or the session expires,

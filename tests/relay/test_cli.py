@@ -53,3 +53,9 @@ def test_audit_and_serve_explain_missing_files(tmp_path: Path, capsys: pytest.Ca
     assert "no test world" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["audit", "--db", "x", "--since", "yesterday"])
+
+
+def test_serve_explains_unusable_tls_files(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["serve", "--world", str(world.root), "--db", str(tmp_path / "db"),
+                 "--tls-cert", str(tmp_path / "missing.pem")])
+    assert code == 2 and "TLS files" in capsys.readouterr().err
