@@ -154,7 +154,9 @@ def collect_printed(state: Path, out: Path, pdfs: Path | None) -> list[str]:
 
 
 @contextmanager
-def devices_for(devices: str, world: Path, tmp: Path) -> Iterator[tuple[HostLink, Any, Path | None, Path]]:
+def devices_for(devices: str, world: Path, tmp: Path,
+                services: dict[str, Any] | None = None,
+                ) -> Iterator[tuple[HostLink, Any, Path | None, Path]]:
     """The engine link, the tester's hands, the printer's PDF folder (if any) and the
     state folder, for the chosen devices."""
     state, run = tmp / "state", tmp / "run"
@@ -164,7 +166,7 @@ def devices_for(devices: str, world: Path, tmp: Path) -> Iterator[tuple[HostLink
         return
     from kiosk.ui.embedded import Hands, embedded
 
-    with embedded(world, tmp) as e:
+    with embedded(world, tmp, **(services or {})) as e:
         link = host_link(e.spec)
         hands = Hands(e, link)
         try:
@@ -175,14 +177,15 @@ def devices_for(devices: str, world: Path, tmp: Path) -> Iterator[tuple[HostLink
 
 def headless(out: Path, devices: str = "virtual",
              languages: tuple[str, ...] = tuple(LANGUAGES),
-             world: Path | None = None, persona: str = PERSONA, pin: str = PIN) -> dict[str, Any]:
+             world: Path | None = None, persona: str = PERSONA, pin: str = PIN,
+             services: dict[str, Any] | None = None) -> dict[str, Any]:
     from kiosk.ui.app import application, kiosk_window
 
     out.mkdir(parents=True, exist_ok=True)
     world = world or demo_world(out)
     app = application()
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
-            devices_for(devices, world, Path(tmp)) as (link, hands, pdfs, state):
+            devices_for(devices, world, Path(tmp), services) as (link, hands, pdfs, state):
         window = kiosk_window(link, language="ja",
                               final_hold_ms={Screen.THANK_YOU: 1500, Screen.ERROR: 1500})
         window.show()

@@ -93,20 +93,23 @@ scramble_key = "{world / 'pki' / 'scramble.key'}"
 
 
 @contextmanager
-def embedded(world: Path, tmp: Path) -> Iterator[Embedded]:
-    """Start the real pieces; stop them all when the block ends."""
+def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> Iterator[Embedded]:
+    """Start the real pieces (or use the ``pcscd``/``cupsd`` given, e.g. a test session's);
+    stop what was started here when the block ends."""
     from hardware_mocks.services.cupsd import Cupsd
     from hardware_mocks.services.pcscd import READER_PREFIX, Pcscd
     from kiosk.session.worker import WorkerSpec
     from relay.embedded import RelayServer
 
     with ExitStack() as stack:
-        cupsd = Cupsd(tmp / "cups").start()
-        stack.callback(cupsd.stop)
+        if cupsd is None:
+            cupsd = Cupsd(tmp / "cups").start()
+            stack.callback(cupsd.stop)
         relay = RelayServer.start(world, tmp / "relay")
         stack.callback(relay.stop)
-        pcscd = Pcscd(workdir=tmp / "pcscd").start()
-        stack.callback(pcscd.stop)
+        if pcscd is None:
+            pcscd = Pcscd(workdir=tmp / "pcscd").start()
+            stack.callback(pcscd.stop)
         sock = tmp / "vreader.sock"
         vreader = subprocess.Popen(
             [sys.executable, "-m", "hardware_mocks.vreader", "--control", str(sock), "serve",
@@ -124,7 +127,10 @@ def embedded(world: Path, tmp: Path) -> Iterator[Embedded]:
                 raise RuntimeError("the virtual reader did not start")
             time.sleep(0.05)
         config = _config(tmp, world, relay, cupsd.queue, READER_PREFIX)
+        previous = os.environ.get("CUPS_SERVER")
         os.environ["CUPS_SERVER"] = cupsd.server  # the worker inherits it
+        stack.callback(lambda: os.environ.__setitem__("CUPS_SERVER", previous) if previous
+                       else os.environ.pop("CUPS_SERVER", None))
         spec = WorkerSpec(state_dir=str(tmp / "state"), runtime_dir=str(tmp / "run"),
                           kiosk_id="KIOSK-0001", devices="real", config_path=str(config))
         yield Embedded(spec, cupsd.output_dir, sock, cupsd.switch)
