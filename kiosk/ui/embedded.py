@@ -11,8 +11,10 @@ worker), printer faults through the cupsd queue's fault switch.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -103,7 +105,12 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> It
 
     with ExitStack() as stack:
         if cupsd is None:
-            cupsd = Cupsd(tmp / "cups").start()
+            # CUPS filters run as lp: the private cupsd's root must be reachable by others
+            # (searchable, not listable), unlike the demo's private folder
+            cups_root = Path(tempfile.mkdtemp(prefix="kiosk-demo-cups-"))
+            os.chmod(cups_root, 0o711)
+            stack.callback(shutil.rmtree, cups_root, True)
+            cupsd = Cupsd(cups_root).start()
             stack.callback(cupsd.stop)
         relay = RelayServer.start(world, tmp / "relay")
         stack.callback(relay.stop)
