@@ -469,43 +469,57 @@ class TrayPrinter:
 
 
 def build_real(spec: Any) -> Devices:
-    """pcscd, the relay over mTLS, CUPS and the coin device, from the kiosk configuration
-    (``spec.config_path``). Devices an area has not delivered raise ``SessionFault``."""
+    """Devices from the kiosk configuration (``spec.config_path``), its ``[session]`` table::
+
+        [session]
+        card = "pcsc"                  # or "inprocess": a test world's virtual card in the
+                                       # worker (demo/test modes only; tester channel)
+        world = "/path/to/world"       # with card = "inprocess"; also the render keys
+        payment = "simulator"          # the coin simulator on state_dir/coins.json
+        cups_server = "127.0.0.1:8631" # default: the system's cupsd
+        issuer_key = "…/issuer.key"    # test worlds: QR signing (default: the world's)
+        scramble_key = "…/scramble.key"
+
+    The relay is ``[relay]`` over mTLS, the printer ``printer_queue`` on CUPS."""
     from kiosk import config as kiosk_config
-    from kiosk.card.reader import open_reader
+    from kiosk.printing.cups_printer import CupsPrinter
     from kiosk.relay_client.https import HttpsRelayClient
 
     cfg = kiosk_config.load(spec.config_path)
+    conf: dict[str, Any] = dict(cfg.extra.get("session", {}))
     clock = SystemClock()
-    try:
-        reader = ReaderAdapter(open_reader(cfg))
-    except card_errors.CardLayerError:
-        raise _ReaderFault() from None
-    relay = RelayAdapter(HttpsRelayClient.from_config(cfg.relay), cfg.kiosk_id)
-    from kiosk.printing.cups_printer import CupsPrinter
+    world = Path(conf["world"]) if conf.get("world") else None
+    if conf.get("card", "pcsc") == "inprocess":
+        if not cfg.allows_virtual_devices or world is None:
+            raise SessionFault("virtual_devices_refused")
+        from kiosk.card.inprocess import InProcessReader
 
-    printer_keys = cfg.extra.get("printing", {})
+        reader = ReaderAdapter(InProcessReader(), world)
+    else:
+        from kiosk.card.reader import open_reader
+
+        try:
+            reader = ReaderAdapter(open_reader(cfg))
+        except card_errors.CardLayerError:
+            raise _ReaderFault() from None
+    relay = RelayAdapter(lambda: HttpsRelayClient.from_config(cfg.relay), cfg.kiosk_id)
+    issuer_path = conf.get("issuer_key") or (world / "pki" / "issuer.key" if world else None)
+    scramble_path = conf.get("scramble_key") or (world / "pki" / "scramble.key" if world else None)
     issuer = None
-    if printer_keys.get("issuer_key"):
+    if issuer_path:
         from cryptography.hazmat.primitives import serialization
 
-        issuer = serialization.load_pem_private_key(Path(printer_keys["issuer_key"]).read_bytes(), None)
-    scramble = bytes.fromhex(Path(printer_keys["scramble_key"]).read_text().strip()) \
-        if printer_keys.get("scramble_key") else b""
-    printer = PrinterAdapter(CupsPrinter(cfg.printer_queue), clock, issuer, scramble)
-    payment = _real_payment(cfg, clock)
-    return Devices(reader=reader, relay=relay, printer=printer, payment=payment)
-
-
-def _real_payment(cfg: Any, clock: Clock) -> PaymentAdapter:
+        issuer = serialization.load_pem_private_key(Path(issuer_path).read_bytes(), None)
+    scramble = bytes.fromhex(Path(scramble_path).read_text().strip()) if scramble_path else b""
+    printer = PrinterAdapter(
+        CupsPrinter(cfg.printer_queue, server=conf.get("cups_server"), clock=clock),
+        clock, issuer, scramble)
+    if conf.get("payment") != "simulator" or not cfg.allows_virtual_devices:
+        raise SessionFault("no_payment_device")  # serial drivers: not fitted yet
+    from hardware_mocks.coins import CoinSimulator
     from kiosk.payment.controller import PaymentController
     from kiosk.payment.ledger import Ledger
 
-    pay = cfg.extra.get("payment", {})
-    if pay.get("device") == "simulator":
-        from hardware_mocks.coins import CoinSimulator
-
-        device: Any = CoinSimulator(state_path=Path(cfg.state_dir) / "coins.json")
-    else:
-        raise SessionFault("no_payment_device")
-    return PaymentAdapter(PaymentController(device, Ledger.in_state_dir(cfg.state_dir), clock))
+    coins = CoinSimulator(state_path=Path(cfg.state_dir) / "coins.json")
+    payment = PaymentAdapter(PaymentController(coins, Ledger.in_state_dir(cfg.state_dir), clock))
+    return Devices(reader=reader, relay=relay, printer=printer, payment=payment)

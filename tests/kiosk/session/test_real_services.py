@@ -1,0 +1,90 @@
+"""The session against the real services: ``relay serve`` over mTLS on loopback and a
+private cupsd with the fault printer (the card stays the in-process virtual card here;
+the pcscd path is in the card area's tests and ``test_pcscd_session``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.world import CANARY_PIN, World
+from kiosk.session.customer import Customer, HostTerminal, Script
+from kiosk.session.host import SessionHost
+from kiosk.session.viewmodel import Screen
+from kiosk.session.worker import WorkerSpec
+from tests.kiosk.session.test_faults import canary_patterns, scan_tree
+
+pytestmark = [pytest.mark.relay, pytest.mark.cupsd]
+
+
+def _config(tmp: Path, world: World, relay, cupsd, card: str = "inprocess") -> Path:
+    rc = relay.relay_config("KIOSK-0001")
+    text = f"""
+mode = "test"
+kiosk_id = "KIOSK-0001"
+printer_queue = "{cupsd.queue}"
+state_dir = "{tmp / 'state'}"
+runtime_dir = "{tmp / 'run'}"
+
+[relay]
+url = "{rc.url}"
+ca_file = "{rc.ca_file}"
+cert_file = "{rc.cert_file}"
+key_file = "{rc.key_file}"
+issuer_public_key = "{rc.issuer_public_key}"
+
+[session]
+card = "{card}"
+world = "{world.root}"
+payment = "simulator"
+cups_server = "{cupsd.server}"
+"""
+    path = tmp / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_canary_session_over_relay_and_cups(relay_server, cupsd_clean, world: World,
+                                            tmp_path: Path) -> None:
+    shutil.copytree(world.root, tmp_path / "world")
+    w = World(tmp_path / "world")
+    cfg = _config(tmp_path, w, relay_server, cupsd_clean)
+    spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
+                      devices="real", config_path=str(cfg))
+    with SessionHost(spec) as host:
+        host.wait_for(lambda v: v.screen == Screen.START, 30)
+        res = Customer(HostTerminal(host), Script("canary", CANARY_PIN, pay=1000)).run(120)
+        assert res.final is not None, res.states
+        assert res.final.screen == Screen.THANK_YOU, (res.states, res.final.error)
+        outcome = host.wait_outcome(res.final.session, 30)
+    assert (outcome["charged"], outcome["change"], outcome["copies_printed"]) == (200, 800, 1)
+    assert len(list(cupsd_clean.output_dir.glob("*.pdf"))) == 1  # one job reached the printer
+    pats = canary_patterns(w)
+    assert cupsd_clean.spool_files() == []
+    assert scan_tree(tmp_path / "state", pats) == []
+    assert scan_tree(tmp_path / "run", pats) == []
+
+
+def test_printer_jam_refunds_over_real_cups(relay_server, cupsd_clean, world: World,
+                                            tmp_path: Path) -> None:
+    shutil.copytree(world.root, tmp_path / "world")
+    cfg = _config(tmp_path, World(tmp_path / "world"), relay_server, cupsd_clean)
+    spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
+                      devices="real", config_path=str(cfg))
+    with SessionHost(spec) as host:
+        host.wait_for(lambda v: v.screen == Screen.START, 30)
+        terminal = HostTerminal(host)
+
+        class JamAtPrint(Customer):
+            def _act(self, vm, res):  # type: ignore[no-untyped-def]
+                if vm.state == "payment":
+                    cupsd_clean.switch.set("media-jam")
+                super()._act(vm, res)
+
+        res = JamAtPrint(terminal, Script("shiken-ichiro", "1234", pay=500)).run(120)
+        assert res.final is not None and res.final.screen == Screen.ERROR, res.states
+        outcome = host.wait_outcome(res.final.session, 30)
+    assert (outcome["paid"], outcome["charged"], outcome["refunded"]) == (500, 0, 500)
+    assert cupsd_clean.spool_files() == []
