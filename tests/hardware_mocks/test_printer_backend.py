@@ -111,3 +111,12 @@ def test_lp_job_lands_in_output(cupsd_clean: Cupsd, tmp_path: Path) -> None:
     while not list(cupsd_clean.output_dir.glob("job-*.pdf")):
         assert time.monotonic() < end, "job did not reach the output folder"
         time.sleep(0.05)
+
+
+def test_cupsd_refuses_a_root_filters_cannot_reach(tmp_path: Path) -> None:
+    from hardware_mocks.services.cupsd import CupsdError
+
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    with pytest.raises(CupsdError, match="not searchable"):
+        Cupsd(private / "cupsd").start()
