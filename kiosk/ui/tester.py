@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -49,6 +50,8 @@ class TesterPanel(QWidget):
         self.printed_dir = printed_dir
         self.tray = tray
         box = QVBoxLayout(self)
+        box.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # see KioskWindow
+        self.resize(620, 560)
 
         card = QGroupBox("Card (virtual reader)")
         row = QGridLayout(card)
