@@ -2,23 +2,18 @@
 
 The customer reacts to view models the way a person at the screen would (one action per
 screen visit) and, where told, does the wrong thing at a given state: pulls the card,
-presses cancel, jams the coin slot, or has the worker killed. It drives either a
-:class:`~kiosk.session.host.SessionHost` (real worker processes) or a
-:class:`LocalTerminal` (the engine in this process, for fast tests).
+presses cancel, jams the coin slot, or has the worker killed. It drives a
+:class:`~kiosk.session.host.SessionHost` (real worker processes) through
+:class:`HostTerminal`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kiosk.session.engine import Engine
-from kiosk.session.journal import Journal
-from kiosk.session.ports import Devices
-from kiosk.session.recovery import recover
 from kiosk.session.viewmodel import Intent, IntentKind, ViewModel
 
 COINS = (1000, 500, 100, 50, 10)
@@ -199,44 +194,3 @@ class HostTerminal:
 
     def kill_worker(self) -> None:
         self.host.kill_worker()
-
-
-class LocalTerminal:
-    """The engine in this process over simulated devices: what a worker does, minus the
-    process. ``kill_worker`` abandons the engine without its wipe, as a crash would, and
-    :meth:`recover` then runs recovery with fresh devices."""
-
-    def __init__(self, devices: Devices, journal: Journal, runtime_dir: Path | None = None,
-                 **engine_kw: Any) -> None:
-        from kiosk.clock import SystemClock
-
-        self.devices = devices
-        self.journal = journal
-        self.runtime_dir = runtime_dir
-        self.views: list[ViewModel] = []
-        engine_kw.setdefault("clock", SystemClock())
-        self.engine = Engine(devices, journal=journal, publish=self.views.append,
-                             runtime_dir=runtime_dir, **engine_kw)
-        self.dead = False
-
-    def next_view(self, timeout: float) -> ViewModel | None:
-        if not self.views and not self.dead and not self.engine.finished:
-            self.engine.tick()
-        return self.views.pop(0) if self.views else None
-
-    def send_intent(self, intent: Intent) -> None:
-        self.engine.intent(intent)
-
-    def send_pin(self, pin: bytearray) -> None:
-        self.engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=pin)
-
-    def device(self, kind: str, **fields: Any) -> None:
-        from kiosk.session.worker import device_command
-
-        device_command(self.devices, {"kind": kind, **fields})
-
-    def kill_worker(self) -> None:
-        self.dead = True
-
-    def recover(self, devices: Devices) -> list[Any]:
-        return recover(self.journal, devices, self.runtime_dir)

@@ -235,10 +235,6 @@ class Engine:
         """A stop signal (SIGTERM, terminal going out of service): end through the wipe."""
         self._send("stop")
 
-    def fault(self, exc: SessionFault) -> None:
-        """A device reported a fault outside of the engine's own calls."""
-        self._on_fault(exc)
-
     def tick(self) -> None:
         """Run the pending work of the current state, poll devices, check the timers."""
         work, self._work = self._work, None
@@ -541,7 +537,7 @@ class Engine:
             event(log, "session.alarm", logging.ERROR, session=self.session_id, code=o.code)
         self._guard(self._remove_runtime_files)
         self._guard(self.devices.close)
-        if self.journal_opened():
+        if o.last_state != "start":  # the intent was opened on leaving start
             self._guard(lambda: self.journal.append(self.session_id, Rec.CLOSED, code=o.code))
         o.ms["wipe"] = round((time.perf_counter() - wipe_started) * 1000, 2)
         event(log, "session.closed", session=self.session_id, code=o.code, paid=o.paid,
@@ -549,9 +545,6 @@ class Engine:
         self.final_view = self._final_view()
         self._send("wiped")
         self._publish(self.final_view)
-
-    def journal_opened(self) -> bool:
-        return self.outcome.last_state != "start"
 
     def _settle_money(self) -> None:
         o = self.outcome

@@ -173,9 +173,6 @@ class SessionHost:
     def spare_pid(self) -> int | None:
         return self._spare.pid if self._spare else None
 
-    def spare_ready_at(self) -> float | None:
-        return self._spare.ready_at if self._spare else None
-
     # -- to the worker ----------------------------------------------------------------------
 
     def send_intent(self, intent: Intent) -> None:

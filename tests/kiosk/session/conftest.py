@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,6 @@ import pytest
 
 from hardware_mocks.world import World
 from kiosk.clock import FakeClock
-from kiosk.session.customer import LocalTerminal
 from kiosk.session.engine import Engine
 from kiosk.session.journal import Journal
 from kiosk.session.ports import Devices
@@ -101,16 +100,6 @@ def harness(make_devices: Callable[..., Devices], journal: Journal,
         return Harness(make_devices, journal, sim_dirs[1], kind, **faults)
 
     return make
-
-
-@pytest.fixture
-def local_terminal(make_devices: Callable[..., Devices], journal: Journal,
-                   sim_dirs: tuple[Path, Path]) -> Iterator[Callable[..., LocalTerminal]]:
-    def make(**faults: Any) -> LocalTerminal:
-        sim_dirs[1].mkdir(parents=True, exist_ok=True)
-        return LocalTerminal(make_devices(**faults), journal, sim_dirs[1])
-
-    yield make
 
 
 FLOW = ("start", "place_card", "reading_card", "pin", "authenticating", "remove_card",
