@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.documents.binding import cert_sha256
 from kiosk.relay_client import refusals, wire
-from kiosk.relay_client.challenge import CHALLENGE_BYTES
+from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
@@ -118,6 +118,11 @@ class SessionClient(ABC):
             raise RelayProtocolError("bad_response")
         self._session_id = sid
         return OpenedSession(sid, challenge, expires_in)
+
+    def message_to_sign(self, challenge: bytes) -> bytes:
+        """What the card must sign for the session just opened, bound to this kiosk's own
+        identity (the one in its client certificate, not a configured name)."""
+        return challenge_message(challenge, self._sid(), self.kiosk_id)
 
     def _sid(self) -> str:
         if self._session_id is None:

@@ -72,6 +72,9 @@ class RelayClient(Protocol):
 
     def open_session(self) -> OpenedSession: ...
 
+    def message_to_sign(self, challenge: bytes) -> bytes:
+        """challenge_message(challenge, session id, this kiosk's certified id)."""
+
     def authenticate(self, card_cert_der: bytes, signature: bytes) -> Menu:
         """Send the card's certificate and its signature over challenge_message(...)."""
 

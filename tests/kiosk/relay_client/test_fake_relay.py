@@ -10,6 +10,7 @@ import pytest
 from hardware_mocks.world import World
 from kiosk.clock import FakeClock
 from kiosk.relay_client import refusals
+from kiosk.relay_client.challenge import challenge_message
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
@@ -31,7 +32,10 @@ def backend(world: World) -> FakeBackend:
 def _login(world: World, relay: FakeRelay, persona: str = "shiken-ichiro"):
     card = CardSigner.load(world.card_path(persona))
     opened = relay.open_session()
-    return relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+    signature = card.sign(opened.challenge, opened.session_id, relay.kiosk_id)
+    assert challenge_message(opened.challenge, opened.session_id, relay.kiosk_id) == relay.message_to_sign(
+        opened.challenge)
+    return relay.authenticate(card.cert_der, signature)
 
 
 def test_a_whole_session(world: World, backend: FakeBackend) -> None:
