@@ -10,11 +10,11 @@ is lost while the network is down.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk import jsonl
 from kiosk.clock import Clock
 from kiosk.diag import files
 from kiosk.log import event, sanitize
@@ -47,21 +47,13 @@ class AuditTrail:
         entry: dict[str, Any] = {"t": self._clock.now().isoformat(timespec="seconds"),
                                  "event": name, "kiosk": self._kiosk, "seq": self._seq}
         entry.update(sanitize(fields))
-        line = (json.dumps(entry, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
-        files.append_line(self.path, line)
+        jsonl.append(self.path, entry,
+                     on_open=lambda fd: files.match_directory_owner(fd, self.path))
         event(log, name, **fields)
         return entry
 
     def records(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        out = []
-        for raw in self.path.read_bytes().splitlines():
-            try:
-                out.append(json.loads(raw))
-            except ValueError:
-                continue  # a torn last line after a power cut
-        return out
+        return jsonl.read(self.path)  # a line torn by a power cut is skipped
 
     def forward(self, sink: AuditSink) -> int:
         """Send the records the sink has not acknowledged; returns how many went."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk import jsonl
 from kiosk.clock import Clock
 from kiosk.diag import checks, files, residue
 from kiosk.diag.audit import AuditSink, AuditTrail
@@ -250,18 +251,7 @@ class DiagService:
         return CheckResult("journal", Status.OK, details=details)
 
     def _journal_records(self) -> list[dict[str, Any]]:
-        path = self.paths.journal
-        if path is None or not path.exists():
-            return []
-        out = []
-        for raw in path.read_bytes().splitlines():
-            try:
-                rec = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(rec, dict):
-                out.append(rec)
-        return out
+        return [] if self.paths.journal is None else jsonl.read(self.paths.journal)
 
     # --- what the technician reads ----------------------------------------------------------
 

@@ -23,16 +23,14 @@ A transaction balances when paid in = charged + change + refunded + vouchered.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import json
-import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk import jsonl
 from kiosk.clock import Clock, SystemClock
 
 KINDS = frozenset(
@@ -161,44 +159,23 @@ class Ledger:
                 raise LedgerError("field not allowed in the ledger")
             if value is not None:
                 entry[key] = _check_value(key, value)
+
+        def stamped(newest_first: Iterator[dict[str, Any]]) -> dict[str, Any]:
+            # Called under the file lock: another process (recovery after a worker died)
+            # may have appended since this one last looked.
+            seqs = (e["seq"] for e in newest_first if type(e.get("seq")) is int)
+            seq = next(seqs, -1) + 1
+            now = self._clock.now().astimezone(dt.UTC).isoformat(timespec="milliseconds")
+            return {"seq": seq, "t": now, **entry}
+
         with self._lock:
-            created = not self.path.exists()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                seq = self._last_seq(fd) + 1
-                entry = {"seq": seq, "t": self._clock.now().astimezone(dt.UTC).isoformat(
-                    timespec="milliseconds"), **entry}
-                line = json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n"
-                prefix = b"" if self._ends_clean(fd) else b"\n"  # seal a torn last line
-                os.write(fd, prefix + line.encode("ascii"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            if created:
-                dir_fd = os.open(self.path.parent, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-        return entry
+            return jsonl.append(self.path, stamped)
 
     def entries(self) -> list[dict[str, Any]]:
         """Every readable entry, in order. A line torn by a crash mid-write is skipped: it
         was never fsynced, so nothing was acted on because of it."""
-        if not self.path.exists():
-            return []
-        out = []
-        with self.path.open("rb") as f:
-            for raw in f:
-                try:
-                    entry = json.loads(raw)
-                except ValueError:
-                    continue
-                if isinstance(entry, dict) and entry.get("kind") in KINDS and "txn" in entry:
-                    out.append(entry)
-        return out
+        return [e for e in jsonl.read(self.path) if e.get("kind") in KINDS and "txn" in e]
 
     def balances(self) -> dict[str, TxnBalance]:
         """The reconciliation: per transaction, paid in, charged, change, refunded,
@@ -215,23 +192,3 @@ class Ledger:
     def open_txns(self) -> list[str]:
         """Transactions recovery must settle, oldest first."""
         return [t for t, b in self.balances().items() if not b.closed]
-
-    # --- internals --------------------------------------------------------------------------
-
-    @staticmethod
-    def _ends_clean(fd: int) -> bool:
-        size = os.fstat(fd).st_size
-        return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
-
-    @staticmethod
-    def _last_seq(fd: int) -> int:
-        """The sequence number of the last whole entry, read under the lock because another
-        process (recovery after a worker died) may have appended since."""
-        size = os.fstat(fd).st_size
-        chunk = os.pread(fd, min(size, 4096), max(0, size - 4096))
-        for raw in reversed(chunk.splitlines()):
-            try:
-                return int(json.loads(raw)["seq"])
-            except (ValueError, KeyError, TypeError):
-                continue
-        return -1

@@ -187,3 +187,13 @@ def test_refill_refuses_what_is_not_coins(inside: Rig, levels: dict) -> None:  #
     with pytest.raises(ValueError):
         inside.service.refill_change(levels)
     assert inside.payment.coins[100] == 30
+
+
+def test_journal_check_skips_torn_and_foreign_lines(inside: Rig) -> None:
+    journal = inside.service.paths.journal
+    assert journal is not None
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b'{"session": "s8", "rec": "opened"}\n[1]\n\xff\xfe\n'
+                        b'{"session": "s8", "rec": "closed"}\n{"session": "s9", "rec": "op')
+    result = inside.service.run_test("journal")
+    assert (result.status, result.details) == (Status.OK, {"open_sessions": 0})

@@ -100,3 +100,12 @@ def test_two_writers_share_one_sequence(tmp_path) -> None:
 def test_missing_file_reads_empty(ledger) -> None:
     assert ledger.entries() == [] and ledger.balances() == {}
     assert ledger.balance("T9").outstanding == 0
+
+
+def test_foreign_and_garbled_lines_are_skipped_and_the_sequence_continues(ledger) -> None:
+    ledger.append("begin", "T6", due=100)
+    with open(ledger.path, "ab") as f:
+        f.write(b'[1, 2]\n\xff\xfe\n{"kind": "wipe", "txn": "T6"}\n' + b"[" * 5000 + b"\n")
+    ledger.append("credit", "T6", denomination=100)
+    assert [(e["kind"], e["seq"]) for e in ledger.entries()] == [("begin", 0), ("credit", 1)]
+    assert ledger.balance("T6").paid_in == 100

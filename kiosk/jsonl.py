@@ -1,0 +1,125 @@
+"""Durable JSON-lines files: the journal, the money ledger and the technician audit trail.
+
+Each holds one JSON object per line, appended and fsynced before the step it records is
+acted on. A crash can leave a last line torn (no newline, cut anywhere); :func:`append`
+seals it with a newline before writing, so the new record is never glued onto it and lost
+with it, and :func:`read` skips whatever does not parse as an object. A line counts
+exactly when it parses, with or without its newline, before and after sealing alike.
+
+Appends take an exclusive ``flock``: writers in other processes (recovery after a worker
+died, ``kiosk diag`` beside the service) see each other's records whole and in order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+#: Given the file's records newest first (read lazily from the end), the one to append.
+Builder = Callable[[Iterator[Record]], Mapping[str, Any]]
+
+_TAIL_CHUNK = 4096
+
+
+def append(path: str | Path, record: Mapping[str, Any] | Builder, *,
+           on_open: Callable[[int], None] | None = None) -> Record:
+    """Append one record, fsynced (and the directory too when the file is new); returns it.
+
+    ``record`` may instead be a function of the records already there, newest first,
+    called under the lock: what a sequence number needs. ``on_open(fd)`` runs under the
+    lock before anything is written (e.g. to give a file root created to the directory's
+    owner). The file is created 0600; its directory must exist.
+    """
+    path = Path(path)
+    line = None if callable(record) else _encode(record)
+    fd, created = _open(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if on_open is not None:
+            on_open(fd)
+        size = os.fstat(fd).st_size
+        if callable(record):
+            records = _newest_first(fd, size)
+            try:
+                record = record(records)
+            finally:
+                records.close()  # nothing reads through this fd once it is closed
+            line = _encode(record)
+        assert line is not None
+        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+        os.write(fd, b"\n" + line if torn else line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # also releases the lock
+    if created:
+        _fsync_directory(path.parent)
+    return dict(record)
+
+
+def read(path: str | Path) -> list[Record]:
+    """Every line that parses as a JSON object, in order; ``[]`` when there is no file.
+
+    Bad content (a torn line, garbage, a non-object, invalid UTF-8) is skipped, never
+    raised: it was never fsynced whole, so nothing was acted on because of it.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    return [rec for raw in data.split(b"\n") if (rec := _parse(raw)) is not None]
+
+
+def _encode(record: Mapping[str, Any]) -> bytes:
+    text = json.dumps(dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return text.encode("ascii") + b"\n"
+
+
+def _parse(raw: bytes) -> Record | None:
+    if not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):  # ValueError covers invalid UTF-8 and huge ints
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _open(path: Path) -> tuple[int, bool]:
+    """Open for appending (and reading the tail); True when this call created the file."""
+    flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+    while True:
+        try:
+            return os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600), True
+        except FileExistsError:
+            pass
+        try:
+            return os.open(path, flags), False
+        except FileNotFoundError:
+            continue  # removed in between: create it after all
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the new file's name durable, not only its content."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _newest_first(fd: int, size: int) -> Iterator[Record]:
+    """The lines that parse, from the last one back, read from the end in chunks."""
+    pos, partial = size, b""
+    while pos > 0:
+        step = min(pos, _TAIL_CHUNK)
+        pos -= step
+        lines = (os.pread(fd, step, pos) + partial).split(b"\n")
+        partial = lines.pop(0) if pos > 0 else b""  # may continue in the previous chunk
+        for raw in reversed(lines):
+            if (rec := _parse(raw)) is not None:
+                yield rec
