@@ -197,6 +197,16 @@ class RelayAdapter:
         return IssuedDocument(request_id=request_id, doc_type=doc_type,
                               data=list(issued.documents), relay_session=self.client.session_id)
 
+    def check_version(self) -> None:
+        """At start: a relay of another protocol or topology takes the terminal out of
+        service (reliability.md #20); one that cannot be reached now is tried per session."""
+        try:
+            self.client.check_version()
+        except relay_errors.IncompatibleRelay:
+            raise RelayFault("incompatible_relay", "call_staff") from None
+        except relay_errors.RelayError:
+            event(log, "session.version_unchecked", logging.WARNING)
+
     def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
                        relay_session: str | None = None) -> None:
         from kiosk.relay_client.port import Outcome
@@ -335,7 +345,7 @@ class VirtualSpec:
     world_root: str
     state_dir: str
     kiosk_id: str = "KIOSK-0001"
-    relay_fault: str | None = None  # down | slow | bad | integrity
+    relay_fault: str | None = None  # down | slow | bad | integrity | incompatible
     printer_fault: str | None = None  # media-empty | jam | offline | timeout
     coin_levels: dict[str, int] | None = None  # payout tubes, e.g. {"10": 0} for exact change
     relay_time: str = "open_hours"  # the fake relay's clock: open_hours | system
@@ -371,7 +381,7 @@ def relay_clock(world_root: Path, kind: str) -> Clock:
     return ShiftedClock(open_hours(SimpleNamespace(data={"today": today})))
 
 
-RELAY_FAULTS = ("down", "slow", "bad", "integrity")
+RELAY_FAULTS = ("down", "slow", "bad", "integrity", "incompatible")
 PRINTER_FAULTS = ("media-empty", "jam", "offline", "timeout")
 
 
@@ -387,6 +397,8 @@ def relay_faults(kind: str | None) -> Any:
         f.tamper = "document"
     elif kind == "integrity":
         f.tamper = "other_session"
+    elif kind == "incompatible":
+        f.version = {"protocol": 999}
     return f
 
 

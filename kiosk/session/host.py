@@ -122,6 +122,7 @@ class SessionHost:
         self._spare: _Worker | None = None
         self._need_recovery = True  # at start, always
         self.last_view: ViewModel | None = None
+        self.refused: str | None = None  # a start check failed (incompatible relay …)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -147,12 +148,16 @@ class SessionHost:
     def out_of_service(self) -> str | None:
         """The code of an uncleared alarm (integrity): no session is started until the
         technician clears it (:meth:`clear_alarm`, from the diagnostic mode)."""
-        return self.journal.alarm_raised()
+        return self.journal.alarm_raised() or self.refused
 
     def clear_alarm(self) -> None:
+        """Clear an integrity alarm (diagnostic mode) and, as after a refused start check,
+        try again to serve: recovery and the start checks run anew."""
         if self.out_of_service:
             self.journal.append("terminal", Rec.ALARM_CLEARED)
         if self._current is None:
+            if self.refused:
+                self._need_recovery = True
             self._advance()
 
     @property
@@ -306,8 +311,16 @@ class SessionHost:
         self._spare = None
         w.wait_ready(READY_TIMEOUT_S)
         if self._need_recovery:
-            settled = w.request(("recover",), "recovered", READY_TIMEOUT_S)
-            self.recovered.extend(settled)
+            answer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
+            self.recovered.extend(answer["settled"])
+            self.refused = answer["refused"]
+            if self.refused:
+                # e.g. an incompatible relay: serve no one; recovery runs again on retry
+                w.stop()
+                self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
+                                        error=ErrorInfo(code=self.refused, kind="relay",
+                                                        next_step="call_staff")))
+                return
             self._need_recovery = False
         w.conn.send(("session",))
         self._current = w

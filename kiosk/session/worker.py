@@ -14,7 +14,7 @@ host → worker: ``("recover",)``, ``("session",)``, ``("intent", intent_dict)``
 ``recv_bytes_into`` into a ``bytearray``), ``("device", {...})`` (simulator control, demo
 and test only), ``("stop",)``.
 
-worker → host: ``("ready", pid)``, ``("recovered", [settled...])``, ``("vm", vm_dict)``,
+worker → host: ``("ready", pid)``, ``("recovered", {"settled": [...], "refused": code})``, ``("vm", vm_dict)``,
 ``("outcome", outcome_dict)``, ``("refused", reason)``.
 """
 
@@ -146,6 +146,19 @@ def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
             payment.clear_jam()
 
 
+def _service_check(spec: WorkerSpec, devices: Devices) -> str | None:
+    """Checks made at start, before anyone is served: the relay's version."""
+    from kiosk.session.faults import SessionFault
+
+    try:
+        check = getattr(devices.relay, "check_version", None)
+        if check is not None:
+            check()
+    except SessionFault as exc:
+        return exc.code
+    return None
+
+
 def main(conn: Connection, spec: WorkerSpec) -> None:
     harden()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the host sends ("stop",) instead
@@ -172,7 +185,8 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
             devices = build_devices(spec)
         if msg[0] == "recover":
             settled = recover(journal, devices, runtime_dir)
-            conn.send(("recovered", [s.to_dict() for s in settled]))
+            conn.send(("recovered", {"settled": [s.to_dict() for s in settled],
+                                     "refused": _service_check(spec, devices)}))
         elif msg[0] == "session":
             break
         elif msg[0] == "device":

@@ -58,3 +58,16 @@ def test_pin_is_sent_from_a_bytearray_and_zeroed(host: SessionHost) -> None:
     assert vm.tries_left == 2
     host.send_intent(Intent(IntentKind.CANCEL))
     assert host.wait_for(lambda v: v.final).error.code == "cancelled"
+
+
+def test_an_incompatible_relay_takes_the_terminal_out_of_service(fresh_world: World,
+                                                                  tmp_path: Path) -> None:
+    from kiosk.session.host import virtual_spec
+
+    spec = virtual_spec(fresh_world.root, tmp_path / "state", tmp_path / "run",
+                        relay_fault="incompatible")
+    with SessionHost(spec) as h:
+        vm = h.wait_for(lambda v: v.final)
+        assert vm.screen == Screen.OUT_OF_SERVICE and vm.error is not None
+        assert vm.error.code == "incompatible_relay" and h.out_of_service == "incompatible_relay"
+        assert h.worker_pid is None  # no one is served
