@@ -1,7 +1,7 @@
 """Start a real relay for tests and the demo: ``relay serve`` in a child process.
 
 The child listens on 127.0.0.1 on a free port and writes the port to a file once it is
-accepting connections; :meth:`RelayServer.start` waits for that file. Everything the
+accepting connections (its clock starts in service hours unless told otherwise); :meth:`RelayServer.start` waits for that file. Everything the
 kiosk side needs to connect (URL, the relay CA, a kiosk certificate, the issuer's public
 key) is on the returned object. :meth:`RelayServer.stop` ends exactly the child it started.
 """
@@ -21,6 +21,9 @@ from pathlib import Path
 from kiosk.config import RelayConfig
 
 START_TIMEOUT = 20.0
+#: Start the relay's clock at 10:00 JST on a weekday near the world's day (the default):
+#: a demo or a test run at 02:00 should not find every certificate outside service hours.
+SERVICE_HOURS = "service-hours"
 
 
 @dataclass
@@ -59,17 +62,24 @@ class RelayServer:
         world_dir: Path,
         state_dir: Path,
         *,
-        clock_start: dt.datetime | None = None,
+        clock_start: dt.datetime | str | None = SERVICE_HOURS,
         public: bool = False,
         extra_args: tuple[str, ...] = (),
     ) -> RelayServer:
+        """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
+        or ``None`` for the machine's own clock."""
         state_dir.mkdir(parents=True, exist_ok=True)
+        if clock_start == SERVICE_HOURS:
+            from hardware_mocks.world import World
+            from relay.testing import open_hours
+
+            clock_start = open_hours(World(world_dir))
         port_file = state_dir / "relay.port"
         port_file.unlink(missing_ok=True)
         db = state_dir / "relay.sqlite3"
         cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(db),
                "--port", "0", "--port-file", str(port_file), *extra_args]
-        if clock_start is not None:
+        if isinstance(clock_start, dt.datetime):
             cmd += ["--clock-start", clock_start.isoformat()]
         if public:
             cmd += ["--public-port", "0"]
