@@ -12,6 +12,7 @@ For tests and demos only: the keys and PINs sit in the card file in clear.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import threading
@@ -47,11 +48,11 @@ class Command:
     ins: int
     p1: int
     p2: int
-    data: bytes | bytearray
+    data: bytes | bytearray | memoryview
     le: int | None  # bytes expected; 256 / 65536 for a zero Le
 
 
-def parse(apdu: bytes | bytearray) -> Command:
+def parse(apdu: bytes | bytearray | memoryview) -> Command:
     """Decode ISO 7816-4 cases 1–4, short and extended; raise ``_BadLength`` otherwise."""
     n = len(apdu)
     if n < 4:
@@ -194,20 +195,29 @@ class VirtualCard:
 
     # -- dispatch --------------------------------------------------------------------
     def process(self, apdu: bytes | bytearray) -> bytes:
-        with self._lock:
+        # Parsed through a memoryview: the command data (a PIN, for VERIFY) is never
+        # copied out of the caller's buffer, which the caller zeroes.
+        with self._lock, memoryview(apdu) as view:
             self.commands += 1
             try:
-                cmd = parse(apdu)
+                cmd = parse(view)
             except _BadLength:
                 return WRONG_LENGTH
-            if cmd.cla == 0x80 and cmd.ins == 0x2A:
-                return self._sign(cmd)
-            if cmd.cla & 0xF0 not in (0x00,):
-                return CLA_UNKNOWN if cmd.cla != 0x80 else INS_UNKNOWN
-            handler = {0xA4: self._select, 0xB0: self._read_binary, 0x20: self._verify}.get(cmd.ins)
-            if handler is None:
-                return INS_UNKNOWN
-            return handler(cmd)
+            try:
+                return self._dispatch(cmd)
+            finally:
+                if isinstance(cmd.data, memoryview):
+                    cmd.data.release()  # the caller's buffer may be resized again
+
+    def _dispatch(self, cmd: Command) -> bytes:
+        if cmd.cla == 0x80 and cmd.ins == 0x2A:
+            return self._sign(cmd)
+        if cmd.cla & 0xF0 not in (0x00,):
+            return CLA_UNKNOWN if cmd.cla != 0x80 else INS_UNKNOWN
+        handler = {0xA4: self._select, 0xB0: self._read_binary, 0x20: self._verify}.get(cmd.ins)
+        if handler is None:
+            return INS_UNKNOWN
+        return handler(cmd)
 
     def _select(self, cmd: Command) -> bytes:
         if cmd.p1 == 0x04:
@@ -281,7 +291,7 @@ class VirtualCard:
             return bytes((0x63, 0xC0 | min(tries, 15)))
         if tries == 0:
             return PIN_BLOCKED
-        if bytes(cmd.data) == section["pin"].encode("ascii"):
+        if hmac.compare_digest(cmd.data, section["pin"].encode("ascii")):
             if tries != int(section["max_tries"]):
                 section["tries_left"] = int(section["max_tries"])
                 self._save()

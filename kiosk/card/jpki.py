@@ -149,6 +149,11 @@ class JpkiCard:
 
         Raises ``WrongPin(tries_left)``; ``PinLocked`` when no try is left (then no VERIFY
         is sent at all) or when this wrong PIN used the last try (``just_locked``).
+
+        A PIN that is not 4 ASCII digits raises ``ValueError`` before any APDU is sent: it
+        is the caller's bug (the session engine checks the format first), not something
+        the card did, so it is deliberately not a ``CardLayerError`` that the session
+        would report to the customer as a card fault.
         """
         apdu = bytearray()
         try:

@@ -151,7 +151,14 @@ class PcscTransport:
     def transmit(self, apdu: bytes | bytearray) -> tuple[bytes, int]:
         if self._card is None:
             raise CardRemoved()
-        hresult, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        # pyscard wants a list of ints: a copy that may hold the PIN (VERIFY), so it is
+        # cleared however the call ends.
+        ints = list(apdu)
+        try:
+            hresult, response = scard.SCardTransmit(self._card, self._protocol, ints)
+        finally:
+            ints[:] = bytes(len(ints))  # overwrite the item pointers, then let go of them
+            del ints[:]
         if hresult != scard.SCARD_S_SUCCESS:
             trace(self.reader, apdu, None, None)
             if (_is_extended(apdu) and self.extended_apdus is not True

@@ -167,3 +167,41 @@ def test_inprocess_card_fixture(inprocess_card) -> None:  # type: ignore[no-unty
     card = JpkiCard(reader.connect())
     card.verify_pin(bytearray(b"1470"))
     assert len(card.sign_sha256(b"m")) == 256
+
+
+def test_virtual_card_checks_the_pin_without_copying_it(
+        fresh_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card mock must not leave a PIN copy behind either (canary scans see it)."""
+    import builtins
+
+    from hardware_mocks import vcard
+
+    real_bytes = builtins.bytes
+    copies: list[object] = []
+
+    class SpyBytes(real_bytes):
+        def __new__(cls, *args: object) -> bytes:  # type: ignore[misc]
+            made = real_bytes(*args)  # type: ignore[call-overload]
+            if b"2580" in made:
+                copies.append(args)
+            return made
+
+    compared: list[type] = []
+    real_compare = vcard.hmac.compare_digest
+
+    def compare(a: object, b: object) -> bool:
+        compared.append(type(a))
+        return real_compare(a, b)  # type: ignore[arg-type]
+
+    card = vcard.VirtualCard(fresh_world.card_path("shiken-ichiro"))
+    monkeypatch.setattr(vcard, "bytes", SpyBytes, raising=False)
+    monkeypatch.setattr(vcard.hmac, "compare_digest", compare)
+    for apdu in ("00A4040C0AD392F000260100000001", "00A4020C020018"):
+        assert card.process(bytearray.fromhex(apdu))[-2:] == b"\x90\x00"
+    for pin, sw in ((b"2580", b"\x63\xc2"), (b"1234", b"\x90\x00")):
+        verify = bytearray(bytes.fromhex("0020008004") + pin)
+        assert card.process(verify) == sw
+        verify.extend(b"\x00")  # no view of the caller's buffer is left behind
+        verify[:] = bytes(len(verify))
+    assert compared == [memoryview, memoryview]
+    assert copies == []

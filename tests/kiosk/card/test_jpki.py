@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from cryptography import x509
 
-from kiosk.card.errors import (CardError, CardRemoved, MalformedResponse, NotAMyNumberCard,
-                               PinLocked, WrongPin)
+from kiosk.card.errors import (CardError, CardLayerError, CardRemoved, MalformedResponse,
+                               NotAMyNumberCard, PinLocked, WrongPin)
 from kiosk.card.jpki import JpkiCard
 from tests.kiosk.card.scripted import ScriptedTransport
 
@@ -154,8 +154,9 @@ def test_blocked_sw_on_verify() -> None:
 def test_malformed_pin_rejected_and_zeroed(bad: bytes) -> None:
     t = ScriptedTransport()
     pin = bytearray(bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as err:
         JpkiCard(t).verify_pin(pin)
+    assert not isinstance(err.value, CardLayerError)  # a caller's bug, not a card fault
     assert pin == bytearray(len(bad))
     assert t.sent == []
 

@@ -106,3 +106,37 @@ def test_tlv_parsers() -> None:
     assert tr.parse_tlv_properties(b"", 10) is None
     assert tr.parse_features(FEATURES, 0x12) == 0x42330012
     assert tr.parse_features(b"\x13\x04abcd", 0x12) is None
+
+
+def test_verify_pin_copy_for_pyscard_is_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeScard()
+    fake.install(monkeypatch)
+    handed: list[list[int]] = []
+    during: list[bytes] = []
+
+    def transmit(card: int, proto: int, apdu: list[int]) -> tuple[int, list[int]]:
+        handed.append(apdu)
+        during.append(bytes(apdu))
+        return fake.transmit.pop(0)
+
+    monkeypatch.setattr(tr.scard, "SCardTransmit", transmit)
+    fake.transmit = [(OK, [0x90, 0x00]), (OK, [0x90, 0x00]), (OK, [0x63, 0xC3]),
+                     (OK, [0x90, 0x00])]
+    JpkiCard(tr.PcscTransport("r")).verify_pin(bytearray(b"1234"))
+    assert during[-1] == bytes.fromhex("002000800431323334")  # the list did hold the PIN
+    assert handed and all(lst == [] for lst in handed)
+
+
+def test_pyscard_copy_is_cleared_when_transmit_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeScard()
+    fake.install(monkeypatch)
+    handed: list[list[int]] = []
+
+    def transmit(card: int, proto: int, apdu: list[int]) -> tuple[int, list[int]]:
+        handed.append(apdu)
+        raise TypeError("pyscard refused the call")
+
+    monkeypatch.setattr(tr.scard, "SCardTransmit", transmit)
+    with pytest.raises(TypeError):
+        tr.PcscTransport("r").transmit(bytearray(bytes.fromhex("002000800431323334")))
+    assert handed == [[]]
