@@ -492,13 +492,16 @@ def build_real(spec: Any) -> Devices:
         issuer_key = "…/issuer.key"    # test worlds: QR signing (default: the world's)
         scramble_key = "…/scramble.key"
 
-    The relay is ``[relay]`` over mTLS, the printer ``printer_queue`` on CUPS."""
+    The relay is ``[relay]`` over mTLS, the printer ``printer_queue`` on CUPS. The tables
+    ``[payment] device = "simulator"`` and ``[printing] issuer_key/scramble_key`` are read
+    too (the first form of this configuration)."""
     from kiosk import config as kiosk_config
     from kiosk.printing.cups_printer import CupsPrinter
     from kiosk.relay_client.https import HttpsRelayClient
 
     cfg = kiosk_config.load(spec.config_path)
-    conf: dict[str, Any] = dict(cfg.extra.get("session", {}))
+    conf: dict[str, Any] = {**cfg.extra.get("printing", {}), **cfg.extra.get("session", {})}
+    conf.setdefault("payment", cfg.extra.get("payment", {}).get("device"))
     clock = SystemClock()
     world = Path(conf["world"]) if conf.get("world") else None
     if conf.get("card", "pcsc") == "inprocess":

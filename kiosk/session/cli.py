@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                           "real: pcscd, relay, CUPS from --config")
     run.add_argument("--config", dest="kiosk_config", type=Path,
                      help="kiosk configuration (TOML) for --devices real")
+    run.add_argument("--vreader-control", type=Path, default=None,
+                     help="--devices real with pcscd: the virtual reader's control socket "
+                          "(python -m hardware_mocks.vreader serve --control PATH)")
     run.add_argument("--state-dir", type=Path, help="journal and coin state (default: temporary)")
     run.add_argument("--runtime-dir", type=Path)
     run.add_argument("--inactivity", type=float, default=None,
@@ -70,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
-    from kiosk.session.customer import Customer, HostTerminal, Script
+    from kiosk.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
     from kiosk.session.host import SessionHost, sim_spec, virtual_spec
     from kiosk.session.worker import WorkerSpec
 
@@ -99,7 +102,13 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
     host = SessionHost(spec, warm_spare=False)
     host.start()
     try:
-        res = Customer(HostTerminal(host), script).run(timeout=300)
+        terminal = HostTerminal(host)
+        if args.devices == "real" and args.vreader_control is not None:
+            from hardware_mocks.vreader import control
+
+            path = args.vreader_control
+            terminal = ReaderControlTerminal(host, lambda req: control(req, path))
+        res = Customer(terminal, script).run(timeout=300)
         if not res.killed:
             assert res.final is not None
             host.wait_outcome(res.final.session, 30)

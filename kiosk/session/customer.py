@@ -194,3 +194,24 @@ class HostTerminal:
 
     def kill_worker(self) -> None:
         self.host.kill_worker()
+
+
+class ReaderControlTerminal(HostTerminal):
+    """Real card reader: the card goes in and out through the virtual reader's control
+    (``hardware_mocks.vreader``: its socket, or a ``VirtualReader`` object) instead of the
+    session pipe; everything else as :class:`HostTerminal`."""
+
+    def __init__(self, host: Any, control: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__(host)
+        self.control = control
+
+    def device(self, kind: str, **fields: Any) -> None:
+        if kind == "card_insert":
+            self.control({"cmd": "insert", "persona": fields["persona"]})
+        elif kind == "card_remove":
+            self.control({"cmd": "remove"})
+        elif kind == "card_pull_after":
+            self.control({"cmd": "pull-after", "n": int(fields["n"]) + 1})
+        else:
+            super().device(kind, **fields)
+
