@@ -12,10 +12,12 @@ and answers ``503 timeout``; nothing it started is kept (see :mod:`relay.service
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import re
+import sqlite3
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -105,26 +107,31 @@ class RelayApp:
         async def loop() -> None:
             n = 0
             while True:
-                self.core.purge(scrub=n % SCRUB_EVERY == 0)
+                try:
+                    self.core.purge(scrub=n % SCRUB_EVERY == 0)
+                except sqlite3.Error as exc:  # busy or full: try again next round, never stop purging
+                    log.event(LOG, "relay.purge_failed", logging.ERROR, kind=type(exc).__name__)
                 n += 1
                 await asyncio.sleep(PURGE_INTERVAL)
 
         task = asyncio.get_running_loop().create_task(loop())
         yield
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def _kiosk(self, request: web.Request) -> str:
         ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
         der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
         if der is None:
-            raise ApiError(403, "no_client_certificate")
+            raise ApiError(403, wire.NO_CLIENT_CERTIFICATE)
         if der not in self._kiosk_cache:
             if len(self._kiosk_cache) > 10_000:
                 self._kiosk_cache.clear()
             self._kiosk_cache[der] = kiosk_id_of(der)
         kiosk = self._kiosk_cache[der]
         if kiosk is None:
-            raise ApiError(403, "not_a_kiosk_certificate")
+            raise ApiError(403, wire.NOT_A_KIOSK_CERTIFICATE)
         return kiosk
 
     async def _version(self, request: web.Request) -> web.Response:
@@ -190,8 +197,7 @@ async def _errors(request: web.Request, handler: Callable[[web.Request], Awaitab
     try:
         return await handler(request)
     except ApiError as exc:
-        if exc.status >= 500 or exc.code not in (wire.ALREADY_ISSUED,):
-            log.event(LOG, "relay.error", logging.INFO, code=exc.code, reason=request.path)
+        log.event(LOG, "relay.error", logging.INFO, code=exc.code, reason=request.path)
         return _json(exc.status, exc.body())
     except web.HTTPNotFound:
         return _json(404, {"error": {"code": wire.NOT_FOUND}})

@@ -44,4 +44,6 @@ OUTCOME_CONFLICT = "outcome_conflict"
 TIMEOUT = "timeout"
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
+NO_CLIENT_CERTIFICATE = "no_client_certificate"  # only reachable past a TLS layer that did not require one
+NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate without client use
 INTERNAL = "internal"

@@ -312,3 +312,10 @@ def test_without_retries_a_read_timeout_is_reported(world: World, slow_relay: Re
         _login(world, client, "shiken-hanako")
         with pytest.raises(RelayTimeout):
             client.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
+
+
+def test_an_operator_certificate_that_is_not_a_kiosks_gets_nothing(world: World, relay_server: RelayServer) -> None:
+    """The relay's own server certificate, from the right CA but without client use."""
+    ctx = _ctx(relay_server, (str(world.pki("relay.pem")), str(world.pki("relay.key"))))
+    answer = _tls_exchange(relay_server, ctx)
+    assert answer == b"" or (answer.startswith(b"HTTP/1.1 403") and b"not_a_kiosk_certificate" in answer)
