@@ -132,6 +132,7 @@ class Outcome:
     refunded: int = 0
     voucher: str | None = None
     copies_printed: int = 0
+    partial_copies: int = 0  # printed before a later copy failed (refunded; staff told)
     alarm: bool = False
     ms: dict[str, float] = field(default_factory=dict)  # machine time per phase (benchmark)
 
@@ -158,6 +159,7 @@ class _Work:
     pages_done: int = 0
     pages_total: int = 0
     progress: float | None = None
+    copies_done: int = 0  # copies whose job completed (a failure later leaves them out)
 
 
 class Engine:
@@ -485,6 +487,7 @@ class Engine:
             printer.wait(self._w.job, self.timeouts.print_deadline, self._on_progress)
             printer.purge(self._w.job)
             self._w.job = None
+            self._w.copies_done = n + 1
             self._on_progress(per_copy * (n + 1), self._w.pages_total)
         self._w.printed = True
         self.outcome.copies_printed = self._w.copies
@@ -528,6 +531,11 @@ class Engine:
         else:
             o.result = "failed"
         o.alarm = o.reason == "integrity_error"
+        if not self._w.printed and self._w.copies_done:
+            # some copies came out before a later one failed: refunded, told to staff
+            o.partial_copies = self._w.copies_done
+            event(log, "session.partial_print", logging.WARNING, session=self.session_id,
+                  copies=self._w.copies_done, request=self._w.request_id)
         self._guard(self._settle_money)
         self._guard(self._purge_print)
         self._scrub_documents()

@@ -53,7 +53,6 @@ class _Worker:
 
     def __init__(self, spec: WorkerSpec) -> None:
         ours, theirs = socket.socketpair()
-        self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk.session.worker", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], close_fds=True, stdin=subprocess.DEVNULL,
@@ -62,7 +61,6 @@ class _Worker:
         self.conn = Connection(ours.detach())
         self.conn.send(("spec", asdict(spec)))
         self.pid: int | None = None
-        self.ready_at: float | None = None
         self.done = False
         self.outcome: dict[str, Any] | None = None
 
@@ -75,7 +73,6 @@ class _Worker:
         if msg[0] != "ready":
             raise HostError("worker did not start")
         self.pid = int(msg[1])
-        self.ready_at = time.monotonic()
 
     def request(self, msg: tuple[Any, ...], answer: str, timeout: float) -> Any:
         self.conn.send(msg)
@@ -309,7 +306,20 @@ class SessionHost:
             return
         w = self._spare or _Worker(self.spec)
         self._spare = None
-        w.wait_ready(READY_TIMEOUT_S)
+        try:
+            w.wait_ready(READY_TIMEOUT_S)
+        except (HostError, EOFError, OSError):
+            w.stop()
+            w = _Worker(self.spec)  # one more try with a fresh process
+            try:
+                w.wait_ready(READY_TIMEOUT_S)
+            except (HostError, EOFError, OSError):
+                w.stop()
+                self.refused = "worker_start_failed"
+                self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
+                                        error=ErrorInfo(code=self.refused, kind="device",
+                                                        next_step="call_staff")))
+                return
         if self._need_recovery:
             answer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
             self.recovered.extend(answer["settled"])

@@ -26,6 +26,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -43,6 +44,7 @@ log = logging.getLogger("kiosk.session.worker")
 
 PR_SET_DUMPABLE = 4
 TICK_S = 0.02
+_STOP = threading.Event()
 
 
 @dataclass
@@ -161,7 +163,9 @@ def _service_check(spec: WorkerSpec, devices: Devices) -> str | None:
 
 def main(conn: Connection, spec: WorkerSpec) -> None:
     harden()
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the host sends ("stop",) instead
+    # SIGTERM (systemd stopping the service, the UI going away) ends the session through
+    # the wipe, like the host's ("stop",): the loop below sees the flag.
+    signal.signal(signal.SIGTERM, lambda signum, frame: _STOP.set())
     from kiosk import log as kiosk_log
 
     if spec.log_path:
@@ -175,7 +179,11 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     conn.send(("ready", os.getpid()))
     devices: Devices | None = None
     while True:
+        if _STOP.is_set():
+            return
         try:
+            if not conn.poll(TICK_S * 5):
+                continue
             msg = conn.recv()
         except EOFError:
             return
@@ -210,6 +218,8 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
 
 def _serve(conn: Connection, engine: Engine, devices: Devices) -> None:
     while not engine.finished:
+        if _STOP.is_set():
+            engine.stop()
         engine.tick()
         if engine.finished:
             break

@@ -71,3 +71,30 @@ def test_an_incompatible_relay_takes_the_terminal_out_of_service(fresh_world: Wo
         assert vm.screen == Screen.OUT_OF_SERVICE and vm.error is not None
         assert vm.error.code == "incompatible_relay" and h.out_of_service == "incompatible_relay"
         assert h.worker_pid is None  # no one is served
+
+
+def test_sigterm_to_the_worker_ends_the_session_through_the_wipe(host: SessionHost) -> None:
+    import signal
+
+    host.wait_for(lambda v: v.screen == Screen.START)
+    host.send_intent(Intent(IntentKind.START))
+    host.device("card_insert", persona="shiken-ichiro")
+    host.wait_for(lambda v: v.state == "pin")
+    host.send_pin(bytearray(b"1234"))
+    host.wait_for(lambda v: v.state == "remove_card")
+    host.device("card_remove")
+    host.wait_for(lambda v: v.state == "choose_type")
+    host.send_intent(Intent(IntentKind.CHOOSE_TYPE, "inkan"))
+    host.send_intent(Intent(IntentKind.SET_COPIES, "1"))
+    host.send_intent(Intent(IntentKind.CONFIRM))
+    host.wait_for(lambda v: v.state == "payment")
+    host.device("coin", value=100)
+    host.wait_for(lambda v: v.inserted == 100)
+    assert host.worker_pid is not None
+    os.kill(host.worker_pid, signal.SIGTERM)
+    final = host.wait_for(lambda v: v.final)
+    assert final.error is not None and final.error.code == "stopped"
+    assert final.error.refunded == 100
+    outcome = host.wait_outcome(final.session)
+    assert (outcome["paid"], outcome["refunded"], outcome["reason"]) == (100, 100, "stop")
+    assert host.worker_deaths == 0
