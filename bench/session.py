@@ -1,6 +1,9 @@
 """Session benchmark: machine time per customer with zero think time, and the warm spare.
 
-``python -m bench.session [--rounds 10] [--devices virtual|sim] [--world DIR] [--record]``
+``python -m bench.session [--rounds 10] [--devices virtual services sim] [--world DIR] [--record]``
+
+``services``: the real services on loopback, started here: ``relay serve`` (mTLS) and a
+private cupsd with the fault printer; the card is the world's virtual card in the worker.
 
 A ``SessionHost`` serves ``--rounds`` customers back to back (persona ``shiken-ichiro``,
 住民票 × 1, exact payment), each acting the moment its screen appears. Reported per
@@ -28,12 +31,14 @@ import shutil
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from kiosk.session.customer import Customer, HostTerminal, Script
 from kiosk.session.host import SessionHost, sim_spec, virtual_spec
 from kiosk.session.viewmodel import Screen
+from kiosk.session.worker import WorkerSpec
 
 PHASES = ("card", "relay", "render", "payment", "print", "wipe")
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -52,26 +57,71 @@ def _machine() -> str:
             f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}")
 
 
+def _services_spec(world: Path, tmp: Path, stack: ExitStack) -> WorkerSpec:
+    from hardware_mocks.services.cupsd import Cupsd
+    from relay.embedded import RelayServer
+
+    cups_root = Path(tempfile.mkdtemp(prefix="bench-cups-"))
+    os.chmod(cups_root, 0o711)  # CUPS filters run as lp
+    stack.callback(shutil.rmtree, cups_root, True)
+    cupsd = Cupsd(cups_root).start()
+    stack.callback(cupsd.stop)
+    relay = RelayServer.start(world, tmp / "relay")
+    stack.callback(relay.stop)
+    rc = relay.relay_config("KIOSK-0001")
+    config = tmp / "kiosk.toml"
+    config.write_text(f"""mode = "test"
+kiosk_id = "KIOSK-0001"
+printer_queue = "{cupsd.queue}"
+state_dir = "{tmp / 'state'}"
+runtime_dir = "{tmp / 'run'}"
+
+[relay]
+url = "{rc.url}"
+ca_file = "{rc.ca_file}"
+cert_file = "{rc.cert_file}"
+key_file = "{rc.key_file}"
+issuer_public_key = "{rc.issuer_public_key}"
+
+[session]
+card = "inprocess"
+world = "{world}"
+payment = "simulator"
+cups_server = "{cupsd.server}"
+""", encoding="utf-8")
+    return WorkerSpec(state_dir=str(tmp / "state"), runtime_dir=str(tmp / "run"),
+                      devices="real", config_path=str(config))
+
+
 def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-session-"))
     try:
-        make = virtual_spec if devices == "virtual" else sim_spec
-        host = SessionHost(make(world, tmp / "state", tmp / "run"))
-        t0 = time.perf_counter()
-        host.start()
-        host.wait_for(lambda v: v.screen == Screen.START, 60)
-        first_ready = time.perf_counter() - t0
-        rows: list[dict[str, float]] = []
-        try:
-            while not host.spare_ready:
-                host.poll(0.01)
-            for _ in range(rounds):
-                rows.append(_one(host))
-        finally:
-            host.close()
-        return {"rows": rows, "first_ready": first_ready}
+        with ExitStack() as stack:
+            if devices == "services":
+                spec = _services_spec(world, tmp, stack)
+            else:
+                make = virtual_spec if devices == "virtual" else sim_spec
+                spec = make(world, tmp / "state", tmp / "run")
+            return _run(spec, rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(spec: WorkerSpec, rounds: int) -> dict[str, Any]:
+    host = SessionHost(spec)
+    t0 = time.perf_counter()
+    host.start()
+    host.wait_for(lambda v: v.screen == Screen.START, 60)
+    first_ready = time.perf_counter() - t0
+    rows: list[dict[str, float]] = []
+    try:
+        while not host.spare_ready:
+            host.poll(0.01)
+        for _ in range(rounds):
+            rows.append(_one(host))
+    finally:
+        host.close()
+    return {"rows": rows, "first_ready": first_ready}
 
 
 def _one(host: SessionHost) -> dict[str, float]:
@@ -122,10 +172,13 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
         "One customer after another, zero think time (each acts the moment its screen "
         "appears): persona `shiken-ichiro`, 住民票 × 1, exact payment, through a "
         "`SessionHost` and its worker processes over "
-        + ("the device areas' in-process fakes (virtual card in an in-process reader, "
-           "FakeRelay with the relay's rules, FakePrinter, PaymentController over the coin "
-           "simulator; real rendering)." if devices == "virtual" else
-           "the session's light simulators (no rendering)."),
+        + {"virtual": "the device areas' in-process fakes (virtual card in an in-process "
+                      "reader, FakeRelay with the relay's rules, FakePrinter, "
+                      "PaymentController over the coin simulator; real rendering).",
+           "services": "the real services on loopback: `relay serve` over mTLS 1.3 and a "
+                       "private cupsd (fault printer backend writing the PDF to a folder); "
+                       "the virtual card in an in-process reader; the coin simulator.",
+           "sim": "the session's light simulators (no rendering)."}[devices],
         "",
         "| per customer | median ms | min ms | max ms |",
         "|---|---|---|---|",
@@ -165,7 +218,8 @@ def record(section: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.session")
     p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--devices", choices=("virtual", "sim"), default="virtual")
+    p.add_argument("--devices", choices=("virtual", "services", "sim"), nargs="+",
+                   default=["virtual", "services"])
     p.add_argument("--world", type=Path, help="an existing test world (default: a new one)")
     p.add_argument("--record", action="store_true", help="rewrite docs/benchmarks.md ## Session")
     args = p.parse_args(argv)
@@ -177,11 +231,11 @@ def main(argv: list[str] | None = None) -> int:
         made = Path(tempfile.mkdtemp(prefix="bench-world-"))
         world = create(made / "world", seed=1)
     try:
-        result = run(world, args.rounds, args.devices)
+        section = "\n".join(report(run(world, args.rounds, d), args.rounds, d)
+                            for d in args.devices)
     finally:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
-    section = report(result, args.rounds, args.devices)
     print(section)
     if args.record:
         record(section)
