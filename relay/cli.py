@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the relay over mutual TLS")
     s.add_argument("--world", type=Path, required=True, help="test world directory (world.json, pki/)")
     s.add_argument("--db", type=Path, help="state database (default: WORLD/relay.sqlite3)")
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8443, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write the port here once listening")
     s.add_argument("--public-port", type=int, help="serve the public verification endpoint on this port")
@@ -61,10 +61,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--client-ca", type=Path, help="default: WORLD/pki/operator-ca.pem")
     s.add_argument("--clock-start", type=dt.datetime.fromisoformat,
-                   help="run the relay's clock from this time (tests and demos)")
-    s.add_argument("--challenge-ttl", type=float, default=60.0)
-    s.add_argument("--session-ttl", type=float, default=900.0)
-    s.add_argument("--request-timeout", type=float, default=5.0)
+                   help="run the relay's clock from this time, e.g. 2026-11-26T10:00+09:00 (tests, demos)")
+    s.add_argument("--challenge-ttl", type=float, default=60.0, help="seconds to answer a challenge (60)")
+    s.add_argument("--session-ttl", type=float, default=900.0,
+                   help="seconds a session lives after authentication; its documents are deleted then (900)")
+    s.add_argument("--request-timeout", type=float, default=5.0,
+                   help="deadline for each whole call, in seconds (5)")
     s.add_argument("--inject-delay", type=_delay, help="test only: slow MIN:MAX seconds before issuing")
     s.add_argument("--inject-delay-rate", type=float, default=1.0, help="share of requests slowed")
     s.add_argument("--workers", type=int, default=1,
