@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
-from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN, World
+import pytest
+
+from hardware_mocks.world import (
+    CANARY_ADDRESS_MARK,
+    CANARY_FAMILY,
+    CANARY_GIVEN,
+    CANARY_MY_NUMBER,
+    World,
+    valid_my_number,
+)
 from kiosk.clock import FakeClock
 from kiosk.relay_client.fake import FakeRelay
 from kiosk.relay_client.port import Outcome
@@ -38,3 +48,34 @@ def test_no_document_bytes_remain_after_the_outcome(world: World, tmp_path: Path
     core.storage.close()
     data = _files(tmp_path)
     assert [c for c in CANARIES if c in data] == []
+
+
+@pytest.mark.relay
+def test_the_relay_log_holds_no_personal_data(world: World, tmp_path: Path) -> None:
+    from kiosk.relay_client.client import load_issuer_public_key
+    from kiosk.relay_client.errors import RelayProtocolError, RelayRefused
+    from kiosk.relay_client.https import HttpsRelayClient
+    from relay.embedded import RelayServer
+
+    server = RelayServer.start(world.root, tmp_path / "relay", extra_args=("--log-level", "DEBUG"))
+    try:
+        cert, key = server.kiosk_cert()
+        with HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
+                              issuer_key=load_issuer_public_key(server.issuer_public_key)) as client:
+            card = CardSigner.load(world.card_path("canary"))
+            opened = client.open_session()
+            client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
+            rid = str(uuid.uuid4())
+            client.request_documents(rid, "juminhyo", {"my_number": "include"}, 1)
+            with pytest.raises(RelayProtocolError):  # another request under the same id
+                client.request_documents(rid, "juminhyo", {"my_number": "include"}, 2)
+            client.report_outcome(rid, Outcome.PRINTED, 1, 200)
+            with pytest.raises(RelayRefused):
+                client.request_documents(rid, "juminhyo", {"my_number": "include"}, 1)
+    finally:
+        server.stop()
+    log = (tmp_path / "relay" / "relay.log").read_bytes()
+    assert b"relay.error" in log  # the refusals were logged, as codes
+    escaped = [json.dumps(c.decode())[1:-1].encode() for c in CANARIES]  # the log writes JSON with \u escapes
+    assert [c for c in CANARIES + escaped if c in log] == []
+    assert valid_my_number(CANARY_MY_NUMBER).encode() not in log
