@@ -41,7 +41,7 @@ def _client(server: RelayServer, kiosk_id: str, read_timeout: float) -> HttpsRel
 
 
 def _request_until_issued(client: HttpsRelayClient, rid: str, timeouts: Counter[str]) -> Issued:
-    for _ in range(12):  # the kiosk keeps its request id across every retry
+    for _ in range(25):  # the kiosk keeps its request id across every retry
         try:
             return client.request_documents(rid, "juminhyo", {"scope": "self", "my_number": "include"}, 2)
         except RelayTimeout:
