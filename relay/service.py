@@ -38,7 +38,7 @@ from relay.documents import AssemblyError, build
 from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
-from relay.storage import RequestRow, SessionRow, Storage, dumps
+from relay.storage import RequestRow, SessionRow, Storage, Store, dumps
 
 RELAY_VERSION = "0.1.0"
 
@@ -87,7 +87,7 @@ class RelayCore:
     def __init__(
         self,
         registry: Registry | RegistryFile,
-        storage: Storage,
+        storage: Store,
         clock: Clock,
         issuer_key: Ed25519PrivateKey,
         jpki: JpkiVerifier,
