@@ -110,17 +110,19 @@ class Customer:
             return True
         if s.timeout_at == state:
             return True
-        if s.remove_card_at == state:
-            if state == "place_card":
-                self.t.device("card_pull_after", n=0)  # the card leaves at its first command
-                self.t.device("card_insert", persona=s.persona)
-            elif state == "pin":
-                self.t.device("card_pull_after", n=0)  # pulled while VERIFY is sent
-                self._send_pin()
-            else:
-                self.t.device("card_remove")
-                return state == "remove_card" or state in ("reading_card", "authenticating")
+        # The card leaves *during* a card state: the pull is armed before the action that
+        # starts it (inserting, sending the PIN), as the work runs before any message
+        # from here could arrive.
+        if state == "place_card" and s.remove_card_at in ("place_card", "reading_card"):
+            self.t.device("card_insert", persona=s.persona, pull_after=0)
             return True
+        if state == "pin" and s.remove_card_at in ("pin", "authenticating"):
+            self.t.device("card_pull_after", n=0)
+            self._send_pin()
+            return True
+        if s.remove_card_at == state and state not in ("reading_card", "authenticating"):
+            self.t.device("card_remove")
+            return state == "remove_card"
         return False
 
     def _send_pin(self) -> None:
@@ -208,6 +210,8 @@ class ReaderControlTerminal(HostTerminal):
     def device(self, kind: str, **fields: Any) -> None:
         if kind == "card_insert":
             self.control({"cmd": "insert", "persona": fields["persona"]})
+            if "pull_after" in fields:
+                self.control({"cmd": "pull-after", "n": int(fields["pull_after"]) + 1})
         elif kind == "card_remove":
             self.control({"cmd": "remove"})
         elif kind == "card_pull_after":

@@ -120,6 +120,8 @@ def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
     ):
         if kind == "card_insert":
             reader.insert(str(cmd["persona"]))
+            if "pull_after" in cmd:  # the card will leave during its first commands
+                reader.pull_after(int(cmd["pull_after"]))
         elif kind == "card_remove":
             reader.remove()
         elif kind == "card_pull_after":
