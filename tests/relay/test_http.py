@@ -319,3 +319,44 @@ def test_an_operator_certificate_that_is_not_a_kiosks_gets_nothing(world: World,
     ctx = _ctx(relay_server, (str(world.pki("relay.pem")), str(world.pki("relay.key"))))
     answer = _tls_exchange(relay_server, ctx)
     assert answer == b"" or (answer.startswith(b"HTTP/1.1 403") and b"not_a_kiosk_certificate" in answer)
+
+
+def _issue_relay_cert(world: World, directory: Any, *, expired: bool, hosts: tuple[str, ...]) -> tuple[str, str]:
+    """A relay server certificate from the right (operator) CA, expired or for other hosts."""
+    import datetime as dt
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import serialization
+
+    from hardware_mocks import pki
+
+    ca_key = serialization.load_pem_private_key(world.pki("operator-ca.key").read_bytes(), None)
+    ca_cert = cx509.load_pem_x509_certificate(world.pki("operator-ca.pem").read_bytes())
+    key = pki.ec_key(pki.SeededRandom(7), "odd-relay")
+    utc = dt.timezone.utc
+    cert = pki.leaf_certificate(
+        issuer_key=ca_key, issuer_cert=ca_cert, public_key=key.public_key(),  # type: ignore[arg-type]
+        subject=pki.name("relay.test"), serial=77,
+        not_before=dt.datetime(2020, 1, 1, tzinfo=utc),
+        not_after=dt.datetime(2021, 1, 1, tzinfo=utc) if expired else dt.datetime(2036, 1, 1, tzinfo=utc),
+        usage="server", dns_names=("elsewhere.test",), ip_addresses=hosts,
+    )
+    (directory / "odd.pem").write_bytes(pki.pem_cert(cert))
+    (directory / "odd.key").write_bytes(pki.pem_key(key))
+    return str(directory / "odd.pem"), str(directory / "odd.key")
+
+
+@pytest.mark.parametrize(("expired", "hosts"), [(True, ("127.0.0.1",)), (False, ("10.9.9.9",))],
+                         ids=["expired", "other-host"])
+def test_relay_certificate_expired_or_for_another_host(world: World, tmp_path: Any, expired: bool,
+                                                       hosts: tuple[str, ...]) -> None:
+    cert, key = _issue_relay_cert(world, tmp_path, expired=expired, hosts=hosts)
+    server = RelayServer.start(world.root, tmp_path / "relay", extra_args=("--tls-cert", cert, "--tls-key", key))
+    try:
+        with _client(server) as client:
+            with pytest.raises(RelayUnavailable) as err:
+                client.open_session()
+            assert err.value.reason == "server_certificate"
+        assert _sessions(server) == 0  # not one request byte reached the relay
+    finally:
+        server.stop()
