@@ -222,6 +222,8 @@ class Engine:
         and is zeroed by the engine in every case."""
         try:
             self._intent(intent, pin)
+        except SessionFault as exc:  # e.g. the coin device failing its change quote
+            self._on_fault(exc)
         finally:
             if pin is not None and pin is not self._pin:
                 zero(pin)
