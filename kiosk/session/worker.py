@@ -214,7 +214,10 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     engine = Engine(devices, clock=SystemClock(), journal=journal, publish=publish,
                     kiosk_id=spec.kiosk_id, timeouts=timeouts, runtime_dir=runtime_dir)
     _serve(conn, engine, devices)
-    conn.send(("outcome", engine.outcome.to_dict()))
+    try:
+        conn.send(("outcome", engine.outcome.to_dict()))
+    except OSError:
+        pass  # the host is gone; the journal and the ledger hold what it needs
     conn.close()
 
 
