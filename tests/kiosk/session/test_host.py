@@ -98,3 +98,18 @@ def test_sigterm_to_the_worker_ends_the_session_through_the_wipe(host: SessionHo
     outcome = host.wait_outcome(final.session)
     assert (outcome["paid"], outcome["refunded"], outcome["reason"]) == (100, 100, "stop")
     assert host.worker_deaths == 0
+
+
+def test_a_crashing_worker_leaves_no_core_and_is_recovered(host: SessionHost) -> None:
+    import signal
+
+    host.wait_for(lambda v: v.screen == Screen.START)
+    pid = host.worker_pid
+    assert pid is not None
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+    assert core.split()[4:6] == ["0", "0"]  # soft and hard limits: no core file
+    os.kill(pid, signal.SIGSEGV)
+    host.wait_for(lambda v: v.state == "worker_died")
+    host.wait_for(lambda v: v.screen == Screen.START)
+    assert host.worker_deaths == 1 and host.worker_pid != pid
