@@ -213,8 +213,8 @@ def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if args.public_port is not None:
         from relay.public import Verifier, public_application, public_tls_context
 
-        scramble_key = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
-        verifier = Verifier(core.issuer_key.public_key(), scramble_key, str(core.registry.municipality["code"]))
+        scramble_secret = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
+        verifier = Verifier(core.issuer_key.public_key(), scramble_secret, str(core.registry.municipality["code"]))
         public = (public_application(verifier), public_tls_context(cert, key))
     return RelayApp(core, delay), tls, public
 

@@ -36,7 +36,7 @@ from relay.schema import ApiError
 from relay.service import RelayCore
 
 LOG = logging.getLogger("relay.http")
-KIOSK_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
+KIOSK_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
 PURGE_INTERVAL = 1.0
 SCRUB_EVERY = 5  # purges: the write-ahead log is emptied every five seconds
 
@@ -79,7 +79,7 @@ def kiosk_id_of(cert_der: bytes | None) -> str | None:
         return None
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     value = names[0].value if names else ""
-    return value if isinstance(value, str) and KIOSK_ID.match(value) else None
+    return value if isinstance(value, str) and KIOSK_ID.fullmatch(value) else None
 
 
 Handler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]

@@ -7,7 +7,8 @@ the kiosks' mutual-TLS endpoint. Two checks, both read-only:
 - ``{"qr": "KC1:..."}``: the QR payload's issuer signature and its municipality;
 - ``{"scan": base64, "page": 1}``: a scan (PNG/JPEG) or PDF of the back page. The QR code is
   read from it and checked; for a scan, the scrambled image on the back is unscrambled with
-  the secret only this service holds, and the recovered face is returned (PNG, base64) for
+  the document's key, derived from the secret only this service holds and the serial in the
+  verified QR payload (:mod:`kiosk.relay_client.scramble_key`), and the recovered face is returned (PNG, base64) for
   the verifier to compare with the paper, as the J-LIS inquiry site does.
 
 The answer never holds more than the claims the QR code already carries and the face
@@ -33,6 +34,7 @@ from PIL import Image
 from kiosk import log
 from kiosk.documents import qr_payload
 from kiosk.relay_client import wire
+from kiosk.relay_client.scramble_key import document_scramble_key
 from relay import schema
 from relay.schema import ApiError
 
@@ -55,9 +57,9 @@ def _claims(claims: qr_payload.Claims) -> dict[str, Any]:
 
 
 class Verifier:
-    def __init__(self, issuer_key: Ed25519PublicKey, scramble_key: bytes, municipality: str) -> None:
+    def __init__(self, issuer_key: Ed25519PublicKey, scramble_secret: bytes, municipality: str) -> None:
         self.issuer_key = issuer_key
-        self.scramble_key = scramble_key
+        self._scramble_secret = scramble_secret
         self.municipality = municipality
 
     def check_qr(self, text: str) -> dict[str, Any]:
@@ -93,7 +95,8 @@ class Verifier:
             return {"valid": False, "reason": "no_qr" if not texts else "qr_differ", "claims": None, "face_png": None}
         answer = self.check_qr(texts[0])
         if answer["valid"]:
-            face = verify.unscramble_back(scan, self.scramble_key, answer["claims"]["serial"], page)
+            serial = answer["claims"]["serial"]  # signed: the key of exactly this document
+            face = verify.unscramble_back(scan, document_scramble_key(self._scramble_secret, serial), serial, page)
             buf = io.BytesIO()
             face.save(buf, "PNG")
             answer["face_png"] = base64.b64encode(buf.getvalue()).decode("ascii")

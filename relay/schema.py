@@ -32,8 +32,8 @@ class ApiError(Exception):
         return {"error": error}
 
 
-SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -79,13 +79,13 @@ def fields(body: dict[str, Any], spec: dict[str, type]) -> dict[str, Any]:
 
 
 def session_id(value: str) -> str:
-    if not SESSION_ID.match(value):
+    if not SESSION_ID.fullmatch(value):  # match() with "$" would accept a trailing "\n"
         raise ApiError(400, wire.BAD_VALUE, "session_id")
     return value
 
 
 def request_id(value: str) -> str:
-    if not REQUEST_ID.match(value):
+    if not REQUEST_ID.fullmatch(value):
         raise ApiError(400, wire.BAD_VALUE, "request_id")
     return value
 

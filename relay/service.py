@@ -33,6 +33,7 @@ from kiosk.documents.catalogue import MAX_COPIES, CertType, validate_options
 from kiosk.documents.model import document_hash
 from kiosk.relay_client import refusals, wire
 from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
+from kiosk.relay_client.scramble_key import document_scramble_key
 from relay import rules, schema
 from relay.documents import AssemblyError, build
 from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
@@ -92,13 +93,19 @@ class RelayCore:
         issuer_key: Ed25519PrivateKey,
         jpki: JpkiVerifier,
         settings: Settings | None = None,
+        *,
+        scramble_secret: bytes,
     ) -> None:
+        """``scramble_secret``: the verification service's master secret; the kiosk gets
+        only the key of each document it is issued (:mod:`kiosk.relay_client.scramble_key`)."""
         self._registry = registry
         self.storage = storage
         self.clock = clock
         self.issuer_key = issuer_key
         self.jpki = jpki
         self.settings = settings or Settings()
+        document_scramble_key(scramble_secret, "check")  # refuse a short secret at start
+        self._scramble_secret = scramble_secret
         allowed = wire.TOPOLOGY_STORAGE.get(self.settings.topology, ())
         if storage.topology_storage not in allowed:
             raise ValueError("this relay's topology does not match its storage")
@@ -277,15 +284,17 @@ class RelayCore:
         entries = []
         try:
             for n in numbers:
-                document = build(registry, row.resident_id, prepared.cert_type, prepared.options,
-                                 f"{code}-{now.year}-{n:07d}", now.date())
+                serial = f"{code}-{now.year}-{n:07d}"
+                document = build(registry, row.resident_id, prepared.cert_type, prepared.options, serial, now.date())
                 if any(rules.unsupported(s) for s in _strings(document)):
                     raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
                 binding = Binding(prepared.request_id, row.session_id, prepared.kiosk_id, row.cert_sha256,
                                   document_hash(document))
                 entries.append({"document": document, "binding": asdict(binding),
                                 "signature": binding.sign(self.issuer_key),
-                                "qr": qr_payload.encode(document, self.issuer_key)})
+                                "qr": qr_payload.encode(document, self.issuer_key),
+                                "scramble_key": base64.b64encode(
+                                    document_scramble_key(self._scramble_secret, serial)).decode("ascii")})
         except AssemblyError as exc:
             raise ApiError(403, exc.code) from exc
         answer = {"request_id": prepared.request_id, "documents": entries, "fee": prepared.fee,
@@ -311,7 +320,7 @@ class RelayCore:
         rid = body.get("request_id")
         self.storage.audit(self._audit(
             kiosk_id=kiosk_id, event="timeout", code=wire.TIMEOUT,
-            request_id=rid if isinstance(rid, str) and schema.REQUEST_ID.match(rid) else None))
+            request_id=rid if isinstance(rid, str) and schema.REQUEST_ID.fullmatch(rid) else None))
 
     def outcome(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Accepted after the session expired too: recovery may report much later."""
@@ -361,4 +370,6 @@ def build_core(
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the issuer key is not an Ed25519 key")
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
-    return RelayCore(RegistryFile(world_root / "world.json"), Storage(db_path), clock, key, jpki, settings)
+    scramble_secret = bytes.fromhex((world_root / "pki" / "scramble.key").read_text(encoding="ascii").strip())
+    return RelayCore(RegistryFile(world_root / "world.json"), Storage(db_path), clock, key, jpki, settings,
+                     scramble_secret=scramble_secret)

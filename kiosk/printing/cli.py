@@ -31,8 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     v.add_argument("file", type=Path, help="PDF, PNG or JPEG")
     v.add_argument("--issuer-key", type=Path, default=None, help="issuer public key (PEM)")
     v.add_argument("--world", type=Path, default=None, help="take the issuer key from a test world")
-    v.add_argument("--scramble-key", type=Path, default=None,
-                   help="verification service only: the scramble secret (hex), to recover the face")
+    keys = v.add_mutually_exclusive_group()
+    keys.add_argument("--scramble-key", type=Path, default=None,
+                      help="the document's own scramble key (hex, as the relay issued it with the document), "
+                           "to recover the face")
+    keys.add_argument("--scramble-master", type=Path, default=None,
+                      help="verification service only: the scramble master secret (hex); the document's key "
+                           "is derived from the serial in the QR code. With --world and --face-out and neither "
+                           "option, the world's pki/scramble.key is used so")
     v.add_argument("--face-out", type=Path, default=None, help="where to write the recovered face")
     v.set_defaults(func=cmd_verify)
 
@@ -160,12 +166,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     label = {verify.VALID: "VALID", verify.INVALID: "INVALID", verify.UNREADABLE: "UNREADABLE"}
     print(f"{label[verdict.status]} ({verdict.reason}): {EXPLAIN.get(verdict.reason, verdict.reason)}")
     _describe(verdict)
-    if verdict.status == verify.VALID and args.scramble_key and args.face_out and verdict.claims:
-        _recover_face(args, data, verdict.claims.serial)
+    if verdict.status == verify.VALID and args.face_out and verdict.claims:
+        try:
+            face_key = _face_key(args, verdict.claims.serial)
+        except (OSError, ValueError) as exc:
+            return _error(f"cannot read the scramble key: {exc.__class__.__name__}")
+        if face_key is None:
+            return _error("--face-out needs --scramble-key, --scramble-master or --world")
+        _recover_face(args, data, verdict.claims.serial, face_key)
     return verdict.status
 
 
-def _recover_face(args: argparse.Namespace, data: bytes, serial: str) -> None:
+def _face_key(args: argparse.Namespace, serial: str) -> bytes | None:
+    """The key that scrambled this document's face: given as is, or derived from the master
+    secret and the serial the issuer signed (:mod:`kiosk.relay_client.scramble_key`)."""
+    from kiosk.relay_client.scramble_key import document_scramble_key
+
+    if args.scramble_key is not None:
+        return _scramble_key(args.scramble_key)
+    master = args.scramble_master
+    if master is None and args.world is not None:
+        master = args.world / "pki" / "scramble.key"
+    return None if master is None else document_scramble_key(_scramble_key(master), serial)
+
+
+def _recover_face(args: argparse.Namespace, data: bytes, serial: str, key: bytes) -> None:
     import io
 
     import pypdfium2 as pdfium
@@ -183,6 +208,6 @@ def _recover_face(args: argparse.Namespace, data: bytes, serial: str) -> None:
             pdf.close()
     else:
         back = Image.open(io.BytesIO(data)).convert("L")
-    face = verify.unscramble_back(back, _scramble_key(args.scramble_key), serial)
+    face = verify.unscramble_back(back, key, serial)
     face.save(args.face_out)
     print(f"face recovered from the back: {args.face_out}")

@@ -3,9 +3,11 @@
 As on the real certificates, the back carries the face as an image that only the
 verification service can turn back: the picture is cut into a grid of blocks which are
 permuted and some of them inverted (negative), both chosen by a keyed pseudo-random
-stream (HMAC-SHA256 of the secret). An optional ``salt`` (we use the document serial)
-gives every certificate its own permutation, so one known face does not reveal the
-permutation of the others.
+stream (HMAC-SHA256 of the key). In service the key is the document's own, which the relay
+derives from the secret only its verification service holds
+(:mod:`kiosk.relay_client.scramble_key`), so the kiosk never holds that secret. An
+optional ``salt`` (we use the document serial) gives every certificate its own
+permutation, so one known face does not reveal the permutation of the others.
 
 Everything is done on a fixed grid (``SIZE``, ``BLOCK``): ``unscramble`` first resizes
 whatever it gets (a crop of a rasterised PDF or of a 300-dpi scan, see

@@ -6,7 +6,9 @@ this should be. For a PDF, more can be checked: the canonical document it carrie
 hash to the signed value, and re-rendering that document must give exactly the text of
 each face page, so a PDF re-rendered with any changed field (or edited afterwards)
 fails. A scan can only be compared with the claims by a person; ``unscramble_back``
-recovers the face from the back for the verification service, which holds the key.
+recovers the face from the back with the document's own scramble key, which the
+verification service derives from its master secret and the signed serial
+(:mod:`kiosk.relay_client.scramble_key`).
 """
 
 from __future__ import annotations
@@ -172,6 +174,7 @@ def back_frame_box(page_size: tuple[int, int]) -> tuple[int, int, int, int]:
 
 
 def unscramble_back(back: Image.Image, key: bytes, serial: str, page: int = 1) -> Image.Image:
-    """The face image recovered from a raster or scan of a whole back page."""
+    """The face image recovered from a raster or scan of a whole back page; ``key`` is the
+    document's own scramble key (``document_scramble_key(master, serial)``), not the master."""
     crop = scramble.locate(back, back_frame_box(back.size))
     return scramble.unscramble(crop, key, renderer.scramble_salt(serial, page), trim=1)

@@ -38,7 +38,7 @@ from kiosk.relay_client.client import SessionClient, error_for
 from kiosk.relay_client.errors import RelayRefused, RelayTimeout, RelayUnavailable
 
 TAMPERS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256", "signature",
-           "document", "other_session", "qr")
+           "document", "other_session", "qr", "scramble_key")
 
 _CALLS = {wire.VERSION_PATH: "version", wire.SESSION_PATH: "open_session", wire.AUTH_PATH: "authenticate",
           wire.MENU_PATH: "menu", wire.DOCUMENTS_PATH: "documents", wire.OUTCOME_PATH: "outcome"}
@@ -135,6 +135,8 @@ class FakeRelay(SessionClient):
                 entry["qr"] = qr_payload.encode({**entry["document"], "serial": "0"}, key)
             elif how == "document":
                 entry["document"]["body"]["tampered"] = True
+            elif how == "scramble_key":  # not a 32-byte key
+                entry["scramble_key"] = entry["scramble_key"][:20]
             elif how == "signature":
                 entry["signature"] = Binding(**entry["binding"]).sign(
                     Ed25519PrivateKey.from_private_bytes(b"\x01" * 32))

@@ -54,6 +54,10 @@ class Issued:
     fee: int  # yen per copy
     amount: int  # fee * copies
     qr: tuple[str, ...] = ()  # the issuer-signed QR payload of each document, in order
+    #: The scramble key of each document, in order (32 bytes): print documents[i] with
+    #: ``render(documents[i], None, scramble_keys[i], qr_text=qr[i])``. It unlocks only that
+    #: document's scrambled face; the master secret stays with the relay.
+    scramble_keys: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ signature over them verified. Both adapters (HTTPS and fake) run these same chec
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ from kiosk.documents.binding import Binding, BindingMismatch, check
 from kiosk.documents.model import Document, document_hash
 from kiosk.relay_client.errors import IntegrityError, RelayProtocolError
 from kiosk.relay_client.port import Issued, Menu
+from kiosk.relay_client.scramble_key import KEY_BYTES
 from kiosk.session.viewmodel import MenuItem, MenuOption
 
 BINDING_FIELDS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256")
@@ -89,12 +92,30 @@ def verify_issued(
     for entry in entries:
         documents.append(_verify_one(entry, facts, request_id, cert_type, options, issuer_key))
     qr = tuple(_verify_qr(entry, document, issuer_key) for entry, document in zip(entries, documents, strict=True))
+    scramble_keys = tuple(_scramble_key(entry) for entry in entries)
     if len({d["serial"] for d in documents}) != len(documents):
         raise IntegrityError("serial")
     fee, amount = data.get("fee"), data.get("amount")
     if not isinstance(fee, int) or isinstance(fee, bool) or amount != fee * copies:
         raise RelayProtocolError("bad_response")
-    return Issued(request_id=request_id, documents=tuple(documents), fee=fee, amount=amount, qr=qr)
+    return Issued(request_id=request_id, documents=tuple(documents), fee=fee, amount=amount, qr=qr,
+                  scramble_keys=scramble_keys)
+
+
+def _scramble_key(entry: dict[str, Any]) -> bytes:
+    """The document's scramble key: 32 bytes. The kiosk cannot check it against the master
+    secret it does not hold; a wrong one makes a paper whose face the verification service
+    cannot recover, so a malformed one stops here like any other broken document."""
+    text = entry.get("scramble_key")
+    if not isinstance(text, str) or len(text) > 64:
+        raise IntegrityError("scramble_key")
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise IntegrityError("scramble_key") from exc
+    if len(key) != KEY_BYTES:
+        raise IntegrityError("scramble_key")
+    return key
 
 
 def _verify_qr(entry: dict[str, Any], document: Document, issuer_key: Ed25519PublicKey) -> str:

@@ -79,12 +79,10 @@ def test_forged_and_malformed_payloads(world: World, server: RelayServer, issued
     assert _verify(server, json.dumps({"scan": junk, "page": 1}).encode())[0] == 400
 
 
-def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: RelayServer, issued: Issued) -> None:
+def _back_scan(document: dict[str, Any], key: bytes, qr: str) -> bytes:
     from kiosk.printing import render as renderer
 
-    scramble_key = bytes.fromhex(world.pki("scramble.key").read_text().strip())
-    document = issued.documents[0]
-    pdf = renderer.render(document, None, scramble_key, qr_text=issued.qr[0]).pdf
+    pdf = renderer.render(document, None, key, qr_text=qr).pdf
     doc = pdfium.PdfDocument(bytes(pdf))
     page = doc[1]
     back = page.render(scale=300 / 72, grayscale=True).to_pil().convert("L")
@@ -92,10 +90,39 @@ def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: Rel
     doc.close()
     buf = io.BytesIO()
     back.save(buf, "PNG")
-    body = json.dumps({"scan": base64.b64encode(buf.getvalue()).decode(), "page": 1}).encode()
-    status, answer = _verify(server, body)
-    assert status == 200 and answer["valid"] is True
-    assert answer["claims"]["serial"] == document["serial"]
+    return json.dumps({"scan": base64.b64encode(buf.getvalue()).decode(), "page": 1}).encode()
+
+
+def _face_difference(document: dict[str, Any], answer: dict[str, Any]) -> float:
+    from kiosk.printing import render as renderer
+
     face = Image.open(io.BytesIO(base64.b64decode(answer["face_png"]))).convert("L")
     expected = renderer._face_images(renderer.face_only_pdf(document))[0].convert("L").resize(face.size)
-    assert ImageStat.Stat(ImageChops.difference(face, expected)).mean[0] < 12
+    return float(ImageStat.Stat(ImageChops.difference(face, expected)).mean[0])
+
+
+def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: RelayServer, issued: Issued) -> None:
+    """Printed as the kiosk prints it: with the document's own key from the relay."""
+    from kiosk.relay_client.scramble_key import document_scramble_key
+
+    document = dict(issued.documents[0])
+    master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
+    assert issued.scramble_keys[0] == document_scramble_key(master, document["serial"]) != master
+    status, answer = _verify(server, _back_scan(document, issued.scramble_keys[0], issued.qr[0]))
+    assert status == 200 and answer["valid"] is True
+    assert answer["claims"]["serial"] == document["serial"]
+    assert _face_difference(document, answer) < 12
+
+
+def test_a_back_scrambled_with_another_key_gives_no_face(world: World, server: RelayServer,
+                                                         issued: Issued) -> None:
+    """Neither the master secret itself nor another document's key makes a back the
+    service can read: every document has its own key."""
+    from kiosk.relay_client.scramble_key import document_scramble_key
+
+    document = dict(issued.documents[0])
+    master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
+    for key in (master, document_scramble_key(master, document["serial"] + "0")):
+        status, answer = _verify(server, _back_scan(document, key, issued.qr[0]))
+        assert status == 200 and answer["valid"] is True  # the QR code is genuine …
+        assert _face_difference(document, answer) > 40  # … but the face is noise

@@ -86,6 +86,7 @@ def test_a_different_request_under_the_same_id_is_refused(world: World, backend:
         ("document", "document_sha256"),
         ("other_session", "session_id"),
         ("qr", "qr"),
+        ("scramble_key", "scramble_key"),
     ],
 )
 def test_tampered_documents_are_integrity_errors(world: World, backend: FakeBackend, tamper: str, field: str) -> None:

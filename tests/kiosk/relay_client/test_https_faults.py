@@ -8,6 +8,7 @@ and a genuinely signed document of another session replayed to this one.
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import ssl
@@ -131,7 +132,7 @@ def test_a_signed_document_of_another_session_is_refused(world: World, scripted:
         binding = Binding(rid, session_id, "KIOSK-0001", card, document_hash(document))
         answer = {"request_id": rid, "fee": 200, "amount": 200, "documents": [
             {"document": document, "binding": asdict(binding), "signature": binding.sign(key),
-             "qr": qr_payload.encode(document, key)}]}
+             "qr": qr_payload.encode(document, key), "scramble_key": base64.b64encode(bytes(32)).decode()}]}
         return lambda h: _send(h, 200, json.dumps(answer).encode())
 
     set_script, port = scripted

@@ -1,0 +1,42 @@
+"""Strict ids: a trailing newline (which ``re.match`` with ``$`` lets through) is refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from relay import http, schema
+from relay.schema import ApiError
+
+SID = "0123456789abcdef" * 2
+RID = str(uuid.UUID(int=7))
+
+
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\x00", "0"])
+def test_session_and_request_ids_are_matched_whole(suffix: str) -> None:
+    assert schema.session_id(SID) == SID and schema.request_id(RID) == RID
+    for check, value, field in ((schema.session_id, SID, "session_id"), (schema.request_id, RID, "request_id")):
+        with pytest.raises(ApiError) as err:
+            check(value + suffix)
+        assert (err.value.status, err.value.code, err.value.field) == (400, "bad_value", field)
+        with pytest.raises(ApiError):
+            check("\n" + value)
+
+
+def test_kiosk_id_pattern_is_matched_whole() -> None:
+    assert http.KIOSK_ID.fullmatch("KIOSK-0001")
+    assert not http.KIOSK_ID.fullmatch("KIOSK-0001\n")
+    assert not http.KIOSK_ID.fullmatch("kiosk-0001")
+
+
+def test_the_relay_refuses_a_live_session_id_with_a_newline(world) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.relay_client import wire
+    from kiosk.relay_client.errors import RelayProtocolError
+    from kiosk.relay_client.fake import FakeBackend
+
+    backend = FakeBackend(world.root)
+    opened = backend.call("KIOSK-0001", wire.SESSION_PATH, {})
+    with pytest.raises(RelayProtocolError) as err:
+        backend.call("KIOSK-0001", wire.MENU_PATH, {"session_id": opened["session_id"] + "\n"})
+    assert err.value.code == "bad_value"
