@@ -1,8 +1,8 @@
 """``relay``: the reference relay service and its audit log.
 
 ``relay serve --world DIR`` serves the world's registry over mutual TLS on loopback;
-``relay audit --db FILE [--since ...]`` prints the issuance audit log, as the
-municipality's management terminal shows it.
+``relay audit --db FILE [--since ...]`` prints the issuance audit log and the kiosks'
+technician events, as the municipality's management terminal shows them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import socket
 import ssl
 import sys
 from pathlib import Path
+from typing import Any
 
 from kiosk import log
 from kiosk.clock import JST, Clock, SystemClock
@@ -72,7 +73,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
-    a = sub.add_parser("audit", help="print the issuance audit log")
+    a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=Path, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -95,21 +96,37 @@ def audit(args: argparse.Namespace) -> int:
     storage = Storage(args.db)
     try:
         rows = storage.audit_since(args.since)
+        technician = storage.technician_events_since(args.since)
     finally:
         storage.close()
+    # issuance and technician events in one timeline (a technician event at its kiosk time)
+    timeline: list[tuple[float, int, dict[str, Any]]] = [(r["at"], 0, r) for r in rows]
+    timeline += [(r["at"], 1, {"source": "technician", **r}) for r in technician]
+    timeline.sort(key=lambda item: (item[0], item[1]))
     if args.json:
-        for row in rows:
+        for _, _, row in timeline:
             print(json.dumps(row, ensure_ascii=False))
         return 0
     print(f"{'time (JST)':<19}  {'terminal':<11} {'event':<12} {'code':<22} {'resident':<12} "
           f"{'card serial':<17} {'certificate':<14} {'copies':>6} {'amount':>6}  request")
-    for r in rows:
+    for _, kind, r in timeline:
         at = dt.datetime.fromtimestamp(r["at"], JST).strftime("%Y-%m-%d %H:%M:%S")
+        if kind:
+            print(f"{at:<19}  {r['kiosk_id']:<11} {r['event']:<12} {_technician_code(r['fields']):<22} "
+                  f"technician #{r['seq']} " + " ".join(f"{k}={v}" for k, v in sorted(r["fields"].items())))
+            continue
         print(f"{at:<19}  {r['kiosk_id']:<11} {r['event']:<12} {r['code'] or '':<22} {r['resident_id'] or '':<12} "
               f"{r['cert_serial'] or '':<17} {r['cert_type'] or '':<14} {_n(r['copies']):>6} {_n(r['amount']):>6}  "
               f"{r['request_id'] or ''}")
-    print(f"{len(rows)} entries")
+    print(f"{len(rows)} entries" + (f", {len(technician)} technician events" if technician else ""))
     return 0
+
+
+def _technician_code(fields: dict[str, Any]) -> str:
+    for key in ("code", "reason", "step", "mode"):
+        if isinstance(fields.get(key), str):
+            return str(fields[key])
+    return ""
 
 
 def _n(value: int | None) -> str:

@@ -34,7 +34,7 @@ from kiosk.documents.model import document_hash
 from kiosk.relay_client import refusals, wire
 from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
 from kiosk.relay_client.scramble_key import document_scramble_key
-from relay import rules, schema
+from relay import rules, schema, technician
 from relay.documents import AssemblyError, build
 from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
 from relay.registry import Registry, RegistryFile
@@ -350,6 +350,15 @@ class RelayCore:
             outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
         return {"request_id": request_id, "recorded": True}
+
+    def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Keep a batch of the kiosk's diagnostic audit records, all or none; a repeat is
+        harmless. ``acknowledged_seq`` is the last seq of the batch: every record up to it
+        that the kiosk sent is now stored."""
+        records = technician.parse(body, kiosk_id)
+        self.storage.add_technician_events(
+            kiosk_id, self._now().timestamp(), [(r.seq, r.at, r.t, r.event, r.fields) for r in records])
+        return {"acknowledged_seq": records[-1].seq}
 
 
 def _strings(value: Any) -> list[str]:

@@ -69,8 +69,20 @@ CREATE TABLE IF NOT EXISTS audit (
     request_id TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE TABLE IF NOT EXISTS technician_events (
+    kiosk_id TEXT NOT NULL,            -- from the client certificate
+    seq INTEGER NOT NULL,              -- the kiosk's record number: one row per (kiosk, seq)
+    at REAL NOT NULL,                  -- the event's time on the kiosk
+    received REAL NOT NULL,            -- the relay's time when it was first stored
+    t TEXT NOT NULL,                   -- the kiosk's time as it wrote it
+    event TEXT NOT NULL,
+    fields TEXT NOT NULL,              -- JSON of the allow-listed fields
+    PRIMARY KEY (kiosk_id, seq)
+);
+CREATE INDEX IF NOT EXISTS technician_events_at ON technician_events (at);
 """
 
+TECHNICIAN_COLUMNS = ("kiosk_id", "seq", "at", "received", "t", "event", "fields")
 AUDIT_COLUMNS = ("at", "kiosk_id", "event", "code", "session_id", "resident_id", "cert_serial",
                  "cert_type", "copies", "amount", "request_id")
 
@@ -126,6 +138,9 @@ class Store(Protocol):
     def stored_documents(self) -> int: ...
     def audit(self, entry: dict[str, Any]) -> None: ...
     def audit_since(self, since: float = 0.0) -> list[dict[str, Any]]: ...
+    def add_technician_events(self, kiosk_id: str, received: float,
+                              records: list[tuple[int, float, str, str, str]]) -> int: ...
+    def technician_events_since(self, since: float = 0.0) -> list[dict[str, Any]]: ...
     def close(self) -> None: ...
 
 
@@ -288,6 +303,31 @@ class Storage:
     def audit_since(self, since: float = 0.0) -> list[dict[str, Any]]:
         rows = self._read(f"SELECT {','.join(AUDIT_COLUMNS)} FROM audit WHERE at >= ? ORDER BY id", (since,))
         return [dict(zip(AUDIT_COLUMNS, r, strict=True)) for r in rows]
+
+    # -- technician events ----------------------------------------------------------------
+    def add_technician_events(self, kiosk_id: str, received: float,
+                              records: list[tuple[int, float, str, str, str]]) -> int:
+        """Store ``(seq, at, t, event, fields)`` records of one kiosk in one transaction; a
+        (kiosk, seq) already stored keeps its first record (a repeat after a lost answer).
+        Returns how many were new."""
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING",
+                [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records],
+            )
+            return int(db.total_changes - before)
+
+    def technician_events_since(self, since: float = 0.0) -> list[dict[str, Any]]:
+        rows = self._read(f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events WHERE at >= ?"
+                          " ORDER BY at, kiosk_id, seq", (since,))
+        out = []
+        for row in rows:
+            entry = dict(zip(TECHNICIAN_COLUMNS, row, strict=True))
+            entry["fields"] = json.loads(entry["fields"])
+            out.append(entry)
+        return out
 
 
 def dumps(value: Any) -> str:

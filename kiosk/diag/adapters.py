@@ -28,9 +28,10 @@ from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.payment.port import DeviceReset, Final, Jam, LostEvents, PaymentDevice, PaymentFault
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import NO_QUEUE, UNREACHABLE, Printer, PrinterFault
+from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import RelayError
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context
-from kiosk.relay_client.port import RelayInfo
+from kiosk.relay_client.port import RelayClient, RelayInfo
 from kiosk.session.journal import Journal, Rec
 
 # --- card ---------------------------------------------------------------------------------
@@ -277,6 +278,41 @@ def https_version_check(relay: RelayConfig) -> Callable[[], RelayInfo] | None:
             return client.check_version()
 
     return check
+
+
+class RelayAuditSink:
+    """The audit trail's way to the relay: ``POST /v1/technician-events`` over the kiosk's own
+    relay client (mutual TLS; the relay takes the kiosk id from the client certificate). A
+    fresh client per delivery, closed after it: forwarding runs rarely (entry, exit,
+    self-test) and must never hold a connection beside a customer session."""
+
+    def __init__(self, client_factory: Callable[[], RelayClient]) -> None:
+        self._client_factory = client_factory
+
+    def send(self, records: list[dict[str, Any]]) -> int:
+        client = self._client_factory()
+        try:
+            return client.send_technician_events(records)
+        finally:
+            close = getattr(client, "close", None)
+            if close is not None:
+                close()
+
+
+def https_audit_sink(relay: RelayConfig) -> RelayAuditSink | None:
+    """A sink over the real relay client, or None when the configuration lacks what the
+    client needs. No retries: an undelivered record simply waits for the next forward."""
+    if not (relay.ca_file and relay.cert_file and relay.key_file and relay.issuer_public_key):
+        return None
+    ca_file, cert_file, key_file, issuer = relay.ca_file, relay.cert_file, relay.key_file, relay.issuer_public_key
+
+    def client() -> RelayClient:
+        return HttpsRelayClient(relay.url, ca_file=ca_file, cert_file=cert_file, key_file=key_file,
+                                issuer_key=load_issuer_public_key(issuer), pins=frozenset(relay.pins),
+                                connect_timeout=relay.connect_timeout, read_timeout=relay.read_timeout,
+                                retries=0)
+
+    return RelayAuditSink(client)
 
 
 # --- session ------------------------------------------------------------------------------

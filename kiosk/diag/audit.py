@@ -2,10 +2,11 @@
 
 Each record is one JSON line, fsynced before the action it records goes ahead, holding
 only allow-listed fields (:func:`kiosk.log.sanitize`): event name, time, terminal id,
-codes and counts, never a typed code digit or anything personal. The relay has no
-endpoint for technician events yet; records are kept here and forwarded to any
-:class:`AuditSink` in order, remembering how far the relay has acknowledged, so nothing
-is lost while the network is down.
+codes and counts, never a typed code digit or anything personal. Records are kept here
+and forwarded in order to an :class:`AuditSink` (the relay's ``POST /v1/technician-events``,
+:class:`kiosk.diag.adapters.RelayAuditSink`), remembering the highest ``seq`` the relay
+acknowledged, so nothing is lost while the network is down and a repeat after a lost
+answer is harmless (the relay keeps one record per kiosk and seq).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ log = logging.getLogger("kiosk.diag.audit")
 class AuditSink(Protocol):
     """Where audit records go beyond the terminal (the relay's technician endpoint)."""
 
-    def send(self, records: list[dict[str, Any]]) -> None:
-        """Deliver records in order; raise ``OSError`` (or a relay error) if not delivered."""
+    def send(self, records: list[dict[str, Any]]) -> int:
+        """Deliver records in order and return the highest ``seq`` acknowledged; raise
+        ``OSError`` (or a relay error) if not delivered."""
 
 
 class AuditTrail:
@@ -40,8 +42,8 @@ class AuditTrail:
 
     def record(self, name: str, **fields: Any) -> dict[str, Any]:
         """Append one event; returns what was written."""
-        if self._seq is None:
-            self._seq = len(self.records())
+        if self._seq is None:  # after the highest seq written: never one again, even past a torn line
+            self._seq = max((r["seq"] for r in self.records() if _positive(r.get("seq"))), default=0)
         self._seq += 1
         # seq numbers the terminal's records: the relay deduplicates on (kiosk, seq).
         entry: dict[str, Any] = {"t": self._clock.now().isoformat(timespec="seconds"),
@@ -55,20 +57,31 @@ class AuditTrail:
     def records(self) -> list[dict[str, Any]]:
         return jsonl.read(self.path)  # a line torn by a power cut is skipped
 
-    def forward(self, sink: AuditSink) -> int:
-        """Send the records the sink has not acknowledged; returns how many went."""
-        records = self.records()
+    def acknowledged(self) -> int:
+        """The highest seq the sink has acknowledged."""
         try:
-            done = int(self._sent.read_text())
+            return int(self._sent.read_text())
         except (FileNotFoundError, ValueError):
-            done = 0
-        pending = records[done:]
+            return 0
+
+    def forward(self, sink: AuditSink) -> int:
+        """Send the records the sink has not acknowledged; returns how many it took."""
+        done = self.acknowledged()
+        pending = [r for r in self.records() if _positive(r.get("seq")) and r["seq"] > done]
         if not pending:
             return 0
         try:
-            sink.send(pending)
+            acknowledged = sink.send(pending)
         except Exception:  # noqa: BLE001 - any failure: keep them for next time
             event(log, "diag.audit.forward_failed", count=len(pending))
             return 0
-        files.replace(self._sent, str(len(records)).encode("ascii"))
-        return len(pending)
+        if not _positive(acknowledged) or acknowledged <= done:
+            event(log, "diag.audit.forward_failed", count=len(pending), reason="not_acknowledged")
+            return 0
+        acknowledged = min(acknowledged, pending[-1]["seq"])  # never past what was sent
+        files.replace(self._sent, str(acknowledged).encode("ascii"))
+        return sum(1 for r in pending if r["seq"] <= acknowledged)
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

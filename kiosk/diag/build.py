@@ -12,7 +12,9 @@ Reads the optional ``[diag]`` table of the kiosk's TOML configuration::
     payment = "simulator"                         # or "none" (not fitted)
 
 The UI passes what it owns instead: its session gate (which can end a session), the
-payment device and card reader it already opened, the relay client's version check.
+payment device and card reader it already opened, the relay client's version check. The
+audit trail goes to the relay's technician-events endpoint over the ``[relay]`` client
+unless an ``audit_sink`` is given.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kiosk.diag.adapters import (
     JournalGate,
     PaymentDeviceProbe,
     TlsRelayProbe,
+    https_audit_sink,
     https_version_check,
 )
 from kiosk.diag.audit import AuditSink
@@ -95,6 +98,6 @@ def build_service(
         devices=devices,
         gate=gate or JournalGate(journal),
         secret_loader=lambda: load_secret(secret_file),
-        audit_sink=audit_sink,
+        audit_sink=audit_sink if audit_sink is not None else https_audit_sink(config.relay),
         on_mode_change=on_mode_change,
     )

@@ -162,6 +162,7 @@ class DiagService:
             self._active = True
             self.audit.record("diag.enter", mode="diagnostic")
             self._mode_changed("diagnostic")
+            self.forward_audit()
         return result
 
     def exit(self) -> None:
@@ -173,7 +174,9 @@ class DiagService:
         self.forward_audit()
 
     def forward_audit(self) -> int:
-        """Send unsent audit records to the relay (when it has the endpoint)."""
+        """Send the audit records the relay has not acknowledged (at entry, at exit and after
+        every self-test); a relay that cannot be reached keeps them for the next time.
+        Blocks for at most the relay's connect and read timeouts."""
         return self.audit.forward(self._audit_sink) if self._audit_sink else 0
 
     # --- tests ----------------------------------------------------------------------------
@@ -198,6 +201,7 @@ class DiagService:
         self.audit.record("diag.selftest", ok=report.can_serve, kind=trigger,
                           count=len(report.faults))
         self._save_mode(last_selftest=report.when.isoformat(), last_selftest_ok=report.can_serve)
+        self.forward_audit()
         return report
 
     def selftest_due(self) -> bool:

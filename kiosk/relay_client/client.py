@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from kiosk.relay_client.errors import (
     RelayUnavailable,
 )
 from kiosk.relay_client.port import Issued, Menu, OpenedSession, Outcome, RelayInfo
+from kiosk.relay_client.technician import to_wire
 from kiosk.relay_client.verify import SessionFacts, parse_menu, verify_issued
 
 #: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
@@ -176,3 +178,22 @@ class SessionClient(ABC):
         }, True)
         if not isinstance(data, dict) or data.get("request_id") != request_id:
             raise RelayProtocolError("bad_response")
+
+    def send_technician_events(self, records: Sequence[Mapping[str, Any]]) -> int:
+        """Deliver diagnostic audit records (each with its ``seq``, in increasing order) and
+        return the highest ``seq`` the relay acknowledged. Sent in batches of at most
+        ``wire.MAX_TECHNICIAN_RECORDS``, each reduced to the shape the relay takes
+        (:func:`~kiosk.relay_client.technician.to_wire`); safe to repeat (the relay keeps
+        one record per kiosk and seq). Needs no customer session."""
+        if not records:
+            raise ValueError("no records to send")
+        acknowledged = 0
+        step = wire.MAX_TECHNICIAN_RECORDS
+        for start in range(0, len(records), step):
+            batch = [to_wire(r) for r in records[start:start + step]]
+            data = self._call(wire.TECHNICIAN_EVENTS_PATH, {"kiosk_id": self.kiosk_id, "records": batch}, True)
+            ack = data.get("acknowledged_seq") if isinstance(data, dict) else None
+            if not isinstance(ack, int) or isinstance(ack, bool) or ack != batch[-1].get("seq"):
+                raise RelayProtocolError("bad_response")
+            acknowledged = ack
+        return acknowledged

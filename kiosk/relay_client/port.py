@@ -11,9 +11,10 @@ Every method raises only the errors of :mod:`kiosk.relay_client.errors`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk.documents.model import Document
 from kiosk.session.viewmodel import MenuItem
@@ -95,3 +96,7 @@ class RelayClient(Protocol):
         self, session_id: str, request_id: str, outcome: Outcome, copies: int, amount: int
     ) -> None:
         """Report for a session this process no longer holds (recovery after a restart)."""
+
+    def send_technician_events(self, records: Sequence[Mapping[str, Any]]) -> int:
+        """Deliver diagnostic audit records (``POST /v1/technician-events``, no customer
+        session needed); return the highest ``seq`` the relay acknowledged."""

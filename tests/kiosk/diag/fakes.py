@@ -11,6 +11,7 @@ import pyotp
 import pytest
 
 from kiosk.clock import JST, FakeClock
+from kiosk.diag.audit import AuditSink
 from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.diag.residue import ResiduePaths
 from kiosk.diag.service import DiagDevices, DiagPaths, DiagService
@@ -151,7 +152,7 @@ class Rig:
         assert self.service.authenticate(self.code()).ok
 
 
-def make_rig(tmp: Path, secret_file: Path | None = None) -> Rig:
+def make_rig(tmp: Path, secret_file: Path | None = None, audit_sink: AuditSink | None = None) -> Rig:
     clock = FakeClock()
     card, printer, payment, relay, gate = FakeCard(), FakePrinter(), FakePayment(), FakeRelay(), FakeGate()
     modes: list[str] = []
@@ -165,6 +166,7 @@ def make_rig(tmp: Path, secret_file: Path | None = None) -> Rig:
         devices=DiagDevices(card=card, printer=printer, payment=payment, relay=relay),
         gate=gate,
         secret_loader=lambda: SECRET,
+        audit_sink=audit_sink,
         on_mode_change=modes.append,
     )
     return Rig(service, clock, card, printer, payment, relay, gate, tmp, modes)

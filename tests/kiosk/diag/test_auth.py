@@ -134,10 +134,11 @@ def test_audit_forwarding_keeps_what_the_relay_did_not_take(rig: Rig) -> None:
     class Sink:
         up = False
 
-        def send(self, records: list[dict[str, object]]) -> None:
+        def send(self, records: list[dict[str, object]]) -> int:
             if not self.up:
                 raise OSError("down")
             sent.extend(records)
+            return int(records[-1]["seq"])  # type: ignore[call-overload]
 
     sink = Sink()
     rig.enter()

@@ -1,0 +1,134 @@
+"""The technician audit trail reaches the relay: at entry, at exit and after every
+self-test, in order, nothing lost while the relay is away, nothing stored twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware_mocks.world import World
+from kiosk.diag.adapters import RelayAuditSink, https_audit_sink
+from kiosk.relay_client.fake import FakeBackend, FakeRelay
+from tests.kiosk.diag.fakes import Rig, make_rig
+
+
+@pytest.fixture
+def relay(world: World) -> FakeRelay:
+    return FakeRelay(world.root, kiosk_id="KIOSK-0042", backend=FakeBackend(world.root))
+
+
+@pytest.fixture
+def rig(tmp_path: Path, relay: FakeRelay) -> Rig:
+    return make_rig(tmp_path, audit_sink=RelayAuditSink(lambda: relay))
+
+
+def stored(relay: FakeRelay) -> list[tuple[int, str]]:
+    return [(r["seq"], r["event"]) for r in relay.backend.core.storage.technician_events_since()]
+
+
+def test_entry_exit_and_self_test_are_forwarded(rig: Rig, relay: FakeRelay) -> None:
+    rig.enter()
+    assert stored(relay) == [(1, "diag.auth.accepted"), (2, "diag.enter")]
+    rig.printer.state = "stopped"
+    rig.service.self_test(trigger="technician")
+    assert [e for _, e in stored(relay)][2:] == ["diag.selftest.fault", "diag.selftest"]
+    rig.service.exit()
+    assert stored(relay)[-1] == (5, "diag.exit")
+    rows = relay.backend.core.storage.technician_events_since()
+    assert {r["kiosk_id"] for r in rows} == {"KIOSK-0042"}
+    assert rows[2]["fields"] == {"step": "printer.state", "code": rig.service.audit.records()[2]["code"]}
+    assert rig.service.audit.acknowledged() == 5
+
+
+def test_nothing_is_lost_while_the_relay_is_away(rig: Rig, relay: FakeRelay) -> None:
+    relay.faults.unavailable = True
+    rig.enter()
+    rig.service.run_test("disk")
+    rig.service.exit()
+    assert stored(relay) == [] and rig.service.audit.acknowledged() == 0
+    relay.faults.unavailable = False
+    rig.service.self_test(trigger="daily")  # the next forward takes all of them, in order
+    assert [s for s, _ in stored(relay)] == [1, 2, 3, 4, 5]
+    assert stored(relay)[-1] == (5, "diag.selftest")
+
+
+def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: FakeRelay) -> None:
+    real = relay.send_technician_events
+    lost = {"n": 1}
+
+    def send(records: Any) -> int:
+        ack = real(records)
+        if lost["n"]:
+            lost["n"] -= 1
+            raise TimeoutError  # stored, but the answer never came back
+        return ack
+
+    relay.send_technician_events = send  # type: ignore[method-assign]
+    rig.enter()
+    assert rig.service.audit.acknowledged() == 0 and len(stored(relay)) == 2
+    rig.service.exit()  # sends 1..3 again
+    assert stored(relay) == [(1, "diag.auth.accepted"), (2, "diag.enter"), (3, "diag.exit")]
+    assert rig.service.audit.acknowledged() == 3
+
+
+def test_a_torn_line_never_makes_a_seq_twice(tmp_path: Path, relay: FakeRelay) -> None:
+    rig = make_rig(tmp_path)
+    rig.enter()
+    rig.service.exit()
+    path = rig.service.paths.audit
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(lines[0] + lines[1][:10] + b"\n" + lines[2])  # record 2 torn by a power cut
+    again = make_rig(tmp_path, audit_sink=RelayAuditSink(lambda: relay))
+    again.clock.advance(120)  # a fresh code: the first one is spent
+    again.enter()
+    assert [r["seq"] for r in again.service.audit.records()] == [1, 3, 4, 5]
+    assert [s for s, _ in stored(relay)] == [1, 3, 4, 5]
+
+
+def test_a_sink_acknowledging_nonsense_keeps_the_records(tmp_path: Path) -> None:
+    class Odd:
+        def send(self, records: list[dict[str, Any]]) -> Any:
+            return True
+
+    rig = make_rig(tmp_path)
+    rig.enter()
+    assert rig.service.audit.forward(Odd()) == 0 and rig.service.audit.acknowledged() == 0
+
+
+def test_no_sink_without_a_complete_relay_configuration() -> None:
+    from kiosk.config import RelayConfig
+
+    assert https_audit_sink(RelayConfig()) is None
+
+
+@pytest.mark.relay
+def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any, tmp_path: Path) -> None:
+    """``kiosk diag --json`` as built from the configuration: the self-test's records
+    reach the relay over mutual TLS, under the certificate's kiosk id. (KIOSK-0002: the
+    relay is the session's, and the relay's own tests send as KIOSK-0003.)"""
+    from kiosk.config import Config, Mode
+    from kiosk.diag.build import build_service
+    from relay.storage import Storage
+
+    (tmp_path / "spool").mkdir()
+    (tmp_path / "cupsd.conf").write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
+    config = Config(mode=Mode.TEST, kiosk_id="KIOSK-0002", state_dir=tmp_path / "state",
+                    runtime_dir=tmp_path / "run", relay=relay_server.relay_config("KIOSK-0002"),
+                    extra={"diag": {"spool_dir": str(tmp_path / "spool"), "cupsd_conf": str(tmp_path / "cupsd.conf"),
+                                    "cups_server": "127.0.0.1:9", "secret_file": str(tmp_path / "secret"),
+                                    "usb_dir": str(tmp_path / "usb")}})
+    (tmp_path / "run").mkdir()
+    service = build_service(config)
+    service.self_test(trigger="cli")
+    records = service.audit.records()
+    assert service.audit.acknowledged() == records[-1]["seq"]
+    storage = Storage(relay_server.db)
+    try:
+        rows = [r for r in storage.technician_events_since() if r["kiosk_id"] == "KIOSK-0002"]
+    finally:
+        storage.close()
+    assert [(r["seq"], r["event"]) for r in rows] == [(r["seq"], r["event"]) for r in records]
+    assert json.dumps([r["fields"] for r in rows])  # codes and counts only, as recorded
