@@ -2,7 +2,8 @@
 
 ``relay serve --world DIR`` serves the world's registry over mutual TLS on loopback;
 ``relay audit --db FILE [--since ...]`` prints the issuance audit log and the kiosks'
-technician events, as the municipality's management terminal shows them.
+technician events, as the municipality's management terminal shows them; ``relay logs``
+the log exports technicians sent from a terminal.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--db", type=Path, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
+    lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")
+    lg.add_argument("--db", type=Path, required=True)
+    lg.add_argument("--kiosk", help="only this terminal's")
+    lg.add_argument("--since", type=_since, default=0.0, help="received since: a date, date-time or duration")
     return p
 
 
@@ -84,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "audit":
         return audit(args)
+    if args.command == "logs":
+        return logs(args)
     return serve(args)
 
 
@@ -119,6 +126,22 @@ def audit(args: argparse.Namespace) -> int:
               f"{r['cert_serial'] or '':<17} {r['cert_type'] or '':<14} {_n(r['copies']):>6} {_n(r['amount']):>6}  "
               f"{r['request_id'] or ''}")
     print(f"{len(rows)} entries" + (f", {len(technician)} technician events" if technician else ""))
+    return 0
+
+
+def logs(args: argparse.Namespace) -> int:
+    from relay.storage import Storage
+
+    if not args.db.exists():
+        print(f"error: no relay database at {args.db}", file=sys.stderr)
+        return 2
+    storage = Storage(args.db)
+    try:
+        rows = storage.log_exports(args.kiosk, args.since)
+    finally:
+        storage.close()
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=True, sort_keys=True))
     return 0
 
 

@@ -97,7 +97,7 @@ class RelayApp:
         for path, handler in (
             (wire.SESSION_PATH, self._open), (wire.AUTH_PATH, self._auth), (wire.MENU_PATH, self._menu),
             (wire.DOCUMENTS_PATH, self._documents), (wire.OUTCOME_PATH, self._outcome),
-            (wire.TECHNICIAN_EVENTS_PATH, self._technician_events),
+            (wire.TECHNICIAN_EVENTS_PATH, self._technician_events), (wire.LOG_EXPORT_PATH, self._log_export),
         ):
             app.router.add_post(path, self._endpoint(handler))
         app.middlewares.append(_errors)
@@ -179,6 +179,9 @@ class RelayApp:
 
     async def _technician_events(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.technician_events(kiosk, body)
+
+    async def _log_export(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.core.log_export(kiosk, body)
 
 
 async def _read_limited(request: web.Request) -> bytes:

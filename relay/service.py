@@ -360,6 +360,13 @@ class RelayCore:
             kiosk_id, self._now().timestamp(), [(r.seq, r.at, r.t, r.event, r.fields) for r in records])
         return {"acknowledged_seq": records[-1].seq}
 
+    def log_export(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Keep one part of a technician's log export, all or none; a repeat is harmless.
+        ``stored_through`` is the index of the part's last event."""
+        part = technician.parse_log_export(body, kiosk_id)
+        self.storage.add_log_events(kiosk_id, part.export_id, part.first, self._now().timestamp(), part.events)
+        return {"export_id": part.export_id, "stored_through": part.first + len(part.events) - 1}
+
 
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):

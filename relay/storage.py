@@ -80,6 +80,14 @@ CREATE TABLE IF NOT EXISTS technician_events (
     PRIMARY KEY (kiosk_id, seq)
 );
 CREATE INDEX IF NOT EXISTS technician_events_at ON technician_events (at);
+CREATE TABLE IF NOT EXISTS log_exports (
+    kiosk_id TEXT NOT NULL,            -- from the client certificate
+    export_id TEXT NOT NULL,           -- one technician's export (a UUID)
+    n INTEGER NOT NULL,                -- the event's index in that export
+    received REAL NOT NULL,
+    event TEXT NOT NULL,               -- JSON: a structured, allow-listed log event
+    PRIMARY KEY (kiosk_id, export_id, n)
+);
 """
 
 TECHNICIAN_COLUMNS = ("kiosk_id", "seq", "at", "received", "t", "event", "fields")
@@ -141,6 +149,9 @@ class Store(Protocol):
     def add_technician_events(self, kiosk_id: str, received: float,
                               records: list[tuple[int, float, str, str, str]]) -> int: ...
     def technician_events_since(self, since: float = 0.0) -> list[dict[str, Any]]: ...
+    def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float,
+                       events: list[str]) -> int: ...
+    def log_exports(self, kiosk_id: str | None = None, since: float = 0.0) -> list[dict[str, Any]]: ...
     def close(self) -> None: ...
 
 
@@ -328,6 +339,29 @@ class Storage:
             entry["fields"] = json.loads(entry["fields"])
             out.append(entry)
         return out
+
+    # -- log exports ----------------------------------------------------------------------
+    def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float,
+                       events: list[str]) -> int:
+        """Store events ``first``, ``first + 1`` … of one export; a part sent again is kept
+        once. Returns how many were new."""
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING",
+                [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)],
+            )
+            return int(db.total_changes - before)
+
+    def log_exports(self, kiosk_id: str | None = None, since: float = 0.0) -> list[dict[str, Any]]:
+        """Exported events received since ``since``, by kiosk, export and index."""
+        rows = self._read(
+            "SELECT kiosk_id, export_id, n, received, event FROM log_exports WHERE received >= ?"
+            " AND (? IS NULL OR kiosk_id = ?) ORDER BY kiosk_id, received, export_id, n",
+            (since, kiosk_id, kiosk_id))
+        return [{"kiosk_id": k, "export_id": x, "n": n, "received": r, "event": json.loads(e)}
+                for k, x, n, r, e in rows]
 
 
 def dumps(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Technician events: each kiosk's diagnostic-mode audit trail, kept by the relay.
+"""Technician events and log exports: what a kiosk's diagnostic mode sends the relay.
 
 A kiosk forwards the records of its local, append-only trail (:mod:`kiosk.diag.audit`):
 every entry attempt, entry, exit, test and action, numbered by ``seq``. They are read here
@@ -27,6 +27,7 @@ from kiosk.relay_client.technician import (
     MAX_DROPPED,
     SAFE,
     integer,
+    log_event_ok,
     safe_value,
 )
 from relay import schema
@@ -95,3 +96,35 @@ def parse(body: dict[str, Any], kiosk_id: str) -> list[TechnicianRecord]:
     if any(a.seq >= b.seq for a, b in zip(records, records[1:])):
         raise _bad()  # in order, each seq once
     return records
+
+
+@dataclass(frozen=True)
+class LogExport:
+    export_id: str
+    first: int  # the index of the first event in the whole export
+    events: list[str]  # canonical JSON of each event
+
+
+def parse_log_export(body: dict[str, Any], kiosk_id: str) -> LogExport:
+    """A part of a technician's log export (``POST /v1/log-export``): structured events
+    of the kiosk's log only, each of the shape :func:`log_event_ok` accepts."""
+    schema.fields(body, {"kiosk_id": str, "export_id": str, "first": int, "events": list})
+    if body["kiosk_id"] != kiosk_id:
+        raise _bad("kiosk_id")
+    export_id = body["export_id"]
+    if not schema.REQUEST_ID.fullmatch(export_id):
+        raise _bad("export_id")
+    first, events = body["first"], body["events"]
+    if not integer(first) or first < 0:
+        raise _bad("first")
+    if not 1 <= len(events) <= wire.MAX_LOG_EVENTS:
+        raise _bad("events")
+    out = []
+    for event in events:
+        if not log_event_ok(event):
+            raise _bad("events")
+        text = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        if len(text.encode()) > MAX_RECORD_BYTES:
+            raise _bad("events")
+        out.append(text)
+    return LogExport(export_id, first, out)

@@ -281,10 +281,11 @@ def https_version_check(relay: RelayConfig) -> Callable[[], RelayInfo] | None:
 
 
 class RelayAuditSink:
-    """The audit trail's way to the relay: ``POST /v1/technician-events`` over the kiosk's own
-    relay client (mutual TLS; the relay takes the kiosk id from the client certificate). A
-    fresh client per delivery, closed after it: forwarding runs rarely (entry, exit,
-    self-test) and must never hold a connection beside a customer session."""
+    """The audit trail's way to the relay (``POST /v1/technician-events``), and the log
+    export's (``POST /v1/log-export``), over the kiosk's own relay client (mutual TLS; the
+    relay takes the kiosk id from the client certificate). A fresh client per delivery,
+    closed after it: these run rarely (entry, exit, self-test, an export) and must never
+    hold a connection beside a customer session."""
 
     def __init__(self, client_factory: Callable[[], RelayClient]) -> None:
         self._client_factory = client_factory
@@ -294,9 +295,20 @@ class RelayAuditSink:
         try:
             return client.send_technician_events(records)
         finally:
-            close = getattr(client, "close", None)
-            if close is not None:
-                close()
+            _close(client)
+
+    def send_logs(self, export_id: str, events: list[dict[str, Any]]) -> int:
+        client = self._client_factory()
+        try:
+            return client.send_log_export(export_id, events)
+        finally:
+            _close(client)
+
+
+def _close(client: object) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()
 
 
 def https_audit_sink(relay: RelayConfig) -> RelayAuditSink | None:

@@ -14,7 +14,7 @@ Reads the optional ``[diag]`` table of the kiosk's TOML configuration::
 The UI passes what it owns instead: its session gate (which can end a session), the
 payment device and card reader it already opened, the relay client's version check. The
 audit trail goes to the relay's technician-events endpoint over the ``[relay]`` client
-unless an ``audit_sink`` is given.
+unless an ``audit_sink`` is given; a log export may go to the relay the same way.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def build_service(
         payment=PaymentDeviceProbe(payment_device) if payment_device is not None else None,
         relay=TlsRelayProbe(config.relay, version_check or https_version_check(config.relay)),
     )
+    relay_sink = https_audit_sink(config.relay)
     return DiagService(
         kiosk_id=config.kiosk_id,
         clock=clock,
@@ -98,6 +99,7 @@ def build_service(
         devices=devices,
         gate=gate or JournalGate(journal),
         secret_loader=lambda: load_secret(secret_file),
-        audit_sink=audit_sink if audit_sink is not None else https_audit_sink(config.relay),
+        audit_sink=audit_sink if audit_sink is not None else relay_sink,
         on_mode_change=on_mode_change,
+        log_sink=relay_sink,
     )

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from kiosk.config import Config, ConfigError, load
+from kiosk.diag.export import ExportError
 from kiosk.diag.secret import DEFAULT_SECRET_FILE, provision
 from kiosk.diag.selftest import SelfTestReport
 from kiosk.diag.service import DEVICE_TESTS, DiagService
@@ -31,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--provision-secret", nargs="?", const=str(DEFAULT_SECRET_FILE),
                    metavar="PATH", help="create this terminal's TOTP secret (root-only file)")
     p.add_argument("--export", metavar="DIR", help="after entry, export the logs to DIR")
+    p.add_argument("--export-relay", action="store_true",
+                   help="after entry, export the logs (structured events only) to the relay")
     p.add_argument("--test", action="append", default=[], choices=DEVICE_TESTS, metavar="NAME",
                    help="after entry, run one device test (repeatable): " + ", ".join(DEVICE_TESTS))
     state = p.add_mutually_exclusive_group()
@@ -99,8 +102,13 @@ def _console(service: DiagService, args: argparse.Namespace) -> int:
         report = service.self_test(trigger="technician")
         out.update(selftest=report.as_dict(), counters=service.counters().as_dict(),
                    in_service=service.in_service())
-        if args.export:
-            out["exported"] = str(service.export_logs(Path(args.export)).path)
+        try:
+            if args.export:
+                out["exported"] = str(service.export_logs(Path(args.export)).path)
+            if args.export_relay:
+                out["exported_to_relay"] = service.export_logs_to_relay().export_id
+        except ExportError as exc:  # no stick, no relay: said in the report, already audited
+            out["export_failed"] = exc.code
         if args.mark_serviced:
             service.mark_serviced()
         print(json.dumps(out, indent=2, ensure_ascii=True))

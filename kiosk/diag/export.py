@@ -1,9 +1,11 @@
-"""Log export for the technician: structured events only, to a USB stick.
+"""Log export for the technician: structured events only, to a USB stick or the relay.
 
 The kiosk's log is one JSON event per line (:mod:`kiosk.log`). The export re-reads it and
 keeps a line only if it parses as an event and passes the same allow-list again, so a
 line that is not an event (a library's message, a torn write) never leaves the terminal.
-The file is written to the stick and fsynced before the export is reported done.
+On a stick, the file is written and fsynced before the export is reported done; to the
+relay (``POST /v1/log-export``, a :class:`LogSink`), the same events go in parts the relay
+acknowledges, under one export id.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk.log import ALLOWED_FIELDS, sanitize
 
@@ -36,6 +38,20 @@ class ExportResult:
     path: Path
     events: int
     skipped: int
+
+
+@dataclass(frozen=True)
+class RelayExportResult:
+    export_id: str  # how the relay names this export (``relay logs``)
+    events: int
+    skipped: int
+
+
+class LogSink(Protocol):
+    """Where a log export goes instead of a stick (the relay)."""
+
+    def send_logs(self, export_id: str, events: list[dict[str, Any]]) -> int:
+        """Deliver the events; return how many were taken, or raise."""
 
 
 def clean_event(line: bytes) -> dict[str, Any] | None:
@@ -65,26 +81,51 @@ def clean_event(line: bytes) -> dict[str, Any] | None:
     return {**head, **cleaned}
 
 
+def collect(sources: Iterable[Path]) -> tuple[list[dict[str, Any]], int]:
+    """The structured events of ``sources`` (cleaned), and how many lines were skipped."""
+    events: list[dict[str, Any]] = []
+    skipped = 0
+    for source in sources:
+        if not source.is_file():
+            continue
+        with source.open("rb") as fh:
+            for line in fh:
+                ev = clean_event(line)
+                if ev is None:
+                    skipped += 1
+                else:
+                    events.append(ev)
+    return events, skipped
+
+
 def export(sources: Iterable[Path], usb_dir: Path, kiosk_id: str, now: dt.datetime) -> ExportResult:
     if not usb_dir.is_dir() or not os.access(usb_dir, os.W_OK):
         raise ExportError("usb_not_available")
     stamp = now.strftime("%Y%m%dT%H%M%S")
     target = usb_dir / f"kiosk-log-{kiosk_id}-{stamp}.jsonl"
-    events = skipped = 0
+    events, skipped = collect(sources)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        for source in sources:
-            if not source.is_file():
-                continue
-            with source.open("rb") as fh:
-                for line in fh:
-                    ev = clean_event(line)
-                    if ev is None:
-                        skipped += 1
-                        continue
-                    os.write(fd, (json.dumps(ev, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii"))
-                    events += 1
+        for ev in events:
+            os.write(fd, (json.dumps(ev, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii"))
         os.fsync(fd)
     finally:
         os.close(fd)
-    return ExportResult(target, events, skipped)
+    return ExportResult(target, len(events), skipped)
+
+
+def export_to_relay(sources: Iterable[Path], sink: LogSink) -> RelayExportResult:
+    """Send the structured events of ``sources`` to the relay under a fresh export id."""
+    import uuid
+
+    events, skipped = collect(sources)
+    if not events:
+        raise ExportError("nothing_to_export")
+    export_id = str(uuid.uuid4())
+    try:
+        taken = sink.send_logs(export_id, events)
+    except Exception as exc:  # noqa: BLE001 - reported by code only
+        raise ExportError(str(getattr(exc, "code", type(exc).__name__))) from exc
+    if taken != len(events):
+        raise ExportError("relay_incomplete")
+    return RelayExportResult(export_id, len(events), skipped)

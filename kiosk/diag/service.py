@@ -27,7 +27,7 @@ from kiosk.diag.audit import AuditSink, AuditTrail
 from kiosk.diag.auth import AuthOutcome, AuthResult, TechnicianAuth
 from kiosk.diag.checks import CheckResult, Status
 from kiosk.diag.counters import Counters, compute
-from kiosk.diag.export import ExportError, ExportResult, export
+from kiosk.diag.export import ExportError, ExportResult, LogSink, RelayExportResult, export, export_to_relay
 from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe, SessionGate
 from kiosk.diag.secret import SecretFileError
 from kiosk.diag.selftest import SelfTestReport, due
@@ -99,6 +99,7 @@ class DiagService:
         secret_loader: Callable[[], str],
         audit_sink: AuditSink | None = None,
         on_mode_change: Callable[[str], None] | None = None,
+        log_sink: LogSink | None = None,
     ) -> None:
         self.kiosk_id = kiosk_id
         self.clock = clock
@@ -109,6 +110,7 @@ class DiagService:
         self.audit = AuditTrail(paths.audit, clock, kiosk_id)
         self._secret_loader = secret_loader
         self._audit_sink = audit_sink
+        self._log_sink = log_sink
         self._on_mode_change = on_mode_change
         self._active = False
 
@@ -274,6 +276,19 @@ class DiagService:
             self.audit.record("diag.export", ok=False, code=checks.error_code(exc))
             raise
         self.audit.record("diag.export", ok=True, count=result.events)
+        return result
+
+    def export_logs_to_relay(self) -> RelayExportResult:
+        """The same export, to the relay (``relay logs`` shows it) instead of a stick."""
+        self._require_active()
+        try:
+            if self._log_sink is None:
+                raise ExportError("relay_not_configured")
+            result = export_to_relay((*self.paths.log_files, self.paths.audit), self._log_sink)
+        except ExportError as exc:
+            self.audit.record("diag.export", ok=False, kind="relay", code=exc.code)
+            raise
+        self.audit.record("diag.export", ok=True, kind="relay", count=result.events)
         return result
 
     # --- actions ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from kiosk.relay_client.errors import (
     RelayUnavailable,
 )
 from kiosk.relay_client.port import Issued, Menu, OpenedSession, Outcome, RelayInfo
-from kiosk.relay_client.technician import to_wire
+from kiosk.relay_client.technician import log_event_ok, to_wire
 from kiosk.relay_client.verify import SessionFacts, parse_menu, verify_issued
 
 #: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
@@ -197,3 +197,20 @@ class SessionClient(ABC):
                 raise RelayProtocolError("bad_response")
             acknowledged = ack
         return acknowledged
+
+    def send_log_export(self, export_id: str, events: Sequence[Mapping[str, Any]]) -> int:
+        """Send a technician's export of structured log events (``export_id``: a UUID
+        naming this export) in parts of at most ``wire.MAX_LOG_EVENTS``; returns how many
+        the relay holds. Safe to repeat. Events of another shape are refused with
+        ``ValueError`` before anything is sent."""
+        if not events or not all(log_event_ok(dict(e)) for e in events):
+            raise ValueError("only structured log events are exported")
+        step = wire.MAX_LOG_EVENTS
+        for first in range(0, len(events), step):
+            part = [dict(e) for e in events[first:first + step]]
+            data = self._call(wire.LOG_EXPORT_PATH, {"kiosk_id": self.kiosk_id, "export_id": export_id,
+                                                     "first": first, "events": part}, True)
+            if not isinstance(data, dict) or data.get("export_id") != export_id or data.get(
+                    "stored_through") != first + len(part) - 1:
+                raise RelayProtocolError("bad_response")
+        return len(events)

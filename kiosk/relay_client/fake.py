@@ -42,7 +42,7 @@ TAMPERS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document
 
 _CALLS = {wire.VERSION_PATH: "version", wire.SESSION_PATH: "open_session", wire.AUTH_PATH: "authenticate",
           wire.MENU_PATH: "menu", wire.DOCUMENTS_PATH: "documents", wire.OUTCOME_PATH: "outcome",
-          wire.TECHNICIAN_EVENTS_PATH: "technician_events"}
+          wire.TECHNICIAN_EVENTS_PATH: "technician_events", wire.LOG_EXPORT_PATH: "log_export"}
 
 
 @dataclass
@@ -80,6 +80,7 @@ class FakeBackend:
                 wire.SESSION_PATH: self.core.open_session, wire.AUTH_PATH: self.core.authenticate,
                 wire.MENU_PATH: self.core.menu, wire.DOCUMENTS_PATH: self.core.request_documents,
                 wire.OUTCOME_PATH: self.core.outcome, wire.TECHNICIAN_EVENTS_PATH: self.core.technician_events,
+                wire.LOG_EXPORT_PATH: self.core.log_export,
             }[path]
             # a JSON round trip, as on the wire: no object is shared with the relay
             return json.loads(json.dumps(handler(kiosk_id, json.loads(json.dumps(body)))))

@@ -100,3 +100,7 @@ class RelayClient(Protocol):
     def send_technician_events(self, records: Sequence[Mapping[str, Any]]) -> int:
         """Deliver diagnostic audit records (``POST /v1/technician-events``, no customer
         session needed); return the highest ``seq`` the relay acknowledged."""
+
+    def send_log_export(self, export_id: str, events: Sequence[Mapping[str, Any]]) -> int:
+        """Send a technician's export of structured log events (``POST /v1/log-export``);
+        return how many the relay holds."""

@@ -1,4 +1,5 @@
-"""The shape of a technician event on the wire, shared by the relay and the kiosk.
+"""The shape of technician events and exported log events on the wire, shared by the
+relay and the kiosk.
 
 A record of the diagnostic audit trail (:mod:`kiosk.diag.audit`) carries its envelope
 (``seq``, ``t``, ``event``, ``kiosk``) and allow-listed fields: codes, counts and flags. The
@@ -10,9 +11,12 @@ named in ``dropped``, a value it does not take becomes ``"<dropped>"``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from kiosk.log import ALLOWED_FIELDS
 
 ENVELOPE = ("seq", "t", "event", "kiosk")
 #: The fields diagnostic records carry (a subset of ``kiosk.log.ALLOWED_FIELDS``).
@@ -52,3 +56,39 @@ def to_wire(record: Mapping[str, Any]) -> dict[str, Any]:
     if dropped:
         out[DROPPED] = dropped[:MAX_DROPPED]
     return out
+
+
+#: An exported log event (:func:`kiosk.diag.export.clean_event`): its envelope, then only
+#: the logger's allow-listed fields with safe values. No free text ever leaves the kiosk.
+LOG_ENVELOPE = ("t", "level", "logger", "event")
+LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+LOG_NAME = re.compile(r"[A-Za-z0-9_.:\-/+]{1,80}")
+MY_NUMBER_SHAPE = re.compile(r"\d{12}")
+
+
+def log_event_ok(event: Any) -> bool:
+    """Whether ``event`` is a structured log event of the exported shape."""
+    if not isinstance(event, dict) or not set(LOG_ENVELOPE) <= set(event):
+        return False
+    if not set(event) <= {*LOG_ENVELOPE, "seq", *ALLOWED_FIELDS}:
+        return False
+    t, level, logger, name = event["t"], event["level"], event["logger"], event["event"]
+    if not ((isinstance(t, int | float) and not isinstance(t, bool) and math.isfinite(t) and 0 <= t < 2**40)
+            or (isinstance(t, str) and LOG_NAME.fullmatch(t))):
+        return False
+    if level not in LOG_LEVELS or not isinstance(logger, str) or not LOG_NAME.fullmatch(logger):
+        return False
+    if not isinstance(name, str) or not LOG_NAME.fullmatch(name) or name == "library.message":
+        return False
+    if "seq" in event and not (integer(event["seq"]) and event["seq"] >= 0):
+        return False
+    for key in set(event) - {*LOG_ENVELOPE, "seq"}:
+        value = event[key]
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return False
+        elif not safe_value(value):
+            return False
+        elif isinstance(value, str) and key != "serial" and MY_NUMBER_SHAPE.fullmatch(value):
+            return False  # a 12-digit value may be a My Number: never accepted
+    return True

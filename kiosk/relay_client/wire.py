@@ -15,11 +15,13 @@ MENU_PATH = "/v1/menu"
 DOCUMENTS_PATH = "/v1/documents"
 OUTCOME_PATH = "/v1/outcome"
 TECHNICIAN_EVENTS_PATH = "/v1/technician-events"  # the diagnostic-mode audit trail
+LOG_EXPORT_PATH = "/v1/log-export"  # a technician's export of the structured event log
 VERIFY_PATH = "/v1/verify"  # public: check a printed document (QR payload, scrambled image)
 
 MAX_BODY_BYTES = 64 * 1024  # kiosk -> relay request bodies
 MAX_VERIFY_BODY_BYTES = 8 * 1024 * 1024  # a scanned back image
 MAX_TECHNICIAN_RECORDS = 100  # per call; a record is at most 1 KiB of JSON
+MAX_LOG_EVENTS = 100  # per log-export call; an event is at most 1 KiB of JSON
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # relay -> kiosk: ten copies of the largest document
 
 #: Topology modes and the storage each needs. A multi-node relay over storage that is not

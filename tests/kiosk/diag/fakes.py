@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.clock import JST, FakeClock
 from kiosk.diag.audit import AuditSink
+from kiosk.diag.export import LogSink
 from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.diag.residue import ResiduePaths
 from kiosk.diag.service import DiagDevices, DiagPaths, DiagService
@@ -152,7 +153,8 @@ class Rig:
         assert self.service.authenticate(self.code()).ok
 
 
-def make_rig(tmp: Path, secret_file: Path | None = None, audit_sink: AuditSink | None = None) -> Rig:
+def make_rig(tmp: Path, secret_file: Path | None = None, audit_sink: AuditSink | None = None,
+             log_sink: LogSink | None = None) -> Rig:
     clock = FakeClock()
     card, printer, payment, relay, gate = FakeCard(), FakePrinter(), FakePayment(), FakeRelay(), FakeGate()
     modes: list[str] = []
@@ -168,6 +170,7 @@ def make_rig(tmp: Path, secret_file: Path | None = None, audit_sink: AuditSink |
         secret_loader=lambda: SECRET,
         audit_sink=audit_sink,
         on_mode_change=modes.append,
+        log_sink=log_sink,
     )
     return Rig(service, clock, card, printer, payment, relay, gate, tmp, modes)
 

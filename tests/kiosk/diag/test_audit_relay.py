@@ -22,7 +22,8 @@ def relay(world: World) -> FakeRelay:
 
 @pytest.fixture
 def rig(tmp_path: Path, relay: FakeRelay) -> Rig:
-    return make_rig(tmp_path, audit_sink=RelayAuditSink(lambda: relay))
+    sink = RelayAuditSink(lambda: relay)
+    return make_rig(tmp_path, audit_sink=sink, log_sink=sink)
 
 
 def stored(relay: FakeRelay) -> list[tuple[int, str]]:
@@ -132,3 +133,46 @@ def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any,
         storage.close()
     assert [(r["seq"], r["event"]) for r in rows] == [(r["seq"], r["event"]) for r in records]
     assert json.dumps([r["fields"] for r in rows])  # codes and counts only, as recorded
+
+
+def test_log_export_to_the_relay_holds_only_structured_events(rig: Rig, relay: FakeRelay) -> None:
+    from hardware_mocks.world import CANARY_MY_NUMBER, CANARY_NAME
+
+    lines = [{"t": 1.0, "level": "INFO", "logger": "kiosk.session", "event": "session.closed", "code": "printed"},
+             {"t": 2.0, "level": "WARNING", "logger": "urllib3", "event": "library.message"},
+             {"t": 3.0, "level": "INFO", "logger": "x", "event": "session.opened", "name": CANARY_NAME},
+             {"t": 4.0, "level": "INFO", "logger": "x", "event": "session.state", "code": CANARY_MY_NUMBER}]
+    (rig.tmp / "kiosk.log").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+                                       + f"Traceback: {CANARY_NAME}\n", encoding="utf-8")
+    rig.enter()
+    result = rig.service.export_logs_to_relay()
+    rows = relay.backend.core.storage.log_exports("KIOSK-0042")
+    assert {r["export_id"] for r in rows} == {result.export_id} and len(rows) == result.events
+    assert [r["event"]["event"] for r in rows] == ["session.closed", "session.state", "diag.auth.accepted",
+                                                   "diag.enter"]
+    assert result.skipped == 3
+    text = json.dumps([r["event"] for r in rows], ensure_ascii=False)
+    assert CANARY_NAME not in text and CANARY_MY_NUMBER not in text
+    last = rig.service.audit.records()[-1]
+    assert (last["event"], last["kind"], last["ok"], last["count"]) == ("diag.export", "relay", True, 4)
+
+
+def test_log_export_to_the_relay_failures_are_audited(tmp_path: Path, relay: FakeRelay) -> None:
+    from kiosk.diag.export import ExportError
+
+    (tmp_path / "bare").mkdir()
+    bare = make_rig(tmp_path / "bare")
+    bare.enter()
+    with pytest.raises(ExportError) as err:
+        bare.service.export_logs_to_relay()
+    assert err.value.code == "relay_not_configured"
+    sink = RelayAuditSink(lambda: relay)
+    rig = make_rig(tmp_path, audit_sink=sink, log_sink=sink)
+    rig.clock.advance(120)  # a fresh code: the first one is spent
+    rig.enter()
+    relay.faults.unavailable = True
+    with pytest.raises(ExportError) as err:
+        rig.service.export_logs_to_relay()
+    assert err.value.code == "relay_unavailable"
+    last = rig.service.audit.records()[-1]
+    assert (last["event"], last["ok"], last["code"]) == ("diag.export", False, "relay_unavailable")

@@ -115,3 +115,19 @@ def test_console_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
              (tmp_path / "state" / "diag-audit.jsonl").read_text().splitlines()
              if json.loads(x)["event"] == "diag.action"]
     assert steps == ["out_of_service", "mark_serviced", "in_service"]
+
+
+def test_console_export_to_a_relay_that_is_not_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import pyotp
+
+    from kiosk.diag.secret import provision
+
+    config = write_config(tmp_path)
+    secret = provision(tmp_path / "secret")
+    clock = FakeClock()
+    monkeypatch.setattr("kiosk.diag.build.SystemClock", lambda: clock)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: pyotp.TOTP(secret).at(clock.now()))
+    main(["--config", str(config), "diag", "--export-relay"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["export_failed"] == "relay_not_configured" and "exported_to_relay" not in out
