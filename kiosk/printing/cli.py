@@ -87,7 +87,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     if not isinstance(key, Ed25519PrivateKey):
         return _error("the world's issuer key is not Ed25519")
     try:
-        rendered = render(dict(document), key, _scramble_key(world.pki("scramble.key")))
+        from kiosk.relay_client.scramble_key import document_scramble_key
+
+        scramble_key = document_scramble_key(_scramble_key(world.pki("scramble.key")), serial)
+        rendered = render(dict(document), key, scramble_key)
     except UnsupportedCharacter as exc:
         return _error(f"cannot print: character {exc.codepoint} in {exc.field} is not in the "
                       "certificate font (a 外字 must be registered first)", 1)
