@@ -194,8 +194,13 @@ class RelayAdapter:
         if issued.request_id != request_id or len(issued.documents) != copies:
             event(log, "session.integrity", logging.ERROR, reason="request")
             raise IntegrityFault("integrity")
-        return IssuedDocument(request_id=request_id, doc_type=doc_type,
-                              data=list(issued.documents), relay_session=self.client.session_id)
+        qr = tuple(getattr(issued, "qr", ()) or ())
+        keys = tuple(getattr(issued, "scramble_keys", ()) or ())
+        data = [{"document": doc, "qr": qr[i] if i < len(qr) else None,
+                 "scramble_key": bytearray(keys[i]) if i < len(keys) else None}
+                for i, doc in enumerate(issued.documents)]
+        return IssuedDocument(request_id=request_id, doc_type=doc_type, data=data,
+                              relay_session=self.client.session_id)
 
     def check_version(self) -> None:
         """At start: a relay of another protocol or topology takes the terminal out of
@@ -223,10 +228,15 @@ class RelayAdapter:
 
 
 class PrinterAdapter:
-    """Over a ``kiosk.printing`` printer; renders with ``kiosk.printing.render``."""
+    """Over a ``kiosk.printing`` printer; renders with ``kiosk.printing.render``.
 
-    def __init__(self, printer: Any, clock: Clock, issuer_key: Any, scramble_key: bytes,
-                 duplex: bool = True) -> None:
+    Each document is rendered with what the relay sent with it: its issuer-signed QR
+    payload and its own scramble key (the kiosk never holds the relay's master secret).
+    ``issuer_key``/``scramble_key`` are a test world's fallback for a relay that sends
+    neither."""
+
+    def __init__(self, printer: Any, clock: Clock, issuer_key: Any = None,
+                 scramble_key: bytes = b"", duplex: bool = True) -> None:
         self.printer = printer
         self.clock = clock
         self.issuer_key = issuer_key
@@ -251,13 +261,23 @@ class PrinterAdapter:
         from kiosk.printing.fonts import UnsupportedCharacter
         from kiosk.printing.render import render
 
+        from kiosk.sensitive import zero
+
         try:
-            for doc in document.data:
-                rendered = render(doc, self.issuer_key, self.scramble_key)
+            for item in document.data:
+                key = item["scramble_key"]
+                if item["qr"] and key:
+                    rendered = render(item["document"], None, bytes(key), qr_text=item["qr"])
+                else:
+                    rendered = render(item["document"], self.issuer_key, self.scramble_key)
+                if key:
+                    zero(key)
                 document.pdfs.append(rendered.pdf)
                 document.pages += rendered.pages
         except UnsupportedCharacter:
             raise Refusal("unsupported_characters") from None
+        except ValueError:
+            raise PrintFault("render_keys") from None
 
     def submit(self, pdf: bytearray) -> str:
         with self._errors():
@@ -419,8 +439,6 @@ def _fake_printer(kind: str | None, clock: Clock) -> Any:
 
 def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = None) -> Devices:
     """``backend``: a ``FakeBackend`` to share (tests build many sessions over one relay)."""
-    from cryptography.hazmat.primitives import serialization
-
     from hardware_mocks.coins import CoinSimulator
     from kiosk.card.inprocess import InProcessReader
     from kiosk.payment.controller import PaymentController
@@ -429,11 +447,9 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = 
 
     clock = clock or SystemClock()
     # Paths only: the world module itself holds the canary strings as constants.
-    world_root, pki = Path(spec.world_root), Path(spec.world_root) / "pki"
+    world_root = Path(spec.world_root)
     state = Path(spec.state_dir)
     state.mkdir(parents=True, exist_ok=True)
-    issuer = serialization.load_pem_private_key((pki / "issuer.key").read_bytes(), None)
-    scramble = bytes.fromhex((pki / "scramble.key").read_text(encoding="ascii").strip())
     levels = {int(k): v for k, v in spec.coin_levels.items()} if spec.coin_levels else None
     coins = CoinSimulator(levels=levels, state_path=state / "coins.json")
     def relay() -> FakeRelay:
@@ -445,7 +461,7 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = 
     return Devices(
         reader=ReaderAdapter(InProcessReader(), world_root),
         relay=RelayAdapter(relay, spec.kiosk_id),
-        printer=PrinterAdapter(printer, clock, issuer, scramble),
+        printer=PrinterAdapter(printer, clock),  # QR and scramble keys come with each document
         payment=PaymentAdapter(PaymentController(coins, Ledger.in_state_dir(state), clock)),
     )
 
@@ -489,8 +505,8 @@ def build_real(spec: Any) -> Devices:
         world = "/path/to/world"       # with card = "inprocess"; also the render keys
         payment = "simulator"          # the coin simulator on state_dir/coins.json
         cups_server = "127.0.0.1:8631" # default: the system's cupsd
-        issuer_key = "…/issuer.key"    # test worlds: QR signing (default: the world's)
-        scramble_key = "…/scramble.key"
+        issuer_key = "…/issuer.key"    # test worlds only, for a relay that sends no QR
+        scramble_key = "…/scramble.key" # payload and scramble key with each document
 
     The relay is ``[relay]`` over mTLS, the printer ``printer_queue`` on CUPS. The tables
     ``[payment] device = "simulator"`` and ``[printing] issuer_key/scramble_key`` are read
@@ -518,8 +534,8 @@ def build_real(spec: Any) -> Devices:
         except card_errors.CardLayerError:
             raise _ReaderFault() from None
     relay = RelayAdapter(lambda: HttpsRelayClient.from_config(cfg.relay), cfg.kiosk_id)
-    issuer_path = conf.get("issuer_key") or (world / "pki" / "issuer.key" if world else None)
-    scramble_path = conf.get("scramble_key") or (world / "pki" / "scramble.key" if world else None)
+    issuer_path = conf.get("issuer_key")  # fallbacks only: the relay sends per-document keys
+    scramble_path = conf.get("scramble_key")
     issuer = None
     if issuer_path:
         from cryptography.hazmat.primitives import serialization
