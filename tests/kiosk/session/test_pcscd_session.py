@@ -1,0 +1,60 @@
+"""The whole session over the real stack: pcscd with vpcd and the virtual reader, relay
+serve over mTLS, the private cupsd (the card goes in and out as a customer's would)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.world import CANARY_PIN, World
+from kiosk.session.customer import Customer, ReaderControlTerminal, Script
+from kiosk.session.host import SessionHost
+from kiosk.session.viewmodel import Screen
+from kiosk.session.worker import WorkerSpec
+from tests.kiosk.session.test_faults import canary_patterns, scan_tree
+from tests.kiosk.session.test_real_services import _config
+
+pytestmark = [pytest.mark.pcscd, pytest.mark.relay, pytest.mark.cupsd]
+
+
+def _control(vreader):  # type: ignore[no-untyped-def]
+    def control(req: dict) -> None:
+        if req["cmd"] == "insert":
+            vreader.insert(req["persona"])
+        elif req["cmd"] == "remove":
+            vreader.remove()
+        elif req["cmd"] == "pull-after":
+            vreader.pull_after(req["n"])
+    return control
+
+
+@pytest.mark.parametrize("fault", [None, "remove_card_at_pin"])
+def test_session_over_pcscd_relay_and_cups(pcscd, vreader, relay_server, cupsd_clean,
+                                           fresh_world: World, tmp_path: Path,
+                                           fault: str | None) -> None:
+    cfg = _config(tmp_path, fresh_world, relay_server, cupsd_clean, card="pcsc")
+    text = cfg.read_text(encoding="utf-8").replace(
+        'mode = "test"', f'mode = "test"\nreaders = ["{pcscd.reader}"]')
+    cfg.write_text(text, encoding="utf-8")
+    spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
+                      devices="real", config_path=str(cfg))
+    script = Script("canary", CANARY_PIN, pay=1000,
+                    remove_card_at="pin" if fault else None)
+    with SessionHost(spec) as host:
+        host.wait_for(lambda v: v.screen == Screen.START, 30)
+        res = Customer(ReaderControlTerminal(host, _control(vreader)), script).run(120)
+        assert res.final is not None, res.states
+        outcome = host.wait_outcome(res.final.session, 30)
+    if fault is None:
+        assert res.final.screen == Screen.THANK_YOU, (res.states, res.final.error)
+        assert outcome["copies_printed"] == 1 and outcome["charged"] == 200
+    else:
+        assert res.final.error is not None and res.final.error.code == "card_removed"
+        assert outcome["paid"] == 0 and outcome["copies_printed"] == 0
+    assert cupsd_clean.spool_files() == []
+    pats = canary_patterns(fresh_world)
+    assert scan_tree(tmp_path / "state", pats) == []
+    assert scan_tree(tmp_path / "run", pats) == []
+    shutil.rmtree(tmp_path / "run", ignore_errors=True)
