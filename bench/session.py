@@ -1,9 +1,11 @@
 """Session benchmark: machine time per customer with zero think time, and the warm spare.
 
-``python -m bench.session [--rounds 10] [--devices virtual services sim] [--world DIR] [--record]``
+``python -m bench.session [--rounds 10] [--devices virtual services pcscd sim] [--world DIR] [--record]``
 
 ``services``: the real services on loopback, started here: ``relay serve`` (mTLS) and a
 private cupsd with the fault printer; the card is the world's virtual card in the worker.
+``pcscd``: the whole stack of ``kiosk.ui.embedded`` (pcscd with vpcd and the virtual
+reader, relay serve, cupsd): the card goes in and out through the reader's control.
 
 A ``SessionHost`` serves ``--rounds`` customers back to back (persona ``shiken-ichiro``,
 住民票 × 1, exact payment), each acting the moment its screen appears. Reported per
@@ -35,7 +37,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from kiosk.session.customer import Customer, HostTerminal, Script
+from kiosk.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
 from kiosk.session.host import SessionHost, sim_spec, virtual_spec
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
@@ -97,17 +99,27 @@ def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-session-"))
     try:
         with ExitStack() as stack:
+            control = None
             if devices == "services":
                 spec = _services_spec(world, tmp, stack)
+            elif devices == "pcscd":
+                from hardware_mocks.vreader import control as vreader_control
+                from kiosk.ui.embedded import embedded
+
+                emb = stack.enter_context(embedded(world, tmp))
+                spec = emb.spec
+
+                def control(req: dict[str, Any]) -> Any:
+                    return vreader_control(req, emb.vreader_socket)
             else:
                 make = virtual_spec if devices == "virtual" else sim_spec
                 spec = make(world, tmp / "state", tmp / "run")
-            return _run(spec, rounds)
+            return _run(spec, rounds, control)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(spec: WorkerSpec, rounds: int) -> dict[str, Any]:
+def _run(spec: WorkerSpec, rounds: int, control: Any = None) -> dict[str, Any]:
     host = SessionHost(spec)
     t0 = time.perf_counter()
     host.start()
@@ -118,16 +130,17 @@ def _run(spec: WorkerSpec, rounds: int) -> dict[str, Any]:
         while not host.spare_ready:
             host.poll(0.01)
         for _ in range(rounds):
-            rows.append(_one(host))
+            rows.append(_one(host, control))
     finally:
         host.close()
     return {"rows": rows, "first_ready": first_ready}
 
 
-def _one(host: SessionHost) -> dict[str, float]:
+def _one(host: SessionHost, control: Any = None) -> dict[str, float]:
     marks: dict[str, float] = {}
+    base = ReaderControlTerminal if control is not None else HostTerminal
 
-    class Timed(HostTerminal):
+    class Timed(base):  # type: ignore[valid-type, misc]
         def device(self, kind: str, **fields: Any) -> None:
             if kind == "card_insert":
                 marks.setdefault("card_in", time.perf_counter())
@@ -140,7 +153,8 @@ def _one(host: SessionHost) -> dict[str, float]:
             return vm
 
     start = time.perf_counter()
-    res = Customer(Timed(host), Script("shiken-ichiro", "1234")).run(60)
+    terminal = Timed(host, control) if control is not None else Timed(host)
+    res = Customer(terminal, Script("shiken-ichiro", "1234")).run(60)
     end = time.perf_counter()
     assert res.final is not None and res.final.screen == Screen.THANK_YOU, res.states
     outcome = host.wait_outcome(res.final.session)
@@ -151,7 +165,9 @@ def _one(host: SessionHost) -> dict[str, float]:
     spare = time.perf_counter()
     row = {"total": (end - start) * 1000,
            "card_to_print": (marks["take_papers"] - marks["card_in"]) * 1000,
-           "next_serving": (serving - end) * 1000, "spare_ready": (spare - end) * 1000}
+           "next_serving": (serving - end) * 1000, "spare_ready": (spare - end) * 1000,
+           "insert_seen": (marks["reading_card"] - marks["card_in"]) * 1000,
+           "removal_seen": (marks["choose_type"] - marks["remove_card"]) * 1000}
     for phase in PHASES:
         row[phase] = float(outcome["ms"].get(phase, 0.0))
     return row
@@ -178,6 +194,9 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
            "services": "the real services on loopback: `relay serve` over mTLS 1.3 and a "
                        "private cupsd (fault printer backend writing the PDF to a folder); "
                        "the virtual card in an in-process reader; the coin simulator.",
+           "pcscd": "the whole real stack of `kiosk.ui.embedded`: pcscd with vpcd and the "
+                    "virtual reader (the card inserted and removed through its control "
+                    "socket), `relay serve` over mTLS, a private cupsd; the coin simulator.",
            "sim": "the session's light simulators (no rendering)."}[devices],
         "",
         "| per customer | median ms | min ms | max ms |",
@@ -191,11 +210,18 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
               "payment": "phase: payment (arm → paid, coins at once)",
               "print": "phase: print (preflight, submit → completed, purge)",
               "wipe": "phase: wipe (settle, purge, zero, report, close)",
+              "insert_seen": "card inserted → reading screen (presence detected)",
+              "removal_seen": "remove-card screen → type screen (removal detected)",
               "next_serving": "final screen → next worker serving (start screen)",
               "spare_ready": "final screen → new warm spare ready"}
-    for key in ("card_to_print", "total", *PHASES, "next_serving", "spare_ready"):
+    for key in ("card_to_print", "total", *PHASES, "insert_seen", "removal_seen",
+                "next_serving", "spare_ready"):
         med, lo, hi = _stats(rows, key)
         lines.append(f"| {labels[key]} | {med:.0f} | {lo:.0f} | {hi:.0f} |")
+    if devices == "pcscd":
+        lines += ["", "Most of a customer's machine time here is pcscd with vpcd noticing the card "
+                  "arrive and leave (the two *detected* rows); the engine's own phases are "
+                  "those of the other runs."]
     lines += [
         "",
         f"First worker ready after `SessionHost.start()` (process start, imports, font and "
@@ -218,7 +244,7 @@ def record(section: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.session")
     p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--devices", choices=("virtual", "services", "sim"), nargs="+",
+    p.add_argument("--devices", choices=("virtual", "services", "pcscd", "sim"), nargs="+",
                    default=["virtual", "services"])
     p.add_argument("--world", type=Path, help="an existing test world (default: a new one)")
     p.add_argument("--record", action="store_true", help="rewrite docs/benchmarks.md ## Session")
