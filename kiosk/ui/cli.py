@@ -14,9 +14,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.add_argument("--headless", action="store_true",
                       help="play a scripted customer offscreen; write PDFs and screenshots")
     demo.add_argument("--out", default="demo-output", help="output folder")
-    demo.add_argument("--devices", choices=("virtual", "sim", "real"), default="virtual",
-                      help="virtual: the areas' own fakes in the worker; sim: the session's "
-                           "simulators; real: relay, pcscd + virtual reader, cupsd PDF queue")
+    demo.add_argument("--devices", choices=("auto", "real", "virtual", "sim"), default="auto",
+                      help="real: the relay, pcscd + virtual reader, a cupsd PDF queue and "
+                           "the coin simulator, embedded; virtual: the areas' own fakes in "
+                           "the worker; sim: the session's simulators; auto (default): real, "
+                           "or virtual when a real piece cannot start here")
     demo.add_argument("--languages", default=",".join(LANGUAGES),
                       help="screenshot languages, comma-separated")
     demo.set_defaults(func=_demo)
@@ -46,6 +48,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"demo failed: {exc}", file=sys.stderr)
             return 1
         outcome = summary["outcome"] or {}
+        print(f"devices: {summary['devices']}")
         print(f"screens: {' → '.join(summary['screens'])}")
         print(f"outcome: {outcome.get('result')} copies={outcome.get('copies_printed')} "
               f"paid={outcome.get('paid')} charged={outcome.get('charged')} "

@@ -10,21 +10,24 @@ session engine in its worker processes) and writes to the output folder:
   with the in-process virtual printer, the tray record of each job);
 - ``demo.json``: the screens visited, the session outcome (amounts and codes only).
 
-Devices: ``virtual`` runs the device areas' in-process fakes in the worker (virtual card
-and reader, the relay's rules, the printing pipeline into a fake printer, the coin
-simulator); ``sim`` the session's light simulators; ``real`` starts the real pieces
-embedded (``kiosk.ui.embedded``: relay service, pcscd + virtual reader, a private cupsd
-with a PDF queue, the coin simulator) and prints real PDFs.
+Devices: ``real`` starts the real pieces embedded (``kiosk.ui.embedded``: relay service,
+pcscd + virtual reader, a private cupsd with a PDF queue, the coin simulator) and prints
+real PDFs; ``virtual`` runs the device areas' in-process fakes in the worker (virtual
+card and reader, the relay's rules, the printing pipeline into a fake printer, the coin
+simulator); ``sim`` the session's light simulators; ``auto`` (the default) is ``real``,
+or ``virtual`` when a real piece cannot start on this machine.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -153,29 +156,48 @@ def collect_printed(state: Path, out: Path, pdfs: Path | None) -> list[str]:
     return found
 
 
+@dataclass
+class Rig:
+    """What a demo runs on: the engine link, the tester's hands, the printer's PDF folder
+    (None for the in-process fake printer), the state folder, and which devices."""
+
+    link: HostLink
+    hands: Any
+    pdfs: Path | None
+    state: Path
+    devices: str
+
+
 @contextmanager
 def devices_for(devices: str, world: Path, tmp: Path,
-                services: dict[str, Any] | None = None,
-                ) -> Iterator[tuple[HostLink, Any, Path | None, Path]]:
-    """The engine link, the tester's hands, the printer's PDF folder (if any) and the
-    state folder, for the chosen devices."""
+                services: dict[str, Any] | None = None) -> Iterator[Rig]:
+    """``real`` starts the embedded pieces; ``auto`` tries them and falls back to the
+    virtual devices when one cannot start here (no pcscd/vpcd, pcscd busy, no cupsd)."""
     state, run = tmp / "state", tmp / "run"
-    if devices != "real":
-        link = host_link(worker_spec(devices, world, state, run))
-        yield link, link, None, state
-        return
-    from kiosk.ui.embedded import Hands, embedded
+    with ExitStack() as stack:
+        e = None
+        if devices in ("real", "auto"):
+            from kiosk.ui.embedded import Hands, embedded
 
-    with embedded(world, tmp, **(services or {})) as e:
+            try:
+                e = stack.enter_context(embedded(world, tmp, **(services or {})))
+            except (OSError, RuntimeError) as exc:
+                if devices == "real":
+                    raise
+                print(f"demo: the real pieces did not start ({type(exc).__name__}: {exc}); "
+                      "using the virtual devices", file=sys.stderr)
+        if e is None:
+            used = "virtual" if devices in ("real", "auto") else devices
+            link = host_link(worker_spec(used, world, state, run))
+            yield Rig(link, link, None, state, used)
+            return
         link = host_link(e.spec)
         hands = Hands(e, link)
-        try:
-            yield link, hands, e.output_dir, state
-        finally:
-            hands.close()
+        stack.callback(hands.close)
+        yield Rig(link, hands, e.output_dir, state, "real")
 
 
-def headless(out: Path, devices: str = "virtual",
+def headless(out: Path, devices: str = "auto",
              languages: tuple[str, ...] = tuple(LANGUAGES),
              world: Path | None = None, persona: str = PERSONA, pin: str = PIN,
              services: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -185,7 +207,8 @@ def headless(out: Path, devices: str = "virtual",
     world = world or demo_world(out)
     app = application()
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
-            devices_for(devices, world, Path(tmp), services) as (link, hands, pdfs, state):
+            devices_for(devices, world, Path(tmp), services) as rig:
+        link, hands, pdfs, state = rig.link, rig.hands, rig.pdfs, rig.state
         window = kiosk_window(link, language="ja",
                               final_hold_ms={Screen.THANK_YOU: 1500, Screen.ERROR: 1500})
         window.show()
@@ -207,7 +230,7 @@ def headless(out: Path, devices: str = "virtual",
         printed = collect_printed(state, out / "printed", pdfs)
     app.processEvents()
     summary = {
-        "devices": devices,
+        "devices": rig.devices,
         "screens": customer.seen,
         "outcome": outcomes[-1] if outcomes else None,
         "screenshots": len(shots),
@@ -218,7 +241,7 @@ def headless(out: Path, devices: str = "virtual",
     return summary
 
 
-def interactive(out: Path, devices: str = "virtual") -> int:
+def interactive(out: Path, devices: str = "auto") -> int:
     from kiosk.ui.app import application, kiosk_window
     from kiosk.ui.tester import TesterPanel
 
@@ -226,9 +249,10 @@ def interactive(out: Path, devices: str = "virtual") -> int:
     world = demo_world(out)
     app = application()
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
-            devices_for(devices, world, Path(tmp)) as (link, hands, pdfs, state):
+            devices_for(devices, world, Path(tmp)) as rig:
+        link, pdfs, state = rig.link, rig.pdfs, rig.state
         window = kiosk_window(link, language="ja", sound=True)
-        panel = TesterPanel(hands, printed_dir=pdfs, tray=state / "tray.jsonl")
+        panel = TesterPanel(rig.hands, printed_dir=pdfs, tray=state / "tray.jsonl")
         window.rendered.connect(panel.show_screen)
         window.setWindowTitle("Certificate kiosk (demo)")
         window.show()

@@ -115,7 +115,8 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> It
         relay = RelayServer.start(world, tmp / "relay")
         stack.callback(relay.stop)
         if pcscd is None:
-            pcscd = Pcscd(workdir=tmp / "pcscd").start()
+            # a demo does not queue behind a test run holding pcscd: it says so at once
+            pcscd = Pcscd(workdir=tmp / "pcscd", wait=5).start()
             stack.callback(pcscd.stop)
         sock = tmp / "vreader.sock"
         vreader = subprocess.Popen(

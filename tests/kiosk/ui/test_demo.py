@@ -60,3 +60,22 @@ def test_production_tells_systemd_ready_even_when_the_selftest_breaks(tmp_path: 
     notify = Notify()
     production._selftest_then_ready(cfg, notify)  # type: ignore[arg-type]
     assert len(notify.said) == 1 and notify.said[0] is not None
+
+
+def test_auto_falls_back_to_virtual_devices_when_a_real_piece_cannot_start(
+        monkeypatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from contextlib import contextmanager
+
+    from kiosk.ui import embedded
+
+    @contextmanager
+    def no_pcscd(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("pcscd is busy")
+        yield
+
+    monkeypatch.setattr(embedded, "embedded", no_pcscd)
+    with demo.devices_for("auto", tmp_path / "world", tmp_path) as rig:
+        assert rig.devices == "virtual" and rig.pdfs is None and rig.hands is rig.link
+    assert "using the virtual devices" in capsys.readouterr().err
+    with pytest.raises(RuntimeError), demo.devices_for("real", tmp_path / "world", tmp_path):
+        pass
