@@ -130,6 +130,8 @@ def summarize(host: Any, res: Any, state_dir: Path) -> dict[str, Any]:
         o = host.outcomes[-1]
         out.update(result=o["result"], code=o["code"], paid=o["paid"], charged=o["charged"],
                    change=o["change"], refunded=o["refunded"], voucher=o["voucher"])
+        if not tray.exists():  # a real printer: the engine's count
+            out["printed_copies"] = o["copies_printed"]
     else:
         settled = host.recovered[-1] if host.recovered else {}
         charged = int(settled.get("charged", 0))

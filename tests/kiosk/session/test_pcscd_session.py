@@ -58,3 +58,30 @@ def test_session_over_pcscd_relay_and_cups(pcscd, vreader, relay_server, cupsd_c
     assert scan_tree(tmp_path / "state", pats) == []
     assert scan_tree(tmp_path / "run", pats) == []
     shutil.rmtree(tmp_path / "run", ignore_errors=True)
+
+
+def test_cli_run_over_pcscd(pcscd, vreader, relay_server, cupsd_clean, fresh_world: World,
+                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import tempfile
+
+    from hardware_mocks.vreader import ControlServer
+    from kiosk.cli import main
+
+    cfg = _config(tmp_path, fresh_world, relay_server, cupsd_clean, card="pcsc")
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        'mode = "test"', f'mode = "test"\nreaders = ["{pcscd.reader}"]'), encoding="utf-8")
+    sock = Path(tempfile.mkdtemp(prefix="vr-")) / "control.sock"  # short: AF_UNIX path limit
+    server = ControlServer(vreader, sock).start()
+    try:
+        code = main(["session", "run", "--world", str(fresh_world.root), "--persona",
+                     "shiken-ichiro", "--pin", "1234", "--pay", "500", "--json",
+                     "--devices", "real", "--config", str(cfg), "--vreader-control", str(sock),
+                     "--state-dir", str(tmp_path / "state"), "--runtime-dir", str(tmp_path / "run")])
+    finally:
+        server.close()
+        shutil.rmtree(sock.parent, ignore_errors=True)
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["conserved"]
+    assert (out["result"], out["charged"], out["change"], out["printed_copies"]) == (
+        "printed", 200, 300, 1)
