@@ -494,7 +494,11 @@ class Engine:
         self._w.printed = True
         self.outcome.copies_printed = self._w.copies
         self.journal.append(self.session_id, Rec.PRINTED, job=self._w.job)
-        self._charge()
+        try:
+            self._charge()
+        except Exception as exc:  # noqa: BLE001 - printed: the wipe charges again or alarms
+            event(log, "session.charge_failed", logging.ERROR, session=self.session_id,
+                  kind=type(exc).__name__)
         self._scrub_documents()  # printed: nothing more needs the document
 
     def _on_progress(self, done: int, total: int) -> None:
@@ -538,16 +542,22 @@ class Engine:
             o.partial_copies = self._w.copies_done
             event(log, "session.partial_print", logging.WARNING, session=self.session_id,
                   copies=self._w.copies_done, request=self._w.request_id)
-        self._guard(self._settle_money)
+        settled = self._guard(self._settle_money)
+        alarm_code = o.code
+        if not settled:
+            # The money is not settled (ledger or device failed): the intent stays open so
+            # recovery settles it, and the terminal goes out of service until staff look.
+            o.alarm, alarm_code = True, "money_unsettled"
+            self._error = ErrorInfo(code=alarm_code, kind="payment", next_step="call_staff")
         self._guard(self._purge_print)
         self._scrub_documents()
         self._guard(self._report)
         if o.alarm:
-            self._guard(lambda: self.journal.append(self.session_id, Rec.ALARM, code=o.code))
-            event(log, "session.alarm", logging.ERROR, session=self.session_id, code=o.code)
+            self._guard(lambda: self.journal.append(self.session_id, Rec.ALARM, code=alarm_code))
+            event(log, "session.alarm", logging.ERROR, session=self.session_id, code=alarm_code)
         self._guard(self._remove_runtime_files)
         self._guard(self.devices.close)
-        if o.last_state != "start":  # the intent was opened on leaving start
+        if o.last_state != "start" and settled:  # the intent was opened on leaving start
             self._guard(lambda: self.journal.append(self.session_id, Rec.CLOSED, code=o.code))
         o.ms["wipe"] = round((time.perf_counter() - wipe_started) * 1000, 2)
         event(log, "session.closed", session=self.session_id, code=o.code, paid=o.paid,
@@ -608,12 +618,15 @@ class Engine:
         if self.runtime_dir is not None and self.runtime_dir.exists():
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
-    def _guard(self, step: Callable[[], None]) -> None:
+    def _guard(self, step: Callable[[], None]) -> bool:
+        """Run one wipe step; False when it failed."""
         try:
             step()
         except Exception as exc:  # noqa: BLE001 - the wipe must go on; log the type only
             event(log, "session.wipe_step_failed", logging.ERROR, session=self.session_id,
                   kind=type(exc).__name__)
+            return False
+        return True
 
     def _final_view(self) -> ViewModel:
         o = self.outcome
@@ -624,7 +637,7 @@ class Engine:
         else:
             screen = Screen.ERROR
         error = None
-        if o.result != "printed":
+        if o.result != "printed" or o.alarm:
             code, kind, next_step = _INTERRUPTION_INFO.get(o.reason, ("done", "device", "none"))
             if self._error is not None:
                 code, kind, next_step = self._error.code, self._error.kind, self._error.next_step

@@ -153,8 +153,7 @@ class SessionHost:
         if self.out_of_service:
             self.journal.append("terminal", Rec.ALARM_CLEARED)
         if self._current is None:
-            if self.refused:
-                self._need_recovery = True
+            self._need_recovery = True  # e.g. money a wipe could not settle
             self._advance()
 
     @property

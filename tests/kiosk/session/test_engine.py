@@ -213,3 +213,41 @@ def test_stop_signal_ends_through_the_wipe(harness: Callable[..., Harness], stat
     h.engine.stop()
     finish(h)
     assert h.vm.final and h.journal.open_sessions() == []
+
+
+@pytest.mark.parametrize("where", ["refund", "charge"])
+def test_money_not_settled_in_the_wipe_stays_open_for_recovery(
+        harness: Callable[..., Harness], where: str) -> None:
+    """A refund or charge that fails (ledger OSError, device busy) must not be journaled
+    as closed: the intent stays open, the terminal goes out of service, and recovery
+    settles the money."""
+    from kiosk.session.recovery import recover
+
+    h = harness()
+    pay = h.devices.payment
+
+    def broken() -> None:
+        raise OSError("ledger")
+
+    if where == "refund":
+        drive_to(h, "printing", pay=500)
+        pay.refund = broken  # type: ignore[method-assign]
+        h.engine.intent(Intent(K.CANCEL))  # not accepted while printing
+        h.device("printer_fault", value="jam")
+    else:
+        drive_to(h, "printing", pay=500)
+        pay.charge = broken  # type: ignore[method-assign]
+        h.settle()
+        h.engine.intent(Intent(K.ACKNOWLEDGE))
+    finish(h)
+    assert h.vm.final and h.vm.screen == Screen.OUT_OF_SERVICE
+    assert h.vm.error is not None and h.vm.error.code == "money_unsettled"
+    assert h.journal.alarm_raised() == "money_unsettled"
+    [open_session] = h.journal.open_sessions()
+    assert open_session.session == h.engine.session_id
+    [settled] = recover(h.journal, h.make("sim"), h.runtime)
+    assert settled.closed and h.journal.open_sessions() == []
+    if where == "refund":
+        assert (settled.printed, settled.refunded) == (False, 500)
+    else:
+        assert (settled.printed, settled.charged, settled.change) == (True, 200, 300)
