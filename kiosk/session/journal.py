@@ -8,14 +8,14 @@ closes it. The journal never holds a name, an address, a PIN or a document.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from kiosk import jsonl
 
 
 class Rec(StrEnum):
@@ -56,6 +56,11 @@ class OpenSession:
     refunded: bool = False
 
 
+def _amount(record: dict[str, Any]) -> int:
+    value = record.get("amount", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -75,29 +80,19 @@ class Journal:
             record[key] = value
         if not _SAFE.match(session):
             raise JournalError("session must be an opaque id")
-        line = (json.dumps(record, sort_keys=True) + "\n").encode("ascii")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        jsonl.append(self.path, record)  # seals a torn last line before writing
 
     def records(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        out = []
-        for raw in self.path.read_bytes().splitlines():
-            try:
-                out.append(json.loads(raw))
-            except ValueError:
-                continue  # a torn last line after a power cut: the step was not acted on
-        return out
+        """Every record that parses as an object; a torn or foreign line is skipped (it was
+        never fsynced whole, so nothing was acted on because of it)."""
+        return jsonl.read(self.path)
 
     def open_sessions(self) -> list[OpenSession]:
         sessions: dict[str, OpenSession] = {}
         for r in self.records():
             sid, rec = r.get("session"), r.get("rec")
+            if not isinstance(sid, str):
+                continue  # not a record this journal wrote
             if rec == Rec.OPENED:
                 sessions[sid] = OpenSession(sid)
                 continue
@@ -107,9 +102,9 @@ class Journal:
             if rec == Rec.CLOSED:
                 del sessions[sid]
             elif rec == Rec.PAYMENT_BEGUN:
-                s.txn, s.due = r.get("txn"), int(r.get("amount", 0))
+                s.txn, s.due = r.get("txn"), _amount(r)
             elif rec == Rec.PAID:
-                s.txn, s.paid = r.get("txn"), int(r.get("amount", 0))
+                s.txn, s.paid = r.get("txn"), _amount(r)
             elif rec == Rec.DOC_RECEIVED and r.get("request"):
                 s.requests.append(r["request"])
                 s.relay_session = r.get("relay")

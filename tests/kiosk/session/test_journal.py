@@ -47,3 +47,29 @@ def test_alarm_until_cleared(tmp_path: Path) -> None:
     assert j.alarm_raised() == "integrity"
     j.append("terminal", Rec.ALARM_CLEARED)
     assert j.alarm_raised() is None
+
+
+def test_torn_tail_is_sealed_before_the_next_record(tmp_path: Path) -> None:
+    """A record appended after a torn line is kept: an OPENED lost there would leave paid
+    money never refunded."""
+    j = Journal(tmp_path / "journal.jsonl")
+    j.append("s1", Rec.OPENED)
+    j.append("s1", Rec.CLOSED, code="done")
+    with open(j.path, "ab") as fh:
+        fh.write(b'{"rec": "opened", "sess')  # a power cut mid-line
+    j.append("s2", Rec.OPENED)
+    j.append("s2", Rec.PAYMENT_BEGUN, txn="t2", amount=300)
+    [s] = j.open_sessions()
+    assert (s.session, s.txn, s.due) == ("s2", "t2", 300)
+
+
+def test_lines_that_are_not_records_are_skipped(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "journal.jsonl")
+    with open(j.path, "wb") as fh:
+        fh.write(b'[1, 2]\n"opened"\n42\n{"session": 7, "rec": "opened"}\n')
+        fh.write(b'{"session": "s0", "rec": "opened"}\n')
+        fh.write(b'{"session": "s0", "rec": "payment_begun", "txn": "t0", "amount": "x"}\n')
+    j.append("s1", Rec.OPENED)
+    assert [s.session for s in j.open_sessions()] == ["s0", "s1"]
+    assert j.open_sessions()[0].due == 0
+    assert j.alarm_raised() is None
