@@ -65,13 +65,26 @@ class EngineBridge(QObject):
         self._run(intent.kind.value, lambda: self.link.send(intent))
 
     def send_pin(self, pin: bytearray) -> None:
+        """Queue the PIN for the link; ``pin`` stays the caller's, to zero when this returns.
+
+        Our own copy crosses to the link thread and is zeroed there once sent, or here if
+        it cannot be queued (the bridge is shut down), so no path leaves it behind.
+        """
+        ours = bytearray(pin)
+        queued = False
+
         def job() -> None:
             try:
-                self.link.send_pin(pin)
+                self.link.send_pin(ours)
             finally:
-                zero(pin)
+                zero(ours)
 
-        self._run("pin_submitted", job)
+        try:
+            self._run("pin_submitted", job)
+            queued = True
+        finally:
+            if not queued:
+                zero(ours)
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until every queued call has reached the link (tests, shutdown)."""

@@ -34,6 +34,7 @@ class HostLink:
         self._thread: threading.Thread | None = None
         self._listener: Callable[[ViewModel], None] | None = None
         self._closed = threading.Event()
+        self._closing = threading.Lock()  # no PIN is queued once close has begun
         self.host: Any = None
         self.started = threading.Event()
         self._faults: dict[str, Any] = {}
@@ -49,7 +50,10 @@ class HostLink:
 
     def send_pin(self, pin: bytearray) -> None:
         # our own copy crosses to the host thread; the caller zeroes ``pin``, the host ours
-        self._queue.put(("pin", bytearray(pin)))
+        with self._closing:
+            if self._closed.is_set():
+                return  # nobody would send or drain it: no copy is made
+            self._queue.put(("pin", bytearray(pin)))
 
     def device(self, kind: str, **fields: Any) -> None:
         """Tester panel: a command for the simulated devices in the worker."""
@@ -60,10 +64,13 @@ class HostLink:
         self._queue.put(("call", fn))
 
     def close(self) -> None:
-        self._closed.set()
-        self._queue.put(("close",))
+        with self._closing:
+            self._closed.set()
+            self._queue.put(("close",))
         if self._thread is not None:
             self._thread.join(timeout=10)
+        # the host thread drains too; this covers a link never subscribed or a stuck host
+        self._drain_pins()
 
     def _publish(self, vm: ViewModel) -> None:
         if vm.session is not None and vm.session != self._session:
@@ -90,8 +97,13 @@ class HostLink:
             while not self._closed.is_set():
                 try:
                     while True:
-                        if self._handle(self._queue.get_nowait()):
-                            return
+                        msg = self._queue.get_nowait()
+                        try:
+                            if self._handle(msg):
+                                return
+                        except Exception as exc:  # one failed call must not stop the link
+                            log.event(LOG, "ui.link_failed", logging.WARNING, intent=msg[0],
+                                      kind=type(exc).__name__)
                 except queue.Empty:
                     pass
                 self.host.poll(POLL_S)
@@ -106,7 +118,10 @@ class HostLink:
         if kind == "intent":
             self.host.send_intent(msg[1])
         elif kind == "pin":
-            self.host.send_pin(msg[1])  # zeroes it
+            try:
+                self.host.send_pin(msg[1])  # zeroes it, unless it fails first
+            finally:
+                zero(msg[1])
         elif kind == "device":
             if msg[1] in FAULT_KINDS:
                 self._faults[msg[1]] = msg[2].get("value")

@@ -3,8 +3,9 @@
 Digits go straight from a button (or a keypad key) into a 4-byte ``bytearray``; nothing
 builds a ``str`` of them, and no text widget ever holds them (the display shows only
 dots). On submit the digits are copied into a fresh ``bytearray`` that is handed to the
-engine link, which sends and zeroes it; the pad's own buffer is zeroed at once. Cancel,
-timeout, leaving the screen and "Clear" zero it too.
+submit callback and zeroed when the callback returns or raises (a receiver that needs the
+digits later takes its own copy and zeroes that); the pad's own buffer is zeroed at once.
+Cancel, timeout, leaving the screen and "Clear" zero it too.
 """
 
 from __future__ import annotations
@@ -88,10 +89,13 @@ class PinPad(QWidget):
     def submit(self) -> None:
         if self._n != PIN_LENGTH:
             return
-        out = bytearray(self._buf)  # handed over; the receiver zeroes it after sending
+        out = bytearray(self._buf)
         self.clear()
         self.setEnabled(False)  # until the engine answers with the next view
-        self._on_submit(out)
+        try:
+            self._on_submit(out)
+        finally:
+            zero(out)
 
     def retranslate(self) -> None:
         for d, b in enumerate(self.digit_buttons):

@@ -89,3 +89,60 @@ def test_a_host_that_cannot_start_shows_out_of_service() -> None:
     link.send_pin(pin)
     link.close()
     assert views and views[0].screen is Screen.OUT_OF_SERVICE and views[0].final
+    assert pin == bytearray(b"9999"), "the caller's buffer is the caller's to zero"
+
+
+class _Spy:
+    """Records what each buffer zeroed by the host link held (test digits only)."""
+
+    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        from kiosk.ui import hostlink
+
+        self.held: list[bytes] = []
+        self._zero = hostlink.zero
+        monkeypatch.setattr(hostlink, "zero", self)
+
+    def __call__(self, buf: bytearray) -> None:
+        self.held.append(bytes(buf))
+        self._zero(buf)
+
+
+def test_a_pin_sent_after_close_is_neither_queued_nor_kept(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    link = HostLink(FakeHost)
+    link.subscribe(lambda vm: None)
+    assert link.started.wait(5)
+    link.close()
+    link.send_pin(bytearray(b"1234"))
+    assert link._queue.empty() and spy.held == []
+
+
+def test_close_zeroes_pins_queued_on_a_link_never_started(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    link = HostLink(FakeHost)
+    link.send_pin(bytearray(b"1234"))
+    link.close()
+    assert spy.held == [b"1234"] and link._queue.empty()
+
+
+def test_a_host_that_fails_to_send_the_pin_still_leaves_it_zeroed() -> None:
+    hosts: list[FakeHost] = []
+
+    class Failing(FakeHost):
+        def send_pin(self, pin: bytearray) -> None:
+            self.pins.append(pin)
+            raise OSError("worker gone")
+
+    def make(on_view):  # type: ignore[no-untyped-def]
+        hosts.append(Failing(on_view))
+        return hosts[-1]
+
+    link = HostLink(make)
+    link.subscribe(lambda vm: None)
+    assert link.started.wait(5)
+    link.send_pin(bytearray(b"1234"))
+    done = threading.Event()
+    link.call(lambda host: done.set())
+    assert done.wait(5), "the link goes on after a failed call"
+    link.close()
+    assert hosts[0].pins == [bytearray(4)]

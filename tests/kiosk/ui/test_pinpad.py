@@ -116,3 +116,40 @@ def test_timeout_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[n
     engine.time_out()
     wait_screen(qtbot, kiosk, Screen.ERROR)
     assert pad.buffer_is_clear()
+
+
+def test_the_submitted_copy_is_zeroed_when_the_receiver_raises(qtbot) -> None:  # type: ignore[no-untyped-def]
+    handed: list[bytearray] = []
+
+    def refuse(pin: bytearray) -> None:
+        handed.append(pin)
+        raise RuntimeError("link closed")
+
+    pad = PinPad(refuse)
+    qtbot.addWidget(pad)
+    for d in (1, 2, 3, 4):
+        pad.press_digit(d)
+    with pytest.raises(RuntimeError):
+        pad.submit()
+    assert handed == [bytearray(4)] and pad.buffer_is_clear()
+
+
+def test_a_pin_sent_after_the_bridge_is_shut_down_is_zeroed(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.ui import bridge as bridge_module
+
+    zeroed: list[bytes] = []  # what each zeroed buffer held (test data, never a real PIN)
+    real_zero = bridge_module.zero
+
+    def spy(buf: bytearray) -> None:
+        zeroed.append(bytes(buf))
+        real_zero(buf)
+
+    monkeypatch.setattr(bridge_module, "zero", spy)
+    link = RecordingLink(PIN_VM)
+    bridge = bridge_module.EngineBridge(link)
+    bridge.close()
+    pin = bytearray(b"4027")
+    with pytest.raises(RuntimeError):
+        bridge.send_pin(pin)
+    assert zeroed == [b"4027"], "the bridge's own copy is zeroed although it was never queued"
+    assert link.pins == []
