@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -213,13 +214,25 @@ class ChooseTypePage(Page):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
+        # every pixel saves a wrapped line: large text must fit the long reasons on screen
+        self.box.setContentsMargins(8, 6, 8, 6)
         self.grid = QGridLayout()
-        self.grid.setSpacing(8)
+        self.grid.setHorizontalSpacing(8)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1)
         self.box.addLayout(self.grid)
         self.box.addStretch()
         self.buttons: dict[str, KioskButton] = {}
+        self._vm: ViewModel | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._vm is not None and event.size().width() != event.oldSize().width():
+            self.render(self._vm)  # the lines were wrapped for the old width
 
     def render(self, vm: ViewModel) -> None:
+        self._vm = vm
         self.title.setText(tr(texts.CHOOSE_TYPE_TITLE))
         if tuple(self.buttons) != tuple(m.type for m in vm.menu):
             for b in self.buttons.values():
@@ -228,7 +241,6 @@ class ChooseTypePage(Page):
             self.buttons = {}
             for i, item in enumerate(vm.menu):
                 b = KioskButton(min_width=440)
-                b.setMinimumHeight(96)
                 b.clicked.connect(lambda _=False, t=item.type: self.send(IntentKind.CHOOSE_TYPE, t))
                 self.buttons[item.type] = b
                 self.grid.addWidget(b, i // 2, i % 2)
@@ -241,16 +253,46 @@ class ChooseTypePage(Page):
             else:
                 reason = texts.error_title(item.refusal or "", "refusal")
                 detail = tr(texts.NOT_AVAILABLE, reason=reason)
-            # "Name (正式名称)": the name, then the fee (or why not) and the official name;
-            # two lines, and what must not be cut (the fee) comes first
+            # "Name (正式名称)": the name, then the fee (or why not) and the official name.
+            # Wrapped, never cut: a customer must be able to read why a type is refused.
+            # The official name only where it costs no extra line, so the menu still fits
+            # the screen in large text; it is always in the spoken name.
             head, sep, official = name.replace("（", " (", 1).partition(" (")
-            lines = [head, f"{detail}   ({official}" if sep else detail]
+            full = f"{detail}   ({official}" if sep else detail
             b.ensurePolished()
             room = max(b.width(), b.minimumWidth()) - 40
-            fm = b.fontMetrics()
-            shown = [fm.elidedText(x, Qt.TextElideMode.ElideRight, room) for x in lines]
-            b.set_label("\n".join(shown), " ".join(lines))
+            tail = wrapped(detail, b.font(), room)
+            with_official = wrapped(full, b.font(), room)
+            if len(with_official) == len(tail):
+                tail = with_official
+            shown = wrapped(head, b.font(), room) + tail
+            b.set_label("\n".join(shown), f"{head} {full}")
             b.setEnabled(item.available and IntentKind.CHOOSE_TYPE in vm.allowed)
+        # the two buttons of a row equally tall; only a row with a long reason grows, so
+        # the menu still fits the screen in large text
+        ordered = list(self.buttons.values())
+        for pair in (ordered[i:i + 2] for i in range(0, len(ordered), 2)):
+            for b in pair:
+                b.setMinimumHeight(96)
+            height = max(b.sizeHint().height() for b in pair)
+            for b in pair:
+                b.setMinimumHeight(height)
+
+
+def wrapped(text: str, font: QFont, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` pixels, at word boundaries where
+    the language has them and between characters where it does not (Japanese, Chinese)."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    lines = []
+    layout.beginLayout()
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        lines.append(text[line.textStart():line.textStart() + line.textLength()].rstrip())
+    layout.endLayout()
+    return lines or [text]
 
 
 class OptionsPage(Page):
