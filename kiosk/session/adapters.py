@@ -369,6 +369,9 @@ class VirtualSpec:
     printer_fault: str | None = None  # media-empty | jam | offline | timeout
     coin_levels: dict[str, int] | None = None  # payout tubes, e.g. {"10": 0} for exact change
     relay_time: str = "open_hours"  # the fake relay's clock: open_hours | system
+    #: the fake relay's database file: the workers that follow each other (recovery after
+    #: a death) then report to one relay, as they do in production (default: per worker)
+    relay_db: str | None = None
 
 
 class ShiftedClock:
@@ -454,8 +457,12 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = 
     coins = CoinSimulator(levels=levels, state_path=state / "coins.json")
     def relay() -> FakeRelay:
         # made at the first relay call: the in-process relay loads the whole registry
-        return FakeRelay(world_root, spec.kiosk_id, relay_clock(world_root, spec.relay_time),
-                         relay_faults(spec.relay_fault), backend=backend)
+        rclock = relay_clock(world_root, spec.relay_time)
+        shared = backend
+        if shared is None and spec.relay_db:
+            shared = file_backend(world_root, Path(spec.relay_db), rclock)
+        return FakeRelay(world_root, spec.kiosk_id, rclock, relay_faults(spec.relay_fault),
+                         backend=shared)
 
     printer = TrayPrinter(_fake_printer(spec.printer_fault, clock), state / "tray.jsonl")
     return Devices(
@@ -464,6 +471,21 @@ def build_virtual(spec: VirtualSpec, clock: Clock | None = None, backend: Any = 
         printer=PrinterAdapter(printer, clock),  # QR and scramble keys come with each document
         payment=PaymentAdapter(PaymentController(coins, Ledger.in_state_dir(state), clock)),
     )
+
+
+def file_backend(world_root: Path, db_path: Path, clock: Clock) -> Any:
+    """A ``FakeBackend`` over a relay database file that several worker processes share
+    (imported lazily: an idle worker loads no relay code)."""
+    from kiosk.relay_client.fake import FakeBackend
+    from relay.service import Settings, build_core
+
+    class FileBackend(FakeBackend):
+        def __init__(self) -> None:  # the in-memory database of the base is not wanted
+            self.clock = clock
+            self.core = build_core(world_root, db_path, clock, Settings())
+            self.issuer_private = self.core.issuer_key
+
+    return FileBackend()
 
 
 class TrayPrinter:

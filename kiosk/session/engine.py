@@ -414,6 +414,8 @@ class Engine:
             zero(pin)
         with self._timed("relay"):
             relay_session, challenge = self.devices.relay.open_session()
+        self._relay_session = relay_session
+        with self._timed("relay"):
             message = self.devices.relay.challenge_message(challenge, relay_session)
         with self._timed("card"):
             signature = self._card.sign(message)
@@ -429,13 +431,16 @@ class Engine:
         self._w.request_id = str(uuid.uuid4())
         self._w.progress = 0.0
         self.publish()
+        self.journal.append(self.session_id, Rec.REQUEST_SENT, request=self._w.request_id,
+                            relay=self._relay_session, copies=self._w.copies,
+                            amount=self._total())
         with self._timed("relay"):
             self._doc = self.devices.relay.request_documents(
                 self._w.request_id, self._w.selected_type, dict(self._w.options), self._w.copies
             )
         if self._doc.request_id != self._w.request_id:
             raise IntegrityFault("request_id")
-        self._relay_session = self._doc.relay_session
+        self._relay_session = self._doc.relay_session or self._relay_session
         self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._w.request_id,
                             relay=self._relay_session)
         self._w.progress = 0.5
@@ -488,12 +493,13 @@ class Engine:
             self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._w.job)
             printer.wait(self._w.job, self.timeouts.print_deadline, self._on_progress)
             printer.purge(self._w.job)
+            self.journal.append(self.session_id, Rec.COPY_PRINTED, job=self._w.job, copies=n + 1)
             self._w.job = None
             self._w.copies_done = n + 1
             self._on_progress(per_copy * (n + 1), self._w.pages_total)
         self._w.printed = True
         self.outcome.copies_printed = self._w.copies
-        self.journal.append(self.session_id, Rec.PRINTED, job=self._w.job)
+        self.journal.append(self.session_id, Rec.PRINTED, copies=self._w.copies)
         try:
             self._charge()
         except Exception as exc:  # noqa: BLE001 - printed: the wipe charges again or alarms
@@ -595,9 +601,16 @@ class Engine:
     def _report(self) -> None:
         if self._w.request_id is None:
             return
-        result = {"printed": "printed", "cancelled": "cancelled"}.get(self.outcome.result, "failed")
+        o = self.outcome
+        # the relay records what came out: copies printed, at the fee of each (also when a
+        # later copy failed: those copies exist and the relay's audit must know them)
+        copies = o.copies_printed or o.partial_copies
+        result = {"printed": "printed", "cancelled": "cancelled"}.get(o.result, "failed")
+        if result == "cancelled" and copies:
+            result = "failed"
+        item = self._menu_item()
         self.devices.relay.report_outcome(
-            self._w.request_id, result, self.outcome.copies_printed, self.outcome.charged,
+            self._w.request_id, result, copies, (item.fee if item else 0) * copies,
             self._relay_session,
         )
 

@@ -22,9 +22,13 @@ class Rec(StrEnum):
     OPENED = "opened"
     PAYMENT_BEGUN = "payment_begun"  # txn, amount due: coins may be in escrow from now on
     PAID = "paid"  # the full amount is held in escrow (txn, amount)
+    #: request, relay, copies, amount: written before the relay is asked, so recovery can
+    #: report the outcome of a request whose answer never arrived
+    REQUEST_SENT = "request_sent"
     DOC_RECEIVED = "doc_received"  # request, relay (the relay's session id)
     PRINT_SUBMITTED = "print_submitted"  # job
-    PRINTED = "printed"  # job
+    COPY_PRINTED = "copy_printed"  # job, copies: how many copies have come out so far
+    PRINTED = "printed"  # copies: every copy came out
     CHARGED = "charged"  # txn, amount, change
     REFUNDED = "refunded"  # txn, amount, voucher
     ALARM = "alarm"  # code: the terminal goes out of service until cleared
@@ -32,7 +36,7 @@ class Rec(StrEnum):
     CLOSED = "closed"  # code: how it ended
 
 
-_FIELDS = {"txn", "amount", "change", "request", "relay", "job", "voucher", "code"}
+_FIELDS = {"txn", "amount", "change", "request", "relay", "job", "voucher", "code", "copies"}
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-]{0,80}$")
 
 
@@ -51,13 +55,21 @@ class OpenSession:
     requests: list[str] = field(default_factory=list)
     relay_session: str | None = None
     jobs: list[str] = field(default_factory=list)
-    printed: bool = False
+    copies: int = 0  # copies requested
+    amount: int = 0  # their total fee
+    copies_printed: int = 0
+    printed: bool = False  # every copy came out
     charged: bool = False
     refunded: bool = False
 
+    @property
+    def fee(self) -> int:
+        """Yen per copy of the request (0 when it was never sent)."""
+        return self.amount // self.copies if self.copies > 0 else 0
 
-def _amount(record: dict[str, Any]) -> int:
-    value = record.get("amount", 0)
+
+def _count(record: dict[str, Any], key: str) -> int:
+    value = record.get(key, 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -102,16 +114,22 @@ class Journal:
             if rec == Rec.CLOSED:
                 del sessions[sid]
             elif rec == Rec.PAYMENT_BEGUN:
-                s.txn, s.due = r.get("txn"), _amount(r)
+                s.txn, s.due = r.get("txn"), _count(r, "amount")
             elif rec == Rec.PAID:
-                s.txn, s.paid = r.get("txn"), _amount(r)
-            elif rec == Rec.DOC_RECEIVED and r.get("request"):
-                s.requests.append(r["request"])
-                s.relay_session = r.get("relay")
+                s.txn, s.paid = r.get("txn"), _count(r, "amount")
+            elif rec in (Rec.REQUEST_SENT, Rec.DOC_RECEIVED) and isinstance(r.get("request"), str):
+                if r["request"] not in s.requests:
+                    s.requests.append(r["request"])
+                s.relay_session = r.get("relay") or s.relay_session
+                if rec == Rec.REQUEST_SENT:
+                    s.copies, s.amount = _count(r, "copies"), _count(r, "amount")
             elif rec == Rec.PRINT_SUBMITTED and r.get("job"):
                 s.jobs.append(r["job"])
+            elif rec == Rec.COPY_PRINTED:
+                s.copies_printed = max(s.copies_printed, _count(r, "copies"))
             elif rec == Rec.PRINTED:
                 s.printed = True
+                s.copies_printed = max(s.copies_printed, _count(r, "copies"), s.copies)
             elif rec == Rec.CHARGED:
                 s.charged = True
             elif rec == Rec.REFUNDED:

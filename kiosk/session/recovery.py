@@ -31,6 +31,7 @@ class Settled:
     change: int = 0
     refunded: int = 0
     voucher: str | None = None
+    copies: int = 0  # copies that came out (reported to the relay)
     closed: bool = False
 
     def to_dict(self) -> dict[str, object]:
@@ -74,10 +75,13 @@ def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> lis
                 settled = False
                 event(log, "recovery.settle_failed", logging.ERROR, session=s.session,
                       txn=s.txn, code=exc.code)
+        # what came out, at the fee of each copy (what the relay checks and audits)
+        copies = s.copies_printed
+        r.copies = copies
         for request in s.requests:
             try:
                 devices.relay.report_outcome(request, "printed" if s.printed else "failed",
-                                             0, r.charged, s.relay_session)
+                                             copies, s.fee * copies, s.relay_session)
             except SessionFault as exc:
                 event(log, "recovery.report_failed", logging.WARNING, session=s.session,
                       request=request, code=exc.code)

@@ -251,3 +251,56 @@ def test_money_not_settled_in_the_wipe_stays_open_for_recovery(
         assert (settled.printed, settled.refunded) == (False, 500)
     else:
         assert (settled.printed, settled.charged, settled.change) == (True, 200, 300)
+
+
+def test_a_copy_that_came_out_before_a_later_one_failed_is_reported_to_the_relay(
+        harness: Callable[..., Harness]) -> None:
+    """Copy 1 prints, copy 2 jams: the relay hears of the one copy (fee × 1), the money
+    is conserved and the request is journaled before the relay was asked."""
+    from kiosk.session.faults import PrintFault
+
+    h = harness()
+    drive_to(h, "printing", copies=2, pay=400)
+    printer = h.devices.printer
+    real_wait = printer.wait
+    calls = []
+
+    def wait(job: str, deadline_s: float, on_progress: Any) -> None:
+        calls.append(job)
+        if len(calls) == 2:
+            printer.purge(job)
+            raise PrintFault("jam")
+        real_wait(job, deadline_s, on_progress)
+
+    printer.wait = wait  # type: ignore[method-assign]
+    finish(h)
+    o = h.engine.outcome
+    assert (o.result, o.partial_copies, o.paid) == ("failed", 1, 400)
+    assert o.paid == o.charged + o.change + o.refunded
+    [(request, result, copies, amount)] = h.devices.relay.outcomes  # type: ignore[attr-defined]
+    assert (result, copies, amount) == ("failed", 1, 200)
+    recs = [r["rec"] for r in h.journal.records()]
+    assert recs.index("request_sent") < recs.index("doc_received")
+    assert h.journal.open_sessions() == []
+
+
+@pytest.mark.parametrize("copies_out, printed, expected", [
+    (0, False, ("failed", 0, 0)), (1, False, ("failed", 1, 200)), (2, True, ("printed", 2, 400))])
+def test_recovery_reports_the_copies_that_came_out(
+        make_devices: Callable[..., Any], journal: Any, sim_dirs: Any,
+        copies_out: int, printed: bool, expected: tuple[str, int, int]) -> None:
+    """A worker died while printing: recovery reports the journaled copies, at the fee of
+    each, to the relay session that issued them (the relay refuses any other amount)."""
+    from kiosk.session.journal import Rec
+    from kiosk.session.recovery import recover
+
+    devices = make_devices("sim")
+    journal.append("s1", Rec.OPENED)
+    journal.append("s1", Rec.REQUEST_SENT, request="r-1", relay="rs1", copies=2, amount=400)
+    for n in range(copies_out):
+        journal.append("s1", Rec.COPY_PRINTED, job=f"j{n}", copies=n + 1)
+    if printed:
+        journal.append("s1", Rec.PRINTED, copies=2)
+    [settled] = recover(journal, devices, sim_dirs[1])
+    assert devices.relay.outcomes == [("r-1", *expected)]
+    assert settled.closed and settled.copies == copies_out

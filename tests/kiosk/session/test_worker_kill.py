@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +25,23 @@ from tests.kiosk.session.conftest import FLOW
 def kiosk(world_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SessionHost, Path]]:
     root = tmp_path_factory.mktemp("kill")
     shutil.copytree(world_dir, root / "world")
-    host = SessionHost(virtual_spec(root / "world", root / "state", root / "run"))
+    # one relay database for every worker: recovery reports to the relay that issued
+    host = SessionHost(virtual_spec(root / "world", root / "state", root / "run",
+                                    relay_db=str(root / "relay.sqlite")))
     host.start()
     yield host, root
     host.close()
+
+
+def _relay_requests(root: Path) -> dict[str, tuple[str | None, int | None, int | None, int]]:
+    """What the relay recorded: request id → (outcome, copies, amount, fee)."""
+    db = sqlite3.connect(root / "relay.sqlite")
+    try:
+        rows = db.execute("SELECT request_id, outcome, outcome_copies, outcome_amount, fee "
+                          "FROM requests").fetchall()
+    finally:
+        db.close()
+    return {r[0]: tuple(r[1:]) for r in rows}  # type: ignore[misc]
 
 
 def _tray(root: Path) -> int:
@@ -42,6 +56,7 @@ def test_kill_9_at_every_state(kiosk: tuple[SessionHost, Path], state: str) -> N
     pid = host.worker_pid
     printed_before = _tray(root)
     deaths = host.worker_deaths
+    journaled = len(host.journal.records())
     res = Customer(HostTerminal(host), Script("canary", CANARY_PIN, kill_worker_at=state)).run()
     assert res.killed
     host.wait_for(lambda v: v.state == "worker_died", 30)
@@ -60,6 +75,16 @@ def test_kill_9_at_every_state(kiosk: tuple[SessionHost, Path], state: str) -> N
     closed = [r for r in host.journal.records() if r["rec"] == "charged"]
     assert printed == 0 or closed, "a print is always charged"
     assert list((root / "run").iterdir()) == []
+    # the relay heard of every request it issued, with the copies that came out
+    requests = {r["request"] for r in host.journal.records()[journaled:]
+                if r["rec"] == "request_sent"}
+    relay = _relay_requests(root)
+    for request in requests & relay.keys():
+        outcome, copies, amount, fee = relay[request]
+        assert (outcome, copies, amount) == (("printed", 1, fee) if printed else
+                                             ("failed", 0, 0)), state
+    if state in ("payment", "printing", "take_papers"):
+        assert requests and requests <= relay.keys()
 
 
 def test_a_normal_customer_after_the_crashes(kiosk: tuple[SessionHost, Path]) -> None:
