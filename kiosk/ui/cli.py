@@ -34,7 +34,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     from kiosk.ui import demo
 
-    out = Path(args.out)
+    out = Path(args.out).resolve()  # the services and the worker run in other folders
     if args.headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         langs = tuple(x for x in args.languages.split(",") if x)

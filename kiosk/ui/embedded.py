@@ -66,7 +66,7 @@ class Hands:
             self.link.device(kind, **fields)
 
 
-def _config(tmp: Path, world: Path, relay: Any, queue: str, reader_prefix: str) -> Path:
+def _config(tmp: Path, relay: Any, queue: str, reader_prefix: str) -> Path:
     cert, key = relay.kiosk_cert("KIOSK-0001")
     text = f"""mode = "demo"
 kiosk_id = "KIOSK-0001"
@@ -84,10 +84,6 @@ issuer_public_key = "{relay.issuer_public_key}"
 
 [payment]
 device = "simulator"
-
-[printing]
-issuer_key = "{world / 'pki' / 'issuer.key'}"
-scramble_key = "{world / 'pki' / 'scramble.key'}"
 """
     path = tmp / "kiosk.toml"
     path.write_text(text, encoding="utf-8")
@@ -134,7 +130,7 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> It
             if vreader.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the virtual reader did not start")
             time.sleep(0.05)
-        config = _config(tmp, world, relay, cupsd.queue, READER_PREFIX)
+        config = _config(tmp, relay, cupsd.queue, READER_PREFIX)
         previous = os.environ.get("CUPS_SERVER")
         os.environ["CUPS_SERVER"] = cupsd.server  # the worker inherits it
         stack.callback(lambda: os.environ.__setitem__("CUPS_SERVER", previous) if previous
