@@ -34,11 +34,11 @@ from hardware_mocks.vreader import VirtualReader
 from hardware_mocks.world import World, create
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import PcscReader
+from bench.record import record
 
 PERSONA = "shiken-ichiro"
 PKCS11_MODULES = ("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
                   "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so", "/usr/lib/opensc-pkcs11.so")
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 @dataclass
@@ -151,13 +151,6 @@ def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def record(text: str, doc: Path = DOC) -> None:
-    """Replace the body of the "## Card" section in place, leaving the others alone."""
-    content = doc.read_text(encoding="utf-8")
-    start = content.index("## Card\n") + len("## Card\n")
-    nxt = content.find("\n## ", start)
-    end = len(content) if nxt == -1 else nxt + 1
-    doc.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(kiosk, opensc, args.rounds)
     print(text)
     if args.record:
-        record(text)
+        record("Card", text)
     return 0
 
 

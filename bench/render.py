@@ -32,8 +32,8 @@ from cryptography.hazmat.primitives import serialization
 
 from hardware_mocks.world import World, create
 from kiosk.documents.catalogue import CertType
+from bench.record import record
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 PERSONA = "shiken-ichiro"
 ALL_OPTIONS = {"scope": "household", "honseki": "include", "relationship": "include", "my_number": "include"}
 
@@ -144,13 +144,6 @@ def report(cold: float, rows: list[str], cups_rows: str, rounds: int, jobs: int)
     ])
 
 
-def record(text: str, doc: Path = DOC) -> None:
-    """Replace the body of the "## Printing" section in place, leaving the others alone."""
-    content = doc.read_text(encoding="utf-8")
-    start = content.index("## Printing\n") + len("## Printing\n")
-    nxt = content.find("\n## ", start)
-    end = len(content) if nxt == -1 else nxt + 1
-    doc.write_text(content[:start] + "\n" + text + "\n\n" + content[end:], encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(cold, rows, cups_rows, args.rounds, args.jobs)
     print(text)
     if args.record:
-        record(text)
+        record("Printing", text)
     return 0
 
 

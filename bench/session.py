@@ -28,7 +28,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import shutil
 import statistics
 import tempfile
@@ -41,9 +40,9 @@ from kiosk.session.customer import Customer, HostTerminal, ReaderControlTerminal
 from kiosk.session.host import SessionHost, sim_spec, virtual_spec
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
+from bench.record import record
 
 PHASES = ("card", "relay", "render", "payment", "print", "wipe")
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
 def _machine() -> str:
@@ -232,13 +231,6 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def record(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(r"(## Session\n)(.*?)(?=\n## |\Z)", re.S)
-    if not pattern.search(text):
-        raise SystemExit("docs/benchmarks.md has no '## Session' section")
-    DOC.write_text(pattern.sub(lambda m: m.group(1) + "\n" + section, text, count=1),
-                   encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(made, ignore_errors=True)
     print(section)
     if args.record:
-        record(section)
+        record("Session", section)
     return 0
 
 
