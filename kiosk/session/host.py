@@ -120,6 +120,9 @@ class SessionHost:
         self._need_recovery = True  # at start, always
         self.last_view: ViewModel | None = None
         self.refused: str | None = None  # a start check failed (incompatible relay …)
+        self._recovering_death = False  # the next recovery follows a worker death
+        self._died_session: str | None = None
+        self._batch: list[ViewModel] | None = None  # what the running poll() delivered
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -229,6 +232,14 @@ class SessionHost:
         w = self._current
         if w is None:
             return delivered
+        self._batch = delivered  # _deliver adds to it, also from _advance and _on_death
+        try:
+            self._poll(w, timeout)
+        finally:
+            self._batch = None
+        return delivered
+
+    def _poll(self, w: _Worker, timeout: float) -> None:
         wait([w.conn], timeout)
         dead = False
         while True:
@@ -240,7 +251,7 @@ class SessionHost:
                 dead = True
                 break
             if msg[0] == "vm":
-                delivered.append(self._deliver(ViewModel.from_dict(msg[1])))
+                self._deliver(ViewModel.from_dict(msg[1]))
             elif msg[0] == "outcome":
                 w.outcome = msg[1]
                 w.done = True
@@ -251,8 +262,7 @@ class SessionHost:
             self._current = None
             self._advance()
         elif dead or w.process.poll() is not None:
-            self._on_death(w, delivered)
-        return delivered
+            self._on_death(w)
 
     def wait_for(self, predicate: Callable[[ViewModel], bool], timeout: float = 10.0) -> ViewModel:
         """Poll until a delivered view model satisfies ``predicate`` (tests, CLI)."""
@@ -280,20 +290,37 @@ class SessionHost:
     def _deliver(self, vm: ViewModel) -> ViewModel:
         self.last_view = vm
         self.views.append(vm)
+        if self._batch is not None:
+            self._batch.append(vm)
         if self.on_view is not None:
             self.on_view(vm)
         return vm
 
-    def _on_death(self, w: _Worker, delivered: list[ViewModel]) -> None:
+    def _on_death(self, w: _Worker) -> None:
         w.reap()
         w.conn.close()
         self._current = None
         self.worker_deaths += 1
         self._need_recovery = True
-        delivered.append(self._deliver(ViewModel(
-            screen=Screen.ERROR, final=True, state="worker_died",
-            error=ErrorInfo(code="worker_died", kind="device", next_step="call_staff"))))
+        self._died_session = self.last_view.session if self.last_view else None
+        self._recovering_death = True
+        self._deliver(ViewModel(
+            screen=Screen.ERROR, final=True, state="worker_died", session=self._died_session,
+            error=ErrorInfo(code="worker_died", kind="device", next_step="call_staff")))
         self._advance()
+        self._recovering_death, self._died_session = False, None
+
+    def _after_death(self, settled: list[dict[str, Any]]) -> None:
+        """Recovery settled what the dead worker left: tell the customer at the screen
+        what came back (refund or change, or the voucher to take instead)."""
+        mine = [r for r in settled if r.get("session") == self._died_session] or settled
+        back = sum(int(r.get("refunded") or 0) + int(r.get("change") or 0) for r in mine)
+        voucher = next((r["voucher"] for r in reversed(mine) if r.get("voucher")), None)
+        self._deliver(ViewModel(
+            screen=Screen.ERROR, final=True, state="worker_died", session=self._died_session,
+            change_due=sum(int(r.get("change") or 0) for r in mine),
+            error=ErrorInfo(code="worker_died", kind="device", next_step="call_staff",
+                            refunded=back, voucher=voucher)))
 
     def _advance(self) -> None:
         """Hand the terminal to the spare: recover first if needed, start a new spare."""
@@ -322,6 +349,8 @@ class SessionHost:
         if self._need_recovery:
             answer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
             self.recovered.extend(answer["settled"])
+            if self._recovering_death:
+                self._after_death(answer["settled"])
             self.refused = answer["refused"]
             if self.refused:
                 # e.g. an incompatible relay: serve no one; recovery runs again on retry

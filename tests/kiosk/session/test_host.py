@@ -113,3 +113,30 @@ def test_a_crashing_worker_leaves_no_core_and_is_recovered(host: SessionHost) ->
     host.wait_for(lambda v: v.state == "worker_died")
     host.wait_for(lambda v: v.screen == Screen.START)
     assert host.worker_deaths == 1 and host.worker_pid != pid
+
+
+def test_after_a_worker_death_the_customer_sees_the_refund(host: SessionHost) -> None:
+    """The worker dies with coins in escrow: once recovery ran, a final view tells the
+    customer at the screen what came back."""
+    host.wait_for(lambda v: v.screen == Screen.START)
+    host.send_intent(Intent(IntentKind.START))
+    host.device("card_insert", persona="shiken-ichiro")
+    host.wait_for(lambda v: v.state == "pin")
+    host.send_pin(bytearray(b"1234"))
+    host.wait_for(lambda v: v.state == "remove_card")
+    host.device("card_remove")
+    host.wait_for(lambda v: v.state == "choose_type")
+    host.send_intent(Intent(IntentKind.CHOOSE_TYPE, "inkan"))
+    host.send_intent(Intent(IntentKind.SET_COPIES, "1"))
+    host.send_intent(Intent(IntentKind.CONFIRM))
+    host.wait_for(lambda v: v.state == "payment")
+    session = host.last_view.session if host.last_view else None
+    host.device("coin", value=100)
+    host.wait_for(lambda v: v.inserted == 100)
+    host.kill_worker()
+    recovered = host.wait_for(lambda v: v.state == "worker_died" and v.error is not None
+                              and v.error.refunded > 0)
+    assert recovered.final and recovered.session == session
+    assert recovered.error is not None and recovered.error.refunded == 100
+    assert recovered.error.voucher is None
+    host.wait_for(lambda v: v.screen == Screen.START)
