@@ -43,7 +43,12 @@ READY_TIMEOUT_S = 30.0
 
 
 class HostError(RuntimeError):
-    """The host cannot serve (no worker could be started, or recovery failed)."""
+    """The host cannot serve (no worker could be started, or recovery failed); ``code``
+    is what the out-of-service screen shows."""
+
+    def __init__(self, message: str, code: str = "worker_start_failed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class _Worker:
@@ -67,20 +72,30 @@ class _Worker:
     def wait_ready(self, timeout: float) -> None:
         if self.pid is not None:
             return
-        if not self.conn.poll(timeout):
-            raise HostError("worker did not start")
-        msg = self.conn.recv()
+        try:
+            if not self.conn.poll(timeout):
+                raise HostError("worker did not start")
+            msg = self.conn.recv()
+        except (EOFError, OSError):
+            raise HostError("worker died before it was ready") from None
         if msg[0] != "ready":
             raise HostError("worker did not start")
         self.pid = int(msg[1])
 
     def request(self, msg: tuple[Any, ...], answer: str, timeout: float) -> Any:
-        self.conn.send(msg)
-        if not self.conn.poll(timeout):
-            raise HostError(f"worker did not answer {msg[0]}")
-        reply = self.conn.recv()
+        """Send ``msg`` and wait for ``answer``; a worker that refuses (it could not build
+        its devices) raises ``HostError`` with its code, one that dies raises it too."""
+        try:
+            self.conn.send(msg)
+            if not self.conn.poll(timeout):
+                raise HostError(f"worker did not answer {msg[0]}", "worker_unresponsive")
+            reply = self.conn.recv()
+        except (EOFError, OSError, ValueError):
+            raise HostError(f"worker died before answering {msg[0]}") from None
+        if reply[0] == "refused":
+            raise HostError(f"worker refused {msg[0]}", str(reply[1]))
         if reply[0] != answer:
-            raise HostError(f"worker answered {reply[0]} to {msg[0]}")
+            raise HostError(f"worker answered {reply[0]} to {msg[0]}", "worker_protocol")
         return reply[1]
 
     def stop(self) -> None:
@@ -128,7 +143,7 @@ class SessionHost:
 
     def start(self) -> None:
         """Start the first worker (recovery included) and its warm spare."""
-        self._spare = _Worker(self.spec)
+        self._spare = self._spawn()
         self._advance()
 
     def close(self) -> None:
@@ -157,6 +172,7 @@ class SessionHost:
             self.journal.append("terminal", Rec.ALARM_CLEARED)
         if self._current is None:
             self._need_recovery = True  # e.g. money a wipe could not settle
+            self.refused = None
             self._advance()
 
     @property
@@ -197,6 +213,8 @@ class SessionHost:
             struct.pack_into("!i", frame, 0, len(pin))
             frame[4:] = pin
             os.write(w.conn.fileno(), frame)
+        except (OSError, ValueError):
+            pass  # the worker died (broken pipe): poll() sees it and recovers
         finally:
             zero(frame)
             zero(pin)
@@ -256,6 +274,12 @@ class SessionHost:
                 w.outcome = msg[1]
                 w.done = True
                 self.outcomes.append(msg[1])
+            elif msg[0] == "refused":  # it could not build its devices: serve no one
+                w.reap()
+                w.conn.close()
+                self._current = None
+                self._out_of_service(str(msg[1]), "device")
+                return
         if w.done:
             w.reap()
             w.conn.close()
@@ -323,47 +347,64 @@ class SessionHost:
                             refunded=back, voucher=voucher)))
 
     def _advance(self) -> None:
-        """Hand the terminal to the spare: recover first if needed, start a new spare."""
+        """Hand the terminal to the spare: recover first if needed, start a new spare.
+
+        Whatever goes wrong with a worker here (it died, answered nonsense, could not
+        build its devices from the configuration) ends as ``OUT_OF_SERVICE`` with a code,
+        never as an exception out of the UI's event loop."""
         alarm = self.journal.alarm_raised()
         if alarm:
             self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
                                     error=ErrorInfo(code=alarm, kind="integrity",
                                                     next_step="call_staff")))
             return
-        w = self._spare or _Worker(self.spec)
-        self._spare = None
-        try:
-            w.wait_ready(READY_TIMEOUT_S)
-        except (HostError, EOFError, OSError):
-            w.stop()
-            w = _Worker(self.spec)  # one more try with a fresh process
+        w: _Worker | None = None
+        for attempt in (1, 2):  # one more try with a fresh process
+            w, self._spare = self._spare or self._spawn(), None
             try:
+                if w is None:
+                    raise HostError("worker did not start")
                 w.wait_ready(READY_TIMEOUT_S)
-            except (HostError, EOFError, OSError):
-                w.stop()
-                self.refused = "worker_start_failed"
-                self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
-                                        error=ErrorInfo(code=self.refused, kind="device",
-                                                        next_step="call_staff")))
-                return
+                if self._need_recovery:
+                    answer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
+                break
+            except HostError as exc:
+                if w is not None:
+                    w.stop()
+                if attempt == 2 or exc.code != "worker_start_failed":
+                    self._out_of_service(exc.code, "device")
+                    return
+        assert w is not None
         if self._need_recovery:
-            answer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
             self.recovered.extend(answer["settled"])
             if self._recovering_death:
                 self._after_death(answer["settled"])
-            self.refused = answer["refused"]
-            if self.refused:
+            if answer["refused"]:
                 # e.g. an incompatible relay: serve no one; recovery runs again on retry
                 w.stop()
-                self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
-                                        error=ErrorInfo(code=self.refused, kind="relay",
-                                                        next_step="call_staff")))
+                self._out_of_service(answer["refused"], "relay")
                 return
+            self.refused = None
             self._need_recovery = False
-        w.conn.send(("session",))
+        try:
+            w.conn.send(("session",))
+        except (OSError, ValueError):
+            pass  # it died just now: poll() sees it and recovers
         self._current = w
         if self.warm_spare:
-            self._spare = _Worker(self.spec)
+            self._spare = self._spawn()
+
+    def _spawn(self) -> _Worker | None:
+        try:
+            return _Worker(self.spec)
+        except (OSError, ValueError):
+            return None
+
+    def _out_of_service(self, code: str, kind: str) -> None:
+        self.refused = code
+        self._need_recovery = True  # recovery runs again when staff try again
+        self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
+                                error=ErrorInfo(code=code, kind=kind, next_step="call_staff")))
 
 
 def sim_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **sim: Any) -> WorkerSpec:

@@ -15,7 +15,8 @@ host → worker: ``("recover",)``, ``("session",)``, ``("intent", intent_dict)``
 and test only), ``("stop",)``.
 
 worker → host: ``("ready", pid)``, ``("recovered", {"settled": [...], "refused": code})``, ``("vm", vm_dict)``,
-``("outcome", outcome_dict)``, ``("refused", reason)``.
+``("outcome", outcome_dict)``, ``("refused", code)`` (its devices could not be built from
+the configuration: it exits, the host goes out of service).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 from kiosk.log import event
 from kiosk.sensitive import zero
 from kiosk.session.engine import PIN_LENGTH, Engine, Timeouts
+from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal
 from kiosk.session.ports import Devices
 from kiosk.session.recovery import recover
@@ -152,8 +154,6 @@ def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
 
 def _service_check(spec: WorkerSpec, devices: Devices) -> str | None:
     """Checks made at start, before anyone is served: the relay's version."""
-    from kiosk.session.faults import SessionFault
-
     try:
         check = getattr(devices.relay, "check_version", None)
         if check is not None:
@@ -192,7 +192,14 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
         if msg[0] == "stop":
             return
         if devices is None:
-            devices = build_devices(spec)
+            try:
+                devices = build_devices(spec)
+            except Exception as exc:  # noqa: BLE001 - a bad configuration: say so, exit
+                code = exc.code if isinstance(exc, SessionFault) else "device_config"
+                event(log, "worker.devices_failed", logging.ERROR, kind=type(exc).__name__,
+                      code=code)
+                conn.send(("refused", code))
+                return
         if msg[0] == "recover":
             settled = recover(journal, devices, runtime_dir)
             conn.send(("recovered", {"settled": [s.to_dict() for s in settled],

@@ -140,3 +140,60 @@ def test_after_a_worker_death_the_customer_sees_the_refund(host: SessionHost) ->
     assert recovered.error is not None and recovered.error.refunded == 100
     assert recovered.error.voucher is None
     host.wait_for(lambda v: v.screen == Screen.START)
+
+
+def test_a_bad_device_configuration_takes_the_terminal_out_of_service(tmp_path: Path) -> None:
+    """build_real failing (a missing or wrong configuration) never kills the host's
+    thread: the terminal shows OUT_OF_SERVICE with a code."""
+    from kiosk.session.worker import WorkerSpec
+
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text("[relay]\nurl = 3\n", encoding="ascii")
+    for config in (tmp_path / "missing.toml", bad):
+        spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
+                          devices="real", config_path=str(config))
+        with SessionHost(spec) as h:
+            vm = h.last_view
+            assert vm is not None and vm.final and vm.screen == Screen.OUT_OF_SERVICE
+            assert vm.error is not None and h.out_of_service == vm.error.code
+            # no file: the configuration; a relay table without certificates: no reader
+            # here (the relay client is made at its first use)
+            assert vm.error.code == ("device_config" if config.name == "missing.toml"
+                                     else "reader_gone")
+            assert h.worker_pid is None
+
+
+def test_a_spare_that_died_unseen_is_replaced_before_recovery(host: SessionHost) -> None:
+    import signal
+
+    host.wait_for(lambda v: v.screen == Screen.START)
+    for _ in range(500):
+        if host.spare_ready:
+            break
+        host.poll(0.02)
+    spare = host.spare_pid
+    assert spare is not None
+    os.kill(spare, signal.SIGKILL)
+    host.kill_worker()
+    host.wait_for(lambda v: v.state == "worker_died", 30)
+    host.wait_for(lambda v: v.screen == Screen.START, 30)
+    assert host.worker_pid not in (None, spare) and host.out_of_service is None
+
+
+def test_a_pin_sent_to_a_dead_worker_is_zeroed_and_the_death_recovered(
+        host: SessionHost) -> None:
+    host.wait_for(lambda v: v.screen == Screen.START)
+    host.send_intent(Intent(IntentKind.START))
+    host.device("card_insert", persona="shiken-ichiro")
+    host.wait_for(lambda v: v.state == "pin")
+    pid = host.worker_pid
+    assert pid is not None
+    host.kill_worker()
+    os.waitpid(pid, 0)  # gone (reaped here; the host's reap then finds nothing to wait)
+    pin = bytearray(b"1234")
+    for _ in range(3):  # the first write may still fit in the socket buffer
+        host.send_pin(pin)
+        assert pin == bytearray(4)
+        pin[:] = b"1234"
+    host.wait_for(lambda v: v.screen == Screen.START, 30)
+    assert host.worker_deaths == 1
