@@ -399,8 +399,8 @@ class Engine:
 
     def _authenticate(self) -> None:
         pin, self._pin = self._pin, None
-        assert self._card is not None and self._cert_der is not None and pin is not None
         try:
+            assert self._card is not None and self._cert_der is not None and pin is not None
             with self._timed("card"):
                 self._card.verify_pin(pin)
         except WrongPinFault as exc:
@@ -411,7 +411,9 @@ class Engine:
             self._send("pin_wrong")
             return
         finally:
-            zero(pin)
+            if pin is not None:
+                zero(pin)
+        assert self._card is not None and self._cert_der is not None
         with self._timed("relay"):
             relay_session, challenge = self.devices.relay.open_session()
         self._relay_session = relay_session

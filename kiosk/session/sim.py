@@ -65,7 +65,7 @@ class SimCard:
             auth = data["auth"]
             if auth["tries_left"] <= 0:
                 raise CardFault("pin_locked", "visit_office")
-            if hmac.compare_digest(bytes(pin), auth["pin"].encode("ascii")):
+            if hmac.compare_digest(pin, auth["pin"].encode("ascii")):  # no bytes(pin) copy
                 auth["tries_left"] = auth["max_tries"]
                 ok = True
             else:

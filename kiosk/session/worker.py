@@ -10,8 +10,8 @@ personal data Python made that no code could zero.
 Messages on the pipe are tuples of plain values:
 
 host → worker: ``("recover",)``, ``("session",)``, ``("intent", intent_dict)``,
-``("pin", n)`` followed by an ``n``-byte raw message (received with
-``recv_bytes_into`` into a ``bytearray``), ``("device", {...})`` (simulator control, demo
+``("pin", n)`` followed by an ``n``-byte raw message (read with ``readv`` straight into
+a ``bytearray``: :func:`recv_frame_into`), ``("device", {...})`` (simulator control, demo
 and test only), ``("stop",)``.
 
 worker → host: ``("ready", pid)``, ``("recovered", {"settled": [...], "refused": code})``, ``("vm", vm_dict)``,
@@ -26,6 +26,7 @@ import logging
 import os
 import resource
 import signal
+import struct
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -249,20 +250,54 @@ def _serve(conn: Connection, engine: Engine, devices: Devices) -> None:
         elif kind == "pin":
             n = int(msg[1])
             pin = bytearray(PIN_LENGTH)
-            if n != PIN_LENGTH:
-                # A malformed PIN is read into a scratch buffer and dropped, never decoded.
-                scratch = bytearray(max(n, 1))
-                conn.recv_bytes_into(scratch)
-                zero(scratch)
+            try:
+                size = recv_frame_into(conn, pin)
+            except EOFError:
                 zero(pin)
-                event(log, "session.pin_rejected", session=engine.session_id, len=n)
+                engine.stop()  # the UI went away mid-frame: end through the wipe
                 continue
-            conn.recv_bytes_into(pin)
+            if n != PIN_LENGTH or size != PIN_LENGTH:
+                zero(pin)  # a malformed PIN is dropped, never decoded
+                event(log, "session.pin_rejected", session=engine.session_id, len=size)
+                continue
             engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=pin)
         elif kind == "device":
             device_command(devices, msg[1])
         elif kind == "stop":
             engine.stop()
+
+
+def _read_exactly(fd: int, view: memoryview) -> None:
+    """Fill ``view`` from ``fd`` with ``readv``: the bytes land in the caller's buffer
+    and nowhere else (no intermediate ``bytes`` object the worker could not wipe)."""
+    while len(view):
+        got = os.readv(fd, [view])
+        if got == 0:
+            raise EOFError
+        view = view[got:]
+
+
+def recv_frame_into(conn: Connection, buf: bytearray) -> int:
+    """Read one ``Connection`` frame (4-byte big-endian length, then the payload) straight
+    into ``buf``; returns the payload's length. ``Connection.recv_bytes_into`` reads
+    through a ``BytesIO`` in CPython, leaving a copy of the PIN behind. A payload of
+    another length than ``buf`` is read into a scratch buffer, zeroed and dropped
+    (``buf`` is then left untouched)."""
+    fd = conn.fileno()
+    header = bytearray(4)
+    _read_exactly(fd, memoryview(header))
+    (size,) = struct.unpack("!i", header)
+    if size == len(buf):
+        with memoryview(buf) as view:
+            _read_exactly(fd, view)
+        return size
+    scratch = bytearray(max(size, 0))
+    try:
+        with memoryview(scratch) as view:
+            _read_exactly(fd, view)
+    finally:
+        zero(scratch)
+    return size
 
 
 def entry(fd: int) -> int:

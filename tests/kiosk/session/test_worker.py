@@ -1,0 +1,53 @@
+"""The worker's PIN framing: the digits go from the socket straight into a bytearray."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pytest
+
+from kiosk.session.viewmodel import Intent, IntentKind
+from kiosk.session.worker import recv_frame_into
+from tests.kiosk.session.conftest import Harness, drive_to
+
+
+def test_pin_frame_is_read_straight_into_the_bytearray(monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = socket.socketpair()
+    host, worker = Connection(a.detach()), Connection(b.detach())
+
+    def copies(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("recv_bytes_into reads through a BytesIO copy")
+
+    monkeypatch.setattr(Connection, "recv_bytes_into", copies)
+    try:
+        frame = bytearray(b"\x00\x00\x00\x041234")  # what SessionHost.send_pin writes
+        host._send(frame)  # type: ignore[attr-defined]
+        host.send_bytes(b"123456")  # malformed: dropped, the buffer left untouched
+        host.send(("next",))
+        pin = bytearray(4)
+        assert recv_frame_into(worker, pin) == 4 and pin == bytearray(b"1234")
+        other = bytearray(4)
+        assert recv_frame_into(worker, other) == 6 and other == bytearray(4)
+        assert worker.recv() == ("next",)  # the stream is still in step
+        host.close()
+        with pytest.raises(EOFError):
+            recv_frame_into(worker, other)
+    finally:
+        worker.close()
+        if not host.closed:
+            host.close()
+
+
+def test_pin_is_zeroed_when_authentication_fails_an_internal_check(
+        harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "pin")
+    h.engine._card = None  # an internal check fails before VERIFY
+    pin = bytearray(b"7391")
+    h.engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=pin)
+    with pytest.raises(AssertionError):
+        h.engine.tick()
+    assert pin == bytearray(4)
