@@ -112,11 +112,15 @@ class HttpsRelayClient(SessionClient):
 
     @classmethod
     def from_config(cls, config: RelayConfig, pins: frozenset[str] = frozenset()) -> HttpsRelayClient:
+        """The client the configuration describes, its key pins and approved relay builds
+        included (``pins``: more pins on top of the configured ones)."""
         if not (config.ca_file and config.cert_file and config.key_file and config.issuer_public_key):
             raise ValueError("the relay configuration needs ca_file, cert_file, key_file and issuer_public_key")
         return cls(
             config.url, ca_file=config.ca_file, cert_file=config.cert_file, key_file=config.key_file,
-            issuer_key=load_issuer_public_key(config.issuer_public_key), pins=pins,
+            issuer_key=load_issuer_public_key(config.issuer_public_key),
+            pins=frozenset(config.pins) | pins,
+            approved_builds=frozenset(config.approved_builds),
             connect_timeout=config.connect_timeout, read_timeout=config.read_timeout,
         )
 
