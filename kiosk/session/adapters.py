@@ -170,7 +170,12 @@ class RelayAdapter:
     @property
     def client(self) -> Any:
         if not self._made:
-            self._client, self._made = self._client(), True
+            try:
+                self._client = self._client()
+            except (ValueError, OSError) as exc:  # the [relay] configuration or its files
+                event(log, "session.relay_config", logging.ERROR, kind=type(exc).__name__)
+                raise RelayFault("relay_config", "call_staff") from None
+            self._made = True
         return self._client
 
     def open_session(self) -> tuple[str, bytes]:
@@ -179,9 +184,12 @@ class RelayAdapter:
         return opened.session_id, opened.challenge
 
     def challenge_message(self, challenge: bytes, session_id: str) -> bytes:
-        from kiosk.relay_client.challenge import challenge_message
-
-        return challenge_message(challenge, session_id, self.kiosk_id)
+        """The client's own message: bound to the kiosk id the relay knows this kiosk by
+        (its certificate's), never to a configured name the relay would not accept after
+        VERIFY had already used one of the customer's PIN tries."""
+        if session_id != self.client.session_id:
+            raise IntegrityFault("integrity")
+        return bytes(self.client.message_to_sign(challenge))
 
     def authenticate(self, cert_der: bytes, signature: bytes) -> tuple[MenuItem, ...]:
         with _relay_errors():
@@ -204,7 +212,12 @@ class RelayAdapter:
 
     def check_version(self) -> None:
         """At start: a relay of another protocol or topology takes the terminal out of
-        service (reliability.md #20); one that cannot be reached now is tried per session."""
+        service (reliability.md #20); one that cannot be reached now is tried per session.
+        So does a configured kiosk id other than the one in the kiosk's certificate: the
+        relay would refuse every customer, after their PIN was verified."""
+        if self.client.kiosk_id != self.kiosk_id:
+            event(log, "session.kiosk_id_mismatch", logging.ERROR, kiosk=self.kiosk_id)
+            raise RelayFault("kiosk_id_mismatch", "call_staff")
         try:
             self.client.check_version()
         except relay_errors.IncompatibleRelay:

@@ -1,0 +1,54 @@
+"""The relay adapter: the kiosk id the relay knows, the configured one checked at start."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from kiosk.session.adapters import RelayAdapter
+from kiosk.session.faults import IntegrityFault, RelayFault
+
+
+class _Client:
+    def __init__(self, kiosk_id: str) -> None:
+        self.kiosk_id = kiosk_id
+        self.session_id = "s" * 32
+        self.checked = False
+
+    def open_session(self) -> Any:
+        return SimpleNamespace(session_id=self.session_id, challenge=b"c" * 32)
+
+    def message_to_sign(self, challenge: bytes) -> bytes:
+        return b"signed-by:" + self.kiosk_id.encode() + challenge
+
+    def check_version(self) -> None:
+        self.checked = True
+
+
+def test_the_challenge_is_the_clients_own_message() -> None:
+    relay = RelayAdapter(_Client("KIOSK-CERT"), "KIOSK-CERT")
+    sid, challenge = relay.open_session()
+    assert relay.challenge_message(challenge, sid) == b"signed-by:KIOSK-CERT" + challenge
+    with pytest.raises(IntegrityFault):
+        relay.challenge_message(challenge, "t" * 32)  # not the session just opened
+
+
+def test_a_configured_kiosk_id_other_than_the_certificates_is_refused_at_start() -> None:
+    client = _Client("KIOSK-CERT")
+    with pytest.raises(RelayFault) as exc:
+        RelayAdapter(client, "KIOSK-CONFIG").check_version()
+    assert exc.value.code == "kiosk_id_mismatch" and exc.value.next_step == "call_staff"
+    assert not client.checked
+    RelayAdapter(client, "KIOSK-CERT").check_version()
+    assert client.checked
+
+
+def test_a_relay_client_that_cannot_be_made_is_a_relay_fault() -> None:
+    def broken() -> Any:
+        raise ValueError("the relay configuration needs ca_file")
+
+    with pytest.raises(RelayFault) as exc:
+        RelayAdapter(broken, "KIOSK-0001").check_version()
+    assert exc.value.code == "relay_config"
