@@ -208,7 +208,8 @@ class RelayAdapter:
                  "scramble_key": bytearray(keys[i]) if i < len(keys) else None}
                 for i, doc in enumerate(issued.documents)]
         return IssuedDocument(request_id=request_id, doc_type=doc_type, data=data,
-                              relay_session=self.client.session_id)
+                              relay_session=self.client.session_id,
+                              fee=int(issued.fee), amount=int(issued.amount))
 
     def check_version(self) -> None:
         """At start: a relay of another protocol or topology takes the terminal out of

@@ -442,6 +442,13 @@ class Engine:
             )
         if self._doc.request_id != self._w.request_id:
             raise IntegrityFault("request_id")
+        item = self._menu_item()
+        if item is None or (self._doc.fee, self._doc.amount) != (item.fee, self._total()):
+            # the relay issued at another price than the customer confirmed: print nothing,
+            # take no money, alarm (what else would be wrong with this answer?)
+            event(log, "session.integrity", logging.ERROR, session=self.session_id,
+                  reason="fee", amount=self._doc.amount)
+            raise IntegrityFault("integrity")
         self._relay_session = self._doc.relay_session or self._relay_session
         self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._w.request_id,
                             relay=self._relay_session)

@@ -47,6 +47,8 @@ class IssuedDocument:
     relay_session: str | None = None  # opaque: lets recovery report the outcome
     pdfs: list[bytearray] = field(default_factory=list)
     pages: int = 0  # physical sides over all copies
+    fee: int = 0  # yen per copy, as the relay issued it (checked against the menu)
+    amount: int = 0  # fee * copies, as the relay issued it
 
 
 class Relay(Protocol):

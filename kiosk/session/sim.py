@@ -205,8 +205,9 @@ class SimRelay:
                 for n in range(copies)]
         if self.fault == "integrity":
             raise IntegrityFault("integrity")
+        fee = int(self.world["municipality"]["fees"][doc_type])
         return IssuedDocument(request_id=request_id, doc_type=doc_type, data=data,
-                              relay_session=self._session)
+                              relay_session=self._session, fee=fee, amount=fee * copies)
 
     def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
                        relay_session: str | None = None) -> None:

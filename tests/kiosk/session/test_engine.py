@@ -304,3 +304,27 @@ def test_recovery_reports_the_copies_that_came_out(
     [settled] = recover(journal, devices, sim_dirs[1])
     assert devices.relay.outcomes == [("r-1", *expected)]
     assert settled.closed and settled.copies == copies_out
+
+
+@pytest.mark.parametrize("field", ["fee", "amount"])
+def test_a_relay_issuing_at_another_price_is_an_integrity_fault(
+        harness: Callable[..., Harness], field: str) -> None:
+    """The relay's Issued.fee / Issued.amount must be what the customer confirmed: any
+    difference prints nothing, takes no money and raises the alarm."""
+    h = harness()
+    drive_to(h, "preparing", copies=2)
+    relay = h.devices.relay
+    real = relay.request_documents
+
+    def request(*args: Any) -> Any:
+        doc = real(*args)
+        setattr(doc, field, getattr(doc, field) + 10)
+        return doc
+
+    relay.request_documents = request  # type: ignore[method-assign]
+    finish(h)
+    o = h.engine.outcome
+    assert h.vm.screen == Screen.OUT_OF_SERVICE and o.alarm and o.reason == "integrity_error"
+    assert (o.paid, o.charged, o.copies_printed) == (0, 0, 0)
+    assert h.devices.printer.printed == []  # type: ignore[attr-defined]
+    assert h.journal.alarm_raised() == "integrity"
