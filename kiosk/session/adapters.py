@@ -319,8 +319,10 @@ class PrinterAdapter:
 
 
 def _payout(settlement: Any, amount: int) -> Payout:
+    """Only a voucher the controller wrote to the ledger reaches the customer."""
     voucher = settlement.voucher if settlement is not None else None
-    return Payout(amount, voucher.id if voucher is not None else None)
+    return Payout(amount, voucher.id if voucher is not None else None,
+                  settlement.vouchered if settlement is not None else 0)
 
 
 class PaymentAdapter:

@@ -160,6 +160,7 @@ class _Work:
     pages_total: int = 0
     progress: float | None = None
     copies_done: int = 0  # copies whose job completed (a failure later leaves them out)
+    coins_back: int | None = None  # change paid out in coins, once charged
 
 
 class Engine:
@@ -528,6 +529,7 @@ class Engine:
         self._w.charged = True
         self.outcome.charged = self._total()
         self.outcome.change = payout.amount
+        self._w.coins_back = payout.amount - payout.vouchered
         if payout.voucher:
             self.outcome.voucher = payout.voucher
         self.journal.append(self.session_id, Rec.CHARGED, txn=self._w.txn,
@@ -659,6 +661,9 @@ class Engine:
         else:
             screen = Screen.ERROR
         error = None
+        coins_back = o.change if self._w.coins_back is None else self._w.coins_back
+        if o.result == "printed" and not o.alarm:
+            error = self._change_voucher()
         if o.result != "printed" or o.alarm:
             code, kind, next_step = _INTERRUPTION_INFO.get(o.reason, ("done", "device", "none"))
             if self._error is not None:
@@ -666,7 +671,7 @@ class Engine:
             error = ErrorInfo(code=code, kind=kind, next_step=next_step,
                               refunded=o.refunded, voucher=o.voucher)
         return replace(self._view("ended"), screen=screen, error=error, allowed=frozenset(),
-                       final=True, change_due=o.change, inserted=o.paid)
+                       final=True, change_due=coins_back, inserted=o.paid)
 
     # -- faults ---------------------------------------------------------------------------
 
@@ -723,14 +728,29 @@ class Engine:
             fee_per_copy=item.fee if item else 0,
             total=self._total(),
             inserted=self._w.inserted,
+            change_due=self._change_due(),
             exact_change_only=self._w.exact_change_only,
             progress=self._w.progress,
             pages_done=self._w.pages_done,
             pages_total=self._w.pages_total,
             timeout_warning=self._warned,
             seconds_left=seconds_left,
-            error=self._error,
+            error=self._error or (self._change_voucher() if state == "take_papers" else None),
         )
+
+    def _change_voucher(self) -> ErrorInfo | None:
+        """Short change after the charge: the rest is on a voucher the ledger holds."""
+        if not (self._w.charged and self.outcome.voucher):
+            return None
+        return ErrorInfo(code="change_voucher", kind="payment", next_step="none",
+                         refunded=self._change_due(), voucher=self.outcome.voucher)
+
+    def _change_due(self) -> int:
+        """The change to take: paid out in coins once charged (take papers), else what the
+        money inserted so far is over the total."""
+        if self._w.coins_back is not None:
+            return self._w.coins_back
+        return max(0, self._w.inserted - self._total()) if self._w.txn else 0
 
     def publish(self) -> None:
         if self.finished:

@@ -96,6 +96,7 @@ class Payout:
 
     amount: int
     voucher: str | None = None
+    vouchered: int = 0  # the part of ``amount`` the voucher covers (not paid out in coins)
 
 
 @dataclass(frozen=True)

@@ -356,7 +356,7 @@ class SimPayment:
         st.history.append({"txn": st.txn, "refunded": amount, "voucher": voucher})
         st.escrow, st.accepting = 0, False
         self._save(st)
-        return Payout(amount, voucher)
+        return Payout(amount, voucher, amount if voucher else 0)
 
     def settle_after_crash(self, txn: str, printed: bool) -> Payout:
         st = self._load()

@@ -93,11 +93,9 @@ def preload(spec: WorkerSpec) -> None:
     if spec.devices in ("virtual", "real"):
         import kiosk.card.jpki  # noqa: F401
         import kiosk.payment.controller  # noqa: F401
-        import kiosk.printing.render  # noqa: F401
-        from kiosk.printing import fonts, ground
+        from kiosk.printing import render
 
-        fonts.register()
-        ground.pattern_image()
+        render.warm_up()  # fonts and the ground pattern, whatever the renderer needs first
     if spec.devices == "virtual":
         import kiosk.relay_client.fake  # noqa: F401
         import relay.service  # noqa: F401

@@ -328,3 +328,42 @@ def test_a_relay_issuing_at_another_price_is_an_integrity_fault(
     assert (o.paid, o.charged, o.copies_printed) == (0, 0, 0)
     assert h.devices.printer.printed == []  # type: ignore[attr-defined]
     assert h.journal.alarm_raised() == "integrity"
+
+
+def test_change_shows_on_take_papers_and_a_change_voucher_reaches_the_customer(
+        harness: Callable[..., Harness]) -> None:
+    """Item: the change is on the take-papers view (not only the final one); when the
+    device pays short, the ledger's voucher id reaches the take-papers view, the final
+    view and the journal."""
+    from kiosk.session.ports import Payout
+
+    h = harness()
+    drive_to(h, "printing", pay=500)
+    pay = h.devices.payment
+    real_charge = pay.charge
+
+    def short_charge() -> Payout:
+        real_charge()
+        return Payout(300, "V-LEDGER-7", 100)  # 200 in coins, 100 on the voucher
+
+    pay.charge = short_charge  # type: ignore[method-assign]
+    h.settle()
+    take = h.vm
+    assert take.screen == Screen.TAKE_PAPERS and take.change_due == 200
+    assert take.error is not None and take.error.voucher == "V-LEDGER-7"
+    h.engine.intent(Intent(K.ACKNOWLEDGE))
+    finish(h)
+    final = h.vm
+    assert final.screen == Screen.THANK_YOU and final.change_due == 200
+    assert final.error is not None and final.error.voucher == "V-LEDGER-7"
+    o = h.engine.outcome
+    assert (o.paid, o.charged, o.change, o.voucher) == (500, 200, 300, "V-LEDGER-7")
+    [charged] = [r for r in h.journal.records() if r["rec"] == "charged"]
+    assert charged["voucher"] == "V-LEDGER-7" and charged["change"] == 300
+
+
+def test_take_papers_shows_the_change(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    drive_to(h, "take_papers", pay=1000)
+    assert h.vm.screen == Screen.TAKE_PAPERS and h.vm.change_due == 800
+    assert h.vm.error is None
