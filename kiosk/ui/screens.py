@@ -143,8 +143,11 @@ class MessagePage(Page):
 
     def render(self, vm: ViewModel) -> None:
         self.title.setText(tr(self._title))
-        self.body.setText(tr(self._body) if self._body else "")
-        self.body.setVisible(bool(self._body))
+        lines = [tr(self._body)] if self._body else []
+        if vm.error and vm.error.voucher:  # e.g. change the device could not pay out
+            lines.append(tr(texts.VOUCHER, voucher=vm.error.voucher))
+        self.body.setText("\n".join(lines))
+        self.body.setVisible(bool(lines))
         if self.picture is not None:
             self.picture.setAccessibleName(tr(texts.CARD_PICTURE))
         if self.bar is not None:
@@ -532,8 +535,9 @@ class TakePapersPage(Page):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.change = label("amount")
+        self.voucher = label()
         self.body = label("warning")
-        for w in (self.change, self.body):
+        for w in (self.change, self.voucher, self.body):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.box.addWidget(w)
         self.box.addStretch()
@@ -551,6 +555,9 @@ class TakePapersPage(Page):
         self.title.setText(tr(texts.TAKE_TITLE))
         self.change.setText(tr(texts.TAKE_CHANGE, amount=yen(vm.change_due)))
         self.change.setVisible(vm.change_due > 0)
+        voucher = vm.error.voucher if vm.error else None  # change the device could not pay out
+        self.voucher.setText(tr(texts.VOUCHER, voucher=voucher) if voucher else "")
+        self.voucher.setVisible(bool(voucher))
         self.body.setText(tr(texts.TAKE_BODY))
         self.done.set_label(tr(texts.TAKE_BUTTON))
         self.done.setEnabled(IntentKind.ACKNOWLEDGE in vm.allowed)

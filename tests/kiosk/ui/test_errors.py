@@ -114,3 +114,16 @@ def test_scripted_engine_error_screens(qtbot, kiosk, engine) -> None:  # type: i
         engine.fail(code, "relay", "retry")
         qtbot.waitUntil(lambda c=code: kiosk.vm.error is not None and kiosk.vm.error.code == c)
         assert kiosk.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES[code])
+
+
+def test_short_change_voucher_shows_with_the_papers_and_the_thanks(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+    voucher = ErrorInfo("change_voucher", "payment", "none", voucher="V-7Q3Z")
+    expected = tr(texts.VOUCHER, voucher="V-7Q3Z")
+    kiosk.render(ViewModel(Screen.TAKE_PAPERS, allowed=frozenset({IntentKind.ACKNOWLEDGE}),
+                           change_due=300, error=voucher))
+    page = kiosk.stack.currentWidget()
+    assert page.voucher.isVisible() and page.voucher.text() == expected
+    kiosk.render(ViewModel(Screen.THANK_YOU, error=voucher))
+    assert expected in kiosk.stack.currentWidget().body.text()
+    kiosk.render(ViewModel(Screen.TAKE_PAPERS, allowed=frozenset({IntentKind.ACKNOWLEDGE}), change_due=300))
+    assert not kiosk.stack.currentWidget().voucher.isVisible()
