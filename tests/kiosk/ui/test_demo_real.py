@@ -15,15 +15,14 @@ pytestmark = [pytest.mark.qt, pytest.mark.slow]
 @pytest.mark.cupsd
 @pytest.mark.relay
 def test_headless_demo_on_the_real_pieces_prints_a_pdf(qtbot, world_dir: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                      pcscd, cupsd) -> None:
+                                                      pcscd, cupsd_clean) -> None:
     import shutil
 
     world = tmp_path / "world"
     shutil.copytree(world_dir, world)
     out = tmp_path / "out"
-    cupsd.clear_output()
     summary = demo.headless(out, "real", ("ja",), world=world,
-                            services={"pcscd": pcscd, "cupsd": cupsd})
+                            services={"pcscd": pcscd, "cupsd": cupsd_clean})
     assert summary["outcome"]["result"] == "printed"
     pdfs = list((out / "printed").glob("*.pdf"))
     assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
