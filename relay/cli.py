@@ -184,17 +184,33 @@ def serve(args: argparse.Namespace) -> int:
         return 0
     # Several processes accept on the same sockets. Each builds its own core, with its own
     # database connection, after the fork: they share nothing but the storage.
+    # The port file says "accepting": it is written once every worker listens, or a client
+    # could time out on a backlog no process serves yet.
     children = []
+    ready_pipes = []
     for _ in range(args.workers):
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.close(ready_r)
             code = 1
             try:
-                asyncio.run(_worker(args, sockets, None, ports))
+                asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready_w))
                 code = 0
             finally:
                 os._exit(code)
+        os.close(ready_w)
         children.append(pid)
+        ready_pipes.append(ready_r)
+    for ready_r in ready_pipes:
+        with os.fdopen(ready_r, "rb") as pipe:
+            if pipe.read(1) != b"1":  # the worker died before listening
+                for child in children:
+                    os.kill(child, signal.SIGTERM)
+                for child in children:
+                    os.waitpid(child, 0)
+                print("error: a relay worker failed to start", file=sys.stderr)
+                return 1
     if args.port_file:
         _write_ports(args.port_file, ports)
     stop = {"signal": False}
@@ -260,7 +276,7 @@ def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,
-                  ports: dict[str, int]) -> None:
+                  ports: dict[str, int], ready_fd: int | None = None) -> None:
     from aiohttp import web
 
     app, tls, public = _build(args)
@@ -275,6 +291,9 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
         _write_ports(port_file, ports)
+    if ready_fd is not None:
+        os.write(ready_fd, b"1")
+        os.close(ready_fd)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
