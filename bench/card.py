@@ -34,7 +34,7 @@ from hardware_mocks.vreader import VirtualReader
 from hardware_mocks.world import World, create
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import PcscReader
-from bench.record import record
+from bench.record import cpu_name, record
 
 PERSONA = "shiken-ichiro"
 PKCS11_MODULES = ("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
@@ -114,14 +114,7 @@ def measure(rounds: int, world: World) -> tuple[Series, Series | None]:
 
 
 def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     opensc_version = ""
     if shutil.which("opensc-tool"):
         done = subprocess.run(["opensc-tool", "--info"], capture_output=True, text=True)
@@ -149,8 +142,6 @@ def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
         "(jpki-card.md §3), reads the certificate in 256-byte chunks and queries both PINs.",
     ]
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

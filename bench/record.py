@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -17,3 +18,14 @@ def record(section: str, text: str, doc: Path = DOC) -> None:
     nxt = content.find("\n## ", start)
     end = len(content) if nxt == -1 else nxt + 1
     doc.write_text(content[:start] + "\n" + text.rstrip("\n") + "\n\n" + content[end:], encoding="utf-8")
+
+
+def cpu_name() -> str:
+    """The processor's model name, for the machine line of a result."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"

@@ -32,20 +32,10 @@ from cryptography.hazmat.primitives import serialization
 
 from hardware_mocks.world import World, create
 from kiosk.documents.catalogue import CertType
-from bench.record import record
+from bench.record import cpu_name, record
 
 PERSONA = "shiken-ichiro"
 ALL_OPTIONS = {"scope": "household", "honseki": "include", "relationship": "include", "my_number": "include"}
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _documents(world: World) -> list[tuple[str, dict[str, Any]]]:
@@ -121,7 +111,7 @@ def bench_cups(world: World, jobs: int) -> str:
 
 
 def report(cold: float, rows: list[str], cups_rows: str, rounds: int, jobs: int) -> str:
-    machine = f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({_cpu()}), Python {platform.python_version()}"
+    machine = f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu_name()}), Python {platform.python_version()}"
     return "\n".join([
         f"`python -m bench.render` on {dt.date.today().isoformat()}; {machine}.",
         "",
@@ -142,8 +132,6 @@ def report(cold: float, rows: list[str], cups_rows: str, rounds: int, jobs: int)
         "|---|---|---|",
         cups_rows,
     ])
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

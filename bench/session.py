@@ -40,21 +40,13 @@ from kiosk.session.customer import Customer, HostTerminal, ReaderControlTerminal
 from kiosk.session.host import SessionHost, sim_spec, virtual_spec
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
-from bench.record import record
+from bench.record import cpu_name, record
 
 PHASES = ("card", "relay", "render", "payment", "print", "wipe")
 
 
 def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
+    return (f"{cpu_name()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
             f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}")
 
 
@@ -229,8 +221,6 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
         "customer has taken the papers.",
     ]
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
