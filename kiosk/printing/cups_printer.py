@@ -128,13 +128,18 @@ class CupsPrinter:
         except cups.IPPError as exc:
             raise PrinterFault(NO_QUEUE if exc.args[0] == IPP_NOT_FOUND else UNREACHABLE) from exc
 
-    def preflight(self) -> None:
+    def _raise_printer_fault(self) -> dict[str, Any]:
+        """Raise the printer's fault (an error reason, or stopped); else return its state."""
         attrs = self.printer_state()
         fault = fault_from_reasons(list(attrs.get("printer-state-reasons", [])))
         if fault:
             raise PrinterFault(fault)
         if attrs.get("printer-state") == PRINTER_STOPPED:
             raise PrinterFault(STOPPED)
+        return attrs
+
+    def preflight(self) -> None:
+        attrs = self._raise_printer_fault()
         if not attrs.get("printer-is-accepting-jobs", False):
             raise PrinterFault(NOT_ACCEPTING)
 
@@ -220,12 +225,7 @@ class CupsPrinter:
                         attrs = self.printer_state()
                         raise PrinterFault(fault_from_reasons(attrs.get("printer-state-reasons", []))
                                            or STOPPED)
-                attrs = self.printer_state()
-                fault = fault_from_reasons(list(attrs.get("printer-state-reasons", [])))
-                if fault:
-                    raise PrinterFault(fault)
-                if attrs.get("printer-state") == PRINTER_STOPPED:
-                    raise PrinterFault(STOPPED)
+                self._raise_printer_fault()
                 if self.clock.monotonic() >= deadline:
                     raise PrintTimeout()
                 time.sleep(self.poll_interval)
