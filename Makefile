@@ -14,10 +14,10 @@ all: test
 system-packages:
 	@sh scripts/ensure-system-packages.sh
 
-$(STAMP): pyproject.toml | system-packages
+$(STAMP): pyproject.toml dev/pyproject.toml | system-packages
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test]' -e ./dev
 	$(PY) -m kiosk.ui.translations build
 	@touch $(STAMP)
 

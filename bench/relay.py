@@ -3,7 +3,7 @@
 ``python -m bench.relay [--kiosks 200] [--duration 10] [--scaling 50,100,200,400]``
 
 Each simulated kiosk has its own client certificate and its own resident (a crowd added
-to a private test world, see :mod:`relay.crowd`), and runs complete sessions back to back
+to a private test world, see :mod:`hardware_mocks.relay.crowd`), and runs complete sessions back to back
 through the real client (:class:`kiosk.relay_client.https.HttpsRelayClient`): a new TLS
 connection per session (one session worker per customer), open, authenticate (the card's
 RSA signature), menu, request one 住民票 (binding checked), outcome. A document that fails
@@ -161,8 +161,8 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second (open loop);
     0: every kiosk starts its next session as soon as the last ends (saturation)."""
     from hardware_mocks.world import World
-    from relay.embedded import RelayServer
-    from relay.testing import open_hours
+    from hardware_mocks.services.relay import RelayServer
+    from hardware_mocks.relay.testing import open_hours
 
     state = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)),
@@ -208,7 +208,7 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
 
 def prepare(max_kiosks: int) -> tuple[Path, list[Any]]:
     from hardware_mocks.world import create
-    from relay.crowd import add_crowd
+    from hardware_mocks.relay.crowd import add_crowd
 
     root = Path(tempfile.mkdtemp(prefix="bench-world-"))
     create(root / "world", seed=1)

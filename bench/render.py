@@ -2,7 +2,7 @@
 
 ``python -m bench.render [--rounds 10] [--jobs 10] [--world DIR] [--record]``
 
-- **render**: ``kiosk.printing.render.render`` (layout, ground pattern, face raster,
+- **render**: ``protocol.paper.render.render`` (layout, ground pattern, face raster,
   scrambling, signed QR, PDF in memory) for each certificate type, for the test world's
   household head (the 住民票 with the whole household and every option). The first call of
   a process also builds the ground pattern and loads the fonts; it is reported apart.
@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from hardware_mocks.world import World, create
-from kiosk.documents.catalogue import CertType
+from protocol.documents.catalogue import CertType
 from bench.record import cpu_name, record
 
 PERSONA = "shiken-ichiro"
@@ -54,7 +54,7 @@ def _documents(world: World) -> list[tuple[str, dict[str, Any]]]:
 
 
 def bench_render(world: World, rounds: int) -> tuple[float, list[str]]:
-    from kiosk.printing.render import render
+    from protocol.paper.render import render
 
     key = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
     scramble_key = bytes.fromhex(world.pki("scramble.key").read_text().strip())
@@ -79,7 +79,7 @@ def bench_render(world: World, rounds: int) -> tuple[float, list[str]]:
 def bench_cups(world: World, jobs: int) -> str:
     from hardware_mocks.services.cupsd import Cupsd
     from kiosk.printing.cups_printer import CupsPrinter
-    from kiosk.printing.render import render
+    from protocol.paper.render import render
     from relay.documents import assemble
 
     data = world.data

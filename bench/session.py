@@ -4,7 +4,7 @@
 
 ``services``: the real services on loopback, started here: ``relay serve`` (mTLS) and a
 private cupsd with the fault printer; the card is the world's virtual card in the worker.
-``pcscd``: the whole stack of ``kiosk.ui.embedded`` (pcscd with vpcd and the virtual
+``pcscd``: the whole stack of ``hardware_mocks.ui.embedded`` (pcscd with vpcd and the virtual
 reader, relay serve, cupsd): the card goes in and out through the reader's control.
 
 A ``SessionHost`` serves ``--rounds`` customers back to back (persona ``shiken-ichiro``,
@@ -36,8 +36,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from kiosk.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
-from kiosk.session.host import SessionHost, sim_spec, virtual_spec
+from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
+from hardware_mocks.session.specs import sim_spec, virtual_spec
+from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
 from bench.record import cpu_name, record
@@ -52,7 +53,7 @@ def _machine() -> str:
 
 def _services_spec(world: Path, tmp: Path, stack: ExitStack) -> WorkerSpec:
     from hardware_mocks.services.cupsd import Cupsd
-    from relay.embedded import RelayServer
+    from hardware_mocks.services.relay import RelayServer
 
     cups_root = Path(tempfile.mkdtemp(prefix="bench-cups-"))
     os.chmod(cups_root, 0o711)  # CUPS filters run as lp
@@ -76,14 +77,15 @@ cert_file = "{rc.cert_file}"
 key_file = "{rc.key_file}"
 issuer_public_key = "{rc.issuer_public_key}"
 
-[session]
-card = "inprocess"
+[devices]
+card = "virtual"
+payment = "virtual"
 world = "{world}"
-payment = "simulator"
+
+[printing]
 cups_server = "{cupsd.server}"
 """, encoding="utf-8")
-    return WorkerSpec(state_dir=str(tmp / "state"), runtime_dir=str(tmp / "run"),
-                      devices="real", config_path=str(config))
+    return WorkerSpec(config_path=str(config))
 
 
 def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
@@ -95,7 +97,7 @@ def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
                 spec = _services_spec(world, tmp, stack)
             elif devices == "pcscd":
                 from hardware_mocks.vreader import control as vreader_control
-                from kiosk.ui.embedded import embedded
+                from hardware_mocks.ui.embedded import embedded
 
                 emb = stack.enter_context(embedded(world, tmp))
                 spec = emb.spec
@@ -185,7 +187,7 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
            "services": "the real services on loopback: `relay serve` over mTLS 1.3 and a "
                        "private cupsd (fault printer backend writing the PDF to a folder); "
                        "the virtual card in an in-process reader; the coin simulator.",
-           "pcscd": "the whole real stack of `kiosk.ui.embedded`: pcscd with vpcd and the "
+           "pcscd": "the whole real stack of `hardware_mocks.ui.embedded`: pcscd with vpcd and the "
                     "virtual reader (the card inserted and removed through its control "
                     "socket), `relay serve` over mTLS, a private cupsd; the coin simulator.",
            "sim": "the session's light simulators (no rendering)."}[devices],

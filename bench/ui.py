@@ -93,7 +93,7 @@ def child(world: Path, devices: str) -> None:
     from PySide6.QtCore import Qt, QTimer
 
     from kiosk.session.viewmodel import IntentKind, Screen
-    from kiosk.ui import demo
+    from hardware_mocks.ui import demo
     from kiosk.ui.app import application, kiosk_window
 
     app = application()

@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from hardware_mocks.vcard import VirtualCard
-from kiosk.card.inprocess import InProcessReader as _InProcessReader
+from hardware_mocks.inprocess_reader import InProcessReader as _InProcessReader
 
 DEFAULT_VPCD_PORT = 0x8C7B  # 35963, Debian's reader.conf.d/vpcd
 _CTRL_OFF, _CTRL_ON, _CTRL_RESET, _CTRL_ATR = 0, 1, 2, 4
 
 
 class InProcessReader(_InProcessReader):
-    """``kiosk.card.inprocess.InProcessReader`` that also takes a card file path."""
+    """``hardware_mocks.inprocess_reader.InProcessReader`` that also takes a card file path."""
 
     def insert(self, card: Any) -> None:  # a VirtualCard, a card file path, or any CardLike
         if isinstance(card, Path | str):

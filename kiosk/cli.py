@@ -1,7 +1,8 @@
 """The ``kiosk`` command: one entry point, one sub-command module per area.
 
 Each area registers its own sub-commands so this file only lists them; adding a
-command never touches another area's code.
+command never touches another area's code. The development package adds its own
+(``demo``, ``render``) through the ``kiosk.commands`` entry point.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from kiosk.config import ConfigError
+from kiosk.plugins import register_plugins
 
 #: Modules exposing ``register(subparsers)``; each sub-command sets ``func(args) -> int``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -27,13 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    register_plugins("kiosk.commands", sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:  # one clear line, never a traceback
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

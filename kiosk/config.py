@@ -1,18 +1,36 @@
-"""Kiosk configuration, read from TOML.
+"""Kiosk configuration: one TOML file, read strictly into typed, frozen structs.
 
-The mode decides what hardware is trusted: ``production`` accepts only allow-listed
-card readers and refuses virtual devices; ``demo`` and ``test`` accept the virtual
-reader and simulators.
+Why strict: a kiosk that ignores a misspelt key runs on a default nobody chose, silently. A
+production terminal could end up trusting a virtual card reader, or using a relay timeout
+that nobody set. So every key is declared here with its type and default, and msgspec
+checks the file against them. An unknown key, a wrong type or a combination that makes no
+sense (a virtual device in production, a fault for a real device) is a :class:`ConfigError`.
+The error is one line that names the file and the key path.
+
+The mode decides what hardware is trusted: ``production`` accepts only allow-listed card
+readers and refuses the devices that stand in for real ones (``virtual`` and ``fake``)
+and their options; ``demo`` and ``test`` accept them, from a test world.
+
+This module is a leaf (standard library and msgspec only), so every process can read its
+configuration without importing the rest of the kiosk. The reference for operators is
+``docs/configuration.md``; :func:`dump` writes a configuration that :func:`load` reads back.
 """
 
 from __future__ import annotations
 
+import ast
+import json
+import math
 import re
 import tomllib
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypeVar
+
+import msgspec
+import msgspec.inspect
+import msgspec.structs
+import msgspec.toml
 
 
 class Mode(StrEnum):
@@ -25,8 +43,50 @@ class ConfigError(Exception):
     """The configuration file is missing, malformed or inconsistent."""
 
 
-@dataclass(frozen=True)
-class RelayConfig:
+#: Each device's kinds: the real one first, then the two that stand in for it from a test
+#: world. ``virtual`` works at the device area's own interface (virtual card in an
+#: in-process reader, the relay's rules in process, a scripted printer, the coin simulator);
+#: ``fake`` replaces the whole session port and skips the device area (fast engine tests).
+CardKind = Literal["pcsc", "virtual", "fake"]
+RelayKind = Literal["https", "virtual", "fake"]
+PrinterKind = Literal["cups", "virtual", "fake"]
+PaymentKind = Literal["none", "virtual", "fake"]  # the cash device drivers will add their kinds
+RelayFault = Literal["down", "slow", "bad", "integrity", "incompatible"]
+PrinterFault = Literal["media-empty", "jam", "offline", "timeout"]
+RelayTime = Literal["open_hours", "system"]
+
+_STAND_INS = ("virtual", "fake")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+class _Table(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A TOML table: every key declared, nothing else accepted, immutable once read.
+
+    Every table repeats the options: msgspec applies ``kw_only`` only to the fields of the
+    class that says it, and type checkers see ``frozen`` only where it is written.
+
+    A ``ValueError`` raised by ``__post_init__`` starts with the key it is about, relative
+    to the table (``pins[0]: …``); :func:`load` puts the table's path in front."""
+
+
+def _positive_seconds(table: _Table, *names: str) -> None:
+    for name in names:
+        value = getattr(table, name)
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name}: must be a number of seconds above 0, got {value:g}")
+
+
+def _names(values: tuple[str, ...], key: str) -> tuple[str, ...]:
+    """Non-empty strings, stripped (a reader name pasted with a trailing space still matches)."""
+    for i, value in enumerate(values):
+        if not value.strip():
+            raise ValueError(f"{key}[{i}]: must not be empty")
+    return tuple(value.strip() for value in values)
+
+
+class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[relay]``: the mutual-TLS client for the relay."""
+
     url: str = "https://127.0.0.1:8443"
     ca_file: Path | None = None  # the relay CA, the only trust anchor
     cert_file: Path | None = None  # this kiosk's client certificate
@@ -40,48 +100,152 @@ class RelayConfig:
     #: Relay build ids this kiosk accepts. Empty: any build of the compatible protocol.
     approved_builds: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _positive_seconds(self, "connect_timeout", "read_timeout")
+        pins = tuple(pin.lower() for pin in _names(self.pins, "pins"))
+        for i, pin in enumerate(pins):
+            if not _SHA256_HEX.fullmatch(pin):
+                raise ValueError(f"pins[{i}]: must be a SHA-256 digest in hex (64 hex digits)")
+        builds = _names(self.approved_builds, "approved_builds")
+        msgspec.structs.force_setattr(self, "pins", pins)  # lower case, as spki_sha256 writes them
+        msgspec.structs.force_setattr(self, "approved_builds", builds)
 
-@dataclass(frozen=True)
-class Config:
+
+class DevicesConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[devices]``: which adapter drives each device; stand-ins need a test world."""
+
+    card: CardKind = "pcsc"
+    relay: RelayKind = "https"
+    printer: PrinterKind = "cups"
+    payment: PaymentKind = "none"
+    world: Path | None = None  # the test world folder the stand-in devices use
+    relay_fault: RelayFault | None = None  # fault injection, stand-in relay only
+    printer_fault: PrinterFault | None = None  # fault injection, stand-in printer only
+    #: Payout tube levels of the stand-in coin device: coin count by yen value ("100" = 40).
+    coin_levels: dict[str, int] | None = None
+    relay_time: RelayTime = "open_hours"  # the virtual relay's clock
+    relay_db: Path | None = None  # the virtual relay's database
+
+    def __post_init__(self) -> None:
+        for coin, count in (self.coin_levels or {}).items():
+            if not re.fullmatch(r"[1-9][0-9]*", coin):
+                raise ValueError(f'coin_levels."{coin}": must be a yen value such as "100"')
+            if count < 0:
+                raise ValueError(f"coin_levels.{coin}: must be 0 or more, got {count}")
+
+    @property
+    def stand_ins(self) -> dict[str, str]:
+        """The devices (``card``, ``relay``, ``printer``, ``payment``) that are not real, and
+        their kinds (``virtual`` or ``fake``)."""
+        kinds = {"card": self.card, "relay": self.relay, "printer": self.printer,
+                 "payment": self.payment}
+        return {name: kind for name, kind in kinds.items() if kind in _STAND_INS}
+
+
+class PrintingConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[printing]``: the CUPS server and print options."""
+
+    cups_server: str | None = None  # host:port; None: the system's cupsd
+    duplex: bool = True
+    #: Test worlds only: fallbacks for a relay that sends no per-document QR and scramble key.
+    issuer_key: Path | None = None
+    scramble_key: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.cups_server is not None and not self.cups_server.strip():
+            raise ValueError("cups_server: must not be empty (leave it out for the system's cupsd)")
+
+
+class DiagConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[diag]``: where diagnostic mode finds its secret, logs, USB stick and CUPS files."""
+
+    secret_file: Path | None = None  # None: the systemd credential, else the root-only file
+    log_files: tuple[Path, ...] = (Path("/var/log/kiosk/kiosk.log"),)
+    usb_dir: Path = Path("/media/kioskusb")
+    spool_dir: Path = Path("/var/spool/cups")
+    cupsd_conf: Path = Path("/etc/cups/cupsd.conf")
+
+
+class TimeoutsConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[timeouts]``: seconds of customer inactivity per screen, as ``engine.Timeouts``."""
+
+    place_card: float = 60.0
+    pin: float = 30.0
+    remove_card: float = 60.0
+    choose_type: float = 90.0
+    options: float = 90.0
+    copies: float = 90.0
+    confirm: float = 90.0
+    payment: float = 120.0
+    take_papers: float = 30.0
+    warn_before: float = 15.0  # the "need more time?" warning, before a screen's timeout
+    print_deadline: float = 300.0  # the printer's whole job, not a customer's inactivity
+
+    def __post_init__(self) -> None:
+        _positive_seconds(self, *self.__struct_fields__)
+        for screen in self.__struct_fields__:
+            seconds = getattr(self, screen)
+            if screen not in ("warn_before", "print_deadline") and self.warn_before >= seconds:
+                raise ValueError(f"warn_before: must be less than {screen} ({seconds:g}), "
+                                 f"got {self.warn_before:g}")
+
+
+class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """The whole file: top-level keys, then one field per table."""
+
     mode: Mode = Mode.PRODUCTION
     kiosk_id: str = "KIOSK-0001"
     readers: tuple[str, ...] = ()  # allow-listed reader names (prefix match)
     printer_queue: str = "kiosk"
     state_dir: Path = Path("/var/lib/kiosk")  # journal and money ledger
     runtime_dir: Path = Path("/run/kiosk")  # tmpfs, wiped after every session
-    relay: RelayConfig = field(default_factory=RelayConfig)
-    extra: dict[str, Any] = field(default_factory=dict)
+    relay: RelayConfig = msgspec.field(default_factory=RelayConfig)
+    devices: DevicesConfig = msgspec.field(default_factory=DevicesConfig)
+    printing: PrintingConfig = msgspec.field(default_factory=PrintingConfig)
+    diag: DiagConfig = msgspec.field(default_factory=DiagConfig)
+    timeouts: TimeoutsConfig = msgspec.field(default_factory=TimeoutsConfig)
+
+    def __post_init__(self) -> None:
+        for key in ("kiosk_id", "printer_queue"):
+            if not getattr(self, key).strip():
+                raise ValueError(f"{key}: must not be empty")
+        msgspec.structs.force_setattr(self, "readers", _names(self.readers, "readers"))
+        self._check_test_world()
+
+    def _check_test_world(self) -> None:
+        """Stand-in devices and their options: demo and test modes only, and coherent."""
+        devices, printing = self.devices, self.printing
+        stand_ins = devices.stand_ins
+        options = {"devices.world": devices.world, "devices.relay_fault": devices.relay_fault,
+                   "devices.printer_fault": devices.printer_fault,
+                   "devices.coin_levels": devices.coin_levels, "devices.relay_db": devices.relay_db,
+                   "printing.issuer_key": printing.issuer_key,
+                   "printing.scramble_key": printing.scramble_key}
+        for name, kind in stand_ins.items():
+            if not self.allows_virtual_devices:
+                raise ValueError(f'devices.{name} = "{kind}" is refused in {self.mode} mode')
+            if devices.world is None:
+                raise ValueError(f'devices.{name} = "{kind}" needs devices.world, '
+                                 "the test world folder")
+        if not self.allows_virtual_devices:
+            for key, value in options.items():
+                if value is not None:
+                    raise ValueError(f"{key} is refused in {self.mode} mode (test worlds only)")
+        for key, device, kinds in (("relay_fault", "relay", _STAND_INS),
+                                   ("relay_db", "relay", ("virtual",)),
+                                   ("printer_fault", "printer", _STAND_INS),
+                                   ("coin_levels", "payment", _STAND_INS)):
+            if options[f"devices.{key}"] is not None and stand_ins.get(device) not in kinds:
+                wanted = " or ".join(f'"{kind}"' for kind in kinds)
+                raise ValueError(f"devices.{key} needs devices.{device} = {wanted}")
 
     @property
     def allows_virtual_devices(self) -> bool:
         return self.mode in (Mode.DEMO, Mode.TEST)
 
 
-def _path(value: Any, base: Path) -> Path | None:
-    if value is None:
-        return None
-    p = Path(str(value))
-    return p if p.is_absolute() else base / p
-
-
-def _strings(value: Any, key: str) -> tuple[str, ...]:
-    """A TOML array of non-empty strings (a bare string would be iterated by character)."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{key} must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
-_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _pins(value: Any) -> tuple[str, ...]:
-    pins = tuple(p.lower() for p in _strings(value, "relay.pins"))
-    if not all(_SHA256_HEX.match(p) for p in pins):
-        raise ValueError("relay.pins must be SHA-256 digests in hex (64 hex digits each)")
-    return pins
-
-
 def load(path: str | Path) -> Config:
+    """Read and check a configuration file; relative paths in it are relative to its folder."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -97,30 +261,114 @@ def load(path: str | Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
-    base = path.parent
     try:
-        relay = data.get("relay", {})
-        mode = Mode(data.get("mode", "production"))
-        return Config(
-            mode=mode,
-            kiosk_id=str(data.get("kiosk_id", "KIOSK-0001")),
-            readers=_strings(data.get("readers", []), "readers"),
-            printer_queue=str(data.get("printer_queue", "kiosk")),
-            state_dir=_path(data.get("state_dir", "/var/lib/kiosk"), base) or Path("."),
-            runtime_dir=_path(data.get("runtime_dir", "/run/kiosk"), base) or Path("."),
-            relay=RelayConfig(
-                url=str(relay.get("url", RelayConfig.url)),
-                ca_file=_path(relay.get("ca_file"), base),
-                cert_file=_path(relay.get("cert_file"), base),
-                key_file=_path(relay.get("key_file"), base),
-                issuer_public_key=_path(relay.get("issuer_public_key"), base),
-                connect_timeout=float(relay.get("connect_timeout", 3.0)),
-                read_timeout=float(relay.get("read_timeout", 10.0)),
-                pins=_pins(relay.get("pins", [])),
-                approved_builds=_strings(relay.get("approved_builds", []), "relay.approved_builds"),
-            ),
-            extra={k: v for k, v in data.items() if k not in {"mode", "kiosk_id", "readers",
-                   "printer_queue", "state_dir", "runtime_dir", "relay"}},
-        )
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"configuration file {path}: {exc}") from exc
+        config = msgspec.convert(data, Config, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"configuration file {path}: {_explain(str(exc))}") from exc
+    return _resolved(config, path.absolute().parent)
+
+
+def dump(config: Config) -> str:
+    """The configuration as TOML text that :func:`load` reads back to an equal ``Config``.
+
+    Paths are written as they are: a relative one will be relative to the file's folder.
+    Keys whose value is None are left out (TOML has no null; None is their default)."""
+    data = msgspec.to_builtins(config, enc_hook=_encode_path)
+    return msgspec.toml.encode(_without_none(data)).decode("utf-8")
+
+
+def _decode_path(type_: type, value: object) -> object:
+    if type_ is not Path:
+        raise NotImplementedError(type_)
+    if not isinstance(value, str):
+        raise TypeError(f"expected a path (a string), got {_words(_kind(value))}")
+    if not value:
+        raise ValueError("expected a path, got an empty string")
+    return Path(value)
+
+
+def _encode_path(value: object) -> str:
+    if not isinstance(value, Path):
+        raise NotImplementedError(type(value))
+    return str(value)
+
+
+def _without_none(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+_T = TypeVar("_T", bound=_Table)
+
+
+def _resolved(table: _T, base: Path) -> _T:
+    """The table with every relative path (also in nested tables and lists) under ``base``."""
+    changes: dict[str, object] = {}
+    for name in table.__struct_fields__:
+        value = getattr(table, name)
+        if isinstance(value, Path):
+            changes[name] = base / value  # an absolute value stays as it is
+        elif isinstance(value, tuple) and all(isinstance(v, Path) for v in value):
+            changes[name] = tuple(base / v for v in value)
+        elif isinstance(value, _Table):
+            changes[name] = _resolved(value, base)
+    return msgspec.structs.replace(table, **changes)
+
+
+#: msgspec's names of the TOML value types, in words
+_KINDS = {"str": "a string", "int": "an integer", "float": "a number",
+          "bool": "a boolean", "array": "a list", "object": "a table",
+          "datetime": "a date-time", "date": "a date", "time": "a time"}
+
+
+def _kind(value: object) -> str:
+    return {"list": "array", "dict": "object"}.get(type(value).__name__, type(value).__name__)
+
+
+def _words(kinds: str) -> str:
+    """``float | null`` -> ``a number``; ``str`` -> ``a string``."""
+    return " or ".join(_KINDS.get(k, k) for k in kinds.split(" | ") if k != "null")
+
+
+def _explain(message: str) -> str:
+    """A msgspec validation message as ``key.path: problem`` in TOML terms."""
+    match = re.fullmatch(r"(?P<what>.*?)(?: - at `\$\.?(?P<where>[^`]*)`)?", message, re.S)
+    assert match is not None  # the pattern matches any text
+    what, where = match["what"], match["where"] or ""
+    if unknown := re.fullmatch(r"Object contains unknown field `(.*)`", what):
+        return f'unknown key "{where + "." if where else ""}{unknown[1]}"'
+    if re.match(r'[a-z_][\w.\[\]]*(\."[^"]*")?: ', what):  # a table's own check: "pins[0]: …"
+        return f"{where}.{what}" if where else what
+    if where.endswith("[...]"):  # msgspec does not say which key of a dict
+        where = f"a value in {where.removesuffix('[...]')}"
+    if wrong := re.fullmatch(r"Expected `(.*)`, got `(.*)`", what):
+        what = f"expected {_words(wrong[1])}, got {_words(wrong[2])}"
+    elif enum := re.fullmatch(r"Invalid enum value (.*)", what):
+        value = _quoted(enum[1])
+        choices = ", ".join(json.dumps(c) for c in _choices(where))
+        what = f"{value} is not one of {choices}" if choices else f"{value} is not allowed"
+    return f"{where}: {what}" if where else what
+
+
+def _quoted(text: str) -> str:
+    """msgspec's Python repr of a value (``'virtul'``) as TOML writes it (``"virtul"``)."""
+    try:
+        return json.dumps(ast.literal_eval(text), ensure_ascii=False)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _choices(where: str) -> tuple[str, ...]:
+    """The values the Literal or enum key at ``where`` accepts (``devices.card``: pcsc, virtual)."""
+    info: msgspec.inspect.Type = msgspec.inspect.type_info(Config)
+    for name in where.split("."):
+        fields = info.fields if isinstance(info, msgspec.inspect.StructType) else ()
+        info = next((f.type for f in fields if f.name == name), msgspec.inspect.AnyType())
+    if isinstance(info, msgspec.inspect.UnionType):
+        info = next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType))
+    if isinstance(info, msgspec.inspect.EnumType):
+        return tuple(str(member.value) for member in info.cls)
+    if isinstance(info, msgspec.inspect.LiteralType):
+        return tuple(str(value) for value in info.values)
+    return ()

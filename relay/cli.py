@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk import log
-from kiosk.clock import JST, Clock, SystemClock
+from protocol import log
+from protocol.clock import JST, Clock, SystemClock
 
 LOG = logging.getLogger("relay")
 

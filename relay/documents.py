@@ -1,6 +1,6 @@
 """Assemble the document data for one certificate from the registry.
 
-The body follows the TypedDicts of :mod:`kiosk.documents.model` exactly, because the
+The body follows the TypedDicts of :mod:`protocol.documents.model` exactly, because the
 kiosk lays out the paper from it and the binding signs its canonical hash. Optional keys
 appear only when an option asks for them. Data that is not there (no seal, no tax record
 for the current 年度, a 戸籍 kept elsewhere) raises :class:`AssemblyError` with the refusal
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kiosk.documents.catalogue import CertType, validate_options
-from kiosk.documents.model import (
+from protocol.documents.catalogue import CertType, validate_options
+from protocol.documents.model import (
     Document,
     FuhyoBody,
     InkanBody,
@@ -23,7 +23,7 @@ from kiosk.documents.model import (
     KosekiMember,
     ShotokuBody,
 )
-from kiosk.relay_client import refusals
+from protocol import refusals
 from relay.registry import SEX_JA, Registry, fiscal_year, name_of
 
 DOCUMENT_FORMAT = 1

@@ -29,8 +29,8 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from kiosk import log
-from kiosk.relay_client import wire
+from protocol import log
+from protocol import wire
 from relay import schema
 from relay.schema import ApiError
 from relay.service import RelayCore

@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from kiosk.relay_client import refusals
+from protocol import refusals
 
 MAX_CERT_BYTES = 4096
 

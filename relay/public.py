@@ -8,7 +8,7 @@ the kiosks' mutual-TLS endpoint. Two checks, both read-only:
 - ``{"scan": base64, "page": 1}``: a scan (PNG/JPEG) or PDF of the back page. The QR code is
   read from it and checked; for a scan, the scrambled image on the back is unscrambled with
   the document's key, derived from the secret only this service holds and the serial in the
-  verified QR payload (:mod:`kiosk.relay_client.scramble_key`), and the recovered face is returned (PNG, base64) for
+  verified QR payload (:mod:`protocol.scramble_key`), and the recovered face is returned (PNG, base64) for
   the verifier to compare with the paper, as the J-LIS inquiry site does.
 
 The answer never holds more than the claims the QR code already carries and the face
@@ -31,10 +31,10 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
 
-from kiosk import log
-from kiosk.documents import qr_payload
-from kiosk.relay_client import wire
-from kiosk.relay_client.scramble_key import document_scramble_key
+from protocol import log
+from protocol.documents import qr_payload
+from protocol import wire
+from protocol.scramble_key import document_scramble_key
 from relay import schema
 from relay.schema import ApiError
 
@@ -74,7 +74,7 @@ class Verifier:
         return {"valid": True, "reason": "ok", "claims": _claims(claims), "face_png": None}
 
     def check_scan(self, data: bytes, page: int) -> dict[str, Any]:
-        from kiosk.printing import verify
+        from protocol.paper import verify
 
         if data[:5] == b"%PDF-":
             verdict = verify.verify_pdf(data, self.issuer_key)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.documents.model import Name
+from protocol.documents.model import Name
 
 SEX_JA = {"1": "男", "2": "女"}
 

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from kiosk.relay_client import wire
+from protocol import wire
 
 
 class ApiError(Exception):

@@ -26,14 +26,14 @@ from typing import Any, NoReturn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.clock import JST, Clock
-from kiosk.documents import qr_payload
-from kiosk.documents.binding import Binding, cert_sha256
-from kiosk.documents.catalogue import MAX_COPIES, CertType, validate_options
-from kiosk.documents.model import document_hash
-from kiosk.relay_client import refusals, wire
-from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
-from kiosk.relay_client.scramble_key import document_scramble_key
+from protocol.clock import JST, Clock
+from protocol.documents import qr_payload
+from protocol.documents.binding import Binding, cert_sha256
+from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
+from protocol.documents.model import document_hash
+from protocol import refusals, wire
+from protocol.challenge import CHALLENGE_BYTES, challenge_message
+from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.documents import AssemblyError, build
 from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
@@ -46,18 +46,20 @@ RELAY_VERSION = "0.1.0"
 
 def build_id() -> str:
     """SHA-256 (first 16 hex digits) over the code that decides issuance: the relay and the
-    shared protocol and document modules. Two relays answer the same build only if they run
-    the same code, which a kiosk can hold against its approved list (the Munakata lesson:
-    a fix deployed in one place and not another)."""
-    import kiosk.documents
-    import kiosk.relay_client
+    protocol package it shares with the kiosk. Two relays answer the same build only if
+    they run the same code, which a kiosk can hold against its approved list (the Munakata
+    lesson: a fix deployed in one place and not another). The kiosk's own code is not part
+    of it: changing the kiosk's HTTPS client does not change what the relay is."""
+    import protocol
 
     digest = hashlib.sha256()
-    for package in (Path(__file__).parent, Path(kiosk.relay_client.__file__).parent,
-                    Path(kiosk.documents.__file__).parent):
-        for source in sorted(package.glob("*.py")):
-            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for package in (Path(__file__).parent, Path(protocol.__file__).parent):
+        for source in sorted(package.rglob("*.py")):
+            name = source.relative_to(package.parent).as_posix()
+            digest.update(name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:16]
+
+
 OUTCOMES = ("printed", "cancelled", "failed")
 
 
@@ -97,7 +99,7 @@ class RelayCore:
         scramble_secret: bytes,
     ) -> None:
         """``scramble_secret``: the verification service's master secret; the kiosk gets
-        only the key of each document it is issued (:mod:`kiosk.relay_client.scramble_key`)."""
+        only the key of each document it is issued (:mod:`protocol.scramble_key`)."""
         self._registry = registry
         self.storage = storage
         self.clock = clock

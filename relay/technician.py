@@ -6,7 +6,7 @@ as strictly as any other body, and more: the same shape the kiosk's allow-listed
 writes (event name, time, terminal, codes and counts), nothing else. A record that does
 not fit is refused with the whole call, never trimmed, so what the relay keeps is exactly
 what the terminal sent (the kiosk's client reduces its records to this shape first:
-:func:`kiosk.relay_client.technician.to_wire`). The kiosk is the one its client certificate names; the
+:func:`protocol.technician.to_wire`). The kiosk is the one its client certificate names; the
 ``kiosk_id`` of the body and the ``kiosk`` of each record must name it too.
 """
 
@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.relay_client import wire
-from kiosk.relay_client.technician import (
+from protocol import wire
+from protocol.technician import (
     DROPPED,
     DROPPED_NAME,
     ENVELOPE,

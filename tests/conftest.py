@@ -13,4 +13,6 @@ pytest_plugins = [
     "tests.fixtures.pcscd",
     "tests.fixtures.cupsd",
     "tests.fixtures.relay",
+    "tests.fixtures.documents",
+    "tests.fixtures.ui",
 ]

@@ -16,8 +16,8 @@ from cryptography import x509
 from kiosk.card.apdu import SW, command, der_total_length, retries_from_sw
 from kiosk.card.errors import CardError, MalformedResponse, NotAMyNumberCard, PinLocked, WrongPin
 from kiosk.card.transport import Transport
-from kiosk.log import event
-from kiosk.sensitive import zero
+from protocol.log import event
+from protocol.sensitive import zero
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A :class:`Reader` tells whether a card is present, waits for that to change (the
 presence watcher's primitive) and opens a :class:`~kiosk.card.transport.Transport` to the
-card. :class:`PcscReader` is a PC/SC reader; ``kiosk.card.inprocess.InProcessReader`` is
+card. :class:`PcscReader` is a PC/SC reader; ``hardware_mocks.inprocess_reader.InProcessReader`` is
 the in-process virtual one. :func:`open_reader` applies the reader policy: production
 uses only allow-listed reader names and never a virtual reader.
 """

@@ -1,7 +1,7 @@
 """The transport port: one APDU in, data and status word out.
 
 Adapters: :class:`PcscTransport` (pyscard, through pcscd to a real or vpcd reader) here,
-and ``kiosk.card.inprocess.InProcessTransport`` straight into an in-process card. Both log
+and ``hardware_mocks.inprocess_reader.InProcessTransport`` straight into an in-process card. Both log
 every APDU at :data:`TRAFFIC` (below DEBUG, off unless asked for) with the data of VERIFY
 and CHANGE REFERENCE DATA redacted: the PIN must never reach a log.
 """
@@ -15,7 +15,7 @@ from smartcard import scard
 
 from kiosk.card.apdu import split_response, sw_name
 from kiosk.card.errors import CardLayerError, CardRemoved, ReaderGone
-from kiosk.log import event
+from protocol.log import event
 
 #: Log level of the APDU trace: below DEBUG so that turning on debug logs does not show it.
 TRAFFIC = 5

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from kiosk.card.errors import CardLayerError, ReaderGone
 from kiosk.card.reader import Reader
-from kiosk.log import event
+from protocol.log import event
 
 log = logging.getLogger(__name__)
 

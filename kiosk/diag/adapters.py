@@ -22,7 +22,7 @@ from cryptography import x509
 
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import Reader, allowed, check_policy, list_pcsc_readers, open_reader
-from kiosk.clock import Clock, SystemClock
+from protocol.clock import Clock, SystemClock
 from kiosk.config import Config, RelayConfig
 from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.payment.port import DeviceReset, Final, Jam, LostEvents, PaymentDevice, PaymentFault

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk import jsonl
-from kiosk.clock import Clock
+from protocol.clock import Clock
 from kiosk.diag import files
-from kiosk.log import event, sanitize
+from protocol.log import event, sanitize
 
 log = logging.getLogger("kiosk.diag.audit")
 

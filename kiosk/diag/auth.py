@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyotp
 
-from kiosk.clock import Clock
+from protocol.clock import Clock
 from kiosk.diag import files
 from kiosk.diag.audit import AuditTrail
 

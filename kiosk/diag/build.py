@@ -1,15 +1,9 @@
 """Build the diagnostic service of this terminal from its configuration.
 
-Reads the optional ``[diag]`` table of the kiosk's TOML configuration::
-
-    [diag]
-    secret_file = "/etc/kiosk/diag-totp.secret"   # default: the systemd credential
-    log_files = ["/var/log/kiosk/kiosk.log"]
-    usb_dir = "/media/kioskusb"
-    spool_dir = "/var/spool/cups"
-    cupsd_conf = "/etc/cups/cupsd.conf"
-    cups_server = "127.0.0.1:8631"                # default: the system's cupsd
-    payment = "simulator"                         # or "none" (not fitted)
+The devices come from the composition root (:mod:`kiosk.composition`), so the technician
+tests the same card reader and cash device the customer's session uses; the ``[diag]``
+table (:class:`kiosk.config.DiagConfig`) says where the secret, the logs, the USB stick,
+the CUPS spool and configuration are.
 
 The UI passes what it owns instead: its session gate (which can end a session), the
 payment device and card reader it already opened, the relay client's version check. The
@@ -23,8 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk import composition
 from kiosk.card.reader import Reader
-from kiosk.clock import Clock, SystemClock
+from protocol.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.diag.adapters import (
     CardLayerProbe,
@@ -46,12 +41,6 @@ from kiosk.relay_client.port import RelayInfo
 JOURNAL_NAME = "journal.jsonl"
 
 
-def _paths(values: Any, default: tuple[str, ...]) -> tuple[Path, ...]:
-    if isinstance(values, str):
-        values = [values]
-    return tuple(Path(str(v)) for v in (values or default))
-
-
 def build_service(
     config: Config,
     *,
@@ -63,31 +52,30 @@ def build_service(
     audit_sink: AuditSink | None = None,
     on_mode_change: Callable[[str], None] | None = None,
 ) -> DiagService:
-    diag: dict[str, Any] = dict(config.extra.get("diag", {}))
+    diag = config.diag
     clock = clock or SystemClock()
     journal = config.state_dir / JOURNAL_NAME
-    secret_file = Path(diag["secret_file"]) if "secret_file" in diag else default_secret_path()
+    secret_file = diag.secret_file or default_secret_path()
     scratch = [config.runtime_dir]
     if not config.allows_virtual_devices:
         scratch += [Path("/tmp"), Path("/var/tmp")]  # the unit's private ones (PrivateTmp)
-    spool = Path(diag.get("spool_dir", "/var/spool/cups"))
+    spool = diag.spool_dir
     paths = DiagPaths(
         state_dir=config.state_dir,
         residue=ResiduePaths(spool_dir=spool,
-                             cupsd_conf=Path(diag.get("cupsd_conf", "/etc/cups/cupsd.conf")),
+                             cupsd_conf=diag.cupsd_conf,
                              scratch_dirs=tuple(scratch),
                              require_tmpfs=not config.allows_virtual_devices),
-        log_files=_paths(diag.get("log_files"), ("/var/log/kiosk/kiosk.log",)),
-        usb_dir=Path(diag.get("usb_dir", "/media/kioskusb")),
+        log_files=diag.log_files,
+        usb_dir=diag.usb_dir,
         journal=journal,
     )
-    if payment_device is None and diag.get("payment") == "simulator" and config.allows_virtual_devices:
-        from hardware_mocks.coins import CoinSimulator
-
-        payment_device = CoinSimulator()
+    if payment_device is None:
+        payment_device = composition.payment_device(config)
     devices = DiagDevices(
-        card=CardLayerProbe(config, reader),
-        printer=CupsProbe(config.printer_queue, diag.get("cups_server"), clock, spool),
+        card=CardLayerProbe(config, reader if reader is not None or config.devices.card == "pcsc"
+                            else composition.card_reader(config)),
+        printer=CupsProbe(config.printer_queue, config.printing.cups_server, clock, spool),
         payment=PaymentDeviceProbe(payment_device) if payment_device is not None else None,
         relay=TlsRelayProbe(config.relay, version_check or https_version_check(config.relay)),
     )

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.relay_client import refusals
+from protocol import refusals
 
 #: Ending codes of sessions that went as a customer decided (not faults).
 NORMAL_ENDINGS: frozenset[str] = frozenset(

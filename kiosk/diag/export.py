@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.log import ALLOWED_FIELDS, sanitize
+from protocol.log import ALLOWED_FIELDS, sanitize
 
 _ENVELOPE = {"t", "level", "logger", "event", "seq"}
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-/+]{1,80}$")

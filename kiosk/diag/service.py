@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import jsonl
-from kiosk.clock import Clock
+from protocol.clock import Clock
 from kiosk.diag import checks, files, residue
 from kiosk.diag.audit import AuditSink, AuditTrail
 from kiosk.diag.auth import AuthOutcome, AuthResult, TechnicianAuth
@@ -31,7 +31,7 @@ from kiosk.diag.export import ExportError, ExportResult, LogSink, RelayExportRes
 from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe, SessionGate
 from kiosk.diag.secret import SecretFileError
 from kiosk.diag.selftest import SelfTestReport, due
-from kiosk.log import event
+from protocol.log import event
 from kiosk.payment.port import COINS
 
 log = logging.getLogger("kiosk.diag")

@@ -31,8 +31,8 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.clock import Clock
-from kiosk.log import event
+from protocol.clock import Clock
+from protocol.log import event
 from kiosk.payment.change import Acceptance, acceptance
 from kiosk.payment.ledger import Ledger, LedgerError, TxnBalance, check_id
 from kiosk.payment.port import (

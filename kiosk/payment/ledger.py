@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import jsonl
-from kiosk.clock import Clock, SystemClock
+from protocol.clock import Clock, SystemClock
 
 KINDS = frozenset(
     {"begin", "credit", "escrow", "stack", "return", "fault", "charge", "dispense", "payout",

@@ -1,4 +1,4 @@
-"""``kiosk render`` (a sample certificate from the test world) and ``kiosk verify``."""
+"""``kiosk verify``: a verifier checks a printed certificate (PDF or scan) offline."""
 
 from __future__ import annotations
 
@@ -11,21 +11,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kiosk.documents.catalogue import CATALOGUE, CertType
+from protocol.documents.catalogue import CATALOGUE, CertType
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    r = sub.add_parser("render", help="lay out a sample certificate from a test world (PDF)")
-    r.add_argument("--world", type=Path, required=True, help="test world directory")
-    r.add_argument("--persona", required=True, help="persona id, e.g. shiken-ichiro")
-    r.add_argument("--type", required=True, choices=[t.value for t in CertType])
-    r.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="certificate option, e.g. scope=household (repeatable)")
-    r.add_argument("--serial", default=None, help="issue serial (default: code-date-000001)")
-    r.add_argument("--date", type=dt.date.fromisoformat, default=None, help="issue date YYYY-MM-DD")
-    r.add_argument("--out", type=Path, required=True, help="PDF file to write")
-    r.set_defaults(func=cmd_render)
-
     v = sub.add_parser("verify", help="check a certificate PDF or scan (exit 0 valid, 1 invalid, "
                                       "2 unreadable)")
     v.add_argument("file", type=Path, help="PDF, PNG or JPEG")
@@ -50,54 +39,6 @@ def _error(message: str, code: int = 2) -> int:
 
 def _scramble_key(path: Path) -> bytes:
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
-
-
-def cmd_render(args: argparse.Namespace) -> int:
-    from hardware_mocks.world import World
-    from kiosk.printing.fonts import UnsupportedCharacter
-    from kiosk.printing.render import render
-
-    try:
-        from relay.documents import AssemblyError, assemble
-    except ImportError:
-        return _error("the relay package (relay.documents) is not installed")
-    if not (args.world / "world.json").exists():
-        return _error(f"{args.world} holds no test world (python -m hardware_mocks.world create DIR)")
-    world = World(args.world)
-    try:
-        persona = world.persona(args.persona)
-    except KeyError:
-        return _error(f"no persona {args.persona!r}; see python -m hardware_mocks.world personas DIR")
-    options: dict[str, str] = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep:
-            return _error(f"--option wants KEY=VALUE, got {item!r}")
-        options[key] = value
-    data = world.data
-    issued_on = args.date or dt.date.fromisoformat(data["today"])
-    serial = args.serial or f"{data['municipality']['code']}-{issued_on:%Y%m%d}-000001"
-    try:
-        document = assemble(data, persona["resident"], CertType(args.type), options, serial, issued_on)
-    except AssemblyError as exc:
-        return _error(f"the registry refuses this certificate: {exc.code}", 1)
-    except ValueError as exc:
-        return _error(str(exc))
-    key = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
-    if not isinstance(key, Ed25519PrivateKey):
-        return _error("the world's issuer key is not Ed25519")
-    try:
-        from kiosk.relay_client.scramble_key import document_scramble_key
-
-        scramble_key = document_scramble_key(_scramble_key(world.pki("scramble.key")), serial)
-        rendered = render(dict(document), key, scramble_key)
-    except UnsupportedCharacter as exc:
-        return _error(f"cannot print: character {exc.codepoint} in {exc.field} is not in the "
-                      "certificate font (a 外字 must be registered first)", 1)
-    args.out.write_bytes(rendered.pdf)
-    print(f"{args.out}: {CATALOGUE[CertType(args.type)].title_ja}, {rendered.face_pages} face page(s) "
-          f"+ backs, {len(rendered.pdf) // 1024} KB, serial {serial}")
-    return 0
 
 
 def _public_key(args: argparse.Namespace) -> Ed25519PublicKey | None:
@@ -131,8 +72,8 @@ EXPLAIN = {
 
 
 def _describe(verdict: Any) -> None:
-    from kiosk.printing.era import wareki
-    from kiosk.printing.layout import sheet_of
+    from protocol.paper.era import wareki
+    from protocol.paper.layout import sheet_of
 
     claims = verdict.claims
     if claims is not None:
@@ -153,7 +94,7 @@ def _describe(verdict: Any) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from kiosk.printing import verify
+    from protocol.paper import verify
 
     try:
         key = _public_key(args)
@@ -182,8 +123,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _face_key(args: argparse.Namespace, serial: str) -> bytes | None:
     """The key that scrambled this document's face: given as is, or derived from the master
-    secret and the serial the issuer signed (:mod:`kiosk.relay_client.scramble_key`)."""
-    from kiosk.relay_client.scramble_key import document_scramble_key
+    secret and the serial the issuer signed (:mod:`protocol.scramble_key`)."""
+    from protocol.scramble_key import document_scramble_key
 
     if args.scramble_key is not None:
         return _scramble_key(args.scramble_key)
@@ -199,7 +140,7 @@ def _recover_face(args: argparse.Namespace, data: bytes, serial: str, key: bytes
     import pypdfium2 as pdfium
     from PIL import Image
 
-    from kiosk.printing import verify
+    from protocol.paper import verify
 
     if data[:5] == b"%PDF-":
         pdf = pdfium.PdfDocument(data)

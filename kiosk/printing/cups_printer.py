@@ -25,8 +25,8 @@ from typing import Any
 
 import cups
 
-from kiosk.clock import Clock, SystemClock
-from kiosk.log import event
+from protocol.clock import Clock, SystemClock
+from protocol.log import event
 from kiosk.printing.residue import DEFAULT_SPOOL, job_files
 from kiosk.printing.printer import (
     ABORTED,

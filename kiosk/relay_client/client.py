@@ -20,9 +20,9 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.documents.binding import cert_sha256
-from kiosk.relay_client import refusals, wire
-from kiosk.relay_client.challenge import CHALLENGE_BYTES, challenge_message
+from protocol.documents.binding import cert_sha256
+from protocol import refusals, wire
+from protocol.challenge import CHALLENGE_BYTES, challenge_message
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
@@ -33,7 +33,7 @@ from kiosk.relay_client.errors import (
     RelayUnavailable,
 )
 from kiosk.relay_client.port import Issued, Menu, OpenedSession, Outcome, RelayInfo
-from kiosk.relay_client.technician import log_event_ok, to_wire
+from protocol.technician import log_event_ok, to_wire
 from kiosk.relay_client.verify import SessionFacts, parse_menu, verify_issued
 
 #: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
@@ -183,7 +183,7 @@ class SessionClient(ABC):
         """Deliver diagnostic audit records (each with its ``seq``, in increasing order) and
         return the highest ``seq`` the relay acknowledged. Sent in batches of at most
         ``wire.MAX_TECHNICIAN_RECORDS``, each reduced to the shape the relay takes
-        (:func:`~kiosk.relay_client.technician.to_wire`); safe to repeat (the relay keeps
+        (:func:`~protocol.technician.to_wire`); safe to repeat (the relay keeps
         one record per kiosk and seq). Needs no customer session."""
         if not records:
             raise ValueError("no records to send")

@@ -33,7 +33,7 @@ class RelayTimeout(RelayError):
 
 
 class RelayRefused(RelayError):
-    """The relay refused: ``code`` is one of :mod:`kiosk.relay_client.refusals` or a
+    """The relay refused: ``code`` is one of :mod:`protocol.refusals` or a
     request error such as ``already_issued`` or ``session_expired``."""
 
     def __init__(self, code: str) -> None:

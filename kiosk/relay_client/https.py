@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
 from kiosk.config import RelayConfig
-from kiosk.relay_client import wire
+from protocol import wire
 from kiosk.relay_client.client import SessionClient, error_for, load_issuer_public_key
 from kiosk.relay_client.errors import RelayProtocolError, RelayTimeout, RelayUnavailable
 

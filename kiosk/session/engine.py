@@ -24,10 +24,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from kiosk.clock import Clock
-from kiosk.documents.catalogue import MAX_COPIES
-from kiosk.log import event
-from kiosk.sensitive import zero
+from protocol.clock import Clock
+from protocol.documents.catalogue import MAX_COPIES
+from protocol.log import event
+from protocol.sensitive import zero
 from kiosk.session.faults import (
     CardFault,
     IntegrityFault,
@@ -38,7 +38,8 @@ from kiosk.session.faults import (
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.machine import HUMAN_STATES, SessionChart
 from kiosk.session.ports import Card, Devices, IssuedDocument
-from kiosk.session.viewmodel import ErrorInfo, Intent, IntentKind, MenuItem, Screen, ViewModel
+from kiosk.session.viewmodel import ErrorInfo, Intent, IntentKind, Screen, ViewModel
+from protocol.menu import MenuItem
 
 log = logging.getLogger("kiosk.session")
 
@@ -501,7 +502,7 @@ class Engine:
             self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._w.request_id)
             self._w.job = printer.submit(pdf)
             self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._w.job)
-            printer.wait(self._w.job, self.timeouts.print_deadline, self._on_progress)
+            printer.wait(self._w.job, self.timeouts.print_deadline)
             printer.purge(self._w.job)
             self.journal.append(self.session_id, Rec.COPY_PRINTED, job=self._w.job, copies=n + 1)
             self._w.job = None

@@ -20,6 +20,7 @@ engineer's vreader control and the real coin device instead, and the channel ref
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -34,12 +35,15 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from kiosk.sensitive import zero
+from protocol.sensitive import zero
+from kiosk import config as kiosk_config
+from protocol.log import event
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 from kiosk.session.worker import WorkerSpec
 
 READY_TIMEOUT_S = 30.0
+LOG = logging.getLogger("kiosk.session.host")
 
 
 class HostError(RuntimeError):
@@ -129,7 +133,12 @@ class SessionHost:
         self.outcomes: list[dict[str, Any]] = []
         self.recovered: list[dict[str, Any]] = []
         self.worker_deaths = 0
-        self.journal = Journal(Path(spec.state_dir) / "journal.jsonl")
+        try:
+            state_dir: Path | None = kiosk_config.load(spec.config_path).state_dir
+        except kiosk_config.ConfigError as exc:
+            event(LOG, "host.config_invalid", logging.ERROR, kind=type(exc).__name__)
+            state_dir = None  # start() takes the terminal out of service
+        self.journal = Journal(Path(state_dir) / "journal.jsonl") if state_dir else None
         self._current: _Worker | None = None
         self._spare: _Worker | None = None
         self._need_recovery = True  # at start, always
@@ -142,7 +151,11 @@ class SessionHost:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the first worker (recovery included) and its warm spare."""
+        """Start the first worker (recovery included) and its warm spare; a configuration
+        that cannot be read takes the terminal out of service instead."""
+        if self.journal is None:
+            self._out_of_service("config_invalid", "device")
+            return
         self._spare = self._spawn()
         self._advance()
 
@@ -163,11 +176,15 @@ class SessionHost:
     def out_of_service(self) -> str | None:
         """The code of an uncleared alarm (integrity): no session is started until the
         technician clears it (:meth:`clear_alarm`, from the diagnostic mode)."""
+        if self.journal is None:
+            return "config_invalid"
         return self.journal.alarm_raised() or self.refused
 
     def clear_alarm(self) -> None:
         """Clear an integrity alarm (diagnostic mode) and, as after a refused start check,
         try again to serve: recovery and the start checks run anew."""
+        if self.journal is None:
+            return  # nothing to clear: the configuration itself must be fixed
         if self.out_of_service:
             self.journal.append("terminal", Rec.ALARM_CLEARED)
         if self._current is None:
@@ -352,6 +369,8 @@ class SessionHost:
         Whatever goes wrong with a worker here (it died, answered nonsense, could not
         build its devices from the configuration) ends as ``OUT_OF_SERVICE`` with a code,
         never as an exception out of the UI's event loop."""
+        if self.journal is None:
+            return  # start() already went out of service: the configuration is unusable
         alarm = self.journal.alarm_raised()
         if alarm:
             self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
@@ -406,21 +425,3 @@ class SessionHost:
         self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
                                 error=ErrorInfo(code=code, kind=kind, next_step="call_staff")))
 
-
-def sim_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **sim: Any) -> WorkerSpec:
-    """A worker spec over the session's own light simulators (``kiosk.session.sim``)."""
-    from kiosk.session.sim import SimSpec
-
-    sim_fields = asdict(SimSpec(str(world_root), str(state_dir), **sim))
-    return WorkerSpec(state_dir=str(state_dir), runtime_dir=str(runtime_dir), devices="sim",
-                      sim=sim_fields, kiosk_id=sim_fields["kiosk_id"])
-
-
-def virtual_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **faults: Any) -> WorkerSpec:
-    """A worker spec over the device areas' own in-process fakes (virtual card and reader,
-    FakeRelay with the relay's rules, FakePrinter, CoinSimulator): the demo and UI tests."""
-    from kiosk.session.adapters import VirtualSpec
-
-    fields = asdict(VirtualSpec(str(world_root), str(state_dir), **faults))
-    return WorkerSpec(state_dir=str(state_dir), runtime_dir=str(runtime_dir), devices="virtual",
-                      virtual=fields, kiosk_id=fields["kiosk_id"])

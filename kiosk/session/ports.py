@@ -2,7 +2,7 @@
 
 The engine sees only these protocols and ``kiosk.session.faults``. Adapters over the real
 device areas (card layer, relay client, printer, payment) and the in-process simulators
-of ``kiosk.session.sim`` both implement them, so the same engine runs against pcscd,
+of ``hardware_mocks.session.sim`` both implement them, so the same engine runs against pcscd,
 the relay and CUPS, or entirely in memory for tests and the demo.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kiosk.session.viewmodel import MenuItem
+from protocol.menu import MenuItem
 
 
 class Card(Protocol):
@@ -81,9 +81,10 @@ class Printer(Protocol):
     def submit(self, pdf: bytearray) -> str:
         """Queue one copy under an opaque title; return the job id."""
 
-    def wait(self, job: str, deadline_s: float, on_progress: Callable[[int, int], None]) -> None:
+    def wait(self, job: str, deadline_s: float) -> None:
         """Until the job completed; a fault or the deadline cancels and purges the whole
-        job and raises ``PrintFault``."""
+        job and raises ``PrintFault``. The engine counts progress itself, a copy (one job)
+        at a time."""
 
     def purge(self, job: str | None = None) -> None:
         """Cancel and remove one job (or, with ``None``, every job of this kiosk)."""

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kiosk.log import event
+from protocol.log import event
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.ports import Devices

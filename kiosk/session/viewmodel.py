@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from protocol.menu import MenuItem, MenuOption
+
 
 class Screen(StrEnum):
     """What the customer should see. One decision per screen."""
@@ -68,23 +70,6 @@ class Intent:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Intent:
         return cls(IntentKind(data["kind"]), data.get("value"), data.get("key"))
-
-
-@dataclass(frozen=True)
-class MenuOption:
-    key: str  # e.g. "scope"
-    choices: tuple[str, ...]  # e.g. ("self", "household")
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    """One certificate type this resident may request (no names, only keys and fees)."""
-
-    type: str
-    fee: int  # yen per copy
-    options: tuple[MenuOption, ...] = ()
-    available: bool = True
-    refusal: str | None = None  # refusal code when not available (e.g. "outside_hours")
 
 
 @dataclass(frozen=True)

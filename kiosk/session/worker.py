@@ -34,8 +34,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kiosk.log import event
-from kiosk.sensitive import zero
+import msgspec
+
+from kiosk import composition
+from kiosk import config as kiosk_config
+from kiosk.config import Config
+from protocol.clock import SystemClock
+from protocol.log import event
+from protocol.sensitive import zero
 from kiosk.session.engine import PIN_LENGTH, Engine, Timeouts
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal
@@ -52,16 +58,11 @@ _STOP = threading.Event()
 
 @dataclass
 class WorkerSpec:
-    """How to build a worker's devices; crosses the pipe, so plain values only."""
+    """What a worker is started with; crosses the pipe, so plain values only. Everything
+    else (directories, kiosk id, timeouts, which devices) comes from the configuration,
+    which the worker reads itself and hands to the composition root."""
 
-    state_dir: str
-    runtime_dir: str
-    kiosk_id: str = "KIOSK-0001"
-    devices: str = "virtual"  # virtual | sim | real
-    sim: dict[str, Any] | None = None  # kiosk.session.sim.SimSpec fields
-    virtual: dict[str, Any] | None = None  # kiosk.session.adapters.VirtualSpec fields
-    config_path: str | None = None  # real devices: the kiosk configuration (TOML)
-    timeouts: dict[str, float] = field(default_factory=dict)
+    config_path: str
     log_path: str | None = None
 
 
@@ -75,83 +76,47 @@ def harden() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def build_devices(spec: WorkerSpec) -> Devices:
-    if spec.devices == "sim":
-        from kiosk.session import sim
-
-        return sim.build(sim.SimSpec(**(spec.sim or {})))
-    from kiosk.session import adapters
-
-    if spec.devices == "virtual":
-        return adapters.build_virtual(adapters.VirtualSpec(**(spec.virtual or {})))
-    return adapters.build_real(spec)
+def _journal(cfg: Config) -> Journal:
+    return Journal(Path(cfg.state_dir) / "journal.jsonl")
 
 
-def preload(spec: WorkerSpec) -> None:
+def _runtime(cfg: Config) -> Path:
+    runtime = Path(cfg.runtime_dir)
+    runtime.mkdir(parents=True, exist_ok=True)
+    return runtime
+
+
+def timeouts_of(cfg: Config) -> Timeouts:
+    return Timeouts(**msgspec.structs.asdict(cfg.timeouts))
+
+
+def preload() -> None:
     """Pay the first-use costs (imports, fonts, the ground pattern) while the worker is
     only a warm spare, not while a customer waits. Nothing here is personal data."""
-    if spec.devices in ("virtual", "real"):
-        import kiosk.card.jpki  # noqa: F401
-        import kiosk.payment.controller  # noqa: F401
-        from kiosk.printing import render
+    import kiosk.card.jpki  # noqa: F401
+    import kiosk.payment.controller  # noqa: F401
+    from protocol.paper import render
 
-        render.warm_up()  # fonts and the ground pattern, whatever the renderer needs first
-    if spec.devices == "virtual":
-        import kiosk.relay_client.fake  # noqa: F401
-        import relay.service  # noqa: F401
+    render.warm_up()  # fonts and the ground pattern, whatever the renderer needs first
 
 
-def device_command(devices: Devices, cmd: dict[str, Any]) -> None:
-    """The tester panel's control channel: only for simulated and virtual devices."""
-    from kiosk.session import adapters, sim
+class _Devices:
+    """The worker's devices, built by the composition root at the first message that
+    needs them, with the tester's control where the mode allows it."""
 
-    reader, payment = devices.reader, devices.payment
-    kind = cmd.get("kind")
-    if isinstance(payment, adapters.PaymentAdapter):
-        coins = payment.ctl.device
-        if hasattr(coins, "insert"):  # the coin simulator
-            if kind == "coin":
-                coins.insert(int(cmd["value"]))
-            elif kind == "coin_jam":
-                coins.jam()
-            elif kind == "coin_clear_jam":
-                coins.clear_jam()
-    if isinstance(reader, (sim.SimReader, adapters.ReaderAdapter)) and (
-        not isinstance(reader, adapters.ReaderAdapter) or reader.world_root is not None
-    ):
-        if kind == "card_insert":
-            reader.insert(str(cmd["persona"]))
-            if "pull_after" in cmd:  # the card will leave during its first commands
-                reader.pull_after(int(cmd["pull_after"]))
-        elif kind == "card_remove":
-            reader.remove()
-        elif kind == "card_pull_after":
-            reader.pull_after(int(cmd["n"]))
-    if kind == "relay_fault":
-        relay = devices.relay
-        if isinstance(relay, sim.SimRelay):
-            relay.fault = cmd.get("value") or None
-        elif isinstance(relay, adapters.RelayAdapter) and hasattr(relay.client, "faults"):
-            relay.client.faults = adapters.relay_faults(cmd.get("value") or None)
-    if kind == "printer_fault":
-        fault = cmd.get("value") or None
-        printer = devices.printer
-        if isinstance(printer, sim.SimPrinter):
-            printer.fault = fault
-        elif isinstance(printer, adapters.PrinterAdapter) and isinstance(
-            printer.printer, adapters.TrayPrinter
-        ):
-            printer.printer.set_fault(fault)
-    if isinstance(payment, sim.SimPayment):
-        if kind == "coin":
-            payment.insert(int(cmd["value"]))
-        elif kind == "coin_jam":
-            payment.jam()
-        elif kind == "coin_clear_jam":
-            payment.clear_jam()
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.devices = composition.session_devices(cfg)
+        self.tester = composition.tester_control(cfg, self.devices)
+
+    def command(self, cmd: dict[str, Any]) -> None:
+        if self.tester is None:
+            event(log, "worker.device_command_refused", logging.WARNING)
+            return
+        self.tester.control(cmd)
 
 
-def _service_check(spec: WorkerSpec, devices: Devices) -> str | None:
+def _service_check(devices: Devices) -> str | None:
     """Checks made at start, before anyone is served: the relay's version."""
     try:
         check = getattr(devices.relay, "check_version", None)
@@ -167,18 +132,21 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     # SIGTERM (systemd stopping the service, the UI going away) ends the session through
     # the wipe, like the host's ("stop",): the loop below sees the flag.
     signal.signal(signal.SIGTERM, lambda signum, frame: _STOP.set())
-    from kiosk import log as kiosk_log
+    from protocol import log as kiosk_log
 
     if spec.log_path:
         kiosk_log.configure(path=spec.log_path)
     else:
         kiosk_log.configure(level=logging.WARNING, stream=sys.stderr)
-    state_dir, runtime_dir = Path(spec.state_dir), Path(spec.runtime_dir)
-    runtime_dir.mkdir(parents=True, exist_ok=True)
-    journal = Journal(state_dir / "journal.jsonl")
-    preload(spec)
+    try:
+        cfg: Config | None = kiosk_config.load(spec.config_path)
+    except kiosk_config.ConfigError as exc:
+        event(log, "worker.config_invalid", logging.ERROR, kind=type(exc).__name__)
+        cfg = None
+    if cfg is not None:
+        preload()
     conn.send(("ready", os.getpid()))
-    devices: Devices | None = None
+    built: _Devices | None = None
     while True:
         if _STOP.is_set():
             return
@@ -190,9 +158,12 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
             return
         if msg[0] == "stop":
             return
-        if devices is None:
+        if cfg is None:
+            conn.send(("refused", "config_invalid"))
+            return
+        if built is None:
             try:
-                devices = build_devices(spec)
+                built = _Devices(cfg)
             except Exception as exc:  # noqa: BLE001 - a bad configuration: say so, exit
                 code = exc.code if isinstance(exc, SessionFault) else "device_config"
                 event(log, "worker.devices_failed", logging.ERROR, kind=type(exc).__name__,
@@ -200,16 +171,14 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
                 conn.send(("refused", code))
                 return
         if msg[0] == "recover":
-            settled = recover(journal, devices, runtime_dir)
+            settled = recover(_journal(cfg), built.devices, _runtime(cfg))
             conn.send(("recovered", {"settled": [s.to_dict() for s in settled],
-                                     "refused": _service_check(spec, devices)}))
+                                     "refused": _service_check(built.devices)}))
         elif msg[0] == "session":
             break
         elif msg[0] == "device":
-            device_command(devices, msg[1])
-    assert devices is not None
-    timeouts = Timeouts(**spec.timeouts) if spec.timeouts else Timeouts()
-    from kiosk.clock import SystemClock
+            built.command(msg[1])
+    assert cfg is not None and built is not None
 
     def publish(vm: ViewModel) -> None:
         try:
@@ -217,9 +186,9 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
         except OSError:
             pass  # the host went away; the session still ends through the wipe
 
-    engine = Engine(devices, clock=SystemClock(), journal=journal, publish=publish,
-                    kiosk_id=spec.kiosk_id, timeouts=timeouts, runtime_dir=runtime_dir)
-    _serve(conn, engine, devices)
+    engine = Engine(built.devices, clock=SystemClock(), journal=_journal(cfg), publish=publish,
+                    kiosk_id=cfg.kiosk_id, timeouts=timeouts_of(cfg), runtime_dir=_runtime(cfg))
+    _serve(conn, engine, built)
     try:
         conn.send(("outcome", engine.outcome.to_dict()))
     except OSError:
@@ -227,7 +196,7 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     conn.close()
 
 
-def _serve(conn: Connection, engine: Engine, devices: Devices) -> None:
+def _serve(conn: Connection, engine: Engine, built: _Devices) -> None:
     while not engine.finished:
         if _STOP.is_set():
             engine.stop()
@@ -260,7 +229,7 @@ def _serve(conn: Connection, engine: Engine, devices: Devices) -> None:
                 continue
             engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=pin)
         elif kind == "device":
-            device_command(devices, msg[1])
+            built.command(msg[1])
         elif kind == "stop":
             engine.stop()
 

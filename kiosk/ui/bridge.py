@@ -16,8 +16,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk import log
-from kiosk.sensitive import zero
+from protocol import log
+from protocol.sensitive import zero
 from kiosk.session.viewmodel import Intent, ViewModel
 
 LOG = logging.getLogger("kiosk.ui")

@@ -16,8 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from kiosk import log
-from kiosk.sensitive import zero
+from protocol import log
+from protocol.sensitive import zero
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 
 LOG = logging.getLogger("kiosk.ui")

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
-from kiosk.sensitive import zero
+from protocol.sensitive import zero
 from kiosk.ui import texts
 from kiosk.ui.texts import tr
 from kiosk.ui.widgets import KioskButton, label

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from kiosk import config as kiosk_config
-from kiosk import log
+from protocol import log
 from kiosk.notify import Notifier, notifier
 from kiosk.session.viewmodel import IntentKind
 
@@ -44,9 +44,7 @@ def run(config_path: str, windowed: bool = False) -> int:
     from kiosk.ui.hostlink import HostLink
 
     cfg = kiosk_config.load(config_path)
-    spec = WorkerSpec(state_dir=str(cfg.state_dir), runtime_dir=str(cfg.runtime_dir),
-                      kiosk_id=cfg.kiosk_id, devices="real",
-                      config_path=str(Path(config_path).resolve()))
+    spec = WorkerSpec(config_path=str(Path(config_path).resolve()))
     app = application()
     link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
     window = kiosk_window(link, language="ja", production=not windowed, sound=True)

@@ -211,7 +211,7 @@ VOUCHER = QT_TRANSLATE_NOOP(
 NOT_CHARGED = QT_TRANSLATE_NOOP("Kiosk", "You have not been charged.")
 # Title per code: relay refusals and device faults. Keys follow the engine's codes.
 ERROR_CODES: dict[str, str] = {
-    # relay refusals (kiosk.relay_client.refusals)
+    # relay refusals (protocol.refusals)
     "cert_untrusted": QT_TRANSLATE_NOOP("Kiosk", "The certificate on your card cannot be checked"),
     "cert_expired": QT_TRANSLATE_NOOP(
         "Kiosk", "The certificate on your card has expired. Renew it at your municipal office"

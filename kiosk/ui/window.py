@@ -296,7 +296,7 @@ class KioskWindow(QWidget):
     def warm_up(self) -> None:
         """Build, lay out, style and paint every page once before the first customer, so
         that no screen pays its first-time cost (style-sheet polish, glyphs) mid-session."""
-        from kiosk.ui.screenshots import sample_views
+        from kiosk.ui.samples import sample_views
 
         self.resize(*PANEL_SIZE)
         for vm in sample_views().values():

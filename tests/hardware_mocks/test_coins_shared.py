@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from hardware_mocks.coins import CoinSimulator, main, pay_script
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import (
@@ -65,7 +65,7 @@ WORKER = textwrap.dedent(
     """
     import os, signal, sys
     from hardware_mocks.coins import CoinSimulator
-    from kiosk.clock import FakeClock
+    from protocol.clock import FakeClock
     from kiosk.payment.controller import PaymentController
     from kiosk.payment.ledger import Ledger
 

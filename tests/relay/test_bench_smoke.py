@@ -9,7 +9,7 @@ import pytest
 
 from bench.relay import report, run
 from hardware_mocks.world import World
-from relay.crowd import add_crowd
+from hardware_mocks.relay.crowd import add_crowd
 
 pytestmark = pytest.mark.relay
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
-from kiosk.relay_client.fake import FakeRelay
+from protocol.clock import FakeClock
+from hardware_mocks.relay.fake import FakeRelay
 from kiosk.relay_client.port import Outcome
 from relay.cli import main
 from relay.service import Settings, build_core
-from relay.testing import CardSigner
+from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 

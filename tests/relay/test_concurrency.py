@@ -24,8 +24,8 @@ from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import IntegrityError, RelayTimeout
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
-from relay.crowd import CrowdMember, add_crowd
-from relay.embedded import RelayServer
+from hardware_mocks.relay.crowd import CrowdMember, add_crowd
+from hardware_mocks.services.relay import RelayServer
 from relay.storage import Storage
 from tests.fixtures.relay import open_hours
 

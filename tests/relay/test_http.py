@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from hardware_mocks.world import World
-from kiosk.relay_client import refusals
+from protocol import refusals
 from kiosk.relay_client.errors import IncompatibleRelay, RelayRefused, RelayUnavailable
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context, spki_sha256
 from kiosk.relay_client.port import Outcome
-from relay.embedded import RelayServer
+from hardware_mocks.services.relay import RelayServer
 from relay.storage import Storage
-from relay.testing import CardSigner
+from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 pytestmark = pytest.mark.relay

@@ -16,12 +16,12 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from hardware_mocks.world import World
-from kiosk.documents import qr_payload
+from protocol.documents import qr_payload
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued
-from relay.embedded import RelayServer
-from relay.testing import CardSigner
+from hardware_mocks.services.relay import RelayServer
+from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 pytestmark = pytest.mark.relay
@@ -80,7 +80,7 @@ def test_forged_and_malformed_payloads(world: World, server: RelayServer, issued
 
 
 def _back_scan(document: dict[str, Any], key: bytes, qr: str) -> bytes:
-    from kiosk.printing import render as renderer
+    from protocol.paper import render as renderer
 
     pdf = renderer.render(document, None, key, qr_text=qr).pdf
     doc = pdfium.PdfDocument(bytes(pdf))
@@ -94,7 +94,7 @@ def _back_scan(document: dict[str, Any], key: bytes, qr: str) -> bytes:
 
 
 def _face_difference(document: dict[str, Any], answer: dict[str, Any]) -> float:
-    from kiosk.printing import render as renderer
+    from protocol.paper import render as renderer
 
     face = Image.open(io.BytesIO(base64.b64decode(answer["face_png"]))).convert("L")
     expected = renderer._face_images(renderer.face_only_pdf(document))[0].convert("L").resize(face.size)
@@ -103,7 +103,7 @@ def _face_difference(document: dict[str, Any], answer: dict[str, Any]) -> float:
 
 def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: RelayServer, issued: Issued) -> None:
     """Printed as the kiosk prints it: with the document's own key from the relay."""
-    from kiosk.relay_client.scramble_key import document_scramble_key
+    from protocol.scramble_key import document_scramble_key
 
     document = dict(issued.documents[0])
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
@@ -118,7 +118,7 @@ def test_a_back_scrambled_with_another_key_gives_no_face(world: World, server: R
                                                          issued: Issued) -> None:
     """Neither the master secret itself nor another document's key makes a back the
     service can read: every document has its own key."""
-    from kiosk.relay_client.scramble_key import document_scramble_key
+    from protocol.scramble_key import document_scramble_key
 
     document = dict(issued.documents[0])
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())

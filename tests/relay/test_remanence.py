@@ -16,11 +16,11 @@ from hardware_mocks.world import (
     World,
     valid_my_number,
 )
-from kiosk.clock import FakeClock
-from kiosk.relay_client.fake import FakeRelay
+from protocol.clock import FakeClock
+from hardware_mocks.relay.fake import FakeRelay
 from kiosk.relay_client.port import Outcome
 from relay.service import Settings, build_core
-from relay.testing import CardSigner
+from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 CANARIES = [s.encode() for s in (CANARY_FAMILY, CANARY_GIVEN, CANARY_ADDRESS_MARK)]
@@ -55,7 +55,7 @@ def test_the_relay_log_holds_no_personal_data(world: World, tmp_path: Path) -> N
     from kiosk.relay_client.client import load_issuer_public_key
     from kiosk.relay_client.errors import RelayProtocolError, RelayRefused
     from kiosk.relay_client.https import HttpsRelayClient
-    from relay.embedded import RelayServer
+    from hardware_mocks.services.relay import RelayServer
 
     server = RelayServer.start(world.root, tmp_path / "relay", extra_args=("--log-level", "DEBUG"))
     try:

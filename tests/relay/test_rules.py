@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography import x509
 
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
-from kiosk.relay_client import refusals
+from protocol.clock import FakeClock
+from protocol import refusals
 from kiosk.relay_client.errors import RelayRefused
-from kiosk.relay_client.fake import FakeBackend, FakeRelay
-from relay.testing import CardSigner
+from hardware_mocks.relay.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
-from kiosk.relay_client.fake import FakeBackend
+from protocol.clock import FakeClock
+from hardware_mocks.relay.fake import FakeBackend
 from relay.schema import ApiError
-from relay.testing import CardSigner, open_hours
+from hardware_mocks.relay.testing import CardSigner, open_hours
 
 PERSONAS = ("shiken-ichiro", "shiken-hanako", "mihon-saburo", "canary")
 KIOSKS = ("KIOSK-0001", "KIOSK-0002", "KIOSK-0003")

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
-from kiosk.relay_client import wire
+from protocol.clock import FakeClock
+from protocol import wire
 from kiosk.relay_client.errors import RelayProtocolError
-from kiosk.relay_client.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from relay.cli import main
-from relay.embedded import RelayServer
+from hardware_mocks.services.relay import RelayServer
 from relay.service import Settings, build_core
 from tests.fixtures.relay import open_hours
 

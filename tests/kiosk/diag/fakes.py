@@ -10,7 +10,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from kiosk.clock import JST, FakeClock
+from protocol.clock import JST, FakeClock
 from kiosk.diag.audit import AuditSink
 from kiosk.diag.export import LogSink
 from kiosk.diag.ports import PrinterStatus, RelayStatus

@@ -11,7 +11,7 @@ import pytest
 from hardware_mocks.coins import CoinSimulator
 from hardware_mocks.vreader import InProcessReader
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.config import Config, Mode, RelayConfig
 from kiosk.diag import checks
 from kiosk.diag.adapters import (
@@ -25,7 +25,7 @@ from kiosk.diag.adapters import (
     https_version_check,
 )
 from kiosk.diag.checks import Status
-from kiosk.printing.printer import FakePrinter
+from hardware_mocks.printer.fake import FakePrinter
 from kiosk.relay_client.port import RelayInfo
 from kiosk.session.journal import Journal, Rec
 

@@ -11,7 +11,7 @@ import pytest
 
 from hardware_mocks.world import World
 from kiosk.diag.adapters import RelayAuditSink, https_audit_sink
-from kiosk.relay_client.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from tests.kiosk.diag.fakes import Rig, make_rig
 
 
@@ -110,7 +110,7 @@ def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any,
     """``kiosk diag --json`` as built from the configuration: the self-test's records
     reach the relay over mutual TLS, under the certificate's kiosk id. (KIOSK-0002: the
     relay is the session's, and the relay's own tests send as KIOSK-0003.)"""
-    from kiosk.config import Config, Mode
+    from kiosk.config import Config, DiagConfig, Mode, PrintingConfig
     from kiosk.diag.build import build_service
     from relay.storage import Storage
 
@@ -118,9 +118,9 @@ def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any,
     (tmp_path / "cupsd.conf").write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
     config = Config(mode=Mode.TEST, kiosk_id="KIOSK-0002", state_dir=tmp_path / "state",
                     runtime_dir=tmp_path / "run", relay=relay_server.relay_config("KIOSK-0002"),
-                    extra={"diag": {"spool_dir": str(tmp_path / "spool"), "cupsd_conf": str(tmp_path / "cupsd.conf"),
-                                    "cups_server": "127.0.0.1:9", "secret_file": str(tmp_path / "secret"),
-                                    "usb_dir": str(tmp_path / "usb")}})
+                    printing=PrintingConfig(cups_server="127.0.0.1:9"),
+                    diag=DiagConfig(spool_dir=tmp_path / "spool", cupsd_conf=tmp_path / "cupsd.conf",
+                                    secret_file=tmp_path / "secret", usb_dir=tmp_path / "usb"))
     (tmp_path / "run").mkdir()
     service = build_service(config)
     service.self_test(trigger="cli")

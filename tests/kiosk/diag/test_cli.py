@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.diag.cli import EXIT_CANNOT_SERVE, EXIT_CONFIG, EXIT_OK, report_json
 from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
 
@@ -19,12 +19,13 @@ def write_config(tmp: Path, **diag: str) -> Path:
     (tmp / "cupsd.conf").write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
     lines = [f'{k} = "{v}"' for k, v in {
         "spool_dir": tmp / "spool", "cupsd_conf": tmp / "cupsd.conf",
-        "cups_server": "127.0.0.1:9", "payment": "simulator",
         "secret_file": tmp / "secret", "usb_dir": tmp / "usb", **diag}.items()]
     config = tmp / "kiosk.toml"
     config.write_text(
         'mode = "test"\nkiosk_id = "KIOSK-0042"\nstate_dir = "state"\nruntime_dir = "run"\n'
         '[relay]\nurl = "https://127.0.0.1:9"\nconnect_timeout = 1.0\n'
+        '[devices]\npayment = "virtual"\nworld = "world"\n'
+        '[printing]\ncups_server = "127.0.0.1:9"\n'
         "[diag]\n" + "\n".join(lines) + "\n")
     return config
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.clock import JST
+from protocol.clock import JST
 from kiosk.diag.checks import Status
 from kiosk.diag.ports import RelayStatus
 from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.diag import files
 from kiosk.diag.audit import AuditTrail
 

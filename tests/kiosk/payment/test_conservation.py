@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from hardware_mocks.coins import CoinSimulator
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import COINS, DENOMINATIONS, PaymentFault

@@ -3,7 +3,7 @@
 import pytest
 
 from hardware_mocks.coins import CoinSimulator
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase, Progress
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import DeviceBusy, InvalidAmount, PaymentFault, Pending, StopResult

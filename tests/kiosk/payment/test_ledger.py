@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.payment.ledger import FILENAME, Ledger, LedgerError
 
 

@@ -3,8 +3,8 @@
 import logging
 
 from hardware_mocks.coins import CoinSimulator
-from kiosk.clock import FakeClock
-from kiosk.log import EVENT_ATTR
+from protocol.clock import FakeClock
+from protocol.log import EVENT_ATTR
 from kiosk.payment.controller import PaymentController
 from kiosk.payment.ledger import Ledger
 

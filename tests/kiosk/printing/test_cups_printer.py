@@ -17,11 +17,11 @@ import pytest
 
 from hardware_mocks.services.cupsd import Cupsd
 from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN, CANARY_KANA
-from kiosk.printing import verify
+from protocol.paper import verify
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import JobProgress, PrinterFault, PrintTimeout
-from kiosk.printing.render import render
-from tests.kiosk.printing.conftest import DocumentFactory, Keys
+from protocol.paper.render import render
+from tests.fixtures.documents import DocumentFactory, Keys
 
 pytestmark = pytest.mark.cupsd
 CANARIES = [CANARY_FAMILY, CANARY_GIVEN, CANARY_ADDRESS_MARK, CANARY_KANA.split()[0]]

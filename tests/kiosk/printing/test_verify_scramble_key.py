@@ -10,10 +10,10 @@ from PIL import Image, ImageChops, ImageStat
 
 from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
-from kiosk.printing import render as renderer
-from kiosk.printing.render import render
-from kiosk.relay_client.scramble_key import document_scramble_key
-from tests.kiosk.printing.conftest import DocumentFactory, Keys
+from protocol.paper import render as renderer
+from protocol.paper.render import render
+from protocol.scramble_key import document_scramble_key
+from tests.fixtures.documents import DocumentFactory, Keys
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hardware_mocks.world import World
-from kiosk.documents import qr_payload
-from kiosk.documents.binding import Binding
-from kiosk.documents.model import document_hash
+from protocol.documents import qr_payload
+from protocol.documents.binding import Binding
+from protocol.documents.model import document_hash
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import (
     IntegrityError,

@@ -9,12 +9,12 @@ import uuid
 import pytest
 
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
-from kiosk.relay_client import wire
+from protocol.clock import FakeClock
+from protocol import wire
 from kiosk.relay_client.errors import IntegrityError
-from kiosk.relay_client.fake import FakeBackend, FakeRelay
-from kiosk.relay_client.scramble_key import document_scramble_key
-from relay.testing import CardSigner
+from hardware_mocks.relay.fake import FakeBackend, FakeRelay
+from protocol.scramble_key import document_scramble_key
+from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 

@@ -9,11 +9,16 @@ from typing import Any
 import pytest
 
 from hardware_mocks.world import World
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.session.engine import Engine
 from kiosk.session.journal import Journal
 from kiosk.session.ports import Devices
-from kiosk.session.sim import SimSpec, build
+from hardware_mocks.session.control import Control
+from hardware_mocks.session.specs import in_process
+
+
+#: The tester's control of each set of devices ``make_devices`` built (by ``id``).
+CONTROLS: dict[int, Control] = {}
 
 
 @pytest.fixture
@@ -24,8 +29,8 @@ def sim_dirs(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def relay_backend(world_dir: Path) -> Any:
     """One in-process relay for all virtual-device tests (it is the slow part to build)."""
-    from kiosk.relay_client.fake import FakeBackend
-    from kiosk.session.adapters import relay_clock
+    from hardware_mocks.relay.fake import FakeBackend
+    from hardware_mocks.session.virtual import relay_clock
 
     return FakeBackend(world_dir, relay_clock(world_dir, "open_hours"))
 
@@ -37,12 +42,10 @@ def make_devices(fresh_world: World, sim_dirs: tuple[Path, Path],
     state, _ = sim_dirs
 
     def make(kind: str = "sim", clock: Any = None, **faults: Any) -> Devices:
-        if kind == "virtual":
-            from kiosk.session.adapters import VirtualSpec, build_virtual
-
-            return build_virtual(VirtualSpec(str(fresh_world.root), str(state), **faults),
-                                 clock=clock, backend=relay_backend)
-        return build(SimSpec(str(fresh_world.root), str(state), **faults))
+        devices, control = in_process(fresh_world.root, state, "virtual" if kind == "virtual"
+                                      else "fake", clock, relay_backend, **faults)
+        CONTROLS[id(devices)] = control
+        return devices
 
     return make
 
@@ -78,9 +81,7 @@ class Harness:
         return self.views[-1]
 
     def device(self, kind: str, **fields: Any) -> None:
-        from kiosk.session.worker import device_command
-
-        device_command(self.devices, {"kind": kind, **fields})
+        CONTROLS[id(self.devices)].control({"kind": kind, **fields})
 
     def printed(self) -> int:
         tray = Path(self.journal.path.parent) / "tray.jsonl"
@@ -133,7 +134,7 @@ def step(h: Harness, persona: str, pin: bytes, doc_type: str = "juminhyo", copie
     elif state == "confirm":
         e.intent(Intent(K.CONFIRM))
     elif state == "payment":
-        from kiosk.session.customer import coins_for
+        from hardware_mocks.session.customer import coins_for
 
         e.tick()
         want = h.vm.total if pay is None else pay

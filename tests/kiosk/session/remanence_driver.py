@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kiosk.session.customer import Customer, HostTerminal, Script
-from kiosk.session.host import SessionHost, virtual_spec
+from hardware_mocks.session.customer import Customer, HostTerminal, Script
+from hardware_mocks.session.specs import virtual_spec
+from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 
 

@@ -265,12 +265,12 @@ def test_a_copy_that_came_out_before_a_later_one_failed_is_reported_to_the_relay
     real_wait = printer.wait
     calls = []
 
-    def wait(job: str, deadline_s: float, on_progress: Any) -> None:
+    def wait(job: str, deadline_s: float) -> None:
         calls.append(job)
         if len(calls) == 2:
             printer.purge(job)
             raise PrintFault("jam")
-        real_wait(job, deadline_s, on_progress)
+        real_wait(job, deadline_s)
 
     printer.wait = wait  # type: ignore[method-assign]
     finish(h)

@@ -30,7 +30,7 @@ from hardware_mocks.world import (
     CANARY_PIN,
     World,
 )
-from kiosk.log import JsonEventFormatter
+from protocol.log import JsonEventFormatter
 from kiosk.session.recovery import recover
 from kiosk.session.viewmodel import Intent, IntentKind
 from tests.kiosk.session.conftest import FLOW, Harness, drive_to, step

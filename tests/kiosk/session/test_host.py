@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import World
-from kiosk.session.customer import Customer, HostTerminal, Script
-from kiosk.session.host import SessionHost, sim_spec
+from hardware_mocks.session.customer import Customer, HostTerminal, Script
+from hardware_mocks.session.specs import sim_spec
+from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
 
 
@@ -62,7 +63,7 @@ def test_pin_is_sent_from_a_bytearray_and_zeroed(host: SessionHost) -> None:
 
 def test_an_incompatible_relay_takes_the_terminal_out_of_service(fresh_world: World,
                                                                   tmp_path: Path) -> None:
-    from kiosk.session.host import virtual_spec
+    from hardware_mocks.session.specs import virtual_spec
 
     spec = virtual_spec(fresh_world.root, tmp_path / "state", tmp_path / "run",
                         relay_fault="incompatible")
@@ -143,24 +144,24 @@ def test_after_a_worker_death_the_customer_sees_the_refund(host: SessionHost) ->
 
 
 def test_a_bad_device_configuration_takes_the_terminal_out_of_service(tmp_path: Path) -> None:
-    """build_real failing (a missing or wrong configuration) never kills the host's
-    thread: the terminal shows OUT_OF_SERVICE with a code."""
+    """A configuration that cannot be read, or devices that cannot be built from it, never
+    kill the host's thread: the terminal shows OUT_OF_SERVICE with a code."""
     from kiosk.session.worker import WorkerSpec
 
-    bad = tmp_path / "kiosk.toml"
+    bad = tmp_path / "bad.toml"
     bad.write_text("[relay]\nurl = 3\n", encoding="ascii")
-    for config in (tmp_path / "missing.toml", bad):
-        spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
-                          devices="real", config_path=str(config))
+    no_reader = tmp_path / "kiosk.toml"  # valid, but this machine has no allowed reader
+    no_reader.write_text('state_dir = "state"\nruntime_dir = "run"\n'
+                         '[relay]\nurl = "https://127.0.0.1:9"\n', encoding="ascii")
+    expected = {"missing.toml": "config_invalid", "bad.toml": "config_invalid",
+                "kiosk.toml": "reader_gone"}
+    for config in (tmp_path / "missing.toml", bad, no_reader):
+        spec = WorkerSpec(config_path=str(config))
         with SessionHost(spec) as h:
             vm = h.last_view
             assert vm is not None and vm.final and vm.screen == Screen.OUT_OF_SERVICE
             assert vm.error is not None and h.out_of_service == vm.error.code
-            # no file: the configuration; a relay table without certificates: no reader
-            # here (the relay client is made at its first use)
-            assert vm.error.code == ("device_config" if config.name == "missing.toml"
-                                     else "reader_gone")
-            assert h.worker_pid is None
+            assert vm.error.code == expected[config.name]
 
 
 def test_a_spare_that_died_unseen_is_replaced_before_recovery(host: SessionHost) -> None:

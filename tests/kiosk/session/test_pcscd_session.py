@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import CANARY_PIN, World
-from kiosk.session.customer import Customer, ReaderControlTerminal, Script
+from hardware_mocks.session.customer import Customer, ReaderControlTerminal, Script
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
@@ -38,8 +38,7 @@ def test_session_over_pcscd_relay_and_cups(pcscd, vreader, relay_server, cupsd_c
     text = cfg.read_text(encoding="utf-8").replace(
         'mode = "test"', f'mode = "test"\nreaders = ["{pcscd.reader}"]')
     cfg.write_text(text, encoding="utf-8")
-    spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
-                      devices="real", config_path=str(cfg))
+    spec = WorkerSpec(config_path=str(cfg))
     script = Script("canary", CANARY_PIN, pay=1000,
                     remove_card_at="pin" if fault else None)
     with SessionHost(spec) as host:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import CANARY_PIN, World
-from kiosk.session.customer import Customer, HostTerminal, Script
+from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
@@ -19,7 +19,7 @@ from tests.kiosk.session.test_faults import canary_patterns, scan_tree
 pytestmark = [pytest.mark.relay, pytest.mark.cupsd]
 
 
-def _config(tmp: Path, world: World, relay, cupsd, card: str = "inprocess") -> Path:
+def _config(tmp: Path, world: World, relay, cupsd, card: str = "virtual") -> Path:
     rc = relay.relay_config("KIOSK-0001")
     text = f"""
 mode = "test"
@@ -35,10 +35,12 @@ cert_file = "{rc.cert_file}"
 key_file = "{rc.key_file}"
 issuer_public_key = "{rc.issuer_public_key}"
 
-[session]
+[devices]
 card = "{card}"
+payment = "virtual"
 world = "{world.root}"
-payment = "simulator"
+
+[printing]
 cups_server = "{cupsd.server}"
 """
     path = tmp / "kiosk.toml"
@@ -51,8 +53,7 @@ def test_canary_session_over_relay_and_cups(relay_server, cupsd_clean, world: Wo
     shutil.copytree(world.root, tmp_path / "world")
     w = World(tmp_path / "world")
     cfg = _config(tmp_path, w, relay_server, cupsd_clean)
-    spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
-                      devices="real", config_path=str(cfg))
+    spec = WorkerSpec(config_path=str(cfg))
     with SessionHost(spec) as host:
         host.wait_for(lambda v: v.screen == Screen.START, 30)
         res = Customer(HostTerminal(host), Script("canary", CANARY_PIN, pay=1000)).run(120)
@@ -71,8 +72,7 @@ def test_printer_jam_refunds_over_real_cups(relay_server, cupsd_clean, world: Wo
                                             tmp_path: Path) -> None:
     shutil.copytree(world.root, tmp_path / "world")
     cfg = _config(tmp_path, World(tmp_path / "world"), relay_server, cupsd_clean)
-    spec = WorkerSpec(state_dir=str(tmp_path / "state"), runtime_dir=str(tmp_path / "run"),
-                      devices="real", config_path=str(cfg))
+    spec = WorkerSpec(config_path=str(cfg))
     with SessionHost(spec) as host:
         host.wait_for(lambda v: v.screen == Screen.START, 30)
         terminal = HostTerminal(host)

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN
-from kiosk.clock import FakeClock
+from protocol.clock import FakeClock
 from kiosk.session.engine import Engine
 from kiosk.session.journal import Journal
 from kiosk.session.machine import SessionChart
-from kiosk.session.sim import SimSpec, build
+from hardware_mocks.session.specs import in_process
 from kiosk.session.viewmodel import Intent, IntentKind
 
 STATES = {s.id for s in SessionChart.states}
@@ -39,13 +39,8 @@ def make_machine(world: Path, tmp: Path, kind: str = "sim",
             state = tmp / "state"
             shutil.rmtree(state, ignore_errors=True)
             self.clock = FakeClock()
-            if kind == "virtual":
-                from kiosk.session.adapters import VirtualSpec, build_virtual
-
-                self.dev = build_virtual(VirtualSpec(str(world), str(state)), clock=self.clock,
-                                         backend=backend)
-            else:
-                self.dev = build(SimSpec(str(world), str(state)))
+            self.dev, self.control = in_process(
+                world, state, "virtual" if kind == "virtual" else "fake", self.clock, backend)
             self.journal = Journal(state / "journal.jsonl")
             self.views: list = []
             self.pins: list[bytearray] = []
@@ -67,9 +62,7 @@ def make_machine(world: Path, tmp: Path, kind: str = "sim",
             self.engine.intent(Intent(IntentKind.PIN_SUBMITTED), pin=buf)
 
         def device(self, what: str, **fields: object) -> None:
-            from kiosk.session.worker import device_command
-
-            device_command(self.dev, {"kind": what, **fields})
+            self.control.control({"kind": what, **fields})
 
         @rule()
         def card_in(self) -> None:
@@ -124,7 +117,7 @@ def make_machine(world: Path, tmp: Path, kind: str = "sim",
             elif state == "confirm":
                 e.intent(Intent(IntentKind.CONFIRM))
             elif state == "payment" and self.views[-1].state == "payment":
-                from kiosk.session.customer import coins_for
+                from hardware_mocks.session.customer import coins_for
 
                 vm = self.views[-1]
                 for c in coins_for(max(0, vm.total - vm.inserted))[:2]:

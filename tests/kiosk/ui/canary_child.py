@@ -12,7 +12,7 @@ from pathlib import Path
 
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from kiosk.ui import demo
+    from hardware_mocks.ui import demo
 
     world, out, pin = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     summary = demo.headless(out, "virtual", ("ja",), world=world, persona="canary", pin=pin)

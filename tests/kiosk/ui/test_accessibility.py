@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui import theme
-from kiosk.ui.screenshots import sample_views, shots
+from hardware_mocks.ui.screenshots import shots
+from kiosk.ui.samples import sample_views
 from kiosk.ui.sound import click_wav
 from kiosk.ui.widgets import KioskButton
-from tests.kiosk.ui.conftest import make_window, wait_screen
+from tests.fixtures.ui import make_window, wait_screen
 
 pytestmark = pytest.mark.qt
 
@@ -139,7 +140,7 @@ def test_a_hung_engine_does_not_freeze_the_screen(qtbot) -> None:  # type: ignor
 
 
 def test_production_window_is_locked_down(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.ui.scripted import ScriptedEngine
+    from hardware_mocks.ui.scripted import ScriptedEngine
 
     engine = ScriptedEngine()
     window = make_window(qtbot, engine, production=True)

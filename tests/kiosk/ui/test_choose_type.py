@@ -8,9 +8,10 @@ from PySide6.QtCore import QPoint, QRect
 
 from kiosk.session.viewmodel import Screen
 from kiosk.ui import texts
-from kiosk.ui.screenshots import sample_views, shots
+from hardware_mocks.ui.screenshots import shots
+from kiosk.ui.samples import sample_views
 from kiosk.ui.screens import wrapped
-from tests.kiosk.ui.conftest import make_window
+from tests.fixtures.ui import make_window
 
 pytestmark = pytest.mark.qt
 

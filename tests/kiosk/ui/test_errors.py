@@ -39,7 +39,7 @@ def _class_codes(package: str) -> set[str]:
 def published_codes() -> dict[str, str]:
     """Codes the other areas publish, with the kind the engine reports them under."""
     codes: dict[str, str] = {}
-    codes.update({c: "refusal" for c in _optional("kiosk.relay_client.refusals", "ALL")})
+    codes.update({c: "refusal" for c in _optional("protocol.refusals", "ALL")})
     codes.update({c: "relay" for c in _optional("kiosk.relay_client.client", "SESSION_CODES")})
     codes.update({c: "relay" for c in _class_codes("kiosk.relay_client")})
     codes.update({c: "payment" for c in _class_codes("kiosk.payment")})

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import screens, texts
-from kiosk.ui.scripted import persona_card
+from hardware_mocks.ui.scripted import persona_card
 from kiosk.ui.texts import tr
-from tests.kiosk.ui.conftest import wait_screen
+from tests.fixtures.ui import wait_screen
 
 pytestmark = pytest.mark.qt
 LEFT = Qt.MouseButton.LeftButton
@@ -220,7 +220,7 @@ def test_language_switch_on_every_screen(qtbot, kiosk, engine) -> None:  # type:
 
 
 def test_default_language_is_japanese(qtbot, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.kiosk.ui.conftest import make_window
+    from tests.fixtures.ui import make_window
 
     window = make_window(qtbot, engine, language="ja")
     wait_screen(qtbot, window, Screen.START)
@@ -229,7 +229,7 @@ def test_default_language_is_japanese(qtbot, engine) -> None:  # type: ignore[no
 
 
 def test_exact_change_only_is_said_before_payment(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.ui.screenshots import sample_views
+    from kiosk.ui.samples import sample_views
 
     vm = sample_views()["10-confirm"]
     kiosk.render(vm)

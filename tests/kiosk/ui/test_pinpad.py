@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QLineEdit, QTextEdit
 
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui.pinpad import PinPad
-from kiosk.ui.scripted import persona_card
-from tests.kiosk.ui.conftest import make_window, wait_screen
+from hardware_mocks.ui.scripted import persona_card
+from tests.fixtures.ui import make_window, wait_screen
 
 pytestmark = pytest.mark.qt
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.session.host import SessionHost, virtual_spec
+from hardware_mocks.session.specs import virtual_spec
+from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import texts
 from kiosk.ui.hostlink import HostLink
 from kiosk.ui.texts import tr
-from tests.kiosk.ui.conftest import make_window, wait_screen
+from tests.fixtures.ui import make_window, wait_screen
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
 LEFT = Qt.MouseButton.LeftButton
@@ -23,9 +24,7 @@ HOLD = {Screen.THANK_YOU: 200, Screen.ERROR: 5000}
 
 def host_link(world_root: Path, tmp: Path, timeouts: dict | None = None,  # type: ignore[type-arg]
               **faults) -> HostLink:  # type: ignore[no-untyped-def]
-    spec = virtual_spec(world_root, tmp / "state", tmp / "run", **faults)
-    if timeouts:
-        spec = dataclasses.replace(spec, timeouts=timeouts)
+    spec = virtual_spec(world_root, tmp / "state", tmp / "run", timeouts=timeouts, **faults)
     return HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
 
 

@@ -15,8 +15,8 @@ from PySide6.QtGui import QRawFont
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from kiosk.ui import texts, translations
-from kiosk.ui.screenshots import shots
-from tests.kiosk.ui.conftest import make_window
+from hardware_mocks.ui.screenshots import shots
+from tests.fixtures.ui import make_window
 
 pytestmark = pytest.mark.qt
 LANGS = tuple(texts.CATALOGUE_FILES)

@@ -1,0 +1,106 @@
+"""Start a real relay for tests and the demo: ``relay serve`` in a child process.
+
+The child listens on 127.0.0.1 on a free port and writes the port to a file once it is
+accepting connections (its clock starts in service hours unless told otherwise); :meth:`RelayServer.start` waits for that file. Everything the
+kiosk side needs to connect (URL, the relay CA, a kiosk certificate, the issuer's public
+key) is on the returned object. :meth:`RelayServer.stop` ends exactly the child it started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.config import RelayConfig
+
+START_TIMEOUT = 20.0
+#: Start the relay's clock at 10:00 JST on a weekday near the world's day (the default):
+#: a demo or a test run at 02:00 should not find every certificate outside service hours.
+SERVICE_HOURS = "service-hours"
+
+
+@dataclass
+class RelayServer:
+    world_dir: Path
+    state_dir: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    public_port: int | None = None
+    db: Path = field(default=Path())
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.world_dir / "pki" / "operator-ca.pem"
+
+    @property
+    def issuer_public_key(self) -> Path:
+        return self.world_dir / "pki" / "issuer.pub"
+
+    def kiosk_cert(self, kiosk_id: str = "KIOSK-0001") -> tuple[Path, Path]:
+        kiosks = self.world_dir / "pki" / "kiosks"
+        return kiosks / f"{kiosk_id}.pem", kiosks / f"{kiosk_id}.key"
+
+    def relay_config(self, kiosk_id: str = "KIOSK-0001", read_timeout: float = 10.0) -> RelayConfig:
+        cert, key = self.kiosk_cert(kiosk_id)
+        return RelayConfig(url=self.url, ca_file=self.ca_file, cert_file=cert, key_file=key,
+                           issuer_public_key=self.issuer_public_key, read_timeout=read_timeout)
+
+    @classmethod
+    def start(
+        cls,
+        world_dir: Path,
+        state_dir: Path,
+        *,
+        clock_start: dt.datetime | str | None = SERVICE_HOURS,
+        public: bool = False,
+        extra_args: tuple[str, ...] = (),
+    ) -> RelayServer:
+        """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
+        or ``None`` for the machine's own clock."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if clock_start == SERVICE_HOURS:
+            from hardware_mocks.world import World
+            from hardware_mocks.relay.testing import open_hours
+
+            clock_start = open_hours(World(world_dir))
+        port_file = state_dir / "relay.port"
+        port_file.unlink(missing_ok=True)
+        db = state_dir / "relay.sqlite3"
+        cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(db),
+               "--port", "0", "--port-file", str(port_file), *extra_args]
+        if isinstance(clock_start, dt.datetime):
+            cmd += ["--clock-start", clock_start.isoformat()]
+        if public:
+            cmd += ["--public-port", "0"]
+        log = open(state_dir / "relay.log", "ab")  # noqa: SIM115 - the child owns it
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not port_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"the relay did not start; see {state_dir / 'relay.log'}")
+            time.sleep(0.02)
+        ports = json.loads(port_file.read_text())
+        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), db)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

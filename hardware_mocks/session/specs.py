@@ -1,0 +1,85 @@
+"""Kiosk configurations for the test world: what tests, benchmarks and the demo start
+workers with. Each writes a real configuration file (``kiosk.toml`` in the state
+directory) that the worker reads through the same composition root as a terminal in
+service; only the ``[devices]`` table differs.
+
+- :func:`virtual_spec`: the device areas' virtual devices (virtual card in an in-process
+  reader, the relay's own rules in process, a scripted printer, the coin simulator);
+- :func:`sim_spec`: fakes of the session's ports, which skip the device areas (fast).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from kiosk import config as kiosk_config
+from kiosk.config import Config, DevicesConfig, Mode, TimeoutsConfig
+from hardware_mocks.relay.fake import FakeBackend
+from hardware_mocks.session import sim
+from hardware_mocks.session.control import Control
+from kiosk.session.ports import Devices
+from kiosk.session.worker import WorkerSpec
+from protocol.clock import Clock
+
+#: How the dev tools' keywords map onto ``[devices]`` (``can_give_change=False`` empties
+#: every payout tube).
+_EMPTY_TUBES = {"10": 0, "50": 0, "100": 0, "500": 0}
+
+
+def world_config(world_root: Path, state_dir: Path, runtime_dir: Path, kind: str,
+                kiosk_id: str = "KIOSK-0001", timeouts: dict[str, float] | None = None,
+                can_give_change: bool = True, **devices: Any) -> Config:
+    """A test-mode configuration whose four devices are all of ``kind``."""
+    if not can_give_change:
+        devices.setdefault("coin_levels", _EMPTY_TUBES)
+    for key in ("relay_db",):
+        if devices.get(key) is not None:
+            devices[key] = Path(devices[key])
+    return Config(
+        mode=Mode.TEST, kiosk_id=kiosk_id, state_dir=Path(state_dir).resolve(),
+        runtime_dir=Path(runtime_dir).resolve(),
+        devices=DevicesConfig(card=kind, relay=kind, printer=kind, payment=kind,
+                              world=Path(world_root).resolve(), **devices),
+        timeouts=TimeoutsConfig(**(timeouts or {})),
+    )
+
+
+def write(cfg: Config, path: Path | None = None) -> Path:
+    """Write ``cfg`` (to ``kiosk.toml`` in its state directory by default) and check that
+    it loads back as it was."""
+    path = path or Path(cfg.state_dir) / "kiosk.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(kiosk_config.dump(cfg), encoding="utf-8")
+    return path
+
+
+def with_timeouts(spec: WorkerSpec, **timeouts: float) -> WorkerSpec:
+    """The same worker configuration with other inactivity timeouts (rewritten in place)."""
+    cfg = kiosk_config.load(spec.config_path)
+    merged = msgspec.structs.asdict(cfg.timeouts) | timeouts
+    write(msgspec.structs.replace(cfg, timeouts=TimeoutsConfig(**merged)), Path(spec.config_path))
+    return spec
+
+
+def sim_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any) -> WorkerSpec:
+    return WorkerSpec(config_path=str(write(world_config(world_root, state_dir, runtime_dir,
+                                                        "fake", **kw))))
+
+
+def virtual_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any) -> WorkerSpec:
+    return WorkerSpec(config_path=str(write(world_config(world_root, state_dir, runtime_dir,
+                                                        "virtual", **kw))))
+
+
+def in_process(world_root: Path, state_dir: Path, kind: str = "fake", clock: Clock | None = None,
+               backend: FakeBackend | None = None, **kw: Any) -> tuple[Devices, Control]:
+    """Devices for a test that drives an engine itself, with the tester's control of them:
+    ``kind`` is ``fake`` (the session's ports) or ``virtual`` (the device areas')."""
+    from hardware_mocks.session.virtual import build_virtual
+
+    cfg = world_config(world_root, state_dir, Path(state_dir).parent / "run", kind, **kw)
+    devices = build_virtual(cfg, clock, backend) if kind == "virtual" else sim.build(cfg)
+    return devices, Control(cfg, devices)

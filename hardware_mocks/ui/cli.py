@@ -1,0 +1,56 @@
+"""``kiosk demo``: the kiosk on virtual hardware with the tester panel, or a scripted
+customer offscreen (a development program, registered through the ``kiosk.commands``
+entry point)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.ui.texts import LANGUAGES
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    demo = sub.add_parser("demo", help="the kiosk on virtual hardware, with the tester panel")
+    demo.add_argument("--headless", action="store_true",
+                      help="play a scripted customer offscreen; write PDFs and screenshots")
+    demo.add_argument("--out", default="demo-output", help="output folder")
+    demo.add_argument("--devices", choices=("auto", "real", "virtual", "sim"), default="auto",
+                      help="real: the relay, pcscd + virtual reader, a cupsd PDF queue and "
+                           "the coin simulator, embedded; virtual: the areas' own fakes in "
+                           "the worker; sim: the session's simulators; auto (default): real, "
+                           "or virtual when a real piece cannot start here")
+    demo.add_argument("--languages", default=",".join(LANGUAGES),
+                      help="screenshot languages, comma-separated")
+    demo.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+
+    from hardware_mocks.ui import demo
+
+    out = Path(args.out).resolve()  # the services and the worker run in other folders
+    if args.headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        langs = tuple(x for x in args.languages.split(",") if x)
+        unknown = [x for x in langs if x not in LANGUAGES]
+        if unknown:
+            print(f"unknown languages: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        try:
+            summary = demo.headless(out, args.devices, langs)
+        except demo.DemoError as exc:
+            print(f"demo failed: {exc}", file=sys.stderr)
+            return 1
+        outcome = summary["outcome"] or {}
+        print(f"devices: {summary['devices']}")
+        print(f"screens: {' → '.join(summary['screens'])}")
+        print(f"outcome: {outcome.get('result')} copies={outcome.get('copies_printed')} "
+              f"paid={outcome.get('paid')} charged={outcome.get('charged')} "
+              f"change={outcome.get('change')}")
+        print(f"screenshots: {summary['screenshots']} in {out / 'screenshots'}")
+        print(f"printed: {', '.join(summary['printed']) or 'nothing'} in {out / 'printed'}")
+        return 0 if outcome.get("result") == "printed" else 1
+    return demo.interactive(out, args.devices)

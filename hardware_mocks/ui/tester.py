@@ -1,0 +1,147 @@
+"""The tester panel: a second window in demo mode that plays the hardware.
+
+It puts a persona's card on the virtual reader and takes it off (or pulls it in the middle
+of a command), feeds coins and notes to the coin simulator, switches printer and relay
+faults, and lists what the printer produced. It talks to the devices only through the
+engine link's device channel (``SessionHost.device`` for the worker's simulated and
+virtual devices, or the scripted engine), never to the kiosk window. It is for testers
+and is not translated: its texts are English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hardware_mocks.session import virtual
+from hardware_mocks.world import PERSONAS
+from kiosk.payment.port import DENOMINATIONS
+
+PRINTER_FAULTS = ("", *virtual.PRINTER_FAULTS)  # "": the printer works
+RELAY_FAULTS = ("", *virtual.RELAY_FAULTS)  # "": the relay works
+
+
+class DeviceChannel(Protocol):
+    def device(self, kind: str, **fields: Any) -> None: ...
+
+
+class TesterPanel(QWidget):
+    def __init__(self, link: DeviceChannel, printed_dir: Path | None = None,
+                 tray: Path | None = None) -> None:
+        super().__init__()
+        self.setObjectName("tester")
+        self.setWindowTitle("Kiosk tester panel")
+        self.link = link
+        self.printed_dir = printed_dir
+        self.tray = tray
+        box = QVBoxLayout(self)
+        box.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # see KioskWindow
+        self.resize(620, 560)
+
+        card = QGroupBox("Card (virtual reader)")
+        row = QGridLayout(card)
+        self.persona = QComboBox()
+        for p in PERSONAS:
+            self.persona.addItem(f"{p.id} — PIN {p.pin} — {p.note}", p.id)
+        self.persona.setAccessibleName("Persona")
+        self.insert = QPushButton("Insert card")
+        self.remove = QPushButton("Remove card")
+        self.pull = QPushButton("Pull card during the next command")
+        self.insert.clicked.connect(
+            lambda: self.link.device("card_insert", persona=self.persona.currentData()))
+        self.remove.clicked.connect(lambda: self.link.device("card_remove"))
+        self.pull.clicked.connect(lambda: self.link.device("card_pull_after", n=1))
+        row.addWidget(self.persona, 0, 0, 1, 3)
+        row.addWidget(self.insert, 1, 0)
+        row.addWidget(self.remove, 1, 1)
+        row.addWidget(self.pull, 1, 2)
+        box.addWidget(card)
+
+        money = QGroupBox("Coins and notes (coin simulator)")
+        mrow = QHBoxLayout(money)
+        self.coin_buttons: dict[int, QPushButton] = {}
+        for value in DENOMINATIONS:
+            b = QPushButton(f"¥{value:,}")
+            b.clicked.connect(lambda _=False, v=value: self.link.device("coin", value=v))
+            self.coin_buttons[value] = b
+            mrow.addWidget(b)
+        self.jam = QPushButton("Jam")
+        self.unjam = QPushButton("Clear jam")
+        self.jam.clicked.connect(lambda: self.link.device("coin_jam"))
+        self.unjam.clicked.connect(lambda: self.link.device("coin_clear_jam"))
+        mrow.addWidget(self.jam)
+        mrow.addWidget(self.unjam)
+        box.addWidget(money)
+
+        faults = QGroupBox("Faults")
+        frow = QGridLayout(faults)
+        self.printer_fault = QComboBox()
+        self.printer_fault.addItems([f or "printer works" for f in PRINTER_FAULTS])
+        self.printer_fault.setAccessibleName("Printer fault")
+        self.printer_fault.currentIndexChanged.connect(
+            lambda i: self.link.device("printer_fault", value=PRINTER_FAULTS[i] or None))
+        self.relay_fault = QComboBox()
+        self.relay_fault.addItems([f or "relay works" for f in RELAY_FAULTS])
+        self.relay_fault.setAccessibleName("Relay fault")
+        self.relay_fault.currentIndexChanged.connect(
+            lambda i: self.link.device("relay_fault", value=RELAY_FAULTS[i] or None))
+        frow.addWidget(QLabel("Printer"), 0, 0)
+        frow.addWidget(self.printer_fault, 0, 1)
+        frow.addWidget(QLabel("Relay"), 1, 0)
+        frow.addWidget(self.relay_fault, 1, 1)
+        box.addWidget(faults)
+
+        out = QGroupBox("Printed")
+        orow = QVBoxLayout(out)
+        self.printed = QListWidget()
+        self.printed.setAccessibleName("Printed documents")
+        self.printed.itemActivated.connect(self._open)
+        orow.addWidget(self.printed)
+        box.addWidget(out)
+
+        self.status = QLabel("")
+        box.addWidget(self.status)
+        self._seen: set[str] = set()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(500)
+
+    def show_screen(self, screen: str) -> None:
+        self.status.setText(f"Kiosk screen: {screen}")
+
+    def refresh(self) -> None:
+        """List new printer output: PDFs in the output folder, or tray records."""
+        entries: list[tuple[str, str | None]] = []
+        if self.printed_dir is not None and self.printed_dir.is_dir():
+            entries += [(p.name, str(p)) for p in sorted(self.printed_dir.glob("*.pdf"))]
+        if self.tray is not None and self.tray.exists():
+            lines = self.tray.read_text(encoding="utf-8").splitlines()
+            entries += [(f"job {n + 1}: {line}", None) for n, line in enumerate(lines)]
+        for text, path in entries:
+            if text in self._seen:
+                continue
+            self._seen.add(text)
+            item = QListWidgetItem(text)
+            item.setData(256, path)
+            self.printed.addItem(item)
+
+    def _open(self, item: QListWidgetItem) -> None:
+        path = item.data(256)
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))

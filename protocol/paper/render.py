@@ -1,0 +1,222 @@
+"""Render a certificate document to a print-ready PDF, in memory.
+
+Each face page is followed by its back (print duplex, long edge):
+
+- face: the ground pattern (:mod:`protocol.paper.ground`) under the layout of
+  :mod:`protocol.paper.layout`;
+- back: the ground pattern, the face scrambled with the verification service's key
+  (:mod:`protocol.paper.scramble`, salted with serial and page) inside a black frame,
+  and the QR code with the signed payload (:mod:`protocol.documents.qr_payload`).
+
+The canonical document is also carried in the PDF's Subject, prefixed
+``EMBED_PREFIX``, so that ``kiosk verify`` can re-render a PDF and detect any changed
+field; the PDF holds the same data as its visible text and never leaves memory and the
+CUPS spool in service.
+
+The scrambled image is made from a first, face-only rendering rasterised with pdfium,
+so it shows exactly the printed face.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pypdfium2 as pdfium
+import qrcode
+import qrcode.constants
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from PIL import Image
+from reportlab.lib.colors import black, white
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from protocol.documents import qr_payload
+from protocol.documents.model import canonical
+from protocol.paper import fonts, ground, layout, scramble, xobject
+from protocol.paper.layout import PAGE_H, PAGE_W
+from protocol.sensitive import zero
+
+EMBED_PREFIX = "certificate-kiosk-document/v1 "
+SCRAMBLE_W = 100 * mm
+SCRAMBLE_H = SCRAMBLE_W * scramble.SIZE[1] / scramble.SIZE[0]
+SCRAMBLE_X = (PAGE_W - SCRAMBLE_W) / 2
+SCRAMBLE_Y = PAGE_H - 22 * mm - SCRAMBLE_H
+QR_SIZE = 42 * mm
+QR_X = PAGE_W - 20 * mm - QR_SIZE
+QR_Y = 22 * mm
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The PDF (zero it when done) and its page counts."""
+
+    pdf: bytearray
+    face_pages: int
+
+    @property
+    def pages(self) -> int:
+        """Physical page sides: every face has a back."""
+        return 2 * self.face_pages
+
+
+def _canvas(buffer: io.BytesIO) -> Canvas:
+    c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1,
+               initialFontName=fonts.MINCHO, initialFontSize=10, lang="ja-JP")
+    c.setCreator("certificate-kiosk")
+    c.setTitle("certificate")
+    c.setAuthor("")
+    return c
+
+
+def _faces(sheet: layout.Sheet, pages: list[list[layout.Block]], with_ground: bool, c: Canvas) -> None:
+    for i, blocks in enumerate(pages, 1):
+        if with_ground:
+            xobject.draw(c, ground.pattern_image(), 0, 0, PAGE_W, PAGE_H)
+        layout.draw_face(c, sheet, blocks, i, len(pages))
+        c.showPage()
+
+
+def _face_only(document: dict[str, Any]) -> io.BytesIO:
+    fonts.register()
+    sheet = layout.sheet_of(document)
+    buffer = io.BytesIO()
+    c = _canvas(buffer)
+    _faces(sheet, sheet.pages(), False, c)
+    c.save()
+    buffer.seek(0)
+    return buffer
+
+
+def face_only_pdf(document: dict[str, Any]) -> bytes:
+    """The faces alone (no ground, no back): what gets scrambled, and what verify re-renders."""
+    return _face_only(document).getvalue()
+
+
+def _wipe(buffer: io.BytesIO) -> None:
+    """Zero a BytesIO's buffer in place (reportlab's own intermediate copies cannot be;
+    the session worker's exit takes them)."""
+    view = buffer.getbuffer()
+    try:
+        zero(view)
+    finally:
+        view.release()
+
+
+def _face_images(face_pdf: bytes | io.BytesIO) -> list[Any]:
+    pdf = pdfium.PdfDocument(face_pdf)
+    try:
+        scale = scramble.SIZE[0] / PAGE_W
+        images = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            bitmap = page.render(scale=scale, grayscale=True)
+            images.append(bitmap.to_pil().convert("L"))
+            bitmap.close()
+            page.close()
+        return images
+    finally:
+        pdf.close()
+
+
+def scramble_salt(serial: str, page: int) -> bytes:
+    return f"{serial}/{page}".encode()
+
+
+def qr_image(text: str) -> xobject.RawImage:
+    """The QR code as a bilevel image, one pixel per module (PDF scales it unsmoothed).
+
+    The mask is fixed (the checkerboard): choosing the best of eight costs 40 ms a page
+    and the payload is Base45 text, which gives no long runs for a mask to break up."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=0)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    img = Image.new("1", (len(matrix), len(matrix)), 1)
+    img.putdata([0 if dark else 1 for row in matrix for dark in row])
+    return xobject.RawImage.from_pil("qr", img)
+
+
+def _draw_qr(c: Canvas, qr: xobject.RawImage) -> None:
+    quiet = 4 * QR_SIZE / qr.width
+    c.setFillColor(white)
+    c.rect(QR_X - quiet, QR_Y - quiet, QR_SIZE + 2 * quiet, QR_SIZE + 2 * quiet, stroke=0, fill=1)
+    c.setFillColor(black)
+    xobject.draw(c, qr, QR_X, QR_Y, QR_SIZE, QR_SIZE)
+
+
+def _draw_back(c: Canvas, scrambled: xobject.RawImage, qr: xobject.RawImage, serial: str, page: int,
+               pages: int) -> None:
+    xobject.draw(c, ground.pattern_image(), 0, 0, PAGE_W, PAGE_H)
+    frame, gap = scramble.frame_widths(SCRAMBLE_W)
+    outer = frame + gap
+    c.setFillColor(white)
+    c.rect(SCRAMBLE_X - outer, SCRAMBLE_Y - outer, SCRAMBLE_W + 2 * outer, SCRAMBLE_H + 2 * outer,
+           stroke=0, fill=1)
+    c.setFillColor(black)
+    # the frame as four filled bars, so its outer edge is exact
+    x0, y0 = SCRAMBLE_X - outer, SCRAMBLE_Y - outer
+    w, h = SCRAMBLE_W + 2 * outer, SCRAMBLE_H + 2 * outer
+    for bx, by, bw, bh in ((x0, y0, w, frame), (x0, y0 + h - frame, w, frame),
+                           (x0, y0, frame, h), (x0 + w - frame, y0, frame, h)):
+        c.rect(bx, by, bw, bh, stroke=0, fill=1)
+    xobject.draw(c, scrambled, SCRAMBLE_X, SCRAMBLE_Y, SCRAMBLE_W, SCRAMBLE_H)
+    _draw_qr(c, qr)
+    c.setFont(fonts.GOTHIC, 9)
+    c.drawString(20 * mm, QR_Y + QR_SIZE - 4 * mm, "偽造防止：スクランブル画像・署名付きQRコード")
+    c.setFont(fonts.MINCHO, 8.5)
+    c.drawString(20 * mm, QR_Y + QR_SIZE - 10 * mm, "QRコードは発行者の電子署名で検証できます（kiosk verify）。")
+    c.drawString(20 * mm, QR_Y + QR_SIZE - 15 * mm, "スクランブル画像は検証サービスで表面の画像に復元されます。")
+    c.drawString(20 * mm, QR_Y + QR_SIZE - 22 * mm, f"発行番号　{serial}")
+    c.drawString(20 * mm, QR_Y + QR_SIZE - 27 * mm, f"裏面　{page}/{pages}")
+    c.showPage()
+
+
+def warm_up() -> None:
+    """Load the fonts and build the ground pattern (about half a second, once per
+    process): call it in the warm spare worker, before a customer is waiting."""
+    fonts.register()
+    ground.pattern_image()
+
+
+def render(document: dict[str, Any], issuer_key: Ed25519PrivateKey | None, scramble_key: bytes, *,
+           qr_text: str | None = None) -> Rendered:
+    """Lay out ``document`` with its security features; the PDF exists only in memory.
+
+    ``qr_text`` is a payload the issuer already signed (the relay, in service); without
+    it the payload is signed here with ``issuer_key`` (testers, the demo, ``kiosk
+    render``). Raises :class:`~protocol.paper.fonts.UnsupportedCharacter` before
+    anything is drawn if a character is outside the font.
+    """
+    fonts.register()
+    fonts.check_document(document)
+    if qr_text is None:
+        if issuer_key is None:
+            raise ValueError("either qr_text or issuer_key is needed")
+        qr_text = qr_payload.encode(document, issuer_key)
+    sheet = layout.sheet_of(document)
+    pages = sheet.pages()
+    face_buffer = _face_only(document)
+    try:
+        faces = _face_images(face_buffer)
+    finally:
+        _wipe(face_buffer)
+    qr = qr_image(qr_text)
+    buffer = io.BytesIO()
+    c = _canvas(buffer)
+    c.setSubject(EMBED_PREFIX + canonical(document).decode("utf-8"))
+    for i, blocks in enumerate(pages, 1):
+        xobject.draw(c, ground.pattern_image(), 0, 0, PAGE_W, PAGE_H)
+        layout.draw_face(c, sheet, blocks, i, len(pages))
+        c.showPage()
+        image = scramble.scramble(faces[i - 1], scramble_key, scramble_salt(sheet.serial, i))
+        _draw_back(c, xobject.RawImage.from_pil(f"scrambled-{i}", image), qr, sheet.serial, i, len(pages))
+    c.save()
+    view = buffer.getbuffer()
+    try:
+        pdf = bytearray(view)
+    finally:
+        view.release()
+        _wipe(buffer)
+    return Rendered(pdf, len(pages))

@@ -1,0 +1,57 @@
+"""``kiosk demo --headless``: a scripted customer through the real UI and engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.ui import demo
+
+pytestmark = [pytest.mark.qt, pytest.mark.slow]
+
+
+def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot, world_dir: Path,
+                                                               tmp_path: Path) -> None:
+    import shutil
+
+    world = tmp_path / "world"
+    shutil.copytree(world_dir, world)
+    out = tmp_path / "out"
+    summary = demo.headless(out, "virtual", ("ja", "en"), world=world)
+    assert summary["outcome"]["result"] == "printed"
+    assert summary["screens"][:4] == ["start", "place_card", "reading_card", "pin"]
+    assert "take_papers" in summary["screens"] and "thank_you" in summary["screens"]
+    for lang in ("ja", "en"):
+        names = {p.stem for p in (out / "screenshots" / lang).glob("*.png")}
+        assert {"01-start", "04-pin", "12-payment", "14-take-papers"} <= names
+    assert len(list((out / "journey").glob("*.png"))) == len(summary["screens"])
+    assert json.loads((out / "demo.json").read_text())["devices"] == "virtual"
+    assert (out / "printed" / "tray.jsonl").exists()
+
+
+def test_cli_rejects_unknown_language(capsys) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.cli import main
+
+    assert main(["demo", "--headless", "--languages", "xx"]) == 2
+    assert "unknown languages: xx" in capsys.readouterr().err
+
+
+def test_auto_falls_back_to_virtual_devices_when_a_real_piece_cannot_start(
+        monkeypatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from contextlib import contextmanager
+
+    from hardware_mocks.ui import embedded
+
+    @contextmanager
+    def no_pcscd(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("pcscd is busy")
+        yield
+
+    monkeypatch.setattr(embedded, "embedded", no_pcscd)
+    with demo.devices_for("auto", tmp_path / "world", tmp_path) as rig:
+        assert rig.devices == "virtual" and rig.pdfs is None and rig.hands is rig.link
+    assert "using the virtual devices" in capsys.readouterr().err
+    with pytest.raises(RuntimeError), demo.devices_for("real", tmp_path / "world", tmp_path):
+        pass

@@ -1,0 +1,28 @@
+"""``kiosk demo --headless --devices real``: the real pieces, embedded, print a PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.ui import demo
+
+pytestmark = [pytest.mark.qt, pytest.mark.slow]
+
+
+@pytest.mark.pcscd
+@pytest.mark.cupsd
+@pytest.mark.relay
+def test_headless_demo_on_the_real_pieces_prints_a_pdf(qtbot, world_dir: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                      pcscd, cupsd_clean) -> None:
+    import shutil
+
+    world = tmp_path / "world"
+    shutil.copytree(world_dir, world)
+    out = tmp_path / "out"
+    summary = demo.headless(out, "real", ("ja",), world=world,
+                            services={"pcscd": pcscd, "cupsd": cupsd_clean})
+    assert summary["outcome"]["result"] == "printed"
+    pdfs = list((out / "printed").glob("*.pdf"))
+    assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
