@@ -29,12 +29,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.record import cpu_name, record
 from hardware_mocks.services.pcscd import Pcscd
 from hardware_mocks.vreader import VirtualReader
 from hardware_mocks.world import World, create
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import PcscReader
-from bench.record import cpu_name, record
 
 PERSONA = "shiken-ichiro"
 PKCS11_MODULES = ("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
@@ -120,7 +120,7 @@ def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
         done = subprocess.run(["opensc-tool", "--info"], capture_output=True, text=True)
         opensc_version = done.stdout.splitlines()[0] if done.stdout else ""
     lines = [
-        f"Last run: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, `python -m bench.card "
+        f"Last run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, `python -m bench.card "
         f"--rounds {rounds}`, on {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{opensc_version or 'OpenSC not installed'}; pcscd + vpcd + the virtual card "
         f"(`hardware_mocks`), persona `{PERSONA}`.",

@@ -160,9 +160,9 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
         rate: float = 0.0, relay_workers: int = 1, client_nice: int = 0) -> dict[str, Any]:
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second (open loop);
     0: every kiosk starts its next session as soon as the last ends (saturation)."""
-    from hardware_mocks.world import World
-    from hardware_mocks.services.relay import RelayServer
     from hardware_mocks.relay.testing import open_hours
+    from hardware_mocks.services.relay import RelayServer
+    from hardware_mocks.world import World
 
     state = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)),
@@ -207,8 +207,8 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
 
 
 def prepare(max_kiosks: int) -> tuple[Path, list[Any]]:
-    from hardware_mocks.world import create
     from hardware_mocks.relay.crowd import add_crowd
+    from hardware_mocks.world import create
 
     root = Path(tempfile.mkdtemp(prefix="bench-world-"))
     create(root / "world", seed=1)
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = sorted(int(x) for x in args.scaling.split(",") if x)
     world, members = prepare(max([args.kiosks, *counts]))
     try:
-        print(f"# relay benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+        print(f"# relay benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run, "
               f"{args.relay_workers} relay process(es), {args.processes} client processes at nice {args.client_nice}, "
               f"load average "

@@ -30,9 +30,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
+from bench.record import cpu_name, record
 from hardware_mocks.world import World, create
 from protocol.documents.catalogue import CertType
-from bench.record import cpu_name, record
 
 PERSONA = "shiken-ichiro"
 ALL_OPTIONS = {"scope": "household", "honseki": "include", "relationship": "include", "my_number": "include"}

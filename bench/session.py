@@ -36,12 +36,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from bench.record import cpu_name, record
 from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
 from hardware_mocks.session.specs import sim_spec, virtual_spec
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
-from bench.record import cpu_name, record
 
 PHASES = ("card", "relay", "render", "payment", "print", "wipe")
 
@@ -96,8 +96,8 @@ def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
             if devices == "services":
                 spec = _services_spec(world, tmp, stack)
             elif devices == "pcscd":
-                from hardware_mocks.vreader import control as vreader_control
                 from hardware_mocks.ui.embedded import embedded
+                from hardware_mocks.vreader import control as vreader_control
 
                 emb = stack.enter_context(embedded(world, tmp))
                 spec = emb.spec

@@ -92,8 +92,8 @@ def child(world: Path, devices: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt, QTimer
 
-    from kiosk.session.viewmodel import IntentKind, Screen
     from hardware_mocks.ui import demo
+    from kiosk.session.viewmodel import IntentKind, Screen
     from kiosk.ui.app import application, kiosk_window
 
     app = application()

@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, get_args
 
-from kiosk.payment.change import largest_payable, plan_payout
 from kiosk.payment.change import can_pay as _can_pay
+from kiosk.payment.change import largest_payable, plan_payout
 from kiosk.payment.port import (
     COINS,
     DENOMINATIONS,

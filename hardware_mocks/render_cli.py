@@ -40,7 +40,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     from hardware_mocks.world import World
     from protocol.paper.fonts import UnsupportedCharacter
     from protocol.paper.render import render
-
     from relay.documents import AssemblyError, assemble
 
     if not (args.world / "world.json").exists():

@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hardware_mocks.vcard import VirtualCard
 from hardware_mocks.inprocess_reader import InProcessReader as _InProcessReader
+from hardware_mocks.vcard import VirtualCard
 
 DEFAULT_VPCD_PORT = 0x8C7B  # 35963, Debian's reader.conf.d/vpcd
 _CTRL_OFF, _CTRL_ON, _CTRL_RESET, _CTRL_ATR = 0, 1, 2, 4

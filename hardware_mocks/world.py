@@ -263,8 +263,8 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
     pki_dir.mkdir(exist_ok=True)
     (pki_dir / "kiosks").mkdir(exist_ok=True)
 
-    long_ago = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-    far = dt.datetime(2036, 1, 1, tzinfo=dt.timezone.utc)
+    long_ago = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    far = dt.datetime(2036, 1, 1, tzinfo=dt.UTC)
 
     # --- JPKI ---------------------------------------------------------------------------
     jpki_key = pki.rsa_key(seeds, "jpki-ca")
@@ -281,11 +281,11 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
         sign_key = pki.rsa_key(seeds, "card-sign:" + spec.id)
         serial = int.from_bytes(seeds.bytes("serial:" + spec.id, 8), "big") | (1 << 62)
         if spec.card == "expired":
-            nb = dt.datetime(2020, 4, 1, tzinfo=dt.timezone.utc)
-            na = dt.datetime(2025, 4, 1, tzinfo=dt.timezone.utc)
+            nb = dt.datetime(2020, 4, 1, tzinfo=dt.UTC)
+            na = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
         else:
-            nb = dt.datetime(2025, 4, 1, tzinfo=dt.timezone.utc)
-            na = dt.datetime(2035, 4, 1, tzinfo=dt.timezone.utc)
+            nb = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+            na = dt.datetime(2035, 4, 1, tzinfo=dt.UTC)
         auth_cert = pki.leaf_certificate(
             issuer_key=jpki_key, issuer_cert=jpki_cert, public_key=auth_key.public_key(),
             subject=x509.Name([x509.NameAttribute(x509.oid.NameOID.COUNTRY_NAME, "JP"),
@@ -348,7 +348,7 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
             }
         )
 
-    now = dt.datetime.combine(today, dt.time(0, 0), tzinfo=JST).astimezone(dt.timezone.utc)
+    now = dt.datetime.combine(today, dt.time(0, 0), tzinfo=JST).astimezone(dt.UTC)
     jpki_crl = pki.crl(jpki_key, jpki_cert, revoked, now - dt.timedelta(days=1), now + dt.timedelta(days=3650))
     _write(pki_dir / "jpki-ca.pem", pki.pem_cert(jpki_cert))
     _write(pki_dir / "jpki-ca.key", pki.pem_key(jpki_key), secret=True)
@@ -430,8 +430,8 @@ def issue_kiosk_certificate(directory: Path, kiosk_id: str, serial: int, seed: i
     cert = pki.leaf_certificate(
         issuer_key=op_key,  # type: ignore[arg-type]
         issuer_cert=op_cert, public_key=key.public_key(), subject=pki.name(kiosk_id),
-        serial=serial, not_before=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
-        not_after=dt.datetime(2036, 1, 1, tzinfo=dt.timezone.utc), usage="client",
+        serial=serial, not_before=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        not_after=dt.datetime(2036, 1, 1, tzinfo=dt.UTC), usage="client",
     )
     cert_path = pki_dir / "kiosks" / f"{kiosk_id}.pem"
     key_path = pki_dir / "kiosks" / f"{kiosk_id}.key"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from protocol import refusals
 from protocol.documents.catalogue import CertType, validate_options
 from protocol.documents.model import (
     Document,
@@ -23,7 +24,6 @@ from protocol.documents.model import (
     KosekiMember,
     ShotokuBody,
 )
-from protocol import refusals
 from relay.registry import SEX_JA, Registry, fiscal_year, name_of
 
 DOCUMENT_FORMAT = 1

@@ -31,9 +31,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
 
-from protocol import log
+from protocol import log, wire
 from protocol.documents import qr_payload
-from protocol import wire
 from protocol.scramble_key import document_scramble_key
 from relay import schema
 from relay.schema import ApiError
@@ -146,7 +145,7 @@ def public_application(verifier: Verifier) -> web.Application:
             return _json(exc.body(), exc.status)
         except web.HTTPException as exc:
             return _json({"error": {"code": wire.NOT_FOUND if exc.status == 404 else "http_error"}}, exc.status)
-        except Exception as exc:  # noqa: BLE001 - answer without detail, log the kind only
+        except Exception as exc:
             log.event(LOG, "relay.public.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
             return _json({"error": {"code": wire.INTERNAL}}, 500)
 

@@ -19,8 +19,8 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from protocol.documents.catalogue import CATALOGUE, MAX_COPIES, CertType
 from protocol import refusals
+from protocol.documents.catalogue import CATALOGUE, MAX_COPIES, CertType
 from relay.registry import Registry, age_on, fiscal_year
 
 KOSEKI_TYPES = frozenset({CertType.KOSEKI_ZENBU, CertType.KOSEKI_KOJIN, CertType.KOSEKI_FUHYO})

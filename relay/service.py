@@ -26,17 +26,17 @@ from typing import Any, NoReturn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from protocol import refusals, wire
+from protocol.challenge import CHALLENGE_BYTES, challenge_message
 from protocol.clock import JST, Clock
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, cert_sha256
 from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
-from protocol import refusals, wire
-from protocol.challenge import CHALLENGE_BYTES, challenge_message
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.documents import AssemblyError, build
-from relay.jpki import CardRefused, JpkiVerifier, MAX_CERT_BYTES
+from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
 from relay.storage import RequestRow, SessionRow, Storage, Store, dumps

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hardware_mocks import pki
-from hardware_mocks.world import issue_kiosk_certificate, valid_my_number
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.world import issue_kiosk_certificate, valid_my_number
 
 KEY_POOL = ("shiken-ichiro", "shiken-hanako", "mihon-saburo", "canary")
 
@@ -80,8 +80,8 @@ def add_crowd(world_root: Path, n: int, kiosks: int | None = None) -> list[Crowd
             issuer_key=ca_key, issuer_cert=ca_cert, public_key=key.public_key(),
             subject=x509.Name([x509.NameAttribute(x509.oid.NameOID.COUNTRY_NAME, "JP"),
                                x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, f"AUTH{serial:016X}")]),
-            serial=serial, not_before=dt.datetime(2025, 4, 1, tzinfo=dt.timezone.utc),
-            not_after=dt.datetime(2035, 4, 1, tzinfo=dt.timezone.utc), usage="card",
+            serial=serial, not_before=dt.datetime(2025, 4, 1, tzinfo=dt.UTC),
+            not_after=dt.datetime(2035, 4, 1, tzinfo=dt.UTC), usage="card",
         )
         data["cards"][f"{serial:X}"] = rid
         members.append(CrowdMember(rid, given, kiosk_ids[i % kiosks],

@@ -29,13 +29,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kiosk.relay_client.client import SessionClient, error_for
+from kiosk.relay_client.errors import RelayRefused, RelayTimeout, RelayUnavailable
+from protocol import wire
 from protocol.clock import Clock, SystemClock
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding
 from protocol.documents.model import document_hash
-from protocol import wire
-from kiosk.relay_client.client import SessionClient, error_for
-from kiosk.relay_client.errors import RelayRefused, RelayTimeout, RelayUnavailable
 
 TAMPERS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256", "signature",
            "document", "other_session", "qr", "scramble_key")

@@ -16,8 +16,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from protocol.clock import JST
 from protocol.challenge import challenge_message
+from protocol.clock import JST
 from relay.rules import is_new_year_closure
 
 

@@ -70,8 +70,8 @@ class RelayServer:
         or ``None`` for the machine's own clock."""
         state_dir.mkdir(parents=True, exist_ok=True)
         if clock_start == SERVICE_HOURS:
-            from hardware_mocks.world import World
             from hardware_mocks.relay.testing import open_hours
+            from hardware_mocks.world import World
 
             clock_start = open_hours(World(world_dir))
         port_file = state_dir / "relay.port"
@@ -83,7 +83,7 @@ class RelayServer:
             cmd += ["--clock-start", clock_start.isoformat()]
         if public:
             cmd += ["--public-port", "0"]
-        log = open(state_dir / "relay.log", "ab")  # noqa: SIM115 - the child owns it
+        log = open(state_dir / "relay.log", "ab")
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
         log.close()
         deadline = time.monotonic() + START_TIMEOUT

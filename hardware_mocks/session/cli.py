@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from kiosk.session.machine import SessionChart
 from hardware_mocks.session.virtual import PRINTER_FAULTS, RELAY_FAULTS
+from kiosk.session.machine import SessionChart
 
 STATES = tuple(s.id for s in SessionChart.states if s.id not in ("wiping", "ended"))
 
@@ -66,8 +65,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
-    from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
     from hardware_mocks.session import specs
+    from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
     from kiosk.session.host import SessionHost
     from kiosk.session.worker import WorkerSpec
 

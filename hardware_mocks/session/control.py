@@ -8,7 +8,6 @@ a mode that allows virtual devices; a production worker has no tester control at
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hardware_mocks.coins import CoinSimulator

@@ -15,7 +15,6 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from protocol.documents.catalogue import CATALOGUE, CertType
 from kiosk.config import Config
 from kiosk.session.faults import (
     CardFault,
@@ -36,8 +34,8 @@ from kiosk.session.faults import (
     WrongPinFault,
 )
 from kiosk.session.ports import Devices, IssuedDocument, PaymentStatus, Payout
+from protocol.documents.catalogue import CATALOGUE, CertType
 from protocol.menu import MenuItem, MenuOption
-
 
 
 class SimCard:

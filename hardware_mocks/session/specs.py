@@ -15,11 +15,11 @@ from typing import Any
 
 import msgspec
 
-from kiosk import config as kiosk_config
-from kiosk.config import Config, DevicesConfig, Mode, TimeoutsConfig
 from hardware_mocks.relay.fake import FakeBackend
 from hardware_mocks.session import sim
 from hardware_mocks.session.control import Control
+from kiosk import config as kiosk_config
+from kiosk.config import Config, DevicesConfig, Mode, TimeoutsConfig
 from kiosk.session.ports import Devices
 from kiosk.session.worker import WorkerSpec
 from protocol.clock import Clock

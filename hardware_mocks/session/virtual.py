@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, get_args
+from typing import get_args
 
 from hardware_mocks.coins import CoinSimulator
 from hardware_mocks.inprocess_reader import InProcessReader

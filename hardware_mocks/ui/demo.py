@@ -35,10 +35,10 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
 
 from hardware_mocks.session import specs
-from kiosk.session.worker import WorkerSpec
-from kiosk.session.viewmodel import IntentKind, Screen
-from kiosk.ui.hostlink import HostLink
 from hardware_mocks.ui.screenshots import capture_all
+from kiosk.session.viewmodel import IntentKind, Screen
+from kiosk.session.worker import WorkerSpec
+from kiosk.ui.hostlink import HostLink
 from kiosk.ui.texts import LANGUAGES
 from kiosk.ui.window import KioskWindow
 
@@ -241,8 +241,8 @@ def headless(out: Path, devices: str = "auto",
 
 
 def interactive(out: Path, devices: str = "auto") -> int:
-    from kiosk.ui.app import application, kiosk_window
     from hardware_mocks.ui.tester import TesterPanel
+    from kiosk.ui.app import application, kiosk_window
 
     out.mkdir(parents=True, exist_ok=True)
     world = demo_world(out)

@@ -100,8 +100,8 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> It
     stop what was started here when the block ends."""
     from hardware_mocks.services.cupsd import Cupsd
     from hardware_mocks.services.pcscd import READER_PREFIX, Pcscd
-    from kiosk.session.worker import WorkerSpec
     from hardware_mocks.services.relay import RelayServer
+    from kiosk.session.worker import WorkerSpec
 
     with ExitStack() as stack:
         if cupsd is None:

@@ -17,6 +17,7 @@ from kiosk.ui.samples import sample_views
 from kiosk.ui.texts import LANGUAGES
 from kiosk.ui.window import KioskWindow
 
+
 def shots(window: KioskWindow, languages: tuple[str, ...] = tuple(LANGUAGES),
           views: dict[str, ViewModel] | None = None) -> Iterator[tuple[str, str]]:
     """Render each view in each language; yield (language, name) after each render."""
@@ -47,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     import os
     import sys
 
-    from kiosk.ui.app import application, kiosk_window
     from hardware_mocks.ui.scripted import ScriptedEngine
+    from kiosk.ui.app import application, kiosk_window
 
     args = sys.argv[1:] if argv is None else argv
     if not args:

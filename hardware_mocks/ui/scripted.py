@@ -17,10 +17,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from protocol.documents.catalogue import CATALOGUE, CertType, default_options
-from kiosk.ui.samples import FEES, default_menu
 from kiosk.session.viewmodel import ErrorInfo, Intent, IntentKind, Screen, ViewModel
-from protocol.menu import MenuItem, MenuOption
+from kiosk.ui.samples import FEES, default_menu
+from protocol.documents.catalogue import CertType, default_options
 
 I = IntentKind  # noqa: E741 - short alias for the tables below
 

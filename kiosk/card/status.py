@@ -55,7 +55,7 @@ class CardStatus:
 
 def card_status(config: Config, wanted: str | None = None,
                 now: dt.datetime | None = None) -> CardStatus:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     status = CardStatus(mode=str(config.mode))
     try:
         names = list_pcsc_readers()

@@ -22,7 +22,6 @@ from cryptography import x509
 
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import Reader, allowed, check_policy, list_pcsc_readers, open_reader
-from protocol.clock import Clock, SystemClock
 from kiosk.config import Config, RelayConfig
 from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.payment.port import DeviceReset, Final, Jam, LostEvents, PaymentDevice, PaymentFault
@@ -33,6 +32,7 @@ from kiosk.relay_client.errors import RelayError
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context
 from kiosk.relay_client.port import RelayClient, RelayInfo
 from kiosk.session.journal import Journal, Rec
+from protocol.clock import Clock, SystemClock
 
 # --- card ---------------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk import jsonl
-from protocol.clock import Clock
 from kiosk.diag import files
+from protocol.clock import Clock
 from protocol.log import event, sanitize
 
 log = logging.getLogger("kiosk.diag.audit")
@@ -72,7 +72,7 @@ class AuditTrail:
             return 0
         try:
             acknowledged = sink.send(pending)
-        except Exception:  # noqa: BLE001 - any failure: keep them for next time
+        except Exception:
             event(log, "diag.audit.forward_failed", count=len(pending))
             return 0
         if not _positive(acknowledged) or acknowledged <= done:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pyotp
 
-from protocol.clock import Clock
 from kiosk.diag import files
 from kiosk.diag.audit import AuditTrail
+from protocol.clock import Clock
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)

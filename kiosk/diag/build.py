@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kiosk import composition
 from kiosk.card.reader import Reader
-from protocol.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.diag.adapters import (
     CardLayerProbe,
@@ -37,6 +35,7 @@ from kiosk.diag.secret import default_secret_path, load_secret
 from kiosk.diag.service import DiagDevices, DiagPaths, DiagService
 from kiosk.payment.port import PaymentDevice
 from kiosk.relay_client.port import RelayInfo
+from protocol.clock import Clock, SystemClock
 
 JOURNAL_NAME = "journal.jsonl"
 

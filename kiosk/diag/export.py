@@ -124,7 +124,7 @@ def export_to_relay(sources: Iterable[Path], sink: LogSink) -> RelayExportResult
     export_id = str(uuid.uuid4())
     try:
         taken = sink.send_logs(export_id, events)
-    except Exception as exc:  # noqa: BLE001 - reported by code only
+    except Exception as exc:
         raise ExportError(str(getattr(exc, "code", type(exc).__name__))) from exc
     if taken != len(events):
         raise ExportError("relay_incomplete")

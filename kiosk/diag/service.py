@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import jsonl
-from protocol.clock import Clock
 from kiosk.diag import checks, files, residue
 from kiosk.diag.audit import AuditSink, AuditTrail
 from kiosk.diag.auth import AuthOutcome, AuthResult, TechnicianAuth
@@ -31,8 +30,9 @@ from kiosk.diag.export import ExportError, ExportResult, LogSink, RelayExportRes
 from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe, SessionGate
 from kiosk.diag.secret import SecretFileError
 from kiosk.diag.selftest import SelfTestReport, due
-from protocol.log import event
 from kiosk.payment.port import COINS
+from protocol.clock import Clock
+from protocol.log import event
 
 log = logging.getLogger("kiosk.diag")
 
@@ -132,7 +132,7 @@ class DiagService:
         self.audit.record("diag.session_wiped", reason="diagnostic_entry")
         try:
             self.gate.end_and_wipe()
-        except Exception as exc:  # noqa: BLE001 - e.g. ``kiosk diag`` beside the service
+        except Exception as exc:
             self.audit.record("diag.session_wipe_failed", code=checks.error_code(exc))
 
     def tries_left(self) -> int:
@@ -325,7 +325,7 @@ class DiagService:
         self.audit.record("diag.action", step="clear_printer_fault")
         try:
             self.devices.printer.clear_fault()
-        except Exception as exc:  # noqa: BLE001 - reported as the printer's state below
+        except Exception as exc:
             event(log, "diag.clear_fault_failed", code=checks.error_code(exc))
         return checks.printer_state(self.devices.printer)
 

@@ -31,8 +31,6 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from protocol.clock import Clock
-from protocol.log import event
 from kiosk.payment.change import Acceptance, acceptance
 from kiosk.payment.ledger import Ledger, LedgerError, TxnBalance, check_id
 from kiosk.payment.port import (
@@ -52,6 +50,8 @@ from kiosk.payment.port import (
     Stacked,
 )
 from kiosk.payment.voucher import Voucher, new_voucher_id
+from protocol.clock import Clock
+from protocol.log import event
 
 log = logging.getLogger("kiosk.payment")
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from protocol.documents.catalogue import CATALOGUE, CertType
+from protocol.documents.catalogue import CATALOGUE
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

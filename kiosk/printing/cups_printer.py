@@ -25,9 +25,6 @@ from typing import Any
 
 import cups
 
-from protocol.clock import Clock, SystemClock
-from protocol.log import event
-from kiosk.printing.residue import DEFAULT_SPOOL, job_files
 from kiosk.printing.printer import (
     ABORTED,
     CANCELED,
@@ -48,6 +45,9 @@ from kiosk.printing.printer import (
     fault_from_reasons,
     new_title,
 )
+from kiosk.printing.residue import DEFAULT_SPOOL, job_files
+from protocol.clock import Clock, SystemClock
+from protocol.log import event
 
 JOB_STATES = {3: "pending", 4: "held", 5: "processing", 6: "stopped", 7: "canceled",
               8: "aborted", 9: "completed"}

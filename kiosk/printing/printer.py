@@ -20,14 +20,11 @@ Contract of an adapter:
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
-from protocol.clock import Clock, FakeClock
 from protocol.documents.catalogue import MAX_COPIES
-from protocol.sensitive import zero
 
 #: Reasons a PrinterFault carries.
 MEDIA_EMPTY = "media-empty"

@@ -20,9 +20,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from protocol.documents.binding import cert_sha256
-from protocol import refusals, wire
-from protocol.challenge import CHALLENGE_BYTES, challenge_message
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
@@ -33,8 +30,11 @@ from kiosk.relay_client.errors import (
     RelayUnavailable,
 )
 from kiosk.relay_client.port import Issued, Menu, OpenedSession, Outcome, RelayInfo
-from protocol.technician import log_event_ok, to_wire
 from kiosk.relay_client.verify import SessionFacts, parse_menu, verify_issued
+from protocol import refusals, wire
+from protocol.challenge import CHALLENGE_BYTES, challenge_message
+from protocol.documents.binding import cert_sha256
+from protocol.technician import log_event_ok, to_wire
 
 #: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
 SESSION_CODES = frozenset({wire.ALREADY_ISSUED, wire.SESSION_EXPIRED, wire.UNKNOWN_SESSION,

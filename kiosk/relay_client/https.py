@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import socket
 import ssl
 import time
 from pathlib import Path
@@ -29,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
 from kiosk.config import RelayConfig
-from protocol import wire
 from kiosk.relay_client.client import SessionClient, error_for, load_issuer_public_key
 from kiosk.relay_client.errors import RelayProtocolError, RelayTimeout, RelayUnavailable
+from protocol import wire
 
 RETRY_BACKOFF = (0.2, 0.5)
 IDLE_REUSE = 15.0  # seconds a kept-alive connection is reused (the relay keeps it 75 s)
@@ -146,7 +145,7 @@ class HttpsRelayClient(SessionClient):
         except ssl.SSLError as exc:
             conn.close()
             raise RelayUnavailable("tls") from exc
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             conn.close()
             raise RelayUnavailable("connect_timeout") from exc
         except OSError as exc:
@@ -188,7 +187,7 @@ class HttpsRelayClient(SessionClient):
             conn.request("GET" if payload is None else "POST", path, body=payload, headers=headers)
             response = conn.getresponse()
             raw = response.read(wire.MAX_RESPONSE_BYTES + 1)
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             conn.close()
             raise RelayTimeout("read_timeout") from exc
         except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine) as exc:

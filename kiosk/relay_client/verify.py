@@ -15,13 +15,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kiosk.relay_client.errors import IntegrityError, RelayProtocolError
+from kiosk.relay_client.port import Issued, Menu
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, BindingMismatch, check
 from protocol.documents.model import Document, document_hash
-from kiosk.relay_client.errors import IntegrityError, RelayProtocolError
-from kiosk.relay_client.port import Issued, Menu
-from protocol.scramble_key import KEY_BYTES
 from protocol.menu import MenuItem, MenuOption
+from protocol.scramble_key import KEY_BYTES
 
 BINDING_FIELDS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256")
 

@@ -8,15 +8,11 @@ nothing else; the engine never sees a card status word, an HTTP status or an IPP
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kiosk.card import errors as card_errors
-from protocol.clock import Clock, SystemClock
-from protocol.log import event
 from kiosk.payment import port as pay_port
 from kiosk.printing import printer as printing
 from kiosk.relay_client import errors as relay_errors
@@ -28,10 +24,11 @@ from kiosk.session.faults import (
     PrintFault,
     Refusal,
     RelayFault,
-    SessionFault,
     WrongPinFault,
 )
-from kiosk.session.ports import Devices, IssuedDocument, PaymentStatus, Payout
+from kiosk.session.ports import IssuedDocument, PaymentStatus, Payout
+from protocol.clock import Clock
+from protocol.log import event
 from protocol.menu import MenuItem
 
 log = logging.getLogger("kiosk.session.adapters")
@@ -255,7 +252,6 @@ class PrinterAdapter:
     def render(self, document: IssuedDocument) -> None:
         from protocol.paper.fonts import UnsupportedCharacter
         from protocol.paper.render import render
-
         from protocol.sensitive import zero
 
         try:

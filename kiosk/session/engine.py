@@ -24,10 +24,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from protocol.clock import Clock
-from protocol.documents.catalogue import MAX_COPIES
-from protocol.log import event
-from protocol.sensitive import zero
 from kiosk.session.faults import (
     CardFault,
     IntegrityFault,
@@ -39,7 +35,11 @@ from kiosk.session.journal import Journal, Rec
 from kiosk.session.machine import HUMAN_STATES, SessionChart
 from kiosk.session.ports import Card, Devices, IssuedDocument
 from kiosk.session.viewmodel import ErrorInfo, Intent, IntentKind, Screen, ViewModel
+from protocol.clock import Clock
+from protocol.documents.catalogue import MAX_COPIES
+from protocol.log import event
 from protocol.menu import MenuItem
+from protocol.sensitive import zero
 
 log = logging.getLogger("kiosk.session")
 
@@ -513,7 +513,7 @@ class Engine:
         self.journal.append(self.session_id, Rec.PRINTED, copies=self._w.copies)
         try:
             self._charge()
-        except Exception as exc:  # noqa: BLE001 - printed: the wipe charges again or alarms
+        except Exception as exc:
             event(log, "session.charge_failed", logging.ERROR, session=self.session_id,
                   kind=type(exc).__name__)
         self._scrub_documents()  # printed: nothing more needs the document
@@ -647,7 +647,7 @@ class Engine:
         """Run one wipe step; False when it failed."""
         try:
             step()
-        except Exception as exc:  # noqa: BLE001 - the wipe must go on; log the type only
+        except Exception as exc:
             event(log, "session.wipe_step_failed", logging.ERROR, session=self.session_id,
                   kind=type(exc).__name__)
             return False

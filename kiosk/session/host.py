@@ -35,12 +35,12 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from protocol.sensitive import zero
 from kiosk import config as kiosk_config
-from protocol.log import event
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 from kiosk.session.worker import WorkerSpec
+from protocol.log import event
+from protocol.sensitive import zero
 
 READY_TIMEOUT_S = 30.0
 LOG = logging.getLogger("kiosk.session.host")

@@ -15,10 +15,10 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from protocol.log import event
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.ports import Devices
+from protocol.log import event
 
 log = logging.getLogger("kiosk.session.recovery")
 

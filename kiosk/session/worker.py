@@ -29,7 +29,7 @@ import signal
 import struct
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,15 +39,15 @@ import msgspec
 from kiosk import composition
 from kiosk import config as kiosk_config
 from kiosk.config import Config
-from protocol.clock import SystemClock
-from protocol.log import event
-from protocol.sensitive import zero
 from kiosk.session.engine import PIN_LENGTH, Engine, Timeouts
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal
 from kiosk.session.ports import Devices
 from kiosk.session.recovery import recover
 from kiosk.session.viewmodel import Intent, IntentKind, ViewModel
+from protocol.clock import SystemClock
+from protocol.log import event
+from protocol.sensitive import zero
 
 log = logging.getLogger("kiosk.session.worker")
 
@@ -93,7 +93,7 @@ def timeouts_of(cfg: Config) -> Timeouts:
 def preload() -> None:
     """Pay the first-use costs (imports, fonts, the ground pattern) while the worker is
     only a warm spare, not while a customer waits. Nothing here is personal data."""
-    import kiosk.card.jpki  # noqa: F401
+    import kiosk.card.jpki
     import kiosk.payment.controller  # noqa: F401
     from protocol.paper import render
 
@@ -164,7 +164,7 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
         if built is None:
             try:
                 built = _Devices(cfg)
-            except Exception as exc:  # noqa: BLE001 - a bad configuration: say so, exit
+            except Exception as exc:
                 code = exc.code if isinstance(exc, SessionFault) else "device_config"
                 event(log, "worker.devices_failed", logging.ERROR, kind=type(exc).__name__,
                       code=code)
@@ -275,7 +275,7 @@ def entry(fd: int) -> int:
     spec = WorkerSpec(**msg[1])
     try:
         main(conn, spec)
-    except Exception as exc:  # noqa: BLE001 - log the type only, then die: the host recovers
+    except Exception as exc:
         event(log, "worker.crashed", logging.ERROR, kind=type(exc).__name__)
         return 70
     return 0

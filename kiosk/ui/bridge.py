@@ -16,9 +16,9 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from kiosk.session.viewmodel import Intent, ViewModel
 from protocol import log
 from protocol.sensitive import zero
-from kiosk.session.viewmodel import Intent, ViewModel
 
 LOG = logging.getLogger("kiosk.ui")
 

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = sub.add_parser("ui", aliases=["run"],
                          help="the kiosk in service: full screen, real devices")

@@ -65,7 +65,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result: Any = self._work()
-        except Exception as exc:  # noqa: BLE001 - shown as its code on the GUI thread
+        except Exception as exc:
             result = exc
         self._signals.done.emit(self._name, result)
 

@@ -16,9 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 from protocol import log
 from protocol.sensitive import zero
-from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 
 LOG = logging.getLogger("kiosk.ui")
 POLL_S = 0.02

@@ -16,10 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
-from protocol.sensitive import zero
 from kiosk.ui import texts
 from kiosk.ui.texts import tr
 from kiosk.ui.widgets import KioskButton, label
+from protocol.sensitive import zero
 
 PIN_LENGTH = 4
 PAD_KEY_HEIGHT = 62  # 18 mm on the target panel; four rows fit beside the warnings

@@ -18,9 +18,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from kiosk import config as kiosk_config
-from protocol import log
 from kiosk.notify import Notifier, notifier
 from kiosk.session.viewmodel import IntentKind
+from protocol import log
 
 LOG = logging.getLogger("kiosk.ui")
 

@@ -36,23 +36,23 @@ class RawImage:
 
 def draw(canvas: Canvas, image: RawImage, x: float, y: float, width: float, height: float) -> None:
     """Draw ``image`` into the box (points, origin bottom left)."""
-    doc = canvas._doc  # noqa: SLF001 - reportlab has no public API for this
+    doc = canvas._doc
     reg_name = doc.getXObjectName(image.name)
     if doc.idToObject.get(reg_name) is None:
         obj = pdfdoc.PDFImageXObject(image.name)
         obj.width, obj.height = image.width, image.height
         obj.bitsPerComponent = image.bits
         obj.colorSpace = "DeviceGray"
-        obj._filters = ("FlateDecode",)  # noqa: SLF001
+        obj._filters = ("FlateDecode",)
         obj.streamContent = image.data
         obj.mask = None
-        canvas._setXObjects(obj)  # noqa: SLF001
+        canvas._setXObjects(obj)
         doc.Reference(obj, reg_name)
         doc.addForm(image.name, obj)
-    canvas._currentPageHasImages = 1  # noqa: SLF001
+    canvas._currentPageHasImages = 1
     canvas.saveState()
     canvas.translate(x, y)
     canvas.scale(width, height)
-    canvas._code.append(f"/{reg_name} Do")  # noqa: SLF001
+    canvas._code.append(f"/{reg_name} Do")
     canvas.restoreState()
-    canvas._formsinuse.append(image.name)  # noqa: SLF001 - lists it in this page's resources
+    canvas._formsinuse.append(image.name)

@@ -11,7 +11,6 @@ import textwrap
 import pytest
 
 from hardware_mocks.coins import CoinSimulator, main, pay_script
-from protocol.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import (
@@ -23,6 +22,7 @@ from kiosk.payment.port import (
     PayoutShortfall,
     Rejected,
 )
+from protocol.clock import FakeClock
 
 
 def test_two_handles_share_the_coins(tmp_path) -> None:

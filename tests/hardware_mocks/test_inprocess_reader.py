@@ -150,8 +150,8 @@ def test_watcher_reports_card_already_present(world: World) -> None:
 
 
 def test_in_process_transport_over_any_card(world: World) -> None:
-    from hardware_mocks.vcard import VirtualCard
     from hardware_mocks.inprocess_reader import InProcessTransport
+    from hardware_mocks.vcard import VirtualCard
 
     transport = InProcessTransport(VirtualCard(world.card_path("shiken-ichiro")))
     card = JpkiCard(transport)

@@ -12,7 +12,8 @@ import cups
 import pytest
 
 from hardware_mocks.printer import backend
-from hardware_mocks.printer.control import FaultSwitch, main as control_main
+from hardware_mocks.printer.control import FaultSwitch
+from hardware_mocks.printer.control import main as control_main
 from hardware_mocks.services.cupsd import Cupsd
 
 PDF = b"%PDF-1.4\n% tiny\n"

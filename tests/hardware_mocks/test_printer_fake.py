@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.clock import FakeClock
 from hardware_mocks.printer.fake import FakePrinter
 from kiosk.printing.printer import (
     JobProgress,
@@ -13,6 +12,7 @@ from kiosk.printing.printer import (
     SpoolResidue,
     fault_from_reasons,
 )
+from protocol.clock import FakeClock
 
 
 def test_completed_job_then_purge_leaves_nothing() -> None:

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from hardware_mocks.vcard import VirtualCard, parse, _BadLength
+from hardware_mocks.vcard import VirtualCard, _BadLength, parse
 from hardware_mocks.world import World
 
 SELECT_JPKI = bytes.fromhex("00A4040C0AD392F000260100000001")

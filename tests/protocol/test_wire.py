@@ -8,9 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.world import World
-from protocol import refusals
-from protocol.challenge import challenge_message, digest_info
 from kiosk.relay_client.client import error_for
 from kiosk.relay_client.errors import (
     RelayProtocolError,
@@ -20,7 +19,8 @@ from kiosk.relay_client.errors import (
 )
 from kiosk.relay_client.https import parse_answer
 from kiosk.relay_client.verify import parse_menu
-from hardware_mocks.relay.testing import CardSigner
+from protocol import refusals
+from protocol.challenge import challenge_message, digest_info
 
 
 def test_the_challenge_is_bound_to_session_and_kiosk() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bench.relay import report, run
-from hardware_mocks.world import World
 from hardware_mocks.relay.crowd import add_crowd
+from hardware_mocks.world import World
 
 pytestmark = pytest.mark.relay
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.world import World
-from protocol.clock import FakeClock
 from hardware_mocks.relay.fake import FakeRelay
+from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.world import World
 from kiosk.relay_client.port import Outcome
+from protocol.clock import FakeClock
 from relay.cli import main
 from relay.service import Settings, build_core
-from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 

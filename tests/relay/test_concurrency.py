@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from hardware_mocks.relay.crowd import CrowdMember, add_crowd
+from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import IntegrityError, RelayTimeout
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
-from hardware_mocks.relay.crowd import CrowdMember, add_crowd
-from hardware_mocks.services.relay import RelayServer
 from relay.storage import Storage
 from tests.fixtures.relay import open_hours
 
@@ -85,7 +85,7 @@ def test_no_document_ever_reaches_another_session(
             ask(first, rid, member)
             twin.join()
             first.report_outcome(rid, Outcome.PRINTED, 2, 400)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             with lock:
                 failures.append(type(exc).__name__ + ":" + str(getattr(exc, "code", "")))
         finally:

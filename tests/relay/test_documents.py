@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from hardware_mocks.world import World
+from protocol import refusals
 from protocol.documents import model
 from protocol.documents.catalogue import CertType
-from protocol import refusals
 from relay.documents import AssemblyError, assemble
 
 ISSUED = dt.date(2026, 11, 26)

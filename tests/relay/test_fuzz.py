@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hardware_mocks.world import World
-from protocol.clock import FakeClock
-from protocol import refusals, wire
 from hardware_mocks.relay.fake import FakeBackend
+from hardware_mocks.relay.testing import open_hours
+from hardware_mocks.world import World
+from protocol import refusals, wire
+from protocol.clock import FakeClock
 from relay import schema
 from relay.schema import ApiError
-from hardware_mocks.relay.testing import open_hours
 
 KNOWN = {v for k, v in vars(wire).items() if k.isupper() and isinstance(v, str) and not v.startswith("/")}
 KNOWN |= refusals.ALL

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
+from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
-from protocol import refusals
 from kiosk.relay_client.errors import IncompatibleRelay, RelayRefused, RelayUnavailable
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context, spki_sha256
 from kiosk.relay_client.port import Outcome
-from hardware_mocks.services.relay import RelayServer
+from protocol import refusals
 from relay.storage import Storage
-from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 pytestmark = pytest.mark.relay
@@ -333,7 +333,7 @@ def _issue_relay_cert(world: World, directory: Any, *, expired: bool, hosts: tup
     ca_key = serialization.load_pem_private_key(world.pki("operator-ca.key").read_bytes(), None)
     ca_cert = cx509.load_pem_x509_certificate(world.pki("operator-ca.pem").read_bytes())
     key = pki.ec_key(pki.SeededRandom(7), "odd-relay")
-    utc = dt.timezone.utc
+    utc = dt.UTC
     cert = pki.leaf_certificate(
         issuer_key=ca_key, issuer_cert=ca_cert, public_key=key.public_key(),  # type: ignore[arg-type]
         subject=pki.name("relay.test"), serial=77,

@@ -15,13 +15,13 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
-from protocol.documents import qr_payload
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued
-from hardware_mocks.services.relay import RelayServer
-from hardware_mocks.relay.testing import CardSigner
+from protocol.documents import qr_payload
 from tests.fixtures.relay import open_hours
 
 pytestmark = pytest.mark.relay

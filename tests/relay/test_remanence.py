@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from hardware_mocks.relay.fake import FakeRelay
+from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.world import (
     CANARY_ADDRESS_MARK,
     CANARY_FAMILY,
@@ -16,11 +18,9 @@ from hardware_mocks.world import (
     World,
     valid_my_number,
 )
-from protocol.clock import FakeClock
-from hardware_mocks.relay.fake import FakeRelay
 from kiosk.relay_client.port import Outcome
+from protocol.clock import FakeClock
 from relay.service import Settings, build_core
-from hardware_mocks.relay.testing import CardSigner
 from tests.fixtures.relay import open_hours
 
 CANARIES = [s.encode() for s in (CANARY_FAMILY, CANARY_GIVEN, CANARY_ADDRESS_MARK)]
@@ -52,10 +52,10 @@ def test_no_document_bytes_remain_after_the_outcome(world: World, tmp_path: Path
 
 @pytest.mark.relay
 def test_the_relay_log_holds_no_personal_data(world: World, tmp_path: Path) -> None:
+    from hardware_mocks.services.relay import RelayServer
     from kiosk.relay_client.client import load_issuer_public_key
     from kiosk.relay_client.errors import RelayProtocolError, RelayRefused
     from kiosk.relay_client.https import HttpsRelayClient
-    from hardware_mocks.services.relay import RelayServer
 
     server = RelayServer.start(world.root, tmp_path / "relay", extra_args=("--log-level", "DEBUG"))
     try:

@@ -9,15 +9,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
-from hardware_mocks.world import World
-from protocol.clock import FakeClock
-from protocol import refusals
-from kiosk.relay_client.errors import RelayRefused
 from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.world import World
+from kiosk.relay_client.errors import RelayRefused
+from protocol import refusals
+from protocol.clock import FakeClock
 from tests.fixtures.relay import open_hours
 
 

@@ -31,9 +31,9 @@ def test_kiosk_id_pattern_is_matched_whole() -> None:
 
 
 def test_the_relay_refuses_a_live_session_id_with_a_newline(world) -> None:  # type: ignore[no-untyped-def]
-    from protocol import wire
-    from kiosk.relay_client.errors import RelayProtocolError
     from hardware_mocks.relay.fake import FakeBackend
+    from kiosk.relay_client.errors import RelayProtocolError
+    from protocol import wire
 
     backend = FakeBackend(world.root)
     opened = backend.call("KIOSK-0001", wire.SESSION_PATH, {})

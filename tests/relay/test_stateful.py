@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from hardware_mocks.relay.fake import FakeBackend
+from hardware_mocks.relay.testing import CardSigner, open_hours
 from hardware_mocks.world import World
 from protocol.clock import FakeClock
-from hardware_mocks.relay.fake import FakeBackend
 from relay.schema import ApiError
-from hardware_mocks.relay.testing import CardSigner, open_hours
 
 PERSONAS = ("shiken-ichiro", "shiken-hanako", "mihon-saburo", "canary")
 KIOSKS = ("KIOSK-0001", "KIOSK-0002", "KIOSK-0003")

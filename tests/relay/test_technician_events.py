@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from hardware_mocks.world import World
-from protocol.clock import FakeClock
-from protocol import wire
-from kiosk.relay_client.errors import RelayProtocolError
 from hardware_mocks.relay.fake import FakeBackend, FakeRelay
-from relay.cli import main
 from hardware_mocks.services.relay import RelayServer
+from hardware_mocks.world import World
+from kiosk.relay_client.errors import RelayProtocolError
+from protocol import wire
+from protocol.clock import FakeClock
+from relay.cli import main
 from relay.service import Settings, build_core
 from tests.fixtures.relay import open_hours
 

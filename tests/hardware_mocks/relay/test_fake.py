@@ -7,10 +7,9 @@ import uuid
 
 import pytest
 
+from hardware_mocks.relay.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.world import World
-from protocol.clock import FakeClock
-from protocol import refusals
-from protocol.challenge import challenge_message
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
@@ -18,9 +17,10 @@ from kiosk.relay_client.errors import (
     RelayTimeout,
     RelayUnavailable,
 )
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from kiosk.relay_client.port import Outcome, RelayClient
-from hardware_mocks.relay.testing import CardSigner
+from protocol import refusals
+from protocol.challenge import challenge_message
+from protocol.clock import FakeClock
 from tests.fixtures.relay import open_hours
 
 

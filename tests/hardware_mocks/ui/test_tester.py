@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.session.viewmodel import Screen
 from hardware_mocks.ui import tester
+from kiosk.session.viewmodel import Screen
 from tests.fixtures.ui import wait_screen
 
 pytestmark = pytest.mark.qt

@@ -15,7 +15,7 @@ def test_command_cases() -> None:
     assert command(0x00, 0xB0, 0x00, 0x00, le=4) == bytes.fromhex("00B0000004")
     assert command(0x00, 0xB0, 0x01, 0x00, le=256) == bytes.fromhex("00B0010000")
     assert command(0x00, 0xA4, 0x02, 0x0C, b"\x00\x0a") == bytes.fromhex("00A4020C02000A")
-    assert command(0x80, 0x2A, 0x00, 0x80, b"\x01\x02", le=256) == bytes.fromhex("802A0080020102" "00")
+    assert command(0x80, 0x2A, 0x00, 0x80, b"\x01\x02", le=256) == bytes.fromhex("802A008002010200")
     assert command(0x00, 0xB0, 0x00, 0x00, le=65536) == bytes.fromhex("00B00000000000")
     assert command(0x00, 0xB0, 0x00, 0x00, le=1000) == bytes.fromhex("00B000000003E8")
     assert command(0x00, 0xD6, 0, 0, b"\x11" * 300, le=65536)[4:7] == bytes.fromhex("00012C")

@@ -7,8 +7,15 @@ import hashlib
 import pytest
 from cryptography import x509
 
-from kiosk.card.errors import (CardError, CardLayerError, CardRemoved, MalformedResponse,
-                               NotAMyNumberCard, PinLocked, WrongPin)
+from kiosk.card.errors import (
+    CardError,
+    CardLayerError,
+    CardRemoved,
+    MalformedResponse,
+    NotAMyNumberCard,
+    PinLocked,
+    WrongPin,
+)
 from kiosk.card.jpki import JpkiCard
 from tests.kiosk.card.scripted import ScriptedTransport
 

@@ -19,7 +19,7 @@ def test_no_pcscd(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(st, "list_pcsc_readers", lambda: [])
+    monkeypatch.setattr(st, "list_pcsc_readers", list)
     status = st.card_status(Config(mode=Mode.TEST))
     assert status.problem == "no_reader" and status.message == "no card reader found"
     assert status.to_dict()["readers"] == []

@@ -10,12 +10,12 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from protocol.clock import JST, FakeClock
 from kiosk.diag.audit import AuditSink
 from kiosk.diag.export import LogSink
 from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.diag.residue import ResiduePaths
 from kiosk.diag.service import DiagDevices, DiagPaths, DiagService
+from protocol.clock import JST, FakeClock
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 OTHER_KIOSK_SECRET = "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA"

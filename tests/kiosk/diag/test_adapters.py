@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.printer.fake import FakePrinter
 from hardware_mocks.vreader import InProcessReader
 from hardware_mocks.world import World
-from protocol.clock import FakeClock
 from kiosk.config import Config, Mode, RelayConfig
 from kiosk.diag import checks
 from kiosk.diag.adapters import (
@@ -25,9 +25,9 @@ from kiosk.diag.adapters import (
     https_version_check,
 )
 from kiosk.diag.checks import Status
-from hardware_mocks.printer.fake import FakePrinter
 from kiosk.relay_client.port import RelayInfo
 from kiosk.session.journal import Journal, Rec
+from protocol.clock import FakeClock
 
 TEST_CONFIG = Config(mode=Mode.TEST)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from hardware_mocks.world import World
 from kiosk.diag.adapters import RelayAuditSink, https_audit_sink
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from tests.kiosk.diag.fakes import Rig, make_rig
 
 

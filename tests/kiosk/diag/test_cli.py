@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from protocol.clock import FakeClock
 from kiosk.diag.cli import EXIT_CANNOT_SERVE, EXIT_CONFIG, EXIT_OK, report_json
+from protocol.clock import FakeClock
 from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from protocol.clock import JST
 from kiosk.diag.checks import Status
 from kiosk.diag.ports import RelayStatus
+from protocol.clock import JST
 from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
 
 

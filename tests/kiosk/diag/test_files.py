@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from protocol.clock import FakeClock
 from kiosk.diag import files
 from kiosk.diag.audit import AuditTrail
+from protocol.clock import FakeClock
 
 
 def test_audit_append_and_replace(tmp_path: Path) -> None:

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from hardware_mocks.coins import CoinSimulator
-from protocol.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import COINS, DENOMINATIONS, PaymentFault
+from protocol.clock import FakeClock
 
 # thousands of fsyncs: on tmpfs they cost nothing, on a busy disk they cost the suite's time
 FAST_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None

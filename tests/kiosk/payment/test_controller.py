@@ -3,10 +3,10 @@
 import pytest
 
 from hardware_mocks.coins import CoinSimulator
-from protocol.clock import FakeClock
 from kiosk.payment.controller import PaymentController, Phase, Progress
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import DeviceBusy, InvalidAmount, PaymentFault, Pending, StopResult
+from protocol.clock import FakeClock
 
 FULL = {500: 10, 100: 30, 50: 20, 10: 50}
 

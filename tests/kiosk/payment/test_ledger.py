@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from protocol.clock import FakeClock
 from kiosk.payment.ledger import FILENAME, Ledger, LedgerError
+from protocol.clock import FakeClock
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 import logging
 
 from hardware_mocks.coins import CoinSimulator
-from protocol.clock import FakeClock
-from protocol.log import EVENT_ATTR
 from kiosk.payment.controller import PaymentController
 from kiosk.payment.ledger import Ledger
+from protocol.clock import FakeClock
+from protocol.log import EVENT_ATTR
 
 
 def test_every_payment_event_is_allow_listed(tmp_path, caplog) -> None:

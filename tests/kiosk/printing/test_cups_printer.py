@@ -17,9 +17,9 @@ import pytest
 
 from hardware_mocks.services.cupsd import Cupsd
 from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN, CANARY_KANA
-from protocol.paper import verify
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import JobProgress, PrinterFault, PrintTimeout
+from protocol.paper import verify
 from protocol.paper.render import render
 from tests.fixtures.documents import DocumentFactory, Keys
 

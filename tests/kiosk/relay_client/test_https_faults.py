@@ -24,9 +24,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hardware_mocks.world import World
-from protocol.documents import qr_payload
-from protocol.documents.binding import Binding
-from protocol.documents.model import document_hash
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import (
     IntegrityError,
@@ -36,6 +33,9 @@ from kiosk.relay_client.errors import (
 )
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.verify import SessionFacts
+from protocol.documents import qr_payload
+from protocol.documents.binding import Binding
+from protocol.documents.model import document_hash
 
 Script = Callable[[http.server.BaseHTTPRequestHandler], None]
 
@@ -44,12 +44,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     script: Script
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server interface
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         self.rfile.read(length)
         type(self).script(self)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

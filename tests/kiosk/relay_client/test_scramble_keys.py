@@ -8,13 +8,13 @@ import uuid
 
 import pytest
 
-from hardware_mocks.world import World
-from protocol.clock import FakeClock
-from protocol import wire
-from kiosk.relay_client.errors import IntegrityError
 from hardware_mocks.relay.fake import FakeBackend, FakeRelay
-from protocol.scramble_key import document_scramble_key
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.world import World
+from kiosk.relay_client.errors import IntegrityError
+from protocol import wire
+from protocol.clock import FakeClock
+from protocol.scramble_key import document_scramble_key
 from tests.fixtures.relay import open_hours
 
 

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
+from hardware_mocks.session.control import Control
+from hardware_mocks.session.specs import in_process
 from hardware_mocks.world import World
-from protocol.clock import FakeClock
 from kiosk.session.engine import Engine
 from kiosk.session.journal import Journal
 from kiosk.session.ports import Devices
-from hardware_mocks.session.control import Control
-from hardware_mocks.session.specs import in_process
-
+from protocol.clock import FakeClock
 
 #: The tester's control of each set of devices ``make_devices`` built (by ``id``).
 CONTROLS: dict[int, Control] = {}
@@ -111,7 +110,8 @@ FLOW = ("start", "place_card", "reading_card", "pin", "authenticating", "remove_
 def step(h: Harness, persona: str, pin: bytes, doc_type: str = "juminhyo", copies: int = 1,
          pay: int | None = None) -> None:
     """Do what the customer (or the device) does in the current state, once."""
-    from kiosk.session.viewmodel import Intent, IntentKind as K
+    from kiosk.session.viewmodel import Intent
+    from kiosk.session.viewmodel import IntentKind as K
 
     e = h.engine
     state = e.state

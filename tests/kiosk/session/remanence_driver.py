@@ -23,7 +23,7 @@ def main() -> int:
     world, state, run = (Path(a) for a in sys.argv[1:4])
     spec = virtual_spec(world, state, run)
     spec.log_path = str(state / "worker.log")
-    stdin = open(0, "rb", buffering=0, closefd=False)  # noqa: SIM115 - raw FileIO: readinto
+    stdin = open(0, "rb", buffering=0, closefd=False)
 
     def pin() -> bytearray:
         buf = bytearray(4)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.session.viewmodel import Intent, IntentKind as K, Screen
+from kiosk.session.viewmodel import Intent, Screen
+from kiosk.session.viewmodel import IntentKind as K
 from tests.kiosk.session.conftest import Harness, drive_to, finish, step
 
 

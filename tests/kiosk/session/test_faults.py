@@ -30,9 +30,9 @@ from hardware_mocks.world import (
     CANARY_PIN,
     World,
 )
-from protocol.log import JsonEventFormatter
 from kiosk.session.recovery import recover
 from kiosk.session.viewmodel import Intent, IntentKind
+from protocol.log import JsonEventFormatter
 from tests.kiosk.session.conftest import FLOW, Harness, drive_to, step
 
 FAULTS = ("card_removed", "cancel", "timeout", "relay_down", "relay_slow", "relay_bad",

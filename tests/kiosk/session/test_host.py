@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.world import World
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import sim_spec
+from hardware_mocks.world import World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.world import CANARY_PIN, World
 from hardware_mocks.session.customer import Customer, ReaderControlTerminal, Script
+from hardware_mocks.world import CANARY_PIN, World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from hardware_mocks.session.specs import in_process
 from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN
-from protocol.clock import FakeClock
 from kiosk.session.engine import Engine
 from kiosk.session.journal import Journal
 from kiosk.session.machine import SessionChart
-from hardware_mocks.session.specs import in_process
 from kiosk.session.viewmodel import Intent, IntentKind
+from protocol.clock import FakeClock
 
 STATES = {s.id for s in SessionChart.states}
 TYPES = ("juminhyo", "inkan", "koseki_zenbu", "bogus")

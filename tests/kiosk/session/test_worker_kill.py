@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.world import CANARY_PIN, World
-from kiosk.payment.ledger import Ledger
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import virtual_spec
+from hardware_mocks.world import CANARY_PIN, World
+from kiosk.payment.ledger import Ledger
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from tests.kiosk.session.conftest import FLOW

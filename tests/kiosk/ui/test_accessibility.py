@@ -13,9 +13,9 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
+from hardware_mocks.ui.screenshots import shots
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui import theme
-from hardware_mocks.ui.screenshots import shots
 from kiosk.ui.samples import sample_views
 from kiosk.ui.sound import click_wav
 from kiosk.ui.widgets import KioskButton

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QRect
 
+from hardware_mocks.ui.screenshots import shots
 from kiosk.session.viewmodel import Screen
 from kiosk.ui import texts
-from hardware_mocks.ui.screenshots import shots
 from kiosk.ui.samples import sample_views
 from kiosk.ui.screens import wrapped
 from tests.fixtures.ui import make_window

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from hardware_mocks.ui.scripted import persona_card
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import screens, texts
-from hardware_mocks.ui.scripted import persona_card
 from kiosk.ui.texts import tr
 from tests.fixtures.ui import wait_screen
 

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QTextEdit
 
+from hardware_mocks.ui.scripted import persona_card
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui.pinpad import PinPad
-from hardware_mocks.ui.scripted import persona_card
 from tests.fixtures.ui import make_window, wait_screen
 
 pytestmark = pytest.mark.qt

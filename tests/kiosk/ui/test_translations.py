@@ -14,8 +14,8 @@ from PySide6.QtCore import QTranslator
 from PySide6.QtGui import QRawFont
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from kiosk.ui import texts, translations
 from hardware_mocks.ui.screenshots import shots
+from kiosk.ui import texts, translations
 from tests.fixtures.ui import make_window
 
 pytestmark = pytest.mark.qt

@@ -115,9 +115,8 @@ def test_presigned_payload_is_used(make_document: DocumentFactory, keys: Keys) -
 
 
 def test_every_persona_and_type_renders_or_is_refused_cleanly(world: World, keys: Keys) -> None:
-    from relay.documents import AssemblyError, assemble
-
     from protocol.documents.catalogue import CertType
+    from relay.documents import AssemblyError, assemble
     from tests.fixtures.documents import ISSUED_ON
 
     data = world.data

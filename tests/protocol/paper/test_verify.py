@@ -14,7 +14,8 @@ from PIL import Image, ImageChops, ImageFilter, ImageStat
 from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
 from protocol.documents import qr_payload
-from protocol.paper import layout, render as renderer, verify
+from protocol.paper import layout, verify
+from protocol.paper import render as renderer
 from protocol.paper.render import render
 from tests.fixtures.documents import DocumentFactory, Keys
 
