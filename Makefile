@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-output
 
-.PHONY: all setup system-packages test demo bench clean
+.PHONY: all setup system-packages lint test demo bench clean
 
 all: test
 
@@ -23,7 +23,13 @@ $(STAMP): pyproject.toml dev/pyproject.toml | system-packages
 
 setup: system-packages $(STAMP)
 
-test: setup
+# Style, import contracts (docs/architecture.md) and types, before the tests.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
+
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: setup
