@@ -1,4 +1,5 @@
-"""A virtual My Number card at the APDU level, following ``jpki-card.md`` §6.
+"""A virtual My Number card at the APDU level, answering the commands the kiosk and OpenSC's
+``jpki`` driver send (the JPKI application's AIDs and files are listed in ``kiosk/card/jpki.py``).
 
 ``VirtualCard(card_file).process(apdu) -> bytes`` answers as a real card does: the JPKI AP
 and the card-info input support AP (券面事項入力補助AP), ``6A82`` to unknown AIDs and EFs,

@@ -1,6 +1,6 @@
 """A private cupsd with a fault-injection PDF queue, for tests, the demo and testers.
 
-It runs as in reliability.md's notes: ``cupsd -f -c cupsd.conf -s cups-files.conf`` with
+It runs in the foreground as ``cupsd -f -c cupsd.conf -s cups-files.conf``, with
 every directory under ``root``, listening on 127.0.0.1 and a free port, with the
 settings a kiosk must have (``PreserveJobFiles No``, ``PreserveJobHistory No``,
 ``ErrorPolicy abort-job``, no page log). Its ServerBin is a folder of our own with links

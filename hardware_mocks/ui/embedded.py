@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hardware_mocks.session import specs
+from kiosk.config import Config, DevicesConfig, Mode, PrintingConfig
+
 # the tester panel's printer faults → the fault queue's switch
 PRINTER_SWITCH = {None: "none", "media-empty": "media-empty", "jam": "media-jam",
                   "offline": "offline", "timeout": "slow"}
@@ -67,31 +70,14 @@ class Hands:
 
 
 def _config(tmp: Path, world: Path, relay: Any, cupsd: Any, reader_prefix: str) -> Path:
-    cert, key = relay.kiosk_cert("KIOSK-0001")
-    text = f"""mode = "demo"
-kiosk_id = "KIOSK-0001"
-readers = ["{reader_prefix}"]
-printer_queue = "{cupsd.queue}"
-state_dir = "{tmp / 'state'}"
-runtime_dir = "{tmp / 'run'}"
-
-[relay]
-url = "{relay.url}"
-ca_file = "{relay.ca_file}"
-cert_file = "{cert}"
-key_file = "{key}"
-issuer_public_key = "{relay.issuer_public_key}"
-
-[devices]
-payment = "virtual"
-world = "{world}"
-
-[printing]
-cups_server = "{cupsd.server}"
-"""
-    path = tmp / "kiosk.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """The real card (pcscd with the virtual reader), relay and printer; the coin
+    simulator, since no real cash device is fitted."""
+    cfg = Config(mode=Mode.DEMO, readers=(reader_prefix,), printer_queue=cupsd.queue,
+                 state_dir=tmp / "state", runtime_dir=tmp / "run",
+                 relay=relay.relay_config("KIOSK-0001"),
+                 devices=DevicesConfig(payment="virtual", world=world),
+                 printing=PrintingConfig(cups_server=cupsd.server))
+    return specs.write(cfg, tmp / "kiosk.toml")
 
 
 @contextmanager

@@ -119,7 +119,7 @@ _INTERRUPTION_INFO: dict[str, tuple[str, str, str]] = {
 
 
 @dataclass
-class Outcome:
+class SessionOutcome:
     """How one session ended: what the relay, the ledger check and the tests need."""
 
     session: str
@@ -142,8 +142,9 @@ class Outcome:
 
 
 @dataclass
-class _Work:
-    """The state of one session that is not the chart's own."""
+class _Order:
+    """The customer's order and how far it got (PIN tries, menu and choices, money, print
+    job): the state of one session that is not the chart's own."""
 
     tries_left: int | None = None
     menu: tuple[MenuItem, ...] = ()
@@ -187,7 +188,7 @@ class Engine:
         self.session_id = session_id or uuid.uuid4().hex
         self.runtime_dir = runtime_dir / self.session_id if runtime_dir else None
         self._publish = publish
-        self._w = _Work()
+        self._order = _Order()
         self._card: Card | None = None
         self._cert_der: bytes | None = None
         self._pin: bytearray | None = None
@@ -199,7 +200,7 @@ class Engine:
         self._warned = False
         self._last_vm: ViewModel | None = None
         self._error: ErrorInfo | None = None
-        self.outcome = Outcome(self.session_id)
+        self.outcome = SessionOutcome(self.session_id)
         self.final_view: ViewModel | None = None
         self.sm = SessionChart(listeners=[self])
         self.publish()
@@ -298,18 +299,18 @@ class Engine:
             self._pin = pin
             self._send("pin_submitted")
         elif kind == _I.CHOOSE_TYPE:
-            item = next((m for m in self._w.menu if m.type == intent.value and m.available), None)
+            item = next((m for m in self._order.menu if m.type == intent.value and m.available), None)
             if item is None:
                 self.publish()
                 return
-            self._w.selected_type = item.type
-            self._w.options = {o.key: o.choices[0] for o in item.options}
+            self._order.selected_type = item.type
+            self._order.options = {o.key: o.choices[0] for o in item.options}
             self._send("type_chosen")
         elif kind == _I.SET_OPTION:
             item = self._menu_item()
             opt = next((o for o in item.options if o.key == intent.key), None) if item else None
             if opt is not None and intent.value in opt.choices:
-                self._w.options[opt.key] = str(intent.value)
+                self._order.options[opt.key] = str(intent.value)
             self.publish()
         elif kind == _I.OPTIONS_DONE:
             self._send("options_done")
@@ -319,8 +320,8 @@ class Engine:
             except ValueError:
                 n = 0
             if 1 <= n <= MAX_COPIES:
-                self._w.copies = n
-                self._w.exact_change_only = self.devices.payment.exact_change_only(self._total())
+                self._order.copies = n
+                self._order.exact_change_only = self.devices.payment.exact_change_only(self._total())
                 self._send("copies_set")
             else:
                 self.publish()
@@ -341,7 +342,7 @@ class Engine:
         tid = getattr(target, "id", "")
         sid = getattr(source, "id", "")
         if tid != sid:
-            self._w.progress = None
+            self._order.progress = None
             self._warned = False
             self._deadline = None
             if tid in HUMAN_STATES:
@@ -393,9 +394,9 @@ class Engine:
         with self._timed("card"):
             self._card = self.devices.reader.open_card()
             self._cert_der = self._card.certificate_der()
-            self._w.tries_left = self._card.tries_left()
-        event(log, "session.card_read", session=self.session_id, tries_left=self._w.tries_left)
-        if self._w.tries_left <= 0:
+            self._order.tries_left = self._card.tries_left()
+        event(log, "session.card_read", session=self.session_id, tries_left=self._order.tries_left)
+        if self._order.tries_left <= 0:
             raise CardFault("pin_locked", "visit_office")
         self._send("card_read")
 
@@ -406,7 +407,7 @@ class Engine:
             with self._timed("card"):
                 self._card.verify_pin(pin)
         except WrongPinFault as exc:
-            self._w.tries_left = exc.tries_left
+            self._order.tries_left = exc.tries_left
             event(log, "session.pin_wrong", session=self.session_id, tries_left=exc.tries_left)
             if exc.tries_left <= 0:
                 raise CardFault("pin_locked", "visit_office") from None
@@ -415,7 +416,6 @@ class Engine:
         finally:
             if pin is not None:
                 zero(pin)
-        assert self._card is not None and self._cert_der is not None
         with self._timed("relay"):
             relay_session, challenge = self.devices.relay.open_session()
         self._relay_session = relay_session
@@ -424,25 +424,25 @@ class Engine:
         with self._timed("card"):
             signature = self._card.sign(message)
         with self._timed("relay"):
-            self._w.menu = self.devices.relay.authenticate(self._cert_der, signature)
-        event(log, "session.authenticated", session=self.session_id, count=len(self._w.menu))
+            self._order.menu = self.devices.relay.authenticate(self._cert_der, signature)
+        event(log, "session.authenticated", session=self.session_id, count=len(self._order.menu))
         self._send("authenticated")
 
     def _prepare(self) -> None:
         with self._timed("print"):
             self.devices.printer.preflight()
-        assert self._w.selected_type is not None
-        self._w.request_id = str(uuid.uuid4())
-        self._w.progress = 0.0
+        assert self._order.selected_type is not None
+        self._order.request_id = str(uuid.uuid4())
+        self._order.progress = 0.0
         self.publish()
-        self.journal.append(self.session_id, Rec.REQUEST_SENT, request=self._w.request_id,
-                            relay=self._relay_session, copies=self._w.copies,
+        self.journal.append(self.session_id, Rec.REQUEST_SENT, request=self._order.request_id,
+                            relay=self._relay_session, copies=self._order.copies,
                             amount=self._total())
         with self._timed("relay"):
             self._doc = self.devices.relay.request_documents(
-                self._w.request_id, self._w.selected_type, dict(self._w.options), self._w.copies
+                self._order.request_id, self._order.selected_type, dict(self._order.options), self._order.copies
             )
-        if self._doc.request_id != self._w.request_id:
+        if self._doc.request_id != self._order.request_id:
             raise IntegrityFault("request_id")
         item = self._menu_item()
         if item is None or (self._doc.fee, self._doc.amount) != (item.fee, self._total()):
@@ -452,40 +452,40 @@ class Engine:
                   reason="fee", amount=self._doc.amount)
             raise IntegrityFault("integrity")
         self._relay_session = self._doc.relay_session or self._relay_session
-        self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._w.request_id,
+        self.journal.append(self.session_id, Rec.DOC_RECEIVED, request=self._order.request_id,
                             relay=self._relay_session)
-        self._w.progress = 0.5
+        self._order.progress = 0.5
         self.publish()
         with self._timed("render"):
             self.devices.printer.render(self._doc)
-        self._w.pages_total = self._doc.pages
+        self._order.pages_total = self._doc.pages
         event(log, "session.documents_ready", session=self.session_id,
-              request=self._w.request_id, doc_type=self._w.selected_type,
+              request=self._order.request_id, doc_type=self._order.selected_type,
               pages=self._doc.pages)
         self._send("documents_ready")
 
     def _begin_payment(self) -> None:
         self._payment_started = time.perf_counter()
-        self._w.txn = uuid.uuid4().hex
+        self._order.txn = uuid.uuid4().hex
         due = self._total()
-        self.journal.append(self.session_id, Rec.PAYMENT_BEGUN, txn=self._w.txn, amount=due)
-        self.devices.payment.begin(self._w.txn, due)
+        self.journal.append(self.session_id, Rec.PAYMENT_BEGUN, txn=self._order.txn, amount=due)
+        self.devices.payment.begin(self._order.txn, due)
         self.publish()
         self._pump_payment()
 
     def _pump_payment(self) -> None:
-        if self._w.txn is None:
+        if self._order.txn is None:
             return
         status = self.devices.payment.pump()
-        if status.inserted != self._w.inserted:
-            self._w.inserted = status.inserted
+        if status.inserted != self._order.inserted:
+            self._order.inserted = status.inserted
             self.outcome.paid = status.inserted
             self._activity()
             self.publish()
         if status.complete:
             self.outcome.ms["payment"] = round((time.perf_counter() - self._payment_started) * 1000, 2)
-            self.journal.append(self.session_id, Rec.PAID, txn=self._w.txn, amount=status.inserted)
-            event(log, "session.paid", session=self.session_id, txn=self._w.txn,
+            self.journal.append(self.session_id, Rec.PAID, txn=self._order.txn, amount=status.inserted)
+            event(log, "session.paid", session=self.session_id, txn=self._order.txn,
                   paid=status.inserted)
             self._send("paid")
 
@@ -495,22 +495,22 @@ class Engine:
         self._send("printed")
 
     def _print_copies(self) -> None:
-        assert self._doc is not None and self._w.request_id is not None
+        assert self._doc is not None and self._order.request_id is not None
         printer = self.devices.printer
         per_copy = max(1, self._doc.pages // max(1, len(self._doc.pdfs)))
         for n, pdf in enumerate(self._doc.pdfs):
-            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._w.request_id)
-            self._w.job = printer.submit(pdf)
-            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._w.job)
-            printer.wait(self._w.job, self.timeouts.print_deadline)
-            printer.purge(self._w.job)
-            self.journal.append(self.session_id, Rec.COPY_PRINTED, job=self._w.job, copies=n + 1)
-            self._w.job = None
-            self._w.copies_done = n + 1
-            self._on_progress(per_copy * (n + 1), self._w.pages_total)
-        self._w.printed = True
-        self.outcome.copies_printed = self._w.copies
-        self.journal.append(self.session_id, Rec.PRINTED, copies=self._w.copies)
+            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._order.request_id)
+            self._order.job = printer.submit(pdf)
+            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._order.job)
+            printer.wait(self._order.job, self.timeouts.print_deadline)
+            printer.purge(self._order.job)
+            self.journal.append(self.session_id, Rec.COPY_PRINTED, job=self._order.job, copies=n + 1)
+            self._order.job = None
+            self._order.copies_done = n + 1
+            self._on_progress(per_copy * (n + 1), self._order.pages_total)
+        self._order.printed = True
+        self.outcome.copies_printed = self._order.copies
+        self.journal.append(self.session_id, Rec.PRINTED, copies=self._order.copies)
         try:
             self._charge()
         except Exception as exc:
@@ -519,23 +519,23 @@ class Engine:
         self._scrub_documents()  # printed: nothing more needs the document
 
     def _on_progress(self, done: int, total: int) -> None:
-        if done < self._w.pages_done:
+        if done < self._order.pages_done:
             return  # a per-job callback behind the session's count
-        self._w.pages_done, self._w.pages_total = done, total
-        self._w.progress = done / total if total else None
+        self._order.pages_done, self._order.pages_total = done, total
+        self._order.progress = done / total if total else None
         self.publish()
 
     def _charge(self) -> None:
         payout = self.devices.payment.charge()
-        self._w.charged = True
+        self._order.charged = True
         self.outcome.charged = self._total()
         self.outcome.change = payout.amount
-        self._w.coins_back = payout.amount - payout.vouchered
+        self._order.coins_back = payout.amount - payout.vouchered
         if payout.voucher:
             self.outcome.voucher = payout.voucher
-        self.journal.append(self.session_id, Rec.CHARGED, txn=self._w.txn,
+        self.journal.append(self.session_id, Rec.CHARGED, txn=self._order.txn,
                             amount=self._total(), change=payout.amount, voucher=payout.voucher)
-        event(log, "session.charged", session=self.session_id, txn=self._w.txn,
+        event(log, "session.charged", session=self.session_id, txn=self._order.txn,
               amount=self._total(), change=payout.amount, voucher=payout.voucher)
 
     # -- the one way out -----------------------------------------------------------------
@@ -546,7 +546,7 @@ class Engine:
         wipe_started = time.perf_counter()
         o = self.outcome
         o.code = self._error.code if self._error else _INTERRUPTION_INFO.get(o.reason, ("done",))[0]
-        if self._w.printed:
+        if self._order.printed:
             o.result, o.code = "printed", "printed"
         elif self._error and self._error.kind == "refusal":
             o.result = "refused"
@@ -555,11 +555,11 @@ class Engine:
         else:
             o.result = "failed"
         o.alarm = o.reason == "integrity_error"
-        if not self._w.printed and self._w.copies_done:
+        if not self._order.printed and self._order.copies_done:
             # some copies came out before a later one failed: refunded, told to staff
-            o.partial_copies = self._w.copies_done
+            o.partial_copies = self._order.copies_done
             event(log, "session.partial_print", logging.WARNING, session=self.session_id,
-                  copies=self._w.copies_done, request=self._w.request_id)
+                  copies=self._order.copies_done, request=self._order.request_id)
         settled = self._guard(self._settle_money)
         alarm_code = o.code
         if not settled:
@@ -586,32 +586,32 @@ class Engine:
 
     def _settle_money(self) -> None:
         o = self.outcome
-        if self._w.txn is None:
+        if self._order.txn is None:
             return
         pay = self.devices.payment
-        if self._w.printed and not self._w.charged:
+        if self._order.printed and not self._order.charged:
             self._charge()
             return
-        if self._w.charged:
+        if self._order.charged:
             return
         try:
-            self._w.inserted = max(self._w.inserted, pay.pump().inserted)
+            self._order.inserted = max(self._order.inserted, pay.pump().inserted)
         except PaymentFault:
             pass
         refund = pay.refund()
         o.refunded, o.voucher = refund.amount, refund.voucher
-        o.paid = max(self._w.inserted, refund.amount)
-        self.journal.append(self.session_id, Rec.REFUNDED, txn=self._w.txn,
+        o.paid = max(self._order.inserted, refund.amount)
+        self.journal.append(self.session_id, Rec.REFUNDED, txn=self._order.txn,
                             amount=o.refunded, voucher=o.voucher)
-        event(log, "session.refunded", session=self.session_id, txn=self._w.txn,
+        event(log, "session.refunded", session=self.session_id, txn=self._order.txn,
               refunded=o.refunded, voucher=o.voucher)
 
     def _purge_print(self) -> None:
-        if self._w.job is not None:
-            self.devices.printer.purge(self._w.job)
+        if self._order.job is not None:
+            self.devices.printer.purge(self._order.job)
 
     def _report(self) -> None:
-        if self._w.request_id is None:
+        if self._order.request_id is None:
             return
         o = self.outcome
         # the relay records what came out: copies printed, at the fee of each (also when a
@@ -622,7 +622,7 @@ class Engine:
             result = "failed"
         item = self._menu_item()
         self.devices.relay.report_outcome(
-            self._w.request_id, result, copies, (item.fee if item else 0) * copies,
+            self._order.request_id, result, copies, (item.fee if item else 0) * copies,
             self._relay_session,
         )
 
@@ -662,7 +662,7 @@ class Engine:
         else:
             screen = Screen.ERROR
         error = None
-        coins_back = o.change if self._w.coins_back is None else self._w.coins_back
+        coins_back = o.change if self._order.coins_back is None else self._order.coins_back
         if o.result == "printed" and not o.alarm:
             error = self._change_voucher()
         if o.result != "printed" or o.alarm:
@@ -705,11 +705,11 @@ class Engine:
     # -- view models ----------------------------------------------------------------------
 
     def _menu_item(self) -> MenuItem | None:
-        return next((m for m in self._w.menu if m.type == self._w.selected_type), None)
+        return next((m for m in self._order.menu if m.type == self._order.selected_type), None)
 
     def _total(self) -> int:
         item = self._menu_item()
-        return item.fee * self._w.copies if item else 0
+        return item.fee * self._order.copies if item else 0
 
     def _view(self, state: str) -> ViewModel:
         item = self._menu_item()
@@ -721,19 +721,19 @@ class Engine:
             allowed=ALLOWED.get(state, frozenset()),
             session=self.session_id,
             state=state,
-            tries_left=self._w.tries_left,
-            menu=self._w.menu,
-            selected_type=self._w.selected_type,
-            selected_options=dict(self._w.options),
-            copies=self._w.copies,
+            tries_left=self._order.tries_left,
+            menu=self._order.menu,
+            selected_type=self._order.selected_type,
+            selected_options=dict(self._order.options),
+            copies=self._order.copies,
             fee_per_copy=item.fee if item else 0,
             total=self._total(),
-            inserted=self._w.inserted,
+            inserted=self._order.inserted,
             change_due=self._change_due(),
-            exact_change_only=self._w.exact_change_only,
-            progress=self._w.progress,
-            pages_done=self._w.pages_done,
-            pages_total=self._w.pages_total,
+            exact_change_only=self._order.exact_change_only,
+            progress=self._order.progress,
+            pages_done=self._order.pages_done,
+            pages_total=self._order.pages_total,
             timeout_warning=self._warned,
             seconds_left=seconds_left,
             error=self._error or (self._change_voucher() if state == "take_papers" else None),
@@ -741,7 +741,7 @@ class Engine:
 
     def _change_voucher(self) -> ErrorInfo | None:
         """Short change after the charge: the rest is on a voucher the ledger holds."""
-        if not (self._w.charged and self.outcome.voucher):
+        if not (self._order.charged and self.outcome.voucher):
             return None
         return ErrorInfo(code="change_voucher", kind="payment", next_step="none",
                          refunded=self._change_due(), voucher=self.outcome.voucher)
@@ -749,9 +749,9 @@ class Engine:
     def _change_due(self) -> int:
         """The change to take: paid out in coins once charged (take papers), else what the
         money inserted so far is over the total."""
-        if self._w.coins_back is not None:
-            return self._w.coins_back
-        return max(0, self._w.inserted - self._total()) if self._w.txn else 0
+        if self._order.coins_back is not None:
+            return self._order.coins_back
+        return max(0, self._order.inserted - self._total()) if self._order.txn else 0
 
     def publish(self) -> None:
         if self.finished:
