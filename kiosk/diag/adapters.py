@@ -13,6 +13,7 @@ import io
 import socket
 import ssl
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -216,37 +217,35 @@ class TlsRelayProbe:
     def probe(self) -> RelayStatus:
         url = urlsplit(self.relay.url)
         host, port = url.hostname or "127.0.0.1", url.port or 443
-        dates = {"client_not_after": _not_after(self.relay.cert_file),
-                 "ca_not_after": _not_after(self.relay.ca_file)}
+        # every answer carries the expiry dates of the kiosk's own certificates
+        dated = RelayStatus(False, client_not_after=_not_after(self.relay.cert_file),
+                            ca_not_after=_not_after(self.relay.ca_file))
         try:
             raw = socket.create_connection((host, port), timeout=self.relay.connect_timeout)
         except OSError as exc:
-            return RelayStatus(False, code=_socket_code(exc), **dates)
+            return replace(dated, code=_socket_code(exc))
         try:
             if not (self.relay.ca_file and self.relay.cert_file and self.relay.key_file):
-                return RelayStatus(True, code="relay_not_configured", **dates)
+                return replace(dated, reachable=True, code="relay_not_configured")
             context = client_tls_context(self.relay.ca_file, self.relay.cert_file,
                                          self.relay.key_file)
             with context.wrap_socket(raw, server_hostname=host) as tls:
                 der = tls.getpeercert(binary_form=True)
         except ssl.SSLCertVerificationError:
-            return RelayStatus(True, code="relay_cert_untrusted", **dates)
+            return replace(dated, reachable=True, code="relay_cert_untrusted")
         except (ssl.SSLError, OSError):
-            return RelayStatus(True, code="tls_handshake_failed", **dates)
+            return replace(dated, reachable=True, code="tls_handshake_failed")
         finally:
             raw.close()
         server_not_after = x509.load_der_x509_certificate(der).not_valid_after_utc if der else None
+        shook = replace(dated, reachable=True, tls_ok=True, server_not_after=server_not_after)
         if self.version_check is None:
-            return RelayStatus(True, True, False, code="version_unchecked",
-                               server_not_after=server_not_after, **dates)
+            return replace(shook, code="version_unchecked")
         try:
             info = self.version_check()
         except (RelayError, ValueError, OSError) as exc:
-            return RelayStatus(True, True, False, code=str(getattr(exc, "code", "relay_error")),
-                               server_not_after=server_not_after, **dates)
-        return RelayStatus(True, True, True, relay_version=info.relay_version,
-                           server_not_after=server_not_after, **dates)
-
+            return replace(shook, code=str(getattr(exc, "code", "relay_error")))
+        return replace(shook, version_ok=True, relay_version=info.relay_version)
 
 def _not_after(path: Path | None) -> dt.datetime | None:
     if path is None:

@@ -58,6 +58,8 @@ class TechnicianAuth:
         until = self._load().get("locked_until")
         if until is None:
             return None
+        if not isinstance(until, str):  # a corrupted state file: fail as fromisoformat would
+            raise TypeError(f"locked_until is not a string: {type(until).__name__}")
         when = dt.datetime.fromisoformat(until)
         return when if when > self._clock.now() else None
 
@@ -65,7 +67,7 @@ class TechnicianAuth:
         state = self._load()
         if state.get("locked_until"):  # locked now: none; the lock ran out: a fresh set
             return 0 if self.locked_until() is not None else MAX_FAILURES
-        return MAX_FAILURES - int(state.get("failures", 0))
+        return MAX_FAILURES - _int(state.get("failures", 0))
 
     def attempt(self, code: str) -> AuthResult:
         """Check one typed code. ``code`` is compared in constant time and never stored."""
@@ -78,7 +80,7 @@ class TechnicianAuth:
         if state.get("locked_until"):  # an expired lock: a fresh set of tries
             state = {"last_step": state.get("last_step")}
         step = self._matching_step(code, now)
-        if step is not None and step <= int(state.get("last_step") or -1):
+        if step is not None and step <= _int(state.get("last_step") or -1):
             outcome = AuthOutcome.REPLAYED
         elif step is not None:
             state = {"last_step": step, "failures": 0}
@@ -87,7 +89,7 @@ class TechnicianAuth:
             return AuthResult(AuthOutcome.ACCEPTED, MAX_FAILURES)
         else:
             outcome = AuthOutcome.WRONG
-        failures = int(state.get("failures", 0)) + 1
+        failures = _int(state.get("failures", 0)) + 1
         state["failures"] = failures
         until = None
         if failures >= MAX_FAILURES:
@@ -120,3 +122,12 @@ class TechnicianAuth:
 
     def _save(self, state: dict[str, object]) -> None:
         files.replace(self._state_file, json.dumps(state, sort_keys=True).encode("ascii"))
+
+
+def _int(value: object) -> int:
+    """A count or step read back from the state file. The file holds JSON numbers this
+    module wrote; any other JSON value means it was corrupted, and raises as ``int()``
+    would."""
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"not a number: {type(value).__name__}")

@@ -29,6 +29,7 @@ from kiosk.diag.adapters import (
     https_version_check,
 )
 from kiosk.diag.audit import AuditSink
+from kiosk.diag.port_probes import PrinterPortProbe, RelayClientProbe
 from kiosk.diag.ports import SessionGate
 from kiosk.diag.residue import ResiduePaths
 from kiosk.diag.secret import default_secret_path, load_secret
@@ -69,14 +70,23 @@ def build_service(
         usb_dir=diag.usb_dir,
         journal=journal,
     )
-    if payment_device is None:
+    kinds = config.devices
+    if payment_device is None and kinds.payment != "fake":
         payment_device = composition.payment_device(config)
+    if reader is None and kinds.card == "virtual":
+        reader = composition.card_reader(config)
+    # A port fake (kind "fake") has no device behind it to probe: "not fitted".
     devices = DiagDevices(
-        card=CardLayerProbe(config, reader if reader is not None or config.devices.card == "pcsc"
-                            else composition.card_reader(config)),
-        printer=CupsProbe(config.printer_queue, config.printing.cups_server, clock, spool),
+        card=CardLayerProbe(config, reader) if kinds.card != "fake" else None,
+        printer=(CupsProbe(config.printer_queue, config.printing.cups_server, clock, spool)
+                 if kinds.printer == "cups"
+                 else PrinterPortProbe(composition.printer(config, clock), clock)
+                 if kinds.printer == "virtual" else None),
         payment=PaymentDeviceProbe(payment_device) if payment_device is not None else None,
-        relay=TlsRelayProbe(config.relay, version_check or https_version_check(config.relay)),
+        relay=(TlsRelayProbe(config.relay, version_check or https_version_check(config.relay))
+               if kinds.relay == "https"
+               else RelayClientProbe(composition.relay_client(config))
+               if kinds.relay == "virtual" else None),
     )
     relay_sink = https_audit_sink(config.relay)
     return DiagService(

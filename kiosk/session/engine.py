@@ -21,8 +21,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict
 
 from kiosk.session.faults import (
     CardFault,
@@ -118,6 +119,25 @@ _INTERRUPTION_INFO: dict[str, tuple[str, str, str]] = {
 }
 
 
+class OutcomeRecord(TypedDict):
+    """A :class:`SessionOutcome` as the worker sends it to the host: plain values only."""
+
+    session: str
+    result: str
+    reason: str
+    code: str
+    last_state: str
+    paid: int
+    charged: int
+    change: int
+    refunded: int
+    voucher: str | None
+    copies_printed: int
+    partial_copies: int
+    alarm: bool
+    ms: dict[str, float]
+
+
 @dataclass
 class SessionOutcome:
     """How one session ended: what the relay, the ledger check and the tests need."""
@@ -137,8 +157,14 @@ class SessionOutcome:
     alarm: bool = False
     ms: dict[str, float] = field(default_factory=dict)  # machine time per phase (benchmark)
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+    def to_dict(self) -> OutcomeRecord:
+        return OutcomeRecord(
+            session=self.session, result=self.result, reason=self.reason, code=self.code,
+            last_state=self.last_state, paid=self.paid, charged=self.charged,
+            change=self.change, refunded=self.refunded, voucher=self.voucher,
+            copies_printed=self.copies_printed, partial_copies=self.partial_copies,
+            alarm=self.alarm, ms=dict(self.ms),
+        )
 
 
 @dataclass

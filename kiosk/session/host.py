@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import config as kiosk_config
+from kiosk.session.engine import OutcomeRecord
 from kiosk.session.journal import Journal, Rec
+from kiosk.session.recovery import RecoveredAnswer, SettledRecord
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 from kiosk.session.worker import WorkerSpec
 from protocol.log import event
@@ -71,7 +73,7 @@ class _Worker:
         self.conn.send(("spec", asdict(spec)))
         self.pid: int | None = None
         self.done = False
-        self.outcome: dict[str, Any] | None = None
+        self.outcome: OutcomeRecord | None = None
 
     def wait_ready(self, timeout: float) -> None:
         if self.pid is not None:
@@ -130,8 +132,8 @@ class SessionHost:
         self.on_view = on_view
         self.warm_spare = warm_spare
         self.views: deque[ViewModel] = deque(maxlen=256)
-        self.outcomes: list[dict[str, Any]] = []
-        self.recovered: list[dict[str, Any]] = []
+        self.outcomes: list[OutcomeRecord] = []
+        self.recovered: list[SettledRecord] = []
         self.worker_deaths = 0
         try:
             state_dir: Path | None = kiosk_config.load(spec.config_path).state_dir
@@ -316,7 +318,7 @@ class SessionHost:
                     return vm
         raise TimeoutError("no such view model")
 
-    def wait_outcome(self, session: str | None, timeout: float = 10.0) -> dict[str, Any]:
+    def wait_outcome(self, session: str | None, timeout: float = 10.0) -> OutcomeRecord:
         """After a final view model: the ending worker's outcome (no personal data:
         result, code, amounts, copies)."""
         end = time.monotonic() + timeout
@@ -351,7 +353,7 @@ class SessionHost:
         self._advance()
         self._recovering_death, self._died_session = False, None
 
-    def _after_death(self, settled: list[dict[str, Any]]) -> None:
+    def _after_death(self, settled: list[SettledRecord]) -> None:
         """Recovery settled what the dead worker left: tell the customer at the screen
         what came back (refund or change, or the voucher to take instead)."""
         mine = [r for r in settled if r.get("session") == self._died_session] or settled
@@ -385,7 +387,7 @@ class SessionHost:
                     raise HostError("worker did not start")
                 w.wait_ready(READY_TIMEOUT_S)
                 if self._need_recovery:
-                    answer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
+                    answer: RecoveredAnswer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
                 break
             except HostError as exc:
                 if w is not None:

@@ -5,16 +5,19 @@ it (``on_enter_<state>``) and does the work of each state, then sends the event 
 how the work ended. Every road ends in ``wiping``, the single state that settles money,
 purges print jobs, zeroes buffers and closes the journal; ``ended`` follows it.
 
-The flow is the real service's (service.md §1.1): the card must be removed before the
-certificate type is chosen, and payment comes after the documents have arrived.
+The card must be removed before the certificate type is chosen, so it cannot be left in
+the reader when the papers come out; payment comes after the documents have arrived and
+been verified, so no money is taken for a request the relay refuses. The diagram is
+``docs/state-diagram.md``.
 """
 
 from __future__ import annotations
 
 from statemachine import State, StateChart
+from statemachine.model import Model
 
 
-class SessionChart(StateChart):
+class SessionChart(StateChart[Model]):  # no model of its own: the engine listens instead
     catch_errors_as_events = False  # a bug in the engine must surface, not become an event
 
     start = State("Start", initial=True)

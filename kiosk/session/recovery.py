@@ -1,19 +1,22 @@
 """Recovery: settle every session the journal shows as opened and never closed.
 
 Runs at start and after a worker died, in the next worker, before any customer is
-served (reliability.md §3, R5). For each open session: cancel and purge this kiosk's
-print jobs, settle the money (charge only what was printed; refund or voucher the
-rest), report the outcome to the relay by request id, wipe the runtime directory, and
-close the intent. Each step is attempted even if another failed; a session whose money
-could not be settled stays open so the next recovery tries again.
+served: what a crash or a power cut left half done (coins held, jobs queued, a request the
+relay still holds open) must not carry over into the next customer's session. For
+each open session: cancel and purge this kiosk's print jobs, settle the money (charge only
+what was printed; refund or voucher the rest), report the outcome to the relay by request
+id, wipe the runtime directory, and close the intent. Each step is attempted even if
+another failed; a session whose money could not be settled stays open so the next recovery
+tries again.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal, Rec
@@ -21,6 +24,27 @@ from kiosk.session.ports import Devices
 from protocol.log import event
 
 log = logging.getLogger("kiosk.session.recovery")
+
+
+class SettledRecord(TypedDict):
+    """A :class:`Settled` as the worker sends it to the host: plain values only."""
+
+    session: str
+    printed: bool
+    charged: int
+    change: int
+    refunded: int
+    voucher: str | None
+    copies: int
+    closed: bool
+
+
+class RecoveredAnswer(TypedDict):
+    """The worker's answer to ``("recover",)``: what it settled, and the code of a start
+    check that failed (``None`` when the terminal may serve)."""
+
+    settled: list[SettledRecord]
+    refused: str | None
 
 
 @dataclass
@@ -34,8 +58,12 @@ class Settled:
     copies: int = 0  # copies that came out (reported to the relay)
     closed: bool = False
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+    def to_dict(self) -> SettledRecord:
+        return SettledRecord(
+            session=self.session, printed=self.printed, charged=self.charged,
+            change=self.change, refunded=self.refunded, voucher=self.voucher,
+            copies=self.copies, closed=self.closed,
+        )
 
 
 def wipe_runtime_dir(runtime_dir: Path | None) -> None:

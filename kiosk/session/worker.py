@@ -26,7 +26,6 @@ import logging
 import os
 import resource
 import signal
-import struct
 import sys
 import threading
 from dataclasses import dataclass
@@ -67,7 +66,9 @@ class WorkerSpec:
 
 
 def harden() -> None:
-    """No core dumps, no /proc/PID/mem for other users, no ptrace attach (reliability §2.2)."""
+    """No core dumps, no /proc/PID/mem for other users, no ptrace attach: the worker's
+    memory holds the PIN and personal data, which must not reach a core file or another
+    process (prctl(2) PR_SET_DUMPABLE, setrlimit(2) RLIMIT_CORE)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -178,7 +179,7 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
             break
         elif msg[0] == "device":
             built.command(msg[1])
-    assert cfg is not None and built is not None
+    assert built is not None
 
     def publish(vm: ViewModel) -> None:
         try:
@@ -196,12 +197,18 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     conn.close()
 
 
+def _tick(engine: Engine) -> bool:
+    """Stop the engine if SIGTERM came, run one tick; True once the engine has finished
+    (the tick itself may finish it)."""
+    if _STOP.is_set():
+        engine.stop()
+    engine.tick()
+    return engine.finished
+
+
 def _serve(conn: Connection, engine: Engine, built: _Devices) -> None:
     while not engine.finished:
-        if _STOP.is_set():
-            engine.stop()
-        engine.tick()
-        if engine.finished:
+        if _tick(engine):
             break
         if not conn.poll(0 if engine.busy else TICK_S):
             continue
@@ -253,7 +260,7 @@ def recv_frame_into(conn: Connection, buf: bytearray) -> int:
     fd = conn.fileno()
     header = bytearray(4)
     _read_exactly(fd, memoryview(header))
-    (size,) = struct.unpack("!i", header)
+    size = int.from_bytes(header, "big", signed=True)
     if size == len(buf):
         with memoryview(buf) as view:
             _read_exactly(fd, view)

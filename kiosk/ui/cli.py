@@ -6,7 +6,7 @@ import argparse
 import sys
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("ui", aliases=["run"],
                          help="the kiosk in service: full screen, real devices")
     run.add_argument("--windowed", action="store_true", help="not full screen (bench only)")

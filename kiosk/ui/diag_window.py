@@ -151,7 +151,9 @@ class MainPage(QWidget):
         self.mode = label("title")
         self.mode.setObjectName("diag-mode")
         side.addWidget(self.mode)
-        self.actions: dict[str, KioskButton] = {}
+        # the action buttons by key; the name hides QWidget.actions() (the QActions added
+        # with addAction, of which this page has none), and the tests address it by it
+        self.actions: dict[str, KioskButton] = {}  # type: ignore[assignment]  # hides QWidget.actions()
         for key, text in [("selftest", "全体自己診断"), ("service", ""),
                           ("empty", "つり銭回収"), ("refill", "つり銭補充"),
                           ("clear_printer", "プリンター障害解除"), ("clear_alarm", "警報解除"),
@@ -207,15 +209,15 @@ class RefillPage(QWidget):
         layout.addLayout(grid)
         self.total = label()
         layout.addWidget(self.total)
-        row = QHBoxLayout()
+        buttons = QHBoxLayout()
         self.back = KioskButton("戻る")
         self.back.clicked.connect(self.cancelled)
         self.ok = KioskButton("確定", primary=True)
         self.ok.setObjectName("diag-refill-ok")
         self.ok.clicked.connect(lambda: self.confirmed.emit(dict(self.counts)))
-        row.addWidget(self.back)
-        row.addWidget(self.ok)
-        layout.addLayout(row)
+        buttons.addWidget(self.back)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
         self._refresh()
 
     def reset(self) -> None:

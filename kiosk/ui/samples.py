@@ -4,6 +4,8 @@ model never carries any). The kiosk paints each once before its first customer
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from kiosk.session.viewmodel import ErrorInfo, IntentKind, Screen, ViewModel
 from protocol.documents.catalogue import CATALOGUE
 from protocol.menu import MenuItem, MenuOption
@@ -30,13 +32,24 @@ def default_menu(unavailable: dict[str, str] | None = None) -> tuple[MenuItem, .
 I = IntentKind  # noqa: E741
 
 
+class _Order(TypedDict):
+    """The order fields that the views from options to payment share."""
+
+    menu: tuple[MenuItem, ...]
+    selected_type: str
+    selected_options: dict[str, str]
+    copies: int
+    fee_per_copy: int
+    total: int
+
+
 def sample_views() -> dict[str, ViewModel]:
     """One representative view model per screen (and a few variants)."""
     menu = default_menu({"inkan": "no_seal", "koseki_zenbu": "koseki_hours"})
-    order = dict(menu=menu, selected_type="juminhyo",
-                 selected_options={"scope": "household", "honseki": "omit",
-                                   "relationship": "include", "my_number": "omit"},
-                 copies=2, fee_per_copy=200, total=400)
+    order = _Order(menu=menu, selected_type="juminhyo",
+                   selected_options={"scope": "household", "honseki": "omit",
+                                     "relationship": "include", "my_number": "omit"},
+                   copies=2, fee_per_copy=200, total=400)
     return {
         "01-start": ViewModel(Screen.START, frozenset({I.START, I.LANGUAGE})),
         "02-place-card": ViewModel(Screen.PLACE_CARD, frozenset({I.CANCEL})),

@@ -1,6 +1,7 @@
 """One page per screen of the flow. A page only renders a view model and turns touches
-into intents; it decides nothing. Every text is set in ``render`` so that a language
-switch is a re-render of the current view model.
+into intents; it decides nothing. Every text is set in ``render_view`` so that a language
+switch is a re-render of the current view model. (The method is not called ``render``:
+that would hide ``QWidget.render``, which paints a widget onto a device.)
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Page(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.box.addWidget(self.title)
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         raise NotImplementedError
 
     def leave(self) -> None:
@@ -106,7 +107,7 @@ class StartPage(Page):
         self.box.addLayout(row)
         self.box.addStretch()
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.SERVICE_NAME))
         self.subtitle.setText(tr(texts.START_SUBTITLE))
         self.needs.setText(tr(texts.START_NEEDS))
@@ -141,7 +142,7 @@ class MessagePage(Page):
             self.box.addWidget(self.bar)
         self.box.addStretch()
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(self._title))
         lines = [tr(self._body)] if self._body else []
         if vm.error and vm.error.voucher:  # e.g. change the device could not pay out
@@ -188,7 +189,7 @@ class PinPage(Page):
         self._last_tries: int | None = None
         self._session: str | None = None
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.PIN_TITLE))
         self.body.setText(tr(texts.PIN_BODY))
         if vm.session != self._session:  # tries are compared within one customer's session
@@ -232,9 +233,9 @@ class ChooseTypePage(Page):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._vm is not None and event.size().width() != event.oldSize().width():
-            self.render(self._vm)  # the lines were wrapped for the old width
+            self.render_view(self._vm)  # the lines were wrapped for the old width
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self._vm = vm
         self.title.setText(tr(texts.CHOOSE_TYPE_TITLE))
         if tuple(self.buttons) != tuple(m.type for m in vm.menu):
@@ -321,8 +322,9 @@ class OptionsPage(Page):
     def _build(self, shape: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
         while self.rows.count():
             item = self.rows.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self._labels, self._choices, self._groups = {}, {}, []
         for key, choices in shape:
             frame = QFrame()
@@ -346,7 +348,7 @@ class OptionsPage(Page):
             frame.show()
         self._shape = shape
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.OPTIONS_TITLE))
         item = next((m for m in vm.menu if m.type == vm.selected_type), None)
         shape = tuple((o.key, o.choices) for o in item.options) if item else ()
@@ -414,7 +416,7 @@ class CopiesPage(Page):
         self.fewer.setEnabled(self.n > 1)
         self.more.setEnabled(self.n < self.MAX)
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         if not self._entered:  # start from the engine's count; then the buttons count
             self.n = max(1, min(self.MAX, vm.copies))
             self._entered = True
@@ -450,7 +452,7 @@ class ConfirmPage(Page):
         row.addWidget(self.confirm)
         self.box.addLayout(row)
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.CONFIRM_TITLE))
         rows = [(tr(texts.CONFIRM_TYPE), texts.cert_type_name(vm.selected_type))]
         rows += [(texts.option_name(k), texts.choice_name(v))
@@ -499,7 +501,7 @@ class PaymentPage(Page):
         self.box.addWidget(frame)
         self.box.addStretch()
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.PAYMENT_TITLE, total=yen(vm.total)))
         self.inserted.setText(tr(texts.PAYMENT_INSERTED, amount=yen(vm.inserted)))
         self.remaining.setText(tr(texts.PAYMENT_REMAINING,
@@ -520,8 +522,8 @@ class PrintingPage(MessagePage):
         self.pages.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.box.insertWidget(1, self.pages)
 
-    def render(self, vm: ViewModel) -> None:
-        super().render(vm)
+    def render_view(self, vm: ViewModel) -> None:
+        super().render_view(vm)
         self.pages.setText(tr(texts.PRINTING_PAGES, done=vm.pages_done, total=vm.pages_total)
                            if vm.pages_total else "")
         if vm.progress is None and vm.pages_total and self.bar is not None:
@@ -551,7 +553,7 @@ class TakePapersPage(Page):
         self.box.addLayout(row)
         self.box.addStretch()
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.TAKE_TITLE))
         self.change.setText(tr(texts.TAKE_CHANGE, amount=yen(vm.change_due)))
         self.change.setVisible(vm.change_due > 0)
@@ -584,7 +586,7 @@ class ErrorPage(Page):
         self.box.addLayout(row)
         self.box.addStretch()
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         err = vm.error
         code, kind = (err.code, err.kind) if err else ("", "internal")
         self.title.setText(texts.error_title(code, kind))

@@ -13,7 +13,17 @@ kind's generic text so a new code never shows a raw identifier to a customer.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication
+
+if TYPE_CHECKING:
+    # PySide6's stub types the marker as ``(object, object) -> object``; at run time it
+    # returns ``message`` unchanged, so every marked string below is a ``str``. The calls
+    # keep Qt's name because ``lupdate`` finds the strings by it.
+    def QT_TRANSLATE_NOOP(context: str, message: str, /) -> str: ...
+else:
+    from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 # Display languages: code -> name written in that language (never translated).
 LANGUAGES: dict[str, str] = {

@@ -61,7 +61,7 @@ class InactivityOverlay(QFrame):
         box.addLayout(row)
         self.hide()
 
-    def render(self, vm: ViewModel) -> None:
+    def render_view(self, vm: ViewModel) -> None:
         if not self.isVisible() or vm.seconds_left is not None:
             self.remaining = vm.seconds_left or 0
             self._tick.start()
@@ -258,16 +258,21 @@ class KioskWindow(QWidget):
 
     @property
     def current_page(self) -> screens.Page:
-        return self.stack.currentWidget()  # type: ignore[return-value]
+        page = self.stack.currentWidget()
+        assert isinstance(page, screens.Page), "the stack holds only pages"
+        return page
 
-    def render(self, vm: ViewModel) -> None:
+    # Called by name from outside the UI (tests, the screenshot tool), so it keeps the
+    # name although it hides ``QWidget.render`` (painting onto a device), which nothing
+    # calls on the window.
+    def render(self, vm: ViewModel) -> None:  # type: ignore[override]  # hides QWidget.render on purpose
         page = self.pages[vm.screen]
         previous = self.current_page
         if page is not previous:
             previous.leave()
             self.stack.setCurrentWidget(page)
         self.vm = vm
-        page.render(vm)
+        page.render_view(vm)
         lang = self.translations.language
         self.service.setText(tr(texts.SERVICE_NAME))
         for code, b in self.lang_buttons.items():
@@ -281,11 +286,12 @@ class KioskWindow(QWidget):
         self.cancel.set_label(tr(cancel_text))
         self.cancel.setVisible(IntentKind.CANCEL in vm.allowed)
         if vm.timeout_warning:
-            self.overlay.render(vm)
+            self.overlay.render_view(vm)
             self.overlay.place()
             self.overlay.show()
             self.overlay.raise_()
-            if not self.overlay.isAncestorOf(QApplication.focusWidget()):
+            focused = QApplication.focusWidget()
+            if focused is None or not self.overlay.isAncestorOf(focused):
                 self.overlay.yes.setFocus()
         else:
             self.overlay.hide()
@@ -346,12 +352,13 @@ class _ShortcutBlocker(QObject):
     """Swallows the key combinations that could leave or rearrange the kiosk."""
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            key_event: QKeyEvent = event  # type: ignore[assignment]
-            mods = key_event.modifiers()
+        # both types arrive as QKeyEvent (PySide6 gives an event its Python subclass)
+        if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+                and isinstance(event, QKeyEvent)):
+            mods = event.modifiers()
             blocked_mods = (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier
                             | Qt.KeyboardModifier.MetaModifier)
-            if mods & blocked_mods or key_event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11,
-                                                          Qt.Key.Key_Super_L, Qt.Key.Key_Super_R):
+            if mods & blocked_mods or event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11,
+                                                      Qt.Key.Key_Super_L, Qt.Key.Key_Super_R):
                 return True
         return False
