@@ -120,13 +120,13 @@ def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
         done = subprocess.run(["opensc-tool", "--info"], capture_output=True, text=True)
         opensc_version = done.stdout.splitlines()[0] if done.stdout else ""
     lines = [
-        f"Last run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, `python -m bench.card "
-        f"--rounds {rounds}`, on {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{opensc_version or 'OpenSC not installed'}; pcscd + vpcd + the virtual card "
-        f"(`hardware_mocks`), persona `{PERSONA}`.",
+        (f"Last run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, `python -m bench.card "
+         f"--rounds {rounds}`, on {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+         f"{opensc_version or 'OpenSC not installed'}; pcscd + vpcd + the virtual card "
+         f"(`hardware_mocks`), persona `{PERSONA}`."),
         "",
-        "Whole authentication: select, certificate, tries left, VERIFY, SHA-256 signature. APDUs "
-        "counted at the card; times per round (OpenSC's include starting its two tools).",
+        ("Whole authentication: select, certificate, tries left, VERIFY, SHA-256 signature. APDUs "
+         "counted at the card; times per round (OpenSC's include starting its two tools)."),
         "",
         "| client | APDUs | median ms | min ms | max ms |",
         "|---|---|---|---|---|",
@@ -136,10 +136,10 @@ def report(kiosk: Series, opensc: Series | None, rounds: int) -> str:
         lines.append(opensc.row())
     lines += [
         "",
-        "The kiosk's 8: SELECT AP, SELECT EF 000A, one extended READ BINARY (whole certificate), "
-        "SELECT EF 0018, empty VERIFY (tries left), VERIFY, SELECT EF 0017, COMPUTE SIGNATURE. "
-        "Each OpenSC tool connects anew, is probed by the card drivers ahead of `jpki` "
-        "(jpki-card.md §3), reads the certificate in 256-byte chunks and queries both PINs.",
+        ("The kiosk's 8: SELECT AP, SELECT EF 000A, one extended READ BINARY (whole certificate), "
+         "SELECT EF 0018, empty VERIFY (tries left), VERIFY, SELECT EF 0017, COMPUTE SIGNATURE. "
+         "Each OpenSC tool connects anew, is probed by the card drivers ahead of `jpki` "
+         "(jpki-card.md §3), reads the certificate in 256-byte chunks and queries both PINs."),
     ]
     return "\n".join(lines) + "\n"
 

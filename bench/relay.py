@@ -114,7 +114,8 @@ def _client_process(args: tuple[dict[str, Any], list[int], float, float, float, 
                                                  Path(server["pki"]) / "kiosks" / f"{k}.key")}
     results = [KioskResult() for _ in members]
     barrier = threading.Barrier(len(members) + 1)
-    threads = [threading.Thread(target=_kiosk_loop, args=(server, m, start_at + duration, barrier, r, interval), daemon=True)
+    threads = [threading.Thread(target=_kiosk_loop, daemon=True,
+                                args=(server, m, start_at + duration, barrier, r, interval))
                for m, r in zip(members, results, strict=True)]
     for t in threads:
         t.start()
@@ -239,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = sorted(int(x) for x in args.scaling.split(",") if x)
     world, members = prepare(max([args.kiosks, *counts]))
     try:
-        print(f"# relay benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+        print(f"# relay benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+              f"{platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run, "
               f"{args.relay_workers} relay process(es), {args.processes} client processes at nice {args.client_nice}, "
               f"load average "

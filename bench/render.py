@@ -111,22 +111,23 @@ def bench_cups(world: World, jobs: int) -> str:
 
 
 def report(cold: float, rows: list[str], cups_rows: str, rounds: int, jobs: int) -> str:
-    machine = f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu_name()}), Python {platform.python_version()}"
+    machine = (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu_name()}), "
+               f"Python {platform.python_version()}")
     return "\n".join([
         f"`python -m bench.render` on {dt.date.today().isoformat()}; {machine}.",
         "",
-        f"Rendering ({rounds} rounds per type, median; the household head's certificates; "
-        "goal ≤ 150 ms per page, ≤ 400 KB):",
+        (f"Rendering ({rounds} rounds per type, median; the household head's certificates; "
+         "goal ≤ 150 ms per page, ≤ 400 KB):"),
         "",
         "| type | face pages | ms per certificate | ms per page | worst ms | KB |",
         "|---|---|---|---|---|---|",
         *rows,
         "",
-        f"First render of a process (fonts, ground pattern): {cold * 1000:.0f} ms; the session "
-        "worker is a warm spare, so it can pay this before a customer arrives.",
+        (f"First render of a process (fonts, ground pattern): {cold * 1000:.0f} ms; the session "
+         "worker is a warm spare, so it can pay this before a customer arrives."),
         "",
-        f"Printing through the private cupsd ({jobs} jobs, canary 住民票, duplex; fault backend "
-        "writing to a folder after pdftopdf):",
+        (f"Printing through the private cupsd ({jobs} jobs, canary 住民票, duplex; fault backend "
+         "writing to a folder after pdftopdf):"),
         "",
         "| step | median ms | worst ms |",
         "|---|---|---|",
@@ -149,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         world = World(args.world)
         cold, rows = bench_render(world, args.rounds)
-        cups_rows = "| (skipped) | | |" if args.no_cups or shutil.which("cupsd") is None else bench_cups(world, args.jobs)
+        skip_cups = args.no_cups or shutil.which("cupsd") is None
+        cups_rows = "| (skipped) | | |" if skip_cups else bench_cups(world, args.jobs)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -38,7 +38,8 @@ from typing import Any
 
 from bench.record import cpu_name, record
 from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
-from hardware_mocks.session.specs import sim_spec, virtual_spec
+from hardware_mocks.session.specs import sim_spec, virtual_spec, write
+from kiosk.config import Config, DevicesConfig, Mode, PrintingConfig
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
@@ -62,30 +63,12 @@ def _services_spec(world: Path, tmp: Path, stack: ExitStack) -> WorkerSpec:
     stack.callback(cupsd.stop)
     relay = RelayServer.start(world, tmp / "relay")
     stack.callback(relay.stop)
-    rc = relay.relay_config("KIOSK-0001")
-    config = tmp / "kiosk.toml"
-    config.write_text(f"""mode = "test"
-kiosk_id = "KIOSK-0001"
-printer_queue = "{cupsd.queue}"
-state_dir = "{tmp / 'state'}"
-runtime_dir = "{tmp / 'run'}"
-
-[relay]
-url = "{rc.url}"
-ca_file = "{rc.ca_file}"
-cert_file = "{rc.cert_file}"
-key_file = "{rc.key_file}"
-issuer_public_key = "{rc.issuer_public_key}"
-
-[devices]
-card = "virtual"
-payment = "virtual"
-world = "{world}"
-
-[printing]
-cups_server = "{cupsd.server}"
-""", encoding="utf-8")
-    return WorkerSpec(config_path=str(config))
+    cfg = Config(mode=Mode.TEST, kiosk_id="KIOSK-0001", printer_queue=cupsd.queue,
+                 state_dir=tmp / "state", runtime_dir=tmp / "run",
+                 relay=relay.relay_config("KIOSK-0001"),
+                 devices=DevicesConfig(card="virtual", payment="virtual", world=world),
+                 printing=PrintingConfig(cups_server=cupsd.server))
+    return WorkerSpec(config_path=str(write(cfg, tmp / "kiosk.toml")))
 
 
 def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
@@ -175,8 +158,8 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
     rows = result["rows"]
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"Last run: {now}, `python -m bench.session --rounds {rounds} --devices {devices}`, "
-        f"on {_machine()}.",
+        (f"Last run: {now}, `python -m bench.session --rounds {rounds} --devices {devices}`, "
+         f"on {_machine()}."),
         "",
         "One customer after another, zero think time (each acts the moment its screen "
         "appears): persona `shiken-ichiro`, 住民票 × 1, exact payment, through a "
@@ -212,15 +195,15 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
         med, lo, hi = _stats(rows, key)
         lines.append(f"| {labels[key]} | {med:.0f} | {lo:.0f} | {hi:.0f} |")
     if devices == "pcscd":
-        lines += ["", "Most of a customer's machine time here is pcscd with vpcd noticing the card "
-                  "arrive and leave (the two *detected* rows); the engine's own phases are "
-                  "those of the other runs."]
+        lines += ["", ("Most of a customer's machine time here is pcscd with vpcd noticing the card "
+                       "arrive and leave (the two *detected* rows); the engine's own phases are "
+                       "those of the other runs.")]
     lines += [
         "",
-        f"First worker ready after `SessionHost.start()` (process start, imports, font and "
-        f"ground-pattern warm-up, recovery): {result['first_ready'] * 1000:.0f} ms. Goal: "
-        "≤ 2 s per customer on the 2-core machine; the next worker serving before the "
-        "customer has taken the papers.",
+        (f"First worker ready after `SessionHost.start()` (process start, imports, font and "
+         f"ground-pattern warm-up, recovery): {result['first_ready'] * 1000:.0f} ms. Goal: "
+         "≤ 2 s per customer on the 2-core machine; the next worker serving before the "
+         "customer has taken the papers."),
     ]
     return "\n".join(lines) + "\n"
 

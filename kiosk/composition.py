@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.card import errors as card_errors
 from kiosk.card.reader import Reader as CardReader
@@ -36,10 +36,13 @@ from kiosk.config import Config
 from kiosk.payment.port import PaymentDevice
 from kiosk.printing.printer import Printer as AreaPrinter
 from kiosk.relay_client.port import RelayClient
-from kiosk.session import adapters
+from kiosk.session import adapters, ports
 from kiosk.session.faults import SessionFault
 from kiosk.session.ports import Devices
 from protocol.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 VIRTUAL_DEVICES = "kiosk.virtual_devices"
 FAKE_PORTS = "kiosk.fake_ports"
@@ -114,14 +117,18 @@ def payment_device(cfg: Config) -> PaymentDevice | None:
 # -- the session's ports --------------------------------------------------------------------
 
 
-def _render_keys(cfg: Config) -> tuple[Any, bytes]:
+def _render_keys(cfg: Config) -> tuple[Ed25519PrivateKey | None, bytes]:
     """A test world's fallback keys for a relay that sends no per-document QR payload and
     scramble key (the kiosk never holds the relay's scramble master)."""
     issuer = None
     if cfg.printing.issuer_key is not None:
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        issuer = serialization.load_pem_private_key(cfg.printing.issuer_key.read_bytes(), None)
+        key = serialization.load_pem_private_key(cfg.printing.issuer_key.read_bytes(), None)
+        if not isinstance(key, Ed25519PrivateKey):  # the QR payload is signed with Ed25519
+            raise ValueError("printing.issuer_key is not an Ed25519 private key")
+        issuer = key
     scramble = b""
     if cfg.printing.scramble_key is not None:
         scramble = bytes.fromhex(cfg.printing.scramble_key.read_text(encoding="ascii").strip())
@@ -138,22 +145,25 @@ def session_devices(cfg: Config, clock: Clock | None = None) -> Devices:
     fakes = {port: _plugin(FAKE_PORTS, port, cfg)(cfg) if kind == "fake" else None
              for port, kind in (("card", d.card), ("relay", d.relay),
                                 ("printer", d.printer), ("payment", d.payment))}
+    reader: ports.Reader
     if fakes["card"] is not None:
-        reader: Any = fakes["card"]
+        reader = fakes["card"]
     else:
         try:
             reader = adapters.ReaderAdapter(card_reader(cfg))
         except card_errors.CardLayerError:
             raise adapters.ReaderFault() from None
-    relay = fakes["relay"] or adapters.RelayAdapter(relay_client(cfg), cfg.kiosk_id)
+    relay: ports.Relay = fakes["relay"] or adapters.RelayAdapter(relay_client(cfg), cfg.kiosk_id)
+    print_port: ports.Printer
     if fakes["printer"] is not None:
-        print_port: Any = fakes["printer"]
+        print_port = fakes["printer"]
     else:
         issuer, scramble = _render_keys(cfg)
         print_port = adapters.PrinterAdapter(printer(cfg, clock), clock, issuer, scramble,
                                              duplex=cfg.printing.duplex)
+    payment: ports.Payment
     if fakes["payment"] is not None:
-        payment: Any = fakes["payment"]
+        payment = fakes["payment"]
     else:
         device = payment_device(cfg)
         if device is None:

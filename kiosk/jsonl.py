@@ -15,7 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _newest_first(fd: int, size: int) -> Iterator[Record]:
+def _newest_first(fd: int, size: int) -> Generator[Record, None, None]:
     """The lines that parse, from the last one back, read from the end in chunks."""
     pos, partial = size, b""
     while pos > 0:

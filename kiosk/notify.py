@@ -71,7 +71,7 @@ class Notifier:
 
 
 def _socket_address(value: str) -> str | None:
-    if not value or not (value.startswith("/") or value.startswith("@")):
+    if not value or not value.startswith(("/", "@")):
         return None  # vsock addresses are not used by the kiosk
     return "\0" + value[1:] if value.startswith("@") else value
 

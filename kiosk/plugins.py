@@ -11,7 +11,7 @@ import argparse
 from importlib.metadata import entry_points
 
 
-def register_plugins(group: str, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_plugins(group: str, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each entry point of ``group`` is a ``register(subparsers)`` function."""
     for ep in sorted(entry_points(group=group), key=lambda e: e.name):
         ep.load()(sub)

@@ -20,10 +20,15 @@ import socket
 import ssl
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
+
+if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
+    from aiohttp import web
+
+    from relay.http import RelayApp
 
 LOG = logging.getLogger("relay")
 
@@ -249,7 +254,11 @@ def _write_ports(port_file: Path, ports: dict[str, int]) -> None:
     os.replace(tmp, port_file)
 
 
-def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _build(
+    args: argparse.Namespace,
+) -> tuple[RelayApp, ssl.SSLContext, tuple[web.Application, ssl.SSLContext] | None]:
+    """The relay application and its TLS context, and the public verification endpoint's
+    (application, TLS context) when ``--public-port`` asks for one."""
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.service import Settings, build_core
@@ -262,7 +271,10 @@ def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     settings = Settings(challenge_ttl=args.challenge_ttl, session_ttl=args.session_ttl,
                         request_timeout=args.request_timeout)
     core = build_core(world, args.db or world / "relay.sqlite3", clock, settings)
-    delay = InjectedDelay(*args.inject_delay, rate=args.inject_delay_rate) if args.inject_delay else None
+    delay = None
+    if args.inject_delay:
+        low, high = args.inject_delay
+        delay = InjectedDelay(low, high, rate=args.inject_delay_rate)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
     public = None

@@ -148,7 +148,8 @@ def _koseki(registry: Registry, resident: dict[str, Any], whole: bool) -> Koseki
                 "birth_date": person["birth_date"],
                 "sex": SEX_JA[person["sex"]],
                 "role": entry["role"],
-                "events": [dict(e) for e in entry["events"]],  # type: ignore[misc]
+                "events": [{"kind": e["kind"], "date": e["date"], "place": e["place"]}
+                           for e in entry["events"]],
             }
         )
     return {

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -81,7 +82,8 @@ def kiosk_id_of(cert_der: bytes | None) -> str | None:
     return value if isinstance(value, str) and KIOSK_ID.fullmatch(value) else None
 
 
-Handler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+#: One endpoint of the kiosk API: (kiosk id, request body) → answer body.
+Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class RelayApp:
@@ -138,7 +140,7 @@ class RelayApp:
         self._kiosk(request)
         return _json(200, self.core.version())
 
-    def _endpoint(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _endpoint(self, handler: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def endpoint(request: web.Request) -> web.Response:
             kiosk = self._kiosk(request)
             started = time.monotonic()
@@ -199,7 +201,7 @@ def schema_dumps(value: dict[str, Any]) -> bytes:
 
 
 @web.middleware
-async def _errors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:

@@ -35,7 +35,7 @@ class CheckedCard:
 
 class JpkiVerifier:
     def __init__(self, ca: x509.Certificate, crl: x509.CertificateRevocationList) -> None:
-        if not crl.is_signature_valid(ca.public_key()):  # type: ignore[arg-type]
+        if not crl.is_signature_valid(ca.public_key()):  # type: ignore[arg-type]  # a CA's key can sign
             raise ValueError("the CRL is not signed by the JPKI CA")
         self._ca = ca
         self._crl = crl

@@ -24,10 +24,12 @@ import io
 import json
 import logging
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
 
@@ -50,7 +52,26 @@ def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     return ctx
 
 
-def _claims(claims: qr_payload.Claims) -> dict[str, Any]:
+class ClaimsAnswer(TypedDict):
+    """The claims of a verified QR payload, as the answer shows them."""
+
+    serial: str
+    type: str
+    municipality: str
+    issued_on: str
+    document_sha256: str
+
+
+class VerifyAnswer(TypedDict):
+    """The answer to one check: ``face_png`` only for a scan whose QR code verified."""
+
+    valid: bool
+    reason: str
+    claims: ClaimsAnswer | None
+    face_png: str | None
+
+
+def _claims(claims: qr_payload.Claims) -> ClaimsAnswer:
     return {"serial": claims.serial, "type": claims.type.value, "municipality": claims.municipality_code,
             "issued_on": claims.issued_on.isoformat(), "document_sha256": claims.document_sha256}
 
@@ -61,7 +82,7 @@ class Verifier:
         self._scramble_secret = scramble_secret
         self.municipality = municipality
 
-    def check_qr(self, text: str) -> dict[str, Any]:
+    def check_qr(self, text: str) -> VerifyAnswer:
         try:
             claims = qr_payload.decode_and_verify(text, self.issuer_key)
         except qr_payload.QrPayloadError:
@@ -72,7 +93,7 @@ class Verifier:
             return {"valid": False, "reason": "other_municipality", "claims": _claims(claims), "face_png": None}
         return {"valid": True, "reason": "ok", "claims": _claims(claims), "face_png": None}
 
-    def check_scan(self, data: bytes, page: int) -> dict[str, Any]:
+    def check_scan(self, data: bytes, page: int) -> VerifyAnswer:
         from protocol.paper import verify
 
         if data[:5] == b"%PDF-":
@@ -93,8 +114,9 @@ class Verifier:
         if len(set(texts)) != 1:
             return {"valid": False, "reason": "no_qr" if not texts else "qr_differ", "claims": None, "face_png": None}
         answer = self.check_qr(texts[0])
-        if answer["valid"]:
-            serial = answer["claims"]["serial"]  # signed: the key of exactly this document
+        claims = answer["claims"]
+        if answer["valid"] and claims is not None:  # a valid answer always has its claims
+            serial = claims["serial"]  # signed: the key of exactly this document
             face = verify.unscramble_back(scan, document_scramble_key(self._scramble_secret, serial), serial, page)
             buf = io.BytesIO()
             face.save(buf, "PNG")
@@ -138,7 +160,7 @@ def public_application(verifier: Verifier) -> web.Application:
         return _json(answer)
 
     @web.middleware
-    async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
         except ApiError as exc:
@@ -154,6 +176,6 @@ def public_application(verifier: Verifier) -> web.Application:
     return app
 
 
-def _json(value: dict[str, Any], status: int = 200) -> web.Response:
+def _json(value: Mapping[str, object], status: int = 200) -> web.Response:
     return web.Response(status=status, body=json.dumps(value, ensure_ascii=False).encode(),
                         content_type="application/json")

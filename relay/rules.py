@@ -5,7 +5,7 @@ request and the in-process fake all decide the same way. Order matters only for 
 code is shown when several apply: time of day first (nothing else can help then), then
 the resident, then the certificate type.
 
-Decisions the sources leave open (see ``../shared/docs/service.md``), made here:
+Choices made here (a municipality could set them otherwise):
 - moving out, DV support measure and deceased refuse every type (the kiosk cannot tell
   which certificate is safe; the office can);
 - a household copy is refused if any member listed would be refused (moving out, DV);

@@ -99,7 +99,9 @@ def b64(value: str, field: str, max_bytes: int) -> bytes:
         raise ApiError(400, wire.BAD_VALUE, field) from exc
 
 
-def string_map(value: dict[str, Any], field: str) -> dict[str, str]:
-    if len(value) > 16 or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+def string_map(value: dict[str, object], field: str) -> dict[str, str]:
+    """At most 16 entries, every value a string (a JSON object's keys are strings already)."""
+    strings = {k: v for k, v in value.items() if isinstance(v, str)}
+    if len(value) > 16 or len(strings) != len(value):
         raise ApiError(400, wire.WRONG_TYPE, field)
-    return value
+    return strings

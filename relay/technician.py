@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from protocol import wire
@@ -93,7 +94,7 @@ def parse(body: dict[str, Any], kiosk_id: str) -> list[TechnicianRecord]:
     if not 1 <= len(raw) <= wire.MAX_TECHNICIAN_RECORDS:
         raise _bad()
     records = [_record(r, kiosk_id) for r in raw]
-    if any(a.seq >= b.seq for a, b in zip(records, records[1:])):
+    if any(a.seq >= b.seq for a, b in pairwise(records)):
         raise _bad()  # in order, each seq once
     return records
 

@@ -1,7 +1,9 @@
 """Test-suite wiring: strictness, and the fixtures of each area.
 
 Every service a test needs (pcscd with vpcd, a private cupsd, the relay) is started by a
-fixture module below and stopped by it; tests talk only to loopback.
+fixture module below and stopped by it; tests talk only to loopback. The modules of
+``tests/fixtures`` with helpers and no fixture (``card``, ``canary``) are imported by the
+tests that use them, not listed here.
 """
 
 import os
@@ -14,5 +16,7 @@ pytest_plugins = [
     "tests.fixtures.cupsd",
     "tests.fixtures.relay",
     "tests.fixtures.documents",
+    "tests.fixtures.diag",
+    "tests.fixtures.session",
     "tests.fixtures.ui",
 ]

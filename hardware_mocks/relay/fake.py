@@ -153,5 +153,6 @@ class FakeRelay(SessionClient):
         document = {"format": 1, "type": "juminhyo", "serial": "0", "issued_on": "2026-01-01",
                     "municipality": {}, "options": {}, "body": {"members": []}}
         binding = Binding(request_id, "f" * 32, "KIOSK-0002", "e" * 64, document_hash(document))
-        return {"document": document, "binding": asdict(binding), "signature": binding.sign(self.backend.issuer_private)}
+        return {"document": document, "binding": asdict(binding),
+                "signature": binding.sign(self.backend.issuer_private)}
 

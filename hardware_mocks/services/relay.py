@@ -1,8 +1,8 @@
 """Start a real relay for tests and the demo: ``relay serve`` in a child process.
 
 The child listens on 127.0.0.1 on a free port and writes the port to a file once it is
-accepting connections (its clock starts in service hours unless told otherwise); :meth:`RelayServer.start` waits for that file. Everything the
-kiosk side needs to connect (URL, the relay CA, a kiosk certificate, the issuer's public
+accepting connections (its clock starts in service hours unless told otherwise);
+:meth:`RelayServer.start` waits for that file. Everything the kiosk side needs to connect (URL, the relay CA, a kiosk certificate, the issuer's public
 key) is on the returned object. :meth:`RelayServer.stop` ends exactly the child it started.
 """
 

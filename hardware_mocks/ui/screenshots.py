@@ -7,15 +7,32 @@ output folder are made with :func:`capture_all`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.session.viewmodel import ViewModel
+from kiosk.session.viewmodel import Intent, ViewModel
 from kiosk.ui.samples import sample_views
 from kiosk.ui.texts import LANGUAGES
 from kiosk.ui.window import KioskWindow
+
+
+class NoEngine:
+    """An engine link with nothing behind it: the pictures are of sample views, which need
+    no customer flow (so none is imitated here); touches go nowhere."""
+
+    def subscribe(self, listener: Callable[[ViewModel], None]) -> None:
+        pass
+
+    def send(self, intent: Intent) -> None:
+        pass
+
+    def send_pin(self, pin: bytearray) -> None:
+        pass  # the caller zeroes it
+
+    def close(self) -> None:
+        pass
 
 
 def shots(window: KioskWindow, languages: tuple[str, ...] = tuple(LANGUAGES),
@@ -48,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     import os
     import sys
 
-    from hardware_mocks.ui.scripted import ScriptedEngine
     from kiosk.ui.app import application, kiosk_window
 
     args = sys.argv[1:] if argv is None else argv
@@ -58,10 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     langs = tuple(args[1].split(",")) if len(args) > 1 else tuple(LANGUAGES)
     application()
-    engine = ScriptedEngine()
-    window = kiosk_window(engine)
+    window = kiosk_window(NoEngine())
     window.show()
-    window.bridge.blockSignals(True)
     written = capture_all(window, Path(args[0]), langs)
     window.set_theme(high_contrast=True, large_text=True)
     for lang, name in shots(window, langs[:1], {"contrast-large": sample_views()["07-choose-type"]}):

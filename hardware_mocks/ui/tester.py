@@ -4,7 +4,7 @@ It puts a persona's card on the virtual reader and takes it off (or pulls it in 
 of a command), feeds coins and notes to the coin simulator, switches printer and relay
 faults, and lists what the printer produced. It talks to the devices only through the
 engine link's device channel (``SessionHost.device`` for the worker's simulated and
-virtual devices, or the scripted engine), never to the kiosk window. It is for testers
+virtual devices, or ``InProcessEngine.device`` in the UI tests), never to the kiosk window. It is for testers
 and is not translated: its texts are English.
 """
 

@@ -21,7 +21,7 @@ import sys
 from kiosk.config import Config, ConfigError, load
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     card = sub.add_parser("card", help="card reader and My Number card")
     csub = card.add_subparsers(dest="card_command", required=True)
     status = csub.add_parser("status", help="readers, card, certificate and PIN tries left")

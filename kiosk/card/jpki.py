@@ -1,9 +1,12 @@
 """The JPKI application (公的個人認証AP) of the My Number card, as the kiosk uses it.
 
 Only the user-authentication side: its certificate (EF 000A), its 4-digit PIN (EF 0018,
-3 tries) and its key (EF 0017). APDUs follow ``jpki-card.md`` §1.2. The kiosk rules live
-here, not in the UI: VERIFY is never sent when no try is left, a PIN is never retried,
-and the PIN buffer is zeroed whatever happens.
+3 tries) and its key (EF 0017). The APDUs are ISO/IEC 7816-4 commands: SELECT by AID
+(the application) and by file id (each EF), READ BINARY, GET RESPONSE, VERIFY (also
+without data, to read the tries left), and the card's proprietary COMPUTE DIGITAL SIGNATURE (CLA 80, INS
+2A) over a DigestInfo. The kiosk rules live here, not in the UI: VERIFY is never sent
+when no try is left, a PIN is never retried, and the PIN buffer is zeroed whatever
+happens.
 """
 
 from __future__ import annotations

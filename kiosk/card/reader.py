@@ -122,10 +122,10 @@ class PcscReader:
                 return current
             if hresult != scard.SCARD_S_SUCCESS:
                 raise pcsc_error(hresult, "status")
-            state = states[0][1]
+            state: int = states[0][1]  # pyscard is untyped: the reader's event state
             if state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
                 raise ReaderGone("reader disconnected")
-            return state & ~scard.SCARD_STATE_CHANGED
+            return state & ~int(scard.SCARD_STATE_CHANGED)
         finally:
             self._context = None
             scard.SCardReleaseContext(context)

@@ -25,7 +25,7 @@ from kiosk.card.jpki import JpkiCard
 from kiosk.card.reader import Reader, allowed, check_policy, list_pcsc_readers, open_reader
 from kiosk.config import Config, RelayConfig
 from kiosk.diag.ports import PrinterStatus, RelayStatus
-from kiosk.payment.port import DeviceReset, Final, Jam, LostEvents, PaymentDevice, PaymentFault
+from kiosk.payment.port import DeviceReset, Event, Final, Jam, LostEvents, PaymentDevice, PaymentFault
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import NO_QUEUE, UNREACHABLE, Printer, PrinterFault
 from kiosk.relay_client.client import load_issuer_public_key
@@ -79,7 +79,7 @@ class CupsProbe:
         self.printer = printer or CupsPrinter(queue, server=server, clock=self.clock,
                                               spool_dir=spool_dir)
 
-    def _conn(self) -> Any:
+    def _conn(self) -> cups.Connection:
         try:
             if self.server:
                 cups.setServer(self.server)
@@ -89,7 +89,8 @@ class CupsProbe:
 
     def status(self) -> PrinterStatus:
         try:
-            attrs = self._conn().getPrinterAttributes(self.queue, requested_attributes=[
+            # read as a plain mapping: a server may send one value where the stub says a list
+            attrs: Mapping[str, Any] = self._conn().getPrinterAttributes(self.queue, requested_attributes=[
                 "printer-state", "printer-state-reasons", "printer-is-accepting-jobs",
                 "marker-names", "marker-levels"])
         except cups.IPPError as exc:
@@ -171,7 +172,7 @@ class PaymentDeviceProbe:
         raise PaymentFault("no_answer")
 
     @staticmethod
-    def _check(events: list[Any]) -> None:
+    def _check(events: list[Event]) -> None:
         for ev in events:
             if isinstance(ev, Jam):
                 raise PaymentFault("jam")

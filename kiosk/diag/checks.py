@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TypedDict
 
 from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe
 
@@ -33,6 +34,15 @@ class Status(StrEnum):
     FAULT = "fault"
 
 
+class CheckRecord(TypedDict):
+    """A :class:`CheckResult` as JSON (the report of ``kiosk diag --json``, the audit)."""
+
+    name: str
+    status: str
+    code: str
+    details: dict[str, Detail]
+
+
 @dataclass(frozen=True)
 class CheckResult:
     name: str  # e.g. "printer.state"
@@ -44,7 +54,7 @@ class CheckResult:
     def ok(self) -> bool:
         return self.status is not Status.FAULT
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> CheckRecord:
         return {"name": self.name, "status": self.status.value, "code": self.code,
                 "details": dict(self.details)}
 

@@ -25,7 +25,7 @@ from kiosk.diag.service import DEVICE_TESTS, DiagService
 EXIT_OK, EXIT_CANNOT_SERVE, EXIT_CONFIG = 0, 1, 2
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("diag", help="diagnostic mode for field technicians")
     p.add_argument("--json", action="store_true",
                    help="run the self-test headless; exit non-zero if the terminal cannot serve")
@@ -67,8 +67,7 @@ def report_json(report: SelfTestReport) -> int:
     print(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=True))
     if report.can_serve:
         return EXIT_OK
-    print("kiosk diag: cannot serve: " + ", ".join(report.as_dict()["faults"]),  # type: ignore[arg-type]
-          file=sys.stderr)
+    print("kiosk diag: cannot serve: " + ", ".join(report.as_dict()["faults"]), file=sys.stderr)
     return EXIT_CANNOT_SERVE
 
 
@@ -93,8 +92,9 @@ def _console(service: DiagService, args: argparse.Namespace) -> int:
         return EXIT_CANNOT_SERVE
     try:
         out: dict[str, object] = {}
-        for name in args.test:
-            out.setdefault("tests", []).append(service.run_test(name).as_dict())  # type: ignore[union-attr]
+        tests = [service.run_test(name).as_dict() for name in args.test]
+        if tests:
+            out["tests"] = tests
         if args.clear_alarm:
             out["clear_alarm"] = service.clear_alarm().as_dict()
         if args.out_of_service or args.in_service:

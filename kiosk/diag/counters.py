@@ -12,7 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from protocol import refusals
 
@@ -31,6 +31,22 @@ class LastError:
     code: str
 
 
+class LastErrorRecord(TypedDict):
+    when: str
+    source: str
+    code: str
+
+
+class CountersRecord(TypedDict):
+    """:class:`Counters` as JSON (the technician's screen and ``kiosk diag``)."""
+
+    since: str | None
+    sessions: int
+    prints: int
+    faults: dict[str, int]
+    last_errors: list[LastErrorRecord]
+
+
 @dataclass
 class Counters:
     since: str | None = None  # ISO time of the service mark, None: since installation
@@ -39,13 +55,14 @@ class Counters:
     faults: dict[str, int] = field(default_factory=dict)
     last_errors: list[LastError] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CountersRecord:
         return {"since": self.since, "sessions": self.sessions, "prints": self.prints,
                 "faults": dict(sorted(self.faults.items())),
-                "last_errors": [e.__dict__ for e in self.last_errors]}
+                "last_errors": [{"when": e.when, "source": e.source, "code": e.code}
+                                for e in self.last_errors]}
 
 
-def _iso_from_epoch(t: Any) -> str:
+def _iso_from_epoch(t: float) -> str:
     try:
         return dt.datetime.fromtimestamp(float(t), dt.UTC).isoformat(timespec="seconds")
     except (TypeError, ValueError, OverflowError):

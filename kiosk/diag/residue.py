@@ -1,10 +1,10 @@
 """Residue check: nothing of any customer may remain between sessions.
 
-Looks where reliability.md §2 says data lingers: the CUPS spool (``c*``/``d*`` job files)
-and cupsd's PreserveJob* settings (read by the printing area's
+Looks where a customer's data can linger after a session: the CUPS spool (``c*``/``d*``
+job files) and cupsd's PreserveJob* settings (read by the printing area's
 :mod:`kiosk.printing.residue`), whether the spool is on tmpfs, and the kiosk's runtime
-and scratch directories. It reports counts and file *kinds* only,
-never a file's name or content (a name could be a job title).
+and scratch directories. It reports counts and file *kinds* only, never a file's name or
+content (a name could be a job title).
 """
 
 from __future__ import annotations

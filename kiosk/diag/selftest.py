@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
-from kiosk.diag.checks import CheckResult, Status
+from kiosk.diag.checks import CheckRecord, CheckResult, Status
 
 DAILY = dt.timedelta(hours=24)
+
+
+class SelfTestRecord(TypedDict):
+    """A :class:`SelfTestReport` as JSON; faults and warnings as ``name:code``."""
+
+    kiosk: str
+    when: str
+    can_serve: bool
+    faults: list[str]
+    warnings: list[str]
+    checks: list[CheckRecord]
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,7 @@ class SelfTestReport:
     def warnings(self) -> list[CheckResult]:
         return [r for r in self.results if r.status is Status.WARNING]
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> SelfTestRecord:
         return {
             "kiosk": self.kiosk_id,
             "when": self.when.isoformat(timespec="seconds"),

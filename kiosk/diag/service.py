@@ -311,9 +311,8 @@ class DiagService:
 
     def refill_change(self, levels: Mapping[int, int]) -> None:
         payment = self._payment()
-        for coin, count in levels.items():
-            if coin not in COINS or isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise ValueError("refill: coin denominations and non-negative counts only")
+        if not all(coin in COINS and _is_count(count) for coin, count in levels.items()):
+            raise ValueError("refill: coin denominations and non-negative counts only")
         total = sum(d * n for d, n in levels.items())
         self.audit.record("diag.action", step="refill_change", amount=total)
         payment.refill(levels)
@@ -382,3 +381,9 @@ def _merge(name: str, results: Sequence[CheckResult]) -> CheckResult:
     for r in results:
         details[r.name] = r.status.value if not r.code else f"{r.status.value}:{r.code}"
     return CheckResult(name, worst.status, worst.code, details)
+
+
+def _is_count(value: object) -> bool:
+    """A coin count from the technician's form: a non-negative int (not a bool), checked at
+    run time whatever the caller's declared type."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -4,8 +4,9 @@ A ccTalk acceptor answers header 229 ("read buffered credit or error codes") wit
 counter and its last five events, newest first. The counter is 0 only after a reset or
 power-up, then counts 1..255 and wraps to 1, skipping 0. The host works out how many
 events are new from the counter it saw last; more than five means the buffer overflowed
-and events were lost, which is reported as :class:`LostEvents` rather than guessed at
-(style.md §5, after cc-talk-rs's ``CoinAcceptorPollResult``). A real driver on pyserial
+and events were lost, which is reported as :class:`LostEvents` rather than guessed at:
+a guess could credit a coin twice or not at all (the shape follows cc-talk-rs's
+``CoinAcceptorPollResult``). A real driver on pyserial
 owns the port in its thread, calls :func:`parse_credit_poll` on each reply, and keeps the
 returned counter.
 

@@ -147,6 +147,8 @@ _FAULT_CODES: dict[type, str] = {Jam: "jam", LostEvents: "lost_events", DeviceRe
 
 
 class PaymentController:
+    _acc: Acceptance | None  # what the device may take; set by begin(), cleared by _reset()
+
     def __init__(
         self,
         device: PaymentDevice,
@@ -306,7 +308,7 @@ class PaymentController:
     def _reset(self, txn: str | None, due: int) -> None:
         self._txn = txn
         self._due = due
-        self._acc: Acceptance | None = None
+        self._acc = None
         self._bal = TxnBalance(txn or "none")
         self._inserted = 0
         self._fault: str | None = None

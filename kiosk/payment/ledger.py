@@ -49,14 +49,15 @@ class LedgerError(Exception):
     """A value that may not go into the ledger (not an amount, code or opaque id)."""
 
 
-def check_id(value: str) -> str:
-    """Opaque ids only: a fixed alphabet and length, so no name or number can slip in."""
+def check_id(value: object) -> str:
+    """Opaque ids only: a fixed alphabet and length, so no name or number can slip in.
+    Checked at run time whatever the caller's declared type, hence ``object``."""
     if not isinstance(value, str) or not _OPAQUE.match(value):
         raise LedgerError("not an opaque id")
     return value
 
 
-def _check_value(key: str, value: Any) -> Any:
+def _check_value(key: str, value: object) -> int | str | dict[str, int]:
     if key == "levels":
         if not isinstance(value, Mapping):
             raise LedgerError("levels must be a mapping")

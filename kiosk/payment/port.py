@@ -207,8 +207,9 @@ class PaymentDevice(Protocol):
         """Whether ``amount`` can be paid exactly from the current levels."""
 
 
-def check_amount(amount: int) -> int:
-    """Validate a yen amount the devices can handle: a non-negative multiple of 10."""
+def check_amount(amount: object) -> int:
+    """Validate a yen amount the devices can handle: a non-negative multiple of 10. Checked
+    at run time whatever the caller's declared type, hence ``object`` (a bool is refused)."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0 or amount % 10:
         raise InvalidAmount()
     return amount

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol.documents.catalogue import CATALOGUE
 
+if TYPE_CHECKING:  # the verifier is imported by the command that uses it
+    from protocol.paper.verify import Verdict
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("verify", help="check a certificate PDF or scan (exit 0 valid, 1 invalid, "
                                       "2 unreadable)")
     v.add_argument("file", type=Path, help="PDF, PNG or JPEG")
@@ -70,7 +73,7 @@ EXPLAIN = {
 }
 
 
-def _describe(verdict: Any) -> None:
+def _describe(verdict: Verdict) -> None:
     from protocol.paper.era import wareki
     from protocol.paper.layout import sheet_of
 

@@ -65,7 +65,9 @@ def _wipe_bytes(data: bytes) -> None:
     ones made by slicing are fresh objects whose hash has never been taken.
     """
     if len(data) > 1:
-        ctypes.memset(ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value, 0, len(data))
+        address = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+        assert address is not None  # only a NULL pointer has none, and data is an object
+        ctypes.memset(address, 0, len(data))
 
 
 class CupsPrinter:
@@ -87,10 +89,10 @@ class CupsPrinter:
             spool_dir = DEFAULT_SPOOL
         self.spool_dir = spool_dir
         self.purge_check_timeout = purge_check_timeout
-        self._conn: Any = None
+        self._conn: cups.Connection | None = None
 
     # --- connection -------------------------------------------------------------------
-    def _connection(self) -> Any:
+    def _connection(self) -> cups.Connection:
         if self._conn is None:
             try:
                 if self.server:
@@ -101,7 +103,9 @@ class CupsPrinter:
         return self._conn
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call pycups; a broken connection is re-opened once, then becomes a fault."""
+        """Call pycups; a broken connection is re-opened once, then becomes a fault. The
+        answer is as pycups gives it (``Any``): IPP attribute values vary by server (a
+        reason list may come as a single string) and are checked where they are read."""
         for attempt in (0, 1):
             conn = self._connection()
             try:

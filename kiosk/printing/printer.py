@@ -107,7 +107,8 @@ def new_title() -> str:
     return "job-" + secrets.token_hex(8)
 
 
-def check_copies(copies: int) -> None:
+def check_copies(copies: object) -> None:
+    """Refuse anything but an int in 1..MAX_COPIES, whatever the caller's declared type."""
     if not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies must be 1..{MAX_COPIES}")
 

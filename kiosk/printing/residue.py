@@ -1,10 +1,10 @@
 """What CUPS keeps on disk, for ``kiosk diag`` and the purge check.
 
-Measured on Debian 12 (reliability.md §2.1): with the defaults cupsd keeps every
-printed PDF byte for byte for a day (``PreserveJobFiles 86400``) and the job's
-attributes until ``MaxJobs`` (``PreserveJobHistory Yes``). A kiosk must run with both
-set to plain ``No`` (numeric values have had bugs), and its spool must hold no ``c*``
-or ``d*`` file between sessions. :func:`report` reads both; it reports file names and
+Measured on Debian 12 (CUPS 2.4): with the defaults cupsd keeps every printed PDF byte
+for byte for a day (``PreserveJobFiles 86400``) and the job's attributes until
+``MaxJobs`` (``PreserveJobHistory Yes``). A kiosk must run with both set to plain ``No``
+(numeric values have had bugs; ``docs/deployment.md`` shows how they are set), and its
+spool must hold no ``c*`` or ``d*`` file between sessions. :func:`report` reads both; it reports file names and
 counts, never contents.
 """
 

@@ -72,6 +72,12 @@ class RelayInfo:
 
 
 class RelayClient(Protocol):
+    kiosk_id: str  # the id in this kiosk's certificate: what the relay knows it by
+
+    @property
+    def session_id(self) -> str | None:
+        """The relay session this client opened last, ``None`` before one is opened."""
+
     def check_version(self) -> RelayInfo:
         """Raise ``IncompatibleRelay`` unless this kiosk may use the relay."""
 

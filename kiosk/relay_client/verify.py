@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -35,7 +35,11 @@ class SessionFacts:
     card_cert_sha256: str
 
 
-def _need(value: Any, kind: type | tuple[type, ...], code: str = "bad_response") -> Any:
+_T = TypeVar("_T")
+
+
+def _need(value: object, kind: type[_T], code: str = "bad_response") -> _T:
+    """``value`` if it is a ``kind`` (a bool is not an int here), else ``RelayProtocolError``."""
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         raise RelayProtocolError(code)
     return value
@@ -166,4 +170,4 @@ def _verify_one(
         raise IntegrityError("options")
     if not isinstance(document.get("serial"), str) or not isinstance(document.get("body"), dict):
         raise IntegrityError("document")
-    return document  # type: ignore[return-value]
+    return document  # type: ignore[return-value]  # the issuer signed it; what the kiosk uses is checked above

@@ -8,14 +8,16 @@ nothing else; the engine never sees a card status word, an HTTP status or an IPP
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from kiosk.card import errors as card_errors
+from kiosk.card.reader import Reader
 from kiosk.payment import port as pay_port
 from kiosk.printing import printer as printing
 from kiosk.relay_client import errors as relay_errors
+from kiosk.relay_client.port import RelayClient
 from kiosk.session.faults import (
     CardFault,
     CardRemovedFault,
@@ -28,8 +30,16 @@ from kiosk.session.faults import (
 )
 from kiosk.session.ports import IssuedDocument, PaymentStatus, Payout
 from protocol.clock import Clock
+from protocol.documents.model import Document
 from protocol.log import event
 from protocol.menu import MenuItem
+
+if TYPE_CHECKING:  # types only: the modules are imported where they are used
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from typing_extensions import TypeIs  # typing.TypeIs is Python 3.13; not needed at run time
+
+    from kiosk.card.jpki import JpkiCard
+    from kiosk.payment.controller import PaymentController, Settlement
 
 log = logging.getLogger("kiosk.session.adapters")
 
@@ -65,7 +75,7 @@ class ReaderFault(CardFault):
 
 
 class CardAdapter:
-    def __init__(self, jpki: Any) -> None:
+    def __init__(self, jpki: JpkiCard) -> None:
         self._jpki = jpki
 
     def certificate_der(self) -> bytes:
@@ -95,7 +105,7 @@ class CardAdapter:
 class ReaderAdapter:
     """Over a ``kiosk.card`` reader (``PcscReader``, or a virtual reader in process)."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Reader) -> None:
         self.reader = reader
 
     def card_present(self) -> bool:
@@ -133,6 +143,11 @@ def _relay_errors() -> Iterator[None]:
         raise RelayFault("relay_error", "call_staff") from None
 
 
+def _is_client(value: RelayClient | Callable[[], RelayClient]) -> TypeIs[RelayClient]:
+    """A client rather than a maker of one (a client object may be callable too)."""
+    return not callable(value) or hasattr(value, "open_session")
+
+
 class RelayAdapter:
     """Over a ``kiosk.relay_client`` client (``FakeRelay`` or ``HttpsRelayClient``).
 
@@ -140,20 +155,24 @@ class RelayAdapter:
     so an idle worker holds nothing of it (the in-process FakeRelay carries the whole
     synthetic registry, which would otherwise sit in every waiting worker)."""
 
-    def __init__(self, client: Any, kiosk_id: str) -> None:
-        self._client = client
-        self._made = not callable(client) or hasattr(client, "open_session")
+    def __init__(self, client: RelayClient | Callable[[], RelayClient], kiosk_id: str) -> None:
+        self._client: RelayClient | None = None
+        self._make: Callable[[], RelayClient] | None = None
+        if _is_client(client):
+            self._client = client
+        else:
+            self._make = client
         self.kiosk_id = kiosk_id
 
     @property
-    def client(self) -> Any:
-        if not self._made:
+    def client(self) -> RelayClient:
+        if self._client is None:
+            assert self._make is not None  # __init__ set one of the two
             try:
-                self._client = self._client()
+                self._client = self._make()
             except (ValueError, OSError) as exc:  # the [relay] configuration or its files
                 event(log, "session.relay_config", logging.ERROR, kind=type(exc).__name__)
                 raise RelayFault("relay_config", "call_staff") from None
-            self._made = True
         return self._client
 
     def open_session(self) -> tuple[str, bytes]:
@@ -182,16 +201,18 @@ class RelayAdapter:
             raise IntegrityFault("integrity")
         qr = tuple(getattr(issued, "qr", ()) or ())
         keys = tuple(getattr(issued, "scramble_keys", ()) or ())
-        data = [{"document": doc, "qr": qr[i] if i < len(qr) else None,
-                 "scramble_key": bytearray(keys[i]) if i < len(keys) else None}
-                for i, doc in enumerate(issued.documents)]
+        data: list[PrintItem] = [
+            {"document": doc, "qr": qr[i] if i < len(qr) else None,
+             "scramble_key": bytearray(keys[i]) if i < len(keys) else None}
+            for i, doc in enumerate(issued.documents)]
         return IssuedDocument(request_id=request_id, doc_type=doc_type, data=data,
                               relay_session=self.client.session_id,
                               fee=int(issued.fee), amount=int(issued.amount))
 
     def check_version(self) -> None:
         """At start: a relay of another protocol or topology takes the terminal out of
-        service (reliability.md #20); one that cannot be reached now is tried per session.
+        service, since it would refuse or mishandle every request (the version check of
+        ``docs/relay-protocol.md``); one that cannot be reached now is tried per session.
         So does a configured kiosk id other than the one in the kiosk's certificate: the
         relay would refuse every customer, after their PIN was verified."""
         if self.client.kiosk_id != self.kiosk_id:
@@ -219,6 +240,16 @@ class RelayAdapter:
 # -- printer ------------------------------------------------------------------------------
 
 
+class PrintItem(TypedDict):
+    """One copy as :class:`RelayAdapter` puts it in ``IssuedDocument.data`` for
+    :class:`PrinterAdapter`: the document, its QR payload and its scramble key (zeroed
+    once rendered)."""
+
+    document: Document
+    qr: str | None
+    scramble_key: bytearray | None
+
+
 class PrinterAdapter:
     """Over a ``kiosk.printing`` printer; renders with ``protocol.paper.render``.
 
@@ -227,7 +258,7 @@ class PrinterAdapter:
     ``issuer_key``/``scramble_key`` are a test world's fallback for a relay that sends
     neither."""
 
-    def __init__(self, printer: Any, clock: Clock, issuer_key: Any = None,
+    def __init__(self, printer: printing.Printer, clock: Clock, issuer_key: Ed25519PrivateKey | None = None,
                  scramble_key: bytes = b"", duplex: bool = True) -> None:
         self.printer = printer
         self.clock = clock
@@ -254,8 +285,9 @@ class PrinterAdapter:
         from protocol.paper.render import render
         from protocol.sensitive import zero
 
+        items: list[PrintItem] = document.data  # what RelayAdapter.request_documents made
         try:
-            for item in document.data:
+            for item in items:
                 key = item["scramble_key"]
                 if item["qr"] and key:
                     rendered = render(item["document"], None, bytes(key), qr_text=item["qr"])
@@ -295,7 +327,7 @@ class PrinterAdapter:
 # -- payment ------------------------------------------------------------------------------
 
 
-def _payout(settlement: Any, amount: int) -> Payout:
+def _payout(settlement: Settlement | None, amount: int) -> Payout:
     """Only a voucher the controller wrote to the ledger reaches the customer."""
     voucher = settlement.voucher if settlement is not None else None
     return Payout(amount, voucher.id if voucher is not None else None,
@@ -305,7 +337,7 @@ def _payout(settlement: Any, amount: int) -> Payout:
 class PaymentAdapter:
     """Over ``kiosk.payment.controller.PaymentController``."""
 
-    def __init__(self, controller: Any, session: str | None = None) -> None:
+    def __init__(self, controller: PaymentController, session: str | None = None) -> None:
         self.ctl = controller
         self.session = session
 

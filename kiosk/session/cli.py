@@ -10,7 +10,7 @@ import sys
 from kiosk.plugins import register_plugins
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("session", help="session engine: state diagram (and headless runs "
                                        "where the development package is installed)")
     ssub = p.add_subparsers(dest="session_command", required=True)

@@ -1,9 +1,11 @@
 """The intent journal: what a session had started doing, so a crash can be settled.
 
 One JSON line per step, appended and fsynced before the step is acted on, holding opaque
-ids and amounts only (reliability.md §3). At start and after a worker death the journal
-names every session that was opened and never closed; recovery settles each one and then
-closes it. The journal never holds a name, an address, a PIN or a document.
+ids and amounts only: it is on disk and outlives the session, so nothing personal may go
+in (the records are listed in ``docs/session-engine.md``). At start and after a worker
+death the journal names every session that was opened and never closed; recovery settles
+each one and then closes it. The journal never holds a name, an address, a PIN or a
+document.
 """
 
 from __future__ import annotations

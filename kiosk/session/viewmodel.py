@@ -55,7 +55,7 @@ class IntentKind(StrEnum):
     CONFIRM = "confirm"
     MORE_TIME = "more_time"  # answer to the inactivity warning
     ACKNOWLEDGE = "acknowledge"  # papers taken / error read
-    LANGUAGE = "language"  # value: ja, en, zh, ko, vi, pt (UI-side; engine only records it)
+    LANGUAGE = "language"  # value: ja, en, zh, ko, vi, pt (UI-side: the engine republishes the screen, keeps nothing)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def application(argv: list[str] | None = None) -> QApplication:
 def kiosk_window(link: EngineLink, *, language: str = "ja", production: bool = False,
                  sound: bool = False, hours: tuple[str, str] = ("6:30", "23:00"),
                  final_hold_ms: dict[Screen, int] | None = None) -> KioskWindow:
-    """Build the window over an engine link (the session host or the scripted engine)."""
+    """Build the window over an engine link (the session host, or in tests an engine in process)."""
     translations.ensure_built()
     window = KioskWindow(EngineBridge(link), Translations(language=language),
                          clicker=KeyClicker(enabled=sound), production=production, hours=hours,

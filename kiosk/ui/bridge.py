@@ -1,7 +1,7 @@
 """The UI side of the engine link.
 
 An :class:`EngineLink` is whatever carries intents to the session engine and view models
-back (the session host's pipe to the worker process, or the scripted engine). The bridge
+back (the session host's pipe to the worker process, or in tests an engine in process). The bridge
 puts every call to the link on one background thread, in order, so the GUI thread never
 waits on the engine, and re-emits view models, which may arrive on any thread, as a Qt
 signal delivered on the GUI thread.

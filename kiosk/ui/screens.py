@@ -27,6 +27,7 @@ from kiosk.ui import texts
 from kiosk.ui.pinpad import PinPad
 from kiosk.ui.texts import tr, yen
 from kiosk.ui.widgets import CardPicture, KioskButton, label
+from protocol.documents.catalogue import MAX_COPIES
 
 
 class Host(Protocol):
@@ -369,7 +370,7 @@ class OptionsPage(Page):
 
 class CopiesPage(Page):
     screens = (Screen.COPIES,)
-    MAX = 10
+    MAX = MAX_COPIES  # the catalogue's cap, which the engine and the relay enforce too
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 
@@ -124,13 +125,13 @@ class Document(TypedDict):
     body: dict[str, Any]
 
 
-def canonical(document: Document | dict[str, Any]) -> bytes:
+def canonical(document: Mapping[str, Any]) -> bytes:
     """The canonical encoding that is hashed and signed."""
     return json.dumps(
         document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
     ).encode("utf-8")
 
 
-def document_hash(document: Document | dict[str, Any]) -> str:
+def document_hash(document: Mapping[str, Any]) -> str:
     """Hex SHA-256 of the canonical encoding."""
     return hashlib.sha256(canonical(document)).hexdigest()

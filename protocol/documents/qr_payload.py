@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from protocol.documents.catalogue import CertType
-from protocol.documents.model import Document, canonical
+from protocol.documents.model import canonical
 
 PREFIX = "KC1:"
 VERSION = 1
@@ -56,7 +57,7 @@ class Claims:
     issued_on: dt.date
     document_sha256: str  # hex
 
-    def matches(self, document: Document | dict[str, Any]) -> bool:
+    def matches(self, document: Mapping[str, Any]) -> bool:
         """True when ``document`` is exactly the one that was signed."""
         return hashlib.sha256(canonical(document)).hexdigest() == self.document_sha256
 
@@ -110,7 +111,7 @@ def _body(claims: Claims) -> bytes:
     )
 
 
-def claims_of(document: Document | dict[str, Any]) -> Claims:
+def claims_of(document: Mapping[str, Any]) -> Claims:
     """The claims for ``document``; raises ``ValueError`` if a field cannot be encoded."""
     serial = str(document["serial"])
     code = str(document["municipality"]["code"])
@@ -127,7 +128,7 @@ def claims_of(document: Document | dict[str, Any]) -> Claims:
     )
 
 
-def encode(document: Document | dict[str, Any], issuer_private_key: Ed25519PrivateKey) -> str:
+def encode(document: Mapping[str, Any], issuer_private_key: Ed25519PrivateKey) -> str:
     """The QR text for ``document``, signed with the issuer key."""
     body = _body(claims_of(document))
     signature = issuer_private_key.sign(SIGNATURE_CONTEXT + body)

@@ -68,7 +68,9 @@ def register() -> None:
 def _coverage(family: str) -> frozenset[int]:
     register()
     font = pdfmetrics.getFont(family)
-    return frozenset(font.face.charToGlyph)  # type: ignore[attr-defined]
+    if not isinstance(font, TTFont):  # register() registered a TrueType font under this name
+        raise FontError(f"font {family} is not a TrueType font")
+    return frozenset(font.face.charToGlyph)
 
 
 def check_text(field: str, text: str, family: str = MINCHO) -> None:

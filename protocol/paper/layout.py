@@ -12,6 +12,7 @@ so no character is ever dropped or drawn as a box.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,7 +217,7 @@ def _shotoku_blocks(body: dict[str, Any], municipality: dict[str, str]) -> list[
     ]
 
 
-def sheet_of(document: dict[str, Any]) -> Sheet:
+def sheet_of(document: Mapping[str, Any]) -> Sheet:
     cert_type = CertType(document["type"])
     body, municipality = document["body"], document["municipality"]
     if cert_type in (CertType.JUMINHYO, CertType.JUMINHYO_KISAI):

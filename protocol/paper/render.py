@@ -20,6 +20,7 @@ so it shows exactly the printed face.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,8 @@ class Rendered:
 
 def _canvas(buffer: io.BytesIO) -> Canvas:
     c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1,
-               initialFontName=fonts.MINCHO, initialFontSize=10, lang="ja-JP")
+               initialFontName=fonts.MINCHO,  # type: ignore[arg-type]  # a font name; the stub says float
+               initialFontSize=10, lang="ja-JP")
     c.setCreator("certificate-kiosk")
     c.setTitle("certificate")
     c.setAuthor("")
@@ -78,7 +80,7 @@ def _faces(sheet: layout.Sheet, pages: list[list[layout.Block]], with_ground: bo
         c.showPage()
 
 
-def _face_only(document: dict[str, Any]) -> io.BytesIO:
+def _face_only(document: Mapping[str, Any]) -> io.BytesIO:
     fonts.register()
     sheet = layout.sheet_of(document)
     buffer = io.BytesIO()
@@ -89,7 +91,7 @@ def _face_only(document: dict[str, Any]) -> io.BytesIO:
     return buffer
 
 
-def face_only_pdf(document: dict[str, Any]) -> bytes:
+def face_only_pdf(document: Mapping[str, Any]) -> bytes:
     """The faces alone (no ground, no back): what gets scrambled, and what verify re-renders."""
     return _face_only(document).getvalue()
 
@@ -180,7 +182,7 @@ def warm_up() -> None:
     ground.pattern_image()
 
 
-def render(document: dict[str, Any], issuer_key: Ed25519PrivateKey | None, scramble_key: bytes, *,
+def render(document: Mapping[str, Any], issuer_key: Ed25519PrivateKey | None, scramble_key: bytes, *,
            qr_text: str | None = None) -> Rendered:
     """Lay out ``document`` with its security features; the PDF exists only in memory.
 

@@ -74,7 +74,7 @@ def _render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
     page = pdf[index]
     try:
         bitmap = page.render(scale=dpi / 72, grayscale=True)
-        img = bitmap.to_pil().convert("L")
+        img: Image.Image = bitmap.to_pil().convert("L")  # pypdfium2 is untyped
         bitmap.close()
         return img
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from PIL import Image
 from reportlab.pdfbase import pdfdoc
@@ -34,8 +35,23 @@ class RawImage:
         return cls(name, img.width, img.height, bits, zlib.compress(img.tobytes(), level))
 
 
+@runtime_checkable
+class _CanvasInternals(Protocol):
+    """The private parts of reportlab's ``Canvas`` that its own ``drawImage`` uses and
+    :func:`draw` uses the same way (types-reportlab leaves them out)."""
+
+    _doc: pdfdoc.PDFDocument
+    _code: list[str]
+    _formsinuse: list[str]
+    _currentPageHasImages: int
+
+    def _setXObjects(self, thing: pdfdoc.PDFObject) -> None: ...
+
+
 def draw(canvas: Canvas, image: RawImage, x: float, y: float, width: float, height: float) -> None:
     """Draw ``image`` into the box (points, origin bottom left)."""
+    if not isinstance(canvas, _CanvasInternals):
+        raise TypeError("this reportlab Canvas lacks the internals drawImage uses")
     doc = canvas._doc
     reg_name = doc.getXObjectName(image.name)
     if doc.idToObject.get(reg_name) is None:
@@ -43,11 +59,11 @@ def draw(canvas: Canvas, image: RawImage, x: float, y: float, width: float, heig
         obj.width, obj.height = image.width, image.height
         obj.bitsPerComponent = image.bits
         obj.colorSpace = "DeviceGray"
-        obj._filters = ("FlateDecode",)
-        obj.streamContent = image.data
+        obj._filters = ("FlateDecode",)  # type: ignore[attr-defined]  # private, absent from types-reportlab
+        obj.streamContent = image.data  # type: ignore[assignment]  # the stub says str; a stream is bytes
         obj.mask = None
         canvas._setXObjects(obj)
-        doc.Reference(obj, reg_name)
+        doc.Reference(obj, reg_name)  # type: ignore[no-untyped-call]  # unannotated in types-reportlab
         doc.addForm(image.name, obj)
     canvas._currentPageHasImages = 1
     canvas.saveState()

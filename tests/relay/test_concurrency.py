@@ -6,7 +6,8 @@ The relay's back end is slowed past a deadline: in one run the relay's own deadl
 aborts requests (Yokohama: a timeout must abort the whole issuance), in another the
 kiosk's read timeout gives up while the relay finishes (the retry must get the very same
 documents), and in the third two relay processes serve the same kiosks from one store
-(Takamatsu: a build must be right for more than one server). Every document must belong to its own session: zero cross-session documents.
+(Takamatsu: a build must be right for more than one server). Every document must belong
+to its own session: zero cross-session documents.
 """
 
 from __future__ import annotations

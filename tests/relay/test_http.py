@@ -79,7 +79,8 @@ def test_a_whole_session_over_mutual_tls(world: World, relay_server: RelayServer
         storage.close()
 
 
-@pytest.mark.parametrize(("persona", "code"), [("shiken-jiro", refusals.UNDER_15), ("mihon-goro", refusals.CERT_REVOKED),
+@pytest.mark.parametrize(("persona", "code"), [("shiken-jiro", refusals.UNDER_15),
+                                               ("mihon-goro", refusals.CERT_REVOKED),
                                                ("mihon-rokuro", refusals.CERT_EXPIRED)])
 def test_refusals_over_the_wire(world: World, relay_server: RelayServer, persona: str, code: str) -> None:
     with _client(relay_server) as client:
@@ -158,7 +159,6 @@ def test_bad_requests_for_documents(world: World, relay_server: RelayServer) -> 
 
 
 def test_authentication_inputs(world: World, relay_server: RelayServer) -> None:
-    card = CardSigner.load(world.card_path("shiken-ichiro"))
     sid = _session(world, relay_server)
 
     def auth(cert: str, sig: str) -> tuple[int, Any]:
@@ -173,7 +173,8 @@ def test_authentication_inputs(world: World, relay_server: RelayServer) -> None:
 
 def test_unknown_paths_and_methods(relay_server: RelayServer) -> None:
     assert _raw(relay_server, "/v1/nothing", b"{}") == (404, {"error": {"code": "not_found"}})
-    assert _raw(relay_server, "/v1/session", None, method="GET") == (405, {"error": {"code": "method_not_allowed"}})
+    assert _raw(relay_server, "/v1/session", None, method="GET") == (
+        405, {"error": {"code": "method_not_allowed"}})
 
 
 # -- TLS ------------------------------------------------------------------------------------
@@ -189,7 +190,8 @@ def _tls_exchange(server: RelayServer, ctx: ssl.SSLContext) -> bytes:
             return b""
 
 
-def _ctx(server: RelayServer, cert: tuple[str, str] | None, max_version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+def _ctx(server: RelayServer, cert: tuple[str, str] | None,
+         max_version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(cafile=str(server.ca_file))
     if cert:

@@ -32,8 +32,9 @@ def backend(world: World) -> FakeBackend:
 def test_an_export_in_parts_kept_once(world: World, backend: FakeBackend) -> None:
     relay = FakeRelay(world.root, backend=backend)
     export_id = str(uuid.uuid4())
-    events = [ev(n) for n in range(250)] + [{"t": "2026-11-26T10:00:00+09:00", "level": "INFO", "logger": "audit",
-                                            "event": "diag.enter", "seq": 3, "kiosk": "KIOSK-0001", "mode": "diagnostic"}]
+    events = [ev(n) for n in range(250)] + [{
+        "t": "2026-11-26T10:00:00+09:00", "level": "INFO", "logger": "audit", "event": "diag.enter", "seq": 3,
+        "kiosk": "KIOSK-0001", "mode": "diagnostic"}]
     assert relay.send_log_export(export_id, events) == 251
     assert relay.calls.count("log_export") == 3
     assert relay.send_log_export(export_id, events[:100]) == 100  # a part sent again

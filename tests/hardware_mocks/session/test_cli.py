@@ -1,4 +1,4 @@
-"""``kiosk session run`` and ``kiosk session diagram``."""
+"""``kiosk session run``: one customer played headless, with faults."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.session.machine import mermaid
 
 
 @pytest.fixture
@@ -50,8 +49,3 @@ def test_run_with_faults_conserves_money(capsys: pytest.CaptureFixture[str], wor
     assert out["printed_copies"] in (0, 1)
     for key, value in expect.items():
         assert out[key] == value, (key, out)
-
-
-def test_diagram(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["session", "diagram"]) == 0
-    assert capsys.readouterr().out == mermaid()

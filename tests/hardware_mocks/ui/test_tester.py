@@ -53,7 +53,7 @@ def test_panel_lists_printer_output(qtbot, tmp_path: Path) -> None:  # type: ign
         "job-1.pdf", 'job 1: {"job": "ab12", "copies": 1}']
 
 
-def test_panel_drives_the_scripted_engine(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_panel_drives_the_engine(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
     panel = tester.TesterPanel(engine)
     qtbot.addWidget(panel)
     qtbot.mouseClick(kiosk.pages[Screen.START].start, LEFT)

@@ -10,7 +10,7 @@ import pytest
 from hardware_mocks.vreader import VirtualReader
 from kiosk.card.status import card_status
 from kiosk.cli import main
-from kiosk.config import Config, Mode
+from kiosk.config import Config, Mode, dump
 from tests.fixtures.pcscd import wait_presence
 
 pytestmark = pytest.mark.pcscd
@@ -31,7 +31,7 @@ class ForeignCard:
 @pytest.fixture
 def test_config(tmp_path: Path) -> Path:
     path = tmp_path / "kiosk.toml"
-    path.write_text('mode = "test"\n')
+    path.write_text(dump(Config(mode=Mode.TEST)), encoding="utf-8")
     return path
 
 

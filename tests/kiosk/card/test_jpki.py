@@ -17,7 +17,7 @@ from kiosk.card.errors import (
     WrongPin,
 )
 from kiosk.card.jpki import JpkiCard
-from tests.kiosk.card.scripted import ScriptedTransport
+from tests.fixtures.card import ScriptedTransport
 
 SELECT_AP = "00A4040C0AD392F000260100000001"
 SELECT_CERT = "00A4020C02000A"

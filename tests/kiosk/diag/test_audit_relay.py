@@ -12,7 +12,7 @@ import pytest
 from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from hardware_mocks.world import World
 from kiosk.diag.adapters import RelayAuditSink, https_audit_sink
-from tests.kiosk.diag.fakes import Rig, make_rig
+from tests.fixtures.diag import Rig, make_rig
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.diag.auth import LOCKOUT, MAX_FAILURES, AuthOutcome
 from kiosk.diag.secret import SecretFileError, load_secret, provision
-from tests.kiosk.diag.fakes import OTHER_KIOSK_SECRET, SECRET, Rig, rig  # noqa: F401
+from tests.fixtures.diag import OTHER_KIOSK_SECRET, SECRET, Rig, make_rig
 
 
 def events(r: Rig) -> list[str]:
@@ -80,8 +80,6 @@ def test_five_wrong_codes_lock_for_fifteen_minutes(rig: Rig) -> None:
 def test_lockout_survives_a_restart(rig: Rig, tmp_path: Path) -> None:
     for _ in range(MAX_FAILURES):
         rig.service.authenticate("999999")
-    from tests.kiosk.diag.fakes import make_rig
-
     restarted = make_rig(tmp_path)  # same state directory, a new process
     restarted.clock.set(rig.clock.now())
     assert restarted.service.authenticate(restarted.code()).outcome is AuthOutcome.LOCKED

@@ -9,24 +9,26 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.config import Config, DevicesConfig, DiagConfig, Mode, PrintingConfig, RelayConfig, dump
 from kiosk.diag.cli import EXIT_CANNOT_SERVE, EXIT_CONFIG, EXIT_OK, report_json
 from protocol.clock import FakeClock
-from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
+from tests.fixtures.diag import Rig
 
 
-def write_config(tmp: Path, **diag: str) -> Path:
+def write_config(tmp: Path) -> Path:
+    """``kiosk.toml`` in test mode: the coin simulator, a printer and a relay that cannot be
+    reached, and diagnostic mode's files under ``tmp``."""
     (tmp / "spool").mkdir()
     (tmp / "cupsd.conf").write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
-    lines = [f'{k} = "{v}"' for k, v in {
-        "spool_dir": tmp / "spool", "cupsd_conf": tmp / "cupsd.conf",
-        "secret_file": tmp / "secret", "usb_dir": tmp / "usb", **diag}.items()]
+    cfg = Config(mode=Mode.TEST, kiosk_id="KIOSK-0042", state_dir=tmp / "state",
+                 runtime_dir=tmp / "run",
+                 relay=RelayConfig(url="https://127.0.0.1:9", connect_timeout=1.0),
+                 devices=DevicesConfig(payment="virtual", world=tmp / "world"),
+                 printing=PrintingConfig(cups_server="127.0.0.1:9"),
+                 diag=DiagConfig(spool_dir=tmp / "spool", cupsd_conf=tmp / "cupsd.conf",
+                                 secret_file=tmp / "secret", usb_dir=tmp / "usb"))
     config = tmp / "kiosk.toml"
-    config.write_text(
-        'mode = "test"\nkiosk_id = "KIOSK-0042"\nstate_dir = "state"\nruntime_dir = "run"\n'
-        '[relay]\nurl = "https://127.0.0.1:9"\nconnect_timeout = 1.0\n'
-        '[devices]\npayment = "virtual"\nworld = "world"\n'
-        '[printing]\ncups_server = "127.0.0.1:9"\n'
-        "[diag]\n" + "\n".join(lines) + "\n")
+    config.write_text(dump(cfg), encoding="utf-8")
     return config
 
 

@@ -9,7 +9,7 @@ import pytest
 from kiosk.diag.checks import Status
 from kiosk.diag.ports import RelayStatus
 from protocol.clock import JST
-from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
+from tests.fixtures.diag import Rig
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hardware_mocks.world import (
 )
 from kiosk.diag import residue
 from kiosk.diag.checks import Status
-from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
+from tests.fixtures.diag import Rig
 
 
 def test_healthy_terminal_can_serve(rig: Rig) -> None:

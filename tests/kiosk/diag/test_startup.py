@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kiosk.diag.startup import daily_selftest, start_selftest
 from kiosk.notify import Notifier
-from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
+from tests.fixtures.diag import Rig
 
 
 def listen(tmp: Path) -> tuple[socket.socket, Notifier]:

@@ -13,7 +13,6 @@ import http.server
 import json
 import ssl
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -43,6 +42,7 @@ Script = Callable[[http.server.BaseHTTPRequestHandler], None]
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     script: Script
+    released: threading.Event  # set when the test is over: a stalled answer may end
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -67,6 +67,12 @@ def _truncated(handler: http.server.BaseHTTPRequestHandler) -> None:
     _send(handler, 200, b'{"session_id": "', length=1000)
 
 
+def _stall(handler: _Handler) -> None:
+    """Answer nothing until the test is over, long after the client's read timeout."""
+    handler.released.wait()
+    handler.close_connection = True
+
+
 @pytest.fixture
 def scripted(world: World) -> Iterator[tuple[Callable[[Script], None], int]]:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -74,7 +80,7 @@ def scripted(world: World) -> Iterator[tuple[Callable[[Script], None], int]]:
     ctx.load_cert_chain(world.pki("relay.pem"), world.pki("relay.key"))
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(world.pki("operator-ca.pem"))
-    handler = type("Handler", (_Handler,), {})
+    handler = type("Handler", (_Handler,), {"released": threading.Event()})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -84,6 +90,7 @@ def scripted(world: World) -> Iterator[tuple[Callable[[Script], None], int]]:
         handler.script = staticmethod(script)  # type: ignore[attr-defined]
 
     yield set_script, server.server_address[1]
+    handler.released.set()
     server.shutdown()
     server.server_close()
     thread.join()
@@ -109,7 +116,7 @@ def _client(world: World, port: int) -> HttpsRelayClient:
         (lambda h: _send(h, 200, b"[]"), RelayProtocolError, "bad_response"),
         (lambda h: _truncated(h), RelayUnavailable, "relay_unavailable"),
         (lambda h: _send(h, 200, b" " * (2 * 1024 * 1024 + 10)), RelayProtocolError, "too_large"),
-        (lambda h: (time.sleep(1.0), _send(h, 200, b"{}")), RelayTimeout, "relay_timeout"),
+        (_stall, RelayTimeout, "relay_timeout"),
     ],
     ids=["500", "503-timeout", "duplicate-keys", "not-json", "not-an-object", "truncated", "oversized", "stall"],
 )

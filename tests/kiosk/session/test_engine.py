@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.session.viewmodel import Intent, Screen
 from kiosk.session.viewmodel import IntentKind as K
-from tests.kiosk.session.conftest import Harness, drive_to, finish, step
+from tests.fixtures.session import Harness, drive_to, finish, step
 
 
 def run_happy(h: Harness, **kw: Any) -> None:

@@ -16,48 +16,20 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hardware_mocks.world import (
-    CANARY_ADDRESS_MARK,
-    CANARY_FAMILY,
-    CANARY_GIVEN,
-    CANARY_KANA,
-    CANARY_PIN,
-    World,
-)
+from hardware_mocks.world import CANARY_PIN, World
 from kiosk.session.recovery import recover
 from kiosk.session.viewmodel import Intent, IntentKind
 from protocol.log import JsonEventFormatter
-from tests.kiosk.session.conftest import FLOW, Harness, drive_to, step
+from tests.fixtures.canary import canary_patterns, scan_tree
+from tests.fixtures.session import FLOW, Harness, drive_to, step
 
 FAULTS = ("card_removed", "cancel", "timeout", "relay_down", "relay_slow", "relay_bad",
           "printer_fault", "coin_jam", "kill")
-
-
-def canary_patterns(world: World) -> list[re.Pattern[bytes]]:
-    my_number = world.resident(world.persona("canary")["resident"])["my_number"]
-    texts = [CANARY_FAMILY, CANARY_GIVEN, CANARY_KANA.split()[0], CANARY_ADDRESS_MARK, my_number]
-    pats = [re.compile(re.escape(t.encode("utf-8"))) for t in texts]
-    pats += [re.compile(re.escape(t.encode("utf-16-le"))) for t in texts[:4]]
-    # the PIN is 4 digits: only as a value of its own, not inside a hex id
-    pats.append(re.compile(rb"(?<![0-9A-Fa-f])" + CANARY_PIN.encode() + rb"(?![0-9A-Fa-f])"))
-    return pats
-
-
-def scan_tree(root: Path, pats: list[re.Pattern[bytes]]) -> list[str]:
-    hits = []
-    if not root.exists():
-        return hits
-    for path in root.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            hits += [f"{path.name}:{p.pattern!r}" for p in pats if p.search(data)]
-    return hits
 
 
 def inject(h: Harness, fault: str) -> None:

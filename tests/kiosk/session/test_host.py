@@ -146,13 +146,15 @@ def test_after_a_worker_death_the_customer_sees_the_refund(host: SessionHost) ->
 def test_a_bad_device_configuration_takes_the_terminal_out_of_service(tmp_path: Path) -> None:
     """A configuration that cannot be read, or devices that cannot be built from it, never
     kill the host's thread: the terminal shows OUT_OF_SERVICE with a code."""
+    from kiosk.config import Config, RelayConfig, dump
     from kiosk.session.worker import WorkerSpec
 
     bad = tmp_path / "bad.toml"
     bad.write_text("[relay]\nurl = 3\n", encoding="ascii")
     no_reader = tmp_path / "kiosk.toml"  # valid, but this machine has no allowed reader
-    no_reader.write_text('state_dir = "state"\nruntime_dir = "run"\n'
-                         '[relay]\nurl = "https://127.0.0.1:9"\n', encoding="ascii")
+    no_reader.write_text(dump(Config(state_dir=tmp_path / "state", runtime_dir=tmp_path / "run",
+                                     relay=RelayConfig(url="https://127.0.0.1:9"))),
+                         encoding="utf-8")
     expected = {"missing.toml": "config_invalid", "bad.toml": "config_invalid",
                 "kiosk.toml": "reader_gone"}
     for config in (tmp_path / "missing.toml", bad, no_reader):

@@ -13,8 +13,8 @@ from hardware_mocks.world import CANARY_PIN, World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
-from tests.kiosk.session.test_faults import canary_patterns, scan_tree
-from tests.kiosk.session.test_real_services import _config
+from tests.fixtures.canary import canary_patterns, scan_tree
+from tests.fixtures.session import services_config
 
 pytestmark = [pytest.mark.pcscd, pytest.mark.relay, pytest.mark.cupsd]
 
@@ -34,10 +34,8 @@ def _control(vreader):  # type: ignore[no-untyped-def]
 def test_session_over_pcscd_relay_and_cups(pcscd, vreader, relay_server, cupsd_clean,
                                            fresh_world: World, tmp_path: Path,
                                            fault: str | None) -> None:
-    cfg = _config(tmp_path, fresh_world, relay_server, cupsd_clean, card="pcsc")
-    text = cfg.read_text(encoding="utf-8").replace(
-        'mode = "test"', f'mode = "test"\nreaders = ["{pcscd.reader}"]')
-    cfg.write_text(text, encoding="utf-8")
+    cfg = services_config(tmp_path, fresh_world.root, relay_server, cupsd_clean, card="pcsc",
+                          readers=(pcscd.reader,))
     spec = WorkerSpec(config_path=str(cfg))
     script = Script("canary", CANARY_PIN, pay=1000,
                     remove_card_at="pin" if fault else None)
@@ -67,9 +65,8 @@ def test_cli_run_over_pcscd(pcscd, vreader, relay_server, cupsd_clean, fresh_wor
     from hardware_mocks.vreader import ControlServer
     from kiosk.cli import main
 
-    cfg = _config(tmp_path, fresh_world, relay_server, cupsd_clean, card="pcsc")
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
-        'mode = "test"', f'mode = "test"\nreaders = ["{pcscd.reader}"]'), encoding="utf-8")
+    cfg = services_config(tmp_path, fresh_world.root, relay_server, cupsd_clean, card="pcsc",
+                          readers=(pcscd.reader,))
     sock = Path(tempfile.mkdtemp(prefix="vr-")) / "control.sock"  # short: AF_UNIX path limit
     server = ControlServer(vreader, sock).start()
     try:

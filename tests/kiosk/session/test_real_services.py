@@ -14,45 +14,17 @@ from hardware_mocks.world import CANARY_PIN, World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
-from tests.kiosk.session.test_faults import canary_patterns, scan_tree
+from tests.fixtures.canary import canary_patterns, scan_tree
+from tests.fixtures.session import services_config
 
 pytestmark = [pytest.mark.relay, pytest.mark.cupsd]
-
-
-def _config(tmp: Path, world: World, relay, cupsd, card: str = "virtual") -> Path:
-    rc = relay.relay_config("KIOSK-0001")
-    text = f"""
-mode = "test"
-kiosk_id = "KIOSK-0001"
-printer_queue = "{cupsd.queue}"
-state_dir = "{tmp / 'state'}"
-runtime_dir = "{tmp / 'run'}"
-
-[relay]
-url = "{rc.url}"
-ca_file = "{rc.ca_file}"
-cert_file = "{rc.cert_file}"
-key_file = "{rc.key_file}"
-issuer_public_key = "{rc.issuer_public_key}"
-
-[devices]
-card = "{card}"
-payment = "virtual"
-world = "{world.root}"
-
-[printing]
-cups_server = "{cupsd.server}"
-"""
-    path = tmp / "kiosk.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_canary_session_over_relay_and_cups(relay_server, cupsd_clean, world: World,
                                             tmp_path: Path) -> None:
     shutil.copytree(world.root, tmp_path / "world")
     w = World(tmp_path / "world")
-    cfg = _config(tmp_path, w, relay_server, cupsd_clean)
+    cfg = services_config(tmp_path, w.root, relay_server, cupsd_clean)
     spec = WorkerSpec(config_path=str(cfg))
     with SessionHost(spec) as host:
         host.wait_for(lambda v: v.screen == Screen.START, 30)
@@ -71,7 +43,7 @@ def test_canary_session_over_relay_and_cups(relay_server, cupsd_clean, world: Wo
 def test_printer_jam_refunds_over_real_cups(relay_server, cupsd_clean, world: World,
                                             tmp_path: Path) -> None:
     shutil.copytree(world.root, tmp_path / "world")
-    cfg = _config(tmp_path, World(tmp_path / "world"), relay_server, cupsd_clean)
+    cfg = services_config(tmp_path, tmp_path / "world", relay_server, cupsd_clean)
     spec = WorkerSpec(config_path=str(cfg))
     with SessionHost(spec) as host:
         host.wait_for(lambda v: v.screen == Screen.START, 30)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import CANARY_PIN, World
-from tests.kiosk.session.test_faults import canary_patterns, scan_tree
+from tests.fixtures.canary import canary_patterns, scan_tree
 
 ROOT = Path(__file__).resolve().parents[3]
 

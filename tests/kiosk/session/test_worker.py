@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.session.viewmodel import Intent, IntentKind
 from kiosk.session.worker import recv_frame_into
-from tests.kiosk.session.conftest import Harness, drive_to
+from tests.fixtures.session import Harness, drive_to
 
 
 def test_pin_frame_is_read_straight_into_the_bytearray(monkeypatch: pytest.MonkeyPatch) -> None:

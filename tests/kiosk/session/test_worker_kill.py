@@ -19,7 +19,7 @@ from hardware_mocks.world import CANARY_PIN, World
 from kiosk.payment.ledger import Ledger
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
-from tests.kiosk.session.conftest import FLOW
+from tests.fixtures.session import FLOW
 
 
 @pytest.fixture(scope="module")

@@ -139,10 +139,7 @@ def test_a_hung_engine_does_not_freeze_the_screen(qtbot) -> None:  # type: ignor
     link.release.set()
 
 
-def test_production_window_is_locked_down(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from hardware_mocks.ui.scripted import ScriptedEngine
-
-    engine = ScriptedEngine()
+def test_production_window_is_locked_down(qtbot, engine) -> None:  # type: ignore[no-untyped-def]
     window = make_window(qtbot, engine, production=True)
     try:
         flags = window.windowFlags()
@@ -161,7 +158,6 @@ def test_production_window_is_locked_down(qtbot) -> None:  # type: ignore[no-unt
     finally:
         QApplication.restoreOverrideCursor()
         window.shutdown()
-        engine.close()
     assert not window.isVisible()
 
 

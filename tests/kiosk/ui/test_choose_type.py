@@ -11,7 +11,7 @@ from kiosk.session.viewmodel import Screen
 from kiosk.ui import texts
 from kiosk.ui.samples import sample_views
 from kiosk.ui.screens import wrapped
-from tests.fixtures.ui import make_window
+from tests.fixtures.ui import make_window, wait_engine
 
 pytestmark = pytest.mark.qt
 
@@ -29,6 +29,7 @@ def on_window(window, widget) -> QRect:  # type: ignore[no-untyped-def]
 def test_a_refusal_reason_is_shown_in_full_and_the_menu_fits(qtbot, engine, lang: str,  # type: ignore[no-untyped-def]
                                                               large: bool) -> None:
     window = make_window(qtbot, engine, language=lang)
+    wait_engine(qtbot, window)  # no view of the engine's comes in among the samples
     window.set_theme(large_text=large)
     vm = sample_views()["07-choose-type"]
     refused = {m.type: m.refusal for m in vm.menu if not m.available}

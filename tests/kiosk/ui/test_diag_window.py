@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.diag.auth import MAX_FAILURES
 from kiosk.ui.diag_window import DiagWindow, open_diagnostics
-from tests.kiosk.diag.fakes import Rig, rig  # noqa: F401
+from tests.fixtures.diag import Rig
 
 pytestmark = pytest.mark.qt
 

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 
 import pytest
+from PySide6.QtCore import Qt
 
 from kiosk.session.viewmodel import ErrorInfo, IntentKind, Screen, ViewModel
 from kiosk.ui import texts
@@ -109,11 +110,30 @@ def test_money_lines(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
     assert page.money.text() == tr(texts.NOT_CHARGED)
 
 
-def test_scripted_engine_error_screens(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
-    for code in ("relay_timeout", "media_empty", "integrity"):
-        engine.fail(code, "relay", "retry")
-        qtbot.waitUntil(lambda c=code: kiosk.vm.error is not None and kiosk.vm.error.code == c)
-        assert kiosk.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES[code])
+def test_faults_injected_into_the_engine_reach_the_error_screen(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    page = kiosk.pages[Screen.ERROR]
+    for code, kind in (("relay_timeout", "relay"), ("media_empty", "printer"),
+                       ("coin_jam", "payment")):
+        engine.fail(code, kind, "retry")
+        qtbot.waitUntil(lambda c=code: kiosk.vm.screen is Screen.ERROR
+                        and kiosk.vm.error is not None and kiosk.vm.error.code == c)
+        assert page.title.text() == tr(texts.ERROR_CODES[code])
+        assert page.next_step.text() == tr(texts.NEXT_STEPS["retry"])
+        qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: IntentKind.START in kiosk.vm.allowed)
+    assert [o["code"] for o in engine.outcomes] == ["relay_timeout", "media_empty", "coin_jam"]
+
+
+def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(  # type: ignore[no-untyped-def]
+        qtbot, kiosk, engine) -> None:
+    from tests.kiosk.ui.test_flow import to_confirm
+
+    engine.set_relay_fault("integrity")
+    to_confirm(qtbot, kiosk, engine)
+    qtbot.mouseClick(kiosk.pages[Screen.CONFIRM].confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kiosk.vm.screen is Screen.OUT_OF_SERVICE)
+    assert kiosk.vm.final and engine.outcomes[-1]["alarm"]
+    assert engine.out_of_service == "integrity"
 
 
 def test_short_change_voucher_shows_with_the_papers_and_the_thanks(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]

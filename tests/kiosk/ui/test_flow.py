@@ -1,14 +1,16 @@
-"""Every path of the flow, driven by touches, against the scripted engine."""
+"""Every path of the flow, driven by touches, against the real session engine (in process,
+over the session's port fakes and a fake clock; personas and PINs of hardware_mocks.world)."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 
-from hardware_mocks.ui.scripted import persona_card
+from kiosk.session.engine import ALLOWED
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import screens, texts
 from kiosk.ui.texts import tr
+from protocol.documents.catalogue import MAX_COPIES
 from tests.fixtures.ui import wait_screen
 
 pytestmark = pytest.mark.qt
@@ -20,23 +22,24 @@ def click(qtbot, button) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(button, LEFT)
 
 
-def to_pin(qtbot, kiosk, engine, pin: str = "1234", **card) -> screens.PinPage:  # type: ignore[no-untyped-def]
+def to_pin(qtbot, kiosk, engine, persona: str = "shiken-ichiro") -> screens.PinPage:  # type: ignore[no-untyped-def]
     click(qtbot, kiosk.pages[Screen.START].start)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
-    engine.insert_card(persona_card(pin, **card))
+    engine.insert_card(persona)
     wait_screen(qtbot, kiosk, Screen.PIN)
     return kiosk.current_page
 
 
 def enter_pin(qtbot, page: screens.PinPage, pin: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(page.pad.isEnabled)  # after a wrong PIN, until the engine has answered
     for ch in pin:
         click(qtbot, page.pad.digit_buttons[int(ch)])
     click(qtbot, page.pad.ok_button)
 
 
-def to_menu(qtbot, kiosk, engine, **card) -> None:  # type: ignore[no-untyped-def]
-    page = to_pin(qtbot, kiosk, engine, **card)
-    enter_pin(qtbot, page, "1234")
+def to_menu(qtbot, kiosk, engine, persona: str = "shiken-ichiro", pin: str = "1234") -> None:  # type: ignore[no-untyped-def]
+    page = to_pin(qtbot, kiosk, engine, persona)
+    enter_pin(qtbot, page, pin)
     wait_screen(qtbot, kiosk, Screen.REMOVE_CARD)
     engine.remove_card()
     wait_screen(qtbot, kiosk, Screen.CHOOSE_TYPE)
@@ -72,12 +75,15 @@ def test_happy_path_by_touch(qtbot, kiosk, engine) -> None:  # type: ignore[no-u
     wait_screen(qtbot, kiosk, Screen.TAKE_PAPERS)
     take = kiosk.pages[Screen.TAKE_PAPERS]
     assert take.change.text() == "and your change: ¥200" and not take.change.isHidden()
-    assert engine.printed == [("juminhyo", 2)] and engine.paid_out == [200]
+    assert len(engine.devices.printer.printed) == 2  # one job per copy
+    assert engine.devices.payment.totals().paid_out == 200
     click(qtbot, take.done)
-    wait_screen(qtbot, kiosk, Screen.START)
+    wait_screen(qtbot, kiosk, Screen.THANK_YOU)
+    wait_screen(qtbot, kiosk, Screen.START)  # the next customer's
+    assert engine.outcomes[-1]["result"] == "printed" and engine.outcomes[-1]["charged"] == 400
 
 
-def test_take_papers_reminder_stays_until_touched(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def to_take_papers(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -87,8 +93,21 @@ def test_take_papers_reminder_stays_until_touched(qtbot, kiosk, engine) -> None:
     wait_screen(qtbot, kiosk, Screen.PAYMENT)
     engine.insert_money(200)
     wait_screen(qtbot, kiosk, Screen.TAKE_PAPERS)
-    assert kiosk.vm.allowed == frozenset({IntentKind.ACKNOWLEDGE, IntentKind.LANGUAGE})
+
+
+def test_take_papers_reminder_offers_only_its_ok(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_take_papers(qtbot, kiosk, engine)
+    assert kiosk.vm.allowed == ALLOWED["take_papers"]
     assert kiosk.cancel.isHidden() and kiosk.back.isHidden()
+    assert kiosk.pages[Screen.TAKE_PAPERS].done.isVisible()
+
+
+def test_papers_left_untouched_end_as_printed(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_take_papers(qtbot, kiosk, engine)
+    engine.time_out()
+    wait_screen(qtbot, kiosk, Screen.THANK_YOU)
+    wait_screen(qtbot, kiosk, Screen.START)
+    assert engine.outcomes[-1]["result"] == "printed" and engine.outcomes[-1]["reason"] == "timeout"
 
 
 def test_back_goes_one_screen_back(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
@@ -99,8 +118,23 @@ def test_back_goes_one_screen_back(qtbot, kiosk, engine) -> None:  # type: ignor
     wait_screen(qtbot, kiosk, Screen.CHOOSE_TYPE)
 
 
+def test_copies_go_up_to_the_limit_the_engine_accepts(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_menu(qtbot, kiosk, engine)
+    click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["shotoku"])
+    wait_screen(qtbot, kiosk, Screen.COPIES)
+    copies = kiosk.pages[Screen.COPIES]
+    for _ in range(2 * MAX_COPIES):
+        if not copies.more.isEnabled():
+            break
+        click(qtbot, copies.more)
+    assert copies.count.text() == str(MAX_COPIES)  # the screen's limit is the engine's
+    click(qtbot, copies.next)
+    wait_screen(qtbot, kiosk, Screen.CONFIRM)
+    assert kiosk.vm.copies == MAX_COPIES and kiosk.vm.total == MAX_COPIES * kiosk.vm.fee_per_copy
+
+
 def test_wrong_pin_shows_tries_last_try_then_locked(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
-    page = to_pin(qtbot, kiosk, engine)
+    page = to_pin(qtbot, kiosk, engine, "shiken-hanako")
     assert page.tries.text() == "Tries left: 3" and page.warning.isHidden()
     enter_pin(qtbot, page, "9999")
     qtbot.waitUntil(lambda: kiosk.vm.tries_left == 2)
@@ -119,24 +153,32 @@ def test_wrong_pin_shows_tries_last_try_then_locked(qtbot, kiosk, engine) -> Non
 def test_locked_card_goes_straight_to_guidance(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
     click(qtbot, kiosk.pages[Screen.START].start)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
-    engine.insert_card(persona_card("1111", tries_left=0))
+    engine.insert_card("mihon-shiro")  # its PIN is locked
     wait_screen(qtbot, kiosk, Screen.ERROR)
     assert kiosk.vm.error is not None and kiosk.vm.error.code == "pin_locked"
 
 
 def test_refused_resident_sees_reason_and_next_step(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
-    page = to_pin(qtbot, kiosk, engine, refusal="under_15")
-    enter_pin(qtbot, page, "1234")
+    page = to_pin(qtbot, kiosk, engine, "mihon-goro")  # revoked certificate
+    enter_pin(qtbot, page, "2222")
     wait_screen(qtbot, kiosk, Screen.ERROR)
     err = kiosk.pages[Screen.ERROR]
-    assert err.title.text() == tr(texts.ERROR_CODES["under_15"])
+    assert err.title.text() == tr(texts.ERROR_CODES["cert_revoked"])
+    assert err.next_step.text() == tr(texts.NEXT_STEPS["visit_office"])
     assert err.money.text() == tr(texts.NOT_CHARGED)
     click(qtbot, err.ok)
     wait_screen(qtbot, kiosk, Screen.START)
 
 
+def test_under_15_sees_every_type_refused(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_menu(qtbot, kiosk, engine, "shiken-jiro", "1470")
+    buttons = kiosk.pages[Screen.CHOOSE_TYPE].buttons
+    assert buttons and not any(b.isEnabled() for b in buttons.values())
+    assert all(tr(texts.ERROR_CODES["under_15"]) in b.accessibleName() for b in buttons.values())
+
+
 def test_unavailable_types_are_shown_disabled_with_reason(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
-    to_menu(qtbot, kiosk, engine, unavailable={"inkan": "no_seal"})
+    to_menu(qtbot, kiosk, engine, "mihon-saburo", "3690")  # no seal registered
     b = kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"]
     assert not b.isEnabled()
     assert tr(texts.ERROR_CODES["no_seal"]) in b.accessibleName()
@@ -156,11 +198,11 @@ def test_cancel_during_payment_returns_the_money(qtbot, kiosk, engine) -> None: 
     click(qtbot, kiosk.cancel)
     wait_screen(qtbot, kiosk, Screen.ERROR)
     assert kiosk.pages[Screen.ERROR].money.text() == "¥100 has been returned. Please take it."
-    assert engine.paid_out == [100] and engine.printed == []
+    assert engine.devices.payment.totals().paid_out == 100 and engine.devices.printer.printed == []
 
 
 def test_printer_fault_before_payment_takes_no_money(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
-    engine.set_printer_fault("media_empty")
+    engine.set_printer_fault("media-empty")
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -169,7 +211,23 @@ def test_printer_fault_before_payment_takes_no_money(qtbot, kiosk, engine) -> No
     click(qtbot, kiosk.pages[Screen.CONFIRM].confirm)
     wait_screen(qtbot, kiosk, Screen.ERROR)
     assert kiosk.pages[Screen.ERROR].title.text() == "The printer is out of paper"
-    assert engine.paid_out == []
+    assert kiosk.vm.error is not None and kiosk.vm.error.refunded == 0
+    assert engine.devices.payment.totals().history == []  # no payment was begun
+
+
+def test_printer_jam_while_printing_refunds(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_menu(qtbot, kiosk, engine)
+    click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
+    wait_screen(qtbot, kiosk, Screen.COPIES)
+    click(qtbot, kiosk.pages[Screen.COPIES].next)
+    wait_screen(qtbot, kiosk, Screen.CONFIRM)
+    click(qtbot, kiosk.pages[Screen.CONFIRM].confirm)
+    wait_screen(qtbot, kiosk, Screen.PAYMENT)
+    engine.set_printer_fault("jam")
+    engine.insert_money(200)
+    wait_screen(qtbot, kiosk, Screen.ERROR)
+    assert kiosk.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES["media_jam"])
+    assert kiosk.pages[Screen.ERROR].money.text() == "¥200 has been returned. Please take it."
 
 
 def test_card_removed_too_early(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
@@ -207,35 +265,51 @@ def test_inactivity_dialog_can_end_the_session(qtbot, kiosk, engine) -> None:  #
 
 
 def test_language_switch_on_every_screen(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    click(qtbot, kiosk.lang_buttons["ko"])  # the engine hears of it where it allows it
+    qtbot.waitUntil(lambda: any(i.kind is IntentKind.LANGUAGE for i in engine.intents))
+    assert [i.value for i in engine.intents if i.kind is IntentKind.LANGUAGE] == ["ko"]
+    click(qtbot, kiosk.lang_buttons["en"])
     to_menu(qtbot, kiosk, engine)
     title = kiosk.pages[Screen.CHOOSE_TYPE].title
     assert title.text() == "Which certificate do you need?"
+    assert IntentKind.LANGUAGE not in kiosk.vm.allowed  # switched by the UI alone
     click(qtbot, kiosk.lang_buttons["ja"])
     assert title.text() == "証明書の種類を選んでください"
     assert kiosk.cancel.text() == "中止する"
-    qtbot.waitUntil(lambda: engine.language == "ja")
     click(qtbot, kiosk.lang_buttons["pt"])
     assert title.text() == "De qual certidão você precisa?"
     assert kiosk.lang_buttons["pt"].isChecked() and not kiosk.lang_buttons["ja"].isChecked()
 
 
 def test_default_language_is_japanese(qtbot, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.fixtures.ui import make_window
+    from tests.fixtures.ui import make_window, wait_engine
 
     window = make_window(qtbot, engine, language="ja")
-    wait_screen(qtbot, window, Screen.START)
+    wait_engine(qtbot, window)
     assert window.translations.language == "ja"
     assert window.pages[Screen.START].start.text() == "はじめる"
 
 
-def test_exact_change_only_is_said_before_payment(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.ui.samples import sample_views
+def to_confirm(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_menu(qtbot, kiosk, engine)
+    click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
+    wait_screen(qtbot, kiosk, Screen.COPIES)
+    click(qtbot, kiosk.pages[Screen.COPIES].next)
+    wait_screen(qtbot, kiosk, Screen.CONFIRM)
 
-    vm = sample_views()["10-confirm"]
-    kiosk.render(vm)
+
+def test_exact_change_only_is_said_before_payment(qtbot, fresh_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hardware_mocks.ui.inprocess import InProcessEngine
+    from tests.fixtures.ui import make_window, wait_engine
+
+    engine = InProcessEngine(fresh_world.root, tmp_path / "state", can_give_change=False)
+    kiosk = make_window(qtbot, engine)
+    wait_engine(qtbot, kiosk)
+    to_confirm(qtbot, kiosk, engine)
+    exact = kiosk.pages[Screen.CONFIRM].exact
+    assert exact.text() == tr(texts.EXACT_ONLY) and not exact.isHidden()
+
+
+def test_no_exact_change_note_when_the_device_gives_change(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+    to_confirm(qtbot, kiosk, engine)
     assert kiosk.pages[Screen.CONFIRM].exact.isHidden()
-    import dataclasses
-
-    kiosk.render(dataclasses.replace(vm, exact_change_only=True))
-    assert kiosk.pages[Screen.CONFIRM].exact.text() == tr(texts.EXACT_ONLY)
-    assert not kiosk.pages[Screen.CONFIRM].exact.isHidden()

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QTextEdit
 
-from hardware_mocks.ui.scripted import persona_card
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui.pinpad import PinPad
 from tests.fixtures.ui import make_window, wait_screen
@@ -93,7 +92,7 @@ def test_enter_needs_four_digits_and_clear_zeroes(qtbot) -> None:  # type: ignor
 def test_cancel_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(kiosk.pages[Screen.START].start, Qt.MouseButton.LeftButton)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
-    engine.insert_card(persona_card("1234"))
+    engine.insert_card("shiken-ichiro")
     wait_screen(qtbot, kiosk, Screen.PIN)
     pad = kiosk.current_page.pad
     pad.press_digit(7)
@@ -106,7 +105,7 @@ def test_cancel_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no
 def test_timeout_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(kiosk.pages[Screen.START].start, Qt.MouseButton.LeftButton)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
-    engine.insert_card(persona_card("1234"))
+    engine.insert_card("shiken-ichiro")
     wait_screen(qtbot, kiosk, Screen.PIN)
     pad = kiosk.current_page.pad
     pad.press_digit(5)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from hardware_mocks.ui.screenshots import shots
 from kiosk.ui import texts, translations
-from tests.fixtures.ui import make_window
+from tests.fixtures.ui import make_window, wait_engine
 
 pytestmark = pytest.mark.qt
 LANGS = tuple(texts.CATALOGUE_FILES)
@@ -81,6 +81,7 @@ def visible_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
 def test_no_screen_shows_an_untranslated_string(qtbot, engine, lang: str) -> None:  # type: ignore[no-untyped-def]
     """On every screen, no visible text is an English source string (or made of one)."""
     window = make_window(qtbot, engine, language=lang)
+    wait_engine(qtbot, window)  # no view of the engine's comes in among the samples
     english = {s for s in texts.all_sources() if not fields(s)}
     translator = QTranslator()
     translator.load(str(translations.qm_path(lang)))

@@ -71,7 +71,7 @@ def test_foreign_pcscd_reused_on_request(machine: Path, monkeypatch: pytest.Monk
 
 
 def test_orphan_of_killed_run_is_stopped(machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    orphan = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])  # until killed
     monkeypatch.setattr(svc, "_comm", lambda pid: "pcscd" if pid == orphan.pid else "")
     service = Pcscd()
     service.record_path.write_text(f'{{"pid": {orphan.pid}, "port": 1}}')
