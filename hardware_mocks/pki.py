@@ -15,6 +15,7 @@ import random
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
@@ -236,8 +237,8 @@ def crl(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def pem_key(key: object) -> bytes:
-    return key.private_bytes(  # type: ignore[attr-defined]
+def pem_key(key: PrivateKeyTypes) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),

@@ -251,6 +251,7 @@ class VirtualCard:
         return self._apps[self._app] if self._app is not None else {}
 
     def _read_binary(self, cmd: Command) -> bytes:
+        fid: int | None
         if cmd.p1 & 0x80:
             if cmd.p1 & 0x60:
                 return WRONG_P1P2

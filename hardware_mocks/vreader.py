@@ -354,7 +354,8 @@ def control(request: dict[str, Any], path: Path | None = None, timeout: float = 
         s.settimeout(timeout)
         s.connect(str(path))
         s.sendall(json.dumps(request).encode() + b"\n")
-        return json.loads(s.makefile("rb").readline())
+        reply: dict[str, Any] = json.loads(s.makefile("rb").readline())
+        return reply
 
 
 # -- command line ----------------------------------------------------------------------

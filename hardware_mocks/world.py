@@ -399,7 +399,7 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
     _write(pki_dir / "scramble.key", seeds.bytes("scramble", 32).hex().encode() + b"\n", secret=True)
 
     # --- the registry ---------------------------------------------------------------------
-    households = {}
+    households: dict[str, dict[str, Any]] = {}
     for r in residents:
         h = households.setdefault(r["household"], {"id": r["household"], "address": r["address"], "head": None})
         if r["relationship"] == "世帯主":
@@ -448,10 +448,12 @@ class World:
 
     @property
     def data(self) -> dict[str, Any]:
-        return json.loads((self.root / "world.json").read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((self.root / "world.json").read_text(encoding="utf-8"))
+        return data
 
     def personas(self) -> list[dict[str, Any]]:
-        return self.data["personas"]
+        personas: list[dict[str, Any]] = self.data["personas"]
+        return personas
 
     def persona(self, persona_id: str) -> dict[str, Any]:
         for p in self.personas():
@@ -460,7 +462,8 @@ class World:
         raise KeyError(f"no persona {persona_id!r} in {self.root}")
 
     def resident(self, resident_id: str) -> dict[str, Any]:
-        for r in self.data["residents"]:
+        residents: list[dict[str, Any]] = self.data["residents"]
+        for r in residents:
             if r["id"] == resident_id:
                 return r
         raise KeyError(resident_id)
@@ -514,8 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(personas, ensure_ascii=False, indent=1))
     else:
-        for p in personas:
-            print(f"{p['id']:<15} PIN {p['pin']}  card={p['card']:<8} {p['note']}")
+        for persona in personas:
+            print(f"{persona['id']:<15} PIN {persona['pin']}  card={persona['card']:<8} "
+                  f"{persona['note']}")
     return 0
 
 

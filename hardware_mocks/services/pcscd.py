@@ -191,8 +191,9 @@ class Pcscd:
         recorded = record.get("pid")
         if isinstance(recorded, int) and _alive(recorded) and _comm(recorded) == "pcscd":
             _terminate(recorded)
-        if record.get("own_workdir") and isinstance(record.get("workdir"), str):
-            shutil.rmtree(record["workdir"], ignore_errors=True)
+        workdir = record.get("workdir")
+        if record.get("own_workdir") and isinstance(workdir, str):
+            shutil.rmtree(workdir, ignore_errors=True)
         self._forget()
         if (SOCKET.exists() or SOCKET.is_symlink()) and socket_answers() and self._pause_systemd():
             time.sleep(0.2)

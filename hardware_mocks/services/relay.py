@@ -2,8 +2,9 @@
 
 The child listens on 127.0.0.1 on a free port and writes the port to a file once it is
 accepting connections (its clock starts in service hours unless told otherwise);
-:meth:`RelayServer.start` waits for that file. Everything the kiosk side needs to connect (URL, the relay CA, a kiosk certificate, the issuer's public
-key) is on the returned object. :meth:`RelayServer.stop` ends exactly the child it started.
+:meth:`RelayServer.start` waits for that file. Everything the kiosk side needs to
+connect (URL, the relay CA, a kiosk certificate, the issuer's public key) is on the
+returned object. :meth:`RelayServer.stop` ends exactly the child it started.
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ class SimCard:
 
     def _auth(self) -> dict[str, Any]:
         self._reader.command()
-        return json.loads(self._path.read_text(encoding="utf-8"))["auth"]
+        auth: dict[str, Any] = json.loads(self._path.read_text(encoding="utf-8"))["auth"]
+        return auth
 
     def certificate_der(self) -> bytes:
         return bytes.fromhex(self._auth()["cert_der"])

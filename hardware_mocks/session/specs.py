@@ -11,7 +11,7 @@ service; only the ``[devices]`` table differs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -24,12 +24,14 @@ from kiosk.session.ports import Devices
 from kiosk.session.worker import WorkerSpec
 from protocol.clock import Clock
 
+StandIn = Literal["virtual", "fake"]
+
 #: How the dev tools' keywords map onto ``[devices]`` (``can_give_change=False`` empties
 #: every payout tube).
 _EMPTY_TUBES = {"10": 0, "50": 0, "100": 0, "500": 0}
 
 
-def world_config(world_root: Path, state_dir: Path, runtime_dir: Path, kind: str,
+def world_config(world_root: Path, state_dir: Path, runtime_dir: Path, kind: StandIn,
                 kiosk_id: str = "KIOSK-0001", timeouts: dict[str, float] | None = None,
                 can_give_change: bool = True, **devices: Any) -> Config:
     """A test-mode configuration whose four devices are all of ``kind``."""
@@ -74,7 +76,7 @@ def virtual_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any
                                                         "virtual", **kw))))
 
 
-def in_process(world_root: Path, state_dir: Path, kind: str = "fake", clock: Clock | None = None,
+def in_process(world_root: Path, state_dir: Path, kind: StandIn = "fake", clock: Clock | None = None,
                backend: FakeBackend | None = None, **kw: Any) -> tuple[Devices, Control]:
     """Devices for a test that drives an engine itself, with the tester's control of them:
     ``kind`` is ``fake`` (the session's ports) or ``virtual`` (the device areas')."""

@@ -25,11 +25,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
@@ -38,11 +38,13 @@ from hardware_mocks.session import specs
 from hardware_mocks.ui.screenshots import capture_all
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.session.worker import WorkerSpec
+from kiosk.ui import screens
 from kiosk.ui.hostlink import HostLink
 from kiosk.ui.texts import LANGUAGES
 from kiosk.ui.window import KioskWindow
 
 PERSONA, PIN, CERT = "shiken-ichiro", "1234", "juminhyo"
+P = TypeVar("P", bound=screens.Page)
 
 
 class DemoError(RuntimeError):
@@ -82,6 +84,13 @@ def wait_until(pred: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.005)
 
 
+def page(pages: Mapping[Screen, screens.Page], screen: Screen, kind: type[P]) -> P:
+    """The window's page for ``screen``, as the page class the customer expects there."""
+    found = pages[screen]
+    assert isinstance(found, kind), (screen, type(found))
+    return found
+
+
 class ScriptedCustomer:
     """Touches the kiosk window like a customer; the tester's hands work the devices."""
 
@@ -112,28 +121,28 @@ class ScriptedCustomer:
     def run(self) -> None:
         w, pages = self.w, self.w.pages
         wait_until(lambda: IntentKind.START in w.vm.allowed, 60.0, "the start screen")
-        self.touch(pages[Screen.START].start)
+        self.touch(page(pages, Screen.START, screens.StartPage).start)
         self.at(Screen.PLACE_CARD)
         self.link.device("card_insert", persona=self.persona)
         self.at(Screen.PIN)
-        pad = pages[Screen.PIN].pad
+        pad = page(pages, Screen.PIN, screens.PinPage).pad
         for digit in self.pin:
             self.touch(pad.digit_buttons[int(digit)])
         self.touch(pad.ok_button)
         self.at(Screen.REMOVE_CARD)
         self.link.device("card_remove")
         self.at(Screen.CHOOSE_TYPE)
-        self.touch(pages[Screen.CHOOSE_TYPE].buttons[CERT])
+        self.touch(page(pages, Screen.CHOOSE_TYPE, screens.ChooseTypePage).buttons[CERT])
         self.at(Screen.OPTIONS)
-        self.touch(pages[Screen.OPTIONS].next)
+        self.touch(page(pages, Screen.OPTIONS, screens.OptionsPage).next)
         self.at(Screen.COPIES)
-        self.touch(pages[Screen.COPIES].next)
+        self.touch(page(pages, Screen.COPIES, screens.CopiesPage).next)
         self.at(Screen.CONFIRM)
-        self.touch(pages[Screen.CONFIRM].confirm)
+        self.touch(page(pages, Screen.CONFIRM, screens.ConfirmPage).confirm)
         self.at(Screen.PAYMENT, 60.0)
         self.link.device("coin", value=500)
         self.at(Screen.TAKE_PAPERS, 120.0)
-        self.touch(pages[Screen.TAKE_PAPERS].done)
+        self.touch(page(pages, Screen.TAKE_PAPERS, screens.TakePapersPage).done)
         self.at(Screen.THANK_YOU)
         wait_until(lambda: w.vm.screen is Screen.START and IntentKind.START in w.vm.allowed,
                    60.0, "the next customer's start screen")

@@ -64,7 +64,7 @@ class Hands:
         elif kind == "card_pull_after":
             control({"cmd": "pull-after", "n": int(fields["n"])}, self.e.vreader_socket)
         elif kind == "printer_fault":
-            self.e.switch.set(PRINTER_SWITCH.get(fields.get("value"), "none"))  # type: ignore[arg-type]
+            self.e.switch.set(PRINTER_SWITCH.get(str(fields.get("value")), "none"))
         else:  # coins and the coin device's jam: the simulator lives in the worker
             self.link.device(kind, **fields)
 
