@@ -91,25 +91,27 @@ def measure(rounds: int, world: World) -> tuple[Series, Series | None]:
     module = next((m for m in PKCS11_MODULES if Path(m).exists()), None)
     pin = world.persona(PERSONA)["pin"]
     kiosk, opensc = Series("kiosk (kiosk.card)"), Series("OpenSC (pkcs15-tool + pkcs11-tool)")
-    with Pcscd() as pcscd, VirtualReader(port=pcscd.port, world=world.root) as vreader, \
-            tempfile.TemporaryDirectory() as tmp:
-        vreader.insert(PERSONA)
-        reader = PcscReader(pcscd.reader)
-        wait_present(reader)
-        kiosk_round(reader, pin)  # warm-up (imports, key loading in the card)
-        for _ in range(rounds):
-            before = vreader.apdus
-            t = time.perf_counter()
-            kiosk_round(reader, pin)
-            kiosk.seconds.append(time.perf_counter() - t)
-            kiosk.apdus.append(vreader.apdus - before)
-            if module is None or shutil.which("pkcs15-tool") is None:
-                continue
-            before = vreader.apdus
-            t = time.perf_counter()
-            opensc_round(reader, pin, module, Path(tmp))
-            opensc.seconds.append(time.perf_counter() - t)
-            opensc.apdus.append(vreader.apdus - before)
+    with Pcscd() as pcscd:
+        assert pcscd.port is not None  # started: the port is chosen
+        with VirtualReader(port=pcscd.port, world=world.root) as vreader, \
+                tempfile.TemporaryDirectory() as tmp:
+            vreader.insert(PERSONA)
+            reader = PcscReader(pcscd.reader)
+            wait_present(reader)
+            kiosk_round(reader, pin)  # warm-up (imports, key loading in the card)
+            for _ in range(rounds):
+                before = vreader.apdus
+                t = time.perf_counter()
+                kiosk_round(reader, pin)
+                kiosk.seconds.append(time.perf_counter() - t)
+                kiosk.apdus.append(vreader.apdus - before)
+                if module is None or shutil.which("pkcs15-tool") is None:
+                    continue
+                before = vreader.apdus
+                t = time.perf_counter()
+                opensc_round(reader, pin, module, Path(tmp))
+                opensc.seconds.append(time.perf_counter() - t)
+                opensc.apdus.append(vreader.apdus - before)
     return kiosk, (opensc if opensc.seconds else None)
 
 

@@ -1,6 +1,6 @@
 """Session benchmark: machine time per customer with zero think time, and the warm spare.
 
-``python -m bench.session [--rounds 10] [--devices virtual services pcscd sim] [--world DIR] [--record]``
+``python -m bench.session [--rounds 10] [--devices virtual services pcscd fake] [--world DIR] [--record]``
 
 ``services``: the real services on loopback, started here: ``relay serve`` (mTLS) and a
 private cupsd with the fault printer; the card is the world's virtual card in the worker.
@@ -38,8 +38,7 @@ from typing import Any
 
 from bench.record import cpu_name, record
 from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
-from hardware_mocks.session.specs import sim_spec, virtual_spec, write
-from kiosk.config import Config, DevicesConfig, Mode, PrintingConfig
+from hardware_mocks.session.specs import fake_spec, services_config, virtual_spec
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
@@ -63,12 +62,7 @@ def _services_spec(world: Path, tmp: Path, stack: ExitStack) -> WorkerSpec:
     stack.callback(cupsd.stop)
     relay = RelayServer.start(world, tmp / "relay")
     stack.callback(relay.stop)
-    cfg = Config(mode=Mode.TEST, kiosk_id="KIOSK-0001", printer_queue=cupsd.queue,
-                 state_dir=tmp / "state", runtime_dir=tmp / "run",
-                 relay=relay.relay_config("KIOSK-0001"),
-                 devices=DevicesConfig(card="virtual", payment="virtual", world=world),
-                 printing=PrintingConfig(cups_server=cupsd.server))
-    return WorkerSpec(config_path=str(write(cfg, tmp / "kiosk.toml")))
+    return WorkerSpec(config_path=str(services_config(tmp, world, relay, cupsd)))
 
 
 def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
@@ -88,7 +82,7 @@ def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
                 def control(req: dict[str, Any]) -> Any:
                     return vreader_control(req, emb.vreader_socket)
             else:
-                make = virtual_spec if devices == "virtual" else sim_spec
+                make = virtual_spec if devices == "virtual" else fake_spec
                 spec = make(world, tmp / "state", tmp / "run")
             return _run(spec, rounds, control)
     finally:
@@ -165,7 +159,7 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
         "appears): persona `shiken-ichiro`, 住民票 × 1, exact payment, through a "
         "`SessionHost` and its worker processes over "
         + {"virtual": "the device areas' in-process fakes (virtual card in an in-process "
-                      "reader, FakeRelay with the relay's rules, FakePrinter, "
+                      "reader, VirtualRelay with the relay's rules, VirtualPrinter, "
                       "PaymentController over the coin simulator; real rendering).",
            "services": "the real services on loopback: `relay serve` over mTLS 1.3 and a "
                        "private cupsd (fault printer backend writing the PDF to a folder); "
@@ -173,7 +167,7 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
            "pcscd": "the whole real stack of `hardware_mocks.ui.embedded`: pcscd with vpcd and the "
                     "virtual reader (the card inserted and removed through its control "
                     "socket), `relay serve` over mTLS, a private cupsd; the coin simulator.",
-           "sim": "the session's light simulators (no rendering)."}[devices],
+           "fake": "the session's port fakes (no rendering)."}[devices],
         "",
         "| per customer | median ms | min ms | max ms |",
         "|---|---|---|---|",
@@ -211,7 +205,7 @@ def report(result: dict[str, Any], rounds: int, devices: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.session")
     p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--devices", choices=("virtual", "services", "pcscd", "sim"), nargs="+",
+    p.add_argument("--devices", choices=("virtual", "services", "pcscd", "fake"), nargs="+",
                    default=["virtual", "services"])
     p.add_argument("--world", type=Path, help="an existing test world (default: a new one)")
     p.add_argument("--record", action="store_true", help="rewrite docs/benchmarks.md ## Session")

@@ -1,7 +1,7 @@
 """UI benchmark: cold start to the first screen, the longest GUI-thread stall during a full
 session, and the UI process's memory.
 
-``QT_QPA_PLATFORM=offscreen python -m bench.ui [--rounds N] [--devices sim|virtual]``
+``QT_QPA_PLATFORM=offscreen python -m bench.ui [--rounds N] [--devices fake|virtual]``
 
 - *Cold start*: a fresh ``python -m bench.ui --child`` process, from its spawn to the
   start screen painted with the Start button live (interpreter, imports, Qt, fonts,
@@ -27,6 +27,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 BEAT_MS = 5
 
@@ -54,8 +58,8 @@ class AsyncCustomer:
         self.actions = {
             Screen.START: lambda: self.touch(pages[Screen.START].start),
             Screen.PLACE_CARD: lambda: link.device("card_insert", persona="shiken-ichiro"),
-            Screen.PIN: lambda: [self.touch(b) for b in (*[pad.digit_buttons[int(d)]
-                                                          for d in "1234"], pad.ok_button)],
+            Screen.PIN: lambda: self.touch_all((*[pad.digit_buttons[int(d)] for d in "1234"],
+                                                pad.ok_button)),
             Screen.REMOVE_CARD: lambda: link.device("card_remove"),
             Screen.CHOOSE_TYPE: lambda: self.touch(pages[Screen.CHOOSE_TYPE].buttons["juminhyo"]),
             Screen.OPTIONS: lambda: self.touch(pages[Screen.OPTIONS].next),
@@ -67,11 +71,15 @@ class AsyncCustomer:
         }
         window.rendered.connect(self.on_screen)
 
-    def touch(self, button) -> None:  # type: ignore[no-untyped-def]
+    def touch(self, button: QWidget) -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
         QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    def touch_all(self, buttons: tuple[QWidget, ...]) -> None:
+        for button in buttons:
+            self.touch(button)
 
     def on_screen(self, name: str) -> None:
         from PySide6.QtCore import QTimer
@@ -141,7 +149,7 @@ def child(world: Path, devices: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="bench.ui")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--devices", choices=("sim", "virtual"), default="sim")
+    parser.add_argument("--devices", choices=("fake", "virtual"), default="fake")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--world", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -172,10 +180,10 @@ def main() -> int:
             runs.append(run)
 
     def med(key: str) -> float:
-        return statistics.median(r[key] for r in runs)
+        return float(statistics.median(r[key] for r in runs))
 
     def worst(key: str) -> float:
-        return max(r[key] for r in runs)
+        return float(max(r[key] for r in runs))
 
     print(f"UI benchmark, {args.rounds} rounds, devices={args.devices}, "
           f"{platform.platform()}, Python {platform.python_version()}")

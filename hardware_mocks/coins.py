@@ -62,7 +62,7 @@ DEFAULT_LEVELS: dict[int, int] = {500: 10, 100: 30, 50: 20, 10: 50}
 Step = Event | tuple[Any, ...]
 
 
-class CoinSimulator:
+class VirtualCoinDevice:
     """The simulated payment device.
 
     ``levels`` fills the payout tubes (default: a freshly serviced machine); with a
@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_parser(name)
     sub.add_parser("levels").add_argument("levels", help="e.g. 500=10,100=30,50=20,10=50")
     args = parser.parse_args(argv)
-    sim = CoinSimulator(state_path=args.state)
+    sim = VirtualCoinDevice(state_path=args.state)
     result: Any = None
     try:
         if args.action == "insert":

@@ -34,10 +34,10 @@ def register(ssub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     run.add_argument("--printer-fault", choices=PRINTER_FAULTS)
     run.add_argument("--relay-fault", choices=RELAY_FAULTS)
     run.add_argument("--coin-jam", action="store_true")
-    run.add_argument("--devices", choices=("virtual", "sim", "real"), default="virtual",
-                     help="virtual (default): the areas' in-process virtual card, FakeRelay, "
-                          "FakePrinter and coin simulator; sim: the session's light simulators; "
-                          "real: pcscd, relay, CUPS from --config")
+    run.add_argument("--devices", choices=("virtual", "fake", "real"), default="virtual",
+                     help="virtual (default): the virtual card, relay, printer and coin device "
+                          "in the worker; fake: the session's port fakes; "
+                          "real: the devices of --config")
     run.add_argument("--config", dest="kiosk_config", type=Path,
                      help="kiosk configuration (TOML) for --devices real")
     run.add_argument("--vreader-control", type=Path, default=None,
@@ -78,8 +78,8 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
         timeouts["warn_before"] = args.inactivity / 2
     if args.printer_fault == "timeout":
         timeouts["print_deadline"] = 0.5
-    if args.devices in ("sim", "virtual"):
-        make = specs.sim_spec if args.devices == "sim" else specs.virtual_spec
+    if args.devices in ("fake", "virtual"):
+        make = specs.fake_spec if args.devices == "fake" else specs.virtual_spec
         spec = make(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
                     printer_fault=args.printer_fault, timeouts=timeouts)
     else:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from hardware_mocks.inprocess_reader import InProcessReader
-from hardware_mocks.session import sim
+from hardware_mocks.session import fakes
 from hardware_mocks.session.virtual import TrayPrinter, relay_faults, world_of
 from hardware_mocks.vcard import VirtualCard
 from kiosk.config import Config
@@ -40,7 +40,7 @@ class Control:
 
     def _insert(self, persona: str) -> None:
         reader = self.devices.reader
-        if isinstance(reader, sim.SimReader):
+        if isinstance(reader, fakes.FakeReader):
             reader.insert(persona)
             return
         inner = reader.reader if isinstance(reader, adapters.ReaderAdapter) else None
@@ -52,14 +52,14 @@ class Control:
 
     def _pull_after(self, commands: int) -> None:
         reader = self.devices.reader
-        if isinstance(reader, sim.SimReader):
+        if isinstance(reader, fakes.FakeReader):
             reader.pull_after(commands)
         elif isinstance(reader, adapters.ReaderAdapter) and isinstance(reader.reader, InProcessReader):
             reader.reader.pull_after(commands + 1)  # the reader counts commands before the pull
 
     def _remove(self) -> None:
         reader = self.devices.reader
-        if isinstance(reader, sim.SimReader):
+        if isinstance(reader, fakes.FakeReader):
             reader.remove()
         elif isinstance(reader, adapters.ReaderAdapter) and isinstance(reader.reader, InProcessReader):
             reader.reader.remove()
@@ -79,9 +79,9 @@ class Control:
     def _coins(self, kind: Any, command: dict[str, Any]) -> None:
         payment = self.devices.payment
         coins: Any = None
-        if isinstance(payment, sim.SimPayment):
+        if isinstance(payment, fakes.FakePayment):
             coins = payment
-        elif isinstance(payment, adapters.PaymentAdapter) and isinstance(payment.ctl.device, CoinSimulator):
+        elif isinstance(payment, adapters.PaymentAdapter) and isinstance(payment.ctl.device, VirtualCoinDevice):
             coins = payment.ctl.device
         if coins is None:
             return
@@ -96,7 +96,7 @@ class Control:
 
     def _relay_fault(self, fault: str | None) -> None:
         relay = self.devices.relay
-        if isinstance(relay, sim.SimRelay):
+        if isinstance(relay, fakes.FakeRelay):
             relay.fault = fault
         elif isinstance(relay, adapters.RelayAdapter):
             client = relay.client
@@ -105,7 +105,7 @@ class Control:
 
     def _printer_fault(self, fault: str | None) -> None:
         printer = self.devices.printer
-        if isinstance(printer, sim.SimPrinter):
+        if isinstance(printer, fakes.FakePrinter):
             printer.fault = fault
         elif isinstance(printer, adapters.PrinterAdapter) and isinstance(printer.printer, TrayPrinter):
             printer.printer.set_fault(fault)

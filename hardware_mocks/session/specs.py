@@ -5,24 +5,28 @@ service; only the ``[devices]`` table differs.
 
 - :func:`virtual_spec`: the device areas' virtual devices (virtual card in an in-process
   reader, the relay's own rules in process, a scripted printer, the coin simulator);
-- :func:`sim_spec`: fakes of the session's ports, which skip the device areas (fast).
+- :func:`fake_spec`: fakes of the session's ports, which skip the device areas (fast).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from hardware_mocks.relay.fake import FakeBackend
-from hardware_mocks.session import sim
+from hardware_mocks.relay.virtual import VirtualRelayBackend
+from hardware_mocks.session import fakes
 from hardware_mocks.session.control import Control
 from kiosk import config as kiosk_config
-from kiosk.config import Config, DevicesConfig, Mode, TimeoutsConfig
+from kiosk.config import CardKind, Config, DevicesConfig, Mode, PrintingConfig, TimeoutsConfig
 from kiosk.session.ports import Devices
 from kiosk.session.worker import WorkerSpec
 from protocol.clock import Clock
+
+if TYPE_CHECKING:
+    from hardware_mocks.services.cupsd import Cupsd
+    from hardware_mocks.services.relay import RelayServer
 
 StandIn = Literal["virtual", "fake"]
 
@@ -66,7 +70,7 @@ def with_timeouts(spec: WorkerSpec, **timeouts: float) -> WorkerSpec:
     return spec
 
 
-def sim_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any) -> WorkerSpec:
+def fake_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any) -> WorkerSpec:
     return WorkerSpec(config_path=str(write(world_config(world_root, state_dir, runtime_dir,
                                                         "fake", **kw))))
 
@@ -77,11 +81,26 @@ def virtual_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any
 
 
 def in_process(world_root: Path, state_dir: Path, kind: StandIn = "fake", clock: Clock | None = None,
-               backend: FakeBackend | None = None, **kw: Any) -> tuple[Devices, Control]:
+               backend: VirtualRelayBackend | None = None, **kw: Any) -> tuple[Devices, Control]:
     """Devices for a test that drives an engine itself, with the tester's control of them:
     ``kind`` is ``fake`` (the session's ports) or ``virtual`` (the device areas')."""
     from hardware_mocks.session.virtual import build_virtual
 
     cfg = world_config(world_root, state_dir, Path(state_dir).parent / "run", kind, **kw)
-    devices = build_virtual(cfg, clock, backend) if kind == "virtual" else sim.build(cfg)
+    devices = build_virtual(cfg, clock, backend) if kind == "virtual" else fakes.build(cfg)
     return devices, Control(cfg, devices)
+
+
+def services_config(tmp: Path, world: Path, relay: RelayServer, cupsd: Cupsd,
+                    card: CardKind = "virtual", readers: tuple[str, ...] = (),
+                    mode: Mode = Mode.TEST) -> Path:
+    """Write ``kiosk.toml`` in ``tmp`` for a worker over the real services on loopback:
+    ``relay serve`` and the private cupsd. The card is of kind ``card`` (``pcsc``: pcscd
+    with the virtual reader, which ``readers`` allows); the cash device is the coin
+    simulator, since no real one is fitted; state and runtime folders are under ``tmp``."""
+    cfg = Config(mode=mode, kiosk_id="KIOSK-0001", readers=readers, printer_queue=cupsd.queue,
+                 state_dir=tmp / "state", runtime_dir=tmp / "run",
+                 relay=relay.relay_config("KIOSK-0001"),
+                 devices=DevicesConfig(card=card, payment="virtual", world=world),
+                 printing=PrintingConfig(cups_server=cupsd.server))
+    return write(cfg, tmp / "kiosk.toml")

@@ -3,7 +3,7 @@ device area's own interface, which the composition root (:mod:`kiosk.composition
 behind the same adapters as the real devices.
 
 - card: the test world's virtual cards in an in-process reader (the tester inserts one);
-- relay: the relay's own core over the test world, in process (:mod:`hardware_mocks.relay.fake`);
+- relay: the relay's own core over the test world, in process (:mod:`hardware_mocks.relay.virtual`);
 - printer: a scripted printer that also records each completed job in ``tray.jsonl``;
 - payment: the coin simulator, its state in the state directory (a killed worker's money
   can be settled from it, as hardware keeps coins).
@@ -22,10 +22,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import get_args
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from hardware_mocks.inprocess_reader import InProcessReader
-from hardware_mocks.printer.fake import FakePrinter
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay, Faults
+from hardware_mocks.printer.virtual import VirtualPrinter
+from hardware_mocks.relay.virtual import Faults, VirtualRelay, VirtualRelayBackend
 from kiosk import composition
 from kiosk import config as kiosk_config
 from kiosk.config import Config
@@ -83,7 +83,7 @@ def relay_faults(kind: str | None) -> Faults:
     return f
 
 
-def scripted_printer(kind: str | None, clock: Clock) -> FakePrinter:
+def scripted_printer(kind: str | None, clock: Clock) -> VirtualPrinter:
     script: tuple[str, ...] = ("processing", "completed")
     preflight = None
     if kind == "media-empty":
@@ -94,16 +94,16 @@ def scripted_printer(kind: str | None, clock: Clock) -> FakePrinter:
         script = ("processing", printing.OFFLINE)
     elif kind == "timeout":
         script = ("processing",)  # never completes: the deadline cancels it
-    return FakePrinter(clock=clock, script=script, preflight_fault=preflight,
+    return VirtualPrinter(clock=clock, script=script, preflight_fault=preflight,
                        poll_interval=0.005)
 
 
-def file_backend(world_root: Path, db_path: Path, clock: Clock) -> FakeBackend:
-    """A ``FakeBackend`` over a relay database file that several worker processes share
+def file_backend(world_root: Path, db_path: Path, clock: Clock) -> VirtualRelayBackend:
+    """A ``VirtualRelayBackend`` over a relay database file that several worker processes share
     (the workers that follow each other report to one relay, as in production)."""
     from relay.service import Settings, build_core
 
-    class FileBackend(FakeBackend):
+    class FileBackend(VirtualRelayBackend):
         def __init__(self) -> None:  # the in-memory database of the base is not wanted
             self.clock = clock
             self.core = build_core(world_root, db_path, clock, Settings())
@@ -116,7 +116,7 @@ class TrayPrinter:
     """A scripted printer that also records each completed job (id, copies; no content)
     in a tray file, so a test can count prints across worker processes."""
 
-    def __init__(self, inner: FakePrinter, tray: Path) -> None:
+    def __init__(self, inner: VirtualPrinter, tray: Path) -> None:
         self.inner = inner
         self.tray = tray
 
@@ -152,17 +152,17 @@ def card(cfg: Config) -> InProcessReader:
     return InProcessReader()
 
 
-def relay(cfg: Config, backend: FakeBackend | None = None) -> Callable[[], FakeRelay]:
+def relay(cfg: Config, backend: VirtualRelayBackend | None = None) -> Callable[[], VirtualRelay]:
     """Made at the first relay call: the in-process relay loads the whole registry."""
     world = world_of(cfg)
     d = cfg.devices
 
-    def make() -> FakeRelay:
+    def make() -> VirtualRelay:
         rclock = relay_clock(world, d.relay_time)
         shared = backend
         if shared is None and d.relay_db is not None:
             shared = file_backend(world, Path(d.relay_db), rclock)
-        return FakeRelay(world, cfg.kiosk_id, rclock, relay_faults(d.relay_fault), backend=shared)
+        return VirtualRelay(world, cfg.kiosk_id, rclock, relay_faults(d.relay_fault), backend=shared)
 
     return make
 
@@ -173,18 +173,18 @@ def printer(cfg: Config, clock: Clock) -> TrayPrinter:
     return TrayPrinter(scripted_printer(cfg.devices.printer_fault, clock), state / "tray.jsonl")
 
 
-def payment(cfg: Config) -> CoinSimulator:
+def payment(cfg: Config) -> VirtualCoinDevice:
     state = Path(cfg.state_dir)
     state.mkdir(parents=True, exist_ok=True)
     levels = cfg.devices.coin_levels
-    return CoinSimulator(levels={int(k): v for k, v in levels.items()} if levels else None,
+    return VirtualCoinDevice(levels={int(k): v for k, v in levels.items()} if levels else None,
                          state_path=state / "coins.json")
 
 
-def build_virtual(cfg: Config, clock: Clock | None = None, backend: FakeBackend | None = None,
+def build_virtual(cfg: Config, clock: Clock | None = None, backend: VirtualRelayBackend | None = None,
                   ) -> Devices:
     """In process, for tests that drive an engine themselves: the composition root's own
-    devices, except that ``backend`` (a ``FakeBackend``) lets many sessions share one
+    devices, except that ``backend`` (a ``VirtualRelayBackend``) lets many sessions share one
     relay database in memory."""
     devices = composition.session_devices(cfg, clock)
     if backend is not None:

@@ -16,10 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.add_argument("--headless", action="store_true",
                       help="play a scripted customer offscreen; write PDFs and screenshots")
     demo.add_argument("--out", default="demo-output", help="output folder")
-    demo.add_argument("--devices", choices=("auto", "real", "virtual", "sim"), default="auto",
+    demo.add_argument("--devices", choices=("auto", "real", "virtual", "fake"), default="auto",
                       help="real: the relay, pcscd + virtual reader, a cupsd PDF queue and "
-                           "the coin simulator, embedded; virtual: the areas' own fakes in "
-                           "the worker; sim: the session's simulators; auto (default): real, "
+                           "the virtual coin device, embedded; virtual: the virtual devices in "
+                           "the worker; fake: the session's port fakes; auto (default): real, "
                            "or virtual when a real piece cannot start here")
     demo.add_argument("--languages", default=",".join(LANGUAGES),
                       help="screenshot languages, comma-separated")

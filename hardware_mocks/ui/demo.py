@@ -12,9 +12,9 @@ session engine in its worker processes) and writes to the output folder:
 
 Devices: ``real`` starts the real pieces embedded (``hardware_mocks.ui.embedded``: relay service,
 pcscd + virtual reader, a private cupsd with a PDF queue, the coin simulator) and prints
-real PDFs; ``virtual`` runs the device areas' in-process fakes in the worker (virtual
-card and reader, the relay's rules, the printing pipeline into a fake printer, the coin
-simulator); ``sim`` the session's light simulators; ``auto`` (the default) is ``real``,
+real PDFs; ``virtual`` runs the virtual devices in the worker (virtual card and reader,
+the relay's rules in process, the printing pipeline into a virtual printer, the virtual
+coin device); ``fake`` the session's port fakes; ``auto`` (the default) is ``real``,
 or ``virtual`` when a real piece cannot start on this machine.
 """
 
@@ -64,7 +64,7 @@ def demo_world(out: Path) -> Path:
 
 
 def worker_spec(devices: str, world: Path, state: Path, run: Path) -> WorkerSpec:
-    make = specs.virtual_spec if devices == "virtual" else specs.sim_spec
+    make = specs.virtual_spec if devices == "virtual" else specs.fake_spec
     return make(world, state, run)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hardware_mocks.session import specs
-from kiosk.config import Config, DevicesConfig, Mode, PrintingConfig
+from kiosk.config import Mode
 
 # the tester panel's printer faults → the fault queue's switch
 PRINTER_SWITCH = {None: "none", "media-empty": "media-empty", "jam": "media-jam",
@@ -69,17 +69,6 @@ class Hands:
             self.link.device(kind, **fields)
 
 
-def _config(tmp: Path, world: Path, relay: Any, cupsd: Any, reader_prefix: str) -> Path:
-    """The real card (pcscd with the virtual reader), relay and printer; the coin
-    simulator, since no real cash device is fitted."""
-    cfg = Config(mode=Mode.DEMO, readers=(reader_prefix,), printer_queue=cupsd.queue,
-                 state_dir=tmp / "state", runtime_dir=tmp / "run",
-                 relay=relay.relay_config("KIOSK-0001"),
-                 devices=DevicesConfig(payment="virtual", world=world),
-                 printing=PrintingConfig(cups_server=cupsd.server))
-    return specs.write(cfg, tmp / "kiosk.toml")
-
-
 @contextmanager
 def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> Iterator[Embedded]:
     """Start the real pieces (or use the ``pcscd``/``cupsd`` given, e.g. a test session's);
@@ -120,6 +109,7 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> It
             if vreader.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the virtual reader did not start")
             time.sleep(0.05)
-        config = _config(tmp, world, relay, cupsd, READER_PREFIX)
+        config = specs.services_config(tmp, world, relay, cupsd, card="pcsc",
+                                       readers=(READER_PREFIX,), mode=Mode.DEMO)
         spec = WorkerSpec(config_path=str(config))
         yield Embedded(spec, cupsd.output_dir, sock, cupsd.switch)

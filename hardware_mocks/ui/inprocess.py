@@ -5,7 +5,7 @@ The UI tests need every screen at once and every timeout without waiting. A seco
 hand-written flow for them drifted from the real one (allowed intents, the copies limit,
 fees, how a session ends), so the UI was tested against a flow no customer meets. This
 link runs the production :class:`~kiosk.session.engine.Engine` instead, over
-``hardware_mocks.session.sim``'s fakes of its ports and a :class:`~protocol.clock.FakeClock`,
+``hardware_mocks.session.fakes``'s fakes of its ports and a :class:`~protocol.clock.FakeClock`,
 on one thread of its own as the session worker would; when a session ends the next one
 starts at once, as the session host's warm spare does.
 

@@ -4,7 +4,7 @@ Modules:
 
 - :mod:`~kiosk.payment.port` the device port (FabLabKasse-style: ``start_accept``,
   ``poll`` typed events, two-phase ``stop``, ``dispense`` that may fall short) and the
-  typed errors; ``hardware_mocks.coins.CoinSimulator`` implements it.
+  typed errors; ``hardware_mocks.coins.VirtualCoinDevice`` implements it.
 - :mod:`~kiosk.payment.change` pure change arithmetic (bounded DP) and the decision,
   before money is taken, of the overpayment ceiling and "exact change only".
 - :mod:`~kiosk.payment.ledger` the append-only, fsynced money ledger and its

@@ -1,7 +1,7 @@
 """The relay port: what the session engine asks of the issuing back end.
 
 Two adapters implement it: :class:`kiosk.relay_client.https.HttpsRelayClient` (mutual TLS
-to a real relay) and :class:`hardware_mocks.relay.fake.FakeRelay` (in process, the relay's
+to a real relay) and :class:`hardware_mocks.relay.virtual.VirtualRelay` (in process, the relay's
 own rules, with fault injection). One client object serves one customer session: it
 remembers the session id, the kiosk id and the card certificate it authenticated with,
 because those are what every document's binding is checked against.

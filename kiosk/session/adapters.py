@@ -149,10 +149,10 @@ def _is_client(value: RelayClient | Callable[[], RelayClient]) -> TypeIs[RelayCl
 
 
 class RelayAdapter:
-    """Over a ``kiosk.relay_client`` client (``FakeRelay`` or ``HttpsRelayClient``).
+    """Over a ``kiosk.relay_client`` client (``VirtualRelay`` or ``HttpsRelayClient``).
 
     ``client`` may be a factory (a callable): the client is then made at its first use,
-    so an idle worker holds nothing of it (the in-process FakeRelay carries the whole
+    so an idle worker holds nothing of it (the in-process VirtualRelay carries the whole
     synthetic registry, which would otherwise sit in every waiting worker)."""
 
     def __init__(self, client: RelayClient | Callable[[], RelayClient], kiosk_id: str) -> None:

@@ -2,7 +2,7 @@
 
 The engine sees only these protocols and ``kiosk.session.faults``. Adapters over the real
 device areas (card layer, relay client, printer, payment) and the in-process simulators
-of ``hardware_mocks.session.sim`` both implement them, so the same engine runs against pcscd,
+of ``hardware_mocks.session.fakes`` both implement them, so the same engine runs against pcscd,
 the relay and CUPS, or entirely in memory for tests and the demo.
 """
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from kiosk.payment.port import (
     Credited,
     DeviceBusy,
@@ -25,11 +25,11 @@ from kiosk.payment.port import (
 
 
 def test_implements_the_port() -> None:
-    assert isinstance(CoinSimulator(), PaymentDevice)
+    assert isinstance(VirtualCoinDevice(), PaymentDevice)
 
 
 def test_coins_credit_at_once_and_fill_the_tubes() -> None:
-    sim = CoinSimulator({100: 0})
+    sim = VirtualCoinDevice({100: 0})
     sim.start_accept(300)
     sim.insert(100)
     sim.insert(50)
@@ -39,7 +39,7 @@ def test_coins_credit_at_once_and_fill_the_tubes() -> None:
 
 
 def test_ceiling_inhibits_and_unknown_coins_are_rejected() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(150)
     assert sim.insert(500) == Rejected("inhibited")
     assert sim.insert(5) == Rejected("unknown")
@@ -51,7 +51,7 @@ def test_ceiling_inhibits_and_unknown_coins_are_rejected() -> None:
 
 
 def test_notes_wait_in_escrow_and_keep_stop_pending() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(2000)
     sim.insert(1000)
     assert sim.insert(1000) == Rejected("escrow_busy")
@@ -64,7 +64,7 @@ def test_notes_wait_in_escrow_and_keep_stop_pending() -> None:
 
 
 def test_returned_note_is_not_money() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(1000)
     sim.insert(1000)
     sim.return_escrow()
@@ -76,7 +76,7 @@ def test_returned_note_is_not_money() -> None:
 
 
 def test_coin_in_the_chute_makes_stop_two_phase() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(500)
     sim.coin_in_chute(100)
     assert sim.stop() == Pending()
@@ -85,7 +85,7 @@ def test_coin_in_the_chute_makes_stop_two_phase() -> None:
 
 
 def test_jam_stops_accepting_and_refuses_restart() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(500)
     sim.insert(100)
     sim.jam()
@@ -100,7 +100,7 @@ def test_jam_stops_accepting_and_refuses_restart() -> None:
 
 
 def test_lost_events_still_counted_by_stop() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(1000)
     sim.lose_events(2)
     sim.insert(100)
@@ -111,7 +111,7 @@ def test_lost_events_still_counted_by_stop() -> None:
 
 
 def test_reset_mid_payment_drops_escrow_silently() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(2000)
     sim.insert(500)
     sim.insert(1000)
@@ -122,7 +122,7 @@ def test_reset_mid_payment_drops_escrow_silently() -> None:
 
 
 def test_dispense_pays_what_it_can_and_reports_shortfall() -> None:
-    sim = CoinSimulator({500: 0, 100: 1, 50: 1, 10: 0})
+    sim = VirtualCoinDevice({500: 0, 100: 1, 50: 1, 10: 0})
     assert sim.can_payout(150)
     assert not sim.can_payout(200)
     assert sim.dispense(200) == 150
@@ -132,7 +132,7 @@ def test_dispense_pays_what_it_can_and_reports_shortfall() -> None:
 
 
 def test_scripted_shortfall_and_busy_while_accepting() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.payout_shortfall(100)
     assert sim.dispense(300) == 200
     assert sim.dispense(300) == 300
@@ -144,7 +144,7 @@ def test_scripted_shortfall_and_busy_while_accepting() -> None:
 
 
 def test_script_plays_one_step_per_poll() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(1000)
     sim.script([("insert", 100), Rejected("unknown"), ("jam",)])
     assert sim.poll() == [Credited(100)]
@@ -157,7 +157,7 @@ def test_script_plays_one_step_per_poll() -> None:
 
 
 def test_bad_amounts_and_levels_are_refused() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     for bad in (-10, 15, True):
         with pytest.raises(Exception, match="invalid_amount|bad_level"):
             sim.dispense(bad)
@@ -166,7 +166,7 @@ def test_bad_amounts_and_levels_are_refused() -> None:
 
 
 def test_thread_safe_under_concurrent_inserts() -> None:
-    sim = CoinSimulator({10: 0})
+    sim = VirtualCoinDevice({10: 0})
     sim.start_accept(100_000)
     def customer() -> None:
         for _ in range(200):
@@ -183,7 +183,7 @@ def test_thread_safe_under_concurrent_inserts() -> None:
 
 
 def test_chute_coin_obeys_the_acceptor() -> None:
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     assert sim.coin_in_chute(100) == Rejected("not_accepting")
     sim.start_accept(100)
     assert sim.coin_in_chute(100) is None

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from hardware_mocks.coins import CoinSimulator, main, pay_script
+from hardware_mocks.coins import VirtualCoinDevice, main, pay_script
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import (
@@ -27,8 +27,8 @@ from protocol.clock import FakeClock
 
 def test_two_handles_share_the_coins(tmp_path) -> None:
     state = tmp_path / "coins.json"
-    worker = CoinSimulator({100: 2}, state_path=state)
-    panel = CoinSimulator(state_path=state)  # the tester panel, elsewhere
+    worker = VirtualCoinDevice({100: 2}, state_path=state)
+    panel = VirtualCoinDevice(state_path=state)  # the tester panel, elsewhere
     worker.start_accept(1500)
     panel.insert(100)
     panel.insert(1000)
@@ -43,10 +43,10 @@ def test_two_handles_share_the_coins(tmp_path) -> None:
 
 def test_every_event_kind_survives_the_file(tmp_path) -> None:
     state = tmp_path / "coins.json"
-    a = CoinSimulator({10: 0}, state_path=state)
+    a = VirtualCoinDevice({10: 0}, state_path=state)
     events = [Rejected("unknown"), DeviceReset(), LostEvents(3), PayoutShortfall(100, 50)]
     a.script([*events, ("insert", 10)])
-    b = CoinSimulator(state_path=state)
+    b = VirtualCoinDevice(state_path=state)
     assert [b.poll()[0] for _ in events] == events
     assert b.snapshot()["script_steps"] == 1
 
@@ -54,7 +54,7 @@ def test_every_event_kind_survives_the_file(tmp_path) -> None:
 def test_pay_script() -> None:
     assert pay_script(1660) == [("insert", 1000), ("insert", 500), ("insert", 100),
                                 ("insert", 50), ("insert", 10)]
-    sim = CoinSimulator()
+    sim = VirtualCoinDevice()
     sim.start_accept(600)
     sim.script(pay_script(600))
     assert sim.poll() == [Credited(500)]
@@ -64,14 +64,14 @@ def test_pay_script() -> None:
 WORKER = textwrap.dedent(
     """
     import os, signal, sys
-    from hardware_mocks.coins import CoinSimulator
+    from hardware_mocks.coins import VirtualCoinDevice
     from protocol.clock import FakeClock
     from kiosk.payment.controller import PaymentController
     from kiosk.payment.ledger import Ledger
 
     state, ledger_dir, stage = sys.argv[1:4]
     clock = FakeClock()
-    sim = CoinSimulator(state_path=state)
+    sim = VirtualCoinDevice(state_path=state)
     ctl = PaymentController(sim, Ledger.in_state_dir(ledger_dir, clock), clock)
     ctl.begin("T1", 300, session="S1")
     sim.insert(100)
@@ -87,15 +87,15 @@ WORKER = textwrap.dedent(
 )
 
 
-def run_worker(tmp_path, stage: str) -> tuple[CoinSimulator, Ledger]:
+def run_worker(tmp_path, stage: str) -> tuple[VirtualCoinDevice, Ledger]:
     state = tmp_path / "coins.json"
-    CoinSimulator({500: 2, 100: 5, 50: 2, 10: 5}, state_path=state)
+    VirtualCoinDevice({500: 2, 100: 5, 50: 2, 10: 5}, state_path=state)
     proc = subprocess.run(
         [sys.executable, "-c", WORKER, str(state), str(tmp_path), stage],
         cwd=os.getcwd(), capture_output=True, timeout=60,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    return CoinSimulator(state_path=state), Ledger.in_state_dir(tmp_path, FakeClock())
+    return VirtualCoinDevice(state_path=state), Ledger.in_state_dir(tmp_path, FakeClock())
 
 
 def test_worker_killed_while_accepting_is_refunded(tmp_path) -> None:
@@ -120,7 +120,7 @@ def test_worker_killed_after_print_charges_once(tmp_path) -> None:
 
 def test_tester_cli_drives_the_shared_device(tmp_path, capsys) -> None:
     state = tmp_path / "coins.json"
-    kiosk = CoinSimulator({100: 0}, state_path=state)
+    kiosk = VirtualCoinDevice({100: 0}, state_path=state)
     kiosk.start_accept(500)
     assert main([str(state), "insert", "100"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -7,9 +7,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from hardware_mocks.inprocess_reader import InProcessReader
-from hardware_mocks.session import sim
+from hardware_mocks.session import fakes
 from hardware_mocks.session.control import Control
 from hardware_mocks.session.specs import world_config
 from hardware_mocks.session.virtual import TrayPrinter
@@ -29,17 +29,17 @@ def test_virtual_devices_sit_behind_the_real_adapters(world: World, tmp_path: Pa
     assert isinstance(devices.printer, adapters.PrinterAdapter)
     assert isinstance(devices.printer.printer, TrayPrinter)
     assert isinstance(devices.payment, adapters.PaymentAdapter)
-    assert isinstance(devices.payment.ctl.device, CoinSimulator)
+    assert isinstance(devices.payment.ctl.device, VirtualCoinDevice)
     assert isinstance(composition.tester_control(cfg, devices), Control)
 
 
 def test_fake_ports_replace_the_adapters(world: World, tmp_path: Path) -> None:
     cfg = world_config(world.root, tmp_path / "state", tmp_path / "run", "fake")
     devices = composition.session_devices(cfg)
-    assert isinstance(devices.reader, sim.SimReader)
-    assert isinstance(devices.relay, sim.SimRelay)
-    assert isinstance(devices.printer, sim.SimPrinter)
-    assert isinstance(devices.payment, sim.SimPayment)
+    assert isinstance(devices.reader, fakes.FakeReader)
+    assert isinstance(devices.relay, fakes.FakeRelay)
+    assert isinstance(devices.printer, fakes.FakePrinter)
+    assert isinstance(devices.payment, fakes.FakePayment)
 
 
 def test_each_device_is_chosen_on_its_own(world: World, tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_each_device_is_chosen_on_its_own(world: World, tmp_path: Path) -> None:
     from kiosk.printing.cups_printer import CupsPrinter
 
     assert isinstance(devices.printer.printer, CupsPrinter)  # type: ignore[attr-defined]
-    assert isinstance(devices.payment.ctl.device, CoinSimulator)  # type: ignore[attr-defined]
+    assert isinstance(devices.payment.ctl.device, VirtualCoinDevice)  # type: ignore[attr-defined]
 
 
 def test_a_real_terminal_has_no_tester_control(tmp_path: Path) -> None:

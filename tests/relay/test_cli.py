@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeRelay
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.relay.virtual import VirtualRelay
 from hardware_mocks.world import World
 from kiosk.relay_client.port import Outcome
 from protocol.clock import FakeClock
@@ -22,7 +22,7 @@ def test_audit_prints_every_issuance_without_names(world: World, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "relay.sqlite3"
     core = build_core(world.root, db, FakeClock(open_hours(world)), Settings())
-    relay = FakeRelay(world.root)
+    relay = VirtualRelay(world.root)
     relay.backend.core = core  # the fake over a database file
     card = CardSigner.load(world.card_path("canary"))
     opened = relay.open_session()

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hardware_mocks.relay.fake import FakeBackend
 from hardware_mocks.relay.testing import open_hours
+from hardware_mocks.relay.virtual import VirtualRelayBackend
 from hardware_mocks.world import World
 from protocol import refusals, wire
 from protocol.clock import FakeClock
@@ -41,13 +41,13 @@ def test_any_bytes_parse_or_fail_cleanly(raw: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def backend(world: World) -> FakeBackend:
-    return FakeBackend(world.root, FakeClock(open_hours(world)))
+def backend(world: World) -> VirtualRelayBackend:
+    return VirtualRelayBackend(world.root, FakeClock(open_hours(world)))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies, call=st.sampled_from(["open_session", "authenticate", "menu", "request_documents", "outcome"]))
-def test_any_body_gets_a_known_answer(backend: FakeBackend, body: dict[str, Any], call: str) -> None:
+def test_any_body_gets_a_known_answer(backend: VirtualRelayBackend, body: dict[str, Any], call: str) -> None:
     before = backend.core.storage.stored_documents()
     try:
         answer = getattr(backend.core, call)("KIOSK-0001", json.loads(json.dumps(body)))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.virtual import VirtualRelay, VirtualRelayBackend
 from hardware_mocks.world import World
 from kiosk.relay_client.errors import RelayProtocolError
 from protocol import wire
@@ -25,12 +25,12 @@ def ev(n: int, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def backend(world: World) -> FakeBackend:
-    return FakeBackend(world.root, FakeClock(open_hours(world)))
+def backend(world: World) -> VirtualRelayBackend:
+    return VirtualRelayBackend(world.root, FakeClock(open_hours(world)))
 
 
-def test_an_export_in_parts_kept_once(world: World, backend: FakeBackend) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_an_export_in_parts_kept_once(world: World, backend: VirtualRelayBackend) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     export_id = str(uuid.uuid4())
     events = [ev(n) for n in range(250)] + [{
         "t": "2026-11-26T10:00:00+09:00", "level": "INFO", "logger": "audit", "event": "diag.enter", "seq": 3,
@@ -53,9 +53,9 @@ def test_an_export_in_parts_kept_once(world: World, backend: FakeBackend) -> Non
     {"t": 1.0, "level": "INFO", "logger": "x", "event": "session.state", "code": ["a"]},
     {"level": "INFO", "logger": "x", "event": "session.state"},
 ])
-def test_anything_but_a_structured_event_is_refused(world: World, backend: FakeBackend,
+def test_anything_but_a_structured_event_is_refused(world: World, backend: VirtualRelayBackend,
                                                     event: dict[str, Any]) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+    relay = VirtualRelay(world.root, backend=backend)
     with pytest.raises(ValueError):  # the client sends nothing
         relay.send_log_export(str(uuid.uuid4()), [ev(1), event])
     body = {"kiosk_id": "KIOSK-0001", "export_id": str(uuid.uuid4()), "first": 0, "events": [ev(1), event]}
@@ -69,7 +69,7 @@ def test_anything_but_a_structured_event_is_refused(world: World, backend: FakeB
     {"kiosk_id": "KIOSK-0002"}, {"export_id": "x"}, {"export_id": str(uuid.uuid4()) + "\n"}, {"first": -1},
     {"first": True}, {"events": []}, {"events": [ev(n) for n in range(101)]}, {"extra": 1},
 ])
-def test_bad_parts_are_refused(backend: FakeBackend, change: dict[str, Any]) -> None:
+def test_bad_parts_are_refused(backend: VirtualRelayBackend, change: dict[str, Any]) -> None:
     body = {"kiosk_id": "KIOSK-0001", "export_id": str(uuid.uuid4()), "first": 0, "events": [ev(1)], **change}
     with pytest.raises(RelayProtocolError):
         backend.call("KIOSK-0001", wire.LOG_EXPORT_PATH, body)
@@ -79,7 +79,7 @@ def test_bad_parts_are_refused(backend: FakeBackend, change: dict[str, Any]) -> 
 def test_relay_logs_prints_the_exports(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "relay.sqlite3"
     core = build_core(world.root, db, FakeClock(open_hours(world)), Settings())
-    relay = FakeRelay(world.root)
+    relay = VirtualRelay(world.root)
     relay.backend.core = core
     export_id = str(uuid.uuid4())
     relay.send_log_export(export_id, [ev(1), ev(2)])

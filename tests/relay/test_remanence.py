@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeRelay
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.relay.virtual import VirtualRelay
 from hardware_mocks.world import (
     CANARY_ADDRESS_MARK,
     CANARY_FAMILY,
@@ -33,7 +33,7 @@ def _files(directory: Path) -> bytes:
 def test_no_document_bytes_remain_after_the_outcome(world: World, tmp_path: Path) -> None:
     clock = FakeClock(open_hours(world))
     core = build_core(world.root, tmp_path / "relay.sqlite3", clock, Settings())
-    relay = FakeRelay(world.root)
+    relay = VirtualRelay(world.root)
     relay.backend.core = core
     card = CardSigner.load(world.card_path("canary"))
     opened = relay.open_session()

@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.relay.virtual import VirtualRelay, VirtualRelayBackend
 from hardware_mocks.world import World
 from kiosk.relay_client.errors import RelayRefused
 from protocol import refusals
@@ -21,12 +21,12 @@ from protocol.clock import FakeClock
 from tests.fixtures.relay import open_hours
 
 
-def _relay(world_root: Path, when: dt.datetime) -> tuple[FakeRelay, FakeClock]:
+def _relay(world_root: Path, when: dt.datetime) -> tuple[VirtualRelay, FakeClock]:
     clock = FakeClock(when)
-    return FakeRelay(world_root, backend=FakeBackend(world_root, clock)), clock
+    return VirtualRelay(world_root, backend=VirtualRelayBackend(world_root, clock)), clock
 
 
-def _login(world: World, relay: FakeRelay, persona: str):
+def _login(world: World, relay: VirtualRelay, persona: str):
     card = CardSigner.load(world.card_path(persona))
     opened = relay.open_session()
     return relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))

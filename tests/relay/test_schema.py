@@ -31,11 +31,11 @@ def test_kiosk_id_pattern_is_matched_whole() -> None:
 
 
 def test_the_relay_refuses_a_live_session_id_with_a_newline(world) -> None:  # type: ignore[no-untyped-def]
-    from hardware_mocks.relay.fake import FakeBackend
+    from hardware_mocks.relay.virtual import VirtualRelayBackend
     from kiosk.relay_client.errors import RelayProtocolError
     from protocol import wire
 
-    backend = FakeBackend(world.root)
+    backend = VirtualRelayBackend(world.root)
     opened = backend.call("KIOSK-0001", wire.SESSION_PATH, {})
     with pytest.raises(RelayProtocolError) as err:
         backend.call("KIOSK-0001", wire.MENU_PATH, {"session_id": opened["session_id"] + "\n"})

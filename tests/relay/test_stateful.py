@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from hardware_mocks.relay.fake import FakeBackend
 from hardware_mocks.relay.testing import CardSigner, open_hours
+from hardware_mocks.relay.virtual import VirtualRelayBackend
 from hardware_mocks.world import World
 from protocol.clock import FakeClock
 from relay.schema import ApiError
@@ -33,7 +33,7 @@ class RelayMachine(RuleBasedStateMachine):
         world: World = WORLD["world"]
         self.world = world
         self.clock = FakeClock(open_hours(world))
-        self.core = FakeBackend(world.root, self.clock).core
+        self.core = VirtualRelayBackend(world.root, self.clock).core
         self.sessions: dict[str, dict[str, Any]] = {}  # session id -> kiosk, resident, given name
         self.issued: dict[str, tuple[str, Any]] = {}  # request id -> (session id, answer)
         self.done: set[str] = set()  # request ids with an outcome

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.virtual import VirtualRelay, VirtualRelayBackend
 from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
 from kiosk.relay_client.errors import RelayProtocolError
@@ -25,16 +25,16 @@ def rec(seq: int, kiosk: str = "KIOSK-0001", event: str = "diag.enter", **fields
 
 
 @pytest.fixture
-def backend(world: World) -> FakeBackend:
-    return FakeBackend(world.root, FakeClock(open_hours(world)))
+def backend(world: World) -> VirtualRelayBackend:
+    return VirtualRelayBackend(world.root, FakeClock(open_hours(world)))
 
 
-def _post(backend: FakeBackend, body: Any, kiosk: str = "KIOSK-0001") -> Any:
+def _post(backend: VirtualRelayBackend, body: Any, kiosk: str = "KIOSK-0001") -> Any:
     return backend.call(kiosk, wire.TECHNICIAN_EVENTS_PATH, body)
 
 
-def test_records_are_stored_once_and_acknowledged(world: World, backend: FakeBackend) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_records_are_stored_once_and_acknowledged(world: World, backend: VirtualRelayBackend) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     records = [rec(1, event="diag.auth.accepted", ok=True), rec(2, mode="diagnostic"),
                rec(3, event="diag.test", step="printer.state", ok=False, code="media_empty"),
                rec(4, event="diag.selftest", ok=False, kind="technician", count=1, dropped=["name", "?"])]
@@ -50,13 +50,13 @@ def test_records_are_stored_once_and_acknowledged(world: World, backend: FakeBac
     assert relay.send_technician_events([rec(2, event="diag.exit", mode="in_service")]) == 2
     assert backend.core.storage.technician_events_since()[1]["event"] == "diag.enter"
     # another kiosk numbers its own records: the same seq is another record
-    other = FakeRelay(world.root, kiosk_id="KIOSK-0002", backend=backend)
+    other = VirtualRelay(world.root, kiosk_id="KIOSK-0002", backend=backend)
     assert other.send_technician_events([rec(1, kiosk="KIOSK-0002")]) == 1
     assert len(backend.core.storage.technician_events_since()) == 5
 
 
-def test_large_trails_go_in_batches(world: World, backend: FakeBackend) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_large_trails_go_in_batches(world: World, backend: VirtualRelayBackend) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     records = [rec(n, event="diag.test", step="disk", ok=True) for n in range(1, 251)]
     assert relay.send_technician_events(records) == 250
     assert relay.calls.count("technician_events") == 3
@@ -95,7 +95,7 @@ def test_large_trails_go_in_batches(world: World, backend: FakeBackend) -> None:
     {"kiosk_id": "KIOSK-0001", "records": {"seq": 1}},
     {"kiosk_id": "KIOSK-0001", "records": [rec(1)], "extra": 1},
 ])
-def test_bad_bodies_are_refused_whole(backend: FakeBackend, body: dict[str, Any]) -> None:
+def test_bad_bodies_are_refused_whole(backend: VirtualRelayBackend, body: dict[str, Any]) -> None:
     with pytest.raises(RelayProtocolError) as err:
         _post(backend, body)
     assert err.value.code in (wire.BAD_VALUE, wire.UNKNOWN_FIELD, wire.MISSING_FIELD, wire.WRONG_TYPE)
@@ -106,7 +106,7 @@ def test_relay_audit_lists_technician_events(world: World, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "relay.sqlite3"
     core = build_core(world.root, db, FakeClock(open_hours(world)), Settings())
-    relay = FakeRelay(world.root)
+    relay = VirtualRelay(world.root)
     relay.backend.core = core
     relay.send_technician_events([rec(1, event="diag.auth.failed", reason="wrong", count=1),
                                   rec(2, event="diag.selftest.fault", step="printer.state", code="stopped")])
@@ -152,8 +152,9 @@ def test_over_mutual_tls_the_kiosk_is_the_certificates(world: World, relay_serve
     assert after == before  # the refused call stored nothing
 
 
-def test_the_client_reduces_odd_records_instead_of_blocking_the_trail(world: World, backend: FakeBackend) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_the_client_reduces_odd_records_instead_of_blocking_the_trail(world: World,
+                                                                     backend: VirtualRelayBackend) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     odd = {**rec(1), "count": 1.5, "code": "a b", "session": "0" * 32, "dropped": ["name"], "reason": "<dropped>"}
     assert relay.send_technician_events([odd]) == 1
     fields = backend.core.storage.technician_events_since()[0]["fields"]

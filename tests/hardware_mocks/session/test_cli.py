@@ -39,7 +39,7 @@ def test_run_prints_the_outcome(capsys: pytest.CaptureFixture[str], world_copy: 
     (("--cancel-at", "confirm"), {"result": "cancelled", "paid": 0}),
     (("--remove-card-at", "authenticating"), {"code": "card_removed"}),
     (("--remove-card-at", "reading_card"), {"code": "card_removed"}),
-    (("--remove-card-at", "pin", "--devices", "sim"), {"code": "card_removed"}),
+    (("--remove-card-at", "pin", "--devices", "fake"), {"code": "card_removed"}),
     (("--timeout-at", "choose_type", "--inactivity", "0.3"), {"code": "timeout"}),
 ])
 def test_run_with_faults_conserves_money(capsys: pytest.CaptureFixture[str], world_copy: Path,

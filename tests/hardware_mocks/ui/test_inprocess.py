@@ -16,10 +16,13 @@ from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 
 
 class Views:
-    """A listener that lets a test wait (without sleeping) for a view model."""
+    """A listener that lets a test wait (without sleeping) for a view model. Views arrive
+    from the engine's thread, so a wait looks at every view since the last one it
+    returned, not only the newest: the next session's start screen may already follow."""
 
     def __init__(self) -> None:
         self.seen: list[ViewModel] = []
+        self._next = 0  # the first view the next wait looks at
         self._changed = threading.Condition()
 
     def __call__(self, vm: ViewModel) -> None:
@@ -27,11 +30,17 @@ class Views:
             self.seen.append(vm)
             self._changed.notify_all()
 
+    def _match(self, pred: Callable[[ViewModel], bool]) -> int | None:
+        return next((i for i in range(self._next, len(self.seen)) if pred(self.seen[i])), None)
+
     def wait(self, pred: Callable[[ViewModel], bool], timeout: float = 5.0) -> ViewModel:
         with self._changed:
-            assert self._changed.wait_for(lambda: bool(self.seen) and pred(self.seen[-1]),
-                                          timeout), self.seen[-1:]
-            return self.seen[-1]
+            assert self._changed.wait_for(lambda: self._match(pred) is not None, timeout), \
+                self.seen[self._next:]
+            found = self._match(pred)
+            assert found is not None
+            self._next = found + 1
+            return self.seen[found]
 
 
 @pytest.fixture

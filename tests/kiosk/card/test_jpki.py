@@ -17,7 +17,7 @@ from kiosk.card.errors import (
     WrongPin,
 )
 from kiosk.card.jpki import JpkiCard
-from tests.fixtures.card import ScriptedTransport
+from tests.fixtures.card import FakeTransport
 
 SELECT_AP = "00A4040C0AD392F000260100000001"
 SELECT_CERT = "00A4020C02000A"
@@ -36,7 +36,7 @@ def cert_der(world) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def test_select_ap_bytes() -> None:
-    t = ScriptedTransport(OK)
+    t = FakeTransport(OK)
     JpkiCard(t).select_ap()
     assert t.hex() == [SELECT_AP]
 
@@ -44,18 +44,18 @@ def test_select_ap_bytes() -> None:
 @pytest.mark.parametrize("sw", ["6A82", "6D00", "6E00", "6A86"])
 def test_foreign_card(sw: str) -> None:
     with pytest.raises(NotAMyNumberCard):
-        JpkiCard(ScriptedTransport(sw)).select_ap()
+        JpkiCard(FakeTransport(sw)).select_ap()
 
 
 def test_certificate_in_one_extended_read(cert_der: bytes) -> None:
-    t = ScriptedTransport(OK, OK, cert_der.hex() + OK)
+    t = FakeTransport(OK, OK, cert_der.hex() + OK)
     cert = JpkiCard(t).read_auth_certificate()
     assert isinstance(cert, x509.Certificate)
     assert t.hex() == [SELECT_AP, SELECT_CERT, "00B00000000000"]
 
 
 def test_certificate_trimmed_to_der_length(cert_der: bytes) -> None:
-    t = ScriptedTransport(OK, OK, (cert_der + b"\xff" * 40).hex() + OK)
+    t = FakeTransport(OK, OK, (cert_der + b"\xff" * 40).hex() + OK)
     cert = JpkiCard(t).read_auth_certificate()
     assert cert.public_bytes(__import__("cryptography.hazmat.primitives.serialization",
                                         fromlist=["Encoding"]).Encoding.DER) == cert_der
@@ -64,7 +64,7 @@ def test_certificate_trimmed_to_der_length(cert_der: bytes) -> None:
 def test_certificate_short_reads_when_extended_refused(cert_der: bytes) -> None:
     n = len(cert_der)
     chunks = [cert_der[i:i + 256] for i in range(0, n, 256)]
-    t = ScriptedTransport(OK, OK, "6700", *(c.hex() + OK for c in chunks))
+    t = FakeTransport(OK, OK, "6700", *(c.hex() + OK for c in chunks))
     card = JpkiCard(t)
     card.read_auth_certificate()
     expected = [SELECT_AP, SELECT_CERT, "00B00000000000", "00B0000000"]
@@ -76,38 +76,38 @@ def test_certificate_short_reads_when_extended_refused(cert_der: bytes) -> None:
 
 
 def test_certificate_continues_after_partial_extended_read(cert_der: bytes) -> None:
-    t = ScriptedTransport(OK, OK, cert_der[:600].hex() + OK, cert_der[600:].hex() + OK)
+    t = FakeTransport(OK, OK, cert_der[:600].hex() + OK, cert_der[600:].hex() + OK)
     JpkiCard(t).read_auth_certificate()
     assert t.hex()[3] == f"00B00258{len(cert_der) - 600:02X}"  # short Le when it fits
 
 
 def test_certificate_truncated_raises(cert_der: bytes) -> None:
-    t = ScriptedTransport(OK, OK, cert_der[:600].hex() + OK, OK)
+    t = FakeTransport(OK, OK, cert_der[:600].hex() + OK, OK)
     with pytest.raises(MalformedResponse):
         JpkiCard(t).read_auth_certificate()
 
 
 def test_certificate_not_der() -> None:
-    t = ScriptedTransport(OK, OK, "0401AA" + OK)
+    t = FakeTransport(OK, OK, "0401AA" + OK)
     with pytest.raises(MalformedResponse):
         JpkiCard(t).read_auth_certificate()
 
 
 def test_certificate_read_error() -> None:
-    t = ScriptedTransport(OK, OK, "6982")
+    t = FakeTransport(OK, OK, "6982")
     with pytest.raises(CardError) as info:
         JpkiCard(t).read_auth_certificate()
     assert info.value.sw == 0x6982
 
 
 def test_tries_left() -> None:
-    t = ScriptedTransport(OK, OK, "63C2")
+    t = FakeTransport(OK, OK, "63C2")
     assert JpkiCard(t).tries_left() == 2
     assert t.hex() == [SELECT_AP, SELECT_PIN, EMPTY_VERIFY]
 
 
 def test_verify_ok_zeroes_pin() -> None:
-    t = ScriptedTransport(OK, OK, "63C3", OK)
+    t = FakeTransport(OK, OK, "63C3", OK)
     pin = bytearray(b"1234")
     JpkiCard(t).verify_pin(pin)
     assert pin == bytearray(4)
@@ -115,7 +115,7 @@ def test_verify_ok_zeroes_pin() -> None:
 
 
 def test_wrong_pin_reports_tries_and_is_not_retried() -> None:
-    t = ScriptedTransport(OK, OK, "63C3", "63C2")
+    t = FakeTransport(OK, OK, "63C3", "63C2")
     pin = bytearray(b"9999")
     with pytest.raises(WrongPin) as info:
         JpkiCard(t).verify_pin(pin)
@@ -125,14 +125,14 @@ def test_wrong_pin_reports_tries_and_is_not_retried() -> None:
 
 
 def test_last_wrong_pin_locks() -> None:
-    t = ScriptedTransport(OK, OK, "63C1", "63C0")
+    t = FakeTransport(OK, OK, "63C1", "63C0")
     with pytest.raises(PinLocked) as info:
         JpkiCard(t).verify_pin(bytearray(b"9999"))
     assert info.value.just_locked
 
 
 def test_locked_card_gets_no_verify() -> None:
-    t = ScriptedTransport(OK, OK, "63C0")
+    t = FakeTransport(OK, OK, "63C0")
     pin = bytearray(b"1234")
     with pytest.raises(PinLocked) as info:
         JpkiCard(t).verify_pin(pin)
@@ -142,7 +142,7 @@ def test_locked_card_gets_no_verify() -> None:
 
 
 def test_second_attempt_uses_known_tries() -> None:
-    t = ScriptedTransport(OK, OK, "63C3", "63C2", OK)
+    t = FakeTransport(OK, OK, "63C3", "63C2", OK)
     card = JpkiCard(t)
     with pytest.raises(WrongPin):
         card.verify_pin(bytearray(b"9999"))
@@ -152,14 +152,14 @@ def test_second_attempt_uses_known_tries() -> None:
 
 
 def test_blocked_sw_on_verify() -> None:
-    t = ScriptedTransport(OK, OK, "63C1", "6984")
+    t = FakeTransport(OK, OK, "63C1", "6984")
     with pytest.raises(PinLocked):
         JpkiCard(t).verify_pin(bytearray(b"1234"))
 
 
 @pytest.mark.parametrize("bad", [b"123", b"12345", b"12a4", b""])
 def test_malformed_pin_rejected_and_zeroed(bad: bytes) -> None:
-    t = ScriptedTransport()
+    t = FakeTransport()
     pin = bytearray(bad)
     with pytest.raises(ValueError) as err:
         JpkiCard(t).verify_pin(pin)
@@ -169,7 +169,7 @@ def test_malformed_pin_rejected_and_zeroed(bad: bytes) -> None:
 
 
 def test_pin_zeroed_when_card_removed() -> None:
-    t = ScriptedTransport(OK, OK, "63C3", CardRemoved())
+    t = FakeTransport(OK, OK, "63C3", CardRemoved())
     pin = bytearray(b"1234")
     with pytest.raises(CardRemoved):
         JpkiCard(t).verify_pin(pin)
@@ -179,27 +179,27 @@ def test_pin_zeroed_when_card_removed() -> None:
 def test_sign_bytes() -> None:
     digest_info = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(b"x").digest()
     sig = "AB" * 256
-    t = ScriptedTransport(OK, OK, sig + OK)
+    t = FakeTransport(OK, OK, sig + OK)
     assert JpkiCard(t).sign(digest_info) == bytes.fromhex(sig)
     assert t.hex() == [SELECT_AP, SELECT_KEY, "802A008033" + digest_info.hex().upper() + "00"]
 
 
 def test_sign_sha256_builds_digest_info() -> None:
-    t = ScriptedTransport(OK, OK, "00" * 256 + OK)
+    t = FakeTransport(OK, OK, "00" * 256 + OK)
     JpkiCard(t).sign_sha256(b"challenge")
     expected = "3031300D060960864801650304020105000420" + hashlib.sha256(b"challenge").hexdigest().upper()
     assert t.hex()[2] == "802A008033" + expected + "00"
 
 
 def test_sign_without_verify_is_card_error() -> None:
-    t = ScriptedTransport(OK, OK, "6982")
+    t = FakeTransport(OK, OK, "6982")
     with pytest.raises(CardError) as info:
         JpkiCard(t).sign(b"\x01" * 51)
     assert info.value.sw == 0x6982
 
 
 def test_full_sequence_selects_each_ef_once(cert_der: bytes) -> None:
-    t = ScriptedTransport(OK, OK, cert_der.hex() + OK, OK, "63C3", OK, OK, "11" * 256 + OK)
+    t = FakeTransport(OK, OK, cert_der.hex() + OK, OK, "63C3", OK, OK, "11" * 256 + OK)
     card = JpkiCard(t)
     card.select_ap()
     card.read_auth_certificate()
@@ -210,7 +210,7 @@ def test_full_sequence_selects_each_ef_once(cert_der: bytes) -> None:
 
 
 def test_response_chaining_and_wrong_le() -> None:
-    t = ScriptedTransport(OK, OK, "6C10", "30820004" + "00" * 12 + "6104", "11223344" + OK)
+    t = FakeTransport(OK, OK, "6C10", "30820004" + "00" * 12 + "6104", "11223344" + OK)
     card = JpkiCard(t, extended=False)
     card._select_ef(0x000A)
     assert card._read(0, 256) == bytes.fromhex("30820004" + "00" * 12 + "11223344")
@@ -218,7 +218,7 @@ def test_response_chaining_and_wrong_le() -> None:
 
 
 def test_reselect_detects_removed_card() -> None:
-    t = ScriptedTransport(OK, CardRemoved())
+    t = FakeTransport(OK, CardRemoved())
     card = JpkiCard(t)
     card.select_ap()
     with pytest.raises(CardRemoved):
@@ -234,7 +234,7 @@ from hypothesis import strategies as st  # noqa: E402
 def test_certificate_read_of_arbitrary_data_fails_cleanly(chunks: list[bytes], sw: str) -> None:
     """Whatever the card returns (truncated, oversized, not DER), the read ends in a
     certificate or a card-layer error, within a bounded number of APDUs."""
-    t = ScriptedTransport(OK, OK, *(c.hex() + sw for c in chunks), *(["9000"] * 40))
+    t = FakeTransport(OK, OK, *(c.hex() + sw for c in chunks), *(["9000"] * 40))
     try:
         JpkiCard(t).read_auth_certificate()
     except (MalformedResponse, CardError):

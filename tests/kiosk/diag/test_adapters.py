@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hardware_mocks.coins import CoinSimulator
-from hardware_mocks.printer.fake import FakePrinter
+from hardware_mocks.coins import VirtualCoinDevice
+from hardware_mocks.printer.virtual import VirtualPrinter
 from hardware_mocks.vreader import InProcessReader
 from hardware_mocks.world import World
 from kiosk.config import Config, Mode, RelayConfig
@@ -57,7 +57,7 @@ def test_production_refuses_the_virtual_reader(world: World) -> None:
 
 
 def test_coin_device_healthy_and_jammed() -> None:
-    device = CoinSimulator()
+    device = VirtualCoinDevice()
     probe = PaymentDeviceProbe(device)
     assert checks.payment_self_test(probe).status is Status.OK
     assert checks.payment_levels(probe).status is Status.OK
@@ -67,14 +67,14 @@ def test_coin_device_healthy_and_jammed() -> None:
 
 
 def test_coin_device_reset_is_a_fault() -> None:
-    device = CoinSimulator()
+    device = VirtualCoinDevice()
     device.start_accept(1000)
     device.reset_mid_payment()
     assert checks.payment_self_test(PaymentDeviceProbe(device)).status is Status.FAULT
 
 
 def test_empty_and_refill_the_change() -> None:
-    device = CoinSimulator({500: 1, 100: 2, 50: 0, 10: 3})
+    device = VirtualCoinDevice({500: 1, 100: 2, 50: 0, 10: 3})
     probe = PaymentDeviceProbe(device)
     assert checks.payment_levels(probe).code == "change_low"
     assert probe.empty() == 730
@@ -98,7 +98,7 @@ def test_test_page_is_a_pdf_without_personal_data() -> None:
 ])
 def test_test_page_through_the_printer_port(script: tuple[str, ...], code: str) -> None:
     clock = FakeClock()
-    fake = FakePrinter(clock=clock, script=script)
+    fake = VirtualPrinter(clock=clock, script=script)
     result = checks.printer_test_page(CupsProbe("kiosk", clock=clock, printer=fake))
     assert result.code == code and set(fake.purged) == {1} and not fake.spool
 

@@ -9,28 +9,28 @@ from typing import Any
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
+from hardware_mocks.relay.virtual import VirtualRelay, VirtualRelayBackend
 from hardware_mocks.world import World
 from kiosk.diag.adapters import RelayAuditSink, https_audit_sink
 from tests.fixtures.diag import Rig, make_rig
 
 
 @pytest.fixture
-def relay(world: World) -> FakeRelay:
-    return FakeRelay(world.root, kiosk_id="KIOSK-0042", backend=FakeBackend(world.root))
+def relay(world: World) -> VirtualRelay:
+    return VirtualRelay(world.root, kiosk_id="KIOSK-0042", backend=VirtualRelayBackend(world.root))
 
 
 @pytest.fixture
-def rig(tmp_path: Path, relay: FakeRelay) -> Rig:
+def rig(tmp_path: Path, relay: VirtualRelay) -> Rig:
     sink = RelayAuditSink(lambda: relay)
     return make_rig(tmp_path, audit_sink=sink, log_sink=sink)
 
 
-def stored(relay: FakeRelay) -> list[tuple[int, str]]:
+def stored(relay: VirtualRelay) -> list[tuple[int, str]]:
     return [(r["seq"], r["event"]) for r in relay.backend.core.storage.technician_events_since()]
 
 
-def test_entry_exit_and_self_test_are_forwarded(rig: Rig, relay: FakeRelay) -> None:
+def test_entry_exit_and_self_test_are_forwarded(rig: Rig, relay: VirtualRelay) -> None:
     rig.enter()
     assert stored(relay) == [(1, "diag.auth.accepted"), (2, "diag.enter")]
     rig.printer.state = "stopped"
@@ -44,7 +44,7 @@ def test_entry_exit_and_self_test_are_forwarded(rig: Rig, relay: FakeRelay) -> N
     assert rig.service.audit.acknowledged() == 5
 
 
-def test_nothing_is_lost_while_the_relay_is_away(rig: Rig, relay: FakeRelay) -> None:
+def test_nothing_is_lost_while_the_relay_is_away(rig: Rig, relay: VirtualRelay) -> None:
     relay.faults.unavailable = True
     rig.enter()
     rig.service.run_test("disk")
@@ -56,7 +56,7 @@ def test_nothing_is_lost_while_the_relay_is_away(rig: Rig, relay: FakeRelay) -> 
     assert stored(relay)[-1] == (5, "diag.selftest")
 
 
-def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: FakeRelay) -> None:
+def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: VirtualRelay) -> None:
     real = relay.send_technician_events
     lost = {"n": 1}
 
@@ -75,7 +75,7 @@ def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: FakeRelay)
     assert rig.service.audit.acknowledged() == 3
 
 
-def test_a_torn_line_never_makes_a_seq_twice(tmp_path: Path, relay: FakeRelay) -> None:
+def test_a_torn_line_never_makes_a_seq_twice(tmp_path: Path, relay: VirtualRelay) -> None:
     rig = make_rig(tmp_path)
     rig.enter()
     rig.service.exit()
@@ -135,7 +135,7 @@ def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any,
     assert json.dumps([r["fields"] for r in rows])  # codes and counts only, as recorded
 
 
-def test_log_export_to_the_relay_holds_only_structured_events(rig: Rig, relay: FakeRelay) -> None:
+def test_log_export_to_the_relay_holds_only_structured_events(rig: Rig, relay: VirtualRelay) -> None:
     from hardware_mocks.world import CANARY_MY_NUMBER, CANARY_NAME
 
     lines = [{"t": 1.0, "level": "INFO", "logger": "kiosk.session", "event": "session.closed", "code": "printed"},
@@ -157,7 +157,7 @@ def test_log_export_to_the_relay_holds_only_structured_events(rig: Rig, relay: F
     assert (last["event"], last["kind"], last["ok"], last["count"]) == ("diag.export", "relay", True, 4)
 
 
-def test_log_export_to_the_relay_failures_are_audited(tmp_path: Path, relay: FakeRelay) -> None:
+def test_log_export_to_the_relay_failures_are_audited(tmp_path: Path, relay: VirtualRelay) -> None:
     from kiosk.diag.export import ExportError
 
     (tmp_path / "bare").mkdir()

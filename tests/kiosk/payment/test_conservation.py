@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import COINS, DENOMINATIONS, PaymentFault
@@ -30,7 +30,7 @@ class Crash(BaseException):
     """The worker is killed at this point."""
 
 
-class CrashingSimulator(CoinSimulator):
+class CrashingSimulator(VirtualCoinDevice):
     """Can be armed to die right after paying out, before the ledger hears of it."""
 
     crash_next_dispense = False

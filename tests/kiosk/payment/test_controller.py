@@ -2,7 +2,7 @@
 
 import pytest
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from kiosk.payment.controller import PaymentController, Phase, Progress
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import DeviceBusy, InvalidAmount, PaymentFault, Pending, StopResult
@@ -22,7 +22,7 @@ def ledger(tmp_path, clock):
 
 
 def make(ledger, clock, levels=FULL, sim=None):
-    sim = sim or CoinSimulator(levels)
+    sim = sim or VirtualCoinDevice(levels)
     return sim, PaymentController(sim, ledger, clock, stop_timeout=5.0)
 
 
@@ -234,7 +234,7 @@ def test_coin_in_the_chute_is_counted(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-class StuckDevice(CoinSimulator):
+class StuckDevice(VirtualCoinDevice):
     def stop(self) -> StopResult:
         super().stop()
         return Pending()
@@ -314,7 +314,7 @@ class Crash(BaseException):
 
 
 def test_crash_mid_payout_is_measured_from_the_levels(ledger, clock) -> None:
-    class DiesAfterPaying(CoinSimulator):
+    class DiesAfterPaying(VirtualCoinDevice):
         def dispense(self, amount: int) -> int:
             super().dispense(amount)
             raise Crash
@@ -354,7 +354,7 @@ def test_recovery_with_an_unanswering_device_vouchers(ledger, clock) -> None:
     sim.insert(100)
     dead.pump()
 
-    class Gone(CoinSimulator):
+    class Gone(VirtualCoinDevice):
         def poll(self):
             raise PaymentFault("no_answer")
 
@@ -401,7 +401,7 @@ def test_recovery_charges_no_more_than_came_in(ledger, clock) -> None:
 
 
 def test_quote_turns_a_silent_device_into_a_fault(ledger, clock) -> None:
-    class Silent(CoinSimulator):
+    class Silent(VirtualCoinDevice):
         def levels(self):
             raise DeviceBusy()
 
@@ -411,7 +411,7 @@ def test_quote_turns_a_silent_device_into_a_fault(ledger, clock) -> None:
 
 
 def test_a_driver_error_code_never_carries_text_into_the_ledger(ledger, clock) -> None:
-    class Chatty(CoinSimulator):
+    class Chatty(VirtualCoinDevice):
         def start_accept(self, max_amount: int) -> None:
             raise PaymentFault("hopper 2: coin stuck at sensor")
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from hardware_mocks.coins import CoinSimulator
+from hardware_mocks.coins import VirtualCoinDevice
 from kiosk.payment.controller import PaymentController
 from kiosk.payment.ledger import Ledger
 from protocol.clock import FakeClock
@@ -12,7 +12,7 @@ from protocol.log import EVENT_ATTR
 def test_every_payment_event_is_allow_listed(tmp_path, caplog) -> None:
     caplog.set_level(logging.INFO, logger="kiosk.payment")
     clock = FakeClock()
-    sim = CoinSimulator({500: 0, 100: 1, 50: 0, 10: 0})
+    sim = VirtualCoinDevice({500: 0, 100: 1, 50: 0, 10: 0})
     ctl = PaymentController(sim, Ledger.in_state_dir(tmp_path, clock), clock)
     ctl.begin("T1", 100, session="S1")
     sim.insert(5)

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.relay.virtual import VirtualRelay, VirtualRelayBackend
 from hardware_mocks.world import World
 from kiosk.relay_client.errors import IntegrityError
 from protocol import wire
@@ -19,15 +19,15 @@ from tests.fixtures.relay import open_hours
 
 
 @pytest.fixture
-def relay(world: World) -> FakeRelay:
-    fake = FakeRelay(world.root, backend=FakeBackend(world.root, FakeClock(open_hours(world))))
+def relay(world: World) -> VirtualRelay:
+    fake = VirtualRelay(world.root, backend=VirtualRelayBackend(world.root, FakeClock(open_hours(world))))
     card = CardSigner.load(world.card_path("shiken-ichiro"))
     opened = fake.open_session()
     fake.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, fake.kiosk_id))
     return fake
 
 
-def test_one_key_per_document_derived_from_its_serial(world: World, relay: FakeRelay) -> None:
+def test_one_key_per_document_derived_from_its_serial(world: World, relay: VirtualRelay) -> None:
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     rid = str(uuid.uuid4())
     issued = relay.request_documents(rid, "juminhyo", {}, 3)
@@ -38,7 +38,7 @@ def test_one_key_per_document_derived_from_its_serial(world: World, relay: FakeR
     assert relay.request_documents(rid, "juminhyo", {}, 3).scramble_keys == issued.scramble_keys  # a repeat
 
 
-def test_the_answer_never_holds_the_master_secret(world: World, relay: FakeRelay) -> None:
+def test_the_answer_never_holds_the_master_secret(world: World, relay: VirtualRelay) -> None:
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     body = {"session_id": relay.session_id, "request_id": str(uuid.uuid4()), "cert_type": "inkan",
             "options": {}, "copies": 2}
@@ -51,7 +51,7 @@ def test_the_answer_never_holds_the_master_secret(world: World, relay: FakeRelay
 
 
 @pytest.mark.parametrize("bad", [None, 7, "", "AAAA", "!" * 44, base64.b64encode(bytes(33)).decode()])
-def test_a_malformed_key_is_an_integrity_error(relay: FakeRelay, bad: object,
+def test_a_malformed_key_is_an_integrity_error(relay: VirtualRelay, bad: object,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     real = relay.backend.call
 

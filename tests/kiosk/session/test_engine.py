@@ -1,4 +1,4 @@
-"""The engine in-process over the light simulators, with a fake clock."""
+"""The engine in-process over the port fakes, with a fake clock."""
 
 from __future__ import annotations
 
@@ -246,7 +246,7 @@ def test_money_not_settled_in_the_wipe_stays_open_for_recovery(
     assert h.journal.alarm_raised() == "money_unsettled"
     [open_session] = h.journal.open_sessions()
     assert open_session.session == h.engine.session_id
-    [settled] = recover(h.journal, h.make("sim"), h.runtime)
+    [settled] = recover(h.journal, h.make("fake"), h.runtime)
     assert settled.closed and h.journal.open_sessions() == []
     if where == "refund":
         assert (settled.printed, settled.refunded) == (False, 500)
@@ -295,7 +295,7 @@ def test_recovery_reports_the_copies_that_came_out(
     from kiosk.session.journal import Rec
     from kiosk.session.recovery import recover
 
-    devices = make_devices("sim")
+    devices = make_devices("fake")
     journal.append("s1", Rec.OPENED)
     journal.append("s1", Rec.REQUEST_SENT, request="r-1", relay="rs1", copies=2, amount=400)
     for n in range(copies_out):

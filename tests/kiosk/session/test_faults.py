@@ -7,9 +7,9 @@ ledger, the runtime or the state directories. ``kill`` abandons the engine witho
 wipe (as a kill -9 would) and runs recovery over fresh devices; the same run with a
 real ``kill -9`` of worker processes is in ``test_worker_kill.py``.
 
-The full grid runs over the session's light simulators; the grid of fault kinds at the
-states where they bite runs again over the areas' own fakes (virtual card, FakeRelay
-with the relay's rules, FakePrinter, PaymentController over the CoinSimulator).
+The full grid runs over the session's port fakes; the grid of fault kinds at the
+states where they bite runs again over the areas' own fakes (virtual card, VirtualRelay
+with the relay's rules, VirtualPrinter, PaymentController over the VirtualCoinDevice).
 """
 
 from __future__ import annotations

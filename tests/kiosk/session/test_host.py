@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
-from hardware_mocks.session.specs import sim_spec
+from hardware_mocks.session.specs import fake_spec
 from hardware_mocks.world import World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
@@ -16,7 +16,7 @@ from kiosk.session.viewmodel import Intent, IntentKind, Screen
 
 @pytest.fixture
 def host(fresh_world: World, tmp_path: Path):
-    h = SessionHost(sim_spec(fresh_world.root, tmp_path / "state", tmp_path / "run"))
+    h = SessionHost(fake_spec(fresh_world.root, tmp_path / "state", tmp_path / "run"))
     h.start()
     yield h
     h.close()

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
+from hardware_mocks.session.specs import services_config
 from hardware_mocks.world import CANARY_PIN, World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from kiosk.session.worker import WorkerSpec
 from tests.fixtures.canary import canary_patterns, scan_tree
-from tests.fixtures.session import services_config
 
 pytestmark = [pytest.mark.relay, pytest.mark.cupsd]
 

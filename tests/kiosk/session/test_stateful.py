@@ -27,7 +27,7 @@ TYPES = ("juminhyo", "inkan", "koseki_zenbu", "bogus")
 REACHED: list[str] = []  # where each example got to: the walk must go deep
 
 
-def make_machine(world: Path, tmp: Path, kind: str = "sim",
+def make_machine(world: Path, tmp: Path, kind: str = "fake",
                  backend: object = None) -> type[RuleBasedStateMachine]:
     card = world / "cards" / "canary.json"
     original = card.read_bytes()

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from hardware_mocks.relay.fake import FakeBackend, FakeRelay
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.relay.virtual import VirtualRelay, VirtualRelayBackend
 from hardware_mocks.world import World
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
@@ -25,11 +25,11 @@ from tests.fixtures.relay import open_hours
 
 
 @pytest.fixture
-def backend(world: World) -> FakeBackend:
-    return FakeBackend(world.root, FakeClock(open_hours(world)))
+def backend(world: World) -> VirtualRelayBackend:
+    return VirtualRelayBackend(world.root, FakeClock(open_hours(world)))
 
 
-def _login(world: World, relay: FakeRelay, persona: str = "shiken-ichiro"):
+def _login(world: World, relay: VirtualRelay, persona: str = "shiken-ichiro"):
     card = CardSigner.load(world.card_path(persona))
     opened = relay.open_session()
     signature = card.sign(opened.challenge, opened.session_id, relay.kiosk_id)
@@ -38,8 +38,8 @@ def _login(world: World, relay: FakeRelay, persona: str = "shiken-ichiro"):
     return relay.authenticate(card.cert_der, signature)
 
 
-def test_a_whole_session(world: World, backend: FakeBackend) -> None:
-    relay: RelayClient = FakeRelay(world.root, backend=backend)
+def test_a_whole_session(world: World, backend: VirtualRelayBackend) -> None:
+    relay: RelayClient = VirtualRelay(world.root, backend=backend)
     relay.check_version()
     menu = _login(world, relay)  # type: ignore[arg-type]
     assert all(item.available for item in menu.items), [i.refusal for i in menu.items]
@@ -64,8 +64,8 @@ def test_a_whole_session(world: World, backend: FakeBackend) -> None:
     assert err.value.code == "outcome_conflict"
 
 
-def test_a_different_request_under_the_same_id_is_refused(world: World, backend: FakeBackend) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_a_different_request_under_the_same_id_is_refused(world: World, backend: VirtualRelayBackend) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     _login(world, relay)
     rid = str(uuid.uuid4())
     relay.request_documents(rid, "inkan", {}, 1)
@@ -89,8 +89,9 @@ def test_a_different_request_under_the_same_id_is_refused(world: World, backend:
         ("scramble_key", "scramble_key"),
     ],
 )
-def test_tampered_documents_are_integrity_errors(world: World, backend: FakeBackend, tamper: str, field: str) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_tampered_documents_are_integrity_errors(world: World, backend: VirtualRelayBackend, tamper: str,
+                                                 field: str) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     _login(world, relay)
     relay.faults.tamper = tamper
     with pytest.raises(IntegrityError) as err:
@@ -98,8 +99,8 @@ def test_tampered_documents_are_integrity_errors(world: World, backend: FakeBack
     assert err.value.field == field
 
 
-def test_unavailable_refused_and_timeouts(world: World, backend: FakeBackend) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_unavailable_refused_and_timeouts(world: World, backend: VirtualRelayBackend) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     relay.faults.unavailable = True
     with pytest.raises(RelayUnavailable):
         relay.open_session()
@@ -120,16 +121,16 @@ def test_unavailable_refused_and_timeouts(world: World, backend: FakeBackend) ->
 
 
 @pytest.mark.parametrize("override", [{"protocol": 2}, {"topology": "multi-node"}, {"issuer_key_sha256": "0" * 64}])
-def test_incompatible_versions_are_refused(world: World, backend: FakeBackend, override: dict) -> None:
-    relay = FakeRelay(world.root, backend=backend)
+def test_incompatible_versions_are_refused(world: World, backend: VirtualRelayBackend, override: dict) -> None:
+    relay = VirtualRelay(world.root, backend=backend)
     relay.faults.version = override
     with pytest.raises(IncompatibleRelay):
         relay.check_version()
 
 
-def test_sessions_of_two_kiosks_are_apart(world: World, backend: FakeBackend) -> None:
-    one = FakeRelay(world.root, "KIOSK-0001", backend=backend)
-    two = FakeRelay(world.root, "KIOSK-0002", backend=backend)
+def test_sessions_of_two_kiosks_are_apart(world: World, backend: VirtualRelayBackend) -> None:
+    one = VirtualRelay(world.root, "KIOSK-0001", backend=backend)
+    two = VirtualRelay(world.root, "KIOSK-0002", backend=backend)
     _login(world, one)
     _login(world, two, "shiken-hanako")
     # a kiosk naming another kiosk's session finds nothing
@@ -139,11 +140,11 @@ def test_sessions_of_two_kiosks_are_apart(world: World, backend: FakeBackend) ->
     assert err.value.code == "unknown_session"
 
 
-def test_only_approved_builds(world: World, backend: FakeBackend) -> None:
-    build = FakeRelay(world.root, backend=backend).check_version().build
-    approved = FakeRelay(world.root, backend=backend, approved_builds=frozenset({build}))
+def test_only_approved_builds(world: World, backend: VirtualRelayBackend) -> None:
+    build = VirtualRelay(world.root, backend=backend).check_version().build
+    approved = VirtualRelay(world.root, backend=backend, approved_builds=frozenset({build}))
     assert approved.check_version().build == build
-    other = FakeRelay(world.root, backend=backend, approved_builds=frozenset({"0" * 16}))
+    other = VirtualRelay(world.root, backend=backend, approved_builds=frozenset({"0" * 16}))
     with pytest.raises(IncompatibleRelay) as err:
         other.check_version()
     assert err.value.reason == "build"

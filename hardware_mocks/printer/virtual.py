@@ -23,7 +23,7 @@ from protocol.sensitive import zero
 
 
 @dataclass
-class FakeJob:
+class VirtualJob:
     job: Job
     data: bytearray
     copies: int
@@ -33,7 +33,7 @@ class FakeJob:
 
 
 @dataclass
-class FakePrinter:
+class VirtualPrinter:
     """A printer for unit tests, driven by a script.
 
     ``preflight_fault`` makes :meth:`preflight` raise. Each job walks through
@@ -51,7 +51,7 @@ class FakePrinter:
     preflight_fault: str | None = None
     poll_interval: float = 0.25
     leave_residue: bool = False
-    jobs: dict[int, FakeJob] = field(default_factory=dict)
+    jobs: dict[int, VirtualJob] = field(default_factory=dict)
     spool: dict[int, bytearray] = field(default_factory=dict)
     purged: list[int] = field(default_factory=list)
     _next_id: int = 1
@@ -66,7 +66,7 @@ class FakePrinter:
         job = Job(self._next_id, new_title())
         self._next_id += 1
         self.spool[job.id] = bytearray(pdf)
-        self.jobs[job.id] = FakeJob(job, self.spool[job.id], copies, duplex, iter(self.script))
+        self.jobs[job.id] = VirtualJob(job, self.spool[job.id], copies, duplex, iter(self.script))
         return job
 
     def _sleep(self, seconds: float) -> None:

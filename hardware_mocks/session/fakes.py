@@ -1,4 +1,4 @@
-"""In-process simulated devices over the synthetic test world, with fault injection.
+"""Fakes of the session's ports over the synthetic test world, with fault injection.
 
 These implement ``kiosk.session.ports`` directly so the engine, the worker and the
 headless run work before (and without) pcscd, the relay service and CUPS. The card reads
@@ -38,8 +38,8 @@ from protocol.documents.catalogue import CATALOGUE, CertType
 from protocol.menu import MenuItem, MenuOption
 
 
-class SimCard:
-    def __init__(self, reader: SimReader, path: Path) -> None:
+class FakeCard:
+    def __init__(self, reader: FakeReader, path: Path) -> None:
         self._reader = reader
         self._path = path
 
@@ -84,7 +84,7 @@ class SimCard:
         return key.sign(message, padding.PKCS1v15(), hashes.SHA256())
 
 
-class SimReader:
+class FakeReader:
     """A virtual reader: the tester inserts a persona's card, removes it, or arms a pull
     after ``n`` more card commands (the card leaves in the middle of the flow)."""
 
@@ -117,13 +117,13 @@ class SimReader:
     def card_present(self) -> bool:
         return self.persona is not None
 
-    def open_card(self) -> SimCard:
+    def open_card(self) -> FakeCard:
         self.command()
         assert self.persona is not None
-        return SimCard(self, self.world_root / "cards" / f"{self.persona}.json")
+        return FakeCard(self, self.world_root / "cards" / f"{self.persona}.json")
 
 
-class SimRelay:
+class FakeRelay:
     """The relay's rules in miniature; ``fault`` fails the document request."""
 
     def __init__(self, world_root: Path, kiosk_id: str, fault: str | None = None,
@@ -214,7 +214,7 @@ class SimRelay:
         self._resident = None
 
 
-class SimPrinter:
+class FakePrinter:
     """A printer that renders the document's data into a bytearray and "prints" by
     counting. ``tray`` (a file) records job ids and copies, never content."""
 
@@ -272,7 +272,7 @@ class _CoinState:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-class SimPayment:
+class FakePayment:
     """A coin and note acceptor with escrow; its state lives in ``state_file`` the way a
     real device keeps its coins when the worker dies."""
 
@@ -380,22 +380,22 @@ def _state(cfg: Config) -> Path:
     return state
 
 
-def card(cfg: Config) -> SimReader:
-    return SimReader(_world(cfg))
+def card(cfg: Config) -> FakeReader:
+    return FakeReader(_world(cfg))
 
 
-def relay(cfg: Config) -> SimRelay:
-    return SimRelay(_world(cfg), cfg.kiosk_id, cfg.devices.relay_fault)
+def relay(cfg: Config) -> FakeRelay:
+    return FakeRelay(_world(cfg), cfg.kiosk_id, cfg.devices.relay_fault)
 
 
-def printer(cfg: Config) -> SimPrinter:
-    return SimPrinter(cfg.devices.printer_fault, tray=_state(cfg) / "tray.jsonl")
+def printer(cfg: Config) -> FakePrinter:
+    return FakePrinter(cfg.devices.printer_fault, tray=_state(cfg) / "tray.jsonl")
 
 
-def payment(cfg: Config) -> SimPayment:
+def payment(cfg: Config) -> FakePayment:
     """A tube configured empty (``coin_levels``) means the device cannot give change."""
     levels = cfg.devices.coin_levels or {}
-    return SimPayment(_state(cfg) / "coins.json", all(v > 0 for v in levels.values()))
+    return FakePayment(_state(cfg) / "coins.json", all(v > 0 for v in levels.values()))
 
 
 def build(cfg: Config) -> Devices:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardware_mocks.printer.fake import FakePrinter
+from hardware_mocks.printer.virtual import VirtualPrinter
 from kiosk.printing.printer import (
     JobProgress,
     PrinterFault,
@@ -16,7 +16,7 @@ from protocol.clock import FakeClock
 
 
 def test_completed_job_then_purge_leaves_nothing() -> None:
-    printer = FakePrinter()
+    printer = VirtualPrinter()
     seen: list[JobProgress] = []
     doc = bytearray(b"%PDF- document")
     job = printer.submit(doc, copies=2, duplex=True)
@@ -28,7 +28,7 @@ def test_completed_job_then_purge_leaves_nothing() -> None:
 
 
 def test_preflight_fault() -> None:
-    printer = FakePrinter(preflight_fault="media-empty")
+    printer = VirtualPrinter(preflight_fault="media-empty")
     with pytest.raises(PrinterFault) as info:
         printer.preflight()
     assert info.value.reason == "media-empty"
@@ -36,7 +36,7 @@ def test_preflight_fault() -> None:
 
 @pytest.mark.parametrize("step", ["media-jam", "offline", "held", "aborted"])
 def test_fault_during_printing_purges(step: str) -> None:
-    printer = FakePrinter(script=("processing", "processing", step))
+    printer = VirtualPrinter(script=("processing", "processing", step))
     job = printer.submit(bytearray(b"x"), 1, False)
     with pytest.raises(PrinterFault) as info:
         printer.wait(job, printer.clock.monotonic() + 10)
@@ -46,7 +46,7 @@ def test_fault_during_printing_purges(step: str) -> None:
 
 def test_deadline_expiry_cancels_and_purges_on_fake_clock() -> None:
     clock = FakeClock()
-    printer = FakePrinter(clock=clock, script=("processing",))
+    printer = VirtualPrinter(clock=clock, script=("processing",))
     job = printer.submit(bytearray(b"x"), 1, False)
     start = clock.monotonic()
     with pytest.raises(PrintTimeout) as info:
@@ -57,7 +57,7 @@ def test_deadline_expiry_cancels_and_purges_on_fake_clock() -> None:
 
 
 def test_residue_is_detected() -> None:
-    printer = FakePrinter(leave_residue=True)
+    printer = VirtualPrinter(leave_residue=True)
     job = printer.submit(bytearray(b"x"), 1, False)
     with pytest.raises(SpoolResidue):
         printer.purge(job)
@@ -66,7 +66,7 @@ def test_residue_is_detected() -> None:
 @pytest.mark.parametrize("copies", [0, 11, -1])
 def test_bad_copies_refused(copies: int) -> None:
     with pytest.raises(ValueError):
-        FakePrinter().submit(bytearray(b"x"), copies, False)
+        VirtualPrinter().submit(bytearray(b"x"), copies, False)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_reason_mapping(reasons: list[str], fault: str | None) -> None:
 
 
 def test_purge_all() -> None:
-    printer = FakePrinter(script=("processing",))
+    printer = VirtualPrinter(script=("processing",))
     for _ in range(3):
         printer.submit(bytearray(b"x"), 1, False)
     printer.purge_all()

@@ -1,6 +1,6 @@
 """An in-process relay for the session engine's tests: the relay's own rules, no HTTP.
 
-:class:`FakeRelay` runs the relay core (:mod:`relay.service`: the same registry, rules,
+:class:`VirtualRelay` runs the relay core (:mod:`relay.service`: the same registry, rules,
 JPKI checks, idempotency and signed bindings) over an in-memory database, behind the
 same client checks as the real adapter (:class:`kiosk.relay_client.client.SessionClient`).
 Faults are injected by setting fields of ``fake.faults``:
@@ -15,7 +15,7 @@ Faults are injected by setting fields of ``fake.faults``:
 - ``version``: fields that override the relay's version answer (``{"protocol": 2}``);
 - ``latency``: seconds of real sleep before each call (0 by default: tests stay fast).
 
-Several fakes may share one :class:`FakeBackend` (one relay, many kiosks).
+Several fakes may share one :class:`VirtualRelayBackend` (one relay, many kiosks).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Faults:
     latency: float = 0.0
 
 
-class FakeBackend:
+class VirtualRelayBackend:
     """One in-process relay over a world directory, shared by any number of fakes."""
 
     def __init__(self, world_root: Path, clock: Clock | None = None) -> None:
@@ -88,17 +88,17 @@ class FakeBackend:
             raise error_for(exc.status, exc.code) from None
 
 
-class FakeRelay(SessionClient):
+class VirtualRelay(SessionClient):
     def __init__(
         self,
         world_root: Path,
         kiosk_id: str = "KIOSK-0001",
         clock: Clock | None = None,
         faults: Faults | None = None,
-        backend: FakeBackend | None = None,
+        backend: VirtualRelayBackend | None = None,
         approved_builds: frozenset[str] = frozenset(),
     ) -> None:
-        self.backend = backend or FakeBackend(Path(world_root), clock)
+        self.backend = backend or VirtualRelayBackend(Path(world_root), clock)
         super().__init__(kiosk_id, self.backend.issuer_public, approved_builds)
         self.faults = faults or Faults()
         self.calls: list[str] = []
