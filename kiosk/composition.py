@@ -25,6 +25,7 @@ module checks again, since a configuration object can be built without ``load``)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -66,11 +67,32 @@ class DevicesRefused(SessionFault):
 def _plugin(group: str, name: str, cfg: Config) -> Callable[..., Any]:
     if not cfg.allows_virtual_devices:
         raise DevicesRefused()
+    return _factory(group, name)
+
+
+@functools.cache
+def _factory(group: str, name: str) -> Callable[..., Any]:
+    """An entry point, loaded once per process (scanning the installed distributions and
+    importing the stand-in's module is the slow part)."""
     found = entry_points(group=group, name=name)
     if not found:
         raise DevicesRefused("virtual_devices_unavailable")
     factory: Callable[..., Any] = next(iter(found)).load()
     return factory
+
+
+def preload(cfg: Config) -> None:
+    """Import what building the configured devices will need, before a customer waits:
+    a warm spare worker calls this while it waits to be handed the terminal."""
+    d = cfg.devices
+    for port, kind in (("card", d.card), ("relay", d.relay), ("printer", d.printer),
+                       ("payment", d.payment)):
+        if kind == "virtual":
+            _plugin(VIRTUAL_DEVICES, port, cfg)
+        elif kind == "fake":
+            _plugin(FAKE_PORTS, port, cfg)
+    if tester_wanted(cfg):
+        _plugin(TESTER, "control", cfg)
 
 
 # -- the areas' devices (shared by the session and the diagnostic mode) --------------------
@@ -177,10 +199,14 @@ def session_devices(cfg: Config, clock: Clock | None = None) -> Devices:
 def tester_control(cfg: Config, devices: Devices) -> TesterControl | None:
     """The tester's control of this worker's devices; ``None`` in production mode or when
     every device is real (the tester then works the real devices, e.g. through vpcd)."""
-    d = cfg.devices
-    if not cfg.allows_virtual_devices or all(
-        k in ("pcsc", "https", "cups", "none") for k in (d.card, d.relay, d.printer, d.payment)
-    ):
+    if not tester_wanted(cfg):
         return None
     control: TesterControl = _plugin(TESTER, "control", cfg)(cfg, devices)
     return control
+
+
+def tester_wanted(cfg: Config) -> bool:
+    """A tester's control exists in demo and test modes, when any device is a stand-in."""
+    d = cfg.devices
+    return cfg.allows_virtual_devices and any(
+        k in ("virtual", "fake") for k in (d.card, d.relay, d.printer, d.payment))

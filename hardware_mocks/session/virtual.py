@@ -33,6 +33,7 @@ from kiosk.printing import printer as printing
 from kiosk.printing.printer import Job
 from kiosk.session.ports import Devices
 from protocol.clock import Clock, SystemClock
+from relay.service import Settings, build_core  # loaded while a worker is a warm spare
 
 #: The faults a tester can switch on, as the configuration names them.
 RELAY_FAULTS: tuple[str, ...] = get_args(kiosk_config.RelayFault)
@@ -101,8 +102,6 @@ def scripted_printer(kind: str | None, clock: Clock) -> VirtualPrinter:
 def file_backend(world_root: Path, db_path: Path, clock: Clock) -> VirtualRelayBackend:
     """A ``VirtualRelayBackend`` over a relay database file that several worker processes share
     (the workers that follow each other report to one relay, as in production)."""
-    from relay.service import Settings, build_core
-
     class FileBackend(VirtualRelayBackend):
         def __init__(self) -> None:  # the in-memory database of the base is not wanted
             self.clock = clock

@@ -91,14 +91,19 @@ def timeouts_of(cfg: Config) -> Timeouts:
     return Timeouts(**msgspec.structs.asdict(cfg.timeouts))
 
 
-def preload() -> None:
-    """Pay the first-use costs (imports, fonts, the ground pattern) while the worker is
-    only a warm spare, not while a customer waits. Nothing here is personal data."""
+def preload(cfg: Config) -> None:
+    """Pay the first-use costs (imports, fonts, the ground pattern, the configured devices'
+    modules) while the worker is only a warm spare, not while a customer waits. Nothing
+    here is personal data."""
     import kiosk.card.jpki
     import kiosk.payment.controller  # noqa: F401
     from protocol.paper import render
 
     render.warm_up()  # fonts and the ground pattern, whatever the renderer needs first
+    try:
+        composition.preload(cfg)
+    except SessionFault:
+        pass  # the same refusal comes again, with its code, when the devices are built
 
 
 class _Devices:
@@ -145,7 +150,7 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
         event(log, "worker.config_invalid", logging.ERROR, kind=type(exc).__name__)
         cfg = None
     if cfg is not None:
-        preload()
+        preload(cfg)
     conn.send(("ready", os.getpid()))
     built: _Devices | None = None
     while True:

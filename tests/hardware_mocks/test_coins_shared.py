@@ -7,10 +7,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from hardware_mocks.coins import VirtualCoinDevice, main, pay_script
+from hardware_mocks.coins import Step, VirtualCoinDevice, main, pay_script
 from kiosk.payment.controller import PaymentController, Phase
 from kiosk.payment.ledger import Ledger
 from kiosk.payment.port import (
@@ -25,7 +26,7 @@ from kiosk.payment.port import (
 from protocol.clock import FakeClock
 
 
-def test_two_handles_share_the_coins(tmp_path) -> None:
+def test_two_handles_share_the_coins(tmp_path: Path) -> None:
     state = tmp_path / "coins.json"
     worker = VirtualCoinDevice({100: 2}, state_path=state)
     panel = VirtualCoinDevice(state_path=state)  # the tester panel, elsewhere
@@ -41,10 +42,10 @@ def test_two_handles_share_the_coins(tmp_path) -> None:
     assert panel.taken_total == 1100
 
 
-def test_every_event_kind_survives_the_file(tmp_path) -> None:
+def test_every_event_kind_survives_the_file(tmp_path: Path) -> None:
     state = tmp_path / "coins.json"
     a = VirtualCoinDevice({10: 0}, state_path=state)
-    events = [Rejected("unknown"), DeviceReset(), LostEvents(3), PayoutShortfall(100, 50)]
+    events: list[Step] = [Rejected("unknown"), DeviceReset(), LostEvents(3), PayoutShortfall(100, 50)]
     a.script([*events, ("insert", 10)])
     b = VirtualCoinDevice(state_path=state)
     assert [b.poll()[0] for _ in events] == events
@@ -87,7 +88,7 @@ WORKER = textwrap.dedent(
 )
 
 
-def run_worker(tmp_path, stage: str) -> tuple[VirtualCoinDevice, Ledger]:
+def run_worker(tmp_path: Path, stage: str) -> tuple[VirtualCoinDevice, Ledger]:
     state = tmp_path / "coins.json"
     VirtualCoinDevice({500: 2, 100: 5, 50: 2, 10: 5}, state_path=state)
     proc = subprocess.run(
@@ -98,7 +99,7 @@ def run_worker(tmp_path, stage: str) -> tuple[VirtualCoinDevice, Ledger]:
     return VirtualCoinDevice(state_path=state), Ledger.in_state_dir(tmp_path, FakeClock())
 
 
-def test_worker_killed_while_accepting_is_refunded(tmp_path) -> None:
+def test_worker_killed_while_accepting_is_refunded(tmp_path: Path) -> None:
     sim, ledger = run_worker(tmp_path, "accepting")
     clock = FakeClock()
     ctl = PaymentController(sim, ledger, clock)
@@ -109,7 +110,7 @@ def test_worker_killed_while_accepting_is_refunded(tmp_path) -> None:
     assert ctl.progress.phase is Phase.SETTLED
 
 
-def test_worker_killed_after_print_charges_once(tmp_path) -> None:
+def test_worker_killed_after_print_charges_once(tmp_path: Path) -> None:
     sim, ledger = run_worker(tmp_path, "paid")
     ctl = PaymentController(sim, ledger, FakeClock())
     (s,) = ctl.settle_open(printed={"T1"})
@@ -118,7 +119,7 @@ def test_worker_killed_after_print_charges_once(tmp_path) -> None:
     assert ctl.settle_open(printed={"T1"}) == []
 
 
-def test_tester_cli_drives_the_shared_device(tmp_path, capsys) -> None:
+def test_tester_cli_drives_the_shared_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "coins.json"
     kiosk = VirtualCoinDevice({100: 0}, state_path=state)
     kiosk.start_accept(500)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from hardware_mocks.vreader import InProcessReader
 from hardware_mocks.world import World
@@ -15,6 +15,7 @@ from kiosk.card.errors import CardRemoved, NotAMyNumberCard, PinLocked, WrongPin
 from kiosk.card.jpki import JpkiCard
 from kiosk.card.transport import TRAFFIC
 from kiosk.card.watcher import CardWatcher
+from protocol.log import EVENT_ATTR
 
 
 def authenticate(card: JpkiCard, pin: bytes, challenge: bytes = b"challenge") -> bytes:
@@ -23,7 +24,9 @@ def authenticate(card: JpkiCard, pin: bytes, challenge: bytes = b"challenge") ->
     card.tries_left()
     card.verify_pin(bytearray(pin))
     sig = card.sign_sha256(challenge)
-    cert.public_key().verify(sig, challenge, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
+    key = cert.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(sig, challenge, padding.PKCS1v15(), hashes.SHA256())
     return sig
 
 
@@ -105,7 +108,7 @@ def test_trace_redacts_verify(world: World, caplog: pytest.LogCaptureFixture) ->
     card = JpkiCard(reader.connect())
     with caplog.at_level(TRAFFIC, logger="kiosk.card.apdu"):
         card.verify_pin(bytearray(b"1234"))
-    apdus = [r.kiosk_event["apdu"] for r in caplog.records]  # type: ignore[attr-defined]
+    apdus = [getattr(r, EVENT_ATTR)["apdu"] for r in caplog.records]
     assert "00200080:redacted" in apdus
     assert "00A4040C:0AD392F000260100000001" in apdus
     assert not any("31323334" in a for a in apdus)
@@ -162,7 +165,7 @@ def test_in_process_transport_over_any_card(world: World) -> None:
         card.select_ap()
 
 
-def test_inprocess_card_fixture(inprocess_card) -> None:  # type: ignore[no-untyped-def]
+def test_inprocess_card_fixture(inprocess_card) -> None:
     reader = inprocess_card("shiken-jiro")
     card = JpkiCard(reader.connect())
     card.verify_pin(bytearray(b"1470"))
@@ -172,30 +175,29 @@ def test_inprocess_card_fixture(inprocess_card) -> None:  # type: ignore[no-unty
 def test_virtual_card_checks_the_pin_without_copying_it(
         fresh_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The card mock must not leave a PIN copy behind either (canary scans see it)."""
-    import builtins
+    import hmac
 
     from hardware_mocks import vcard
 
-    real_bytes = builtins.bytes
     copies: list[object] = []
 
-    class SpyBytes(real_bytes):
-        def __new__(cls, *args: object) -> bytes:  # type: ignore[misc]
-            made = real_bytes(*args)  # type: ignore[call-overload]
+    class SpyBytes(bytes):
+        def __new__(cls, *args: object) -> bytes:  # type: ignore[misc]  # a plain bytes, as ``bytes`` answers
+            made = bytes(*args)
             if b"2580" in made:
                 copies.append(args)
             return made
 
     compared: list[type] = []
-    real_compare = vcard.hmac.compare_digest
+    real_compare = hmac.compare_digest
 
-    def compare(a: object, b: object) -> bool:
+    def compare(a: bytes | memoryview, b: bytes | memoryview) -> bool:
         compared.append(type(a))
-        return real_compare(a, b)  # type: ignore[arg-type]
+        return real_compare(a, b)
 
     card = vcard.VirtualCard(fresh_world.card_path("shiken-ichiro"))
     monkeypatch.setattr(vcard, "bytes", SpyBytes, raising=False)
-    monkeypatch.setattr(vcard.hmac, "compare_digest", compare)
+    monkeypatch.setattr(hmac, "compare_digest", compare)
     for apdu in ("00A4040C0AD392F000260100000001", "00A4020C020018"):
         assert card.process(bytearray.fromhex(apdu))[-2:] == b"\x90\x00"
     for pin, sw in ((b"2580", b"\x63\xc2"), (b"1234", b"\x90\x00")):

@@ -8,7 +8,7 @@ import json
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from hardware_mocks.vcard import VirtualCard, _BadLength, parse
 from hardware_mocks.world import World
@@ -120,7 +120,9 @@ def test_sign_only_after_verify_and_state_cleared(card: VirtualCard) -> None:
     r = card.process(cmd)
     assert r[-2:] == b"\x90\x00" and len(r) == 258
     cert = x509.load_der_x509_certificate(bytes.fromhex(json.loads(card.path.read_text())["auth"]["cert_der"]))
-    cert.public_key().verify(r[:-2], b"m", padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
+    key = cert.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(r[:-2], b"m", padding.PKCS1v15(), hashes.SHA256())
     card.process(SELECT_JPKI)  # re-select drops the PIN state
     card.process(sel(0x0017))
     assert card.process(cmd) == b"\x69\x82"

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from hardware_mocks.world import World
 
 pytestmark = [pytest.mark.opensc, pytest.mark.pcscd]
 
@@ -35,7 +37,7 @@ def run(*args: str) -> str:
     return done.stdout
 
 
-def test_pkcs15_lists_certificates_and_pins(pcsc_card) -> None:  # type: ignore[no-untyped-def]
+def test_pkcs15_lists_certificates_and_pins(pcsc_card) -> None:
     reader = pcsc_card("shiken-ichiro")
     certs = run("pkcs15-tool", "--reader", reader.name, "--list-certificates")
     for label in ("User Authentication Certificate", "Digital Signature Certificate",
@@ -45,7 +47,7 @@ def test_pkcs15_lists_certificates_and_pins(pcsc_card) -> None:  # type: ignore[
     assert "User Authentication PIN" in pins and "Tries left     : 3" in pins
 
 
-def test_pkcs11_signs_after_pin(pcsc_card, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pkcs11_signs_after_pin(pcsc_card, world: World, tmp_path: Path) -> None:
     reader = pcsc_card("shiken-ichiro")
     message = tmp_path / "challenge.bin"
     message.write_bytes(b"kiosk challenge")
@@ -56,11 +58,12 @@ def test_pkcs11_signs_after_pin(pcsc_card, world, tmp_path: Path) -> None:  # ty
     pem = run("pkcs15-tool", "--reader", reader.name, "--read-certificate", "01")
     cert = x509.load_pem_x509_certificate(pem.encode())
     assert f"{cert.serial_number:X}" == world.persona("shiken-ichiro")["cert_serial"]
-    cert.public_key().verify(signature.read_bytes(), message.read_bytes(),  # type: ignore[union-attr]
-                             padding.PKCS1v15(), hashes.SHA256())
+    key = cert.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(signature.read_bytes(), message.read_bytes(), padding.PKCS1v15(), hashes.SHA256())
 
 
-def test_pkcs11_refuses_wrong_pin(pcsc_card, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pkcs11_refuses_wrong_pin(pcsc_card, tmp_path: Path) -> None:
     pcsc_card("shiken-ichiro")
     message = tmp_path / "m.bin"
     message.write_bytes(b"x")

@@ -92,8 +92,8 @@ def test_card_after_pull_bounces_once(vpcd: FakeVpcd, fresh_world: World) -> Non
         done.start()
         vpcd.accept()  # the bounce: first poll goes unanswered, link closed
         vpcd.send(b"\x04")
-        assert vpcd.recv() is None
-        vpcd.conn.close()  # type: ignore[union-attr]
+        assert vpcd.recv() is None and vpcd.conn is not None
+        vpcd.conn.close()
         vpcd.accept()  # the card proper
         done.join(5)
         vpcd.send(b"\x04")

@@ -1,7 +1,9 @@
+
 import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from hardware_mocks import world as world_mod
@@ -65,13 +67,13 @@ def test_secrets_are_private_files(world: World) -> None:
         assert world.pki(name).stat().st_mode & 0o077 == 0
 
 
-def test_personas_cli_json(world_dir: Path, capsys) -> None:
+def test_personas_cli_json(world_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert world_mod.main(["personas", str(world_dir), "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert {p["id"] for p in listed} >= {"shiken-ichiro", "canary"}
     assert all(len(p["pin"]) == 4 for p in listed)
 
 
-def test_personas_cli_on_empty_dir(tmp_path: Path, capsys) -> None:
+def test_personas_cli_on_empty_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert world_mod.main(["personas", str(tmp_path)]) == 2
     assert "no test world" in capsys.readouterr().err

@@ -47,17 +47,20 @@ def test_each_device_is_chosen_on_its_own(world: World, tmp_path: Path) -> None:
     cfg = Config(mode=Mode.TEST, state_dir=tmp_path / "state", runtime_dir=tmp_path / "run",
                  devices=DevicesConfig(card="virtual", payment="virtual", world=world.root))
     devices = composition.session_devices(cfg)
-    assert isinstance(devices.reader.reader, InProcessReader)  # type: ignore[attr-defined]
     from kiosk.printing.cups_printer import CupsPrinter
 
-    assert isinstance(devices.printer.printer, CupsPrinter)  # type: ignore[attr-defined]
-    assert isinstance(devices.payment.ctl.device, VirtualCoinDevice)  # type: ignore[attr-defined]
+    assert isinstance(devices.reader, adapters.ReaderAdapter)
+    assert isinstance(devices.reader.reader, InProcessReader)
+    assert isinstance(devices.printer, adapters.PrinterAdapter)
+    assert isinstance(devices.printer.printer, CupsPrinter)
+    assert isinstance(devices.payment, adapters.PaymentAdapter)
+    assert isinstance(devices.payment.ctl.device, VirtualCoinDevice)
 
 
 def test_a_real_terminal_has_no_tester_control(tmp_path: Path) -> None:
     for mode in (Mode.PRODUCTION, Mode.TEST):
         cfg = Config(mode=mode, state_dir=tmp_path / "state", runtime_dir=tmp_path / "run")
-        assert composition.tester_control(cfg, None) is None  # type: ignore[arg-type]
+        assert composition.tester_control(cfg, None) is None  # type: ignore[arg-type]  # devices: never looked at
 
 
 def test_without_a_cash_device_the_terminal_cannot_serve(tmp_path: Path,
@@ -85,6 +88,11 @@ def test_without_the_development_package_virtual_kinds_are_unavailable(
         world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = world_config(world.root, tmp_path / "state", tmp_path / "run", "virtual")
     monkeypatch.setattr(composition, "entry_points", lambda **_: ())
-    with pytest.raises(composition.DevicesRefused) as raised:
-        composition.session_devices(cfg)
+    composition._factory.cache_clear()  # entry points are loaded once per process
+    try:
+        with pytest.raises(composition.DevicesRefused) as raised:
+            composition.session_devices(cfg)
+    finally:
+        monkeypatch.undo()
+        composition._factory.cache_clear()
     assert raised.value.code == "virtual_devices_unavailable"

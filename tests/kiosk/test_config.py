@@ -98,9 +98,9 @@ def test_timeouts_are_the_engines() -> None:
 def test_tables_are_frozen_and_keyword_only() -> None:
     cfg = Config()
     with pytest.raises(AttributeError):
-        cfg.mode = Mode.TEST  # type: ignore[misc]
+        cfg.mode = Mode.TEST  # type: ignore[misc]  # frozen: the refused assignment is the test
     with pytest.raises(TypeError):
-        RelayConfig("https://relay")  # type: ignore[call-arg]
+        RelayConfig("https://relay")  # type: ignore[call-arg]  # keyword-only: the refused call is the test
     with pytest.raises(TypeError):
         Config(extra={})  # type: ignore[call-arg]  # the untyped table is gone
 
@@ -172,7 +172,8 @@ def test_relative_paths_are_relative_to_the_files_folder(tmp_path: Path,
     assert cfg.printing.issuer_key == etc / "issuer.key"
     assert cfg.diag.log_files == (etc / "a.log", Path("/var/log/b.log"))
     assert cfg.diag.usb_dir == etc / "usb" and cfg.diag.spool_dir == Path("/var/spool/cups")
-    assert isinstance(cfg.state_dir, Path) and isinstance(cfg.diag.log_files, tuple)
+    assert isinstance(cfg.state_dir, Path)
+    assert isinstance(cfg.diag.log_files, tuple)
 
 
 # -- unknown keys ------------------------------------------------------------------------------

@@ -66,12 +66,19 @@ def _next_seq(newest_first: Iterator[dict[str, Any]]) -> dict[str, Any]:
 def test_builder_sees_the_whole_records_newest_first(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     seen: list[list[dict[str, Any]]] = []
-    jsonl.append(path, lambda records: seen.append(list(records)) or {"seq": 0})
+
+    def seeing(answer: dict[str, Any]) -> jsonl.Builder:
+        def build(records: Iterator[dict[str, Any]]) -> dict[str, Any]:
+            seen.append(list(records))
+            return answer
+        return build
+
+    jsonl.append(path, seeing({"seq": 0}))
     jsonl.append(path, _next_seq)
     with path.open("ab") as f:
         f.write(b'{"other": 1}\n{"seq": 9')  # a foreign record, then a torn one
     assert jsonl.append(path, _next_seq) == {"seq": 2}
-    jsonl.append(path, lambda records: seen.append(list(records)) or {"end": 1})
+    jsonl.append(path, seeing({"end": 1}))
     assert seen == [[], [{"seq": 2}, {"other": 1}, {"seq": 1}, {"seq": 0}]]
 
 
@@ -104,7 +111,7 @@ def test_append_only_and_close_on_exec(tmp_path: Path, monkeypatch: pytest.Monke
     opened: list[int] = []
     real = os.open
 
-    def spy(path: object, flags: int, *args: int) -> int:
+    def spy(path: str | os.PathLike[str], flags: int, *args: int) -> int:
         opened.append(flags)
         return real(path, flags, *args)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ BODY_TYPES: dict[CertType, Any] = {
 }
 
 
-def _keys_fit(value: dict[str, Any], typed: Any) -> None:
+def _keys_fit(value: Mapping[str, object], typed: Any) -> None:
     # model.py uses postponed annotations, so NotRequired is read from the annotation text
     annotations = typed.__annotations__
     required = {k for k, v in annotations.items() if "NotRequired" not in str(v)}
@@ -36,7 +37,7 @@ def _keys_fit(value: dict[str, Any], typed: Any) -> None:
 
 
 def _rid(world: World, persona: str) -> str:
-    return world.persona(persona)["resident"]
+    return str(world.persona(persona)["resident"])
 
 
 @pytest.mark.parametrize("cert_type", list(CertType))

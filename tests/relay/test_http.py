@@ -31,13 +31,13 @@ def _client(server: RelayServer, kiosk: str = "KIOSK-0001", **kw: Any) -> HttpsR
                             issuer_key=_issuer(server), **kw)
 
 
-def _issuer(server: RelayServer):  # type: ignore[no-untyped-def]
+def _issuer(server: RelayServer):
     from kiosk.relay_client.client import load_issuer_public_key
 
     return load_issuer_public_key(server.issuer_public_key)
 
 
-def _login(world: World, client: HttpsRelayClient, persona: str = "shiken-ichiro"):  # type: ignore[no-untyped-def]
+def _login(world: World, client: HttpsRelayClient, persona: str = "shiken-ichiro"):
     card = CardSigner.load(world.card_path(persona))
     opened = client.open_session()
     return client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
@@ -104,7 +104,7 @@ def test_the_kiosk_id_comes_from_the_certificate(world: World, relay_server: Rel
 def _session(world: World, server: RelayServer) -> str:
     status, opened = _raw(server, "/v1/session", b"{}")
     assert status == 200
-    return opened["session_id"]
+    return str(opened["session_id"])
 
 
 BAD_BODIES = [
@@ -245,7 +245,7 @@ def _sessions(server: RelayServer) -> int:
 
 
 @pytest.fixture(scope="module")
-def foreign_relay(world: World, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def foreign_relay(world: World, tmp_path_factory: pytest.TempPathFactory):
     """A relay presenting a server certificate from a CA the kiosk does not trust."""
     server = RelayServer.start(world.root, tmp_path_factory.mktemp("foreign-relay"), clock_start=open_hours(world),
                                extra_args=("--tls-cert", str(world.pki("foreign-server.pem")),
@@ -286,7 +286,7 @@ def test_an_issuer_key_mismatch_is_an_incompatible_relay(world: World, relay_ser
 
 
 @pytest.fixture(scope="module")
-def slow_relay(world: World, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def slow_relay(world: World, tmp_path_factory: pytest.TempPathFactory):
     """Every new issuance takes one second at the back end."""
     server = RelayServer.start(world.root, tmp_path_factory.mktemp("slow-relay"), clock_start=open_hours(world),
                                extra_args=("--inject-delay", "1:1", "--inject-delay-rate", "1"))
@@ -329,15 +329,17 @@ def _issue_relay_cert(world: World, directory: Any, *, expired: bool, hosts: tup
 
     from cryptography import x509 as cx509
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     from hardware_mocks import pki
 
     ca_key = serialization.load_pem_private_key(world.pki("operator-ca.key").read_bytes(), None)
+    assert isinstance(ca_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
     ca_cert = cx509.load_pem_x509_certificate(world.pki("operator-ca.pem").read_bytes())
     key = pki.ec_key(pki.SeededRandom(7), "odd-relay")
     utc = dt.UTC
     cert = pki.leaf_certificate(
-        issuer_key=ca_key, issuer_cert=ca_cert, public_key=key.public_key(),  # type: ignore[arg-type]
+        issuer_key=ca_key, issuer_cert=ca_cert, public_key=key.public_key(),
         subject=pki.name("relay.test"), serial=77,
         not_before=dt.datetime(2020, 1, 1, tzinfo=utc),
         not_after=dt.datetime(2021, 1, 1, tzinfo=utc) if expired else dt.datetime(2036, 1, 1, tzinfo=utc),

@@ -8,7 +8,7 @@ import io
 import json
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -79,7 +79,7 @@ def test_forged_and_malformed_payloads(world: World, server: RelayServer, issued
     assert _verify(server, json.dumps({"scan": junk, "page": 1}).encode())[0] == 400
 
 
-def _back_scan(document: dict[str, Any], key: bytes, qr: str) -> bytes:
+def _back_scan(document: Mapping[str, Any], key: bytes, qr: str) -> bytes:
     from protocol.paper import render as renderer
 
     pdf = renderer.render(document, None, key, qr_text=qr).pdf
@@ -93,7 +93,7 @@ def _back_scan(document: dict[str, Any], key: bytes, qr: str) -> bytes:
     return json.dumps({"scan": base64.b64encode(buf.getvalue()).decode(), "page": 1}).encode()
 
 
-def _face_difference(document: dict[str, Any], answer: dict[str, Any]) -> float:
+def _face_difference(document: Mapping[str, Any], answer: dict[str, Any]) -> float:
     from protocol.paper import render as renderer
 
     face = Image.open(io.BytesIO(base64.b64decode(answer["face_png"]))).convert("L")
@@ -105,7 +105,7 @@ def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: Rel
     """Printed as the kiosk prints it: with the document's own key from the relay."""
     from protocol.scramble_key import document_scramble_key
 
-    document = dict(issued.documents[0])
+    document = issued.documents[0]
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     assert issued.scramble_keys[0] == document_scramble_key(master, document["serial"]) != master
     status, answer = _verify(server, _back_scan(document, issued.scramble_keys[0], issued.qr[0]))
@@ -120,7 +120,7 @@ def test_a_back_scrambled_with_another_key_gives_no_face(world: World, server: R
     service can read: every document has its own key."""
     from protocol.scramble_key import document_scramble_key
 
-    document = dict(issued.documents[0])
+    document = issued.documents[0]
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     for key in (master, document_scramble_key(master, document["serial"] + "0")):
         status, answer = _verify(server, _back_scan(document, key, issued.qr[0]))

@@ -7,6 +7,7 @@ import json
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -32,7 +33,7 @@ def _login(world: World, relay: VirtualRelay, persona: str):
     return relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
 
 
-def _refused(call) -> str:  # type: ignore[no-untyped-def]
+def _refused(call) -> str:
     with pytest.raises(RelayRefused) as err:
         call()
     return err.value.code
@@ -83,8 +84,8 @@ def test_type_refusals_no_seal_and_koseki_elsewhere(world: World) -> None:
 def test_service_hours(world: World, at: dt.time, juminhyo: str | None, koseki: str | None) -> None:
     relay, _ = _relay(world.root, open_hours(world).replace(hour=at.hour, minute=at.minute))
     menu = _login(world, relay, "shiken-ichiro")
-    assert menu.item("juminhyo").refusal == juminhyo  # type: ignore[union-attr]
-    assert menu.item("koseki_zenbu").refusal == koseki  # type: ignore[union-attr]
+    assert menu.item("juminhyo").refusal == juminhyo
+    assert menu.item("koseki_zenbu").refusal == koseki
 
 
 def test_koseki_weekdays_only_and_new_year(world: World) -> None:
@@ -92,15 +93,15 @@ def test_koseki_weekdays_only_and_new_year(world: World) -> None:
     saturday = weekday + dt.timedelta(days=5 - weekday.weekday())
     relay, _ = _relay(world.root, saturday)
     menu = _login(world, relay, "shiken-ichiro")
-    assert menu.item("juminhyo").available  # type: ignore[union-attr]
-    assert menu.item("koseki_kojin").refusal == refusals.KOSEKI_HOURS  # type: ignore[union-attr]
+    assert menu.item("juminhyo").available
+    assert menu.item("koseki_kojin").refusal == refusals.KOSEKI_HOURS
     relay, _ = _relay(world.root, weekday.replace(month=12, day=30))
     assert {i.refusal for i in _login(world, relay, "shiken-ichiro").items} == {refusals.OUTSIDE_HOURS}
 
 
 def test_hours_are_checked_again_at_request_time(world: World) -> None:
     relay, clock = _relay(world.root, open_hours(world).replace(hour=22, minute=58))
-    assert _login(world, relay, "shiken-ichiro").item("juminhyo").available  # type: ignore[union-attr]
+    assert _login(world, relay, "shiken-ichiro").item("juminhyo").available
     clock.advance(180)
     assert _refused(lambda: relay.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)) == refusals.OUTSIDE_HOURS
 
@@ -108,7 +109,7 @@ def test_hours_are_checked_again_at_request_time(world: World) -> None:
 def test_no_tax_record_for_the_current_fiscal_year(world: World) -> None:
     later = open_hours(world).replace(year=open_hours(world).year + 3)
     relay, _ = _relay(world.root, later)
-    assert _login(world, relay, "shiken-ichiro").item("shotoku").refusal == refusals.NO_TAX_RECORD  # type: ignore[union-attr]
+    assert _login(world, relay, "shiken-ichiro").item("shotoku").refusal == refusals.NO_TAX_RECORD
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def changed_world(tmp_path: Path, world: World) -> World:
     return World(root)
 
 
-def _edit(world: World, change) -> None:  # type: ignore[no-untyped-def]
+def _edit(world: World, change) -> None:
     data = world.data
     change(data)
     (world.root / "world.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -130,7 +131,7 @@ def test_household_copy_refused_when_a_member_moves_out(changed_world: World) ->
     _edit(changed_world, lambda d: next(r for r in d["residents"] if r["id"] == hanako)["flags"].append("moving_out"))
     relay, _ = _relay(changed_world.root, open_hours(changed_world))
     _login(changed_world, relay, "shiken-ichiro")
-    assert relay.request_documents(str(uuid.uuid4()), "juminhyo", {"scope": "self"}, 1)
+    assert relay.request_documents(str(uuid.uuid4()), "juminhyo", {"scope": "self"}, 1).documents
     code = _refused(lambda: relay.request_documents(str(uuid.uuid4()), "juminhyo", {"scope": "household"}, 1))
     assert code == refusals.MOVING_OUT
 
@@ -201,7 +202,7 @@ def test_expired_challenge_and_session(world: World) -> None:
 
 def test_a_changed_record_applies_at_the_next_request(changed_world: World) -> None:
     relay, _ = _relay(changed_world.root, open_hours(changed_world))
-    assert _login(changed_world, relay, "shiken-ichiro").item("inkan").available  # type: ignore[union-attr]
+    assert _login(changed_world, relay, "shiken-ichiro").item("inkan").available
     ichiro = changed_world.persona("shiken-ichiro")["resident"]
     _edit(changed_world, lambda d: next(r for r in d["residents"] if r["id"] == ichiro).pop("seal"))
     assert _refused(lambda: relay.request_documents(str(uuid.uuid4()), "inkan", {}, 1)) == refusals.NO_SEAL
@@ -211,7 +212,7 @@ def test_rules_are_decided_again_when_issuing_commits(world: World) -> None:
     relay, clock = _relay(world.root, open_hours(world).replace(hour=22, minute=59, second=59))
     _login(world, relay, "shiken-ichiro")
     core = relay.backend.core
-    body = {"session_id": relay.session_id, "request_id": str(uuid.uuid4()), "cert_type": "juminhyo",
+    body: dict[str, Any] = {"session_id": relay.session_id, "request_id": str(uuid.uuid4()), "cert_type": "juminhyo",
             "options": {}, "copies": 1}
     prepared = core.prepare_request(relay.kiosk_id, body)
     clock.advance(2)  # the back end was slow: it is 23:00:01 when the documents would be made

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from hardware_mocks.world import World
 from relay import http, schema
 from relay.schema import ApiError
 
@@ -30,7 +31,7 @@ def test_kiosk_id_pattern_is_matched_whole() -> None:
     assert not http.KIOSK_ID.fullmatch("kiosk-0001")
 
 
-def test_the_relay_refuses_a_live_session_id_with_a_newline(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_relay_refuses_a_live_session_id_with_a_newline(world: World) -> None:
     from hardware_mocks.relay.virtual import VirtualRelayBackend
     from kiosk.relay_client.errors import RelayProtocolError
     from protocol import wire

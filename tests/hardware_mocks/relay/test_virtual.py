@@ -17,7 +17,7 @@ from kiosk.relay_client.errors import (
     RelayTimeout,
     RelayUnavailable,
 )
-from kiosk.relay_client.port import Outcome, RelayClient
+from kiosk.relay_client.port import Menu, Outcome, RelayClient
 from protocol import refusals
 from protocol.challenge import challenge_message
 from protocol.clock import FakeClock
@@ -29,7 +29,7 @@ def backend(world: World) -> VirtualRelayBackend:
     return VirtualRelayBackend(world.root, FakeClock(open_hours(world)))
 
 
-def _login(world: World, relay: VirtualRelay, persona: str = "shiken-ichiro"):
+def _login(world: World, relay: RelayClient, persona: str = "shiken-ichiro") -> Menu:
     card = CardSigner.load(world.card_path(persona))
     opened = relay.open_session()
     signature = card.sign(opened.challenge, opened.session_id, relay.kiosk_id)
@@ -41,10 +41,11 @@ def _login(world: World, relay: VirtualRelay, persona: str = "shiken-ichiro"):
 def test_a_whole_session(world: World, backend: VirtualRelayBackend) -> None:
     relay: RelayClient = VirtualRelay(world.root, backend=backend)
     relay.check_version()
-    menu = _login(world, relay)  # type: ignore[arg-type]
+    menu = _login(world, relay)
     assert all(item.available for item in menu.items), [i.refusal for i in menu.items]
     assert menu.household_members == 3 and menu.koseki_members == 3
-    assert menu.item("juminhyo").fee == 200  # type: ignore[union-attr]
+    juminhyo = menu.item("juminhyo")
+    assert juminhyo is not None and juminhyo.fee == 200
     rid = str(uuid.uuid4())
     issued = relay.request_documents(rid, "juminhyo", {"scope": "household"}, 2)
     assert len(issued.documents) == 2 and issued.amount == 400 and len(issued.qr) == 2
@@ -121,7 +122,8 @@ def test_unavailable_refused_and_timeouts(world: World, backend: VirtualRelayBac
 
 
 @pytest.mark.parametrize("override", [{"protocol": 2}, {"topology": "multi-node"}, {"issuer_key_sha256": "0" * 64}])
-def test_incompatible_versions_are_refused(world: World, backend: VirtualRelayBackend, override: dict) -> None:
+def test_incompatible_versions_are_refused(world: World, backend: VirtualRelayBackend,
+                                           override: dict[str, object]) -> None:
     relay = VirtualRelay(world.root, backend=backend)
     relay.faults.version = override
     with pytest.raises(IncompatibleRelay):
@@ -134,7 +136,8 @@ def test_sessions_of_two_kiosks_are_apart(world: World, backend: VirtualRelayBac
     _login(world, one)
     _login(world, two, "shiken-hanako")
     # a kiosk naming another kiosk's session finds nothing
-    two._facts = dataclasses.replace(two._facts, session_id=one.session_id)  # type: ignore[arg-type]
+    assert two._facts is not None and one.session_id is not None  # both logged in
+    two._facts = dataclasses.replace(two._facts, session_id=one.session_id)
     with pytest.raises(RelayRefused) as err:
         two.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
     assert err.value.code == "unknown_session"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import cups
 import pytest
@@ -22,7 +24,8 @@ def test_private_cupsd_settings_and_queue(cupsd_clean: Cupsd) -> None:
     assert "PreserveJobFiles No" in conf and "PreserveJobHistory No" in conf
     assert "Listen 127.0.0.1:" in conf
     cups.setServer(cupsd_clean.server)
-    attrs = cups.Connection().getPrinterAttributes(cupsd_clean.queue)
+    # the stub's TypedDict lists only some of what CUPS answers
+    attrs: Mapping[str, Any] = cups.Connection().getPrinterAttributes(cupsd_clean.queue)
     assert attrs["printer-is-accepting-jobs"]
     assert "two-sided-long-edge" in attrs["sides-supported"]
 

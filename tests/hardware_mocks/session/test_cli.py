@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ def world_copy(world_dir: Path, tmp_path: Path) -> Path:
     return tmp_path / "world"
 
 
-def run(capsys: pytest.CaptureFixture[str], world: Path, *extra: str) -> tuple[int, dict]:
+def run(capsys: pytest.CaptureFixture[str], world: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     code = main(["session", "run", "--world", str(world), "--persona", "shiken-ichiro",
                  "--pin", "1234", "--type", "juminhyo", "--copies", "1", "--pay", "500",
                  "--json", *extra])
@@ -43,7 +44,7 @@ def test_run_prints_the_outcome(capsys: pytest.CaptureFixture[str], world_copy: 
     (("--timeout-at", "choose_type", "--inactivity", "0.3"), {"code": "timeout"}),
 ])
 def test_run_with_faults_conserves_money(capsys: pytest.CaptureFixture[str], world_copy: Path,
-                                         extra: tuple[str, ...], expect: dict) -> None:
+                                         extra: tuple[str, ...], expect: dict[str, object]) -> None:
     code, out = run(capsys, world_copy, *extra)
     assert code == 0 and out["conserved"]
     assert out["printed_copies"] in (0, 1)

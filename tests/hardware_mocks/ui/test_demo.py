@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from hardware_mocks.ui import demo
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
 
 
-def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot, world_dir: Path,
+def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot: QtBot, world_dir: Path,
                                                                tmp_path: Path) -> None:
     import shutil
 
@@ -31,7 +33,7 @@ def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot, world_dir:
     assert (out / "printed" / "tray.jsonl").exists()
 
 
-def test_cli_rejects_unknown_language(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_rejects_unknown_language(capsys: pytest.CaptureFixture[str]) -> None:
     from kiosk.cli import main
 
     assert main(["demo", "--headless", "--languages", "xx"]) == 2
@@ -39,15 +41,11 @@ def test_cli_rejects_unknown_language(capsys) -> None:  # type: ignore[no-untype
 
 
 def test_auto_falls_back_to_virtual_devices_when_a_real_piece_cannot_start(
-        monkeypatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from contextlib import contextmanager
-
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from hardware_mocks.ui import embedded
 
-    @contextmanager
-    def no_pcscd(*_a, **_k):  # type: ignore[no-untyped-def]
+    def no_pcscd(*_a: object, **_k: object) -> NoReturn:  # fails as embedded() does when pcscd is busy
         raise RuntimeError("pcscd is busy")
-        yield
 
     monkeypatch.setattr(embedded, "embedded", no_pcscd)
     with demo.devices_for("auto", tmp_path / "world", tmp_path) as rig:

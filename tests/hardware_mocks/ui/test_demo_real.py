@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from hardware_mocks.services.cupsd import Cupsd
+from hardware_mocks.services.pcscd import Pcscd
 from hardware_mocks.ui import demo
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
@@ -14,8 +17,8 @@ pytestmark = [pytest.mark.qt, pytest.mark.slow]
 @pytest.mark.pcscd
 @pytest.mark.cupsd
 @pytest.mark.relay
-def test_headless_demo_on_the_real_pieces_prints_a_pdf(qtbot, world_dir: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                      pcscd, cupsd_clean) -> None:
+def test_headless_demo_on_the_real_pieces_prints_a_pdf(qtbot: QtBot, world_dir: Path, tmp_path: Path,
+                                                      pcscd: Pcscd, cupsd_clean: Cupsd) -> None:
     import shutil
 
     world = tmp_path / "world"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hardware_mocks.session.fakes import FakePrinter
 from hardware_mocks.ui.inprocess import InProcessEngine
 from hardware_mocks.world import World
 from kiosk.session.engine import Engine
@@ -94,6 +95,7 @@ def test_the_next_session_starts_when_one_ends_and_faults_stay(link: InProcessEn
     assert first.error.code == "cancelled"
     nxt = views.wait(lambda vm: vm.screen is Screen.START)
     assert nxt.session != first.session and link.outcomes[-1]["code"] == "cancelled"
+    assert isinstance(link.devices.printer, FakePrinter)
     assert link.devices.printer.fault == "media-empty"  # the terminal's printer, still faulty
 
 

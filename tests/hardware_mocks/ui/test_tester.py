@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from hardware_mocks.ui import tester
 from kiosk.session.viewmodel import Screen
@@ -17,13 +18,13 @@ LEFT = Qt.MouseButton.LeftButton
 
 class Recorder:
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict]] = []
+        self.calls: list[tuple[str, dict[str, object]]] = []
 
-    def device(self, kind: str, **fields) -> None:  # type: ignore[no-untyped-def]
+    def device(self, kind: str, **fields: object) -> None:
         self.calls.append((kind, fields))
 
 
-def test_panel_sends_device_commands(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_panel_sends_device_commands(qtbot: QtBot, tmp_path: Path) -> None:
     rec = Recorder()
     panel = tester.TesterPanel(rec, printed_dir=tmp_path, tray=tmp_path / "tray.jsonl")
     qtbot.addWidget(panel)
@@ -42,7 +43,7 @@ def test_panel_sends_device_commands(qtbot, tmp_path: Path) -> None:  # type: ig
                          ("printer_fault", {"value": "jam"}), ("relay_fault", {"value": "down"})]
 
 
-def test_panel_lists_printer_output(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_panel_lists_printer_output(qtbot: QtBot, tmp_path: Path) -> None:
     panel = tester.TesterPanel(Recorder(), printed_dir=tmp_path, tray=tmp_path / "tray.jsonl")
     qtbot.addWidget(panel)
     (tmp_path / "job-1.pdf").write_bytes(b"%PDF-1.7\n")
@@ -53,7 +54,7 @@ def test_panel_lists_printer_output(qtbot, tmp_path: Path) -> None:  # type: ign
         "job-1.pdf", 'job 1: {"job": "ab12", "copies": 1}']
 
 
-def test_panel_drives_the_engine(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_panel_drives_the_engine(qtbot: QtBot, kiosk, engine) -> None:
     panel = tester.TesterPanel(engine)
     qtbot.addWidget(panel)
     qtbot.mouseClick(kiosk.pages[Screen.START].start, LEFT)

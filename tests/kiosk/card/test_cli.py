@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from hardware_mocks.services.pcscd import Pcscd
 from hardware_mocks.vreader import VirtualReader
+from hardware_mocks.world import World
 from kiosk.card.status import card_status
 from kiosk.cli import main
 from kiosk.config import Config, Mode, dump
@@ -35,7 +37,7 @@ def test_config(tmp_path: Path) -> Path:
     return path
 
 
-def test_status_json(pcsc_card, test_config: Path, capsys: pytest.CaptureFixture[str], world) -> None:  # type: ignore[no-untyped-def]
+def test_status_json(pcsc_card, test_config: Path, capsys: pytest.CaptureFixture[str], world: World) -> None:
     pcsc_card("shiken-ichiro")
     assert main(["--config", str(test_config), "card", "status", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -46,7 +48,7 @@ def test_status_json(pcsc_card, test_config: Path, capsys: pytest.CaptureFixture
     assert "Test JPKI User Authentication CA" in out["certificate"]["issuer"]
 
 
-def test_status_text_locked_and_expired(pcsc_card, test_config: Path,  # type: ignore[no-untyped-def]
+def test_status_text_locked_and_expired(pcsc_card, test_config: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     pcsc_card("mihon-shiro")
     assert main(["--config", str(test_config), "card", "status"]) == 0
@@ -55,12 +57,12 @@ def test_status_text_locked_and_expired(pcsc_card, test_config: Path,  # type: i
     assert status.tries_left == 0
 
 
-def test_status_no_card(pcscd, test_config: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_status_no_card(pcscd: Pcscd, test_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(test_config), "card", "status"]) == 1
     assert "no card in Virtual PCD" in capsys.readouterr().err
 
 
-def test_status_foreign_card(pcscd, vreader: VirtualReader, test_config: Path,  # type: ignore[no-untyped-def]
+def test_status_foreign_card(pcscd: Pcscd, vreader: VirtualReader, test_config: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:
     vreader.insert(ForeignCard())
     wait_presence(pcscd.reader, True)
@@ -69,7 +71,7 @@ def test_status_foreign_card(pcscd, vreader: VirtualReader, test_config: Path,  
     assert out["my_number_card"] is False and out["problem"] == "not_my_number_card"
 
 
-def test_status_production_refuses_virtual_reader(pcsc_card, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_status_production_refuses_virtual_reader(pcsc_card, capsys: pytest.CaptureFixture[str]) -> None:
     pcsc_card("shiken-ichiro")
     assert main(["card", "status"]) == 1
     captured = capsys.readouterr()
@@ -77,12 +79,12 @@ def test_status_production_refuses_virtual_reader(pcsc_card, capsys: pytest.Capt
     assert "no permitted card reader" in captured.err
 
 
-def test_status_no_reader_by_name(pcscd, test_config: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_status_no_reader_by_name(pcscd: Pcscd, test_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(test_config), "card", "status", "--reader", "ACS"]) == 1
     assert "no reader named ACS" in capsys.readouterr().err
 
 
-def test_watch(pcscd, vreader: VirtualReader, test_config: Path,  # type: ignore[no-untyped-def]
+def test_watch(pcscd: Pcscd, vreader: VirtualReader, test_config: Path,
                capsys: pytest.CaptureFixture[str]) -> None:
     import threading
 
@@ -101,6 +103,6 @@ def test_watch(pcscd, vreader: VirtualReader, test_config: Path,  # type: ignore
     assert lines[0]["atr"] == "3BE000FF8131FE4514"
 
 
-def test_watch_refused_in_production(pcscd, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_watch_refused_in_production(pcscd: Pcscd, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["card", "watch", "--timeout", "1"]) == 1
     assert "no permitted card reader" in capsys.readouterr().err

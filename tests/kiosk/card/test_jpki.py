@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from cryptography import x509
 
+from hardware_mocks.world import World
 from kiosk.card.errors import (
     CardError,
     CardLayerError,
@@ -28,7 +29,7 @@ OK = "9000"
 
 
 @pytest.fixture(scope="module")
-def cert_der(world) -> bytes:  # type: ignore[no-untyped-def]
+def cert_der(world: World) -> bytes:
     import json
 
     card = json.loads(world.card_path("shiken-ichiro").read_text())

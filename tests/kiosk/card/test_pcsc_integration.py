@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from hardware_mocks.services.pcscd import Pcscd
 from hardware_mocks.vreader import VirtualReader
@@ -34,8 +34,9 @@ def test_read_verify_sign(pcsc_card: Insert) -> None:
         assert card.tries_left() == 3
         card.verify_pin(bytearray(b"1234"))
         sig = card.sign_sha256(b"session challenge")
-        cert.public_key().verify(sig, b"session challenge",  # type: ignore[union-attr]
-                                 padding.PKCS1v15(), hashes.SHA256())
+        key = cert.public_key()
+        assert isinstance(key, rsa.RSAPublicKey)
+        key.verify(sig, b"session challenge", padding.PKCS1v15(), hashes.SHA256())
         assert card.apdus == 8
 
 
@@ -56,6 +57,7 @@ def test_lock_survives_reader_restart(pcscd: Pcscd, fresh_world: World, pcsc_car
             card.verify_pin(bytearray(b"0000"))
     vreader.close()
     wait_presence(pcscd.reader, False)
+    assert pcscd.port is not None  # set by start()
     with VirtualReader(port=pcscd.port, world=fresh_world.root) as restarted:
         restarted.insert("shiken-hanako")
         wait_presence(pcscd.reader, True)

@@ -26,14 +26,14 @@ class FakeScard:
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         fake: Any = self
-        monkeypatch.setattr(tr.scard, "SCardEstablishContext", lambda scope: (OK, 1))
-        monkeypatch.setattr(tr.scard, "SCardReleaseContext", lambda ctx: OK)
-        monkeypatch.setattr(tr.scard, "SCardConnect", lambda *a: (OK, 2, scard.SCARD_PROTOCOL_T1))
-        monkeypatch.setattr(tr.scard, "SCardControl",
+        monkeypatch.setattr(scard, "SCardEstablishContext", lambda scope: (OK, 1))
+        monkeypatch.setattr(scard, "SCardReleaseContext", lambda ctx: OK)
+        monkeypatch.setattr(scard, "SCardConnect", lambda *a: (OK, 2, scard.SCARD_PROTOCOL_T1))
+        monkeypatch.setattr(scard, "SCardControl",
                             lambda card, code, data: fake.control.get(code, (scard.SCARD_E_UNSUPPORTED_FEATURE, b"")))
-        monkeypatch.setattr(tr.scard, "SCardStatus", lambda card: (fake.status, "r", 0, 0, []))
-        monkeypatch.setattr(tr.scard, "SCardDisconnect", lambda card, how: fake.disconnected.append(how))
-        monkeypatch.setattr(tr.scard, "SCardTransmit", fake._transmit)
+        monkeypatch.setattr(scard, "SCardStatus", lambda card: (fake.status, "r", 0, 0, []))
+        monkeypatch.setattr(scard, "SCardDisconnect", lambda card, how: fake.disconnected.append(how))
+        monkeypatch.setattr(scard, "SCardTransmit", fake._transmit)
 
     def _transmit(self, card: int, proto: int, apdu: list[int]) -> tuple[int, list[int]]:
         self.sent.append(bytes(apdu))
@@ -119,7 +119,7 @@ def test_verify_pin_copy_for_pyscard_is_cleared(monkeypatch: pytest.MonkeyPatch)
         during.append(bytes(apdu))
         return fake.transmit.pop(0)
 
-    monkeypatch.setattr(tr.scard, "SCardTransmit", transmit)
+    monkeypatch.setattr(scard, "SCardTransmit", transmit)
     fake.transmit = [(OK, [0x90, 0x00]), (OK, [0x90, 0x00]), (OK, [0x63, 0xC3]),
                      (OK, [0x90, 0x00])]
     JpkiCard(tr.PcscTransport("r")).verify_pin(bytearray(b"1234"))
@@ -136,7 +136,7 @@ def test_pyscard_copy_is_cleared_when_transmit_raises(monkeypatch: pytest.Monkey
         handed.append(apdu)
         raise TypeError("pyscard refused the call")
 
-    monkeypatch.setattr(tr.scard, "SCardTransmit", transmit)
+    monkeypatch.setattr(scard, "SCardTransmit", transmit)
     with pytest.raises(TypeError):
         tr.PcscTransport("r").transmit(bytearray(bytes.fromhex("002000800431323334")))
     assert handed == [[]]

@@ -10,6 +10,8 @@ import pytest
 
 from hardware_mocks.coins import VirtualCoinDevice
 from hardware_mocks.printer.virtual import VirtualPrinter
+from hardware_mocks.services.cupsd import Cupsd
+from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.vreader import InProcessReader
 from hardware_mocks.world import World
 from kiosk.config import Config, Mode, RelayConfig
@@ -109,7 +111,7 @@ def test_printer_unreachable() -> None:
 
 
 @pytest.mark.cupsd
-def test_printer_healthy_then_paper_out_then_cleared(cupsd_clean) -> None:  # type: ignore[no-untyped-def]
+def test_printer_healthy_then_paper_out_then_cleared(cupsd_clean: Cupsd) -> None:
     probe = CupsProbe(cupsd_clean.queue, server=cupsd_clean.server,
                       spool_dir=cupsd_clean.spool_dir)
     assert checks.printer_state(probe).status is Status.OK
@@ -125,7 +127,7 @@ def test_printer_healthy_then_paper_out_then_cleared(cupsd_clean) -> None:  # ty
 
 
 @pytest.mark.cupsd
-def test_stopped_queue_is_cleared(cupsd_clean) -> None:  # type: ignore[no-untyped-def]
+def test_stopped_queue_is_cleared(cupsd_clean: Cupsd) -> None:
     import cups
 
     probe = CupsProbe(cupsd_clean.queue, server=cupsd_clean.server)
@@ -151,7 +153,7 @@ def test_relay_unreachable() -> None:
 
 
 @pytest.mark.relay
-def test_relay_handshake_dates_and_version(relay_server) -> None:  # type: ignore[no-untyped-def]
+def test_relay_handshake_dates_and_version(relay_server: RelayServer) -> None:
     config = relay_server.relay_config()
     probe = TlsRelayProbe(config, version_check=https_version_check(config))
     result = checks.relay_status(probe, dt.datetime.now(dt.UTC))
@@ -162,7 +164,7 @@ def test_relay_handshake_dates_and_version(relay_server) -> None:  # type: ignor
 
 
 @pytest.mark.relay
-def test_incompatible_relay(relay_server) -> None:  # type: ignore[no-untyped-def]
+def test_incompatible_relay(relay_server: RelayServer) -> None:
     from kiosk.relay_client.errors import IncompatibleRelay
 
     def refuse() -> RelayInfo:
@@ -174,7 +176,7 @@ def test_incompatible_relay(relay_server) -> None:  # type: ignore[no-untyped-de
 
 
 @pytest.mark.relay
-def test_relay_with_the_wrong_ca_fails_the_handshake(relay_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_relay_with_the_wrong_ca_fails_the_handshake(relay_server: RelayServer, tmp_path: Path) -> None:
     from hardware_mocks.pki import SeededRandom, ca_certificate, ec_key, pem_cert
 
     key = ec_key(SeededRandom(7), "other-ca")

@@ -56,7 +56,8 @@ def test_nothing_is_lost_while_the_relay_is_away(rig: Rig, relay: VirtualRelay) 
     assert stored(relay)[-1] == (5, "diag.selftest")
 
 
-def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: VirtualRelay) -> None:
+def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: VirtualRelay,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     real = relay.send_technician_events
     lost = {"n": 1}
 
@@ -67,7 +68,7 @@ def test_a_lost_acknowledgement_stores_nothing_twice(rig: Rig, relay: VirtualRel
             raise TimeoutError  # stored, but the answer never came back
         return ack
 
-    relay.send_technician_events = send  # type: ignore[method-assign]
+    monkeypatch.setattr(relay, "send_technician_events", send)
     rig.enter()
     assert rig.service.audit.acknowledged() == 0 and len(stored(relay)) == 2
     rig.service.exit()  # sends 1..3 again

@@ -183,9 +183,9 @@ def test_a_session_recovery_did_not_settle_is_a_fault(inside: Rig) -> None:
 
 
 @pytest.mark.parametrize("levels", [{"500": 1}, {1000: 1}, {100: -1}, {100: 1.5}])
-def test_refill_refuses_what_is_not_coins(inside: Rig, levels: dict) -> None:  # type: ignore[type-arg]
+def test_refill_refuses_what_is_not_coins(inside: Rig, levels: dict[object, object]) -> None:
     with pytest.raises(ValueError):
-        inside.service.refill_change(levels)
+        inside.service.refill_change(levels)  # type: ignore[arg-type]  # not coins: the refusal is the test
     assert inside.payment.coins[100] == 30
 
 

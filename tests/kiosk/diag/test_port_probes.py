@@ -5,14 +5,16 @@ that such a terminal does not have."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from hardware_mocks.session.specs import world_config
+from hardware_mocks.session.specs import StandIn, world_config
 from hardware_mocks.world import World
 from kiosk.diag.build import build_service
 from kiosk.diag.port_probes import PrinterPortProbe, RelayClientProbe
+from kiosk.diag.service import DiagService
 
 
-def _service(world: World, tmp_path: Path, kind: str, **faults: str):  # type: ignore[no-untyped-def]
+def _service(world: World, tmp_path: Path, kind: StandIn, **faults: Any) -> DiagService:
     cfg = world_config(world.root, tmp_path / "state", tmp_path / "run", kind, **faults)
     (tmp_path / "run").mkdir(parents=True, exist_ok=True)
     return build_service(cfg, audit_sink=None)

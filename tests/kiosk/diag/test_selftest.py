@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from hardware_mocks.world import (
     CANARY_ADDRESS_MARK,
@@ -76,8 +77,8 @@ def test_filesystem_type_from_mountinfo() -> None:
         "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
         "30 22 0:25 / /var/spool/cups rw,nosuid shared:9 - tmpfs tmpfs rw,mode=710",
     ]
-    assert residue.filesystem_type(residue.Path("/var/spool/cups"), lines) == "tmpfs"
-    assert residue.filesystem_type(residue.Path("/var/spool/cupsx"), lines) == "ext4"
+    assert residue.filesystem_type(Path("/var/spool/cups"), lines) == "tmpfs"
+    assert residue.filesystem_type(Path("/var/spool/cupsx"), lines) == "ext4"
 
 
 def test_counters_since_service(rig: Rig) -> None:

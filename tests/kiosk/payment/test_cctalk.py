@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.payment.cctalk import new_event_count, parse_credit_poll
-from kiosk.payment.port import Credited, DeviceReset, Jam, LostEvents, PaymentFault, Rejected
+from kiosk.payment.port import Credited, DeviceReset, Event, Jam, LostEvents, PaymentFault, Rejected
 
 VALUES = {1: 10, 2: 50, 3: 100, 4: 500}
 
@@ -41,7 +41,7 @@ def test_every_coin_is_seen_once_or_reported_lost(start, bursts) -> None:
             dev.event(code, 0)
         poll = parse_credit_poll(dev.reply(), host, VALUES)
         host = poll.counter
-        expected = [Credited(VALUES[c]) for c in burst[-5:]]
+        expected: list[Event] = [Credited(VALUES[c]) for c in burst[-5:]]
         if len(burst) > 5:
             expected.insert(0, LostEvents(len(burst) - 5))
         assert poll.events == expected

@@ -1,5 +1,7 @@
 """The payment controller over the simulator: happy paths, faults, refunds, recovery."""
 
+from pathlib import Path
+
 import pytest
 
 from hardware_mocks.coins import VirtualCoinDevice
@@ -12,21 +14,21 @@ FULL = {500: 10, 100: 30, 50: 20, 10: 50}
 
 
 @pytest.fixture
-def clock():
+def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-def ledger(tmp_path, clock):
+def ledger(tmp_path: Path, clock: FakeClock) -> Ledger:
     return Ledger.in_state_dir(tmp_path, clock)
 
 
-def make(ledger, clock, levels=FULL, sim=None):
+def make(ledger: Ledger, clock: FakeClock, levels=FULL, sim=None):
     sim = sim or VirtualCoinDevice(levels)
     return sim, PaymentController(sim, ledger, clock, stop_timeout=5.0)
 
 
-def pump_until_settled(ctl, progress: Progress, rounds: int = 10) -> Progress:
+def pump_until_settled(ctl: PaymentController, progress: Progress, rounds: int = 10) -> Progress:
     for _ in range(rounds):
         if progress.settlement is not None:
             return progress
@@ -34,14 +36,14 @@ def pump_until_settled(ctl, progress: Progress, rounds: int = 10) -> Progress:
     raise AssertionError("did not settle")
 
 
-def pump_n(ctl, n: int = 3) -> Progress:
+def pump_n(ctl: PaymentController, n: int = 3) -> Progress:
     """A note needs a round trip (escrow, stack command, stacked) before it counts."""
     for _ in range(n):
         p = ctl.pump()
     return p
 
 
-def assert_conserved(ledger, sim=None) -> None:
+def assert_conserved(ledger: Ledger, sim=None) -> None:
     for bal in ledger.balances().values():
         assert bal.closed
         assert bal.outstanding == 0
@@ -52,7 +54,7 @@ def assert_conserved(ledger, sim=None) -> None:
         assert sim.taken_total == taken
 
 
-def test_exact_coins_print_and_charge(ledger, clock) -> None:
+def test_exact_coins_print_and_charge(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 350, session="S1")
     for coin in (100, 100, 100, 50):
@@ -67,7 +69,7 @@ def test_exact_coins_print_and_charge(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_note_overpayment_gives_change(ledger, clock) -> None:
+def test_note_overpayment_gives_change(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 450)
     sim.insert(1000)
@@ -78,7 +80,7 @@ def test_note_overpayment_gives_change(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_progress_counts_up_while_accepting(ledger, clock) -> None:
+def test_progress_counts_up_while_accepting(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 300)
     sim.insert(100)
@@ -86,7 +88,7 @@ def test_progress_counts_up_while_accepting(ledger, clock) -> None:
     assert (p.phase, p.inserted, p.remaining) == (Phase.ACCEPTING, 100, 200)
 
 
-def test_cancel_mid_payment_refunds_everything(ledger, clock) -> None:
+def test_cancel_mid_payment_refunds_everything(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 500)
     sim.insert(100)
@@ -99,13 +101,13 @@ def test_cancel_mid_payment_refunds_everything(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_refund_without_a_transaction_is_harmless(ledger, clock) -> None:
+def test_refund_without_a_transaction_is_harmless(ledger: Ledger, clock: FakeClock) -> None:
     _, ctl = make(ledger, clock)
     assert ctl.refund_all().phase is Phase.IDLE
     assert ledger.entries() == []
 
 
-def test_jam_after_partial_insertion_refunds(ledger, clock) -> None:
+def test_jam_after_partial_insertion_refunds(ledger: Ledger, clock: FakeClock) -> None:
     """reliability.md test case 16."""
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 400)
@@ -119,7 +121,7 @@ def test_jam_after_partial_insertion_refunds(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_print_failure_after_payment_refunds(ledger, clock) -> None:
+def test_print_failure_after_payment_refunds(ledger: Ledger, clock: FakeClock) -> None:
     """reliability.md test case 17: paid, the print fails, everything comes back."""
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 300)
@@ -130,7 +132,7 @@ def test_print_failure_after_payment_refunds(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_lost_events_are_reconciled_from_the_final_count(ledger, clock) -> None:
+def test_lost_events_are_reconciled_from_the_final_count(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 500)
     sim.lose_events(2)
@@ -145,7 +147,7 @@ def test_lost_events_are_reconciled_from_the_final_count(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_lost_events_after_full_payment_still_print(ledger, clock) -> None:
+def test_lost_events_after_full_payment_still_print(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 100)
     sim.lose_events(1)
@@ -156,7 +158,7 @@ def test_lost_events_after_full_payment_still_print(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_reset_mid_payment_returns_the_escrowed_note(ledger, clock) -> None:
+def test_reset_mid_payment_returns_the_escrowed_note(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 1500)
     sim.insert(500)
@@ -173,7 +175,7 @@ def test_reset_mid_payment_returns_the_escrowed_note(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_payout_shortfall_becomes_a_voucher(ledger, clock) -> None:
+def test_payout_shortfall_becomes_a_voucher(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 300)
     sim.insert(1000)
@@ -187,7 +189,7 @@ def test_payout_shortfall_becomes_a_voucher(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_refund_of_a_note_with_empty_tubes_is_vouchered(ledger, clock) -> None:
+def test_refund_of_a_note_with_empty_tubes_is_vouchered(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock, levels={500: 0, 100: 0, 50: 0, 10: 0})
     q = ctl.quote(1000)
     assert q.exact_change_only and q.max_total == 1000
@@ -199,7 +201,7 @@ def test_refund_of_a_note_with_empty_tubes_is_vouchered(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_exact_change_only_inhibits_overpayment(ledger, clock) -> None:
+def test_exact_change_only_inhibits_overpayment(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock, levels={500: 0, 100: 0, 50: 0, 10: 0})
     assert ctl.quote(300).exact_change_only
     ctl.begin("T1", 300)
@@ -210,7 +212,7 @@ def test_exact_change_only_inhibits_overpayment(ledger, clock) -> None:
     assert ctl.pump().complete
 
 
-def test_a_second_note_beyond_the_due_is_not_taken(ledger, clock) -> None:
+def test_a_second_note_beyond_the_due_is_not_taken(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 1100)
     sim.insert(1000)
@@ -221,7 +223,7 @@ def test_a_second_note_beyond_the_due_is_not_taken(ledger, clock) -> None:
     assert sim.insert(1000).reason == "not_accepting"
 
 
-def test_coin_in_the_chute_is_counted(ledger, clock) -> None:
+def test_coin_in_the_chute_is_counted(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     ctl.begin("T1", 100)
     sim.insert(100)
@@ -240,7 +242,7 @@ class StuckDevice(VirtualCoinDevice):
         return Pending()
 
 
-def test_device_that_never_settles_times_out_on_the_clock(ledger, clock) -> None:
+def test_device_that_never_settles_times_out_on_the_clock(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock, sim=StuckDevice(FULL))
     ctl.begin("T1", 200)
     sim.insert(100)
@@ -255,7 +257,7 @@ def test_device_that_never_settles_times_out_on_the_clock(ledger, clock) -> None
     assert_conserved(ledger, sim)
 
 
-def test_jammed_device_refuses_before_money_is_taken(ledger, clock) -> None:
+def test_jammed_device_refuses_before_money_is_taken(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     sim.jam()
     with pytest.raises(PaymentFault) as err:
@@ -267,7 +269,7 @@ def test_jammed_device_refuses_before_money_is_taken(ledger, clock) -> None:
     ctl.begin("T2", 300)  # the controller is free for the next customer
 
 
-def test_wrong_phase_and_bad_input(ledger, clock) -> None:
+def test_wrong_phase_and_bad_input(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     with pytest.raises(DeviceBusy):
         ctl.charge_and_give_change()
@@ -285,7 +287,7 @@ def test_wrong_phase_and_bad_input(ledger, clock) -> None:
 # --- recovery -------------------------------------------------------------------------------
 
 
-def test_crash_while_accepting_refunds_on_recovery(ledger, clock) -> None:
+def test_crash_while_accepting_refunds_on_recovery(ledger: Ledger, clock: FakeClock) -> None:
     sim, dead = make(ledger, clock)
     dead.begin("T1", 500)
     sim.insert(100)
@@ -298,7 +300,7 @@ def test_crash_while_accepting_refunds_on_recovery(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_crash_after_print_charges_and_gives_change(ledger, clock) -> None:
+def test_crash_after_print_charges_and_gives_change(ledger: Ledger, clock: FakeClock) -> None:
     sim, dead = make(ledger, clock)
     dead.begin("T1", 300)
     sim.insert(500)
@@ -313,7 +315,7 @@ class Crash(BaseException):
     """The worker dies (kill -9) at this point."""
 
 
-def test_crash_mid_payout_is_measured_from_the_levels(ledger, clock) -> None:
+def test_crash_mid_payout_is_measured_from_the_levels(ledger: Ledger, clock: FakeClock) -> None:
     class DiesAfterPaying(VirtualCoinDevice):
         def dispense(self, amount: int) -> int:
             super().dispense(amount)
@@ -335,7 +337,7 @@ def test_crash_mid_payout_is_measured_from_the_levels(ledger, clock) -> None:
     assert_conserved(ledger, sim)
 
 
-def test_recovery_never_charges_without_a_print(ledger, clock) -> None:
+def test_recovery_never_charges_without_a_print(ledger: Ledger, clock: FakeClock) -> None:
     sim, dead = make(ledger, clock)
     dead.begin("T1", 300)
     sim.insert(100)
@@ -348,7 +350,7 @@ def test_recovery_never_charges_without_a_print(ledger, clock) -> None:
     assert ctl.settle_open(printed=set()) == []
 
 
-def test_recovery_with_an_unanswering_device_vouchers(ledger, clock) -> None:
+def test_recovery_with_an_unanswering_device_vouchers(ledger: Ledger, clock: FakeClock) -> None:
     sim, dead = make(ledger, clock)
     dead.begin("T1", 300)
     sim.insert(100)
@@ -371,7 +373,7 @@ def test_recovery_with_an_unanswering_device_vouchers(ledger, clock) -> None:
     assert ledger.balance("T1").outstanding == 0
 
 
-def test_refund_now_settles_at_once_or_gives_up_waiting(ledger, clock) -> None:
+def test_refund_now_settles_at_once_or_gives_up_waiting(ledger: Ledger, clock: FakeClock) -> None:
     sim, ctl = make(ledger, clock)
     assert ctl.refund_now() is None
     ctl.begin("T1", 500)
@@ -389,7 +391,7 @@ def test_refund_now_settles_at_once_or_gives_up_waiting(ledger, clock) -> None:
     assert ledger.balance("T2").closed
 
 
-def test_recovery_charges_no_more_than_came_in(ledger, clock) -> None:
+def test_recovery_charges_no_more_than_came_in(ledger: Ledger, clock: FakeClock) -> None:
     sim, dead = make(ledger, clock)
     dead.begin("T1", 300)
     sim.insert(100)
@@ -400,7 +402,7 @@ def test_recovery_charges_no_more_than_came_in(ledger, clock) -> None:
     assert s.conserved
 
 
-def test_quote_turns_a_silent_device_into_a_fault(ledger, clock) -> None:
+def test_quote_turns_a_silent_device_into_a_fault(ledger: Ledger, clock: FakeClock) -> None:
     class Silent(VirtualCoinDevice):
         def levels(self):
             raise DeviceBusy()
@@ -410,7 +412,7 @@ def test_quote_turns_a_silent_device_into_a_fault(ledger, clock) -> None:
         ctl.quote(100)
 
 
-def test_a_driver_error_code_never_carries_text_into_the_ledger(ledger, clock) -> None:
+def test_a_driver_error_code_never_carries_text_into_the_ledger(ledger: Ledger, clock: FakeClock) -> None:
     class Chatty(VirtualCoinDevice):
         def start_accept(self, max_amount: int) -> None:
             raise PaymentFault("hopper 2: coin stuck at sensor")

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -10,11 +11,11 @@ from protocol.clock import FakeClock
 
 
 @pytest.fixture
-def ledger(tmp_path):
+def ledger(tmp_path: Path) -> Ledger:
     return Ledger.in_state_dir(tmp_path / "state", FakeClock())
 
 
-def test_entries_are_appended_in_order_and_reconciled(ledger) -> None:
+def test_entries_are_appended_in_order_and_reconciled(ledger: Ledger) -> None:
     ledger.append("begin", "T1", due=350, amount=1340, session="S-1")
     ledger.append("credit", "T1", denomination=100)
     ledger.append("escrow", "T1", denomination=1000)
@@ -36,7 +37,7 @@ def test_entries_are_appended_in_order_and_reconciled(ledger) -> None:
     assert (ledger.path.stat().st_mode & 0o777) == 0o600
 
 
-def test_pending_dispense_and_open_escrow_are_visible(ledger) -> None:
+def test_pending_dispense_and_open_escrow_are_visible(ledger: Ledger) -> None:
     ledger.append("begin", "T2", due=200)
     ledger.append("escrow", "T2", denomination=1000)
     ledger.append("credit", "T2", denomination=100)
@@ -53,20 +54,20 @@ def test_pending_dispense_and_open_escrow_are_visible(ledger) -> None:
     [{"session": "山田"}, {"session": "a b"}, {"amount": -10}, {"note": 1}, {"amount": 1.5},
      {"code": "x" * 65}],
 )
-def test_only_amounts_and_opaque_ids_go_in(ledger, fields) -> None:
+def test_only_amounts_and_opaque_ids_go_in(ledger: Ledger, fields) -> None:
     with pytest.raises(LedgerError):
         ledger.append("credit", "T1", **fields)
     assert not ledger.path.exists()
 
 
-def test_unknown_kind_and_bad_txn_refused(ledger) -> None:
+def test_unknown_kind_and_bad_txn_refused(ledger: Ledger) -> None:
     with pytest.raises(LedgerError):
         ledger.append("wipe", "T1")
     with pytest.raises(LedgerError):
         ledger.append("credit", "T 1")
 
 
-def test_torn_last_line_is_skipped_and_sealed(ledger) -> None:
+def test_torn_last_line_is_skipped_and_sealed(ledger: Ledger) -> None:
     ledger.append("begin", "T3", due=100)
     with open(ledger.path, "ab") as f:
         f.write(b'{"kind":"credit","txn":"T3","denomin')  # a crash mid-write
@@ -77,16 +78,21 @@ def test_torn_last_line_is_skipped_and_sealed(ledger) -> None:
     assert ledger.balance("T3").paid_in == 100
 
 
-def test_append_fsyncs_before_returning(ledger, monkeypatch) -> None:
+def test_append_fsyncs_before_returning(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     synced: list[int] = []
     real = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     ledger.append("begin", "T4", due=100)  # file created: the file and its directory
     ledger.append("credit", "T4", denomination=100)
     assert len(synced) == 3
 
 
-def test_two_writers_share_one_sequence(tmp_path) -> None:
+def test_two_writers_share_one_sequence(tmp_path: Path) -> None:
     a = Ledger.in_state_dir(tmp_path, FakeClock())
     b = Ledger.in_state_dir(tmp_path, FakeClock())
     a.append("begin", "T5", due=10)
@@ -97,12 +103,12 @@ def test_two_writers_share_one_sequence(tmp_path) -> None:
     assert all(json.loads(line)["txn"] == "T5" for line in lines)
 
 
-def test_missing_file_reads_empty(ledger) -> None:
+def test_missing_file_reads_empty(ledger: Ledger) -> None:
     assert ledger.entries() == [] and ledger.balances() == {}
     assert ledger.balance("T9").outstanding == 0
 
 
-def test_foreign_and_garbled_lines_are_skipped_and_the_sequence_continues(ledger) -> None:
+def test_foreign_and_garbled_lines_are_skipped_and_the_sequence_continues(ledger: Ledger) -> None:
     ledger.append("begin", "T6", due=100)
     with open(ledger.path, "ab") as f:
         f.write(b'[1, 2]\n\xff\xfe\n{"kind": "wipe", "txn": "T6"}\n' + b"[" * 5000 + b"\n")

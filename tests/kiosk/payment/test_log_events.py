@@ -1,6 +1,9 @@
 """Payment events are logged through the allow-list without losing a field."""
 
 import logging
+from pathlib import Path
+
+import pytest
 
 from hardware_mocks.coins import VirtualCoinDevice
 from kiosk.payment.controller import PaymentController
@@ -9,7 +12,7 @@ from protocol.clock import FakeClock
 from protocol.log import EVENT_ATTR
 
 
-def test_every_payment_event_is_allow_listed(tmp_path, caplog) -> None:
+def test_every_payment_event_is_allow_listed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="kiosk.payment")
     clock = FakeClock()
     sim = VirtualCoinDevice({500: 0, 100: 1, 50: 0, 10: 0})

@@ -4,6 +4,7 @@ is or derived from the master secret and the signed serial; never with the maste
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -15,10 +16,11 @@ from protocol.paper.render import render
 from protocol.scramble_key import document_scramble_key
 from tests.fixtures.documents import DocumentFactory, Keys
 
+Printed = tuple[dict[str, Any], bytes, Path]  # a document, its scramble key, its PDF
+
 
 @pytest.fixture(scope="module")
-def printed(make_document: DocumentFactory, keys: Keys, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[dict, bytes, Path]:  # type: ignore[type-arg]
+def printed(make_document: DocumentFactory, keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> Printed:
     document = make_document("shiken-ichiro", "juminhyo", serial="139998-20261126-000321")
     key = document_scramble_key(keys.scramble, document["serial"])
     pdf = tmp_path_factory.mktemp("verify-key") / "doc.pdf"
@@ -26,7 +28,7 @@ def printed(make_document: DocumentFactory, keys: Keys, tmp_path_factory: pytest
     return document, key, pdf
 
 
-def _difference(face_file: Path, document: dict) -> float:  # type: ignore[type-arg]
+def _difference(face_file: Path, document: dict[str, Any]) -> float:
     face = Image.open(face_file).convert("L")
     expected = renderer._face_images(renderer.face_only_pdf(document))[0].convert("L").resize(face.size)
     return float(ImageStat.Stat(ImageChops.difference(face, expected)).mean[0])
@@ -44,16 +46,16 @@ def test_the_derivation_is_the_documented_one(keys: Keys) -> None:
         document_scramble_key(b"short", serial)
 
 
-def test_face_with_the_world_master_derived_per_serial(printed: tuple[dict, bytes, Path], world: World,
-                                                       tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_face_with_the_world_master_derived_per_serial(printed: Printed, world: World,
+                                                       tmp_path: Path) -> None:
     document, _, pdf = printed
     out = tmp_path / "face.png"
     assert kiosk_main(["verify", str(pdf), "--world", str(world.root), "--face-out", str(out)]) == 0
     assert _difference(out, document) < 12
 
 
-def test_face_with_an_explicit_master_secret(printed: tuple[dict, bytes, Path], world: World,
-                                             tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_face_with_an_explicit_master_secret(printed: Printed, world: World,
+                                             tmp_path: Path) -> None:
     document, _, pdf = printed
     out = tmp_path / "face.png"
     assert kiosk_main(["verify", str(pdf), "--world", str(world.root), "--scramble-master",
@@ -61,8 +63,8 @@ def test_face_with_an_explicit_master_secret(printed: tuple[dict, bytes, Path], 
     assert _difference(out, document) < 12
 
 
-def test_face_with_the_documents_own_key(printed: tuple[dict, bytes, Path], world: World,
-                                         tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_face_with_the_documents_own_key(printed: Printed, world: World,
+                                         tmp_path: Path) -> None:
     document, key, pdf = printed
     key_file = tmp_path / "doc.key"
     key_file.write_text(key.hex() + "\n")
@@ -76,8 +78,8 @@ def test_face_with_the_documents_own_key(printed: tuple[dict, bytes, Path], worl
     assert _difference(out, document) > 40
 
 
-def test_face_out_without_any_key_is_an_error(printed: tuple[dict, bytes, Path], world: World,
-                                              tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[type-arg]
+def test_face_out_without_any_key_is_an_error(printed: Printed, world: World,
+                                              tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, _, pdf = printed
     assert kiosk_main(["verify", str(pdf), "--issuer-key", str(world.pki("issuer.pub")), "--face-out",
                        str(tmp_path / "f.png")]) == 2

@@ -26,6 +26,7 @@ from hardware_mocks.world import World
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import (
     IntegrityError,
+    RelayError,
     RelayProtocolError,
     RelayTimeout,
     RelayUnavailable,
@@ -80,17 +81,19 @@ def scripted(world: World) -> Iterator[tuple[Callable[[Script], None], int]]:
     ctx.load_cert_chain(world.pki("relay.pem"), world.pki("relay.key"))
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(world.pki("operator-ca.pem"))
-    handler = type("Handler", (_Handler,), {"released": threading.Event()})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    class Handler(_Handler):
+        released = threading.Event()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
     def set_script(script: Script) -> None:
-        handler.script = staticmethod(script)  # type: ignore[attr-defined]
+        Handler.script = script  # read through the class (do_POST), so it stays unbound
 
     yield set_script, server.server_address[1]
-    handler.released.set()
+    Handler.released.set()
     server.shutdown()
     server.server_close()
     thread.join()
@@ -120,7 +123,7 @@ def _client(world: World, port: int) -> HttpsRelayClient:
     ],
     ids=["500", "503-timeout", "duplicate-keys", "not-json", "not-an-object", "truncated", "oversized", "stall"],
 )
-def test_bad_answers(world: World, scripted: Any, script: Script, error: type, code: str) -> None:
+def test_bad_answers(world: World, scripted: Any, script: Script, error: type[RelayError], code: str) -> None:
     set_script, port = scripted
     set_script(script)
     with _client(world, port) as client, pytest.raises(error) as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_one_key_per_document_derived_from_its_serial(world: World, relay: Virtu
 
 def test_the_answer_never_holds_the_master_secret(world: World, relay: VirtualRelay) -> None:
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
-    body = {"session_id": relay.session_id, "request_id": str(uuid.uuid4()), "cert_type": "inkan",
+    body: dict[str, Any] = {"session_id": relay.session_id, "request_id": str(uuid.uuid4()), "cert_type": "inkan",
             "options": {}, "copies": 2}
     answer = relay.backend.call(relay.kiosk_id, wire.DOCUMENTS_PATH, body)
     text = json.dumps(answer)
@@ -55,7 +56,7 @@ def test_a_malformed_key_is_an_integrity_error(relay: VirtualRelay, bad: object,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     real = relay.backend.call
 
-    def call(kiosk_id: str, path: str, body: dict | None) -> object:  # type: ignore[type-arg]
+    def call(kiosk_id: str, path: str, body: dict[str, Any] | None) -> Any:
         answer = real(kiosk_id, path, body)
         if path == wire.DOCUMENTS_PATH:
             for entry in answer["documents"]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from kiosk.relay_client.port import RelayClient
 from kiosk.session.adapters import RelayAdapter
 from kiosk.session.faults import IntegrityFault, RelayFault
 
@@ -27,8 +28,13 @@ class _Client:
         self.checked = True
 
 
+def _adapter(client: _Client, kiosk_id: str) -> RelayAdapter:
+    # _Client has only the calls these tests make of the port, hence the cast
+    return RelayAdapter(cast(RelayClient, client), kiosk_id)
+
+
 def test_the_challenge_is_the_clients_own_message() -> None:
-    relay = RelayAdapter(_Client("KIOSK-CERT"), "KIOSK-CERT")
+    relay = _adapter(_Client("KIOSK-CERT"), "KIOSK-CERT")
     sid, challenge = relay.open_session()
     assert relay.challenge_message(challenge, sid) == b"signed-by:KIOSK-CERT" + challenge
     with pytest.raises(IntegrityFault):
@@ -38,10 +44,10 @@ def test_the_challenge_is_the_clients_own_message() -> None:
 def test_a_configured_kiosk_id_other_than_the_certificates_is_refused_at_start() -> None:
     client = _Client("KIOSK-CERT")
     with pytest.raises(RelayFault) as exc:
-        RelayAdapter(client, "KIOSK-CONFIG").check_version()
+        _adapter(client, "KIOSK-CONFIG").check_version()
     assert exc.value.code == "kiosk_id_mismatch" and exc.value.next_step == "call_staff"
     assert not client.checked
-    RelayAdapter(client, "KIOSK-CERT").check_version()
+    _adapter(client, "KIOSK-CERT").check_version()
     assert client.checked
 
 

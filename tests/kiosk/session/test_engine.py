@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
+from hardware_mocks.session.fakes import FakePrinter, FakeReader, FakeRelay
+from hardware_mocks.world import World
 from kiosk.session.viewmodel import Intent, Screen
 from kiosk.session.viewmodel import IntentKind as K
 from tests.fixtures.session import Harness, drive_to, finish, step
@@ -30,7 +32,8 @@ def test_happy_path_prints_charges_gives_change_and_closes_the_intent(
         "printed", 1000, 400, 600, 0, 2)
     assert h.vm.final and h.vm.screen == Screen.THANK_YOU
     assert h.journal.open_sessions() == []
-    assert len(h.devices.printer.printed) == 2  # type: ignore[attr-defined]
+    assert isinstance(h.devices.printer, FakePrinter)
+    assert len(h.devices.printer.printed) == 2
     screens = [v.screen for v in h.views]
     assert screens.index(Screen.REMOVE_CARD) < screens.index(Screen.CHOOSE_TYPE)
 
@@ -44,7 +47,8 @@ def test_flow_does_not_go_on_while_the_card_is_in(harness: Callable[..., Harness
     assert h.state == "remove_card"
     h.engine.intent(Intent(K.CHOOSE_TYPE, "juminhyo"))  # not allowed here: ignored
     assert h.state == "remove_card"
-    h.devices.reader.remove()  # type: ignore[attr-defined]
+    assert isinstance(h.devices.reader, FakeReader)
+    h.devices.reader.remove()
     h.engine.tick()
     assert h.state == "choose_type"
 
@@ -87,7 +91,7 @@ def test_third_wrong_pin_locks_and_explains(harness: Callable[..., Harness]) -> 
     assert (h.vm.error.code, h.vm.error.next_step) == ("pin_locked", "visit_office")
 
 
-def test_locked_card_is_refused_before_any_verify(harness: Callable[..., Harness], fresh_world) -> None:
+def test_locked_card_is_refused_before_any_verify(harness: Callable[..., Harness], fresh_world: World) -> None:
     path = fresh_world.card_path("mihon-shiro")
     data = json.loads(path.read_text(encoding="utf-8"))
     h = harness()
@@ -166,7 +170,8 @@ def test_integrity_error_prints_nothing_refunds_alarms_and_goes_out_of_service(
     drive_to(h, "preparing")
     finish(h)
     assert h.vm.screen == Screen.OUT_OF_SERVICE and h.engine.outcome.alarm
-    assert h.devices.printer.printed == []  # type: ignore[attr-defined]
+    assert isinstance(h.devices.printer, FakePrinter)
+    assert h.devices.printer.printed == []
     assert h.journal.alarm_raised() == "integrity"
 
 
@@ -218,7 +223,7 @@ def test_stop_signal_ends_through_the_wipe(harness: Callable[..., Harness], stat
 
 @pytest.mark.parametrize("where", ["refund", "charge"])
 def test_money_not_settled_in_the_wipe_stays_open_for_recovery(
-        harness: Callable[..., Harness], where: str) -> None:
+        harness: Callable[..., Harness], where: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A refund or charge that fails (ledger OSError, device busy) must not be journaled
     as closed: the intent stays open, the terminal goes out of service, and recovery
     settles the money."""
@@ -227,17 +232,17 @@ def test_money_not_settled_in_the_wipe_stays_open_for_recovery(
     h = harness()
     pay = h.devices.payment
 
-    def broken() -> None:
+    def broken() -> NoReturn:
         raise OSError("ledger")
 
     if where == "refund":
         drive_to(h, "printing", pay=500)
-        pay.refund = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(pay, "refund", broken)
         h.engine.intent(Intent(K.CANCEL))  # not accepted while printing
         h.device("printer_fault", value="jam")
     else:
         drive_to(h, "printing", pay=500)
-        pay.charge = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(pay, "charge", broken)
         h.settle()
         h.engine.intent(Intent(K.ACKNOWLEDGE))
     finish(h)
@@ -255,7 +260,7 @@ def test_money_not_settled_in_the_wipe_stays_open_for_recovery(
 
 
 def test_a_copy_that_came_out_before_a_later_one_failed_is_reported_to_the_relay(
-        harness: Callable[..., Harness]) -> None:
+        harness: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch) -> None:
     """Copy 1 prints, copy 2 jams: the relay hears of the one copy (fee × 1), the money
     is conserved and the request is journaled before the relay was asked."""
     from kiosk.session.faults import PrintFault
@@ -273,12 +278,13 @@ def test_a_copy_that_came_out_before_a_later_one_failed_is_reported_to_the_relay
             raise PrintFault("jam")
         real_wait(job, deadline_s)
 
-    printer.wait = wait  # type: ignore[method-assign]
+    monkeypatch.setattr(printer, "wait", wait)
     finish(h)
     o = h.engine.outcome
     assert (o.result, o.partial_copies, o.paid) == ("failed", 1, 400)
     assert o.paid == o.charged + o.change + o.refunded
-    [(request, result, copies, amount)] = h.devices.relay.outcomes  # type: ignore[attr-defined]
+    assert isinstance(h.devices.relay, FakeRelay)
+    [(request, result, copies, amount)] = h.devices.relay.outcomes
     assert (result, copies, amount) == ("failed", 1, 200)
     recs = [r["rec"] for r in h.journal.records()]
     assert recs.index("request_sent") < recs.index("doc_received")
@@ -309,7 +315,7 @@ def test_recovery_reports_the_copies_that_came_out(
 
 @pytest.mark.parametrize("field", ["fee", "amount"])
 def test_a_relay_issuing_at_another_price_is_an_integrity_fault(
-        harness: Callable[..., Harness], field: str) -> None:
+        harness: Callable[..., Harness], field: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The relay's Issued.fee / Issued.amount must be what the customer confirmed: any
     difference prints nothing, takes no money and raises the alarm."""
     h = harness()
@@ -322,17 +328,18 @@ def test_a_relay_issuing_at_another_price_is_an_integrity_fault(
         setattr(doc, field, getattr(doc, field) + 10)
         return doc
 
-    relay.request_documents = request  # type: ignore[method-assign]
+    monkeypatch.setattr(relay, "request_documents", request)
     finish(h)
     o = h.engine.outcome
     assert h.vm.screen == Screen.OUT_OF_SERVICE and o.alarm and o.reason == "integrity_error"
     assert (o.paid, o.charged, o.copies_printed) == (0, 0, 0)
-    assert h.devices.printer.printed == []  # type: ignore[attr-defined]
+    assert isinstance(h.devices.printer, FakePrinter)
+    assert h.devices.printer.printed == []
     assert h.journal.alarm_raised() == "integrity"
 
 
 def test_change_shows_on_take_papers_and_a_change_voucher_reaches_the_customer(
-        harness: Callable[..., Harness]) -> None:
+        harness: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch) -> None:
     """Item: the change is on the take-papers view (not only the final one); when the
     device pays short, the ledger's voucher id reaches the take-papers view, the final
     view and the journal."""
@@ -347,7 +354,7 @@ def test_change_shows_on_take_papers_and_a_change_voucher_reaches_the_customer(
         real_charge()
         return Payout(300, "V-LEDGER-7", 100)  # 200 in coins, 100 on the voucher
 
-    pay.charge = short_charge  # type: ignore[method-assign]
+    monkeypatch.setattr(pay, "charge", short_charge)
     h.settle()
     take = h.vm
     assert take.screen == Screen.TAKE_PAPERS and take.change_due == 200

@@ -64,7 +64,7 @@ def play(h: Harness, state: str, fault: str) -> list[object] | None:
         e.tick()  # the device is armed: the payment screen is up
     if fault == "kill":
         # the worker dies: its devices and memory are gone, the journal and the coins stay
-        h.engine = None  # type: ignore[assignment]
+        del h.engine
         fresh = h.make(h.kind, clock=h.clock)
         return list(recover(h.journal, fresh, h.runtime))
     inject(h, fault)

@@ -24,6 +24,7 @@ def host(fresh_world: World, tmp_path: Path):
 
 def test_one_customer_then_the_warm_spare_serves_the_next(host: SessionHost) -> None:
     first = host.worker_pid
+    assert first is not None
     res = Customer(HostTerminal(host), Script("shiken-ichiro", "1234", pay=500)).run()
     assert res.final is not None and res.final.screen == Screen.THANK_YOU
     outcome = host.wait_outcome(res.final.session)
@@ -44,7 +45,7 @@ def test_kill_9_mid_payment_is_recovered_before_the_next_customer(host: SessionH
     host.wait_for(lambda v: v.screen == Screen.START)
     assert host.worker_deaths == 1
     assert len(host.recovered) == 1 and host.recovered[0]["closed"]
-    assert host.journal.open_sessions() == []
+    assert host.journal is not None and host.journal.open_sessions() == []
 
 
 def test_pin_is_sent_from_a_bytearray_and_zeroed(host: SessionHost) -> None:
@@ -58,7 +59,8 @@ def test_pin_is_sent_from_a_bytearray_and_zeroed(host: SessionHost) -> None:
     vm = host.wait_for(lambda v: v.state == "pin" and v.tries_left == 2)
     assert vm.tries_left == 2
     host.send_intent(Intent(IntentKind.CANCEL))
-    assert host.wait_for(lambda v: v.final).error.code == "cancelled"
+    ended = host.wait_for(lambda v: v.final)
+    assert ended.error is not None and ended.error.code == "cancelled"
 
 
 def test_an_incompatible_relay_takes_the_terminal_out_of_service(fresh_world: World,

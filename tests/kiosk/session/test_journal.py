@@ -17,7 +17,7 @@ def test_refuses_anything_but_ids_and_amounts(tmp_path: Path) -> None:
     with pytest.raises(JournalError):
         j.append("s1", Rec.DOC_RECEIVED, request=CANARY_FAMILY)
     with pytest.raises(JournalError):
-        j.append("s1", Rec.PAID, txn="t1", amount=1.5)  # type: ignore[arg-type]
+        j.append("s1", Rec.PAID, txn="t1", amount=1.5)
     with pytest.raises(JournalError):
         j.append("a b", Rec.OPENED)
     assert j.records() == []

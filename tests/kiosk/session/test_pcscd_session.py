@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hardware_mocks.services.cupsd import Cupsd
+from hardware_mocks.services.pcscd import Pcscd
+from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.session.customer import Customer, ReaderControlTerminal, Script
 from hardware_mocks.session.specs import services_config
+from hardware_mocks.vreader import VirtualReader
 from hardware_mocks.world import CANARY_PIN, World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import Screen
@@ -19,8 +24,8 @@ from tests.fixtures.canary import canary_patterns, scan_tree
 pytestmark = [pytest.mark.pcscd, pytest.mark.relay, pytest.mark.cupsd]
 
 
-def _control(vreader):  # type: ignore[no-untyped-def]
-    def control(req: dict) -> None:
+def _control(vreader: VirtualReader):
+    def control(req: dict[str, Any]) -> None:
         if req["cmd"] == "insert":
             vreader.insert(req["persona"])
         elif req["cmd"] == "remove":
@@ -31,8 +36,8 @@ def _control(vreader):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fault", [None, "remove_card_at_pin"])
-def test_session_over_pcscd_relay_and_cups(pcscd, vreader, relay_server, cupsd_clean,
-                                           fresh_world: World, tmp_path: Path,
+def test_session_over_pcscd_relay_and_cups(pcscd: Pcscd, vreader: VirtualReader, relay_server: RelayServer,
+                                           cupsd_clean: Cupsd, fresh_world: World, tmp_path: Path,
                                            fault: str | None) -> None:
     cfg = services_config(tmp_path, fresh_world.root, relay_server, cupsd_clean, card="pcsc",
                           readers=(pcscd.reader,))
@@ -57,8 +62,8 @@ def test_session_over_pcscd_relay_and_cups(pcscd, vreader, relay_server, cupsd_c
     shutil.rmtree(tmp_path / "run", ignore_errors=True)
 
 
-def test_cli_run_over_pcscd(pcscd, vreader, relay_server, cupsd_clean, fresh_world: World,
-                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_run_over_pcscd(pcscd: Pcscd, vreader: VirtualReader, relay_server: RelayServer, cupsd_clean: Cupsd,
+                            fresh_world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
     import tempfile
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from hardware_mocks.services.cupsd import Cupsd
+from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import services_config
 from hardware_mocks.world import CANARY_PIN, World
@@ -20,7 +22,7 @@ from tests.fixtures.canary import canary_patterns, scan_tree
 pytestmark = [pytest.mark.relay, pytest.mark.cupsd]
 
 
-def test_canary_session_over_relay_and_cups(relay_server, cupsd_clean, world: World,
+def test_canary_session_over_relay_and_cups(relay_server: RelayServer, cupsd_clean: Cupsd, world: World,
                                             tmp_path: Path) -> None:
     shutil.copytree(world.root, tmp_path / "world")
     w = World(tmp_path / "world")
@@ -40,7 +42,7 @@ def test_canary_session_over_relay_and_cups(relay_server, cupsd_clean, world: Wo
     assert scan_tree(tmp_path / "run", pats) == []
 
 
-def test_printer_jam_refunds_over_real_cups(relay_server, cupsd_clean, world: World,
+def test_printer_jam_refunds_over_real_cups(relay_server: RelayServer, cupsd_clean: Cupsd, world: World,
                                             tmp_path: Path) -> None:
     shutil.copytree(world.root, tmp_path / "world")
     cfg = services_config(tmp_path, tmp_path / "world", relay_server, cupsd_clean)
@@ -50,7 +52,7 @@ def test_printer_jam_refunds_over_real_cups(relay_server, cupsd_clean, world: Wo
         terminal = HostTerminal(host)
 
         class JamAtPrint(Customer):
-            def _act(self, vm, res):  # type: ignore[no-untyped-def]
+            def _act(self, vm, res):
                 if vm.state == "payment":
                     cupsd_clean.switch.set("media-jam")
                 super()._act(vm, res)

@@ -56,7 +56,7 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
         [sys.executable, "-m", "tests.kiosk.session.remanence_driver", str(tmp_path / "world"),
          str(state), str(run)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     try:
         line = proc.stdout.readline().split()
         assert line[0] == b"BASELINE"
@@ -78,11 +78,10 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
     finally:
         proc.stdin.write(b"x")
         proc.stdin.close()
-        err = proc.stderr.read() if proc.stderr else b""
+        err = proc.stderr.read()
         proc.wait(30)
         proc.stdout.close()
-        if proc.stderr:
-            proc.stderr.close()
+        proc.stderr.close()
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
     assert (state / "worker.log").exists()
     assert [p.pattern for p in pats if p.search(err)] == []

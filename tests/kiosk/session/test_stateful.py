@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from hardware_mocks.session.specs import in_process
+from hardware_mocks.relay.virtual import VirtualRelayBackend
+from hardware_mocks.session.fakes import FakePayment
+from hardware_mocks.session.specs import StandIn, in_process
 from hardware_mocks.world import CANARY_ADDRESS_MARK, CANARY_FAMILY, CANARY_GIVEN
 from kiosk.session.engine import Engine
 from kiosk.session.journal import Journal
 from kiosk.session.machine import SessionChart
-from kiosk.session.viewmodel import Intent, IntentKind
+from kiosk.session.viewmodel import Intent, IntentKind, ViewModel
 from protocol.clock import FakeClock
 
 STATES = {s.id for s in SessionChart.states}
@@ -27,8 +29,8 @@ TYPES = ("juminhyo", "inkan", "koseki_zenbu", "bogus")
 REACHED: list[str] = []  # where each example got to: the walk must go deep
 
 
-def make_machine(world: Path, tmp: Path, kind: str = "fake",
-                 backend: object = None) -> type[RuleBasedStateMachine]:
+def make_machine(world: Path, tmp: Path, kind: StandIn = "fake",
+                 backend: VirtualRelayBackend | None = None) -> type[RuleBasedStateMachine]:
     card = world / "cards" / "canary.json"
     original = card.read_bytes()
 
@@ -39,10 +41,9 @@ def make_machine(world: Path, tmp: Path, kind: str = "fake",
             state = tmp / "state"
             shutil.rmtree(state, ignore_errors=True)
             self.clock = FakeClock()
-            self.dev, self.control = in_process(
-                world, state, "virtual" if kind == "virtual" else "fake", self.clock, backend)
+            self.dev, self.control = in_process(world, state, kind, self.clock, backend)
             self.journal = Journal(state / "journal.jsonl")
-            self.views: list = []
+            self.views: list[ViewModel] = []
             self.pins: list[bytearray] = []
             self.accepted = 0
             self.engine = Engine(self.dev, clock=self.clock, journal=self.journal,
@@ -76,7 +77,9 @@ def make_machine(world: Path, tmp: Path, kind: str = "fake",
         def coin(self, coin: int) -> None:
             if kind == "virtual":
                 self.device("coin", value=coin)  # the ledger keeps the count
-            elif self.dev.payment.insert(coin):  # type: ignore[attr-defined]
+                return
+            assert isinstance(self.dev.payment, FakePayment)
+            if self.dev.payment.insert(coin):
                 self.accepted += coin
 
         @rule(seconds=st.sampled_from([1, 20, 75, 200]))
@@ -167,7 +170,8 @@ def make_machine(world: Path, tmp: Path, kind: str = "fake",
                     if b.closed:
                         assert b.paid_in == b.charged + b.change + b.refunded + b.vouchered
                 return
-            c = self.dev.payment.totals()  # type: ignore[attr-defined]
+            assert isinstance(self.dev.payment, FakePayment)
+            c = self.dev.payment.totals()
             assert self.accepted == c.cash_box + c.paid_out + c.escrow + c.vouchered
 
         @invariant()
@@ -216,7 +220,7 @@ def test_interleavings(world_dir: Path, tmp_path: Path) -> None:
 
 
 def test_interleavings_over_the_areas_fakes(world_dir: Path, tmp_path: Path,
-                                           relay_backend: object) -> None:
+                                           relay_backend: VirtualRelayBackend) -> None:
     shutil.copytree(world_dir, tmp_path / "world")
     machine = make_machine(tmp_path / "world", tmp_path, "virtual", relay_backend)
     REACHED.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -24,7 +25,7 @@ def test_pin_frame_is_read_straight_into_the_bytearray(monkeypatch: pytest.Monke
     monkeypatch.setattr(Connection, "recv_bytes_into", copies)
     try:
         frame = bytearray(b"\x00\x00\x00\x041234")  # what SessionHost.send_pin writes
-        host._send(frame)  # type: ignore[attr-defined]
+        os.write(host.fileno(), frame)
         host.send_bytes(b"123456")  # malformed: dropped, the buffer left untouched
         host.send(("next",))
         pin = bytearray(4)

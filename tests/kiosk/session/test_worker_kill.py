@@ -42,7 +42,7 @@ def _relay_requests(root: Path) -> dict[str, tuple[str | None, int | None, int |
                           "FROM requests").fetchall()
     finally:
         db.close()
-    return {r[0]: tuple(r[1:]) for r in rows}  # type: ignore[misc]
+    return {r[0]: tuple(r[1:]) for r in rows}
 
 
 def _tray(root: Path) -> int:
@@ -53,11 +53,13 @@ def _tray(root: Path) -> int:
 @pytest.mark.parametrize("state", FLOW)
 def test_kill_9_at_every_state(kiosk: tuple[SessionHost, Path], state: str) -> None:
     host, root = kiosk
+    journal = host.journal
+    assert journal is not None  # a host given a state directory keeps one
     host.wait_for(lambda v: v.screen == Screen.START)
     pid = host.worker_pid
     printed_before = _tray(root)
     deaths = host.worker_deaths
-    journaled = len(host.journal.records())
+    journaled = len(journal.records())
     res = Customer(HostTerminal(host), Script("canary", CANARY_PIN, kill_worker_at=state)).run()
     assert res.killed
     host.wait_for(lambda v: v.state == "worker_died", 30)
@@ -67,17 +69,17 @@ def test_kill_9_at_every_state(kiosk: tuple[SessionHost, Path], state: str) -> N
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     # the intent is closed; money conserved for every transaction; at most one print
-    assert host.journal.open_sessions() == []
+    assert journal.open_sessions() == []
     for bal in Ledger.in_state_dir(root / "state").balances().values():
         assert bal.closed
         assert bal.paid_in == bal.charged + bal.change + bal.refunded + bal.vouchered
     printed = _tray(root) - printed_before
     assert printed in (0, 1)
-    closed = [r for r in host.journal.records() if r["rec"] == "charged"]
+    closed = [r for r in journal.records() if r["rec"] == "charged"]
     assert printed == 0 or closed, "a print is always charged"
     assert list((root / "run").iterdir()) == []
     # the relay heard of every request it issued, with the copies that came out
-    requests = {r["request"] for r in host.journal.records()[journaled:]
+    requests = {r["request"] for r in journal.records()[journaled:]
                 if r["rec"] == "request_sent"}
     relay = _relay_requests(root)
     for request in requests & relay.keys():

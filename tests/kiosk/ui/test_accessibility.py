@@ -12,11 +12,13 @@ import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from pytestqt.qtbot import QtBot
 
 from hardware_mocks.ui.screenshots import shots
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui import theme
 from kiosk.ui.samples import sample_views
+from kiosk.ui.screens import PinPage, StartPage
 from kiosk.ui.sound import click_wav
 from kiosk.ui.widgets import KioskButton
 from tests.fixtures.ui import make_window, wait_screen
@@ -24,7 +26,7 @@ from tests.fixtures.ui import make_window, wait_screen
 pytestmark = pytest.mark.qt
 
 
-def visible_buttons(window) -> list[QAbstractButton]:  # type: ignore[no-untyped-def]
+def visible_buttons(window) -> list[QAbstractButton]:
     return [b for b in window.findChildren(QAbstractButton) if b.isVisible()]
 
 
@@ -33,7 +35,7 @@ def test_fifteen_mm_on_the_target_panel() -> None:
 
 
 @pytest.mark.parametrize("large", [False, True])
-def test_every_control_is_a_big_named_focusable_target(qtbot, kiosk, large: bool) -> None:  # type: ignore[no-untyped-def]
+def test_every_control_is_a_big_named_focusable_target(qtbot: QtBot, kiosk, large: bool) -> None:
     kiosk.set_theme(large_text=large)
     for lang, name in shots(kiosk):  # every language
         for b in visible_buttons(kiosk):
@@ -43,7 +45,8 @@ def test_every_control_is_a_big_named_focusable_target(qtbot, kiosk, large: bool
             assert b.focusPolicy() & Qt.FocusPolicy.TabFocus, where
             inside = b.rect().translated(b.mapTo(kiosk, b.rect().topLeft()))
             assert kiosk.rect().contains(inside), f"{where} is cut off by the window"
-            assert b.parentWidget().rect().contains(b.geometry()), f"{where} is cut off"
+            parent = b.parentWidget()
+            assert parent is not None and parent.rect().contains(b.geometry()), f"{where} is cut off"
         page = kiosk.current_page
         need = page.layout().totalHeightForWidth(page.width()) if page.layout().hasHeightForWidth() \
             else page.minimumSizeHint().height()
@@ -51,7 +54,7 @@ def test_every_control_is_a_big_named_focusable_target(qtbot, kiosk, large: bool
         assert kiosk.width() == theme.PANEL_SIZE[0]
 
 
-def test_large_text_and_high_contrast(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+def test_large_text_and_high_contrast(qtbot: QtBot, kiosk) -> None:
     title = kiosk.pages[Screen.START].title
     before = title.fontInfo().pixelSize()
     qtbot.mouseClick(kiosk.large, Qt.MouseButton.LeftButton)
@@ -69,7 +72,7 @@ def test_large_text_and_high_contrast(qtbot, kiosk) -> None:  # type: ignore[no-
         assert theme.contrast_ratio(fg, bg) >= 4.5  # WCAG AA
 
 
-def test_keyboard_alone_runs_the_start_screen(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_alone_runs_the_start_screen(qtbot: QtBot, kiosk, engine) -> None:
     start = kiosk.pages[Screen.START].start
     reached = set()
     kiosk.activateWindow()
@@ -84,7 +87,7 @@ def test_keyboard_alone_runs_the_start_screen(qtbot, kiosk, engine) -> None:  # 
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
 
 
-def test_key_clicks_on_touch_and_keys(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_key_clicks_on_touch_and_keys(qtbot: QtBot) -> None:
     from kiosk.ui.sound import KeyClicker
     from tests.kiosk.ui.test_pinpad import PIN_VM, RecordingLink
 
@@ -93,7 +96,9 @@ def test_key_clicks_on_touch_and_keys(qtbot) -> None:  # type: ignore[no-untyped
     window.clicker = clicker
     KioskButton.click_hook = clicker.click
     wait_screen(qtbot, window, Screen.PIN)
-    pad = window.current_page.pad
+    shown = window.current_page
+    assert isinstance(shown, PinPage)
+    pad = shown.pad
     qtbot.mouseClick(pad.digit_buttons[1], Qt.MouseButton.LeftButton)
     qtbot.keyClick(window, Qt.Key.Key_2)
     assert clicker.count == 2
@@ -122,11 +127,13 @@ class BlockingLink:
         self.release.set()
 
 
-def test_a_hung_engine_does_not_freeze_the_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_hung_engine_does_not_freeze_the_screen(qtbot: QtBot) -> None:
     link = BlockingLink()
     window = make_window(qtbot, link)
     qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed)
-    qtbot.mouseClick(window.pages[Screen.START].start, Qt.MouseButton.LeftButton)
+    start = window.pages[Screen.START]
+    assert isinstance(start, StartPage)
+    qtbot.mouseClick(start.start, Qt.MouseButton.LeftButton)
     assert link.entered.wait(5)
     beats = []
     timer = QTimer()
@@ -139,7 +146,7 @@ def test_a_hung_engine_does_not_freeze_the_screen(qtbot) -> None:  # type: ignor
     link.release.set()
 
 
-def test_production_window_is_locked_down(qtbot, engine) -> None:  # type: ignore[no-untyped-def]
+def test_production_window_is_locked_down(qtbot: QtBot, engine) -> None:
     window = make_window(qtbot, engine, production=True)
     try:
         flags = window.windowFlags()
@@ -161,7 +168,7 @@ def test_production_window_is_locked_down(qtbot, engine) -> None:  # type: ignor
     assert not window.isVisible()
 
 
-def test_labels_are_plain_text(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+def test_labels_are_plain_text(qtbot: QtBot, kiosk) -> None:
     """No rich text: an engine string can never turn into markup or a link."""
     for _, _name in shots(kiosk, ("en",), {"x": sample_views()["10-confirm"]}):
         for lab in kiosk.findChildren(QLabel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
+from pytestqt.qtbot import QtBot
 
 from hardware_mocks.ui.screenshots import shots
 from kiosk.session.viewmodel import Screen
 from kiosk.ui import texts
 from kiosk.ui.samples import sample_views
-from kiosk.ui.screens import wrapped
+from kiosk.ui.screens import ChooseTypePage, wrapped
 from tests.fixtures.ui import make_window, wait_engine
 
 pytestmark = pytest.mark.qt
@@ -20,13 +21,13 @@ def squashed(text: str) -> str:
     return "".join(text.split())
 
 
-def on_window(window, widget) -> QRect:  # type: ignore[no-untyped-def]
+def on_window(window, widget) -> QRect:
     return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
 @pytest.mark.parametrize("lang", tuple(texts.LANGUAGES))
-def test_a_refusal_reason_is_shown_in_full_and_the_menu_fits(qtbot, engine, lang: str,  # type: ignore[no-untyped-def]
+def test_a_refusal_reason_is_shown_in_full_and_the_menu_fits(qtbot: QtBot, engine, lang: str,
                                                               large: bool) -> None:
     window = make_window(qtbot, engine, language=lang)
     wait_engine(qtbot, window)  # no view of the engine's comes in among the samples
@@ -38,6 +39,7 @@ def test_a_refusal_reason_is_shown_in_full_and_the_menu_fits(qtbot, engine, lang
         pass
     assert window.vm.screen is Screen.CHOOSE_TYPE
     page = window.current_page
+    assert isinstance(page, ChooseTypePage)
     buttons = list(page.buttons.values())
 
     def laid_out() -> bool:
@@ -59,7 +61,7 @@ def test_a_refusal_reason_is_shown_in_full_and_the_menu_fits(qtbot, engine, lang
     assert max(r.right() for r in rects) <= window.width()
 
 
-def test_wrapping_breaks_words_and_ideographs_but_keeps_every_character(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_wrapping_breaks_words_and_ideographs_but_keeps_every_character(qtbot: QtBot) -> None:
     from PySide6.QtGui import QFont
 
     from kiosk.ui.app import application

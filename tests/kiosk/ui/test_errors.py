@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from kiosk.session.viewmodel import ErrorInfo, IntentKind, Screen, ViewModel
 from kiosk.ui import texts
@@ -15,7 +17,7 @@ from kiosk.ui.texts import tr
 pytestmark = pytest.mark.qt
 
 
-def _optional(module: str, name: str, default: object = ()) -> object:
+def _optional(module: str, name: str, default: object = ()) -> Any:
     try:
         return getattr(importlib.import_module(module), name, default)
     except ImportError:
@@ -45,12 +47,12 @@ def published_codes() -> dict[str, str]:
     codes.update({c: "relay" for c in _class_codes("kiosk.relay_client")})
     codes.update({c: "payment" for c in _class_codes("kiosk.payment")})
     fault_codes = _optional("kiosk.payment.controller", "_FAULT_CODES", {})
-    codes.update({c: "payment" for c in fault_codes.values()})  # type: ignore[attr-defined]
+    codes.update({c: "payment" for c in fault_codes.values()})
     printer = importlib.import_module("kiosk.printing.printer")
     codes.update({v: "printer" for k, v in vars(printer).items()
                   if k.isupper() and isinstance(v, str) and k != "STOPPED"})
     interruptions = _optional("kiosk.session.engine", "_INTERRUPTION_INFO", {})
-    codes.update({code: kind for code, kind, _ in interruptions.values()  # type: ignore[attr-defined]
+    codes.update({code: kind for code, kind, _ in interruptions.values()
                   if kind != "device"})
     codes.update({"pin_locked": "card", "card_removed": "card", "not_my_number": "card",
                   "worker_died": "device", "stopped": "device"})
@@ -75,7 +77,7 @@ def test_codes_spelled_differently_share_a_text() -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_every_code_renders_its_title_and_next_step(qtbot, kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_code_renders_its_title_and_next_step(qtbot: QtBot, kiosk, lang: str) -> None:
     kiosk.set_language(lang)
     page = kiosk.pages[Screen.ERROR]
     for code in CASES:
@@ -89,7 +91,7 @@ def test_every_code_renders_its_title_and_next_step(qtbot, kiosk, lang: str) -> 
             assert page.title.text() != code
 
 
-def test_unknown_codes_fall_back_to_their_kind(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_codes_fall_back_to_their_kind(qtbot: QtBot, kiosk) -> None:
     page = kiosk.pages[Screen.ERROR]
     for kind, title in texts.ERROR_KINDS.items():
         kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("some_new_code", kind, "retry")))
@@ -98,7 +100,7 @@ def test_unknown_codes_fall_back_to_their_kind(qtbot, kiosk) -> None:  # type: i
     assert page.next_step.text() == tr(texts.NEXT_STEPS["retry"])
 
 
-def test_money_lines(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+def test_money_lines(qtbot: QtBot, kiosk) -> None:
     page = kiosk.pages[Screen.ERROR]
     kiosk.render(ViewModel(Screen.ERROR, error=ErrorInfo("media_jam", "printer", "call_staff",
                                                          refunded=1200)))
@@ -110,13 +112,16 @@ def test_money_lines(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
     assert page.money.text() == tr(texts.NOT_CHARGED)
 
 
-def test_faults_injected_into_the_engine_reach_the_error_screen(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_faults_injected_into_the_engine_reach_the_error_screen(qtbot: QtBot, kiosk, engine) -> None:
     page = kiosk.pages[Screen.ERROR]
     for code, kind in (("relay_timeout", "relay"), ("media_empty", "printer"),
                        ("coin_jam", "payment")):
         engine.fail(code, kind, "retry")
-        qtbot.waitUntil(lambda c=code: kiosk.vm.screen is Screen.ERROR
-                        and kiosk.vm.error is not None and kiosk.vm.error.code == c)
+
+        def shown(c: str = code) -> bool:
+            return kiosk.vm.screen is Screen.ERROR and kiosk.vm.error is not None and kiosk.vm.error.code == c
+
+        qtbot.waitUntil(shown)
         assert page.title.text() == tr(texts.ERROR_CODES[code])
         assert page.next_step.text() == tr(texts.NEXT_STEPS["retry"])
         qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
@@ -124,8 +129,8 @@ def test_faults_injected_into_the_engine_reach_the_error_screen(qtbot, kiosk, en
     assert [o["code"] for o in engine.outcomes] == ["relay_timeout", "media_empty", "coin_jam"]
 
 
-def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(  # type: ignore[no-untyped-def]
-        qtbot, kiosk, engine) -> None:
+def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(
+        qtbot: QtBot, kiosk, engine) -> None:
     from tests.kiosk.ui.test_flow import to_confirm
 
     engine.set_relay_fault("integrity")
@@ -136,7 +141,7 @@ def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(  # t
     assert engine.out_of_service == "integrity"
 
 
-def test_short_change_voucher_shows_with_the_papers_and_the_thanks(qtbot, kiosk) -> None:  # type: ignore[no-untyped-def]
+def test_short_change_voucher_shows_with_the_papers_and_the_thanks(qtbot: QtBot, kiosk) -> None:
     voucher = ErrorInfo("change_voucher", "payment", "none", voucher="V-7Q3Z")
     expected = tr(texts.VOUCHER, voucher="V-7Q3Z")
     kiosk.render(ViewModel(Screen.TAKE_PAPERS, allowed=frozenset({IntentKind.ACKNOWLEDGE}),

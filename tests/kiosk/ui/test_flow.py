@@ -3,9 +3,13 @@ over the session's port fakes and a fake clock; personas and PINs of hardware_mo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
+from hardware_mocks.world import World
 from kiosk.session.engine import ALLOWED
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import screens, texts
@@ -17,27 +21,29 @@ pytestmark = pytest.mark.qt
 LEFT = Qt.MouseButton.LeftButton
 
 
-def click(qtbot, button) -> None:  # type: ignore[no-untyped-def]
+def click(qtbot: QtBot, button) -> None:
     assert button.isVisible() and button.isEnabled(), button.text()
     qtbot.mouseClick(button, LEFT)
 
 
-def to_pin(qtbot, kiosk, engine, persona: str = "shiken-ichiro") -> screens.PinPage:  # type: ignore[no-untyped-def]
+def to_pin(qtbot: QtBot, kiosk, engine, persona: str = "shiken-ichiro") -> screens.PinPage:
     click(qtbot, kiosk.pages[Screen.START].start)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
     engine.insert_card(persona)
     wait_screen(qtbot, kiosk, Screen.PIN)
-    return kiosk.current_page
+    shown = kiosk.current_page
+    assert isinstance(shown, screens.PinPage)
+    return shown
 
 
-def enter_pin(qtbot, page: screens.PinPage, pin: str) -> None:  # type: ignore[no-untyped-def]
+def enter_pin(qtbot: QtBot, page: screens.PinPage, pin: str) -> None:
     qtbot.waitUntil(page.pad.isEnabled)  # after a wrong PIN, until the engine has answered
     for ch in pin:
         click(qtbot, page.pad.digit_buttons[int(ch)])
     click(qtbot, page.pad.ok_button)
 
 
-def to_menu(qtbot, kiosk, engine, persona: str = "shiken-ichiro", pin: str = "1234") -> None:  # type: ignore[no-untyped-def]
+def to_menu(qtbot: QtBot, kiosk, engine, persona: str = "shiken-ichiro", pin: str = "1234") -> None:
     page = to_pin(qtbot, kiosk, engine, persona)
     enter_pin(qtbot, page, pin)
     wait_screen(qtbot, kiosk, Screen.REMOVE_CARD)
@@ -45,7 +51,7 @@ def to_menu(qtbot, kiosk, engine, persona: str = "shiken-ichiro", pin: str = "12
     wait_screen(qtbot, kiosk, Screen.CHOOSE_TYPE)
 
 
-def test_happy_path_by_touch(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_happy_path_by_touch(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["juminhyo"])
     wait_screen(qtbot, kiosk, Screen.OPTIONS)
@@ -83,7 +89,7 @@ def test_happy_path_by_touch(qtbot, kiosk, engine) -> None:  # type: ignore[no-u
     assert engine.outcomes[-1]["result"] == "printed" and engine.outcomes[-1]["charged"] == 400
 
 
-def to_take_papers(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def to_take_papers(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -95,14 +101,14 @@ def to_take_papers(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def
     wait_screen(qtbot, kiosk, Screen.TAKE_PAPERS)
 
 
-def test_take_papers_reminder_offers_only_its_ok(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_take_papers_reminder_offers_only_its_ok(qtbot: QtBot, kiosk, engine) -> None:
     to_take_papers(qtbot, kiosk, engine)
     assert kiosk.vm.allowed == ALLOWED["take_papers"]
     assert kiosk.cancel.isHidden() and kiosk.back.isHidden()
     assert kiosk.pages[Screen.TAKE_PAPERS].done.isVisible()
 
 
-def test_papers_left_untouched_end_as_printed(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_papers_left_untouched_end_as_printed(qtbot: QtBot, kiosk, engine) -> None:
     to_take_papers(qtbot, kiosk, engine)
     engine.time_out()
     wait_screen(qtbot, kiosk, Screen.THANK_YOU)
@@ -110,7 +116,7 @@ def test_papers_left_untouched_end_as_printed(qtbot, kiosk, engine) -> None:  # 
     assert engine.outcomes[-1]["result"] == "printed" and engine.outcomes[-1]["reason"] == "timeout"
 
 
-def test_back_goes_one_screen_back(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_back_goes_one_screen_back(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["juminhyo"])
     wait_screen(qtbot, kiosk, Screen.OPTIONS)
@@ -118,7 +124,7 @@ def test_back_goes_one_screen_back(qtbot, kiosk, engine) -> None:  # type: ignor
     wait_screen(qtbot, kiosk, Screen.CHOOSE_TYPE)
 
 
-def test_copies_go_up_to_the_limit_the_engine_accepts(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_copies_go_up_to_the_limit_the_engine_accepts(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["shotoku"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -133,7 +139,7 @@ def test_copies_go_up_to_the_limit_the_engine_accepts(qtbot, kiosk, engine) -> N
     assert kiosk.vm.copies == MAX_COPIES and kiosk.vm.total == MAX_COPIES * kiosk.vm.fee_per_copy
 
 
-def test_wrong_pin_shows_tries_last_try_then_locked(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_pin_shows_tries_last_try_then_locked(qtbot: QtBot, kiosk, engine) -> None:
     page = to_pin(qtbot, kiosk, engine, "shiken-hanako")
     assert page.tries.text() == "Tries left: 3" and page.warning.isHidden()
     enter_pin(qtbot, page, "9999")
@@ -150,7 +156,7 @@ def test_wrong_pin_shows_tries_last_try_then_locked(qtbot, kiosk, engine) -> Non
     assert err.next_step.text() == tr(texts.NEXT_STEPS["visit_office"])
 
 
-def test_locked_card_goes_straight_to_guidance(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_locked_card_goes_straight_to_guidance(qtbot: QtBot, kiosk, engine) -> None:
     click(qtbot, kiosk.pages[Screen.START].start)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
     engine.insert_card("mihon-shiro")  # its PIN is locked
@@ -158,7 +164,7 @@ def test_locked_card_goes_straight_to_guidance(qtbot, kiosk, engine) -> None:  #
     assert kiosk.vm.error is not None and kiosk.vm.error.code == "pin_locked"
 
 
-def test_refused_resident_sees_reason_and_next_step(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_refused_resident_sees_reason_and_next_step(qtbot: QtBot, kiosk, engine) -> None:
     page = to_pin(qtbot, kiosk, engine, "mihon-goro")  # revoked certificate
     enter_pin(qtbot, page, "2222")
     wait_screen(qtbot, kiosk, Screen.ERROR)
@@ -170,14 +176,14 @@ def test_refused_resident_sees_reason_and_next_step(qtbot, kiosk, engine) -> Non
     wait_screen(qtbot, kiosk, Screen.START)
 
 
-def test_under_15_sees_every_type_refused(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_under_15_sees_every_type_refused(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine, "shiken-jiro", "1470")
     buttons = kiosk.pages[Screen.CHOOSE_TYPE].buttons
     assert buttons and not any(b.isEnabled() for b in buttons.values())
     assert all(tr(texts.ERROR_CODES["under_15"]) in b.accessibleName() for b in buttons.values())
 
 
-def test_unavailable_types_are_shown_disabled_with_reason(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_unavailable_types_are_shown_disabled_with_reason(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine, "mihon-saburo", "3690")  # no seal registered
     b = kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"]
     assert not b.isEnabled()
@@ -185,7 +191,7 @@ def test_unavailable_types_are_shown_disabled_with_reason(qtbot, kiosk, engine) 
     assert kiosk.pages[Screen.CHOOSE_TYPE].buttons["juminhyo"].isEnabled()
 
 
-def test_cancel_during_payment_returns_the_money(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_during_payment_returns_the_money(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["shotoku"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -201,7 +207,7 @@ def test_cancel_during_payment_returns_the_money(qtbot, kiosk, engine) -> None: 
     assert engine.devices.payment.totals().paid_out == 100 and engine.devices.printer.printed == []
 
 
-def test_printer_fault_before_payment_takes_no_money(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_printer_fault_before_payment_takes_no_money(qtbot: QtBot, kiosk, engine) -> None:
     engine.set_printer_fault("media-empty")
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
@@ -215,7 +221,7 @@ def test_printer_fault_before_payment_takes_no_money(qtbot, kiosk, engine) -> No
     assert engine.devices.payment.totals().history == []  # no payment was begun
 
 
-def test_printer_jam_while_printing_refunds(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_printer_jam_while_printing_refunds(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -230,14 +236,14 @@ def test_printer_jam_while_printing_refunds(qtbot, kiosk, engine) -> None:  # ty
     assert kiosk.pages[Screen.ERROR].money.text() == "¥200 has been returned. Please take it."
 
 
-def test_card_removed_too_early(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_card_removed_too_early(qtbot: QtBot, kiosk, engine) -> None:
     to_pin(qtbot, kiosk, engine)
     engine.remove_card()
     wait_screen(qtbot, kiosk, Screen.ERROR)
     assert kiosk.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES["card_removed"])
 
 
-def test_inactivity_dialog_more_time_and_timeout(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_inactivity_dialog_more_time_and_timeout(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     engine.warn_timeout(15)
     qtbot.waitUntil(kiosk.overlay.isVisible)
@@ -256,7 +262,7 @@ def test_inactivity_dialog_more_time_and_timeout(qtbot, kiosk, engine) -> None: 
     assert kiosk.pages[Screen.ERROR].title.text() == tr(texts.ERROR_CODES["timeout"])
 
 
-def test_inactivity_dialog_can_end_the_session(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_inactivity_dialog_can_end_the_session(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     engine.warn_timeout(15)
     qtbot.waitUntil(kiosk.overlay.isVisible)
@@ -264,7 +270,7 @@ def test_inactivity_dialog_can_end_the_session(qtbot, kiosk, engine) -> None:  #
     wait_screen(qtbot, kiosk, Screen.ERROR)
 
 
-def test_language_switch_on_every_screen(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_language_switch_on_every_screen(qtbot: QtBot, kiosk, engine) -> None:
     click(qtbot, kiosk.lang_buttons["ko"])  # the engine hears of it where it allows it
     qtbot.waitUntil(lambda: any(i.kind is IntentKind.LANGUAGE for i in engine.intents))
     assert [i.value for i in engine.intents if i.kind is IntentKind.LANGUAGE] == ["ko"]
@@ -281,16 +287,17 @@ def test_language_switch_on_every_screen(qtbot, kiosk, engine) -> None:  # type:
     assert kiosk.lang_buttons["pt"].isChecked() and not kiosk.lang_buttons["ja"].isChecked()
 
 
-def test_default_language_is_japanese(qtbot, engine) -> None:  # type: ignore[no-untyped-def]
+def test_default_language_is_japanese(qtbot: QtBot, engine) -> None:
     from tests.fixtures.ui import make_window, wait_engine
 
     window = make_window(qtbot, engine, language="ja")
     wait_engine(qtbot, window)
     assert window.translations.language == "ja"
-    assert window.pages[Screen.START].start.text() == "はじめる"
+    start = window.pages[Screen.START]
+    assert isinstance(start, screens.StartPage) and start.start.text() == "はじめる"
 
 
-def to_confirm(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def to_confirm(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine)
     click(qtbot, kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"])
     wait_screen(qtbot, kiosk, Screen.COPIES)
@@ -298,7 +305,7 @@ def to_confirm(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
     wait_screen(qtbot, kiosk, Screen.CONFIRM)
 
 
-def test_exact_change_only_is_said_before_payment(qtbot, fresh_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_exact_change_only_is_said_before_payment(qtbot: QtBot, fresh_world: World, tmp_path: Path) -> None:
     from hardware_mocks.ui.inprocess import InProcessEngine
     from tests.fixtures.ui import make_window, wait_engine
 
@@ -306,10 +313,12 @@ def test_exact_change_only_is_said_before_payment(qtbot, fresh_world, tmp_path) 
     kiosk = make_window(qtbot, engine)
     wait_engine(qtbot, kiosk)
     to_confirm(qtbot, kiosk, engine)
-    exact = kiosk.pages[Screen.CONFIRM].exact
+    confirm = kiosk.pages[Screen.CONFIRM]
+    assert isinstance(confirm, screens.ConfirmPage)
+    exact = confirm.exact
     assert exact.text() == tr(texts.EXACT_ONLY) and not exact.isHidden()
 
 
-def test_no_exact_change_note_when_the_device_gives_change(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_no_exact_change_note_when_the_device_gives_change(qtbot: QtBot, kiosk, engine) -> None:
     to_confirm(qtbot, kiosk, engine)
     assert kiosk.pages[Screen.CONFIRM].exact.isHidden()

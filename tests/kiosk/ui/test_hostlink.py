@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui.hostlink import HostLink
 
 
 class FakeHost:
-    def __init__(self, on_view) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, on_view) -> None:
         self.on_view = on_view
         self.threads: set[int] = set()
         self.calls: list[tuple[Any, ...]] = []
@@ -50,7 +52,7 @@ def test_everything_runs_on_the_host_thread_and_faults_persist() -> None:
     views: list[ViewModel] = []
     hosts: list[FakeHost] = []
 
-    def make(on_view):  # type: ignore[no-untyped-def]
+    def make(on_view):
         hosts.append(FakeHost(on_view))
         return hosts[-1]
 
@@ -65,8 +67,13 @@ def test_everything_runs_on_the_host_thread_and_faults_persist() -> None:
     link.call(lambda host: done.set())
     assert done.wait(5)
     host = hosts[0]
-    nxt = threading.Event()  # the next customer's worker publishes its start screen
-    link.call(lambda h: (h.on_view(ViewModel(Screen.START, session="s2")), nxt.set()))
+    nxt = threading.Event()
+
+    def next_customer(h: FakeHost) -> None:  # the next customer's worker publishes its start screen
+        h.on_view(ViewModel(Screen.START, session="s2"))
+        nxt.set()
+
+    link.call(next_customer)
     assert nxt.wait(5)
     link.close()
     assert len(host.threads) == 1 and threading.get_ident() not in host.threads
@@ -80,7 +87,7 @@ def test_everything_runs_on_the_host_thread_and_faults_persist() -> None:
 def test_a_host_that_cannot_start_shows_out_of_service() -> None:
     views: list[ViewModel] = []
 
-    def broken(on_view):  # type: ignore[no-untyped-def]
+    def broken(on_view):
         raise OSError("no worker")
 
     link = HostLink(broken)
@@ -95,11 +102,12 @@ def test_a_host_that_cannot_start_shows_out_of_service() -> None:
 class _Spy:
     """Records what each buffer zeroed by the host link held (test digits only)."""
 
-    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from kiosk.ui import hostlink
+        from protocol.sensitive import zero
 
         self.held: list[bytes] = []
-        self._zero = hostlink.zero
+        self._zero = zero
         monkeypatch.setattr(hostlink, "zero", self)
 
     def __call__(self, buf: bytearray) -> None:
@@ -107,7 +115,7 @@ class _Spy:
         self._zero(buf)
 
 
-def test_a_pin_sent_after_close_is_neither_queued_nor_kept(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_pin_sent_after_close_is_neither_queued_nor_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = _Spy(monkeypatch)
     link = HostLink(FakeHost)
     link.subscribe(lambda vm: None)
@@ -117,7 +125,7 @@ def test_a_pin_sent_after_close_is_neither_queued_nor_kept(monkeypatch) -> None:
     assert link._queue.empty() and spy.held == []
 
 
-def test_close_zeroes_pins_queued_on_a_link_never_started(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_close_zeroes_pins_queued_on_a_link_never_started(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = _Spy(monkeypatch)
     link = HostLink(FakeHost)
     link.send_pin(bytearray(b"1234"))
@@ -133,7 +141,7 @@ def test_a_host_that_fails_to_send_the_pin_still_leaves_it_zeroed() -> None:
             self.pins.append(pin)
             raise OSError("worker gone")
 
-    def make(on_view):  # type: ignore[no-untyped-def]
+    def make(on_view):
         hosts.append(Failing(on_view))
         return hosts[-1]
 

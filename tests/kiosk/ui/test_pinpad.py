@@ -7,9 +7,11 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QTextEdit
+from pytestqt.qtbot import QtBot
 
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui.pinpad import PinPad
+from kiosk.ui.screens import PinPage
 from tests.fixtures.ui import make_window, wait_screen
 
 pytestmark = pytest.mark.qt
@@ -42,15 +44,18 @@ PIN_VM = ViewModel(Screen.PIN, frozenset({IntentKind.PIN_SUBMITTED, IntentKind.C
                    tries_left=3)
 
 
-def test_digits_live_in_a_bytearray_and_are_zeroed_on_submit(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_digits_live_in_a_bytearray_and_are_zeroed_on_submit(qtbot: QtBot) -> None:
     link = RecordingLink(PIN_VM)
     window = make_window(qtbot, link)
     wait_screen(qtbot, window, Screen.PIN)
-    pad = window.current_page.pad
+    shown = window.current_page
+    assert isinstance(shown, PinPage)
+    pad = shown.pad
     assert not window.findChildren(QLineEdit) and not window.findChildren(QTextEdit)
     for d in (4, 0, 2, 7):
         qtbot.mouseClick(pad.digit_buttons[d], Qt.MouseButton.LeftButton)
-    assert isinstance(pad._buf, bytearray) and pad.entered == 4
+    assert isinstance(pad._buf, bytearray)  # at run time too
+    assert pad.entered == 4
     assert pad.display.text() == "●●●●"
     assert "4" in pad.display.accessibleName() and "7" not in pad.display.text()
     qtbot.mouseClick(pad.ok_button, Qt.MouseButton.LeftButton)
@@ -61,11 +66,13 @@ def test_digits_live_in_a_bytearray_and_are_zeroed_on_submit(qtbot) -> None:  # 
     assert not pad.isEnabled(), "the pad waits for the engine's answer"
 
 
-def test_keypad_keys_enter_backspace_and_submit(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_keypad_keys_enter_backspace_and_submit(qtbot: QtBot) -> None:
     link = RecordingLink(PIN_VM)
     window = make_window(qtbot, link)
     wait_screen(qtbot, window, Screen.PIN)
-    pad = window.current_page.pad
+    shown = window.current_page
+    assert isinstance(shown, PinPage)
+    pad = shown.pad
     for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_9, Qt.Key.Key_Backspace, Qt.Key.Key_3,
                 Qt.Key.Key_4, Qt.Key.Key_5):  # the fifth digit is ignored
         qtbot.keyClick(window, key)
@@ -76,7 +83,7 @@ def test_keypad_keys_enter_backspace_and_submit(qtbot) -> None:  # type: ignore[
     assert pad.buffer_is_clear()
 
 
-def test_enter_needs_four_digits_and_clear_zeroes(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_enter_needs_four_digits_and_clear_zeroes(qtbot: QtBot) -> None:
     sent: list[bytearray] = []
     pad = PinPad(sent.append)
     qtbot.addWidget(pad)
@@ -89,7 +96,7 @@ def test_enter_needs_four_digits_and_clear_zeroes(qtbot) -> None:  # type: ignor
     assert pad.buffer_is_clear() and pad.display.text() == "○○○○"
 
 
-def test_cancel_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_zeroes_the_pad(qtbot: QtBot, kiosk, engine) -> None:
     qtbot.mouseClick(kiosk.pages[Screen.START].start, Qt.MouseButton.LeftButton)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
     engine.insert_card("shiken-ichiro")
@@ -102,7 +109,7 @@ def test_cancel_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no
     assert pad.buffer_is_clear()
 
 
-def test_timeout_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_timeout_zeroes_the_pad(qtbot: QtBot, kiosk, engine) -> None:
     qtbot.mouseClick(kiosk.pages[Screen.START].start, Qt.MouseButton.LeftButton)
     wait_screen(qtbot, kiosk, Screen.PLACE_CARD)
     engine.insert_card("shiken-ichiro")
@@ -117,7 +124,7 @@ def test_timeout_zeroes_the_pad(qtbot, kiosk, engine) -> None:  # type: ignore[n
     assert pad.buffer_is_clear()
 
 
-def test_the_submitted_copy_is_zeroed_when_the_receiver_raises(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_submitted_copy_is_zeroed_when_the_receiver_raises(qtbot: QtBot) -> None:
     handed: list[bytearray] = []
 
     def refuse(pin: bytearray) -> None:
@@ -133,11 +140,11 @@ def test_the_submitted_copy_is_zeroed_when_the_receiver_raises(qtbot) -> None:  
     assert handed == [bytearray(4)] and pad.buffer_is_clear()
 
 
-def test_a_pin_sent_after_the_bridge_is_shut_down_is_zeroed(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_pin_sent_after_the_bridge_is_shut_down_is_zeroed(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     from kiosk.ui import bridge as bridge_module
+    from protocol.sensitive import zero as real_zero
 
     zeroed: list[bytes] = []  # what each zeroed buffer held (test data, never a real PIN)
-    real_zero = bridge_module.zero
 
     def spy(buf: bytearray) -> None:
         zeroed.append(bytes(buf))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 
-def test_run_needs_a_configuration(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_run_needs_a_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     from kiosk.cli import main
 
     assert main(["ui"]) == 2 and main(["run"]) == 2
@@ -17,6 +17,7 @@ def test_production_tells_systemd_ready_even_when_the_selftest_breaks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kiosk.config import Config
     from kiosk.diag import build
+    from kiosk.notify import Notifier
     from kiosk.ui import production
 
     def broken(config: Config) -> None:
@@ -24,7 +25,7 @@ def test_production_tells_systemd_ready_even_when_the_selftest_breaks(
 
     monkeypatch.setattr(build, "build_service", broken)
 
-    class Notify:
+    class Notify(Notifier):
         said: list[str | None] = []
 
         def ready(self, status: str | None = None) -> bool:
@@ -32,6 +33,6 @@ def test_production_tells_systemd_ready_even_when_the_selftest_breaks(
             return True
 
     cfg = Config(state_dir=tmp_path / "state", runtime_dir=tmp_path / "run")
-    notify = Notify()
-    production._selftest_then_ready(cfg, notify)  # type: ignore[arg-type]
+    notify = Notify({})  # no service manager: only what is said is recorded
+    production._selftest_then_ready(cfg, notify)
     assert len(notify.said) == 1 and notify.said[0] is not None

@@ -7,44 +7,49 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from hardware_mocks.session.specs import virtual_spec
+from hardware_mocks.world import World
 from kiosk.session.host import SessionHost
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import texts
 from kiosk.ui.hostlink import HostLink
+from kiosk.ui.screens import StartPage
 from kiosk.ui.texts import tr
+from kiosk.ui.window import KioskWindow
 from tests.fixtures.ui import make_window, wait_screen
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
 LEFT = Qt.MouseButton.LeftButton
 HOLD = {Screen.THANK_YOU: 200, Screen.ERROR: 5000}
+Real = tuple[KioskWindow, HostLink]  # a window over a session host, and the host's link
 
 
-def host_link(world_root: Path, tmp: Path, timeouts: dict | None = None,  # type: ignore[type-arg]
-              **faults) -> HostLink:  # type: ignore[no-untyped-def]
+def host_link(world_root: Path, tmp: Path, timeouts: dict[str, float] | None = None,
+              **faults: str) -> HostLink:
     spec = virtual_spec(world_root, tmp / "state", tmp / "run", timeouts=timeouts, **faults)
     return HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
 
 
-def open_kiosk(qtbot, link):  # type: ignore[no-untyped-def]
+def open_kiosk(qtbot: QtBot, link: HostLink) -> KioskWindow:
     window = make_window(qtbot, link, final_hold_ms=HOLD)
     qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed, timeout=15000)
     return window
 
 
 @pytest.fixture
-def real(qtbot, fresh_world, tmp_path) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+def real(qtbot: QtBot, fresh_world: World, tmp_path: Path) -> Iterator[Real]:
     link = host_link(fresh_world.root, tmp_path)
     yield open_kiosk(qtbot, link), link
 
 
-def click(qtbot, b) -> None:  # type: ignore[no-untyped-def]
+def click(qtbot: QtBot, b) -> None:
     assert b.isVisible() and b.isEnabled()
     qtbot.mouseClick(b, LEFT)
 
 
-def pin(qtbot, window, digits: str) -> None:  # type: ignore[no-untyped-def]
+def pin(qtbot: QtBot, window, digits: str) -> None:
     pad = window.pages[Screen.PIN].pad
     qtbot.waitUntil(pad.isEnabled)
     for d in digits:
@@ -52,7 +57,7 @@ def pin(qtbot, window, digits: str) -> None:  # type: ignore[no-untyped-def]
     click(qtbot, pad.ok_button)
 
 
-def test_a_customer_from_start_to_papers(qtbot, real) -> None:  # type: ignore[no-untyped-def]
+def test_a_customer_from_start_to_papers(qtbot: QtBot, real) -> None:
     window, link = real
     click(qtbot, window.pages[Screen.START].start)
     wait_screen(qtbot, window, Screen.PLACE_CARD)
@@ -81,7 +86,7 @@ def test_a_customer_from_start_to_papers(qtbot, real) -> None:  # type: ignore[n
     qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed, timeout=15000)
 
 
-def test_refused_types_then_cancel_and_final_ok(qtbot, real) -> None:  # type: ignore[no-untyped-def]
+def test_refused_types_then_cancel_and_final_ok(qtbot: QtBot, real) -> None:
     window, link = real
     click(qtbot, window.pages[Screen.START].start)
     wait_screen(qtbot, window, Screen.PLACE_CARD)
@@ -105,7 +110,7 @@ def test_refused_types_then_cancel_and_final_ok(qtbot, real) -> None:  # type: i
     qtbot.waitUntil(lambda: IntentKind.START in window.vm.allowed, timeout=15000)
 
 
-def to_menu(qtbot, window, link, persona: str = "shiken-ichiro", pin_: str = "1234") -> None:  # type: ignore[no-untyped-def]
+def to_menu(qtbot: QtBot, window, link, persona: str = "shiken-ichiro", pin_: str = "1234") -> None:
     click(qtbot, window.pages[Screen.START].start)
     wait_screen(qtbot, window, Screen.PLACE_CARD)
     link.device("card_insert", persona=persona)
@@ -116,7 +121,7 @@ def to_menu(qtbot, window, link, persona: str = "shiken-ichiro", pin_: str = "12
     wait_screen(qtbot, window, Screen.CHOOSE_TYPE, timeout=10000)
 
 
-def to_payment(qtbot, window, cert: str = "inkan") -> None:  # type: ignore[no-untyped-def]
+def to_payment(qtbot: QtBot, window, cert: str = "inkan") -> None:
     click(qtbot, window.pages[Screen.CHOOSE_TYPE].buttons[cert])
     wait_screen(qtbot, window, Screen.COPIES)
     click(qtbot, window.pages[Screen.COPIES].next)
@@ -124,7 +129,7 @@ def to_payment(qtbot, window, cert: str = "inkan") -> None:  # type: ignore[no-u
     click(qtbot, window.pages[Screen.CONFIRM].confirm)
 
 
-def test_wrong_pin_shows_tries_then_goes_on(qtbot, real) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_pin_shows_tries_then_goes_on(qtbot: QtBot, real) -> None:
     window, link = real
     click(qtbot, window.pages[Screen.START].start)
     wait_screen(qtbot, window, Screen.PLACE_CARD)
@@ -138,7 +143,7 @@ def test_wrong_pin_shows_tries_then_goes_on(qtbot, real) -> None:  # type: ignor
     wait_screen(qtbot, window, Screen.REMOVE_CARD, timeout=10000)
 
 
-def test_cancel_in_payment_refunds(qtbot, real) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_in_payment_refunds(qtbot: QtBot, real) -> None:
     window, link = real
     to_menu(qtbot, window, link)
     to_payment(qtbot, window)
@@ -151,7 +156,7 @@ def test_cancel_in_payment_refunds(qtbot, real) -> None:  # type: ignore[no-unty
     assert window.pages[Screen.ERROR].money.text() == "¥100 has been returned. Please take it."
 
 
-def test_printer_out_of_paper_before_payment(qtbot, fresh_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_printer_out_of_paper_before_payment(qtbot: QtBot, fresh_world: World, tmp_path: Path) -> None:
     link = host_link(fresh_world.root, tmp_path, printer_fault="media-empty")
     window = open_kiosk(qtbot, link)
     to_menu(qtbot, window, link)
@@ -161,11 +166,13 @@ def test_printer_out_of_paper_before_payment(qtbot, fresh_world, tmp_path) -> No
     assert window.vm.error is not None and window.vm.error.refunded == 0
 
 
-def test_need_more_time_then_timeout(qtbot, fresh_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_need_more_time_then_timeout(qtbot: QtBot, fresh_world: World, tmp_path: Path) -> None:
     link = host_link(fresh_world.root, tmp_path,
                      timeouts={"place_card": 2.5, "warn_before": 2.0})
     window = open_kiosk(qtbot, link)
-    click(qtbot, window.pages[Screen.START].start)
+    start = window.pages[Screen.START]
+    assert isinstance(start, StartPage)
+    click(qtbot, start.start)
     wait_screen(qtbot, window, Screen.PLACE_CARD)
     qtbot.waitUntil(window.overlay.isVisible, timeout=5000)
     click(qtbot, window.overlay.yes)

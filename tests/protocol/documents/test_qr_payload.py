@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from protocol.documents import qr_payload
 from protocol.documents.catalogue import CertType
 
-DOCUMENT = {
+DOCUMENT: dict[str, Any] = {
     "format": 1,
     "type": "inkan",
     "serial": "139998-20261126-000123",

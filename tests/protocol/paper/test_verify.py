@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -19,23 +20,25 @@ from protocol.paper import render as renderer
 from protocol.paper.render import render
 from tests.fixtures.documents import DocumentFactory, Keys
 
+Original = tuple[dict[str, Any], bytearray]  # a document and its rendered PDF
+
 
 def _page(pdf_bytes: bytes | bytearray, index: int, dpi: int) -> Image.Image:
     pdf = pdfium.PdfDocument(bytes(pdf_bytes))
     page = pdf[index]
-    img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    img: Image.Image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
     page.close()
     pdf.close()
     return img
 
 
 @pytest.fixture(scope="module")
-def original(make_document: DocumentFactory, keys: Keys) -> tuple[dict, bytearray]:  # type: ignore[type-arg]
+def original(make_document: DocumentFactory, keys: Keys) -> Original:
     document = make_document("shiken-ichiro", "juminhyo", scope="household")
     return document, render(document, keys.issuer, keys.scramble).pdf
 
 
-def test_valid_pdf(original: tuple[dict, bytearray], keys: Keys) -> None:  # type: ignore[type-arg]
+def test_valid_pdf(original: Original, keys: Keys) -> None:
     document, pdf = original
     verdict = verify.verify_pdf(pdf, keys.public)
     assert (verdict.status, verdict.reason) == (verify.VALID, "ok")
@@ -43,8 +46,8 @@ def test_valid_pdf(original: tuple[dict, bytearray], keys: Keys) -> None:  # typ
 
 
 @pytest.mark.parametrize("change", ["address", "serial", "birth_date", "issued_on"])
-def test_rerendered_with_changed_field_fails(original: tuple[dict, bytearray], keys: Keys,
-                                             change: str) -> None:  # type: ignore[type-arg]
+def test_rerendered_with_changed_field_fails(original: Original, keys: Keys,
+                                             change: str) -> None:
     document, _ = original
     signed_qr = qr_payload.encode(document, keys.issuer)
     forged = copy.deepcopy(document)
@@ -61,8 +64,8 @@ def test_rerendered_with_changed_field_fails(original: tuple[dict, bytearray], k
     assert (verdict.status, verdict.reason) == (verify.INVALID, "document-hash")
 
 
-def test_face_edited_under_the_original_document_fails(original: tuple[dict, bytearray], keys: Keys,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
+def test_face_edited_under_the_original_document_fails(original: Original, keys: Keys,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     document, _ = original
     forged = copy.deepcopy(document)
     forged["body"]["members"][0]["name"]["given"] = "二郎"
@@ -74,13 +77,13 @@ def test_face_edited_under_the_original_document_fails(original: tuple[dict, byt
     assert (verdict.status, verdict.reason) == (verify.INVALID, "face-text")
 
 
-def test_other_signer_fails(original: tuple[dict, bytearray], keys: Keys) -> None:  # type: ignore[type-arg]
+def test_other_signer_fails(original: Original, keys: Keys) -> None:
     document, _ = original
     pdf = render(document, Ed25519PrivateKey.generate(), keys.scramble).pdf
     assert verify.verify_pdf(pdf, keys.public).reason == "signature"
 
 
-def test_scan_of_the_back(original: tuple[dict, bytearray], keys: Keys) -> None:  # type: ignore[type-arg]
+def test_scan_of_the_back(original: Original, keys: Keys) -> None:
     document, pdf = original
     scan = _page(pdf, 1, 300).rotate(0.4, fillcolor=255).filter(ImageFilter.GaussianBlur(0.7))
     buf = io.BytesIO()
@@ -90,8 +93,8 @@ def test_scan_of_the_back(original: tuple[dict, bytearray], keys: Keys) -> None:
     assert verdict.claims.serial == document["serial"]
 
 
-def test_face_recovered_from_a_300_dpi_raster_of_the_back(original: tuple[dict, bytearray],
-                                                         keys: Keys) -> None:  # type: ignore[type-arg]
+def test_face_recovered_from_a_300_dpi_raster_of_the_back(original: Original,
+                                                         keys: Keys) -> None:
     document, pdf = original
     face = verify.unscramble_back(_page(pdf, 1, 300), keys.scramble, document["serial"], 1)
     expected = renderer._face_images(renderer.face_only_pdf(document))[0]
@@ -112,8 +115,8 @@ def test_junk_is_unreadable(keys: Keys) -> None:
     assert verify.verify_bytes(buf.getvalue(), keys.public).reason == "no-qr"
 
 
-def test_cli_exit_codes(original: tuple[dict, bytearray], world: World, tmp_path: Path,
-                        keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[type-arg]
+def test_cli_exit_codes(original: Original, world: World, tmp_path: Path,
+                        keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:
     document, pdf = original
     good = tmp_path / "good.pdf"
     good.write_bytes(pdf)
