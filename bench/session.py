@@ -39,9 +39,9 @@ from typing import Any
 from bench.record import cpu_name, record
 from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
 from hardware_mocks.session.specs import fake_spec, services_config, virtual_spec
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Screen
-from kiosk.session.worker import WorkerSpec
 
 PHASES = ("card", "relay", "render", "payment", "print", "wipe")
 

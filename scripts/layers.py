@@ -16,6 +16,7 @@ import grimp
 AREAS: tuple[tuple[str, str], ...] = (
     ("kiosk.ui", "kiosk.ui"),
     ("kiosk.diag", "kiosk.diag"),
+    ("kiosk.process", "kiosk.process"),
     ("kiosk.composition", "kiosk.composition"),
     ("kiosk.session", "kiosk.session"),
     ("kiosk.card", "kiosk.card"),

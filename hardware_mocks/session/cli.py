@@ -67,8 +67,8 @@ def _run(args: argparse.Namespace) -> int:
 def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
     from hardware_mocks.session import specs
     from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
-    from kiosk.session.host import SessionHost
-    from kiosk.session.worker import WorkerSpec
+    from kiosk.process.host import SessionHost
+    from kiosk.process.worker import WorkerSpec
 
     timeouts: dict[str, float] = {}
     if args.inactivity:

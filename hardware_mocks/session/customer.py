@@ -3,7 +3,7 @@
 The customer reacts to view models the way a person at the screen would (one action per
 screen visit) and, where told, does the wrong thing at a given state: pulls the card,
 presses cancel, jams the coin slot, or has the worker killed. It drives a
-:class:`~kiosk.session.host.SessionHost` (real worker processes) through
+:class:`~kiosk.process.host.SessionHost` (real worker processes) through
 :class:`HostTerminal`.
 """
 

@@ -20,8 +20,8 @@ from hardware_mocks.session import fakes
 from hardware_mocks.session.control import Control
 from kiosk import config as kiosk_config
 from kiosk.config import CardKind, Config, DevicesConfig, Mode, PrintingConfig, TimeoutsConfig
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.ports import Devices
-from kiosk.session.worker import WorkerSpec
 from protocol.clock import Clock
 
 if TYPE_CHECKING:

@@ -36,8 +36,8 @@ from PySide6.QtTest import QTest
 
 from hardware_mocks.session import specs
 from hardware_mocks.ui.screenshots import capture_all
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import IntentKind, Screen
-from kiosk.session.worker import WorkerSpec
 from kiosk.ui import screens
 from kiosk.ui.hostlink import HostLink
 from kiosk.ui.texts import LANGUAGES
@@ -69,7 +69,7 @@ def worker_spec(devices: str, world: Path, state: Path, run: Path) -> WorkerSpec
 
 
 def host_link(spec: Any) -> HostLink:
-    from kiosk.session.host import SessionHost
+    from kiosk.process.host import SessionHost
 
     return HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
 

@@ -33,7 +33,7 @@ PRINTER_SWITCH = {None: "none", "media-empty": "media-empty", "jam": "media-jam"
 
 @dataclass
 class Embedded:
-    spec: Any  # kiosk.session.worker.WorkerSpec
+    spec: Any  # kiosk.process.worker.WorkerSpec
     output_dir: Path  # the PDF queue's output
     vreader_socket: Path
     switch: Any  # hardware_mocks.printer.control.FaultSwitch
@@ -76,7 +76,7 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None) -> It
     from hardware_mocks.services.cupsd import Cupsd
     from hardware_mocks.services.pcscd import READER_PREFIX, Pcscd
     from hardware_mocks.services.relay import RelayServer
-    from kiosk.session.worker import WorkerSpec
+    from kiosk.process.worker import WorkerSpec
 
     with ExitStack() as stack:
         if cupsd is None:

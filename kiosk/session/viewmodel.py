@@ -8,7 +8,7 @@ nothing from the engine but this module.
 A view model never carries personal data: no name, address, My Number or document
 content. It carries state names, codes, amounts, counts and the menu of certificate types
 (which holds type keys, fees and option keys only). The PIN is not an intent field: it is
-sent as raw bytes into a ``bytearray`` on the worker side (see ``kiosk.session.worker``).
+sent as raw bytes into a ``bytearray`` on the worker side (see ``kiosk.process.worker``).
 """
 
 from __future__ import annotations

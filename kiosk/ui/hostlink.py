@@ -1,4 +1,4 @@
-"""The engine link to the real session engine: a :class:`~kiosk.session.host.SessionHost`
+"""The engine link to the real session engine: a :class:`~kiosk.process.host.SessionHost`
 driven from one thread of its own.
 
 The host is not thread-safe and can block (handing the terminal to the warm spare waits

@@ -38,8 +38,8 @@ def _selftest_then_ready(cfg: kiosk_config.Config, notify: Notifier) -> None:
 
 
 def run(config_path: str, windowed: bool = False) -> int:
-    from kiosk.session.host import SessionHost
-    from kiosk.session.worker import WorkerSpec
+    from kiosk.process.host import SessionHost
+    from kiosk.process.worker import WorkerSpec
     from kiosk.ui.app import application, kiosk_window
     from kiosk.ui.hostlink import HostLink
 

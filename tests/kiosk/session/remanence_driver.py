@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import virtual_spec
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
 from kiosk.session.viewmodel import Screen
 
 

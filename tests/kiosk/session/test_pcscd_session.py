@@ -16,9 +16,9 @@ from hardware_mocks.session.customer import Customer, ReaderControlTerminal, Scr
 from hardware_mocks.session.specs import services_config
 from hardware_mocks.vreader import VirtualReader
 from hardware_mocks.world import CANARY_PIN, World
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Screen
-from kiosk.session.worker import WorkerSpec
 from tests.fixtures.canary import canary_patterns, scan_tree
 
 pytestmark = [pytest.mark.pcscd, pytest.mark.relay, pytest.mark.cupsd]

@@ -14,9 +14,9 @@ from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import services_config
 from hardware_mocks.world import CANARY_PIN, World
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Screen
-from kiosk.session.worker import WorkerSpec
 from tests.fixtures.canary import canary_patterns, scan_tree
 
 pytestmark = [pytest.mark.relay, pytest.mark.cupsd]

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from hardware_mocks.session.specs import virtual_spec
 from hardware_mocks.world import World
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import texts
 from kiosk.ui.hostlink import HostLink

@@ -1,6 +1,6 @@
 """The session worker: a child process that serves one customer, wipes and exits.
 
-The UI side (``kiosk.session.host``) starts it ahead of time as a warm spare. The worker
+The UI side (``kiosk.process.host``) starts it ahead of time as a warm spare. The worker
 makes itself non-dumpable (no core file, no ptrace by other users), says ``ready`` and
 waits. When the host hands it the terminal it may first be told to ``recover`` (settle
 what a dead predecessor left open), then it opens its devices, runs one engine to the
@@ -48,7 +48,7 @@ from protocol.clock import SystemClock
 from protocol.log import event
 from protocol.sensitive import zero
 
-log = logging.getLogger("kiosk.session.worker")
+log = logging.getLogger("kiosk.process.worker")
 
 PR_SET_DUMPABLE = 4
 TICK_S = 0.02
@@ -280,7 +280,7 @@ def recv_frame_into(conn: Connection, buf: bytearray) -> int:
 
 
 def entry(fd: int) -> int:
-    """``python -m kiosk.session.worker FD``: FD is this end of the host's socket pair;
+    """``python -m kiosk.process.worker FD``: FD is this end of the host's socket pair;
     the first message is the spec."""
     conn = Connection(fd)
     msg = conn.recv()

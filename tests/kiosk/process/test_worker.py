@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from kiosk.process.worker import recv_frame_into
 from kiosk.session.viewmodel import Intent, IntentKind
-from kiosk.session.worker import recv_frame_into
 from tests.fixtures.session import Harness, drive_to
 
 

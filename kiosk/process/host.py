@@ -36,16 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import config as kiosk_config
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.engine import OutcomeRecord
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.recovery import RecoveredAnswer, SettledRecord
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
-from kiosk.session.worker import WorkerSpec
 from protocol.log import event
 from protocol.sensitive import zero
 
 READY_TIMEOUT_S = 30.0
-LOG = logging.getLogger("kiosk.session.host")
+LOG = logging.getLogger("kiosk.process.host")
 
 
 class HostError(RuntimeError):
@@ -58,14 +58,14 @@ class HostError(RuntimeError):
 
 
 class _Worker:
-    """One worker process: ``python -m kiosk.session.worker FD`` over a socket pair. A
+    """One worker process: ``python -m kiosk.process.worker FD`` over a socket pair. A
     fresh interpreter (not ``fork`` of the UI, not ``multiprocessing`` spawn, which
     would re-import the UI's main module) so the worker shares no memory with the UI."""
 
     def __init__(self, spec: WorkerSpec) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.session.worker", str(theirs.fileno())],
+            [sys.executable, "-m", "kiosk.process.worker", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], close_fds=True, stdin=subprocess.DEVNULL,
         )
         theirs.close()

@@ -10,7 +10,7 @@ import pytest
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import fake_spec
 from hardware_mocks.world import World
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
 
 
@@ -149,7 +149,7 @@ def test_a_bad_device_configuration_takes_the_terminal_out_of_service(tmp_path: 
     """A configuration that cannot be read, or devices that cannot be built from it, never
     kill the host's thread: the terminal shows OUT_OF_SERVICE with a code."""
     from kiosk.config import Config, RelayConfig, dump
-    from kiosk.session.worker import WorkerSpec
+    from kiosk.process.worker import WorkerSpec
 
     bad = tmp_path / "bad.toml"
     bad.write_text("[relay]\nurl = 3\n", encoding="ascii")

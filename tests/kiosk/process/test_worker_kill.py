@@ -17,7 +17,7 @@ from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import virtual_spec
 from hardware_mocks.world import CANARY_PIN, World
 from kiosk.payment.ledger import Ledger
-from kiosk.session.host import SessionHost
+from kiosk.process.host import SessionHost
 from kiosk.session.viewmodel import Screen
 from tests.fixtures.session import FLOW
 
