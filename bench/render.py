@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.record import cpu_name, record
 from hardware_mocks.world import World, create
@@ -36,6 +37,12 @@ from protocol.documents.catalogue import CertType
 
 PERSONA = "shiken-ichiro"
 ALL_OPTIONS = {"scope": "household", "honseki": "include", "relationship": "include", "my_number": "include"}
+
+
+def _issuer_key(world: World) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
+    assert isinstance(key, Ed25519PrivateKey)  # the test world's issuer signs with Ed25519
+    return key
 
 
 def _documents(world: World) -> list[tuple[str, dict[str, Any]]]:
@@ -56,18 +63,18 @@ def _documents(world: World) -> list[tuple[str, dict[str, Any]]]:
 def bench_render(world: World, rounds: int) -> tuple[float, list[str]]:
     from protocol.paper.render import render
 
-    key = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
+    key = _issuer_key(world)
     scramble_key = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     docs = _documents(world)
     start = time.perf_counter()
-    render(docs[0][1], key, scramble_key)  # type: ignore[arg-type]
+    render(docs[0][1], key, scramble_key)
     cold = time.perf_counter() - start
     rows = []
     for name, document in docs:
         times, size, faces = [], 0, 0
         for _ in range(rounds):
             t0 = time.perf_counter()
-            out = render(document, key, scramble_key)  # type: ignore[arg-type]
+            out = render(document, key, scramble_key)
             times.append(time.perf_counter() - t0)
             size, faces = len(out.pdf), out.face_pages
         med = statistics.median(times) * 1000
@@ -85,8 +92,8 @@ def bench_cups(world: World, jobs: int) -> str:
     data = world.data
     document = assemble(data, world.persona("canary")["resident"], CertType.JUMINHYO,
                         {"scope": "household"}, "139998-00000002", dt.date.fromisoformat(data["today"]))
-    key = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
-    pdf = render(dict(document), key, bytes.fromhex(world.pki("scramble.key").read_text().strip())).pdf  # type: ignore[arg-type]
+    key = _issuer_key(world)
+    pdf = render(dict(document), key, bytes.fromhex(world.pki("scramble.key").read_text().strip())).pdf
     root = Path(tempfile.mkdtemp(prefix="kiosk-bench-cupsd-"))
     root.chmod(0o755)
     try:

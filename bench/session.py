@@ -108,9 +108,9 @@ def _run(spec: WorkerSpec, rounds: int, control: Any = None) -> dict[str, Any]:
 
 def _one(host: SessionHost, control: Any = None) -> dict[str, float]:
     marks: dict[str, float] = {}
-    base = ReaderControlTerminal if control is not None else HostTerminal
+    base: type[HostTerminal] = ReaderControlTerminal if control is not None else HostTerminal
 
-    class Timed(base):  # type: ignore[valid-type, misc]
+    class Timed(base):  # type: ignore[valid-type, misc]  # a base chosen at run time
         def device(self, kind: str, **fields: Any) -> None:
             if kind == "card_insert":
                 marks.setdefault("card_in", time.perf_counter())

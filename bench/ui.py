@@ -30,7 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QWidget
+
+    from kiosk.ui.hostlink import HostLink
+    from kiosk.ui.window import KioskWindow
 
 BEAT_MS = 5
 
@@ -48,25 +53,34 @@ class AsyncCustomer:
     heartbeat sees only what the kiosk does: each screen's action is queued when the
     screen is shown."""
 
-    def __init__(self, window, link, done) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, window: KioskWindow, link: HostLink, done: Callable[[], None]) -> None:
         from kiosk.session.viewmodel import Screen
 
         self.w, self.link, self.done = window, link, done
         self.acted: set[str] = set()
+        from hardware_mocks.ui.demo import page
+        from kiosk.ui import screens
+
         pages = window.pages
-        pad = pages[Screen.PIN].pad
+        pad = page(pages, Screen.PIN, screens.PinPage).pad
+        start = page(pages, Screen.START, screens.StartPage).start
+        kinds = page(pages, Screen.CHOOSE_TYPE, screens.ChooseTypePage).buttons
+        options = page(pages, Screen.OPTIONS, screens.OptionsPage).next
+        copies = page(pages, Screen.COPIES, screens.CopiesPage).next
+        confirm = page(pages, Screen.CONFIRM, screens.ConfirmPage).confirm
+        papers = page(pages, Screen.TAKE_PAPERS, screens.TakePapersPage).done
         self.actions = {
-            Screen.START: lambda: self.touch(pages[Screen.START].start),
+            Screen.START: lambda: self.touch(start),
             Screen.PLACE_CARD: lambda: link.device("card_insert", persona="shiken-ichiro"),
             Screen.PIN: lambda: self.touch_all((*[pad.digit_buttons[int(d)] for d in "1234"],
                                                 pad.ok_button)),
             Screen.REMOVE_CARD: lambda: link.device("card_remove"),
-            Screen.CHOOSE_TYPE: lambda: self.touch(pages[Screen.CHOOSE_TYPE].buttons["juminhyo"]),
-            Screen.OPTIONS: lambda: self.touch(pages[Screen.OPTIONS].next),
-            Screen.COPIES: lambda: self.touch(pages[Screen.COPIES].next),
-            Screen.CONFIRM: lambda: self.touch(pages[Screen.CONFIRM].confirm),
+            Screen.CHOOSE_TYPE: lambda: self.touch(kinds["juminhyo"]),
+            Screen.OPTIONS: lambda: self.touch(options),
+            Screen.COPIES: lambda: self.touch(copies),
+            Screen.CONFIRM: lambda: self.touch(confirm),
             Screen.PAYMENT: lambda: link.device("coin", value=500),
-            Screen.TAKE_PAPERS: lambda: self.touch(pages[Screen.TAKE_PAPERS].done),
+            Screen.TAKE_PAPERS: lambda: self.touch(papers),
             Screen.THANK_YOU: done,
         }
         window.rendered.connect(self.on_screen)

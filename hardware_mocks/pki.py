@@ -15,7 +15,7 @@ import random
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
@@ -113,10 +113,11 @@ def name(common_name: str, org: str = "Certificate Kiosk Test World") -> x509.Na
     )
 
 
-def _sign(builder: x509.CertificateBuilder, key: object) -> x509.Certificate:
+def _sign(builder: x509.CertificateBuilder,
+          key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> x509.Certificate:
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)
-    return builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    return builder.sign(key, hashes.SHA256())
 
 
 def ca_certificate(
@@ -159,7 +160,7 @@ def leaf_certificate(
     *,
     issuer_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
     issuer_cert: x509.Certificate,
-    public_key: object,
+    public_key: CertificatePublicKeyTypes,
     subject: x509.Name,
     serial: int,
     not_before: dt.datetime,
@@ -175,7 +176,7 @@ def leaf_certificate(
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer_cert.subject)
-        .public_key(public_key)  # type: ignore[arg-type]
+        .public_key(public_key)
         .serial_number(serial)
         .not_valid_before(not_before)
         .not_valid_after(not_after)
@@ -195,7 +196,7 @@ def leaf_certificate(
             critical=True,
         )
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key()),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             critical=False,
         )
     )

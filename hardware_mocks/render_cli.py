@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from protocol.documents.catalogue import CATALOGUE, CertType
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = sub.add_parser("render", help="lay out a sample certificate from a test world (PDF)")
     r.add_argument("--world", type=Path, required=True, help="test world directory")
     r.add_argument("--persona", required=True, help="persona id, e.g. shiken-ichiro")

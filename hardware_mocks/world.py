@@ -29,6 +29,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from hardware_mocks import pki
 
@@ -425,10 +426,11 @@ def issue_kiosk_certificate(directory: Path, kiosk_id: str, serial: int, seed: i
     seeds = pki.SeededRandom(seed)
     pki_dir = directory / "pki"
     op_key = serialization.load_pem_private_key((pki_dir / "operator-ca.key").read_bytes(), None)
+    assert isinstance(op_key, ec.EllipticCurvePrivateKey)  # the world makes an EC operator CA
     op_cert = x509.load_pem_x509_certificate((pki_dir / "operator-ca.pem").read_bytes())
     key = pki.ec_key(seeds, "kiosk:" + kiosk_id)
     cert = pki.leaf_certificate(
-        issuer_key=op_key,  # type: ignore[arg-type]
+        issuer_key=op_key,
         issuer_cert=op_cert, public_key=key.public_key(), subject=pki.name(kiosk_id),
         serial=serial, not_before=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
         not_after=dt.datetime(2036, 1, 1, tzinfo=dt.UTC), usage="client",

@@ -76,7 +76,9 @@ def main(argv: list[str]) -> int:
         elif announced:
             _say(f"STATE: -{announced}")
             announced = ""
-        slow = fault == "slow" and time.monotonic() - start < float(control.get("delay", 5.0))  # type: ignore[arg-type]
+        delay = control.get("delay", 5.0)
+        slow = (fault == "slow" and isinstance(delay, int | float)
+                and time.monotonic() - start < float(delay))
         if not (announced or slow):
             break
         time.sleep(POLL)

@@ -276,9 +276,12 @@ class Pcscd:
                          f"{self._log_tail()}")
 
     def _log_tail(self) -> str:
+        log = self.log_path
+        if log is None:
+            return "(no log)"
         try:
-            return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-5:])  # type: ignore[union-attr]
-        except (OSError, AttributeError):
+            return " | ".join(log.read_text(errors="replace").splitlines()[-5:])
+        except OSError:
             return "(no log)"
 
     # -- stop ------------------------------------------------------------------------

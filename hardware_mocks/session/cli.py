@@ -17,7 +17,7 @@ from kiosk.session.machine import SessionChart
 STATES = tuple(s.id for s in SessionChart.states if s.id not in ("wiping", "ended"))
 
 
-def register(ssub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Adds ``run`` under ``kiosk session``."""
     run = ssub.add_parser("run", help="play one customer against the configured devices")
     run.add_argument("--world", type=Path, required=True, help="test world directory")

@@ -11,7 +11,7 @@ from pathlib import Path
 from kiosk.ui.texts import LANGUAGES
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="the kiosk on virtual hardware, with the tester panel")
     demo.add_argument("--headless", action="store_true",
                       help="play a scripted customer offscreen; write PDFs and screenshots")
