@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from hardware_mocks.session.virtual import PRINTER_FAULTS, RELAY_FAULTS
+from kiosk.config import ConfigError
 from kiosk.session.machine import SessionChart
+from kiosk.session.viewmodel import Screen
+
+OUT_OF_SERVICE = "out_of_service"
+MARGIN_S = 60.0  # the machine states (card, relay, printer start) on top of the timeouts
 
 STATES = tuple(s.id for s in SessionChart.states if s.id not in ("wiping", "ended"))
 
@@ -51,6 +57,10 @@ def register(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    refusal = _refusal(args)
+    if refusal:
+        print(f"kiosk session run: {refusal}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="kiosk-session-") as tmp:
         state_dir = args.state_dir or Path(tmp) / "state"
         runtime_dir = args.runtime_dir or Path(tmp) / "run"
@@ -61,12 +71,43 @@ def _run(args: argparse.Namespace) -> int:
         for key in ("result", "code", "printed_copies", "paid", "charged", "change",
                     "refunded", "voucher", "worker_died"):
             print(f"{key}: {result.get(key)}")
-    return 0 if result["conserved"] else 1
+    return 0 if result["conserved"] and result["result"] != OUT_OF_SERVICE else 1
+
+
+def _refusal(args: argparse.Namespace) -> str | None:
+    """Options that cannot be honoured, said before anything starts (exit code 2)."""
+    if args.devices == "real":
+        faults = [f"--{f.replace('_', '-')}" for f in ("printer_fault", "relay_fault")
+                  if getattr(args, f)]
+        if faults:
+            return (f"{' and '.join(faults)} need --devices virtual or fake: "
+                    "real devices cannot be told to fail")
+        if not args.kiosk_config:
+            return "--devices real needs --config"
+    return None
+
+
+def bound(config_path: str) -> float:
+    """How long one customer can take at most: every screen's inactivity timeout in turn
+    (the customer acts at once, or the timeout ends the session), the print deadline and
+    a margin for the machine states. Past it the run is stuck, and says so."""
+    from kiosk import config as kiosk_config
+
+    t = kiosk_config.load(config_path).timeouts
+    screens: float = sum(getattr(t, k) for k in t.__struct_fields__
+                  if k not in ("warn_before", "print_deadline"))
+    return screens + t.print_deadline + MARGIN_S
 
 
 def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
     from hardware_mocks.session import specs
-    from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
+    from hardware_mocks.session.customer import (
+        Customer,
+        HostTerminal,
+        ReaderControlTerminal,
+        Result,
+        Script,
+    )
     from kiosk.process.host import SessionHost
     from kiosk.process.worker import WorkerSpec
 
@@ -78,60 +119,98 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
         timeouts["warn_before"] = args.inactivity / 2
     if args.printer_fault == "timeout":
         timeouts["print_deadline"] = 0.5
-    if args.devices in ("fake", "virtual"):
-        make = specs.fake_spec if args.devices == "fake" else specs.virtual_spec
-        spec = make(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
-                    printer_fault=args.printer_fault, timeouts=timeouts)
-    else:
-        if not args.kiosk_config:
-            raise SystemExit("--devices real needs --config")
-        spec = WorkerSpec(config_path=str(args.kiosk_config))
-        if timeouts:
-            spec = specs.with_timeouts(spec, **timeouts)
+    res = Result()
+    try:
+        if args.devices in ("fake", "virtual"):
+            make = specs.fake_spec if args.devices == "fake" else specs.virtual_spec
+            spec = make(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
+                        printer_fault=args.printer_fault, timeouts=timeouts)
+        else:
+            spec = WorkerSpec(config_path=str(args.kiosk_config))
+            if timeouts:
+                spec = specs.with_timeouts(spec, **timeouts)
+        limit = bound(spec.config_path)
+    except OSError:  # the state directory cannot be made or written
+        return summarize(None, res, state_dir, stopped="state_dir_unusable")
+    except ConfigError:  # --config unreadable or invalid
+        return summarize(None, res, state_dir, stopped="config_invalid")
     script = Script(persona=args.persona, pin=args.pin, doc_type=args.doc_type,
                     copies=args.copies, pay=args.pay, remove_card_at=args.remove_card_at,
                     cancel_at=args.cancel_at, kill_worker_at=args.kill_worker_at,
                     coin_jam=args.coin_jam, timeout_at=args.timeout_at)
     host = SessionHost(spec, warm_spare=False)
     host.start()
+    stopped = host.out_of_service
     try:
-        terminal = HostTerminal(host)
-        if args.devices == "real" and args.vreader_control is not None:
-            from hardware_mocks.vreader import control
+        if stopped is None:
+            terminal = HostTerminal(host)
+            if args.devices == "real" and args.vreader_control is not None:
+                from hardware_mocks.vreader import control
 
-            path = args.vreader_control
-            terminal = ReaderControlTerminal(host, lambda req: control(req, path))
-        res = Customer(terminal, script).run(timeout=300)
-        if not res.killed:
-            assert res.final is not None
-            host.wait_outcome(res.final.session, 30)
-        else:
-            host.wait_for(lambda v: v.state == "worker_died" or v.screen == "start", 30)
-            host.wait_for(lambda v: v.screen == "start", 30)
+                path = args.vreader_control
+                terminal = ReaderControlTerminal(host, lambda req: control(req, path))
+            customer = Customer(terminal, script)
+            try:
+                customer.run(timeout=limit)
+            finally:
+                res = customer.result  # also when it timed out: the money it put in
+            _settle(host, res, limit)
+            stopped = host.out_of_service
+    except TimeoutError:
+        stopped = host.out_of_service or "no_outcome"
     finally:
         host.close()
-    return summarize(host, res, state_dir)
+    return summarize(host, res, state_dir, stopped)
 
 
-def summarize(host: Any, res: Any, state_dir: Path) -> dict[str, Any]:
-    out: dict[str, Any] = {"states": res.states, "worker_died": res.killed}
+def _settle(host: Any, res: Any, limit: float) -> None:
+    """Wait, within ``limit``, for what ends the run: the session's outcome, or after a
+    worker died the recovery of its money (the host serving again, or out of service)."""
+    if res.walked_away or host.out_of_service:
+        return
+    if died(res):
+        host.wait_for(lambda v: v.state == "worker_died"
+                      or v.screen in (Screen.START, Screen.OUT_OF_SERVICE), limit)
+        host.wait_for(lambda v: v.screen in (Screen.START, Screen.OUT_OF_SERVICE), limit)
+    else:
+        host.wait_outcome(res.final.session, limit)
+
+
+def died(res: Any) -> bool:
+    """The worker died: killed by the script, or of itself (its final view says so)."""
+    return bool(res.killed or (res.final is not None and res.final.state == "worker_died"))
+
+
+def summarize(host: Any, res: Any, state_dir: Path, stopped: str | None = None) -> dict[str, Any]:
+    """The run's outcome: the session's own, else what recovery settled after a worker
+    died, else why no session ran (``out_of_service`` with its code, or ``not_started``
+    when the customer walked away at the start screen)."""
+    out: dict[str, Any] = {"states": res.states, "worker_died": died(res)}
     tray = state_dir / "tray.jsonl"
     printed = [json.loads(line) for line in tray.read_text().splitlines()] if tray.exists() else []
     out["printed_copies"] = sum(p["copies"] for p in printed)
     out["print_jobs"] = len(printed)
-    if host.outcomes:
-        o = host.outcomes[-1]
+    outcomes = host.outcomes if host is not None else []
+    if outcomes:
+        o = outcomes[-1]
         out.update(result=o["result"], code=o["code"], paid=o["paid"], charged=o["charged"],
                    change=o["change"], refunded=o["refunded"], voucher=o["voucher"])
         if not tray.exists():  # a real printer: the engine's count
             out["printed_copies"] = o["copies_printed"]
     else:
-        settled = host.recovered[-1] if host.recovered else {}
+        recovered = host.recovered if host is not None else []
+        settled = recovered[-1] if recovered and died(res) else {}
         charged = int(settled.get("charged", 0))
         refunded = int(settled.get("refunded", 0))
-        out.update(result="printed" if settled.get("printed") else "failed", code="worker_died",
-                   paid=res.inserted, charged=charged, change=res.inserted - charged - refunded
-                   if settled.get("printed") else 0, refunded=refunded,
-                   voucher=settled.get("voucher"))
+        printed_ok = bool(settled.get("printed"))
+        if died(res):
+            result, code = ("printed" if printed_ok else "failed"), "worker_died"
+        elif stopped:
+            result, code = OUT_OF_SERVICE, stopped
+        else:
+            result, code = "not_started", "walked_away"
+        out.update(result=result, code=code, paid=res.inserted, charged=charged,
+                   change=res.inserted - charged - refunded if printed_ok else 0,
+                   refunded=refunded, voucher=settled.get("voucher"))
     out["conserved"] = out["paid"] == out["charged"] + out["change"] + out["refunded"]
     return out

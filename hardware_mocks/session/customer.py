@@ -61,6 +61,7 @@ class Result:
     final: ViewModel | None = None
     inserted: int = 0
     killed: bool = False
+    walked_away: bool = False  # cancelled or idle at the start screen: no session began
     phases: dict[str, float] = field(default_factory=dict)  # state -> seconds spent in it
 
 
@@ -68,9 +69,10 @@ class Customer:
     def __init__(self, terminal: Terminal, script: Script) -> None:
         self.t = terminal
         self.s = script
+        self.result = Result()  # so far: what a caller reports when ``run`` times out
 
     def run(self, timeout: float = 30.0) -> Result:
-        res = Result()
+        res = self.result = Result()
         end = time.monotonic() + timeout
         prev: str | None = None
         entered = time.perf_counter()
@@ -92,6 +94,10 @@ class Customer:
                 res.phases[prev] = res.phases.get(prev, 0.0) + now - entered
             entered, prev = now, state
             res.states.append(state)
+            if state == "start" and "start" in (self.s.cancel_at, self.s.timeout_at):
+                # The start screen has neither cancel nor a timeout: the customer leaves.
+                res.walked_away = True
+                return res
             if self._fault(state, res):
                 if res.killed:
                     return res
@@ -159,9 +165,7 @@ class Customer:
             self.t.send_intent(Intent(IntentKind.CONFIRM))
         elif state == "payment":
             amount = vm.total if s.pay is None else s.pay
-            coins = coins_for(amount)
-            if s.coin_jam:
-                coins = coins[:1] if len(coins) > 1 else coins_for(amount // 2 or 10)[:1]
+            coins = self._before_jam(vm.total) if s.coin_jam else coins_for(amount)
             for coin in coins:
                 self.t.device("coin", value=coin)
                 res.inserted += coin
@@ -169,6 +173,14 @@ class Customer:
                 self.t.device("coin_jam")
         elif state == "take_papers":
             self.t.send_intent(Intent(IntentKind.ACKNOWLEDGE))
+
+
+    @staticmethod
+    def _before_jam(total: int) -> list[int]:
+        """What goes in before the slot jams: one coin that leaves money still due (the
+        largest below the total), so the jam always falls mid-payment; nothing when even
+        the smallest coin would complete it."""
+        return coins_for(total - COINS[-1])[:1] if total > COINS[-1] else []
 
 
 class HostTerminal:

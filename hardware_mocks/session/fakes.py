@@ -141,6 +141,12 @@ class FakeRelay:
         if self.fault == "down":
             raise RelayFault("relay_unavailable")
 
+    def check_version(self) -> None:
+        """The start check: ``incompatible`` takes the terminal out of service, as a relay
+        of another protocol version does through the real adapter."""
+        if self.fault == "incompatible":
+            raise RelayFault("incompatible_relay", "call_staff")
+
     def open_session(self) -> tuple[str, bytes]:
         self._check()
         self._session, self._challenge = uuid.uuid4().hex, os.urandom(32)

@@ -101,7 +101,8 @@ ALLOWED: dict[str, frozenset[IntentKind]] = {
     "preparing": frozenset({_I.CANCEL}),
     "payment": frozenset({_I.CANCEL, _I.MORE_TIME}),
     "printing": frozenset(),
-    "take_papers": frozenset({_I.ACKNOWLEDGE, _I.MORE_TIME}),
+    # CANCEL on take_papers acts as ACKNOWLEDGE: nothing is left to cancel.
+    "take_papers": frozenset({_I.ACKNOWLEDGE, _I.CANCEL, _I.MORE_TIME}),
     "wiping": frozenset(),
     "ended": frozenset(),
 }

@@ -72,7 +72,7 @@ def sample_views() -> dict[str, ViewModel]:
         "12b-payment-exact": ViewModel(Screen.PAYMENT, frozenset({I.CANCEL}),
                                        exact_change_only=True, **order),
         "13-printing": ViewModel(Screen.PRINTING, pages_done=1, pages_total=2, **order),
-        "14-take-papers": ViewModel(Screen.TAKE_PAPERS, frozenset({I.ACKNOWLEDGE}),
+        "14-take-papers": ViewModel(Screen.TAKE_PAPERS, frozenset({I.ACKNOWLEDGE, I.CANCEL}),
                                     change_due=600, **order),
         "15-thank-you": ViewModel(Screen.THANK_YOU),
         "16-more-time": ViewModel(Screen.COPIES, frozenset({I.MORE_TIME, I.CANCEL}),

@@ -50,3 +50,71 @@ def test_run_with_faults_conserves_money(capsys: pytest.CaptureFixture[str], wor
     assert out["printed_copies"] in (0, 1)
     for key, value in expect.items():
         assert out[key] == value, (key, out)
+
+
+@pytest.mark.parametrize("devices", ["virtual", "fake"])
+def test_coin_jam_falls_mid_payment_and_refunds_what_went_in(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, devices: str) -> None:
+    """With one note that would pay it all, the jam still comes while money is due."""
+    code, out = run(capsys, world_copy, "--coin-jam", "--pay", "1000", "--devices", devices)
+    assert code == 0 and out["conserved"]
+    assert (out["result"], out["code"], out["charged"], out["change"]) == (
+        "failed", "coin_jam", 0, 0)
+    assert 0 < out["paid"] < 200 and out["refunded"] == out["paid"]
+    assert out["printed_copies"] == 0 and "printing" not in out["states"]
+
+
+@pytest.mark.parametrize("fault", ["--cancel-at", "--timeout-at"])
+def test_leaving_at_the_start_screen_ends_with_no_session(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, fault: str) -> None:
+    code, out = run(capsys, world_copy, fault, "start", "--inactivity", "0.3")
+    assert code == 0 and out["conserved"]
+    assert (out["result"], out["code"], out["paid"], out["states"]) == (
+        "not_started", "walked_away", 0, ["start"])
+
+
+@pytest.mark.parametrize("devices", ["virtual", "fake"])
+def test_incompatible_relay_is_out_of_service_at_start(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, devices: str) -> None:
+    code, out = run(capsys, world_copy, "--relay-fault", "incompatible", "--devices", devices,
+                    "--inactivity", "0.3")
+    assert code == 1 and out["conserved"]
+    assert (out["result"], out["code"], out["paid"], out["states"]) == (
+        "out_of_service", "incompatible_relay", 0, [])
+
+
+def test_fake_printer_fault_refunds(capsys: pytest.CaptureFixture[str], world_copy: Path) -> None:
+    code, out = run(capsys, world_copy, "--printer-fault", "jam", "--devices", "fake")
+    assert code == 0 and out["conserved"]
+    assert (out["refunded"], out["charged"], out["printed_copies"]) == (500, 0, 0)
+
+
+def test_unusable_state_directory_is_an_outcome_not_a_traceback(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, tmp_path: Path) -> None:
+    """A state directory that cannot be made (here under a file; read-only folders do
+    not stop root, who runs the tests in CI)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    code, out = run(capsys, world_copy, "--state-dir", str(blocker / "state"))
+    assert code == 1 and out["conserved"]
+    assert (out["result"], out["code"], out["paid"]) == ("out_of_service", "state_dir_unusable", 0)
+
+
+@pytest.mark.parametrize("fault", [("--printer-fault", "jam"), ("--relay-fault", "down")])
+def test_faults_are_refused_with_real_devices(capsys: pytest.CaptureFixture[str],
+                                              world_copy: Path, fault: tuple[str, str]) -> None:
+    code = main(["session", "run", "--world", str(world_copy), "--persona", "shiken-ichiro",
+                 "--pin", "1234", "--devices", "real", "--config", str(world_copy / "none.toml"),
+                 "--json", *fault])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    [line] = captured.err.splitlines()
+    assert fault[0] in line and "real devices cannot be told to fail" in line
+
+
+def test_unreadable_real_config_is_an_outcome_not_a_traceback(
+        capsys: pytest.CaptureFixture[str], world_copy: Path) -> None:
+    code, out = run(capsys, world_copy, "--devices", "real",
+                    "--config", str(world_copy / "missing.toml"))
+    assert code == 1 and out["conserved"]
+    assert (out["result"], out["code"], out["paid"]) == ("out_of_service", "config_invalid", 0)

@@ -375,3 +375,22 @@ def test_take_papers_shows_the_change(harness: Callable[..., Harness]) -> None:
     drive_to(h, "take_papers", pay=1000)
     assert h.vm.screen == Screen.TAKE_PAPERS and h.vm.change_due == 800
     assert h.vm.error is None
+
+
+def test_cancel_on_take_papers_ends_the_session_as_acknowledge(
+        harness: Callable[..., Harness]) -> None:
+    """CANCEL on the take-papers screen is offered and ends the session at once, exactly as
+    ACKNOWLEDGE does (the fake clock does not move: no inactivity timeout is involved)."""
+    h = harness()
+    drive_to(h, "take_papers", pay=1000)
+    h.settle()
+    assert K.CANCEL in h.vm.allowed and K.ACKNOWLEDGE in h.vm.allowed
+    before = h.clock.monotonic()
+    h.engine.intent(Intent(K.CANCEL))
+    finish(h)
+    assert h.clock.monotonic() == before
+    assert h.vm.final and h.vm.screen == Screen.THANK_YOU
+    o = h.engine.outcome
+    assert (o.result, o.paid, o.charged, o.change, o.refunded, o.copies_printed) == (
+        "printed", 1000, 200, 800, 0, 1)
+    assert h.journal.open_sessions() == []

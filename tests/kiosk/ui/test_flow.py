@@ -101,11 +101,17 @@ def to_take_papers(qtbot: QtBot, kiosk, engine) -> None:
     wait_screen(qtbot, kiosk, Screen.TAKE_PAPERS)
 
 
-def test_take_papers_reminder_offers_only_its_ok(qtbot: QtBot, kiosk, engine) -> None:
+def test_take_papers_cancel_ends_the_session_as_its_ok(qtbot: QtBot, kiosk, engine) -> None:
+    """Cancel is offered on the take-papers reminder (nothing is left to cancel) and ends
+    the session at once, as printed, exactly as its OK does; there is no way back."""
     to_take_papers(qtbot, kiosk, engine)
     assert kiosk.vm.allowed == ALLOWED["take_papers"]
-    assert kiosk.cancel.isHidden() and kiosk.back.isHidden()
+    assert kiosk.cancel.isVisible() and kiosk.back.isHidden()
     assert kiosk.pages[Screen.TAKE_PAPERS].done.isVisible()
+    click(qtbot, kiosk.cancel)
+    wait_screen(qtbot, kiosk, Screen.THANK_YOU)
+    wait_screen(qtbot, kiosk, Screen.START)
+    assert engine.outcomes[-1]["result"] == "printed" and engine.outcomes[-1]["charged"] == 200
 
 
 def test_papers_left_untouched_end_as_printed(qtbot: QtBot, kiosk, engine) -> None:
