@@ -53,6 +53,7 @@ from kiosk.payment.port import (
     Returned,
     Stacked,
     StopResult,
+    Totals,
     check_amount,
 )
 
@@ -192,6 +193,10 @@ class VirtualCoinDevice:
     def can_payout(self, amount: int) -> bool:
         with self._device():
             return _can_pay(amount, self._levels)
+
+    def totals(self) -> Totals:
+        with self._device():
+            return Totals(self._taken, self._paid_out)
 
     # --- what a customer or a tester does ---------------------------------------------------
 

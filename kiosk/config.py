@@ -199,6 +199,9 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     printer_queue: str = "kiosk"
     state_dir: Path = Path("/var/lib/kiosk")  # journal and money ledger
     runtime_dir: Path = Path("/run/kiosk")  # tmpfs, wiped after every session
+    #: Seconds between tries to return to service after a fault that can clear by itself
+    #: (a state directory that could not be written).
+    service_retry: float = 30.0
     relay: RelayConfig = msgspec.field(default_factory=RelayConfig)
     devices: DevicesConfig = msgspec.field(default_factory=DevicesConfig)
     printing: PrintingConfig = msgspec.field(default_factory=PrintingConfig)
@@ -209,6 +212,8 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
         for key in ("kiosk_id", "printer_queue"):
             if not getattr(self, key).strip():
                 raise ValueError(f"{key}: must not be empty")
+        if not self.service_retry > 0:
+            raise ValueError("service_retry: must be a positive number of seconds")
         msgspec.structs.force_setattr(self, "readers", _names(self.readers, "readers"))
         self._check_test_world()
 

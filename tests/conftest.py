@@ -19,4 +19,5 @@ pytest_plugins = [
     "tests.fixtures.diag",
     "tests.fixtures.session",
     "tests.fixtures.ui",
+    "tests.fixtures.disk",
 ]

@@ -346,7 +346,7 @@ class FakePayment:
         st.history.append({"txn": st.txn, "charged": st.due, "change": change})
         st.escrow, st.accepting = 0, False
         self._save(st)
-        return Payout(change)
+        return Payout(change, charged=st.due)
 
     def refund(self) -> Payout:
         st = self._load()

@@ -20,8 +20,14 @@ Life of a transaction::
 Money is conserved and checked: for every settled transaction, paid in = charged +
 change + refunded + vouchered. Whatever the device cannot pay out becomes a refund
 voucher recorded in the ledger. After a crash, :meth:`PaymentController.settle_after_crash`
-finishes an open transaction from the ledger: it charges only if the engine's journal
-says the certificate printed, and refunds otherwise.
+finishes an open transaction from the ledger and the device's lifetime counters: it
+charges only if the engine's journal says the certificate printed, and refunds otherwise.
+
+The ledger comes first, always: the ``begin`` entry (with the device's intake counter) is
+written and fsynced before the device is armed, a payout's intent (with the payout
+counter) before the coins move. When the ledger cannot be written the controller stops
+the device and refuses every further move of money (:data:`UNWRITABLE`): money that is
+in stays held, visibly, until recovery can record what it does with it.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.payment.change import Acceptance, acceptance
-from kiosk.payment.ledger import Ledger, LedgerError, TxnBalance, check_id
+from kiosk.payment.ledger import Ledger, LedgerError, LedgerUnwritable, TxnBalance, check_id
 from kiosk.payment.port import (
     Credited,
     DeviceBusy,
@@ -48,6 +54,7 @@ from kiosk.payment.port import (
     Rejected,
     Returned,
     Stacked,
+    Totals,
 )
 from kiosk.payment.voucher import Voucher, new_voucher_id
 from protocol.clock import Clock
@@ -57,6 +64,8 @@ log = logging.getLogger("kiosk.payment")
 
 #: How many poll/stop rounds recovery tries before it stops waiting for the device.
 RECOVERY_ROUNDS = 16
+#: The fault code when the ledger cannot be written: no money moves until it can.
+UNWRITABLE = "ledger_unwritable"
 
 
 class Phase(StrEnum):
@@ -181,9 +190,16 @@ class PaymentController:
             raise DeviceBusy()
         check_id(txn)
         acc = self.quote(due)
+        taken_at = self._totals().taken
         self._reset(txn, due)
         self._acc = acc
-        self._record("begin", due=due, amount=acc.max_total, session=session)
+        try:
+            self._record("begin", due=due, amount=acc.max_total, session=session,
+                         taken_at=taken_at)
+        except PaymentFault:
+            self._reset(None, 0)  # never armed: nothing was taken, nothing is open
+            self._phase = Phase.IDLE
+            raise
         try:
             self.device.start_accept(acc.max_total)
         except PaymentError as exc:
@@ -195,6 +211,7 @@ class PaymentController:
 
     def pump(self) -> Progress:
         """Poll once, record, and move the payment on. Cheap; call it from the loop."""
+        self._check_writable()
         if self._phase in (Phase.ACCEPTING, Phase.STOPPING):
             self._drain()
             if self._phase is Phase.ACCEPTING and (
@@ -209,6 +226,7 @@ class PaymentController:
     def charge_and_give_change(self) -> Progress:
         """After a successful print: charge the due amount and pay the change (a voucher
         for any shortfall)."""
+        self._check_writable()
         if self._phase is not Phase.PAID:
             raise DeviceBusy("not_paid")
         self._record("charge", amount=self._due)
@@ -223,6 +241,7 @@ class PaymentController:
         keep calling :meth:`pump` until ``progress.settlement`` is set."""
         if self._phase in (Phase.IDLE, Phase.SETTLED):
             return self.progress
+        self._check_writable()
         self._cancel = True
         if self._phase in (Phase.PAID, Phase.HELD):
             self._refund()
@@ -260,6 +279,14 @@ class PaymentController:
         self._inserted = bal.paid_in
         self._recovering = True
         self._flags.append("recovered")
+        if not bal.began:
+            # The journal saw the payment begin, the ledger never did: the device was not
+            # armed for it (begin is written first), so it took nothing. Its final count
+            # is the previous customer's and must not be paid out as this one's.
+            self._flag("never_armed")
+            self._close()
+            assert self._settlement is not None
+            return self._settlement
         if bal.escrow_open:
             self._flags.append("escrow_unresolved")
         if bal.pending is not None:
@@ -319,10 +346,21 @@ class PaymentController:
         self._recalled = False
         self._stop_since = 0.0
         self._settlement: Settlement | None = None
+        self._unwritable = False
 
     def _record(self, kind: str, **fields: object) -> None:
+        """Write one entry (fsynced) before acting on it. A ledger that cannot be written
+        stops the device and every further move of money (:data:`UNWRITABLE`)."""
         assert self._txn is not None
-        entry = self.ledger.append(kind, self._txn, **fields)
+        try:
+            entry = self.ledger.append(kind, self._txn, **fields)
+        except LedgerUnwritable as exc:
+            self._unwritable = True
+            event(log, "payment.ledger_unwritable", logging.ERROR, txn=self._txn,
+                  kind=kind, code=_safe_code(exc.code))
+            if self._phase in (Phase.ACCEPTING, Phase.STOPPING):
+                self._inhibit()
+            raise PaymentFault(UNWRITABLE) from None
         self._bal.apply(entry)
         event(
             log,
@@ -334,6 +372,25 @@ class PaymentController:
             voucher=entry.get("voucher"),
             session=entry.get("session"),
         )
+
+    def _check_writable(self) -> None:
+        if self._unwritable:
+            raise PaymentFault(UNWRITABLE)
+
+    def _inhibit(self) -> None:
+        """Stop taking money now (the ledger can no longer say what comes in); what is in
+        stays held for recovery."""
+        self._phase = Phase.HELD
+        try:
+            self.device.stop()
+        except PaymentError:
+            pass  # a device that does not answer takes nothing either
+
+    def _totals(self) -> Totals:
+        try:
+            return self.device.totals()
+        except PaymentError as exc:
+            raise PaymentFault(_safe_code(exc.code)) from exc
 
     def _flag(self, code: str) -> None:
         code = _safe_code(code)
@@ -351,8 +408,8 @@ class PaymentController:
 
     def _handle(self, ev: Event) -> None:
         if isinstance(ev, Credited):
+            self._inserted += ev.denomination  # in, whether or not the ledger can say so
             self._record("credit", denomination=ev.denomination)
-            self._inserted += ev.denomination
         elif isinstance(ev, Escrow):
             self._record("escrow", denomination=ev.note)
             self._escrow = ev.note
@@ -366,8 +423,8 @@ class PaymentController:
             except PaymentError as exc:
                 self._on_fault(exc.code)
         elif isinstance(ev, Stacked):
-            self._record("stack", denomination=ev.note)
             self._inserted += ev.note
+            self._record("stack", denomination=ev.note)
             self._escrow = None
         elif isinstance(ev, Returned):
             self._record("return", denomination=ev.note)
@@ -413,7 +470,14 @@ class PaymentController:
     def _finish_accepting(self, final: int | None) -> None:
         """The device is quiet (or given up on). Its final count is the authority for money
         whose events were lost; a lower count than the ledger's is kept as a flag, never
-        taken from the customer."""
+        taken from the customer. Recovery uses the lifetime counters instead: the final
+        count may belong to an arming this transaction never made."""
+        if self._recovering:
+            self._reconcile_from_totals()
+            if self._escrow is not None:
+                self._flag("escrow_unresolved")
+            self._phase = Phase.HELD
+            return
         if final is not None and final > self._inserted:
             self._record("credit", amount=final - self._inserted)
             self._flag("reconciled")
@@ -422,13 +486,30 @@ class PaymentController:
             self._flag("count_mismatch")
         if self._escrow is not None:
             self._flag("escrow_unresolved")
-        if self._recovering:
-            self._phase = Phase.HELD
-            return
         paid = self._inserted >= self._due
         self._phase = Phase.PAID if paid and not self._cancel else Phase.HELD
         if self._cancel:
             self._refund()
+
+    def _reconcile_from_totals(self) -> None:
+        """What this transaction took, from the device's intake counter now and when it
+        was armed: money the ledger missed (events lost when the worker died) is credited;
+        a lower count (a device whose counters were reset) is flagged, never taken."""
+        taken_at = self._bal.taken_at
+        if taken_at is None:
+            self._flag("no_counter")  # a ledger from before the counters: its credits only
+            return
+        try:
+            taken = self.device.totals().taken - taken_at
+        except PaymentError:
+            self._flag("totals_unavailable")
+            return
+        if taken > self._bal.paid_in:
+            self._record("credit", amount=taken - self._bal.paid_in)
+            self._flag("reconciled")
+            self._inserted = taken
+        elif taken < self._bal.paid_in:
+            self._flag("count_mismatch")
 
     def _refund(self) -> None:
         if self._bal.outstanding > 0:
@@ -439,12 +520,14 @@ class PaymentController:
         """Record the intent with the coin levels, pay, record what was paid, voucher the
         rest."""
         before = self._levels()
-        self._record("dispense", purpose=purpose, amount=amount, levels=before)
+        paid_at = self._paid_counter()
+        self._record("dispense", purpose=purpose, amount=amount, levels=before,
+                     paid_at=paid_at)
         try:
             paid = self.device.dispense(amount)
         except PaymentError as exc:
             self._flag(exc.code)
-            paid = self._paid_since(before, amount)
+            paid = self._paid_since(before, amount, paid_at)
         paid = min(max(paid, 0), amount)
         self._record("payout" if purpose == "change" else "refund", amount=paid)
         if paid < amount:
@@ -458,7 +541,7 @@ class PaymentController:
     def _resolve_pending(self, bal: TxnBalance) -> None:
         pending = bal.pending
         assert pending is not None
-        paid = self._paid_since(pending.levels, pending.amount)
+        paid = self._paid_since(pending.levels, pending.amount, pending.paid_at)
         self._record("payout" if pending.purpose == "change" else "refund", amount=paid,
                      inferred=True)
         if paid < pending.amount:
@@ -470,9 +553,21 @@ class PaymentController:
         except PaymentError:
             return None
 
-    def _paid_since(self, before: Mapping[int, int] | None, asked: int) -> int:
-        """What a payout paid, measured by the coins that left the tubes. Unknown counts
-        as nothing paid (the customer is not the one to lose), flagged for staff."""
+    def _paid_counter(self) -> int | None:
+        try:
+            return self.device.totals().paid_out
+        except PaymentError:
+            return None
+
+    def _paid_since(self, before: Mapping[int, int] | None, asked: int,
+                    paid_at: int | None = None) -> int:
+        """What a payout paid: the device's payout counter since the intent was written,
+        else the coins that left the tubes. Unknown counts as nothing paid (the customer
+        is not the one to lose), flagged for staff."""
+        if paid_at is not None:
+            now_paid = self._paid_counter()
+            if now_paid is not None:
+                return min(max(now_paid - paid_at, 0), asked)
         now = self._levels()
         if before is None or now is None:
             self._flag("payout_unconfirmed")

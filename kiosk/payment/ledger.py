@@ -7,13 +7,16 @@ id, voucher id): it is not session data and the wipe never touches it.
 
 Kinds, per transaction ``txn``:
 
-- ``begin`` (``due``, ``amount`` = the device ceiling, ``session``);
+- ``begin`` (``due``, ``amount`` = the device ceiling, ``session``, ``taken_at`` = the
+  device's lifetime intake counter just before it was armed), written and fsynced before
+  the device is armed: a transaction with no ``begin`` never took a yen;
 - ``credit`` (a coin, ``denomination``; or ``amount`` reconciled from the device's final
   count when events were lost), ``escrow`` / ``stack`` / ``return`` (a note);
 - ``fault`` (``code``);
 - ``charge`` (``amount``: written only once the certificate has printed);
 - ``dispense`` (the intent: ``purpose`` change|refund, ``amount`` asked, ``levels``
-  before), then ``payout`` (change) or ``refund`` with the ``amount`` actually paid;
+  before, ``paid_at`` = the device's lifetime payout counter before), then ``payout``
+  (change) or ``refund`` with the ``amount`` actually paid;
 - ``voucher`` (``voucher`` id, ``amount``) for whatever the device could not pay;
 - ``close``.
 
@@ -23,6 +26,7 @@ A transaction balances when paid in = charged + change + refunded + vouchered.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import threading
 from collections.abc import Iterator, Mapping
@@ -39,7 +43,7 @@ KINDS = frozenset(
 )
 _FIELDS = frozenset(
     {"session", "amount", "due", "denomination", "purpose", "code", "voucher", "levels",
-     "inferred"}
+     "inferred", "taken_at", "paid_at"}
 )
 _OPAQUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FILENAME = "money-ledger.jsonl"
@@ -47,6 +51,15 @@ FILENAME = "money-ledger.jsonl"
 
 class LedgerError(Exception):
     """A value that may not go into the ledger (not an amount, code or opaque id)."""
+
+
+class LedgerUnwritable(Exception):
+    """The entry could not be written and fsynced (read-only file system, full disk, I/O
+    error): whatever it was to record must not happen. ``code`` names the errno."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def check_id(value: object) -> str:
@@ -76,6 +89,7 @@ class PendingDispense:
     purpose: str
     amount: int
     levels: dict[int, int]
+    paid_at: int | None = None  # the device's payout counter when it was asked
 
 
 @dataclass
@@ -83,6 +97,8 @@ class TxnBalance:
     """What the ledger says about one payment transaction."""
 
     txn: str
+    began: bool = False  # a ``begin`` is on record: the device may have been armed
+    taken_at: int | None = None  # the device's intake counter when it was armed
     session: str | None = None
     due: int = 0
     paid_in: int = 0
@@ -108,6 +124,9 @@ class TxnBalance:
         kind = entry["kind"]
         amount = int(entry.get("amount", 0))
         if kind == "begin":
+            self.began = True
+            taken_at = entry.get("taken_at")
+            self.taken_at = taken_at if isinstance(taken_at, int) else None
             self.session = entry.get("session")
             self.due = int(entry.get("due", 0))
         elif kind == "credit":
@@ -125,7 +144,9 @@ class TxnBalance:
             self.charged += amount
         elif kind == "dispense":
             levels = {int(k): int(v) for k, v in entry.get("levels", {}).items()}
-            self.pending = PendingDispense(str(entry["purpose"]), amount, levels)
+            paid_at = entry.get("paid_at")
+            self.pending = PendingDispense(str(entry["purpose"]), amount, levels,
+                                           paid_at if isinstance(paid_at, int) else None)
         elif kind in ("payout", "refund"):
             if kind == "payout":
                 self.change += amount
@@ -170,8 +191,11 @@ class Ledger:
             return {"seq": seq, "t": now, **entry}
 
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return jsonl.append(self.path, stamped)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                return jsonl.append(self.path, stamped)
+            except OSError as exc:
+                raise LedgerUnwritable(errno.errorcode.get(exc.errno or 0, "EIO")) from None
 
     def entries(self) -> list[dict[str, Any]]:
         """Every readable entry, in order. A line torn by a crash mid-write is skipped: it

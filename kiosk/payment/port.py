@@ -137,6 +137,20 @@ class Final:
 StopResult = Pending | Final
 
 
+@dataclass(frozen=True)
+class Totals:
+    """The device's own lifetime counters, in yen: everything it ever took in (coins
+    credited, notes stacked) and everything it ever paid out. They only grow and they
+    survive a restart of the kiosk (a ccTalk hopper keeps its paid counter; the acceptor's
+    counts are read back at power-up). Recovery settles a transaction a dead worker left
+    open from the difference between these and the values the ledger recorded when the
+    device was armed or a payout was asked for: facts about this transaction, never a
+    running count that may still belong to the previous customer."""
+
+    taken: int
+    paid_out: int
+
+
 # --- errors -------------------------------------------------------------------------------
 
 
@@ -205,6 +219,10 @@ class PaymentDevice(Protocol):
 
     def can_payout(self, amount: int) -> bool:
         """Whether ``amount`` can be paid exactly from the current levels."""
+
+    def totals(self) -> Totals:
+        """The lifetime counters (:class:`Totals`); :class:`PaymentFault` if the device
+        cannot say."""
 
 
 def check_amount(amount: object) -> int:

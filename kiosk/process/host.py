@@ -37,6 +37,7 @@ from typing import Any
 
 from kiosk import config as kiosk_config
 from kiosk.process.worker import WorkerSpec
+from kiosk.session import outbox
 from kiosk.session.engine import OutcomeRecord
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.recovery import RecoveredAnswer, SettledRecord
@@ -45,6 +46,9 @@ from protocol.log import event
 from protocol.sensitive import zero
 
 READY_TIMEOUT_S = 30.0
+#: Out-of-service codes that can clear by themselves: the host tries again every
+#: ``service_retry`` seconds (recovery and the start checks run anew).
+RETRYABLE = frozenset({"state_unwritable"})
 LOG = logging.getLogger("kiosk.process.host")
 
 
@@ -135,8 +139,11 @@ class SessionHost:
         self.outcomes: list[OutcomeRecord] = []
         self.recovered: list[SettledRecord] = []
         self.worker_deaths = 0
+        self.service_retry = 30.0
         try:
-            state_dir: Path | None = kiosk_config.load(spec.config_path).state_dir
+            cfg = kiosk_config.load(spec.config_path)
+            state_dir: Path | None = cfg.state_dir
+            self.service_retry = cfg.service_retry
         except kiosk_config.ConfigError as exc:
             event(LOG, "host.config_invalid", logging.ERROR, kind=type(exc).__name__)
             state_dir = None  # start() takes the terminal out of service
@@ -149,6 +156,7 @@ class SessionHost:
         self._recovering_death = False  # the next recovery follows a worker death
         self._died_session: str | None = None
         self._batch: list[ViewModel] | None = None  # what the running poll() delivered
+        self._retry_at: float | None = None  # monotonic time of the next return-to-service try
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -268,6 +276,11 @@ class SessionHost:
         delivered: list[ViewModel] = []
         w = self._current
         if w is None:
+            self._batch = delivered
+            try:
+                self._maybe_retry(timeout)
+            finally:
+                self._batch = None
             return delivered
         self._batch = delivered  # _deliver adds to it, also from _advance and _on_death
         try:
@@ -306,6 +319,22 @@ class SessionHost:
             self._advance()
         elif dead or w.process.poll() is not None:
             self._on_death(w)
+
+    def _maybe_retry(self, timeout: float) -> None:
+        """Out of service for a cause that may clear by itself: try again when it is time
+        (else wait out ``timeout`` as a poll would)."""
+        if self._retry_at is None or self.refused not in RETRYABLE:
+            if timeout > 0:
+                time.sleep(timeout)  # nothing to wait on: no worker serves
+            return
+        now = time.monotonic()
+        if now < self._retry_at:
+            time.sleep(min(timeout, self._retry_at - now))
+            return
+        self._retry_at = None
+        self.refused = None
+        self._need_recovery = True
+        self._advance()
 
     def wait_for(self, predicate: Callable[[ViewModel], bool], timeout: float = 10.0) -> ViewModel:
         """Poll until a delivered view model satisfies ``predicate`` (tests, CLI)."""
@@ -379,6 +408,13 @@ class SessionHost:
                                     error=ErrorInfo(code=alarm, kind="integrity",
                                                     next_step="call_staff")))
             return
+        if not self.journal.writable():
+            # no session may open whose journal and ledger cannot be written: no money is
+            # taken that could not be accounted for
+            self._out_of_service("state_unwritable", "device")
+            return
+        if outbox.ready(self.journal):
+            self._need_recovery = True  # an outcome's retry is due: recovery sends it
         w: _Worker | None = None
         for attempt in (1, 2):  # one more try with a fresh process
             w, self._spare = self._spare or self._spawn(), None
@@ -424,6 +460,9 @@ class SessionHost:
     def _out_of_service(self, code: str, kind: str) -> None:
         self.refused = code
         self._need_recovery = True  # recovery runs again when staff try again
+        if code in RETRYABLE:
+            self._retry_at = time.monotonic() + self.service_retry
+        event(LOG, "host.out_of_service", logging.ERROR, code=code)
         self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
                                 error=ErrorInfo(code=code, kind=kind, next_step="call_staff")))
 

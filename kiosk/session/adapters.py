@@ -331,7 +331,8 @@ def _payout(settlement: Settlement | None, amount: int) -> Payout:
     """Only a voucher the controller wrote to the ledger reaches the customer."""
     voucher = settlement.voucher if settlement is not None else None
     return Payout(amount, voucher.id if voucher is not None else None,
-                  settlement.vouchered if settlement is not None else 0)
+                  settlement.vouchered if settlement is not None else 0,
+                  settlement.charged if settlement is not None else 0)
 
 
 class PaymentAdapter:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypedDict
 
+from kiosk.session import outbox
 from kiosk.session.faults import (
     CardFault,
     IntegrityFault,
@@ -227,6 +228,7 @@ class Engine:
         self._warned = False
         self._last_vm: ViewModel | None = None
         self._error: ErrorInfo | None = None
+        self._opened = False  # OPENED is on disk: the wipe must close it
         self.outcome = SessionOutcome(self.session_id)
         self.final_view: ViewModel | None = None
         self.sm = SessionChart(listeners=[self])
@@ -309,6 +311,10 @@ class Engine:
         self._activity()
         kind = intent.kind
         if kind == _I.START:
+            # the intent is on disk before the session exists, or there is no session: a
+            # journal that cannot be written ends it here (StateUnwritable, the wipe)
+            self.journal.append(self.session_id, Rec.OPENED)
+            self._opened = True
             self._send("begin")
         elif kind == _I.CANCEL:
             if state == "take_papers":
@@ -378,7 +384,6 @@ class Engine:
             self.publish()  # payment is published once the device accepts coins
 
     def on_enter_place_card(self) -> None:
-        self.journal.append(self.session_id, Rec.OPENED)
         event(log, "session.opened", session=self.session_id, kiosk=self.kiosk_id)
 
     def on_enter_reading_card(self) -> None:
@@ -602,7 +607,7 @@ class Engine:
             event(log, "session.alarm", logging.ERROR, session=self.session_id, code=alarm_code)
         self._guard(self._remove_runtime_files)
         self._guard(self.devices.close)
-        if o.last_state != "start" and settled:  # the intent was opened on leaving start
+        if self._opened and settled:
             self._guard(lambda: self.journal.append(self.session_id, Rec.CLOSED, code=o.code))
         o.ms["wipe"] = round((time.perf_counter() - wipe_started) * 1000, 2)
         event(log, "session.closed", session=self.session_id, code=o.code, paid=o.paid,
@@ -648,10 +653,9 @@ class Engine:
         if result == "cancelled" and copies:
             result = "failed"
         item = self._menu_item()
-        self.devices.relay.report_outcome(
-            self._order.request_id, result, copies, (item.fee if item else 0) * copies,
-            self._relay_session,
-        )
+        due = outbox.owe(self.journal, self.session_id, self._order.request_id,
+                         self._relay_session, result, copies, (item.fee if item else 0) * copies)
+        outbox.send(self.journal, self.devices.relay, due)  # else recovery retries it
 
     def _scrub_documents(self) -> None:
         if self._pin is not None:

@@ -76,3 +76,11 @@ class PrintFault(SessionFault):
 
 class PaymentFault(SessionFault):
     kind = "payment"
+
+
+class StateUnwritable(SessionFault):
+    """The state directory (journal, ledger) cannot be written: a full disk, a read-only
+    file system. Nothing that must be recorded first may happen; staff must look."""
+
+    def __init__(self) -> None:
+        super().__init__("state_unwritable", "call_staff")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import jsonl
+from kiosk.session.faults import StateUnwritable
 
 
 class Rec(StrEnum):
@@ -33,17 +34,68 @@ class Rec(StrEnum):
     PRINTED = "printed"  # copies: every copy came out
     CHARGED = "charged"  # txn, amount, change
     REFUNDED = "refunded"  # txn, amount, voucher
+    #: The outbox: an outcome the relay must hear exactly once (request, relay, code = the
+    #: result, copies, amount), written before the first attempt; then SENT once the relay
+    #: acknowledged it, RETRY (attempt) after a failed attempt, REJECTED (code) when the
+    #: relay answered with a refusal that no retry can change.
+    OUTCOME_DUE = "outcome_due"
+    OUTCOME_SENT = "outcome_sent"
+    OUTCOME_RETRY = "outcome_retry"
+    OUTCOME_REJECTED = "outcome_rejected"
     ALARM = "alarm"  # code: the terminal goes out of service until cleared
     ALARM_CLEARED = "alarm_cleared"
     CLOSED = "closed"  # code: how it ended
 
 
-_FIELDS = {"txn", "amount", "change", "request", "relay", "job", "voucher", "code", "copies"}
+_FIELDS = {"txn", "amount", "change", "request", "relay", "job", "voucher", "code", "copies",
+           "attempt"}
+#: Seconds before the n-th retry of an outcome (doubling from the first, capped).
+RETRY_FIRST_S = 5.0
+RETRY_MAX_S = 900.0
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-]{0,80}$")
 
 
 class JournalError(ValueError):
     """A record would carry a field or value the journal must not hold."""
+
+
+@dataclass
+class DueOutcome:
+    """An outcome in the outbox: not yet acknowledged by the relay."""
+
+    request: str
+    relay: str | None
+    result: str
+    copies: int
+    amount: int
+    attempts: int = 0
+    last_attempt: float = 0.0  # epoch seconds of the last failed attempt
+
+    def due_at(self) -> float:
+        """When the next attempt may be made: at once, then with a doubling backoff."""
+        if self.attempts == 0:
+            return 0.0
+        backoff: float = min(RETRY_FIRST_S * 2.0 ** (self.attempts - 1), RETRY_MAX_S)
+        return self.last_attempt + backoff
+
+
+def outbox_of(records: list[dict[str, Any]]) -> list[DueOutcome]:
+    """The outcomes still owed to the relay, oldest first, from the journal's records."""
+    due: dict[str, DueOutcome] = {}
+    for r in records:
+        rec, request = r.get("rec"), r.get("request")
+        if not isinstance(request, str):
+            continue
+        if rec == Rec.OUTCOME_DUE and request not in due:
+            due[request] = DueOutcome(request, r.get("relay"), str(r.get("code", "failed")),
+                                      _count(r, "copies"), _count(r, "amount"))
+        elif rec in (Rec.OUTCOME_SENT, Rec.OUTCOME_REJECTED):
+            due.pop(request, None)
+        elif rec == Rec.OUTCOME_RETRY and request in due:
+            due[request].attempts = max(due[request].attempts, _count(r, "attempt"))
+            t = r.get("t")
+            due[request].last_attempt = float(t) if isinstance(t, int | float) else 0.0
+    return list(due.values())
 
 
 @dataclass
@@ -55,6 +107,7 @@ class OpenSession:
     due: int = 0
     paid: int = 0
     requests: list[str] = field(default_factory=list)
+    reported: set[str] = field(default_factory=set)  # requests with an outcome owed or sent
     relay_session: str | None = None
     jobs: list[str] = field(default_factory=list)
     copies: int = 0  # copies requested
@@ -94,7 +147,13 @@ class Journal:
             record[key] = value
         if not _SAFE.match(session):
             raise JournalError("session must be an opaque id")
-        jsonl.append(self.path, record)  # seals a torn last line before writing
+        try:
+            jsonl.append(self.path, record)  # seals a torn last line before writing
+        except OSError as exc:
+            # A full disk, a read-only file system: the step this record announces must
+            # not happen. The session ends through the wipe; the host, which cannot write
+            # either, keeps the terminal out of service.
+            raise StateUnwritable() from exc
 
     def records(self) -> list[dict[str, Any]]:
         """Every record that parses as an object; a torn or foreign line is skipped (it was
@@ -125,6 +184,8 @@ class Journal:
                 s.relay_session = r.get("relay") or s.relay_session
                 if rec == Rec.REQUEST_SENT:
                     s.copies, s.amount = _count(r, "copies"), _count(r, "amount")
+            elif rec == Rec.OUTCOME_DUE and isinstance(r.get("request"), str):
+                s.reported.add(r["request"])
             elif rec == Rec.PRINT_SUBMITTED and r.get("job"):
                 s.jobs.append(r["job"])
             elif rec == Rec.COPY_PRINTED:
@@ -137,6 +198,20 @@ class Journal:
             elif rec == Rec.REFUNDED:
                 s.refunded = True
         return list(sessions.values())
+
+    def writable(self) -> bool:
+        """Whether a record can be written and fsynced now (a probe file beside the
+        journal, written and removed): checked before every session is offered."""
+        probe = self.path.with_name(".write-probe")
+        try:
+            jsonl.append(probe, {"probe": True})
+            probe.unlink()
+        except OSError:
+            return False
+        return True
+
+    def outbox(self) -> list[DueOutcome]:
+        return outbox_of(self.records())
 
     def alarm_raised(self) -> str | None:
         """The code of an alarm not yet cleared (the terminal stays out of service)."""

@@ -98,6 +98,7 @@ class Payout:
     amount: int
     voucher: str | None = None
     vouchered: int = 0  # the part of ``amount`` the voucher covers (not paid out in coins)
+    charged: int = 0  # what the transaction charged, as the ledger says (recovery reports it)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from kiosk.session import outbox
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.ports import Devices
@@ -92,9 +93,9 @@ def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> lis
             try:
                 refund = devices.payment.settle_after_crash(s.txn, printed=s.printed)
                 if s.printed:
-                    journal.append(s.session, Rec.CHARGED, txn=s.txn, amount=s.due,
+                    journal.append(s.session, Rec.CHARGED, txn=s.txn, amount=refund.charged,
                                    change=refund.amount, voucher=refund.voucher)
-                    r.charged, r.change = s.due, refund.amount
+                    r.charged, r.change = refund.charged, refund.amount
                 else:
                     r.refunded, r.voucher = refund.amount, refund.voucher
                     journal.append(s.session, Rec.REFUNDED, txn=s.txn, amount=refund.amount,
@@ -106,18 +107,29 @@ def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> lis
         # what came out, at the fee of each copy (what the relay checks and audits)
         copies = s.copies_printed
         r.copies = copies
+        owed = {due.request for due in journal.outbox()}
         for request in s.requests:
+            if request in owed or request in s.reported:
+                continue  # the dead worker already put it in the outbox
             try:
-                devices.relay.report_outcome(request, "printed" if s.printed else "failed",
-                                             copies, s.fee * copies, s.relay_session)
+                outbox.owe(journal, s.session, request, s.relay_session,
+                           "printed" if s.printed else "failed", copies, s.fee * copies)
             except SessionFault as exc:
-                event(log, "recovery.report_failed", logging.WARNING, session=s.session,
+                settled = False  # the journal cannot be written: try it all again later
+                event(log, "recovery.report_failed", logging.ERROR, session=s.session,
                       request=request, code=exc.code)
         if settled:
-            journal.append(s.session, Rec.CLOSED, code="recovered")
-            r.closed = True
+            try:
+                journal.append(s.session, Rec.CLOSED, code="recovered")
+                r.closed = True
+            except SessionFault:
+                pass  # stays open: the next recovery settles it (idempotently) again
         event(log, "recovery.settled", session=s.session, refunded=r.refunded,
               amount=r.charged, voucher=r.voucher, ok=r.closed)
         results.append(r)
+    try:
+        outbox.flush(journal, devices.relay, force=True)
+    except SessionFault as exc:
+        event(log, "recovery.outbox_failed", logging.ERROR, code=exc.code)
     wipe_runtime_dir(runtime_dir)
     return results

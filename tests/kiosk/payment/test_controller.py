@@ -1,5 +1,6 @@
 """The payment controller over the simulator: happy paths, faults, refunds, recovery."""
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -7,8 +8,17 @@ import pytest
 from hardware_mocks.coins import VirtualCoinDevice
 from kiosk.payment.controller import PaymentController, Phase, Progress
 from kiosk.payment.ledger import Ledger
-from kiosk.payment.port import DeviceBusy, InvalidAmount, PaymentFault, Pending, StopResult
+from kiosk.payment.port import (
+    DeviceBusy,
+    Final,
+    InvalidAmount,
+    PaymentFault,
+    Pending,
+    Rejected,
+    StopResult,
+)
 from protocol.clock import FakeClock
+from tests.fixtures.disk import DiskFaults
 
 FULL = {500: 10, 100: 30, 50: 20, 10: 50}
 
@@ -366,10 +376,13 @@ def test_recovery_with_an_unanswering_device_vouchers(ledger: Ledger, clock: Fak
         def dispense(self, amount: int) -> int:
             raise PaymentFault("no_answer")
 
+        def totals(self):
+            raise PaymentFault("no_answer")
+
     _, ctl = make(ledger, clock, sim=Gone(FULL))
     s = ctl.settle_after_crash("T1", printed=False)
     assert (s.refunded, s.vouchered) == (0, 100)
-    assert {"no_answer", "payout_unconfirmed", "voucher"} <= set(s.flags)
+    assert {"no_answer", "payout_unconfirmed", "totals_unavailable", "voucher"} <= set(s.flags)
     assert ledger.balance("T1").outstanding == 0
 
 
@@ -422,3 +435,119 @@ def test_a_driver_error_code_never_carries_text_into_the_ledger(ledger: Ledger, 
         ctl.begin("T1", 100)
     assert err.value.code == "device_error"
     assert [e.get("code") for e in ledger.entries() if e["kind"] == "fault"] == ["device_error"]
+
+
+# --- money from facts: the ledger first, the device's own counters after a crash ----------
+
+
+def previous_customer(ledger: Ledger, clock: FakeClock) -> VirtualCoinDevice:
+    """A device whose last arming took 1,000 yen (its final count still says so)."""
+    sim = VirtualCoinDevice(FULL)
+    _, ctl = make(ledger, clock, sim=sim)
+    ctl.begin("T0", 1000)
+    sim.insert(500)
+    sim.insert(500)
+    assert pump_n(ctl).complete
+    ctl.charge_and_give_change()
+    assert sim.stop() == Final(1000)
+    return sim
+
+
+def test_a_payment_the_ledger_never_began_took_nothing(ledger: Ledger, clock: FakeClock) -> None:
+    """The journal said payment_begun, the ledger append never happened: recovery pays
+    nothing out, although the device's final count is the previous customer's 1,000."""
+    sim = previous_customer(ledger, clock)
+    paid_out = sim.paid_out_total
+    _, ctl = make(ledger, clock, sim=sim)
+    s = ctl.settle_after_crash("T1", printed=False)
+    assert (s.paid_in, s.refunded, s.change, s.vouchered) == (0, 0, 0, 0)
+    assert "never_armed" in s.flags
+    assert sim.paid_out_total == paid_out
+    assert_conserved(ledger, sim)
+
+
+def test_a_crash_between_begin_and_arming_refunds_nothing(ledger: Ledger, clock: FakeClock) -> None:
+    sim = previous_customer(ledger, clock)
+    paid_out = sim.paid_out_total
+    ledger.append("begin", "T1", due=200, amount=1000, taken_at=sim.totals().taken)
+    _, ctl = make(ledger, clock, sim=sim)
+    s = ctl.settle_after_crash("T1", printed=False)
+    assert (s.paid_in, s.refunded) == (0, 0) and "reconciled" not in s.flags
+    assert sim.paid_out_total == paid_out
+    assert_conserved(ledger, sim)
+
+
+def test_money_the_dead_worker_never_polled_is_settled_from_the_counters(
+        ledger: Ledger, clock: FakeClock) -> None:
+    sim, dead = make(ledger, clock)
+    dead.begin("T1", 500)
+    sim.insert(100)
+    dead.pump()
+    sim.lose_events(1)
+    sim.insert(100)  # taken, its event lost on the way
+    sim.insert(50)  # after the lost one: polled by nobody
+    _, ctl = make(ledger, clock, sim=sim)
+    s = ctl.settle_after_crash("T1", printed=False)
+    assert (s.paid_in, s.refunded) == (250, 250) and "reconciled" in s.flags
+    assert_conserved(ledger, sim)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_an_unwritable_ledger_takes_no_money(ledger: Ledger, clock: FakeClock,
+                                             disk_faults: DiskFaults, code: int) -> None:
+    sim, ctl = make(ledger, clock)
+    disk_faults.fail(ledger.path.name, code)
+    with pytest.raises(PaymentFault) as err:
+        ctl.begin("T1", 300)
+    assert err.value.code == "ledger_unwritable"
+    assert not sim.snapshot()["accepting"]
+    assert sim.insert(100) == Rejected("not_accepting")
+    assert ctl.progress.phase is Phase.IDLE and ledger.entries() == []
+
+
+@pytest.mark.parametrize("after", [0, 1, 2])  # the first credit, the second, the fault entry
+def test_a_ledger_failing_mid_payment_holds_the_money_until_recovery(
+        ledger: Ledger, clock: FakeClock, disk_faults: DiskFaults, after: int) -> None:
+    """No coin is taken once the ledger cannot say so, no coin is paid out that the ledger
+    cannot record; recovery, once the disk is writable, refunds exactly what went in."""
+    sim, ctl = make(ledger, clock)
+    ctl.begin("T1", 500)
+    disk_faults.fail(ledger.path.name, errno.ENOSPC, after=after)
+    with pytest.raises(PaymentFault) as err:
+        for coin in (100, 100, 100):
+            sim.insert(coin)
+            ctl.pump()
+    assert err.value.code == "ledger_unwritable"
+    assert not sim.snapshot()["accepting"]  # inhibited at once
+    for step in (ctl.pump, ctl.refund_all, ctl.refund_now):
+        with pytest.raises(PaymentFault):
+            step()
+    assert sim.paid_out_total == 0  # nothing paid that the ledger could not record
+    disk_faults.heal()
+    _, recovery = make(ledger, clock, sim=sim)
+    s = recovery.settle_after_crash("T1", printed=False)
+    assert s.refunded == s.paid_in == sim.taken_total > 0
+    assert_conserved(ledger, sim)
+
+
+def test_a_crash_mid_payout_is_measured_by_the_payout_counter(
+        ledger: Ledger, clock: FakeClock) -> None:
+    """The tubes are refilled between the crash and recovery: the levels would say the
+    payout never happened; the device's payout counter says what it paid."""
+    class DiesAfterPaying(VirtualCoinDevice):
+        def dispense(self, amount: int) -> int:
+            super().dispense(amount)
+            raise Crash
+
+    sim, dead = make(ledger, clock, sim=DiesAfterPaying(FULL))
+    dead.begin("T1", 300)
+    sim.insert(500)
+    pump_n(dead)
+    with pytest.raises(Crash):
+        dead.charge_and_give_change()
+    sim.set_levels(FULL)  # staff refilled the tubes
+    _, ctl = make(ledger, clock, sim=sim)
+    s = ctl.settle_after_crash("T1", printed=True)
+    assert (s.charged, s.change, s.vouchered) == (300, 200, 0)
+    assert sim.paid_out_total == 200  # paid once, not again
+    assert_conserved(ledger, sim)
