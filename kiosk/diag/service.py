@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import jsonl
+from kiosk.session.journal import outbox_of
 from kiosk.diag import checks, files, residue
 from kiosk.diag.audit import AuditSink, AuditTrail
 from kiosk.diag.auth import AuthOutcome, AuthResult, TechnicianAuth
@@ -249,7 +250,12 @@ class DiagService:
                 alarm = str(rec.get("code") or "alarm")
             elif kind == "alarm_cleared":
                 alarm = None
-        details: dict[str, checks.Detail] = {"open_sessions": len(open_sessions)}
+        details: dict[str, checks.Detail] = {
+            "open_sessions": len(open_sessions),
+            # outcomes the relay has not acknowledged yet: recovery retries them; a count
+            # that stays up means the municipality's record lacks what this kiosk issued
+            "unreported_outcomes": len(outbox_of(records)),
+        }
         if alarm:
             return CheckResult("journal", Status.FAULT, f"alarm_{alarm}", details)
         if open_sessions:  # diagnostics and self-tests run between sessions, after recovery

@@ -535,20 +535,30 @@ class Engine:
             self._order.job = printer.submit(pdf)
             self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._order.job)
             printer.wait(self._order.job, self.timeouts.print_deadline)
+            self._order.copies_done = n + 1  # it is out, whatever can be written about it
             printer.purge(self._order.job)
-            self.journal.append(self.session_id, Rec.COPY_PRINTED, job=self._order.job, copies=n + 1)
+            self._record_fact(Rec.COPY_PRINTED, job=self._order.job, copies=n + 1)
             self._order.job = None
-            self._order.copies_done = n + 1
             self._on_progress(per_copy * (n + 1), self._order.pages_total)
         self._order.printed = True
         self.outcome.copies_printed = self._order.copies
-        self.journal.append(self.session_id, Rec.PRINTED, copies=self._order.copies)
+        self._record_fact(Rec.PRINTED, copies=self._order.copies)
         try:
             self._charge()
         except Exception as exc:
             event(log, "session.charge_failed", logging.ERROR, session=self.session_id,
                   kind=type(exc).__name__)
         self._scrub_documents()  # printed: nothing more needs the document
+
+    def _record_fact(self, rec: Rec, **fields: str | int | None) -> None:
+        """Journal what has already happened (a copy came out). Unlike an intent, a record
+        that cannot be written changes nothing that was decided on facts: the copy is
+        out and is charged (the ledger is the authority on money; recovery reads it)."""
+        try:
+            self.journal.append(self.session_id, rec, **fields)
+        except SessionFault as exc:
+            event(log, "session.journal_unwritable", logging.ERROR, session=self.session_id,
+                  code=exc.code)
 
     def _on_progress(self, done: int, total: int) -> None:
         if done < self._order.pages_done:

@@ -92,6 +92,11 @@ def recover(journal: Journal, devices: Devices, runtime_dir: Path | None) -> lis
         if s.txn and not s.charged and not s.refunded:
             try:
                 refund = devices.payment.settle_after_crash(s.txn, printed=s.printed)
+                if refund.charged and not s.printed:
+                    # the ledger charged it, which it does only after every copy came out:
+                    # the journal could not say so (a full disk), the ledger could
+                    s.printed, s.copies_printed = True, max(s.copies_printed, s.copies)
+                    r.printed = True
                 if s.printed:
                     journal.append(s.session, Rec.CHARGED, txn=s.txn, amount=refund.charged,
                                    change=refund.amount, voucher=refund.voucher)

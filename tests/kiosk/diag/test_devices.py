@@ -177,9 +177,21 @@ def test_a_session_recovery_did_not_settle_is_a_fault(inside: Rig) -> None:
     Journal(journal).append("s7", Rec.OPENED)
     result = inside.service.run_test("journal")
     assert (result.status, result.code) == (Status.FAULT, "unrecovered_session")
-    assert result.details == {"open_sessions": 1}
+    assert result.details == {"open_sessions": 1, "unreported_outcomes": 0}
     Journal(journal).append("s7", Rec.CLOSED, code="cancelled")
     assert inside.service.run_test("journal").status is Status.OK
+
+
+def test_outcomes_the_relay_has_not_acknowledged_are_counted(inside: Rig) -> None:
+    from kiosk.session.journal import Journal, Rec
+
+    journal = inside.service.paths.journal
+    assert journal is not None
+    for request in ("r1", "r2"):
+        Journal(journal).append("s7", Rec.OUTCOME_DUE, request=request, code="printed",
+                                copies=1, amount=200)
+    Journal(journal).append("outbox", Rec.OUTCOME_SENT, request="r1")
+    assert inside.service.run_test("journal").details["unreported_outcomes"] == 1
 
 
 @pytest.mark.parametrize("levels", [{"500": 1}, {1000: 1}, {100: -1}, {100: 1.5}])
@@ -196,4 +208,5 @@ def test_journal_check_skips_torn_and_foreign_lines(inside: Rig) -> None:
     journal.write_bytes(b'{"session": "s8", "rec": "opened"}\n[1]\n\xff\xfe\n'
                         b'{"session": "s8", "rec": "closed"}\n{"session": "s9", "rec": "op')
     result = inside.service.run_test("journal")
-    assert (result.status, result.details) == (Status.OK, {"open_sessions": 0})
+    assert (result.status, result.details) == (
+        Status.OK, {"open_sessions": 0, "unreported_outcomes": 0})
