@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from hardware_mocks.session.facts import Facts
 from hardware_mocks.session.virtual import PRINTER_FAULTS, RELAY_FAULTS
+from kiosk import config as kiosk_config
 from kiosk.config import ConfigError
 from kiosk.session.machine import SessionChart
 from kiosk.session.viewmodel import Screen
@@ -49,7 +52,11 @@ def register(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--vreader-control", type=Path, default=None,
                      help="--devices real with pcscd: the virtual reader's control socket "
                           "(python -m hardware_mocks.vreader serve --control PATH)")
-    run.add_argument("--state-dir", type=Path, help="journal and coin state (default: temporary)")
+    run.add_argument("--state-dir", type=Path,
+                     help="journal, money ledger and device state, kept between runs so the "
+                          "next run recovers what this one left (default: the configuration's "
+                          "with --devices real, else $XDG_STATE_HOME/certificate-kiosk/"
+                          "session-run)")
     run.add_argument("--runtime-dir", type=Path)
     run.add_argument("--inactivity", type=float, default=None,
                      help="seconds of inactivity per screen (default: the kiosk's)")
@@ -62,16 +69,23 @@ def _run(args: argparse.Namespace) -> int:
         print(f"kiosk session run: {refusal}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="kiosk-session-") as tmp:
-        state_dir = args.state_dir or Path(tmp) / "state"
+        # the runtime folder is wiped after every session anyway; the state folder is not:
+        # a run that dies leaves its journal and ledger for the next run's recovery
+        state_dir = args.state_dir or (None if args.devices == "real" else default_state_dir())
         runtime_dir = args.runtime_dir or Path(tmp) / "run"
-        result = run_one(args, state_dir, runtime_dir)
+        result = run_one(args, state_dir, runtime_dir, Path(tmp))
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
         for key in ("result", "code", "printed_copies", "paid", "charged", "change",
-                    "refunded", "voucher", "worker_died"):
+                    "refunded", "voucher", "worker_died", "disagreements"):
             print(f"{key}: {result.get(key)}")
     return 0 if result["conserved"] and result["result"] != OUT_OF_SERVICE else 1
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "certificate-kiosk" / "session-run"
 
 
 def _refusal(args: argparse.Namespace) -> str | None:
@@ -91,15 +105,14 @@ def bound(config_path: str) -> float:
     """How long one customer can take at most: every screen's inactivity timeout in turn
     (the customer acts at once, or the timeout ends the session), the print deadline and
     a margin for the machine states. Past it the run is stuck, and says so."""
-    from kiosk import config as kiosk_config
-
     t = kiosk_config.load(config_path).timeouts
     screens: float = sum(getattr(t, k) for k in t.__struct_fields__
                   if k not in ("warn_before", "print_deadline"))
     return screens + t.print_deadline + MARGIN_S
 
 
-def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
+def run_one(args: argparse.Namespace, state_dir: Path | None, runtime_dir: Path,
+            tmp: Path) -> dict[str, Any]:
     from hardware_mocks.session import specs
     from hardware_mocks.session.customer import (
         Customer,
@@ -109,7 +122,6 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
         Script,
     )
     from kiosk.process.host import SessionHost
-    from kiosk.process.worker import WorkerSpec
 
     timeouts: dict[str, float] = {}
     if args.inactivity:
@@ -122,18 +134,19 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
     res = Result()
     try:
         if args.devices in ("fake", "virtual"):
+            assert state_dir is not None
             make = specs.fake_spec if args.devices == "fake" else specs.virtual_spec
             spec = make(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
                         printer_fault=args.printer_fault, timeouts=timeouts)
         else:
-            spec = WorkerSpec(config_path=str(args.kiosk_config))
-            if timeouts:
-                spec = specs.with_timeouts(spec, **timeouts)
+            spec = specs.real_spec(args.kiosk_config, tmp, state_dir, timeouts)
+        state_dir = Path(kiosk_config.load(spec.config_path).state_dir)
         limit = bound(spec.config_path)
+        before = Facts.read(state_dir)
     except OSError:  # the state directory cannot be made or written
-        return summarize(None, res, state_dir, stopped="state_dir_unusable")
+        return unusable(res, "state_dir_unusable")
     except ConfigError:  # --config unreadable or invalid
-        return summarize(None, res, state_dir, stopped="config_invalid")
+        return unusable(res, "config_invalid")
     script = Script(persona=args.persona, pin=args.pin, doc_type=args.doc_type,
                     copies=args.copies, pay=args.pay, remove_card_at=args.remove_card_at,
                     cancel_at=args.cancel_at, kill_worker_at=args.kill_worker_at,
@@ -160,7 +173,7 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
         stopped = host.out_of_service or "no_outcome"
     finally:
         host.close()
-    return summarize(host, res, state_dir, stopped)
+    return summarize(host, res, before, Facts.read(state_dir), stopped)
 
 
 def _settle(host: Any, res: Any, limit: float) -> None:
@@ -181,36 +194,54 @@ def died(res: Any) -> bool:
     return bool(res.killed or (res.final is not None and res.final.state == "worker_died"))
 
 
-def summarize(host: Any, res: Any, state_dir: Path, stopped: str | None = None) -> dict[str, Any]:
-    """The run's outcome: the session's own, else what recovery settled after a worker
-    died, else why no session ran (``out_of_service`` with its code, or ``not_started``
-    when the customer walked away at the start screen)."""
+def unusable(res: Any, code: str) -> dict[str, Any]:
+    """No terminal could be set up: nothing was taken, nothing printed."""
+    return {"states": res.states, "worker_died": False, "result": OUT_OF_SERVICE, "code": code,
+            "printed_copies": 0, "print_jobs": 0, "paid": 0, "charged": 0, "change": 0,
+            "refunded": 0, "voucher": None, "vouchered": 0, "disagreements": [],
+            "conserved": True}
+
+
+def summarize(host: Any, res: Any, before: Facts, after: Facts,
+              stopped: str | None = None) -> dict[str, Any]:
+    """The run's outcome, from the records kept outside the engine: money from the ledger
+    (the transactions the journal ties to this run's session), copies from the printer's
+    tray (the virtual and fake printers) or the journal's print records (a real printer),
+    the coin device's own counters where it keeps them. The engine's outcome gives the
+    result and its code; where it disagrees with those records the run says so
+    (``disagreements``) and does not balance."""
     out: dict[str, Any] = {"states": res.states, "worker_died": died(res)}
-    tray = state_dir / "tray.jsonl"
-    printed = [json.loads(line) for line in tray.read_text().splitlines()] if tray.exists() else []
-    out["printed_copies"] = sum(p["copies"] for p in printed)
-    out["print_jobs"] = len(printed)
-    outcomes = host.outcomes if host is not None else []
-    if outcomes:
-        o = outcomes[-1]
-        out.update(result=o["result"], code=o["code"], paid=o["paid"], charged=o["charged"],
-                   change=o["change"], refunded=o["refunded"], voucher=o["voucher"])
-        if not tray.exists():  # a real printer: the engine's count
-            out["printed_copies"] = o["copies_printed"]
+    session = after.session_since(before)
+    outcome = next((o for o in reversed(host.outcomes) if o["session"] == session), None) \
+        if host.outcomes and session else None
+    money = after.money(session)
+    printed = after.printed_since(before, session)
+    out.update(printed_copies=printed, print_jobs=after.jobs_since(before), **money)
+    disagreements = []
+    if outcome is not None:
+        out.update(result=outcome["result"], code=outcome["code"])
+        if not outcome["alarm"]:  # an alarm leaves money for recovery: it cannot agree yet
+            given_back = money["change"] + money["refunded"] + money["vouchered"]
+            for key, theirs, ours in (("paid", outcome["paid"], money["paid"]),
+                                      ("charged", outcome["charged"], money["charged"]),
+                                      ("given_back", outcome["change"] + outcome["refunded"],
+                                       given_back)):
+                if theirs != ours:
+                    disagreements.append(key)  # the engine's account against the ledger's
+        if outcome["copies_printed"] != printed and not outcome["partial_copies"]:
+            disagreements.append("printed_copies")
+    elif died(res):
+        out.update(result="printed" if money["charged"] else "failed", code="worker_died")
+    elif stopped:
+        out.update(result=OUT_OF_SERVICE, code=stopped)
     else:
-        recovered = host.recovered if host is not None else []
-        settled = recovered[-1] if recovered and died(res) else {}
-        charged = int(settled.get("charged", 0))
-        refunded = int(settled.get("refunded", 0))
-        printed_ok = bool(settled.get("printed"))
-        if died(res):
-            result, code = ("printed" if printed_ok else "failed"), "worker_died"
-        elif stopped:
-            result, code = OUT_OF_SERVICE, stopped
-        else:
-            result, code = "not_started", "walked_away"
-        out.update(result=result, code=code, paid=res.inserted, charged=charged,
-                   change=res.inserted - charged - refunded if printed_ok else 0,
-                   refunded=refunded, voucher=settled.get("voucher"))
-    out["conserved"] = out["paid"] == out["charged"] + out["change"] + out["refunded"]
+        out.update(result="not_started", code="walked_away")
+    if res.inserted != money["paid"]:
+        disagreements.append("paid_in")  # the customer's hand against the ledger
+    device = after.device_since(before)
+    if device is not None and device != (money["paid"], money["change"] + money["refunded"]):
+        disagreements.append("device_totals")
+    out["disagreements"] = disagreements
+    out["conserved"] = not disagreements and money["paid"] == (
+        money["charged"] + money["change"] + money["refunded"] + money["vouchered"])
     return out

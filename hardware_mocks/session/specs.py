@@ -104,3 +104,16 @@ def services_config(tmp: Path, world: Path, relay: RelayServer, cupsd: Cupsd,
                  devices=DevicesConfig(card=card, payment="virtual", world=world),
                  printing=PrintingConfig(cups_server=cupsd.server))
     return write(cfg, tmp / "kiosk.toml")
+
+
+def real_spec(config: Path, tmp: Path, state_dir: Path | None,
+              timeouts: dict[str, float]) -> WorkerSpec:
+    """A worker over the devices of an operator's configuration, with a run's own state
+    folder and timeouts: written to a copy in ``tmp``, never over the operator's file."""
+    cfg = kiosk_config.load(config)
+    if state_dir is not None:
+        cfg = msgspec.structs.replace(cfg, state_dir=state_dir)
+    if timeouts:
+        merged = msgspec.structs.asdict(cfg.timeouts) | timeouts
+        cfg = msgspec.structs.replace(cfg, timeouts=TimeoutsConfig(**merged))
+    return WorkerSpec(config_path=str(write(cfg, tmp / "kiosk.toml")))

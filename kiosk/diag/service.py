@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import jsonl
-from kiosk.session.journal import outbox_of
 from kiosk.diag import checks, files, residue
 from kiosk.diag.audit import AuditSink, AuditTrail
 from kiosk.diag.auth import AuthOutcome, AuthResult, TechnicianAuth
@@ -32,6 +31,7 @@ from kiosk.diag.ports import CardProbe, PaymentProbe, PrinterProbe, RelayProbe, 
 from kiosk.diag.secret import SecretFileError
 from kiosk.diag.selftest import SelfTestReport, due
 from kiosk.payment.port import COINS
+from kiosk.session.journal import outbox_of
 from protocol.clock import Clock
 from protocol.log import event
 

@@ -14,16 +14,23 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Protocol
 
 from kiosk.session.faults import Refusal, SessionFault
 from kiosk.session.journal import DueOutcome, Journal, Rec
-from kiosk.session.ports import Relay
 from protocol.log import event
 
 log = logging.getLogger("kiosk.session.outbox")
 
 #: The journal's session field for outbox records that outlive their session.
 OUTBOX = "outbox"
+
+
+class Reporter(Protocol):
+    """The part of the relay port the outbox uses (``kiosk.session.ports.Relay``)."""
+
+    def report_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
+                       relay_session: str | None = None) -> None: ...
 
 
 def owe(journal: Journal, session: str, request: str, relay_session: str | None, result: str,
@@ -34,7 +41,7 @@ def owe(journal: Journal, session: str, request: str, relay_session: str | None,
     return DueOutcome(request, relay_session, result, copies, amount)
 
 
-def send(journal: Journal, relay: Relay, due: DueOutcome) -> bool:
+def send(journal: Journal, relay: Reporter, due: DueOutcome) -> bool:
     """One attempt. True when the entry is done with (acknowledged, or refused for good);
     False when the relay could not be reached (retry later)."""
     try:
@@ -54,7 +61,7 @@ def send(journal: Journal, relay: Relay, due: DueOutcome) -> bool:
     return True
 
 
-def flush(journal: Journal, relay: Relay, *, force: bool = False,
+def flush(journal: Journal, relay: Reporter, *, force: bool = False,
           now: float | None = None) -> int:
     """Send every owed outcome whose time has come (all of them with ``force``), oldest
     first; stop at the first that cannot reach the relay, which the rest could not either.

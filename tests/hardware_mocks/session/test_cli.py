@@ -18,6 +18,13 @@ def world_copy(world_dir: Path, tmp_path: Path) -> Path:
     return tmp_path / "world"
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a run without --state-dir keeps its state: never the tester's home here."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "xdg" / "certificate-kiosk" / "session-run"
+
+
 def run(capsys: pytest.CaptureFixture[str], world: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     code = main(["session", "run", "--world", str(world), "--persona", "shiken-ichiro",
                  "--pin", "1234", "--type", "juminhyo", "--copies", "1", "--pay", "500",
@@ -60,7 +67,7 @@ def test_coin_jam_falls_mid_payment_and_refunds_what_went_in(
     assert code == 0 and out["conserved"]
     assert (out["result"], out["code"], out["charged"], out["change"]) == (
         "failed", "coin_jam", 0, 0)
-    assert 0 < out["paid"] < 200 and out["refunded"] == out["paid"]
+    assert 0 < out["paid"] < 200 and out["refunded"] + out["vouchered"] == out["paid"]
     assert out["printed_copies"] == 0 and "printing" not in out["states"]
 
 
@@ -118,3 +125,47 @@ def test_unreadable_real_config_is_an_outcome_not_a_traceback(
                     "--config", str(world_copy / "missing.toml"))
     assert code == 1 and out["conserved"]
     assert (out["result"], out["code"], out["paid"]) == ("out_of_service", "config_invalid", 0)
+
+
+@pytest.mark.parametrize("devices", ["virtual", "fake"])
+def test_a_worker_killed_on_take_papers_reports_what_the_ledger_and_printer_say(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, devices: str) -> None:
+    """The certificate printed and was charged before the kill: the outcome says so,
+    from the records (not charged 0, change 1000)."""
+    code, out = run(capsys, world_copy, "--kill-worker-at", "take_papers", "--pay", "1000",
+                    "--devices", devices)
+    assert code == 0 and out["conserved"] and out["disagreements"] == []
+    assert (out["result"], out["code"], out["printed_copies"]) == ("printed", "worker_died", 1)
+    assert (out["paid"], out["charged"], out["change"], out["refunded"]) == (1000, 200, 800, 0)
+
+
+def test_state_is_kept_between_runs_in_one_folder(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, state_home: Path) -> None:
+    """Journal, ledger and coin state in one folder that outlives the run (the default
+    one here), so a second run starts from what the first left."""
+    run(capsys, world_copy)
+    assert {"journal.jsonl", "money-ledger.jsonl", "coins.json"} <= {
+        p.name for p in state_home.iterdir()}
+    code, out = run(capsys, world_copy)
+    assert code == 0 and (out["paid"], out["charged"], out["printed_copies"]) == (500, 200, 1)
+
+
+def test_a_disagreement_between_the_engine_and_the_records_does_not_balance() -> None:
+    from hardware_mocks.session.cli import summarize
+    from hardware_mocks.session.customer import Result
+    from hardware_mocks.session.facts import Facts
+    from kiosk.payment.ledger import TxnBalance
+    from kiosk.session.viewmodel import Screen, ViewModel
+
+    res = Result(states=["payment"], final=ViewModel(Screen.THANK_YOU, session="s1"), inserted=500)
+    journal = [{"session": "s1", "rec": "opened"},
+               {"session": "s1", "rec": "payment_begun", "txn": "t1"}]
+    ledger = {"t1": TxnBalance("t1", began=True, paid_in=500, charged=200, change=300)}
+
+    class Host:
+        outcomes = [{"session": "s1", "result": "printed", "code": "printed", "paid": 500,
+                     "charged": 0, "change": 500, "refunded": 0, "alarm": False,
+                     "copies_printed": 1, "partial_copies": 0}]
+
+    out = summarize(Host(), res, Facts(tray=0), Facts(journal, ledger, tray=1))
+    assert out["disagreements"] == ["charged", "given_back"] and not out["conserved"]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
-from hardware_mocks.session.specs import fake_spec
+from hardware_mocks.session.specs import fake_spec, write
 from hardware_mocks.world import World
 from kiosk.process.host import SessionHost
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
+from tests.fixtures.disk import DiskFaults
 
 
 @pytest.fixture
@@ -202,3 +203,32 @@ def test_a_pin_sent_to_a_dead_worker_is_zeroed_and_the_death_recovered(
         pin[:] = b"1234"
     host.wait_for(lambda v: v.screen == Screen.START, 30)
     assert host.worker_deaths == 1
+
+
+def test_a_state_directory_that_cannot_be_written_serves_no_one_until_it_can(
+        fresh_world: World, tmp_path: Path, disk_faults: DiskFaults) -> None:
+    """Checked before every session (a probe written and fsynced beside the journal): no
+    one is offered a session whose journal and ledger could not be written; the host
+    tries again every ``service_retry`` seconds and serves once the disk is back."""
+    import errno
+
+    import msgspec
+
+    from kiosk import config as kiosk_config
+
+    spec = fake_spec(fresh_world.root, tmp_path / "state", tmp_path / "run")
+    cfg = kiosk_config.load(spec.config_path)
+    write(msgspec.structs.replace(cfg, service_retry=0.2), Path(spec.config_path))
+    disk_faults.fail(".write-probe", errno.ENOSPC)
+    with SessionHost(spec) as h:
+        vm = h.wait_for(lambda v: v.final)
+        assert vm.screen == Screen.OUT_OF_SERVICE and vm.error is not None
+        assert vm.error.code == "state_unwritable" and h.out_of_service == "state_unwritable"
+        assert h.worker_pid is None
+        failed = len(disk_faults.failed)
+        with pytest.raises(TimeoutError):
+            h.wait_for(lambda v: v.screen == Screen.START, 1.0)  # still unwritable: retried
+        assert len(disk_faults.failed) > failed
+        disk_faults.heal()
+        h.wait_for(lambda v: v.screen == Screen.START, 10.0)
+        assert h.refused is None and h.worker_pid is not None  # back in service
