@@ -39,6 +39,7 @@ from kiosk import config as kiosk_config
 from kiosk.process.worker import WorkerSpec
 from kiosk.session import outbox
 from kiosk.session.engine import OutcomeRecord
+from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal, Rec
 from kiosk.session.recovery import RecoveredAnswer, SettledRecord
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
@@ -157,6 +158,7 @@ class SessionHost:
         self._died_session: str | None = None
         self._batch: list[ViewModel] | None = None  # what the running poll() delivered
         self._retry_at: float | None = None  # monotonic time of the next return-to-service try
+        self._alarm: str | None = None  # an alarm the journal could not record
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -188,15 +190,22 @@ class SessionHost:
         technician clears it (:meth:`clear_alarm`, from the diagnostic mode)."""
         if self.journal is None:
             return "config_invalid"
-        return self.journal.alarm_raised() or self.refused
+        return self.journal.alarm_raised() or self._alarm or self.refused
+
+    def journal_alarm(self) -> str | None:
+        return self.journal.alarm_raised() if self.journal is not None else None
 
     def clear_alarm(self) -> None:
         """Clear an integrity alarm (diagnostic mode) and, as after a refused start check,
         try again to serve: recovery and the start checks run anew."""
         if self.journal is None:
             return  # nothing to clear: the configuration itself must be fixed
-        if self.out_of_service:
-            self.journal.append("terminal", Rec.ALARM_CLEARED)
+        self._alarm = None
+        if self.journal_alarm():
+            try:
+                self.journal.append("terminal", Rec.ALARM_CLEARED)
+            except SessionFault:
+                return  # the state folder still cannot be written: the alarm stands
         if self._current is None:
             self._need_recovery = True  # e.g. money a wipe could not settle
             self.refused = None
@@ -306,6 +315,11 @@ class SessionHost:
                 w.outcome = msg[1]
                 w.done = True
                 self.outcomes.append(msg[1])
+                if msg[1]["alarm"] and not self.journal_alarm():
+                    # the session raised an alarm its journal could not hold (a full
+                    # disk): keep it here, for staff, rather than serve on
+                    self._alarm = "integrity" if msg[1]["code"] == "integrity" \
+                        else "money_unsettled"
             elif msg[0] == "refused":  # it could not build its devices: serve no one
                 w.reap()
                 w.conn.close()
@@ -402,7 +416,7 @@ class SessionHost:
         never as an exception out of the UI's event loop."""
         if self.journal is None:
             return  # start() already went out of service: the configuration is unusable
-        alarm = self.journal.alarm_raised()
+        alarm = self.journal.alarm_raised() or self._alarm
         if alarm:
             self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
                                     error=ErrorInfo(code=alarm, kind="integrity",
