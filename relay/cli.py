@@ -85,6 +85,8 @@ def parser() -> argparse.ArgumentParser:
                    help="deadline for each whole call, in seconds (5)")
     s.add_argument("--inject-delay", type=_delay, help="test only: slow MIN:MAX seconds before issuing")
     s.add_argument("--inject-delay-rate", type=float, default=1.0, help="share of requests slowed")
+    s.add_argument("--inject-answer-delay", type=_delay,
+                   help="test only: wait MIN:MAX seconds after issuing or recording an outcome, before answering")
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
@@ -338,6 +340,10 @@ def _build(
     if args.inject_delay:
         low, high = args.inject_delay
         delay = InjectedDelay(low, high, rate=args.inject_delay_rate)
+    answer_delay = None
+    if args.inject_answer_delay:
+        low, high = args.inject_answer_delay
+        answer_delay = InjectedDelay(low, high, rate=1.0)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
     public = None
@@ -347,7 +353,7 @@ def _build(
         scramble_secret = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
         verifier = Verifier(core.issuer_key.public_key(), scramble_secret, str(core.registry.municipality["code"]))
         public = (public_application(verifier), public_tls_context(cert, key))
-    return RelayApp(core, delay), tls, public
+    return RelayApp(core, delay, answer_delay), tls, public
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,

@@ -87,9 +87,13 @@ Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class RelayApp:
-    def __init__(self, core: RelayCore, delay: InjectedDelay | None = None) -> None:
+    def __init__(self, core: RelayCore, delay: InjectedDelay | None = None,
+                 answer_delay: InjectedDelay | None = None) -> None:
+        """``delay``: before issuing commits; ``answer_delay``: after issuing or recording an
+        outcome has committed, before the answer leaves (a node that dies then)."""
         self.core = core
         self.delay = delay or InjectedDelay()
+        self.answer_delay = answer_delay or InjectedDelay()
         self._kiosk_cache: dict[bytes, str | None] = {}
 
     def application(self) -> web.Application:
@@ -173,10 +177,14 @@ class RelayApp:
         prepared = self.core.prepare_request(kiosk, body)
         if prepared.replay is None:
             await self.delay.wait()  # the slow back end: a deadline here aborts everything
-        return self.core.commit_request(prepared)
+        answer = self.core.commit_request(prepared)
+        await self.answer_delay.wait()
+        return answer
 
     async def _outcome(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.core.outcome(kiosk, body)
+        answer = self.core.outcome(kiosk, body)
+        await self.answer_delay.wait()
+        return answer
 
     async def _technician_events(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.technician_events(kiosk, body)
