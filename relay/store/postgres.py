@@ -189,33 +189,37 @@ class PostgresStore:
 
     def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
               make: MakeRequest) -> RequestRow | None:
-        result: RequestRow | None = None
+        # BEGIN and COMMIT are plain statements in the pipeline (psycopg's transaction()
+        # would wait for each on its own): two round trips in all.
         with self._conn() as conn, conn.pipeline() as pipeline:
-            with conn.transaction():
-                taken = conn.execute(
-                    "INSERT INTO serials (municipality, year, last) VALUES (%s,%s,%s) ON CONFLICT (municipality, year)"
-                    " DO UPDATE SET last = serials.last + excluded.last RETURNING last",
-                    (series.municipality, series.year, count))
-                existing = conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s",
-                                        (request_id,))
-                live = conn.execute("SELECT 1 FROM sessions WHERE session_id=%s AND state='authenticated'"
-                                    " AND expires>%s", (session_id, now))
-                pipeline.sync()  # round trip 1: the series is locked until this transaction ends
-                row_taken, row_existing, row_live = taken.fetchone(), existing.fetchone(), live.fetchone()
+            conn.execute("BEGIN")
+            taken = conn.execute(
+                "INSERT INTO serials (municipality, year, last) VALUES (%s,%s,%s) ON CONFLICT (municipality, year)"
+                " DO UPDATE SET last = serials.last + excluded.last RETURNING last",
+                (series.municipality, series.year, count))
+            existing = conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s", (request_id,))
+            live = conn.execute("SELECT 1 FROM sessions WHERE session_id=%s AND state='authenticated' AND expires>%s",
+                                (session_id, now))
+            pipeline.sync()  # round trip 1: the series is locked until this transaction ends
+            row_taken, row_existing, row_live = taken.fetchone(), existing.fetchone(), live.fetchone()
+            try:
                 if row_existing is not None or row_live is None or row_taken is None:
-                    result = RequestRow(*row_existing) if row_existing is not None else None
-                    raise psycopg.Rollback()  # takes back the numbers
+                    conn.execute("ROLLBACK")  # takes back the numbers
+                    return RequestRow(*row_existing) if row_existing is not None else None
                 first = int(row_taken[0]) - count + 1
                 row, audit = make(list(range(first, first + count)))
-                conn.execute(
-                    f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({','.join(['%s'] * 15)})",
-                    (row.request_id, row.session_id, row.kiosk_id, row.fingerprint, row.cert_type, row.copies,
-                     row.fee, row.created, row.response, None, None, None, series.municipality, series.year, first))
-                conn.execute(_AUDIT_INSERT, check_audit(audit))
-                result = RequestRow(**{**row.__dict__, "municipality": series.municipality,
-                                       "serial_year": series.year, "serial_first": first})
-            # round trip 2: the request, its audit entry and COMMIT, sent together when the pipeline ends
-        return result
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute(
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({','.join(['%s'] * 15)})",
+                (row.request_id, row.session_id, row.kiosk_id, row.fingerprint, row.cert_type, row.copies,
+                 row.fee, row.created, row.response, None, None, None, series.municipality, series.year, first))
+            conn.execute(_AUDIT_INSERT, check_audit(audit))
+            conn.execute("COMMIT")
+            # round trip 2: the request, its audit entry and COMMIT, sent when the pipeline ends
+        return RequestRow(**{**row.__dict__, "municipality": series.municipality, "serial_year": series.year,
+                             "serial_first": first})
 
     def issued_serials(self, series: Series) -> tuple[int, list[tuple[int, int]]]:
         def read(conn: psycopg.Connection[Any]) -> tuple[int, list[tuple[int, int]]]:
