@@ -251,48 +251,37 @@ def report(r: dict[str, Any]) -> str:
             f"    p50/p99 ms: {calls}")
 
 
-def round_trips(world_root: Path, members: list[Any], url: str, sessions: int = 20) -> dict[str, float]:
+def round_trips(world_root: Path, members: list[Any], server: Any, sessions: int = 20) -> dict[str, float]:
     """Database round trips per call and per session, averaged over ``sessions`` complete
-    sessions through one in-process relay core whose only connection libpq traces: each
-    time the relay waits for PostgreSQL (a message from the server after messages to it)
-    is one round trip."""
+    sessions through one in-process relay core whose database connections pass through a
+    counting TCP relay: each time PostgreSQL answers after the relay sent, the relay waited
+    once. ``server``: the benchmark's PostgresServer."""
     import base64
 
-    from psycopg import Connection, pq
-
     from hardware_mocks.relay.testing import open_hours
+    from hardware_mocks.services.tcp_proxy import TcpProxy
     from hardware_mocks.world import World
     from protocol.clock import FakeClock
     from relay.service import build_core
-    from relay.store.postgres import PostgresStore
+    from relay.store.postgres import upgrade
 
-    trace_path = Path(tempfile.mkdtemp(prefix="bench-trace-")) / "libpq.trace"
-    trace = open(trace_path, "w")
-
-    def traced(conn: Connection[Any]) -> None:
-        conn.pgconn.trace(trace.fileno())
-        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
-
-    core = build_core(world_root, url, FakeClock(open_hours(World(world_root))))
-    core.storage.close()
-    core.storage = PostgresStore(url, pool_size=1, on_connect=traced)  # the same store, its connection traced
+    url = server.create_database()
+    upgrade(url)
+    proxy = TcpProxy.start(server.port)
+    core = build_core(world_root, url.replace(f":{server.port}/", f":{proxy.port}/"),
+                      FakeClock(open_hours(World(world_root))))
     counts = {c: 0 for c in (*CALLS, "purge")}
-    seen = 0
 
     def count(call: str | None) -> None:
-        """Add the round trips traced since the last count to ``call`` (None: to nothing)."""
-        nonlocal seen
-        trace.flush()
-        lines = trace_path.read_text().splitlines()[seen:]
-        seen += len(lines)
-        sides = [line[:1] for line in lines]
-        turns = sum(1 for a, b in zip(sides, sides[1:], strict=False) if a == "F" and b == "B")
+        """Add the round trips since the last count to ``call`` (None: to nothing)."""
+        with proxy._lock:
+            turns, proxy.round_trips = proxy.round_trips, 0
         if call is not None:
             counts[call] += turns
             counts["session"] += turns * (call != "purge")
 
     try:
-        count(None)  # the pool's first connection is no session's
+        count(None)  # the pool's connections are opened once, by no session
         for i in range(sessions):
             member = members[i % len(members)]
             kiosk = member.kiosk_id
@@ -316,8 +305,7 @@ def round_trips(world_root: Path, members: list[Any], url: str, sessions: int = 
         count("purge")
     finally:
         core.storage.close()
-        trace.close()
-        shutil.rmtree(trace_path.parent, ignore_errors=True)
+        proxy.close()
     return {c: counts[c] / sessions for c in CALLS} | {"purge": counts["purge"]}
 
 
@@ -372,9 +360,7 @@ def _compare(args: argparse.Namespace, world: Path, members: list[Any]) -> int:
             print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate,
                              args.relay_workers, args.client_nice, db=url, nodes=n, db_pid=server.process.pid)),
                   flush=True)
-        url = server.create_database()
-        upgrade(url)
-        trips = round_trips(world, members, url)
+        trips = round_trips(world, members, server)
         print("database round trips per call: " + " ".join(f"{c}={trips[c]:.1f}" for c in CALLS)
               + f"; purge={trips['purge']:.0f} per node per second", flush=True)
     finally:

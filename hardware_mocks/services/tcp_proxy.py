@@ -4,7 +4,8 @@
 to ``127.0.0.1:port``. :meth:`TcpProxy.cut` closes every connection through it and stops
 listening, as a failed network link or firewall would (connections refused);
 :meth:`TcpProxy.mend` listens again on the same port. Threads only; it ends with
-:meth:`TcpProxy.close`.
+:meth:`TcpProxy.close`. It also counts round trips (:attr:`TcpProxy.round_trips`): each
+time the server sends after the client has, the client waited for it once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self.round_trips = 0
+        self._asked: set[socket.socket] = set()  # upstream sockets the client has sent on since the last answer
 
     @classmethod
     def start(cls, target_port: int) -> TcpProxy:
@@ -51,12 +54,18 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._sockets |= {client, upstream}
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, asks in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(a, b, asks, upstream), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, asks: bool, upstream: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                with self._lock:
+                    if asks:
+                        self._asked.add(upstream)
+                    elif upstream in self._asked:
+                        self._asked.discard(upstream)
+                        self.round_trips += 1
                 sink.sendall(data)
         except OSError:
             pass
