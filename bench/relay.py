@@ -3,9 +3,10 @@
 ``python -m bench.relay [--kiosks 200] [--duration 10] [--scaling 50,100,200,400]``
 ``python -m bench.relay --db postgresql [--nodes 1,2,3]``: the centre on a private
 PostgreSQL (fsync on) with 1, 2 and 3 nodes, against one SQLite relay in the same run, at
-saturation; the CPU of the nodes and of the database per session; and the database round
-trips of each call, counted in the PostgreSQL protocol itself (libpq's trace of one
-in-process relay core: every time the relay waits for the server's answer is one).
+``--rate`` (0: saturation); the CPU of the nodes and of the database per session; and the
+database round trips of each call, counted on the wire (a TCP relay between one
+in-process relay core and PostgreSQL: every time the server answers after the relay sent
+is one).
 
 Each simulated kiosk has its own client certificate and its own resident (a crowd added
 to a private test world, see :mod:`hardware_mocks.relay.crowd`), and runs complete sessions back to back
