@@ -1,6 +1,12 @@
-"""Relay load benchmark: N simulated kiosks doing complete sessions against one relay.
+"""Relay load benchmark: N simulated kiosks doing complete sessions against the relay.
 
 ``python -m bench.relay [--kiosks 200] [--duration 10] [--scaling 50,100,200,400]``
+``python -m bench.relay --db postgresql [--nodes 1,2,3]``: the centre on a private
+PostgreSQL (fsync on) with 1, 2 and 3 nodes, against one SQLite relay in the same run, at
+``--rate`` (0: saturation); the CPU of the nodes and of the database per session; and the
+database round trips of each call, counted on the wire (a TCP relay between one
+in-process relay core and PostgreSQL: every time the server answers after the relay sent
+is one).
 
 Each simulated kiosk has its own client certificate and its own resident (a crowd added
 to a private test world, see :mod:`hardware_mocks.relay.crowd`), and runs complete sessions back to back
@@ -75,13 +81,15 @@ def run_session(client: Any, member: Any, latency: dict[str, list[float]] | None
 
 
 def _kiosk_loop(server: Any, member: Any, deadline: float, start: threading.Barrier, result: KioskResult,
-                interval: float) -> None:
+                interval: float, first: int) -> None:
+    """``first``: the node this kiosk tries first (kiosks spread over the nodes)."""
     from kiosk.relay_client.client import load_issuer_public_key
     from kiosk.relay_client.errors import IntegrityError, RelayError
     from kiosk.relay_client.https import HttpsRelayClient
 
     cert, key = server["kiosk_cert"](member.kiosk_id)
-    client = HttpsRelayClient(server["url"], ca_file=server["ca"], cert_file=cert, key_file=key,
+    urls = server["urls"][first:] + server["urls"][:first]
+    client = HttpsRelayClient(urls, ca_file=server["ca"], cert_file=cert, key_file=key,
                               issuer_key=load_issuer_public_key(server["issuer"]), read_timeout=30)
     start.wait()
     next_start = time.monotonic() + random.uniform(0, interval)
@@ -114,9 +122,10 @@ def _client_process(args: tuple[dict[str, Any], list[int], float, float, float, 
                                                  Path(server["pki"]) / "kiosks" / f"{k}.key")}
     results = [KioskResult() for _ in members]
     barrier = threading.Barrier(len(members) + 1)
+    nodes = len(server["urls"])
     threads = [threading.Thread(target=_kiosk_loop, daemon=True,
-                                args=(server, m, start_at + duration, barrier, r, interval))
-               for m, r in zip(members, results, strict=True)]
+                                args=(server, m, start_at + duration, barrier, r, interval, i % nodes))
+               for i, m, r in zip(indices, members, results, strict=True)]
     for t in threads:
         t.start()
     time.sleep(max(0.0, start_at - time.monotonic()))
@@ -158,30 +167,39 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(world_root: Path, members: list[Any], kiosks: int, duration: float, processes: int,
-        rate: float = 0.0, relay_workers: int = 1, client_nice: int = 0) -> dict[str, Any]:
+        rate: float = 0.0, relay_workers: int = 1, client_nice: int = 0, db: str | None = None,
+        nodes: int = 1, db_pid: int | None = None) -> dict[str, Any]:
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second (open loop);
-    0: every kiosk starts its next session as soon as the last ends (saturation)."""
+    0: every kiosk starts its next session as soon as the last ends (saturation). ``db``:
+    a ``postgresql://`` URL that ``nodes`` relays share (default: one SQLite relay);
+    ``db_pid``: the database server's process, whose CPU is counted too."""
     from hardware_mocks.relay.testing import open_hours
     from hardware_mocks.services.relay import RelayServer
     from hardware_mocks.world import World
 
     state = Path(tempfile.mkdtemp(prefix="bench-relay-"))
-    server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)),
-                               extra_args=("--workers", str(relay_workers)))
+    servers: list[RelayServer] = []
     try:
-        info = {"url": server.url, "ca": str(server.ca_file), "issuer": str(server.issuer_public_key),
+        for i in range(nodes):
+            servers.append(RelayServer.start(world_root, state / f"node{i}", clock_start=open_hours(World(world_root)),
+                                             db=db, extra_args=("--workers", str(relay_workers))))
+        server = servers[0]
+        info = {"urls": [s.url for s in servers], "ca": str(server.ca_file), "issuer": str(server.issuer_public_key),
                 "pki": str(world_root / "pki")}
         _MEMBERS[:] = members
         chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
         start_at = time.monotonic() + 1.0 + kiosks / 200
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(processes) as pool:
-            cpu_before = _tree_cpu(server.process.pid)
+            cpu_before = [_tree_cpu(s.process.pid) for s in servers]
+            db_before = _tree_cpu(db_pid) if db_pid else 0.0
             parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0,
                                                  client_nice) for c in chunks if c])
-            relay_cpu = _tree_cpu(server.process.pid) - cpu_before
+            node_cpu = [_tree_cpu(s.process.pid) - before for s, before in zip(servers, cpu_before, strict=True)]
+            db_cpu = _tree_cpu(db_pid) - db_before if db_pid else 0.0
     finally:
-        server.stop()
+        for s in servers:
+            s.stop()
         shutil.rmtree(state, ignore_errors=True)
     total = KioskResult()
     for part in parts:
@@ -192,14 +210,19 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
             total.errors[k] = total.errors.get(k, 0) + v
         for c in CALLS:
             total.latency[c].extend(part.latency[c])
+    per_session = 1000 / total.sessions if total.sessions else 0.0
     return {
+        "store": "postgresql" if db else "sqlite",
+        "nodes": nodes,
         "kiosks": kiosks,
         "rate": rate,
         "sessions": total.sessions,
         # from the common start to the end of the last session (those started before the deadline)
         "sessions_per_s": total.sessions / (total.last_end - start_at) if total.last_end > start_at else 0.0,
         "mismatches": total.mismatches,
-        "relay_cpu_ms_per_session": relay_cpu * 1000 / total.sessions if total.sessions else 0.0,
+        "relay_cpu_ms_per_session": sum(node_cpu) * per_session,
+        "node_cpu_ms_per_session": [c * per_session for c in node_cpu],
+        "db_cpu_ms_per_session": db_cpu * per_session,
         "errors": total.errors,
         "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
         "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
@@ -220,9 +243,71 @@ def prepare(max_kiosks: int) -> tuple[Path, list[Any]]:
 def report(r: dict[str, Any]) -> str:
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
     mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
-    return (f"{mode:<12} kiosks={r['kiosks']:>4} sessions/s={r['sessions_per_s']:7.1f} sessions={r['sessions']:>6} "
+    nodes = " ".join(f"{c:.2f}" for c in r["node_cpu_ms_per_session"])
+    db = f" db-cpu={r['db_cpu_ms_per_session']:.2f}" if r["store"] == "postgresql" else ""
+    return (f"{r['store']:<10} nodes={r['nodes']} {mode:<12} kiosks={r['kiosks']:>4} "
+            f"sessions/s={r['sessions_per_s']:7.1f} sessions={r['sessions']:>6} "
             f"mismatches={r['mismatches']} errors={r['errors'] or 0} "
-            f"relay-cpu={r['relay_cpu_ms_per_session']:.2f} ms/session\n    p50/p99 ms: {calls}")
+            f"relay-cpu={r['relay_cpu_ms_per_session']:.2f} ms/session (per node {nodes}){db}\n"
+            f"    p50/p99 ms: {calls}")
+
+
+def round_trips(world_root: Path, members: list[Any], server: Any, sessions: int = 20) -> dict[str, float]:
+    """Database round trips per call and per session, averaged over ``sessions`` complete
+    sessions through one in-process relay core whose database connections pass through a
+    counting TCP relay: each time PostgreSQL answers after the relay sent, the relay waited
+    once. ``server``: the benchmark's PostgresServer."""
+    import base64
+
+    from hardware_mocks.relay.testing import open_hours
+    from hardware_mocks.services.tcp_proxy import TcpProxy
+    from hardware_mocks.world import World
+    from protocol.clock import FakeClock
+    from relay.service import build_core
+    from relay.store.postgres import upgrade
+
+    url = server.create_database()
+    upgrade(url)
+    proxy = TcpProxy.start(server.port)
+    core = build_core(world_root, url.replace(f":{server.port}/", f":{proxy.port}/"),
+                      FakeClock(open_hours(World(world_root))))
+    counts = {c: 0 for c in (*CALLS, "purge")}
+
+    def count(call: str | None) -> None:
+        """Add the round trips since the last count to ``call`` (None: to nothing)."""
+        with proxy._lock:
+            turns, proxy.round_trips = proxy.round_trips, 0
+        if call is not None:
+            counts[call] += turns
+            counts["session"] += turns * (call != "purge")
+
+    try:
+        count(None)  # the pool's connections are opened once, by no session
+        for i in range(sessions):
+            member = members[i % len(members)]
+            kiosk = member.kiosk_id
+            opened = core.open_session(kiosk, {})
+            count("open")
+            sid = opened["session_id"]
+            signature = member.card.sign(base64.b64decode(opened["challenge"]), sid, kiosk)
+            core.authenticate(kiosk, {"session_id": sid, "card_certificate": base64.b64encode(
+                member.card.cert_der).decode(), "signature": base64.b64encode(signature).decode()})
+            count("authenticate")
+            core.menu(kiosk, {"session_id": sid})
+            count("menu")
+            rid = str(uuid.uuid4())
+            answer = core.request_documents(kiosk, {"session_id": sid, "request_id": rid, "cert_type": "juminhyo",
+                                                    "options": {}, "copies": 1})
+            count("documents")
+            core.outcome(kiosk, {"session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1,
+                                 "amount": answer["amount"]})
+            count("outcome")
+        core.purge()  # once a second on every node, whatever the load
+        count("purge")
+    finally:
+        core.storage.close()
+        proxy.close()
+    return {c: counts[c] / sessions for c in CALLS} | {"purge": counts["purge"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--client-nice", type=int, default=10,
                    help="niceness of the simulated kiosks, so that they do not starve the relay")
     p.add_argument("--relay-workers", type=int, default=1, help="relay processes (relay serve --workers)")
+    p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                   help="postgresql: the centre nodes on a private PostgreSQL, against SQLite in the same run")
+    p.add_argument("--nodes", default="1,2,3", help="with --db postgresql: node counts to run")
     args = p.parse_args(argv)
     counts = sorted(int(x) for x in args.scaling.split(",") if x)
     world, members = prepare(max([args.kiosks, *counts]))
@@ -243,9 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# relay benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
               f"{platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.duration:.0f} s per run, "
-              f"{args.relay_workers} relay process(es), {args.processes} client processes at nice {args.client_nice}, "
-              f"load average "
-              f"{os.getloadavg()[0]:.1f} before")
+              f"{args.relay_workers} relay process(es) per node, {args.processes} client processes at nice "
+              f"{args.client_nice}, load average {os.getloadavg()[0]:.1f} before")
+        if args.db == "postgresql":
+            return _compare(args, world, members)
         print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate,
                          args.relay_workers, args.client_nice)), flush=True)
         for n in counts:
@@ -253,6 +342,30 @@ def main(argv: list[str] | None = None) -> int:
                              args.client_nice)), flush=True)
     finally:
         shutil.rmtree(world.parent, ignore_errors=True)
+    return 0
+
+
+def _compare(args: argparse.Namespace, world: Path, members: list[Any]) -> int:
+    """SQLite (one node), then PostgreSQL with each node count, each on a fresh database,
+    at the main run's rate (``--rate``, 0 for saturation); then the round trips."""
+    from hardware_mocks.services.postgres import PostgresServer
+    from relay.store.postgres import upgrade
+
+    server = PostgresServer.start(durable=True)
+    try:
+        print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate,
+                         args.relay_workers, args.client_nice)), flush=True)
+        for n in sorted(int(x) for x in args.nodes.split(",") if x):
+            url = server.create_database()
+            upgrade(url)
+            print(report(run(world, members, args.kiosks, args.duration, args.processes, args.rate,
+                             args.relay_workers, args.client_nice, db=url, nodes=n, db_pid=server.process.pid)),
+                  flush=True)
+        trips = round_trips(world, members, server)
+        print("database round trips per call: " + " ".join(f"{c}={trips[c]:.1f}" for c in CALLS)
+              + f"; purge={trips['purge']:.0f} per node per second", flush=True)
+    finally:
+        server.stop()
     return 0
 
 

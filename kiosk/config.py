@@ -26,6 +26,7 @@ import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
 import msgspec
 import msgspec.inspect
@@ -87,7 +88,9 @@ def _names(values: tuple[str, ...], key: str) -> tuple[str, ...]:
 class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """``[relay]``: the mutual-TLS client for the relay."""
 
-    url: str = "https://127.0.0.1:8443"
+    #: The centre node, or several (a list) in the order this terminal tries them: a
+    #: connection error, a timeout or a 5xx moves it to the next one (same request id).
+    url: str | tuple[str, ...] = "https://127.0.0.1:8443"
     ca_file: Path | None = None  # the relay CA, the only trust anchor
     cert_file: Path | None = None  # this kiosk's client certificate
     key_file: Path | None = None
@@ -102,6 +105,19 @@ class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True)
 
     def __post_init__(self) -> None:
         _positive_seconds(self, "connect_timeout", "read_timeout")
+        urls = (self.url,) if isinstance(self.url, str) else self.url
+        if not urls:
+            raise ValueError("url: give at least one relay address")
+        for i, url in enumerate(urls):
+            parts = urlsplit(url)
+            try:
+                parts.port  # noqa: B018  # raises on a port that is not a number
+            except ValueError as exc:
+                raise ValueError(f"url[{i}]: {url!r} has a bad port") from exc
+            if parts.scheme != "https" or not parts.hostname or parts.path not in ("", "/") or parts.query:
+                raise ValueError(f"url[{i}]: {url!r} is not https://host[:port]")
+        if len(set(urls)) != len(urls):
+            raise ValueError("url: an address is given twice")
         pins = tuple(pin.lower() for pin in _names(self.pins, "pins"))
         for i, pin in enumerate(pins):
             if not _SHA256_HEX.fullmatch(pin):
@@ -109,6 +125,11 @@ class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True)
         builds = _names(self.approved_builds, "approved_builds")
         msgspec.structs.force_setattr(self, "pins", pins)  # lower case, as spki_sha256 writes them
         msgspec.structs.force_setattr(self, "approved_builds", builds)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The centre nodes, in the order this terminal tries them."""
+        return (self.url,) if isinstance(self.url, str) else self.url
 
 
 class DevicesConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):

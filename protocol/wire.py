@@ -46,6 +46,7 @@ UNKNOWN_REQUEST = "unknown_request"
 OUTCOME_MISMATCH = "outcome_mismatch"
 OUTCOME_CONFLICT = "outcome_conflict"
 TIMEOUT = "timeout"
+UNAVAILABLE = "unavailable"  # 503: the relay's database cannot be reached; nothing was kept, try again
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 NO_CLIENT_CERTIFICATE = "no_client_certificate"  # only reachable past a TLS layer that did not require one

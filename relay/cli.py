@@ -1,9 +1,11 @@
 """``relay``: the reference relay service and its audit log.
 
 ``relay serve --world DIR`` serves the world's registry over mutual TLS on loopback;
-``relay audit --db FILE [--since ...]`` prints the issuance audit log and the kiosks'
+``relay audit --db DB [--since ...]`` prints the issuance audit log and the kiosks'
 technician events, as the municipality's management terminal shows them; ``relay logs``
-the log exports technicians sent from a terminal.
+the log exports technicians sent from a terminal; ``relay db upgrade`` brings a database's
+schema up to date. ``DB`` is a SQLite file or a ``postgresql://`` URL (several centre
+nodes on one database).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if TYPE_CHECKING:  # the server's modules are imported only by the commands that
     from aiohttp import web
 
     from relay.http import RelayApp
+    from relay.store.protocol import Store
 
 LOG = logging.getLogger("relay")
 
@@ -54,12 +57,18 @@ def _delay(text: str) -> tuple[float, float]:
     return low, high
 
 
+def _db(text: str) -> Path | str:
+    """A ``postgresql://`` URL as it is, anything else a SQLite file's path."""
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relay", description=__doc__.split("\n\n")[0] if __doc__ else None)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the relay over mutual TLS")
     s.add_argument("--world", type=Path, required=True, help="test world directory (world.json, pki/)")
-    s.add_argument("--db", type=Path, help="state database (default: WORLD/relay.sqlite3)")
+    s.add_argument("--db", type=_db, help="state database: a SQLite file (default: WORLD/relay.sqlite3) or a"
+                   " postgresql:// URL shared by several relay nodes")
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8443, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write the port here once listening")
@@ -76,17 +85,23 @@ def parser() -> argparse.ArgumentParser:
                    help="deadline for each whole call, in seconds (5)")
     s.add_argument("--inject-delay", type=_delay, help="test only: slow MIN:MAX seconds before issuing")
     s.add_argument("--inject-delay-rate", type=float, default=1.0, help="share of requests slowed")
+    s.add_argument("--inject-answer-delay", type=_delay,
+                   help="test only: wait MIN:MAX seconds after issuing or recording an outcome, before answering")
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
-    a.add_argument("--db", type=Path, required=True)
+    a.add_argument("--db", type=_db, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")
-    lg.add_argument("--db", type=Path, required=True)
+    lg.add_argument("--db", type=_db, required=True)
     lg.add_argument("--kiosk", help="only this terminal's")
     lg.add_argument("--since", type=_since, default=0.0, help="received since: a date, date-time or duration")
+    d = sub.add_parser("db", help="the state database's schema")
+    d.add_argument("action", choices=("upgrade", "status"),
+                   help="upgrade: apply the migrations it has not had; status: print its version")
+    d.add_argument("--db", type=_db, required=True)
     return p
 
 
@@ -96,16 +111,62 @@ def main(argv: list[str] | None = None) -> int:
         return audit(args)
     if args.command == "logs":
         return logs(args)
+    if args.command == "db":
+        return db(args)
     return serve(args)
 
 
-def audit(args: argparse.Namespace) -> int:
-    from relay.storage import Storage
+def _open(db: Path | str, create: bool = False) -> Store | None:
+    """The store, or None after printing why not (a missing file is created only if asked)."""
+    from relay.store import open_store
+    from relay.store.protocol import StoreError
 
-    if not args.db.exists():
-        print(f"error: no relay database at {args.db}", file=sys.stderr)
+    if isinstance(db, Path) and not create and not db.exists():
+        print(f"error: no relay database at {db}", file=sys.stderr)
+        return None
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
+        return None
+
+
+def db(args: argparse.Namespace) -> int:
+    """``upgrade`` applies the pending migrations (SQLite: opening the file does it);
+    ``status`` prints the schema version and the one this relay needs."""
+    from relay.store import is_postgres
+    from relay.store.migrations import latest
+    from relay.store.protocol import StoreError
+
+    dialect = "postgresql" if is_postgres(args.db) else "sqlite"
+    try:
+        if dialect == "postgresql":
+            from relay.store import postgres
+
+            if args.action == "upgrade":
+                applied = postgres.upgrade(args.db)
+                print(f"applied {', '.join(map(str, applied))}" if applied else "up to date")
+            version = postgres.schema_version(args.db)
+        else:
+            from relay.store.sqlite import SqliteStore
+
+            if args.action == "status" and not Path(args.db).exists():
+                print(f"error: no relay database at {args.db}", file=sys.stderr)
+                return 2
+            store = SqliteStore(args.db)  # opening applies what is missing
+            version = store.schema_version()
+            store.close()
+    except StoreError as exc:
+        print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
         return 2
-    storage = Storage(args.db)
+    print(f"schema version {version} (this relay: {latest(dialect)})")
+    return 0 if version == latest(dialect) else 1
+
+
+def audit(args: argparse.Namespace) -> int:
+    storage = _open(args.db)
+    if storage is None:
+        return 2
     try:
         rows = storage.audit_since(args.since)
         technician = storage.technician_events_since(args.since)
@@ -135,12 +196,9 @@ def audit(args: argparse.Namespace) -> int:
 
 
 def logs(args: argparse.Namespace) -> int:
-    from relay.storage import Storage
-
-    if not args.db.exists():
-        print(f"error: no relay database at {args.db}", file=sys.stderr)
+    storage = _open(args.db)
+    if storage is None:
         return 2
-    storage = Storage(args.db)
     try:
         rows = storage.log_exports(args.kiosk, args.since)
     finally:
@@ -177,6 +235,10 @@ def serve(args: argparse.Namespace) -> int:
     except (OSError, ssl.SSLError) as exc:
         print(f"error: the relay's TLS files cannot be used ({type(exc).__name__})", file=sys.stderr)
         return 2
+    store = _open(args.db or world / "relay.sqlite3", create=True)  # connect, and check or bring up the schema, once
+    if store is None:
+        return 2
+    store.close()
     log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     sockets = [_listen(args.host, args.port)]
     if args.public_port is not None:
@@ -262,19 +324,26 @@ def _build(
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.service import Settings, build_core
+    from relay.store import is_postgres
 
     world: Path = args.world
     clock: Clock = SystemClock()
     if args.clock_start:
         start = args.clock_start if args.clock_start.tzinfo else args.clock_start.replace(tzinfo=JST)
         clock = StartedClock(start)
+    db = args.db or world / "relay.sqlite3"
     settings = Settings(challenge_ttl=args.challenge_ttl, session_ttl=args.session_ttl,
+                        topology="multi-node" if is_postgres(db) else "single-node",
                         request_timeout=args.request_timeout)
-    core = build_core(world, args.db or world / "relay.sqlite3", clock, settings)
+    core = build_core(world, db, clock, settings)
     delay = None
     if args.inject_delay:
         low, high = args.inject_delay
         delay = InjectedDelay(low, high, rate=args.inject_delay_rate)
+    answer_delay = None
+    if args.inject_answer_delay:
+        low, high = args.inject_answer_delay
+        answer_delay = InjectedDelay(low, high, rate=1.0)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
     public = None
@@ -284,7 +353,7 @@ def _build(
         scramble_secret = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
         verifier = Verifier(core.issuer_key.public_key(), scramble_secret, str(core.registry.municipality["code"]))
         public = (public_application(verifier), public_tls_context(cert, key))
-    return RelayApp(core, delay), tls, public
+    return RelayApp(core, delay, answer_delay), tls, public
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,

@@ -17,7 +17,6 @@ import json
 import logging
 import random
 import re
-import sqlite3
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -34,6 +33,7 @@ from protocol import log, wire
 from relay import schema
 from relay.schema import ApiError
 from relay.service import RelayCore
+from relay.store.protocol import StoreError
 
 LOG = logging.getLogger("relay.http")
 KIOSK_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
@@ -87,9 +87,13 @@ Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class RelayApp:
-    def __init__(self, core: RelayCore, delay: InjectedDelay | None = None) -> None:
+    def __init__(self, core: RelayCore, delay: InjectedDelay | None = None,
+                 answer_delay: InjectedDelay | None = None) -> None:
+        """``delay``: before issuing commits; ``answer_delay``: after issuing or recording an
+        outcome has committed, before the answer leaves (a node that dies then)."""
         self.core = core
         self.delay = delay or InjectedDelay()
+        self.answer_delay = answer_delay or InjectedDelay()
         self._kiosk_cache: dict[bytes, str | None] = {}
 
     def application(self) -> web.Application:
@@ -111,7 +115,7 @@ class RelayApp:
             while True:
                 try:
                     self.core.purge(scrub=n % SCRUB_EVERY == 0)
-                except sqlite3.Error as exc:  # busy or full: try again next round, never stop purging
+                except StoreError as exc:  # busy, full or unreachable: try again next round, never stop purging
                     log.event(LOG, "relay.purge_failed", logging.ERROR, kind=type(exc).__name__)
                 n += 1
                 await asyncio.sleep(PURGE_INTERVAL)
@@ -173,10 +177,14 @@ class RelayApp:
         prepared = self.core.prepare_request(kiosk, body)
         if prepared.replay is None:
             await self.delay.wait()  # the slow back end: a deadline here aborts everything
-        return self.core.commit_request(prepared)
+        answer = self.core.commit_request(prepared)
+        await self.answer_delay.wait()
+        return answer
 
     async def _outcome(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.core.outcome(kiosk, body)
+        answer = self.core.outcome(kiosk, body)
+        await self.answer_delay.wait()
+        return answer
 
     async def _technician_events(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.technician_events(kiosk, body)
@@ -213,6 +221,9 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _json(405, {"error": {"code": wire.METHOD_NOT_ALLOWED}})
     except web.HTTPException as exc:
         return _json(exc.status, {"error": {"code": "http_error"}})
+    except StoreError as exc:  # the database is down or unreachable: nothing was kept, try again
+        log.event(LOG, "relay.store_unavailable", logging.ERROR, code=wire.UNAVAILABLE, kind=type(exc).__name__)
+        return _json(503, {"error": {"code": wire.UNAVAILABLE}})
     except Exception as exc:
         log.event(LOG, "relay.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
         return _json(500, {"error": {"code": wire.INTERNAL}})

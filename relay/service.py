@@ -39,7 +39,8 @@ from relay.documents import AssemblyError, build
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
-from relay.storage import RequestRow, SessionRow, Storage, Store, dumps
+from relay.store import open_store
+from relay.store.protocol import RequestRow, Series, SessionRow, Store, dumps
 
 RELAY_VERSION = "0.1.0"
 
@@ -277,41 +278,49 @@ class RelayCore:
         if prepared.replay is not None:
             return prepared.replay
         now = self._now()
-        row = self._live_session(prepared.kiosk_id, prepared.session.session_id, now.timestamp())
+        row = prepared.session  # authenticated: its resident and card no longer change
         assert row.resident_id is not None and row.cert_sha256 is not None
+        resident_id, cert_sha = row.resident_id, row.cert_sha256
         registry = self.registry
         self._decide(prepared, registry, row, now)  # again: the record or the hour may have changed meanwhile
-        numbers = self.storage.next_serials(now.year, prepared.copies)
-        code = registry.municipality["code"]
-        entries = []
-        try:
-            for n in numbers:
-                serial = f"{code}-{now.year}-{n:07d}"
-                document = build(registry, row.resident_id, prepared.cert_type, prepared.options, serial, now.date())
-                if any(rules.unsupported(s) for s in _strings(document)):
-                    raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
-                binding = Binding(prepared.request_id, row.session_id, prepared.kiosk_id, row.cert_sha256,
-                                  document_hash(document))
-                entries.append({"document": document, "binding": asdict(binding),
-                                "signature": binding.sign(self.issuer_key),
-                                "qr": qr_payload.encode(document, self.issuer_key),
-                                "scramble_key": base64.b64encode(
-                                    document_scramble_key(self._scramble_secret, serial)).decode("ascii")})
-        except AssemblyError as exc:
-            raise ApiError(403, exc.code) from exc
-        answer = {"request_id": prepared.request_id, "documents": entries, "fee": prepared.fee,
-                  "amount": prepared.fee * prepared.copies}
-        stored = self.storage.insert_request(
-            RequestRow(prepared.request_id, row.session_id, prepared.kiosk_id, prepared.fingerprint,
-                       prepared.cert_type.value, prepared.copies, prepared.fee, now.timestamp(),
-                       dumps(answer), None, None, None),
-            self._audit(kiosk_id=prepared.kiosk_id, event="request", session_id=row.session_id,
-                        resident_id=row.resident_id, cert_serial=row.cert_serial,
-                        cert_type=prepared.cert_type.value, copies=prepared.copies,
-                        amount=prepared.fee * prepared.copies, request_id=prepared.request_id),
-        )
-        if stored.fingerprint != prepared.fingerprint or stored.response != dumps(answer):
-            return self._replay(stored, prepared.fingerprint)  # a concurrent twin won
+        code = str(registry.municipality["code"])
+        answer: dict[str, Any] = {}
+
+        def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+            """The documents, built with the numbers the store took (inside its transaction:
+            a refusal here gives the numbers back)."""
+            entries = []
+            try:
+                for n in numbers:
+                    serial = f"{code}-{now.year}-{n:07d}"
+                    document = build(registry, resident_id, prepared.cert_type, prepared.options, serial, now.date())
+                    if any(rules.unsupported(s) for s in _strings(document)):
+                        raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
+                    binding = Binding(prepared.request_id, row.session_id, prepared.kiosk_id, cert_sha,
+                                      document_hash(document))
+                    entries.append({"document": document, "binding": asdict(binding),
+                                    "signature": binding.sign(self.issuer_key),
+                                    "qr": qr_payload.encode(document, self.issuer_key),
+                                    "scramble_key": base64.b64encode(
+                                        document_scramble_key(self._scramble_secret, serial)).decode("ascii")})
+            except AssemblyError as exc:
+                raise ApiError(403, exc.code) from exc
+            answer.update({"request_id": prepared.request_id, "documents": entries, "fee": prepared.fee,
+                           "amount": prepared.fee * prepared.copies})
+            return (RequestRow(prepared.request_id, row.session_id, prepared.kiosk_id, prepared.fingerprint,
+                               prepared.cert_type.value, prepared.copies, prepared.fee, now.timestamp(),
+                               dumps(answer), None, None, None),
+                    self._audit(kiosk_id=prepared.kiosk_id, event="request", session_id=row.session_id,
+                                resident_id=resident_id, cert_serial=row.cert_serial,
+                                cert_type=prepared.cert_type.value, copies=prepared.copies,
+                                amount=prepared.fee * prepared.copies, request_id=prepared.request_id))
+
+        stored = self.storage.issue(prepared.request_id, row.session_id, now.timestamp(), Series(code, now.year),
+                                    prepared.copies, make)
+        if stored is None:  # expired or closed since it was prepared: nothing was issued
+            raise ApiError(410, wire.SESSION_EXPIRED)
+        if not answer or stored.fingerprint != prepared.fingerprint or stored.response != dumps(answer):
+            return self._replay(stored, prepared.fingerprint)  # a twin, on this node or another, was first
         return answer
 
     def request_documents(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -339,12 +348,9 @@ class RelayCore:
             raise ApiError(400, wire.OUTCOME_MISMATCH)
         if not 0 <= copies <= existing.copies or amount != existing.fee * copies:
             raise ApiError(400, wire.OUTCOME_MISMATCH)
-        session = self.storage.session(sid)
-        before = self.storage.record_outcome(
+        before = self.storage.record_outcome(  # the store adds the session's resident and card to the audit
             request_id, outcome, copies, amount,
             self._audit(kiosk_id=kiosk_id, event="outcome", code=outcome, session_id=sid,
-                        resident_id=session.resident_id if session else None,
-                        cert_serial=session.cert_serial if session else None,
                         cert_type=existing.cert_type, copies=copies, amount=amount, request_id=request_id),
         )
         assert before is not None
@@ -381,13 +387,14 @@ def _strings(value: Any) -> list[str]:
 
 
 def build_core(
-    world_root: Path, db_path: Path | str, clock: Clock, settings: Settings | None = None
+    world_root: Path, db: Path | str, clock: Clock, settings: Settings | None = None
 ) -> RelayCore:
-    """A relay core over a test world directory (``world.json`` and ``pki/``)."""
+    """A relay core over a test world directory (``world.json`` and ``pki/``); ``db`` is a
+    SQLite file or a ``postgresql://`` URL (:func:`relay.store.open_store`)."""
     key = serialization.load_pem_private_key((world_root / "pki" / "issuer.key").read_bytes(), None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the issuer key is not an Ed25519 key")
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
     scramble_secret = bytes.fromhex((world_root / "pki" / "scramble.key").read_text(encoding="ascii").strip())
-    return RelayCore(RegistryFile(world_root / "world.json"), Storage(db_path), clock, key, jpki, settings,
+    return RelayCore(RegistryFile(world_root / "world.json"), open_store(db), clock, key, jpki, settings,
                      scramble_secret=scramble_secret)

@@ -1,7 +1,8 @@
 """Test-suite wiring: strictness, and the fixtures of each area.
 
-Every service a test needs (pcscd with vpcd, a private cupsd, the relay) is started by a
-fixture module below and stopped by it; tests talk only to loopback. The modules of
+Every service a test needs (pcscd with vpcd, a private cupsd, a private PostgreSQL, the
+relay) is started by a fixture module below and stopped by it; tests talk only to
+loopback. The modules of
 ``tests/fixtures`` with helpers and no fixture (``card``, ``canary``) are imported by the
 tests that use them, not listed here.
 """
@@ -15,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.pcscd",
     "tests.fixtures.cupsd",
     "tests.fixtures.relay",
+    "tests.fixtures.postgres",
     "tests.fixtures.documents",
     "tests.fixtures.diag",
     "tests.fixtures.session",

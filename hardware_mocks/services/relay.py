@@ -4,7 +4,10 @@ The child listens on 127.0.0.1 on a free port and writes the port to a file once
 accepting connections (its clock starts in service hours unless told otherwise);
 :meth:`RelayServer.start` waits for that file. Everything the kiosk side needs to
 connect (URL, the relay CA, a kiosk certificate, the issuer's public key) is on the
-returned object. :meth:`RelayServer.stop` ends exactly the child it started.
+returned object. :meth:`RelayServer.stop` ends exactly the child it started;
+:meth:`RelayServer.kill` ends it as a crash would (SIGKILL), for the failover tests.
+Several servers started on one ``postgresql://`` database are the centre nodes of one
+relay; :func:`relay_config` gives a kiosk all of them.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class RelayServer:
     port: int
     process: subprocess.Popen[bytes]
     public_port: int | None = None
-    db: Path = field(default=Path())
+    db: Path | str = field(default=Path())
 
     @property
     def url(self) -> str:
@@ -66,9 +69,13 @@ class RelayServer:
         clock_start: dt.datetime | str | None = SERVICE_HOURS,
         public: bool = False,
         extra_args: tuple[str, ...] = (),
+        db: str | None = None,
+        port: int = 0,
     ) -> RelayServer:
         """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
-        or ``None`` for the machine's own clock."""
+        or ``None`` for the machine's own clock. ``db``: a ``postgresql://`` URL (default: a
+        SQLite file in ``state_dir``). ``port``: 0 for a free one, or a node's own port again
+        after :meth:`kill`."""
         state_dir.mkdir(parents=True, exist_ok=True)
         if clock_start == SERVICE_HOURS:
             from hardware_mocks.relay.testing import open_hours
@@ -77,9 +84,9 @@ class RelayServer:
             clock_start = open_hours(World(world_dir))
         port_file = state_dir / "relay.port"
         port_file.unlink(missing_ok=True)
-        db = state_dir / "relay.sqlite3"
-        cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(db),
-               "--port", "0", "--port-file", str(port_file), *extra_args]
+        database: Path | str = db or state_dir / "relay.sqlite3"
+        cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(database),
+               "--port", str(port), "--port-file", str(port_file), *extra_args]
         if isinstance(clock_start, dt.datetime):
             cmd += ["--clock-start", clock_start.isoformat()]
         if public:
@@ -95,7 +102,13 @@ class RelayServer:
                 raise RuntimeError(f"the relay did not start; see {state_dir / 'relay.log'}")
             time.sleep(0.02)
         ports = json.loads(port_file.read_text())
-        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), db)
+        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), database)
+
+    def kill(self) -> None:
+        """kill -9: no clean-up, connections cut mid-call (a crashed node)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -105,3 +118,10 @@ class RelayServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def relay_config(servers: list[RelayServer], kiosk_id: str = "KIOSK-0001", read_timeout: float = 10.0) -> RelayConfig:
+    """A kiosk's ``[relay]`` for several centre nodes, tried in the order given."""
+    first = servers[0].relay_config(kiosk_id, read_timeout)
+    return RelayConfig(url=tuple(s.url for s in servers), ca_file=first.ca_file, cert_file=first.cert_file,
+                       key_file=first.key_file, issuer_public_key=first.issuer_public_key, read_timeout=read_timeout)

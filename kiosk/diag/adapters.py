@@ -208,7 +208,9 @@ class PaymentDeviceProbe:
 
 class TlsRelayProbe:
     """Reachability (TCP), the mutual TLS 1.3 handshake with the pinned relay CA only, the
-    certificates' expiry dates, and the relay's version check (the relay client's)."""
+    certificates' expiry dates, and the relay's version check (the relay client's). With
+    several centre nodes, the terminal can serve when one of them passes: the first that
+    does is reported, else the first node's fault."""
 
     def __init__(self, relay: RelayConfig,
                  version_check: Callable[[], RelayInfo] | None = None) -> None:
@@ -216,7 +218,16 @@ class TlsRelayProbe:
         self.version_check = version_check
 
     def probe(self) -> RelayStatus:
-        url = urlsplit(self.relay.url)
+        results = []
+        for endpoint in self.relay.endpoints:
+            status = self._probe(endpoint)
+            if status.version_ok or (status.tls_ok and self.version_check is None):
+                return status
+            results.append(status)
+        return results[0]
+
+    def _probe(self, endpoint: str) -> RelayStatus:
+        url = urlsplit(endpoint)
         host, port = url.hostname or "127.0.0.1", url.port or 443
         # every answer carries the expiry dates of the kiosk's own certificates
         dated = RelayStatus(False, client_not_after=_not_after(self.relay.cert_file),
@@ -319,7 +330,7 @@ def https_audit_sink(relay: RelayConfig) -> RelayAuditSink | None:
     ca_file, cert_file, key_file, issuer = relay.ca_file, relay.cert_file, relay.key_file, relay.issuer_public_key
 
     def client() -> RelayClient:
-        return HttpsRelayClient(relay.url, ca_file=ca_file, cert_file=cert_file, key_file=key_file,
+        return HttpsRelayClient(relay.endpoints, ca_file=ca_file, cert_file=cert_file, key_file=key_file,
                                 issuer_key=load_issuer_public_key(issuer), pins=frozenset(relay.pins),
                                 connect_timeout=relay.connect_timeout, read_timeout=relay.read_timeout,
                                 retries=0)

@@ -46,6 +46,8 @@ def error_for(status: int, code: Any) -> RelayError:
     code = code if isinstance(code, str) and code.isidentifier() and len(code) < 40 else "unknown"
     if status == 503 and code == wire.TIMEOUT:
         return RelayTimeout(code)
+    if status == 503 and code == wire.UNAVAILABLE:  # its database is out of reach: it kept nothing
+        return RelayUnavailable(wire.UNAVAILABLE)
     if status >= 500:
         return RelayUnavailable(f"http_{status}")
     if code in refusals.ALL or code in SESSION_CODES:

@@ -7,6 +7,14 @@
   read from that certificate, never configured separately.
 - Connect and read timeouts are separate. Only idempotent calls are retried (version,
   menu, documents by request id, outcome); opening and authenticating are not.
+- Several centre nodes on one database: the client is given their addresses in order and
+  talks to one at a time. A connection error, a timeout or a 5xx moves it to the next one
+  (failover), where an idempotent call is repeated as it was, with the same request id: a
+  node that died after issuing leaves the documents in the shared database, and the next
+  node answers the repeat with the very same documents. A call that is not idempotent
+  moves on only when the relay surely kept nothing of it (the connection failed, or the
+  node answered ``503 unavailable``: it could not reach its database). The client stays
+  on the node that answered for the rest of the session.
 - Answers are size-limited strict JSON; documents pass the binding check of
   :mod:`kiosk.relay_client.verify` before they are returned.
 """
@@ -18,6 +26,7 @@ import http.client
 import json
 import ssl
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +42,9 @@ from kiosk.relay_client.errors import RelayProtocolError, RelayTimeout, RelayUna
 from protocol import wire
 
 RETRY_BACKOFF = (0.2, 0.5)
+#: Failures after which the relay kept nothing (the call never reached a node, or the node
+#: could not reach its database): safe to send any call to another node.
+NOTHING_KEPT = frozenset({"connect", "connect_timeout", wire.UNAVAILABLE})
 IDLE_REUSE = 15.0  # seconds a kept-alive connection is reused (the relay keeps it 75 s)
 
 
@@ -83,7 +95,7 @@ def parse_answer(raw: bytes) -> Any:
 class HttpsRelayClient(SessionClient):
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         ca_file: Path,
         cert_file: Path,
@@ -95,12 +107,21 @@ class HttpsRelayClient(SessionClient):
         retries: int = 2,
         approved_builds: frozenset[str] = frozenset(),
     ) -> None:
+        """``url``: one centre node, or several in the order they are tried. ``retries``:
+        how many more times an idempotent call is tried after its first failure (at least
+        once on every other node)."""
         super().__init__(kiosk_id_from_certificate(cert_file), issuer_key, approved_builds)
-        parts = urlsplit(url)
-        if parts.scheme != "https" or not parts.hostname:
-            raise ValueError("the relay URL must be https://host:port")
-        self._host = parts.hostname
-        self._port = parts.port or 443
+        self._endpoints: list[tuple[str, int]] = []
+        for one in [url] if isinstance(url, str) else url:
+            parts = urlsplit(one)
+            if parts.scheme != "https" or not parts.hostname:
+                raise ValueError("the relay URL must be https://host:port")
+            self._endpoints.append((parts.hostname, parts.port or 443))
+        if not self._endpoints:
+            raise ValueError("no relay URL")
+        self._current = 0  # the node in use
+        #: (path, reason) of every move to another node, for diagnostics and tests.
+        self.failovers: list[tuple[str, str]] = []
         self._ctx = client_tls_context(ca_file, cert_file, key_file)
         self._pins = pins
         self._connect_timeout = connect_timeout
@@ -116,7 +137,7 @@ class HttpsRelayClient(SessionClient):
         if not (config.ca_file and config.cert_file and config.key_file and config.issuer_public_key):
             raise ValueError("the relay configuration needs ca_file, cert_file, key_file and issuer_public_key")
         return cls(
-            config.url, ca_file=config.ca_file, cert_file=config.cert_file, key_file=config.key_file,
+            config.endpoints, ca_file=config.ca_file, cert_file=config.cert_file, key_file=config.key_file,
             issuer_key=load_issuer_public_key(config.issuer_public_key),
             pins=frozenset(config.pins) | pins,
             approved_builds=frozenset(config.approved_builds),
@@ -136,7 +157,8 @@ class HttpsRelayClient(SessionClient):
 
     # -- transport ------------------------------------------------------------------------
     def _connect(self) -> http.client.HTTPSConnection:
-        conn = http.client.HTTPSConnection(self._host, self._port, context=self._ctx, timeout=self._connect_timeout)
+        host, port = self._endpoints[self._current]
+        conn = http.client.HTTPSConnection(host, port, context=self._ctx, timeout=self._connect_timeout)
         try:
             conn.connect()  # TCP and the TLS handshake, with the server certificate checked
         except ssl.SSLCertVerificationError as exc:
@@ -161,16 +183,30 @@ class HttpsRelayClient(SessionClient):
         return conn
 
     def _call(self, path: str, body: dict[str, Any] | None, idempotent: bool) -> Any:
-        attempts = 1 + (self._retries if idempotent else 0)
+        nodes = len(self._endpoints)
+        attempts = max(1 + self._retries, nodes) if idempotent else nodes
+        untried = nodes - 1  # other nodes this call has not been to yet
         for attempt in range(attempts):
             try:
                 return self._exchange(path, body)
             except (RelayUnavailable, RelayTimeout) as exc:
-                retryable = not (isinstance(exc, RelayUnavailable) and exc.reason in ("server_certificate", "tls"))
-                if attempt + 1 >= attempts or not retryable:
+                reason = exc.reason if isinstance(exc, RelayUnavailable) else "timeout"
+                if reason in ("server_certificate", "tls") or attempt + 1 >= attempts:
                     raise
-                time.sleep(RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF) - 1)])
+                if not idempotent and reason not in NOTHING_KEPT:
+                    raise  # it may have run: only the session engine may decide what comes next
+                if nodes > 1:
+                    self._fail_over(path, reason)
+                if untried > 0:
+                    untried -= 1  # straight to a node not yet tried: it is likely fine
+                else:
+                    time.sleep(RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF) - 1)])
         raise AssertionError("unreachable")
+
+    def _fail_over(self, path: str, reason: str) -> None:
+        self.close()
+        self._current = (self._current + 1) % len(self._endpoints)
+        self.failovers.append((path, reason))
 
     def _exchange(self, path: str, body: dict[str, Any] | None) -> Any:
         conn, self._conn = self._conn, None

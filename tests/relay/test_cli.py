@@ -1,10 +1,11 @@
-"""``relay audit`` and ``relay serve`` start-up errors."""
+"""``relay audit``, ``relay db`` and ``relay serve`` start-up errors."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,27 @@ def test_serve_explains_unusable_tls_files(world: World, tmp_path: Path, capsys:
     code = main(["serve", "--world", str(world.root), "--db", str(tmp_path / "db"),
                  "--tls-cert", str(tmp_path / "missing.pem")])
     assert code == 2 and "TLS files" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_db_upgrade_and_status_on_both_databases(world: World, tmp_path: Path, postgres_server: Any,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from relay.store.migrations import latest
+
+    url = postgres_server.create_database()
+    assert main(["db", "status", "--db", url]) == 1  # nothing applied yet: not usable
+    assert f"schema version 0 (this relay: {latest('postgresql')})" in capsys.readouterr().out
+    assert main(["serve", "--world", str(world.root), "--db", url]) == 2  # a node refuses the old schema
+    assert "relay db upgrade" in capsys.readouterr().err
+    assert main(["db", "upgrade", "--db", url]) == 0
+    assert "applied 1" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--db", url]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert main(["audit", "--db", url]) == 0 and "0 entries" in capsys.readouterr().out
+    db = tmp_path / "relay.sqlite3"
+    assert main(["db", "status", "--db", str(db)]) == 2  # a file that does not exist is not made by status
+    assert main(["db", "upgrade", "--db", str(db)]) == 0
+    assert f"schema version {latest('sqlite')}" in capsys.readouterr().out
+    unreachable = postgres_server.url().replace(f":{postgres_server.port}/", ":1/")
+    assert main(["db", "upgrade", "--db", unreachable]) == 2
+    assert "cannot be used" in capsys.readouterr().err

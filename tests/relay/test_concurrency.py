@@ -27,7 +27,7 @@ from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import IntegrityError, RelayTimeout
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
-from relay.storage import Storage
+from relay.store.sqlite import SqliteStore
 from tests.fixtures.relay import open_hours
 
 pytestmark = [pytest.mark.relay, pytest.mark.slow]
@@ -125,7 +125,7 @@ def test_no_document_ever_reaches_another_session(
             serials.append(document["serial"])
     assert len(set(serials)) == len(serials) == KIOSKS * 2
 
-    storage = Storage(server.db)
+    storage = SqliteStore(server.db)
     try:
         audit = storage.audit_since()
         assert storage.stored_documents() == 0  # every document deleted after its outcome

@@ -18,7 +18,7 @@ from kiosk.relay_client.errors import IncompatibleRelay, RelayRefused, RelayUnav
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context, spki_sha256
 from kiosk.relay_client.port import Outcome
 from protocol import refusals
-from relay.storage import Storage
+from relay.store.sqlite import SqliteStore
 from tests.fixtures.relay import open_hours
 
 pytestmark = pytest.mark.relay
@@ -70,7 +70,7 @@ def test_a_whole_session_over_mutual_tls(world: World, relay_server: RelayServer
         with pytest.raises(RelayRefused) as err:
             client.request_documents(rid, "juminhyo", {"my_number": "include"}, 1)
         assert err.value.code == "already_issued"
-    storage = Storage(relay_server.db)
+    storage = SqliteStore(relay_server.db)
     try:
         entries = [e for e in storage.audit_since() if e["request_id"] == rid]
         assert [e["event"] for e in entries] == ["request", "outcome"]
@@ -237,7 +237,7 @@ def _der(pem: bytes) -> bytes:
 
 
 def _sessions(server: RelayServer) -> int:
-    storage = Storage(server.db)
+    storage = SqliteStore(server.db)
     try:
         return len(storage._read("SELECT session_id FROM sessions", ()))
     finally:
@@ -300,7 +300,7 @@ def test_read_timeouts_are_retried_with_the_same_request_id(world: World, slow_r
         rid = str(uuid.uuid4())
         issued = client.request_documents(rid, "juminhyo", {}, 1)  # gave up twice, then got it
         assert issued.documents[0]["body"]["members"][0]["name"]["given"] == "花子"
-    storage = Storage(slow_relay.db)
+    storage = SqliteStore(slow_relay.db)
     try:
         assert [e["event"] for e in storage.audit_since() if e["request_id"] == rid] == ["request"]
     finally:

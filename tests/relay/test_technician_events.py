@@ -125,7 +125,7 @@ def test_relay_audit_lists_technician_events(world: World, tmp_path: Path,
 def test_over_mutual_tls_the_kiosk_is_the_certificates(world: World, relay_server: RelayServer) -> None:
     from kiosk.relay_client.client import load_issuer_public_key
     from kiosk.relay_client.https import HttpsRelayClient
-    from relay.storage import Storage
+    from relay.store.sqlite import SqliteStore
 
     def client(kiosk: str) -> HttpsRelayClient:
         cert, key = relay_server.kiosk_cert(kiosk)
@@ -134,7 +134,7 @@ def test_over_mutual_tls_the_kiosk_is_the_certificates(world: World, relay_serve
 
     def stored() -> list[tuple[str, int]]:
         # the relay is shared by the whole test run: other tests' kiosks send events too
-        storage = Storage(relay_server.db)
+        storage = SqliteStore(relay_server.db)
         try:
             return [(r["kiosk_id"], r["seq"]) for r in storage.technician_events_since()]
         finally:

@@ -113,7 +113,7 @@ def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any,
     relay is the session's, and the relay's own tests send as KIOSK-0003.)"""
     from kiosk.config import Config, DiagConfig, Mode, PrintingConfig
     from kiosk.diag.build import build_service
-    from relay.storage import Storage
+    from relay.store.sqlite import SqliteStore
 
     (tmp_path / "spool").mkdir()
     (tmp_path / "cupsd.conf").write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
@@ -127,7 +127,7 @@ def test_build_service_forwards_to_a_real_relay(world: World, relay_server: Any,
     service.self_test(trigger="cli")
     records = service.audit.records()
     assert service.audit.acknowledged() == records[-1]["seq"]
-    storage = Storage(relay_server.db)
+    storage = SqliteStore(relay_server.db)
     try:
         rows = [r for r in storage.technician_events_since() if r["kiosk_id"] == "KIOSK-0002"]
     finally:

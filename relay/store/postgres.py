@@ -1,0 +1,314 @@
+"""The PostgreSQL store: several centre nodes on one database.
+
+Every node keeps a small pool of connections (psycopg 3, ``psycopg_pool``) in autocommit
+mode and holds nothing between calls. Each method is one transaction, most of them a
+single statement (a data-modifying ``WITH`` where SQLite needs several), so a complete
+customer session costs ten round trips to the database (``bench/relay.py`` counts them).
+Issuing is two round trips in one transaction: the first takes the series' row lock
+(``INSERT … ON CONFLICT DO UPDATE``) and reads the request and the session, the second
+stores the request and its audit entry and commits. Two nodes issuing the same
+``request_id`` meet on that lock, and the second finds the first's row; a node killed in
+between leaves an open transaction that PostgreSQL rolls back when its connection drops,
+numbers included. So numbers are unique and without gaps whatever dies when.
+
+What the database cannot do is refused as :class:`StoreUnavailable` (connection refused or
+lost, a restart, the pool waited too long); the HTTP layer answers 503 and the kiosk tries
+again, on this node or another, with the same request id.
+
+Deleted documents: PostgreSQL marks an updated row dead and reuses its space later; it
+does not overwrite it (SQLite's ``secure_delete``). The document stays in the table's
+files and in the write-ahead log until then, so the database's disks, its standby and its
+WAL archive must be encrypted and their retention bounded (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+import psycopg_pool
+from psycopg import conninfo as pg_conninfo
+
+from relay.store.migrations import ADVISORY_LOCK, latest, migrations
+from relay.store.protocol import (
+    AUDIT_COLUMNS,
+    TECHNICIAN_COLUMNS,
+    MakeRequest,
+    RequestRow,
+    SchemaOutdated,
+    Series,
+    SessionRow,
+    StoreUnavailable,
+    check_audit,
+    log_rows,
+    technician_rows,
+)
+
+_REQUEST_COLUMNS = ("request_id, session_id, kiosk_id, fingerprint, cert_type, copies, fee, created, response,"
+                    " outcome, outcome_copies, outcome_amount, municipality, serial_year, serial_first")
+_AUDIT_INSERT = f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join(['%s'] * len(AUDIT_COLUMNS))})"
+#: Connection settings a URL may override: a dead database is noticed in seconds, not minutes.
+_DEFAULTS = {"connect_timeout": "2", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3",
+             "tcp_user_timeout": "5000"}
+_T = TypeVar("_T")
+
+
+def conninfo(url: str, application: str) -> str:
+    """The URL with this relay's connection defaults where the URL sets none."""
+    given = pg_conninfo.conninfo_to_dict(url)
+    extra = {k: v for k, v in {**_DEFAULTS, "application_name": application}.items() if k not in given}
+    return pg_conninfo.make_conninfo(url, **extra)
+
+
+def upgrade(url: str) -> list[int]:
+    """Apply the migrations the database has not had, each in one transaction, all under an
+    advisory lock (two upgrades at once: the second waits, then finds nothing to do);
+    returns the versions applied."""
+    applied = []
+    try:
+        with psycopg.connect(conninfo(url, "relay-db-upgrade"), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))  # released when the connection ends
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                         " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for mig in migrations("postgresql"):
+                if mig.version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(mig.sql.encode())  # no parameters: the file may hold several statements
+                    conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                                 (mig.version, mig.name))
+                applied.append(mig.version)
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(type(exc).__name__) from exc
+    return applied
+
+
+def schema_version(url: str) -> int:
+    """The database's schema version (0: no migration applied)."""
+    try:
+        with psycopg.connect(conninfo(url, "relay-db-status"), autocommit=True) as conn:
+            exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
+            if not exists or exists[0] is None:
+                return 0
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(type(exc).__name__) from exc
+
+
+class PostgresStore:
+    """One node's access to the shared database. Safe for the threads of one process."""
+
+    topology_storage = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 4, wait: float = 2.0,
+                 on_connect: Callable[[psycopg.Connection[Any]], None] | None = None) -> None:
+        """``wait``: seconds a call waits for a connection before it is refused as
+        unavailable (the pool reconnects in the background meanwhile). ``on_connect``:
+        called with each new connection (``bench/relay.py`` traces them)."""
+        version = schema_version(url)
+        if version != latest("postgresql"):
+            raise SchemaOutdated(f"the database schema is at version {version}, this relay needs "
+                                 f"{latest('postgresql')}: run relay db upgrade")
+
+        def configure(conn: psycopg.Connection[Any]) -> None:
+            if on_connect is not None:
+                on_connect(conn)
+
+        self._pool = psycopg_pool.ConnectionPool(
+            conninfo(url, f"relay-{os.getpid()}"), min_size=1, max_size=pool_size, timeout=wait,
+            kwargs={"autocommit": True}, configure=configure, name="relay", open=False)
+        try:
+            self._pool.open(wait=True, timeout=wait)
+        except psycopg_pool.PoolTimeout as exc:
+            self._pool.close()
+            raise StoreUnavailable("connect") from exc
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except psycopg_pool.PoolTimeout as exc:
+            raise StoreUnavailable("pool_timeout") from exc
+        except psycopg.OperationalError as exc:
+            self._pool.check()  # the others may be dead too (a restart): replace them now, not one call each
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    def _read(self, read: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+        """A read, tried once more on a fresh connection if the first one was dead (a read
+        is safe to repeat; a write is left to the caller)."""
+        try:
+            with self._conn() as conn:
+                return read(conn)
+        except StoreUnavailable:
+            with self._conn() as conn:
+                return read(conn)
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> int:
+        with self._conn() as conn:
+            return conn.execute(sql, args).rowcount
+
+    # -- sessions -------------------------------------------------------------------------
+    def create_session(self, row: SessionRow) -> None:
+        self._write("INSERT INTO sessions VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    (row.session_id, row.kiosk_id, row.challenge, row.state, row.created, row.expires,
+                     row.resident_id, row.cert_serial, row.cert_sha256))
+
+    def session(self, session_id: str) -> SessionRow | None:
+        row = self._read(lambda c: c.execute("SELECT * FROM sessions WHERE session_id=%s", (session_id,)).fetchone())
+        return SessionRow(*row) if row else None
+
+    def authenticate_session(
+        self, session_id: str, kiosk_id: str, now: float, expires: float,
+        resident_id: str, cert_serial: str, cert_sha256: str, audit: dict[str, Any],
+    ) -> bool:
+        values = check_audit(audit)
+        return self._write(
+            "WITH won AS (UPDATE sessions SET state='authenticated', expires=%s, resident_id=%s, cert_serial=%s,"
+            " cert_sha256=%s WHERE session_id=%s AND kiosk_id=%s AND state='open' AND expires>%s RETURNING 1)"
+            f" INSERT INTO audit ({','.join(AUDIT_COLUMNS)})"
+            f" SELECT {','.join(['%s'] * len(AUDIT_COLUMNS))} FROM won",
+            (expires, resident_id, cert_serial, cert_sha256, session_id, kiosk_id, now, *values)) == 1
+
+    def close_session(self, session_id: str) -> None:
+        self._write("UPDATE sessions SET state='closed' WHERE session_id=%s", (session_id,))
+
+    # -- requests -------------------------------------------------------------------------
+    def request(self, request_id: str) -> RequestRow | None:
+        row = self._read(lambda c: c.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s",
+                                             (request_id,)).fetchone())
+        return RequestRow(*row) if row else None
+
+    def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
+              make: MakeRequest) -> RequestRow | None:
+        # BEGIN and COMMIT are plain statements in the pipeline (psycopg's transaction()
+        # would wait for each on its own): two round trips in all.
+        with self._conn() as conn, conn.pipeline() as pipeline:
+            conn.execute("BEGIN")
+            taken = conn.execute(
+                "INSERT INTO serials (municipality, year, last) VALUES (%s,%s,%s) ON CONFLICT (municipality, year)"
+                " DO UPDATE SET last = serials.last + excluded.last RETURNING last",
+                (series.municipality, series.year, count))
+            existing = conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s", (request_id,))
+            live = conn.execute("SELECT 1 FROM sessions WHERE session_id=%s AND state='authenticated' AND expires>%s",
+                                (session_id, now))
+            pipeline.sync()  # round trip 1: the series is locked until this transaction ends
+            row_taken, row_existing, row_live = taken.fetchone(), existing.fetchone(), live.fetchone()
+            try:
+                if row_existing is not None or row_live is None or row_taken is None:
+                    conn.execute("ROLLBACK")  # takes back the numbers
+                    return RequestRow(*row_existing) if row_existing is not None else None
+                first = int(row_taken[0]) - count + 1
+                row, audit = make(list(range(first, first + count)))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute(
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({','.join(['%s'] * 15)})",
+                (row.request_id, row.session_id, row.kiosk_id, row.fingerprint, row.cert_type, row.copies,
+                 row.fee, row.created, row.response, None, None, None, series.municipality, series.year, first))
+            conn.execute(_AUDIT_INSERT, check_audit(audit))
+            conn.execute("COMMIT")
+            # round trip 2: the request, its audit entry and COMMIT, sent when the pipeline ends
+        return RequestRow(**{**row.__dict__, "municipality": series.municipality, "serial_year": series.year,
+                             "serial_first": first})
+
+    def issued_serials(self, series: Series) -> tuple[int, list[tuple[int, int]]]:
+        def read(conn: psycopg.Connection[Any]) -> tuple[int, list[tuple[int, int]]]:
+            last = conn.execute("SELECT last FROM serials WHERE municipality=%s AND year=%s",
+                                (series.municipality, series.year)).fetchone()
+            runs = conn.execute("SELECT serial_first, copies FROM requests WHERE municipality=%s AND serial_year=%s"
+                                " ORDER BY serial_first", (series.municipality, series.year)).fetchall()
+            return (int(last[0]) if last else 0), [(int(f), int(c)) for f, c in runs]
+
+        return self._read(read)
+
+    def record_outcome(
+        self, request_id: str, outcome: str, copies: int, amount: int, audit: dict[str, Any]
+    ) -> RequestRow | None:
+        check_audit(audit)
+        columns = [c for c in AUDIT_COLUMNS if c not in ("resident_id", "cert_serial")]
+        with self._conn() as conn:
+            row = conn.execute(
+                f"WITH before AS (SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s FOR UPDATE),"
+                " done AS (UPDATE requests r SET outcome=%s, outcome_copies=%s, outcome_amount=%s, response=NULL"
+                "  FROM before b WHERE r.request_id=b.request_id AND b.outcome IS NULL RETURNING r.session_id),"
+                f" audited AS (INSERT INTO audit ({','.join(columns)}, resident_id, cert_serial)"
+                f"  SELECT {','.join(['%s'] * len(columns))}, s.resident_id, s.cert_serial"
+                "  FROM done LEFT JOIN sessions s ON s.session_id = done.session_id)"
+                " SELECT * FROM before",
+                (request_id, outcome, copies, amount, *(audit.get(c) for c in columns)),
+            ).fetchone()
+        return RequestRow(*row) if row else None
+
+    def purge_expired(self, now: float) -> int:
+        with self._conn() as conn:
+            row = conn.execute(
+                "WITH expired AS (UPDATE sessions SET state='closed' WHERE state <> 'closed' AND expires <= %s"
+                "  RETURNING session_id, kiosk_id, resident_id, cert_serial),"
+                " deleted AS (UPDATE requests SET response=NULL WHERE response IS NOT NULL"
+                "  AND session_id IN (SELECT session_id FROM expired)),"
+                " audited AS (INSERT INTO audit (at, kiosk_id, event, session_id, resident_id, cert_serial)"
+                "  SELECT %s, kiosk_id, 'expire', session_id, resident_id, cert_serial FROM expired"
+                "  WHERE resident_id IS NOT NULL)"
+                " SELECT count(*) FROM expired", (now, now)).fetchone()
+        return int(row[0]) if row else 0
+
+    def scrub(self) -> None:
+        """Nothing to do here: PostgreSQL offers no overwrite of deleted rows (see the
+        module's docstring for what protects them instead)."""
+
+    def stored_documents(self) -> int:
+        row = self._read(lambda c: c.execute("SELECT count(*) FROM requests WHERE response IS NOT NULL").fetchone())
+        return int(row[0]) if row else 0
+
+    # -- audit ----------------------------------------------------------------------------
+    def audit(self, entry: dict[str, Any]) -> None:
+        self._write(_AUDIT_INSERT, check_audit(entry))
+
+    def audit_since(self, since: float = 0.0) -> list[dict[str, Any]]:
+        rows = self._read(lambda c: c.execute(f"SELECT {','.join(AUDIT_COLUMNS)} FROM audit WHERE at >= %s"
+                                              " ORDER BY id", (since,)).fetchall())
+        return [dict(zip(AUDIT_COLUMNS, r, strict=True)) for r in rows]
+
+    # -- technician events ----------------------------------------------------------------
+    def add_technician_events(self, kiosk_id: str, received: float,
+                              records: list[tuple[int, float, str, str, str]]) -> int:
+        """Store ``(seq, at, t, event, fields)`` records of one kiosk in one statement; a
+        (kiosk, seq) already stored keeps its first record. Returns how many were new."""
+        seqs, ats, ts, names, fields = (list(c) for c in zip(*records, strict=True)) if records else ([],) * 5
+        return self._write(
+            "INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
+            " SELECT %s, u.seq, u.at, %s, u.t, u.event, u.fields"
+            " FROM unnest(%s::bigint[], %s::float8[], %s::text[], %s::text[], %s::text[])"
+            "  AS u(seq, at, t, event, fields)"
+            " ON CONFLICT (kiosk_id, seq) DO NOTHING",
+            (kiosk_id, received, seqs, ats, ts, names, fields))
+
+    def technician_events_since(self, since: float = 0.0) -> list[dict[str, Any]]:
+        return technician_rows(self._read(lambda c: c.execute(
+            f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events WHERE at >= %s"
+            " ORDER BY at, kiosk_id, seq", (since,)).fetchall()))
+
+    # -- log exports ----------------------------------------------------------------------
+    def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float,
+                       events: list[str]) -> int:
+        return self._write(
+            "INSERT INTO log_exports (kiosk_id, export_id, n, received, event)"
+            " SELECT %s, %s, %s + u.i - 1, %s, u.event FROM unnest(%s::text[]) WITH ORDINALITY AS u(event, i)"
+            " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING",
+            (kiosk_id, export_id, first, received, events))
+
+    def log_exports(self, kiosk_id: str | None = None, since: float = 0.0) -> list[dict[str, Any]]:
+        return log_rows(self._read(lambda c: c.execute(
+            "SELECT kiosk_id, export_id, n, received, event FROM log_exports WHERE received >= %s"
+            " AND (%s::text IS NULL OR kiosk_id = %s) ORDER BY kiosk_id, received, export_id, n",
+            (since, kiosk_id, kiosk_id)).fetchall()))

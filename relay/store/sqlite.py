@@ -1,0 +1,282 @@
+"""The SQLite store: the relay's state in one file on one host (WAL mode).
+
+The embedded default for ``make demo`` and single-host sites; several relay processes on
+that host (``relay serve --workers``) share it. A write transaction is ``BEGIN
+IMMEDIATE``: it takes SQLite's one write lock at once, which also serialises the serial
+numbers. Deleted documents are overwritten (``secure_delete``) and the write-ahead log is
+emptied by :meth:`SqliteStore.scrub`. The schema comes from ``sql/sqlite`` and is brought
+up to date when the file is opened.
+
+Document contents are kept only until the outcome is reported or the session expires,
+then deleted (the row stays, without the document, for idempotency and the audit).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from relay.store.migrations import migrations
+from relay.store.protocol import (
+    AUDIT_COLUMNS,
+    TECHNICIAN_COLUMNS,
+    MakeRequest,
+    RequestRow,
+    SchemaOutdated,
+    Series,
+    SessionRow,
+    StoreUnavailable,
+    check_audit,
+    log_rows,
+    technician_rows,
+)
+
+_REQUEST_COLUMNS = ("request_id, session_id, kiosk_id, fingerprint, cert_type, copies, fee, created, response,"
+                    " outcome, outcome_copies, outcome_amount, municipality, serial_year, serial_first")
+
+
+class SqliteStore:
+    """One connection, used one transaction at a time (a lock serialises threads)."""
+
+    topology_storage = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+        self._lock = threading.Lock()
+        with self._lock:
+            if str(path) != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # deleted documents are overwritten, not left in free pages
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Apply the migrations this file has not had, each in its own transaction."""
+        known = migrations("sqlite")
+        self._db.execute("BEGIN IMMEDIATE")  # one process upgrades; the others then find it done
+        try:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(known):
+                raise SchemaOutdated("the database is newer than this relay")
+            for mig in known[version:]:
+                for statement in _statements(mig.sql):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={mig.version}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return int(self._read("PRAGMA user_version", ())[0][0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # locked past busy_timeout, or the disk went away
+                raise StoreUnavailable(type(exc).__name__) from exc
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- sessions -------------------------------------------------------------------------
+    def create_session(self, row: SessionRow) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?)",
+                (row.session_id, row.kiosk_id, row.challenge, row.state, row.created, row.expires,
+                 row.resident_id, row.cert_serial, row.cert_sha256),
+            )
+
+    def session(self, session_id: str) -> SessionRow | None:
+        rows = self._read("SELECT * FROM sessions WHERE session_id = ?", (session_id,))
+        return SessionRow(*rows[0]) if rows else None
+
+    def authenticate_session(
+        self, session_id: str, kiosk_id: str, now: float, expires: float,
+        resident_id: str, cert_serial: str, cert_sha256: str, audit: dict[str, Any],
+    ) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE sessions SET state='authenticated', expires=?, resident_id=?, cert_serial=?,"
+                " cert_sha256=? WHERE session_id=? AND kiosk_id=? AND state='open' AND expires>?",
+                (expires, resident_id, cert_serial, cert_sha256, session_id, kiosk_id, now),
+            )
+            if cur.rowcount == 1:
+                self._audit(db, audit)
+            return cur.rowcount == 1
+
+    def close_session(self, session_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET state='closed' WHERE session_id=?", (session_id,))
+
+    # -- requests -------------------------------------------------------------------------
+    def request(self, request_id: str) -> RequestRow | None:
+        rows = self._read(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id = ?", (request_id,))
+        return RequestRow(*rows[0]) if rows else None
+
+    def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
+              make: MakeRequest) -> RequestRow | None:
+        with self._tx() as db:  # BEGIN IMMEDIATE: the write lock, and so the series, is ours
+            existing = db.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=?",
+                                  (request_id,)).fetchone()
+            if existing:
+                return RequestRow(*existing)
+            live = db.execute("SELECT 1 FROM sessions WHERE session_id=? AND state='authenticated' AND expires>?",
+                              (session_id, now)).fetchone()
+            if not live:
+                return None
+            last = self._last_serial(db, series)
+            db.execute("INSERT INTO serials (municipality, year, last) VALUES (?,?,?) ON CONFLICT"
+                       " (municipality, year) DO UPDATE SET last = excluded.last",
+                       (series.municipality, series.year, last + count))
+            row, audit = make(list(range(last + 1, last + count + 1)))
+            db.execute(
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (row.request_id, row.session_id, row.kiosk_id, row.fingerprint, row.cert_type, row.copies,
+                 row.fee, row.created, row.response, None, None, None, series.municipality, series.year, last + 1),
+            )
+            self._audit(db, audit)
+            return RequestRow(**{**row.__dict__, "municipality": series.municipality, "serial_year": series.year,
+                                 "serial_first": last + 1})
+
+    @staticmethod
+    def _last_serial(db: sqlite3.Connection, series: Series) -> int:
+        row = db.execute("SELECT last FROM serials WHERE municipality=? AND year=?",
+                         (series.municipality, series.year)).fetchone()
+        if row:
+            return int(row[0])
+        # The first number of the year: a count kept before numbering by municipality
+        # (migration 0002, one municipality per relay then) carries on under this one.
+        legacy = db.execute("DELETE FROM serials WHERE municipality='' AND year=? RETURNING last",
+                            (series.year,)).fetchone()
+        return int(legacy[0]) if legacy else 0
+
+    def issued_serials(self, series: Series) -> tuple[int, list[tuple[int, int]]]:
+        last = self._read("SELECT last FROM serials WHERE municipality=? AND year=?",
+                          (series.municipality, series.year))
+        runs = self._read("SELECT serial_first, copies FROM requests WHERE municipality=? AND serial_year=?"
+                          " ORDER BY serial_first", (series.municipality, series.year))
+        return (int(last[0][0]) if last else 0), [(int(f), int(c)) for f, c in runs]
+
+    def record_outcome(
+        self, request_id: str, outcome: str, copies: int, amount: int, audit: dict[str, Any]
+    ) -> RequestRow | None:
+        with self._tx() as db:
+            existing = db.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=?",
+                                  (request_id,)).fetchone()
+            if not existing or existing[9] is not None:
+                return RequestRow(*existing) if existing else None
+            db.execute(
+                "UPDATE requests SET outcome=?, outcome_copies=?, outcome_amount=?, response=NULL"
+                " WHERE request_id=?",
+                (outcome, copies, amount, request_id),
+            )
+            person = db.execute("SELECT resident_id, cert_serial FROM sessions WHERE session_id=?",
+                                (existing[1],)).fetchone()
+            resident_id, cert_serial = person or (None, None)
+            self._audit(db, {**audit, "resident_id": resident_id, "cert_serial": cert_serial})
+            return RequestRow(*existing)
+
+    def purge_expired(self, now: float) -> int:
+        with self._tx() as db:
+            expired = db.execute(
+                "SELECT session_id, kiosk_id, resident_id, cert_serial FROM sessions"
+                " WHERE state != 'closed' AND expires <= ?", (now,)
+            ).fetchall()
+            for session_id, kiosk_id, resident_id, cert_serial in expired:
+                db.execute("UPDATE requests SET response=NULL WHERE session_id=?", (session_id,))
+                db.execute("UPDATE sessions SET state='closed' WHERE session_id=?", (session_id,))
+                if resident_id is not None:
+                    self._audit(db, {"at": now, "kiosk_id": kiosk_id, "event": "expire", "session_id": session_id,
+                                     "resident_id": resident_id, "cert_serial": cert_serial})
+            return len(expired)
+
+    def scrub(self) -> None:
+        """Fold the write-ahead log into the database and empty it, so that deleted
+        documents survive neither in the log nor (``secure_delete``) in free pages."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def stored_documents(self) -> int:
+        """How many issued answers still hold document contents (for tests and checks)."""
+        return int(self._read("SELECT COUNT(*) FROM requests WHERE response IS NOT NULL", ())[0][0])
+
+    # -- audit ----------------------------------------------------------------------------
+    def audit(self, entry: dict[str, Any]) -> None:
+        with self._tx() as db:
+            self._audit(db, entry)
+
+    @staticmethod
+    def _audit(db: sqlite3.Connection, entry: dict[str, Any]) -> None:
+        db.execute(
+            f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join('?' * len(AUDIT_COLUMNS))})",
+            check_audit(entry),
+        )
+
+    def audit_since(self, since: float = 0.0) -> list[dict[str, Any]]:
+        rows = self._read(f"SELECT {','.join(AUDIT_COLUMNS)} FROM audit WHERE at >= ? ORDER BY id", (since,))
+        return [dict(zip(AUDIT_COLUMNS, r, strict=True)) for r in rows]
+
+    # -- technician events ----------------------------------------------------------------
+    def add_technician_events(self, kiosk_id: str, received: float,
+                              records: list[tuple[int, float, str, str, str]]) -> int:
+        """Store ``(seq, at, t, event, fields)`` records of one kiosk in one transaction; a
+        (kiosk, seq) already stored keeps its first record (a repeat after a lost answer).
+        Returns how many were new."""
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING",
+                [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records],
+            )
+            return int(db.total_changes - before)
+
+    def technician_events_since(self, since: float = 0.0) -> list[dict[str, Any]]:
+        return technician_rows(self._read(f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events"
+                                          " WHERE at >= ? ORDER BY at, kiosk_id, seq", (since,)))
+
+    # -- log exports ----------------------------------------------------------------------
+    def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float,
+                       events: list[str]) -> int:
+        """Store events ``first``, ``first + 1`` … of one export; a part sent again is kept
+        once. Returns how many were new."""
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING",
+                [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)],
+            )
+            return int(db.total_changes - before)
+
+    def log_exports(self, kiosk_id: str | None = None, since: float = 0.0) -> list[dict[str, Any]]:
+        """Exported events received since ``since``, by kiosk, export and index."""
+        return log_rows(self._read(
+            "SELECT kiosk_id, export_id, n, received, event FROM log_exports WHERE received >= ?"
+            " AND (? IS NULL OR kiosk_id = ?) ORDER BY kiosk_id, received, export_id, n",
+            (since, kiosk_id, kiosk_id)))
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration file (no semicolon inside a statement, comments dropped)."""
+    text = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    return [s.strip() for s in text.split(";") if s.strip()]

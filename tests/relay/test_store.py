@@ -1,0 +1,260 @@
+"""One test suite for both stores: SQLite (one file) and PostgreSQL (several nodes).
+
+Each test runs against each store; "nodes" are several store objects on one database, as
+several relay processes or machines have. What must hold for both: a session is
+authenticated once, a request id is issued once and its serial numbers are unique and
+without gaps whatever runs at the same time or fails half-way, an outcome is recorded and
+audited once, expiry deletes documents and is audited once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relay.store import open_store
+from relay.store.protocol import RequestRow, SchemaOutdated, Series, SessionRow, Store, StoreUnavailable, dumps
+
+pytestmark = pytest.mark.postgres
+SERIES = Series("131016", 2026)
+NOW = 1_800_000_000.0
+
+Nodes = Callable[[], Store]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Nodes]:
+    """Opens one more store on the test's database (a node) each time it is called."""
+    db: Path | str = tmp_path / "relay.sqlite3"
+    if request.param == "postgresql":
+        db = request.getfixturevalue("postgres_db")
+    opened: list[Store] = []
+
+    def node() -> Store:
+        opened.append(open_store(db))
+        return opened[-1]
+
+    yield node
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(nodes: Nodes) -> Store:
+    return nodes()
+
+
+def _session(store: Store, sid: str = "s1", kiosk: str = "KIOSK-0001", resident: str | None = "R1") -> str:
+    store.create_session(SessionRow(sid, kiosk, "00" * 32, "open", NOW, NOW + 60, None, None, None))
+    if resident:
+        assert store.authenticate_session(sid, kiosk, NOW, NOW + 900, resident, "CARD1", "ab" * 32,
+                                          {"at": NOW, "kiosk_id": kiosk, "event": "authenticate", "session_id": sid,
+                                           "resident_id": resident})
+    return sid
+
+
+def _make(rid: str, sid: str, copies: int = 1, kiosk: str = "KIOSK-0001",
+          seen: list[list[int]] | None = None) -> Callable[[list[int]], tuple[RequestRow, dict[str, Any]]]:
+    def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+        if seen is not None:
+            seen.append(numbers)
+        answer = {"request_id": rid, "serials": numbers}
+        return (RequestRow(rid, sid, kiosk, "fp-" + rid, "juminhyo", copies, 200, NOW, dumps(answer), None, None,
+                           None),
+                {"at": NOW, "kiosk_id": kiosk, "event": "request", "session_id": sid, "request_id": rid,
+                 "copies": copies})
+
+    return make
+
+
+def _issue(store: Store, rid: str, sid: str, copies: int = 1, seen: list[list[int]] | None = None,
+           now: float = NOW) -> RequestRow | None:
+    return store.issue(rid, sid, now, SERIES, copies, _make(rid, sid, copies, seen=seen))
+
+
+def _gap_free(store: Store) -> list[int]:
+    last, runs = store.issued_serials(SERIES)
+    numbers = sorted(n for first, count in runs for n in range(first, first + count))
+    assert numbers == list(range(1, last + 1))
+    return numbers
+
+
+def test_a_session_is_authenticated_once_and_audited_once(store: Store) -> None:
+    sid = _session(store, resident=None)
+    audit = {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "authenticate", "session_id": sid, "resident_id": "R1"}
+    assert not store.authenticate_session(sid, "KIOSK-0002", NOW, NOW + 900, "R1", "C", "h", audit)  # another kiosk
+    assert not store.authenticate_session(sid, "KIOSK-0001", NOW + 61, NOW + 900, "R1", "C", "h", audit)  # too late
+    assert store.authenticate_session(sid, "KIOSK-0001", NOW, NOW + 900, "R1", "C", "h", audit)
+    assert not store.authenticate_session(sid, "KIOSK-0001", NOW, NOW + 900, "R1", "C", "h", audit)  # a replay
+    row = store.session(sid)
+    assert row is not None and (row.state, row.resident_id, row.expires) == ("authenticated", "R1", NOW + 900)
+    assert [e["event"] for e in store.audit_since()] == ["authenticate"]
+    assert store.session("nobody") is None
+
+
+def test_numbers_follow_each_other_and_a_repeat_takes_none(store: Store) -> None:
+    sid = _session(store)
+    first = _issue(store, "r1", sid, copies=2)
+    assert first is not None and (first.serial_first, first.serial_year, first.municipality) == (1, 2026, "131016")
+    seen: list[list[int]] = []
+    again = _issue(store, "r1", sid, copies=2, seen=seen)
+    assert again is not None and again.response == first.response and seen == []  # stored row, nothing built
+    second = _issue(store, "r2", sid, copies=3)
+    assert second is not None and second.serial_first == 3
+    assert store.issue("r3", sid, NOW, Series("131016", 2027), 1, _make("r3", sid)) is not None
+    assert store.issue("r4", sid, NOW, Series("999999", 2026), 1, _make("r4", sid)) is not None
+    assert _gap_free(store) == [1, 2, 3, 4, 5]  # other years and municipalities count on their own
+    assert store.issued_serials(Series("131016", 2027)) == (1, [(1, 1)])
+    stored = store.request("r2")
+    assert stored is not None and stored.fingerprint == "fp-r2" and stored.response is not None
+    assert [e["request_id"] for e in store.audit_since() if e["event"] == "request"] == ["r1", "r2", "r3", "r4"]
+
+
+def test_nothing_is_taken_for_a_dead_session_or_a_failed_build(store: Store) -> None:
+    sid = _session(store)
+    assert _issue(store, "late", sid, now=NOW + 901) is None  # expired meanwhile
+    store.create_session(SessionRow("open", "KIOSK-0001", "00", "open", NOW, NOW + 60, None, None, None))
+    assert _issue(store, "unauth", "open") is None
+
+    def refuse(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+        raise ValueError("refused while building")
+
+    with pytest.raises(ValueError):
+        store.issue("bad", sid, NOW, SERIES, 2, refuse)
+    assert store.request("bad") is None and store.request("late") is None
+    assert _issue(store, "good", sid) is not None
+    assert _gap_free(store) == [1]  # the refused build gave its numbers back
+    assert [e["event"] for e in store.audit_since()] == ["authenticate", "request"]
+
+
+def test_nodes_issuing_at_once_give_each_number_once(nodes: Nodes) -> None:
+    stores = [nodes() for _ in range(3)]
+    sid = _session(stores[0])
+    results: dict[str, list[RequestRow | None]] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(12)
+
+    def worker(i: int) -> None:
+        node = stores[i % 3]
+        start.wait()
+        for j in range(10):
+            rid = f"r{j}-{i // 2}"  # two workers, on two nodes, send every request id
+            row = _issue(node, rid, sid, copies=1 + j % 3)
+            with lock:
+                results.setdefault(rid, []).append(row)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    for rid, rows in results.items():
+        assert len(rows) == 2 and rows[0] == rows[1] and rows[0] is not None, rid  # the twin got the same row
+    numbers = _gap_free(stores[1])
+    assert len(numbers) == sum(1 + j % 3 for j in range(10)) * 6
+    assert sum(e["event"] == "request" for e in stores[2].audit_since()) == 60
+
+
+def test_an_outcome_is_recorded_and_audited_once(nodes: Nodes) -> None:
+    one, two = nodes(), nodes()
+    sid = _session(one)
+    _issue(one, "r1", sid, copies=2)
+    audit = {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "outcome", "code": "printed", "session_id": sid,
+             "request_id": "r1", "copies": 2, "amount": 400}
+    before = one.record_outcome("r1", "printed", 2, 400, audit)
+    assert before is not None and before.outcome is None and before.response is not None
+    again = two.record_outcome("r1", "failed", 0, 0, audit)  # a repeat, on another node, says otherwise
+    assert again is not None and (again.outcome, again.outcome_copies, again.outcome_amount) == ("printed", 2, 400)
+    assert two.record_outcome("unknown", "printed", 1, 200, audit) is None
+    row = one.request("r1")
+    assert row is not None and row.response is None and row.outcome == "printed"
+    assert one.stored_documents() == 0
+    outcomes = [e for e in two.audit_since() if e["event"] == "outcome"]
+    assert len(outcomes) == 1
+    assert (outcomes[0]["resident_id"], outcomes[0]["cert_serial"], outcomes[0]["code"]) == ("R1", "CARD1", "printed")
+
+
+def test_expiry_deletes_documents_and_is_audited_once(nodes: Nodes) -> None:
+    one, two = nodes(), nodes()
+    sid = _session(one)
+    _session(one, "s-open", resident=None)
+    _issue(one, "r1", sid)
+    assert one.stored_documents() == 1
+    assert one.purge_expired(NOW + 10) == 0
+    assert one.purge_expired(NOW + 900) == 2  # the authenticated one and the never-answered one
+    assert two.purge_expired(NOW + 900) == 0
+    assert one.stored_documents() == 0
+    closed = two.session(sid)
+    assert closed is not None and closed.state == "closed"
+    assert [e["session_id"] for e in one.audit_since() if e["event"] == "expire"] == [sid]
+    one.scrub()
+    one.close_session("s-open")
+
+
+def test_audit_since_and_unknown_columns(store: Store) -> None:
+    store.audit({"at": NOW, "kiosk_id": "K", "event": "timeout", "code": "timeout"})
+    store.audit({"at": NOW + 5, "kiosk_id": "K", "event": "refuse", "code": "card_unknown"})
+    assert [e["event"] for e in store.audit_since(NOW + 1)] == ["refuse"]
+    with pytest.raises(ValueError):
+        store.audit({"at": NOW, "kiosk_id": "K", "event": "x", "name": "a name"})
+
+
+def test_technician_events_and_log_exports_are_kept_once(store: Store) -> None:
+    records = [(1, NOW, "t1", "diag.enter", '{"step":"a"}'), (2, NOW + 1, "t2", "diag.exit", "{}")]
+    assert store.add_technician_events("KIOSK-0001", NOW + 2, records) == 2
+    assert store.add_technician_events("KIOSK-0001", NOW + 3, records[1:] + [(3, NOW + 2, "t3", "x", "{}")]) == 1
+    events = store.technician_events_since(NOW + 1)
+    assert [(e["seq"], e["received"], e["fields"]) for e in events] == [(2, NOW + 2, {}), (3, NOW + 3, {})]
+    assert store.add_log_events("KIOSK-0001", "e1", 0, NOW, ['{"a":1}', '{"b":2}']) == 2
+    assert store.add_log_events("KIOSK-0001", "e1", 1, NOW, ['{"b":2}', '{"c":3}']) == 1
+    assert store.add_log_events("KIOSK-0002", "e2", 0, NOW + 9, ['{"d":4}']) == 1
+    assert [(r["n"], r["event"]) for r in store.log_exports("KIOSK-0001")] == [(0, {"a": 1}), (1, {"b": 2}),
+                                                                               (2, {"c": 3})]
+    assert [r["kiosk_id"] for r in store.log_exports(since=NOW + 1)] == ["KIOSK-0002"]
+
+
+def test_a_sqlite_file_from_before_numbering_by_municipality_carries_on(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(db)
+    old.executescript((Path(__file__).parents[2] / "relay/store/sql/sqlite/0001_initial.sql").read_text())
+    old.execute("INSERT INTO serials (year, last) VALUES (2026, 41)")
+    old.commit()
+    old.close()
+    store = open_store(db)
+    try:
+        sid = _session(store)
+        row = _issue(store, "r1", sid, copies=2)
+        assert row is not None and row.serial_first == 42  # never 1 again: 1..41 were given before
+        assert store.issued_serials(SERIES)[0] == 43
+    finally:
+        store.close()
+
+
+def test_postgresql_refuses_an_old_schema_and_upgrades_once(postgres_server: Any) -> None:
+    from relay.store.migrations import latest
+    from relay.store.postgres import schema_version, upgrade
+
+    url = postgres_server.create_database()
+    with pytest.raises(SchemaOutdated):
+        open_store(url)
+    applied: list[list[int]] = []
+    threads = [threading.Thread(target=lambda: applied.append(upgrade(url))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(applied, key=len) == [[], [], list(range(1, latest("postgresql") + 1))]  # once, whoever ran
+    assert schema_version(url) == latest("postgresql")
+    open_store(url).close()
+
+
+def test_postgresql_that_cannot_be_reached_is_unavailable(postgres_server: Any) -> None:
+    closed = postgres_server.url().replace(f":{postgres_server.port}/", ":1/")
+    with pytest.raises(StoreUnavailable):
+        open_store(closed)
