@@ -38,7 +38,7 @@ class RelayStopsAtPayment(HostTerminal):
         super().device(kind, **fields)
 
 
-def recorded(db: Path) -> list[tuple[str, str | None, int | None, int | None]]:
+def recorded(db: Path | str) -> list[tuple[str, str | None, int | None, int | None]]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT request_id, outcome, outcome_copies, outcome_amount "
                             "FROM requests").fetchall()
