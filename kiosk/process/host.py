@@ -39,7 +39,7 @@ from kiosk import config as kiosk_config
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.engine import OutcomeRecord
 from kiosk.session.journal import Journal, Rec
-from kiosk.session.recovery import RecoveredAnswer, SettledRecord
+from kiosk.session.recovery import PRINT_UNPURGED, RecoveredAnswer, SettledRecord
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 from protocol.log import event
 from protocol.sensitive import zero
@@ -136,11 +136,14 @@ class SessionHost:
         self.recovered: list[SettledRecord] = []
         self.worker_deaths = 0
         try:
-            state_dir: Path | None = kiosk_config.load(spec.config_path).state_dir
+            cfg: kiosk_config.Config | None = kiosk_config.load(spec.config_path)
         except kiosk_config.ConfigError as exc:
             event(LOG, "host.config_invalid", logging.ERROR, kind=type(exc).__name__)
-            state_dir = None  # start() takes the terminal out of service
-        self.journal = Journal(Path(state_dir) / "journal.jsonl") if state_dir else None
+            cfg = None  # start() takes the terminal out of service
+        self.journal = Journal(Path(cfg.state_dir) / "journal.jsonl") if cfg else None
+        #: Seconds between sweeps while a print job is owed a purge (out of service meanwhile).
+        self.sweep_interval = cfg.printing.sweep_interval if cfg else 30.0
+        self._next_sweep: float | None = None
         self._current: _Worker | None = None
         self._spare: _Worker | None = None
         self._need_recovery = True  # at start, always
@@ -267,14 +270,27 @@ class SessionHost:
         models delivered by this call."""
         delivered: list[ViewModel] = []
         w = self._current
-        if w is None:
-            return delivered
         self._batch = delivered  # _deliver adds to it, also from _advance and _on_death
         try:
-            self._poll(w, timeout)
+            if w is not None:
+                self._poll(w, timeout)
+            else:
+                self._sweep_when_due(timeout)
         finally:
             self._batch = None
         return delivered
+
+    def _sweep_when_due(self, timeout: float) -> None:
+        """Out of service because a print job is owed a purge: at each ``sweep_interval``
+        a worker runs recovery (the print sweep) again; once nothing is owed, it serves."""
+        if self._next_sweep is None:
+            return
+        left = self._next_sweep - time.monotonic()
+        if left > 0:
+            time.sleep(min(timeout, left))
+            return
+        self._next_sweep = None
+        self._advance()
 
     def _poll(self, w: _Worker, timeout: float) -> None:
         wait([w.conn], timeout)
@@ -379,6 +395,8 @@ class SessionHost:
                                     error=ErrorInfo(code=alarm, kind="integrity",
                                                     next_step="call_staff")))
             return
+        if self.journal.print_obligations():
+            self._need_recovery = True  # a print job is owed a purge: the sweep runs first
         w: _Worker | None = None
         for attempt in (1, 2):  # one more try with a fresh process
             w, self._spare = self._spare or self._spawn(), None
@@ -400,6 +418,12 @@ class SessionHost:
             self.recovered.extend(answer["settled"])
             if self._recovering_death:
                 self._after_death(answer["settled"])
+            if answer["refused"] == PRINT_UNPURGED:
+                # a job the sweep could not purge may print later: serve no one, sweep again
+                w.stop()
+                self._out_of_service(PRINT_UNPURGED, "printer")
+                self._next_sweep = time.monotonic() + self.sweep_interval
+                return
             if answer["refused"]:
                 # e.g. an incompatible relay: serve no one; recovery runs again on retry
                 w.stop()
