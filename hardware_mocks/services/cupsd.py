@@ -259,8 +259,14 @@ class Cupsd:
         return sorted(p for p in self.spool_dir.iterdir() if p.is_file() and p.name[:1] in "cd")
 
     def clear_output(self) -> None:
+        """Empty the printer's output and drop the print gate's records."""
         for p in self.output_dir.iterdir():
             p.unlink()
+        gate.forget(self.gate_dir)
+
+    def printed(self) -> list[Path]:
+        """The PDFs the printer put out (one per job that reached the end of the device)."""
+        return sorted(self.output_dir.glob("job-*.pdf"))
 
 
 def main(argv: list[str] | None = None) -> int:
