@@ -195,24 +195,48 @@ def _drop_privileges(device: Path) -> None:
     os.setuid(user.pw_uid)
 
 
-def run_device(inner: str, scheme: str, args: list[str]) -> int:
+class _Cancel:
+    """cupsd cancels a job (or stops) with SIGTERM: passed on to the device backend once it
+    runs; before that, the device is never started."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.child: subprocess.Popen[bytes] | None = None
+        signal.signal(signal.SIGTERM, self._on_term)
+
+    def _on_term(self, signum: int, frame: object) -> None:
+        self.requested = True
+        if self.child is not None:
+            self.child.send_signal(signal.SIGTERM)
+
+
+def run_device(inner: str, scheme: str, args: list[str], cancel: _Cancel) -> int | None:
     """Run the device backend for ``inner`` with this job's arguments, its data on stdin
-    and cupsd's back and side channels (fds 3 and 4); a cancel (SIGTERM) goes on to it."""
+    and cupsd's back and side channels (fds 3 and 4); None if the job was cancelled
+    before the device was started."""
     server_bin = Path(os.environ.get("CUPS_SERVERBIN", "/usr/lib/cups"))
     device = server_bin / "backend" / scheme
     if not device.is_file():
         _say(f"ERROR: kiosk-gate: no backend {scheme}")
-        return CUPS_BACKEND_FAILED
+        return None
     fds = []
     for fd in (3, 4):
         with contextlib.suppress(OSError):
             os.fstat(fd)
             fds.append(fd)
-    child = subprocess.Popen([inner, *args], executable=device, pass_fds=fds,
-                             env={**os.environ, "DEVICE_URI": inner},
-                             preexec_fn=lambda: _drop_privileges(device))
-    signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
-    return child.wait()
+    if cancel.requested:
+        return None
+    try:
+        cancel.child = subprocess.Popen([inner, *args], executable=device, pass_fds=fds,
+                                        env={**os.environ, "DEVICE_URI": inner},
+                                        preexec_fn=lambda: _drop_privileges(device))
+    except OSError as exc:
+        _say(f"ERROR: kiosk-gate: backend {scheme} cannot run: {exc.strerror}")
+        return None
+    if cancel.requested:  # it came while the device was being started
+        cancel.child.send_signal(signal.SIGTERM)
+    status = cancel.child.wait()
+    return CUPS_BACKEND_FAILED if status < 0 else status  # killed by a signal: it failed
 
 
 def main(argv: list[str]) -> int:
@@ -230,10 +254,15 @@ def main(argv: list[str]) -> int:
     if not TITLE.fullmatch(title):
         _say(f"ERROR: kiosk-gate: job {job_id} is not a kiosk job: cancelled")
         return CUPS_BACKEND_CANCEL
+    cancel = _Cancel()
     if not take(gate_dir, title):
         _say(f"ERROR: kiosk-gate: job {job_id} has no consent: cancelled")
         return CUPS_BACKEND_CANCEL
-    status = run_device(inner, scheme, argv[1:])
+    status = run_device(inner, scheme, argv[1:], cancel)
+    if status is None:  # the device never had it: it did not print, and never will
+        _record(gate_dir, title, "started").unlink(missing_ok=True)
+        _sync_dir(gate_dir)
+        return CUPS_BACKEND_FAILED
     if status == CUPS_BACKEND_OK:
         _write(_record(gate_dir, title, "printed"), f"{int(job_id)}\n")
     return status
