@@ -63,6 +63,7 @@ JOB_STATES = {3: "pending", 4: "held", 5: "processing", 6: "stopped", 7: "cancel
               8: "aborted", 9: "completed"}
 PRINTER_STOPPED = 5
 IPP_NOT_FOUND = 1030
+IPP_SERVER_ERROR = 0x0500  # server-error-* statuses (RFC 8011 §4.1.6.1)
 EVENTS = ["job-state-changed", "job-completed", "job-stopped", "printer-state-changed"]
 CHUNK = 64 * 1024
 log = logging.getLogger("kiosk.printing")
@@ -118,16 +119,22 @@ class CupsPrinter:
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call pycups; a broken connection is re-opened once, then becomes a fault. The
         answer is as pycups gives it (``Any``): IPP attribute values vary by server (a
-        reason list may come as a single string) and are checked where they are read."""
+        reason list may come as a single string) and are checked where they are read.
+
+        Once connected, pycups reports a cupsd that went away as an ``IPPError`` of the
+        server-error class (``service-unavailable``, 0x0502): that is a lost connection
+        too, never an answer (a purge must not take it for "no such job")."""
         for attempt in (0, 1):
             conn = self._connection()
             try:
                 return getattr(conn, method)(*args, **kwargs)
-            except RuntimeError as exc:
+            except cups.IPPError as exc:
+                if not exc.args or exc.args[0] < IPP_SERVER_ERROR:
+                    raise
                 self._conn = None
                 if attempt:
                     raise PrinterFault(UNREACHABLE) from exc
-            except cups.HTTPError as exc:
+            except (RuntimeError, cups.HTTPError) as exc:
                 self._conn = None
                 if attempt:
                     raise PrinterFault(UNREACHABLE) from exc
@@ -305,13 +312,20 @@ class CupsPrinter:
         event(log, "printer.purged", job=job.id, ok=True)
 
     def _jobs(self) -> dict[int, dict[str, Any]]:
-        """Every job cupsd knows, with its title and queue (an unreachable cupsd raises)."""
+        """Every job cupsd knows, with its queue, and the title of those this user
+        submitted (cupsd shows a job's name to its owner only: ``JobPrivateValues``). An
+        unreachable cupsd raises."""
+        attributes = ["job-id", "job-name", "job-printer-uri"]
         try:
-            jobs = self._call("getJobs", which_jobs="all", requested_attributes=[
-                "job-id", "job-name", "job-printer-uri"])
+            jobs = {int(k): dict(v) for k, v in self._call(
+                "getJobs", which_jobs="all", requested_attributes=attributes).items()}
+            mine = self._call("getJobs", which_jobs="all", my_jobs=True,
+                              requested_attributes=attributes)
         except cups.IPPError:
             return {}
-        return {int(k): dict(v) for k, v in jobs.items()}
+        for k, v in mine.items():
+            jobs.setdefault(int(k), {}).update(v)
+        return jobs
 
     def _jobs_titled(self, title: str) -> list[int]:
         return [k for k, v in self._jobs().items() if v.get("job-name") == title]
