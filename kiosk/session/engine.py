@@ -685,10 +685,10 @@ class Engine:
         # later copy failed: those copies exist and the relay's audit must know them)
         copies = o.copies_printed or o.partial_copies
         result = {"printed": "printed", "cancelled": "cancelled"}.get(o.result, "failed")
-        if result == "failed" and self._order.print_unknown:
-            result = "unknown"  # the printer had a copy and never said how it ended
         if result == "cancelled" and copies:
             result = "failed"
+        if result == "failed" and self._order.print_unknown:
+            result, copies = "unknown", copies + 1  # the copy the printer had may be out
         item = self._menu_item()
         self.devices.relay.report_outcome(
             self._order.request_id, result, copies, (item.fee if item else 0) * copies,
