@@ -9,6 +9,10 @@ and stays so while cupsd is down, the host's sweep purges once cupsd is back, th
 terminal serves again; the printer put out only what the customer paid for, nothing of
 the customer is left in the spool, the gate directory, the state or runtime folders, and
 the relay heard the outcome the printer's word supports.
+
+Then the whole kiosk is killed (``kill -9`` of host and workers) while the printer has
+the job (finding 7): a job that completes while the kiosk is down is reported printed and
+charged; one whose printer went down with it is reported ``unknown`` and refunded.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +42,7 @@ from kiosk.process.host import SessionHost
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.engine import OutcomeRecord
 from kiosk.session.journal import Journal
+from kiosk.session.recovery import SettledRecord
 from kiosk.session.viewmodel import Screen, ViewModel
 from tests.fixtures.canary import canary_patterns, scan_tree
 from tests.fixtures.cupsd import until
@@ -220,4 +227,71 @@ def test_cupsd_stopped_after_the_job_completed_before_the_kiosk_read_it(kiosk: K
     assert len(kiosk.cupsd.printed()) == 1  # once, and never again
     assert kiosk.outcomes_at_relay() == [("printed", 1, 200)]
     kiosk.check_money(charged=200)
+    kiosk.check_nothing_left()
+
+
+# -- kill -9 of the whole kiosk while the printer has the job (finding 7) ----------------------
+
+
+def _kill_the_kiosk_while_printing(kiosk: Kiosk) -> None:
+    """Run the kiosk in a process group of its own until the printer has a customer's job,
+    then ``kill -9`` all of it (host, current worker and warm spare)."""
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "tests.kiosk.session.print_kill_driver", kiosk.spec.config_path,
+         str(kiosk.cupsd.gate_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
+        cwd=Path(__file__).resolve().parents[3])
+    try:
+        assert driver.stdout is not None
+        assert driver.stdout.readline() == b"PRINTING\n"
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait(30)
+        for stream in (driver.stdin, driver.stdout):
+            if stream is not None:
+                stream.close()
+    until(lambda: not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _in_group(p, driver.pid)],
+          30, "every process of the kiosk is gone")
+
+
+def _in_group(proc: Path, pgid: int) -> bool:
+    try:
+        stat = (proc / "stat").read_text()
+    except OSError:
+        return False
+    return int(stat[stat.rfind(")") + 2:].split()[2]) == pgid
+
+
+def _recovered(kiosk: Kiosk) -> list[SettledRecord]:
+    """Start the kiosk again: recovery settles what the killed one left, then it serves."""
+    with SessionHost(kiosk.spec) as again:
+        again.wait_for(lambda v: v.screen == Screen.START, 60)
+        return list(again.recovered)
+
+
+def test_a_job_that_completed_while_the_kiosk_was_down_is_reported_printed(kiosk: Kiosk) -> None:
+    kiosk.cupsd.switch.set("slow", delay=3)
+    _kill_the_kiosk_while_printing(kiosk)
+    until(lambda: kiosk.cupsd.printed(), 60, "the job completed while the kiosk was down")
+    settled = _recovered(kiosk)
+    assert [(s["printed"], s["charged"], s["change"], s["refunded"], s["copies"]) for s in settled] == [
+        (True, 200, 800, 0, 1)]
+    assert kiosk.outcomes_at_relay() == [("printed", 1, 200)]
+    assert len(kiosk.cupsd.printed()) == 1
+    kiosk.check_money(charged=200)
+    kiosk.check_nothing_left()
+
+
+def test_a_job_the_printer_had_when_kiosk_and_cupsd_went_down_is_reported_unknown(kiosk: Kiosk) -> None:
+    """The kiosk is killed while the printer has the job, then cupsd stops (the printer's
+    backend with it) and starts again: nobody can know whether the paper came out."""
+    kiosk.cupsd.switch.set("slow", delay=120)
+    _kill_the_kiosk_while_printing(kiosk)
+    kiosk.cupsd.stop()
+    kiosk.cupsd.start(clear_fault=False)
+    settled = _recovered(kiosk)
+    assert [(s["printed"], s["charged"], s["refunded"]) for s in settled] == [(False, 0, 1000)]
+    assert kiosk.outcomes_at_relay() == [("unknown", 1, 200)]
+    assert kiosk.cupsd.printed() == []
+    kiosk.check_money(charged=0)
     kiosk.check_nothing_left()
