@@ -209,6 +209,13 @@ class _Cancel:
         if self.child is not None:
             self.child.send_signal(signal.SIGTERM)
 
+    def started(self, child: subprocess.Popen[bytes]) -> None:
+        """Keep the device backend; a cancel that came while it was being started goes
+        on to it now."""
+        self.child = child
+        if self.requested:
+            child.send_signal(signal.SIGTERM)
+
 
 def run_device(inner: str, scheme: str, args: list[str], cancel: _Cancel) -> int | None:
     """Run the device backend for ``inner`` with this job's arguments, its data on stdin
@@ -227,15 +234,14 @@ def run_device(inner: str, scheme: str, args: list[str], cancel: _Cancel) -> int
     if cancel.requested:
         return None
     try:
-        cancel.child = subprocess.Popen([inner, *args], executable=device, pass_fds=fds,
-                                        env={**os.environ, "DEVICE_URI": inner},
-                                        preexec_fn=lambda: _drop_privileges(device))
+        child = subprocess.Popen([inner, *args], executable=device, pass_fds=fds,
+                                 env={**os.environ, "DEVICE_URI": inner},
+                                 preexec_fn=lambda: _drop_privileges(device))
     except OSError as exc:
         _say(f"ERROR: kiosk-gate: backend {scheme} cannot run: {exc.strerror}")
         return None
-    if cancel.requested:  # it came while the device was being started
-        cancel.child.send_signal(signal.SIGTERM)
-    status = cancel.child.wait()
+    cancel.started(child)
+    status = child.wait()
     return CUPS_BACKEND_FAILED if status < 0 else status  # killed by a signal: it failed
 
 
