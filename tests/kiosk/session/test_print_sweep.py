@@ -12,7 +12,7 @@ import pytest
 from hardware_mocks.session.fakes import FakeRelay
 from kiosk.session.faults import PrintFault
 from kiosk.session.journal import Journal, Rec
-from kiosk.session.ports import Devices
+from kiosk.session.ports import Devices, Payout
 from kiosk.session.recovery import recover, sweep_print
 from kiosk.session.viewmodel import Intent, IntentKind
 from tests.fixtures.session import Harness, drive_to, finish
@@ -123,9 +123,14 @@ def test_recovery_reports_each_jobs_fate(make_devices: Callable[..., Devices], j
     for job in jobs:
         journal.append("s1", Rec.PRINT_SUBMITTED, request="r-1", job=job)
     seen: list[bool] = []
+    settle = devices.payment.settle_after_crash
+
+    def settle_after_crash(txn: str, printed: bool) -> Payout:
+        seen.append(printed)
+        return settle(txn, printed)
+
     monkeypatch.setattr(devices.printer, "fate", dict(zip(jobs, fates, strict=True)).__getitem__)
-    monkeypatch.setattr(devices.payment, "settle_after_crash",
-                        lambda txn, printed: seen.append(printed) or devices.payment.refund())
+    monkeypatch.setattr(devices.payment, "settle_after_crash", settle_after_crash)
     [settled] = recover(journal, devices, sim_dirs[1])
     assert seen == [printed] and settled.printed is printed
     assert isinstance(devices.relay, FakeRelay)
