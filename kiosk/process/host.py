@@ -180,7 +180,9 @@ class SessionHost:
     @property
     def out_of_service(self) -> str | None:
         """The code of an uncleared alarm (integrity): no session is started until the
-        technician clears it (:meth:`clear_alarm`, from the diagnostic mode)."""
+        technician clears it (:meth:`clear_alarm`, from the diagnostic mode); else the
+        code of a failed start check, such as ``print_unpurged`` while a print job is owed
+        a purge (cleared by the host's own sweep)."""
         if self.journal is None:
             return "config_invalid"
         return self.journal.alarm_raised() or self.refused
