@@ -207,7 +207,7 @@ def test_cupsd_stopped_after_the_job_completed_before_the_kiosk_read_it(kiosk: K
                                                                        host: SessionHost) -> None:
     """The certificate came out; cupsd went down before the kiosk read the job's end (the
     worker is held still meanwhile): the print gate's record says printed, so it is charged."""
-    kiosk.cupsd.switch.set("slow", delay=3)
+    kiosk.cupsd.switch.set("slow", delay=5)
     pid = host.worker_pid
     assert pid is not None
 
@@ -270,7 +270,7 @@ def _recovered(kiosk: Kiosk) -> list[SettledRecord]:
 
 
 def test_a_job_that_completed_while_the_kiosk_was_down_is_reported_printed(kiosk: Kiosk) -> None:
-    kiosk.cupsd.switch.set("slow", delay=3)
+    kiosk.cupsd.switch.set("slow", delay=5)
     _kill_the_kiosk_while_printing(kiosk)
     until(lambda: kiosk.cupsd.printed(), 60, "the job completed while the kiosk was down")
     settled = _recovered(kiosk)
