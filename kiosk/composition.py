@@ -123,7 +123,8 @@ def printer(cfg: Config, clock: Clock) -> AreaPrinter:
     if cfg.devices.printer == "cups":
         from kiosk.printing.cups_printer import CupsPrinter
 
-        return CupsPrinter(cfg.printer_queue, server=cfg.printing.cups_server, clock=clock)
+        return CupsPrinter(cfg.printer_queue, server=cfg.printing.cups_server, clock=clock,
+                           gate_dir=cfg.gate_dir)
     made: AreaPrinter = _plugin(VIRTUAL_DEVICES, "printer", cfg)(cfg, clock)
     return made
 

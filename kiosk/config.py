@@ -168,6 +168,10 @@ class PrintingConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=Tr
 
     cups_server: str | None = None  # host:port; None: the system's cupsd
     duplex: bool = True
+    #: The print gate's directory, as the queue's device URI names it (None: state_dir/print-gate).
+    gate_dir: Path | None = None
+    #: Seconds between sweeps while a print job is owed a purge (terminal out of service).
+    sweep_interval: float = 30.0
     #: Test worlds only: fallbacks for a relay that sends no per-document QR and scramble key.
     issuer_key: Path | None = None
     scramble_key: Path | None = None
@@ -175,6 +179,9 @@ class PrintingConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=Tr
     def __post_init__(self) -> None:
         if self.cups_server is not None and not self.cups_server.strip():
             raise ValueError("cups_server: must not be empty (leave it out for the system's cupsd)")
+        if self.gate_dir is not None and "?" in str(self.gate_dir):
+            raise ValueError("gate_dir: must not contain '?' (it ends the path in the device URI)")
+        _positive_seconds(self, "sweep_interval")
 
 
 class DiagConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -264,6 +271,11 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
             if options[f"devices.{key}"] is not None and stand_ins.get(device) not in kinds:
                 wanted = " or ".join(f'"{kind}"' for kind in kinds)
                 raise ValueError(f"devices.{key} needs devices.{device} = {wanted}")
+
+    @property
+    def gate_dir(self) -> Path:
+        """The print gate's directory: ``[printing] gate_dir``, else ``state_dir/print-gate``."""
+        return self.printing.gate_dir or Path(self.state_dir) / "print-gate"
 
     @property
     def allows_virtual_devices(self) -> bool:

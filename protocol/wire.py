@@ -18,6 +18,11 @@ TECHNICIAN_EVENTS_PATH = "/v1/technician-events"  # the diagnostic-mode audit tr
 LOG_EXPORT_PATH = "/v1/log-export"  # a technician's export of the structured event log
 VERIFY_PATH = "/v1/verify"  # public: check a printed document (QR payload, scrambled image)
 
+#: What a kiosk reports of a request (``POST /v1/outcome``). ``unknown``: the printer had
+#: the document and never said how it ended (the kiosk or cupsd went down meanwhile), so
+#: the certificate may have been issued; nothing was charged for it.
+OUTCOMES = ("printed", "cancelled", "failed", "unknown")
+
 MAX_BODY_BYTES = 64 * 1024  # kiosk -> relay request bodies
 MAX_VERIFY_BODY_BYTES = 8 * 1024 * 1024  # a scanned back image
 MAX_TECHNICIAN_RECORDS = 100  # per call; a record is at most 1 KiB of JSON

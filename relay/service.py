@@ -61,7 +61,7 @@ def build_id() -> str:
     return digest.hexdigest()[:16]
 
 
-OUTCOMES = ("printed", "cancelled", "failed")
+OUTCOMES = wire.OUTCOMES
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from kiosk.printing.printer import (
+    NOT_PRINTED,
+    PRINTED,
     Job,
     JobProgress,
     PrinterFault,
@@ -16,6 +18,7 @@ from kiosk.printing.printer import (
     ProgressCallback,
     SpoolResidue,
     check_copies,
+    check_title,
     new_title,
 )
 from protocol.clock import Clock, FakeClock
@@ -43,7 +46,9 @@ class VirtualPrinter:
     job stays there (``processing`` forever is a hang, for deadline tests). Polls sleep
     on the clock, so with a :class:`~protocol.clock.FakeClock` the wait is instant.
     ``spool`` holds a copy of each job's bytes until it is purged;
-    ``leave_residue`` makes purge forget to remove it, to test the check.
+    ``leave_residue`` makes purge forget to remove it, to test the check. A job's
+    :meth:`fate` is ``printed`` once its script completed, else ``not_printed`` (a
+    scripted job that faulted never came out).
     """
 
     clock: Clock = field(default_factory=FakeClock)
@@ -60,10 +65,11 @@ class VirtualPrinter:
         if self.preflight_fault is not None:
             raise PrinterFault(self.preflight_fault)
 
-    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Job:
+    def submit(self, pdf: bytearray, copies: int, duplex: bool, title: str | None = None) -> Job:
         check_copies(copies)
         self.preflight()
-        job = Job(self._next_id, new_title())
+        job = Job(self._next_id, title or new_title())
+        check_title(job.title)
         self._next_id += 1
         self.spool[job.id] = bytearray(pdf)
         self.jobs[job.id] = VirtualJob(job, self.spool[job.id], copies, duplex, iter(self.script))
@@ -104,6 +110,15 @@ class VirtualPrinter:
     def purge_all(self) -> None:
         for job_id in list(self.jobs):
             self.purge(self.jobs[job_id].job)
+
+    def fate(self, title: str) -> str:
+        done = any(j.job.title == title and j.state == "completed" for j in self.jobs.values())
+        return PRINTED if done else NOT_PRINTED
+
+    def forget(self, title: str | None = None) -> None:
+        for job_id in [k for k, j in self.jobs.items() if title in (None, j.job.title)]:
+            if job_id not in self.spool:  # purged: nothing more to say about it
+                del self.jobs[job_id]
 
     def purge(self, job: Job) -> None:
         data = self.spool.get(job.id)

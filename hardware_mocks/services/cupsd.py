@@ -30,6 +30,7 @@ from pathlib import Path
 
 from hardware_mocks.printer import backend as fault_backend
 from hardware_mocks.printer.control import FaultSwitch
+from kiosk.printing import gate
 
 SYSTEM_SERVER_BIN = Path("/usr/lib/cups")
 PPD = Path(__file__).resolve().parent.parent / "printer" / "kiosk-pdf.ppd"
@@ -97,6 +98,16 @@ class Cupsd:
         return FaultSwitch(self.printer_dir, self.server, self.queue)
 
     @property
+    def gate_dir(self) -> Path:
+        """The print gate's directory: the kiosk's consents and the jobs that came out."""
+        return self.root / "gate"
+
+    @property
+    def device_uri(self) -> str:
+        """The queue's device: the fault printer behind the kiosk's print gate."""
+        return f"{gate.SCHEME}:{self.gate_dir}?kioskfault:{self.printer_dir}"
+
+    @property
     def config_dir(self) -> Path:
         return self.root / "etc"
 
@@ -114,7 +125,7 @@ class Cupsd:
         self._check_reachable()
         r = self.root
         for d in ("etc", "etc/ppd", "spool", "spool/tmp", "cache", "state", "log", "bin",
-                  "bin/backend", "printer", "printer/out"):
+                  "bin/backend", "printer", "printer/out", "gate"):
             (r / d).mkdir(parents=True, exist_ok=True)
         os.chmod(self.printer_dir, 0o755)
         os.chmod(self.output_dir, 0o755)
@@ -132,6 +143,12 @@ class Cupsd:
             encoding="utf-8",
         )
         os.chmod(wrapper, 0o700)  # cupsd runs a 0700 backend as root, which owns the output dir
+        gate_backend = r / "bin" / "backend" / gate.SCHEME
+        gate_backend.write_text(
+            f"#!/bin/sh\nexec {sys.executable} -I {Path(gate.__file__).resolve()} \"$@\"\n",
+            encoding="utf-8",
+        )
+        os.chmod(gate_backend, 0o700)  # as installed on a terminal (deploy/cups/kiosk-gate)
         (r / "etc" / "cups-files.conf").write_text(
             "\n".join(
                 [
@@ -186,11 +203,15 @@ class Cupsd:
         if result.returncode != 0:
             raise CupsdError("lpadmin failed: " + result.stderr.decode(errors="replace")[-300:])
 
-    def start(self, timeout: float = 20.0) -> Cupsd:
+    def start(self, timeout: float = 20.0, clear_fault: bool = True) -> Cupsd:
+        """Start cupsd; its spool is kept, so a restart finds the jobs it had (and starts
+        them again, as a terminal's cupsd would). ``clear_fault=False`` keeps the fault
+        printer's switch as it was."""
         if shutil.which("cupsd") is None:
             raise CupsdError("cupsd is not installed (apt-get install cups-daemon)")
         self._write_config()
-        FaultSwitch(self.printer_dir).clear()
+        if clear_fault:
+            FaultSwitch(self.printer_dir).clear()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CUPS_")}
         self.process = subprocess.Popen(
             ["cupsd", "-f", "-c", str(self.config_dir / "cupsd.conf"),
@@ -210,7 +231,7 @@ class Cupsd:
                     self.stop()
                     raise CupsdError("cupsd did not start listening") from None
                 time.sleep(0.05)
-        self._lpadmin("-p", self.queue, "-E", "-v", f"kioskfault:{self.printer_dir}", "-P", str(PPD),
+        self._lpadmin("-p", self.queue, "-E", "-v", self.device_uri, "-P", str(PPD),
                       "-o", "printer-error-policy=abort-job")
         return self
 
@@ -238,8 +259,14 @@ class Cupsd:
         return sorted(p for p in self.spool_dir.iterdir() if p.is_file() and p.name[:1] in "cd")
 
     def clear_output(self) -> None:
+        """Empty the printer's output and drop the print gate's records."""
         for p in self.output_dir.iterdir():
             p.unlink()
+        gate.forget(self.gate_dir)
+
+    def printed(self) -> list[Path]:
+        """The PDFs the printer put out (one per job that reached the end of the device)."""
+        return sorted(self.output_dir.glob("job-*.pdf"))
 
 
 def main(argv: list[str] | None = None) -> int:

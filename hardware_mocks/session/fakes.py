@@ -241,10 +241,11 @@ class FakePrinter:
             document.pdfs.append(pdf)
         document.pages = len(document.pdfs)
 
-    def submit(self, pdf: bytearray) -> str:
-        job = uuid.uuid4().hex[:16]
+    def job_name(self) -> str:
+        return "job-" + uuid.uuid4().hex[:16]
+
+    def submit(self, pdf: bytearray, job: str) -> None:
         self.jobs[job] = bytearray(pdf)  # the "spool": purged below
-        return job
 
     def wait(self, job: str, deadline_s: float) -> None:
         if self.fault in ("jam", "offline", "timeout"):
@@ -263,6 +264,18 @@ class FakePrinter:
             buf = self.jobs.pop(key, None) if key else None
             if buf is not None:
                 zero(buf)
+
+    def fate(self, job: str) -> str:
+        """From the tray when there is one (it outlives the worker), else from memory."""
+        if self.tray is not None and self.tray.exists():
+            lines = self.tray.read_text(encoding="ascii").splitlines()
+            out = any(json.loads(line).get("job") == job for line in lines if line.strip())
+        else:
+            out = any(key == job for key, _ in self.printed)
+        return "printed" if out else "not_printed"
+
+    def forget(self, job: str | None = None) -> None:
+        """Nothing to drop: the tray is the test's record of what came out."""
 
 
 @dataclass

@@ -127,8 +127,8 @@ class TrayPrinter:
     def preflight(self) -> None:
         self.inner.preflight()
 
-    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Job:
-        return self.inner.submit(pdf, copies, duplex)
+    def submit(self, pdf: bytearray, copies: int, duplex: bool, title: str | None = None) -> Job:
+        return self.inner.submit(pdf, copies, duplex, title)
 
     def wait(self, job: Job, deadline: float,
              on_progress: printing.ProgressCallback | None = None) -> None:
@@ -141,6 +141,19 @@ class TrayPrinter:
 
     def purge_all(self) -> None:
         self.inner.purge_all()
+
+    def fate(self, title: str) -> str:
+        """From the tray, which outlives the worker: a job of a dead worker that is not in
+        it died with that worker's in-process printer and never came out."""
+        try:
+            lines = self.tray.read_text(encoding="ascii").splitlines()
+        except FileNotFoundError:
+            lines = []
+        out = any(json.loads(line).get("job") == title for line in lines if line.strip())
+        return printing.PRINTED if out else printing.NOT_PRINTED
+
+    def forget(self, title: str | None = None) -> None:
+        self.inner.forget(title)
 
 
 # -- the entry points ------------------------------------------------------------------------

@@ -72,12 +72,13 @@ class CupsProbe:
     adapter (streamed, random title, watched to completion, purged)."""
 
     def __init__(self, queue: str, server: str | None = None, clock: Clock | None = None,
-                 spool_dir: Path | None = None, printer: Printer | None = None) -> None:
+                 spool_dir: Path | None = None, printer: Printer | None = None,
+                 gate_dir: Path | None = None) -> None:
         self.queue = queue
         self.server = server
         self.clock = clock or SystemClock()
         self.printer = printer or CupsPrinter(queue, server=server, clock=self.clock,
-                                              spool_dir=spool_dir)
+                                              spool_dir=spool_dir, gate_dir=gate_dir)
 
     def _conn(self) -> cups.Connection:
         try:
@@ -113,6 +114,7 @@ class CupsProbe:
             self.printer.wait(job, self.clock.monotonic() + 60)
         finally:
             self.printer.purge(job)
+            self.printer.forget(job.title)  # the gate's record of the test page
         return str(job.id)
 
     def clear_fault(self) -> None:

@@ -78,7 +78,8 @@ def build_service(
     # A port fake (kind "fake") has no device behind it to probe: "not fitted".
     devices = DiagDevices(
         card=CardLayerProbe(config, reader) if kinds.card != "fake" else None,
-        printer=(CupsProbe(config.printer_queue, config.printing.cups_server, clock, spool)
+        printer=(CupsProbe(config.printer_queue, config.printing.cups_server, clock, spool,
+                           gate_dir=config.gate_dir)
                  if kinds.printer == "cups"
                  else PrinterPortProbe(composition.printer(config, clock), clock)
                  if kinds.printer == "virtual" else None),

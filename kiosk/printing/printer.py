@@ -7,14 +7,17 @@ with a machine-readable ``reason``; a deadline expiry is a :class:`PrintTimeout`
 
 Contract of an adapter:
 
-- ``submit`` streams the PDF (never a file path), with a random job title and explicit
-  options, and returns a :class:`Job`;
+- ``submit`` streams the PDF (never a file path), with a random job title (the caller's,
+  journaled before, or a fresh one) and explicit options, and returns a :class:`Job`;
 - ``wait`` returns only when the job *completed*; on any fault or on the deadline it
   cancels the whole job with purge and raises (the Yokohama incident was a timeout that
   released only the queue, leaving the job to print later);
 - ``purge`` cancels with purge (idempotent; also after a completed job, to drop its
   history) and then checks that the spool holds nothing of the job, raising
-  :class:`SpoolResidue` if it does. Call it in a ``finally`` after every job.
+  :class:`SpoolResidue` if it does. Call it in a ``finally`` after every job;
+- ``fate`` says, once the job is purged (or can no longer start), whether it came out:
+  ``printed``, ``not_printed`` or ``unknown`` (CUPS had handed it to the printer, which
+  never confirmed); ``forget`` drops what was kept to answer that.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from kiosk.printing import gate
 from protocol.documents.catalogue import MAX_COPIES
 
 #: Reasons a PrinterFault carries.
@@ -40,6 +44,10 @@ ABORTED = "aborted"
 LOST = "lost"
 TIMEOUT = "timeout"
 REJECTED = "rejected"
+GATE = "gate"  # the consent to a job could not be written
+UNGATED = "ungated"  # the queue does not print through the kiosk's print gate
+#: What became of a job (``Printer.fate``).
+PRINTED, NOT_PRINTED, UNKNOWN = gate.PRINTED, gate.NOT_PRINTED, gate.UNKNOWN
 
 
 class PrinterFault(Exception):
@@ -89,8 +97,9 @@ class Printer(Protocol):
     def preflight(self) -> None:
         """Raise :class:`PrinterFault` unless the printer can take a job now."""
 
-    def submit(self, pdf: bytearray, copies: int, duplex: bool) -> Job:
-        """Stream ``pdf`` as a new job; the caller keeps and zeroes ``pdf``."""
+    def submit(self, pdf: bytearray, copies: int, duplex: bool, title: str | None = None) -> Job:
+        """Stream ``pdf`` as a new job titled ``title`` (None: a fresh one); the caller
+        keeps and zeroes ``pdf``."""
 
     def wait(self, job: Job, deadline: float, on_progress: ProgressCallback | None = None) -> None:
         """Return when ``job`` completed; else purge it and raise. ``deadline`` is clock.monotonic()."""
@@ -99,12 +108,27 @@ class Printer(Protocol):
         """Cancel with purge, then check nothing of the job is left."""
 
     def purge_all(self) -> None:
-        """Recovery: cancel every job of the queue with purge, then check the same."""
+        """Recovery and sweep: revoke every consent, cancel every job the kiosk owns with
+        purge, then check the same."""
+
+    def fate(self, title: str) -> str:
+        """``printed``, ``not_printed`` or ``unknown``: what became of the job ``title``
+        (its consent is revoked first, so a job that had not started never will)."""
+
+    def forget(self, title: str | None = None) -> None:
+        """Drop what was kept about ``title`` (None: every job) to answer :meth:`fate`."""
 
 
 def new_title() -> str:
-    """An opaque job title: it lands in CUPS logs, history and notifications."""
+    """An opaque job title: it lands in CUPS logs, history and notifications, and names
+    the job's records at the print gate."""
     return "job-" + secrets.token_hex(8)
+
+
+def check_title(title: str) -> None:
+    """Refuse a title that is not of the kiosk's scheme (the gate would cancel the job)."""
+    if not gate.TITLE.fullmatch(title):
+        raise ValueError("a job title is job- and 16 hex digits")
 
 
 def check_copies(copies: object) -> None:

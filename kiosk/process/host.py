@@ -41,7 +41,7 @@ from kiosk.session import outbox
 from kiosk.session.engine import OutcomeRecord
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal, Rec
-from kiosk.session.recovery import RecoveredAnswer, SettledRecord
+from kiosk.session.recovery import PRINT_UNPURGED, RecoveredAnswer, SettledRecord
 from kiosk.session.viewmodel import ErrorInfo, Intent, Screen, ViewModel
 from protocol.log import event
 from protocol.sensitive import zero
@@ -49,7 +49,7 @@ from protocol.sensitive import zero
 READY_TIMEOUT_S = 30.0
 #: Out-of-service codes that can clear by themselves: the host tries again every
 #: ``service_retry`` seconds (recovery and the start checks run anew).
-RETRYABLE = frozenset({"state_unwritable"})
+RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED})
 LOG = logging.getLogger("kiosk.process.host")
 
 
@@ -140,15 +140,15 @@ class SessionHost:
         self.outcomes: list[OutcomeRecord] = []
         self.recovered: list[SettledRecord] = []
         self.worker_deaths = 0
-        self.service_retry = 30.0
         try:
-            cfg = kiosk_config.load(spec.config_path)
-            state_dir: Path | None = cfg.state_dir
-            self.service_retry = cfg.service_retry
+            cfg: kiosk_config.Config | None = kiosk_config.load(spec.config_path)
         except kiosk_config.ConfigError as exc:
             event(LOG, "host.config_invalid", logging.ERROR, kind=type(exc).__name__)
-            state_dir = None  # start() takes the terminal out of service
-        self.journal = Journal(Path(state_dir) / "journal.jsonl") if state_dir else None
+            cfg = None  # start() takes the terminal out of service
+        self.journal = Journal(Path(cfg.state_dir) / "journal.jsonl") if cfg else None
+        self.service_retry = cfg.service_retry if cfg else 30.0
+        #: Seconds between sweeps while a print job is owed a purge (out of service meanwhile).
+        self.sweep_interval = cfg.printing.sweep_interval if cfg else 30.0
         self._current: _Worker | None = None
         self._spare: _Worker | None = None
         self._need_recovery = True  # at start, always
@@ -187,7 +187,9 @@ class SessionHost:
     @property
     def out_of_service(self) -> str | None:
         """The code of an uncleared alarm (integrity): no session is started until the
-        technician clears it (:meth:`clear_alarm`, from the diagnostic mode)."""
+        technician clears it (:meth:`clear_alarm`, from the diagnostic mode); else the
+        code of a failed start check, such as ``print_unpurged`` while a print job is owed
+        a purge (cleared by the host's own sweep)."""
         if self.journal is None:
             return "config_invalid"
         return self.journal.alarm_raised() or self._alarm or self.refused
@@ -284,16 +286,12 @@ class SessionHost:
         models delivered by this call."""
         delivered: list[ViewModel] = []
         w = self._current
-        if w is None:
-            self._batch = delivered
-            try:
-                self._maybe_retry(timeout)
-            finally:
-                self._batch = None
-            return delivered
         self._batch = delivered  # _deliver adds to it, also from _advance and _on_death
         try:
-            self._poll(w, timeout)
+            if w is not None:
+                self._poll(w, timeout)
+            else:
+                self._maybe_retry(timeout)
         finally:
             self._batch = None
         return delivered
@@ -429,6 +427,8 @@ class SessionHost:
             return
         if outbox.ready(self.journal):
             self._need_recovery = True  # an outcome's retry is due: recovery sends it
+        if self.journal.print_obligations():
+            self._need_recovery = True  # a print job is owed a purge: the sweep runs first
         w: _Worker | None = None
         for attempt in (1, 2):  # one more try with a fresh process
             w, self._spare = self._spare or self._spawn(), None
@@ -450,6 +450,11 @@ class SessionHost:
             self.recovered.extend(answer["settled"])
             if self._recovering_death:
                 self._after_death(answer["settled"])
+            if answer["refused"] == PRINT_UNPURGED:
+                # a job the sweep could not purge may print later: serve no one, sweep again
+                w.stop()
+                self._out_of_service(PRINT_UNPURGED, "printer")
+                return
             if answer["refused"]:
                 # e.g. an incompatible relay: serve no one; recovery runs again on retry
                 w.stop()
@@ -475,7 +480,8 @@ class SessionHost:
         self.refused = code
         self._need_recovery = True  # recovery runs again when staff try again
         if code in RETRYABLE:
-            self._retry_at = time.monotonic() + self.service_retry
+            interval = self.sweep_interval if code == PRINT_UNPURGED else self.service_retry
+            self._retry_at = time.monotonic() + interval
         event(LOG, "host.out_of_service", logging.ERROR, code=code)
         self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
                                 error=ErrorInfo(code=code, kind=kind, next_step="call_staff")))

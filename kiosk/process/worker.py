@@ -42,7 +42,7 @@ from kiosk.session.engine import PIN_LENGTH, Engine, Timeouts
 from kiosk.session.faults import SessionFault
 from kiosk.session.journal import Journal
 from kiosk.session.ports import Devices
-from kiosk.session.recovery import recover
+from kiosk.session.recovery import PRINT_UNPURGED, recover
 from kiosk.session.viewmodel import Intent, IntentKind, ViewModel
 from protocol.clock import SystemClock
 from protocol.log import event
@@ -177,9 +177,12 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
                 conn.send(("refused", code))
                 return
         if msg[0] == "recover":
-            settled = recover(_journal(cfg), built.devices, _runtime(cfg))
+            journal = _journal(cfg)
+            settled = recover(journal, built.devices, _runtime(cfg))
+            # a job the sweep could not purge may print later: serve no one until it is gone
+            refused = PRINT_UNPURGED if journal.print_obligations() else None
             conn.send(("recovered", {"settled": [s.to_dict() for s in settled],
-                                     "refused": _service_check(built.devices)}))
+                                     "refused": refused or _service_check(built.devices)}))
         elif msg[0] == "session":
             break
         elif msg[0] == "device":

@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     PRINTED = "printed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    UNKNOWN = "unknown"  # the printer had it and never confirmed: possibly issued
 
 
 @dataclass(frozen=True)

@@ -302,26 +302,33 @@ class PrinterAdapter:
         except ValueError:
             raise PrintFault("render_keys") from None
 
-    def submit(self, pdf: bytearray) -> str:
+    def job_name(self) -> str:
+        return printing.new_title()
+
+    def submit(self, pdf: bytearray, job: str) -> None:
         with self._errors():
-            job = self.printer.submit(pdf, 1, self.duplex)
-        key = str(job.id)
-        self._jobs[key] = job
-        return key
+            self._jobs[job] = self.printer.submit(pdf, 1, self.duplex, title=job)
 
     def wait(self, job: str, deadline_s: float) -> None:
         with self._errors():
             self.printer.wait(self._jobs[job], self.clock.monotonic() + deadline_s)
 
     def purge(self, job: str | None = None) -> None:
-        keys = [job] if job is not None else list(self._jobs)
+        """One job (by its name: also one this process never submitted, at recovery), or
+        the sweep of every job of the kiosk; forgotten here only once purged."""
         with self._errors():
-            for key in keys:
-                found = self._jobs.pop(key, None)
-                if found is not None:
-                    self.printer.purge(found)
-            if job is None and hasattr(self.printer, "purge_all"):
+            if job is None:
                 self.printer.purge_all()
+                self._jobs.clear()
+                return
+            self.printer.purge(self._jobs.get(job) or printing.Job(0, job))
+            self._jobs.pop(job, None)
+
+    def fate(self, job: str) -> str:
+        return self.printer.fate(job)
+
+    def forget(self, job: str | None = None) -> None:
+        self.printer.forget(job)
 
 
 # -- payment ------------------------------------------------------------------------------

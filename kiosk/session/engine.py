@@ -30,6 +30,7 @@ from kiosk.session.faults import (
     CardFault,
     IntegrityFault,
     PaymentFault,
+    PrintFault,
     SessionFault,
     WrongPinFault,
 )
@@ -121,6 +122,10 @@ _INTERRUPTION_INFO: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Print faults that mean the kiosk lost contact with CUPS (not the printer's own word).
+_CONTACT_LOST = frozenset({"unreachable", "lost"})
+
+
 class OutcomeRecord(TypedDict):
     """A :class:`SessionOutcome` as the worker sends it to the host: plain values only."""
 
@@ -190,6 +195,7 @@ class _Order:
     pages_total: int = 0
     progress: float | None = None
     copies_done: int = 0  # copies whose job completed (a failure later leaves them out)
+    print_unknown: bool = False  # contact lost while the printer had a job: it may be out
     coins_back: int | None = None  # change paid out in coins, once charged
 
 
@@ -531,14 +537,18 @@ class Engine:
         printer = self.devices.printer
         per_copy = max(1, self._doc.pages // max(1, len(self._doc.pdfs)))
         for n, pdf in enumerate(self._doc.pdfs):
-            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, request=self._order.request_id)
-            self._order.job = printer.submit(pdf)
-            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED, job=self._order.job)
-            printer.wait(self._order.job, self.timeouts.print_deadline)
+            job = self._order.job = printer.job_name()
+            # journaled before it exists: from here the job is owed a purge
+            self.journal.append(self.session_id, Rec.PRINT_SUBMITTED,
+                                request=self._order.request_id, job=job)
+            try:
+                printer.submit(pdf, job)
+                printer.wait(job, self.timeouts.print_deadline)
+            except PrintFault as exc:
+                self._copy_fate(job, exc)
             self._order.copies_done = n + 1  # it is out, whatever can be written about it
-            printer.purge(self._order.job)
-            self._record_fact(Rec.COPY_PRINTED, job=self._order.job, copies=n + 1)
-            self._order.job = None
+            self._record_fact(Rec.COPY_PRINTED, job=job, copies=n + 1)
+            self._purge_print()  # the copy is out: a purge that fails leaves it owed, not unprinted
             self._on_progress(per_copy * (n + 1), self._order.pages_total)
         self._order.printed = True
         self.outcome.copies_printed = self._order.copies
@@ -559,6 +569,20 @@ class Engine:
         except SessionFault as exc:
             event(log, "session.journal_unwritable", logging.ERROR, session=self.session_id,
                   code=exc.code)
+    def _copy_fate(self, job: str, fault: PrintFault) -> None:
+        """After a print fault: the copy came out all the same if the printer's gate says
+        so (cupsd stopped after the job completed, before its end was read); else the
+        fault stands. When the kiosk lost contact with CUPS while the printer had the job,
+        the relay is told ``unknown`` (a fault the printer itself reported stays
+        ``failed``)."""
+        fate = self.devices.printer.fate(job)  # revokes the consent: it cannot start later
+        event(log, "session.print_fate", logging.WARNING, session=self.session_id, job=job,
+              fate=fate, code=fault.code)
+        if fate == "printed":
+            return
+        if fate == "unknown" and fault.code in _CONTACT_LOST:
+            self._order.print_unknown = True
+        raise fault
 
     def _on_progress(self, done: int, total: int) -> None:
         if done < self._order.pages_done:
@@ -649,8 +673,30 @@ class Engine:
               refunded=o.refunded, voucher=o.voucher)
 
     def _purge_print(self) -> None:
-        if self._order.job is not None:
-            self.devices.printer.purge(self._order.job)
+        """Purge the current job; only once the printer confirms it gone (and the residue
+        check passed) is the obligation closed in the journal. A purge that fails leaves
+        it open: the host keeps the terminal out of service and sweeps until it is gone."""
+        job = self._order.job
+        if job is None:
+            return
+        printer = self.devices.printer
+        try:
+            printer.purge(job)
+        except PrintFault as exc:
+            self._order.job = None  # owed: the sweep has it from the journal
+            event(log, "session.print_unpurged", logging.ERROR, session=self.session_id,
+                  job=job, code=exc.code)
+            return
+        self._order.job = None
+        try:
+            self.journal.append(self.session_id, Rec.PRINT_PURGED, job=job, code=printer.fate(job))
+        except SessionFault as exc:
+            # the job is gone but the journal cannot say so: it stays owed, and the sweep
+            # (which finds nothing to purge) closes it once the journal can be written
+            event(log, "session.journal_unwritable", logging.ERROR, session=self.session_id,
+                  code=exc.code)
+            return
+        printer.forget(job)
 
     def _report(self) -> None:
         if self._order.request_id is None:
@@ -662,6 +708,8 @@ class Engine:
         result = {"printed": "printed", "cancelled": "cancelled"}.get(o.result, "failed")
         if result == "cancelled" and copies:
             result = "failed"
+        if result == "failed" and self._order.print_unknown:
+            result, copies = "unknown", copies + 1  # the copy the printer had may be out
         item = self._menu_item()
         due = outbox.owe(self.journal, self.session_id, self._order.request_id,
                          self._relay_session, result, copies, (item.fee if item else 0) * copies)

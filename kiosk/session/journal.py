@@ -29,8 +29,14 @@ class Rec(StrEnum):
     #: report the outcome of a request whose answer never arrived
     REQUEST_SENT = "request_sent"
     DOC_RECEIVED = "doc_received"  # request, relay (the relay's session id)
-    PRINT_SUBMITTED = "print_submitted"  # job
+    #: request, job (its opaque title): written before the job is submitted; from here
+    #: until ``print_purged`` the job is an obligation and the terminal serves no one new
+    #: without it being swept
+    PRINT_SUBMITTED = "print_submitted"
     COPY_PRINTED = "copy_printed"  # job, copies: how many copies have come out so far
+    #: job, code (printed | not_printed | unknown): CUPS confirmed the job gone and nothing
+    #: of it left in the spool; the obligation is closed
+    PRINT_PURGED = "print_purged"
     PRINTED = "printed"  # copies: every copy came out
     CHARGED = "charged"  # txn, amount, change
     REFUNDED = "refunded"  # txn, amount, voucher
@@ -110,6 +116,7 @@ class OpenSession:
     reported: set[str] = field(default_factory=set)  # requests with an outcome owed or sent
     relay_session: str | None = None
     jobs: list[str] = field(default_factory=list)
+    fates: dict[str, str] = field(default_factory=dict)  # job → fate, as journaled
     copies: int = 0  # copies requested
     amount: int = 0  # their total fee
     copies_printed: int = 0
@@ -190,6 +197,10 @@ class Journal:
                 s.jobs.append(r["job"])
             elif rec == Rec.COPY_PRINTED:
                 s.copies_printed = max(s.copies_printed, _count(r, "copies"))
+                if isinstance(r.get("job"), str):
+                    s.fates[r["job"]] = "printed"
+            elif rec == Rec.PRINT_PURGED and isinstance(r.get("job"), str):
+                s.fates.setdefault(r["job"], str(r.get("code", "unknown")))
             elif rec == Rec.PRINTED:
                 s.printed = True
                 s.copies_printed = max(s.copies_printed, _count(r, "copies"), s.copies)
@@ -212,6 +223,20 @@ class Journal:
 
     def outbox(self) -> list[DueOutcome]:
         return outbox_of(self.records())
+    def print_obligations(self) -> dict[str, str]:
+        """Every job submitted and not yet confirmed purged (job → session), whether its
+        session closed or not: a job left in the spool could print later, so the terminal
+        serves no one new until the sweep has purged it."""
+        owed: dict[str, str] = {}
+        for r in self.records():
+            job, sid = r.get("job"), r.get("session")
+            if not isinstance(job, str) or not isinstance(sid, str):
+                continue
+            if r.get("rec") == Rec.PRINT_SUBMITTED:
+                owed[job] = sid
+            elif r.get("rec") == Rec.PRINT_PURGED:
+                owed.pop(job, None)
+        return owed
 
     def alarm_raised(self) -> str | None:
         """The code of an alarm not yet cleared (the terminal stays out of service)."""

@@ -78,8 +78,12 @@ class Printer(Protocol):
     def render(self, document: IssuedDocument) -> None:
         """Fill ``document.pdfs`` (one bytearray per copy) and ``document.pages``."""
 
-    def submit(self, pdf: bytearray) -> str:
-        """Queue one copy under an opaque title; return the job id."""
+    def job_name(self) -> str:
+        """A fresh opaque name for the next job (its title at the printer): the engine
+        journals it before submitting, so a job is never unknown to recovery."""
+
+    def submit(self, pdf: bytearray, job: str) -> None:
+        """Queue one copy as ``job`` (a name from :meth:`job_name`), consenting to print it."""
 
     def wait(self, job: str, deadline_s: float) -> None:
         """Until the job completed; a fault or the deadline cancels and purges the whole
@@ -87,7 +91,17 @@ class Printer(Protocol):
         at a time."""
 
     def purge(self, job: str | None = None) -> None:
-        """Cancel and remove one job (or, with ``None``, every job of this kiosk)."""
+        """Revoke the consent, cancel and remove one job (or, with ``None``, every job of
+        this kiosk), and check nothing of it is left; ``PrintFault`` until the printer
+        confirms it."""
+
+    def fate(self, job: str) -> str:
+        """``printed``, ``not_printed`` or ``unknown``: what became of ``job``. Revokes the
+        consent first, so a job that had not reached the printer never will."""
+
+    def forget(self, job: str | None = None) -> None:
+        """Drop what was kept to answer :meth:`fate` (``None``: for every job), once the
+        fate is journaled."""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ import cups
 import pytest
 
 from hardware_mocks.services.cupsd import Cupsd, CupsdError
+from kiosk.printing import gate
 from kiosk.printing.cups_printer import CupsPrinter
-from kiosk.printing.printer import Job
+from kiosk.printing.printer import Job, new_title
 from tests.fixtures.cupsd import JobEnds
 
 
@@ -35,13 +36,17 @@ def test_lp_job_lands_in_output(cupsd_clean: Cupsd, job_ends: JobEnds) -> None:
     sample = Path("/usr/share/cups/data/default-testpage.pdf")
     if not sample.exists():
         pytest.skip("no sample PDF")
-    done = subprocess.run(["lp", "-h", cupsd_clean.server, "-d", cupsd_clean.queue, "-t", "t", str(sample)],
+    title = new_title()
+    gate.grant(cupsd_clean.gate_dir, title)  # the queue prints through the kiosk's print gate
+    done = subprocess.run(["lp", "-h", cupsd_clean.server, "-d", cupsd_clean.queue, "-t", title, str(sample)],
                           check=True, capture_output=True, text=True, timeout=30)
     match = re.search(r"request id is \S+-(\d+)", done.stdout)
     assert match, done.stdout
     job_id = int(match[1])
     printer = CupsPrinter(cupsd_clean.queue, cupsd_clean.server)  # its job watch waits for the end
-    printer.wait(Job(job_id, "t", job_ends.subscription), printer.clock.monotonic() + 20)
+    printer.wait(Job(job_id, title, job_ends.subscription), printer.clock.monotonic() + 20)
+    assert gate.fate(cupsd_clean.gate_dir, title) == gate.PRINTED
+    gate.forget(cupsd_clean.gate_dir, title)
     assert job_ends.of(job_id) == "completed"
     assert (cupsd_clean.output_dir / f"job-{job_id}.pdf").exists()
 

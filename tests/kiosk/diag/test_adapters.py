@@ -113,10 +113,11 @@ def test_printer_unreachable() -> None:
 @pytest.mark.cupsd
 def test_printer_healthy_then_paper_out_then_cleared(cupsd_clean: Cupsd) -> None:
     probe = CupsProbe(cupsd_clean.queue, server=cupsd_clean.server,
-                      spool_dir=cupsd_clean.spool_dir)
+                      spool_dir=cupsd_clean.spool_dir, gate_dir=cupsd_clean.gate_dir)
     assert checks.printer_state(probe).status is Status.OK
-    checks.printer_test_page(probe)  # whatever the outcome, nothing stays in the spool
+    assert checks.printer_test_page(probe).code == ""  # through the print gate, with consent
     assert cupsd_clean.spool_files() == []
+    assert list(cupsd_clean.gate_dir.iterdir()) == []  # the gate's records read and dropped
     cupsd_clean.switch.set("media-empty")
     try:
         result = checks.printer_state(probe)

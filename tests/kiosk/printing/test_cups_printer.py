@@ -36,7 +36,8 @@ def canary_pdf(make_document: DocumentFactory, keys: Keys) -> bytes:
 
 @pytest.fixture
 def printer(cupsd_clean: Cupsd) -> CupsPrinter:
-    return CupsPrinter(cupsd_clean.queue, cupsd_clean.server, spool_dir=cupsd_clean.spool_dir)
+    return CupsPrinter(cupsd_clean.queue, cupsd_clean.server, spool_dir=cupsd_clean.spool_dir,
+                       gate_dir=cupsd_clean.gate_dir)
 
 
 def _text_of(path: Path) -> str:
@@ -160,7 +161,8 @@ def test_deadline_expiry_cancels_the_whole_job(cupsd_clean: Cupsd, job_ends: Job
     """The Yokohama lesson: a job whose deadline passed while it printed never prints later."""
     caplog.set_level(logging.INFO)
     clock = FakeClock()
-    printer = CupsPrinter(cupsd_clean.queue, cupsd_clean.server, clock=clock, spool_dir=cupsd_clean.spool_dir)
+    printer = CupsPrinter(cupsd_clean.queue, cupsd_clean.server, clock=clock, spool_dir=cupsd_clean.spool_dir,
+                          gate_dir=cupsd_clean.gate_dir)
     cupsd_clean.switch.set("slow", delay=30)
     deadline = clock.monotonic() + 60
 
@@ -191,7 +193,8 @@ def test_recovery_purges_every_job_of_the_queue(printer: CupsPrinter, cupsd_clea
     try:
         jobs = [printer.submit(bytearray(canary_pdf), 1, True) for _ in range(2)]
         assert cupsd_clean.spool_files()  # a crashed session left jobs behind
-        CupsPrinter(cupsd_clean.queue, cupsd_clean.server, spool_dir=cupsd_clean.spool_dir).purge_all()
+        CupsPrinter(cupsd_clean.queue, cupsd_clean.server, spool_dir=cupsd_clean.spool_dir,
+                    gate_dir=cupsd_clean.gate_dir).purge_all()
     finally:
         cupsd_clean.switch.clear()
     # the one printing and the one waiting are both over for cupsd
