@@ -33,6 +33,8 @@ T = TypeVar("T")
 #: What a port that went away raises (pyserial lets termios errors through on flush).
 PORT_ERRORS: tuple[type[Exception], ...] = (OSError, serial.SerialException, termios.error)
 
+_JOB_ERRORS: tuple[type[Exception], ...] = (PaymentError, *PORT_ERRORS)
+
 #: How long to wait before opening a port or initialising a device again after it failed.
 RETRY_INTERVAL = 0.5
 
@@ -235,7 +237,7 @@ class _Job:
                 return
             try:
                 fut.set_result(call())
-            except (PaymentError, *PORT_ERRORS) as exc:
+            except _JOB_ERRORS as exc:
                 fut.set_exception(PaymentFault("port_unavailable")
                                   if not isinstance(exc, PaymentError) else exc)
                 raise
