@@ -18,5 +18,6 @@ pytest_plugins = [
     "tests.fixtures.documents",
     "tests.fixtures.diag",
     "tests.fixtures.session",
+    "tests.fixtures.cash",
     "tests.fixtures.ui",
 ]
