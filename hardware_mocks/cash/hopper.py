@@ -32,7 +32,7 @@ class HopperEmulator(CcTalkDevice):
     def __init__(self, value: int, coins: int = 100, address: int = 3,
                  checksum: Checksum = Checksum.SIMPLE, echo: bool = False,
                  serial: bytes | None = None, coin_interval: float = 0.005,
-                 low_mark: int = 10, high_mark: int = 400) -> None:
+                 low_mark: int = 5, high_mark: int = 400) -> None:
         self.name = f"hopper-{value}"
         super().__init__(address, checksum, echo,
                          serial if serial is not None else value.to_bytes(3, "little"))

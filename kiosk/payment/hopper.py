@@ -125,9 +125,12 @@ class Hopper(DeviceThread):
         link.transact(Header.SIMPLE_POLL)
         self.serial = serial_number(link.transact(Header.REQUEST_SERIAL_NUMBER))
         self._read_flags_and_level()
-        if self.state.read().hopper(self.denomination).pending is not None \
-                and self._settle() is None:  # a payout a crash or a power cut interrupted
-            raise PaymentFault("payout_unconfirmed")
+        if self.state.read().hopper(self.denomination).pending is not None:
+            # a payout a crash or a power cut interrupted: the hopper may still be paying
+            # it (it does not need the host for that); once it stopped, 168 says how much
+            self._wait_idle()
+            if self._settle() is None:
+                raise PaymentFault("payout_unconfirmed")
         if self.flags & NEEDS_RESET or "power_up" in self.flags:
             self._reset()
         if self.flags & HARD_FAULTS:
@@ -192,6 +195,18 @@ class Hopper(DeviceThread):
                 return True  # power-cycled mid-payout: 168 says what went out
             if st.counter == expected and st.remaining == 0:
                 return False
+            time.sleep(STATUS_INTERVAL)
+        raise PaymentFault("payout_timeout")
+
+    def _wait_idle(self) -> None:
+        link = self._link()
+        pending = self.state.read().hopper(self.denomination).pending
+        assert pending is not None
+        deadline = time.monotonic() + pending.coins * self.coin_time + PAYOUT_SLACK
+        while time.monotonic() < deadline:
+            st = HopperStatus.parse(link.transact(Header.REQUEST_HOPPER_STATUS))
+            if st.remaining == 0:
+                return
             time.sleep(STATUS_INTERVAL)
         raise PaymentFault("payout_timeout")
 

@@ -52,7 +52,9 @@ def fault_of(device: CashDevice) -> str:
             return exc.code
         return None
 
-    return wait_for(raised, what="a fault")
+    code = wait_for(raised, what="a fault")
+    assert code is not None
+    return code
 
 
 def test_coins_are_credited_under_the_ceiling(cash_rig: CashRig, cash_device: Open) -> None:
