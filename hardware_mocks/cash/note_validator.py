@@ -10,7 +10,7 @@ The cashbox (``stacked``: yen the validator kept) is the physical truth for the 
 
 Scriptable: :meth:`insert` a note, :meth:`jam` (a note stuck in the acceptor),
 :meth:`cheat` (a note pulled back), :meth:`power_cycle` (with or without a note in the
-stacker path), :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats), and the
+stacker path), :meth:`cut_power_after_stack`, :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats), and the
 line faults.
 """
 
@@ -47,6 +47,7 @@ class NoteValidatorEmulator(PtyDevice):
         self._escrow: int | None = None  # yen
         self._frames = FrameAssembler()
         self._lost_acks = 0
+        self._cut_after_stack = False
         self._after: list[tuple[Status, bytes]] = []  # states still to come, one per poll
         self.commands: list[int] = []
 
@@ -93,6 +94,12 @@ class NoteValidatorEmulator(PtyDevice):
             self._after = []
             self._go(Status.POWER_UP_BILL_IN_STACKER if in_stacker else Status.POWER_UP)
 
+    def cut_power_after_stack(self) -> None:
+        """The power goes right after the next STACK is acknowledged, before the host
+        sees VEND VALID."""
+        with self.lock:
+            self._cut_after_stack = True
+
     def lose_acks(self, n: int) -> None:
         with self.lock:
             self._lost_acks += n
@@ -138,6 +145,9 @@ class NoteValidatorEmulator(PtyDevice):
             self._go(Status.STACKING)
             self._after = [(Status.VEND_VALID, bytes([escrow_code]))]
             self._escrow = None
+            if self._cut_after_stack:
+                self._cut_after_stack = False
+                self.power_cycle()
             return encode(Status.ACK)
         if code == Command.RETURN:
             if self.status != Status.ESCROW or self._escrow is None:

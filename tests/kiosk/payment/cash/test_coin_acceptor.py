@@ -16,32 +16,18 @@ from kiosk.payment.port import (
     DeviceBusy,
     DeviceReset,
     Event,
-    Final,
     Jam,
     LostEvents,
     PaymentFault,
     Rejected,
-    StopResult,
 )
-from tests.fixtures.cash import events_until, wait_for
+from tests.fixtures.cash import events_until, stop_final, wait_for
 
 Open = Callable[..., CashDevice]
 
 
 def credits(events: list[Event]) -> list[int]:
     return [e.denomination for e in events if isinstance(e, Credited)]
-
-
-def stop(device: CashDevice) -> int:
-    def final() -> StopResult | None:
-        result = device.stop()
-        device_events.extend(device.poll())
-        return result if isinstance(result, Final) else None
-
-    device_events: list[Event] = []
-    result = wait_for(final, what="Final")
-    assert isinstance(result, Final)
-    return result.amount
 
 
 def fault_of(device: CashDevice) -> str:
@@ -70,7 +56,7 @@ def test_coins_are_credited_under_the_ceiling(cash_rig: CashRig, cash_device: Op
     assert cash_rig.acceptor.insert(50) == "credited"
     assert cash_rig.acceptor.insert(10) == "credited"
     events_until(dev, lambda ev: credits(ev) == [50, 10])
-    assert stop(dev) == 160
+    assert stop_final(dev) == 160
     assert not cash_rig.acceptor.master_enabled
     assert cash_rig.acceptor.insert(10) == "refused"
     assert dev.counters().coins_in == {100: 1, 50: 1, 10: 1}
@@ -90,7 +76,7 @@ def test_a_coin_taken_while_stopping_is_in_the_final_amount(cash_rig: CashRig,
     dev.start_accept(1000)
     wait_for(lambda: cash_rig.acceptor.master_enabled, what="acceptor enabled")
     assert cash_rig.acceptor.insert(500) == "credited"
-    assert stop(dev) == 500  # stop blocks first, then reads the buffer once more
+    assert stop_final(dev) == 500  # stop blocks first, then reads the buffer once more
 
 
 def test_crc16_on_a_single_wire_bus_with_echo(tmp_path: Path, cash_device: Open) -> None:
@@ -100,7 +86,7 @@ def test_crc16_on_a_single_wire_bus_with_echo(tmp_path: Path, cash_device: Open)
         wait_for(lambda: rig.acceptor.master_enabled, what="acceptor enabled")
         assert rig.acceptor.insert(100) == "credited"
         events_until(dev, lambda ev: credits(ev) == [100])
-        assert stop(dev) == 100
+        assert stop_final(dev) == 100
         assert dev.dispense(60) == 60
 
 
@@ -157,7 +143,7 @@ def test_a_misbehaving_line_is_a_typed_fault(cash_rig: CashRig, cash_device: Ope
         getattr(emu, fault)(10_000)  # every reply from now on
     assert fault_of(dev) == code
     with pytest.raises(PaymentFault) as refused:
-        stop(dev)
+        stop_final(dev)
         dev.start_accept(100)
     assert refused.value.code == code
     # the line comes back: the driver initialises the acceptor again and serves
@@ -184,7 +170,7 @@ def test_a_jam_refuses_payment_until_cleared(cash_rig: CashRig, cash_device: Ope
     dev.start_accept(1000)
     cash_rig.acceptor.jam()
     events_until(dev, lambda ev: Jam("acceptor") in ev)
-    stop(dev)
+    stop_final(dev)
     with pytest.raises(PaymentFault) as refused:
         dev.start_accept(100)
     assert refused.value.code == "jam"
@@ -207,7 +193,7 @@ def test_a_reset_acceptor_gets_its_settings_again(cash_rig: CashRig, cash_device
     events_until(dev, lambda ev: credits(ev) == [10])
     cash_rig.acceptor.power_cycle()
     events_until(dev, lambda ev: DeviceReset() in ev)
-    assert stop(dev) == 10
+    assert stop_final(dev) == 10
     headers = cash_rig.acceptor.headers
     last_reset_poll = len(headers) - 1 - headers[::-1].index(Header.READ_BUFFERED_CREDIT)
     assert Header.MODIFY_INHIBIT_STATUS in headers[-40:] and last_reset_poll > 0
