@@ -19,9 +19,14 @@ What the port asks, and how it is done here:
   hopper reports paid (its own dispense count) is the answer, so a hopper that runs dry
   or is power-cycled mid-payout makes the payout short, never double. It waits for the
   hoppers (bounded by the coins' time), the one call of the port that does.
-- ``levels``: each hopper's coin count, 0 for a hopper that is out of order, ran dry,
-  or whose low-level sensor says it may be close to empty: the change promised before a
-  payment counts only on coins that are there.
+- ``levels``: each hopper's coin count: what a technician recorded as loaded, plus the
+  coins routed to it, less what it paid by its own count. The count moves only with
+  money, so the controller can measure a payout by it. What the hoppers say about
+  themselves is applied to the counts between payments, at ``start_accept`` and at the
+  Final answer of ``stop``, never while a payout may be being measured: a hopper that
+  ran dry, or whose low-level sensor says it may be close to empty, counts 0 from then
+  on (until a technician records a refill), so the change promised before a payment
+  counts only on coins that are there.
 
 :meth:`CashDevice.counters` returns the devices' monotonic totals (coins and notes in,
 coins paid per hopper, payouts still in flight), the record from which a transaction cut
@@ -175,6 +180,7 @@ class CashDevice:
                 raise PaymentFault("jam")
         if not acceptor.healthy:
             raise PaymentFault(acceptor.fault or "not_ready")
+        self._apply_hopper_states()
         with self._lock:
             stale = list(self._events)
             self._events.clear()
@@ -217,7 +223,9 @@ class CashDevice:
                 return Pending()
             self._open = False
             self._stop_jobs = None
-            return Final(self._accepted)
+            final = Final(self._accepted)
+        self._apply_hopper_states()
+        return final
 
     def dispense(self, amount: int) -> int:
         check_amount(amount)
@@ -245,10 +253,8 @@ class CashDevice:
     def levels(self) -> dict[int, int]:
         rec = self.state.read()
         out = dict.fromkeys(COINS, 0)
-        for denomination, hopper in self.hoppers.items():
-            usable = (hopper.wait_ready(self.ready_timeout) and hopper.healthy
-                      and not hopper.empty and not (hopper.level is not None and hopper.level.low))
-            out[denomination] = rec.hopper(denomination).inventory if usable else 0
+        for denomination in self.hoppers:
+            out[denomination] = rec.hopper(denomination).inventory
         return out
 
     def can_payout(self, amount: int) -> bool:
@@ -299,6 +305,20 @@ class CashDevice:
         return self._pay(hopper, 1)
 
     # --- internals ---------------------------------------------------------------------------
+
+    def _apply_hopper_states(self) -> None:
+        """A hopper that ran dry or reads below its low mark counts 0 coins (between
+        payments only: see ``levels``)."""
+        doubtful = [d for d, h in self.hoppers.items()
+                    if h.empty or (h.level is not None and h.level.low)]
+        if not doubtful:
+            return
+        rec = self.state.read()
+        if all(rec.hopper(d).inventory == 0 for d in doubtful):
+            return
+        with self.state.change() as r:
+            for denomination in doubtful:
+                r.hopper(denomination).inventory = 0
 
     def _blockers(self) -> list[CoinAcceptor | NoteValidator]:
         """The devices ``stop`` blocks: those that take money and answer."""

@@ -8,7 +8,8 @@ A payout is the one cash operation that must never be repeated blindly, so it go
 3. send 167 once (serial-number form). If its reply is lost, the event counter says
    whether the hopper took the command: the same counter means it did not, and it is
    sent once more; one more means it did;
-4. read 166 until no coins remain (or the hopper was power-cycled: counter 0);
+4. read 166 until no coins remain (or the hopper was power-cycled: counter 0); a
+   payout that overruns the time its coins may take is halted (172, emergency stop);
 5. read 168 again: the difference is what was paid, whatever happened in between (the
    hopper keeps that count through power loss). The totals and the coin count are
    written and the payout in flight cleared, in one fsynced write.
@@ -19,8 +20,8 @@ coins the hopper paid are counted as paid, the rest is the caller's to pay or vo
 
 The hopper's coin count starts at what a technician records as loaded (``kiosk diag``
 refill), grows with the coins the acceptor routes to it and shrinks with every payout;
-a payout that ends short with a payout timeout means the hopper is empty, and the low
-level sensor (217) takes a hopper out of the change the kiosk promises before a payment.
+a payout that ends short means the hopper ran dry (:attr:`Hopper.empty`). The composed
+device turns that, and the low level sensor (217), into a count of 0 between payments.
 """
 
 from __future__ import annotations
@@ -101,10 +102,6 @@ class Hopper(DeviceThread):
             raise fault or PaymentFault("payout_unconfirmed")
         if paid < coins and not power_cycled and (fault is None or fault.code == "payout_timeout"):
             self.empty = True  # it stopped paying with coins still owed: it ran dry
-            with self.state.change() as r:
-                r.hopper(self.denomination).inventory = 0
-        elif paid:
-            self.empty = False
         try:
             self._read_flags_and_level()
         except PaymentFault:
@@ -196,6 +193,7 @@ class Hopper(DeviceThread):
             if st.counter == expected and st.remaining == 0:
                 return False
             time.sleep(STATUS_INTERVAL)
+        self._emergency_stop()
         raise PaymentFault("payout_timeout")
 
     def _wait_idle(self) -> None:
@@ -208,7 +206,12 @@ class Hopper(DeviceThread):
             if st.remaining == 0:
                 return
             time.sleep(STATUS_INTERVAL)
-        raise PaymentFault("payout_timeout")
+        self._emergency_stop()
+
+    def _emergency_stop(self) -> None:
+        """Halt a payout that overran its time (header 172), so a stalled hopper cannot
+        start paying again later, uncounted; what it paid is then read from 168."""
+        self._link().transact(Header.EMERGENCY_STOP)
 
     def _settle(self) -> int | None:
         """Settle the payout in flight from the hopper's dispense count; returns the coins

@@ -15,7 +15,7 @@ from pathlib import Path
 from hardware_mocks.cash.rig import CashRig
 from kiosk.payment.cash_device import CashDevice
 from kiosk.payment.cctalk_frame import Header
-from tests.fixtures.cash import wait_for
+from tests.fixtures.cash import stop_final, wait_for
 
 Open = Callable[..., CashDevice]
 
@@ -38,8 +38,10 @@ def test_a_hopper_that_runs_dry_pays_short_and_the_rest_comes_from_smaller_coins
     cash_rig.hoppers[500].set_coins(1)  # the count says 10; the hopper holds one
     assert dev.dispense(1000) == 1000  # one 500, then five 100s
     assert {v: h.paid_out for v, h in cash_rig.hoppers.items()}[500] == 1
-    assert dev.levels()[500] == 0  # it ran dry: no change is promised from it
     assert dev.counters().coins_out[500] == 1
+    assert dev.levels()[500] == 9  # the count moves with money only, while a payout is measured
+    dev.start_accept(10)  # between payments: it ran dry, no change is promised from it
+    assert dev.levels()[500] == 0
 
 
 def test_nothing_left_to_pay_with_is_a_short_payout(cash_rig: CashRig, cash_device: Open) -> None:
@@ -49,16 +51,24 @@ def test_nothing_left_to_pay_with_is_a_short_payout(cash_rig: CashRig, cash_devi
     assert dev.dispense(160) == 0
     assert cash_rig.paid_out == 0
     # the hoppers asked ran dry; the one not asked is seen empty by its level sensor
-    wait_for(lambda: dev.levels() == {10: 0, 50: 0, 100: 0, 500: 0}, what="empty levels")
+    assert dev.hoppers[500].wait_ready(1)
+    wait_for(lambda: dev.hoppers[500].level is not None and dev.hoppers[500].level.low,
+             what="the level sensor read")
+    dev.start_accept(10)
+    assert dev.levels() == {10: 0, 50: 0, 100: 0, 500: 0}
 
 
 def test_the_low_level_sensor_takes_a_hopper_out_of_the_change_promised(
         cash_rig: CashRig, cash_device: Open) -> None:
     dev = cash_device()
     cash_rig.hoppers[100].set_coins(3)  # below the low mark of 5
-    wait_for(lambda: dev.levels()[100] == 0, what="the level sensor read")
-    assert not dev.can_payout(100) or dev.levels()[50] * 50 + dev.levels()[10] * 10 >= 100
+    wait_for(lambda: dev.hoppers[100].level is not None and dev.hoppers[100].level.low,
+             what="the level sensor read")
+    dev.start_accept(10)
+    assert dev.levels()[100] == 0
+    assert stop_final(dev) == 0
     assert dev.dispense(300) == 300  # it still pays what it has when asked
+    assert cash_rig.hoppers[100].paid_out == 3
 
 
 def test_a_lost_dispense_reply_is_not_sent_again(cash_rig: CashRig, cash_device: Open) -> None:
@@ -126,3 +136,23 @@ def test_kill_9_mid_payout_settles_from_the_hopper_at_the_next_start(
     assert counters.unresolved_payouts == ()
     assert counters.coins_out == {500: 0, 100: 0, 50: 0, 10: hopper.paid_out}
     assert dev.levels()[10] == 50 - hopper.paid_out
+
+
+def test_a_stalled_payout_is_halted_and_settled_from_the_count(cash_rig: CashRig,
+                                                               cash_device: Open) -> None:
+    dev = cash_device(coin_time=0.05)
+    hopper = cash_rig.hoppers[100]
+    for other in (10, 50, 500):
+        cash_rig.hoppers[other].set_coins(0)
+    hopper.coin_interval = 0.05
+    result: list[int] = []
+    payer = threading.Thread(target=lambda: result.append(dev.dispense(1500)))
+    payer.start()
+    wait_for(lambda: hopper.paid_out >= 2, what="two coins")
+    hopper.stall()  # a coin jam: it stops paying and never finishes
+    payer.join(30)
+    assert Header.EMERGENCY_STOP in hopper.headers  # halted: it cannot pay later, uncounted
+    hopper.stall(False)
+    assert not hopper.paying
+    assert result == [hopper.paid_out * 100]
+    assert dev.counters().coins_out[100] == hopper.paid_out
