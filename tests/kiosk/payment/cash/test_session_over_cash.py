@@ -53,6 +53,11 @@ def insert(h: Harness, rig: CashRig, *values: int) -> None:
         h.inserted += value
 
 
+def counted(h: Harness, amount: int) -> bool:
+    h.engine.tick()
+    return bool(h.vm.inserted == amount)
+
+
 def until_left_payment(h: Harness) -> None:
     def moved() -> bool:
         h.engine.tick()
@@ -115,7 +120,7 @@ def test_cancel_mid_payment_refunds(cash_harness: Harness, cash_rig: CashRig) ->
     h = cash_harness
     at_payment(h)
     insert(h, cash_rig, 100)
-    wait_for(lambda: (h.engine.tick(), h.vm.inserted == 100)[1], what="the coin counted")
+    wait_for(lambda: counted(h, 100), what="the coin counted")
     h.engine.intent(Intent(IntentKind.CANCEL))
     to_the_end(h)
     o = h.engine.outcome
@@ -127,7 +132,7 @@ def test_a_coin_jam_mid_payment_refunds(cash_harness: Harness, cash_rig: CashRig
     h = cash_harness
     at_payment(h)
     insert(h, cash_rig, 100)
-    wait_for(lambda: (h.engine.tick(), h.vm.inserted == 100)[1], what="the coin counted")
+    wait_for(lambda: counted(h, 100), what="the coin counted")
     h.device("coin_jam")
     until_left_payment(h)
     to_the_end(h)
