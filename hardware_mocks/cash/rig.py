@@ -8,6 +8,7 @@ development tools drive the devices through the rig's emulators.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -18,7 +19,9 @@ from hardware_mocks.cash.hopper import HopperEmulator
 from hardware_mocks.cash.note_validator import NOTE_CODES, NoteValidatorEmulator
 from hardware_mocks.cash.pty_device import PtyDevice
 from kiosk.payment.cash_device import CashDevice, open_cash_device
+from kiosk.payment.cash_state import CashState
 from kiosk.payment.cctalk_frame import Checksum
+from kiosk.payment.id003 import Status
 
 #: Coins in each hopper of a freshly serviced terminal (as the simulator's tubes).
 DEFAULT_COINS: dict[int, int] = {500: 10, 100: 30, 50: 20, 10: 50}
@@ -73,6 +76,13 @@ class CashRig:
             table["notes"] = {str(v): c for v, c in NOTE_CODES.items()}
         return table
 
+    def record_loaded(self, state_dir: str | Path) -> None:
+        """Record the coins in the hoppers as a technician's refill would (``kiosk diag``),
+        in the kiosk's cash state: the drivers start from these counts."""
+        with CashState.in_state_dir(state_dir).change() as r:
+            for value, hopper in self.hoppers.items():
+                r.hopper(value).inventory = hopper.coins
+
     def open_device(self, state_dir: str | Path, **kw: Any) -> CashDevice:
         """The kiosk's real drivers on these ttys, in this process."""
         return open_cash_device(
@@ -81,6 +91,44 @@ class CashRig:
             note_validator=self.validator.path if self.validator else None,
             notes={c: v for v, c in NOTE_CODES.items()}, checksum=self.checksum,
             echo=self.echo, validator_parity="N", **kw)
+
+    # --- a customer's or a tester's hand ------------------------------------------------------
+
+    def control(self, kind: str, **fields: Any) -> bool:
+        """The tester's device commands (``coin``: a coin, or a note from 1,000 yen;
+        ``coin_jam``, ``coin_clear_jam``, ``note_jam``, ``hopper_empty`` with ``value``);
+        False for a command that is not about cash."""
+        if kind == "coin":
+            value = int(fields["value"])
+            self.wait_accepting(value)
+            if value >= 1000 and self.validator is not None:
+                self.validator.insert(value)
+            else:
+                self.acceptor.insert(value)
+        elif kind == "coin_jam":
+            self.acceptor.jam()
+        elif kind == "coin_clear_jam":
+            self.acceptor.clear_jam()
+        elif kind == "note_jam" and self.validator is not None:
+            self.validator.jam()
+        elif kind == "hopper_empty":
+            self.hoppers[int(fields["value"])].set_coins(0)
+        else:
+            return False
+        return True
+
+    def wait_accepting(self, value: int, timeout: float = 5.0) -> bool:
+        """Wait (bounded) until the device for ``value`` is open, as a customer waits for
+        the slot to light up; the kiosk enables it a poll after the payment screen shows."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if value >= 1000 and self.validator is not None:
+                if not self.validator.inhibited and self.validator.status == Status.IDLING:
+                    return True
+            elif self.acceptor.master_enabled:
+                return True
+            time.sleep(0.01)
+        return False
 
     # --- the physical truth ----------------------------------------------------------------
 

@@ -34,9 +34,10 @@ def register(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--printer-fault", choices=PRINTER_FAULTS)
     run.add_argument("--relay-fault", choices=RELAY_FAULTS)
     run.add_argument("--coin-jam", action="store_true")
-    run.add_argument("--devices", choices=("virtual", "fake", "real"), default="virtual",
+    run.add_argument("--devices", choices=("virtual", "fake", "cash", "real"), default="virtual",
                      help="virtual (default): the virtual card, relay, printer and coin device "
-                          "in the worker; fake: the session's port fakes; "
+                          "in the worker; fake: the session's port fakes; cash: virtual, but "
+                          "the real cash drivers on emulated devices (ptys in this process); "
                           "real: the devices of --config")
     run.add_argument("--config", dest="kiosk_config", type=Path,
                      help="kiosk configuration (TOML) for --devices real")
@@ -65,8 +66,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dict[str, Any]:
+    from hardware_mocks.cash.rig import CashRig
     from hardware_mocks.session import specs
-    from hardware_mocks.session.customer import Customer, HostTerminal, ReaderControlTerminal, Script
+    from hardware_mocks.session.customer import (
+        CashRigTerminal,
+        Customer,
+        HostTerminal,
+        ReaderControlTerminal,
+        Script,
+    )
     from kiosk.process.host import SessionHost
     from kiosk.process.worker import WorkerSpec
 
@@ -78,7 +86,12 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
         timeouts["warn_before"] = args.inactivity / 2
     if args.printer_fault == "timeout":
         timeouts["print_deadline"] = 0.5
-    if args.devices in ("fake", "virtual"):
+    rig = CashRig().start() if args.devices == "cash" else None
+    if rig is not None:
+        spec = specs.cash_spec(args.world, state_dir, runtime_dir, rig,
+                               relay_fault=args.relay_fault, printer_fault=args.printer_fault,
+                               timeouts=timeouts)
+    elif args.devices in ("fake", "virtual"):
         make = specs.fake_spec if args.devices == "fake" else specs.virtual_spec
         spec = make(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
                     printer_fault=args.printer_fault, timeouts=timeouts)
@@ -95,7 +108,7 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
     host = SessionHost(spec, warm_spare=False)
     host.start()
     try:
-        terminal = HostTerminal(host)
+        terminal: HostTerminal = HostTerminal(host) if rig is None else CashRigTerminal(host, rig)
         if args.devices == "real" and args.vreader_control is not None:
             from hardware_mocks.vreader import control
 
@@ -110,7 +123,13 @@ def run_one(args: argparse.Namespace, state_dir: Path, runtime_dir: Path) -> dic
             host.wait_for(lambda v: v.screen == "start", 30)
     finally:
         host.close()
-    return summarize(host, res, state_dir)
+        if rig is not None:
+            rig.close()
+    out = summarize(host, res, state_dir)
+    if rig is not None:  # the devices' physical truth agrees (change includes a voucher)
+        out["conserved"] = (out["conserved"] and rig.taken == out["paid"]
+                            and rig.paid_out <= out["change"] + out["refunded"])
+    return out
 
 
 def summarize(host: Any, res: Any, state_dir: Path) -> dict[str, Any]:

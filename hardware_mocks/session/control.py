@@ -84,7 +84,7 @@ class Control:
 
     def _coins(self, kind: Any, command: dict[str, Any]) -> None:
         if self.cash_rig is not None:
-            self._cash(self.cash_rig, kind, command)
+            self.cash_rig.control(str(kind), **{k: v for k, v in command.items() if k != "kind"})
             return
         payment = self.devices.payment
         coins: Any = None
@@ -100,19 +100,6 @@ class Control:
             coins.jam()
         elif kind == "coin_clear_jam":
             coins.clear_jam()
-
-    @staticmethod
-    def _cash(rig: CashRig, kind: Any, command: dict[str, Any]) -> None:
-        if kind == "coin":
-            value = int(command["value"])
-            if value >= 1000 and rig.validator is not None:
-                rig.validator.insert(value)
-            else:
-                rig.acceptor.insert(value)
-        elif kind == "coin_jam":
-            rig.acceptor.jam()
-        elif kind == "coin_clear_jam":
-            rig.acceptor.clear_jam()
 
     # -- faults ----------------------------------------------------------------------------
 
