@@ -82,6 +82,8 @@ T_ = TypeVar("T_")
 READY_TIMEOUT = 3.0
 #: How long a self-check or a settings job may take.
 JOB_TIMEOUT = 2.0
+#: The acceptor's and the validator's poll interval between customers (inhibited).
+IDLE_POLL = 0.25
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class CashDevice:
             self._faults.clear()
             self._open = self._accepting = True
             self._max, self._accepted = max_amount, 0
+            for device in self._blockers():
+                device.set_busy(True)
             self._stop_jobs = None
             self._apply_ceiling()
         for ev in stale:  # refused coins between customers, a recovery's leftovers
@@ -224,6 +228,8 @@ class CashDevice:
             self._open = False
             self._stop_jobs = None
             final = Final(self._accepted)
+            for device in self._blockers():
+                device.set_busy(False)
         self._apply_hopper_states()
         return final
 
@@ -406,7 +412,7 @@ def open_cash_device(state_dir: str | Path, *, coin_acceptor: str | None,
     if coin_acceptor is not None:
         path = coin_acceptor
         device.acceptor = CoinAcceptor(lambda: opener(path), device, state, poll_interval,
-                                       address=acceptor_address, checksum=checksum, echo=echo,
+                                       idle_interval=IDLE_POLL, address=acceptor_address, checksum=checksum, echo=echo,
                                        hopper_coins=hoppers)
     for denomination, hopper_path in hoppers.items():
         device.hoppers[denomination] = Hopper(
@@ -415,7 +421,8 @@ def open_cash_device(state_dir: str | Path, *, coin_acceptor: str | None,
     if note_validator is not None:
         validator_path = note_validator
         device.validator = NoteValidator(lambda: opener(validator_path, parity=validator_parity), device,
-                                         state, poll_interval, notes or {0x61: 1000})
+                                         state, poll_interval, notes or {0x61: 1000},
+                                         idle_interval=IDLE_POLL)
     return device.start()
 
 

@@ -36,9 +36,10 @@ class CoinAcceptor(DeviceThread):
     name = "coin_acceptor"
 
     def __init__(self, open_port: Callable[[], Port], sink: EventSink, state: CashState,
-                 interval: float, *, address: int = 2, checksum: Checksum = Checksum.SIMPLE,
-                 echo: bool = False, hopper_coins: Iterable[int] = ()) -> None:
-        super().__init__(open_port, sink, interval)
+                 interval: float, *, idle_interval: float | None = None, address: int = 2,
+                 checksum: Checksum = Checksum.SIMPLE, echo: bool = False,
+                 hopper_coins: Iterable[int] = ()) -> None:
+        super().__init__(open_port, sink, interval, idle_interval)
         self.state = state
         self.address = address
         self.checksum = checksum

@@ -53,7 +53,7 @@ COIN_TIME = 1.0
 PAYOUT_SLACK = 2.0
 STATUS_INTERVAL = 0.05  # 166 polling during a payout
 RESET_TIME = 0.3  # the hopper's boot after header 1 (product manuals: ~100-500 ms)
-LEVEL_INTERVAL = 1.0  # idle level / flag polling
+LEVEL_INTERVAL = 5.0  # flags and level sensor between payouts (they change slowly)
 
 
 class Hopper(DeviceThread):

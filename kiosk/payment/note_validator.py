@@ -97,9 +97,10 @@ class NoteValidator(DeviceThread):
     name = "note_validator"
 
     def __init__(self, open_port: Callable[[], Port], sink: EventSink, state: CashState,
-                 interval: float, notes: Mapping[int, int]) -> None:
+                 interval: float, notes: Mapping[int, int],
+                 idle_interval: float | None = None) -> None:
         """``notes``: escrow code -> yen, as the validator is programmed."""
-        super().__init__(open_port, sink, interval)
+        super().__init__(open_port, sink, interval, idle_interval)
         self.state = state
         self.notes = dict(notes)
         self.link: Id003Link | None = None

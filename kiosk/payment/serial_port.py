@@ -100,10 +100,15 @@ class DeviceThread:
 
     name = "device"
 
-    def __init__(self, open_port: Callable[[], Port], sink: EventSink, interval: float) -> None:
+    def __init__(self, open_port: Callable[[], Port], sink: EventSink, interval: float,
+                 idle_interval: float | None = None) -> None:
         self._open_port = open_port
         self.sink = sink
-        self.interval = interval
+        self.busy_interval = interval
+        #: Between customers nothing is credited (the device is inhibited): polling more
+        #: slowly still sees faults, for a fraction of the CPU.
+        self.idle_interval = max(interval, idle_interval or interval)
+        self.interval = self.idle_interval
         self.port: Port | None = None
         self._jobs: deque[_Job] = deque()
         self._wake = threading.Event()
@@ -122,6 +127,11 @@ class DeviceThread:
         self._wake.set()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
+
+    def set_busy(self, busy: bool) -> None:
+        """Poll at the configured interval while money may come in, slower otherwise."""
+        self.interval = self.busy_interval if busy else self.idle_interval
+        self._wake.set()
 
     @property
     def healthy(self) -> bool:
@@ -152,7 +162,7 @@ class DeviceThread:
     # --- the thread --------------------------------------------------------------------------
 
     def _run(self) -> None:
-        next_poll = 0.0
+        next_poll = last_poll = 0.0
         while not self._closed.is_set():
             if self.port is None or not self._ready.is_set():
                 if not self._bring_up():
@@ -162,8 +172,9 @@ class DeviceThread:
                 next_poll = 0.0
             self._run_jobs()
             now = time.monotonic()
+            next_poll = min(next_poll, last_poll + self.interval)
             if now >= next_poll and self._ready.is_set():
-                next_poll = now + self.interval
+                last_poll, next_poll = now, now + self.interval
                 self._guard(self.poll)
             self._wake.wait(max(0.0, next_poll - time.monotonic()))
             self._wake.clear()

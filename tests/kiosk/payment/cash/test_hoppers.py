@@ -51,9 +51,7 @@ def test_nothing_left_to_pay_with_is_a_short_payout(cash_rig: CashRig, cash_devi
     assert dev.dispense(160) == 0
     assert cash_rig.paid_out == 0
     # the hoppers asked ran dry; the one not asked is seen empty by its level sensor
-    assert dev.hoppers[500].wait_ready(1)
-    wait_for(lambda: dev.hoppers[500].level is not None and dev.hoppers[500].level.low,
-             what="the level sensor read")
+    assert dev.self_check()["hopper_500"] == "hopper_empty"  # reads the sensors now
     dev.start_accept(10)
     assert dev.levels() == {10: 0, 50: 0, 100: 0, 500: 0}
 
@@ -62,8 +60,7 @@ def test_the_low_level_sensor_takes_a_hopper_out_of_the_change_promised(
         cash_rig: CashRig, cash_device: Open) -> None:
     dev = cash_device()
     cash_rig.hoppers[100].set_coins(3)  # below the low mark of 5
-    wait_for(lambda: dev.hoppers[100].level is not None and dev.hoppers[100].level.low,
-             what="the level sensor read")
+    assert dev.self_check()["hopper_100"] == "hopper_empty"  # reads the sensors now
     dev.start_accept(10)
     assert dev.levels()[100] == 0
     assert stop_final(dev) == 0
