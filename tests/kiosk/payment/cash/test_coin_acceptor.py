@@ -51,8 +51,9 @@ def test_coins_are_credited_under_the_ceiling(cash_rig: CashRig, cash_device: Op
     assert cash_rig.acceptor.insert(500) == "refused"  # over the ceiling: inhibited
     assert cash_rig.acceptor.insert(100) == "credited"
     events_until(dev, lambda ev: credits(ev) == [100])
-    # 60 left: the mask now refuses a second 100
-    wait_for(lambda: cash_rig.acceptor.insert(100) == "refused", what="100 inhibited")
+    # 60 left: the mask now refuses a second 100 (position 3)
+    wait_for(lambda: not cash_rig.acceptor.inhibit_mask & 0b100, what="100 inhibited")
+    assert cash_rig.acceptor.insert(100) == "refused"
     assert cash_rig.acceptor.insert(50) == "credited"
     assert cash_rig.acceptor.insert(10) == "credited"
     events_until(dev, lambda ev: credits(ev) == [50, 10])
