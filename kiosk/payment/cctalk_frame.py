@@ -25,7 +25,6 @@ from enum import IntEnum, StrEnum
 from kiosk.payment.port import PaymentFault
 
 HOST = 1  # the host's address on every ccTalk bus
-BROADCAST = 0
 MAX_DATA = 255
 HEADER_BYTES = 4  # dest, n, src (or CRC low byte), header
 
@@ -149,25 +148,15 @@ def check_reply(frame: Frame, device: int) -> Frame:
 
 
 class FrameAssembler:
-    """Cuts frames out of a byte stream: feed bytes, take whole frames. A frame whose
-    length byte promises more than arrives is the caller's timeout to judge."""
+    """Cuts frames out of a byte stream (the emulators' side): feed bytes, take whole
+    frames. A frame whose length byte promises more than arrives is the caller's timeout
+    to judge."""
 
     def __init__(self) -> None:
         self._buf = bytearray()
 
     def feed(self, data: bytes) -> None:
         self._buf += data
-
-    @property
-    def pending(self) -> int:
-        """Bytes held that do not yet make a whole frame."""
-        return len(self._buf)
-
-    def needed(self) -> int:
-        """How many more bytes the frame being read needs (at least 1 when unknown)."""
-        if len(self._buf) < 2:
-            return 2 - len(self._buf)
-        return max(0, frame_length(self._buf[1]) - len(self._buf))
 
     def take(self) -> bytes | None:
         """The next whole frame's bytes, or ``None`` while incomplete."""

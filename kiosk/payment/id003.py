@@ -164,12 +164,6 @@ class FrameAssembler:
     def feed(self, data: bytes) -> None:
         self._buf += data
 
-    def needed(self) -> int:
-        self._resync()
-        if len(self._buf) < 2:
-            return 2 - len(self._buf)
-        return max(0, self._buf[1] - len(self._buf))
-
     def take(self) -> bytes | None:
         self._resync()
         if len(self._buf) < 2:
@@ -191,6 +185,3 @@ class FrameAssembler:
         if drop:
             del self._buf[:drop]
             self.dropped += drop
-
-    def clear(self) -> None:
-        self._buf.clear()

@@ -98,6 +98,6 @@ def test_assembler_cuts_frames_from_a_stream() -> None:
     asm = FrameAssembler()
     stream = a + b
     asm.feed(stream[:4])
-    assert asm.take() is None and asm.needed() == len(a) - 4
+    assert asm.take() is None  # the length byte promises more
     asm.feed(stream[4:])
     assert asm.take() == a and asm.take() == b and asm.take() is None
