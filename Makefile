@@ -40,6 +40,7 @@ bench: setup
 	$(PY) -m bench.relay
 	$(PY) -m bench.render
 	$(PY) -m bench.session
+	$(PY) -m bench.payment
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench.ui
 
 clean:

@@ -6,7 +6,8 @@ programs ``kiosk demo`` and ``kiosk session run``) builds its devices here, from
 diagnostic mode and the customer's session look at the same devices.
 
 The real kinds are built here: ``pcsc`` (the card over pcscd), ``https`` (the relay over
-mutual TLS), ``cups`` (the printer). The development package registers the other kinds
+mutual TLS), ``cups`` (the printer), ``cash`` (the coin acceptor, hoppers and note
+validator of ``[payment]`` on their ttys). The development package registers the other kinds
 as entry points, so a production install, which does not have it, can only build real
 devices and no production module names it:
 
@@ -91,6 +92,8 @@ def preload(cfg: Config) -> None:
             _plugin(VIRTUAL_DEVICES, port, cfg)
         elif kind == "fake":
             _plugin(FAKE_PORTS, port, cfg)
+    if d.payment == "cash":
+        import kiosk.payment.cash_device  # noqa: F401
     if tester_wanted(cfg):
         _plugin(TESTER, "control", cfg)
 
@@ -130,9 +133,26 @@ def printer(cfg: Config, clock: Clock) -> AreaPrinter:
 
 
 def payment_device(cfg: Config) -> PaymentDevice | None:
-    """The cash device, or ``None`` when none is fitted (the terminal cannot take money)."""
+    """The cash device, or ``None`` when none is fitted (the terminal cannot take money).
+    ``cash`` starts the drivers' threads on the configured ttys; a device that is not
+    there yet is reported by the drivers (``port_unavailable``), not here."""
     if cfg.devices.payment == "none":
         return None
+    if cfg.devices.payment == "cash":
+        from kiosk.payment.cash_device import open_cash_device
+        from kiosk.payment.cctalk_frame import Checksum
+
+        p = cfg.payment
+        return open_cash_device(
+            cfg.state_dir,
+            coin_acceptor=str(p.coin_acceptor) if p.coin_acceptor else None,
+            hoppers={int(coin): str(path) for coin, path in p.hoppers.items()},
+            note_validator=str(p.note_validator) if p.note_validator else None,
+            notes={code: int(value) for value, code in p.notes.items()},
+            poll_interval=p.poll_interval, checksum=Checksum(p.cctalk_checksum),
+            echo=p.cctalk_echo, acceptor_address=p.acceptor_address,
+            hopper_address=p.hopper_address, coin_time=p.coin_time,
+            validator_parity="E" if p.note_validator_parity == "even" else "N")
     device: PaymentDevice = _plugin(VIRTUAL_DEVICES, "payment", cfg)(cfg)
     return device
 

@@ -51,7 +51,11 @@ class ConfigError(Exception):
 CardKind = Literal["pcsc", "virtual", "fake"]
 RelayKind = Literal["https", "virtual", "fake"]
 PrinterKind = Literal["cups", "virtual", "fake"]
-PaymentKind = Literal["none", "virtual", "fake"]  # the cash device drivers will add their kinds
+#: ``cash``: the real cash devices of ``[payment]`` (ccTalk coin acceptor and hoppers, ID-003
+#: note validator); ``none``: no cash device is fitted (the terminal cannot take money).
+PaymentKind = Literal["none", "cash", "virtual", "fake"]
+CcTalkChecksum = Literal["simple", "crc16"]
+SerialParity = Literal["even", "none"]
 RelayFault = Literal["down", "slow", "bad", "integrity", "incompatible"]
 PrinterFault = Literal["media-empty", "jam", "offline", "timeout"]
 RelayTime = Literal["open_hours", "system"]
@@ -163,6 +167,54 @@ class DevicesConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=Tru
         return {name: kind for name, kind in kinds.items() if kind in _STAND_INS}
 
 
+#: The coins a hopper can pay out, and the ccTalk addresses a device may have.
+_PAYOUT_COINS = ("10", "50", "100", "500")
+_YEN = re.compile(r"[1-9][0-9]*")
+
+
+class PaymentConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[payment]``: the cash devices' ttys and lines (``devices.payment = "cash"``).
+
+    Name the ttys by their stable udev names (``/dev/serial/by-id/…`` or the symlinks of
+    ``deploy/udev``), never ``/dev/ttyUSB0``, whose number depends on the order the
+    adapters were found."""
+
+    coin_acceptor: Path | None = None  # the ccTalk coin acceptor
+    hoppers: dict[str, Path] = msgspec.field(default_factory=dict)  # "100" = tty, per coin
+    note_validator: Path | None = None  # the ID-003 note validator (none: coins only)
+    #: Yen value -> the validator's escrow code, as the validator is programmed (its
+    #: ``8A`` currency table); JCM's yen codes are not public, check the device's.
+    notes: dict[str, int] = msgspec.field(default_factory=lambda: {"1000": 0x61})
+    poll_interval: float = 0.05  # seconds between polls of the acceptor and validator
+    cctalk_checksum: CcTalkChecksum = "simple"
+    cctalk_echo: bool = False  # a single-wire bus: the host hears its own bytes
+    acceptor_address: int = 2
+    hopper_address: int = 3
+    note_validator_parity: SerialParity = "even"  # ID-003 is 8E1
+    coin_time: float = 1.0  # seconds a hopper may take per coin before a payout is given up
+
+    def __post_init__(self) -> None:
+        _positive_seconds(self, "poll_interval", "coin_time")
+        if self.poll_interval > 1:
+            raise ValueError(f"poll_interval: at most 1 second, got {self.poll_interval:g}")
+        for coin in self.hoppers:
+            if coin not in _PAYOUT_COINS:
+                raise ValueError(f'hoppers."{coin}": a hopper pays 10, 50, 100 or 500-yen coins')
+        for note, code in self.notes.items():
+            if not _YEN.fullmatch(note) or int(note) % 1000:
+                raise ValueError(f'notes."{note}": must be a yen note value such as "1000"')
+            if not 0x61 <= code <= 0x68:
+                raise ValueError(f"notes.{note}: escrow codes are 97 to 104 (0x61-0x68), got {code}")
+        for key in ("acceptor_address", "hopper_address"):
+            if not 2 <= getattr(self, key) <= 255:
+                raise ValueError(f"{key}: a ccTalk device address is 2 to 255")
+
+    @property
+    def configured(self) -> bool:
+        """Whether any cash device is named."""
+        return bool(self.coin_acceptor or self.hoppers or self.note_validator)
+
+
 class PrintingConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """``[printing]``: the CUPS server and print options."""
 
@@ -233,6 +285,7 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     relay: RelayConfig = msgspec.field(default_factory=RelayConfig)
     devices: DevicesConfig = msgspec.field(default_factory=DevicesConfig)
     printing: PrintingConfig = msgspec.field(default_factory=PrintingConfig)
+    payment: PaymentConfig = msgspec.field(default_factory=PaymentConfig)
     diag: DiagConfig = msgspec.field(default_factory=DiagConfig)
     timeouts: TimeoutsConfig = msgspec.field(default_factory=TimeoutsConfig)
 
@@ -244,6 +297,13 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
             raise ValueError("service_retry: must be a positive number of seconds")
         msgspec.structs.force_setattr(self, "readers", _names(self.readers, "readers"))
         self._check_test_world()
+        self._check_payment()
+
+    def _check_payment(self) -> None:
+        if self.devices.payment == "cash" and self.payment.coin_acceptor is None:
+            raise ValueError('devices.payment = "cash" needs payment.coin_acceptor, its tty')
+        if self.devices.payment != "cash" and self.payment.configured:
+            raise ValueError('payment: the cash devices\' ttys need devices.payment = "cash"')
 
     def _check_test_world(self) -> None:
         """Stand-in devices and their options: demo and test modes only, and coherent."""
@@ -349,6 +409,8 @@ def _resolved(table: _T, base: Path) -> _T:
             changes[name] = base / value  # an absolute value stays as it is
         elif isinstance(value, tuple) and all(isinstance(v, Path) for v in value):
             changes[name] = tuple(base / v for v in value)
+        elif isinstance(value, dict) and value and all(isinstance(v, Path) for v in value.values()):
+            changes[name] = {k: base / v for k, v in value.items()}
         elif isinstance(value, _Table):
             changes[name] = _resolved(value, base)
     return msgspec.structs.replace(table, **changes)

@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures.documents",
     "tests.fixtures.diag",
     "tests.fixtures.session",
+    "tests.fixtures.cash",
     "tests.fixtures.ui",
     "tests.fixtures.disk",
 ]

@@ -43,9 +43,10 @@ def register(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--printer-fault", choices=PRINTER_FAULTS)
     run.add_argument("--relay-fault", choices=RELAY_FAULTS)
     run.add_argument("--coin-jam", action="store_true")
-    run.add_argument("--devices", choices=("virtual", "fake", "real"), default="virtual",
+    run.add_argument("--devices", choices=("virtual", "fake", "cash", "real"), default="virtual",
                      help="virtual (default): the virtual card, relay, printer and coin device "
-                          "in the worker; fake: the session's port fakes; "
+                          "in the worker; fake: the session's port fakes; cash: virtual, but "
+                          "the real cash drivers on emulated devices (ptys in this process); "
                           "real: the devices of --config")
     run.add_argument("--config", dest="kiosk_config", type=Path,
                      help="kiosk configuration (TOML) for --devices real")
@@ -113,8 +114,10 @@ def bound(config_path: str) -> float:
 
 def run_one(args: argparse.Namespace, state_dir: Path | None, runtime_dir: Path,
             tmp: Path) -> dict[str, Any]:
+    from hardware_mocks.cash.rig import CashRig
     from hardware_mocks.session import specs
     from hardware_mocks.session.customer import (
+        CashRigTerminal,
         Customer,
         HostTerminal,
         ReaderControlTerminal,
@@ -131,9 +134,16 @@ def run_one(args: argparse.Namespace, state_dir: Path | None, runtime_dir: Path,
         timeouts["warn_before"] = args.inactivity / 2
     if args.printer_fault == "timeout":
         timeouts["print_deadline"] = 0.5
+    rig: CashRig | None = None
     res = Result()
     try:
-        if args.devices in ("fake", "virtual"):
+        if args.devices == "cash":
+            assert state_dir is not None
+            rig = CashRig().start()
+            spec = specs.cash_spec(args.world, state_dir, runtime_dir, rig,
+                                   relay_fault=args.relay_fault, printer_fault=args.printer_fault,
+                                   timeouts=timeouts)
+        elif args.devices in ("fake", "virtual"):
             assert state_dir is not None
             make = specs.fake_spec if args.devices == "fake" else specs.virtual_spec
             spec = make(args.world, state_dir, runtime_dir, relay_fault=args.relay_fault,
@@ -144,8 +154,12 @@ def run_one(args: argparse.Namespace, state_dir: Path | None, runtime_dir: Path,
         limit = bound(spec.config_path)
         before = Facts.read(state_dir)
     except OSError:  # the state directory cannot be made or written
+        if rig is not None:
+            rig.close()
         return unusable(res, "state_dir_unusable")
     except ConfigError:  # --config unreadable or invalid
+        if rig is not None:
+            rig.close()
         return unusable(res, "config_invalid")
     script = Script(persona=args.persona, pin=args.pin, doc_type=args.doc_type,
                     copies=args.copies, pay=args.pay, remove_card_at=args.remove_card_at,
@@ -156,7 +170,7 @@ def run_one(args: argparse.Namespace, state_dir: Path | None, runtime_dir: Path,
     stopped = host.out_of_service
     try:
         if stopped is None:
-            terminal = HostTerminal(host)
+            terminal: HostTerminal = HostTerminal(host) if rig is None else CashRigTerminal(host, rig)
             if args.devices == "real" and args.vreader_control is not None:
                 from hardware_mocks.vreader import control
 
@@ -173,7 +187,14 @@ def run_one(args: argparse.Namespace, state_dir: Path | None, runtime_dir: Path,
         stopped = host.out_of_service or "no_outcome"
     finally:
         host.close()
-    return summarize(host, res, before, Facts.read(state_dir), stopped)
+    out = summarize(host, res, before, Facts.read(state_dir), stopped)
+    if rig is not None:
+        rig.close()
+        # the emulated devices' own count of what went in and came out, since they started
+        if (rig.taken, rig.paid_out) != (out["paid"], out["change"] + out["refunded"]):
+            out["disagreements"].append("device_totals")
+            out["conserved"] = False
+    return out
 
 
 def _settle(host: Any, res: Any, limit: float) -> None:

@@ -8,7 +8,7 @@ a mode that allows virtual devices; a production worker has no tester control at
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardware_mocks.coins import VirtualCoinDevice
 from hardware_mocks.inprocess_reader import InProcessReader
@@ -19,13 +19,19 @@ from kiosk.config import Config
 from kiosk.session import adapters
 from kiosk.session.ports import Devices
 
+if TYPE_CHECKING:
+    from hardware_mocks.cash.rig import CashRig
+
 
 class Control:
     """Over the devices the composition root built for one worker."""
 
-    def __init__(self, cfg: Config, devices: Devices) -> None:
+    def __init__(self, cfg: Config, devices: Devices, cash_rig: CashRig | None = None) -> None:
         self.world = world_of(cfg)
         self.devices = devices
+        #: The emulated cash devices behind real drivers (``devices.payment = "cash"``):
+        #: coins and notes go into the emulators, which the drivers then see.
+        self.cash_rig = cash_rig
 
     def control(self, command: dict[str, Any]) -> None:
         kind = command.get("kind")
@@ -77,6 +83,9 @@ class Control:
     # -- coins -----------------------------------------------------------------------------
 
     def _coins(self, kind: Any, command: dict[str, Any]) -> None:
+        if self.cash_rig is not None:
+            self.cash_rig.control(str(kind), **{k: v for k, v in command.items() if k != "kind"})
+            return
         payment = self.devices.payment
         coins: Any = None
         if isinstance(payment, fakes.FakePayment):

@@ -231,3 +231,17 @@ class ReaderControlTerminal(HostTerminal):
         else:
             super().device(kind, **fields)
 
+
+
+class CashRigTerminal(HostTerminal):
+    """Real cash drivers in the worker over emulated devices in this process: coins and
+    notes go into the emulators (``hardware_mocks.cash.rig.CashRig``), the rest as
+    :class:`HostTerminal`."""
+
+    def __init__(self, host: Any, rig: Any) -> None:
+        super().__init__(host)
+        self.rig = rig
+
+    def device(self, kind: str, **fields: Any) -> None:
+        if not self.rig.control(kind, **fields):
+            super().device(kind, **fields)

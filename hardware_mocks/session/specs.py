@@ -5,7 +5,9 @@ service; only the ``[devices]`` table differs.
 
 - :func:`virtual_spec`: the device areas' virtual devices (virtual card in an in-process
   reader, the relay's own rules in process, a scripted printer, the coin simulator);
-- :func:`fake_spec`: fakes of the session's ports, which skip the device areas (fast).
+- :func:`fake_spec`: fakes of the session's ports, which skip the device areas (fast);
+- :func:`cash_spec`: the virtual devices, except the cash devices: the kiosk's real drivers
+  on the ttys of emulated devices (:class:`hardware_mocks.cash.rig.CashRig`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,21 @@ from hardware_mocks.relay.virtual import VirtualRelayBackend
 from hardware_mocks.session import fakes
 from hardware_mocks.session.control import Control
 from kiosk import config as kiosk_config
-from kiosk.config import CardKind, Config, DevicesConfig, Mode, PrintingConfig, TimeoutsConfig
+from kiosk.config import (
+    CardKind,
+    Config,
+    DevicesConfig,
+    Mode,
+    PaymentConfig,
+    PrintingConfig,
+    TimeoutsConfig,
+)
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.ports import Devices
 from protocol.clock import Clock
 
 if TYPE_CHECKING:
+    from hardware_mocks.cash.rig import CashRig
     from hardware_mocks.services.cupsd import Cupsd
     from hardware_mocks.services.relay import RelayServer
 
@@ -37,8 +48,10 @@ _EMPTY_TUBES = {"10": 0, "50": 0, "100": 0, "500": 0}
 
 def world_config(world_root: Path, state_dir: Path, runtime_dir: Path, kind: StandIn,
                 kiosk_id: str = "KIOSK-0001", timeouts: dict[str, float] | None = None,
-                can_give_change: bool = True, **devices: Any) -> Config:
-    """A test-mode configuration whose four devices are all of ``kind``."""
+                can_give_change: bool = True, cash: dict[str, Any] | None = None,
+                **devices: Any) -> Config:
+    """A test-mode configuration whose four devices are all of ``kind``; with ``cash`` (a
+    ``[payment]`` table) the cash devices are the real drivers on the ttys it names."""
     if not can_give_change:
         devices.setdefault("coin_levels", _EMPTY_TUBES)
     for key in ("relay_db",):
@@ -47,8 +60,10 @@ def world_config(world_root: Path, state_dir: Path, runtime_dir: Path, kind: Sta
     return Config(
         mode=Mode.TEST, kiosk_id=kiosk_id, state_dir=Path(state_dir).resolve(),
         runtime_dir=Path(runtime_dir).resolve(),
-        devices=DevicesConfig(card=kind, relay=kind, printer=kind, payment=kind,
+        devices=DevicesConfig(card=kind, relay=kind, printer=kind,
+                              payment="cash" if cash is not None else kind,
                               world=Path(world_root).resolve(), **devices),
+        payment=PaymentConfig(**cash) if cash is not None else PaymentConfig(),
         timeouts=TimeoutsConfig(**(timeouts or {})),
     )
 
@@ -78,6 +93,15 @@ def fake_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any) -
 def virtual_spec(world_root: Path, state_dir: Path, runtime_dir: Path, **kw: Any) -> WorkerSpec:
     return WorkerSpec(config_path=str(write(world_config(world_root, state_dir, runtime_dir,
                                                         "virtual", **kw))))
+
+
+def cash_spec(world_root: Path, state_dir: Path, runtime_dir: Path, rig: CashRig,
+              **kw: Any) -> WorkerSpec:
+    """Virtual card, relay and printer; the real cash drivers on ``rig``'s ttys, starting
+    from the coins in its hoppers."""
+    rig.record_loaded(state_dir)
+    return WorkerSpec(config_path=str(write(world_config(
+        world_root, state_dir, runtime_dir, "virtual", cash=rig.payment_table(), **kw))))
 
 
 def in_process(world_root: Path, state_dir: Path, kind: StandIn = "fake", clock: Clock | None = None,

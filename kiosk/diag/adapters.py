@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import socket
 import ssl
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -156,7 +157,9 @@ def diagnostic_page_pdf() -> bytes:
 class PaymentDeviceProbe:
     """Self-test: pending device events show no fault, and an accept/stop cycle answers."""
 
-    MAX_POLLS = 100
+    #: How long the device may take to settle after ``stop`` (a real device answers from
+    #: its own threads, within a few polls).
+    STOP_WAIT = 5.0
 
     def __init__(self, device: PaymentDevice) -> None:
         self.device = device
@@ -164,14 +167,17 @@ class PaymentDeviceProbe:
     def self_test(self) -> None:
         self._check(self.device.poll())
         self.device.start_accept(10)
-        for _ in range(self.MAX_POLLS):
+        deadline = time.monotonic() + self.STOP_WAIT
+        while True:
             result = self.device.stop()
             self._check(self.device.poll())
             if isinstance(result, Final):
                 if result.amount:
                     self.device.dispense(result.amount)  # a coin dropped during the test
                 return
-        raise PaymentFault("no_answer")
+            if time.monotonic() > deadline:
+                raise PaymentFault("no_answer")
+            time.sleep(0.01)
 
     @staticmethod
     def _check(events: list[Event]) -> None:
@@ -203,6 +209,22 @@ class PaymentDeviceProbe:
         for denomination, count in levels.items():
             current[denomination] = current.get(denomination, 0) + count
         setter(current)
+
+    def parts(self) -> Mapping[str, str]:
+        """The real cash device's parts answer their own self-checks (the acceptor's 232,
+        each hopper's 163 and level, the validator's status); the simulator has none."""
+        check = getattr(self.device, "self_check", None)
+        return dict(check()) if check is not None else {}
+
+    def test_payout(self) -> Mapping[int, int]:
+        one_hopper = getattr(self.device, "test_payout", None)
+        paid: dict[int, int] = {}
+        for denomination, count in sorted(self.device.levels().items()):
+            if one_hopper is not None:  # the real hoppers: one coin from each
+                paid[denomination] = one_hopper(denomination)
+            elif count:
+                paid[denomination] = self.device.dispense(denomination) // denomination
+        return paid
 
 
 # --- relay --------------------------------------------------------------------------------

@@ -134,12 +134,45 @@ def printer_test_page(printer: PrinterProbe) -> CheckResult:
 # --- payment ------------------------------------------------------------------------------
 
 
+#: Part states that leave the terminal able to serve (change runs low: exact money asked).
+_PART_WARNINGS = frozenset({"hopper_empty"})
+
+
 def payment_self_test(payment: PaymentProbe) -> CheckResult:
+    """The device answers an accept/stop cycle, and each of its parts its self-check. The
+    coin acceptor out of order is a fault (no money can be taken); a hopper or the note
+    validator out of order, a warning (less change, coins only)."""
+
     def body() -> CheckResult:
+        parts = payment.parts()
+        details: dict[str, Detail] = {f"part.{name}": code for name, code in sorted(parts.items())}
+        broken = {name: code for name, code in parts.items() if code != "ok"}
+        if "coin_acceptor" in broken:
+            return CheckResult("payment.self_test", Status.FAULT, broken["coin_acceptor"], details)
         payment.self_test()
-        return CheckResult("payment.self_test", Status.OK)
+        if broken:
+            name = sorted(broken)[0]
+            code = "change_low" if broken[name] in _PART_WARNINGS else f"{name}_fault"
+            return CheckResult("payment.self_test", Status.WARNING, code, details)
+        return CheckResult("payment.self_test", Status.OK, details=details)
 
     return guarded("payment.self_test", body)
+
+
+def payment_test_payout(payment: PaymentProbe) -> CheckResult:
+    """One coin from each hopper: a hopper that pays nothing is a warning for the
+    technician (the kiosk then asks for exact money more often)."""
+
+    def body() -> CheckResult:
+        paid = payment.test_payout()
+        details: dict[str, Detail] = {f"coins.{d}": n for d, n in sorted(paid.items())}
+        dry = [d for d, n in sorted(paid.items()) if n < 1]
+        if dry:
+            details["failed"] = dry[0]
+            return CheckResult("payment.test_payout", Status.WARNING, "payout_failed", details)
+        return CheckResult("payment.test_payout", Status.OK, details=details)
+
+    return guarded("payment.test_payout", body)
 
 
 def payment_levels(payment: PaymentProbe) -> CheckResult:

@@ -58,6 +58,15 @@ class PaymentProbe(Protocol):
     def refill(self, levels: Mapping[int, int]) -> None:
         """Record the coins a technician loaded, by denomination."""
 
+    def parts(self) -> Mapping[str, str]:
+        """Each part of the cash device (coin acceptor, each hopper, note validator) and
+        its state, ``ok`` or a fault code, from the part's own self-check; empty for a
+        device that has no separate parts."""
+
+    def test_payout(self) -> Mapping[int, int]:
+        """Pay one coin of each denomination in stock (the technician collects them);
+        the coins paid, by denomination."""
+
 
 @dataclass(frozen=True)
 class RelayStatus:

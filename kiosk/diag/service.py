@@ -84,7 +84,7 @@ class DiagPaths:
 #: Checks a technician can run one by one, with the order the screen lists them in.
 DEVICE_TESTS: tuple[str, ...] = (
     "card.readers", "card.read", "printer.state", "printer.test_page", "payment.self_test",
-    "payment.levels", "relay", "residue", "disk", "journal",
+    "payment.levels", "payment.test_payout", "relay", "residue", "disk", "journal",
 )
 
 
@@ -226,6 +226,8 @@ class DiagService:
             return [checks.payment_self_test(d.payment) if d.payment else missing]
         if name == "payment.levels":
             return [checks.payment_levels(d.payment) if d.payment else missing]
+        if name == "payment.test_payout":
+            return [checks.payment_test_payout(d.payment) if d.payment else missing]
         if name == "relay":
             return [checks.relay_status(d.relay, self.clock.now()) if d.relay else missing]
         if name == "residue":

@@ -11,6 +11,12 @@ Modules:
   reconciliation per payment transaction.
 - :mod:`~kiosk.payment.voucher` refund vouchers and opaque transaction ids.
 - :mod:`~kiosk.payment.controller` what the session engine uses.
+- :mod:`~kiosk.payment.cash_device` the real cash devices composed into one port: the
+  ccTalk coin acceptor (:mod:`~kiosk.payment.coin_acceptor`), ccTalk hoppers
+  (:mod:`~kiosk.payment.hopper`) and the ID-003 note validator
+  (:mod:`~kiosk.payment.note_validator`) on pyserial, over the pure protocol modules
+  :mod:`~kiosk.payment.cctalk_frame`, :mod:`~kiosk.payment.cctalk`,
+  :mod:`~kiosk.payment.cctalk_payout` and :mod:`~kiosk.payment.id003`.
 
 Decisions:
 

@@ -11,7 +11,12 @@ owns the port in its thread, calls :func:`parse_credit_poll` on each reply, and 
 returned counter.
 
 Error codes (ccTalk generic specification, part 3) are folded into what the kiosk acts
-on: a refused coin, a jam, or a coin that went in without a known value.
+on: a refused coin, a jam, or a coin that went in without a known value. A credit code
+the acceptor's coin table does not value (header 184) is not guessed at either: it is the
+fault ``unknown_coin`` (money of unknown value is in the device).
+
+The acceptor's own answers to headers 184 (coin id) and 232 (self-check) are parsed here
+too; the framing is :mod:`kiosk.payment.cctalk_frame`.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ _REJECT_REASONS: dict[int, str] = {
 class CreditPoll:
     counter: int  # keep it for the next poll
     events: list[Event]  # oldest first
+    faults: tuple[str, ...] = ()  # device fault codes found in the buffer (unknown_coin)
 
 
 def new_event_count(last: int, counter: int) -> int:
@@ -79,16 +85,19 @@ def parse_credit_poll(
     if len(payload) < 1 + 2 * n:
         raise PaymentFault("bad_reply")
     events: list[Event] = [LostEvents(lost)] if lost else []
+    faults: list[str] = []
     for i in reversed(range(n)):  # result 1 is the newest
-        events.extend(_event(payload[1 + 2 * i], payload[2 + 2 * i], coin_values))
-    return CreditPoll(counter, events)
+        result_a, result_b = payload[1 + 2 * i], payload[2 + 2 * i]
+        if result_a and not coin_values.get(result_a):
+            faults.append("unknown_coin")  # money in the device that the host cannot value
+            continue
+        events.extend(_event(result_a, result_b, coin_values))
+    return CreditPoll(counter, events, tuple(faults))
 
 
 def _event(result_a: int, result_b: int, coin_values: Mapping[int, int]) -> list[Event]:
     if result_a:
-        value = coin_values.get(result_a)
-        # a credit the host cannot value is money in the device all the same
-        return [Credited(value)] if value else [LostEvents(1)]
+        return [Credited(coin_values[result_a])]
     if result_b == 0:
         return []  # null event
     if result_b in _JAM:
@@ -96,3 +105,32 @@ def _event(result_a: int, result_b: int, coin_values: Mapping[int, int]) -> list
     if result_b in _SWALLOWED:
         return [LostEvents(1)]
     return [Rejected(_REJECT_REASONS.get(result_b, "error"))]
+
+
+#: The fault a self-check (header 232) reports, by code (generic specification part 3,
+#: table 3); 0 is "OK" and codes not listed are ``self_check_failed``.
+SELF_CHECK_FAULTS: dict[int, str] = {
+    1: "eeprom_checksum", 2: "coil_fault", 3: "credit_sensor_fault", 4: "piezo_sensor_fault",
+    5: "reflective_sensor_fault", 6: "diameter_sensor_fault", 7: "wake_up_sensor_fault",
+    8: "sorter_sensor_fault", 9: "nvram_checksum", 18: "reject_sensor_fault",
+    19: "coin_return_fault", 20: "coin_on_string_mechanism_fault", 30: "rom_checksum",
+    33: "supply_voltage", 34: "temperature", 40: "ram_fault", 42: "accept_gate_open",
+    43: "accept_gate_closed", 49: "opto_fault", 54: "firmware_error", 55: "initialisation_error",
+}
+
+
+def self_check_fault(payload: bytes) -> str | None:
+    """``None`` when the acceptor's self-check (header 232) found nothing, else a code."""
+    if not payload:
+        raise PaymentFault("bad_reply")
+    if payload[0] == 0:
+        return None
+    return SELF_CHECK_FAULTS.get(payload[0], "self_check_failed")
+
+
+def coin_value(coin_id: bytes, country: bytes = b"JP") -> int | None:
+    """The yen value of a coin table entry (header 184: ``CCVVVI``, e.g. ``JP100A``), or
+    ``None`` for an empty slot (``......``), a token or another country's coin."""
+    if len(coin_id) != 6 or coin_id[:2] != country or not coin_id[2:5].isdigit():
+        return None
+    return int(coin_id[2:5]) or None

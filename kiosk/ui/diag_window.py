@@ -45,6 +45,7 @@ TEST_LABELS = {
     "printer.test_page": "テストページ印刷",
     "payment.self_test": "硬貨装置 自己診断",
     "payment.levels": "つり銭残量",
+    "payment.test_payout": "払出し試験 (各1枚)",
     "relay": "中継サーバー (TLS・証明書・版)",
     "residue": "残留データ検査",
     "disk": "ディスク容量",

@@ -61,7 +61,7 @@ def test_unit_shape() -> None:
     assert "localhost" in UNIT["IPAddressAllow"]
     assert "time-sync.target" in " ".join(UNIT["After"])
     allowed = " ".join(UNIT["DeviceAllow"])
-    for device in ("char-drm", "char-input", "/dev/kiosk-payment"):
+    for device in ("char-drm", "char-input", "char-ttyUSB", "char-ttyACM"):
         assert device in allowed
     # Every secret reaches the kiosk as a credential, from a root-only file in /etc/kiosk.
     assert all(v.split(":", 1)[1].startswith("/etc/kiosk/") for v in UNIT["LoadCredential"])

@@ -17,6 +17,7 @@ from kiosk.config import (
     DevicesConfig,
     DiagConfig,
     Mode,
+    PaymentConfig,
     PrintingConfig,
     RelayConfig,
     TimeoutsConfig,
@@ -28,7 +29,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 PIN_A = "ab" * 32
 PIN_B = "0123456789ABCDEF" * 4
 TABLES: dict[str, type[msgspec.Struct]] = {"relay": RelayConfig, "devices": DevicesConfig, "printing": PrintingConfig,
-          "diag": DiagConfig, "timeouts": TimeoutsConfig}
+          "payment": PaymentConfig, "diag": DiagConfig, "timeouts": TimeoutsConfig}
 HUMAN_TIMEOUTS = ("place_card", "pin", "remove_card", "choose_type", "options", "copies",
                   "confirm", "payment", "take_papers")
 
@@ -187,7 +188,7 @@ def test_relative_paths_are_relative_to_the_files_folder(tmp_path: Path,
     ('[diag]\nusb = "/media"\n', "diag.usb"),
     ("[timeouts]\npin_entry = 30\n", "timeouts.pin_entry"),
     ('[session]\ncard = "inprocess"\n', "session"),  # the tables of the untyped form
-    ('[payment]\ndevice = "simulator"\n', "payment"),
+    ('[payment]\ndevice = "simulator"\n', "payment.device"),
     ("extra = 1\n", "extra"),
 ])
 def test_unknown_keys_are_named_with_the_file(tmp_path: Path, text: str, key: str) -> None:
@@ -215,7 +216,9 @@ def test_unknown_keys_are_named_with_the_file(tmp_path: Path, text: str, key: st
     ('mode = "museum"\n', 'mode: "museum" is not one of "production", "demo", "test"'),
     ("mode = 1\n", "mode: expected a string, got an integer"),
     ('[devices]\ncard = "virtul"\n', 'devices.card: "virtul" is not one of "fake", "pcsc", "virtual"'),
-    ('[devices]\npayment = "cash"\n', 'devices.payment: "cash" is not one of "fake", "none", "virtual"'),
+    ('[devices]\npayment = "coins"\n',
+     'devices.payment: "coins" is not one of "cash", "fake", "none", "virtual"'),
+    ('[devices]\npayment = "cash"\n', 'devices.payment = "cash" needs payment.coin_acceptor, its tty'),
     ('[devices]\nrelay_time = "utc"\n',
      'devices.relay_time: "utc" is not one of "open_hours", "system"'),
     ('mode = "test"\n[devices]\nprinter = "virtual"\nworld = "w"\nprinter_fault = "fire"\n',
@@ -380,8 +383,9 @@ def doc_example(heading: str) -> str:
 
 def test_the_production_example_loads(tmp_path: Path) -> None:
     cfg = load(write(tmp_path, doc_example("Production example")))
-    assert cfg.mode is Mode.PRODUCTION and cfg.devices == DevicesConfig()
+    assert cfg.mode is Mode.PRODUCTION and cfg.devices == DevicesConfig(payment="cash")
     assert cfg.relay.pins and cfg.relay.approved_builds and cfg.readers
+    assert cfg.payment.coin_acceptor and sorted(cfg.payment.hoppers, key=int) == ["10", "50", "100", "500"]
 
 
 def test_the_demo_example_loads(tmp_path: Path) -> None:

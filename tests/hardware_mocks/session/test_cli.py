@@ -169,3 +169,16 @@ def test_a_disagreement_between_the_engine_and_the_records_does_not_balance() ->
 
     out = summarize(Host(), res, Facts(tray=0), Facts(journal, ledger, tray=1))
     assert out["disagreements"] == ["charged", "given_back"] and not out["conserved"]
+@pytest.mark.parametrize(("extra", "expect"), [
+    ((), {"result": "printed", "printed_copies": 1, "paid": 500, "charged": 200, "change": 300}),
+    (("--coin-jam",), {"result": "failed", "charged": 0}),
+    (("--kill-worker-at", "printing"), {"worker_died": True}),
+])
+def test_run_over_the_real_cash_drivers(capsys: pytest.CaptureFixture[str], world_copy: Path,
+                                        extra: tuple[str, ...], expect: dict[str, object]) -> None:
+    """``--devices cash``: the session worker drives emulated coin acceptor, hoppers and note
+    validator on ptys through the kiosk's real drivers; no coin simulator in the worker."""
+    code, out = run(capsys, world_copy, "--devices", "cash", *extra)
+    assert code == 0 and out["conserved"], out
+    for key, value in expect.items():
+        assert out[key] == value, (key, out)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.payment.cctalk import new_event_count, parse_credit_poll
+from kiosk.payment.cctalk import coin_value, new_event_count, parse_credit_poll, self_check_fault
 from kiosk.payment.port import Credited, DeviceReset, Event, Jam, LostEvents, PaymentFault, Rejected
 
 VALUES = {1: 10, 2: 50, 3: 100, 4: 500}
@@ -64,8 +64,9 @@ def test_error_codes_become_port_events() -> None:
     dev = ModelAcceptor(1)
     for a, b in [(0, 2), (0, 14), (0, 36), (9, 0), (0, 0)]:
         dev.event(a, b)
-    events = parse_credit_poll(dev.reply(), 1, VALUES).events
-    assert events == [Rejected("inhibited"), Jam("acceptor"), LostEvents(1), LostEvents(1)]
+    poll = parse_credit_poll(dev.reply(), 1, VALUES)
+    assert poll.events == [Rejected("inhibited"), Jam("acceptor"), LostEvents(1)]
+    assert poll.faults == ("unknown_coin",)  # position 9 has no value: not guessed at
 
 
 def test_short_or_empty_reply_is_a_fault() -> None:
@@ -73,3 +74,16 @@ def test_short_or_empty_reply_is_a_fault() -> None:
         parse_credit_poll(b"", 1, VALUES)
     with pytest.raises(PaymentFault):
         parse_credit_poll(bytes([3, 1, 0]), 1, VALUES)
+
+
+def test_coin_table_and_self_check() -> None:
+    assert coin_value(b"JP500B") == 500
+    assert coin_value(b"JP010A") == 10
+    for other in (b"......", b"US025A", b"JP", b"JPxxxA", b"JP000A"):
+        assert coin_value(other) is None
+    assert self_check_fault(b"\x00") is None
+    assert self_check_fault(b"\x03") == "credit_sensor_fault"
+    assert self_check_fault(b"\x02\x01") == "coil_fault"
+    assert self_check_fault(b"\xc8") == "self_check_failed"
+    with pytest.raises(PaymentFault):
+        self_check_fault(b"")

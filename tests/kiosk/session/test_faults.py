@@ -127,15 +127,19 @@ def test_fault_matrix_on_the_areas_fakes(harness: Callable[..., Harness], fresh_
     h = harness("virtual")
     settled = play(h, state, fault)
     check(h, settled, fresh_world, caplog, tmp_path)
-    # the ledger agrees: every transaction settled and conserved
-    ledger = h.journal.path.parent / "ledger.jsonl"
-    if ledger.exists():
-        from kiosk.payment.ledger import Ledger
+    # the ledger agrees: every transaction settled and conserved, and with the coin
+    # device's own lifetime counters
+    from hardware_mocks.coins import VirtualCoinDevice
+    from kiosk.payment.ledger import Ledger
 
-        balances = Ledger(ledger).balances()
-        assert all(b.closed for b in balances.values())
-        for b in balances.values():
-            assert b.paid_in == b.charged + b.change + b.refunded + b.vouchered
+    state_dir = h.journal.path.parent
+    balances = Ledger.in_state_dir(state_dir).balances().values()
+    assert all(b.closed for b in balances)
+    for b in balances:
+        assert b.paid_in == b.charged + b.change + b.refunded + b.vouchered
+    totals = VirtualCoinDevice(state_path=state_dir / "coins.json").totals()
+    assert totals.taken == sum(b.paid_in for b in balances)
+    assert totals.paid_out == sum(b.change + b.refunded for b in balances)
 
 
 def test_integrity_error_takes_the_terminal_out_of_service(harness: Callable[..., Harness]) -> None:

@@ -1,0 +1,185 @@
+"""An emulated JCM ID-003 note validator on a pty.
+
+It answers status requests with its state and moves through the escrow cycle one state
+per poll, as a real validator does over a few hundred milliseconds: ACCEPTING, ESCROW
+(held until the host says STACK or RETURN), STACKING, VEND VALID (repeated until the host
+ACKs it), STACKED, back to IDLING; or RETURNING, back to IDLING. It starts in POWER UP,
+waits for RESET and its settings (INITIALIZE), and is DISABLED while inhibited.
+
+The cashbox (``stacked``: yen the validator kept) is the physical truth for the tests.
+
+Scriptable: :meth:`insert` a note, :meth:`jam` (a note stuck in the acceptor),
+:meth:`cheat` (a note pulled back), :meth:`power_cycle` (with or without a note in the
+stacker path), :meth:`cut_power_after_stack`, :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats), and the
+line faults.
+"""
+
+from __future__ import annotations
+
+from hardware_mocks.cash.pty_device import PtyDevice
+from kiosk.payment.id003 import (
+    Command,
+    FrameAssembler,
+    Id003Error,
+    Status,
+    decode,
+    enabled_codes,
+    encode,
+)
+
+#: The validator's programming: yen -> escrow code (as ``[payment] notes`` configures it).
+NOTE_CODES: dict[int, int] = {1000: 0x61, 5000: 0x63, 10000: 0x64}
+REJECT_INHIBITED = 0x79
+
+
+class NoteValidatorEmulator(PtyDevice):
+    name = "note-validator"
+
+    def __init__(self, notes: dict[int, int] | None = None) -> None:
+        super().__init__()
+        self.notes = dict(NOTE_CODES if notes is None else notes)
+        self.status = Status.POWER_UP
+        self.data = b""
+        self.inhibited = True
+        self.enabled: frozenset[int] = frozenset()
+        self.stacked = 0  # yen in the cashbox
+        self.returned = 0  # yen handed back from escrow
+        self._escrow: int | None = None  # yen
+        self._frames = FrameAssembler()
+        self._lost_acks = 0
+        self._cut_after_stack = False
+        self._after: list[tuple[Status, bytes]] = []  # states still to come, one per poll
+        self.commands: list[int] = []
+
+    # --- a customer's or a tester's hand -----------------------------------------------------
+
+    def insert(self, value: int) -> str:
+        """Feed a note: ``escrow`` once the host can see it, or ``rejected``."""
+        with self.lock:
+            code = self.notes.get(value)
+            if self.status not in (Status.IDLING, Status.DISABLED) or self._after:
+                return "busy"
+            if code is None or code not in self.enabled or self.inhibited:
+                self._reject(REJECT_INHIBITED)
+                return "rejected"
+            self._escrow = value
+            self._go(Status.ACCEPTING)
+            self._after = [(Status.ESCROW, bytes([code]))]
+            return "escrow"
+
+    def jam(self) -> None:
+        with self.lock:
+            self._go(Status.ACCEPTOR_JAM)
+            self._after = []
+            self._escrow = None  # stuck in the head: neither the customer's nor the box's
+
+    def clear_jam(self) -> None:
+        with self.lock:
+            self._idle()
+
+    def cheat(self) -> None:
+        with self.lock:
+            self._go(Status.CHEATED)
+            self._after = [self._idle_state()]
+            self._escrow = None
+
+    def power_cycle(self) -> None:
+        """The validator restarts: a note in escrow goes back to the customer; a note
+        being stacked ends in the stacker (counted there since the STACK)."""
+        with self.lock:
+            in_stacker = self.status in (Status.STACKING, Status.VEND_VALID)
+            if self._escrow is not None:
+                self.returned += self._escrow
+            self._escrow = None
+            self._after = []
+            self._go(Status.POWER_UP_BILL_IN_STACKER if in_stacker else Status.POWER_UP)
+
+    def cut_power_after_stack(self) -> None:
+        """The power goes right after the next STACK is acknowledged, before the host
+        sees VEND VALID."""
+        with self.lock:
+            self._cut_after_stack = True
+
+    def lose_acks(self, n: int) -> None:
+        with self.lock:
+            self._lost_acks += n
+
+    # --- the protocol ------------------------------------------------------------------------
+
+    def on_bytes(self, data: bytes) -> None:
+        self._frames.feed(data)
+        while (raw := self._frames.take()) is not None:
+            try:
+                frame = decode(raw)
+            except Id003Error:
+                continue  # a corrupted command gets no answer
+            with self.lock:
+                self.commands.append(frame.code)
+                reply = self._handle(frame.code, frame.data)
+            if reply is not None:
+                self.send(reply)
+
+    def _handle(self, code: int, data: bytes) -> bytes | None:
+        if code == Command.STATUS_REQUEST:
+            reply = encode(self.status, self.data)
+            if self._after:
+                self._go(*self._after.pop(0))
+            return reply
+        if code == Command.ACK:
+            if self._lost_acks:
+                self._lost_acks -= 1
+            elif self.status == Status.VEND_VALID:
+                self._go(Status.STACKED)
+                self._after = [self._idle_state()]
+            return None
+        if code == Command.RESET:
+            self._escrow = None
+            self._after = []
+            self._go(Status.INITIALIZE)
+            return encode(Status.ACK)
+        if code in (Command.STACK_1, Command.STACK_2):
+            if self.status != Status.ESCROW or self._escrow is None:
+                return encode(Status.INVALID_COMMAND)
+            self.stacked += self._escrow
+            escrow_code = self.notes[self._escrow]
+            self._go(Status.STACKING)
+            self._after = [(Status.VEND_VALID, bytes([escrow_code]))]
+            self._escrow = None
+            if self._cut_after_stack:
+                self._cut_after_stack = False
+                self.power_cycle()
+            return encode(Status.ACK)
+        if code == Command.RETURN:
+            if self.status != Status.ESCROW or self._escrow is None:
+                return encode(Status.INVALID_COMMAND)
+            self.returned += self._escrow
+            self._escrow = None
+            self._go(Status.RETURNING)
+            self._after = [self._idle_state()]
+            return encode(Status.ACK)
+        if code == Command.SET_DENOMINATION and len(data) == 2:
+            self.enabled = enabled_codes(data)
+            return encode(code, data)
+        if code == Command.SET_INHIBIT and len(data) == 1:
+            self.inhibited = bool(data[0])
+            if self.status in (Status.INITIALIZE, Status.IDLING, Status.DISABLED):
+                self._idle()
+            return encode(code, data)
+        if code in (Command.SET_SECURITY, Command.SET_COMMUNICATION_MODE, Command.SET_DIRECTION,
+                    Command.SET_OPTIONAL_FUNCTION):
+            return encode(code, data)
+        return encode(Status.INVALID_COMMAND)
+
+    def _go(self, status: Status, data: bytes = b"") -> None:
+        self.status, self.data = status, data
+
+    def _idle_state(self) -> tuple[Status, bytes]:
+        return (Status.DISABLED if self.inhibited else Status.IDLING), b""
+
+    def _idle(self) -> None:
+        self._go(*self._idle_state())
+
+    def _reject(self, reason: int) -> None:
+        self._go(Status.REJECTING, bytes([reason]))
+        self._after = [self._idle_state()]
+

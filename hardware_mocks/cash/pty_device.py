@@ -1,0 +1,120 @@
+"""A serial device emulated on a pseudo-terminal.
+
+The emulator holds the master side of a pty pair; the driver under test opens the slave
+side by its path (``/dev/pts/N``) exactly as it opens a USB-serial adapter, through
+pyserial, so the bytes, the timeouts and the termios settings are the real ones. A thread
+reads what the driver writes, hands whole frames to the device model and writes the
+replies back, after the line faults a test switched on:
+
+- ``silent``: the device stops answering (unplugged, dead);
+- ``corrupt(n)``: the next ``n`` replies carry a wrong checksum;
+- ``garbage(n)``: the next ``n`` replies are replaced by bytes that make no frame;
+- ``echo``: every byte the host sends is heard back first (a single-wire ccTalk bus).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import tty
+
+GARBAGE = bytes([0x55, 0xAA, 0x00, 0xFF, 0x13, 0x37, 0x42])
+
+
+class PtyDevice:
+    """Subclasses implement :meth:`on_bytes` (bytes from the host) and call
+    :meth:`send` with their replies."""
+
+    name = "pty-device"
+
+    def __init__(self, echo: bool = False) -> None:
+        self._pty_master, self._pty_slave = os.openpty()
+        tty.setraw(self._pty_master)
+        tty.setraw(self._pty_slave)
+        self.path = os.ttyname(self._pty_slave)
+        self.echo = echo
+        self.lock = threading.RLock()
+        self.silent = False
+        self._corrupt = 0
+        self._garbage = 0
+        self.requests = 0  # frames the device has answered or ignored
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"emu-{self.name}", daemon=True)
+
+    def start(self) -> PtyDevice:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(2)
+        for fd in (self._pty_master, self._pty_slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # --- line faults ---------------------------------------------------------------------
+
+    def corrupt(self, n: int = 1) -> None:
+        with self.lock:
+            self._corrupt += n
+
+    def garbage(self, n: int = 1) -> None:
+        with self.lock:
+            self._garbage += n
+
+    def go_silent(self, silent: bool = True) -> None:
+        with self.lock:
+            self.silent = silent
+
+    # --- for subclasses ------------------------------------------------------------------
+
+    def on_bytes(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def corrupted(self, reply: bytes) -> bytes:
+        """``reply`` with its checksum broken (the last byte flipped)."""
+        return reply[:-1] + bytes([reply[-1] ^ 0x5A])
+
+    def send(self, reply: bytes) -> None:
+        """Write a reply, after the line faults."""
+        with self.lock:
+            self.requests += 1
+            if self.silent:
+                return
+            if self._garbage:
+                self._garbage -= 1
+                reply = GARBAGE
+            elif self._corrupt:
+                self._corrupt -= 1
+                reply = self.corrupted(reply)
+        self._write(reply)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self._pty_master, view)
+            except OSError:
+                return
+            view = view[n:]
+
+    def _serve(self) -> None:
+        while not self._closed.is_set():
+            try:
+                ready, _, _ = select.select([self._pty_master], [], [], 0.05)
+            except (OSError, ValueError):
+                return
+            if not ready:
+                continue
+            try:
+                data = os.read(self._pty_master, 4096)
+            except OSError:
+                continue  # no process has the slave open (EIO): wait for the driver
+            if not data:
+                continue
+            if self.echo and not self.silent:
+                self._write(data)
+            self.on_bytes(data)

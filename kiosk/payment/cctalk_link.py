@@ -1,0 +1,74 @@
+"""One ccTalk device on a tty: send a command, read its reply, with the specification's
+retries (part 1, §11–12).
+
+A device that receives a frame with a bad checksum stays silent and the host sends again,
+so a missing reply, a corrupted one, one from another address and bytes that make no frame
+are each retried a few times before they become the device's fault code (``no_answer``,
+``bad_checksum``, ``wrong_address``, ``garbage``). A command that must never be sent twice
+(header 167, a payout) is sent once: its caller finds out from the hopper's counters
+whether it arrived.
+
+On a single-wire ccTalk bus the host hears its own bytes; with ``echo`` the link reads
+them back and checks them before the reply (an adapter that does not echo is configured
+without it).
+"""
+
+from __future__ import annotations
+
+from kiosk.payment.cctalk_frame import (
+    Checksum,
+    FrameError,
+    check_reply,
+    decode,
+    frame_length,
+    request,
+)
+from kiosk.payment.port import PaymentFault
+from kiosk.payment.serial_port import Port, read_exactly
+
+TRIES = 3
+REPLY_TIMEOUT = 0.2  # a fast command answers within ~10 ms; a slow device within this
+INTER_BYTE_TIMEOUT = 0.05  # part 1, §11.1: a gap longer than this ends the frame
+
+
+class CcTalkLink:
+    def __init__(self, port: Port, address: int, checksum: Checksum = Checksum.SIMPLE,
+                 echo: bool = False, reply_timeout: float = REPLY_TIMEOUT) -> None:
+        self.port = port
+        self.address = address
+        self.checksum = checksum
+        self.echo = echo
+        self.reply_timeout = reply_timeout
+
+    def transact(self, header: int, data: bytes = b"", *, once: bool = False) -> bytes:
+        """Send ``header`` with ``data`` and return the reply's data. ``once``: no retry
+        (the caller reconciles a lost reply itself)."""
+        msg = request(self.address, header, data, self.checksum)
+        last: PaymentFault = PaymentFault("no_answer")
+        for _ in range(1 if once else TRIES):
+            self.port.reset_input_buffer()
+            self.port.write(msg)
+            try:
+                return self._reply(msg)
+            except PaymentFault as exc:
+                if exc.code not in ("no_answer", "bad_checksum", "garbage", "wrong_address",
+                                    "busy"):
+                    raise
+                last = exc
+        raise last
+
+    def _reply(self, msg: bytes) -> bytes:
+        if self.echo:
+            heard = read_exactly(self.port, len(msg), self.reply_timeout)
+            if heard != msg:
+                raise FrameError("garbage" if heard else "no_answer")
+        head = read_exactly(self.port, 2, self.reply_timeout)
+        if not head:
+            raise PaymentFault("no_answer")
+        if len(head) < 2:
+            raise FrameError("garbage")
+        rest_size = frame_length(head[1]) - 2
+        rest = read_exactly(self.port, rest_size, INTER_BYTE_TIMEOUT + rest_size * 0.002)
+        if len(rest) < rest_size:
+            raise FrameError("garbage")
+        return check_reply(decode(head + rest, self.checksum), self.address).data
