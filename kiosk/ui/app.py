@@ -12,7 +12,8 @@ from kiosk.ui import translations
 from kiosk.ui.bridge import EngineBridge, EngineLink
 from kiosk.ui.i18n import Translations
 from kiosk.ui.sound import KeyClicker
-from kiosk.ui.theme import PANEL_SIZE
+from kiosk.ui.theme import REFERENCE_PANEL, Panel
+from kiosk.ui.voice import VoiceGuide
 from kiosk.ui.window import KioskWindow
 
 # Preferred families, in order: Japanese first, then fonts that cover Hangul and Hanzi.
@@ -36,11 +37,14 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 def kiosk_window(link: EngineLink, *, language: str = "ja", production: bool = False,
                  sound: bool = False, hours: tuple[str, str] = ("6:30", "23:00"),
-                 final_hold_ms: dict[Screen, int] | None = None) -> KioskWindow:
-    """Build the window over an engine link (the session host, or in tests an engine in process)."""
+                 final_hold_ms: dict[Screen, int] | None = None, panel: Panel | None = None,
+                 voice: VoiceGuide | None = None) -> KioskWindow:
+    """Build the window over an engine link (the session host, or in tests an engine in
+    process), sized for ``panel`` (the 15-inch 4:3 reference panel by default)."""
     translations.ensure_built()
+    panel = panel or REFERENCE_PANEL
     window = KioskWindow(EngineBridge(link), Translations(language=language),
                          clicker=KeyClicker(enabled=sound), production=production, hours=hours,
-                         final_hold_ms=final_hold_ms)
-    window.resize(*PANEL_SIZE)
+                         final_hold_ms=final_hold_ms, panel=panel, voice=voice)
+    window.resize(*panel.size)
     return window

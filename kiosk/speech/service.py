@@ -1,0 +1,148 @@
+"""The speech service: sentences in, sound out, on a thread of its own.
+
+The UI hands it sentences and returns at once; this thread makes each sentence's audio
+(from the cache when the sentence was said before or prepared ahead) and plays it. A new
+request interrupts what is being said (EN 301 549 5.1.3.5: speech stops when the user
+acts and when new speech starts); ``interrupt=False`` queues behind it instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from kiosk.speech.port import Audio, Player, Route, SpeechError, Synthesiser
+from protocol import log
+
+LOG = logging.getLogger("kiosk.speech")
+CACHE_SIZE = 512  # sentences kept (a few MB of audio)
+
+
+@dataclass(frozen=True)
+class _Item:
+    generation: int
+    text: str
+    language: str
+    asked: float  # time.monotonic() of the request (latency to the first sample)
+    play: bool = True  # False: prepare only (fill the cache)
+
+
+class SpeechService:
+    """``voices`` maps a kiosk language code to the engine that speaks it."""
+
+    def __init__(self, voices: Mapping[str, Synthesiser], player: Player, *,
+                 on_first_sample: Callable[[float], None] | None = None) -> None:
+        self.voices = dict(voices)
+        self.player = player
+        self.route = Route.SPEAKER
+        self.on_first_sample = on_first_sample  # seconds from the request to the first sample
+        self._cache: OrderedDict[tuple[str, str], Audio] = OrderedDict()
+        self._queue: list[_Item] = []
+        self._generation = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
+        self._thread.start()
+
+    def speaks(self, language: str) -> bool:
+        return language in self.voices
+
+    def say(self, sentences: Sequence[str], language: str, *, interrupt: bool = True) -> None:
+        """Say ``sentences`` in order; by default stop whatever is being said first."""
+        if language not in self.voices:
+            return
+        now = time.monotonic()
+        with self._cond:
+            if interrupt:
+                self._generation += 1
+                self._queue = [i for i in self._queue if not i.play]
+            self._queue += [_Item(self._generation, s, language, now)
+                            for s in sentences if s.strip()]
+            self._cond.notify()
+        if interrupt:
+            self.player.stop()
+
+    def prepare(self, sentences: Iterable[str], language: str) -> None:
+        """Make these sentences' audio ahead, when nothing is to be said (fixed phrases)."""
+        if language not in self.voices:
+            return
+        with self._cond:
+            self._queue += [_Item(-1, s, language, 0.0, play=False) for s in sentences
+                            if s.strip() and (language, s) not in self._cache]
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._queue = [i for i in self._queue if not i.play]
+        self.player.stop()
+
+    def idle(self) -> bool:
+        with self._cond:
+            return not any(i.play for i in self._queue) and not self._busy
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._queue.clear()
+            self._cond.notify()
+        self.player.stop()
+        self._thread.join(timeout=5)
+
+    # -- the speech thread ---------------------------------------------------------------
+
+    _busy = False
+
+    def _next(self) -> _Item | None:
+        with self._cond:
+            while not self._closed:
+                spoken = [i for i in self._queue if i.play]
+                item = spoken[0] if spoken else (self._queue[0] if self._queue else None)
+                if item is not None:
+                    self._queue.remove(item)
+                    if item.play and item.generation != self._generation:
+                        continue
+                    self._busy = item.play
+                    return item
+                self._busy = False
+                self._cond.wait()
+        return None
+
+    def _run(self) -> None:
+        while (item := self._next()) is not None:
+            try:
+                audio = self.audio(item.text, item.language)
+                if item.play and item.generation == self._generation:
+                    self.player.play(audio, self.route, lambda i=item: self._started(i))
+            except SpeechError as exc:
+                log.event(LOG, "speech.failed", logging.WARNING, language=item.language,
+                          kind=type(exc).__name__)
+            except Exception as exc:  # a broken voice must not end the kiosk
+                log.event(LOG, "speech.failed", logging.ERROR, language=item.language,
+                          kind=type(exc).__name__)
+            finally:
+                with self._cond:
+                    self._busy = False
+
+    def _started(self, item: _Item) -> None:
+        if self.on_first_sample is not None:
+            self.on_first_sample(time.monotonic() - item.asked)
+
+    def audio(self, text: str, language: str) -> Audio:
+        """The sentence's audio, made once and then kept."""
+        key = (language, text)
+        with self._cond:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        audio = self.voices[language].synthesise(text, language)
+        with self._cond:
+            self._cache[key] = audio
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return audio
