@@ -206,9 +206,21 @@ class UiConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     #: The panel's visible area in millimetres; 0: the size the display reports (EDID).
     panel_width_mm: float = 0.0
     panel_height_mm: float = 0.0
+    #: Voice guidance (Open JTalk and eSpeak NG, offline). Leave-behind reminders are
+    #: spoken in every mode; the rest in voice-guide mode.
+    speech: bool = True
+    speech_speed: float = 1.0  # 0.5 (slow) to 2.0 (fast)
+    audio_player: Literal["pacat", "aplay"] = "pacat"  # the sound server's client, or ALSA's
+    speaker_device: str = ""  # sink (pacat) or ALSA device (aplay); "": the default
+    earphone_device: str = ""  # where speech goes with an earphone in; "": the speaker's device
+    #: The input device of the earphone jack's switch (SW_HEADPHONE_INSERT); none: no
+    #: earphone detection, speech goes to the speaker.
+    earphone_switch: Path | None = None
 
     def __post_init__(self) -> None:
         _positive_seconds(self, "thank_you_hold", "error_hold")
+        if not (math.isfinite(self.speech_speed) and 0.5 <= self.speech_speed <= 2.0):
+            raise ValueError(f"speech_speed: must be from 0.5 to 2.0, got {self.speech_speed:g}")
         for name in ("panel_width_mm", "panel_height_mm"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):

@@ -25,11 +25,11 @@ EARPHONE_POLL_MS = 500
 
 
 class VoiceGuide(QObject):
-    def __init__(self, service: SpeechService | None, language: Callable[[], str],
+    def __init__(self, service: SpeechService | None, language: Callable[[], str] = lambda: "ja",
                  earphone: EarphoneSwitch | None = None) -> None:
         super().__init__()
         self.service = service
-        self.language = language
+        self.language = language  # the screen's language (the window sets it)
         self.enabled = False  # voice-guide mode
         self.earphone = earphone
         self.plugged = False

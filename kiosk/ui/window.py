@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -142,12 +142,14 @@ class KioskWindow(QWidget):
         self.theme = Theme(panel=self.panel)
         self.clicker = clicker or KeyClicker(enabled=False)
         KioskButton.click_hook = self.clicker.click
-        self.voice = voice or VoiceGuide(None, lambda: self.translations.language)
+        self.voice = voice or VoiceGuide(None)
+        self.voice.language = lambda: self.translations.language
         self.voice.on_plugged = self._earphone_plugged
         self.vm = ViewModel(Screen.START)
         self._customer: str | None = None  # the session whose customer the screen serves
         self._speaking_focus = True
         self._warming = False
+        self._fallback_focus = False  # the focus is not on the main action, which was off
         self.setProperty("language", translations.language)
         self.setProperty("voice_guide", False)
 
@@ -480,7 +482,10 @@ class KioskWindow(QWidget):
                 self._speaking_focus = True
         else:
             self.overlay.hide()
-        if page is not previous and not vm.timeout_warning:
+        focused = self.focusWidget()  # this window's, even while it is not active
+        lost = (focused is None or not focused.isVisibleTo(self) or not focused.isEnabled()
+                or self._fallback_focus)  # the main action was off: it may be on now
+        if (page is not previous or lost) and not vm.timeout_warning:
             self._focus_main(page)
         self._card_reminders(vm)
         if page is not previous:
@@ -573,6 +578,7 @@ class KioskWindow(QWidget):
             self.render(ViewModel(Screen.START, card_on_reader=True))
             self.current_page.grab()
             self.render(ViewModel(Screen.START))
+            self._focus_main(self.current_page)
         finally:
             self._warming = False
             self.voice.enabled = quiet
@@ -581,17 +587,24 @@ class KioskWindow(QWidget):
     def _focus_main(self, page: screens.Page) -> None:
         """The focus on the page's main action, else on its first control that takes it."""
         self._speaking_focus = False
+        self._fallback_focus = False
         try:
             main = page.main_action()
             if main is not None and main.isVisibleTo(page) and main.isEnabled():
                 main.setFocus()
                 return
+            self._fallback_focus = main is not None
             for b in page.findChildren(KioskButton):
                 if b.isVisibleTo(page) and b.isEnabled():
                     b.setFocus()
                     return
         finally:
             self._speaking_focus = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.vm.timeout_warning:
+            self._focus_main(self.current_page)  # the window system's first focus is arbitrary
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
