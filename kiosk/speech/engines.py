@@ -63,6 +63,18 @@ class OpenJTalk:
     def synthesise(self, text: str, language: str) -> Audio:
         return _run(self.cmd, text)
 
+    def reading(self, text: str) -> str:
+        """How Open JTalk reads ``text``, in katakana (「420円」: ヨンヒャクニジュウエン):
+        the pronunciation column of its text analysis (self-test, tests)."""
+        cmd = [*self.cmd[:-2], "-ow", "/dev/null", "-ot", "/dev/stdout"]
+        try:
+            out = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True,
+                                 timeout=TIMEOUT_S, check=True).stdout.decode("utf-8")
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SpeechError(f"open_jtalk: {type(exc).__name__}") from exc
+        analysis = out.split("[Text analysis result]", 1)[-1].split("[Output label]", 1)[0]
+        return "".join(f.split(",")[9] for f in analysis.splitlines() if f.count(",") >= 9)
+
 
 class EspeakNg:
     """English, Chinese (Mandarin), Korean, Vietnamese and Portuguese (Brazil) through
@@ -86,6 +98,16 @@ class EspeakNg:
             raise SpeechError(f"espeak-ng has no voice for {language!r} here")
         return _run([self.program, "-v", voice, "-s", str(self.wpm), "--stdin", "--stdout"],
                     text)
+
+    def phonemes(self, text: str, language: str) -> str:
+        """eSpeak's phonemes for ``text`` ("420 yen": f'o@h'VndrI2d@n tw'Enti j'En)."""
+        try:
+            out = subprocess.run([self.program, "-v", self.voices[language], "-q", "-x",
+                                  "--stdin"], input=text.encode("utf-8"), capture_output=True,
+                                 timeout=TIMEOUT_S, check=True).stdout
+        except (OSError, KeyError, subprocess.SubprocessError) as exc:
+            raise SpeechError(f"espeak-ng: {type(exc).__name__}") from exc
+        return " ".join(out.decode("utf-8").split())
 
 
 def offline_voices(speed: float = 1.0) -> dict[str, Synthesiser]:

@@ -73,6 +73,10 @@ class ProcessPlayer:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            try:
+                proc.stdin.close()
+            except (BrokenPipeError, ValueError):
+                pass  # its reader is gone: nothing was left to flush
 
     def stop(self) -> None:
         with self._lock:

@@ -475,14 +475,14 @@ class KioskWindow(QWidget):
             self.overlay.place()
             self.overlay.show()
             self.overlay.raise_()
-            focused = QApplication.focusWidget()
-            if focused is None or not self.overlay.isAncestorOf(focused):
+            now = QApplication.focusWidget()
+            if now is None or not self.overlay.isAncestorOf(now):
                 self._speaking_focus = False
                 self.overlay.yes.setFocus()
                 self._speaking_focus = True
         else:
             self.overlay.hide()
-        focused = self.focusWidget()  # this window's, even while it is not active
+        focused: QWidget | None = self.focusWidget()  # this window's, even while inactive
         lost = (focused is None or not focused.isVisibleTo(self) or not focused.isEnabled()
                 or self._fallback_focus)  # the main action was off: it may be on now
         if (page is not previous or lost) and not vm.timeout_warning:

@@ -4,6 +4,8 @@ the focus is, activity and the time to answer, the focus ring, physical sizes.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent
@@ -34,7 +36,7 @@ def press(qtbot: QtBot, key: Qt.Key, keypad: bool = False) -> None:
 @pytest.mark.parametrize("home", ["ja", "en"])
 def test_the_next_customer_starts_in_the_home_language_with_normal_text(
         qtbot: QtBot, engine, home: str) -> None:
-    kiosk = make_window(qtbot, engine, language=home)
+    kiosk: Any = make_window(qtbot, engine, language=home)
     wait_engine(qtbot, kiosk)
     first = kiosk.vm.session
     click(qtbot, kiosk.lang_buttons["ko"])
@@ -248,7 +250,7 @@ def test_the_focus_ring_has_three_to_one_against_everything_next_to_it(
 
 def test_a_wide_panel_keeps_every_target_fifteen_millimetres(qtbot: QtBot, engine) -> None:
     panel = theme.Panel.diagonal(1920, 1080, 15.6)  # 5.6 px/mm, not the reference's 3.4
-    kiosk = make_window(qtbot, engine, panel=panel)
+    kiosk: Any = make_window(qtbot, engine, panel=panel)
     wait_engine(qtbot, kiosk)
     assert kiosk.width() == 1920
     for lang, name in shots(kiosk, ("en", "pt")):
