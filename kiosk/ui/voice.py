@@ -31,6 +31,7 @@ class VoiceGuide(QObject):
         self.service = service
         self.language = language  # the screen's language (the window sets it)
         self.enabled = False  # voice-guide mode
+        self.muted = False  # nothing at all is said (the window painting its pages ahead)
         self.earphone = earphone
         self.plugged = False
         self.on_plugged: Callable[[bool], None] | None = None
@@ -48,7 +49,7 @@ class VoiceGuide(QObject):
             interrupt: bool = True) -> None:
         """Say ``sentences`` in the screen's language: in voice-guide mode, or ``always``
         (leave-behind reminders)."""
-        if self.service is None or not (self.enabled or always):
+        if self.service is None or self.muted or not (self.enabled or always):
             return
         self.service.say([s for s in sentences if s], self.language(), interrupt=interrupt)
 

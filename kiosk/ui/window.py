@@ -569,7 +569,7 @@ class KioskWindow(QWidget):
         from kiosk.ui.samples import sample_views
 
         self.resize(*self.panel.size)
-        quiet, self.voice.enabled = self.voice.enabled, False
+        self.voice.muted = True
         self._warming = True
         try:
             for vm in sample_views().values():
@@ -581,8 +581,7 @@ class KioskWindow(QWidget):
             self._focus_main(self.current_page)
         finally:
             self._warming = False
-            self.voice.enabled = quiet
-            self.voice.stop()
+            self.voice.muted = False
 
     def _focus_main(self, page: screens.Page) -> None:
         """The focus on the page's main action, else on its first control that takes it."""
