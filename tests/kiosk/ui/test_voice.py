@@ -129,7 +129,7 @@ def test_a_choice_is_said_when_it_takes_the_focus(qtbot: QtBot, voiced: Voiced, 
     kiosk.set_voice_guide(True)
     to_menu(qtbot, kiosk, engine, "mihon-saburo", "3690")  # no seal registered
     idle(qtbot, voiced)
-    inkan = kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"]
+    inkan: Any = kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"]
     for _ in range(12):
         if QApplication.focusWidget() is inkan:
             break
