@@ -134,9 +134,10 @@ def test_a_choice_is_said_when_it_takes_the_focus(qtbot: QtBot, voiced: Voiced, 
         if QApplication.focusWidget() is inkan:
             break
         key(qtbot, K.Key_Down)
+    name = inkan.accessibleName()
+    assert tr(texts.ERROR_CODES["no_seal"]) in name
     assert QApplication.focusWidget() is inkan  # reachable although unavailable
-    qtbot.waitUntil(lambda: inkan.accessibleName() in voiced.said())
-    assert tr(texts.ERROR_CODES["no_seal"]) in inkan.accessibleName()
+    qtbot.waitUntil(lambda: name in voiced.said())
 
 
 def test_the_earphone_takes_the_speech_and_starts_the_guide(qtbot: QtBot, engine, tmp_path: Path) -> None:
