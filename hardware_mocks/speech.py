@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import struct
 import threading
+from collections.abc import Mapping
 
 from kiosk.speech.port import Audio, Synthesiser
 
@@ -27,23 +28,29 @@ def tone(seconds: float, freq: float = 440.0) -> Audio:
 
 
 class RecordingVoice:
-    """Records ``(language, text)`` of every request; speaks through ``inner`` if given."""
+    """Records ``(language, text)`` of every request, and how long its audio is; speaks
+    through ``inner`` (one engine per language, e.g. ``offline_voices()``) if given."""
 
     name = "recording"
 
-    def __init__(self, inner: Synthesiser | None = None,
+    def __init__(self, inner: Mapping[str, Synthesiser] | None = None,
                  languages: frozenset[str] = LANGUAGES) -> None:
-        self.inner = inner
-        self.languages = languages if inner is None else inner.languages
+        self.inner = dict(inner) if inner is not None else None
+        self.languages = languages if inner is None else frozenset(inner)
         self.said: list[tuple[str, str]] = []
+        self.seconds: list[float] = []  # of each sentence's audio, in the order said
         self._lock = threading.Lock()
 
     def synthesise(self, text: str, language: str) -> Audio:
         with self._lock:
             self.said.append((language, text))
         if self.inner is not None:
-            return self.inner.synthesise(text, language)
-        return tone(min(4.0, 0.2 + 0.02 * len(text)))
+            audio = self.inner[language].synthesise(text, language)
+        else:
+            audio = tone(min(4.0, 0.2 + 0.02 * len(text)))
+        with self._lock:
+            self.seconds.append(audio.seconds)
+        return audio
 
     def texts(self) -> list[str]:
         with self._lock:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -363,6 +363,38 @@ class KioskWindow(QWidget):
 
     def move_focus(self, forward: bool) -> None:
         self.focusNextPrevChild(forward)
+
+    def controls(self) -> list[KioskButton]:
+        """The controls a customer can reach now, in reading order: row by row from the
+        top, left to right in a row. While the "need more time?" question is open, only
+        its two answers."""
+        scope: QWidget = self.overlay if self.overlay.isVisible() else self
+        found = [b for b in scope.findChildren(KioskButton) if b.isVisible() and b.isEnabled()
+                 and (scope is self.overlay or not self.overlay.isAncestorOf(b))]
+        boxes = {b: b.rect().translated(b.mapTo(self, QPoint(0, 0))) for b in found}
+        found.sort(key=lambda b: (boxes[b].top(), boxes[b].left()))
+        rows: list[list[KioskButton]] = []
+        for b in found:
+            if rows and boxes[b].center().y() <= boxes[rows[-1][0]].bottom():
+                rows[-1].append(b)  # overlaps the row's first control: the same row
+            else:
+                rows.append([b])
+        return [b for row in rows for b in sorted(row, key=lambda b: boxes[b].left())]
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab, Shift+Tab, the arrows and the keypad's 2/4/6/8 all move in reading order
+        (Qt's own order is the order the widgets were made, which is not the screen's)."""
+        order = self.controls()
+        if not order:
+            return False
+        focused = self.focusWidget()
+        if focused in order:
+            i = order.index(focused)
+            target = order[(i + (1 if next else -1)) % len(order)]
+        else:
+            target = order[0] if next else order[-1]
+        target.setFocus(Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
+        return True
 
     def choose_focused(self) -> None:
         focused = QApplication.focusWidget()
