@@ -42,7 +42,7 @@ def _run(cmd: list[str], text: str) -> Audio:
 
 
 class OpenJTalk:
-    """Japanese through Debian's ``open_jtalk`` (48 kHz). ``speed`` 1.0 is normal."""
+    """Japanese through Debian's ``open_jtalk`` (24 kHz). ``speed`` 1.0 is normal."""
 
     name = "open_jtalk"
     languages = frozenset({"ja"})
@@ -57,8 +57,10 @@ class OpenJTalk:
                               "(Debian: open-jtalk-mecab-naist-jdic)")
         if not voice.is_file():
             raise SpeechError(f"no HTS voice at {voice}")
+        # 24 kHz (the voice's 48 kHz halved, with its 5 ms frame period kept): speech
+        # loses nothing audible, and the kept audio of a sentence half its memory
         self.cmd = [found, "-x", str(dictionary), "-m", str(voice), "-r", f"{speed:g}",
-                    "-ow", "/dev/stdout"]
+                    "-s", "24000", "-p", "120", "-ow", "/dev/stdout"]
 
     def synthesise(self, text: str, language: str) -> Audio:
         return _run(self.cmd, text)

@@ -19,7 +19,7 @@ from kiosk.speech.port import Audio, Player, Route, SpeechError, Synthesiser
 from protocol import log
 
 LOG = logging.getLogger("kiosk.speech")
-CACHE_SIZE = 512  # sentences kept (a few MB of audio)
+CACHE_BYTES = 48 * 1024 * 1024  # audio kept: every fixed sentence of two languages
 
 
 @dataclass(frozen=True)
@@ -29,18 +29,22 @@ class _Item:
     language: str
     asked: float  # time.monotonic() of the request (latency to the first sample)
     play: bool = True  # False: prepare only (fill the cache)
+    first: bool = False  # the first sentence of its request
+    tag: str = ""  # what asked (``screen``: a screen change), for the latency measure
 
 
 class SpeechService:
     """``voices`` maps a kiosk language code to the engine that speaks it."""
 
     def __init__(self, voices: Mapping[str, Synthesiser], player: Player, *,
-                 on_first_sample: Callable[[float], None] | None = None) -> None:
+                 on_first_sample: Callable[[float, str], None] | None = None) -> None:
         self.voices = dict(voices)
         self.player = player
         self.route = Route.SPEAKER
-        self.on_first_sample = on_first_sample  # seconds from the request to the first sample
+        #: Called with the seconds from a request to its first sample, and its tag
+        self.on_first_sample = on_first_sample
         self._cache: OrderedDict[tuple[str, str], Audio] = OrderedDict()
+        self._cached_bytes = 0
         self._queue: list[_Item] = []
         self._generation = 0
         self._cond = threading.Condition()
@@ -51,17 +55,19 @@ class SpeechService:
     def speaks(self, language: str) -> bool:
         return language in self.voices
 
-    def say(self, sentences: Sequence[str], language: str, *, interrupt: bool = True) -> None:
+    def say(self, sentences: Sequence[str], language: str, *, interrupt: bool = True,
+            tag: str = "") -> None:
         """Say ``sentences`` in order; by default stop whatever is being said first."""
         if language not in self.voices:
             return
         now = time.monotonic()
+        said = [s for s in sentences if s.strip()]
         with self._cond:
             if interrupt:
                 self._generation += 1
                 self._queue = [i for i in self._queue if not i.play]
-            self._queue += [_Item(self._generation, s, language, now)
-                            for s in sentences if s.strip()]
+            self._queue += [_Item(self._generation, s, language, now, first=i == 0, tag=tag)
+                            for i, s in enumerate(said)]
             self._cond.notify()
         if interrupt:
             self.player.stop()
@@ -82,8 +88,14 @@ class SpeechService:
         self.player.stop()
 
     def idle(self) -> bool:
+        """Nothing is being said or waits to be said."""
         with self._cond:
             return not any(i.play for i in self._queue) and not self._busy
+
+    def prepared(self) -> bool:
+        """Every sentence given to :meth:`prepare` has its audio."""
+        with self._cond:
+            return not any(not i.play for i in self._queue) and not self._preparing
 
     def close(self) -> None:
         with self._cond:
@@ -95,7 +107,8 @@ class SpeechService:
 
     # -- the speech thread ---------------------------------------------------------------
 
-    _busy = False
+    _busy = False  # a sentence is being made or played for a request
+    _preparing = False  # a sentence is being made ahead
 
     def _next(self) -> _Item | None:
         with self._cond:
@@ -106,9 +119,9 @@ class SpeechService:
                     self._queue.remove(item)
                     if item.play and item.generation != self._generation:
                         continue
-                    self._busy = item.play
+                    self._busy, self._preparing = item.play, not item.play
                     return item
-                self._busy = False
+                self._busy = self._preparing = False
                 self._cond.wait()
         return None
 
@@ -126,11 +139,11 @@ class SpeechService:
                           kind=type(exc).__name__)
             finally:
                 with self._cond:
-                    self._busy = False
+                    self._busy = self._preparing = False
 
     def _started(self, item: _Item) -> None:
-        if self.on_first_sample is not None:
-            self.on_first_sample(time.monotonic() - item.asked)
+        if self.on_first_sample is not None and item.first:
+            self.on_first_sample(time.monotonic() - item.asked, item.tag)
 
     def audio(self, text: str, language: str) -> Audio:
         """The sentence's audio, made once and then kept."""
@@ -142,7 +155,10 @@ class SpeechService:
                 return cached
         audio = self.voices[language].synthesise(text, language)
         with self._cond:
-            self._cache[key] = audio
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            if key not in self._cache:
+                self._cache[key] = audio
+                self._cached_bytes += len(audio.pcm)
+            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= len(dropped.pcm)
         return audio

@@ -78,7 +78,9 @@ def voice_guide(ui: UiConfig) -> VoiceGuide:
                 earphone = EvdevSwitch(ui.earphone_switch).plugged
         except SpeechError as exc:
             log.event(LOG, "ui.speech_unavailable", logging.WARNING, kind=type(exc).__name__)
-    return VoiceGuide(service, earphone=earphone)  # the window tells it the language
+    guide = VoiceGuide(service, earphone=earphone)  # the window tells it the language
+    guide.prepare_ahead = True
+    return guide
 
 
 def kiosk_window(link: EngineLink, *, language: str = "ja", production: bool = False,

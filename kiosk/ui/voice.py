@@ -32,6 +32,9 @@ class VoiceGuide(QObject):
         self.language = language  # the screen's language (the window sets it)
         self.enabled = False  # voice-guide mode
         self.muted = False  # nothing at all is said (the window painting its pages ahead)
+        #: Make every fixed sentence's audio ahead, in each language the screen takes, so
+        #: a screen's title is heard at once (production; tests keep the engine's calls few)
+        self.prepare_ahead = False
         self.earphone = earphone
         self.plugged = False
         self.on_plugged: Callable[[bool], None] | None = None
@@ -46,12 +49,13 @@ class VoiceGuide(QObject):
         return self.service is not None and self.service.speaks(self.language())
 
     def say(self, sentences: Sequence[str], *, always: bool = False,
-            interrupt: bool = True) -> None:
+            interrupt: bool = True, tag: str = "") -> None:
         """Say ``sentences`` in the screen's language: in voice-guide mode, or ``always``
         (leave-behind reminders)."""
         if self.service is None or self.muted or not (self.enabled or always):
             return
-        self.service.say([s for s in sentences if s], self.language(), interrupt=interrupt)
+        self.service.say([s for s in sentences if s], self.language(), interrupt=interrupt,
+                         tag=tag)
 
     def stop(self) -> None:
         if self.service is not None:

@@ -241,6 +241,7 @@ class KioskWindow(QWidget):
             app.installEventFilter(self._router)
             assert isinstance(app, QApplication)
             app.focusChanged.connect(self._focus_changed)
+        self.prepare_speech()
         bridge.start()
         if production:
             self._lock_down()
@@ -287,10 +288,17 @@ class KioskWindow(QWidget):
     def set_language(self, code: str) -> None:
         self.translations.load(code)
         self.setProperty("language", code)
+        self.prepare_speech()
         if IntentKind.LANGUAGE in self.vm.allowed:
             self.send(Intent(IntentKind.LANGUAGE, code))
         self.render(self.vm)
         self._speak_screen()
+
+    def prepare_speech(self) -> None:
+        """The audio of every fixed sentence in the screen's language, made ahead while
+        the speech service has nothing to say (see ``VoiceGuide.prepare_ahead``)."""
+        if self.voice.prepare_ahead:
+            self.voice.prepare([tr(s) for s in texts.all_sources() if "{" not in s])
 
     def set_theme(self, *, large_text: bool | None = None,
                   high_contrast: bool | None = None) -> None:
@@ -568,7 +576,7 @@ class KioskWindow(QWidget):
             said.append(self._control_name(focused))
         reminder = self.vm.screen in (Screen.TAKE_PAPERS, Screen.REMOVE_CARD) or (
             self.vm.card_on_reader)
-        self.voice.say(said, always=reminder)
+        self.voice.say(said, always=reminder, tag="screen")
 
     def _speak_changes(self, vm: ViewModel, before: ViewModel) -> None:
         """Within one screen: what changed that a customer who cannot see it must hear."""
