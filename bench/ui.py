@@ -57,12 +57,14 @@ def rss_kb() -> tuple[int, int]:
 class AsyncCustomer:
     """A customer driven by the event loop itself (no waiting loop of its own), so the
     heartbeat sees only what the kiosk does: each screen's action is queued when the
-    screen is shown."""
+    screen is shown, and taken once the screen has begun to speak (``heard``: how many
+    screens have been heard so far), as a customer of the voice guide listens first."""
 
-    def __init__(self, window: KioskWindow, link: HostLink, done: Callable[[], None]) -> None:
+    def __init__(self, window: KioskWindow, link: HostLink, done: Callable[[], None],
+                 heard: Callable[[], int]) -> None:
         from kiosk.session.viewmodel import Screen
 
-        self.w, self.link, self.done = window, link, done
+        self.w, self.link, self.done, self.heard = window, link, done, heard
         self.acted: set[str] = set()
         from hardware_mocks.ui.demo import page
         from kiosk.ui import screens
@@ -112,7 +114,16 @@ class AsyncCustomer:
         if screen is Screen.START and IntentKind.START not in self.w.vm.allowed:
             return
         self.acted.add(name)
-        QTimer.singleShot(0, self.actions[screen])
+        heard, waited = self.heard(), [0]
+
+        def act() -> None:  # when the screen is heard, or after 2 s without a voice
+            if self.heard() > heard or waited[0] >= 400:
+                self.actions[screen]()
+            else:
+                waited[0] += 1
+                QTimer.singleShot(5, act)
+
+        QTimer.singleShot(0, act)
 
 
 def child(world: Path, devices: str) -> None:
@@ -138,7 +149,8 @@ def child(world: Path, devices: str) -> None:
         print("ready", flush=True)
         service = voice.service
         assert service is not None
-        demo.wait_until(service.prepared, 300, "the fixed sentences' audio")  # a kiosk at rest
+        demo.wait_until(lambda: window.speech_prepared, 300,
+                        "the fixed sentences' audio")  # a kiosk at rest
         window.set_voice_guide(True)
         demo.wait_until(service.idle, 60, "the voice guide's greeting")
         latencies.clear()
@@ -159,7 +171,7 @@ def child(world: Path, devices: str) -> None:
         heart.setTimerType(Qt.TimerType.PreciseTimer)
         heart.timeout.connect(beat)
         t = time.monotonic()
-        customer = AsyncCustomer(window, link, app.quit)
+        customer = AsyncCustomer(window, link, app.quit, lambda: len(latencies))
         QTimer.singleShot(60_000, app.quit)  # a stuck session ends the run
         heart.start(BEAT_MS)
         customer.on_screen(window.vm.screen.value)

@@ -51,9 +51,13 @@ class ProcessPlayer:
         cmd = command(self.program, audio, self.devices.get(route))
         with self._lock:
             self._stopped = False
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+        # started outside the lock: stop() (from the GUI thread) never waits for a fork
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        with self._lock:
             self._proc = proc
+            if self._stopped:
+                proc.kill()
         assert proc.stdin is not None
         try:
             if on_start is not None:

@@ -51,6 +51,9 @@ class PinPad(QWidget):
             b = KioskButton(str(d), min_width=110)
             b.setMinimumHeight(key_height)
             b.clicked.connect(lambda _=False, d=d: self.press_digit(d))
+            # a touch does not move the focus here: the voice guide says the focused
+            # control, and a digit key's name is its digit
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             self.digit_buttons.append(b)
         for i, d in enumerate((1, 2, 3, 4, 5, 6, 7, 8, 9)):
             grid.addWidget(self.digit_buttons[d], i // 3, i % 3)

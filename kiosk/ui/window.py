@@ -46,6 +46,9 @@ from protocol import log
 LOG = logging.getLogger("kiosk.ui")
 #: How often a card left on the reader is asked for again (chime and voice), ms.
 CARD_REMINDER_MS = 6000
+#: After the first live start screen, how long before the fixed sentences are made ahead, ms
+#: (the warm spare worker starts meanwhile).
+PREPARE_DELAY_MS = 3000
 #: How long "staff have been called" stays on the screen, ms.
 STAFF_NOTE_MS = 30000
 
@@ -150,6 +153,8 @@ class KioskWindow(QWidget):
         self._speaking_focus = True
         self._warming = False
         self._fallback_focus = False  # the focus is not on the main action, which was off
+        self._live = False  # the engine's start screen has shown
+        self._prepared: str | None = None  # the language whose sentences were made ahead
         self.setProperty("language", translations.language)
         self.setProperty("voice_guide", False)
 
@@ -241,7 +246,6 @@ class KioskWindow(QWidget):
             app.installEventFilter(self._router)
             assert isinstance(app, QApplication)
             app.focusChanged.connect(self._focus_changed)
-        self.prepare_speech()
         bridge.start()
         if production:
             self._lock_down()
@@ -296,9 +300,20 @@ class KioskWindow(QWidget):
 
     def prepare_speech(self) -> None:
         """The audio of every fixed sentence in the screen's language, made ahead while
-        the speech service has nothing to say (see ``VoiceGuide.prepare_ahead``)."""
-        if self.voice.prepare_ahead:
-            self.voice.prepare([tr(s) for s in texts.all_sources() if "{" not in s])
+        the speech service has nothing to say (see ``VoiceGuide.prepare_ahead``): from the
+        first live start screen on, so it never slows the kiosk's own start."""
+        lang = self.translations.language
+        if not self.voice.prepare_ahead or self._prepared == lang or not self._live:
+            return
+        self._prepared = lang
+        self.voice.prepare([tr(s) for s in texts.all_sources() if "{" not in s])
+
+    @property
+    def speech_prepared(self) -> bool:
+        """Every fixed sentence of the screen's language has its audio (benchmark)."""
+        service = self.voice.service
+        return (service is not None and self._prepared == self.translations.language
+                and service.prepared())
 
     def set_theme(self, *, large_text: bool | None = None,
                   high_contrast: bool | None = None) -> None:
@@ -482,11 +497,22 @@ class KioskWindow(QWidget):
     # name although it hides ``QWidget.render`` (painting onto a device), which nothing
     # calls on the window.
     def render(self, vm: ViewModel) -> None:  # type: ignore[override]  # hides QWidget.render on purpose
+        if not self._live and not self._warming and IntentKind.START in vm.allowed:
+            self._live = True
+            QTimer.singleShot(PREPARE_DELAY_MS, self.prepare_speech)
         if (vm.screen is Screen.START and not vm.card_on_reader and vm.session
                 and vm.session != self._customer):
             if self._customer is not None:
                 self._new_customer()
             self._customer = vm.session
+        self._speaking_focus = False  # focus moved by a page change is not the customer's
+        try:
+            self._render(vm)
+        finally:
+            self._speaking_focus = True
+        self.rendered.emit(vm.screen.value)
+
+    def _render(self, vm: ViewModel) -> None:
         before = self.vm
         page = self.page_for(vm)
         previous = self.current_page
@@ -517,9 +543,7 @@ class KioskWindow(QWidget):
             self.overlay.raise_()
             now = QApplication.focusWidget()
             if now is None or not self.overlay.isAncestorOf(now):
-                self._speaking_focus = False
                 self.overlay.yes.setFocus()
-                self._speaking_focus = True
         else:
             self.overlay.hide()
         focused: QWidget | None = self.focusWidget()  # this window's, even while inactive
@@ -534,7 +558,6 @@ class KioskWindow(QWidget):
             self.voice.say(self.overlay.speech() + [tr(texts.MORE_TIME_YES)])
         else:
             self._speak_changes(vm, before)
-        self.rendered.emit(vm.screen.value)
 
     def _show_alert(self) -> None:
         lines = []
@@ -592,6 +615,9 @@ class KioskWindow(QWidget):
                 self.voice.say([self._control_name(focused)])
 
     def _control_name(self, widget: QWidget) -> str:
+        pad = self.pin_page.pad
+        if widget in pad.digit_buttons:  # never a digit: how many are in, only
+            return tr(texts.PIN_DIGITS_ENTERED, n=pad.entered)
         name = widget.accessibleName() or (widget.text() if isinstance(widget, KioskButton) else "")
         if isinstance(widget, KioskButton) and widget.isCheckable() and widget.isChecked() \
                 and widget.property("role") != "lang":
@@ -625,7 +651,7 @@ class KioskWindow(QWidget):
 
     def _focus_main(self, page: screens.Page) -> None:
         """The focus on the page's main action, else on its first control that takes it."""
-        self._speaking_focus = False
+        speaking, self._speaking_focus = self._speaking_focus, False
         self._fallback_focus = False
         try:
             main = page.main_action()
@@ -638,7 +664,7 @@ class KioskWindow(QWidget):
                     b.setFocus()
                     return
         finally:
-            self._speaking_focus = True
+            self._speaking_focus = speaking
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

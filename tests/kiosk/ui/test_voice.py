@@ -101,6 +101,23 @@ def test_pin_digits_are_never_said(qtbot: QtBot, voiced: Voiced, engine) -> None
     assert not any("1234" in s for s in voiced.said())
 
 
+def test_touching_pin_keys_never_says_a_digit(qtbot: QtBot, voiced: Voiced, engine) -> None:
+    kiosk: Any = voiced.window
+    kiosk.set_voice_guide(True)
+    page = to_pin(qtbot, kiosk, engine)
+    idle(qtbot, voiced)
+    first = len(voiced.said())
+    for d in (7, 3, 9):
+        click(qtbot, page.pad.digit_buttons[d])
+        idle(qtbot, voiced)
+    key(qtbot, K.Key_Tab)  # the focus moves over the pad: how many, never which
+    idle(qtbot, voiced)
+    typed = voiced.said()[first:]
+    assert typed and not any(re.search(r"[0-9]", s.replace("4", "")) for s in typed), typed
+    digit_names = {tr(texts.PIN_DIGIT, d=d) for d in range(10)}
+    assert not digit_names & set(voiced.said())
+
+
 def test_leave_behind_reminders_are_said_without_the_voice_guide(qtbot: QtBot, voiced: Voiced, engine) -> None:
     kiosk: Any = voiced.window
     assert not kiosk.voice.enabled
