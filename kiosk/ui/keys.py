@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QTouchEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 K = Qt.Key
@@ -62,6 +62,8 @@ class KeyRouter(QObject):
         return isinstance(obj, QWidget) and (obj is self.root or self.root.isAncestorOf(obj))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if not isinstance(event, (QKeyEvent, QMouseEvent, QTouchEvent)):
+            return False  # every event of the application passes here: the cheap test first
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             if self._inside(obj):

@@ -407,6 +407,8 @@ class KioskWindow(QWidget):
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab, Shift+Tab, the arrows and the keypad's 2/4/6/8 all move in reading order
         (Qt's own order is the order the widgets were made, which is not the screen's)."""
+        if not self._speaking_focus:  # a page change hid the focus: _focus_main places it
+            return super().focusNextPrevChild(next)
         order = self.controls()
         if not order:
             return False
