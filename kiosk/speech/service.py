@@ -1,7 +1,9 @@
 """The speech service: sentences in, sound out, on a thread of its own.
 
-The UI hands it sentences and returns at once; this thread makes each sentence's audio
-(from the cache when the sentence was said before or prepared ahead) and plays it. A new
+The UI hands it sentences and returns at once; a thread of the service makes each
+sentence's audio (from the cache when the sentence was said before or prepared ahead) and
+plays it, while a second one makes the fixed sentences ahead, so preparing never delays
+what a screen has to say. A new
 request interrupts what is being said (EN 301 549 5.1.3.5: speech stops when the user
 acts and when new speech starts); ``interrupt=False`` queues behind it instead.
 """
@@ -49,8 +51,13 @@ class SpeechService:
         self._generation = 0
         self._cond = threading.Condition()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
-        self._thread.start()
+        # one thread says, another makes sentences ahead: a sentence being prepared never
+        # delays what a screen has to say
+        self._threads = [threading.Thread(target=self._run, args=(play,), daemon=True,
+                                          name="speech" if play else "speech-prepare")
+                         for play in (True, False)]
+        for thread in self._threads:
+            thread.start()
 
     def speaks(self, language: str) -> bool:
         return language in self.voices
@@ -68,7 +75,7 @@ class SpeechService:
                 self._queue = [i for i in self._queue if not i.play]
             self._queue += [_Item(self._generation, s, language, now, first=i == 0, tag=tag)
                             for i, s in enumerate(said)]
-            self._cond.notify()
+            self._cond.notify_all()
         if interrupt:
             self.player.stop()
 
@@ -79,7 +86,7 @@ class SpeechService:
         with self._cond:
             self._queue += [_Item(-1, s, language, 0.0, play=False) for s in sentences
                             if s.strip() and (language, s) not in self._cache]
-            self._cond.notify()
+            self._cond.notify_all()
 
     def stop(self) -> None:
         with self._cond:
@@ -101,32 +108,39 @@ class SpeechService:
         with self._cond:
             self._closed = True
             self._queue.clear()
-            self._cond.notify()
+            self._cond.notify_all()
         self.player.stop()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     # -- the speech thread ---------------------------------------------------------------
 
     _busy = False  # a sentence is being made or played for a request
     _preparing = False  # a sentence is being made ahead
 
-    def _next(self) -> _Item | None:
+    def _next(self, play: bool) -> _Item | None:
+        """The next item for the saying (``play``) or the preparing thread."""
         with self._cond:
             while not self._closed:
-                spoken = [i for i in self._queue if i.play]
-                item = spoken[0] if spoken else (self._queue[0] if self._queue else None)
+                item = next((i for i in self._queue if i.play == play), None)
                 if item is not None:
                     self._queue.remove(item)
-                    if item.play and item.generation != self._generation:
+                    if play and item.generation != self._generation:
                         continue
-                    self._busy, self._preparing = item.play, not item.play
+                    if play:
+                        self._busy = True
+                    else:
+                        self._preparing = True
                     return item
-                self._busy = self._preparing = False
+                if play:
+                    self._busy = False
+                else:
+                    self._preparing = False
                 self._cond.wait()
         return None
 
-    def _run(self) -> None:
-        while (item := self._next()) is not None:
+    def _run(self, play: bool) -> None:
+        while (item := self._next(play)) is not None:
             try:
                 audio = self.audio(item.text, item.language)
                 if item.play and item.generation == self._generation:
@@ -139,7 +153,10 @@ class SpeechService:
                           kind=type(exc).__name__)
             finally:
                 with self._cond:
-                    self._busy = self._preparing = False
+                    if play:
+                        self._busy = False
+                    else:
+                        self._preparing = False
 
     def _started(self, item: _Item) -> None:
         if self.on_first_sample is not None and item.first:

@@ -79,7 +79,7 @@ def test_the_caller_never_waits_and_new_speech_interrupts(tmp_path: Path) -> Non
         service.close()
 
 
-def test_prepared_sentences_wait_behind_speech(tmp_path: Path) -> None:
+def test_prepared_sentences_are_made_not_said(tmp_path: Path) -> None:
     voice, player = RecordingVoice(), WavFilePlayer(tmp_path)
     service = SpeechService({"ja": voice}, player)
     try:
