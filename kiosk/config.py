@@ -258,7 +258,9 @@ class TimeoutsConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=Tr
     confirm: float = 90.0
     payment: float = 120.0
     take_papers: float = 30.0
-    warn_before: float = 15.0  # the "need more time?" warning, before a screen's timeout
+    #: The "need more time?" warning, before a screen's timeout: WCAG 2.2.1 asks for at
+    #: least 20 s to answer it (production refuses less).
+    warn_before: float = 20.0
     print_deadline: float = 300.0  # the printer's whole job, not a customer's inactivity
 
     def __post_init__(self) -> None:
@@ -268,6 +270,45 @@ class TimeoutsConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=Tr
             if screen not in ("warn_before", "print_deadline") and self.warn_before >= seconds:
                 raise ValueError(f"warn_before: must be less than {screen} ({seconds:g}), "
                                  f"got {self.warn_before:g}")
+
+
+#: WCAG 2.2.1 Timing Adjustable: a warned customer has at least this long to ask for more.
+MIN_WARNING_S = 20.0
+
+
+class UiConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``[ui]``: the touchscreen: its home language, how long an ending screen stays, the
+    panel's physical size (targets are sized in millimetres from it)."""
+
+    language: Literal["ja", "en", "zh", "ko", "vi", "pt"] = "ja"  # every session starts in it
+    thank_you_hold: float = 5.0  # the thank-you screen, before the next customer's start
+    error_hold: float = 30.0  # an error screen, unless its OK is touched first
+    #: The panel's visible area in millimetres; 0: the size the display reports (EDID).
+    panel_width_mm: float = 0.0
+    panel_height_mm: float = 0.0
+    #: Voice guidance (Open JTalk and eSpeak NG, offline). Leave-behind reminders are
+    #: spoken in every mode; the rest in voice-guide mode.
+    speech: bool = True
+    speech_speed: float = 1.0  # 0.5 (slow) to 2.0 (fast)
+    audio_player: Literal["pacat", "aplay"] = "pacat"  # the sound server's client, or ALSA's
+    speaker_device: str = ""  # sink (pacat) or ALSA device (aplay); "": the default
+    earphone_device: str = ""  # where speech goes with an earphone in; "": the speaker's device
+    #: The input device of the earphone jack's switch (SW_HEADPHONE_INSERT); none: no
+    #: earphone detection, speech goes to the speaker.
+    earphone_switch: Path | None = None
+
+    def __post_init__(self) -> None:
+        _positive_seconds(self, "thank_you_hold", "error_hold")
+        if not (math.isfinite(self.speech_speed) and 0.5 <= self.speech_speed <= 2.0):
+            raise ValueError(f"speech_speed: must be from 0.5 to 2.0, got {self.speech_speed:g}")
+        for name in ("panel_width_mm", "panel_height_mm"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name}: must be 0 (ask the display) or a size in mm, "
+                                 f"got {value:g}")
+        if (self.panel_width_mm > 0) != (self.panel_height_mm > 0):
+            raise ValueError("panel_width_mm: give both panel_width_mm and panel_height_mm, "
+                             "or neither")
 
 
 class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -288,6 +329,7 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     payment: PaymentConfig = msgspec.field(default_factory=PaymentConfig)
     diag: DiagConfig = msgspec.field(default_factory=DiagConfig)
     timeouts: TimeoutsConfig = msgspec.field(default_factory=TimeoutsConfig)
+    ui: UiConfig = msgspec.field(default_factory=UiConfig)
 
     def __post_init__(self) -> None:
         for key in ("kiosk_id", "printer_queue"):
@@ -295,6 +337,9 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
                 raise ValueError(f"{key}: must not be empty")
         if not self.service_retry > 0:
             raise ValueError("service_retry: must be a positive number of seconds")
+        if self.mode is Mode.PRODUCTION and self.timeouts.warn_before < MIN_WARNING_S:
+            raise ValueError(f"timeouts.warn_before: must be at least {MIN_WARNING_S:g} seconds "
+                             f"in production (WCAG 2.2.1), got {self.timeouts.warn_before:g}")
         msgspec.structs.force_setattr(self, "readers", _names(self.readers, "readers"))
         self._check_test_world()
         self._check_payment()

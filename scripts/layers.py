@@ -23,6 +23,7 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("kiosk.payment", "kiosk.payment"),
     ("kiosk.printing", "kiosk.printing"),
     ("kiosk.relay_client", "kiosk.relay_client"),
+    ("kiosk.speech", "kiosk.speech"),
     ("kiosk", "kiosk (config, cli, plugins, jsonl, notify)"),
     ("relay", "relay"),
     ("protocol", "protocol"),

@@ -47,6 +47,8 @@ from protocol.sensitive import zero
 log = logging.getLogger("kiosk.session")
 
 PIN_LENGTH = 4
+#: How often the start screen looks for a card left on the reader (seconds).
+START_CARD_POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Timeouts:
     confirm: float = 90
     payment: float = 120
     take_papers: float = 30
-    warn_before: float = 15
+    warn_before: float = 20  # WCAG 2.2.1: at least 20 s to ask for more time
     print_deadline: float = 300
 
     def for_state(self, state: str) -> float:
@@ -235,6 +237,8 @@ class Engine:
         self._last_vm: ViewModel | None = None
         self._error: ErrorInfo | None = None
         self._opened = False  # OPENED is on disk: the wipe must close it
+        self._card_on_reader = False  # a card no session uses (start screen, final view)
+        self._next_card_poll = 0.0
         self.outcome = SessionOutcome(self.session_id)
         self.final_view: ViewModel | None = None
         self.sm = SessionChart(listeners=[self])
@@ -289,6 +293,9 @@ class Engine:
         if self.finished:
             return
         state = self.state
+        if state == "start":
+            self._poll_left_card()
+            return
         try:
             if state in ("place_card", "pin", "remove_card"):
                 self.card_event(self.devices.reader.card_present())
@@ -298,6 +305,26 @@ class Engine:
             self._on_fault(exc)
             return
         self._check_timer()
+
+    def _poll_left_card(self) -> None:
+        """On the start screen: is a card (the last customer's) still on the reader? The
+        screen asks for it to be taken, and Start waits until it is. While one lies there
+        every tick looks, so its removal shows at once; otherwise every half second."""
+        now = self.clock.monotonic()
+        if not self._card_on_reader and now < self._next_card_poll:
+            return
+        self._next_card_poll = now + START_CARD_POLL_S
+        present = self._card_present()
+        if present != self._card_on_reader:
+            self._card_on_reader = present
+            self.publish()
+
+    def _card_present(self) -> bool:
+        """A poll that never ends a session: a reader that cannot answer reports no card."""
+        try:
+            return bool(self.devices.reader.card_present())
+        except Exception:
+            return False
 
     def run_until_idle(self, limit: int = 1000) -> None:
         """Run pending work until the engine waits for the customer (tests, the CLI)."""
@@ -317,6 +344,9 @@ class Engine:
         self._activity()
         kind = intent.kind
         if kind == _I.START:
+            if self._card_on_reader:
+                self.publish()  # the last customer's card first
+                return
             # the intent is on disk before the session exists, or there is no session: a
             # journal that cannot be written ends it here (StateUnwritable, the wipe)
             self.journal.append(self.session_id, Rec.OPENED)
@@ -640,6 +670,8 @@ class Engine:
             self._guard(lambda: self.journal.append(self.session_id, Rec.ALARM, code=alarm_code))
             event(log, "session.alarm", logging.ERROR, session=self.session_id, code=alarm_code)
         self._guard(self._remove_runtime_files)
+        if o.reason != "card_removed":
+            self._card_on_reader = self._card_present()
         self._guard(self.devices.close)
         if self._opened and settled:
             self._guard(lambda: self.journal.append(self.session_id, Rec.CLOSED, code=o.code))
@@ -761,7 +793,8 @@ class Engine:
             error = ErrorInfo(code=code, kind=kind, next_step=next_step,
                               refunded=o.refunded, voucher=o.voucher)
         return replace(self._view("ended"), screen=screen, error=error, allowed=frozenset(),
-                       final=True, change_due=coins_back, inserted=o.paid)
+                       final=True, change_due=coins_back, inserted=o.paid,
+                       card_on_reader=self._card_on_reader)
 
     # -- faults ---------------------------------------------------------------------------
 
@@ -805,9 +838,12 @@ class Engine:
         seconds_left = None
         if self._warned and self._deadline is not None:
             seconds_left = max(0, math.ceil(self._deadline - self.clock.monotonic()))
+        allowed = ALLOWED.get(state, frozenset())
+        if state == "start" and self._card_on_reader:
+            allowed = allowed - {_I.START}
         return ViewModel(
             screen=SCREENS[state],
-            allowed=ALLOWED.get(state, frozenset()),
+            allowed=allowed,
             session=self.session_id,
             state=state,
             tries_left=self._order.tries_left,
@@ -826,6 +862,7 @@ class Engine:
             timeout_warning=self._warned,
             seconds_left=seconds_left,
             error=self._error or (self._change_voucher() if state == "take_papers" else None),
+            card_on_reader=self._card_on_reader and state == "start",
         )
 
     def _change_voucher(self) -> ErrorInfo | None:

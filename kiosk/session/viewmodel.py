@@ -107,6 +107,9 @@ class ViewModel:
     error: ErrorInfo | None = None
     state: str | None = None  # the engine's state name (finer than screen; for logs and tests)
     final: bool = False  # the last view model of this session: the worker wipes and exits
+    #: A card lies on the reader when no session uses it: the session that ended left it
+    #: (final view), or it is still there at the next customer's start screen.
+    card_on_reader: bool = False
 
     @property
     def last_try(self) -> bool:
@@ -153,4 +156,5 @@ class ViewModel:
             error=ErrorInfo(**error) if error else None,
             state=data.get("state"),
             final=bool(data.get("final", False)),
+            card_on_reader=bool(data.get("card_on_reader", False)),
         )

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from kiosk.config import UiConfig
 from kiosk.session.viewmodel import Screen
+from kiosk.speech.engines import offline_voices
+from kiosk.speech.jack import EvdevSwitch
+from kiosk.speech.players import ProcessPlayer
+from kiosk.speech.port import Route, SpeechError
+from kiosk.speech.service import SpeechService
 from kiosk.ui import translations
 from kiosk.ui.bridge import EngineBridge, EngineLink
 from kiosk.ui.i18n import Translations
 from kiosk.ui.sound import KeyClicker
-from kiosk.ui.theme import PANEL_SIZE
+from kiosk.ui.theme import REFERENCE_PANEL, Panel
+from kiosk.ui.voice import VoiceGuide
 from kiosk.ui.window import KioskWindow
+from protocol import log
+
+LOG = logging.getLogger("kiosk.ui")
 
 # Preferred families, in order: Japanese first, then fonts that cover Hangul and Hanzi.
 FONT_FAMILIES = ("IPAexGothic", "Noto Sans CJK JP", "NanumGothic", "Droid Sans Fallback",
@@ -34,13 +45,54 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def screen_panel(width_mm: float = 0.0, height_mm: float = 0.0) -> Panel:
+    """The panel of the primary screen: its pixels, and its size in millimetres from the
+    configuration or, where not given, as the display reports it (its EDID). A display
+    that reports no size is taken as the reference panel's 15 inches."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    size = screen.size()
+    if width_mm <= 0 or height_mm <= 0:
+        physical = screen.physicalSize()
+        width_mm, height_mm = physical.width(), physical.height()
+    if width_mm <= 0 or height_mm <= 0 or size.width() <= 0 or size.height() <= 0:
+        return Panel.diagonal(size.width() or 1024, size.height() or 768, 15.0)
+    return Panel(size.width(), size.height(), width_mm, height_mm)
+
+
+def voice_guide(ui: UiConfig) -> VoiceGuide:
+    """The voice guide of the configuration: its engines, its player, the earphone jack.
+    What cannot be had (no engine installed, no player) leaves the kiosk silent, never
+    without its screen; the reason is logged."""
+    service: SpeechService | None = None
+    earphone = None
+    if ui.speech:
+        try:
+            voices = offline_voices(ui.speech_speed)
+            player = ProcessPlayer(ui.audio_player, {
+                Route.SPEAKER: ui.speaker_device or None,
+                Route.EARPHONE: ui.earphone_device or ui.speaker_device or None})
+            service = SpeechService(voices, player) if voices else None
+            if ui.earphone_switch is not None:
+                earphone = EvdevSwitch(ui.earphone_switch).plugged
+        except SpeechError as exc:
+            log.event(LOG, "ui.speech_unavailable", logging.WARNING, kind=type(exc).__name__)
+    guide = VoiceGuide(service, earphone=earphone)  # the window tells it the language
+    guide.prepare_ahead = True
+    return guide
+
+
 def kiosk_window(link: EngineLink, *, language: str = "ja", production: bool = False,
                  sound: bool = False, hours: tuple[str, str] = ("6:30", "23:00"),
-                 final_hold_ms: dict[Screen, int] | None = None) -> KioskWindow:
-    """Build the window over an engine link (the session host, or in tests an engine in process)."""
+                 final_hold_ms: dict[Screen, int] | None = None, panel: Panel | None = None,
+                 voice: VoiceGuide | None = None) -> KioskWindow:
+    """Build the window over an engine link (the session host, or in tests an engine in
+    process), sized for ``panel`` (the 15-inch 4:3 reference panel by default)."""
     translations.ensure_built()
+    panel = panel or REFERENCE_PANEL
     window = KioskWindow(EngineBridge(link), Translations(language=language),
                          clicker=KeyClicker(enabled=sound), production=production, hours=hours,
-                         final_hold_ms=final_hold_ms)
-    window.resize(*PANEL_SIZE)
+                         final_hold_ms=final_hold_ms, panel=panel, voice=voice)
+    window.resize(*panel.size)
     return window

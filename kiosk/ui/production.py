@@ -40,14 +40,20 @@ def _selftest_then_ready(cfg: kiosk_config.Config, notify: Notifier) -> None:
 def run(config_path: str, windowed: bool = False) -> int:
     from kiosk.process.host import SessionHost
     from kiosk.process.worker import WorkerSpec
-    from kiosk.ui.app import application, kiosk_window
+    from kiosk.session.viewmodel import Screen
+    from kiosk.ui.app import application, kiosk_window, screen_panel, voice_guide
     from kiosk.ui.hostlink import HostLink
 
     cfg = kiosk_config.load(config_path)
     spec = WorkerSpec(config_path=str(Path(config_path).resolve()))
     app = application()
     link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
-    window = kiosk_window(link, language="ja", production=not windowed, sound=True)
+    ui = cfg.ui
+    window = kiosk_window(
+        link, language=ui.language, production=not windowed, sound=True, voice=voice_guide(ui),
+        panel=screen_panel(ui.panel_width_mm, ui.panel_height_mm),
+        final_hold_ms={Screen.THANK_YOU: round(ui.thank_you_hold * 1000),
+                       Screen.ERROR: round(ui.error_hold * 1000)})
     if windowed:
         window.show()
     notify = notifier()

@@ -2,16 +2,21 @@
 into intents; it decides nothing. Every text is set in ``render_view`` so that a language
 switch is a re-render of the current view model. (The method is not called ``render``:
 that would hide ``QWidget.render``, which paints a widget onto a device.)
+
+Each page also says what its screen says aloud (:meth:`Page.speech`, for the voice guide)
+and which control is its main action (:meth:`Page.main_action`, focused when it shows).
+Spoken amounts are words the voices read (「420円」), not the ¥ of the screen; nothing
+spoken comes from a customer's data (a view model holds none).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -23,11 +28,13 @@ from PySide6.QtWidgets import (
 
 from kiosk.payment.port import COINS, NOTES
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
-from kiosk.ui import texts
+from kiosk.ui import texts, theme
 from kiosk.ui.pinpad import PinPad
-from kiosk.ui.texts import tr, yen
-from kiosk.ui.widgets import CardPicture, KioskButton, label
+from kiosk.ui.texts import spoken_yen, tr, yen
+from kiosk.ui.widgets import CardPicture, KioskButton, PaymentPicture, label
 from protocol.documents.catalogue import MAX_COPIES
+
+Money = Callable[[int], str]  # how an amount is written: ``yen`` on screen, ``spoken_yen`` aloud
 
 
 class Host(Protocol):
@@ -36,6 +43,7 @@ class Host(Protocol):
     def send(self, intent: Intent) -> None: ...
     def send_pin(self, pin: bytearray) -> None: ...
     def set_language(self, code: str) -> None: ...
+    def set_voice_guide(self, on: bool) -> None: ...
 
 
 class Page(QWidget):
@@ -45,8 +53,8 @@ class Page(QWidget):
         super().__init__()
         self.host = host
         self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(40, 10, 40, 6)
-        self.box.setSpacing(10)
+        self.box.setContentsMargins(theme.ref(40), theme.ref(10), theme.ref(40), theme.ref(6))
+        self.box.setSpacing(theme.ref(10))
         self.title = label("title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.box.addWidget(self.title)
@@ -57,13 +65,50 @@ class Page(QWidget):
     def leave(self) -> None:
         """Called when another page replaces this one."""
 
+    def main_action(self) -> QWidget | None:
+        """The control that takes the focus when the page shows: what most customers do
+        next here. None: the first control that can take it."""
+        return None
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        """What the voice guide says when the screen shows: its title and sentences, in the
+        current language. The focused control is said after it."""
+        return [w.text() for w in (self.title,) if w.text()]
+
     def send(self, kind: IntentKind, value: str | None = None, key: str | None = None) -> None:
         self.host.send(Intent(kind, value, key))
 
     def set_high_contrast(self, on: bool) -> None:
-        for pic in self.findChildren(CardPicture):
+        pictures: list[CardPicture | PaymentPicture] = [*self.findChildren(CardPicture),
+                                                        *self.findChildren(PaymentPicture)]
+        for pic in pictures:
             pic.high_contrast = on
             pic.update()
+
+
+def visible_texts(*widgets: QLabel) -> list[str]:
+    """The texts of the shown labels, line breaks as spaces (for speech)."""
+    return [w.text().replace("\n", " ") for w in widgets if not w.isHidden() and w.text()]
+
+
+def money_lines(vm: ViewModel, money: Money = yen) -> list[str]:
+    """What an ending screen says about money: what was charged and the change after a
+    print; what came back, or the slip to take instead, or that nothing was charged."""
+    err = vm.error
+    if vm.screen is Screen.THANK_YOU:
+        lines = [tr(texts.CHARGED, amount=money(vm.total))] if vm.total else []
+        if vm.change_due:
+            lines.append(tr(texts.PAYMENT_CHANGE, amount=money(vm.change_due)))
+        if err and err.voucher:
+            lines.append(tr(texts.VOUCHER, voucher=err.voucher))
+        return lines
+    if err and err.voucher:
+        return [tr(texts.VOUCHER, voucher=err.voucher)]
+    if err and err.refunded:
+        return [tr(texts.REFUNDED, amount=money(err.refunded))]
+    if vm.inserted == 0:
+        return [tr(texts.NOT_CHARGED)]
+    return []  # money in, nothing back and no slip: the next step sends for the staff
 
 
 def _progress() -> QProgressBar:
@@ -98,11 +143,16 @@ class StartPage(Page):
             grid.addWidget(b, i // 3, i % 3)
         self.box.addLayout(grid)
         self.start = KioskButton(primary=True, min_width=420)
-        self.start.setMinimumHeight(110)
+        self.start.setMinimumHeight(theme.ref(110))
         self.start.clicked.connect(lambda: self.send(IntentKind.START))
+        self.voice = KioskButton(min_width=260)
+        self.voice.setMinimumHeight(theme.ref(110))
+        self.voice.setCheckable(True)
+        self.voice.clicked.connect(lambda on: self.host.set_voice_guide(on))
         row = QHBoxLayout()
         row.addStretch()
         row.addWidget(self.start)
+        row.addWidget(self.voice)
         row.addStretch()
         self.box.addStretch()
         self.box.addLayout(row)
@@ -114,12 +164,21 @@ class StartPage(Page):
         self.needs.setText(tr(texts.START_NEEDS))
         self.hours_label.setText(tr(texts.SERVICE_HOURS, start=self.hours[0], end=self.hours[1]))
         self.choose.setText(tr(texts.CHOOSE_LANGUAGE))
-        current = QWidget.window(self).property("language")
+        window = QWidget.window(self)
+        current = window.property("language")
         for code, b in self.language_buttons.items():
             b.setChecked(code == current)
             b.setAccessibleName(tr(texts.SWITCH_LANGUAGE_TO, name=texts.LANGUAGES[code]))
         self.start.set_label(tr(texts.START_BUTTON))
         self.start.setEnabled(IntentKind.START in vm.allowed)
+        self.voice.set_label(tr(texts.VOICE_GUIDE))
+        self.voice.setChecked(bool(window.property("voice_guide")))
+
+    def main_action(self) -> QWidget | None:
+        return self.start
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        return visible_texts(self.title, self.subtitle, self.needs)
 
 
 class MessagePage(Page):
@@ -146,7 +205,9 @@ class MessagePage(Page):
     def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(self._title))
         lines = [tr(self._body)] if self._body else []
-        if vm.error and vm.error.voucher:  # e.g. change the device could not pay out
+        if vm.final and (vm.screen is Screen.THANK_YOU or vm.session is not None):
+            lines += money_lines(vm)  # an ending screen says what happened to the money
+        elif vm.error and vm.error.voucher:  # e.g. change the device could not pay out
             lines.append(tr(texts.VOUCHER, voucher=vm.error.voucher))
         self.body.setText("\n".join(lines))
         self.body.setVisible(bool(lines))
@@ -159,6 +220,24 @@ class MessagePage(Page):
             else:
                 self.bar.setRange(0, 1000)
                 self.bar.setValue(int(max(0.0, min(1.0, vm.progress)) * 1000))
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        said = visible_texts(self.title) + ([tr(self._body)] if self._body else [])
+        if vm.final and (vm.screen is Screen.THANK_YOU or vm.session is not None):
+            said += money_lines(vm, spoken_yen)  # amounts in words, not ¥
+        elif vm.error and vm.error.voucher:
+            said.append(tr(texts.VOUCHER, voucher=vm.error.voucher))
+        return said
+
+
+class CardLeftPage(MessagePage):
+    """The start screen while the last customer's card still lies on the reader: taking
+    it comes before anything else (and Start waits for it)."""
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host, Screen.START, texts.TAKE_CARD, texts.CARD_STILL_THERE,
+                         picture=CardPicture(removing=True))
+        self.screens = ()  # shown by the window instead of the start page, never by name
 
 
 class OutOfServicePage(MessagePage):
@@ -213,6 +292,12 @@ class PinPage(Page):
     def leave(self) -> None:
         self.pad.clear()
 
+    def main_action(self) -> QWidget | None:
+        return self.pad.digit_buttons[5]  # the keypad's middle: its tactile key
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        return visible_texts(self.title, self.body, self.tries, self.warning)
+
 
 class ChooseTypePage(Page):
     screens = (Screen.CHOOSE_TYPE,)
@@ -220,10 +305,10 @@ class ChooseTypePage(Page):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         # every pixel saves a wrapped line: large text must fit the long reasons on screen
-        self.box.setContentsMargins(8, 6, 8, 6)
+        self.box.setContentsMargins(theme.ref(8), theme.ref(6), theme.ref(8), theme.ref(6))
         self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(8)
-        self.grid.setVerticalSpacing(6)
+        self.grid.setHorizontalSpacing(theme.ref(8))
+        self.grid.setVerticalSpacing(theme.ref(6))
         self.grid.setColumnStretch(0, 1)
         self.grid.setColumnStretch(1, 1)
         self.box.addLayout(self.grid)
@@ -246,7 +331,7 @@ class ChooseTypePage(Page):
             self.buttons = {}
             for i, item in enumerate(vm.menu):
                 b = KioskButton(min_width=440)
-                b.clicked.connect(lambda _=False, t=item.type: self.send(IntentKind.CHOOSE_TYPE, t))
+                b.clicked.connect(lambda _=False, t=item.type: self._choose(t))
                 self.buttons[item.type] = b
                 self.grid.addWidget(b, i // 2, i % 2)
                 b.show()  # at once, not on the next event loop turn
@@ -255,9 +340,9 @@ class ChooseTypePage(Page):
             name = texts.cert_type_name(item.type)
             if item.available:
                 detail = tr(texts.FEE_PER_COPY, fee=yen(item.fee))
-            else:
+            else:  # marked in words and with a sign, and drawn apart (theme: unavailable)
                 reason = texts.error_title(item.refusal or "", "refusal")
-                detail = tr(texts.NOT_AVAILABLE, reason=reason)
+                detail = "✕ " + tr(texts.NOT_AVAILABLE, reason=reason)
             # "Name (正式名称)": the name, then the fee (or why not) and the official name.
             # Wrapped, never cut: a customer must be able to read why a type is refused.
             # The official name only where it costs no extra line, so the menu still fits
@@ -265,23 +350,39 @@ class ChooseTypePage(Page):
             head, sep, official = name.replace("（", " (", 1).partition(" (")
             full = f"{detail}   ({official}" if sep else detail
             b.ensurePolished()
-            room = max(b.width(), b.minimumWidth()) - 40
+            room = max(b.width(), b.minimumWidth()) - theme.ref(40)
             tail = wrapped(detail, b.font(), room)
             with_official = wrapped(full, b.font(), room)
             if len(with_official) == len(tail):
                 tail = with_official
             shown = wrapped(head, b.font(), room) + tail
-            b.set_label("\n".join(shown), f"{head} {full}")
-            b.setEnabled(item.available and IntentKind.CHOOSE_TYPE in vm.allowed)
+            b.set_label("\n".join(shown), f"{head} {full}".replace("✕ ", ""))
+            # an unavailable type stays reachable by Tab, arrows and voice, so a customer
+            # who cannot see it hears why; touching it sends nothing
+            b.set_unavailable(not item.available)
+            b.setEnabled(IntentKind.CHOOSE_TYPE in vm.allowed)
         # the two buttons of a row equally tall; only a row with a long reason grows, so
         # the menu still fits the screen in large text
         ordered = list(self.buttons.values())
         for pair in (ordered[i:i + 2] for i in range(0, len(ordered), 2)):
             for b in pair:
-                b.setMinimumHeight(96)
+                b.setMinimumHeight(theme.ref(96))
             height = max(b.sizeHint().height() for b in pair)
             for b in pair:
                 b.setMinimumHeight(height)
+
+
+    def _choose(self, kind: str) -> None:
+        b = self.buttons.get(kind)
+        if b is not None and not b.unavailable:
+            self.send(IntentKind.CHOOSE_TYPE, kind)
+
+    def main_action(self) -> QWidget | None:
+        return next((b for b in self.buttons.values() if not b.unavailable and b.isEnabled()),
+                    None)
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        return visible_texts(self.title) + [tr(texts.CHOICES_COUNT, n=len(self.buttons))]
 
 
 def wrapped(text: str, font: QFont, width: int) -> list[str]:
@@ -301,12 +402,16 @@ def wrapped(text: str, font: QFont, width: int) -> list[str]:
 
 
 class OptionsPage(Page):
+    """Each option is a row of choice buttons. They are not an exclusive button group,
+    which Tab would enter only at its checked button: every choice takes the focus, and
+    the engine's view model says which one is chosen."""
+
     screens = (Screen.OPTIONS,)
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.rows = QVBoxLayout()
-        self.rows.setSpacing(10)
+        self.rows.setSpacing(theme.ref(10))
         self.box.addLayout(self.rows)
         self.box.addStretch()
         self.next = KioskButton(primary=True, min_width=300)
@@ -318,7 +423,6 @@ class OptionsPage(Page):
         self._shape: tuple[tuple[str, tuple[str, ...]], ...] = ()
         self._labels: dict[str, QLabel] = {}
         self._choices: dict[tuple[str, str], KioskButton] = {}
-        self._groups: list[QButtonGroup] = []
 
     def _build(self, shape: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
         while self.rows.count():
@@ -326,7 +430,7 @@ class OptionsPage(Page):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        self._labels, self._choices, self._groups = {}, {}, []
+        self._labels, self._choices = {}, {}
         for key, choices in shape:
             frame = QFrame()
             frame.setProperty("role", "panel")
@@ -334,20 +438,21 @@ class OptionsPage(Page):
             name = label()
             self._labels[key] = name
             line.addWidget(name, 1)
-            group = QButtonGroup(frame)
-            group.setExclusive(True)
-            self._groups.append(group)
             for choice in choices:
                 b = KioskButton(min_width=180)
                 b.setCheckable(True)
-                b.clicked.connect(
-                    lambda _=False, k=key, c=choice: self.send(IntentKind.SET_OPTION, c, k))
-                group.addButton(b)
+                b.clicked.connect(lambda _=False, k=key, c=choice: self._pick(k, c))
                 self._choices[(key, choice)] = b
                 line.addWidget(b)
             self.rows.addWidget(frame)
             frame.show()
         self._shape = shape
+
+    def _pick(self, key: str, choice: str) -> None:
+        for (k, c), b in self._choices.items():
+            if k == key:
+                b.setChecked(c == choice)  # at once; the engine's view confirms it
+        self.send(IntentKind.SET_OPTION, choice, key)
 
     def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.OPTIONS_TITLE))
@@ -360,12 +465,23 @@ class OptionsPage(Page):
             chosen = vm.selected_options.get(key, choices[0] if choices else None)
             for choice in choices:
                 b = self._choices[(key, choice)]
+                name = f"{texts.option_name(key)}: {texts.choice_name(choice)}"
                 b.set_label(texts.choice_name(choice),
-                            f"{texts.option_name(key)}: {texts.choice_name(choice)}")
+                            tr(texts.SELECTED, name=name) if choice == chosen else name)
                 b.setChecked(choice == chosen)
                 b.setEnabled(IntentKind.SET_OPTION in vm.allowed)
         self.next.set_label(tr(texts.NEXT))
         self.next.setEnabled(IntentKind.OPTIONS_DONE in vm.allowed)
+
+    def main_action(self) -> QWidget | None:
+        return self.next
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        said = visible_texts(self.title)
+        for key, choices in self._shape:
+            chosen = vm.selected_options.get(key, choices[0] if choices else "")
+            said.append(f"{texts.option_name(key)}: {texts.choice_name(chosen)}")
+        return said
 
 
 class CopiesPage(Page):
@@ -380,9 +496,11 @@ class CopiesPage(Page):
         row = QHBoxLayout()
         self.fewer = KioskButton("−", min_width=140)
         self.more = KioskButton("+", min_width=140)
+        for b in (self.fewer, self.more):
+            b.setProperty("role", "stepper")  # a large glyph: the sign is the label
         self.count = label("amount", wrap=False)
         self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.count.setMinimumWidth(260)
+        self.count.setMinimumWidth(theme.ref(260))
         self.fewer.clicked.connect(lambda: self._change(-1))
         self.more.clicked.connect(lambda: self._change(+1))
         row.addStretch()
@@ -429,6 +547,17 @@ class CopiesPage(Page):
         self.next.setEnabled(IntentKind.SET_COPIES in vm.allowed)
         self._refresh()
 
+    def main_action(self) -> QWidget | None:
+        return self.next
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        return visible_texts(self.title) + self.amount_speech()
+
+    def amount_speech(self) -> list[str]:
+        """The count and the total, as said when the count changes."""
+        return [tr(texts.COPIES_VALUE, n=self.n),
+                f"{tr(texts.CONFIRM_TOTAL)}: {spoken_yen(self._fee * self.n)}"]
+
 
 class ConfirmPage(Page):
     screens = (Screen.CONFIRM,)
@@ -438,7 +567,7 @@ class ConfirmPage(Page):
         frame = QFrame()
         frame.setProperty("role", "panel")
         self.grid = QGridLayout(frame)
-        self.grid.setContentsMargins(24, 16, 24, 16)
+        self.grid.setContentsMargins(theme.ref(24), theme.ref(16), theme.ref(24), theme.ref(16))
         self.grid.setColumnStretch(1, 1)
         self._rows: list[tuple[QLabel, QLabel]] = []
         self.box.addWidget(frame)
@@ -482,6 +611,20 @@ class ConfirmPage(Page):
         self.confirm.set_label(tr(texts.CONFIRM_BUTTON))
         self.confirm.setEnabled(IntentKind.CONFIRM in vm.allowed)
 
+    def main_action(self) -> QWidget | None:
+        return self.confirm
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        said = visible_texts(self.title)
+        said.append(f"{tr(texts.CONFIRM_TYPE)}: {texts.cert_type_name(vm.selected_type)}")
+        said += [f"{texts.option_name(k)}: {texts.choice_name(v)}"
+                 for k, v in vm.selected_options.items()]
+        said.append(f"{tr(texts.CONFIRM_COPIES)}: {tr(texts.COPIES_VALUE, n=vm.copies)}")
+        said.append(f"{tr(texts.CONFIRM_TOTAL)}: {spoken_yen(vm.total)}")
+        if vm.exact_change_only:
+            said.append(tr(texts.EXACT_ONLY))
+        return said
+
 
 class PaymentPage(Page):
     screens = (Screen.PAYMENT,)
@@ -500,7 +643,11 @@ class PaymentPage(Page):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             col.addWidget(w)
         self.box.addWidget(frame)
-        self.box.addStretch()
+        self.where = label()
+        self.where.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.where)
+        self.picture = PaymentPicture()
+        self.box.addWidget(self.picture, 1)
 
     def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.PAYMENT_TITLE, total=yen(vm.total)))
@@ -513,6 +660,25 @@ class PaymentPage(Page):
         self.exact.setVisible(vm.exact_change_only)
         self.accepts.setText(tr(texts.PAYMENT_ACCEPTS, coins=", ".join(map(str, COINS)),
                                 notes=", ".join(f"{n:,}" for n in NOTES)))
+        self.where.setText(tr(texts.PAYMENT_WHERE))
+        self.picture.set_labels(tr(texts.COIN_SLOT), tr(texts.NOTE_SLOT))
+        self.picture.setAccessibleName(tr(texts.PAYMENT_PICTURE))
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        said = [tr(texts.PAYMENT_TITLE, total=spoken_yen(vm.total))]
+        said += self.amount_speech(vm)
+        if vm.exact_change_only:
+            said.append(tr(texts.EXACT_ONLY))
+        said.append(tr(texts.PAYMENT_WHERE))
+        return said
+
+    def amount_speech(self, vm: ViewModel) -> list[str]:
+        """What is said each time money goes in."""
+        said = [tr(texts.PAYMENT_INSERTED, amount=spoken_yen(vm.inserted)),
+                tr(texts.PAYMENT_REMAINING, amount=spoken_yen(max(0, vm.total - vm.inserted)))]
+        if vm.change_due:
+            said.append(tr(texts.PAYMENT_CHANGE, amount=spoken_yen(vm.change_due)))
+        return said
 
 
 class PrintingPage(MessagePage):
@@ -531,6 +697,9 @@ class PrintingPage(MessagePage):
             self.bar.setRange(0, vm.pages_total)
             self.bar.setValue(vm.pages_done)
 
+    def speech(self, vm: ViewModel) -> list[str]:
+        return visible_texts(self.title, self.body)
+
 
 class TakePapersPage(Page):
     screens = (Screen.TAKE_PAPERS,)
@@ -545,7 +714,7 @@ class TakePapersPage(Page):
             self.box.addWidget(w)
         self.box.addStretch()
         self.done = KioskButton(primary=True, min_width=520)
-        self.done.setMinimumHeight(110)
+        self.done.setMinimumHeight(theme.ref(110))
         self.done.clicked.connect(lambda: self.send(IntentKind.ACKNOWLEDGE))
         row = QHBoxLayout()
         row.addStretch()
@@ -564,6 +733,15 @@ class TakePapersPage(Page):
         self.body.setText(tr(texts.TAKE_BODY))
         self.done.set_label(tr(texts.TAKE_BUTTON))
         self.done.setEnabled(IntentKind.ACKNOWLEDGE in vm.allowed)
+
+    def main_action(self) -> QWidget | None:
+        return self.done
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        said = visible_texts(self.title)
+        if vm.change_due:
+            said.append(tr(texts.TAKE_CHANGE, amount=spoken_yen(vm.change_due)))
+        return said + visible_texts(self.voucher, self.body)
 
 
 class ErrorPage(Page):
@@ -593,13 +771,14 @@ class ErrorPage(Page):
         self.title.setText(texts.error_title(code, kind))
         step = err.next_step if err else "retry"
         self.next_step.setText(tr(texts.NEXT_STEPS.get(step, texts.NEXT_STEPS["retry"])))
-        if err and err.voucher:
-            money = tr(texts.VOUCHER, voucher=err.voucher)
-        elif err and err.refunded:
-            money = tr(texts.REFUNDED, amount=yen(err.refunded))
-        else:
-            money = tr(texts.NOT_CHARGED) if kind in ("refusal", "card", "relay") else ""
+        money = "\n".join(money_lines(vm))  # every ending says what happened to the money
         self.money.setText(money)
         self.money.setVisible(bool(money))
         self.ok.set_label(tr(texts.OK))
         self.ok.setVisible(IntentKind.ACKNOWLEDGE in vm.allowed or vm.final)
+
+    def main_action(self) -> QWidget | None:
+        return self.ok
+
+    def speech(self, vm: ViewModel) -> list[str]:
+        return visible_texts(self.title, self.next_step) + money_lines(vm, spoken_yen)

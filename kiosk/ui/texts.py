@@ -56,6 +56,11 @@ def yen(amount: int) -> str:
     return f"¥{amount:,}"
 
 
+def spoken_yen(amount: int) -> str:
+    """An amount as the voice says it: 「420円」, "420 yen" (the engines read the numbers)."""
+    return tr(SPOKEN_YEN, amount=amount)
+
+
 # --- general -----------------------------------------------------------------------
 SERVICE_NAME = QT_TRANSLATE_NOOP("Kiosk", "Certificate issuing service")
 BACK = QT_TRANSLATE_NOOP("Kiosk", "Back")
@@ -67,6 +72,26 @@ HIGH_CONTRAST = QT_TRANSLATE_NOOP("Kiosk", "High contrast")
 PLEASE_WAIT = QT_TRANSLATE_NOOP("Kiosk", "Please wait…")
 SWITCH_LANGUAGE_TO = QT_TRANSLATE_NOOP("Kiosk", "Switch the language to {name}")
 PROGRESS_NAME = QT_TRANSLATE_NOOP("Kiosk", "Progress")
+CALL_STAFF = QT_TRANSLATE_NOOP("Kiosk", "Call staff")
+STAFF_CALLED = QT_TRANSLATE_NOOP(
+    "Kiosk", "Staff have been called. Please wait at the terminal."
+)
+
+# --- voice guidance (spoken; the keypad's keys are named as on a numeric keypad) --------------
+VOICE_GUIDE = QT_TRANSLATE_NOOP("Kiosk", "Voice guide")
+VOICE_GUIDE_ON = QT_TRANSLATE_NOOP(
+    "Kiosk",
+    "Voice guidance is on. Move with the arrow keys or 2, 4, 6 and 8; choose with 5 or Enter. "
+    "Plus: help and repeat. Minus: cancel. Star: call staff.",
+)
+VOICE_GUIDE_OFF = QT_TRANSLATE_NOOP("Kiosk", "Voice guidance is off.")
+DIGIT_ENTERED = QT_TRANSLATE_NOOP("Kiosk", "Digit entered")
+DIGIT_DELETED = QT_TRANSLATE_NOOP("Kiosk", "Digit deleted")
+PIN_CLEARED = QT_TRANSLATE_NOOP("Kiosk", "PIN cleared")
+PIN_FULL = QT_TRANSLATE_NOOP("Kiosk", "Four digits entered. Press Enter to confirm.")
+SPOKEN_YEN = QT_TRANSLATE_NOOP("Kiosk", "{amount} yen")
+SELECTED = QT_TRANSLATE_NOOP("Kiosk", "{name}, selected")
+CHOICES_COUNT = QT_TRANSLATE_NOOP("Kiosk", "{n} choices. Use the arrow keys to hear them.")
 
 # --- start / out of service ----------------------------------------------------------
 START_SUBTITLE = QT_TRANSLATE_NOOP(
@@ -107,6 +132,8 @@ PIN_OK = QT_TRANSLATE_NOOP("Kiosk", "Enter")
 AUTH_TITLE = QT_TRANSLATE_NOOP("Kiosk", "Checking your card")
 REMOVE_TITLE = QT_TRANSLATE_NOOP("Kiosk", "Please remove your card")
 REMOVE_BODY = QT_TRANSLATE_NOOP("Kiosk", "Take your card from the reader and keep it with you.")
+TAKE_CARD = QT_TRANSLATE_NOOP("Kiosk", "Please take your card")
+CARD_STILL_THERE = QT_TRANSLATE_NOOP("Kiosk", "Your card is still on the reader.")
 
 # --- choosing ---------------------------------------------------------------------------
 CHOOSE_TYPE_TITLE = QT_TRANSLATE_NOOP("Kiosk", "Which certificate do you need?")
@@ -136,6 +163,15 @@ EXACT_ONLY = QT_TRANSLATE_NOOP(
     "Kiosk", "No change available: please insert the exact amount."
 )
 PAYMENT_CANCEL = QT_TRANSLATE_NOOP("Kiosk", "Cancel and return my money")
+PAYMENT_WHERE = QT_TRANSLATE_NOOP(
+    "Kiosk", "Coins go into the coin slot and notes into the note slot, below the card reader."
+)
+PAYMENT_PICTURE = QT_TRANSLATE_NOOP(
+    "Kiosk", "Picture: the coin slot and the note slot below the card reader"
+)
+COIN_SLOT = QT_TRANSLATE_NOOP("Kiosk", "Coins")
+NOTE_SLOT = QT_TRANSLATE_NOOP("Kiosk", "Notes")
+CHARGED = QT_TRANSLATE_NOOP("Kiosk", "Charged: {amount}")
 PRINTING_TITLE = QT_TRANSLATE_NOOP("Kiosk", "Printing")
 PRINTING_PAGES = QT_TRANSLATE_NOOP("Kiosk", "Page {done} of {total}")
 PRINTING_BODY = QT_TRANSLATE_NOOP(
@@ -168,7 +204,9 @@ CERT_TYPES: dict[str, str] = {
     "inkan": QT_TRANSLATE_NOOP("Kiosk", "Seal registration certificate (印鑑登録証明書)"),
     "koseki_zenbu": QT_TRANSLATE_NOOP("Kiosk", "Family register, all entries (戸籍全部事項証明書)"),
     "koseki_kojin": QT_TRANSLATE_NOOP("Kiosk", "Family register, one person (戸籍個人事項証明書)"),
-    "koseki_fuhyo": QT_TRANSLATE_NOOP("Kiosk", "Family register annex (戸籍の附票の写し)"),
+    "koseki_fuhyo": QT_TRANSLATE_NOOP(
+        "Kiosk", "Address record kept with the family register (戸籍の附票の写し)"
+    ),
     "shotoku": QT_TRANSLATE_NOOP("Kiosk", "Income and tax certificate (所得・課税証明書)"),
 }
 CERT_TYPE_OTHER = QT_TRANSLATE_NOOP("Kiosk", "Certificate")

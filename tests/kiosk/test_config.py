@@ -21,6 +21,7 @@ from kiosk.config import (
     PrintingConfig,
     RelayConfig,
     TimeoutsConfig,
+    UiConfig,
     dump,
     load,
 )
@@ -29,7 +30,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 PIN_A = "ab" * 32
 PIN_B = "0123456789ABCDEF" * 4
 TABLES: dict[str, type[msgspec.Struct]] = {"relay": RelayConfig, "devices": DevicesConfig, "printing": PrintingConfig,
-          "payment": PaymentConfig, "diag": DiagConfig, "timeouts": TimeoutsConfig}
+          "payment": PaymentConfig, "diag": DiagConfig, "timeouts": TimeoutsConfig,
+          "ui": UiConfig}
 HUMAN_TIMEOUTS = ("place_card", "pin", "remove_card", "choose_type", "options", "copies",
                   "confirm", "payment", "take_papers")
 
@@ -132,7 +134,7 @@ ROUND_TRIPS = {
         secret_file=tmp / "totp", log_files=(tmp / "a.log", tmp / "b.log"), usb_dir=tmp / "usb",
         spool_dir=tmp / "spool", cupsd_conf=tmp / "cupsd.conf")),
     "diag without logs": lambda tmp: Config(diag=DiagConfig(log_files=())),
-    "timeouts": lambda tmp: Config(timeouts=TimeoutsConfig(
+    "timeouts": lambda tmp: Config(mode=Mode.TEST, timeouts=TimeoutsConfig(
         place_card=61, pin=31, remove_card=62, choose_type=91, options=92, copies=93,
         confirm=94, payment=121, take_papers=32.5, warn_before=0.5, print_deadline=301)),
 }
@@ -359,9 +361,30 @@ def test_timeouts_must_be_above_zero(tmp_path: Path, key: str, value: str) -> No
 
 @pytest.mark.parametrize("key", HUMAN_TIMEOUTS)
 def test_the_warning_comes_before_every_screens_timeout(tmp_path: Path, key: str) -> None:
-    assert refused(tmp_path, f"[timeouts]\n{key} = 15\n") == (
-        f"timeouts.warn_before: must be less than {key} (15), got 15")
-    assert getattr(load(write(tmp_path, f"[timeouts]\n{key} = 15.5\n")).timeouts, key) == 15.5
+    assert refused(tmp_path, f"[timeouts]\n{key} = 20\n") == (
+        f"timeouts.warn_before: must be less than {key} (20), got 20")
+    assert getattr(load(write(tmp_path, f"[timeouts]\n{key} = 20.5\n")).timeouts, key) == 20.5
+
+
+def test_production_gives_at_least_twenty_seconds_to_ask_for_more_time(tmp_path: Path) -> None:
+    assert refused(tmp_path, "[timeouts]\nwarn_before = 15\n") == (
+        "timeouts.warn_before: must be at least 20 seconds in production (WCAG 2.2.1), got 15")
+    assert load(write(tmp_path, 'mode = "test"\n[timeouts]\nwarn_before = 2\n')
+                ).timeouts.warn_before == 2
+    assert load(write(tmp_path, "")).timeouts.warn_before == 20
+
+
+def test_ui_table(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, '[ui]\nlanguage = "en"\nthank_you_hold = 3\nerror_hold = 12\n'
+                               "panel_width_mm = 344.2\npanel_height_mm = 193.6\n"))
+    assert (cfg.ui.language, cfg.ui.thank_you_hold, cfg.ui.error_hold) == ("en", 3, 12)
+    assert (cfg.ui.panel_width_mm, cfg.ui.panel_height_mm) == (344.2, 193.6)
+    assert load(write(tmp_path, "")).ui.panel_width_mm == 0  # ask the display
+    assert refused(tmp_path, "[ui]\npanel_width_mm = 300\n") == (
+        "ui.panel_width_mm: give both panel_width_mm and panel_height_mm, or neither")
+    assert refused(tmp_path, "[ui]\nerror_hold = 0\n") == (
+        "ui.error_hold: must be a number of seconds above 0, got 0")
+    assert refused(tmp_path, '[ui]\nlanguage = "fr"\n').startswith('ui.language: "fr" is not one of')
 
 
 def test_print_deadline_is_not_a_screen(tmp_path: Path) -> None:

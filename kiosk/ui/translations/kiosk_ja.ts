@@ -153,7 +153,7 @@
     </message>
     <message>
         <source>Choose what the certificate shows</source>
-        <translation>証明書にのせる内容を選んでください</translation>
+        <translation>証明書に記載する内容を選んでください</translation>
     </message>
     <message>
         <source>How many copies?</source>
@@ -308,7 +308,7 @@
         <translation>戸籍個人事項証明書</translation>
     </message>
     <message>
-        <source>Family register annex (戸籍の附票の写し)</source>
+        <source>Address record kept with the family register (戸籍の附票の写し)</source>
         <translation>戸籍の附票の写し</translation>
     </message>
     <message>
@@ -341,11 +341,11 @@
     </message>
     <message>
         <source>Leave out</source>
-        <translation>のせない</translation>
+        <translation>記載しない</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation>のせる</translation>
+        <translation>記載する</translation>
     </message>
     <message>
         <source>This certificate cannot be issued here</source>
@@ -586,6 +586,82 @@
     <message>
         <source>The certificate data did not match this request</source>
         <translation>証明書のデータが申請と一致しませんでした</translation>
+    </message>
+    <message>
+        <source>Call staff</source>
+        <translation>係員を呼ぶ</translation>
+    </message>
+    <message>
+        <source>Staff have been called. Please wait at the terminal.</source>
+        <translation>係員を呼びました。端末の前でお待ちください。</translation>
+    </message>
+    <message>
+        <source>Voice guide</source>
+        <translation>音声案内</translation>
+    </message>
+    <message>
+        <source>Voice guidance is on. Move with the arrow keys or 2, 4, 6 and 8; choose with 5 or Enter. Plus: help and repeat. Minus: cancel. Star: call staff.</source>
+        <translation>音声案内を開始します。矢印キー、または2、4、6、8で移動し、5または決定キーで選びます。プラスは案内のくり返し、マイナスは中止、アスタリスクは係員の呼び出しです。</translation>
+    </message>
+    <message>
+        <source>Voice guidance is off.</source>
+        <translation>音声案内を終了します。</translation>
+    </message>
+    <message>
+        <source>Digit entered</source>
+        <translation>入力しました</translation>
+    </message>
+    <message>
+        <source>Digit deleted</source>
+        <translation>1けた消しました</translation>
+    </message>
+    <message>
+        <source>PIN cleared</source>
+        <translation>暗証番号を消しました</translation>
+    </message>
+    <message>
+        <source>Four digits entered. Press Enter to confirm.</source>
+        <translation>4けた入力しました。決定キーを押してください。</translation>
+    </message>
+    <message>
+        <source>{amount} yen</source>
+        <translation>{amount}円</translation>
+    </message>
+    <message>
+        <source>{name}, selected</source>
+        <translation>{name}、選択中</translation>
+    </message>
+    <message>
+        <source>{n} choices. Use the arrow keys to hear them.</source>
+        <translation>選択肢は{n}つです。矢印キーで順に聞くことができます。</translation>
+    </message>
+    <message>
+        <source>Please take your card</source>
+        <translation>カードをお取りください</translation>
+    </message>
+    <message>
+        <source>Your card is still on the reader.</source>
+        <translation>カードが読み取り部に残っています。</translation>
+    </message>
+    <message>
+        <source>Coins go into the coin slot and notes into the note slot, below the card reader.</source>
+        <translation>硬貨は硬貨投入口へ、お札は紙幣投入口へ入れてください。どちらもカード読み取り部の下にあります。</translation>
+    </message>
+    <message>
+        <source>Picture: the coin slot and the note slot below the card reader</source>
+        <translation>図：カード読み取り部の下の硬貨投入口と紙幣投入口</translation>
+    </message>
+    <message>
+        <source>Coins</source>
+        <translation>硬貨</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>お札</translation>
+    </message>
+    <message>
+        <source>Charged: {amount}</source>
+        <translation>お支払い：{amount}</translation>
     </message>
 </context>
 </TS>

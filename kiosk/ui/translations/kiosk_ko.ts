@@ -308,7 +308,7 @@
         <translation>호적 개인사항 증명서 (戸籍個人事項証明書)</translation>
     </message>
     <message>
-        <source>Family register annex (戸籍の附票の写し)</source>
+        <source>Address record kept with the family register (戸籍の附票の写し)</source>
         <translation>호적 부표 사본 (戸籍の附票の写し)</translation>
     </message>
     <message>
@@ -586,6 +586,82 @@
     <message>
         <source>The certificate data did not match this request</source>
         <translation>증명서 데이터가 신청 내용과 일치하지 않습니다</translation>
+    </message>
+    <message>
+        <source>Call staff</source>
+        <translation>직원 호출</translation>
+    </message>
+    <message>
+        <source>Staff have been called. Please wait at the terminal.</source>
+        <translation>직원을 호출했습니다. 단말기 앞에서 기다려 주십시오.</translation>
+    </message>
+    <message>
+        <source>Voice guide</source>
+        <translation>음성 안내</translation>
+    </message>
+    <message>
+        <source>Voice guidance is on. Move with the arrow keys or 2, 4, 6 and 8; choose with 5 or Enter. Plus: help and repeat. Minus: cancel. Star: call staff.</source>
+        <translation>음성 안내를 시작합니다. 화살표 키 또는 2, 4, 6, 8로 이동하고 5 또는 확인 키로 선택합니다. 플러스: 도움말과 다시 듣기. 마이너스: 취소. 별표: 직원 호출.</translation>
+    </message>
+    <message>
+        <source>Voice guidance is off.</source>
+        <translation>음성 안내를 끕니다.</translation>
+    </message>
+    <message>
+        <source>Digit entered</source>
+        <translation>입력했습니다</translation>
+    </message>
+    <message>
+        <source>Digit deleted</source>
+        <translation>한 자리를 지웠습니다</translation>
+    </message>
+    <message>
+        <source>PIN cleared</source>
+        <translation>비밀번호를 지웠습니다</translation>
+    </message>
+    <message>
+        <source>Four digits entered. Press Enter to confirm.</source>
+        <translation>4자리를 입력했습니다. 확인 키를 누르십시오.</translation>
+    </message>
+    <message>
+        <source>{amount} yen</source>
+        <translation>{amount}엔</translation>
+    </message>
+    <message>
+        <source>{name}, selected</source>
+        <translation>{name}, 선택됨</translation>
+    </message>
+    <message>
+        <source>{n} choices. Use the arrow keys to hear them.</source>
+        <translation>선택지는 {n}개입니다. 화살표 키로 들을 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Please take your card</source>
+        <translation>카드를 가져가십시오</translation>
+    </message>
+    <message>
+        <source>Your card is still on the reader.</source>
+        <translation>카드가 아직 리더기 위에 있습니다.</translation>
+    </message>
+    <message>
+        <source>Coins go into the coin slot and notes into the note slot, below the card reader.</source>
+        <translation>동전은 동전 투입구에, 지폐는 지폐 투입구에 넣으십시오. 모두 카드 리더기 아래에 있습니다.</translation>
+    </message>
+    <message>
+        <source>Picture: the coin slot and the note slot below the card reader</source>
+        <translation>그림: 카드 리더기 아래의 동전 투입구와 지폐 투입구</translation>
+    </message>
+    <message>
+        <source>Coins</source>
+        <translation>동전</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>지폐</translation>
+    </message>
+    <message>
+        <source>Charged: {amount}</source>
+        <translation>결제 금액: {amount}</translation>
     </message>
 </context>
 </TS>

@@ -308,7 +308,7 @@
         <translation>Registro familiar individual (戸籍個人事項証明書)</translation>
     </message>
     <message>
-        <source>Family register annex (戸籍の附票の写し)</source>
+        <source>Address record kept with the family register (戸籍の附票の写し)</source>
         <translation>Anexo do registro familiar (戸籍の附票の写し)</translation>
     </message>
     <message>
@@ -586,6 +586,82 @@
     <message>
         <source>The certificate data did not match this request</source>
         <translation>Os dados da certidão não correspondem ao pedido</translation>
+    </message>
+    <message>
+        <source>Call staff</source>
+        <translation>Chamar funcionário</translation>
+    </message>
+    <message>
+        <source>Staff have been called. Please wait at the terminal.</source>
+        <translation>Um funcionário foi chamado. Aguarde junto ao terminal.</translation>
+    </message>
+    <message>
+        <source>Voice guide</source>
+        <translation>Guia por voz</translation>
+    </message>
+    <message>
+        <source>Voice guidance is on. Move with the arrow keys or 2, 4, 6 and 8; choose with 5 or Enter. Plus: help and repeat. Minus: cancel. Star: call staff.</source>
+        <translation>O guia por voz está ligado. Mova com as setas ou 2, 4, 6 e 8; escolha com 5 ou Enter. Mais: ajuda e repetir. Menos: cancelar. Asterisco: chamar um funcionário.</translation>
+    </message>
+    <message>
+        <source>Voice guidance is off.</source>
+        <translation>O guia por voz está desligado.</translation>
+    </message>
+    <message>
+        <source>Digit entered</source>
+        <translation>Dígito inserido</translation>
+    </message>
+    <message>
+        <source>Digit deleted</source>
+        <translation>Dígito apagado</translation>
+    </message>
+    <message>
+        <source>PIN cleared</source>
+        <translation>PIN apagado</translation>
+    </message>
+    <message>
+        <source>Four digits entered. Press Enter to confirm.</source>
+        <translation>Quatro dígitos inseridos. Pressione Enter para confirmar.</translation>
+    </message>
+    <message>
+        <source>{amount} yen</source>
+        <translation>{amount} ienes</translation>
+    </message>
+    <message>
+        <source>{name}, selected</source>
+        <translation>{name}, selecionado</translation>
+    </message>
+    <message>
+        <source>{n} choices. Use the arrow keys to hear them.</source>
+        <translation>{n} opções. Use as setas para ouvi-las.</translation>
+    </message>
+    <message>
+        <source>Please take your card</source>
+        <translation>Retire seu cartão</translation>
+    </message>
+    <message>
+        <source>Your card is still on the reader.</source>
+        <translation>Seu cartão ainda está no leitor.</translation>
+    </message>
+    <message>
+        <source>Coins go into the coin slot and notes into the note slot, below the card reader.</source>
+        <translation>Moedas na entrada de moedas e cédulas na entrada de cédulas, abaixo do leitor de cartão.</translation>
+    </message>
+    <message>
+        <source>Picture: the coin slot and the note slot below the card reader</source>
+        <translation>Imagem: a entrada de moedas e a de cédulas abaixo do leitor de cartão</translation>
+    </message>
+    <message>
+        <source>Coins</source>
+        <translation>Moedas</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Cédulas</translation>
+    </message>
+    <message>
+        <source>Charged: {amount}</source>
+        <translation>Valor cobrado: {amount}</translation>
     </message>
 </context>
 </TS>

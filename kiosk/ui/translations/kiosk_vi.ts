@@ -308,7 +308,7 @@
         <translation>Hộ tịch, một người (戸籍個人事項証明書)</translation>
     </message>
     <message>
-        <source>Family register annex (戸籍の附票の写し)</source>
+        <source>Address record kept with the family register (戸籍の附票の写し)</source>
         <translation>Bản sao phụ lục hộ tịch (戸籍の附票の写し)</translation>
     </message>
     <message>
@@ -586,6 +586,82 @@
     <message>
         <source>The certificate data did not match this request</source>
         <translation>Dữ liệu giấy chứng nhận không khớp với yêu cầu</translation>
+    </message>
+    <message>
+        <source>Call staff</source>
+        <translation>Gọi nhân viên</translation>
+    </message>
+    <message>
+        <source>Staff have been called. Please wait at the terminal.</source>
+        <translation>Đã gọi nhân viên. Vui lòng chờ tại máy.</translation>
+    </message>
+    <message>
+        <source>Voice guide</source>
+        <translation>Hướng dẫn giọng nói</translation>
+    </message>
+    <message>
+        <source>Voice guidance is on. Move with the arrow keys or 2, 4, 6 and 8; choose with 5 or Enter. Plus: help and repeat. Minus: cancel. Star: call staff.</source>
+        <translation>Đã bật hướng dẫn bằng giọng nói. Di chuyển bằng phím mũi tên hoặc 2, 4, 6, 8; chọn bằng 5 hoặc Enter. Phím cộng: trợ giúp và nghe lại. Phím trừ: hủy. Phím sao: gọi nhân viên.</translation>
+    </message>
+    <message>
+        <source>Voice guidance is off.</source>
+        <translation>Đã tắt hướng dẫn bằng giọng nói.</translation>
+    </message>
+    <message>
+        <source>Digit entered</source>
+        <translation>Đã nhập</translation>
+    </message>
+    <message>
+        <source>Digit deleted</source>
+        <translation>Đã xóa một chữ số</translation>
+    </message>
+    <message>
+        <source>PIN cleared</source>
+        <translation>Đã xóa mã PIN</translation>
+    </message>
+    <message>
+        <source>Four digits entered. Press Enter to confirm.</source>
+        <translation>Đã nhập 4 chữ số. Hãy nhấn Enter để xác nhận.</translation>
+    </message>
+    <message>
+        <source>{amount} yen</source>
+        <translation>{amount} yên</translation>
+    </message>
+    <message>
+        <source>{name}, selected</source>
+        <translation>{name}, đã chọn</translation>
+    </message>
+    <message>
+        <source>{n} choices. Use the arrow keys to hear them.</source>
+        <translation>Có {n} lựa chọn. Dùng phím mũi tên để nghe.</translation>
+    </message>
+    <message>
+        <source>Please take your card</source>
+        <translation>Vui lòng lấy thẻ của bạn</translation>
+    </message>
+    <message>
+        <source>Your card is still on the reader.</source>
+        <translation>Thẻ của bạn vẫn còn trên đầu đọc.</translation>
+    </message>
+    <message>
+        <source>Coins go into the coin slot and notes into the note slot, below the card reader.</source>
+        <translation>Bỏ tiền xu vào khe tiền xu và tiền giấy vào khe tiền giấy, bên dưới đầu đọc thẻ.</translation>
+    </message>
+    <message>
+        <source>Picture: the coin slot and the note slot below the card reader</source>
+        <translation>Hình: khe tiền xu và khe tiền giấy bên dưới đầu đọc thẻ</translation>
+    </message>
+    <message>
+        <source>Coins</source>
+        <translation>Tiền xu</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Tiền giấy</translation>
+    </message>
+    <message>
+        <source>Charged: {amount}</source>
+        <translation>Đã thanh toán: {amount}</translation>
     </message>
 </context>
 </TS>

@@ -308,7 +308,7 @@
         <translation>户籍个人事项证明书（戸籍個人事項証明書）</translation>
     </message>
     <message>
-        <source>Family register annex (戸籍の附票の写し)</source>
+        <source>Address record kept with the family register (戸籍の附票の写し)</source>
         <translation>户籍附票副本（戸籍の附票の写し）</translation>
     </message>
     <message>
@@ -586,6 +586,82 @@
     <message>
         <source>The certificate data did not match this request</source>
         <translation>证明书数据与本次申请不符</translation>
+    </message>
+    <message>
+        <source>Call staff</source>
+        <translation>呼叫工作人员</translation>
+    </message>
+    <message>
+        <source>Staff have been called. Please wait at the terminal.</source>
+        <translation>已呼叫工作人员。请在终端前稍候。</translation>
+    </message>
+    <message>
+        <source>Voice guide</source>
+        <translation>语音引导</translation>
+    </message>
+    <message>
+        <source>Voice guidance is on. Move with the arrow keys or 2, 4, 6 and 8; choose with 5 or Enter. Plus: help and repeat. Minus: cancel. Star: call staff.</source>
+        <translation>语音引导已开启。用方向键或2、4、6、8移动，用5或确认键选择。加号：帮助和重复。减号：取消。星号：呼叫工作人员。</translation>
+    </message>
+    <message>
+        <source>Voice guidance is off.</source>
+        <translation>语音引导已关闭。</translation>
+    </message>
+    <message>
+        <source>Digit entered</source>
+        <translation>已输入</translation>
+    </message>
+    <message>
+        <source>Digit deleted</source>
+        <translation>已删除一位</translation>
+    </message>
+    <message>
+        <source>PIN cleared</source>
+        <translation>已清除密码</translation>
+    </message>
+    <message>
+        <source>Four digits entered. Press Enter to confirm.</source>
+        <translation>已输入4位。请按确认键。</translation>
+    </message>
+    <message>
+        <source>{amount} yen</source>
+        <translation>{amount}日元</translation>
+    </message>
+    <message>
+        <source>{name}, selected</source>
+        <translation>{name}，已选择</translation>
+    </message>
+    <message>
+        <source>{n} choices. Use the arrow keys to hear them.</source>
+        <translation>共有{n}个选项。用方向键逐个收听。</translation>
+    </message>
+    <message>
+        <source>Please take your card</source>
+        <translation>请取走您的卡</translation>
+    </message>
+    <message>
+        <source>Your card is still on the reader.</source>
+        <translation>您的卡还在读卡器上。</translation>
+    </message>
+    <message>
+        <source>Coins go into the coin slot and notes into the note slot, below the card reader.</source>
+        <translation>硬币请投入硬币口，纸币请投入纸币口，都在读卡器下方。</translation>
+    </message>
+    <message>
+        <source>Picture: the coin slot and the note slot below the card reader</source>
+        <translation>图：读卡器下方的硬币口和纸币口</translation>
+    </message>
+    <message>
+        <source>Coins</source>
+        <translation>硬币</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>纸币</translation>
+    </message>
+    <message>
+        <source>Charged: {amount}</source>
+        <translation>已收费：{amount}</translation>
     </message>
 </context>
 </TS>

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from hardware_mocks.world import World
 from kiosk.session.engine import ALLOWED
 from kiosk.session.viewmodel import IntentKind, Screen
-from kiosk.ui import screens, texts
+from kiosk.ui import screens, texts, theme
 from kiosk.ui.texts import tr
 from protocol.documents.catalogue import MAX_COPIES
 from tests.fixtures.ui import wait_screen
@@ -185,16 +185,32 @@ def test_refused_resident_sees_reason_and_next_step(qtbot: QtBot, kiosk, engine)
 def test_under_15_sees_every_type_refused(qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine, "shiken-jiro", "1470")
     buttons = kiosk.pages[Screen.CHOOSE_TYPE].buttons
-    assert buttons and not any(b.isEnabled() for b in buttons.values())
+    assert buttons and all(b.unavailable for b in buttons.values())
     assert all(tr(texts.ERROR_CODES["under_15"]) in b.accessibleName() for b in buttons.values())
 
 
-def test_unavailable_types_are_shown_disabled_with_reason(qtbot: QtBot, kiosk, engine) -> None:
+def test_unavailable_types_are_marked_in_words_and_colour_and_do_nothing(
+        qtbot: QtBot, kiosk, engine) -> None:
     to_menu(qtbot, kiosk, engine, "mihon-saburo", "3690")  # no seal registered
-    b = kiosk.pages[Screen.CHOOSE_TYPE].buttons["inkan"]
-    assert not b.isEnabled()
+    page = kiosk.pages[Screen.CHOOSE_TYPE]
+    b, ok = page.buttons["inkan"], page.buttons["juminhyo"]
+    assert b.unavailable and not ok.unavailable
     assert tr(texts.ERROR_CODES["no_seal"]) in b.accessibleName()
-    assert kiosk.pages[Screen.CHOOSE_TYPE].buttons["juminhyo"].isEnabled()
+    assert "✕ " + tr(texts.NOT_AVAILABLE, reason="").strip() in b.text()
+    # reachable (a customer who cannot see it hears why), but touching it sends nothing
+    assert b.isEnabled() and b.focusPolicy() & Qt.FocusPolicy.TabFocus
+    sent = len(engine.intents)
+    click(qtbot, b)
+    kiosk.bridge.drain()
+    assert [i.kind for i in engine.intents[sent:]] in ([], [IntentKind.MORE_TIME])
+    assert kiosk.vm.screen is Screen.CHOOSE_TYPE
+    # drawn apart in both themes: its own fill and text colour, readable (4.5:1)
+    for pal in (theme.NORMAL, theme.HIGH_CONTRAST):
+        assert pal.unavailable != pal.secondary and pal.unavailable_text != pal.secondary_text
+        assert theme.contrast_ratio(pal.unavailable_text, pal.unavailable) >= 4.5
+    shot = b.grab().toImage()
+    fill = shot.pixelColor(b.width() // 2, b.height() - 8).name()
+    assert fill == theme.NORMAL.unavailable.lower()
 
 
 def test_cancel_during_payment_returns_the_money(qtbot: QtBot, kiosk, engine) -> None:

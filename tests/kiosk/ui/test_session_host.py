@@ -97,7 +97,7 @@ def test_refused_types_then_cancel_and_final_ok(qtbot: QtBot, real) -> None:
     link.device("card_remove")
     wait_screen(qtbot, window, Screen.CHOOSE_TYPE, timeout=10000)
     buttons = window.pages[Screen.CHOOSE_TYPE].buttons
-    assert buttons and not any(b.isEnabled() for b in buttons.values())
+    assert buttons and all(b.unavailable for b in buttons.values())
     for item in window.vm.menu:
         assert not item.available
         assert texts.error_title(item.refusal or "", "refusal") in buttons[item.type].accessibleName()

@@ -1,0 +1,146 @@
+"""The speech service: sentences said in order, a new request interrupts, the audio of a
+sentence is made once, the route follows the earphone; the players and the jack switch."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.speech import RecordingVoice, tone
+from kiosk.speech.jack import EvdevSwitch, eviocgsw
+from kiosk.speech.players import ProcessPlayer, WavFilePlayer, command
+from kiosk.speech.port import Audio, Route, SpeechError
+from kiosk.speech.service import SpeechService
+from kiosk.speech.wav import from_wav, rms
+
+
+def wait(predicate, timeout: float = 10.0) -> None:
+    """Until ``predicate`` holds (polling; the service has its own thread)."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError("timed out")
+        threading.Event().wait(0.01)
+
+
+class HeldVoice(RecordingVoice):
+    """Makes no sound until released: the caller must never wait for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def synthesise(self, text: str, language: str) -> Audio:
+        self.entered.set()
+        self.release.wait(10)
+        return super().synthesise(text, language)
+
+
+def test_sentences_are_said_in_order_and_written(tmp_path: Path) -> None:
+    voice, player = RecordingVoice(), WavFilePlayer(tmp_path)
+    service = SpeechService({"en": voice}, player)
+    try:
+        service.say(["One.", "Two."], "en")
+        wait(lambda: len(player.files) == 2)
+        assert voice.texts() == ["One.", "Two."]
+        for f in player.files:
+            audio = from_wav(f.read_bytes())
+            assert rms(audio) > 100 and audio.seconds > 0.2
+            assert f.name.endswith("-speaker.wav")
+        service.say(["One."], "en")  # made once, said again
+        wait(lambda: len(player.files) == 3)
+        assert voice.texts() == ["One.", "Two."]
+        service.say(["Bonjour"], "fr")  # no voice for it: nothing
+        service.route = Route.EARPHONE
+        service.say(["Three."], "en")
+        wait(lambda: len(player.files) == 4)
+        assert player.files[-1].name.endswith("-earphone.wav")
+    finally:
+        service.close()
+
+
+def test_the_caller_never_waits_and_new_speech_interrupts(tmp_path: Path) -> None:
+    voice, player = HeldVoice(), WavFilePlayer(tmp_path)
+    service = SpeechService({"en": voice}, player)
+    try:
+        service.say(["First."], "en")  # returns although the voice is held
+        assert voice.entered.wait(5)
+        service.say(["Second.", "Third."], "en")  # the first is dropped once made
+        service.say(["Fourth."], "en")
+        voice.release.set()
+        wait(service.idle)
+        assert voice.texts() == ["First.", "Fourth."]
+        assert len(player.files) == 1
+    finally:
+        service.close()
+
+
+def test_prepared_sentences_are_made_not_said(tmp_path: Path) -> None:
+    voice, player = RecordingVoice(), WavFilePlayer(tmp_path)
+    service = SpeechService({"ja": voice}, player)
+    try:
+        service.prepare(["準備"], "ja")
+        wait(lambda: voice.texts() == ["準備"])
+        assert player.files == []  # made, not said
+        service.say(["準備"], "ja")
+        wait(lambda: len(player.files) == 1)
+        assert voice.texts() == ["準備"]
+    finally:
+        service.close()
+
+
+def test_a_failing_voice_leaves_the_service_running(tmp_path: Path) -> None:
+    class Broken(RecordingVoice):
+        def synthesise(self, text: str, language: str) -> Audio:
+            if text == "bad":
+                raise SpeechError("no")
+            return super().synthesise(text, language)
+
+    player = WavFilePlayer(tmp_path)
+    service = SpeechService({"en": Broken()}, player)
+    try:
+        service.say(["bad"], "en")
+        service.say(["good"], "en", interrupt=False)
+        wait(lambda: len(player.files) == 1)
+    finally:
+        service.close()
+
+
+def test_playback_commands() -> None:
+    audio = tone(0.1)
+    assert command("aplay", audio, "null")[-3:] == ["-D", "null", "-"]
+    assert "--device=kiosk_earphone" in command("pacat", audio, "kiosk_earphone")
+    assert "--rate=16000" in command("pacat", audio, None)
+    with pytest.raises(SpeechError):
+        command("mpv", audio, None)
+    with pytest.raises(SpeechError):
+        ProcessPlayer("no-such-player", {})
+
+
+def test_aplay_plays_and_stops_at_once() -> None:
+    player = ProcessPlayer("aplay", {Route.SPEAKER: "null"})
+    started = threading.Event()
+    done = threading.Event()
+    long = tone(30.0)  # the null device plays in real time: 30 s unless stopped
+
+    def play() -> None:
+        player.play(long, Route.SPEAKER, started.set)
+        done.set()
+
+    threading.Thread(target=play, daemon=True).start()
+    assert started.wait(5)
+    player.stop()
+    assert done.wait(5), "stop ends the playback"
+    player.play(tone(0.05), Route.SPEAKER)  # and the next one plays
+
+
+def test_the_jack_switch_ioctl() -> None:
+    assert eviocgsw(2) == 0x8002451B  # EVIOCGSW(2) of <linux/input.h>
+    with pytest.raises(SpeechError):
+        EvdevSwitch(Path("/dev/null"))  # not an input device
+    with pytest.raises(SpeechError):
+        EvdevSwitch(Path("/nonexistent/event0"))
