@@ -46,8 +46,9 @@ TIMEOUT = "timeout"
 REJECTED = "rejected"
 GATE = "gate"  # the consent to a job could not be written
 UNGATED = "ungated"  # the queue does not print through the kiosk's print gate
-#: What became of a job (``Printer.fate``).
+#: What became of a job (``Printer.fate``): not fault reasons, never shown as an error.
 PRINTED, NOT_PRINTED, UNKNOWN = gate.PRINTED, gate.NOT_PRINTED, gate.UNKNOWN
+FATES = frozenset({PRINTED, NOT_PRINTED, UNKNOWN})
 
 
 class PrinterFault(Exception):

@@ -353,6 +353,8 @@ CODE_ALIASES: dict[str, str] = {
     "not-accepting": "offline",
     "no-queue": "offline",
     "unreachable": "offline",
+    "ungated": "offline",  # the queue bypasses the print gate: it may not print for a customer
+    "gate": "print_failed",  # the consent to the job could not be written
     "held": "print_failed",
     "canceled": "print_failed",
     "aborted": "print_failed",

@@ -50,7 +50,8 @@ def published_codes() -> dict[str, str]:
     codes.update({c: "payment" for c in fault_codes.values()})
     printer = importlib.import_module("kiosk.printing.printer")
     codes.update({v: "printer" for k, v in vars(printer).items()
-                  if k.isupper() and isinstance(v, str) and k != "STOPPED"})
+                  if k.isupper() and isinstance(v, str) and k != "STOPPED"
+                  and v not in printer.FATES})
     interruptions = _optional("kiosk.session.engine", "_INTERRUPTION_INFO", {})
     codes.update({code: kind for code, kind, _ in interruptions.values()
                   if kind != "device"})
