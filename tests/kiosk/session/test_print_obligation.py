@@ -215,7 +215,11 @@ def test_cupsd_stopped_after_the_job_completed_before_the_kiosk_read_it(kiosk: K
         until(lambda: _printer_has_a_job(kiosk), 60, "the printer has the job")
         os.kill(pid, signal.SIGSTOP)
         try:
-            until(lambda: kiosk.cupsd.printed(), 60, "the job completed")
+            # completed: the printer's output, and the gate's record of the backend's success
+            # (written just after; stopping cupsd between the two would cut the gate off)
+            until(lambda: kiosk.cupsd.printed()
+                  and any(p.suffix == ".printed" for p in kiosk.cupsd.gate_dir.iterdir()),
+                  60, "the job completed")
             kiosk.cupsd.stop()
         finally:
             os.kill(pid, signal.SIGCONT)
