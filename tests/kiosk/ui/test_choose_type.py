@@ -45,7 +45,7 @@ def test_a_refusal_reason_is_shown_in_full_and_the_menu_fits(qtbot: QtBot, engin
     def laid_out() -> bool:
         return all(b.height() >= b.sizeHint().height() for b in buttons)
 
-    qtbot.waitUntil(laid_out)
+    qtbot.waitUntil(laid_out, timeout=20000)  # a loaded machine lays out slowly
     for kind, code in refused.items():
         b = page.buttons[kind]
         reason = texts.error_title(code or "", "refusal")
