@@ -2,10 +2,9 @@
 
 For any input the QR code on the back is found (pyzbar on a raster) and its Ed25519
 signature checked with the issuer's public key; the signed claims say which document
-this should be. For a PDF, more can be checked: the canonical document it carries must
-hash to the signed value, and re-rendering that document must give exactly the text of
-each face page, so a PDF re-rendered with any changed field (or edited afterwards)
-fails. A scan can only be compared with the claims by a person; ``unscramble_back``
+this should be. The PDF carries no copy of the document (its metadata holds only the
+serial and the type), so the face can only be compared with the claims by a person;
+``unscramble_back``
 recovers the face from the back with the document's own scramble key, which the
 verification service derives from its master secret and the signed serial
 (:mod:`protocol.scramble_key`).
@@ -13,7 +12,6 @@ verification service derives from its master secret and the signed serial
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,17 +79,6 @@ def _render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
         page.close()
 
 
-def _embedded_document(pdf: pdfium.PdfDocument) -> dict[str, Any] | None:
-    subject = pdf.get_metadata_dict().get("Subject", "")
-    if not subject.startswith(renderer.EMBED_PREFIX):
-        return None
-    try:
-        value = json.loads(subject[len(renderer.EMBED_PREFIX) :])
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def _check_claims(texts: list[str], key: Ed25519PublicKey) -> Verdict:
     if not texts:
         return Verdict(UNREADABLE, "no-qr")
@@ -114,28 +101,7 @@ def verify_pdf(data: bytes | bytearray, key: Ed25519PublicKey) -> Verdict:
     try:
         n = len(pdf)
         backs = [_render_page(pdf, i, QR_DPI) for i in range(1, n, 2)]
-        verdict = _check_claims(read_qr(backs), key)
-        if verdict.status != VALID or verdict.claims is None:
-            return verdict
-        document = _embedded_document(pdf)
-        if document is None:
-            return Verdict(INVALID, "no-document", verdict.claims)
-        if not verdict.claims.matches(document):
-            return Verdict(INVALID, "document-hash", verdict.claims)
-        try:
-            expected = pdfium.PdfDocument(renderer.face_only_pdf(document))
-        except (KeyError, ValueError, TypeError):
-            return Verdict(INVALID, "document-malformed", verdict.claims)
-        try:
-            faces = len(expected)
-            if n != 2 * faces:
-                return Verdict(INVALID, "page-count", verdict.claims, document)
-            for i in range(faces):
-                if _page_text(pdf, 2 * i) != _page_text(expected, i):
-                    return Verdict(INVALID, "face-text", verdict.claims, document)
-        finally:
-            expected.close()
-        return Verdict(VALID, "ok", verdict.claims, document)
+        return _check_claims(read_qr(backs), key)
     finally:
         pdf.close()
 
