@@ -37,10 +37,10 @@ from protocol.paper import fonts, ground, layout, scramble, xobject
 from protocol.paper.layout import PAGE_H, PAGE_W
 from protocol.sensitive import zero
 
-SCRAMBLE_W = 100 * mm
+SCRAMBLE_W = 130 * mm  # 140 dpi on paper for the grid of :data:`scramble.SIZE`
 SCRAMBLE_H = SCRAMBLE_W * scramble.SIZE[1] / scramble.SIZE[0]
 SCRAMBLE_X = (PAGE_W - SCRAMBLE_W) / 2
-SCRAMBLE_Y = PAGE_H - 22 * mm - SCRAMBLE_H
+SCRAMBLE_Y = PAGE_H - 20 * mm - SCRAMBLE_H
 QR_SIZE = 42 * mm
 QR_X = PAGE_W - 20 * mm - QR_SIZE
 QR_Y = 22 * mm
@@ -103,15 +103,23 @@ def _wipe(buffer: io.BytesIO) -> None:
         view.release()
 
 
+#: The face is drawn this many times finer than the scrambled grid, then averaged down:
+#: each grid pixel holds the share of ink over its area, as a scan of the face reduced
+#: to the grid does (drawn straight at the grid's 58 dpi, pdfium widens every hairline
+#: to a whole pixel and a verifier's comparison would see every rule differ).
+FACE_SUPERSAMPLE = 3
+
+
 def _face_images(face_pdf: bytes | io.BytesIO) -> list[Any]:
     pdf = pdfium.PdfDocument(face_pdf)
     try:
-        scale = scramble.SIZE[0] / PAGE_W
+        scale = scramble.SIZE[0] / PAGE_W * FACE_SUPERSAMPLE
         images = []
         for i in range(len(pdf)):
             page = pdf[i]
             bitmap = page.render(scale=scale, grayscale=True)
-            images.append(bitmap.to_pil().convert("L"))
+            fine = bitmap.to_pil().convert("L")
+            images.append(fine.resize(scramble.SIZE, Image.Resampling.BOX))
             bitmap.close()
             page.close()
         return images
