@@ -121,7 +121,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"UNREADABLE ({exc.reason}): {exc.message}")
         return verify.UNREADABLE
     verdict = verify.verify_files(files, key, face_key)
-    print(f"{wording.headline(verdict)}")
+    print(f"{wording.STATUS['en'][verdict.status]} ({verdict.reason}): {wording.explain(verdict)}")
     if verdict.status == verify.UNREADABLE:
         return verdict.status
     _describe(verdict)

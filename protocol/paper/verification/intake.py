@@ -70,11 +70,15 @@ def pages_of(data: bytes, file: int = 0) -> list[Page]:
 
 
 def _scan(data: bytes, file: int) -> Page:
+    too_large = InputRefused("image-too-large", "the image has more than "
+                             f"{limits.MAX_IMAGE_PIXELS // 1_000_000} million pixels (MAX_IMAGE_PIXELS)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])
-    except (OSError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_large from None
+    except (OSError, ValueError):
         raise InputRefused("not-an-image", "the image cannot be read (not a PNG or JPEG, or damaged)") from None
     with img:
         w, h = img.size

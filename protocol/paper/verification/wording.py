@@ -79,11 +79,6 @@ _WHERE_JA = {
 }
 
 
-def headline(verdict: Verdict, lang: Lang = "en") -> str:
-    """The verdict in one line: its word, then what was checked or what is wrong."""
-    return f"{STATUS[lang][verdict.status]}: {explain(verdict, lang)}"
-
-
 def explain(verdict: Verdict, lang: Lang = "en") -> str:
     if verdict.message and lang == "en":
         return verdict.message
