@@ -74,8 +74,8 @@ def page_tree_loop() -> bytes:
 def huge_image() -> bytes:
     """An A4 page drawing one image that declares 30000 × 30000 pixels (900 megapixels)."""
     return _pdf([CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-                 b"/Resources << /XObject << /I 5 0 R >> >> >>",
+                 (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                 b"/Resources << /XObject << /I 5 0 R >> >> >>"),
                  _stream(b"<<", b"q 595 0 0 842 0 0 cm /I Do Q"),
                  _stream(b"<< /Type /XObject /Subtype /Image /Width 30000 /Height 30000 /ColorSpace /DeviceGray "
                          b"/BitsPerComponent 8 /Filter /FlateDecode", _zeros(1 << 22))])

@@ -56,8 +56,8 @@ def test_each_bomb_is_refused_in_bounds(name: str, world: World, tmp_path: Path)
 
 def test_dev_zero_is_read_with_a_bound(world: World) -> None:
     code, out, err, peak = _verify(world, "/dev/zero")
-    assert code == 2 and out == [f"UNREADABLE (file-too-large): the file is larger than "
-                                 f"{limits.MAX_FILE_BYTES >> 20} MiB (MAX_FILE_BYTES)"]
+    line = f"UNREADABLE (file-too-large): the file is larger than {limits.MAX_FILE_BYTES >> 20} MiB (MAX_FILE_BYTES)"
+    assert code == 2 and out == [line]
     assert "Traceback" not in err and peak <= PEAK_MB
 
 

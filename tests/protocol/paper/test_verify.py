@@ -73,8 +73,8 @@ def _mm(box: forgery.Box) -> tuple[float, float, float, float]:
 def _flagged(verdict: verify.Verdict, box: forgery.Box) -> list[str]:
     """Where the regions overlapping ``box`` are said to be."""
     left, top, right, bottom = _mm(box)
-    return [r.where for r in verdict.regions
-            if r.box_mm[0] < right + 1 and r.box_mm[2] > left - 1 and r.box_mm[1] < bottom + 1 and r.box_mm[3] > top - 1]
+    return [r.where for r in verdict.regions if r.box_mm[0] < right + 1 and r.box_mm[2] > left - 1
+            and r.box_mm[1] < bottom + 1 and r.box_mm[3] > top - 1]
 
 
 # --- genuine ---------------------------------------------------------------------------
