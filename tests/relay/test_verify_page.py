@@ -116,7 +116,7 @@ def test_genuine_scans_are_valid(browser: webdriver.Chrome, server: RelayServer,
     assert _check(browser, server, scans["genuine"], "en") == "valid"
     assert "VALID" in browser.find_element(By.ID, "verdict").text
     assert "139998-" in browser.find_element(By.ID, "claims").text
-    assert browser.find_element(By.ID, "faces").get_attribute("src").startswith("data:image/png;base64,")
+    assert str(browser.find_element(By.ID, "faces").get_attribute("src")).startswith("data:image/png;base64,")
     _shot(browser, "verify-valid-en.png", tmp_path)
     assert _check(browser, server, list(reversed(scans["genuine"])), "ja") == "valid"  # any order
     assert "有効" in browser.find_element(By.ID, "verdict").text
