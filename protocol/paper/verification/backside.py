@@ -89,16 +89,24 @@ def _is_frame(dark: Grey, quad: NDArray[np.float64]) -> bool:
     return len(samples) > 80 and float(np.mean(samples)) > 0.9
 
 
+#: The frame is first looked for at about this width (pixels): the ground pattern's dots
+#: melt into a light tint and the page has a few hundred outlines instead of a million.
+SEARCH_WIDTH = 620
+
+
 def _frame_corners(grey: Grey) -> NDArray[np.float64]:
-    """The frame's outer corners (top left, top right, bottom right, bottom left)."""
-    lo, hi = levels(grey, 1, 90)
+    """The frame's outer corners (top left, top right, bottom right, bottom left), found
+    on a reduced page and refined on the full one."""
+    factor = max(1.0, grey.shape[1] / SEARCH_WIDTH)
+    small = grey if factor == 1 else np.asarray(
+        cv2.resize(grey, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    lo, hi = levels(small, 1, 90)
     if hi - lo < 40:
         raise NoFrame("the back has no contrast")
-    dark = (grey < (lo + hi) / 2).astype(np.uint8)
+    dark = (small < (lo + hi) / 2).astype(np.uint8)
     contours, _ = cv2.findContours(dark, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    page_area = grey.shape[0] * grey.shape[1]
-    large = [c for c in contours if len(c) > 100]
-    for contour in sorted(large, key=cv2.contourArea, reverse=True)[:5]:
+    page_area = small.shape[0] * small.shape[1]
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
         if cv2.contourArea(contour) < 0.08 * page_area:
             break
         quad = cv2.approxPolyDP(contour, 0.02 * cv2.arcLength(contour, True), True)
@@ -109,24 +117,44 @@ def _frame_corners(grey: Grey) -> NDArray[np.float64]:
         s, d = quad.sum(axis=1), quad[:, 1] - quad[:, 0]
         corners = np.array([quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]])
         if _is_frame(dark, corners):
-            return _refined(contour.reshape(-1, 2).astype(np.float64), corners)
+            # pixel centres: a reduced pixel i covers full pixels factor·i … factor·(i + 1)
+            return _refined(grey, (corners + 0.5) * factor - 0.5, (lo + hi) / 2, factor)
     raise NoFrame("no frame around a scrambled image")
 
 
-def _refined(points: NDArray[np.float64], corners: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Corners where lines fitted through each side's outline points meet."""
+def _refined(grey: Grey, corners: NDArray[np.float64], middle: float, reach: float) -> NDArray[np.float64]:
+    """Corners where lines through the frame's outer edge meet: along each side, the
+    point where the grey crosses ``middle`` (between ink and paper) is found to a
+    fraction of a pixel on profiles across the edge, within ``reach`` pixels of the
+    rough corners' line, and a line is fitted through those points."""
+    centre = corners.mean(axis=0)
+    span = np.arange(-3 * reach - 3, 3 * reach + 4, 0.5)
     lines = []
     for i in range(4):
         a, b = corners[i], corners[(i + 1) % 4]
-        length = float(np.hypot(*(b - a)))
-        direction = (b - a) / length
-        rel = points - a
-        along = rel @ direction
-        across = np.abs(rel @ np.array([-direction[1], direction[0]]))
-        near = points[(along > 0.1 * length) & (along < 0.9 * length) & (across < 0.02 * length + 3)]
-        if len(near) < 10:
+        direction = (b - a) / np.hypot(*(b - a))
+        normal = np.array([-direction[1], direction[0]])
+        if normal @ (a - centre) < 0:
+            normal = -normal  # pointing out of the frame
+        points = []
+        for t in np.linspace(0.08, 0.92, 48):
+            base = a + (b - a) * t
+            xy = base + span[:, None] * normal
+            profile = cv2.remap(grey, xy[:, 0].astype(np.float32).reshape(1, -1),
+                                xy[:, 1].astype(np.float32).reshape(1, -1), cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float64)
+            # the profile starts on the frame line (it is wider than the reach): the first
+            # crossing from ink to paper is its outer edge, before any dot of the ground
+            inside = profile < middle
+            crossings = np.flatnonzero(inside[:-1] & ~inside[1:])
+            if not inside[0] or len(crossings) == 0:
+                continue
+            k = crossings[0]
+            frac = (middle - profile[k]) / (profile[k + 1] - profile[k])
+            points.append(base + (span[k] + frac * (span[k + 1] - span[k])) * normal)
+        if len(points) < 12:
             return corners
-        vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        vx, vy, x0, y0 = cv2.fitLine(np.asarray(points, np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((float(vx), float(vy), float(x0), float(y0)))
     out = np.empty((4, 2))
     for i in range(4):

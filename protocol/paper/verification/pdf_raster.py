@@ -21,6 +21,7 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,10 @@ class Raster:
     data: bytes
 
 
-def rasterise(data: bytes) -> list[Raster]:
-    """The pages of the PDF ``data``, or :class:`InputRefused`."""
+def rasterise(data: bytes, on_peak: Callable[[int], None] | None = None) -> list[Raster]:
+    """The pages of the PDF ``data``, or :class:`InputRefused`. ``on_peak`` is told the
+    child's peak resident memory in KiB when it ends by itself (benchmarks and tests:
+    ``getrusage`` cannot tell it, a child inherits its parent's high-water mark)."""
     pdf_guard.check(data)
     # no site initialisation (a tenth of a second): the child gets this process's path
     # (an editable install finds this package by a hook that -S skips: its folder is added)
@@ -63,7 +66,9 @@ def rasterise(data: bytes) -> list[Raster]:
     except subprocess.TimeoutExpired:
         raise InputRefused("pdf-too-slow", "drawing the PDF took more than "
                            f"{limits.RASTER_SECONDS:.0f} s (RASTER_SECONDS)") from None
-    pages, error = _parse(done.stdout)
+    pages, error, peak = _parse(done.stdout)
+    if peak is not None and on_peak is not None:
+        on_peak(peak)
     if error is not None:
         raise error
     if done.returncode != 0:
@@ -73,7 +78,7 @@ def rasterise(data: bytes) -> list[Raster]:
     return pages
 
 
-def _parse(out: bytes) -> tuple[list[Raster], InputRefused | None]:
+def _parse(out: bytes) -> tuple[list[Raster], InputRefused | None, int | None]:
     pages: list[Raster] = []
     pos = 0
     while pos < len(out):
@@ -83,20 +88,30 @@ def _parse(out: bytes) -> tuple[list[Raster], InputRefused | None]:
         head = json.loads(out[pos:end])
         pos = end + 1
         if "error" in head:
-            return pages, InputRefused(head["error"], head["message"])
+            return pages, InputRefused(head["error"], head["message"]), head.get("peak_kb")
         if head.get("end"):
-            return pages, None
+            return pages, None, head.get("peak_kb")
         size = head["stride"] * head["height"]
         pages.append(Raster(head["width"], head["height"], head["stride"], head["dpi"], head["scan"],
                             out[pos : pos + size]))
         pos += size
     return pages, InputRefused("pdf-too-demanding", "the PDF could not be drawn within "
-                               f"{limits.RASTER_MEMORY_BYTES >> 20} MiB (RASTER_MEMORY_BYTES)")
+                               f"{limits.RASTER_MEMORY_BYTES >> 20} MiB (RASTER_MEMORY_BYTES)"), None
 
 
 # --- the child ------------------------------------------------------------------------
+def _peak_kb() -> int:
+    """This process's peak resident memory (the kernel's high-water mark)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def _refuse(reason: str, message: str) -> None:
-    sys.stdout.buffer.write(json.dumps({"error": reason, "message": message}).encode() + b"\n")
+    sys.stdout.buffer.write(json.dumps({"error": reason, "message": message, "peak_kb": _peak_kb()}).encode()
+                            + b"\n")
     sys.stdout.flush()
 
 
@@ -178,7 +193,7 @@ def child() -> None:
                     bitmap.close()
             finally:
                 page.close()
-        out.write(b'{"end": true}\n')
+        out.write(json.dumps({"end": True, "peak_kb": _peak_kb()}).encode() + b"\n")
         out.flush()
     except InputRefused as exc:
         return _refuse(exc.reason, exc.message)

@@ -2,8 +2,8 @@
 exit 2, no traceback, and the verifier and its pdfium child together stay under 512 MB.
 
 Each case runs ``kiosk verify`` in a subprocess under a 1 GiB address-space cap (so a
-failure cannot take the machine) and reads the peak resident memory of that process
-and of its child from ``getrusage``.
+failure cannot take the machine) and adds the peak resident memory of that process
+and of its pdfium child (:mod:`hardware_mocks.paper.memory`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ PEAK_MB = 512
 RUNNER = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from pathlib import Path
 from kiosk.cli import main
+from hardware_mocks.paper import memory
 code = main(sys.argv[1:])
-me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
-child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >> 10
-print(f"peak-mb {me} {child}", file=sys.stderr)
+me = memory.self_peak_mb()
+child = memory.child_peak_mb([Path(a) for a in sys.argv[2:] if not a.startswith("-") and Path(a).is_file()])
+print(f"peak-mb {me:.0f} {child:.0f}", file=sys.stderr)
 sys.exit(code)
 """
 
