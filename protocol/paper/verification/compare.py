@@ -1,18 +1,26 @@
 """Compare a front with the face recovered from its back: where do they differ?
 
-Both are brought to the scrambled image's own grid (:data:`scramble.SIZE`, about 58 dpi
-on the face: the recovered face holds no finer detail). The front is first reduced to
+Both are brought to the scrambled image's own grid (:data:`scramble.SIZE`, 87 dpi on
+the face: the recovered face holds no finer detail). The front is first reduced to
 about that scale, then registered to the recovered face with OpenCV's enhanced
 correlation coefficient (an affine map, found coarse to fine: a scan's turn, scale and
-shift); its grey levels are fitted to the face's by a robust straight line (paper tint,
-ground pattern, scanner contrast). What differs then, by more than a print and a scan
-can explain, is a region: the difference is blurred to the size of a character,
-thresholded, and the pieces grouped into boxes. Each box is named after where it lies
-on the certificate's layout: the header, a row of the table (label or value), or the
+shift); its grey levels are mapped so that its histogram is the face's (paper tint,
+ground pattern, a scanner's contrast and gamma). Both are then blurred by a pixel
+(the ground's dots melt), light ink is dropped (the ground's tint, light fills), and
+the sharper of the two is blurred to the other's sharpness. What differs then, by more
+than a print and a scan explain, is a region: the difference is divided by how much
+stroke edge is around (dense bold text differs most between a face printed twice as
+small and a front), thresholded (:data:`DIFFERENCE`), pieces closer than a character
+joined, and a piece kept when it holds :data:`MIN_MASS`. Each region is named after
+where it lies on the layout: the header, a row of the table (label or value), or the
 closing part (certifying sentence, date, mayor's seal).
 
-Block rims are left out: a print and a scan blur each block of the scrambled image into
-its neighbours, which after unscrambling lie elsewhere.
+Block rims are left out (:func:`rim_mask`): a print and a scan blur each block of the
+scrambled image into its neighbours, which after unscrambling lie elsewhere.
+
+The thresholds were set on the tests' genuine scans (largest region 3.3) and forgeries
+(a name whitened or replaced: 4.8 and more); docs/security-printing.md has the margins
+and what is below them (one digit changed into another).
 """
 
 from __future__ import annotations
