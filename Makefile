@@ -39,6 +39,7 @@ bench: setup
 	$(PY) -m bench.card
 	$(PY) -m bench.relay
 	$(PY) -m bench.render
+	$(PY) -m bench.verify
 	$(PY) -m bench.session
 	$(PY) -m bench.payment
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench.ui

@@ -5,42 +5,39 @@ certificate: HTTPS with the relay's server certificate only, on its own port, ap
 the kiosks' mutual-TLS endpoint. Two checks, both read-only:
 
 - ``{"qr": "KC1:..."}``: the QR payload's issuer signature and its municipality;
-- ``{"scan": base64, "page": 1}``: a scan (PNG/JPEG) or PDF of the back page. The QR code is
-  read from it and checked; for a scan, the scrambled image on the back is unscrambled with
-  the document's key, derived from the secret only this service holds and the serial in the
-  verified QR payload (:mod:`protocol.scramble_key`), and the recovered face is returned (PNG, base64) for
-  the verifier to compare with the paper, as the J-LIS inquiry site does.
+- ``{"scans": [base64, ...]}``: a PDF, or scans (PNG/JPEG) of the front and the back. The
+  verification core (:mod:`protocol.paper.verify`) checks the QR code, unscrambles the face
+  on the back with the document's key, derived from the secret only this service holds and
+  the serial in the verified QR payload (:mod:`protocol.scramble_key`), and compares every
+  front with it (:mod:`relay.verify_page.answer`).
 
-The answer never holds more than the claims the QR code already carries and the face
-image printed on the paper itself.
+The same check has a web page for people (:mod:`relay.verify_page.page`). The answer never
+holds more than the claims the QR code already carries and images of the paper itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import io
 import json
 import logging
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypedDict
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from PIL import Image
 
 from protocol import log, wire
 from protocol.documents import qr_payload
-from protocol.scramble_key import document_scramble_key
+from protocol.paper.verification import limits
+from protocol.paper.verification.wording import Lang
 from relay import schema
 from relay.schema import ApiError
+from relay.verify_page import answer, page
+from relay.verify_page.answer import VerifyAnswer
 
 LOG = logging.getLogger("relay.public")
-MAX_PIXELS = 40_000_000  # a 300-dpi A4 scan is 8.7 million
 DEADLINE = 20.0
 PARALLEL = 2  # image work runs in threads, at most this many at once
 
@@ -52,30 +49,6 @@ def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     return ctx
 
 
-class ClaimsAnswer(TypedDict):
-    """The claims of a verified QR payload, as the answer shows them."""
-
-    serial: str
-    type: str
-    municipality: str
-    issued_on: str
-    document_sha256: str
-
-
-class VerifyAnswer(TypedDict):
-    """The answer to one check: ``face_png`` only for a scan whose QR code verified."""
-
-    valid: bool
-    reason: str
-    claims: ClaimsAnswer | None
-    face_png: str | None
-
-
-def _claims(claims: qr_payload.Claims) -> ClaimsAnswer:
-    return {"serial": claims.serial, "type": claims.type.value, "municipality": claims.municipality_code,
-            "issued_on": claims.issued_on.isoformat(), "document_sha256": claims.document_sha256}
-
-
 class Verifier:
     def __init__(self, issuer_key: Ed25519PublicKey, scramble_secret: bytes, municipality: str) -> None:
         self.issuer_key = issuer_key
@@ -83,49 +56,25 @@ class Verifier:
         self.municipality = municipality
 
     def check_qr(self, text: str) -> VerifyAnswer:
+        """The QR payload alone: its signature and municipality (the face is not compared)."""
+        def refused(reason: str, claims: qr_payload.Claims | None = None) -> VerifyAnswer:
+            return {"valid": False, "status": "invalid", "reason": reason, "message": reason,
+                    "claims": answer.claims_answer(claims) if claims else None, "regions": [], "face_png": None,
+                    "diff_png": None}
         try:
             claims = qr_payload.decode_and_verify(text, self.issuer_key)
         except qr_payload.QrPayloadError:
-            return {"valid": False, "reason": "qr_malformed", "claims": None, "face_png": None}
+            return refused("qr_malformed")
         except qr_payload.QrSignatureInvalid:
-            return {"valid": False, "reason": "signature", "claims": None, "face_png": None}
+            return refused("signature")
         if claims.municipality_code != self.municipality:
-            return {"valid": False, "reason": "other_municipality", "claims": _claims(claims), "face_png": None}
-        return {"valid": True, "reason": "ok", "claims": _claims(claims), "face_png": None}
+            return refused("other_municipality", claims)
+        return {"valid": True, "status": "valid", "reason": "ok", "message": "the QR code's issuer signature "
+                "verifies (the face was not compared: send the scans for that)", "claims": answer.claims_answer(claims),
+                "regions": [], "face_png": None, "diff_png": None}
 
-    def check_scan(self, data: bytes, page: int) -> VerifyAnswer:
-        from protocol.paper import verify
-
-        if data[:5] == b"%PDF-":
-            verdict = verify.verify_pdf(data, self.issuer_key)
-            valid = verdict.status == verify.VALID and verdict.claims is not None
-            return {"valid": valid, "reason": _reason(verdict.reason),
-                    "claims": _claims(verdict.claims) if verdict.claims else None, "face_png": None}
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                if img.format not in ("PNG", "JPEG"):
-                    raise ApiError(400, wire.BAD_VALUE, "scan")
-                img.load()
-                scan = img.convert("L")
-        except (OSError, Image.DecompressionBombError, ValueError) as exc:
-            raise ApiError(400, wire.BAD_VALUE, "scan") from exc
-        texts = verify.read_qr([scan])
-        if len(set(texts)) != 1:
-            return {"valid": False, "reason": "no_qr" if not texts else "qr_differ", "claims": None, "face_png": None}
-        answer = self.check_qr(texts[0])
-        claims = answer["claims"]
-        if answer["valid"] and claims is not None:  # a valid answer always has its claims
-            serial = claims["serial"]  # signed: the key of exactly this document
-            face = verify.unscramble_back(scan, document_scramble_key(self._scramble_secret, serial), serial, page)
-            buf = io.BytesIO()
-            face.save(buf, "PNG")
-            answer["face_png"] = base64.b64encode(buf.getvalue()).decode("ascii")
-        return answer
-
-
-def _reason(text: str) -> str:
-    return text.replace("-", "_")
+    def check_files(self, files: list[bytes], lang: Lang = "en") -> VerifyAnswer:
+        return answer.check_files(files, self.issuer_key, self._scramble_secret, self.municipality, lang)
 
 
 def public_application(verifier: Verifier) -> web.Application:
@@ -144,20 +93,20 @@ def public_application(verifier: Verifier) -> web.Application:
             if len(body["qr"]) > 1024:
                 raise ApiError(400, wire.BAD_VALUE, "qr")
             return _json(verifier.check_qr(body["qr"]))
-        schema.fields(body, {"scan": str, "page": int})
-        if not 1 <= body["page"] <= 20:
-            raise ApiError(400, wire.BAD_VALUE, "page")
-        try:
-            data = base64.b64decode(body["scan"], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ApiError(400, wire.BAD_VALUE, "scan") from exc
+        schema.fields(body, {"scans": list})
+        scans = body["scans"]
+        if not 1 <= len(scans) <= limits.MAX_FILES or not all(isinstance(s, str) for s in scans):
+            raise ApiError(400, wire.BAD_VALUE, "scans")
+        files = [schema.b64(s, "scans", wire.MAX_VERIFY_BODY_BYTES) for s in scans]
+        return _json(await checked(files, "en"))
+
+    async def checked(files: list[bytes], lang: Lang) -> VerifyAnswer:
         async with gate:
             try:
                 async with asyncio.timeout(DEADLINE):
-                    answer = await asyncio.to_thread(verifier.check_scan, data, body["page"])
+                    return await asyncio.to_thread(verifier.check_files, files, lang)
             except TimeoutError:
                 raise ApiError(503, wire.TIMEOUT) from None
-        return _json(answer)
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -173,6 +122,7 @@ def public_application(verifier: Verifier) -> web.Application:
 
     app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors])
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
+    page.add_routes(app, checked)
     return app
 
 

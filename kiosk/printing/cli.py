@@ -1,4 +1,10 @@
-"""``kiosk verify``: a verifier checks a printed certificate (PDF or scan) offline."""
+"""``kiosk verify``: a verifier checks a printed certificate (PDF or scans) offline.
+
+Exit codes: 0 valid (signature and every face compared), 1 invalid, 2 unreadable (one
+line says what was wrong: a bound of :mod:`protocol.paper.verification.limits`, a file
+that is not a certificate), 3 the signature is valid but the face was not compared (no
+scramble key, or no front given).
+"""
 
 from __future__ import annotations
 
@@ -13,24 +19,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from protocol.documents.catalogue import CATALOGUE
 
 if TYPE_CHECKING:  # the verifier is imported by the command that uses it
-    from protocol.paper.verify import Verdict
+    from protocol.paper.verify import FaceKey, Verdict
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    v = sub.add_parser("verify", help="check a certificate PDF or scan (exit 0 valid, 1 invalid, "
-                                      "2 unreadable)")
-    v.add_argument("file", type=Path, help="PDF, PNG or JPEG")
+    v = sub.add_parser("verify", help="check a certificate PDF or scans (exit 0 valid, 1 invalid, "
+                                      "2 unreadable, 3 signature valid but the face not compared)")
+    v.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                   help="a PDF, or PNG/JPEG scans of the front and the back, in any order")
     v.add_argument("--issuer-key", type=Path, default=None, help="issuer public key (PEM)")
-    v.add_argument("--world", type=Path, default=None, help="take the issuer key from a test world")
+    v.add_argument("--world", type=Path, default=None,
+                   help="take the issuer key, and the scramble master secret, from a test world")
     keys = v.add_mutually_exclusive_group()
     keys.add_argument("--scramble-key", type=Path, default=None,
-                      help="the document's own scramble key (hex, as the relay issued it with the document), "
-                           "to recover the face")
+                      help="the document's own scramble key (hex, as the relay issued it with the document)")
     keys.add_argument("--scramble-master", type=Path, default=None,
                       help="verification service only: the scramble master secret (hex); the document's key "
-                           "is derived from the serial in the QR code. With --world and --face-out and neither "
-                           "option, the world's pki/scramble.key is used so")
-    v.add_argument("--face-out", type=Path, default=None, help="where to write the recovered face")
+                           "is derived from the serial in the QR code. With --world and neither option, the "
+                           "world's pki/scramble.key is used so")
+    v.add_argument("--face-out", type=Path, default=None, help="where to write the face recovered from the back")
+    v.add_argument("--diff-out", type=Path, default=None,
+                   help="where to write the recovered face beside each front, differing regions boxed")
     v.set_defaults(func=cmd_verify)
 
 
@@ -39,7 +48,7 @@ def _error(message: str, code: int = 2) -> int:
     return code
 
 
-def _scramble_key(path: Path) -> bytes:
+def _hex_key(path: Path) -> bytes:
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
@@ -57,25 +66,26 @@ def _public_key(args: argparse.Namespace) -> Ed25519PublicKey | None:
     return key if isinstance(key, Ed25519PublicKey) else None
 
 
-EXPLAIN = {
-    "ok": "signed by the issuer (a PDF: and its text matches the signed document)",
-    "no-qr": "no certificate QR code was found",
-    "not-a-pdf": "the file is not a readable PDF",
-    "not-an-image": "the file is neither a PDF nor a PNG/JPEG image",
-    "qr-differ": "the pages carry different QR codes",
-    "qr-malformed": "the QR code is not a valid certificate payload",
-    "signature": "the QR code's signature does not verify: forged or altered",
-    "no-document": "the PDF does not carry its document",
-    "document-hash": "the document differs from what the issuer signed",
-    "document-malformed": "the signed document cannot be laid out",
-    "page-count": "pages were added or removed",
-    "face-text": "the printed text differs from the signed document",
-}
+def _face_key(args: argparse.Namespace) -> FaceKey | None:
+    """How to get the key that scrambled a document's face: given as is, or derived from
+    the master secret and the serial the issuer signed (:mod:`protocol.scramble_key`)."""
+    from protocol.scramble_key import document_scramble_key
+
+    if args.scramble_key is not None:
+        key = _hex_key(args.scramble_key)
+        return lambda serial: key
+    master_file = args.scramble_master
+    if master_file is None and args.world is not None:
+        master_file = args.world / "pki" / "scramble.key"
+    if master_file is None:
+        return None
+    master = _hex_key(master_file)
+    return lambda serial: document_scramble_key(master, serial)
 
 
 def _describe(verdict: Verdict) -> None:
     from protocol.paper.era import wareki
-    from protocol.paper.layout import sheet_of
+    from protocol.paper.verification import wording
 
     claims = verdict.claims
     if claims is not None:
@@ -84,19 +94,16 @@ def _describe(verdict: Verdict) -> None:
         print(f"municipality: {claims.municipality_code}")
         print(f"issued on:    {wareki(claims.issued_on)} ({claims.issued_on.isoformat()})")
         print(f"document:     sha256 {claims.document_sha256}")
-    if verdict.document is not None:
-        print("the document says:")
-        for block in sheet_of(verdict.document).blocks:
-            if block.heading:
-                print(f"  [{block.heading}]")
-            for row in block.rows:
-                print(f"  {row.label}: {row.value or (row.seal[0] if row.seal else '')}")
-    for note in verdict.notes:
-        print(f"note: {note}")
+    for n, region in enumerate(verdict.regions, 1):
+        left, top, right, bottom = region.box_mm
+        print(f"region {n}:     face page {region.page}, {wording.where(region.where)}: "
+              f"{left:.0f}–{right:.0f} mm from the left, {top:.0f}–{bottom:.0f} mm from the top")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from protocol.paper import verify
+    from protocol.paper.verification import drawing, intake, wording
+    from protocol.paper.verification.limits import InputRefused
 
     try:
         key = _public_key(args)
@@ -105,55 +112,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if key is None:
         return _error("give the issuer's Ed25519 public key: --issuer-key PEM or --world DIR")
     try:
-        data = args.file.read_bytes()
-    except OSError:
-        return _error(f"cannot read {args.file}")
-    verdict = verify.verify_bytes(data, key)
-    label = {verify.VALID: "VALID", verify.INVALID: "INVALID", verify.UNREADABLE: "UNREADABLE"}
-    print(f"{label[verdict.status]} ({verdict.reason}): {EXPLAIN.get(verdict.reason, verdict.reason)}")
+        face_key = _face_key(args)
+    except (OSError, ValueError) as exc:
+        return _error(f"cannot read the scramble key: {exc.__class__.__name__}")
+    try:
+        files = [intake.read_file(path) for path in args.files]
+    except InputRefused as exc:
+        print(f"UNREADABLE ({exc.reason}): {exc.message}")
+        return verify.UNREADABLE
+    verdict = verify.verify_files(files, key, face_key)
+    print(f"{wording.STATUS['en'][verdict.status]} ({verdict.reason}): {wording.explain(verdict)}")
+    if verdict.status == verify.UNREADABLE:
+        return verdict.status
     _describe(verdict)
-    if verdict.status == verify.VALID and args.face_out and verdict.claims:
-        try:
-            face_key = _face_key(args, verdict.claims.serial)
-        except (OSError, ValueError) as exc:
-            return _error(f"cannot read the scramble key: {exc.__class__.__name__}")
-        if face_key is None:
-            return _error("--face-out needs --scramble-key, --scramble-master or --world")
-        _recover_face(args, data, verdict.claims.serial, face_key)
+    for path, image in ((args.face_out, drawing.faces(verdict)), (args.diff_out, drawing.comparison(verdict))):
+        if path is None:
+            continue
+        if image is None:
+            return _error(f"nothing to write to {path.name}: " + (
+                "no face was recovered (a scramble key is needed: --scramble-key, --scramble-master or --world)"
+                if face_key is None else "no face was recovered or compared"))
+        image.save(path)
+        print(f"written:      {path}")
     return verdict.status
-
-
-def _face_key(args: argparse.Namespace, serial: str) -> bytes | None:
-    """The key that scrambled this document's face: given as is, or derived from the master
-    secret and the serial the issuer signed (:mod:`protocol.scramble_key`)."""
-    from protocol.scramble_key import document_scramble_key
-
-    if args.scramble_key is not None:
-        return _scramble_key(args.scramble_key)
-    master = args.scramble_master
-    if master is None and args.world is not None:
-        master = args.world / "pki" / "scramble.key"
-    return None if master is None else document_scramble_key(_scramble_key(master), serial)
-
-
-def _recover_face(args: argparse.Namespace, data: bytes, serial: str, key: bytes) -> None:
-    import io
-
-    import pypdfium2 as pdfium
-    from PIL import Image
-
-    from protocol.paper import verify
-
-    if data[:5] == b"%PDF-":
-        pdf = pdfium.PdfDocument(data)
-        try:
-            page = pdf[1]
-            back = page.render(scale=300 / 72, grayscale=True).to_pil().convert("L")
-            page.close()
-        finally:
-            pdf.close()
-    else:
-        back = Image.open(io.BytesIO(data)).convert("L")
-    face = verify.unscramble_back(back, key, serial)
-    face.save(args.face_out)
-    print(f"face recovered from the back: {args.face_out}")

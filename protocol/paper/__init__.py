@@ -1,4 +1,5 @@
 """The certificate on paper: layout, rendering, security printing and verification.
 
-The same code lays a certificate out for the printer and re-lays it out when a verifier
-checks a printed copy, so the two can only agree."""
+The face is printed once more on the back, scrambled with the document's key; a
+verifier with the key puts it back together and compares the front with it
+(:mod:`protocol.paper.verify`, :mod:`protocol.paper.verification`)."""

@@ -8,10 +8,9 @@ Each face page is followed by its back (print duplex, long edge):
   (:mod:`protocol.paper.scramble`, salted with serial and page) inside a black frame,
   and the QR code with the signed payload (:mod:`protocol.documents.qr_payload`).
 
-The canonical document is also carried in the PDF's Subject, prefixed
-``EMBED_PREFIX``, so that ``kiosk verify`` can re-render a PDF and detect any changed
-field; the PDF holds the same data as its visible text and never leaves memory and the
-CUPS spool in service.
+The PDF's metadata names only the document (its serial, as Title) and its type (as
+Subject): it passes through CUPS and the printer, and nothing there needs the personal
+data. Whatever ``kiosk verify`` needs comes from the QR code and the visible pages.
 
 The scrambled image is made from a first, face-only rendering rasterised with pdfium,
 so it shows exactly the printed face.
@@ -34,16 +33,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from protocol.documents import qr_payload
-from protocol.documents.model import canonical
 from protocol.paper import fonts, ground, layout, scramble, xobject
 from protocol.paper.layout import PAGE_H, PAGE_W
 from protocol.sensitive import zero
 
-EMBED_PREFIX = "certificate-kiosk-document/v1 "
-SCRAMBLE_W = 100 * mm
+SCRAMBLE_W = 130 * mm  # 140 dpi on paper for the grid of :data:`scramble.SIZE`
 SCRAMBLE_H = SCRAMBLE_W * scramble.SIZE[1] / scramble.SIZE[0]
 SCRAMBLE_X = (PAGE_W - SCRAMBLE_W) / 2
-SCRAMBLE_Y = PAGE_H - 22 * mm - SCRAMBLE_H
+SCRAMBLE_Y = PAGE_H - 20 * mm - SCRAMBLE_H
 QR_SIZE = 42 * mm
 QR_X = PAGE_W - 20 * mm - QR_SIZE
 QR_Y = 22 * mm
@@ -106,15 +103,23 @@ def _wipe(buffer: io.BytesIO) -> None:
         view.release()
 
 
+#: The face is drawn this many times finer than the scrambled grid, then averaged down:
+#: each grid pixel holds the share of ink over its area, as a scan of the face reduced
+#: to the grid does (drawn straight at the grid's 58 dpi, pdfium widens every hairline
+#: to a whole pixel and a verifier's comparison would see every rule differ).
+FACE_SUPERSAMPLE = 3
+
+
 def _face_images(face_pdf: bytes | io.BytesIO) -> list[Any]:
     pdf = pdfium.PdfDocument(face_pdf)
     try:
-        scale = scramble.SIZE[0] / PAGE_W
+        scale = scramble.SIZE[0] / PAGE_W * FACE_SUPERSAMPLE
         images = []
         for i in range(len(pdf)):
             page = pdf[i]
             bitmap = page.render(scale=scale, grayscale=True)
-            images.append(bitmap.to_pil().convert("L"))
+            fine = bitmap.to_pil().convert("L")
+            images.append(fine.resize(scramble.SIZE, Image.Resampling.BOX))
             bitmap.close()
             page.close()
         return images
@@ -207,7 +212,8 @@ def render(document: Mapping[str, Any], issuer_key: Ed25519PrivateKey | None, sc
     qr = qr_image(qr_text)
     buffer = io.BytesIO()
     c = _canvas(buffer)
-    c.setSubject(EMBED_PREFIX + canonical(document).decode("utf-8"))
+    c.setTitle(sheet.serial)
+    c.setSubject(sheet.cert_type.value)
     for i, blocks in enumerate(pages, 1):
         xobject.draw(c, ground.pattern_image(), 0, 0, PAGE_W, PAGE_H)
         layout.draw_face(c, sheet, blocks, i, len(pages))

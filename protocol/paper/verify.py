@@ -1,58 +1,57 @@
-"""Check a certificate offline: a PDF we rendered, or a scan of the paper.
+"""Check a certificate: a PDF we rendered, or scans of the paper, offline.
 
-For any input the QR code on the back is found (pyzbar on a raster) and its Ed25519
-signature checked with the issuer's public key; the signed claims say which document
-this should be. For a PDF, more can be checked: the canonical document it carries must
-hash to the signed value, and re-rendering that document must give exactly the text of
-each face page, so a PDF re-rendered with any changed field (or edited afterwards)
-fails. A scan can only be compared with the claims by a person; ``unscramble_back``
-recovers the face from the back with the document's own scramble key, which the
-verification service derives from its master secret and the signed serial
-(:mod:`protocol.scramble_key`).
+The QR code on the back says which document this is and carries the issuer's Ed25519
+signature over it. The back also carries the face as a scrambled image that only the
+document's key puts back together (:mod:`protocol.scramble_key`: the verification
+service derives it from its master secret and the signed serial). So with the key the
+verifier does not have to trust the face: the face recovered from the back is the
+signed truth, and each front is registered to it and compared (:mod:`.verification.compare`);
+any region that differs (a box pasted over a name, a whitened field, an altered digit,
+a front from another certificate) makes the verdict INVALID and is named. A back whose
+scrambled image does not come together with the key of its QR code's serial (a QR
+code pasted from another certificate) is INVALID too.
+
+Without the key only the QR code and its signature can be checked, and the verdict
+says so (``UNCOMPARED``), as it does when only the back was given. A PDF is drawn
+and looked at as a scan is: its text layer is not what a reader sees, and the PDF
+carries no copy of the document (its metadata holds only the serial and the type).
+
+Every input is read within the bounds of :mod:`.verification.limits`; one that crosses
+one is ``UNREADABLE`` with a line naming the bound.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-import pypdfium2 as pdfium
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from protocol.documents import qr_payload
-from protocol.paper import render as renderer
-from protocol.paper import scramble
-from protocol.paper.layout import PAGE_H, PAGE_W
+from protocol.paper.verification import backside, compare, intake, limits
+from protocol.paper.verification.intake import Page
+from protocol.paper.verification.limits import InputRefused
+from protocol.paper.verification.verdict import INVALID, UNCOMPARED, UNREADABLE, VALID, Verdict
 
-VALID, INVALID, UNREADABLE = 0, 1, 2
+#: A QR code is looked for at about this resolution first (its modules are 0.75 mm).
 QR_DPI = 150
-_SPACE = re.compile(r"\s+")
+#: Face pages a back may belong to (its page number is part of the scramble).
+MAX_FACE_PAGES = limits.MAX_PAGES // 2
 
-
-@dataclass
-class Verdict:
-    status: int  # VALID, INVALID or UNREADABLE (the exit code of ``kiosk verify``)
-    reason: str  # a keyword: ok, signature, document-hash, face-text, no-qr …
-    claims: qr_payload.Claims | None = None
-    document: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
+FaceKey = Callable[[str], bytes]  # serial → the document's scramble key
+__all__ = ["INVALID", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "read_qr", "verify_files"]
 
 
 def read_qr(images: list[Image.Image]) -> list[str]:
-    """Texts of our QR codes found in ``images`` (several attempts per image for scans)."""
+    """Texts of our QR codes found in ``images`` (as drawn, then with stretched contrast)."""
     found: list[str] = []
     for img in images:
         grey = img.convert("L")
-        attempts = [grey, ImageOps.autocontrast(grey)]
-        if max(grey.size) > 2600:
-            attempts.append(grey.resize((grey.width // 2, grey.height // 2), Image.Resampling.LANCZOS))
-        for attempt in attempts:
-            texts = [r.data.decode("ascii", "replace") for r in pyzbar.decode(attempt)
-                     if r.type == "QRCODE"]
+        for attempt in (grey, ImageOps.autocontrast(grey, cutoff=1)):
+            texts = [r.data.decode("ascii", "replace")
+                     for r in pyzbar.decode(attempt, symbols=[pyzbar.ZBarSymbol.QRCODE])]
             texts = [t for t in texts if t.startswith(qr_payload.PREFIX)]
             if texts:
                 found.extend(texts)
@@ -60,121 +59,109 @@ def read_qr(images: list[Image.Image]) -> list[str]:
     return found
 
 
-def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
-    page = pdf[index]
-    textpage = page.get_textpage()
-    try:
-        return _SPACE.sub("", textpage.get_text_range())
-    finally:
-        textpage.close()
-        page.close()
+def _at_qr_dpi(page: Page) -> Image.Image:
+    if page.dpi <= QR_DPI * 1.3:
+        return page.image
+    factor = QR_DPI / page.dpi
+    return page.image.resize((round(page.image.width * factor), round(page.image.height * factor)),
+                             Image.Resampling.BOX)
 
 
-def _render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
-    page = pdf[index]
-    try:
-        bitmap = page.render(scale=dpi / 72, grayscale=True)
-        img: Image.Image = bitmap.to_pil().convert("L")  # pypdfium2 is untyped
-        bitmap.close()
-        return img
-    finally:
-        page.close()
+@dataclass
+class _Sides:
+    backs: list[tuple[Page, backside.Back]]
+    fronts: list[Page]
+    qr: list[str]
 
 
-def _embedded_document(pdf: pdfium.PdfDocument) -> dict[str, Any] | None:
-    subject = pdf.get_metadata_dict().get("Subject", "")
-    if not subject.startswith(renderer.EMBED_PREFIX):
-        return None
-    try:
-        value = json.loads(subject[len(renderer.EMBED_PREFIX) :])
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+def _sides(pages: list[Page]) -> _Sides:
+    """Backs (a scrambled image in its frame) and fronts, and the QR codes of the backs.
+    A page with no frame is searched whole for a QR code only when no back is found."""
+    sides = _Sides([], [], [])
+    for page in pages:
+        try:
+            back = backside.find(page.image)
+        except backside.NoFrame:
+            sides.fronts.append(page)
+            continue
+        sides.backs.append((page, back))
+        texts = read_qr([back.qr_area]) or read_qr([_at_qr_dpi(page)])
+        sides.qr.extend(texts)
+    if not sides.backs:
+        for page in sides.fronts:
+            sides.qr.extend(read_qr([_at_qr_dpi(page)]))
+    return sides
 
 
-def _check_claims(texts: list[str], key: Ed25519PublicKey) -> Verdict:
+def _claims(texts: list[str], key: Ed25519PublicKey) -> qr_payload.Claims | Verdict:
     if not texts:
         return Verdict(UNREADABLE, "no-qr")
     if len(set(texts)) > 1:
         return Verdict(INVALID, "qr-differ")
     try:
-        claims = qr_payload.decode_and_verify(texts[0], key)
+        return qr_payload.decode_and_verify(texts[0], key)
     except qr_payload.QrPayloadError:
         return Verdict(INVALID, "qr-malformed")
     except qr_payload.QrSignatureInvalid:
         return Verdict(INVALID, "signature")
-    return Verdict(VALID, "ok", claims)
 
 
-def verify_pdf(data: bytes | bytearray, key: Ed25519PublicKey) -> Verdict:
+def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey, face_key: FaceKey | None) -> Verdict:
+    """Check the sides in ``files`` (a PDF, or scans of the front and the back, in any
+    order); ``face_key`` gives the document's scramble key for a serial (None: the QR
+    code and its signature only)."""
     try:
-        pdf = pdfium.PdfDocument(bytes(data))
-    except pdfium.PdfiumError:
-        return Verdict(UNREADABLE, "not-a-pdf")
-    try:
-        n = len(pdf)
-        backs = [_render_page(pdf, i, QR_DPI) for i in range(1, n, 2)]
-        verdict = _check_claims(read_qr(backs), key)
-        if verdict.status != VALID or verdict.claims is None:
+        if len(files) > limits.MAX_FILES:
+            raise InputRefused("too-many-files", f"at most {limits.MAX_FILES} files are read at once (MAX_FILES)")
+        pages = [p for i, data in enumerate(files) for p in intake.pages_of(data, i)]
+        if len(pages) > limits.MAX_PAGES:
+            raise InputRefused("too-many-pages", f"the files hold {len(pages)} pages; at most {limits.MAX_PAGES} "
+                               "are read (MAX_PAGES)")
+    except InputRefused as exc:
+        return Verdict(UNREADABLE, exc.reason, message=exc.message)
+    sides = _sides(pages)
+    claims = _claims(sides.qr, issuer_key)
+    if isinstance(claims, Verdict):
+        return claims
+    if face_key is None:
+        return Verdict(UNCOMPARED, "no-key", claims=claims)
+    if not sides.backs:
+        return Verdict(UNREADABLE, "no-frame", claims=claims)
+    return _compare(sides, claims, face_key(claims.serial))
+
+
+def _compare(sides: _Sides, claims: qr_payload.Claims, key: bytes) -> Verdict:
+    faces: dict[int, backside.Grey] = {}
+    for _, back in sides.backs:
+        recovered = backside.recover(back.grid, key, claims.serial, MAX_FACE_PAGES)
+        if recovered is None:
+            return Verdict(INVALID, "scramble", claims=claims)
+        faces[recovered.page] = recovered.face
+    verdict = Verdict(INVALID, "", claims=claims, faces=faces)
+    gaps = [p for p in range(1, max(faces)) if p not in faces]
+    if gaps:
+        verdict.reason, verdict.missing = "page-missing", gaps
+        return verdict
+    if not sides.fronts:
+        verdict.status, verdict.reason, verdict.missing = UNCOMPARED, "no-front", sorted(faces)
+        return verdict
+    verdict.kind = "pdf" if all(p.kind == "pdf" for p in sides.fronts) else (
+        "pdf-scan" if all(p.kind.startswith("pdf") for p in sides.fronts) else "image")
+    compared: set[int] = set()
+    for front in sides.fronts:
+        tried = [compare.compare(face, front.image, front.dpi, page) for page, face in sorted(faces.items())]
+        best = max(tried, key=lambda c: c.correlation)
+        verdict.comparisons.append(best)
+        if not best.matches:
+            verdict.reason = "face-mismatch"
             return verdict
-        document = _embedded_document(pdf)
-        if document is None:
-            return Verdict(INVALID, "no-document", verdict.claims)
-        if not verdict.claims.matches(document):
-            return Verdict(INVALID, "document-hash", verdict.claims)
-        try:
-            expected = pdfium.PdfDocument(renderer.face_only_pdf(document))
-        except (KeyError, ValueError, TypeError):
-            return Verdict(INVALID, "document-malformed", verdict.claims)
-        try:
-            faces = len(expected)
-            if n != 2 * faces:
-                return Verdict(INVALID, "page-count", verdict.claims, document)
-            for i in range(faces):
-                if _page_text(pdf, 2 * i) != _page_text(expected, i):
-                    return Verdict(INVALID, "face-text", verdict.claims, document)
-        finally:
-            expected.close()
-        return Verdict(VALID, "ok", verdict.claims, document)
-    finally:
-        pdf.close()
-
-
-def verify_image(img: Image.Image, key: Ed25519PublicKey) -> Verdict:
-    verdict = _check_claims(read_qr([img]), key)
-    if verdict.status == VALID:
-        verdict.notes.append("scan: compare the paper's face with the claims above")
+        compared.add(best.page)
+    if verdict.regions:
+        verdict.reason = "face-differs"
+        return verdict
+    verdict.missing = sorted(set(faces) - compared)
+    if verdict.missing:
+        verdict.status, verdict.reason = UNCOMPARED, "front-missing"
+        return verdict
+    verdict.status, verdict.reason = VALID, "ok"
     return verdict
-
-
-def verify_bytes(data: bytes | bytearray, key: Ed25519PublicKey) -> Verdict:
-    """A PDF (by its signature) or an image file's bytes."""
-    if bytes(data[:5]) == b"%PDF-":
-        return verify_pdf(data, key)
-    import io
-
-    try:
-        with Image.open(io.BytesIO(bytes(data))) as img:
-            img.load()
-            return verify_image(img, key)
-    except (OSError, Image.DecompressionBombError, ValueError):
-        return Verdict(UNREADABLE, "not-an-image")
-
-
-def back_frame_box(page_size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """Where the scrambled image's frame is on a raster of a whole back page."""
-    sx, sy = page_size[0] / PAGE_W, page_size[1] / PAGE_H
-    frame, gap = scramble.frame_widths(renderer.SCRAMBLE_W)
-    outer = frame + gap
-    left = (renderer.SCRAMBLE_X - outer) * sx
-    right = (renderer.SCRAMBLE_X + renderer.SCRAMBLE_W + outer) * sx
-    top = (PAGE_H - renderer.SCRAMBLE_Y - renderer.SCRAMBLE_H - outer) * sy
-    bottom = (PAGE_H - renderer.SCRAMBLE_Y + outer) * sy
-    return (round(left), round(top), round(right), round(bottom))
-
-
-def unscramble_back(back: Image.Image, key: bytes, serial: str, page: int = 1) -> Image.Image:
-    """The face image recovered from a raster or scan of a whole back page; ``key`` is the
-    document's own scramble key (``document_scramble_key(master, serial)``), not the master."""
-    crop = scramble.locate(back, back_frame_box(back.size))
-    return scramble.unscramble(crop, key, renderer.scramble_salt(serial, page), trim=1)

@@ -82,7 +82,8 @@ def test_normal_job(printer: CupsPrinter, cupsd_clean: Cupsd, canary_pdf: bytes,
     assert seen[-1].state == "completed"
     paper = _job_output(cupsd_clean, job.id)
     assert CANARY_FAMILY in _text_of(paper)  # the paper itself carries the data
-    assert verify.verify_pdf(paper.read_bytes(), keys.public).status == verify.VALID  # after pdftopdf
+    verdict = verify.verify_files([paper.read_bytes()], keys.public, lambda serial: keys.scramble)
+    assert verdict.status == verify.VALID, verdict.reason  # after pdftopdf, as the printer gets it
     meta = json.loads((cupsd_clean.output_dir / f"job-{job.id}.json").read_text())
     assert meta["title"] == job.title and job.title.startswith("job-")
     assert "sides=two-sided-long-edge" in meta["options"] and "media=A4" in meta["options"]

@@ -74,15 +74,14 @@ def test_face_with_the_documents_own_key(printed: Printed, world: World,
     assert _difference(out, document) < 12
     # the master secret given as if it were the document's key: the face stays scrambled
     assert kiosk_main(["verify", str(pdf), "--world", str(world.root), "--scramble-key",
-                       str(world.pki("scramble.key")), "--face-out", str(out)]) == 0
-    assert _difference(out, document) > 40
+                       str(world.pki("scramble.key"))]) == 1
 
 
 def test_face_out_without_any_key_is_an_error(printed: Printed, world: World,
                                               tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, _, pdf = printed
     assert kiosk_main(["verify", str(pdf), "--issuer-key", str(world.pki("issuer.pub")), "--face-out",
-                       str(tmp_path / "f.png")]) == 2
+                       str(tmp_path / "f.png")]) == 2  # the verdict alone would be 3: not compared
     assert "--scramble-key" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # one key or the other, not both
         kiosk_main(["verify", str(pdf), "--world", str(world.root), "--scramble-key", str(world.pki("scramble.key")),

@@ -12,8 +12,8 @@ KEY = bytes(range(32))
 def _face() -> Image.Image:
     img = Image.new("L", scramble.SIZE, 255)
     draw = ImageDraw.Draw(img)
-    for y in range(40, 640, 30):
-        draw.rectangle((40, y, 40 + (y * 7) % 380, y + 12), fill=0)
+    for y in range(40, 960, 30):
+        draw.rectangle((40, y, 40 + (y * 7) % 600, y + 12), fill=0)
     return img
 
 
@@ -35,11 +35,15 @@ def test_wrong_key_or_salt_does_not_unscramble() -> None:
     assert _diff(scramble.unscramble(scrambled, KEY, b"S2"), face) > 40
 
 
-def test_survives_resampling() -> None:
+def test_oversampled_grid() -> None:
+    """The verifier samples the grid at twice its size: blocks are twice as large."""
+    import numpy as np
+
     face = _face()
-    scrambled = scramble.scramble(face, KEY)
-    scanned = scrambled.resize((1181, 1673), Image.Resampling.BILINEAR)  # ~100 mm at 300 dpi
-    assert _diff(scramble.unscramble(scanned, KEY), face) < 12
+    scrambled = scramble.scramble(face, KEY, b"S1").resize((2 * scramble.SIZE[0], 2 * scramble.SIZE[1]),
+                                                          Image.Resampling.NEAREST)
+    back = scramble.unscramble_grid(np.asarray(scrambled), KEY, b"S1", 2)
+    assert _diff(Image.fromarray(back).resize(scramble.SIZE, Image.Resampling.BOX), face) == 0
 
 
 def test_short_key_is_refused() -> None:

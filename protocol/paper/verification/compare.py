@@ -1,0 +1,284 @@
+"""Compare a front with the face recovered from its back: where do they differ?
+
+Both are brought to the scrambled image's own grid (:data:`scramble.SIZE`, 87 dpi on
+the face: the recovered face holds no finer detail). The front is first reduced to
+about that scale, then registered to the recovered face with OpenCV's enhanced
+correlation coefficient (an affine map, found coarse to fine: a scan's turn, scale and
+shift); its grey levels are mapped so that its histogram is the face's (paper tint,
+ground pattern, a scanner's contrast and gamma). Both are then blurred by a pixel
+(the ground's dots melt), light ink is dropped (the ground's tint, light fills), and
+the sharper of the two is blurred to the other's sharpness. What differs then, by more
+than a print and a scan explain, is a region: the difference is divided by how much
+stroke edge is around (dense bold text differs most between a face printed twice as
+small and a front), thresholded (:data:`DIFFERENCE`), pieces closer than a character
+joined, and a piece kept when it holds :data:`MIN_MASS`. Each region is named after
+where it lies on the layout: the header, a row of the table (label or value), or the
+closing part (certifying sentence, date, mayor's seal).
+
+Block rims are left out (:func:`rim_mask`): a print and a scan blur each block of the
+scrambled image into its neighbours, which after unscrambling lie elsewhere.
+
+The thresholds were set on the tests' genuine scans (largest region 3.3) and forgeries
+(a name whitened or replaced: 4.8 and more); docs/security-printing.md has the margins
+and what is below them (one digit changed into another).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from protocol.paper import layout, scramble
+from protocol.paper.verification.backside import OVERSAMPLE, Grey
+
+Float = NDArray[np.float32]
+PAGE_MM = (layout.PAGE_W * 25.4 / 72, layout.PAGE_H * 25.4 / 72)
+MM_PER_PX = PAGE_MM[0] / scramble.SIZE[0]
+#: A registered front correlates with its own face above this (a scan: 0.8 and more).
+MATCHES = 0.5
+#: Ink difference (0..1) that marks a pixel, after the blur.
+DIFFERENCE = 0.125
+#: A region must hold this much differing ink (pixels times their weighted difference):
+#: the genuine scans of the tests stay under 3.5, a name whitened or replaced is 5 and more.
+MIN_MASS = 4.0
+
+
+@dataclass(frozen=True)
+class Region:
+    """A part of a face page that differs, in millimetres from the page's top left."""
+
+    page: int
+    box_mm: tuple[float, float, float, float]  # left, top, right, bottom
+    where: str  # e.g. "table row 3 (value)"
+    mass: float  # how much ink differs (0..1 per pixel, summed)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One front against one recovered face."""
+
+    page: int
+    correlation: float  # of the registered front with the face (1 = identical)
+    regions: tuple[Region, ...]
+    face: Grey  # the recovered face, SIZE
+    front: Grey  # the front, registered onto the face's grid, SIZE
+
+    @property
+    def matches(self) -> bool:
+        return self.correlation >= MATCHES
+
+
+def _ink(grey: Grey) -> Float:
+    return (255.0 - grey.astype(np.float32)) / 255.0
+
+
+def _reduce(img: Grey, size: tuple[int, int]) -> Grey:
+    return np.asarray(cv2.resize(img, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _f32(img: object) -> Float:
+    """An OpenCV result as the float32 array it is (its stubs say any number type)."""
+    return np.asarray(img, dtype=np.float32)
+
+
+def _register(face: Float, front: Float) -> tuple[NDArray[np.float32], float]:
+    """The affine map from the face's grid into ``front`` (both near the same scale)
+    and the correlation reached; coarse to fine."""
+    warp = np.eye(2, 3, dtype=np.float32)
+    score = -1.0
+    for level, iterations in ((4, 60), (2, 30), (1, 12)):  # the fine levels only polish
+        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 1e-5)
+        size = (face.shape[1] // level, face.shape[0] // level)
+        t = cv2.GaussianBlur(cv2.resize(face, size, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+        fsize = (front.shape[1] // level, front.shape[0] // level)
+        i = cv2.GaussianBlur(cv2.resize(front, fsize, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+        scaled = warp.copy()
+        scaled[:, 2] /= level
+        try:
+            score, found = cv2.findTransformECC(t, i, scaled, cv2.MOTION_AFFINE, criteria)
+            scaled = _f32(found)
+        except cv2.error:
+            return warp, -1.0
+        warp = scaled.copy()
+        warp[:, 2] *= level
+    return warp, float(score)
+
+
+def match_levels(front: Grey, face: Grey, usable: NDArray[np.bool_]) -> Grey:
+    """``front``'s grey levels mapped so that their histogram is the face's: paper tint,
+    the ground pattern's tone, a scanner's contrast and gamma all fall away, and what
+    remains is where the ink is. A forged region is too small a share of the page to
+    move the histogram."""
+    def cdf(img: Grey) -> NDArray[np.float64]:
+        return np.cumsum(np.bincount(img[usable], minlength=256)) / max(1, int(usable.sum()))
+
+    lut = np.searchsorted(cdf(face), cdf(front) - 1e-9).clip(0, 255).astype(np.uint8)
+    return lut[front]
+
+
+#: Nothing is printed this close to the page's edge; a scan's edge is left out.
+EDGE_MM = 6.0
+
+
+#: Pixels at each block's edge (at SIZE) left out of the comparison: a print and a scan
+#: blur them with what were the block's neighbours in the scrambled image.
+RIM_PX = 2
+
+
+def rim_mask() -> NDArray[np.bool_]:
+    """True where a difference counts: inside blocks (away from their rims) and away from
+    the page's edge (at SIZE)."""
+    w, h = scramble.SIZE
+    ys, xs = np.mgrid[0:h, 0:w]
+    b = scramble.BLOCK
+    edge = round(EDGE_MM / MM_PER_PX)
+    inside = (xs >= edge) & (xs < w - edge) & (ys >= edge) & (ys < h - edge)
+    mask: NDArray[np.bool_] = inside & (xs % b >= RIM_PX) & (xs % b < b - RIM_PX) & (ys % b >= RIM_PX) & (
+        ys % b < b - RIM_PX)
+    return mask
+
+
+def _blur(img: Float, usable: Float, sigma: float) -> Float:
+    """A Gaussian blur that takes only the usable pixels into account (normalised
+    convolution): the rims left out do not bleed into their neighbours."""
+    if sigma == 0:
+        return img
+    weight = _f32(cv2.GaussianBlur(usable, (0, 0), sigma))
+    return _f32(_f32(cv2.GaussianBlur(img * usable, (0, 0), sigma)) / np.maximum(weight, 1e-3))
+
+
+def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Comparison:
+    """Register ``front`` (a raster of a face at ``dpi``) to ``face_grid`` (a face recovered
+    at ``OVERSAMPLE`` × SIZE) and find where they differ."""
+    w, h = scramble.SIZE
+    face = _ink(_reduce(face_grid, (w, h)))
+    grey = np.asarray(front.convert("L"))
+    # the front at the face's scale, and the map from the face's grid onto it
+    px_per_grid = dpi / 25.4 * MM_PER_PX
+    nominal = (max(1, round(grey.shape[1] / px_per_grid)), max(1, round(grey.shape[0] / px_per_grid)))
+    small = _ink(_reduce(grey, nominal))
+    warp, score = _register(face, small)
+    # sample the front at twice the grid and reduce: every front pixel counts once
+    k = OVERSAMPLE
+    fine = _reduce(grey, (nominal[0] * k, nominal[1] * k))
+    warp_k = warp.copy()
+    warp_k[:, 2] = warp_k[:, 2] * k + (k - 1) / 2 * (1 - warp_k[:, :2].sum(axis=1))
+    sampled = np.asarray(cv2.warpAffine(fine, warp_k, (w * k, h * k), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                        borderValue=255), dtype=np.uint8)
+    rims = rim_mask()
+    face_grey = _reduce(face_grid, (w, h))
+    registered = match_levels(_reduce(sampled, (w, h)), face_grey, rims)
+    regions: tuple[Region, ...] = ()
+    if score >= MATCHES:
+        regions = _regions(face, _ink(registered), rims, page)
+    return Comparison(page, score, regions, face_grey, registered)
+
+
+#: Blurs tried on the sharper of the two images so that both are equally sharp.
+BLURS = (0.0, 0.4, 0.6, 0.8, 1.0, 1.3, 1.6)
+
+
+def _equally_sharp(a: Float, b: Float, usable: NDArray[np.bool_]) -> tuple[Float, Float]:
+    """``a`` and ``b`` with the sharper one blurred to the other's sharpness: the face
+    went through a print and a scan twice as small as the front did."""
+    best: tuple[float, Float, Float] | None = None
+    weight = usable.astype(np.float32)
+    for sigma in BLURS:
+        for first in (True, False):
+            if sigma == 0 and not first:
+                continue
+            x = _blur(a, weight, sigma) if first else a
+            y = _blur(b, weight, sigma) if not first else b
+            error = float(np.abs(x - y)[usable].mean())
+            if best is None or error < best[0]:
+                best = (error, x, y)
+    assert best is not None
+    return best[1], best[2]
+
+
+#: Ink lighter than this counts as none: the ground pattern's tint, which the face never
+#: holds, and the light fills under which the ground does not show.
+FLOOR = 0.12
+#: The blur (pixels) applied to both before they are compared.
+SMOOTH = 1.0
+
+
+def _solid(ink: Float) -> Float:
+    return _f32(np.maximum(ink - FLOOR, 0) / (1 - FLOOR))
+
+
+#: How much a stroke's edge raises the difference that counts there: dense bold text
+#: differs most between a face that went through a print and a scan at 140 dpi and a
+#: front that went through one at the verifier's resolution.
+EDGE_WEIGHT = 8.0
+
+
+def _edges(img: Float, weight: Float) -> Float:
+    """How much edge there is around each pixel (blurred gradient magnitude)."""
+    gx = _f32(cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)) / 8
+    gy = _f32(cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)) / 8
+    return _blur(np.sqrt(gx * gx + gy * gy), weight, 2.0)
+
+
+def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> tuple[Region, ...]:
+    original = face
+    weight = rims.astype(np.float32)
+    # a pixel is 0.29 mm: this blur takes out the ground pattern's dots (pitch 0.34 and
+    # 0.68 mm) and keeps every stroke of a 10.5-point digit apart from its neighbour
+    face, front = _solid(_blur(face, weight, SMOOTH)), _solid(_blur(front, weight, SMOOTH))
+    a, b = _equally_sharp(face, front, rims)
+    diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, weight)) * rims
+    marked = (diff > DIFFERENCE).astype(np.uint8)
+    # pieces closer than about a character join into one region
+    joined = cv2.dilate(marked, np.ones((7, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    out = []
+    for label in range(1, count):
+        x, y, bw, bh, _ = stats[label]
+        inside = (labels[y : y + bh, x : x + bw] == label) & (marked[y : y + bh, x : x + bw] > 0)
+        mass = float(diff[y : y + bh, x : x + bw][inside].sum())
+        if mass < MIN_MASS:
+            continue
+        box = (x * MM_PER_PX, y * MM_PER_PX, (x + bw) * MM_PER_PX, (y + bh) * MM_PER_PX)
+        out.append(Region(page, box, where(original, box), mass))
+    return tuple(sorted(out, key=lambda r: -r.mass))
+
+
+def where(face: Float, box: tuple[float, float, float, float]) -> str:
+    """The part of the layout a box lies in: header, table row N (label or value), closing."""
+    top_of_body = PAGE_MM[1] - layout.BODY_TOP * 25.4 / 72
+    closing = PAGE_MM[1] - layout.BODY_BOTTOM * 25.4 / 72
+    cy = (box[1] + box[3]) / 2
+    if cy < top_of_body - 2:
+        return "header (title, serial, municipality)"
+    table_left = layout.TABLE_X * 25.4 / 72
+    table_right = table_left + layout.TABLE_W * 25.4 / 72
+    lines = _row_lines(face, table_left, table_right)
+    rows = [(y0, y1) for y0, y1 in zip(lines, lines[1:], strict=False) if y1 - y0 > 4]  # not the gaps
+    for n, (y0, y1) in enumerate(rows, 1):
+        if y0 <= cy < y1:
+            label_right = table_left + layout.LABEL_W * 25.4 / 72
+            cx = (box[0] + box[2]) / 2
+            column = "label" if cx < label_right else "value"
+            return f"table row {n} ({column})"
+    if cy >= closing - 2:
+        return "closing (certifying sentence, date, mayor and seal)"
+    return "body, outside the table"
+
+
+def _row_lines(face: Float, left_mm: float, right_mm: float) -> list[float]:
+    """The y (mm) of the table's horizontal rules, read off the recovered face: rows
+    across at least four fifths of the table's width."""
+    x0, x1 = round(left_mm / MM_PER_PX), round(right_mm / MM_PER_PX)
+    across = (face[:, x0:x1] > 0.12).mean(axis=1)
+    ys = np.flatnonzero(across > 0.6)
+    lines: list[float] = []
+    for y in ys:
+        mm = (float(y) + 0.5) * MM_PER_PX
+        if not lines or mm - lines[-1] > 1.5:
+            lines.append(mm)
+    return lines

@@ -1,0 +1,100 @@
+"""What each verdict means, said truly for what was given, in English and Japanese.
+
+``kiosk verify`` prints the English; the relay's verification page shows either. A
+verdict never says more than was checked: without the key it says that only the QR code
+and its signature were, and a VALID line says whether the faces compared were drawn
+from a PDF or scanned.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from protocol.paper.verification.verdict import Verdict
+
+Lang = Literal["en", "ja"]
+
+STATUS = {
+    "en": {0: "VALID", 1: "INVALID", 2: "UNREADABLE", 3: "SIGNATURE VALID, FACE NOT COMPARED"},
+    "ja": {0: "有効", 1: "無効", 2: "読み取れません", 3: "署名は有効・表面は未照合"},
+}
+
+_FRONTS = {
+    "en": {"pdf": "each face page as this PDF draws it", "pdf-scan": "each scanned face in this PDF",
+           "image": "each scanned face"},
+    "ja": {"pdf": "このPDFが描く表面の各ページ", "pdf-scan": "このPDFに含まれるスキャンした表面",
+           "image": "スキャンした表面"},
+}
+
+_REASONS: dict[Lang, dict[str, str]] = {
+    "en": {
+        "no-qr": "no certificate QR code was found: give the back side (the page with the QR code)",
+        "no-frame": "the QR code verifies, but the scrambled image on the back was not found: scan the whole "
+                    "back, straight, at 200 dpi or more",
+        "qr-differ": "the backs carry different QR codes",
+        "qr-malformed": "the QR code is not a valid certificate payload",
+        "signature": "the QR code's signature does not verify: forged or altered",
+        "no-key": "the QR code's issuer signature verifies; the face was not compared with the signed face "
+                  "(no scramble key given): only the QR code and its signature were checked",
+        "no-front": "the QR code's issuer signature verifies and the face was recovered from the back, but no "
+                    "front was given to compare with it",
+        "front-missing": "the fronts given match, but the front of face page {pages} was not given",
+        "page-missing": "the back of page {pages} is missing: the pages given are not the whole certificate",
+        "other-municipality": "the QR code is signed by the issuer, but for another municipality than this "
+                              "service's",
+        "scramble": "the scrambled image on the back does not come together with the key of this QR code's "
+                    "serial: the back or its QR code belongs to another certificate, or was altered",
+        "face-mismatch": "a front does not match the face recovered from the back: it is another document",
+        "face-differs": "{fronts} differs from the face recovered from the back, in the regions below",
+        "ok": "the QR code's issuer signature verifies and {fronts} matches the face recovered from its back "
+              "with this document's key ({count} page(s) compared); a PDF's text layer is not checked",
+    },
+    "ja": {
+        "no-qr": "証明書のQRコードが見つかりません。裏面（QRコードのある面）を含めてください",
+        "no-frame": "QRコードは有効ですが、裏面のスクランブル画像が見つかりません。裏面全体をまっすぐ200dpi以上で"
+                    "スキャンしてください",
+        "qr-differ": "裏面ごとにQRコードが異なります",
+        "qr-malformed": "QRコードが証明書の形式ではありません",
+        "signature": "QRコードの電子署名が検証できません（偽造または改ざん）",
+        "no-key": "QRコードの発行者署名は有効です。表面は照合していません（鍵なし）。"
+                  "確認したのはQRコードと署名のみです",
+        "no-front": "QRコードの発行者署名は有効で、裏面から表面の画像を復元しましたが、照合する表面がありません",
+        "front-missing": "表面は一致しましたが、{pages}ページ目の表面がありません",
+        "page-missing": "{pages}ページ目の裏面がありません。証明書の全ページではありません",
+        "other-municipality": "QRコードは発行者の署名付きですが、この検証サービスとは別の市区町村のものです",
+        "scramble": "裏面のスクランブル画像がこのQRコードの発行番号の鍵で復元できません。裏面またはQRコードが"
+                    "別の証明書のもの、または改ざんされています",
+        "face-mismatch": "表面が裏面から復元した画像と一致しません。別の書類です",
+        "face-differs": "{fronts}が裏面から復元した画像と異なります（下記の箇所）",
+        "ok": "QRコードの発行者署名は有効で、{fronts}は裏面から復元した画像と一致します（{count}ページ照合）。"
+              "PDFのテキスト情報は照合していません",
+    },
+}
+
+_WHERE_JA = {
+    "header": "見出し（表題・発行番号・市区町村）",
+    "closing": "末尾（認証文・日付・市長名・公印）",
+    "body": "本文（表の外）",
+}
+
+
+def explain(verdict: Verdict, lang: Lang = "en") -> str:
+    if verdict.message and lang == "en":
+        return verdict.message
+    if verdict.message:
+        return f"入力を読めません（{verdict.reason}）"
+    text = _REASONS[lang].get(verdict.reason, verdict.reason)
+    fronts = _FRONTS[lang][verdict.kind or "image"]
+    pages = ", ".join(str(p) for p in verdict.missing)
+    return text.format(fronts=fronts, pages=pages, count=len(verdict.comparisons))
+
+
+def where(text: str, lang: Lang = "en") -> str:
+    """A region's place (as :func:`compare.where` names it) in ``lang``."""
+    if lang == "en":
+        return text
+    if text.startswith("table row"):
+        n, _, column = text.removeprefix("table row ").partition(" ")
+        return f"表の{n}行目（{'項目名' if 'label' in column else '内容'}）"
+    return _WHERE_JA.get(text.split(" ")[0], text)

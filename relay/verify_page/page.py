@@ -1,0 +1,204 @@
+"""The verification web page: upload a PDF or scans, see the verdict and the faces.
+
+``GET /`` shows the form, ``POST /check`` answers with a page: the verdict in words, the
+claims the QR code carries, and the face recovered from the back beside the front as it
+was given, the regions that differ boxed and listed. Japanese by default, English with
+``?lang=en``. The page has no script and loads nothing from elsewhere (its images are
+inline); uploads are read with a bound (:data:`~protocol.paper.verification.limits.MAX_FILE_BYTES`
+in all, :data:`~protocol.paper.verification.limits.MAX_FILES` files) and dropped with the
+request.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from aiohttp import BodyPartReader, web
+
+from protocol.documents.catalogue import CATALOGUE, CertType
+from protocol.paper.verification import limits
+from protocol.paper.verification.wording import STATUS, Lang
+from relay.schema import ApiError
+from relay.verify_page.answer import VerifyAnswer
+
+Check = Callable[[list[bytes], Lang], Awaitable[VerifyAnswer]]
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+
+TEXT: dict[Lang, dict[str, str]] = {
+    "ja": {
+        "title": "証明書の検証",
+        "intro": "お手元の証明書（住民票の写し・印鑑登録証明書など）が発行者の発行したとおりかを確かめます。"
+                 "PDF、または表面と裏面をスキャンした画像（PNG・JPEG、200dpi以上）を選んでください。",
+        "kept": "アップロードしたファイルは検証の回答を返した時点で破棄され、保存されません。",
+        "limits": "ファイルは{files}個まで、合計{mib}MiBまで。",
+        "files": "ファイル",
+        "submit": "検証する",
+        "again": "別の証明書を検証する",
+        "claims": "QRコードに署名された内容",
+        "serial": "発行番号", "type": "種類", "municipality": "市区町村コード", "issued": "発行日",
+        "faces": "左：裏面から復元した表面（発行者が印刷したもの）　右：お持ちの表面",
+        "face": "裏面から復元した表面",
+        "regions": "異なる箇所",
+        "region": "{n}. {where}（左から{left}〜{right}mm、上から{top}〜{bottom}mm）",
+        "error": "検証できませんでした",
+        "too_large": "ファイルが大きすぎます（合計{mib}MiBまで）。",
+        "too_many": "ファイルは{files}個までです。",
+        "none": "ファイルを選んでください。",
+        "busy": "ただいま混み合っています。しばらくしてからもう一度お試しください。",
+        "other": "English",
+    },
+    "en": {
+        "title": "Certificate verification",
+        "intro": "Check that a certificate you were given (a residence record, a seal registration certificate …) "
+                 "is as its issuer issued it. Choose its PDF, or scans of its front and back (PNG or JPEG, "
+                 "200 dpi or more).",
+        "kept": "The files you upload are dropped as soon as the answer is sent: nothing is kept.",
+        "limits": "Up to {files} files, {mib} MiB in all.",
+        "files": "Files",
+        "submit": "Verify",
+        "again": "Verify another certificate",
+        "claims": "What the QR code's signature covers",
+        "serial": "Serial", "type": "Type", "municipality": "Municipality code", "issued": "Issued on",
+        "faces": "Left: the face recovered from the back (as the issuer printed it). Right: the face you gave.",
+        "face": "The face recovered from the back",
+        "regions": "Regions that differ",
+        "region": "{n}. {where} ({left}–{right} mm from the left, {top}–{bottom} mm from the top)",
+        "error": "The certificate could not be verified",
+        "too_large": "The files are too large ({mib} MiB in all at most).",
+        "too_many": "Give at most {files} files.",
+        "none": "Choose a file.",
+        "busy": "The service is busy: please try again in a moment.",
+        "other": "日本語",
+    },
+}
+COLOURS = {"valid": "#0a7d2c", "invalid": "#b00020", "unreadable": "#555555", "uncompared": "#a65e00"}
+_STATUS_INDEX = {"valid": 0, "invalid": 1, "unreadable": 2, "uncompared": 3}
+
+
+def _lang(request: web.Request) -> Lang:
+    return "en" if request.query.get("lang") == "en" else "ja"
+
+
+def _page(lang: Lang, body: str, status: int = 200) -> web.Response:
+    t = TEXT[lang]
+    other: Literal["en", "ja"] = "ja" if lang == "en" else "en"
+    doc = f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{t["title"]}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.6; }}
+h1 {{ font-size: 1.6rem; }} .verdict {{ color: #fff; padding: .8rem 1rem; border-radius: .4rem; }}
+.verdict strong {{ font-size: 1.3rem; display: block; }} img {{ max-width: 100%; border: 1px solid #999; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #bbb; padding: .2rem .6rem; text-align: left; }}
+button {{ font-size: 1.1rem; padding: .5rem 1.5rem; }} .lang {{ float: right; }}
+</style></head>
+<body><a class="lang" href="/?lang={other}">{t["other"]}</a>
+<h1>{t["title"]}</h1>
+{body}
+</body></html>"""
+    response = web.Response(status=status, text=doc, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _form(lang: Lang) -> str:
+    t = TEXT[lang]
+    return f"""<p>{t["intro"]}</p>
+<form method="post" action="/check?lang={lang}" enctype="multipart/form-data">
+<label>{t["files"]}: <input type="file" name="file" multiple required
+ accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"></label>
+<p><button type="submit">{t["submit"]}</button></p>
+</form>
+<p>{t["kept"]} {t["limits"].format(files=limits.MAX_FILES, mib=limits.MAX_FILE_BYTES >> 20)}</p>"""
+
+
+def _result(lang: Lang, answer: VerifyAnswer) -> str:
+    t = TEXT[lang]
+    e = html.escape
+    status = answer["status"]
+    parts = [f"""<div class="verdict" id="verdict" data-status="{e(status)}" style="background:{COLOURS[status]}">
+<strong>{e(STATUS[lang][_STATUS_INDEX[status]])}</strong>{e(answer["message"])}</div>"""]
+    claims = answer["claims"]
+    if claims is not None:
+        title = CATALOGUE[CertType(claims["type"])].title_ja
+        parts.append(f"""<h2>{t["claims"]}</h2><table id="claims">
+<tr><th>{t["serial"]}</th><td>{e(claims["serial"])}</td></tr>
+<tr><th>{t["type"]}</th><td>{e(title)} ({e(claims["type"])})</td></tr>
+<tr><th>{t["municipality"]}</th><td>{e(claims["municipality"])}</td></tr>
+<tr><th>{t["issued"]}</th><td>{e(claims["issued_on"])}</td></tr></table>""")
+    if answer["regions"]:
+        items = "".join(
+            f"<li>{e(t['region'].format(n=n, where=r['where'], left=round(r['box_mm'][0]), right=round(r['box_mm'][2]), top=round(r['box_mm'][1]), bottom=round(r['box_mm'][3])))}</li>"  # noqa: E501
+            for n, r in enumerate(answer["regions"], 1))
+        parts.append(f'<h2>{t["regions"]}</h2><ul id="regions" style="list-style:none;padding:0">{items}</ul>')
+    if answer["diff_png"]:
+        parts.append(f'<h2>{t["faces"]}</h2><img id="faces" alt="{e(t["faces"])}" '
+                     f'src="data:image/png;base64,{answer["diff_png"]}">')
+    elif answer["face_png"]:
+        parts.append(f'<h2>{t["face"]}</h2><img id="face" alt="{e(t["face"])}" '
+                     f'src="data:image/png;base64,{answer["face_png"]}">')
+    parts.append(f'<p><a href="/?lang={lang}">{t["again"]}</a></p><p>{t["kept"]}</p>')
+    return "\n".join(parts)
+
+
+def _error(lang: Lang, message: str, status: int) -> web.Response:
+    t = TEXT[lang]
+    body = f"""<div class="verdict" id="verdict" data-status="error" style="background:{COLOURS["unreadable"]}">
+<strong>{t["error"]}</strong>{html.escape(message)}</div>
+{_form(lang)}"""
+    return _page(lang, body, status)
+
+
+async def _uploads(request: web.Request, lang: Lang) -> list[bytes] | web.Response:
+    """The uploaded files, read with the bounds, or the error page."""
+    t = TEXT[lang]
+    try:
+        reader = await request.multipart()
+    except (AssertionError, ValueError, KeyError):
+        return _error(lang, t["none"], 400)
+    files: list[bytes] = []
+    total = 0
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name != "file":
+            continue
+        data = bytearray()
+        while chunk := await part.read_chunk(1 << 16):
+            total += len(chunk)
+            if total > limits.MAX_FILE_BYTES:
+                return _error(lang, t["too_large"].format(mib=limits.MAX_FILE_BYTES >> 20), 413)
+            data += chunk
+        if data:
+            files.append(bytes(data))
+            if len(files) > limits.MAX_FILES:
+                return _error(lang, t["too_many"].format(files=limits.MAX_FILES), 400)
+    if not files:
+        return _error(lang, t["none"], 400)
+    return files
+
+
+def add_routes(app: web.Application, check: Check) -> None:
+    """The page's two routes on the public application; ``check`` runs one verification
+    (within the endpoint's parallelism and deadline)."""
+
+    async def form(request: web.Request) -> web.Response:
+        return _page(_lang(request), _form(_lang(request)))
+
+    async def result(request: web.Request) -> web.Response:
+        lang = _lang(request)
+        files = await _uploads(request, lang)
+        if isinstance(files, web.Response):
+            return files
+        try:
+            answer = await check(files, lang)
+        except ApiError:
+            return _error(lang, TEXT[lang]["busy"], 503)
+        finally:
+            files.clear()
+        return _page(lang, _result(lang, answer))
+
+    app.router.add_get("/", form)
+    app.router.add_post("/check", result)

@@ -1,0 +1,82 @@
+"""Bounded work on hostile input: each bomb is refused with one line naming the bound,
+exit 2, no traceback, and the verifier and its pdfium child together stay under 512 MB.
+
+Each case runs ``kiosk verify`` in a subprocess under a 1 GiB address-space cap (so a
+failure cannot take the machine) and adds the peak resident memory of that process
+and of its pdfium child (:mod:`hardware_mocks.paper.memory`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.paper.bombs import BOMBS
+from hardware_mocks.world import World
+from protocol.paper.verification import limits
+
+PEAK_MB = 512
+RUNNER = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from pathlib import Path
+from kiosk.cli import main
+from hardware_mocks.paper import memory
+code = main(sys.argv[1:])
+me = memory.self_peak_mb()
+child = memory.child_peak_mb([Path(a) for a in sys.argv[2:] if not a.startswith("-") and Path(a).is_file()])
+print(f"peak-mb {me:.0f} {child:.0f}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _verify(world: World, *files: str) -> tuple[int, list[str], str, int]:
+    """Exit code, standard output lines, standard error, and peak MB (self + child)."""
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", RUNNER, "verify", *files, "--world", str(world.root)],
+                          capture_output=True, text=True, timeout=120, env=env, check=False)
+    peak = [line for line in done.stderr.splitlines() if line.startswith("peak-mb ")]
+    assert peak, done.stderr
+    me, child = (int(v) for v in peak[0].split()[1:])
+    return done.returncode, done.stdout.splitlines(), done.stderr, me + child
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_each_bomb_is_refused_in_bounds(name: str, world: World, tmp_path: Path) -> None:
+    make, reason = BOMBS[name]
+    path = tmp_path / (name + (".png" if "png" in name else ".pdf"))
+    path.write_bytes(make())
+    code, out, err, peak = _verify(world, str(path))
+    assert code == 2, (out, err)
+    assert len(out) == 1 and out[0].startswith(f"UNREADABLE ({reason}): "), out
+    assert "Traceback" not in err
+    assert peak <= PEAK_MB, f"{name}: {peak} MB"
+
+
+def test_dev_zero_is_read_with_a_bound(world: World) -> None:
+    code, out, err, peak = _verify(world, "/dev/zero")
+    line = f"UNREADABLE (file-too-large): the file is larger than {limits.MAX_FILE_BYTES >> 20} MiB (MAX_FILE_BYTES)"
+    assert code == 2 and out == [line]
+    assert "Traceback" not in err and peak <= PEAK_MB
+
+
+def test_too_many_files_and_a_missing_one(world: World, tmp_path: Path) -> None:
+    code, out, _, _ = _verify(world, str(tmp_path / "missing.pdf"))
+    assert code == 2 and out[0].startswith("UNREADABLE (cannot-read): cannot read missing.pdf")
+    one = tmp_path / "a.png"
+    one.write_bytes(b"\x89PNG\r\n\x1a\n")
+    code, out, _, _ = _verify(world, *[str(one)] * (limits.MAX_FILES + 1))
+    assert code == 2 and out[0].startswith("UNREADABLE (too-many-files)")
+
+
+def test_the_child_s_limits_are_the_named_ones() -> None:
+    """The pdfium child draws at twice the scrambled image's resolution (a number it keeps
+    without importing the renderer)."""
+    from protocol.paper import render, scramble
+    from protocol.paper.verification import pdf_raster
+
+    assert pdf_raster.DRAWN_DPI == pytest.approx(2 * scramble.SIZE[0] / (render.SCRAMBLE_W / 72))
+    assert limits.RASTER_MEMORY_BYTES + 128 * 1024 * 1024 <= PEAK_MB * 1024 * 1024
