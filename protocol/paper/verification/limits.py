@@ -33,7 +33,7 @@ MAX_FORM_DEPTH = 8
 #: Page objects looked at on one page (text runs, paths, images).
 MAX_PAGE_OBJECTS = 200_000
 #: The child process that draws a PDF's pages: its address space and its time.
-RASTER_MEMORY_BYTES = 384 * 1024 * 1024
+RASTER_MEMORY_BYTES = 352 * 1024 * 1024  # leaves room for a verifier with more imported
 RASTER_SECONDS = 30.0
 #: Pixels of all pages drawn from one PDF together (pages are drawn at a lower
 #: resolution when there are many).
