@@ -320,11 +320,14 @@ def test_random_kills_under_a_few_hundred_sessions(centre: Centre) -> None:
     target, deadline = 300, time.monotonic() + 240  # bounded in count and in time
     stop = threading.Event()
 
+    kills = 0
+
     def done() -> bool:
-        return stop.is_set() or tally.sessions >= target or time.monotonic() > deadline
+        # enough sessions and enough kills (a fast machine must not end the run before the
+        # kills), or the time bound
+        return stop.is_set() or (tally.sessions >= target and kills >= 3) or time.monotonic() > deadline
 
     rng = random.Random(17)
-    kills = 0
     threads = _load(centre, tally, done)
     try:
         while not done():
