@@ -39,7 +39,6 @@ BAD_VALUE = "bad_value"
 UNKNOWN_SESSION = "unknown_session"
 SESSION_EXPIRED = "session_expired"
 NOT_AUTHENTICATED = "not_authenticated"
-ALREADY_AUTHENTICATED = "already_authenticated"
 REQUEST_ID_CONFLICT = "request_id_conflict"
 ALREADY_ISSUED = "already_issued"
 UNKNOWN_REQUEST = "unknown_request"
@@ -51,3 +50,7 @@ METHOD_NOT_ALLOWED = "method_not_allowed"
 NO_CLIENT_CERTIFICATE = "no_client_certificate"  # only reachable past a TLS layer that did not require one
 NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate without client use
 INTERNAL = "internal"
+# answered by the HTTP layer itself, before any endpoint runs
+BAD_HTTP = "bad_http"  # a malformed request (e.g. Content-Length with chunked encoding)
+HEADER_TOO_LARGE = "header_too_large"  # a request line or header over 8190 bytes
+TOO_MANY_HEADERS = "too_many_headers"  # more than 64 header lines

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
+from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
     from aiohttp import web
@@ -79,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
+    _connection_options(s, ConnectionLimits())
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=Path, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
@@ -88,6 +90,26 @@ def parser() -> argparse.ArgumentParser:
     lg.add_argument("--kiosk", help="only this terminal's")
     lg.add_argument("--since", type=_since, default=0.0, help="received since: a date, date-time or duration")
     return p
+
+
+def _connection_options(p: argparse.ArgumentParser, limits: ConnectionLimits) -> None:
+    """The connection limits of a listener (:mod:`relay.listener`), per process."""
+    p.add_argument("--max-connections", type=int, default=limits.max_connections,
+                   help=f"connections held at once ({limits.max_connections}); the open-file limit must exceed it")
+    p.add_argument("--max-per-source", type=int, default=limits.max_per_source,
+                   help=f"connections from one address ({limits.max_per_source})")
+    p.add_argument("--handshake-timeout", type=float, default=limits.handshake_timeout,
+                   help=f"seconds for the TLS handshake ({limits.handshake_timeout:g})")
+    p.add_argument("--header-timeout", type=float, default=limits.header_timeout,
+                   help=f"seconds for a complete request head ({limits.header_timeout:g})")
+    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout,
+                   help=f"seconds a kept-alive connection may stay idle ({limits.idle_timeout:g})")
+
+
+def _limits(args: argparse.Namespace) -> ConnectionLimits:
+    return ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
+                            handshake_timeout=args.handshake_timeout, header_timeout=args.header_timeout,
+                            idle_timeout=args.idle_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +198,11 @@ def serve(args: argparse.Namespace) -> int:
                            args.client_ca or world / "pki" / "operator-ca.pem")
     except (OSError, ssl.SSLError) as exc:
         print(f"error: the relay's TLS files cannot be used ({type(exc).__name__})", file=sys.stderr)
+        return 2
+    try:
+        check_descriptor_limit(_limits(args).max_connections)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     sockets = [_listen(args.host, args.port)]
@@ -289,17 +316,14 @@ def _build(
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,
                   ports: dict[str, int], ready_fd: int | None = None) -> None:
-    from aiohttp import web
+    from relay import listener
 
     app, tls, public = _build(args)
-    runners = [web.AppRunner(app.application(), access_log=None, handle_signals=False)]
-    await runners[0].setup()
-    await web.SockSite(runners[0], sockets[0], ssl_context=tls).start()
+    limits = _limits(args)
+    served = [await listener.serve(app.application(), sockets[0], tls, limits, "kiosk")]
     if public is not None:
         public_app, public_tls = public
-        runners.append(web.AppRunner(public_app, access_log=None, handle_signals=False))
-        await runners[1].setup()
-        await web.SockSite(runners[1], sockets[1], ssl_context=public_tls).start()
+        served.append(await listener.serve(public_app, sockets[1], public_tls, limits, "public"))
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
         _write_ports(port_file, ports)
@@ -311,8 +335,8 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    for runner in reversed(runners):
-        await runner.cleanup()
+    for runner, guarded in reversed(served):
+        await listener.stop(runner, guarded)
     app.core.storage.close()
 
 

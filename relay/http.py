@@ -93,7 +93,7 @@ class RelayApp:
         self._kiosk_cache: dict[bytes, str | None] = {}
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=wire.MAX_BODY_BYTES, handler_args={"max_field_size": 8190})
+        app = web.Application(client_max_size=wire.MAX_BODY_BYTES)
         app.router.add_get(wire.VERSION_PATH, self._version)
         for path, handler in (
             (wire.SESSION_PATH, self._open), (wire.AUTH_PATH, self._auth), (wire.MENU_PATH, self._menu),
@@ -211,8 +211,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _json(404, {"error": {"code": wire.NOT_FOUND}})
     except web.HTTPMethodNotAllowed:
         return _json(405, {"error": {"code": wire.METHOD_NOT_ALLOWED}})
+    except web.HTTPRequestEntityTooLarge:
+        return _json(413, {"error": {"code": wire.TOO_LARGE}})
     except web.HTTPException as exc:
-        return _json(exc.status, {"error": {"code": "http_error"}})
+        return _json(exc.status, {"error": {"code": wire.BAD_HTTP}})
     except Exception as exc:
         log.event(LOG, "relay.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
         return _json(500, {"error": {"code": wire.INTERNAL}})

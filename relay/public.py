@@ -166,7 +166,9 @@ def public_application(verifier: Verifier) -> web.Application:
         except ApiError as exc:
             return _json(exc.body(), exc.status)
         except web.HTTPException as exc:
-            return _json({"error": {"code": wire.NOT_FOUND if exc.status == 404 else "http_error"}}, exc.status)
+            codes = {404: wire.NOT_FOUND, 405: wire.METHOD_NOT_ALLOWED, 413: wire.TOO_LARGE}
+            code = codes.get(exc.status, wire.BAD_HTTP)
+            return _json({"error": {"code": code}}, exc.status)
         except Exception as exc:
             log.event(LOG, "relay.public.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
             return _json({"error": {"code": wire.INTERNAL}}, 500)

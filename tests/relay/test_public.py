@@ -8,7 +8,7 @@ import io
 import json
 import ssl
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -22,17 +22,13 @@ from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued
 from protocol.documents import qr_payload
-from tests.fixtures.relay import open_hours
 
 pytestmark = pytest.mark.relay
 
 
 @pytest.fixture(scope="module")
-def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
-    relay = RelayServer.start(world.root, tmp_path_factory.mktemp("public-relay"), clock_start=open_hours(world),
-                              public=True)
-    yield relay
-    relay.stop()
+def server(public_relay_server: RelayServer) -> RelayServer:
+    return public_relay_server
 
 
 @pytest.fixture(scope="module")
