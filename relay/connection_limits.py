@@ -41,5 +41,9 @@ def check_descriptor_limit(max_connections: int) -> int:
     if hard != resource.RLIM_INFINITY and hard < needed:
         raise ValueError(f"the open-file limit ({hard}) is below the {needed} descriptors "
                          f"{max_connections} connections need; raise LimitNOFILE or lower the cap")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    except OSError as exc:  # not allowed here (a system call filter): the unit must set it
+        raise ValueError(f"the open-file limit ({soft}) is below the {needed} descriptors "
+                         f"{max_connections} connections need; raise LimitNOFILE") from exc
     return needed

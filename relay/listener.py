@@ -307,8 +307,7 @@ class Listener:
             self.release(connection)
         except (OSError, ssl.SSLError, TimeoutError) as exc:
             conn.close()
-            self.errors.note("handshake_timeout" if isinstance(exc, ConnectionAbortedError | TimeoutError)
-                             else "handshake_failed")
+            self.errors.note(_handshake_error(exc))
             self.release(connection)
         finally:
             connection.task = None
@@ -325,6 +324,14 @@ class Listener:
         self._per_source[connection.source] -= 1
         if self._per_source[connection.source] <= 0:
             del self._per_source[connection.source]
+
+
+def _handshake_error(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionAbortedError | TimeoutError):  # asyncio's handshake deadline
+        return "handshake_timeout"
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError):
+        return "handshake_failed"  # not TLS 1.3, no or a foreign client certificate, not TLS at all
+    return "handshake_closed"  # the client went away
 
 
 def _reset(conn: socket.socket) -> None:

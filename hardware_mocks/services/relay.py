@@ -10,8 +10,10 @@ returned object. :meth:`RelayServer.stop` ends exactly the child it started.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -66,9 +68,11 @@ class RelayServer:
         clock_start: dt.datetime | str | None = SERVICE_HOURS,
         public: bool = False,
         extra_args: tuple[str, ...] = (),
+        open_files: int | None = None,
     ) -> RelayServer:
         """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
-        or ``None`` for the machine's own clock."""
+        or ``None`` for the machine's own clock. ``open_files``: the child's open-file
+        limit (``RLIMIT_NOFILE``), as a systemd unit would set it."""
         state_dir.mkdir(parents=True, exist_ok=True)
         if clock_start == SERVICE_HOURS:
             from hardware_mocks.relay.testing import open_hours
@@ -85,7 +89,8 @@ class RelayServer:
         if public:
             cmd += ["--public-port", "0"]
         log = open(state_dir / "relay.log", "ab")
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        limit = None if open_files is None else functools.partial(_limit_open_files, open_files)
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}, preexec_fn=limit)
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
         while not port_file.exists():
@@ -105,3 +110,8 @@ class RelayServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _limit_open_files(n: int) -> None:
+    """In the child, before it runs the relay."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
