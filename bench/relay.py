@@ -167,7 +167,8 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
 
     state = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     server = RelayServer.start(world_root, state, clock_start=open_hours(World(world_root)),
-                               extra_args=("--workers", str(relay_workers)))
+                               extra_args=("--workers", str(relay_workers), "--max-per-source",
+                                           str(max(256, 2 * kiosks))))  # every simulated kiosk is 127.0.0.1
     try:
         info = {"url": server.url, "ca": str(server.ca_file), "issuer": str(server.issuer_public_key),
                 "pki": str(world_root / "pki")}

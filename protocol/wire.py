@@ -50,6 +50,10 @@ METHOD_NOT_ALLOWED = "method_not_allowed"
 NO_CLIENT_CERTIFICATE = "no_client_certificate"  # only reachable past a TLS layer that did not require one
 NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate without client use
 INTERNAL = "internal"
+# the public verification service's own limits
+BUSY = "busy"  # every work slot is taken: try again shortly
+RATE_LIMITED = "rate_limited"  # this source (or verifier, or kiosk) is over its rate
+TOO_COMPLEX = "too_complex"  # the scan needed more memory than a check may have
 # answered by the HTTP layer itself, before any endpoint runs
 BAD_HTTP = "bad_http"  # a malformed request (e.g. Content-Length with chunked encoding)
 HEADER_TOO_LARGE = "header_too_large"  # a request line or header over 8190 bytes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -18,17 +19,19 @@ import re
 import signal
 import socket
 import ssl
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
+from relay import public_service
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.ports import listen, write_ports
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
-    from aiohttp import web
-
     from relay.http import RelayApp
 
 LOG = logging.getLogger("relay")
@@ -64,7 +67,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8443, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write the port here once listening")
-    s.add_argument("--public-port", type=int, help="serve the public verification endpoint on this port")
+    s.add_argument("--public-port", type=int,
+                   help="also start the public verification service (relay public serve) on this port")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--client-ca", type=Path, help="default: WORLD/pki/operator-ca.pem")
@@ -89,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     lg.add_argument("--db", type=Path, required=True)
     lg.add_argument("--kiosk", help="only this terminal's")
     lg.add_argument("--since", type=_since, default=0.0, help="received since: a date, date-time or duration")
+    public_service.add_parser(sub)
     return p
 
 
@@ -118,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit(args)
     if args.command == "logs":
         return logs(args)
+    if args.command == "public":
+        return public_service.serve(args)
     return serve(args)
 
 
@@ -205,12 +212,62 @@ def serve(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
-    sockets = [_listen(args.host, args.port)]
-    if args.public_port is not None:
-        sockets.append(_listen(args.host, args.public_port))
+    sockets = [listen(args.host, args.port)]
     ports = {"port": sockets[0].getsockname()[1]}
-    if len(sockets) > 1:
-        ports["public_port"] = sockets[1].getsockname()[1]
+    public = None
+    if args.public_port is not None:
+        try:
+            public, public_ports = _start_public(args)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        ports |= {"public_port": public_ports["public_port"], "public_pid": public_ports["pid"]}
+    try:
+        return _serve_kiosks(args, sockets, ports)
+    finally:
+        if public is not None:
+            public.terminate()
+            try:
+                public.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                public.kill()
+                public.wait()
+
+
+def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+    """``relay public serve`` as a child process (its own process, never a thread of this
+    one), on ``--public-port``; returns it and its port file once it accepts."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="relay-public-") as tmp:
+        port_file = Path(tmp) / "ports"
+        cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(args.world), "--host", args.host,
+               "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level)]
+        for option in ("tls_cert", "tls_key"):
+            if getattr(args, option):
+                cmd += ["--" + option.replace("_", "-"), str(getattr(args, option))]
+        child = subprocess.Popen(cmd, preexec_fn=_die_with_parent)
+        for _ in range(600):  # up to 60 s: the work server imports pdfium and Pillow first
+            if port_file.exists():
+                ports: dict[str, int] = json.loads(port_file.read_text())
+                return child, ports
+            if child.poll() is not None:
+                break
+            time.sleep(0.1)
+        child.kill()
+        child.wait()
+        raise RuntimeError("the public verification service did not start")
+
+
+def _die_with_parent() -> None:
+    """In the public service's process: end when the relay that started it ends."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports: dict[str, int]) -> int:
     if args.workers == 1:
         asyncio.run(_worker(args, sockets, args.port_file, ports))
         return 0
@@ -244,7 +301,7 @@ def serve(args: argparse.Namespace) -> int:
                 print("error: a relay worker failed to start", file=sys.stderr)
                 return 1
     if args.port_file:
-        _write_ports(args.port_file, ports)
+        write_ports(args.port_file, ports)
     stop = {"signal": False}
 
     def forward(signum: int, _frame: object) -> None:
@@ -266,26 +323,8 @@ def serve(args: argparse.Namespace) -> int:
     return status
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
-
-
-def _write_ports(port_file: Path, ports: dict[str, int]) -> None:
-    tmp = Path(str(port_file) + ".tmp")
-    tmp.write_text(json.dumps(ports))
-    os.replace(tmp, port_file)
-
-
-def _build(
-    args: argparse.Namespace,
-) -> tuple[RelayApp, ssl.SSLContext, tuple[web.Application, ssl.SSLContext] | None]:
-    """The relay application and its TLS context, and the public verification endpoint's
-    (application, TLS context) when ``--public-port`` asks for one."""
+def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
+    """The relay application and its TLS context."""
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.service import Settings, build_core
@@ -304,29 +343,18 @@ def _build(
         delay = InjectedDelay(low, high, rate=args.inject_delay_rate)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
-    public = None
-    if args.public_port is not None:
-        from relay.public import Verifier, public_application, public_tls_context
-
-        scramble_secret = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
-        verifier = Verifier(core.issuer_key.public_key(), scramble_secret, str(core.registry.municipality["code"]))
-        public = (public_application(verifier), public_tls_context(cert, key))
-    return RelayApp(core, delay), tls, public
+    return RelayApp(core, delay), tls
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,
                   ports: dict[str, int], ready_fd: int | None = None) -> None:
     from relay import listener
 
-    app, tls, public = _build(args)
-    limits = _limits(args)
-    served = [await listener.serve(app.application(), sockets[0], tls, limits, "kiosk")]
-    if public is not None:
-        public_app, public_tls = public
-        served.append(await listener.serve(public_app, sockets[1], public_tls, limits, "public"))
+    app, tls = _build(args)
+    served = [await listener.serve(app.application(), sockets[0], tls, _limits(args), "kiosk")]
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
-        _write_ports(port_file, ports)
+        write_ports(port_file, ports)
     if ready_fd is not None:
         os.write(ready_fd, b"1")
         os.close(ready_fd)

@@ -19,7 +19,7 @@ class ConnectionLimits:
     """What one listener allows. The defaults are the kiosk API's."""
 
     max_connections: int = 1000
-    max_per_source: int = 64  # a store's kiosks may share one address (NAT)
+    max_per_source: int = 256  # kiosks behind one operator NAT share an address
     handshake_timeout: float = 3.0
     header_timeout: float = 5.0
     idle_timeout: float = 20.0  # the kiosk reuses a connection idle up to 15 s

@@ -1,8 +1,9 @@
 """The public verification service: is this paper a certificate we issued?
 
 Anyone holding a printed certificate (a bank, a landlord) can check it, with no client
-certificate: HTTPS with the relay's server certificate only, on its own port, apart from
-the kiosks' mutual-TLS endpoint. Two checks, both read-only:
+certificate: HTTPS with the relay's server certificate only, on its own port and in a
+process of its own (:mod:`relay.public_service`), apart from the kiosks' mutual-TLS
+endpoint. Two checks, both read-only:
 
 - ``{"qr": "KC1:..."}``: the QR payload's issuer signature and its municipality;
 - ``{"scan": base64, "page": 1}``: a scan (PNG/JPEG) or PDF of the back page. The QR code is
@@ -24,9 +25,11 @@ import io
 import json
 import logging
 import ssl
-from collections.abc import Mapping
+import time
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -37,12 +40,15 @@ from protocol import log, wire
 from protocol.documents import qr_payload
 from protocol.scramble_key import document_scramble_key
 from relay import schema
+from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
+
+if TYPE_CHECKING:  # a work process imports this module: the pool stays out of it
+    from relay.verify_work import WorkPool
 
 LOG = logging.getLogger("relay.public")
 MAX_PIXELS = 40_000_000  # a 300-dpi A4 scan is 8.7 million
-DEADLINE = 20.0
-PARALLEL = 2  # image work runs in threads, at most this many at once
+BODY_DEADLINE = 20.0  # to receive a whole body (8 MiB at 3.4 Mbit/s)
 
 
 def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
@@ -103,12 +109,19 @@ class Verifier:
                     "claims": _claims(verdict.claims) if verdict.claims else None, "face_png": None}
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         try:
-            with Image.open(io.BytesIO(data)) as img:
+            with warnings.catch_warnings():  # PIL warns between one and two times its limit: refuse
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                img = Image.open(io.BytesIO(data))
+            with img:
                 if img.format not in ("PNG", "JPEG"):
                     raise ApiError(400, wire.BAD_VALUE, "scan")
+                if img.width * img.height > MAX_PIXELS:  # from the header, before any decoding
+                    raise ApiError(413, wire.TOO_LARGE, "scan")
                 img.load()
                 scan = img.convert("L")
-        except (OSError, Image.DecompressionBombError, ValueError) as exc:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ApiError(413, wire.TOO_LARGE, "scan") from exc
+        except (OSError, ValueError) as exc:
             raise ApiError(400, wire.BAD_VALUE, "scan") from exc
         texts = verify.read_qr([scan])
         if len(set(texts)) != 1:
@@ -128,21 +141,30 @@ def _reason(text: str) -> str:
     return text.replace("-", "_")
 
 
-def public_application(verifier: Verifier) -> web.Application:
-    gate = asyncio.Semaphore(PARALLEL)
+def public_application(verifier: Verifier, work: WorkPool, limiter: RateLimiter,
+                       clock: Callable[[], float] = time.time) -> web.Application:
+    """The public endpoint: QR checks answered here (microseconds of work), scans checked
+    by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
+    ``check`` and ``scan``). Everything is refused before work starts when a limit says so."""
 
     async def verify_endpoint(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > wire.MAX_VERIFY_BODY_BYTES:
             raise ApiError(413, wire.TOO_LARGE)
+        source = request.remote or "unknown"
         try:
-            raw = await request.read()
+            async with asyncio.timeout(BODY_DEADLINE):
+                raw = await request.read()
         except web.HTTPRequestEntityTooLarge as exc:
             raise ApiError(413, wire.TOO_LARGE) from exc
+        except TimeoutError:
+            raise ApiError(503, wire.TIMEOUT) from None
         body = schema.parse_body(raw, wire.MAX_VERIFY_BODY_BYTES)
         if "qr" in body:
             schema.fields(body, {"qr": str})
             if len(body["qr"]) > 1024:
                 raise ApiError(400, wire.BAD_VALUE, "qr")
+            if not limiter.allow("check", source, clock()):
+                raise ApiError(429, wire.RATE_LIMITED)
             return _json(verifier.check_qr(body["qr"]))
         schema.fields(body, {"scan": str, "page": int})
         if not 1 <= body["page"] <= 20:
@@ -151,13 +173,11 @@ def public_application(verifier: Verifier) -> web.Application:
             data = base64.b64decode(body["scan"], validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ApiError(400, wire.BAD_VALUE, "scan") from exc
-        async with gate:
-            try:
-                async with asyncio.timeout(DEADLINE):
-                    answer = await asyncio.to_thread(verifier.check_scan, data, body["page"])
-            except TimeoutError:
-                raise ApiError(503, wire.TIMEOUT) from None
-        return _json(answer)
+        if work.busy:
+            raise ApiError(503, wire.BUSY)
+        if not limiter.allow("scan", source, clock()):
+            raise ApiError(429, wire.RATE_LIMITED)
+        return _json(await work.check_scan(data, body["page"]))
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:

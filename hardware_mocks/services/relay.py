@@ -1,4 +1,5 @@
-"""Start a real relay for tests and the demo: ``relay serve`` in a child process.
+"""Start a real relay for tests and the demo: ``relay serve`` (or ``relay public serve``) in a
+child process.
 
 The child listens on 127.0.0.1 on a free port and writes the port to a file once it is
 accepting connections (its clock starts in service hours unless told otherwise);
@@ -37,6 +38,7 @@ class RelayServer:
     process: subprocess.Popen[bytes]
     public_port: int | None = None
     db: Path = field(default=Path())
+    public_pid: int | None = None  # the public verification service's own process
 
     @property
     def url(self) -> str:
@@ -100,7 +102,8 @@ class RelayServer:
                 raise RuntimeError(f"the relay did not start; see {state_dir / 'relay.log'}")
             time.sleep(0.02)
         ports = json.loads(port_file.read_text())
-        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), db)
+        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), db,
+                   ports.get("public_pid"))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -115,3 +118,46 @@ class RelayServer:
 def _limit_open_files(n: int) -> None:
     """In the child, before it runs the relay."""
     resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+
+@dataclass
+class PublicServer:
+    """``relay public serve`` alone, on a free port (its own limits in ``extra_args``)."""
+
+    world_dir: Path
+    port: int
+    pid: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def ca_file(self) -> Path:
+        return self.world_dir / "pki" / "operator-ca.pem"
+
+    @classmethod
+    def start(cls, world_dir: Path, state_dir: Path, extra_args: tuple[str, ...] = ()) -> PublicServer:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        port_file = state_dir / "public.port"
+        port_file.unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(world_dir), "--port", "0",
+               "--port-file", str(port_file), *extra_args]
+        log = open(state_dir / "public.log", "ab")
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT * 3  # the work server imports pdfium first
+        while not port_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"the public service did not start; see {state_dir / 'public.log'}")
+            time.sleep(0.02)
+        ports = json.loads(port_file.read_text())
+        return cls(world_dir, int(ports["public_port"]), int(ports["pid"]), process)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

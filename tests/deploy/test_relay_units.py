@@ -14,7 +14,7 @@ from tests.deploy.test_unit import _analyze, needs_analyze
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "deploy" / "systemd"
 RELAY = "/opt/kiosk/venv/bin/relay"
-RELAY_UNITS = ["relay.service"]
+RELAY_UNITS = ["relay.service", "relay-public.service"]
 
 
 def _directives(unit: Path) -> dict[str, list[str]]:
@@ -45,3 +45,11 @@ def test_the_open_file_limit_is_above_the_connection_cap(unit: str) -> None:
     args = shlex.split(directives["ExecStart"][0])
     cap = int(args[args.index("--max-connections") + 1])
     assert int(directives["LimitNOFILE"][0]) >= cap + DESCRIPTOR_RESERVE
+
+
+def test_the_public_service_has_limits_of_its_own() -> None:
+    directives = _directives(UNITS / "relay-public.service")
+    for key in ("MemoryMax", "CPUQuota", "TasksMax", "CPUWeight"):
+        assert directives.get(key), key
+    args = shlex.split(directives["ExecStart"][0])
+    assert args[1:3] == ["public", "serve"] and "--parallel" in args and "--work-timeout" in args

@@ -9,6 +9,7 @@ import json
 import ssl
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -54,6 +55,12 @@ def _verify(server: RelayServer, body: bytes) -> tuple[int, Any]:
         return response.status, json.loads(response.read())
     finally:
         conn.close()
+
+
+def test_the_public_service_is_a_process_of_its_own(server: RelayServer) -> None:
+    assert server.public_pid and server.public_pid != server.process.pid
+    stat = Path(f"/proc/{server.public_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    assert int(stat[1]) == server.process.pid  # started by relay serve --public-port
 
 
 def test_a_genuine_qr_payload(server: RelayServer, issued: Issued) -> None:
