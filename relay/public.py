@@ -29,7 +29,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import Any, Protocol, TypedDict
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -43,8 +43,14 @@ from relay import schema
 from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
 
-if TYPE_CHECKING:  # a work process imports this module: the pool stays out of it
-    from relay.verify_work import WorkPool
+
+class ScanWork(Protocol):
+    """Where scan checks run (:class:`relay.verify_work.WorkPool`: killable processes)."""
+
+    @property
+    def busy(self) -> bool: ...
+
+    async def check_scan(self, data: bytes, page: int) -> dict[str, Any]: ...
 
 LOG = logging.getLogger("relay.public")
 MAX_PIXELS = 40_000_000  # a 300-dpi A4 scan is 8.7 million
@@ -141,7 +147,7 @@ def _reason(text: str) -> str:
     return text.replace("-", "_")
 
 
-def public_application(verifier: Verifier, work: WorkPool, limiter: RateLimiter,
+def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
                        clock: Callable[[], float] = time.time) -> web.Application:
     """The public endpoint: QR checks answered here (microseconds of work), scans checked
     by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
