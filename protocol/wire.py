@@ -48,12 +48,16 @@ TIMEOUT = "timeout"
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 NO_CLIENT_CERTIFICATE = "no_client_certificate"  # only reachable past a TLS layer that did not require one
-NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate without client use
+NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate not shaped as a kiosk's
+KIOSK_UNKNOWN = "kiosk_unknown"  # the certificate is not registered to the kiosk it names
+KIOSK_SUSPENDED = "kiosk_suspended"  # the register has suspended this kiosk
+KIOSK_RETIRED = "kiosk_retired"  # the register has retired this kiosk
 INTERNAL = "internal"
 # the public verification service's own limits
 BUSY = "busy"  # every work slot is taken: try again shortly
 RATE_LIMITED = "rate_limited"  # this source (or verifier, or kiosk) is over its rate
 TOO_COMPLEX = "too_complex"  # the scan needed more memory than a check may have
+BAD_CREDENTIALS = "bad_credentials"  # a verifier's token that is not (or no longer) registered
 # answered by the HTTP layer itself, before any endpoint runs
 BAD_HTTP = "bad_http"  # a malformed request (e.g. Content-Length with chunked encoding)
 HEADER_TOO_LARGE = "header_too_large"  # a request line or header over 8190 bytes

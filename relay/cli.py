@@ -3,7 +3,9 @@
 ``relay serve --world DIR`` serves the world's registry over mutual TLS on loopback;
 ``relay audit --db FILE [--since ...]`` prints the issuance audit log and the kiosks'
 technician events, as the municipality's management terminal shows them; ``relay logs``
-the log exports technicians sent from a terminal.
+the log exports technicians sent from a terminal; ``relay kiosk`` keeps the kiosk
+register; ``relay verifier`` and ``relay document`` who may recover faces and which
+papers stand; ``relay public serve`` runs the public verification service.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
-from relay import public_service
+from relay import kiosk_cli, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.ports import listen, write_ports
 
@@ -69,6 +71,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port-file", type=Path, help="write the port here once listening")
     s.add_argument("--public-port", type=int,
                    help="also start the public verification service (relay public serve) on this port")
+    s.add_argument("--public-checks-per-minute", type=int, default=60,
+                   help="the public service's QR checks per source address (60)")
+    s.add_argument("--public-scans-per-minute", type=int, default=6,
+                   help="the public service's scan checks per source address (6)")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--client-ca", type=Path, help="default: WORLD/pki/operator-ca.pem")
@@ -84,6 +90,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
+    s.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
+                   help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
+    s.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
+                   help="technician-event calls one kiosk may make an hour (120)")
+    s.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
+                   help="log-export parts one kiosk may send an hour (600)")
     _connection_options(s, ConnectionLimits())
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=Path, required=True)
@@ -94,6 +106,8 @@ def parser() -> argparse.ArgumentParser:
     lg.add_argument("--kiosk", help="only this terminal's")
     lg.add_argument("--since", type=_since, default=0.0, help="received since: a date, date-time or duration")
     public_service.add_parser(sub)
+    kiosk_cli.add_parser(sub)
+    verification_cli.add_parser(sub)
     return p
 
 
@@ -125,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         return logs(args)
     if args.command == "public":
         return public_service.serve(args)
+    if args.command == "kiosk":
+        return kiosk_cli.run(args)
+    if args.command == "verifier":
+        return verification_cli.run_verifier(args)
+    if args.command == "document":
+        return verification_cli.run_document(args)
     return serve(args)
 
 
@@ -242,7 +262,10 @@ def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], di
     with tempfile.TemporaryDirectory(prefix="relay-public-") as tmp:
         port_file = Path(tmp) / "ports"
         cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(args.world), "--host", args.host,
-               "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level)]
+               "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level),
+               "--db", str(args.db or args.world / "relay.sqlite3"),
+               "--checks-per-minute", str(args.public_checks_per_minute),
+               "--scans-per-minute", str(args.public_scans_per_minute)]
         for option in ("tls_cert", "tls_key"):
             if getattr(args, option):
                 cmd += ["--" + option.replace("_", "-"), str(getattr(args, option))]
@@ -327,6 +350,10 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     """The relay application and its TLS context."""
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
+    from relay.kiosk_identity import KioskIdentity
+    from relay.kiosk_register import SqliteKioskRegister
+    from relay.kiosk_watch import KioskLimits, KioskWatch
+    from relay.rate_limits import SqliteRateStore
     from relay.service import Settings, build_core
 
     world: Path = args.world
@@ -343,7 +370,13 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
         delay = InjectedDelay(low, high, rate=args.inject_delay_rate)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
-    return RelayApp(core, delay), tls
+    db = args.db or world / "relay.sqlite3"
+    limits = KioskLimits(sessions_per_minute=args.kiosk_sessions_per_minute,
+                         technician_calls_per_hour=args.kiosk_technician_calls_per_hour,
+                         log_parts_per_hour=args.kiosk_log_parts_per_hour)
+    watch = KioskWatch(SqliteRateStore(db), limits, audit=core.storage.audit,
+                       clock=lambda: core.clock.now().timestamp())
+    return RelayApp(core, KioskIdentity(SqliteKioskRegister(db)), watch, delay), tls
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,
@@ -365,7 +398,7 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     await stop.wait()
     for runner, guarded in reversed(served):
         await listener.stop(runner, guarded)
-    app.core.storage.close()
+    app.close()
 
 
 if __name__ == "__main__":

@@ -7,13 +7,15 @@ endpoint. Two checks, both read-only:
 
 - ``{"qr": "KC1:..."}``: the QR payload's issuer signature and its municipality;
 - ``{"scan": base64, "page": 1}``: a scan (PNG/JPEG) or PDF of the back page. The QR code is
-  read from it and checked; for a scan, the scrambled image on the back is unscrambled with
-  the document's key, derived from the secret only this service holds and the serial in the
-  verified QR payload (:mod:`protocol.scramble_key`), and the recovered face is returned (PNG, base64) for
-  the verifier to compare with the paper, as the J-LIS inquiry site does.
+  read from it and checked; for a scan sent by a registered verifier, the scrambled image
+  on the back is unscrambled with the document's key, derived from the secret only this
+  service holds and the serial in the verified QR payload (:mod:`protocol.scramble_key`),
+  and the recovered face is returned (PNG, base64) for the verifier to compare with the
+  paper, as the J-LIS inquiry site does.
 
-The answer never holds more than the claims the QR code already carries and the face
-image printed on the paper itself.
+What each caller is told, and what is recorded, is :mod:`relay.public_access`'s: anyone
+learns valid or not, why, and the serial; a registered verifier also the claims the QR
+code carries and the face printed on the paper itself.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from protocol import log, wire
 from protocol.documents import qr_payload
 from protocol.scramble_key import document_scramble_key
 from relay import schema
+from relay.public_access import PublicAccess
 from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
 
@@ -50,7 +53,7 @@ class ScanWork(Protocol):
     @property
     def busy(self) -> bool: ...
 
-    async def check_scan(self, data: bytes, page: int) -> dict[str, Any]: ...
+    async def check_scan(self, data: bytes, page: int, with_face: bool) -> dict[str, Any]: ...
 
 LOG = logging.getLogger("relay.public")
 MAX_PIXELS = 40_000_000  # a 300-dpi A4 scan is 8.7 million
@@ -105,7 +108,8 @@ class Verifier:
             return {"valid": False, "reason": "other_municipality", "claims": _claims(claims), "face_png": None}
         return {"valid": True, "reason": "ok", "claims": _claims(claims), "face_png": None}
 
-    def check_scan(self, data: bytes, page: int) -> VerifyAnswer:
+    def check_scan(self, data: bytes, page: int, with_face: bool = False) -> VerifyAnswer:
+        """``with_face``: also recover the face (for a registered verifier only)."""
         from protocol.paper import verify
 
         if data[:5] == b"%PDF-":
@@ -134,7 +138,7 @@ class Verifier:
             return {"valid": False, "reason": "no_qr" if not texts else "qr_differ", "claims": None, "face_png": None}
         answer = self.check_qr(texts[0])
         claims = answer["claims"]
-        if answer["valid"] and claims is not None:  # a valid answer always has its claims
+        if with_face and answer["valid"] and claims is not None:  # a valid answer always has its claims
             serial = claims["serial"]  # signed: the key of exactly this document
             face = verify.unscramble_back(scan, document_scramble_key(self._scramble_secret, serial), serial, page)
             buf = io.BytesIO()
@@ -147,11 +151,12 @@ def _reason(text: str) -> str:
     return text.replace("-", "_")
 
 
-def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
+def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter, access: PublicAccess,
                        clock: Callable[[], float] = time.time) -> web.Application:
     """The public endpoint: QR checks answered here (microseconds of work), scans checked
     by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
-    ``check`` and ``scan``). Everything is refused before work starts when a limit says so."""
+    ``check`` and ``scan``), every registered verifier within its own; what the caller may
+    see decided by ``access``. Everything is refused before work starts when a limit says so."""
 
     async def verify_endpoint(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > wire.MAX_VERIFY_BODY_BYTES:
@@ -165,13 +170,14 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
         except TimeoutError:
             raise ApiError(503, wire.TIMEOUT) from None
         body = schema.parse_body(raw, wire.MAX_VERIFY_BODY_BYTES)
+        caller = access.caller(request.headers.get("Authorization"))
         if "qr" in body:
             schema.fields(body, {"qr": str})
             if len(body["qr"]) > 1024:
                 raise ApiError(400, wire.BAD_VALUE, "qr")
             if not limiter.allow("check", source, clock()):
                 raise ApiError(429, wire.RATE_LIMITED)
-            return _json(verifier.check_qr(body["qr"]))
+            return _json(access.answer(dict(verifier.check_qr(body["qr"])), caller))
         schema.fields(body, {"scan": str, "page": int})
         if not 1 <= body["page"] <= 20:
             raise ApiError(400, wire.BAD_VALUE, "page")
@@ -183,7 +189,9 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
             raise ApiError(503, wire.BUSY)
         if not limiter.allow("scan", source, clock()):
             raise ApiError(429, wire.RATE_LIMITED)
-        return _json(await work.check_scan(data, body["page"]))
+        if caller is not None:
+            access.admit_face(caller)
+        return _json(access.answer(await work.check_scan(data, body["page"], caller is not None), caller))
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:

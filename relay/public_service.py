@@ -42,6 +42,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8444, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write {public_port, pid} here once listening")
+    s.add_argument("--db", type=Path,
+                   help="the relay's database: issued documents, verifiers, faces (default: WORLD/relay.sqlite3)")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--parallel", type=int, default=work.parallel,
@@ -80,9 +82,12 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from relay import listener
+    from relay.issued_register import SqliteIssuedRegister
     from relay.ports import listen, write_ports
     from relay.public import Verifier, public_application, public_tls_context
+    from relay.public_access import PublicAccess
     from relay.rate_limits import MemoryRateStore, Rate, RateLimiter
+    from relay.verifier_register import SqliteVerifierRegister
     from relay.verify_work import VerifierKeys, WorkLimits, WorkPool
 
     world: Path = args.world
@@ -98,7 +103,10 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     await asyncio.to_thread(work.warm_up)
     limiter = RateLimiter(MemoryRateStore(), {"check": Rate(args.checks_per_minute, 60),
                                               "scan": Rate(args.scans_per_minute, 60)})
-    app = public_application(Verifier(issuer, secret, municipality), work, limiter)
+    db = args.db or world / "relay.sqlite3"
+    verifiers, issued = SqliteVerifierRegister(db), SqliteIssuedRegister(db)
+    access = PublicAccess(verifiers, issued, MemoryRateStore())
+    app = public_application(Verifier(issuer, secret, municipality), work, limiter, access)
     tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key")
     sock = listen(args.host, args.port)
     runner, guarded = await listener.serve(app, sock, tls, limits, "public")
@@ -112,3 +120,5 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await listener.stop(runner, guarded)
+    verifiers.close()
+    issued.close()

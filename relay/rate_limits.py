@@ -39,6 +39,8 @@ class RateStore(Protocol):
         return the new count; windows before it may be forgotten."""
         ...
 
+    def close(self) -> None: ...
+
 
 class MemoryRateStore:
     def __init__(self) -> None:
@@ -56,6 +58,9 @@ class MemoryRateStore:
                     self._counts.clear()
             self._counts[key] = (window_start, count + cost)
             return count + cost
+
+    def close(self) -> None:
+        self._counts.clear()
 
 
 class SqliteRateStore:

@@ -36,6 +36,7 @@ from protocol.documents.model import document_hash
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.documents import AssemblyError, build
+from relay.issued_register import IssuedRegister, SqliteIssuedRegister
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
@@ -97,10 +98,13 @@ class RelayCore:
         settings: Settings | None = None,
         *,
         scramble_secret: bytes,
+        issued: IssuedRegister | None = None,
     ) -> None:
         """``scramble_secret``: the verification service's master secret; the kiosk gets
-        only the key of each document it is issued (:mod:`protocol.scramble_key`)."""
+        only the key of each document it is issued (:mod:`protocol.scramble_key`).
+        ``issued``: where each serial and its fate are recorded for verification."""
         self._registry = registry
+        self.issued = issued
         self.storage = storage
         self.clock = clock
         self.issuer_key = issuer_key
@@ -284,9 +288,9 @@ class RelayCore:
         numbers = self.storage.next_serials(now.year, prepared.copies)
         code = registry.municipality["code"]
         entries = []
+        serials = [f"{code}-{now.year}-{n:07d}" for n in numbers]
         try:
-            for n in numbers:
-                serial = f"{code}-{now.year}-{n:07d}"
+            for serial in serials:
                 document = build(registry, row.resident_id, prepared.cert_type, prepared.options, serial, now.date())
                 if any(rules.unsupported(s) for s in _strings(document)):
                     raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
@@ -312,6 +316,9 @@ class RelayCore:
         )
         if stored.fingerprint != prepared.fingerprint or stored.response != dumps(answer):
             return self._replay(stored, prepared.fingerprint)  # a concurrent twin won
+        if self.issued is not None:
+            self.issued.record_issued(prepared.request_id, prepared.kiosk_id, row.resident_id, serials,
+                                      now.timestamp())
         return answer
 
     def request_documents(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -337,6 +344,8 @@ class RelayCore:
             raise ApiError(400, wire.BAD_VALUE, "outcome")
         if outcome == "cancelled" and (copies, amount) != (0, 0):
             raise ApiError(400, wire.OUTCOME_MISMATCH)
+        if outcome == "printed" and copies != existing.copies:  # a copy not printed is a failed one
+            raise ApiError(400, wire.OUTCOME_MISMATCH)
         if not 0 <= copies <= existing.copies or amount != existing.fee * copies:
             raise ApiError(400, wire.OUTCOME_MISMATCH)
         session = self.storage.session(sid)
@@ -351,6 +360,8 @@ class RelayCore:
         if before.outcome is not None and (before.outcome, before.outcome_copies, before.outcome_amount) != (
             outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
+        if self.issued is not None:
+            self.issued.record_outcome(request_id, outcome, copies, self._now().timestamp())
         return {"request_id": request_id, "recorded": True}
 
     def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -390,4 +401,4 @@ def build_core(
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
     scramble_secret = bytes.fromhex((world_root / "pki" / "scramble.key").read_text(encoding="ascii").strip())
     return RelayCore(RegistryFile(world_root / "world.json"), Storage(db_path), clock, key, jpki, settings,
-                     scramble_secret=scramble_secret)
+                     scramble_secret=scramble_secret, issued=SqliteIssuedRegister(db_path))

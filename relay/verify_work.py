@@ -58,7 +58,8 @@ class VerifierKeys:
     municipality: str
 
 
-def _check_scan(keys: VerifierKeys, data: bytes, page: int, memory_bytes: int, answer: Connection) -> None:
+def _check_scan(keys: VerifierKeys, data: bytes, page: int, with_face: bool, memory_bytes: int,
+                answer: Connection) -> None:
     """The work process: limits first, then the check; the answer (or error) goes back."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -73,7 +74,7 @@ def _check_scan(keys: VerifierKeys, data: bytes, page: int, memory_bytes: int, a
     try:
         verifier = Verifier(Ed25519PublicKey.from_public_bytes(keys.issuer_public), keys.scramble_secret,
                             keys.municipality)
-        result = ("ok", dict(verifier.check_scan(data, page)))
+        result = ("ok", dict(verifier.check_scan(data, page, with_face)))
     except ApiError as exc:
         result = ("error", exc.status, exc.code, exc.field)
     except MemoryError:
@@ -105,19 +106,19 @@ class WorkPool:
     def busy(self) -> bool:
         return self._running >= self.limits.parallel
 
-    async def check_scan(self, data: bytes, page: int) -> dict[str, Any]:
+    async def check_scan(self, data: bytes, page: int, with_face: bool) -> dict[str, Any]:
         if self.busy:
             raise ApiError(503, wire.BUSY)
         self._running += 1
         try:
-            return await self._run(data, page)
+            return await self._run(data, page, with_face)
         finally:
             self._running -= 1
 
-    async def _run(self, data: bytes, page: int) -> dict[str, Any]:
+    async def _run(self, data: bytes, page: int, with_face: bool) -> dict[str, Any]:
         receive, send = self._ctx.Pipe(duplex=False)
-        process = self._ctx.Process(target=_check_scan, args=(self.keys, data, page, self.limits.memory_bytes, send),
-                                    daemon=True)
+        process = self._ctx.Process(target=_check_scan, daemon=True,
+                                    args=(self.keys, data, page, with_face, self.limits.memory_bytes, send))
         await asyncio.to_thread(process.start)
         send.close()
         try:

@@ -84,6 +84,7 @@ class RelayServer:
         port_file = state_dir / "relay.port"
         port_file.unlink(missing_ok=True)
         db = state_dir / "relay.sqlite3"
+        register_world_kiosks(world_dir, db)
         cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(db),
                "--port", "0", "--port-file", str(port_file), *extra_args]
         if isinstance(clock_start, dt.datetime):
@@ -113,6 +114,19 @@ class RelayServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def register_world_kiosks(world_dir: Path, db: Path) -> None:
+    """Put every kiosk the world lists in the relay's kiosk register, as an operator does
+    with ``relay kiosk add`` (``relay kiosk import`` in one step)."""
+    from relay.kiosk_cli import import_world_kiosks
+    from relay.kiosk_register import SqliteKioskRegister
+
+    register = SqliteKioskRegister(db)
+    try:
+        import_world_kiosks(world_dir, register)
+    finally:
+        register.close()
 
 
 def _limit_open_files(n: int) -> None:

@@ -21,8 +21,10 @@ from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
-from kiosk.relay_client.port import Issued
+from kiosk.relay_client.port import Issued, Outcome
 from protocol.documents import qr_payload
+from relay.cli import main
+from relay.verifier_register import SqliteVerifierRegister
 
 pytestmark = pytest.mark.relay
 
@@ -32,25 +34,45 @@ def server(public_relay_server: RelayServer) -> RelayServer:
     return public_relay_server
 
 
-@pytest.fixture(scope="module")
-def issued(world: World, server: RelayServer) -> Issued:
+def _issue(world: World, server: RelayServer, copies: int = 1, persona: str = "shiken-hanako",
+           outcome: tuple[Outcome, int] | None = None) -> Issued:
     cert, key = server.kiosk_cert()
     with HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
                           issuer_key=load_issuer_public_key(server.issuer_public_key)) as client:
-        card = CardSigner.load(world.card_path("shiken-hanako"))
+        card = CardSigner.load(world.card_path(persona))
         opened = client.open_session()
         client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
-        return client.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
+        rid = str(uuid.uuid4())
+        issued = client.request_documents(rid, "juminhyo", {}, copies)
+        if outcome is not None:
+            client.report_outcome(rid, outcome[0], outcome[1], issued.fee * outcome[1])
+        return issued
 
 
-def _verify(server: RelayServer, body: bytes) -> tuple[int, Any]:
-    """No client certificate: the public service is open to anyone."""
+@pytest.fixture(scope="module")
+def issued(world: World, server: RelayServer) -> Issued:
+    return _issue(world, server)
+
+
+@pytest.fixture(scope="module")
+def token(server: RelayServer) -> str:
+    """A registered verifier's credentials (as ``relay verifier add`` prints them)."""
+    register = SqliteVerifierRegister(server.db)
+    try:
+        return register.add("test-bank", "Test Bank", faces_per_hour=4)[1]
+    finally:
+        register.close()
+
+
+def _verify(server: RelayServer, body: bytes, token: str | None = None) -> tuple[int, Any]:
+    """No client certificate: the public service is open to anyone; ``token``: a verifier's."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(cafile=str(server.ca_file))
     assert server.public_port
     conn = http.client.HTTPSConnection("127.0.0.1", server.public_port, context=ctx, timeout=60)
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     try:
-        conn.request("POST", "/v1/verify", body=body, headers={"Content-Type": "application/json"})
+        conn.request("POST", "/v1/verify", body=body, headers=headers)
         response = conn.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -63,9 +85,15 @@ def test_the_public_service_is_a_process_of_its_own(server: RelayServer) -> None
     assert int(stat[1]) == server.process.pid  # started by relay serve --public-port
 
 
-def test_a_genuine_qr_payload(server: RelayServer, issued: Issued) -> None:
+def test_anyone_learns_valid_and_the_serial_only(server: RelayServer, issued: Issued) -> None:
     status, answer = _verify(server, json.dumps({"qr": issued.qr[0]}).encode())
+    assert (status, answer) == (200, {"valid": True, "reason": "ok", "serial": issued.documents[0]["serial"]})
+
+
+def test_a_registered_verifier_gets_the_claims(server: RelayServer, issued: Issued, token: str) -> None:
+    status, answer = _verify(server, json.dumps({"qr": issued.qr[0]}).encode(), token)
     assert status == 200 and answer["valid"] is True and answer["reason"] == "ok"
+    assert answer["verifier"] == "test-bank" and answer["face_png"] is None
     assert answer["claims"]["serial"] == issued.documents[0]["serial"]
     assert answer["claims"]["document_sha256"] == qr_payload.claims_of(issued.documents[0]).document_sha256
 
@@ -104,21 +132,83 @@ def _face_difference(document: Mapping[str, Any], answer: dict[str, Any]) -> flo
     return float(ImageStat.Stat(ImageChops.difference(face, expected)).mean[0])
 
 
-def test_the_face_is_recovered_from_a_scan_of_the_back(world: World, server: RelayServer, issued: Issued) -> None:
+def test_the_face_is_recovered_for_a_registered_verifier_and_recorded(
+        world: World, server: RelayServer, issued: Issued, token: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Printed as the kiosk prints it: with the document's own key from the relay."""
     from protocol.scramble_key import document_scramble_key
 
     document = issued.documents[0]
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     assert issued.scramble_keys[0] == document_scramble_key(master, document["serial"]) != master
-    status, answer = _verify(server, _back_scan(document, issued.scramble_keys[0], issued.qr[0]))
+    status, answer = _verify(server, _back_scan(document, issued.scramble_keys[0], issued.qr[0]), token)
     assert status == 200 and answer["valid"] is True
     assert answer["claims"]["serial"] == document["serial"]
     assert _face_difference(document, answer) < 12
+    resident = world.persona("shiken-hanako")["resident"]
+    assert main(["verifier", "history", "--resident", resident, "--json", "--db", str(server.db)]) == 0
+    history = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {(h["verifier_id"], h["organisation"], h["serial"]) for h in history} == {
+        ("test-bank", "Test Bank", document["serial"])}
+
+
+def test_anyone_sending_a_scan_gets_no_face(server: RelayServer, issued: Issued) -> None:
+    document = issued.documents[0]
+    status, answer = _verify(server, _back_scan(document, issued.scramble_keys[0], issued.qr[0]))
+    assert (status, answer) == (200, {"valid": True, "reason": "ok", "serial": document["serial"]})
+
+
+def test_unknown_or_suspended_credentials_are_refused(server: RelayServer, issued: Issued) -> None:
+    body = json.dumps({"qr": issued.qr[0]}).encode()
+    assert _verify(server, body, "kv1_" + "0" * 64) == (401, {"error": {"code": "bad_credentials"}})
+    register = SqliteVerifierRegister(server.db)
+    try:
+        _, token = register.add("lapsed-agent", "Lapsed Agent", faces_per_hour=5)
+        assert _verify(server, body, token)[0] == 200
+        register.set_state("lapsed-agent", "suspended")
+    finally:
+        register.close()
+    assert _verify(server, body, token) == (401, {"error": {"code": "bad_credentials"}})
+
+
+def test_a_verifier_over_its_faces_an_hour_is_refused(server: RelayServer, issued: Issued) -> None:
+    register = SqliteVerifierRegister(server.db)
+    try:
+        _, token = register.add("small-office", "Small Office", faces_per_hour=1)
+    finally:
+        register.close()
+    scan = _back_scan(issued.documents[0], issued.scramble_keys[0], issued.qr[0])
+    assert _verify(server, scan, token)[1]["face_png"]
+    assert _verify(server, scan, token) == (429, {"error": {"code": "rate_limited"}})
+
+
+@pytest.mark.parametrize(("copies", "outcome", "expected"), [
+    (1, (Outcome.CANCELLED, 0), [(False, "cancelled")]),
+    (2, (Outcome.FAILED, 1), [(True, "ok"), (False, "not_printed")]),
+    (1, (Outcome.PRINTED, 1), [(True, "ok")]),
+], ids=["cancelled", "second-copy-failed", "printed"])
+def test_a_document_that_was_not_printed_is_not_valid(world: World, server: RelayServer, copies: int,
+                                                      outcome: tuple[Outcome, int],
+                                                      expected: list[tuple[bool, str]]) -> None:
+    issued = _issue(world, server, copies, outcome=outcome)
+    answers = [_verify(server, json.dumps({"qr": qr}).encode())[1] for qr in issued.qr]
+    assert [(a["valid"], a["reason"]) for a in answers] == expected
+
+
+def test_a_voided_document_is_not_valid(world: World, server: RelayServer, token: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    issued = _issue(world, server, outcome=(Outcome.PRINTED, 1))
+    serial = issued.documents[0]["serial"]
+    assert main(["document", "void", serial, "--reason", "lost", "--db", str(server.db)]) == 0
+    assert "voided (lost)" in capsys.readouterr().out
+    assert _verify(server, json.dumps({"qr": issued.qr[0]}).encode()) == (
+        200, {"valid": False, "reason": "voided", "serial": serial})
+    scan = _back_scan(issued.documents[0], issued.scramble_keys[0], issued.qr[0])
+    status, answer = _verify(server, scan, token)
+    assert (status, answer["valid"], answer["reason"], answer["face_png"]) == (200, False, "voided", None)
 
 
 def test_a_back_scrambled_with_another_key_gives_no_face(world: World, server: RelayServer,
-                                                         issued: Issued) -> None:
+                                                         issued: Issued, token: str) -> None:
     """Neither the master secret itself nor another document's key makes a back the
     service can read: every document has its own key."""
     from protocol.scramble_key import document_scramble_key
@@ -126,6 +216,6 @@ def test_a_back_scrambled_with_another_key_gives_no_face(world: World, server: R
     document = issued.documents[0]
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     for key in (master, document_scramble_key(master, document["serial"] + "0")):
-        status, answer = _verify(server, _back_scan(document, key, issued.qr[0]))
+        status, answer = _verify(server, _back_scan(document, key, issued.qr[0]), token)
         assert status == 200 and answer["valid"] is True  # the QR code is genuine …
         assert _face_difference(document, answer) > 40  # … but the face is noise
