@@ -32,7 +32,7 @@ from aiohttp.typedefs import Handler
 from protocol import log, wire
 from relay import schema
 from relay.kiosk_identity import KioskIdentity
-from relay.kiosk_register import Kiosk
+from relay.kiosk_register import Standing
 from relay.kiosk_watch import KioskWatch
 from relay.schema import ApiError
 from relay.service import RelayCore
@@ -118,7 +118,7 @@ class RelayApp:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    def _kiosk(self, request: web.Request) -> Kiosk:
+    def _kiosk(self, request: web.Request) -> Standing:
         """The calling kiosk, checked against the register on every request."""
         ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
         return self.identity.kiosk_for(ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None)

@@ -81,6 +81,7 @@ class SqliteIssuedRegister:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
             self._db.executescript(SCHEMA)
 
     def close(self) -> None:

@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from protocol import wire
-from relay.kiosk_register import KIOSK_ID, Kiosk, KioskRegister, fingerprint
+from relay.kiosk_register import KIOSK_ID, KioskRegister, Standing, fingerprint
 from relay.schema import ApiError
 
 MAX_VALIDITY = dt.timedelta(days=90)
@@ -58,7 +58,7 @@ class KioskIdentity:
         self.register = register
         self._shapes: dict[bytes, tuple[str | None, str]] = {}  # der -> (kiosk id it names, fingerprint)
 
-    def kiosk_for(self, cert_der: bytes | None) -> Kiosk:
+    def kiosk_for(self, cert_der: bytes | None) -> Standing:
         if not cert_der:
             raise ApiError(403, wire.NO_CLIENT_CERTIFICATE)
         shape = self._shapes.get(cert_der)
@@ -69,7 +69,7 @@ class KioskIdentity:
         named, fp = shape
         if named is None:
             raise ApiError(403, wire.NOT_A_KIOSK_CERTIFICATE)
-        kiosk = self.register.by_certificate(fp)
+        kiosk = self.register.standing(fp)
         if kiosk is None or kiosk.kiosk_id != named:
             raise ApiError(403, wire.KIOSK_UNKNOWN)
         if kiosk.state != "active":

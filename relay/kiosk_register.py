@@ -32,6 +32,15 @@ FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
+class Standing:
+    """What a request needs to know of the kiosk a certificate is registered to."""
+
+    kiosk_id: str
+    state: str
+    expected_per_hour: int
+
+
+@dataclass(frozen=True)
 class Kiosk:
     kiosk_id: str
     store: str
@@ -56,6 +65,7 @@ class KioskRegister(Protocol):
     def set_state(self, kiosk_id: str, state: str) -> Kiosk: ...
     def get(self, kiosk_id: str) -> Kiosk | None: ...
     def by_certificate(self, fp: str) -> Kiosk | None: ...
+    def standing(self, fp: str) -> Standing | None: ...
     def all(self) -> list[Kiosk]: ...
     def close(self) -> None: ...
 
@@ -72,6 +82,7 @@ CREATE TABLE IF NOT EXISTS kiosk_certificates (
     fingerprint TEXT PRIMARY KEY,      -- SHA-256 of the client certificate (DER), hex
     kiosk_id TEXT NOT NULL REFERENCES kiosks (kiosk_id)
 );
+CREATE INDEX IF NOT EXISTS kiosk_certificates_kiosk ON kiosk_certificates (kiosk_id);
 """
 
 
@@ -81,6 +92,7 @@ class SqliteKioskRegister:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
             self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -179,6 +191,15 @@ class SqliteKioskRegister:
         with self._lock:
             row = self._db.execute("SELECT kiosk_id FROM kiosk_certificates WHERE fingerprint = ?", (fp,)).fetchone()
             return self._kiosk(row[0]) if row else None
+
+    def standing(self, fp: str) -> Standing | None:
+        """One query, on every request: the kiosk this certificate is registered to, as it
+        stands now."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT k.kiosk_id, k.state, k.expected_per_hour FROM kiosk_certificates c"
+                " JOIN kiosks k ON k.kiosk_id = c.kiosk_id WHERE c.fingerprint = ?", (fp,)).fetchone()
+        return Standing(row[0], row[1], int(row[2])) if row else None
 
     def all(self) -> list[Kiosk]:
         with self._lock:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from protocol import log, refusals, wire
-from relay.kiosk_register import Kiosk
+from relay.kiosk_register import Standing
 from relay.rate_limits import RateStore
 from relay.schema import ApiError
 
@@ -60,15 +60,15 @@ class KioskWatch:
         self._clock = clock
 
     def _count(self, key: str, window: int, now: float, cost: int = 1) -> int:
-        return self.store.hit(key, int(now) // window * window, cost)
+        return self.store.hits([(key, int(now) // window * window, cost)])[0]
 
-    def admit(self, kiosk: Kiosk, call: str) -> None:
+    def admit(self, kiosk: Standing, call: str) -> None:
         now, lim = self._clock(), self.limits
         if call == "session":
             per_hour = max(lim.min_sessions_per_hour, lim.sessions_per_hour_factor * kiosk.expected_per_hour)
             per_minute = max(lim.sessions_per_minute, -(-per_hour // 20))  # a burst: a twentieth of the hour
-            minute = self._count(f"session-min:{kiosk.kiosk_id}", MINUTE, now)
-            hour = self._count(f"session-hour:{kiosk.kiosk_id}", HOUR, now)
+            minute, hour = self.store.hits([(f"session-min:{kiosk.kiosk_id}", int(now) // MINUTE * MINUTE, 1),
+                                            (f"session-hour:{kiosk.kiosk_id}", int(now) // HOUR * HOUR, 1)])
             if hour == lim.alert_volume_factor * kiosk.expected_per_hour + 1:
                 self._alert(kiosk, "volume", hour, now)
             if minute > per_minute or hour > per_hour:
@@ -79,18 +79,19 @@ class KioskWatch:
         elif call == "log_export" and self._count(f"log-parts:{kiosk.kiosk_id}", HOUR, now) > lim.log_parts_per_hour:
             raise ApiError(429, wire.RATE_LIMITED)
 
-    def observe(self, kiosk: Kiosk, call: str, code: str | None) -> None:
+    def observe(self, kiosk: Standing, call: str, code: str | None) -> None:
         """After an authentication: count it, and whether the card was refused."""
         if call != "authenticate":
             return
         now, lim = self._clock(), self.limits
-        attempts = self._count(f"auth:{kiosk.kiosk_id}", HOUR, now)
-        refused = self._count(f"auth-refused:{kiosk.kiosk_id}", HOUR, now, int(code in refusals.ALL))
+        window = int(now) // HOUR * HOUR
+        attempts, refused = self.store.hits([(f"auth:{kiosk.kiosk_id}", window, 1),
+                                             (f"auth-refused:{kiosk.kiosk_id}", window, int(code in refusals.ALL))])
         if attempts >= lim.alert_min_attempts and refused > lim.alert_refusal_share * attempts:
             if self._count(f"alerted-refusals:{kiosk.kiosk_id}", HOUR, now) == 1:  # once an hour
                 self._alert(kiosk, "refusals", refused, now)
 
-    def _alert(self, kiosk: Kiosk, kind: str, count: int, now: float) -> None:
+    def _alert(self, kiosk: Standing, kind: str, count: int, now: float) -> None:
         log.event(LOG, "relay.kiosk_alert", logging.WARNING, kiosk=kiosk.kiosk_id, kind=kind, count=count)
         if self._audit is not None:
             self._audit({"at": now, "kiosk_id": kiosk.kiosk_id, "event": "alert", "code": kind})

@@ -39,6 +39,10 @@ class RateStore(Protocol):
         return the new count; windows before it may be forgotten."""
         ...
 
+    def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
+        """:meth:`hit` for each ``(key, window_start, cost)``, at once (one transaction)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -59,6 +63,9 @@ class MemoryRateStore:
             self._counts[key] = (window_start, count + cost)
             return count + cost
 
+    def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
+        return [self.hit(key, start, cost) for key, start, cost in items]
+
     def close(self) -> None:
         self._counts.clear()
 
@@ -78,19 +85,29 @@ class SqliteRateStore:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
             self._db.execute(self.SCHEMA)
         self._hits = 0
 
     def hit(self, key: str, window_start: int, cost: int) -> int:
+        return self.hits([(key, window_start, cost)])[0]
+
+    def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
         with self._lock:
-            row = self._db.execute(
-                "INSERT INTO rate_windows (key, window_start, count) VALUES (?,?,?)"
-                " ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
-                (key, window_start, cost)).fetchone()
-            self._hits += 1
-            if self._hits % 1000 == 0:  # forget windows long over (the longest is a day)
-                self._db.execute("DELETE FROM rate_windows WHERE window_start < ?", (window_start - 2 * 86400,))
-            return int(row[0])
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                counts = [int(self._db.execute(
+                    "INSERT INTO rate_windows (key, window_start, count) VALUES (?,?,?)"
+                    " ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
+                    item).fetchone()[0]) for item in items]
+                self._hits += 1
+                if self._hits % 1000 == 0:  # forget windows long over (the longest is a day)
+                    self._db.execute("DELETE FROM rate_windows WHERE window_start < ?", (items[0][1] - 2 * 86400,))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return counts
 
     def close(self) -> None:
         with self._lock:
