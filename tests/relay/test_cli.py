@@ -59,3 +59,14 @@ def test_serve_explains_unusable_tls_files(world: World, tmp_path: Path, capsys:
     code = main(["serve", "--world", str(world.root), "--db", str(tmp_path / "db"),
                  "--tls-cert", str(tmp_path / "missing.pem")])
     assert code == 2 and "TLS files" in capsys.readouterr().err
+
+
+def test_kiosk_import_registers_every_kiosk_of_a_world_once(world: World, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "relay.sqlite3"
+    assert main(["kiosk", "import", "--world", str(world.root), "--db", str(db)]) == 0
+    assert main(["kiosk", "import", "--world", str(world.root), "--db", str(db)]) == 0
+    assert "0 kiosks added, 3 in the register" in capsys.readouterr().out
+    assert main(["kiosk", "list", "--json", "--db", str(db)]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(k["kiosk_id"], k["state"]) for k in listed] == [(f"KIOSK-000{n}", "active") for n in (1, 2, 3)]
