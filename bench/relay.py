@@ -19,6 +19,12 @@ lower priority (``--client-nice``): in service the relay has its machine to itse
 here the simulated kiosks would otherwise take the CPU the relay needs. Latencies are
 measured at the kiosk, so this slows the clients' side of every number, never hides the
 relay's.
+
+Then, unless told otherwise: one kiosk's latencies before, during and after a flood of
+unfinished TLS handshakes at the relay's connection cap (``--flood-cap``, the relay under
+an open-file limit of cap + 100, :mod:`hardware_mocks.relay.flood`), and each hostile
+file at the public verification service (:mod:`hardware_mocks.relay.hostile`) with the
+memory of the relay and of the public service afterwards.
 """
 
 from __future__ import annotations
@@ -182,7 +188,8 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
     try:
         for i in range(nodes):
             servers.append(RelayServer.start(world_root, state / f"node{i}", clock_start=open_hours(World(world_root)),
-                                             db=db, extra_args=("--workers", str(relay_workers))))
+                                             db=db, extra_args=("--workers", str(relay_workers), "--max-per-source",
+                                                                str(max(256, 2 * kiosks)))))  # all on 127.0.0.1
         server = servers[0]
         info = {"urls": [s.url for s in servers], "ca": str(server.ca_file), "issuer": str(server.issuer_public_key),
                 "pki": str(world_root / "pki")}
@@ -228,6 +235,84 @@ def run(world_root: Path, members: list[Any], kiosks: int, duration: float, proc
         "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
         "mean_session_ms": statistics.fmean(total.latency["session"]) * 1000 if total.latency["session"] else 0.0,
     }
+
+
+def _kiosk_sessions(server: Any, world_root: Path, n: int) -> dict[str, list[float]]:
+    """``n`` sessions of one well-behaved kiosk (KIOSK-0001), each on a fresh connection."""
+    from hardware_mocks.relay.crowd import CrowdMember
+    from hardware_mocks.relay.testing import CardSigner
+    from kiosk.relay_client.client import load_issuer_public_key
+    from kiosk.relay_client.https import HttpsRelayClient
+
+    cert, key = server.kiosk_cert()
+    card = CardSigner.load(world_root / "cards" / "shiken-hanako.json")
+    member = CrowdMember("", "花子", "KIOSK-0001", card)
+    latency: dict[str, list[float]] = {c: [] for c in CALLS}
+    for _ in range(n):
+        client = HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
+                                  issuer_key=load_issuer_public_key(server.issuer_public_key), retries=0)
+        run_session(client, member, latency)
+    return latency
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def flood_run(world_root: Path, sessions: int, cap: int) -> dict[str, Any]:
+    """The kiosk's latencies without and with a flood of unfinished TLS handshakes at the
+    relay's connection cap (the relay under an open-file limit of cap + 100)."""
+    from hardware_mocks.relay.flood import HandshakeFlood
+    from hardware_mocks.services.relay import RelayServer
+
+    state = Path(tempfile.mkdtemp(prefix="bench-flood-"))
+    server = RelayServer.start(world_root, state, open_files=cap + 100,
+                               extra_args=("--max-connections", str(cap), "--log-level", "INFO"))
+    try:
+        _kiosk_sessions(server, world_root, 5)
+        before = _kiosk_sessions(server, world_root, sessions)
+        with HandshakeFlood(server.port, connections=cap + 100, sources=32) as flood:
+            _kiosk_sessions(server, world_root, 5)
+            flooded = _kiosk_sessions(server, world_root, sessions)
+        after = _kiosk_sessions(server, world_root, sessions)
+    finally:
+        server.stop()
+    log_lines = len((state / "relay.log").read_text().splitlines())
+    shutil.rmtree(state, ignore_errors=True)
+    baseline = {c: before[c] + after[c] for c in CALLS}
+    return {"cap": cap, "sessions": sessions, "flood": flood.stats, "log_lines": log_lines,
+            "baseline_p50": {c: _pct(baseline[c], 0.5) for c in CALLS},
+            "baseline_p99": {c: _pct(baseline[c], 0.99) for c in CALLS},
+            "flood_p50": {c: _pct(flooded[c], 0.5) for c in CALLS},
+            "flood_p99": {c: _pct(flooded[c], 0.99) for c in CALLS}}
+
+
+def public_run(world_root: Path) -> dict[str, Any]:
+    """Each hostile input once at the public service, beside a relay: the answers, and the
+    memory of the relay and of the public service afterwards."""
+    from hardware_mocks.relay.hostile import post, worst_inputs
+    from hardware_mocks.services.relay import RelayServer
+
+    state = Path(tempfile.mkdtemp(prefix="bench-public-"))
+    server = RelayServer.start(world_root, state, public=True, extra_args=("--public-scans-per-minute", "100"))
+    rows = []
+    try:
+        assert server.public_port and server.public_pid
+        _kiosk_sessions(server, world_root, 5)
+        relay_before, public_before = _rss_mib(server.process.pid), _rss_mib(server.public_pid)
+        for name, body in worst_inputs().items():
+            started = time.perf_counter()
+            status, answer = post(server.public_port, server.ca_file, body)
+            code = answer.get("reason") if status == 200 else answer["error"]["code"]
+            rows.append((name, len(body), status, code, time.perf_counter() - started))
+        relay_after, public_after = _rss_mib(server.process.pid), _rss_mib(server.public_pid)
+    finally:
+        server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+    return {"rows": rows, "relay_mib": (relay_before, relay_after), "public_mib": (public_before, public_after)}
 
 
 def prepare(max_kiosks: int) -> tuple[Path, list[Any]]:
@@ -310,6 +395,23 @@ def round_trips(world_root: Path, members: list[Any], server: Any, sessions: int
     return {c: counts[c] / sessions for c in CALLS} | {"purge": counts["purge"]}
 
 
+def flood_report(r: dict[str, Any]) -> str:
+    calls = CALLS
+    rows = [f"flood at the cap: cap={r['cap']} flood={r['flood']} relay log lines={r['log_lines']}"]
+    for phase in ("baseline", "flood"):
+        rows.append(f"    {phase:<8} p50/p99 ms: " + " ".join(
+            f"{c}={r[phase + '_p50'][c]:.1f}/{r[phase + '_p99'][c]:.1f}" for c in calls))
+    return "\n".join(rows)
+
+
+def public_report(r: dict[str, Any]) -> str:
+    rows = [(f"public service: relay RSS {r['relay_mib'][0]:.0f} -> {r['relay_mib'][1]:.0f} MiB, "
+             f"public service RSS {r['public_mib'][0]:.0f} -> {r['public_mib'][1]:.0f} MiB")]
+    rows += [f"    {name:<16} {size:>8} bytes -> {status} {code} in {seconds:.2f} s"
+             for name, size, status, code, seconds in r["rows"]]
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.relay", description=__doc__.split("\n\n")[0] if __doc__ else "")
     p.add_argument("--kiosks", type=int, default=200)
@@ -324,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                    help="postgresql: the centre nodes on a private PostgreSQL, against SQLite in the same run")
     p.add_argument("--nodes", default="1,2,3", help="with --db postgresql: node counts to run")
+    p.add_argument("--flood-cap", type=int, default=900,
+                   help="the relay's connection cap in the flood run, flooded with cap + 100 (0: no flood run)")
+    p.add_argument("--flood-sessions", type=int, default=100, help="kiosk sessions per phase of the flood run")
+    p.add_argument("--no-public", action="store_true", help="skip the public service's hostile inputs")
     args = p.parse_args(argv)
     counts = sorted(int(x) for x in args.scaling.split(",") if x)
     world, members = prepare(max([args.kiosks, *counts]))
@@ -340,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in counts:
             print(report(run(world, members, n, args.duration, args.processes, 0.0, args.relay_workers,
                              args.client_nice)), flush=True)
+        if args.flood_cap:
+            print(flood_report(flood_run(world, args.flood_sessions, args.flood_cap)), flush=True)
+        if not args.no_public:
+            print(public_report(public_run(world)), flush=True)
     finally:
         shutil.rmtree(world.parent, ignore_errors=True)
     return 0

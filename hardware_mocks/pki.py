@@ -248,3 +248,50 @@ def pem_key(key: PrivateKeyTypes) -> bytes:
 
 def pem_cert(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def odd_client_certificate(
+    *,
+    issuer_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    issuer_cert: x509.Certificate,
+    public_key: CertificatePublicKeyTypes,
+    common_names: tuple[str, ...],
+    serial: int,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    ca: bool = False,
+    digital_signature: bool = True,
+    key_agreement: bool = False,
+) -> x509.Certificate:
+    """A client certificate from the operator CA with the shape a test asks for: a CA flag,
+    several common names, a key-agreement-only key, a long life. For the relay's checks of
+    what a kiosk certificate is (every one the relay must refuse but the TLS layer lets in)."""
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Certificate Kiosk Test World")]
+    attributes += [x509.NameAttribute(NameOID.COMMON_NAME, cn) for cn in common_names]
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attributes))
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=digital_signature,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=key_agreement,
+                key_cert_sign=ca,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    )
+    return _sign(builder, issuer_key)

@@ -7,8 +7,10 @@
 - ``cards/<persona>.json``: one virtual My Number card per persona (keys, certificates,
   PINs and their try counters, which the virtual card updates in place);
 - ``pki/``: the test JPKI CA and its CRL, the operator CA, the relay's server certificate,
-  kiosk client certificates, the issuer's document-signing key, a foreign CA for negative
-  tests, and the scramble secret only the relay's verification service holds.
+  kiosk client certificates (short-lived; ``world.json`` lists each kiosk with its store
+  and expected load for the relay's kiosk register), the issuer's document-signing key, a
+  foreign CA for negative tests, and the scramble secret only the relay's verification
+  service holds.
 
 Everything is derived from ``--seed``; ages are computed from ``--today`` so that the
 14-year-old stays 14 whatever day the tests run. All names are obviously synthetic
@@ -37,6 +39,10 @@ JST = dt.timezone(dt.timedelta(hours=9), "JST")
 ATR_MY_NUMBER_CARD = "3BE000FF8131FE4514"
 RELAY_HOST = "127.0.0.1"
 KIOSK_IDS = ("KIOSK-0001", "KIOSK-0002", "KIOSK-0003")
+#: Kiosk client certificates are short-lived (the relay takes at most 90 days): a world's
+#: are valid from 29 days before its day to 60 days after.
+KIOSK_CERT_BEFORE = dt.timedelta(days=29)
+KIOSK_CERT_AFTER = dt.timedelta(days=60)
 
 #: Strings that must never be found outside the session worker and the CUPS spool.
 CANARY_FAMILY = "鳥籠"
@@ -369,8 +375,11 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
     )
     _write(pki_dir / "relay.pem", pki.pem_cert(relay_cert))
     _write(pki_dir / "relay.key", pki.pem_key(relay_key), secret=True)
+    kiosks = []
     for n, kiosk_id in enumerate(KIOSK_IDS):
-        issue_kiosk_certificate(directory, kiosk_id, serial=100 + n, seed=seed)
+        issue_kiosk_certificate(directory, kiosk_id, serial=100 + n, today=today, seed=seed)
+        # the first two run test sessions back to back; the third has a shop's load (limit tests)
+        kiosks.append(kiosk_entry(kiosk_id, store=f"STORE-{n + 1:03d}", expected_per_hour=3600 if n < 2 else 30))
 
     # a CA nobody trusts, for negative TLS tests
     foreign_key = pki.ec_key(seeds, "foreign-ca")
@@ -415,25 +424,34 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
         "koseki": _koseki(residents, today),
         "cards": cards,
         "personas": personas_out,
-        "kiosks": list(KIOSK_IDS),
+        "kiosks": kiosks,
     }
     _write_json(directory / "world.json", world)
     return directory
 
 
-def issue_kiosk_certificate(directory: Path, kiosk_id: str, serial: int, seed: int = 1) -> tuple[Path, Path]:
-    """Issue (or re-issue) a client certificate for ``kiosk_id`` from the operator CA."""
+def kiosk_entry(kiosk_id: str, store: str, expected_per_hour: int = 30) -> dict[str, Any]:
+    """A kiosk as ``world.json`` lists it, for the relay's register (``relay kiosk import``)."""
+    return {"id": kiosk_id, "store": store, "certificate": f"pki/kiosks/{kiosk_id}.pem",
+            "expected_per_hour": expected_per_hour}
+
+
+def issue_kiosk_certificate(directory: Path, kiosk_id: str, serial: int, today: dt.date,
+                            seed: int = 1) -> tuple[Path, Path]:
+    """Issue (or re-issue) a short-lived client certificate for ``kiosk_id`` from the
+    operator CA, valid around ``today``."""
     seeds = pki.SeededRandom(seed)
     pki_dir = directory / "pki"
     op_key = serialization.load_pem_private_key((pki_dir / "operator-ca.key").read_bytes(), None)
     assert isinstance(op_key, ec.EllipticCurvePrivateKey)  # the world makes an EC operator CA
     op_cert = x509.load_pem_x509_certificate((pki_dir / "operator-ca.pem").read_bytes())
     key = pki.ec_key(seeds, "kiosk:" + kiosk_id)
+    midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
     cert = pki.leaf_certificate(
         issuer_key=op_key,
         issuer_cert=op_cert, public_key=key.public_key(), subject=pki.name(kiosk_id),
-        serial=serial, not_before=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        not_after=dt.datetime(2036, 1, 1, tzinfo=dt.UTC), usage="client",
+        serial=serial, not_before=midnight - KIOSK_CERT_BEFORE, not_after=midnight + KIOSK_CERT_AFTER,
+        usage="client",
     )
     cert_path = pki_dir / "kiosks" / f"{kiosk_id}.pem"
     key_path = pki_dir / "kiosks" / f"{kiosk_id}.key"

@@ -44,7 +44,6 @@ BAD_VALUE = "bad_value"
 UNKNOWN_SESSION = "unknown_session"
 SESSION_EXPIRED = "session_expired"
 NOT_AUTHENTICATED = "not_authenticated"
-ALREADY_AUTHENTICATED = "already_authenticated"
 REQUEST_ID_CONFLICT = "request_id_conflict"
 ALREADY_ISSUED = "already_issued"
 UNKNOWN_REQUEST = "unknown_request"
@@ -55,5 +54,17 @@ UNAVAILABLE = "unavailable"  # 503: the relay's database cannot be reached; noth
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 NO_CLIENT_CERTIFICATE = "no_client_certificate"  # only reachable past a TLS layer that did not require one
-NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate without client use
+NOT_A_KIOSK_CERTIFICATE = "not_a_kiosk_certificate"  # an operator-CA certificate not shaped as a kiosk's
+KIOSK_UNKNOWN = "kiosk_unknown"  # the certificate is not registered to the kiosk it names
+KIOSK_SUSPENDED = "kiosk_suspended"  # the register has suspended this kiosk
+KIOSK_RETIRED = "kiosk_retired"  # the register has retired this kiosk
 INTERNAL = "internal"
+# the public verification service's own limits
+BUSY = "busy"  # every work slot is taken: try again shortly
+RATE_LIMITED = "rate_limited"  # this source (or verifier, or kiosk) is over its rate
+TOO_COMPLEX = "too_complex"  # the scan needed more memory than a check may have
+BAD_CREDENTIALS = "bad_credentials"  # a verifier's token that is not (or no longer) registered
+# answered by the HTTP layer itself, before any endpoint runs
+BAD_HTTP = "bad_http"  # a malformed request (e.g. Content-Length with chunked encoding)
+HEADER_TOO_LARGE = "header_too_large"  # a request line or header over 8190 bytes
+TOO_MANY_HEADERS = "too_many_headers"  # more than 64 header lines

@@ -5,13 +5,17 @@
 technician events, as the municipality's management terminal shows them; ``relay logs``
 the log exports technicians sent from a terminal; ``relay db upgrade`` brings a database's
 schema up to date. ``DB`` is a SQLite file or a ``postgresql://`` URL (several centre
-nodes on one database).
+nodes on one database). ``relay kiosk`` keeps the kiosk register; ``relay verifier`` and
+``relay document`` who may recover faces and which papers stand; ``relay public serve``
+runs the public verification service. The registers are SQLite files: the state database
+itself when it is a file, ``--register-db`` beside a PostgreSQL URL.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -20,16 +24,19 @@ import re
 import signal
 import socket
 import ssl
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
+from relay import kiosk_cli, public_service, verification_cli
+from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.ports import listen, write_ports
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
-    from aiohttp import web
-
     from relay.http import RelayApp
     from relay.store.protocol import Store
 
@@ -72,7 +79,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8443, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write the port here once listening")
-    s.add_argument("--public-port", type=int, help="serve the public verification endpoint on this port")
+    s.add_argument("--public-port", type=int,
+                   help="also start the public verification service (relay public serve) on this port")
+    s.add_argument("--public-checks-per-minute", type=int, default=60,
+                   help="the public service's QR checks per source address (60)")
+    s.add_argument("--public-scans-per-minute", type=int, default=6,
+                   help="the public service's scan checks per source address (6)")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--client-ca", type=Path, help="default: WORLD/pki/operator-ca.pem")
@@ -90,6 +102,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
+    s.add_argument("--register-db", type=Path, default=None,
+                   help="the kiosk, verifier and issued-document registers and the per-kiosk counts "
+                        "(SQLite; default: --db when it is a file; needed with a postgresql:// --db)")
+    s.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
+                   help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
+    s.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
+                   help="technician-event calls one kiosk may make an hour (120)")
+    s.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
+                   help="log-export parts one kiosk may send an hour (600)")
+    _connection_options(s, ConnectionLimits())
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=_db, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
@@ -102,7 +124,42 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("action", choices=("upgrade", "status"),
                    help="upgrade: apply the migrations it has not had; status: print its version")
     d.add_argument("--db", type=_db, required=True)
+    public_service.add_parser(sub)
+    kiosk_cli.add_parser(sub)
+    verification_cli.add_parser(sub)
     return p
+
+
+def register_db(args: argparse.Namespace) -> Path:
+    """The registers' SQLite file: ``--register-db``, else the state database's file."""
+    from relay.store import is_postgres
+
+    if args.register_db is not None:
+        return Path(args.register_db)
+    db = args.db or args.world / "relay.sqlite3"
+    if is_postgres(db):
+        raise SystemExit("relay serve: a postgresql:// --db needs --register-db FILE (the registers)")
+    return Path(db)
+
+
+def _connection_options(p: argparse.ArgumentParser, limits: ConnectionLimits) -> None:
+    """The connection limits of a listener (:mod:`relay.listener`), per process."""
+    p.add_argument("--max-connections", type=int, default=limits.max_connections,
+                   help=f"connections held at once ({limits.max_connections}); the open-file limit must exceed it")
+    p.add_argument("--max-per-source", type=int, default=limits.max_per_source,
+                   help=f"connections from one address ({limits.max_per_source})")
+    p.add_argument("--handshake-timeout", type=float, default=limits.handshake_timeout,
+                   help=f"seconds for the TLS handshake ({limits.handshake_timeout:g})")
+    p.add_argument("--header-timeout", type=float, default=limits.header_timeout,
+                   help=f"seconds for a complete request head ({limits.header_timeout:g})")
+    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout,
+                   help=f"seconds a kept-alive connection may stay idle ({limits.idle_timeout:g})")
+
+
+def _limits(args: argparse.Namespace) -> ConnectionLimits:
+    return ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
+                            handshake_timeout=args.handshake_timeout, header_timeout=args.header_timeout,
+                            idle_timeout=args.idle_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +170,14 @@ def main(argv: list[str] | None = None) -> int:
         return logs(args)
     if args.command == "db":
         return db(args)
+    if args.command == "public":
+        return public_service.serve(args)
+    if args.command == "kiosk":
+        return kiosk_cli.run(args)
+    if args.command == "verifier":
+        return verification_cli.run_verifier(args)
+    if args.command == "document":
+        return verification_cli.run_document(args)
     return serve(args)
 
 
@@ -239,13 +304,71 @@ def serve(args: argparse.Namespace) -> int:
     if store is None:
         return 2
     store.close()
+    try:
+        check_descriptor_limit(_limits(args).max_connections)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
-    sockets = [_listen(args.host, args.port)]
-    if args.public_port is not None:
-        sockets.append(_listen(args.host, args.public_port))
+    sockets = [listen(args.host, args.port)]
     ports = {"port": sockets[0].getsockname()[1]}
-    if len(sockets) > 1:
-        ports["public_port"] = sockets[1].getsockname()[1]
+    public = None
+    if args.public_port is not None:
+        try:
+            public, public_ports = _start_public(args)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        ports |= {"public_port": public_ports["public_port"], "public_pid": public_ports["pid"]}
+    try:
+        return _serve_kiosks(args, sockets, ports)
+    finally:
+        if public is not None:
+            public.terminate()
+            try:
+                public.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                public.kill()
+                public.wait()
+
+
+def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+    """``relay public serve`` as a child process (its own process, never a thread of this
+    one), on ``--public-port``; returns it and its port file once it accepts."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="relay-public-") as tmp:
+        port_file = Path(tmp) / "ports"
+        cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(args.world), "--host", args.host,
+               "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level),
+               "--db", str(register_db(args)),
+               "--checks-per-minute", str(args.public_checks_per_minute),
+               "--scans-per-minute", str(args.public_scans_per_minute)]
+        for option in ("tls_cert", "tls_key"):
+            if getattr(args, option):
+                cmd += ["--" + option.replace("_", "-"), str(getattr(args, option))]
+        child = subprocess.Popen(cmd, preexec_fn=_die_with_parent)
+        for _ in range(600):  # up to 60 s: the work server imports pdfium and Pillow first
+            if port_file.exists():
+                ports: dict[str, int] = json.loads(port_file.read_text())
+                return child, ports
+            if child.poll() is not None:
+                break
+            time.sleep(0.1)
+        child.kill()
+        child.wait()
+        raise RuntimeError("the public verification service did not start")
+
+
+def _die_with_parent() -> None:
+    """In the public service's process: end when the relay that started it ends."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports: dict[str, int]) -> int:
     if args.workers == 1:
         asyncio.run(_worker(args, sockets, args.port_file, ports))
         return 0
@@ -279,7 +402,7 @@ def serve(args: argparse.Namespace) -> int:
                 print("error: a relay worker failed to start", file=sys.stderr)
                 return 1
     if args.port_file:
-        _write_ports(args.port_file, ports)
+        write_ports(args.port_file, ports)
     stop = {"signal": False}
 
     def forward(signum: int, _frame: object) -> None:
@@ -301,28 +424,14 @@ def serve(args: argparse.Namespace) -> int:
     return status
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
-
-
-def _write_ports(port_file: Path, ports: dict[str, int]) -> None:
-    tmp = Path(str(port_file) + ".tmp")
-    tmp.write_text(json.dumps(ports))
-    os.replace(tmp, port_file)
-
-
-def _build(
-    args: argparse.Namespace,
-) -> tuple[RelayApp, ssl.SSLContext, tuple[web.Application, ssl.SSLContext] | None]:
-    """The relay application and its TLS context, and the public verification endpoint's
-    (application, TLS context) when ``--public-port`` asks for one."""
+def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
+    """The relay application and its TLS context."""
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
+    from relay.kiosk_identity import KioskIdentity
+    from relay.kiosk_register import SqliteKioskRegister
+    from relay.kiosk_watch import KioskLimits, KioskWatch
+    from relay.rate_limits import SqliteRateStore
     from relay.service import Settings, build_core
     from relay.store import is_postgres
 
@@ -335,7 +444,8 @@ def _build(
     settings = Settings(challenge_ttl=args.challenge_ttl, session_ttl=args.session_ttl,
                         topology="multi-node" if is_postgres(db) else "single-node",
                         request_timeout=args.request_timeout)
-    core = build_core(world, db, clock, settings)
+    registers = register_db(args)
+    core = build_core(world, db, clock, settings, registers)
     delay = None
     if args.inject_delay:
         low, high = args.inject_delay
@@ -346,32 +456,23 @@ def _build(
         answer_delay = InjectedDelay(low, high, rate=1.0)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
-    public = None
-    if args.public_port is not None:
-        from relay.public import Verifier, public_application, public_tls_context
-
-        scramble_secret = bytes.fromhex((world / "pki" / "scramble.key").read_text().strip())
-        verifier = Verifier(core.issuer_key.public_key(), scramble_secret, str(core.registry.municipality["code"]))
-        public = (public_application(verifier), public_tls_context(cert, key))
-    return RelayApp(core, delay, answer_delay), tls, public
+    limits = KioskLimits(sessions_per_minute=args.kiosk_sessions_per_minute,
+                         technician_calls_per_hour=args.kiosk_technician_calls_per_hour,
+                         log_parts_per_hour=args.kiosk_log_parts_per_hour)
+    watch = KioskWatch(SqliteRateStore(registers), limits, audit=core.storage.audit,
+                       clock=lambda: core.clock.now().timestamp())
+    return RelayApp(core, KioskIdentity(SqliteKioskRegister(registers)), watch, delay, answer_delay), tls
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,
                   ports: dict[str, int], ready_fd: int | None = None) -> None:
-    from aiohttp import web
+    from relay import listener
 
-    app, tls, public = _build(args)
-    runners = [web.AppRunner(app.application(), access_log=None, handle_signals=False)]
-    await runners[0].setup()
-    await web.SockSite(runners[0], sockets[0], ssl_context=tls).start()
-    if public is not None:
-        public_app, public_tls = public
-        runners.append(web.AppRunner(public_app, access_log=None, handle_signals=False))
-        await runners[1].setup()
-        await web.SockSite(runners[1], sockets[1], ssl_context=public_tls).start()
+    app, tls = _build(args)
+    served = [await listener.serve(app.application(), sockets[0], tls, _limits(args), "kiosk")]
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
-        _write_ports(port_file, ports)
+        write_ports(port_file, ports)
     if ready_fd is not None:
         os.write(ready_fd, b"1")
         os.close(ready_fd)
@@ -380,9 +481,9 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    for runner in reversed(runners):
-        await runner.cleanup()
-    app.core.storage.close()
+    for runner, guarded in reversed(served):
+        await listener.stop(runner, guarded)
+    app.close()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The relay over HTTPS: mutual TLS 1.3, strict bodies, one deadline per call.
 
 The TLS context requires a client certificate from the operator CA, so a client without
-one never gets an HTTP answer at all: the handshake fails. The kiosk id is read from the
-client certificate (its common name, with the client-auth usage) and from nowhere else.
+one never gets an HTTP answer at all: the handshake fails. The kiosk is the one the client
+certificate names, checked strictly and against the kiosk register on every request
+(:mod:`relay.kiosk_identity`), and is read from nowhere else; its calls are within its
+rate limits (:mod:`relay.kiosk_watch`).
 
 Each call runs in its own task with its own context and a deadline around all of it
 (``Settings.request_timeout``): when the deadline passes, the call is cancelled as a whole
@@ -16,7 +18,6 @@ import contextlib
 import json
 import logging
 import random
-import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -26,17 +27,17 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from protocol import log, wire
 from relay import schema
+from relay.kiosk_identity import KioskIdentity
+from relay.kiosk_register import Standing
+from relay.kiosk_watch import KioskWatch
 from relay.schema import ApiError
 from relay.service import RelayCore
 from relay.store.protocol import StoreError
 
 LOG = logging.getLogger("relay.http")
-KIOSK_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
 PURGE_INTERVAL = 1.0
 SCRUB_EVERY = 5  # purges: the write-ahead log is emptied every five seconds
 
@@ -66,45 +67,39 @@ def server_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext
     return ctx
 
 
-def kiosk_id_of(cert_der: bytes | None) -> str | None:
-    """The kiosk id in a verified client certificate, if it is a kiosk's certificate."""
-    if not cert_der:
-        return None
-    cert = x509.load_der_x509_certificate(cert_der)
-    try:
-        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        return None
-    if ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
-        return None
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    value = names[0].value if names else ""
-    return value if isinstance(value, str) and KIOSK_ID.fullmatch(value) else None
-
-
 #: One endpoint of the kiosk API: (kiosk id, request body) → answer body.
 Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class RelayApp:
-    def __init__(self, core: RelayCore, delay: InjectedDelay | None = None,
-                 answer_delay: InjectedDelay | None = None) -> None:
+    def __init__(self, core: RelayCore, identity: KioskIdentity, watch: KioskWatch,
+                 delay: InjectedDelay | None = None, answer_delay: InjectedDelay | None = None) -> None:
         """``delay``: before issuing commits; ``answer_delay``: after issuing or recording an
         outcome has committed, before the answer leaves (a node that dies then)."""
         self.core = core
+        self.identity = identity
+        self.watch = watch
         self.delay = delay or InjectedDelay()
         self.answer_delay = answer_delay or InjectedDelay()
-        self._kiosk_cache: dict[bytes, str | None] = {}
+
+    def close(self) -> None:
+        self.core.storage.close()
+        if self.core.issued is not None:
+            self.core.issued.close()
+        self.identity.register.close()
+        self.watch.store.close()
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=wire.MAX_BODY_BYTES, handler_args={"max_field_size": 8190})
+        app = web.Application(client_max_size=wire.MAX_BODY_BYTES)
         app.router.add_get(wire.VERSION_PATH, self._version)
-        for path, handler in (
-            (wire.SESSION_PATH, self._open), (wire.AUTH_PATH, self._auth), (wire.MENU_PATH, self._menu),
-            (wire.DOCUMENTS_PATH, self._documents), (wire.OUTCOME_PATH, self._outcome),
-            (wire.TECHNICIAN_EVENTS_PATH, self._technician_events), (wire.LOG_EXPORT_PATH, self._log_export),
+        for path, call, handler in (
+            (wire.SESSION_PATH, "session", self._open), (wire.AUTH_PATH, "authenticate", self._auth),
+            (wire.MENU_PATH, "menu", self._menu), (wire.DOCUMENTS_PATH, "documents", self._documents),
+            (wire.OUTCOME_PATH, "outcome", self._outcome),
+            (wire.TECHNICIAN_EVENTS_PATH, "technician", self._technician_events),
+            (wire.LOG_EXPORT_PATH, "log_export", self._log_export),
         ):
-            app.router.add_post(path, self._endpoint(handler))
+            app.router.add_post(path, self._endpoint(call, handler))
         app.middlewares.append(_errors)
         app.cleanup_ctx.append(self._purger)
         return app
@@ -126,27 +121,19 @@ class RelayApp:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    def _kiosk(self, request: web.Request) -> str:
+    def _kiosk(self, request: web.Request) -> Standing:
+        """The calling kiosk, checked against the register on every request."""
         ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-        if der is None:
-            raise ApiError(403, wire.NO_CLIENT_CERTIFICATE)
-        if der not in self._kiosk_cache:
-            if len(self._kiosk_cache) > 10_000:
-                self._kiosk_cache.clear()
-            self._kiosk_cache[der] = kiosk_id_of(der)
-        kiosk = self._kiosk_cache[der]
-        if kiosk is None:
-            raise ApiError(403, wire.NOT_A_KIOSK_CERTIFICATE)
-        return kiosk
+        return self.identity.kiosk_for(ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None)
 
     async def _version(self, request: web.Request) -> web.Response:
         self._kiosk(request)
         return _json(200, self.core.version())
 
-    def _endpoint(self, handler: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _endpoint(self, call: str, handler: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def endpoint(request: web.Request) -> web.Response:
             kiosk = self._kiosk(request)
+            self.watch.admit(kiosk, call)
             started = time.monotonic()
             body: dict[str, Any] = {}
             try:
@@ -154,12 +141,16 @@ class RelayApp:
                     if request.content_length is not None and request.content_length > wire.MAX_BODY_BYTES:
                         raise ApiError(413, wire.TOO_LARGE)
                     body = schema.parse_body(await _read_limited(request))
-                    answer = await handler(kiosk, body)
+                    answer = await handler(kiosk.kiosk_id, body)
             except TimeoutError:
-                self.core.record_timeout(kiosk, body)
-                log.event(LOG, "relay.timeout", logging.WARNING, kiosk=kiosk, code=wire.TIMEOUT,
+                self.core.record_timeout(kiosk.kiosk_id, body)
+                log.event(LOG, "relay.timeout", logging.WARNING, kiosk=kiosk.kiosk_id, code=wire.TIMEOUT,
                           ms=int((time.monotonic() - started) * 1000))
                 raise ApiError(503, wire.TIMEOUT) from None
+            except ApiError as exc:
+                self.watch.observe(kiosk, call, exc.code)
+                raise
+            self.watch.observe(kiosk, call, None)
             return _json(200, answer)
 
         return endpoint
@@ -219,8 +210,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _json(404, {"error": {"code": wire.NOT_FOUND}})
     except web.HTTPMethodNotAllowed:
         return _json(405, {"error": {"code": wire.METHOD_NOT_ALLOWED}})
+    except web.HTTPRequestEntityTooLarge:
+        return _json(413, {"error": {"code": wire.TOO_LARGE}})
     except web.HTTPException as exc:
-        return _json(exc.status, {"error": {"code": "http_error"}})
+        return _json(exc.status, {"error": {"code": wire.BAD_HTTP}})
     except StoreError as exc:  # the database is down or unreachable: nothing was kept, try again
         log.event(LOG, "relay.store_unavailable", logging.ERROR, code=wire.UNAVAILABLE, kind=type(exc).__name__)
         return _json(503, {"error": {"code": wire.UNAVAILABLE}})

@@ -1,28 +1,36 @@
 """The public verification service: is this paper a certificate we issued?
 
 Anyone holding a printed certificate (a bank, a landlord) can check it, with no client
-certificate: HTTPS with the relay's server certificate only, on its own port, apart from
-the kiosks' mutual-TLS endpoint. Two checks, both read-only:
+certificate: HTTPS with the relay's server certificate only, on its own port and in a
+process of its own (:mod:`relay.public_service`), apart from the kiosks' mutual-TLS
+endpoint. Two checks, both read-only:
 
 - ``{"qr": "KC1:..."}``: the QR payload's issuer signature and its municipality;
 - ``{"scans": [base64, ...]}``: a PDF, or scans (PNG/JPEG) of the front and the back. The
   verification core (:mod:`protocol.paper.verify`) checks the QR code, unscrambles the face
   on the back with the document's key, derived from the secret only this service holds and
   the serial in the verified QR payload (:mod:`protocol.scramble_key`), and compares every
-  front with it (:mod:`relay.verify_page.answer`).
+  front with it (:mod:`relay.verify_page.answer`); the work runs in killable processes
+  (:mod:`relay.verify_work`).
 
-The same check has a web page for people (:mod:`relay.verify_page.page`). The answer never
-holds more than the claims the QR code already carries and images of the paper itself.
+The same check has a web page for people (:mod:`relay.verify_page.page`). What each caller
+is told, and what is recorded, is :mod:`relay.public_access`'s: anyone learns the verdict,
+why, the differing regions by name and the serial; a registered verifier also the claims
+the QR code carries, the recovered face and the drawn differences.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import ssl
-from collections.abc import Mapping
+import time
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -33,13 +41,23 @@ from protocol.documents import qr_payload
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import Lang
 from relay import schema
+from relay.public_access import PublicAccess
+from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
 from relay.verify_page import answer, page
 from relay.verify_page.answer import VerifyAnswer
 
+
+class ScanWork(Protocol):
+    """Where scan checks run (:class:`relay.verify_work.WorkPool`: killable processes)."""
+
+    @property
+    def busy(self) -> bool: ...
+
+    async def check_files(self, files: list[bytes], lang: Lang) -> dict[str, Any]: ...
+
 LOG = logging.getLogger("relay.public")
-DEADLINE = 20.0
-PARALLEL = 2  # image work runs in threads, at most this many at once
+BODY_DEADLINE = 20.0  # to receive a whole body (8 MiB at 3.4 Mbit/s)
 
 
 def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
@@ -77,36 +95,55 @@ class Verifier:
         return answer.check_files(files, self.issuer_key, self._scramble_secret, self.municipality, lang)
 
 
-def public_application(verifier: Verifier) -> web.Application:
-    gate = asyncio.Semaphore(PARALLEL)
+def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter, access: PublicAccess,
+                       clock: Callable[[], float] = time.time) -> web.Application:
+    """The public endpoint: QR checks answered here (microseconds of work), scans checked
+    by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
+    ``check`` and ``scan``), every registered verifier within its own; what the caller may
+    see decided by ``access``. Everything is refused before work starts when a limit says so."""
 
     async def verify_endpoint(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > wire.MAX_VERIFY_BODY_BYTES:
             raise ApiError(413, wire.TOO_LARGE)
+        source = request.remote or "unknown"
         try:
-            raw = await request.read()
+            async with asyncio.timeout(BODY_DEADLINE):
+                raw = await request.read()
         except web.HTTPRequestEntityTooLarge as exc:
             raise ApiError(413, wire.TOO_LARGE) from exc
+        except TimeoutError:
+            raise ApiError(503, wire.TIMEOUT) from None
         body = schema.parse_body(raw, wire.MAX_VERIFY_BODY_BYTES)
+        caller = access.caller(request.headers.get("Authorization"))
         if "qr" in body:
             schema.fields(body, {"qr": str})
             if len(body["qr"]) > 1024:
                 raise ApiError(400, wire.BAD_VALUE, "qr")
-            return _json(verifier.check_qr(body["qr"]))
+            if not limiter.allow("check", source, clock()):
+                raise ApiError(429, wire.RATE_LIMITED)
+            return _json(access.answer(dict(verifier.check_qr(body["qr"])), caller))
         schema.fields(body, {"scans": list})
         scans = body["scans"]
         if not 1 <= len(scans) <= limits.MAX_FILES or not all(isinstance(s, str) for s in scans):
             raise ApiError(400, wire.BAD_VALUE, "scans")
         files = [schema.b64(s, "scans", wire.MAX_VERIFY_BODY_BYTES) for s in scans]
-        return _json(await checked(files, "en"))
+        _refuse_oversized_images(files)
+        if caller is not None:
+            access.admit_face(caller)
+        return _json(await checked_for(files, "en", source, caller))
 
-    async def checked(files: list[bytes], lang: Lang) -> VerifyAnswer:
-        async with gate:
-            try:
-                async with asyncio.timeout(DEADLINE):
-                    return await asyncio.to_thread(verifier.check_files, files, lang)
-            except TimeoutError:
-                raise ApiError(503, wire.TIMEOUT) from None
+    async def checked_for(files: list[bytes], lang: Lang, source: str,
+                          caller: Any) -> dict[str, Any]:
+        """One scan check within the limits, answered as ``caller`` may see it."""
+        if work.busy:
+            raise ApiError(503, wire.BUSY)
+        if not limiter.allow("scan", source, clock()):
+            raise ApiError(429, wire.RATE_LIMITED)
+        return access.answer(await work.check_files(files, lang), caller)
+
+    async def checked(request: web.Request, files: list[bytes], lang: Lang) -> dict[str, Any]:
+        """The web page's check: anonymous (people at the page see the verdict only)."""
+        return await checked_for(files, lang, request.remote or "unknown", None)
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -115,7 +152,9 @@ def public_application(verifier: Verifier) -> web.Application:
         except ApiError as exc:
             return _json(exc.body(), exc.status)
         except web.HTTPException as exc:
-            return _json({"error": {"code": wire.NOT_FOUND if exc.status == 404 else "http_error"}}, exc.status)
+            codes = {404: wire.NOT_FOUND, 405: wire.METHOD_NOT_ALLOWED, 413: wire.TOO_LARGE}
+            code = codes.get(exc.status, wire.BAD_HTTP)
+            return _json({"error": {"code": code}}, exc.status)
         except Exception as exc:
             log.event(LOG, "relay.public.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
             return _json({"error": {"code": wire.INTERNAL}}, 500)
@@ -124,6 +163,27 @@ def public_application(verifier: Verifier) -> web.Application:
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
     page.add_routes(app, checked)
     return app
+
+
+def _refuse_oversized_images(files: list[bytes]) -> None:
+    """An image over the verification core's pixel limit is refused here, from its header
+    (nothing is decoded), before any work is dispatched."""
+    from PIL import Image, UnidentifiedImageError
+
+    for data in files:
+        if data[:5] == b"%PDF-":
+            continue
+        try:
+            with warnings.catch_warnings():  # the header alone: a bomb is read, never decoded
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data)) as img:
+                    width, height = img.size
+        except Image.DecompressionBombError:
+            raise ApiError(413, wire.TOO_LARGE, "scans") from None
+        except (UnidentifiedImageError, OSError, ValueError):
+            continue  # not an image: the verification core says what it is
+        if width * height > limits.MAX_IMAGE_PIXELS:
+            raise ApiError(413, wire.TOO_LARGE, "scans")
 
 
 def _json(value: Mapping[str, object], status: int = 200) -> web.Response:

@@ -36,10 +36,11 @@ from protocol.documents.model import document_hash
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.documents import AssemblyError, build
+from relay.issued_register import IssuedRegister, SqliteIssuedRegister
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
-from relay.store import open_store
+from relay.store import is_postgres, open_store
 from relay.store.protocol import RequestRow, Series, SessionRow, Store, dumps
 
 RELAY_VERSION = "0.1.0"
@@ -98,10 +99,13 @@ class RelayCore:
         settings: Settings | None = None,
         *,
         scramble_secret: bytes,
+        issued: IssuedRegister | None = None,
     ) -> None:
         """``scramble_secret``: the verification service's master secret; the kiosk gets
-        only the key of each document it is issued (:mod:`protocol.scramble_key`)."""
+        only the key of each document it is issued (:mod:`protocol.scramble_key`).
+        ``issued``: where each serial and its fate are recorded for verification."""
         self._registry = registry
+        self.issued = issued
         self.storage = storage
         self.clock = clock
         self.issuer_key = issuer_key
@@ -285,14 +289,17 @@ class RelayCore:
         self._decide(prepared, registry, row, now)  # again: the record or the hour may have changed meanwhile
         code = str(registry.municipality["code"])
         answer: dict[str, Any] = {}
+        serials: list[str] = []
 
         def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
             """The documents, built with the numbers the store took (inside its transaction:
             a refusal here gives the numbers back)."""
             entries = []
+            serials.clear()
             try:
                 for n in numbers:
                     serial = f"{code}-{now.year}-{n:07d}"
+                    serials.append(serial)
                     document = build(registry, resident_id, prepared.cert_type, prepared.options, serial, now.date())
                     if any(rules.unsupported(s) for s in _strings(document)):
                         raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
@@ -321,6 +328,9 @@ class RelayCore:
             raise ApiError(410, wire.SESSION_EXPIRED)
         if not answer or stored.fingerprint != prepared.fingerprint or stored.response != dumps(answer):
             return self._replay(stored, prepared.fingerprint)  # a twin, on this node or another, was first
+        if self.issued is not None:
+            self.issued.record_issued(prepared.request_id, prepared.kiosk_id, resident_id, serials,
+                                      now.timestamp())
         return answer
 
     def request_documents(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -346,6 +356,8 @@ class RelayCore:
             raise ApiError(400, wire.BAD_VALUE, "outcome")
         if outcome == "cancelled" and (copies, amount) != (0, 0):
             raise ApiError(400, wire.OUTCOME_MISMATCH)
+        if outcome == "printed" and copies != existing.copies:  # a copy not printed is a failed one
+            raise ApiError(400, wire.OUTCOME_MISMATCH)
         if not 0 <= copies <= existing.copies or amount != existing.fee * copies:
             raise ApiError(400, wire.OUTCOME_MISMATCH)
         before = self.storage.record_outcome(  # the store adds the session's resident and card to the audit
@@ -357,6 +369,8 @@ class RelayCore:
         if before.outcome is not None and (before.outcome, before.outcome_copies, before.outcome_amount) != (
             outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
+        if self.issued is not None:
+            self.issued.record_outcome(request_id, outcome, copies, self._now().timestamp())
         return {"request_id": request_id, "recorded": True}
 
     def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -387,7 +401,8 @@ def _strings(value: Any) -> list[str]:
 
 
 def build_core(
-    world_root: Path, db: Path | str, clock: Clock, settings: Settings | None = None
+    world_root: Path, db: Path | str, clock: Clock, settings: Settings | None = None,
+    registers: Path | None = None,
 ) -> RelayCore:
     """A relay core over a test world directory (``world.json`` and ``pki/``); ``db`` is a
     SQLite file or a ``postgresql://`` URL (:func:`relay.store.open_store`)."""
@@ -396,5 +411,8 @@ def build_core(
         raise ValueError("the issuer key is not an Ed25519 key")
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
     scramble_secret = bytes.fromhex((world_root / "pki" / "scramble.key").read_text(encoding="ascii").strip())
+    # the issued-document register is a SQLite file (``registers``, else the state database's)
+    path = registers if registers is not None else (None if is_postgres(db) else Path(db))
+    issued = SqliteIssuedRegister(path) if path is not None else None
     return RelayCore(RegistryFile(world_root / "world.json"), open_store(db), clock, key, jpki, settings,
-                     scramble_secret=scramble_secret)
+                     scramble_secret=scramble_secret, issued=issued)

@@ -3,7 +3,8 @@
 The test world has a dozen personas; the incidents happened with many residents at many
 terminals at once. :func:`add_crowd` adds ``n`` adult residents (each in a household of
 their own, with a seal and tax records), a JPKI authentication certificate for each, and
-``kiosks`` kiosk client certificates, to a private copy of a world. Everything derives
+``kiosks`` kiosk client certificates (each listed for the relay's kiosk register), to a
+private copy of a world. Everything derives
 from the world's seed, so a crowd is reproducible. The card keys are reused from a small
 pool of the world's own card keys (generating thousands of RSA keys would take minutes);
 each certificate, and so each card certificate hash and serial, is distinct.
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hardware_mocks import pki
 from hardware_mocks.relay.testing import CardSigner
-from hardware_mocks.world import issue_kiosk_certificate, valid_my_number
+from hardware_mocks.world import issue_kiosk_certificate, kiosk_entry, valid_my_number
 
 KEY_POOL = ("shiken-ichiro", "shiken-hanako", "mihon-saburo", "canary")
 
@@ -48,9 +49,12 @@ def add_crowd(world_root: Path, n: int, kiosks: int | None = None) -> list[Crowd
     ca_cert = x509.load_pem_x509_certificate((pki_dir / "jpki-ca.pem").read_bytes())
     pool = [CardSigner.load(world_root / "cards" / f"{p}.json").key for p in KEY_POOL]
     kiosk_ids = [f"KIOSK-{9000 + k:04d}" for k in range(kiosks)]
+    listed = {entry["id"] for entry in data["kiosks"]}
     for k, kiosk_id in enumerate(kiosk_ids):
         if not (pki_dir / "kiosks" / f"{kiosk_id}.pem").exists():
-            issue_kiosk_certificate(world_root, kiosk_id, serial=9000 + k, seed=int(data["seed"]))
+            issue_kiosk_certificate(world_root, kiosk_id, serial=9000 + k, today=today, seed=int(data["seed"]))
+        if kiosk_id not in listed:
+            data["kiosks"].append(kiosk_entry(kiosk_id, store=f"CROWD-{k:04d}", expected_per_hour=3600))
     members = []
     for i in range(n):
         rng = seeds.stream(f"crowd:{i}")

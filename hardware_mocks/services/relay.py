@@ -1,4 +1,5 @@
-"""Start a real relay for tests and the demo: ``relay serve`` in a child process.
+"""Start a real relay for tests and the demo: ``relay serve`` (or ``relay public serve``) in a
+child process.
 
 The child listens on 127.0.0.1 on a free port and writes the port to a file once it is
 accepting connections (its clock starts in service hours unless told otherwise);
@@ -13,8 +14,10 @@ relay; :func:`relay_config` gives a kiosk all of them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -38,6 +41,7 @@ class RelayServer:
     process: subprocess.Popen[bytes]
     public_port: int | None = None
     db: Path | str = field(default=Path())
+    public_pid: int | None = None  # the public verification service's own process
 
     @property
     def url(self) -> str:
@@ -71,11 +75,14 @@ class RelayServer:
         extra_args: tuple[str, ...] = (),
         db: str | None = None,
         port: int = 0,
+        open_files: int | None = None,
     ) -> RelayServer:
         """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
         or ``None`` for the machine's own clock. ``db``: a ``postgresql://`` URL (default: a
-        SQLite file in ``state_dir``). ``port``: 0 for a free one, or a node's own port again
-        after :meth:`kill`."""
+        SQLite file in ``state_dir``; the registers are then a SQLite file beside it).
+        ``port``: 0 for a free one, or a node's own port again after :meth:`kill`.
+        ``open_files``: the child's open-file limit (``RLIMIT_NOFILE``), as a systemd unit
+        would set it."""
         state_dir.mkdir(parents=True, exist_ok=True)
         if clock_start == SERVICE_HOURS:
             from hardware_mocks.relay.testing import open_hours
@@ -85,14 +92,17 @@ class RelayServer:
         port_file = state_dir / "relay.port"
         port_file.unlink(missing_ok=True)
         database: Path | str = db or state_dir / "relay.sqlite3"
+        registers = state_dir / ("registers.sqlite3" if db else "relay.sqlite3")
+        register_world_kiosks(world_dir, registers)
         cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(database),
-               "--port", str(port), "--port-file", str(port_file), *extra_args]
+               "--register-db", str(registers), "--port", str(port), "--port-file", str(port_file), *extra_args]
         if isinstance(clock_start, dt.datetime):
             cmd += ["--clock-start", clock_start.isoformat()]
         if public:
             cmd += ["--public-port", "0"]
         log = open(state_dir / "relay.log", "ab")
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        limit = None if open_files is None else functools.partial(_limit_open_files, open_files)
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}, preexec_fn=limit)
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
         while not port_file.exists():
@@ -102,7 +112,8 @@ class RelayServer:
                 raise RuntimeError(f"the relay did not start; see {state_dir / 'relay.log'}")
             time.sleep(0.02)
         ports = json.loads(port_file.read_text())
-        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), database)
+        return cls(world_dir, state_dir, int(ports["port"]), process, ports.get("public_port"), database,
+                   ports.get("public_pid"))
 
     def kill(self) -> None:
         """kill -9: no clean-up, connections cut mid-call (a crashed node)."""
@@ -125,3 +136,64 @@ def relay_config(servers: list[RelayServer], kiosk_id: str = "KIOSK-0001", read_
     first = servers[0].relay_config(kiosk_id, read_timeout)
     return RelayConfig(url=tuple(s.url for s in servers), ca_file=first.ca_file, cert_file=first.cert_file,
                        key_file=first.key_file, issuer_public_key=first.issuer_public_key, read_timeout=read_timeout)
+
+
+def register_world_kiosks(world_dir: Path, db: Path) -> None:
+    """Put every kiosk the world lists in the relay's kiosk register, as an operator does
+    with ``relay kiosk add`` (``relay kiosk import`` in one step)."""
+    from relay.kiosk_cli import import_world_kiosks
+    from relay.kiosk_register import SqliteKioskRegister
+
+    register = SqliteKioskRegister(db)
+    try:
+        import_world_kiosks(world_dir, register)
+    finally:
+        register.close()
+
+
+def _limit_open_files(n: int) -> None:
+    """In the child, before it runs the relay."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+
+@dataclass
+class PublicServer:
+    """``relay public serve`` alone, on a free port (its own limits in ``extra_args``)."""
+
+    world_dir: Path
+    port: int
+    pid: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def ca_file(self) -> Path:
+        return self.world_dir / "pki" / "operator-ca.pem"
+
+    @classmethod
+    def start(cls, world_dir: Path, state_dir: Path, extra_args: tuple[str, ...] = ()) -> PublicServer:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        port_file = state_dir / "public.port"
+        port_file.unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(world_dir), "--port", "0",
+               "--port-file", str(port_file), *extra_args]
+        log = open(state_dir / "public.log", "ab")
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT * 3  # the work server imports pdfium first
+        while not port_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"the public service did not start; see {state_dir / 'public.log'}")
+            time.sleep(0.02)
+        ports = json.loads(port_file.read_text())
+        return cls(world_dir, int(ports["public_port"]), int(ports["pid"]), process)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

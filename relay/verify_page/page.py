@@ -12,8 +12,8 @@ request.
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
-from typing import Literal
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal
 
 from aiohttp import BodyPartReader, web
 
@@ -21,9 +21,9 @@ from protocol.documents.catalogue import CATALOGUE, CertType
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import STATUS, Lang
 from relay.schema import ApiError
-from relay.verify_page.answer import VerifyAnswer
 
-Check = Callable[[list[bytes], Lang], Awaitable[VerifyAnswer]]
+#: One anonymous check, within the endpoint's limits (the request tells its source).
+Check = Callable[[web.Request, list[bytes], Lang], Awaitable[Mapping[str, Any]]]
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 
 TEXT: dict[Lang, dict[str, str]] = {
@@ -116,7 +116,7 @@ def _form(lang: Lang) -> str:
 <p>{t["kept"]} {t["limits"].format(files=limits.MAX_FILES, mib=limits.MAX_FILE_BYTES >> 20)}</p>"""
 
 
-def _result(lang: Lang, answer: VerifyAnswer) -> str:
+def _result(lang: Lang, answer: Mapping[str, Any]) -> str:
     t = TEXT[lang]
     e = html.escape
     status = answer["status"]
@@ -130,6 +130,8 @@ def _result(lang: Lang, answer: VerifyAnswer) -> str:
 <tr><th>{t["type"]}</th><td>{e(title)} ({e(claims["type"])})</td></tr>
 <tr><th>{t["municipality"]}</th><td>{e(claims["municipality"])}</td></tr>
 <tr><th>{t["issued"]}</th><td>{e(claims["issued_on"])}</td></tr></table>""")
+    elif answer.get("serial"):  # the page is anonymous: the serial, never what the document says
+        parts.append(f'<p id="serial">{t["serial"]}: {e(str(answer["serial"]))}</p>')
     if answer["regions"]:
         items = "".join(
             f"<li>{e(t['region'].format(n=n, where=r['where'], left=round(r['box_mm'][0]), right=round(r['box_mm'][2]), top=round(r['box_mm'][1]), bottom=round(r['box_mm'][3])))}</li>"  # noqa: E501
@@ -193,7 +195,7 @@ def add_routes(app: web.Application, check: Check) -> None:
         if isinstance(files, web.Response):
             return files
         try:
-            answer = await check(files, lang)
+            answer = await check(request, files, lang)
         except ApiError:
             return _error(lang, TEXT[lang]["busy"], 503)
         finally:

@@ -84,3 +84,12 @@ def test_db_upgrade_and_status_on_both_databases(world: World, tmp_path: Path, p
     unreachable = postgres_server.url().replace(f":{postgres_server.port}/", ":1/")
     assert main(["db", "upgrade", "--db", unreachable]) == 2
     assert "cannot be used" in capsys.readouterr().err
+def test_kiosk_import_registers_every_kiosk_of_a_world_once(world: World, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "relay.sqlite3"
+    assert main(["kiosk", "import", "--world", str(world.root), "--db", str(db)]) == 0
+    assert main(["kiosk", "import", "--world", str(world.root), "--db", str(db)]) == 0
+    assert "0 kiosks added, 3 in the register" in capsys.readouterr().out
+    assert main(["kiosk", "list", "--json", "--db", str(db)]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(k["kiosk_id"], k["state"]) for k in listed] == [(f"KIOSK-000{n}", "active") for n in (1, 2, 3)]

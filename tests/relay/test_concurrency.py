@@ -75,7 +75,7 @@ def test_no_document_ever_reaches_another_session(
         first = _client(server, member.kiosk_id, read_timeout)
         second = _client(server, member.kiosk_id, read_timeout)
         try:
-            start.wait()
+            start.wait(timeout=60)
             opened = first.open_session()
             first.authenticate(member.card.cert_der,
                                member.card.sign(opened.challenge, opened.session_id, member.kiosk_id))

@@ -8,7 +8,8 @@ import io
 import json
 import ssl
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -20,49 +21,81 @@ from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
 from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
-from kiosk.relay_client.port import Issued
+from kiosk.relay_client.port import Issued, Outcome
 from protocol.documents import qr_payload
-from tests.fixtures.relay import open_hours
+from relay.cli import main
+from relay.verifier_register import SqliteVerifierRegister
 
 pytestmark = pytest.mark.relay
 
 
 @pytest.fixture(scope="module")
-def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
-    relay = RelayServer.start(world.root, tmp_path_factory.mktemp("public-relay"), clock_start=open_hours(world),
-                              public=True)
-    yield relay
-    relay.stop()
+def server(public_relay_server: RelayServer) -> RelayServer:
+    return public_relay_server
+
+
+def _issue(world: World, server: RelayServer, copies: int = 1, persona: str = "shiken-hanako",
+           outcome: tuple[Outcome, int] | None = None) -> Issued:
+    cert, key = server.kiosk_cert()
+    with HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
+                          issuer_key=load_issuer_public_key(server.issuer_public_key)) as client:
+        card = CardSigner.load(world.card_path(persona))
+        opened = client.open_session()
+        client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
+        rid = str(uuid.uuid4())
+        issued = client.request_documents(rid, "juminhyo", {}, copies)
+        if outcome is not None:
+            client.report_outcome(rid, outcome[0], outcome[1], issued.fee * outcome[1])
+        return issued
 
 
 @pytest.fixture(scope="module")
 def issued(world: World, server: RelayServer) -> Issued:
-    cert, key = server.kiosk_cert()
-    with HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
-                          issuer_key=load_issuer_public_key(server.issuer_public_key)) as client:
-        card = CardSigner.load(world.card_path("shiken-hanako"))
-        opened = client.open_session()
-        client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
-        return client.request_documents(str(uuid.uuid4()), "juminhyo", {}, 1)
+    return _issue(world, server)
 
 
-def _verify(server: RelayServer, body: bytes) -> tuple[int, Any]:
-    """No client certificate: the public service is open to anyone."""
+@pytest.fixture(scope="module")
+def token(server: RelayServer) -> str:
+    """A registered verifier's credentials (as ``relay verifier add`` prints them)."""
+    register = SqliteVerifierRegister(server.db)
+    try:
+        return register.add("test-bank", "Test Bank", faces_per_hour=4)[1]
+    finally:
+        register.close()
+
+
+def _verify(server: RelayServer, body: bytes, token: str | None = None) -> tuple[int, Any]:
+    """No client certificate: the public service is open to anyone; ``token``: a verifier's."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(cafile=str(server.ca_file))
     assert server.public_port
     conn = http.client.HTTPSConnection("127.0.0.1", server.public_port, context=ctx, timeout=60)
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     try:
-        conn.request("POST", "/v1/verify", body=body, headers={"Content-Type": "application/json"})
+        conn.request("POST", "/v1/verify", body=body, headers=headers)
         response = conn.getresponse()
         return response.status, json.loads(response.read())
     finally:
         conn.close()
 
 
-def test_a_genuine_qr_payload(server: RelayServer, issued: Issued) -> None:
+def test_the_public_service_is_a_process_of_its_own(server: RelayServer) -> None:
+    assert server.public_pid and server.public_pid != server.process.pid
+    stat = Path(f"/proc/{server.public_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    assert int(stat[1]) == server.process.pid  # started by relay serve --public-port
+
+
+def test_anyone_learns_valid_and_the_serial_only(server: RelayServer, issued: Issued) -> None:
     status, answer = _verify(server, json.dumps({"qr": issued.qr[0]}).encode())
+    assert (status, answer["valid"], answer["reason"], answer["serial"]) == (
+        200, True, "ok", issued.documents[0]["serial"])
+    assert (answer["claims"], answer["face_png"], answer["diff_png"]) == (None, None, None)
+
+
+def test_a_registered_verifier_gets_the_claims(server: RelayServer, issued: Issued, token: str) -> None:
+    status, answer = _verify(server, json.dumps({"qr": issued.qr[0]}).encode(), token)
     assert status == 200 and answer["valid"] is True and answer["reason"] == "ok"
+    assert answer["verifier"] == "test-bank" and answer["face_png"] is None
     assert answer["claims"]["serial"] == issued.documents[0]["serial"]
     assert answer["claims"]["document_sha256"] == qr_payload.claims_of(issued.documents[0]).document_sha256
 
@@ -99,23 +132,83 @@ def _scans(document: Mapping[str, Any], key: bytes, qr: str) -> bytes:
     return json.dumps({"scans": sides}).encode()
 
 
-def test_both_sides_are_compared(world: World, server: RelayServer, issued: Issued) -> None:
-    """Printed as the kiosk prints it: with the document's own key from the relay."""
-    from protocol.scramble_key import document_scramble_key
-
+def test_both_sides_are_compared_and_the_face_recorded_for_a_registered_verifier(
+        world: World, server: RelayServer, issued: Issued, token: str, capsys: pytest.CaptureFixture[str]) -> None:
     document = issued.documents[0]
-    master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
-    assert issued.scramble_keys[0] == document_scramble_key(master, document["serial"]) != master
-    status, answer = _verify(server, _scans(document, issued.scramble_keys[0], issued.qr[0]))
+    status, answer = _verify(server, _scans(document, issued.scramble_keys[0], issued.qr[0]), token)
     assert status == 200 and (answer["valid"], answer["status"], answer["regions"]) == (True, "valid", [])
-    assert answer["claims"]["serial"] == document["serial"]
+    assert answer["claims"]["serial"] == document["serial"] and answer["verifier"] == "test-bank"
     for picture in (answer["face_png"], answer["diff_png"]):
         with Image.open(io.BytesIO(base64.b64decode(picture))) as img:
             assert img.width > 500
+    resident = world.persona("shiken-hanako")["resident"]
+    assert main(["verifier", "history", "--resident", resident, "--json", "--db", str(server.db)]) == 0
+    history = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert ("test-bank", "Test Bank", document["serial"]) in {
+        (h["verifier_id"], h["organisation"], h["serial"]) for h in history}
+
+
+def test_anyone_sending_scans_gets_the_verdict_but_no_face(server: RelayServer, issued: Issued) -> None:
+    document = issued.documents[0]
+    status, answer = _verify(server, _scans(document, issued.scramble_keys[0], issued.qr[0]))
+    assert status == 200 and (answer["valid"], answer["status"], answer["serial"]) == (
+        True, "valid", document["serial"])
+    assert (answer["claims"], answer["face_png"], answer["diff_png"]) == (None, None, None)
+
+
+def test_unknown_or_suspended_credentials_are_refused(server: RelayServer, issued: Issued) -> None:
+    body = json.dumps({"qr": issued.qr[0]}).encode()
+    assert _verify(server, body, "kv1_" + "0" * 64) == (401, {"error": {"code": "bad_credentials"}})
+    register = SqliteVerifierRegister(server.db)
+    try:
+        _, token = register.add("lapsed-agent", "Lapsed Agent", faces_per_hour=5)
+        assert _verify(server, body, token)[0] == 200
+        register.set_state("lapsed-agent", "suspended")
+    finally:
+        register.close()
+    assert _verify(server, body, token) == (401, {"error": {"code": "bad_credentials"}})
+
+
+def test_a_verifier_over_its_faces_an_hour_is_refused(server: RelayServer, issued: Issued) -> None:
+    register = SqliteVerifierRegister(server.db)
+    try:
+        _, token = register.add("small-office", "Small Office", faces_per_hour=1)
+    finally:
+        register.close()
+    scan = _scans(issued.documents[0], issued.scramble_keys[0], issued.qr[0])
+    assert _verify(server, scan, token)[1]["face_png"]
+    assert _verify(server, scan, token) == (429, {"error": {"code": "rate_limited"}})
+
+
+@pytest.mark.parametrize(("copies", "outcome", "expected"), [
+    (1, (Outcome.CANCELLED, 0), [(False, "cancelled")]),
+    (2, (Outcome.FAILED, 1), [(True, "ok"), (False, "not_printed")]),
+    (1, (Outcome.PRINTED, 1), [(True, "ok")]),
+], ids=["cancelled", "second-copy-failed", "printed"])
+def test_a_document_that_was_not_printed_is_not_valid(world: World, server: RelayServer, copies: int,
+                                                      outcome: tuple[Outcome, int],
+                                                      expected: list[tuple[bool, str]]) -> None:
+    issued = _issue(world, server, copies, outcome=outcome)
+    answers = [_verify(server, json.dumps({"qr": qr}).encode())[1] for qr in issued.qr]
+    assert [(a["valid"], a["reason"]) for a in answers] == expected
+
+
+def test_a_voided_document_is_not_valid(world: World, server: RelayServer, token: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    issued = _issue(world, server, outcome=(Outcome.PRINTED, 1))
+    serial = issued.documents[0]["serial"]
+    assert main(["document", "void", serial, "--reason", "lost", "--db", str(server.db)]) == 0
+    assert "voided (lost)" in capsys.readouterr().out
+    status, answer = _verify(server, json.dumps({"qr": issued.qr[0]}).encode())
+    assert (status, answer["valid"], answer["status"], answer["reason"], answer["serial"]) == (
+        200, False, "invalid", "voided", serial)
+    scan = _scans(issued.documents[0], issued.scramble_keys[0], issued.qr[0])
+    status, answer = _verify(server, scan, token)
+    assert (status, answer["valid"], answer["reason"], answer["face_png"]) == (200, False, "voided", None)
 
 
 def test_a_back_scrambled_with_another_key_is_invalid(world: World, server: RelayServer,
-                                                     issued: Issued) -> None:
+                                                     issued: Issued, token: str) -> None:
     """Neither the master secret itself nor another document's key makes a back the
     service can read: every document has its own key."""
     from protocol.scramble_key import document_scramble_key
@@ -123,6 +216,6 @@ def test_a_back_scrambled_with_another_key_is_invalid(world: World, server: Rela
     document = issued.documents[0]
     master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
     for key in (master, document_scramble_key(master, document["serial"] + "0")):
-        status, answer = _verify(server, _scans(document, key, issued.qr[0]))
+        status, answer = _verify(server, _scans(document, key, issued.qr[0]), token)
         assert status == 200 and answer["claims"]["serial"] == document["serial"]  # the QR code is genuine …
         assert (answer["valid"], answer["reason"]) == (False, "scramble")  # … but the back is not its

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from hardware_mocks.world import World
-from relay import http, schema
+from relay import kiosk_register, schema
 from relay.schema import ApiError
 
 SID = "0123456789abcdef" * 2
@@ -26,9 +26,9 @@ def test_session_and_request_ids_are_matched_whole(suffix: str) -> None:
 
 
 def test_kiosk_id_pattern_is_matched_whole() -> None:
-    assert http.KIOSK_ID.fullmatch("KIOSK-0001")
-    assert not http.KIOSK_ID.fullmatch("KIOSK-0001\n")
-    assert not http.KIOSK_ID.fullmatch("kiosk-0001")
+    assert kiosk_register.KIOSK_ID.fullmatch("KIOSK-0001")
+    assert not kiosk_register.KIOSK_ID.fullmatch("KIOSK-0001\n")
+    assert not kiosk_register.KIOSK_ID.fullmatch("kiosk-0001")
 
 
 def test_the_relay_refuses_a_live_session_id_with_a_newline(world: World) -> None:

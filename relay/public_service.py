@@ -1,0 +1,124 @@
+"""``relay public serve``: the public verification service, a process of its own.
+
+The public endpoint takes untrusted files from anyone. It once shared a process with the
+kiosk API, so one PDF stopped issuing. Here it is a process with its own listener, its
+own connection limits (smaller than the kiosks'), its own systemd unit with memory, CPU and
+task limits (``deploy/systemd/relay-public.service``), and its work in killable processes
+(:mod:`relay.verify_work`). ``relay serve --public-port N`` starts it as a child process
+for tests and demos; in service it runs from its own unit.
+
+It holds the issuer's public key and the scramble master secret, never the issuer's
+private key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from protocol import log
+from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+
+LOG = logging.getLogger("relay.public")
+#: Public listeners hold fewer connections, fewer per source and idle ones for less time.
+PUBLIC_LIMITS = ConnectionLimits(max_connections=200, max_per_source=8, handshake_timeout=3.0,
+                                 header_timeout=5.0, idle_timeout=5.0)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from relay.verify_work import WorkLimits
+
+    work = WorkLimits()
+    public = sub.add_parser("public", help="the public verification service")
+    public_sub = public.add_subparsers(dest="public_command", required=True)
+    s = public_sub.add_parser("serve", help="serve POST /v1/verify over TLS (no client certificate)")
+    s.add_argument("--world", type=Path, required=True, help="test world directory (world.json, pki/)")
+    s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
+    s.add_argument("--port", type=int, default=8444, help="0 picks a free port")
+    s.add_argument("--port-file", type=Path, help="write {public_port, pid} here once listening")
+    s.add_argument("--db", type=Path,
+                   help="the relay's database: issued documents, verifiers, faces (default: WORLD/relay.sqlite3)")
+    s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
+    s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
+    s.add_argument("--parallel", type=int, default=work.parallel,
+                   help=f"scans checked at once; more are refused with busy ({work.parallel})")
+    s.add_argument("--work-timeout", type=float, default=work.deadline,
+                   help=f"seconds a scan check may take before it is killed ({work.deadline:g})")
+    s.add_argument("--work-memory-mb", type=int, default=work.memory_bytes // 2**20,
+                   help=f"address space of one scan check, MiB ({work.memory_bytes // 2**20})")
+    s.add_argument("--checks-per-minute", type=int, default=60, help="QR checks per source address (60)")
+    s.add_argument("--scans-per-minute", type=int, default=6, help="scan checks per source address (6)")
+    s.add_argument("--max-connections", type=int, default=PUBLIC_LIMITS.max_connections)
+    s.add_argument("--max-per-source", type=int, default=PUBLIC_LIMITS.max_per_source)
+    s.add_argument("--log-level", default="WARNING")
+
+
+def serve(args: argparse.Namespace) -> int:
+    world: Path = args.world
+    if not (world / "world.json").exists():
+        print(f"error: {world} holds no test world", file=sys.stderr)
+        return 2
+    limits = ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
+                              handshake_timeout=PUBLIC_LIMITS.handshake_timeout,
+                              header_timeout=PUBLIC_LIMITS.header_timeout, idle_timeout=PUBLIC_LIMITS.idle_timeout)
+    try:
+        check_descriptor_limit(limits.max_connections)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
+    asyncio.run(_serve(args, limits))
+    return 0
+
+
+async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from relay import listener
+    from relay.issued_register import SqliteIssuedRegister
+    from relay.ports import listen, write_ports
+    from relay.public import Verifier, public_application, public_tls_context
+    from relay.public_access import PublicAccess
+    from relay.rate_limits import MemoryRateStore, Rate, RateLimiter
+    from relay.verifier_register import SqliteVerifierRegister
+    from relay.verify_work import VerifierKeys, WorkLimits, WorkPool
+
+    world: Path = args.world
+    issuer = serialization.load_pem_public_key((world / "pki" / "issuer.pub").read_bytes())
+    if not isinstance(issuer, Ed25519PublicKey):
+        raise ValueError("the issuer key is not an Ed25519 key")
+    secret = bytes.fromhex((world / "pki" / "scramble.key").read_text(encoding="ascii").strip())
+    municipality = str(json.loads((world / "world.json").read_text(encoding="utf-8"))["municipality"]["code"])
+    keys = VerifierKeys(issuer.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw), secret,
+                        municipality)
+    work = WorkPool(keys, WorkLimits(parallel=args.parallel, deadline=args.work_timeout,
+                                     memory_bytes=args.work_memory_mb * 2**20))
+    await asyncio.to_thread(work.warm_up)
+    limiter = RateLimiter(MemoryRateStore(), {"check": Rate(args.checks_per_minute, 60),
+                                              "scan": Rate(args.scans_per_minute, 60)})
+    db = args.db or world / "relay.sqlite3"
+    verifiers, issued = SqliteVerifierRegister(db), SqliteIssuedRegister(db)
+    access = PublicAccess(verifiers, issued, MemoryRateStore())
+    app = public_application(Verifier(issuer, secret, municipality), work, limiter, access)
+    tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key")
+    sock = listen(args.host, args.port)
+    runner, guarded = await listener.serve(app, sock, tls, limits, "public")
+    port = sock.getsockname()[1]
+    log.event(LOG, "relay.public.listening", port=port, pid=os.getpid())
+    if args.port_file:
+        write_ports(args.port_file, {"public_port": port, "pid": os.getpid()})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await listener.stop(runner, guarded)
+    verifiers.close()
+    issued.close()

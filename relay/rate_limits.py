@@ -1,0 +1,130 @@
+"""Rate limits: how many of one kind of call one subject may make per window.
+
+A subject is a source address (the public verification service), a kiosk id (sessions,
+technician events, log exports) or a registered verifier (face checks). Counts are kept
+per fixed window (``Rate.per_seconds``): simple, and exact enough to stop a flood while a
+normal day never comes near a limit. A refused call is counted too, so that a client
+hammering a limit stays refused until the window turns.
+
+Two stores with the same small interface: :class:`MemoryRateStore` for one process (the
+public service's per-source limits), :class:`SqliteRateStore` in the relay's database for
+limits every relay process must share (``--workers``); a PostgreSQL store for several
+nodes implements the same one method.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+MAX_MEMORY_KEYS = 100_000  # subjects remembered by a memory store before the oldest windows go
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    per_seconds: int
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.per_seconds < 1:
+            raise ValueError("a rate is at least one call per at least one second")
+
+
+class RateStore(Protocol):
+    def hit(self, key: str, window_start: int, cost: int) -> int:
+        """Add ``cost`` to ``key``'s count in the window starting at ``window_start`` and
+        return the new count; windows before it may be forgotten."""
+        ...
+
+    def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
+        """:meth:`hit` for each ``(key, window_start, cost)``, at once (one transaction)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MemoryRateStore:
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}  # key -> (window start, count)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, window_start: int, cost: int) -> int:
+        with self._lock:
+            start, count = self._counts.get(key, (window_start, 0))
+            if start != window_start:
+                count = 0
+            if len(self._counts) >= MAX_MEMORY_KEYS and key not in self._counts:
+                self._counts = {k: v for k, v in self._counts.items() if v[0] >= window_start}
+                if len(self._counts) >= MAX_MEMORY_KEYS:  # every one in this window: a flood of subjects
+                    self._counts.clear()
+            self._counts[key] = (window_start, count + cost)
+            return count + cost
+
+    def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
+        return [self.hit(key, start, cost) for key, start, cost in items]
+
+    def close(self) -> None:
+        self._counts.clear()
+
+
+class SqliteRateStore:
+    """Counts in the relay's database (its own table, its own connection)."""
+
+    SCHEMA = """CREATE TABLE IF NOT EXISTS rate_windows (
+        key TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+    )"""
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
+            self._db.execute(self.SCHEMA)
+        self._hits = 0
+
+    def hit(self, key: str, window_start: int, cost: int) -> int:
+        return self.hits([(key, window_start, cost)])[0]
+
+    def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                counts = [int(self._db.execute(
+                    "INSERT INTO rate_windows (key, window_start, count) VALUES (?,?,?)"
+                    " ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
+                    item).fetchone()[0]) for item in items]
+                self._hits += 1
+                if self._hits % 1000 == 0:  # forget windows long over (the longest is a day)
+                    self._db.execute("DELETE FROM rate_windows WHERE window_start < ?", (items[0][1] - 2 * 86400,))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return counts
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class RateLimiter:
+    """``allow(kind, subject, now)``: whether one more call of ``kind`` by ``subject`` is
+    within its rate. Kinds without a rate are not limited."""
+
+    def __init__(self, store: RateStore, rates: dict[str, Rate]) -> None:
+        self.store = store
+        self.rates = rates
+
+    def allow(self, kind: str, subject: str, now: float, cost: int = 1) -> bool:
+        rate = self.rates.get(kind)
+        if rate is None:
+            return True
+        window_start = int(now) // rate.per_seconds * rate.per_seconds
+        return self.store.hit(f"{kind}:{subject}", window_start, cost) <= rate.limit

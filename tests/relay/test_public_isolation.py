@@ -1,0 +1,115 @@
+"""The public verification service in its own process: hostile files never slow issuing,
+and every limit refuses with its code before the work starts.
+
+Loopback only, bounded: a handful of requests per test, each answered within the
+service's own deadline; no elapsed time is asserted (the kiosk's p99 under load is
+compared with its baseline measured in the same test).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.relay.hostile import (
+    HostileClient,
+    blank_png,
+    huge_page_pdf,
+    png_claiming,
+    post,
+    verify_body,
+    worst_inputs,
+)
+from hardware_mocks.services.relay import PublicServer, RelayServer
+from hardware_mocks.world import World
+from protocol import wire
+from tests.relay.test_connections import _p99, _sessions
+
+pytestmark = [pytest.mark.relay, pytest.mark.slow]
+
+
+_post = post
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+DOCUMENTED_REFUSALS = {wire.TOO_LARGE, wire.BUSY, wire.RATE_LIMITED, wire.TIMEOUT, wire.TOO_COMPLEX, wire.BAD_VALUE}
+
+
+def test_hostile_files_never_slow_the_kiosk_api(world: World, tmp_path: Path) -> None:
+    """The kiosk works through two rounds of every hostile file, three at a time (one more
+    than the work slots), sent to the public service on the same machine."""
+    relay = RelayServer.start(world.root, tmp_path / "relay")
+    public = PublicServer.start(world.root, tmp_path / "public", extra_args=("--scans-per-minute", "1000"))
+    try:
+        _sessions(relay, world, 3)
+        relay_rss = _rss_kib(relay.process.pid)
+        before = _sessions(relay, world, 30)
+        loaded: list[float] = []
+        with HostileClient(public.port, public.ca_file, rounds=2, parallel=3) as attack:
+            while attack.running() or len(loaded) < 4 * 30:  # four calls a session
+                loaded += _sessions(relay, world, 1)
+        public_rss = _rss_kib(public.pid)
+        baseline = _p99(before + _sessions(relay, world, 30))  # before and after: the machine's drift evens out
+        assert _rss_kib(relay.process.pid) < relay_rss + 20_000  # the kiosk API did none of the work
+    finally:
+        public.stop()
+        relay.stop()
+    assert len(attack.answers) == 2 * len(worst_inputs())
+    assert _p99(loaded) <= 2 * baseline, (baseline, _p99(loaded))
+    for status, answer in attack.answers:  # every answer is a verdict or a documented refusal
+        assert (status == 200 and answer["valid"] is False) or answer["error"]["code"] in DOCUMENTED_REFUSALS
+    assert public_rss < 300_000  # the work ran, and ended, in processes of its own
+
+
+@pytest.fixture(scope="module")
+def strict_public(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublicServer]:
+    server = PublicServer.start(world.root, tmp_path_factory.mktemp("strict-public"), extra_args=(
+        "--parallel", "1", "--work-timeout", "0.2", "--checks-per-minute", "3", "--scans-per-minute", "1000",
+        "--work-memory-mb", "1024"))  # a 36 MP scan then runs out of time, not memory
+    yield server
+    server.stop()
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(strict_public: PublicServer) -> None:
+    status, answer = _post(strict_public.port, strict_public.ca_file, b"{}",
+                           {"Content-Length": str(wire.MAX_VERIFY_BODY_BYTES + 1)})
+    assert (status, answer) == (413, {"error": {"code": wire.TOO_LARGE}})
+
+
+@pytest.mark.parametrize("scan", [png_claiming(9000, 9000), blank_png(42)], ids=["claims-80mp", "42mp"])
+def test_images_over_40_megapixels_are_refused(strict_public: PublicServer, scan: bytes) -> None:
+    status, answer = _post(strict_public.port, strict_public.ca_file, verify_body(scan))
+    assert (status, answer) == (413, {"error": {"code": wire.TOO_LARGE, "field": "scans"}})
+
+
+def test_work_past_its_deadline_is_killed_and_its_slot_freed(strict_public: PublicServer) -> None:
+    slow = verify_body(blank_png(36))  # decoding and searching 36 MP: past the 0.2 s deadline
+    assert _post(strict_public.port, strict_public.ca_file, slow) == (503, {"error": {"code": wire.TIMEOUT}})
+    status, answer = _post(strict_public.port, strict_public.ca_file, verify_body(huge_page_pdf(14400)))
+    assert status in (200, 413, 422, 503) and answer != {"error": {"code": wire.BUSY}}  # the slot was free
+
+
+def test_scans_over_the_parallel_limit_are_refused_busy(strict_public: PublicServer) -> None:
+    slow = verify_body(blank_png(36))
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: _post(strict_public.port, strict_public.ca_file, slow), range(4)))
+    assert (503, {"error": {"code": wire.BUSY}}) in answers
+    assert {a["error"]["code"] for _, a in answers} <= {wire.BUSY, wire.TIMEOUT}
+
+
+def test_checks_over_the_rate_are_refused(strict_public: PublicServer) -> None:
+    body = json.dumps({"qr": "KC1:???"}).encode()
+    answers = [_post(strict_public.port, strict_public.ca_file, body) for _ in range(8)]
+    refused = [a for a in answers if a == (429, {"error": {"code": wire.RATE_LIMITED}})]
+    assert len(refused) >= 2  # 3 a minute: at most 6 of 8 fit even across a minute's turn
+    assert all(a[0] == 200 for a in answers if a not in refused)
