@@ -260,8 +260,15 @@ def _join(threads: list[threading.Thread]) -> None:
     assert not any(t.is_alive() for t in threads)
 
 
+#: Failures a kiosk handles cleanly: nothing issued, the customer starts again. A node killed
+#: after it consumed a session's challenge and before it answered leaves the challenge used
+#: (authentication is not repeatable by design): the next node refuses it, and the session,
+#: which has taken no money yet, ends with a retry.
+CLEAN_FAILURES = {"RelayUnavailable", "RelayTimeout", "RelayRefused:challenge_used"}
+
+
 def _only_clean_failures(tally: Tally) -> None:
-    assert set(tally.errors) <= {"RelayUnavailable", "RelayTimeout"}, tally.errors
+    assert set(tally.errors) <= CLEAN_FAILURES, tally.errors
     assert tally.wrong_person == 0
 
 
