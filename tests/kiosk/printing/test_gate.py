@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from hardware_mocks.printer import backend as fault_backend
 from hardware_mocks.printer.control import FaultSwitch
 from kiosk.printing import gate
 from kiosk.printing.printer import new_title
+from tests.fixtures.cupsd import until
 
 PDF = b"%PDF-1.4\n% a page\n"
 
@@ -58,13 +58,6 @@ def _run(dirs: tuple[Path, Path, Path], title: str, job: int = 7, uri: str | Non
 def _printed(printer: Path) -> list[str]:
     out = printer / "out"
     return sorted(p.name for p in out.glob("*.pdf")) if out.exists() else []
-
-
-def _until(predicate: object, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < end, "condition not reached in time"
-        time.sleep(0.01)
 
 
 def test_a_consented_job_prints_once_and_leaves_word(dirs: tuple[Path, Path, Path]) -> None:
@@ -116,7 +109,7 @@ def test_a_cancel_while_the_printer_has_the_job_leaves_its_fate_unknown(dirs: tu
     gate.grant(gate_dir, title)
     proc = _gate(dirs, title)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    _until(lambda: children.read_text().strip() != "")  # the device backend runs: it has the job
+    until(lambda: children.read_text().strip() != "", 20, "the device backend runs: it has the job")
     proc.send_signal(signal.SIGTERM)  # what cupsd does to cancel a job, or when it stops
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == gate.CUPS_BACKEND_FAILED, err
