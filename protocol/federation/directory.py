@@ -1,0 +1,292 @@
+"""The federation directory: who takes part, and the keys to check what each one signs.
+
+The centre publishes it; every kiosk, every municipal issuing server and every verifier
+fetches it and checks it against an *anchor* installed out of band (the directory's signing
+keys and the federation's name), as X-Road's security servers check the global
+configuration. Nothing routes on or trusts a key that the directory does not list, so a
+municipality joins, rotates a key or is suspended by one new signed directory, never by
+reconfiguring kiosks.
+
+A directory has an expiry time: a holder that cannot fetch a newer one keeps using the last
+valid copy until then and stops trusting it after. Its ``serial`` only grows: a holder
+refuses an older directory than the one it has (a replayed directory would resurrect a
+suspended member or a retired key).
+
+Keys have validity periods. A *message key* (centre ↔ municipal messages) is trusted only
+inside its period; an *issuer key* (document bindings and QR codes) signs documents only
+inside its period, but documents it signed stay verifiable as long as the directory lists
+it, so a rotation never invalidates paper already handed to a bank.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+FORMAT = "certificate-kiosk/federation-directory/1"
+ANCHOR_FORMAT = "certificate-kiosk/federation-anchor/1"
+SIGNATURE_CONTEXT = b"certificate-kiosk/federation-directory/v1\n"
+#: A directory file larger than this is refused before it is parsed.
+MAX_DIRECTORY_BYTES = 4 * 1024 * 1024
+STATUSES = ("active", "suspended")
+
+
+class DirectoryError(Exception):
+    """The directory cannot be trusted. ``code`` says why (never a value from it):
+    ``malformed``, ``wrong_federation``, ``unknown_signer``, ``bad_signature``,
+    ``expired``, ``not_yet_valid`` or ``rollback``."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"federation directory refused: {code}" + (f" ({detail})" if detail else ""))
+        self.code = code
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """First 16 hex digits of SHA-256 over the raw public key: short, stable, printable."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _raw(public_key: Ed25519PublicKey) -> str:
+    return base64.b64encode(
+        public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode("ascii")
+
+
+def _public(text: Any) -> Ed25519PublicKey:
+    if not isinstance(text, str):
+        raise DirectoryError("malformed", "public_key")
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except ValueError as exc:
+        raise DirectoryError("malformed", "public_key") from exc
+
+
+def _time(value: Any, name: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise DirectoryError("malformed", name)
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise DirectoryError("malformed", name) from exc
+    if when.tzinfo is None:
+        raise DirectoryError("malformed", name)
+    return when
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 512:
+        raise DirectoryError("malformed", name)
+    return value
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """An Ed25519 public key with the period in which it may sign."""
+
+    public_key: Ed25519PublicKey
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+    def valid_at(self, when: dt.datetime) -> bool:
+        return self.not_before <= when <= self.not_after
+
+    def to_json(self) -> dict[str, str]:
+        return {"key_id": self.key_id, "public_key": _raw(self.public_key),
+                "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> PublishedKey:
+        if not isinstance(data, dict):
+            raise DirectoryError("malformed", "key")
+        key = cls(_public(data.get("public_key")), _time(data.get("not_before"), "not_before"),
+                  _time(data.get("not_after"), "not_after"))
+        if data.get("key_id") != key.key_id or key.not_after < key.not_before:
+            raise DirectoryError("malformed", "key_id")
+        return key
+
+
+def _keys(data: Any, name: str) -> tuple[PublishedKey, ...]:
+    if not isinstance(data, list) or len(data) > 64:
+        raise DirectoryError("malformed", name)
+    return tuple(PublishedKey.from_json(item) for item in data)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One participating municipality and its issuing server."""
+
+    code: str  # 全国地方公共団体コード, six digits with the check digit
+    name: str
+    status: str  # "active" or "suspended"
+    endpoint: str  # the issuing server's https URL, reached by the centre only
+    tls_cert_sha256: str  # hex SHA-256 of the server's TLS certificate (DER): the centre pins it
+    message_keys: tuple[PublishedKey, ...]  # sign its messages to the centre
+    issuer_keys: tuple[PublishedKey, ...]  # sign its documents (bindings and QR codes)
+    verification_url: str | None = None
+
+    def message_key(self, kid: str, when: dt.datetime) -> PublishedKey | None:
+        """The message key ``kid`` if it may sign at ``when``."""
+        return next((k for k in self.message_keys if k.key_id == kid and k.valid_at(when)), None)
+
+    def signing_issuer_key(self, when: dt.datetime) -> PublishedKey | None:
+        """The issuer key that may sign a document issued at ``when`` (the newest if several)."""
+        valid = [k for k in self.issuer_keys if k.valid_at(when)]
+        return max(valid, key=lambda k: k.not_before) if valid else None
+
+    def issuer_keys_for(self, issued: dt.date) -> tuple[PublishedKey, ...]:
+        """Issuer keys whose period covers the day a document says it was issued."""
+        return tuple(k for k in self.issuer_keys if k.not_before.date() <= issued <= k.not_after.date())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "status": self.status, "endpoint": self.endpoint,
+                "tls_cert_sha256": self.tls_cert_sha256,
+                "message_keys": [k.to_json() for k in self.message_keys],
+                "issuer_keys": [k.to_json() for k in self.issuer_keys],
+                "verification_url": self.verification_url}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Member:
+        if not isinstance(data, dict):
+            raise DirectoryError("malformed", "member")
+        code = _text(data.get("code"), "code")
+        status = data.get("status")
+        if not (len(code) == 6 and code.isascii() and code.isdigit()) or status not in STATUSES:
+            raise DirectoryError("malformed", "member")
+        url = data.get("verification_url")
+        fingerprint = _text(data.get("tls_cert_sha256"), "tls_cert_sha256")
+        if len(fingerprint) != 64 or any(c not in "0123456789abcdef" for c in fingerprint):
+            raise DirectoryError("malformed", "tls_cert_sha256")
+        return cls(code, _text(data.get("name"), "name"), str(status), _text(data.get("endpoint"), "endpoint"),
+                   fingerprint, _keys(data.get("message_keys"), "message_keys"),
+                   _keys(data.get("issuer_keys"), "issuer_keys"),
+                   None if url is None else _text(url, "verification_url"))
+
+
+@dataclass(frozen=True)
+class Directory:
+    federation: str
+    serial: int
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    centre_message_keys: tuple[PublishedKey, ...]
+    members: tuple[Member, ...] = field(default=())
+
+    def member(self, code: str) -> Member | None:
+        return next((m for m in self.members if m.code == code), None)
+
+    def active(self, code: str) -> Member | None:
+        """The member ``code`` if it may be routed to now."""
+        member = self.member(code)
+        return member if member is not None and member.status == "active" else None
+
+    def centre_key(self, kid: str, when: dt.datetime) -> PublishedKey | None:
+        return next((k for k in self.centre_message_keys if k.key_id == kid and k.valid_at(when)), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "federation": self.federation, "serial": self.serial,
+                "issued_at": self.issued_at.isoformat(), "expires_at": self.expires_at.isoformat(),
+                "centre_message_keys": [k.to_json() for k in self.centre_message_keys],
+                "members": [m.to_json() for m in self.members]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Directory:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise DirectoryError("malformed", "format")
+        serial = data.get("serial")
+        members = data.get("members")
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0 or not isinstance(members, list):
+            raise DirectoryError("malformed", "serial")
+        parsed = tuple(Member.from_json(m) for m in members)
+        if len({m.code for m in parsed}) != len(parsed):
+            raise DirectoryError("malformed", "duplicate member")
+        return cls(_text(data.get("federation"), "federation"), serial, _time(data.get("issued_at"), "issued_at"),
+                   _time(data.get("expires_at"), "expires_at"),
+                   _keys(data.get("centre_message_keys"), "centre_message_keys"), parsed)
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sign(directory: Directory, key: Ed25519PrivateKey) -> bytes:
+    """The published file: the directory, the signing key's id and the signature."""
+    body = directory.to_json()
+    signature = key.sign(SIGNATURE_CONTEXT + _canonical(body))
+    return _canonical({"directory": body, "key_id": key_id(key.public_key()),
+                       "signature": base64.b64encode(signature).decode("ascii")})
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What a holder is installed with, out of band: the federation and its directory keys."""
+
+    federation: str
+    keys: tuple[Ed25519PublicKey, ...]
+
+    def to_bytes(self) -> bytes:
+        return _canonical({"format": ANCHOR_FORMAT, "federation": self.federation,
+                           "keys": [_raw(k) for k in self.keys]})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Anchor:
+        try:
+            parsed = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DirectoryError("malformed", "anchor") from exc
+        if not isinstance(parsed, dict) or parsed.get("format") != ANCHOR_FORMAT:
+            raise DirectoryError("malformed", "anchor")
+        keys = parsed.get("keys")
+        if not isinstance(keys, list) or not keys:
+            raise DirectoryError("malformed", "anchor keys")
+        return cls(_text(parsed.get("federation"), "federation"), tuple(_public(k) for k in keys))
+
+
+def verify(data: bytes, anchor: Anchor, now: dt.datetime, held: Directory | None = None) -> Directory:
+    """The directory in ``data`` if the anchor's keys signed it, it is current at ``now``,
+    and it is not older than ``held`` (the copy the caller already trusts)."""
+    if len(data) > MAX_DIRECTORY_BYTES:
+        raise DirectoryError("malformed", "too large")
+    try:
+        outer = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DirectoryError("malformed") from exc
+    if not isinstance(outer, dict) or not isinstance(outer.get("directory"), dict):
+        raise DirectoryError("malformed")
+    signer = next((k for k in anchor.keys if key_id(k) == outer.get("key_id")), None)
+    if signer is None:
+        raise DirectoryError("unknown_signer")
+    try:
+        signature = base64.b64decode(str(outer.get("signature")), validate=True)
+        signer.verify(signature, SIGNATURE_CONTEXT + _canonical(outer["directory"]))
+    except (InvalidSignature, ValueError) as exc:
+        raise DirectoryError("bad_signature") from exc
+    directory = Directory.from_json(outer["directory"])
+    if directory.federation != anchor.federation:
+        raise DirectoryError("wrong_federation")
+    if now < directory.issued_at - dt.timedelta(minutes=5):  # a little clock skew is tolerated
+        raise DirectoryError("not_yet_valid")
+    if now >= directory.expires_at:
+        raise DirectoryError("expired")
+    if held is not None and directory.serial < held.serial:
+        raise DirectoryError("rollback")
+    return directory
+
+
+def issuer_keys_for_serial(directory: Directory, serial: str, issued: dt.date) -> Iterable[PublishedKey]:
+    """The keys that may have signed the document numbered ``serial`` (``<code>-<year>-<n>``,
+    the municipality's code first), issued on ``issued``: a verifier tries these only."""
+    member = directory.member(serial.split("-", 1)[0])
+    return member.issuer_keys_for(issued) if member is not None else ()
