@@ -8,6 +8,8 @@ exactly when it parses, with or without its newline, before and after sealing al
 
 Appends take an exclusive ``flock``: writers in other processes (recovery after a worker
 died, ``kiosk diag`` beside the service) see each other's records whole and in order.
+:func:`rewrite` replaces the file under that lock (compaction); a writer that was waiting
+for the lock finds the name now points to a new file and appends there instead.
 """
 
 from __future__ import annotations
@@ -37,9 +39,8 @@ def append(path: str | Path, record: Mapping[str, Any] | Builder, *,
     """
     path = Path(path)
     line = None if callable(record) else _encode(record)
-    fd, created = _open(path)
+    fd, created = _open_locked(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         if on_open is not None:
             on_open(fd)
         size = os.fstat(fd).st_size
@@ -74,6 +75,29 @@ def read(path: str | Path) -> list[Record]:
     return [rec for raw in data.split(b"\n") if (rec := _parse(raw)) is not None]
 
 
+def rewrite(path: str | Path, keep: Callable[[list[Record]], list[Record]]) -> int:
+    """Replace the file by ``keep(records)``, atomically and durably; returns how many
+    records were dropped. Under the append lock, so no record is written in between and
+    lost; a crash leaves either the old file or the new one, whole."""
+    path = Path(path)
+    fd, _ = _open_locked(path)
+    try:
+        records = read(path)
+        kept = keep(records)
+        temporary = path.with_name(path.name + ".rewrite")
+        out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(out, b"".join(_encode(r) for r in kept))
+            os.fsync(out)
+        finally:
+            os.close(out)
+        os.replace(temporary, path)
+        _fsync_directory(path.parent)
+    finally:
+        os.close(fd)  # a writer waiting on the old file now sees it replaced
+    return len(records) - len(kept)
+
+
 def _encode(record: Mapping[str, Any]) -> bytes:
     text = json.dumps(dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return text.encode("ascii") + b"\n"
@@ -101,6 +125,24 @@ def _open(path: Path) -> tuple[int, bool]:
             return os.open(path, flags), False
         except FileNotFoundError:
             continue  # removed in between: create it after all
+
+
+def _open_locked(path: Path) -> tuple[int, bool]:
+    """:func:`_open`, then the exclusive lock, on the file the name still points to: if
+    :func:`rewrite` replaced it while we waited, the old one is let go and the new one
+    taken."""
+    while True:
+        fd, created = _open(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd, created
+        except FileNotFoundError:
+            pass  # replaced and not yet renamed into place: open again
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
 
 
 def _fsync_directory(directory: Path) -> None:

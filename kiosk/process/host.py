@@ -462,6 +462,7 @@ class SessionHost:
                 return
             self.refused = None
             self._need_recovery = False
+        self.journal.compact()  # between sessions, once it has grown: every hand-over reads it whole
         try:
             w.conn.send(("session",))
         except (OSError, ValueError):

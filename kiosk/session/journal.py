@@ -58,6 +58,9 @@ _FIELDS = {"txn", "amount", "change", "request", "relay", "job", "voucher", "cod
 #: Seconds before the n-th retry of an outcome (doubling from the first, capped).
 RETRY_FIRST_S = 5.0
 RETRY_MAX_S = 900.0
+#: A journal larger than this is compacted between sessions (:meth:`Journal.compact`):
+#: thousands of sessions, and every hand-over reads the whole file.
+COMPACT_AT_BYTES = 1 << 20
 _SAFE = re.compile(r"^[A-Za-z0-9_.:\-]{0,80}$")
 
 
@@ -227,8 +230,12 @@ class Journal:
         """Every job submitted and not yet confirmed purged (job → session), whether its
         session closed or not: a job left in the spool could print later, so the terminal
         serves no one new until the sweep has purged it."""
+        return self._owed(self.records())
+
+    @staticmethod
+    def _owed(records: list[dict[str, Any]]) -> dict[str, str]:
         owed: dict[str, str] = {}
-        for r in self.records():
+        for r in records:
             job, sid = r.get("job"), r.get("session")
             if not isinstance(job, str) or not isinstance(sid, str):
                 continue
@@ -238,12 +245,60 @@ class Journal:
                 owed.pop(job, None)
         return owed
 
+    def compact(self, at_bytes: int = COMPACT_AT_BYTES) -> int:
+        """Drop what no longer decides anything once the file is larger than ``at_bytes``;
+        returns how many records went. Kept: every record of a session still open, of an
+        outcome still owed, of a print job still owed its purge, and the alarm not cleared,
+        so :meth:`open_sessions`, :meth:`outbox`, :meth:`print_obligations` and
+        :meth:`alarm_raised` answer exactly as before. Money is accounted in the ledger
+        and outcomes at the relay: what goes here was settled and reported."""
+        try:
+            if self.path.stat().st_size <= at_bytes:
+                return 0
+        except FileNotFoundError:
+            return 0
+
+        def needed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            alarm = _alarm_record(records)
+            last: dict[Any, Any] = {}  # session → its last opened/closed record
+            for r in records:
+                if r.get("rec") in (Rec.OPENED, Rec.CLOSED):
+                    last[r.get("session")] = r.get("rec")
+            closed = {sid for sid, rec in last.items() if rec == Rec.CLOSED}
+            kept = [r for r in records if r.get("rec") not in _ALARMS and r.get("session") not in closed]
+            requests = {d.request for d in outbox_of(records)}
+            jobs = set(self._owed(records))
+            while True:  # whatever shares a request or a job with a kept record is kept too
+                requests |= {r["request"] for r in kept if isinstance(r.get("request"), str)}
+                jobs |= {r["job"] for r in kept if isinstance(r.get("job"), str)}
+                more = [r for r in records if r.get("rec") not in _ALARMS
+                        and (r.get("session") not in closed or r.get("request") in requests
+                             or r.get("job") in jobs)]
+                if len(more) == len(kept):
+                    ids = {id(r) for r in more} | {id(alarm)}
+                    return [r for r in records if id(r) in ids]
+                kept = more
+
+        try:
+            return jsonl.rewrite(self.path, needed)
+        except OSError:
+            return 0  # a full disk: the file stays as it is, whole; the write probe will say so
+
     def alarm_raised(self) -> str | None:
         """The code of an alarm not yet cleared (the terminal stays out of service)."""
-        code = None
-        for r in self.records():
-            if r.get("rec") == Rec.ALARM:
-                code = r.get("code", "alarm")
-            elif r.get("rec") == Rec.ALARM_CLEARED:
-                code = None
-        return code
+        alarm = _alarm_record(self.records())
+        return None if alarm is None else str(alarm.get("code", "alarm"))
+
+
+_ALARMS = (Rec.ALARM, Rec.ALARM_CLEARED)
+
+
+def _alarm_record(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last alarm record if no clearing came after it."""
+    alarm = None
+    for r in records:
+        if r.get("rec") == Rec.ALARM:
+            alarm = r
+        elif r.get("rec") == Rec.ALARM_CLEARED:
+            alarm = None
+    return alarm
