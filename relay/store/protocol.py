@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields, replace
 from typing import Any, Protocol
 
 AUDIT_COLUMNS = ("at", "kiosk_id", "event", "code", "session_id", "resident_id", "cert_serial",
@@ -68,12 +68,33 @@ class RequestRow:
     serial_first: int | None = None
 
 
+#: The columns of ``sessions`` and ``requests``, in the order of the rows' fields: a row
+#: read with them is ``SessionRow(*values)`` / ``RequestRow(*values)`` on both databases.
+SESSION_COLUMNS = tuple(f.name for f in fields(SessionRow))
+REQUEST_COLUMNS = tuple(f.name for f in fields(RequestRow))
+
+
+def session_values(row: SessionRow) -> tuple[Any, ...]:
+    return astuple(row)
+
+
 @dataclass(frozen=True)
 class Series:
     """One gap-free run of serial numbers: a municipality's certificates of one year."""
 
     municipality: str
     year: int
+
+
+def issued_request(row: RequestRow, series: Series, first: int) -> RequestRow:
+    """The row as the issuing transaction stores it: no outcome yet, numbered from
+    ``first`` in ``series``. Its values in :data:`REQUEST_COLUMNS` order are ``astuple``."""
+    return replace(row, outcome=None, outcome_copies=None, outcome_amount=None, municipality=series.municipality,
+                   serial_year=series.year, serial_first=first)
+
+
+def request_values(row: RequestRow) -> tuple[Any, ...]:
+    return astuple(row)
 
 
 #: Builds the request row and its audit entry from the serial numbers just taken; called
