@@ -258,3 +258,49 @@ def test_postgresql_that_cannot_be_reached_is_unavailable(postgres_server: Any) 
     closed = postgres_server.url().replace(f":{postgres_server.port}/", ":1/")
     with pytest.raises(StoreUnavailable):
         open_store(closed)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_deleted_documents_are_in_no_table_file_after_the_scrub(kind: str, request: pytest.FixtureRequest,
+                                                                tmp_path: Path) -> None:
+    """Documents deleted (an outcome) between others still kept share their pages; after
+    the scrub no file of the tables holds a byte of them. SQLite overwrites deleted rows and
+    empties its log; PostgreSQL leaves them in the page as free space even after a plain
+    ``VACUUM`` (half of them, in a try), so the scrub rewrites the documents' table."""
+    db: Path | str = tmp_path / "relay.sqlite3"
+    files = tmp_path
+    if kind == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        db = request.getfixturevalue("postgres_db")
+    store = open_store(db)
+
+    def table_files() -> bytes:
+        nonlocal files
+        if kind == "postgresql":
+            import psycopg
+
+            with psycopg.connect(str(db), autocommit=True) as conn:
+                conn.execute("CHECKPOINT")  # what the server holds in memory, to its files
+                row = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()
+            files = server.data / "base" / str(row[0])
+        return b"".join(p.read_bytes() for p in sorted(files.iterdir()) if p.is_file())
+
+    try:
+        sid = _session(store)
+        for i in range(40):  # small documents, stored in the table's pages as they are
+            rid = f"{'gone' if i % 2 else 'kept'}-{i}"
+            marker = "CANARY-DELETED" if i % 2 else "STILL-PRINTING"
+            store.issue(rid, sid, NOW, SERIES, 1, lambda n, rid=rid, marker=marker: (
+                RequestRow(rid, sid, "KIOSK-0001", "fp-" + rid, "juminhyo", 1, 200, NOW, dumps({"name": marker}),
+                           None, None, None),
+                {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "request", "session_id": sid, "request_id": rid}))
+        assert table_files().count(b"CANARY-DELETED") >= 20  # the scan sees every one (SQLite: its log, more)
+        for i in range(1, 40, 2):
+            store.record_outcome(f"gone-{i}", "printed", 1, 200,
+                                 {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "outcome", "request_id": f"gone-{i}"})
+        store.scrub()
+        assert store.stored_documents() == 20
+        data = table_files()
+    finally:
+        store.close()
+    assert data.count(b"CANARY-DELETED") == 0 and b"STILL-PRINTING" in data
