@@ -359,7 +359,7 @@ def round_trips(world_root: Path, members: list[Any], server: Any, sessions: int
     from relay.kiosk_watch import KioskLimits, KioskWatch
     from relay.rate_limits import SharedRateStore
     from relay.service import build_core
-    from relay.store.postgres import upgrade
+    from relay.store.pg_db import upgrade
 
     url = server.create_database()
     upgrade(url)
@@ -487,7 +487,7 @@ def _compare(args: argparse.Namespace, world: Path, members: list[Any]) -> int:
     """SQLite (one node), then PostgreSQL with each node count, each on a fresh database,
     at the main run's rate (``--rate``, 0 for saturation); then the round trips."""
     from hardware_mocks.services.postgres import PostgresServer
-    from relay.store.postgres import upgrade
+    from relay.store.pg_db import upgrade
 
     server = PostgresServer.start(durable=True)
     try:

@@ -197,12 +197,12 @@ def db(args: argparse.Namespace) -> int:
     dialect = "postgresql" if is_postgres(args.db) else "sqlite"
     try:
         if dialect == "postgresql":
-            from relay.store import postgres
+            from relay.store import pg_db
 
             if args.action == "upgrade":
-                applied = postgres.upgrade(args.db)
+                applied = pg_db.upgrade(args.db)
                 print(f"applied {', '.join(map(str, applied))}" if applied else "up to date")
-            version = postgres.schema_version(args.db)
+            version = pg_db.schema_version(args.db)
         else:
             from relay.store.sqlite import SqliteStore
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from relay.store.db import Tx, open_database
+from relay.store.db import open_database
+from relay.store.protocol import Tx
 
 STATES = ("active", "suspended", "retired")
 KIOSK_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")

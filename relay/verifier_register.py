@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from relay.store.db import Conflict, open_database
+from relay.store.db import open_database
+from relay.store.protocol import Conflict
 
 VERIFIER_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,39}")
 TOKEN_PREFIX = "kv1_"

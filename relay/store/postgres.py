@@ -33,10 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg import conninfo as pg_conninfo
 
-from relay.store.db import PostgresDatabase
-from relay.store.migrations import ADVISORY_LOCK, latest, migrations
+from relay.store.pg_db import PostgresDatabase
 from relay.store.protocol import (
     AUDIT_COLUMNS,
     REQUEST_COLUMNS,
@@ -44,10 +42,8 @@ from relay.store.protocol import (
     TECHNICIAN_COLUMNS,
     MakeRequest,
     RequestRow,
-    SchemaOutdated,
     Series,
     SessionRow,
-    StoreUnavailable,
     check_audit,
     issued_request,
     log_rows,
@@ -66,63 +62,6 @@ _REQUEST_INSERT = (f"INSERT INTO requests ({','.join(_REQUEST_STORED)})"
 SCRUB_INTERVAL = 30.0
 _SCRUB_LOCK = zlib.crc32(b"relay-scrub")
 _AUDIT_INSERT = f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join(['%s'] * len(AUDIT_COLUMNS))})"
-#: Connection settings a URL may override: a dead database is noticed in seconds, not minutes.
-_DEFAULTS = {"connect_timeout": "2", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3",
-             "tcp_user_timeout": "5000"}
-
-
-def conninfo(url: str, application: str) -> str:
-    """The URL with this relay's connection defaults where the URL sets none."""
-    given = pg_conninfo.conninfo_to_dict(url)
-    extra = {k: v for k, v in {**_DEFAULTS, "application_name": application}.items() if k not in given}
-    return pg_conninfo.make_conninfo(url, **extra)
-
-
-def upgrade(url: str) -> list[int]:
-    """Apply the migrations the database has not had, each in one transaction, all under an
-    advisory lock (two upgrades at once: the second waits, then finds nothing to do);
-    returns the versions applied."""
-    applied = []
-    try:
-        with psycopg.connect(conninfo(url, "relay-db-upgrade"), autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))  # released when the connection ends
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
-                         " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for mig in migrations("postgresql"):
-                if mig.version in done:
-                    continue
-                with conn.transaction():
-                    conn.execute(mig.sql.encode())  # no parameters: the file may hold several statements
-                    conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                                 (mig.version, mig.name))
-                applied.append(mig.version)
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(type(exc).__name__) from exc
-    return applied
-
-
-def schema_version(url: str) -> int:
-    """The database's schema version (0: no migration applied)."""
-    try:
-        with psycopg.connect(conninfo(url, "relay-db-status"), autocommit=True) as conn:
-            exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
-            if not exists or exists[0] is None:
-                return 0
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-            return int(row[0]) if row else 0
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(type(exc).__name__) from exc
-
-
-def check_schema(url: str) -> None:
-    """Refuse a database whose schema is not this relay's (every node checks at start)."""
-    version = schema_version(url)
-    if version != latest("postgresql"):
-        raise SchemaOutdated(f"the database schema is at version {version}, this relay needs "
-                             f"{latest('postgresql')}: run relay db upgrade")
-
-
 class PostgresStore:
     """One node's access to the shared database. Safe for the threads of one process."""
 

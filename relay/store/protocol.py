@@ -11,7 +11,8 @@ behaviour.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import astuple, dataclass, fields, replace
 from typing import Any, Protocol
 
@@ -32,6 +33,48 @@ class StoreUnavailable(StoreError):
 
 class SchemaOutdated(StoreError):
     """The database's schema is older than this relay's (``relay db upgrade``)."""
+
+
+class Conflict(StoreError):
+    """A uniqueness or reference rule refused the write (a key already there); nothing of
+    the transaction was kept."""
+
+
+# -- one connection to either database (relay.store.db) ----------------------------------
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class Written:
+    rowcount: int
+    rows: list[Any]  # what RETURNING gave
+
+
+class Tx(Protocol):
+    """The statements of one open transaction."""
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class Database(Protocol):
+    def tx(self, serialize: str | None = None) -> AbstractContextManager[Tx]:
+        """One transaction, committed when the block ends, rolled back on an exception.
+        ``serialize``: a name; transactions of the same name run one at a time."""
+        ...
+
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]: ...
+
+    def write(self, sql: str, args: Sequence[Any] = ()) -> Written:
+        """One statement in a transaction of its own (on PostgreSQL, one round trip)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from relay.store.db import SqliteDatabase, Tx
 from relay.store.protocol import (
     AUDIT_COLUMNS,
     REQUEST_COLUMNS,
@@ -26,6 +25,7 @@ from relay.store.protocol import (
     RequestRow,
     Series,
     SessionRow,
+    Tx,
     check_audit,
     issued_request,
     log_rows,
@@ -33,6 +33,7 @@ from relay.store.protocol import (
     session_values,
     technician_rows,
 )
+from relay.store.sqlite_db import SqliteDatabase
 
 _REQUEST = f"SELECT {','.join(REQUEST_COLUMNS)} FROM requests WHERE request_id = ?"
 
