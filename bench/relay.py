@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,24 +340,51 @@ def report(r: dict[str, Any]) -> str:
 
 def round_trips(world_root: Path, members: list[Any], server: Any, sessions: int = 20) -> dict[str, float]:
     """Database round trips per call and per session, averaged over ``sessions`` complete
-    sessions through one in-process relay core whose database connections pass through a
-    counting TCP relay: each time PostgreSQL answers after the relay sent, the relay waited
-    once. ``server``: the benchmark's PostgresServer."""
+    sessions through one in-process relay core, with the kiosk register read and the
+    kiosk's rate counted around each call as the HTTP layer does, whose database
+    connections pass through a counting TCP relay: each time PostgreSQL answers after the
+    relay sent, the relay waited once. ``server``: the benchmark's PostgresServer."""
     import base64
 
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     from hardware_mocks.relay.testing import open_hours
+    from hardware_mocks.services.relay import register_world_kiosks
     from hardware_mocks.services.tcp_proxy import TcpProxy
     from hardware_mocks.world import World
     from protocol.clock import FakeClock
+    from relay.kiosk_identity import KioskIdentity
+    from relay.kiosk_register import StoredKioskRegister
+    from relay.kiosk_watch import KioskLimits, KioskWatch
+    from relay.rate_limits import SharedRateStore
     from relay.service import build_core
-    from relay.store.postgres import upgrade
+    from relay.store.pg_db import upgrade
 
     url = server.create_database()
     upgrade(url)
+    register_world_kiosks(world_root, url)
     proxy = TcpProxy.start(server.port)
-    core = build_core(world_root, url.replace(f":{server.port}/", f":{proxy.port}/"),
-                      FakeClock(open_hours(World(world_root))))
+    proxied = url.replace(f":{server.port}/", f":{proxy.port}/")
+    core = build_core(world_root, proxied, FakeClock(open_hours(World(world_root))))
+    identity = KioskIdentity(StoredKioskRegister(proxied))
+    watch = KioskWatch(SharedRateStore(proxied), KioskLimits(sessions_per_minute=10_000))
     counts = {c: 0 for c in (*CALLS, "purge")}
+
+    def kiosk_der(kiosk_id: str) -> bytes:
+        pem = (world_root / "pki" / "kiosks" / f"{kiosk_id}.pem").read_bytes()
+        return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+
+    def checked(call: str, der: bytes, endpoint: Callable[[str, dict[str, Any]], dict[str, Any]], kiosk: str,
+                body: dict[str, Any]) -> dict[str, Any]:
+        """The endpoint between the register read and the rate counts, as ``RelayApp``
+        calls it (the open call is the watch's ``session``)."""
+        standing = identity.kiosk_for(der)
+        watch.admit(standing, "session" if call == "open" else call)
+        answer = endpoint(kiosk, body)
+        watch.observe(standing, call, None)
+        count(call)
+        return answer
 
     def count(call: str | None) -> None:
         """Add the round trips since the last count to ``call`` (None: to nothing)."""
@@ -370,27 +398,27 @@ def round_trips(world_root: Path, members: list[Any], server: Any, sessions: int
         count(None)  # the pool's connections are opened once, by no session
         for i in range(sessions):
             member = members[i % len(members)]
-            kiosk = member.kiosk_id
-            opened = core.open_session(kiosk, {})
-            count("open")
+            kiosk, der = member.kiosk_id, kiosk_der(member.kiosk_id)
+            opened = checked("open", der, core.open_session, kiosk, {})
             sid = opened["session_id"]
             signature = member.card.sign(base64.b64decode(opened["challenge"]), sid, kiosk)
-            core.authenticate(kiosk, {"session_id": sid, "card_certificate": base64.b64encode(
-                member.card.cert_der).decode(), "signature": base64.b64encode(signature).decode()})
-            count("authenticate")
-            core.menu(kiosk, {"session_id": sid})
-            count("menu")
+            checked("authenticate", der, core.authenticate, kiosk, {
+                "session_id": sid, "card_certificate": base64.b64encode(member.card.cert_der).decode(),
+                "signature": base64.b64encode(signature).decode()})
+            checked("menu", der, core.menu, kiosk, {"session_id": sid})
             rid = str(uuid.uuid4())
-            answer = core.request_documents(kiosk, {"session_id": sid, "request_id": rid, "cert_type": "juminhyo",
-                                                    "options": {}, "copies": 1})
-            count("documents")
-            core.outcome(kiosk, {"session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1,
-                                 "amount": answer["amount"]})
-            count("outcome")
+            answer = checked("documents", der, core.request_documents, kiosk, {
+                "session_id": sid, "request_id": rid, "cert_type": "juminhyo", "options": {}, "copies": 1})
+            checked("outcome", der, core.outcome, kiosk, {
+                "session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1, "amount": answer["amount"]})
         core.purge()  # once a second on every node, whatever the load
         count("purge")
     finally:
         core.storage.close()
+        if core.issued is not None:
+            core.issued.close()
+        identity.register.close()
+        watch.store.close()
         proxy.close()
     return {c: counts[c] / sessions for c in CALLS} | {"purge": counts["purge"]}
 
@@ -459,7 +487,7 @@ def _compare(args: argparse.Namespace, world: Path, members: list[Any]) -> int:
     """SQLite (one node), then PostgreSQL with each node count, each on a fresh database,
     at the main run's rate (``--rate``, 0 for saturation); then the round trips."""
     from hardware_mocks.services.postgres import PostgresServer
-    from relay.store.postgres import upgrade
+    from relay.store.pg_db import upgrade
 
     server = PostgresServer.start(durable=True)
     try:

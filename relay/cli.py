@@ -7,8 +7,7 @@ the log exports technicians sent from a terminal; ``relay db upgrade`` brings a 
 schema up to date. ``DB`` is a SQLite file or a ``postgresql://`` URL (several centre
 nodes on one database). ``relay kiosk`` keeps the kiosk register; ``relay verifier`` and
 ``relay document`` who may recover faces and which papers stand; ``relay public serve``
-runs the public verification service. The registers are SQLite files: the state database
-itself when it is a file, ``--register-db`` beside a PostgreSQL URL.
+runs the public verification service. The registers are tables of the same database.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from protocol.clock import JST, Clock, SystemClock
 from relay import kiosk_cli, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.ports import listen, write_ports
+from relay.store.db import location
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
     from relay.http import RelayApp
@@ -64,17 +64,12 @@ def _delay(text: str) -> tuple[float, float]:
     return low, high
 
 
-def _db(text: str) -> Path | str:
-    """A ``postgresql://`` URL as it is, anything else a SQLite file's path."""
-    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relay", description=__doc__.split("\n\n")[0] if __doc__ else None)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the relay over mutual TLS")
     s.add_argument("--world", type=Path, required=True, help="test world directory (world.json, pki/)")
-    s.add_argument("--db", type=_db, help="state database: a SQLite file (default: WORLD/relay.sqlite3) or a"
+    s.add_argument("--db", type=location, help="state database: a SQLite file (default: WORLD/relay.sqlite3) or a"
                    " postgresql:// URL shared by several relay nodes")
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8443, help="0 picks a free port")
@@ -102,9 +97,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
-    s.add_argument("--register-db", type=Path, default=None,
-                   help="the kiosk, verifier and issued-document registers and the per-kiosk counts "
-                        "(SQLite; default: --db when it is a file; needed with a postgresql:// --db)")
     s.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
                    help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
     s.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
@@ -113,33 +105,21 @@ def parser() -> argparse.ArgumentParser:
                    help="log-export parts one kiosk may send an hour (600)")
     _connection_options(s, ConnectionLimits())
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
-    a.add_argument("--db", type=_db, required=True)
+    a.add_argument("--db", type=location, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")
-    lg.add_argument("--db", type=_db, required=True)
+    lg.add_argument("--db", type=location, required=True)
     lg.add_argument("--kiosk", help="only this terminal's")
     lg.add_argument("--since", type=_since, default=0.0, help="received since: a date, date-time or duration")
     d = sub.add_parser("db", help="the state database's schema")
     d.add_argument("action", choices=("upgrade", "status"),
                    help="upgrade: apply the migrations it has not had; status: print its version")
-    d.add_argument("--db", type=_db, required=True)
+    d.add_argument("--db", type=location, required=True)
     public_service.add_parser(sub)
     kiosk_cli.add_parser(sub)
     verification_cli.add_parser(sub)
     return p
-
-
-def register_db(args: argparse.Namespace) -> Path:
-    """The registers' SQLite file: ``--register-db``, else the state database's file."""
-    from relay.store import is_postgres
-
-    if args.register_db is not None:
-        return Path(args.register_db)
-    db = args.db or args.world / "relay.sqlite3"
-    if is_postgres(db):
-        raise SystemExit("relay serve: a postgresql:// --db needs --register-db FILE (the registers)")
-    return Path(db)
 
 
 def _connection_options(p: argparse.ArgumentParser, limits: ConnectionLimits) -> None:
@@ -172,13 +152,24 @@ def main(argv: list[str] | None = None) -> int:
         return db(args)
     if args.command == "public":
         return public_service.serve(args)
-    if args.command == "kiosk":
-        return kiosk_cli.run(args)
-    if args.command == "verifier":
-        return verification_cli.run_verifier(args)
-    if args.command == "document":
-        return verification_cli.run_document(args)
+    if args.command in ("kiosk", "verifier", "document"):
+        return _registers(args)
     return serve(args)
+
+
+def _registers(args: argparse.Namespace) -> int:
+    """The register commands; a database that cannot be used is a message, not a traceback."""
+    from relay.store.protocol import StoreError
+
+    try:
+        if args.command == "kiosk":
+            return kiosk_cli.run(args)
+        if args.command == "verifier":
+            return verification_cli.run_verifier(args)
+        return verification_cli.run_document(args)
+    except StoreError as exc:
+        print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
+        return 2
 
 
 def _open(db: Path | str, create: bool = False) -> Store | None:
@@ -206,12 +197,12 @@ def db(args: argparse.Namespace) -> int:
     dialect = "postgresql" if is_postgres(args.db) else "sqlite"
     try:
         if dialect == "postgresql":
-            from relay.store import postgres
+            from relay.store import pg_db
 
             if args.action == "upgrade":
-                applied = postgres.upgrade(args.db)
+                applied = pg_db.upgrade(args.db)
                 print(f"applied {', '.join(map(str, applied))}" if applied else "up to date")
-            version = postgres.schema_version(args.db)
+            version = pg_db.schema_version(args.db)
         else:
             from relay.store.sqlite import SqliteStore
 
@@ -341,7 +332,7 @@ def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], di
         port_file = Path(tmp) / "ports"
         cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(args.world), "--host", args.host,
                "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level),
-               "--db", str(register_db(args)),
+               "--db", str(args.db or args.world / "relay.sqlite3"),
                "--checks-per-minute", str(args.public_checks_per_minute),
                "--scans-per-minute", str(args.public_scans_per_minute)]
         for option in ("tls_cert", "tls_key"):
@@ -429,9 +420,9 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     from relay.clocks import StartedClock
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.kiosk_identity import KioskIdentity
-    from relay.kiosk_register import SqliteKioskRegister
+    from relay.kiosk_register import StoredKioskRegister
     from relay.kiosk_watch import KioskLimits, KioskWatch
-    from relay.rate_limits import SqliteRateStore
+    from relay.rate_limits import SharedRateStore
     from relay.service import Settings, build_core
     from relay.store import is_postgres
 
@@ -444,8 +435,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     settings = Settings(challenge_ttl=args.challenge_ttl, session_ttl=args.session_ttl,
                         topology="multi-node" if is_postgres(db) else "single-node",
                         request_timeout=args.request_timeout)
-    registers = register_db(args)
-    core = build_core(world, db, clock, settings, registers)
+    core = build_core(world, db, clock, settings)
     delay = None
     if args.inject_delay:
         low, high = args.inject_delay
@@ -459,9 +449,9 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     limits = KioskLimits(sessions_per_minute=args.kiosk_sessions_per_minute,
                          technician_calls_per_hour=args.kiosk_technician_calls_per_hour,
                          log_parts_per_hour=args.kiosk_log_parts_per_hour)
-    watch = KioskWatch(SqliteRateStore(registers), limits, audit=core.storage.audit,
+    watch = KioskWatch(SharedRateStore(db), limits, audit=core.storage.audit,
                        clock=lambda: core.clock.now().timestamp())
-    return RelayApp(core, KioskIdentity(SqliteKioskRegister(registers)), watch, delay, answer_delay), tls
+    return RelayApp(core, KioskIdentity(StoredKioskRegister(db)), watch, delay, answer_delay), tls
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,

@@ -16,20 +16,22 @@ unknown here was never delivered, or its relay stopped between the two writes, a
 judged by its signature alone. The register also says whose document a serial is
 (``resident_id``), so that the municipality's history can show who verified it.
 
-Small interface (:class:`IssuedRegister`), SQLite implementation in the relay's database
-over a connection of its own; a PostgreSQL one implements the same methods.
+Small interface (:class:`IssuedRegister`); :class:`StoredIssuedRegister` keeps it in the
+relay's database (``--db``: the SQLite file, or the PostgreSQL database every centre node
+shares), over a connection of its own (:mod:`relay.store.db`).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from relay.store.db import open_database
+
 VALID_STATES = ("issued", "printed")
 STATES = (*VALID_STATES, "not_printed", "cancelled", "voided")
+MAX_COPY = 2**31 - 1  # above any copy number: "every copy"
 VOID_REASONS = ("lost", "stolen", "misprinted", "record_corrected", "court_order", "other")
 
 
@@ -59,75 +61,49 @@ class IssuedRegister(Protocol):
     def close(self) -> None: ...
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS issued_documents (
-    serial TEXT PRIMARY KEY,
-    request_id TEXT NOT NULL,
-    kiosk_id TEXT NOT NULL,
-    resident_id TEXT NOT NULL,
-    copy INTEGER NOT NULL,
-    state TEXT NOT NULL,               -- issued | printed | not_printed | cancelled | voided
-    reason TEXT,
-    changed REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS issued_documents_request ON issued_documents (request_id);
-"""
 COLUMNS = "serial, request_id, kiosk_id, resident_id, copy, state, reason, changed"
 
 
-class SqliteIssuedRegister:
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
-            self._db.executescript(SCHEMA)
+class StoredIssuedRegister:
+    """The register in the relay's database: ``db`` is a SQLite file or a PostgreSQL URL."""
+
+    def __init__(self, db: Path | str) -> None:
+        self._db = open_database(db, "relay-issued")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def record_issued(self, request_id: str, kiosk_id: str, resident_id: str, serials: list[str], at: float) -> None:
-        with self._lock:
-            self._db.executemany(
-                f"INSERT INTO issued_documents ({COLUMNS}) VALUES (?,?,?,?,?,'issued',NULL,?)"
-                " ON CONFLICT (serial) DO NOTHING",
-                [(serial, request_id, kiosk_id, resident_id, n, at) for n, serial in enumerate(serials, 1)])
+        """One statement for all the copies (a serial already recorded is kept as it is)."""
+        if not serials:
+            return
+        self._db.write(
+            f"INSERT INTO issued_documents ({COLUMNS}) VALUES "
+            + ",".join(["(?,?,?,?,?,'issued',NULL,?)"] * len(serials)) + " ON CONFLICT (serial) DO NOTHING",
+            [v for n, serial in enumerate(serials, 1) for v in (serial, request_id, kiosk_id, resident_id, n, at)])
 
     def record_outcome(self, request_id: str, outcome: str, copies: int, at: float) -> None:
         """``printed``: every copy; ``failed``: copies 1..``copies`` printed, the rest not;
-        ``cancelled``: none. A voided document stays voided."""
+        ``cancelled``: none. A voided document stays voided. One statement."""
         if outcome == "cancelled":
-            updates = [("cancelled", "copy >= 1")]
+            printed, rest = 0, "cancelled"
         elif outcome == "printed":
-            updates = [("printed", "copy >= 1")]
+            printed, rest = MAX_COPY, "printed"
         else:
-            updates = [("printed", f"copy <= {int(copies)}"), ("not_printed", f"copy > {int(copies)}")]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for state, which in updates:
-                    self._db.execute(f"UPDATE issued_documents SET state = ?, changed = ? WHERE request_id = ?"
-                                     f" AND state = 'issued' AND {which}", (state, at, request_id))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            printed, rest = int(copies), "not_printed"
+        self._db.write("UPDATE issued_documents SET state = CASE WHEN copy <= ? THEN 'printed'"
+                       " ELSE CAST(? AS TEXT) END, changed = ? WHERE request_id = ? AND state = 'issued'",
+                       (printed, rest, at, request_id))
 
     def void(self, serial: str, reason: str, at: float) -> IssuedDocument:
         if reason not in VOID_REASONS:
             raise ValueError(f"a reason is one of {', '.join(VOID_REASONS)}")
-        with self._lock:
-            cur = self._db.execute("UPDATE issued_documents SET state = 'voided', reason = ?, changed = ?"
-                                   " WHERE serial = ?", (reason, at, serial))
-            if cur.rowcount != 1:
-                raise ValueError(f"no document {serial} was issued here")
-        document = self.get(serial)
-        assert document is not None
-        return document
+        rows = self._db.write(f"UPDATE issued_documents SET state = 'voided', reason = ?, changed = ?"
+                              f" WHERE serial = ? RETURNING {COLUMNS}", (reason, at, serial)).rows
+        if not rows:
+            raise ValueError(f"no document {serial} was issued here")
+        return IssuedDocument(*rows[0])
 
     def get(self, serial: str) -> IssuedDocument | None:
-        with self._lock:
-            row = self._db.execute(f"SELECT {COLUMNS} FROM issued_documents WHERE serial = ?", (serial,)).fetchone()
-        return IssuedDocument(*row) if row else None
+        rows = self._db.read(f"SELECT {COLUMNS} FROM issued_documents WHERE serial = ?", (serial,))
+        return IssuedDocument(*rows[0]) if rows else None

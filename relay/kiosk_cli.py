@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from relay.kiosk_register import STATES, Kiosk, KioskRegister, KioskRegisterError, SqliteKioskRegister
+from relay.kiosk_register import STATES, Kiosk, KioskRegister, KioskRegisterError, StoredKioskRegister
+from relay.store.db import location
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,7 +42,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     imp = ksub.add_parser("import", help="register every kiosk of a test world not yet registered")
     imp.add_argument("--world", type=Path, required=True)
     for p in (add, renew, lst, imp, *(ksub.choices[n] for n in ("suspend", "activate", "retire"))):
-        p.add_argument("--db", type=Path, required=True, help="the relay's database")
+        p.add_argument("--db", type=location, required=True,
+                       help="the relay's database: a SQLite file or a postgresql:// URL")
 
 
 def _fingerprint_of(cert_file: Path, kiosk_id: str) -> str:
@@ -66,7 +68,7 @@ def _show(kiosk: Kiosk) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    register = SqliteKioskRegister(args.db)
+    register = StoredKioskRegister(args.db)
     try:
         return _run(args, register)
     except (KioskRegisterError, OSError, ValueError) as exc:
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         register.close()
 
 
-def _run(args: argparse.Namespace, register: SqliteKioskRegister) -> int:
+def _run(args: argparse.Namespace, register: KioskRegister) -> int:
     command = args.kiosk_command
     if command == "list":
         for kiosk in register.all():

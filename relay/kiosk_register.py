@@ -10,21 +10,22 @@ served; the relay reads the register on every request, so suspending or retiring
 ``expected_per_hour`` is the sessions a kiosk normally serves in a busy hour: its rate
 limit and the alert on unusual volume are derived from it (:mod:`relay.kiosk_watch`).
 
-The store interface is small (:class:`KioskRegister`) so that a PostgreSQL register for
-several relay nodes can stand beside :class:`SqliteKioskRegister`, which keeps its two
-tables in the relay's database file over a connection of its own.
+The interface is small (:class:`KioskRegister`); :class:`StoredKioskRegister` keeps its
+two tables in the relay's database (``--db``: the SQLite file, or the PostgreSQL database
+every centre node shares), over a connection of its own (:mod:`relay.store.db`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from relay.store.db import open_database
+from relay.store.protocol import Tx
 
 STATES = ("active", "suspended", "retired")
 KIOSK_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
@@ -70,59 +71,37 @@ class KioskRegister(Protocol):
     def close(self) -> None: ...
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS kiosks (
-    kiosk_id TEXT PRIMARY KEY,
-    store TEXT NOT NULL,
-    state TEXT NOT NULL,               -- active | suspended | retired
-    expected_per_hour INTEGER NOT NULL,
-    changed REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS kiosk_certificates (
-    fingerprint TEXT PRIMARY KEY,      -- SHA-256 of the client certificate (DER), hex
-    kiosk_id TEXT NOT NULL REFERENCES kiosks (kiosk_id)
-);
-CREATE INDEX IF NOT EXISTS kiosk_certificates_kiosk ON kiosk_certificates (kiosk_id);
-"""
+_KIOSK = "SELECT kiosk_id, store, state, expected_per_hour, changed FROM kiosks WHERE kiosk_id = ?"
+_FINGERPRINTS = "SELECT fingerprint FROM kiosk_certificates WHERE kiosk_id = ? ORDER BY fingerprint"
+_LOCK = "kiosk-register"  # register changes run one at a time, on every node
 
 
-class SqliteKioskRegister:
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
-            self._db.executescript(SCHEMA)
+class StoredKioskRegister:
+    """The register in the relay's database: ``db`` is a SQLite file or a PostgreSQL URL."""
+
+    def __init__(self, db: Path | str) -> None:
+        self._db = open_database(db, "relay-kiosks")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
-    def _kiosk(self, kiosk_id: str) -> Kiosk | None:
-        row = self._db.execute("SELECT kiosk_id, store, state, expected_per_hour, changed FROM kiosks"
-                               " WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
+    @staticmethod
+    def _kiosk(tx: Tx, kiosk_id: str) -> Kiosk | None:
+        row = tx.execute(_KIOSK, (kiosk_id,)).fetchone()
         if row is None:
             return None
-        fps = tuple(r[0] for r in self._db.execute(
-            "SELECT fingerprint FROM kiosk_certificates WHERE kiosk_id = ? ORDER BY fingerprint", (kiosk_id,)))
+        fps = tuple(r[0] for r in tx.execute(_FINGERPRINTS, (kiosk_id,)).fetchall())
         return Kiosk(row[0], row[1], row[2], int(row[3]), fps, float(row[4]))
 
     def _change(self, sql: str, args: tuple[object, ...], kiosk_id: str) -> Kiosk:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                current = self._kiosk(kiosk_id)
-                if current is None:
-                    raise KioskRegisterError(f"no kiosk {kiosk_id} in the register")
-                if current.state == "retired":
-                    raise KioskRegisterError(f"{kiosk_id} is retired: register a new kiosk id instead")
-                self._db.execute(sql, args)
-                after = self._kiosk(kiosk_id)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._db.tx(_LOCK) as tx:
+            current = self._kiosk(tx, kiosk_id)
+            if current is None:
+                raise KioskRegisterError(f"no kiosk {kiosk_id} in the register")
+            if current.state == "retired":
+                raise KioskRegisterError(f"{kiosk_id} is retired: register a new kiosk id instead")
+            tx.execute(sql, args)
+            after = self._kiosk(tx, kiosk_id)
         assert after is not None
         return after
 
@@ -131,45 +110,33 @@ class SqliteKioskRegister:
             raise KioskRegisterError("a kiosk id is 3-40 of A-Z 0-9 and -")
         if not store.strip() or expected_per_hour < 1 or not all(FINGERPRINT.fullmatch(f) for f in fingerprints):
             raise KioskRegisterError("a store, an expected load of at least 1 and SHA-256 fingerprints are needed")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if self._kiosk(kiosk_id) is not None:
-                    raise KioskRegisterError(f"{kiosk_id} is already in the register")
-                self._db.execute("INSERT INTO kiosks VALUES (?,?,?,?,?)",
-                                 (kiosk_id, store.strip(), "active", expected_per_hour, time.time()))
-                for fp in fingerprints:
-                    self._insert_certificate(kiosk_id, fp)
-                added = self._kiosk(kiosk_id)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._db.tx(_LOCK) as tx:
+            if self._kiosk(tx, kiosk_id) is not None:
+                raise KioskRegisterError(f"{kiosk_id} is already in the register")
+            tx.execute("INSERT INTO kiosks (kiosk_id, store, state, expected_per_hour, changed) VALUES (?,?,?,?,?)",
+                       (kiosk_id, store.strip(), "active", expected_per_hour, time.time()))
+            for fp in fingerprints:
+                self._insert_certificate(tx, kiosk_id, fp)
+            added = self._kiosk(tx, kiosk_id)
         assert added is not None
         return added
 
-    def _insert_certificate(self, kiosk_id: str, fp: str) -> None:
-        try:
-            self._db.execute("INSERT INTO kiosk_certificates VALUES (?,?)", (fp, kiosk_id))
-        except sqlite3.IntegrityError as exc:
-            raise KioskRegisterError("this certificate is already registered") from exc
+    @staticmethod
+    def _insert_certificate(tx: Tx, kiosk_id: str, fp: str) -> None:
+        if tx.execute("SELECT 1 FROM kiosk_certificates WHERE fingerprint = ?", (fp,)).fetchone():
+            raise KioskRegisterError("this certificate is already registered")
+        tx.execute("INSERT INTO kiosk_certificates (fingerprint, kiosk_id) VALUES (?,?)", (fp, kiosk_id))
 
     def add_certificate(self, kiosk_id: str, fp: str) -> Kiosk:
         """A renewed certificate: both are accepted until the old one is removed or expires."""
         if not FINGERPRINT.fullmatch(fp):
             raise KioskRegisterError("a SHA-256 fingerprint is 64 lower-case hex digits")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                current = self._kiosk(kiosk_id)
-                if current is None or current.state == "retired":
-                    raise KioskRegisterError(f"{kiosk_id} is not a kiosk that can get a certificate")
-                self._insert_certificate(kiosk_id, fp)
-                after = self._kiosk(kiosk_id)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._db.tx(_LOCK) as tx:
+            current = self._kiosk(tx, kiosk_id)
+            if current is None or current.state == "retired":
+                raise KioskRegisterError(f"{kiosk_id} is not a kiosk that can get a certificate")
+            self._insert_certificate(tx, kiosk_id, fp)
+            after = self._kiosk(tx, kiosk_id)
         assert after is not None
         return after
 
@@ -184,24 +151,23 @@ class SqliteKioskRegister:
                             (state, time.time(), kiosk_id), kiosk_id)
 
     def get(self, kiosk_id: str) -> Kiosk | None:
-        with self._lock:
-            return self._kiosk(kiosk_id)
+        with self._db.tx() as tx:
+            return self._kiosk(tx, kiosk_id)
 
     def by_certificate(self, fp: str) -> Kiosk | None:
-        with self._lock:
-            row = self._db.execute("SELECT kiosk_id FROM kiosk_certificates WHERE fingerprint = ?", (fp,)).fetchone()
-            return self._kiosk(row[0]) if row else None
+        with self._db.tx() as tx:
+            row = tx.execute("SELECT kiosk_id FROM kiosk_certificates WHERE fingerprint = ?", (fp,)).fetchone()
+            return self._kiosk(tx, row[0]) if row else None
 
     def standing(self, fp: str) -> Standing | None:
         """One query, on every request: the kiosk this certificate is registered to, as it
         stands now."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT k.kiosk_id, k.state, k.expected_per_hour FROM kiosk_certificates c"
-                " JOIN kiosks k ON k.kiosk_id = c.kiosk_id WHERE c.fingerprint = ?", (fp,)).fetchone()
-        return Standing(row[0], row[1], int(row[2])) if row else None
+        rows = self._db.read(
+            "SELECT k.kiosk_id, k.state, k.expected_per_hour FROM kiosk_certificates c"
+            " JOIN kiosks k ON k.kiosk_id = c.kiosk_id WHERE c.fingerprint = ?", (fp,))
+        return Standing(rows[0][0], rows[0][1], int(rows[0][2])) if rows else None
 
     def all(self) -> list[Kiosk]:
-        with self._lock:
-            ids = [r[0] for r in self._db.execute("SELECT kiosk_id FROM kiosks ORDER BY kiosk_id")]
-            return [k for k in (self._kiosk(i) for i in ids) if k is not None]
+        with self._db.tx() as tx:
+            ids = [r[0] for r in tx.execute("SELECT kiosk_id FROM kiosks ORDER BY kiosk_id").fetchall()]
+            return [k for k in (self._kiosk(tx, i) for i in ids) if k is not None]

@@ -14,7 +14,7 @@ ever sees, or many card checks that fail. So, per kiosk:
   in an hour, raise one alert per kiosk, kind and hour: a ``relay.kiosk_alert`` log event
   and an ``alert`` entry in the audit log (``relay audit`` lists it) for the operator.
 
-Counts live in the shared rate store (:class:`relay.rate_limits.SqliteRateStore`), so
+Counts live in the shared rate store (:class:`relay.rate_limits.SharedRateStore`), so
 every relay process sees the same ones.
 """
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from protocol import log
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.store.db import location
 
 LOG = logging.getLogger("relay.public")
 #: Public listeners hold fewer connections, fewer per source and idle ones for less time.
@@ -42,8 +43,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8444, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write {public_port, pid} here once listening")
-    s.add_argument("--db", type=Path,
-                   help="the relay's database: issued documents, verifiers, faces (default: WORLD/relay.sqlite3)")
+    s.add_argument("--db", type=location,
+                   help="the relay's database: issued documents, verifiers, faces (default: WORLD/relay.sqlite3;"
+                        " a postgresql:// URL for several nodes)")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--parallel", type=int, default=work.parallel,
@@ -82,12 +84,12 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from relay import listener
-    from relay.issued_register import SqliteIssuedRegister
+    from relay.issued_register import StoredIssuedRegister
     from relay.ports import listen, write_ports
     from relay.public import Verifier, public_application, public_tls_context
     from relay.public_access import PublicAccess
-    from relay.rate_limits import MemoryRateStore, Rate, RateLimiter
-    from relay.verifier_register import SqliteVerifierRegister
+    from relay.rate_limits import MemoryRateStore, Rate, RateLimiter, SharedRateStore
+    from relay.verifier_register import StoredVerifierRegister
     from relay.verify_work import VerifierKeys, WorkLimits, WorkPool
 
     world: Path = args.world
@@ -104,8 +106,8 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     limiter = RateLimiter(MemoryRateStore(), {"check": Rate(args.checks_per_minute, 60),
                                               "scan": Rate(args.scans_per_minute, 60)})
     db = args.db or world / "relay.sqlite3"
-    verifiers, issued = SqliteVerifierRegister(db), SqliteIssuedRegister(db)
-    access = PublicAccess(verifiers, issued, MemoryRateStore())
+    verifiers, issued = StoredVerifierRegister(db), StoredIssuedRegister(db)
+    access = PublicAccess(verifiers, issued, SharedRateStore(db))  # a verifier's faces, counted across nodes
     app = public_application(Verifier(issuer, secret, municipality), work, limiter, access)
     tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key")
     sock = listen(args.host, args.port)
@@ -122,3 +124,4 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     await listener.stop(runner, guarded)
     verifiers.close()
     issued.close()
+    access.faces.close()

@@ -7,18 +7,20 @@ normal day never comes near a limit. A refused call is counted too, so that a cl
 hammering a limit stays refused until the window turns.
 
 Two stores with the same small interface: :class:`MemoryRateStore` for one process (the
-public service's per-source limits), :class:`SqliteRateStore` in the relay's database for
-limits every relay process must share (``--workers``); a PostgreSQL store for several
-nodes implements the same one method.
+public service's per-source limits), :class:`SharedRateStore` in the relay's database for
+limits every relay process must share: the SQLite file of one host's ``--workers``, or the
+PostgreSQL database of several centre nodes, so that a kiosk's calls spread over nodes
+are counted together.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from relay.store.db import open_database
 
 MAX_MEMORY_KEYS = 100_000  # subjects remembered by a memory store before the oldest windows go
 
@@ -70,48 +72,37 @@ class MemoryRateStore:
         self._counts.clear()
 
 
-class SqliteRateStore:
-    """Counts in the relay's database (its own table, its own connection)."""
+class SharedRateStore:
+    """Counts in the relay's database (table ``rate_windows``, a connection of its own):
+    ``db`` is a SQLite file or a PostgreSQL URL. A call is one statement (one round trip on
+    PostgreSQL): an upsert that adds to the window's count and returns it."""
 
-    SCHEMA = """CREATE TABLE IF NOT EXISTS rate_windows (
-        key TEXT NOT NULL,
-        window_start INTEGER NOT NULL,
-        count INTEGER NOT NULL,
-        PRIMARY KEY (key, window_start)
-    )"""
+    FORGET_EVERY = 1000  # calls between two deletions of windows long over (the longest is a day)
 
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
-            self._db.execute(self.SCHEMA)
-        self._hits = 0
+    def __init__(self, db: Path | str) -> None:
+        self._db = open_database(db, "relay-rates")
+        self._calls = 0
 
     def hit(self, key: str, window_start: int, cost: int) -> int:
         return self.hits([(key, window_start, cost)])[0]
 
     def hits(self, items: list[tuple[str, int, int]]) -> list[int]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                counts = [int(self._db.execute(
-                    "INSERT INTO rate_windows (key, window_start, count) VALUES (?,?,?)"
-                    " ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
-                    item).fetchone()[0]) for item in items]
-                self._hits += 1
-                if self._hits % 1000 == 0:  # forget windows long over (the longest is a day)
-                    self._db.execute("DELETE FROM rate_windows WHERE window_start < ?", (items[0][1] - 2 * 86400,))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            return counts
+        if not items:
+            return []
+        if len({(key, start) for key, start, _ in items}) < len(items):  # one window twice: one after the other
+            return [self.hit(*item) for item in items]
+        rows = self._db.write(
+            "INSERT INTO rate_windows (key, window_start, count) VALUES " + ",".join(["(?,?,?)"] * len(items))
+            + " ON CONFLICT (key, window_start) DO UPDATE SET count = rate_windows.count + excluded.count"
+            " RETURNING key, window_start, count", [v for item in items for v in item]).rows
+        counts = {(key, int(start)): int(count) for key, start, count in rows}
+        self._calls += 1
+        if self._calls % self.FORGET_EVERY == 0:
+            self._db.write("DELETE FROM rate_windows WHERE window_start < ?", (items[0][1] - 2 * 86400,))
+        return [counts[(key, start)] for key, start, _ in items]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 class RateLimiter:

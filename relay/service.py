@@ -36,11 +36,11 @@ from protocol.documents.model import document_hash
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.documents import AssemblyError, build
-from relay.issued_register import IssuedRegister, SqliteIssuedRegister
+from relay.issued_register import IssuedRegister, StoredIssuedRegister
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
-from relay.store import is_postgres, open_store
+from relay.store import open_store
 from relay.store.protocol import RequestRow, Series, SessionRow, Store, dumps
 
 RELAY_VERSION = "0.1.0"
@@ -402,7 +402,6 @@ def _strings(value: Any) -> list[str]:
 
 def build_core(
     world_root: Path, db: Path | str, clock: Clock, settings: Settings | None = None,
-    registers: Path | None = None,
 ) -> RelayCore:
     """A relay core over a test world directory (``world.json`` and ``pki/``); ``db`` is a
     SQLite file or a ``postgresql://`` URL (:func:`relay.store.open_store`)."""
@@ -411,8 +410,5 @@ def build_core(
         raise ValueError("the issuer key is not an Ed25519 key")
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
     scramble_secret = bytes.fromhex((world_root / "pki" / "scramble.key").read_text(encoding="ascii").strip())
-    # the issued-document register is a SQLite file (``registers``, else the state database's)
-    path = registers if registers is not None else (None if is_postgres(db) else Path(db))
-    issued = SqliteIssuedRegister(path) if path is not None else None
     return RelayCore(RegistryFile(world_root / "world.json"), open_store(db), clock, key, jpki, settings,
-                     scramble_secret=scramble_secret, issued=issued)
+                     scramble_secret=scramble_secret, issued=StoredIssuedRegister(db))

@@ -17,11 +17,11 @@ import datetime as dt
 import json
 import sys
 import time
-from pathlib import Path
 
 from protocol.clock import JST
-from relay.issued_register import VOID_REASONS, SqliteIssuedRegister
-from relay.verifier_register import RegisteredVerifier, SqliteVerifierRegister, VerifierRegisterError
+from relay.issued_register import VOID_REASONS, StoredIssuedRegister
+from relay.store.db import location
+from relay.verifier_register import RegisteredVerifier, StoredVerifierRegister, VerifierRegisterError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     status = dsub.add_parser("status", help="an issued document's state")
     status.add_argument("serial")
     for p in (*commands, void, status):
-        p.add_argument("--db", type=Path, required=True, help="the relay's database")
+        p.add_argument("--db", type=location, required=True,
+                       help="the relay's database: a SQLite file or a postgresql:// URL")
 
 
 def _show(v: RegisteredVerifier) -> str:
@@ -59,7 +60,7 @@ def _show(v: RegisteredVerifier) -> str:
 
 
 def run_verifier(args: argparse.Namespace) -> int:
-    register = SqliteVerifierRegister(args.db)
+    register = StoredVerifierRegister(args.db)
     try:
         command = args.verifier_command
         if command == "add":
@@ -87,7 +88,7 @@ def run_verifier(args: argparse.Namespace) -> int:
 
 
 def run_document(args: argparse.Namespace) -> int:
-    register = SqliteIssuedRegister(args.db)
+    register = StoredIssuedRegister(args.db)
     try:
         if args.document_command == "void":
             document = register.void(args.serial, args.reason, time.time())

@@ -8,8 +8,9 @@ verifier, the document serial and the resident it belongs to, so that the reside
 told, from the municipality's history (``relay verifier history --resident``), who looked
 at their face and when.
 
-Small interface (:class:`VerifierRegister`), SQLite implementation in the relay's
-database over a connection of its own; a PostgreSQL one implements the same methods.
+Small interface (:class:`VerifierRegister`); :class:`StoredVerifierRegister` keeps it in
+the relay's database (``--db``: the SQLite file, or the PostgreSQL database every centre
+node shares), over a connection of its own (:mod:`relay.store.db`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from relay.store.db import open_database
+from relay.store.protocol import Conflict
 
 VERIFIER_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,39}")
 TOKEN_PREFIX = "kv1_"
@@ -56,43 +58,21 @@ class VerifierRegister(Protocol):
     def close(self) -> None: ...
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS verifiers (
-    verifier_id TEXT PRIMARY KEY,
-    organisation TEXT NOT NULL,
-    token_sha256 TEXT NOT NULL UNIQUE,
-    state TEXT NOT NULL,               -- active | suspended
-    faces_per_hour INTEGER NOT NULL,
-    added REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS face_checks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    verifier_id TEXT NOT NULL,
-    serial TEXT NOT NULL,
-    resident_id TEXT                   -- NULL when the serial is not in the issued register
-);
-CREATE INDEX IF NOT EXISTS face_checks_resident ON face_checks (resident_id);
-"""
 VERIFIER_COLUMNS = "verifier_id, organisation, state, faces_per_hour, added"
 
 
-class SqliteVerifierRegister:
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # as the relay's storage: WAL, no fsync per commit
-            self._db.executescript(SCHEMA)
+class StoredVerifierRegister:
+    """The register in the relay's database: ``db`` is a SQLite file or a PostgreSQL URL."""
+
+    def __init__(self, db: Path | str) -> None:
+        self._db = open_database(db, "relay-verifiers")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def _one(self, where: str, arg: str) -> RegisteredVerifier | None:
-        row = self._db.execute(f"SELECT {VERIFIER_COLUMNS} FROM verifiers WHERE {where} = ?", (arg,)).fetchone()
-        return RegisteredVerifier(*row) if row else None
+        rows = self._db.read(f"SELECT {VERIFIER_COLUMNS} FROM verifiers WHERE {where} = ?", (arg,))
+        return RegisteredVerifier(*rows[0]) if rows else None
 
     def add(self, verifier_id: str, organisation: str, faces_per_hour: int) -> tuple[RegisteredVerifier, str]:
         """Register a verifier; returns it and its token, which is shown this once."""
@@ -101,49 +81,44 @@ class SqliteVerifierRegister:
         if not organisation.strip() or faces_per_hour < 1:
             raise VerifierRegisterError("an organisation and at least one face an hour are needed")
         token = TOKEN_PREFIX + secrets.token_hex(32)
-        with self._lock:
-            try:
-                self._db.execute("INSERT INTO verifiers VALUES (?,?,?,?,?,?)", (
-                    verifier_id, organisation.strip(), token_hash(token), "active", faces_per_hour, time.time()))
-            except sqlite3.IntegrityError as exc:
-                raise VerifierRegisterError(f"{verifier_id} is already registered") from exc
-            added = self._one("verifier_id", verifier_id)
+        try:
+            self._db.write(f"INSERT INTO verifiers ({VERIFIER_COLUMNS}, token_sha256) VALUES (?,?,?,?,?,?)",
+                           (verifier_id, organisation.strip(), "active", faces_per_hour, time.time(),
+                            token_hash(token)))
+        except Conflict as exc:
+            raise VerifierRegisterError(f"{verifier_id} is already registered") from exc
+        added = self._one("verifier_id", verifier_id)
         assert added is not None
         return added, token
 
     def set_state(self, verifier_id: str, state: str) -> RegisteredVerifier:
         if state not in STATES:
             raise VerifierRegisterError(f"a state is one of {', '.join(STATES)}")
-        with self._lock:
-            self._db.execute("UPDATE verifiers SET state = ? WHERE verifier_id = ?", (state, verifier_id))
-            changed = self._one("verifier_id", verifier_id)
-        if changed is None:
+        rows = self._db.write(f"UPDATE verifiers SET state = ? WHERE verifier_id = ? RETURNING {VERIFIER_COLUMNS}",
+                              (state, verifier_id)).rows
+        if not rows:
             raise VerifierRegisterError(f"no verifier {verifier_id}")
-        return changed
+        return RegisteredVerifier(*rows[0])
 
     def by_token(self, token: str) -> RegisteredVerifier | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
-        with self._lock:
-            return self._one("token_sha256", token_hash(token))
+        return self._one("token_sha256", token_hash(token))
 
     def all(self) -> list[RegisteredVerifier]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {VERIFIER_COLUMNS} FROM verifiers ORDER BY verifier_id").fetchall()
+        rows = self._db.read(f"SELECT {VERIFIER_COLUMNS} FROM verifiers ORDER BY verifier_id")
         return [RegisteredVerifier(*r) for r in rows]
 
     def record_face(self, at: float, verifier_id: str, serial: str, resident_id: str | None) -> None:
-        with self._lock:
-            self._db.execute("INSERT INTO face_checks (at, verifier_id, serial, resident_id) VALUES (?,?,?,?)",
-                             (at, verifier_id, serial, resident_id))
+        self._db.write("INSERT INTO face_checks (at, verifier_id, serial, resident_id) VALUES (?,?,?,?)",
+                       (at, verifier_id, serial, resident_id))
 
     def faces(self, resident_id: str | None = None, serial: str | None = None) -> list[dict[str, Any]]:
         """Recovered faces, oldest first, with the verifier's organisation."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT f.at, f.verifier_id, v.organisation, f.serial, f.resident_id FROM face_checks f"
-                " JOIN verifiers v ON v.verifier_id = f.verifier_id"
-                " WHERE (? IS NULL OR f.resident_id = ?) AND (? IS NULL OR f.serial = ?) ORDER BY f.id",
-                (resident_id, resident_id, serial, serial)).fetchall()
+        rows = self._db.read(
+            "SELECT f.at, f.verifier_id, v.organisation, f.serial, f.resident_id FROM face_checks f"
+            " JOIN verifiers v ON v.verifier_id = f.verifier_id"
+            " WHERE (CAST(? AS TEXT) IS NULL OR f.resident_id = ?) AND (CAST(? AS TEXT) IS NULL OR f.serial = ?)"
+            " ORDER BY f.id", (resident_id, resident_id, serial, serial))
         return [{"at": r[0], "verifier_id": r[1], "organisation": r[2], "serial": r[3], "resident_id": r[4]}
                 for r in rows]

@@ -79,7 +79,7 @@ class RelayServer:
     ) -> RelayServer:
         """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
         or ``None`` for the machine's own clock. ``db``: a ``postgresql://`` URL (default: a
-        SQLite file in ``state_dir``; the registers are then a SQLite file beside it).
+        SQLite file in ``state_dir``; the registers are tables of the same database).
         ``port``: 0 for a free one, or a node's own port again after :meth:`kill`.
         ``open_files``: the child's open-file limit (``RLIMIT_NOFILE``), as a systemd unit
         would set it."""
@@ -92,10 +92,9 @@ class RelayServer:
         port_file = state_dir / "relay.port"
         port_file.unlink(missing_ok=True)
         database: Path | str = db or state_dir / "relay.sqlite3"
-        registers = state_dir / ("registers.sqlite3" if db else "relay.sqlite3")
-        register_world_kiosks(world_dir, registers)
+        register_world_kiosks(world_dir, database)
         cmd = [sys.executable, "-m", "relay.cli", "serve", "--world", str(world_dir), "--db", str(database),
-               "--register-db", str(registers), "--port", str(port), "--port-file", str(port_file), *extra_args]
+               "--port", str(port), "--port-file", str(port_file), *extra_args]
         if isinstance(clock_start, dt.datetime):
             cmd += ["--clock-start", clock_start.isoformat()]
         if public:
@@ -138,13 +137,13 @@ def relay_config(servers: list[RelayServer], kiosk_id: str = "KIOSK-0001", read_
                        key_file=first.key_file, issuer_public_key=first.issuer_public_key, read_timeout=read_timeout)
 
 
-def register_world_kiosks(world_dir: Path, db: Path) -> None:
+def register_world_kiosks(world_dir: Path, db: Path | str) -> None:
     """Put every kiosk the world lists in the relay's kiosk register, as an operator does
     with ``relay kiosk add`` (``relay kiosk import`` in one step)."""
     from relay.kiosk_cli import import_world_kiosks
-    from relay.kiosk_register import SqliteKioskRegister
+    from relay.kiosk_register import StoredKioskRegister
 
-    register = SqliteKioskRegister(db)
+    register = StoredKioskRegister(db)
     try:
         import_world_kiosks(world_dir, register)
     finally:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from relay.store.db import is_postgres, location
 from relay.store.protocol import Store
 
-
-def is_postgres(db: Path | str) -> bool:
-    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+__all__ = ["Store", "is_postgres", "location", "open_store"]
 
 
 def open_store(db: Path | str) -> Store:

@@ -15,91 +15,53 @@ What the database cannot do is refused as :class:`StoreUnavailable` (connection 
 lost, a restart, the pool waited too long); the HTTP layer answers 503 and the kiosk tries
 again, on this node or another, with the same request id.
 
-Deleted documents: PostgreSQL marks an updated row dead and reuses its space later; it
-does not overwrite it (SQLite's ``secure_delete``). The document stays in the table's
-files and in the write-ahead log until then, so the database's disks, its standby and its
-WAL archive must be encrypted and their retention bounded (docs/deployment.md).
+Deleted documents: PostgreSQL does not overwrite a deleted or updated row (SQLite's
+``secure_delete``); it marks it dead, and even ``VACUUM`` only marks the space free, the
+bytes stay in the table's file until a new row lands there. So document contents live
+in a table of their own, ``documents``, which holds only the documents not yet deleted
+(a few minutes' worth), and :meth:`PostgresStore.scrub` rewrites it (``VACUUM FULL``):
+the new file holds only live rows, the old one is truncated at once. The write-ahead log,
+a standby and backups still hold what was written for as long as they are kept: see
+docs/deployment.md for the settings that bound it.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+import time
+import zlib
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
-import psycopg_pool
-from psycopg import conninfo as pg_conninfo
 
-from relay.store.migrations import ADVISORY_LOCK, latest, migrations
+from relay.store.pg_db import PostgresDatabase
 from relay.store.protocol import (
     AUDIT_COLUMNS,
+    REQUEST_COLUMNS,
+    SESSION_COLUMNS,
     TECHNICIAN_COLUMNS,
     MakeRequest,
     RequestRow,
-    SchemaOutdated,
     Series,
     SessionRow,
-    StoreUnavailable,
     check_audit,
+    issued_request,
     log_rows,
+    request_values,
+    session_values,
     technician_rows,
 )
 
-_REQUEST_COLUMNS = ("request_id, session_id, kiosk_id, fingerprint, cert_type, copies, fee, created, response,"
-                    " outcome, outcome_copies, outcome_amount, municipality, serial_year, serial_first")
+#: A request as the relay reads it: its row, and its documents while they are kept.
+_REQUEST_SELECT = ("SELECT " + ", ".join("d.response" if c == "response" else f"r.{c}" for c in REQUEST_COLUMNS)
+                   + " FROM requests r LEFT JOIN documents d ON d.request_id = r.request_id")
+_REQUEST_STORED = [c for c in REQUEST_COLUMNS if c != "response"]  # the documents go to their own table
+_REQUEST_INSERT = (f"INSERT INTO requests ({','.join(_REQUEST_STORED)})"
+                   f" VALUES ({','.join(['%s'] * len(_REQUEST_STORED))})")
+#: Seconds between two rewrites of ``documents`` by one node (``scrub``).
+SCRUB_INTERVAL = 30.0
+_SCRUB_LOCK = zlib.crc32(b"relay-scrub")
 _AUDIT_INSERT = f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join(['%s'] * len(AUDIT_COLUMNS))})"
-#: Connection settings a URL may override: a dead database is noticed in seconds, not minutes.
-_DEFAULTS = {"connect_timeout": "2", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3",
-             "tcp_user_timeout": "5000"}
-_T = TypeVar("_T")
-
-
-def conninfo(url: str, application: str) -> str:
-    """The URL with this relay's connection defaults where the URL sets none."""
-    given = pg_conninfo.conninfo_to_dict(url)
-    extra = {k: v for k, v in {**_DEFAULTS, "application_name": application}.items() if k not in given}
-    return pg_conninfo.make_conninfo(url, **extra)
-
-
-def upgrade(url: str) -> list[int]:
-    """Apply the migrations the database has not had, each in one transaction, all under an
-    advisory lock (two upgrades at once: the second waits, then finds nothing to do);
-    returns the versions applied."""
-    applied = []
-    try:
-        with psycopg.connect(conninfo(url, "relay-db-upgrade"), autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))  # released when the connection ends
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
-                         " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for mig in migrations("postgresql"):
-                if mig.version in done:
-                    continue
-                with conn.transaction():
-                    conn.execute(mig.sql.encode())  # no parameters: the file may hold several statements
-                    conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                                 (mig.version, mig.name))
-                applied.append(mig.version)
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(type(exc).__name__) from exc
-    return applied
-
-
-def schema_version(url: str) -> int:
-    """The database's schema version (0: no migration applied)."""
-    try:
-        with psycopg.connect(conninfo(url, "relay-db-status"), autocommit=True) as conn:
-            exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
-            if not exists or exists[0] is None:
-                return 0
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-            return int(row[0]) if row else 0
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(type(exc).__name__) from exc
-
-
 class PostgresStore:
     """One node's access to the shared database. Safe for the threads of one process."""
 
@@ -108,49 +70,15 @@ class PostgresStore:
     def __init__(self, url: str, *, pool_size: int = 4, wait: float = 2.0,
                  on_connect: Callable[[psycopg.Connection[Any]], None] | None = None) -> None:
         """``wait``: seconds a call waits for a connection before it is refused as
-        unavailable (the pool reconnects in the background meanwhile). ``on_connect``:
-        called with each new connection (``bench/relay.py`` traces them)."""
-        version = schema_version(url)
-        if version != latest("postgresql"):
-            raise SchemaOutdated(f"the database schema is at version {version}, this relay needs "
-                                 f"{latest('postgresql')}: run relay db upgrade")
-
-        def configure(conn: psycopg.Connection[Any]) -> None:
-            if on_connect is not None:
-                on_connect(conn)
-
-        self._pool = psycopg_pool.ConnectionPool(
-            conninfo(url, f"relay-{os.getpid()}"), min_size=1, max_size=pool_size, timeout=wait,
-            kwargs={"autocommit": True}, configure=configure, name="relay", open=False)
-        try:
-            self._pool.open(wait=True, timeout=wait)
-        except psycopg_pool.PoolTimeout as exc:
-            self._pool.close()
-            raise StoreUnavailable("connect") from exc
+        unavailable. ``on_connect``: called with each new connection (``bench/relay.py``
+        traces them)."""
+        self._db = PostgresDatabase(url, "relay", pool_size=pool_size, wait=wait, on_connect=on_connect)
+        self._conn = self._db.connection
+        self._read = self._db.reading
+        self._scrubbed = -SCRUB_INTERVAL
 
     def close(self) -> None:
-        self._pool.close()
-
-    @contextmanager
-    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
-        try:
-            with self._pool.connection() as conn:
-                yield conn
-        except psycopg_pool.PoolTimeout as exc:
-            raise StoreUnavailable("pool_timeout") from exc
-        except psycopg.OperationalError as exc:
-            self._pool.check()  # the others may be dead too (a restart): replace them now, not one call each
-            raise StoreUnavailable(type(exc).__name__) from exc
-
-    def _read(self, read: Callable[[psycopg.Connection[Any]], _T]) -> _T:
-        """A read, tried once more on a fresh connection if the first one was dead (a read
-        is safe to repeat; a write is left to the caller)."""
-        try:
-            with self._conn() as conn:
-                return read(conn)
-        except StoreUnavailable:
-            with self._conn() as conn:
-                return read(conn)
+        self._db.close()
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> int:
         with self._conn() as conn:
@@ -158,12 +86,12 @@ class PostgresStore:
 
     # -- sessions -------------------------------------------------------------------------
     def create_session(self, row: SessionRow) -> None:
-        self._write("INSERT INTO sessions VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                    (row.session_id, row.kiosk_id, row.challenge, row.state, row.created, row.expires,
-                     row.resident_id, row.cert_serial, row.cert_sha256))
+        self._write(f"INSERT INTO sessions ({','.join(SESSION_COLUMNS)})"
+                    f" VALUES ({','.join(['%s'] * len(SESSION_COLUMNS))})", session_values(row))
 
     def session(self, session_id: str) -> SessionRow | None:
-        row = self._read(lambda c: c.execute("SELECT * FROM sessions WHERE session_id=%s", (session_id,)).fetchone())
+        row = self._read(lambda c: c.execute(f"SELECT {','.join(SESSION_COLUMNS)} FROM sessions WHERE session_id=%s",
+                                             (session_id,)).fetchone())
         return SessionRow(*row) if row else None
 
     def authenticate_session(
@@ -183,8 +111,7 @@ class PostgresStore:
 
     # -- requests -------------------------------------------------------------------------
     def request(self, request_id: str) -> RequestRow | None:
-        row = self._read(lambda c: c.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s",
-                                             (request_id,)).fetchone())
+        row = self._read(lambda c: c.execute(_REQUEST_SELECT + " WHERE r.request_id=%s", (request_id,)).fetchone())
         return RequestRow(*row) if row else None
 
     def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
@@ -197,7 +124,7 @@ class PostgresStore:
                 "INSERT INTO serials (municipality, year, last) VALUES (%s,%s,%s) ON CONFLICT (municipality, year)"
                 " DO UPDATE SET last = serials.last + excluded.last RETURNING last",
                 (series.municipality, series.year, count))
-            existing = conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s", (request_id,))
+            existing = conn.execute(_REQUEST_SELECT + " WHERE r.request_id=%s", (request_id,))
             live = conn.execute("SELECT 1 FROM sessions WHERE session_id=%s AND state='authenticated' AND expires>%s",
                                 (session_id, now))
             pipeline.sync()  # round trip 1: the series is locked until this transaction ends
@@ -207,19 +134,20 @@ class PostgresStore:
                     conn.execute("ROLLBACK")  # takes back the numbers
                     return RequestRow(*row_existing) if row_existing is not None else None
                 first = int(row_taken[0]) - count + 1
-                row, audit = make(list(range(first, first + count)))
+                made, audit = make(list(range(first, first + count)))
+                row = issued_request(made, series, first)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute(
-                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({','.join(['%s'] * 15)})",
-                (row.request_id, row.session_id, row.kiosk_id, row.fingerprint, row.cert_type, row.copies,
-                 row.fee, row.created, row.response, None, None, None, series.municipality, series.year, first))
+            values = dict(zip(REQUEST_COLUMNS, request_values(row), strict=True))
+            conn.execute(_REQUEST_INSERT, tuple(values[c] for c in _REQUEST_STORED))
+            if row.response is not None:
+                conn.execute("INSERT INTO documents (request_id, response) VALUES (%s, %s)",
+                             (row.request_id, row.response))
             conn.execute(_AUDIT_INSERT, check_audit(audit))
             conn.execute("COMMIT")
-            # round trip 2: the request, its audit entry and COMMIT, sent when the pipeline ends
-        return RequestRow(**{**row.__dict__, "municipality": series.municipality, "serial_year": series.year,
-                             "serial_first": first})
+            # round trip 2: the request, its documents, its audit entry and COMMIT, sent when the pipeline ends
+        return row
 
     def issued_serials(self, series: Series) -> tuple[int, list[tuple[int, int]]]:
         def read(conn: psycopg.Connection[Any]) -> tuple[int, list[tuple[int, int]]]:
@@ -238,9 +166,11 @@ class PostgresStore:
         columns = [c for c in AUDIT_COLUMNS if c not in ("resident_id", "cert_serial")]
         with self._conn() as conn:
             row = conn.execute(
-                f"WITH before AS (SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=%s FOR UPDATE),"
-                " done AS (UPDATE requests r SET outcome=%s, outcome_copies=%s, outcome_amount=%s, response=NULL"
-                "  FROM before b WHERE r.request_id=b.request_id AND b.outcome IS NULL RETURNING r.session_id),"
+                f"WITH before AS ({_REQUEST_SELECT} WHERE r.request_id=%s FOR UPDATE OF r),"
+                " done AS (UPDATE requests r SET outcome=%s, outcome_copies=%s, outcome_amount=%s"
+                "  FROM before b WHERE r.request_id=b.request_id AND b.outcome IS NULL"
+                "  RETURNING r.session_id, r.request_id),"
+                " gone AS (DELETE FROM documents WHERE request_id IN (SELECT request_id FROM done)),"
                 f" audited AS (INSERT INTO audit ({','.join(columns)}, resident_id, cert_serial)"
                 f"  SELECT {','.join(['%s'] * len(columns))}, s.resident_id, s.cert_serial"
                 "  FROM done LEFT JOIN sessions s ON s.session_id = done.session_id)"
@@ -254,8 +184,8 @@ class PostgresStore:
             row = conn.execute(
                 "WITH expired AS (UPDATE sessions SET state='closed' WHERE state <> 'closed' AND expires <= %s"
                 "  RETURNING session_id, kiosk_id, resident_id, cert_serial),"
-                " deleted AS (UPDATE requests SET response=NULL WHERE response IS NOT NULL"
-                "  AND session_id IN (SELECT session_id FROM expired)),"
+                " deleted AS (DELETE FROM documents WHERE request_id IN"
+                "  (SELECT request_id FROM requests WHERE session_id IN (SELECT session_id FROM expired))),"
                 " audited AS (INSERT INTO audit (at, kiosk_id, event, session_id, resident_id, cert_serial)"
                 "  SELECT %s, kiosk_id, 'expire', session_id, resident_id, cert_serial FROM expired"
                 "  WHERE resident_id IS NOT NULL)"
@@ -263,11 +193,27 @@ class PostgresStore:
         return int(row[0]) if row else 0
 
     def scrub(self) -> None:
-        """Nothing to do here: PostgreSQL offers no overwrite of deleted rows (see the
-        module's docstring for what protects them instead)."""
+        """Rewrite ``documents`` (``VACUUM FULL``) so that deleted documents are in none of
+        its files: at most once every :data:`SCRUB_INTERVAL` seconds on this node, by one
+        node at a time (the others skip), and only if the table's lock comes within a
+        second (issuing waits behind it meanwhile; a busy table is rewritten next time).
+        What the write-ahead log, a standby and backups hold is left to their retention."""
+        if time.monotonic() - self._scrubbed < SCRUB_INTERVAL:
+            return
+        with self._conn() as conn:
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (_SCRUB_LOCK,)).fetchone()
+            if not got or not got[0]:
+                return  # another node is rewriting it now
+            try:
+                conn.execute("SET lock_timeout = '1s'")
+                conn.execute("VACUUM (FULL) documents")
+                self._scrubbed = time.monotonic()
+            finally:
+                conn.execute("RESET lock_timeout")
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCRUB_LOCK,))
 
     def stored_documents(self) -> int:
-        row = self._read(lambda c: c.execute("SELECT count(*) FROM requests WHERE response IS NOT NULL").fetchone())
+        row = self._read(lambda c: c.execute("SELECT count(*) FROM documents").fetchone())
         return int(row[0]) if row else 0
 
     # -- audit ----------------------------------------------------------------------------

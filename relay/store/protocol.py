@@ -11,8 +11,9 @@ behaviour.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import astuple, dataclass, fields, replace
 from typing import Any, Protocol
 
 AUDIT_COLUMNS = ("at", "kiosk_id", "event", "code", "session_id", "resident_id", "cert_serial",
@@ -32,6 +33,48 @@ class StoreUnavailable(StoreError):
 
 class SchemaOutdated(StoreError):
     """The database's schema is older than this relay's (``relay db upgrade``)."""
+
+
+class Conflict(StoreError):
+    """A uniqueness or reference rule refused the write (a key already there); nothing of
+    the transaction was kept."""
+
+
+# -- one connection to either database (relay.store.db) ----------------------------------
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class Written:
+    rowcount: int
+    rows: list[Any]  # what RETURNING gave
+
+
+class Tx(Protocol):
+    """The statements of one open transaction."""
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class Database(Protocol):
+    def tx(self, serialize: str | None = None) -> AbstractContextManager[Tx]:
+        """One transaction, committed when the block ends, rolled back on an exception.
+        ``serialize``: a name; transactions of the same name run one at a time."""
+        ...
+
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]: ...
+
+    def write(self, sql: str, args: Sequence[Any] = ()) -> Written:
+        """One statement in a transaction of its own (on PostgreSQL, one round trip)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -68,12 +111,33 @@ class RequestRow:
     serial_first: int | None = None
 
 
+#: The columns of ``sessions`` and ``requests``, in the order of the rows' fields: a row
+#: read with them is ``SessionRow(*values)`` / ``RequestRow(*values)`` on both databases.
+SESSION_COLUMNS = tuple(f.name for f in fields(SessionRow))
+REQUEST_COLUMNS = tuple(f.name for f in fields(RequestRow))
+
+
+def session_values(row: SessionRow) -> tuple[Any, ...]:
+    return astuple(row)
+
+
 @dataclass(frozen=True)
 class Series:
     """One gap-free run of serial numbers: a municipality's certificates of one year."""
 
     municipality: str
     year: int
+
+
+def issued_request(row: RequestRow, series: Series, first: int) -> RequestRow:
+    """The row as the issuing transaction stores it: no outcome yet, numbered from
+    ``first`` in ``series``. Its values in :data:`REQUEST_COLUMNS` order are ``astuple``."""
+    return replace(row, outcome=None, outcome_copies=None, outcome_amount=None, municipality=series.municipality,
+                   serial_year=series.year, serial_first=first)
+
+
+def request_values(row: RequestRow) -> tuple[Any, ...]:
+    return astuple(row)
 
 
 #: Builds the request row and its audit entry from the serial numbers just taken; called

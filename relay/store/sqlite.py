@@ -13,101 +13,55 @@ then deleted (the row stays, without the document, for idempotency and the audit
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from relay.store.migrations import migrations
 from relay.store.protocol import (
     AUDIT_COLUMNS,
+    REQUEST_COLUMNS,
+    SESSION_COLUMNS,
     TECHNICIAN_COLUMNS,
     MakeRequest,
     RequestRow,
-    SchemaOutdated,
     Series,
     SessionRow,
-    StoreUnavailable,
+    Tx,
     check_audit,
+    issued_request,
     log_rows,
+    request_values,
+    session_values,
     technician_rows,
 )
+from relay.store.sqlite_db import SqliteDatabase
 
-_REQUEST_COLUMNS = ("request_id, session_id, kiosk_id, fingerprint, cert_type, copies, fee, created, response,"
-                    " outcome, outcome_copies, outcome_amount, municipality, serial_year, serial_first")
+_REQUEST = f"SELECT {','.join(REQUEST_COLUMNS)} FROM requests WHERE request_id = ?"
 
 
 class SqliteStore:
-    """One connection, used one transaction at a time (a lock serialises threads)."""
+    """The relay's tables over one :class:`SqliteDatabase` connection."""
 
     topology_storage = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._lock = threading.Lock()
-        with self._lock:
-            if str(path) != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA secure_delete=ON")  # deleted documents are overwritten, not left in free pages
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Apply the migrations this file has not had, each in its own transaction."""
-        known = migrations("sqlite")
-        self._db.execute("BEGIN IMMEDIATE")  # one process upgrades; the others then find it done
-        try:
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(known):
-                raise SchemaOutdated("the database is newer than this relay")
-            for mig in known[version:]:
-                for statement in _statements(mig.sql):
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version={mig.version}")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        self._db = SqliteDatabase(path)
+        self._tx = self._db.tx
+        self._read = self._db.read
 
     def schema_version(self) -> int:
-        return int(self._read("PRAGMA user_version", ())[0][0])
+        return self._db.schema_version()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:  # locked past busy_timeout, or the disk went away
-                raise StoreUnavailable(type(exc).__name__) from exc
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _read(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        self._db.close()
 
     # -- sessions -------------------------------------------------------------------------
     def create_session(self, row: SessionRow) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?)",
-                (row.session_id, row.kiosk_id, row.challenge, row.state, row.created, row.expires,
-                 row.resident_id, row.cert_serial, row.cert_sha256),
-            )
+            db.execute(f"INSERT INTO sessions ({','.join(SESSION_COLUMNS)})"
+                       f" VALUES ({','.join('?' * len(SESSION_COLUMNS))})", session_values(row))
 
     def session(self, session_id: str) -> SessionRow | None:
-        rows = self._read("SELECT * FROM sessions WHERE session_id = ?", (session_id,))
+        rows = self._read(f"SELECT {','.join(SESSION_COLUMNS)} FROM sessions WHERE session_id = ?", (session_id,))
         return SessionRow(*rows[0]) if rows else None
 
     def authenticate_session(
@@ -130,14 +84,13 @@ class SqliteStore:
 
     # -- requests -------------------------------------------------------------------------
     def request(self, request_id: str) -> RequestRow | None:
-        rows = self._read(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id = ?", (request_id,))
+        rows = self._read(_REQUEST, (request_id,))
         return RequestRow(*rows[0]) if rows else None
 
     def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
               make: MakeRequest) -> RequestRow | None:
         with self._tx() as db:  # BEGIN IMMEDIATE: the write lock, and so the series, is ours
-            existing = db.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=?",
-                                  (request_id,)).fetchone()
+            existing = db.execute(_REQUEST, (request_id,)).fetchone()
             if existing:
                 return RequestRow(*existing)
             live = db.execute("SELECT 1 FROM sessions WHERE session_id=? AND state='authenticated' AND expires>?",
@@ -148,18 +101,15 @@ class SqliteStore:
             db.execute("INSERT INTO serials (municipality, year, last) VALUES (?,?,?) ON CONFLICT"
                        " (municipality, year) DO UPDATE SET last = excluded.last",
                        (series.municipality, series.year, last + count))
-            row, audit = make(list(range(last + 1, last + count + 1)))
-            db.execute(
-                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (row.request_id, row.session_id, row.kiosk_id, row.fingerprint, row.cert_type, row.copies,
-                 row.fee, row.created, row.response, None, None, None, series.municipality, series.year, last + 1),
-            )
+            made, audit = make(list(range(last + 1, last + count + 1)))
+            row = issued_request(made, series, last + 1)
+            db.execute(f"INSERT INTO requests ({','.join(REQUEST_COLUMNS)})"
+                       f" VALUES ({','.join('?' * len(REQUEST_COLUMNS))})", request_values(row))
             self._audit(db, audit)
-            return RequestRow(**{**row.__dict__, "municipality": series.municipality, "serial_year": series.year,
-                                 "serial_first": last + 1})
+            return row
 
     @staticmethod
-    def _last_serial(db: sqlite3.Connection, series: Series) -> int:
+    def _last_serial(db: Tx, series: Series) -> int:
         row = db.execute("SELECT last FROM serials WHERE municipality=? AND year=?",
                          (series.municipality, series.year)).fetchone()
         if row:
@@ -181,8 +131,7 @@ class SqliteStore:
         self, request_id: str, outcome: str, copies: int, amount: int, audit: dict[str, Any]
     ) -> RequestRow | None:
         with self._tx() as db:
-            existing = db.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE request_id=?",
-                                  (request_id,)).fetchone()
+            existing = db.execute(_REQUEST, (request_id,)).fetchone()
             if not existing or existing[9] is not None:
                 return RequestRow(*existing) if existing else None
             db.execute(
@@ -213,8 +162,7 @@ class SqliteStore:
     def scrub(self) -> None:
         """Fold the write-ahead log into the database and empty it, so that deleted
         documents survive neither in the log nor (``secure_delete``) in free pages."""
-        with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._read("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def stored_documents(self) -> int:
         """How many issued answers still hold document contents (for tests and checks)."""
@@ -226,7 +174,7 @@ class SqliteStore:
             self._audit(db, entry)
 
     @staticmethod
-    def _audit(db: sqlite3.Connection, entry: dict[str, Any]) -> None:
+    def _audit(db: Tx, entry: dict[str, Any]) -> None:
         db.execute(
             f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join('?' * len(AUDIT_COLUMNS))})",
             check_audit(entry),
@@ -243,13 +191,13 @@ class SqliteStore:
         (kiosk, seq) already stored keeps its first record (a repeat after a lost answer).
         Returns how many were new."""
         with self._tx() as db:
-            before = db.total_changes
+            before = self._db.conn.total_changes
             db.executemany(
                 "INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
                 " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING",
                 [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records],
             )
-            return int(db.total_changes - before)
+            return int(self._db.conn.total_changes - before)
 
     def technician_events_since(self, since: float = 0.0) -> list[dict[str, Any]]:
         return technician_rows(self._read(f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events"
@@ -261,13 +209,13 @@ class SqliteStore:
         """Store events ``first``, ``first + 1`` … of one export; a part sent again is kept
         once. Returns how many were new."""
         with self._tx() as db:
-            before = db.total_changes
+            before = self._db.conn.total_changes
             db.executemany(
                 "INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING",
                 [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)],
             )
-            return int(db.total_changes - before)
+            return int(self._db.conn.total_changes - before)
 
     def log_exports(self, kiosk_id: str | None = None, since: float = 0.0) -> list[dict[str, Any]]:
         """Exported events received since ``since``, by kiosk, export and index."""
@@ -275,8 +223,3 @@ class SqliteStore:
             "SELECT kiosk_id, export_id, n, received, event FROM log_exports WHERE received >= ?"
             " AND (? IS NULL OR kiosk_id = ?) ORDER BY kiosk_id, received, export_id, n",
             (since, kiosk_id, kiosk_id)))
-
-def _statements(script: str) -> list[str]:
-    """The statements of a migration file (no semicolon inside a statement, comments dropped)."""
-    text = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
-    return [s.strip() for s in text.split(";") if s.strip()]

@@ -24,7 +24,7 @@ from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
 from protocol.documents import qr_payload
 from relay.cli import main
-from relay.verifier_register import SqliteVerifierRegister
+from relay.verifier_register import StoredVerifierRegister
 
 pytestmark = pytest.mark.relay
 
@@ -57,7 +57,7 @@ def issued(world: World, server: RelayServer) -> Issued:
 @pytest.fixture(scope="module")
 def token(server: RelayServer) -> str:
     """A registered verifier's credentials (as ``relay verifier add`` prints them)."""
-    register = SqliteVerifierRegister(server.db)
+    register = StoredVerifierRegister(server.db)
     try:
         return register.add("test-bank", "Test Bank", faces_per_hour=4)[1]
     finally:
@@ -159,7 +159,7 @@ def test_anyone_sending_scans_gets_the_verdict_but_no_face(server: RelayServer, 
 def test_unknown_or_suspended_credentials_are_refused(server: RelayServer, issued: Issued) -> None:
     body = json.dumps({"qr": issued.qr[0]}).encode()
     assert _verify(server, body, "kv1_" + "0" * 64) == (401, {"error": {"code": "bad_credentials"}})
-    register = SqliteVerifierRegister(server.db)
+    register = StoredVerifierRegister(server.db)
     try:
         _, token = register.add("lapsed-agent", "Lapsed Agent", faces_per_hour=5)
         assert _verify(server, body, token)[0] == 200
@@ -170,7 +170,7 @@ def test_unknown_or_suspended_credentials_are_refused(server: RelayServer, issue
 
 
 def test_a_verifier_over_its_faces_an_hour_is_refused(server: RelayServer, issued: Issued) -> None:
-    register = SqliteVerifierRegister(server.db)
+    register = StoredVerifierRegister(server.db)
     try:
         _, token = register.add("small-office", "Small Office", faces_per_hour=1)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,9 @@ from kiosk.relay_client.port import Outcome
 from protocol.clock import FakeClock
 from relay.service import Settings, build_core
 from tests.fixtures.relay import open_hours
+
+if TYPE_CHECKING:
+    from hardware_mocks.services.postgres import PostgresServer
 
 CANARIES = [s.encode() for s in (CANARY_FAMILY, CANARY_GIVEN, CANARY_ADDRESS_MARK)]
 
@@ -79,3 +83,54 @@ def test_the_relay_log_holds_no_personal_data(world: World, tmp_path: Path) -> N
     escaped = [json.dumps(c.decode())[1:-1].encode() for c in CANARIES]  # the log writes JSON with \u escapes
     assert [c for c in CANARIES + escaped if c in log] == []
     assert valid_my_number(CANARY_MY_NUMBER).encode() not in log
+
+
+def _table_files(server: PostgresServer, url: str) -> bytes:
+    """Every file of the database's tables and indexes (``base/<oid>``), after a checkpoint
+    has written what the server held in memory: a few megabytes."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        row = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()
+    assert row is not None
+    return _files(server.data / "base" / str(row[0]))
+
+
+@pytest.mark.postgres
+def test_postgresql_table_files_hold_no_document_after_the_scrub(world: World, postgres_server: PostgresServer,
+                                                                 postgres_db: str) -> None:
+    """PostgreSQL leaves deleted rows' bytes in its pages: the scrub rewrites the documents'
+    table, so after the outcome and the expiry no file of the database's tables holds a
+    canary (what the write-ahead log holds is bounded by its retention: docs/deployment.md)."""
+    clock = FakeClock(open_hours(world))
+    core = build_core(world.root, postgres_db, clock, Settings())
+    relay = VirtualRelay(world.root)
+    relay.backend.core = core
+    try:
+        card = CardSigner.load(world.card_path("canary"))
+        opened = relay.open_session()
+        relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+        printed, abandoned = str(uuid.uuid4()), str(uuid.uuid4())
+        relay.request_documents(printed, "juminhyo", {"scope": "household", "relationship": "include"}, 3)
+        relay.request_documents(abandoned, "inkan", {}, 1)
+        # another resident's documents, issued after, share the pages and are still
+        # printing at the scrub: a plain VACUUM leaves the canaries' bytes beside them
+        clock.advance(600)
+        neighbour = VirtualRelay(world.root)  # another kiosk's client on the same relay
+        neighbour.backend.core = core
+        other = CardSigner.load(world.card_path("shiken-hanako"))
+        opened = neighbour.open_session()
+        neighbour.authenticate(other.cert_der, other.sign(opened.challenge, opened.session_id, neighbour.kiosk_id))
+        neighbour.request_documents(str(uuid.uuid4()), "juminhyo", {"scope": "self"}, 1)
+        assert all(c in _table_files(postgres_server, postgres_db) for c in CANARIES[:2])  # the scan sees them
+        relay.report_outcome(printed, Outcome.PRINTED, 3, 600)
+        clock.advance(301)  # the canary's other request expires unreported, the other resident's session lives
+        core.purge(scrub=True)
+        assert core.storage.stored_documents() == 1
+        data = _table_files(postgres_server, postgres_db)
+    finally:
+        core.storage.close()
+        if core.issued is not None:
+            core.issued.close()
+    assert [c for c in CANARIES if c in data] == []

@@ -238,7 +238,7 @@ def test_a_sqlite_file_from_before_numbering_by_municipality_carries_on(tmp_path
 
 def test_postgresql_refuses_an_old_schema_and_upgrades_once(postgres_server: Any) -> None:
     from relay.store.migrations import latest
-    from relay.store.postgres import schema_version, upgrade
+    from relay.store.pg_db import schema_version, upgrade
 
     url = postgres_server.create_database()
     with pytest.raises(SchemaOutdated):
@@ -254,7 +254,89 @@ def test_postgresql_refuses_an_old_schema_and_upgrades_once(postgres_server: Any
     open_store(url).close()
 
 
+def test_postgresql_documents_of_the_first_schema_are_kept_through_the_upgrade(postgres_server: Any) -> None:
+    """A database of schema version 1 (documents in ``requests.response``): the upgrade
+    moves a kept document into ``documents``, and one already deleted stays deleted."""
+    import psycopg
+
+    from relay.store.migrations import latest, migrations
+    from relay.store.pg_db import upgrade
+
+    url = postgres_server.create_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+                     " applied_at timestamptz NOT NULL DEFAULT now())")
+        conn.execute(migrations("postgresql")[0].sql.encode())
+        conn.execute("INSERT INTO schema_migrations (version, name) VALUES (1, 'initial')")
+        for rid, response, outcome in (("kept", '{"name":"KEPT"}', None), ("done", None, "printed")):
+            conn.execute("INSERT INTO requests (request_id, session_id, kiosk_id, fingerprint, cert_type, copies,"
+                         " fee, created, response, outcome) VALUES (%s, 's1', 'KIOSK-0001', 'fp', 'juminhyo', 1,"
+                         " 200, 0, %s, %s)", (rid, response, outcome))
+    assert upgrade(url) == list(range(2, latest("postgresql") + 1))
+    store = open_store(url)
+    try:
+        kept, done = store.request("kept"), store.request("done")
+        assert kept is not None and kept.response == '{"name":"KEPT"}'
+        assert done is not None and (done.response, done.outcome) == (None, "printed")
+        assert store.stored_documents() == 1
+    finally:
+        store.close()
+
+
 def test_postgresql_that_cannot_be_reached_is_unavailable(postgres_server: Any) -> None:
     closed = postgres_server.url().replace(f":{postgres_server.port}/", ":1/")
     with pytest.raises(StoreUnavailable):
         open_store(closed)
+
+
+def _marked(rid: str, sid: str, marker: str) -> Callable[[list[int]], tuple[RequestRow, dict[str, Any]]]:
+    """A request whose documents are ``{"name": marker}``: small, stored as they are."""
+    def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+        return (RequestRow(rid, sid, "KIOSK-0001", "fp-" + rid, "juminhyo", 1, 200, NOW, dumps({"name": marker}),
+                           None, None, None),
+                {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "request", "session_id": sid, "request_id": rid})
+
+    return make
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_deleted_documents_are_in_no_table_file_after_the_scrub(kind: str, request: pytest.FixtureRequest,
+                                                                tmp_path: Path) -> None:
+    """Documents deleted (an outcome) between others still kept share their pages; after
+    the scrub no file of the tables holds a byte of them. SQLite overwrites deleted rows and
+    empties its log; PostgreSQL leaves them in the page as free space even after a plain
+    ``VACUUM`` (half of them, in a try), so the scrub rewrites the documents' table."""
+    db: Path | str = tmp_path / "relay.sqlite3"
+    files = tmp_path
+    if kind == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        db = request.getfixturevalue("postgres_db")
+    store = open_store(db)
+
+    def table_files() -> bytes:
+        nonlocal files
+        if kind == "postgresql":
+            import psycopg
+
+            with psycopg.connect(str(db), autocommit=True) as conn:
+                conn.execute("CHECKPOINT")  # what the server holds in memory, to its files
+                row = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()
+            assert row is not None
+            files = server.data / "base" / str(row[0])
+        return b"".join(p.read_bytes() for p in sorted(files.iterdir()) if p.is_file())
+
+    try:
+        sid = _session(store)
+        for i in range(40):  # small documents, stored in the table's pages as they are
+            rid = f"{'gone' if i % 2 else 'kept'}-{i}"
+            store.issue(rid, sid, NOW, SERIES, 1, _marked(rid, sid, "CANARY-DELETED" if i % 2 else "STILL-PRINTING"))
+        assert table_files().count(b"CANARY-DELETED") >= 20  # the scan sees every one (SQLite: its log, more)
+        for i in range(1, 40, 2):
+            store.record_outcome(f"gone-{i}", "printed", 1, 200,
+                                 {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "outcome", "request_id": f"gone-{i}"})
+        store.scrub()
+        assert store.stored_documents() == 20
+        data = table_files()
+    finally:
+        store.close()
+    assert data.count(b"CANARY-DELETED") == 0 and b"STILL-PRINTING" in data

@@ -1,0 +1,162 @@
+"""The PostgreSQL side of :mod:`relay.store.db`: a small pool in autocommit mode per
+object, nothing held between calls. A transaction opened with ``serialize`` first takes a
+transaction-level advisory lock of that name, so the register changes that read, check and
+then write run one at a time across every node, as on SQLite. The schema must be at this
+relay's version: :func:`upgrade` (``relay db upgrade``) brings it there, under an advisory
+lock, each migration in its own transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+import psycopg_pool
+from psycopg import conninfo as pg_conninfo
+
+from relay.store.migrations import ADVISORY_LOCK, latest, migrations
+from relay.store.protocol import Conflict, Cursor, SchemaOutdated, StoreUnavailable, Tx, Written
+
+_T = TypeVar("_T")
+#: Connection settings a URL may override: a dead database is noticed in seconds, not minutes.
+_DEFAULTS = {"connect_timeout": "2", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3",
+             "tcp_user_timeout": "5000"}
+
+
+def conninfo(url: str, application: str) -> str:
+    """The URL with this relay's connection defaults where the URL sets none."""
+    given = pg_conninfo.conninfo_to_dict(url)
+    extra = {k: v for k, v in {**_DEFAULTS, "application_name": application}.items() if k not in given}
+    return pg_conninfo.make_conninfo(url, **extra)
+
+
+def upgrade(url: str) -> list[int]:
+    """Apply the migrations the database has not had, each in one transaction, all under an
+    advisory lock (two upgrades at once: the second waits, then finds nothing to do);
+    returns the versions applied."""
+    applied = []
+    try:
+        with psycopg.connect(conninfo(url, "relay-db-upgrade"), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))  # released when the connection ends
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                         " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for mig in migrations("postgresql"):
+                if mig.version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(mig.sql.encode())  # no parameters: the file may hold several statements
+                    conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                                 (mig.version, mig.name))
+                applied.append(mig.version)
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(type(exc).__name__) from exc
+    return applied
+
+
+def schema_version(url: str) -> int:
+    """The database's schema version (0: no migration applied)."""
+    try:
+        with psycopg.connect(conninfo(url, "relay-db-status"), autocommit=True) as conn:
+            exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
+            if not exists or exists[0] is None:
+                return 0
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(type(exc).__name__) from exc
+
+
+def check_schema(url: str) -> None:
+    """Refuse a database whose schema is not this relay's (every node checks at start)."""
+    version = schema_version(url)
+    if version != latest("postgresql"):
+        raise SchemaOutdated(f"the database schema is at version {version}, this relay needs "
+                             f"{latest('postgresql')}: run relay db upgrade")
+
+
+def _pg(sql: str) -> str:
+    """``?`` placeholders as psycopg's ``%s`` (the relay's SQL holds no ``?`` nor ``%`` else)."""
+    return sql.replace("?", "%s")
+
+
+class _PostgresTx:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor:
+        return self.conn.execute(_pg(sql), tuple(args))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.cursor().executemany(_pg(sql), rows)
+
+
+class PostgresDatabase:
+    """One process's access to the shared database: a pool of autocommit connections,
+    nothing held between calls. Safe for the threads of one process."""
+
+    def __init__(self, url: str, name: str = "relay", *, pool_size: int = 4, wait: float = 2.0,
+                 on_connect: Callable[[psycopg.Connection[Any]], None] | None = None) -> None:
+        """``wait``: seconds a call waits for a connection before it is refused as
+        unavailable (the pool reconnects in the background meanwhile). ``on_connect``:
+        called with each new connection (``bench/relay.py`` traces them)."""
+        check_schema(url)
+
+        def configure(conn: psycopg.Connection[Any]) -> None:
+            if on_connect is not None:
+                on_connect(conn)
+
+        self._pool = psycopg_pool.ConnectionPool(
+            conninfo(url, f"{name}-{os.getpid()}"), min_size=1, max_size=pool_size, timeout=wait,
+            kwargs={"autocommit": True}, configure=configure, name=name, open=False)
+        try:
+            self._pool.open(wait=True, timeout=wait)
+        except psycopg_pool.PoolTimeout as exc:
+            self._pool.close()
+            raise StoreUnavailable("connect") from exc
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of the pool, in autocommit mode, for one call."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except psycopg_pool.PoolTimeout as exc:
+            raise StoreUnavailable("pool_timeout") from exc
+        except psycopg.errors.IntegrityError as exc:
+            raise Conflict(type(exc).__name__) from exc
+        except psycopg.OperationalError as exc:
+            self._pool.check()  # the others may be dead too (a restart): replace them now, not one call each
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    def reading(self, read: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+        """A read, tried once more on a fresh connection if the first one was dead (a read
+        is safe to repeat; a write is left to the caller)."""
+        try:
+            with self.connection() as conn:
+                return read(conn)
+        except StoreUnavailable:
+            with self.connection() as conn:
+                return read(conn)
+
+    @contextmanager
+    def tx(self, serialize: str | None = None) -> Iterator[Tx]:
+        with self.connection() as conn, conn.transaction():
+            if serialize is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(serialize.encode()),))
+            yield _PostgresTx(conn)
+
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        return self.reading(lambda conn: conn.execute(_pg(sql), tuple(args)).fetchall())
+
+    def write(self, sql: str, args: Sequence[Any] = ()) -> Written:
+        with self.connection() as conn:
+            cur = conn.execute(_pg(sql), tuple(args))
+            return Written(cur.rowcount, cur.fetchall() if cur.description else [])

@@ -1,0 +1,104 @@
+"""The SQLite side of :mod:`relay.store.db`: one connection per object, serialised by a
+lock; a write transaction is ``BEGIN IMMEDIATE`` (SQLite's one write lock, so every write
+transaction runs alone); the schema is brought up to date when the file is opened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from relay.store.migrations import migrations
+from relay.store.protocol import Conflict, Cursor, SchemaOutdated, StoreUnavailable, Tx, Written
+
+
+class _SqliteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor:
+        try:
+            return self.conn.execute(sql, tuple(args))
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(str(exc)) from exc
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(str(exc)) from exc
+
+
+class SqliteDatabase:
+    """One connection, used one transaction at a time (a lock serialises threads). WAL
+    mode; deleted rows are overwritten (``secure_delete``); no fsync per commit."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+        self.lock = threading.Lock()
+        with self.lock:
+            if str(path) != ":memory:":
+                self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Apply the migrations this file has not had, each in its own transaction."""
+        known = migrations("sqlite")
+        self.conn.execute("BEGIN IMMEDIATE")  # one process upgrades; the others then find it done
+        try:
+            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(known):
+                raise SchemaOutdated("the database is newer than this relay")
+            for mig in known[version:]:
+                for statement in statements(mig.sql):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version={mig.version}")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return int(self.read("PRAGMA user_version")[0][0])
+
+    @contextmanager
+    def tx(self, serialize: str | None = None) -> Iterator[Tx]:
+        """``BEGIN IMMEDIATE``: every write transaction runs alone, named or not."""
+        with self.lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # locked past busy_timeout, or the disk went away
+                raise StoreUnavailable(type(exc).__name__) from exc
+            try:
+                yield _SqliteTx(self.conn)
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self.lock:
+            return self.conn.execute(sql, tuple(args)).fetchall()
+
+    def write(self, sql: str, args: Sequence[Any] = ()) -> Written:
+        with self.tx() as tx:
+            cur = tx.execute(sql, args)
+            rows = cur.fetchall()  # before COMMIT: a RETURNING statement ends only when read
+            return Written(cur.rowcount, rows)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a migration file (no semicolon inside a statement, comments dropped)."""
+    text = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    return [s.strip() for s in text.split(";") if s.strip()]
