@@ -4,8 +4,13 @@ Any certificate from the operator CA used to be a kiosk. Now a kiosk is a row he
 id (the common name of its client certificate), the store it stands in, the SHA-256
 fingerprints of its current certificates (two while a renewal overlaps), its state and
 its expected load. Only an ``active`` kiosk presenting a registered certificate is
-served; the relay reads the register on every request, so suspending or retiring a kiosk
-(``relay kiosk suspend|retire``) takes effect on its next request, mid-session included.
+served; suspending or retiring a kiosk (``relay kiosk suspend|retire``) takes effect on
+its next request, mid-session included. On SQLite the register is read on every request
+(a local file). On PostgreSQL that read would be a round trip on each of a session's calls,
+so each node keeps the standing of the certificates it has seen and forgets all of it when
+the database notifies a change of the register (a trigger, any writer;
+:mod:`relay.store.pg_listen`), or whenever it is not listening: a suspension reaches every
+node as fast as the notice does.
 
 ``expected_per_hour`` is the sessions a kiosk normally serves in a busy hour: its rate
 limit and the alert on unusual volume are derived from it (:mod:`relay.kiosk_watch`).
@@ -22,10 +27,13 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from relay.store.db import open_database
+from relay.store.db import is_postgres, open_database
 from relay.store.protocol import Tx
+
+if TYPE_CHECKING:
+    from relay.store.pg_listen import ChangeNotices
 
 STATES = ("active", "suspended", "retired")
 KIOSK_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
@@ -74,6 +82,7 @@ class KioskRegister(Protocol):
 _KIOSK = "SELECT kiosk_id, store, state, expected_per_hour, changed FROM kiosks WHERE kiosk_id = ?"
 _FINGERPRINTS = "SELECT fingerprint FROM kiosk_certificates WHERE kiosk_id = ? ORDER BY fingerprint"
 _LOCK = "kiosk-register"  # register changes run one at a time, on every node
+_KEPT = 100_000  # standings remembered per node at most (one per kiosk certificate)
 
 
 class StoredKioskRegister:
@@ -81,8 +90,16 @@ class StoredKioskRegister:
 
     def __init__(self, db: Path | str) -> None:
         self._db = open_database(db, "relay-kiosks")
+        self._notices: ChangeNotices | None = None
+        self._standing: dict[str, tuple[int, Standing | None]] = {}  # fingerprint → (generation, standing)
+        if isinstance(db, str) and is_postgres(db):
+            from relay.store.pg_listen import ChangeNotices
+
+            self._notices = ChangeNotices(db, "kiosk_register", "relay-kiosks")
 
     def close(self) -> None:
+        if self._notices is not None:
+            self._notices.close()
         self._db.close()
 
     @staticmethod
@@ -102,6 +119,7 @@ class StoredKioskRegister:
                 raise KioskRegisterError(f"{kiosk_id} is retired: register a new kiosk id instead")
             tx.execute(sql, args)
             after = self._kiosk(tx, kiosk_id)
+        self._standing.clear()  # this node sees its own change at once, before the notice
         assert after is not None
         return after
 
@@ -118,6 +136,7 @@ class StoredKioskRegister:
             for fp in fingerprints:
                 self._insert_certificate(tx, kiosk_id, fp)
             added = self._kiosk(tx, kiosk_id)
+        self._standing.clear()
         assert added is not None
         return added
 
@@ -137,6 +156,7 @@ class StoredKioskRegister:
                 raise KioskRegisterError(f"{kiosk_id} is not a kiosk that can get a certificate")
             self._insert_certificate(tx, kiosk_id, fp)
             after = self._kiosk(tx, kiosk_id)
+        self._standing.clear()
         assert after is not None
         return after
 
@@ -160,12 +180,23 @@ class StoredKioskRegister:
             return self._kiosk(tx, row[0]) if row else None
 
     def standing(self, fp: str) -> Standing | None:
-        """One query, on every request: the kiosk this certificate is registered to, as it
-        stands now."""
+        """The kiosk this certificate is registered to, as it stands now: read from the
+        database, or remembered since the last change notice (PostgreSQL, while listening)."""
+        notices = self._notices
+        generation = notices.generation if notices is not None else None  # before the read: see pg_listen
+        if notices is not None and notices.live:
+            kept = self._standing.get(fp)
+            if kept is not None and kept[0] == generation:
+                return kept[1]
         rows = self._db.read(
             "SELECT k.kiosk_id, k.state, k.expected_per_hour FROM kiosk_certificates c"
             " JOIN kiosks k ON k.kiosk_id = c.kiosk_id WHERE c.fingerprint = ?", (fp,))
-        return Standing(rows[0][0], rows[0][1], int(rows[0][2])) if rows else None
+        standing = Standing(rows[0][0], rows[0][1], int(rows[0][2])) if rows else None
+        if generation is not None:
+            if len(self._standing) >= _KEPT:
+                self._standing.clear()
+            self._standing[fp] = (generation, standing)
+        return standing
 
     def all(self) -> list[Kiosk]:
         with self._db.tx() as tx:
