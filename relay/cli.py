@@ -34,6 +34,7 @@ from protocol import log
 from protocol.clock import JST, Clock, SystemClock
 from relay import kiosk_cli, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.federation import cli as federation_cli
 from relay.ports import listen, write_ports
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
@@ -127,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
     public_service.add_parser(sub)
     kiosk_cli.add_parser(sub)
     verification_cli.add_parser(sub)
+    federation_cli.add_parser(sub)
     return p
 
 
@@ -178,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return verification_cli.run_verifier(args)
     if args.command == "document":
         return verification_cli.run_document(args)
+    if args.command == "federation":
+        return federation_cli.run(args)
     return serve(args)
 
 
