@@ -41,6 +41,7 @@ from protocol.documents import qr_payload
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import Lang
 from relay import schema
+from relay.federation.served import DirectoryFile, directory_handler
 from relay.public_access import PublicAccess
 from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
@@ -96,7 +97,8 @@ class Verifier:
 
 
 def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter, access: PublicAccess,
-                       clock: Callable[[], float] = time.time) -> web.Application:
+                       clock: Callable[[], float] = time.time,
+                       directory: DirectoryFile | None = None) -> web.Application:
     """The public endpoint: QR checks answered here (microseconds of work), scans checked
     by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
     ``check`` and ``scan``), every registered verifier within its own; what the caller may
@@ -162,6 +164,8 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
     app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors])
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
     page.add_routes(app, checked)
+    if directory is not None:  # verifiers fetch the signed federation directory here
+        app.router.add_get(wire.DIRECTORY_PATH, directory_handler(directory))
     return app
 
 

@@ -57,6 +57,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--max-connections", type=int, default=PUBLIC_LIMITS.max_connections)
     s.add_argument("--max-per-source", type=int, default=PUBLIC_LIMITS.max_per_source)
     s.add_argument("--log-level", default="WARNING")
+    from relay.federation.cli import add_serving_options
+
+    add_serving_options(s)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -69,6 +72,13 @@ def serve(args: argparse.Namespace) -> int:
                               header_timeout=PUBLIC_LIMITS.header_timeout, idle_timeout=PUBLIC_LIMITS.idle_timeout)
     try:
         check_descriptor_limit(limits.max_connections)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from relay.federation.cli import directory_source
+
+    try:
+        directory_source(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -106,7 +116,10 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     db = args.db or world / "relay.sqlite3"
     verifiers, issued = SqliteVerifierRegister(db), SqliteIssuedRegister(db)
     access = PublicAccess(verifiers, issued, MemoryRateStore())
-    app = public_application(Verifier(issuer, secret, municipality), work, limiter, access)
+    from relay.federation.cli import directory_source
+
+    app = public_application(Verifier(issuer, secret, municipality), work, limiter, access,
+                             directory=directory_source(args))
     tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key")
     sock = listen(args.host, args.port)
     runner, guarded = await listener.serve(app, sock, tls, limits, "public")

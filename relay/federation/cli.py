@@ -29,6 +29,7 @@ from protocol.clock import JST
 
 if TYPE_CHECKING:
     from relay.federation.operator import Federation
+    from relay.federation.served import DirectoryFile
 
 
 def _duration(text: str) -> dt.timedelta:
@@ -198,3 +199,44 @@ def _show(federation: Federation) -> int:
             for key in keys:
                 print(f"  {kind:<7} key {key.key_id}  {key.not_before.isoformat()} .. {key.not_after.isoformat()}")
     return 0
+
+
+def add_serving_options(p: argparse.ArgumentParser) -> None:
+    """``--directory`` and ``--anchor`` of ``relay serve`` and ``relay public serve``."""
+    p.add_argument("--directory", type=Path,
+                   help="the signed federation directory to serve at GET /v1/directory (re-read when it changes)")
+    p.add_argument("--anchor", type=Path,
+                   help="with --directory: the federation anchor; a directory that does not verify is not served")
+
+
+def serving_arguments(args: argparse.Namespace) -> list[str]:
+    """The same options for a child process (the public service ``relay serve`` starts)."""
+    out: list[str] = []
+    for name in ("directory", "anchor"):
+        if getattr(args, name, None) is not None:
+            out += ["--" + name, str(getattr(args, name))]
+    return out
+
+
+def directory_source(args: argparse.Namespace) -> DirectoryFile | None:
+    """The served directory the options describe; ``ValueError`` with a one-line reason."""
+    from protocol.federation.directory import Anchor, DirectoryError
+    from relay.federation.served import DirectoryFile
+
+    if getattr(args, "directory", None) is None:
+        if getattr(args, "anchor", None) is not None:
+            raise ValueError("--anchor needs --directory")
+        return None
+    anchor = None
+    if args.anchor is not None:
+        try:
+            anchor = Anchor.from_bytes(Path(args.anchor).read_bytes())
+        except OSError as exc:
+            raise ValueError(f"cannot read the anchor {args.anchor} ({exc.strerror})") from exc
+        except DirectoryError as exc:
+            raise ValueError(f"{args.anchor} is not a federation anchor") from exc
+    source = DirectoryFile(Path(args.directory), anchor)
+    if source.current() is None:
+        raise ValueError(f"{args.directory} holds no directory that can be served (missing, or refused by the "
+                         "anchor: see the log)")
+    return source
