@@ -98,7 +98,12 @@ class SessionClient(ABC):
         return self._session_id
 
     def check_version(self) -> RelayInfo:
-        data = self._call(wire.VERSION_PATH, None, True)
+        try:
+            data = self._call(wire.VERSION_PATH, None, True)
+        except RelayError:
+            if isinstance(self._issuer_key, FederationDirectory):
+                self._issuer_key.current()  # no valid directory either: DirectoryUnavailable says so
+            raise
         try:
             info = RelayInfo(
                 protocol=data["protocol"], relay_version=str(data["relay_version"]), build=str(data["build"]),
@@ -128,8 +133,10 @@ class SessionClient(ABC):
             try:
                 fetched = self._call(wire.DIRECTORY_PATH, None, True)
                 # the signature covers the canonical form of the parsed directory, so the
-                # parsed answer verifies exactly as the bytes the centre sent
-                held.accept(json.dumps(fetched, ensure_ascii=False).encode("utf-8"))
+                # parsed answer verifies as the bytes the centre sent (and, written in the
+                # publisher's canonical form, is those bytes again)
+                held.accept(json.dumps(fetched, sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False).encode("utf-8"))
             except (RelayError, DirectoryError) as exc:
                 event(LOG, "kiosk.directory_not_refreshed", logging.WARNING,
                       code=getattr(exc, "code", type(exc).__name__))
