@@ -41,7 +41,7 @@ QR_DPI = 150
 #: Face pages a back may belong to (its page number is part of the scramble).
 MAX_FACE_PAGES = limits.MAX_PAGES // 2
 
-FaceKey = Callable[[str], bytes]  # serial → the document's scramble key
+FaceKey = Callable[[str], bytes | None]  # serial → the document's scramble key (None: not held)
 __all__ = ["INVALID", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "read_qr", "verify_files"]
 
 
@@ -126,11 +126,12 @@ def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTr
     claims = _claims(sides.qr, issuer_key)
     if isinstance(claims, Verdict):
         return claims
-    if face_key is None:
+    key = face_key(claims.serial) if face_key is not None else None
+    if key is None:  # e.g. another municipality's document: its scramble master is its own
         return Verdict(UNCOMPARED, "no-key", claims=claims)
     if not sides.backs:
         return Verdict(UNREADABLE, "no-frame", claims=claims)
-    return _compare(sides, claims, face_key(claims.serial))
+    return _compare(sides, claims, key)
 
 
 def _compare(sides: _Sides, claims: qr_payload.Claims, key: bytes) -> Verdict:
