@@ -136,9 +136,9 @@ class FederationDirectory:
         return {"ok": True, "code": "ok", "serial": directory.serial, "expires_at": directory.expires_at.isoformat(),
                 "members": len(directory.members)}
 
-    # -- IssuerTrust -------------------------------------------------------------------------
+    # -- IssuerTrust: documents this terminal is about to print come from active members only
     def keys_for_document(self, document: Mapping[str, Any]) -> Sequence[Ed25519PublicKey]:
-        return DirectoryIssuers(self.current()).keys_for_document(document)
+        return DirectoryIssuers(self.current(), active_only=True).keys_for_document(document)
 
     def keys_for_claims(self, claims: qr_payload.Claims) -> Sequence[Ed25519PublicKey]:
-        return DirectoryIssuers(self.current()).keys_for_claims(claims)
+        return DirectoryIssuers(self.current(), active_only=True).keys_for_claims(claims)

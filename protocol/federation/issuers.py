@@ -45,20 +45,28 @@ class SingleIssuer:
         return (self.key,)
 
 
-def issuer_keys(directory: Directory, code: str, serial: str, issued_on: dt.date) -> tuple[Ed25519PublicKey, ...]:
+def issuer_keys(directory: Directory, code: str, serial: str, issued_on: dt.date,
+                active_only: bool = False) -> tuple[Ed25519PublicKey, ...]:
     """The directory's keys for a document of municipality ``code`` numbered ``serial``,
-    issued on ``issued_on``; none when the serial is another municipality's."""
+    issued on ``issued_on``; none when the serial is another municipality's (or, with
+    ``active_only``, when the municipality is suspended)."""
     if serial.split("-", 1)[0] != code:
         return ()
-    member = directory.member(code)
+    member = directory.active(code) if active_only else directory.member(code)
     return tuple(k.public_key for k in member.issuer_keys_for(issued_on)) if member is not None else ()
 
 
 @dataclass(frozen=True)
 class DirectoryIssuers:
-    """Every member's issuer keys, from a verified directory."""
+    """Every member's issuer keys, from a verified directory.
+
+    ``active_only``: a kiosk about to print a document it has just received takes it
+    only from an active member (a suspended one's answer is refused, nothing printed);
+    a verifier of paper already issued takes a suspended member's keys too (suspension
+    stops issuing, it does not void paper; a removed key does)."""
 
     directory: Directory
+    active_only: bool = False
 
     def keys_for_document(self, document: Mapping[str, Any]) -> Sequence[Ed25519PublicKey]:
         try:
@@ -68,10 +76,11 @@ class DirectoryIssuers:
             return ()
         if not isinstance(code, str) or not isinstance(serial, str):
             return ()
-        return issuer_keys(self.directory, code, serial, issued_on)
+        return issuer_keys(self.directory, code, serial, issued_on, self.active_only)
 
     def keys_for_claims(self, claims: qr_payload.Claims) -> Sequence[Ed25519PublicKey]:
-        return issuer_keys(self.directory, claims.municipality_code, claims.serial, claims.issued_on)
+        return issuer_keys(self.directory, claims.municipality_code, claims.serial, claims.issued_on,
+                           self.active_only)
 
 
 def verify_qr(text: str, trust: IssuerTrust) -> qr_payload.Claims:

@@ -73,6 +73,19 @@ def test_the_last_valid_copy_is_kept_and_survives_a_restart(tmp_path: Path) -> N
     assert restarted.status()["code"] == "expired" and restarted.status()["ok"] is False
 
 
+def test_a_suspended_members_new_documents_are_not_printed(tmp_path: Path) -> None:
+    signer, city = Signer(), municipality("139998", NOW - DAY)
+    held = FederationDirectory(signer.anchor, tmp_path / "federation-directory.json", DAY, lambda: NOW)
+    document = {"serial": "139998-2026-1", "issued_on": NOW.date().isoformat(), "municipality": {"code": "139998"}}
+    held.accept(signer.directory(1, (city.member,)))
+    assert len(held.keys_for_document(document)) == 1
+    from dataclasses import replace
+
+    held.accept(signer.directory(2, (replace(city.member, status="suspended"),)))
+    assert held.keys_for_document(document) == ()  # the kiosk refuses it (integrity: issuer)
+    assert len(DirectoryIssuers(held.current()).keys_for_document(document)) == 1  # its old paper still verifies
+
+
 def test_a_tampered_cache_is_not_believed(tmp_path: Path) -> None:
     signer, cache = Signer(), tmp_path / "federation-directory.json"
     data = json.loads(signer.directory(1, (municipality("139998", NOW).member,)))
