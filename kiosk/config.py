@@ -98,7 +98,16 @@ class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True)
     ca_file: Path | None = None  # the relay CA, the only trust anchor
     cert_file: Path | None = None  # this kiosk's client certificate
     key_file: Path | None = None
-    issuer_public_key: Path | None = None  # verifies document bindings
+    #: One municipality: its issuer key verifies every document binding and QR code.
+    issuer_public_key: Path | None = None
+    #: A federation instead: the anchor installed out of band (``relay federation init``
+    #: writes it). The kiosk fetches the signed directory from the centre, checks it with
+    #: the anchor, and checks each document with its municipality's keys from it.
+    anchor: Path | None = None
+    #: Where the last valid directory is kept (default: ``state_dir/federation-directory.json``).
+    directory_cache: Path | None = None
+    #: Seconds after which the held directory is fetched again (also past half its validity).
+    directory_refresh: float = 600.0
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     #: Hex SHA-256 of the relay server's public key (SPKI), checked after the handshake on
@@ -108,7 +117,9 @@ class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True)
     approved_builds: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _positive_seconds(self, "connect_timeout", "read_timeout")
+        _positive_seconds(self, "connect_timeout", "read_timeout", "directory_refresh")
+        if self.anchor is not None and self.issuer_public_key is not None:
+            raise ValueError("anchor: give issuer_public_key (one municipality) or anchor (a federation), not both")
         urls = (self.url,) if isinstance(self.url, str) else self.url
         if not urls:
             raise ValueError("url: give at least one relay address")
@@ -134,6 +145,12 @@ class RelayConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True)
     def endpoints(self) -> tuple[str, ...]:
         """The centre nodes, in the order this terminal tries them."""
         return (self.url,) if isinstance(self.url, str) else self.url
+
+    @property
+    def client_configured(self) -> bool:
+        """Everything the mutual-TLS client needs, issuer trust included (a key or an anchor)."""
+        return bool(self.ca_file and self.cert_file and self.key_file
+                    and (self.issuer_public_key or self.anchor))
 
 
 class DevicesConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -341,6 +358,9 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
             raise ValueError(f"timeouts.warn_before: must be at least {MIN_WARNING_S:g} seconds "
                              f"in production (WCAG 2.2.1), got {self.timeouts.warn_before:g}")
         msgspec.structs.force_setattr(self, "readers", _names(self.readers, "readers"))
+        if self.relay.anchor is not None and self.relay.directory_cache is None:
+            msgspec.structs.force_setattr(self.relay, "directory_cache",
+                                          Path(self.state_dir) / "federation-directory.json")
         self._check_test_world()
         self._check_payment()
 

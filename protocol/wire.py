@@ -17,6 +17,7 @@ OUTCOME_PATH = "/v1/outcome"
 TECHNICIAN_EVENTS_PATH = "/v1/technician-events"  # the diagnostic-mode audit trail
 LOG_EXPORT_PATH = "/v1/log-export"  # a technician's export of the structured event log
 VERIFY_PATH = "/v1/verify"  # public: check a printed document (QR payload, scrambled image)
+DIRECTORY_PATH = "/v1/directory"  # the signed federation directory (GET; kiosk and public endpoints)
 
 #: What a kiosk reports of a request (``POST /v1/outcome``). ``unknown``: the printer had
 #: the document and never said how it ended (the kiosk or cupsd went down meanwhile), so

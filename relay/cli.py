@@ -33,6 +33,7 @@ from protocol import log
 from protocol.clock import JST, Clock, SystemClock
 from relay import kiosk_cli, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.federation import cli as federation_cli
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
@@ -104,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
                    help="log-export parts one kiosk may send an hour (600)")
     _connection_options(s, ConnectionLimits())
+    federation_cli.add_serving_options(s)
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=location, required=True)
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
@@ -119,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
     public_service.add_parser(sub)
     kiosk_cli.add_parser(sub)
     verification_cli.add_parser(sub)
+    federation_cli.add_parser(sub)
     return p
 
 
@@ -154,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return public_service.serve(args)
     if args.command in ("kiosk", "verifier", "document"):
         return _registers(args)
+    if args.command == "federation":
+        return federation_cli.run(args)
     return serve(args)
 
 
@@ -291,6 +296,11 @@ def serve(args: argparse.Namespace) -> int:
     except (OSError, ssl.SSLError) as exc:
         print(f"error: the relay's TLS files cannot be used ({type(exc).__name__})", file=sys.stderr)
         return 2
+    try:
+        federation_cli.directory_source(args)  # fail here, with a message, rather than in every worker
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     store = _open(args.db or world / "relay.sqlite3", create=True)  # connect, and check or bring up the schema, once
     if store is None:
         return 2
@@ -334,7 +344,7 @@ def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], di
                "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level),
                "--db", str(args.db or args.world / "relay.sqlite3"),
                "--checks-per-minute", str(args.public_checks_per_minute),
-               "--scans-per-minute", str(args.public_scans_per_minute)]
+               "--scans-per-minute", str(args.public_scans_per_minute), *federation_cli.serving_arguments(args)]
         for option in ("tls_cert", "tls_key"):
             if getattr(args, option):
                 cmd += ["--" + option.replace("_", "-"), str(getattr(args, option))]
@@ -451,7 +461,8 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
                          log_parts_per_hour=args.kiosk_log_parts_per_hour)
     watch = KioskWatch(SharedRateStore(db), limits, audit=core.storage.audit,
                        clock=lambda: core.clock.now().timestamp())
-    return RelayApp(core, KioskIdentity(StoredKioskRegister(db)), watch, delay, answer_delay), tls
+    return RelayApp(core, KioskIdentity(StoredKioskRegister(db)), watch, delay, answer_delay,
+                    directory=federation_cli.directory_source(args)), tls
 
 
 async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_file: Path | None,

@@ -30,6 +30,7 @@ from aiohttp.typedefs import Handler
 
 from protocol import log, wire
 from relay import schema
+from relay.federation.served import DirectoryFile, directory_handler
 from relay.kiosk_identity import KioskIdentity
 from relay.kiosk_register import Standing
 from relay.kiosk_watch import KioskWatch
@@ -73,14 +74,17 @@ Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 class RelayApp:
     def __init__(self, core: RelayCore, identity: KioskIdentity, watch: KioskWatch,
-                 delay: InjectedDelay | None = None, answer_delay: InjectedDelay | None = None) -> None:
+                 delay: InjectedDelay | None = None, answer_delay: InjectedDelay | None = None,
+                 directory: DirectoryFile | None = None) -> None:
         """``delay``: before issuing commits; ``answer_delay``: after issuing or recording an
-        outcome has committed, before the answer leaves (a node that dies then)."""
+        outcome has committed, before the answer leaves (a node that dies then);
+        ``directory``: the signed federation directory served at ``GET /v1/directory``."""
         self.core = core
         self.identity = identity
         self.watch = watch
         self.delay = delay or InjectedDelay()
         self.answer_delay = answer_delay or InjectedDelay()
+        self.directory = directory
 
     def close(self) -> None:
         self.core.storage.close()
@@ -92,6 +96,8 @@ class RelayApp:
     def application(self) -> web.Application:
         app = web.Application(client_max_size=wire.MAX_BODY_BYTES)
         app.router.add_get(wire.VERSION_PATH, self._version)
+        if self.directory is not None:
+            app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
         for path, call, handler in (
             (wire.SESSION_PATH, "session", self._open), (wire.AUTH_PATH, "authenticate", self._auth),
             (wire.MENU_PATH, "menu", self._menu), (wire.DOCUMENTS_PATH, "documents", self._documents),
@@ -129,6 +135,15 @@ class RelayApp:
     async def _version(self, request: web.Request) -> web.Response:
         self._kiosk(request)
         return _json(200, self.core.version())
+
+    def _directory(self, source: DirectoryFile) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        serve = directory_handler(source)
+
+        async def directory(request: web.Request) -> web.StreamResponse:
+            self._kiosk(request)  # registered kiosks only, like every call of this endpoint
+            return await serve(request)
+
+        return directory
 
     def _endpoint(self, call: str, handler: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def endpoint(request: web.Request) -> web.Response:

@@ -38,9 +38,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol import log, wire
 from protocol.documents import qr_payload
+from protocol.federation.directory import Directory
+from protocol.federation.issuers import DirectoryIssuers, IssuerTrust, as_trust, verify_qr
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import Lang
 from relay import schema
+from relay.federation.served import DirectoryFile, directory_handler
 from relay.public_access import PublicAccess
 from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
@@ -68,10 +71,24 @@ def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 
 class Verifier:
-    def __init__(self, issuer_key: Ed25519PublicKey, scramble_secret: bytes, municipality: str) -> None:
+    def __init__(self, issuer_key: Ed25519PublicKey, scramble_secret: bytes, municipality: str,
+                 directory: Callable[[], Directory | None] | None = None) -> None:
+        """``directory``: in a federation, the current verified directory (None when there
+        is no valid one): a document of any member is checked with that member's keys."""
         self.issuer_key = issuer_key
         self._scramble_secret = scramble_secret
         self.municipality = municipality
+        self._directory = directory
+
+    def trust(self) -> Ed25519PublicKey | IssuerTrust:
+        """This municipality's key, or the federation directory's keys (``503 unavailable``
+        while there is no valid directory: nothing could be checked)."""
+        if self._directory is None:
+            return self.issuer_key
+        directory = self._directory()
+        if directory is None:
+            raise ApiError(503, wire.UNAVAILABLE)
+        return DirectoryIssuers(directory)
 
     def check_qr(self, text: str) -> VerifyAnswer:
         """The QR payload alone: its signature and municipality (the face is not compared)."""
@@ -79,24 +96,26 @@ class Verifier:
             return {"valid": False, "status": "invalid", "reason": reason, "message": reason,
                     "claims": answer.claims_answer(claims) if claims else None, "regions": [], "face_png": None,
                     "diff_png": None}
+        trust = self.trust()
         try:
-            claims = qr_payload.decode_and_verify(text, self.issuer_key)
+            claims = verify_qr(text, as_trust(trust))
         except qr_payload.QrPayloadError:
             return refused("qr_malformed")
         except qr_payload.QrSignatureInvalid:
             return refused("signature")
-        if claims.municipality_code != self.municipality:
+        if claims.municipality_code != self.municipality and self._directory is None:
             return refused("other_municipality", claims)
         return {"valid": True, "status": "valid", "reason": "ok", "message": "the QR code's issuer signature "
                 "verifies (the face was not compared: send the scans for that)", "claims": answer.claims_answer(claims),
                 "regions": [], "face_png": None, "diff_png": None}
 
     def check_files(self, files: list[bytes], lang: Lang = "en") -> VerifyAnswer:
-        return answer.check_files(files, self.issuer_key, self._scramble_secret, self.municipality, lang)
+        return answer.check_files(files, self.trust(), self._scramble_secret, self.municipality, lang)
 
 
 def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter, access: PublicAccess,
-                       clock: Callable[[], float] = time.time) -> web.Application:
+                       clock: Callable[[], float] = time.time,
+                       directory: DirectoryFile | None = None) -> web.Application:
     """The public endpoint: QR checks answered here (microseconds of work), scans checked
     by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
     ``check`` and ``scan``), every registered verifier within its own; what the caller may
@@ -162,6 +181,8 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
     app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors])
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
     page.add_routes(app, checked)
+    if directory is not None:  # verifiers fetch the signed federation directory here
+        app.router.add_get(wire.DIRECTORY_PATH, directory_handler(directory))
     return app
 
 

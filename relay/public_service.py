@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protocol import log
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.store.db import location
+
+if TYPE_CHECKING:
+    from protocol.federation.directory import Directory
+    from relay.federation.served import DirectoryFile
 
 LOG = logging.getLogger("relay.public")
 #: Public listeners hold fewer connections, fewer per source and idle ones for less time.
@@ -59,6 +65,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--max-connections", type=int, default=PUBLIC_LIMITS.max_connections)
     s.add_argument("--max-per-source", type=int, default=PUBLIC_LIMITS.max_per_source)
     s.add_argument("--log-level", default="WARNING")
+    from relay.federation.cli import add_serving_options
+
+    add_serving_options(s)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -71,6 +80,13 @@ def serve(args: argparse.Namespace) -> int:
                               header_timeout=PUBLIC_LIMITS.header_timeout, idle_timeout=PUBLIC_LIMITS.idle_timeout)
     try:
         check_descriptor_limit(limits.max_connections)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from relay.federation.cli import directory_source
+
+    try:
+        directory_source(args)  # fail here, with a message
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -100,15 +116,22 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     municipality = str(json.loads((world / "world.json").read_text(encoding="utf-8"))["municipality"]["code"])
     keys = VerifierKeys(issuer.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw), secret,
                         municipality)
+    from relay.federation.cli import directory_source
+
+    served = directory_source(args)
+    directory = None
+    if served is not None and served.anchor is not None:  # a federation: any member's documents are checked
+        directory = functools.partial(_verified, served)
     work = WorkPool(keys, WorkLimits(parallel=args.parallel, deadline=args.work_timeout,
-                                     memory_bytes=args.work_memory_mb * 2**20))
+                                     memory_bytes=args.work_memory_mb * 2**20), directory)
     await asyncio.to_thread(work.warm_up)
     limiter = RateLimiter(MemoryRateStore(), {"check": Rate(args.checks_per_minute, 60),
                                               "scan": Rate(args.scans_per_minute, 60)})
     db = args.db or world / "relay.sqlite3"
     verifiers, issued = StoredVerifierRegister(db), StoredIssuedRegister(db)
     access = PublicAccess(verifiers, issued, SharedRateStore(db))  # a verifier's faces, counted across nodes
-    app = public_application(Verifier(issuer, secret, municipality), work, limiter, access)
+    app = public_application(Verifier(issuer, secret, municipality, directory), work, limiter, access,
+                             directory=served)
     tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key")
     sock = listen(args.host, args.port)
     runner, guarded = await listener.serve(app, sock, tls, limits, "public")
@@ -125,3 +148,9 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     verifiers.close()
     issued.close()
     access.faces.close()
+
+
+def _verified(served: DirectoryFile) -> Directory | None:
+    """The served directory as the anchor verified it, while it is valid."""
+    current = served.current()
+    return current.directory if current is not None else None

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import multiprocessing
 import os
 import resource
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
 from protocol import log, wire
+from protocol.federation.directory import Directory
 from protocol.paper.verification.wording import Lang
 from relay.schema import ApiError
 
@@ -57,6 +60,9 @@ class VerifierKeys:
     issuer_public: bytes  # raw Ed25519
     scramble_secret: bytes
     municipality: str
+    #: In a federation: the directory (verified by the parent against its anchor) as JSON,
+    #: current when the check was dispatched.
+    directory_json: bytes | None = None
 
 
 def _check_files(keys: VerifierKeys, files: list[bytes], lang: Lang, memory_bytes: int,
@@ -69,12 +75,14 @@ def _check_files(keys: VerifierKeys, files: list[bytes], lang: Lang, memory_byte
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from protocol.federation.directory import Directory
     from relay.public import Verifier
 
     result: tuple[Any, ...]
     try:
+        directory = Directory.from_json(json.loads(keys.directory_json)) if keys.directory_json else None
         verifier = Verifier(Ed25519PublicKey.from_public_bytes(keys.issuer_public), keys.scramble_secret,
-                            keys.municipality)
+                            keys.municipality, (lambda: directory) if directory is not None else None)
         result = ("ok", dict(verifier.check_files(files, lang)))
     except ApiError as exc:
         result = ("error", exc.status, exc.code, exc.field)
@@ -89,9 +97,12 @@ def _check_files(keys: VerifierKeys, files: list[bytes], lang: Lang, memory_byte
 class WorkPool:
     """Run scan checks in killable processes, ``limits.parallel`` at a time."""
 
-    def __init__(self, keys: VerifierKeys, limits: WorkLimits) -> None:
+    def __init__(self, keys: VerifierKeys, limits: WorkLimits,
+                 directory: Callable[[], Directory | None] | None = None) -> None:
+        """``directory``: in a federation, the current verified directory (None: none valid)."""
         self.keys = keys
         self.limits = limits
+        self.directory = directory
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(PRELOAD)
         self._running = 0
@@ -116,10 +127,20 @@ class WorkPool:
         finally:
             self._running -= 1
 
+    def _keys_now(self) -> VerifierKeys:
+        """The keys for one check: in a federation, with the directory current now."""
+        if self.directory is None:
+            return self.keys
+        directory = self.directory()
+        if directory is None:  # no valid directory: no member's document can be checked
+            raise ApiError(503, wire.UNAVAILABLE)
+        return replace(self.keys, directory_json=json.dumps(directory.to_json()).encode())
+
     async def _run(self, files: list[bytes], lang: Lang) -> dict[str, Any]:
+        keys = self._keys_now()
         receive, send = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(target=_check_files, daemon=True,
-                                    args=(self.keys, files, lang, self.limits.memory_bytes, send))
+                                    args=(keys, files, lang, self.limits.memory_bytes, send))
         await asyncio.to_thread(process.start)
         send.close()
         try:

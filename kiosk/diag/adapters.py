@@ -29,9 +29,8 @@ from kiosk.diag.ports import PrinterStatus, RelayStatus
 from kiosk.payment.port import DeviceReset, Event, Final, Jam, LostEvents, PaymentDevice, PaymentFault
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import NO_QUEUE, UNREACHABLE, Printer, PrinterFault
-from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.errors import RelayError
-from kiosk.relay_client.https import HttpsRelayClient, client_tls_context
+from kiosk.relay_client.https import HttpsRelayClient, client_tls_context, issuer_trust
 from kiosk.relay_client.port import RelayClient, RelayInfo
 from kiosk.session.journal import Journal, Rec
 from protocol.clock import Clock, SystemClock
@@ -305,7 +304,7 @@ def _socket_code(exc: OSError) -> str:
 def https_version_check(relay: RelayConfig) -> Callable[[], RelayInfo] | None:
     """The relay client's own version and topology check over a fresh connection, or
     None when the configuration lacks what the client needs."""
-    if not (relay.ca_file and relay.cert_file and relay.key_file and relay.issuer_public_key):
+    if not relay.client_configured:
         return None
 
     def check() -> RelayInfo:
@@ -349,13 +348,13 @@ def _close(client: object) -> None:
 def https_audit_sink(relay: RelayConfig) -> RelayAuditSink | None:
     """A sink over the real relay client, or None when the configuration lacks what the
     client needs. No retries: an undelivered record simply waits for the next forward."""
-    if not (relay.ca_file and relay.cert_file and relay.key_file and relay.issuer_public_key):
+    if not (relay.client_configured and relay.ca_file and relay.cert_file and relay.key_file):
         return None
-    ca_file, cert_file, key_file, issuer = relay.ca_file, relay.cert_file, relay.key_file, relay.issuer_public_key
+    ca_file, cert_file, key_file = relay.ca_file, relay.cert_file, relay.key_file
 
     def client() -> RelayClient:
         return HttpsRelayClient(relay.endpoints, ca_file=ca_file, cert_file=cert_file, key_file=key_file,
-                                issuer_key=load_issuer_public_key(issuer), pins=frozenset(relay.pins),
+                                issuer_key=issuer_trust(relay), pins=frozenset(relay.pins),
                                 connect_timeout=relay.connect_timeout, read_timeout=relay.read_timeout,
                                 retries=0)
 

@@ -9,6 +9,7 @@ scramble key, or no front given).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from protocol.documents.catalogue import CATALOGUE
 
 if TYPE_CHECKING:  # the verifier is imported by the command that uses it
+    from kiosk.config import RelayConfig
+    from protocol.federation.directory import Anchor, Directory
     from protocol.paper.verify import FaceKey, Verdict
 
 
@@ -30,6 +33,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--issuer-key", type=Path, default=None, help="issuer public key (PEM)")
     v.add_argument("--world", type=Path, default=None,
                    help="take the issuer key, and the scramble master secret, from a test world")
+    v.add_argument("--anchor", type=Path, default=None,
+                   help="a federation's anchor (instead of --issuer-key): a certificate of any member municipality "
+                        "verifies with the keys the signed directory lists for it")
+    v.add_argument("--directory", default=None, metavar="FILE_OR_URL",
+                   help="with --anchor: the signed federation directory, a file or the https:// URL a centre "
+                        "serves it at (e.g. https://host:8444/v1/directory)")
+    v.add_argument("--directory-ca", type=Path, default=None,
+                   help="with an https:// --directory: the CA file its server certificate is checked with "
+                        "(default: the system's)")
     keys = v.add_mutually_exclusive_group()
     keys.add_argument("--scramble-key", type=Path, default=None,
                       help="the document's own scramble key (hex, as the relay issued it with the document)")
@@ -52,14 +64,82 @@ def _hex_key(path: Path) -> bytes:
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
+def _directory(args: argparse.Namespace) -> Directory | None:
+    """The federation directory ``--anchor`` and ``--directory`` name (or a federation
+    kiosk's own copy, with ``--config``), verified now; ``ValueError`` with a reason."""
+    from protocol.federation.directory import DirectoryError, verify
+
+    if args.anchor is None:
+        if args.directory is not None:
+            raise ValueError("--directory needs --anchor (the key that signs it)")
+        relay = _config_relay(args)
+        if relay is None or relay.anchor is None or relay.directory_cache is None:
+            return None
+        try:  # a federation terminal's own copy, as its relay client keeps it
+            return verify(_fetch(str(relay.directory_cache), None), _anchor(relay.anchor), dt.datetime.now(dt.UTC))
+        except DirectoryError as exc:
+            raise ValueError(f"this terminal holds no valid federation directory ({exc.code})") from exc
+    if args.issuer_key is not None:
+        raise ValueError("give --issuer-key (one municipality) or --anchor (a federation), not both")
+    if args.directory is None:
+        raise ValueError("--anchor needs --directory FILE_OR_URL (the signed directory)")
+    anchor = _anchor(args.anchor)
+    data = _fetch(args.directory, args.directory_ca)
+    try:
+        return verify(data, anchor, dt.datetime.now(dt.UTC))
+    except DirectoryError as exc:
+        raise ValueError(f"the federation directory is refused: {exc.code}") from exc
+
+
+def _anchor(path: Path) -> Anchor:
+    from protocol.federation.directory import Anchor, DirectoryError
+
+    try:
+        return Anchor.from_bytes(Path(path).read_bytes())
+    except OSError as exc:
+        raise ValueError(f"cannot read the anchor {path} ({exc.strerror or type(exc).__name__})") from exc
+    except DirectoryError as exc:
+        raise ValueError(f"{path} is not a federation anchor") from exc
+
+
+def _fetch(where: str, ca_file: Path | None) -> bytes:
+    """The directory's bytes from a file or an https:// URL (bounded in size and time)."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    from protocol.federation.directory import MAX_DIRECTORY_BYTES
+
+    if not where.startswith("https://"):
+        try:
+            with open(where, "rb") as f:
+                return f.read(MAX_DIRECTORY_BYTES + 1)
+        except OSError as exc:
+            raise ValueError(f"cannot read the directory {where} ({exc.strerror or type(exc).__name__})") from exc
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        with urllib.request.urlopen(where, timeout=10, context=ctx) as answer:  # https only
+            return bytes(answer.read(MAX_DIRECTORY_BYTES + 1))
+    except (urllib.error.URLError, OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "reason", None) or type(exc).__name__
+        raise ValueError(f"cannot fetch the directory from {where} ({reason})") from exc
+
+
+def _config_relay(args: argparse.Namespace) -> RelayConfig | None:
+    if not getattr(args, "config", None):
+        return None
+    from kiosk.config import load
+
+    return load(args.config).relay
+
+
 def _public_key(args: argparse.Namespace) -> Ed25519PublicKey | None:
     path = args.issuer_key
     if path is None and args.world is not None:
         path = args.world / "pki" / "issuer.pub"
     if path is None and getattr(args, "config", None):
-        from kiosk.config import load
-
-        path = load(args.config).relay.issuer_public_key
+        relay = _config_relay(args)
+        path = relay.issuer_public_key if relay is not None else None
     if path is None:
         return None
     key = serialization.load_pem_public_key(Path(path).read_bytes())
@@ -83,7 +163,7 @@ def _face_key(args: argparse.Namespace) -> FaceKey | None:
     return lambda serial: document_scramble_key(master, serial)
 
 
-def _describe(verdict: Verdict) -> None:
+def _describe(verdict: Verdict, directory: Directory | None) -> None:
     from protocol.paper.era import wareki
     from protocol.paper.verification import wording
 
@@ -91,7 +171,8 @@ def _describe(verdict: Verdict) -> None:
     if claims is not None:
         print(f"serial:       {claims.serial}")
         print(f"type:         {claims.type.value} ({CATALOGUE[claims.type].title_ja})")
-        print(f"municipality: {claims.municipality_code}")
+        member = directory.member(claims.municipality_code) if directory is not None else None
+        print(f"municipality: {claims.municipality_code}" + (f" ({member.name})" if member is not None else ""))
         print(f"issued on:    {wareki(claims.issued_on)} ({claims.issued_on.isoformat()})")
         print(f"document:     sha256 {claims.document_sha256}")
     for n, region in enumerate(verdict.regions, 1):
@@ -101,16 +182,26 @@ def _describe(verdict: Verdict) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from protocol.federation.issuers import DirectoryIssuers, IssuerTrust
     from protocol.paper import verify
     from protocol.paper.verification import drawing, intake, wording
     from protocol.paper.verification.limits import InputRefused
 
     try:
-        key = _public_key(args)
-    except (OSError, ValueError) as exc:
-        return _error(f"cannot read the issuer key: {exc.__class__.__name__}")
+        directory = _directory(args)
+    except ValueError as exc:
+        return _error(str(exc))
+    key: Ed25519PublicKey | IssuerTrust | None
+    if directory is not None:
+        key = DirectoryIssuers(directory)
+    else:
+        try:
+            key = _public_key(args)
+        except (OSError, ValueError) as exc:
+            return _error(f"cannot read the issuer key: {exc.__class__.__name__}")
     if key is None:
-        return _error("give the issuer's Ed25519 public key: --issuer-key PEM or --world DIR")
+        return _error("give the issuer's Ed25519 public key (--issuer-key PEM or --world DIR), "
+                      "or a federation's --anchor and --directory")
     try:
         face_key = _face_key(args)
     except (OSError, ValueError) as exc:
@@ -124,7 +215,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"{wording.STATUS['en'][verdict.status]} ({verdict.reason}): {wording.explain(verdict)}")
     if verdict.status == verify.UNREADABLE:
         return verdict.status
-    _describe(verdict)
+    _describe(verdict, directory)
     for path, image in ((args.face_out, drawing.faces(verdict)), (args.diff_out, drawing.comparison(verdict))):
         if path is None:
             continue

@@ -49,7 +49,9 @@ from protocol.sensitive import zero
 READY_TIMEOUT_S = 30.0
 #: Out-of-service codes that can clear by themselves: the host tries again every
 #: ``service_retry`` seconds (recovery and the start checks run anew).
-RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED})
+#: Out-of-service codes tried again by themselves (``directory_unavailable``: a federation
+#: terminal whose directory expired serves again once it fetches a valid one).
+RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED, "directory_unavailable"})
 LOG = logging.getLogger("kiosk.process.host")
 
 

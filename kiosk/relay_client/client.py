@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kiosk.relay_client.directory import FederationDirectory
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
@@ -34,9 +37,13 @@ from kiosk.relay_client.verify import SessionFacts, parse_menu, verify_issued
 from protocol import refusals, wire
 from protocol.challenge import CHALLENGE_BYTES, challenge_message
 from protocol.documents.binding import cert_sha256
+from protocol.federation.directory import DirectoryError
+from protocol.federation.issuers import IssuerTrust
+from protocol.log import event
 from protocol.technician import log_event_ok, to_wire
 
 #: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
+LOG = logging.getLogger("kiosk.relay_client")
 SESSION_CODES = frozenset({wire.ALREADY_ISSUED, wire.SESSION_EXPIRED, wire.UNKNOWN_SESSION,
                            wire.NOT_AUTHENTICATED, wire.UNKNOWN_REQUEST, wire.OUTCOME_CONFLICT})
 
@@ -70,10 +77,12 @@ def issuer_fingerprint(key: Ed25519PublicKey) -> str:
 class SessionClient(ABC):
     """A relay client for one customer session at a time (``open_session`` starts anew)."""
 
-    def __init__(self, kiosk_id: str, issuer_key: Ed25519PublicKey,
+    def __init__(self, kiosk_id: str, issuer_key: Ed25519PublicKey | IssuerTrust,
                  approved_builds: frozenset[str] = frozenset()) -> None:
-        """``approved_builds``: relay builds this kiosk may use; empty accepts any build
-        that speaks this protocol."""
+        """``issuer_key``: the one municipality's issuer key, or (a federation) the trust
+        that gives each municipality's keys, a :class:`FederationDirectory` refreshed from
+        the centre at each version check. ``approved_builds``: relay builds this kiosk may
+        use; empty accepts any build that speaks this protocol."""
         self.kiosk_id = kiosk_id
         self._issuer_key = issuer_key
         self._approved_builds = approved_builds
@@ -89,25 +98,49 @@ class SessionClient(ABC):
         return self._session_id
 
     def check_version(self) -> RelayInfo:
-        data = self._call(wire.VERSION_PATH, None, True)
+        try:
+            data = self._call(wire.VERSION_PATH, None, True)
+        except RelayError:
+            if isinstance(self._issuer_key, FederationDirectory):
+                self._issuer_key.current()  # no valid directory either: DirectoryUnavailable says so
+            raise
         try:
             info = RelayInfo(
                 protocol=data["protocol"], relay_version=str(data["relay_version"]), build=str(data["build"]),
                 topology=str(data["topology"]),
                 storage=str(data["storage"]), municipality=str(data["municipality"]),
             )
-            issuer = data["issuer_key_sha256"]
+            issuer = data["issuer_key_sha256"] if isinstance(self._issuer_key, Ed25519PublicKey) else None
         except (KeyError, TypeError) as exc:
             raise IncompatibleRelay("version_answer") from exc
         if info.protocol != wire.PROTOCOL_VERSION or isinstance(info.protocol, bool):
             raise IncompatibleRelay("protocol")
         if info.storage not in wire.TOPOLOGY_STORAGE.get(info.topology, ()):
             raise IncompatibleRelay("topology")
-        if issuer != issuer_fingerprint(self._issuer_key):
+        if isinstance(self._issuer_key, Ed25519PublicKey) and issuer != issuer_fingerprint(self._issuer_key):
             raise IncompatibleRelay("issuer_key")
         if self._approved_builds and info.build not in self._approved_builds:
             raise IncompatibleRelay("build")
+        if isinstance(self._issuer_key, FederationDirectory):
+            self.refresh_directory(self._issuer_key)
         return info
+
+    def refresh_directory(self, held: FederationDirectory) -> None:
+        """Fetch the centre's signed directory when the held copy is due for it; keep the
+        held copy when the fetch or its check fails; ``DirectoryUnavailable`` when no valid
+        copy is left (the terminal then serves no one)."""
+        if held.needs_refresh():
+            try:
+                fetched = self._call(wire.DIRECTORY_PATH, None, True)
+                # the signature covers the canonical form of the parsed directory, so the
+                # parsed answer verifies as the bytes the centre sent (and, written in the
+                # publisher's canonical form, is those bytes again)
+                held.accept(json.dumps(fetched, sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False).encode("utf-8"))
+            except (RelayError, DirectoryError) as exc:
+                event(LOG, "kiosk.directory_not_refreshed", logging.WARNING,
+                      code=getattr(exc, "code", type(exc).__name__))
+        held.current()
 
     def open_session(self) -> OpenedSession:
         self._session_id = None

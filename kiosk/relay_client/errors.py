@@ -67,3 +67,16 @@ class IncompatibleRelay(RelayError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DirectoryUnavailable(RelayError):
+    """A federation kiosk holds no valid signed directory (none fetched yet, or the last
+    one expired and no newer one could be fetched or verified): it cannot check any
+    municipality's documents, so it serves no one. ``reason`` is the directory's refusal
+    code (``expired``, ``missing``, ``bad_signature``…)."""
+
+    code = "directory_unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import http.client
 import json
@@ -38,8 +39,10 @@ from cryptography.x509.oid import NameOID
 
 from kiosk.config import RelayConfig
 from kiosk.relay_client.client import SessionClient, error_for, load_issuer_public_key
+from kiosk.relay_client.directory import CACHE_NAME, FederationDirectory, load_anchor
 from kiosk.relay_client.errors import RelayProtocolError, RelayTimeout, RelayUnavailable
 from protocol import wire
+from protocol.federation.issuers import IssuerTrust
 
 RETRY_BACKOFF = (0.2, 0.5)
 #: Failures after which the relay kept nothing (the call never reached a node, or the node
@@ -92,6 +95,19 @@ def parse_answer(raw: bytes) -> Any:
         raise RelayProtocolError(wire.BAD_JSON) from exc
 
 
+def issuer_trust(config: RelayConfig) -> Ed25519PublicKey | FederationDirectory:
+    """What documents are checked with: the configured issuer key (one municipality), or
+    the federation directory held under ``directory_cache`` and checked with ``anchor``.
+    ``ValueError`` when neither is configured or a file cannot be used."""
+    if config.anchor is not None:
+        cache = config.directory_cache or Path(config.anchor).with_name(CACHE_NAME)
+        return FederationDirectory(load_anchor(config.anchor), cache,
+                                   dt.timedelta(seconds=config.directory_refresh))
+    if config.issuer_public_key is None:
+        raise ValueError("the relay configuration needs issuer_public_key or anchor")
+    return load_issuer_public_key(config.issuer_public_key)
+
+
 class HttpsRelayClient(SessionClient):
     def __init__(
         self,
@@ -100,7 +116,7 @@ class HttpsRelayClient(SessionClient):
         ca_file: Path,
         cert_file: Path,
         key_file: Path,
-        issuer_key: Ed25519PublicKey,
+        issuer_key: Ed25519PublicKey | IssuerTrust,
         pins: frozenset[str] = frozenset(),
         connect_timeout: float = 3.0,
         read_timeout: float = 10.0,
@@ -134,11 +150,12 @@ class HttpsRelayClient(SessionClient):
     def from_config(cls, config: RelayConfig, pins: frozenset[str] = frozenset()) -> HttpsRelayClient:
         """The client the configuration describes, its key pins and approved relay builds
         included (``pins``: more pins on top of the configured ones)."""
-        if not (config.ca_file and config.cert_file and config.key_file and config.issuer_public_key):
-            raise ValueError("the relay configuration needs ca_file, cert_file, key_file and issuer_public_key")
+        if not (config.client_configured and config.ca_file and config.cert_file and config.key_file):
+            raise ValueError("the relay configuration needs ca_file, cert_file, key_file and issuer_public_key"
+                             " or anchor")
         return cls(
             config.endpoints, ca_file=config.ca_file, cert_file=config.cert_file, key_file=config.key_file,
-            issuer_key=load_issuer_public_key(config.issuer_public_key),
+            issuer_key=issuer_trust(config),
             pins=frozenset(config.pins) | pins,
             approved_builds=frozenset(config.approved_builds),
             connect_timeout=config.connect_timeout, read_timeout=config.read_timeout,

@@ -4,6 +4,11 @@ A document is returned to the session engine only after its binding has been com
 with this session's own facts (request id, session id, kiosk id, the SHA-256 of the card
 certificate this session authenticated with, the document's own hash) and the issuer's
 signature over them verified. Both adapters (HTTPS and fake) run these same checks.
+
+The issuer is the configured key (one municipality), or in a federation the issuing
+municipality's keys from the signed directory (:mod:`protocol.federation.issuers`): the
+document's serial names its municipality, and only that member's keys valid on the
+document's issue date are tried.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from kiosk.relay_client.port import Issued, Menu
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, BindingMismatch, check
 from protocol.documents.model import Document, document_hash
+from protocol.federation.issuers import IssuerTrust, as_trust, verify_qr
 from protocol.menu import MenuItem, MenuOption
 from protocol.scramble_key import KEY_BYTES
 
@@ -82,9 +88,10 @@ def verify_issued(
     cert_type: str,
     options: dict[str, str],
     copies: int,
-    issuer_key: Ed25519PublicKey,
+    issuer_key: Ed25519PublicKey | IssuerTrust,
 ) -> Issued:
     """Return the documents if every binding holds, else raise ``IntegrityError``."""
+    trust = as_trust(issuer_key)
     if not isinstance(data, dict) or not isinstance(data.get("documents"), list):
         raise RelayProtocolError("bad_response")
     if data.get("request_id") != request_id:
@@ -94,8 +101,8 @@ def verify_issued(
         raise IntegrityError("copies")
     documents: list[Document] = []
     for entry in entries:
-        documents.append(_verify_one(entry, facts, request_id, cert_type, options, issuer_key))
-    qr = tuple(_verify_qr(entry, document, issuer_key) for entry, document in zip(entries, documents, strict=True))
+        documents.append(_verify_one(entry, facts, request_id, cert_type, options, trust))
+    qr = tuple(_verify_qr(entry, document, trust) for entry, document in zip(entries, documents, strict=True))
     scramble_keys = tuple(_scramble_key(entry) for entry in entries)
     if len({d["serial"] for d in documents}) != len(documents):
         raise IntegrityError("serial")
@@ -122,13 +129,13 @@ def _scramble_key(entry: dict[str, Any]) -> bytes:
     return key
 
 
-def _verify_qr(entry: dict[str, Any], document: Document, issuer_key: Ed25519PublicKey) -> str:
+def _verify_qr(entry: dict[str, Any], document: Document, trust: IssuerTrust) -> str:
     """The QR payload printed on the back must be the issuer's, about this very document."""
     text = entry.get("qr")
     if not isinstance(text, str):
         raise IntegrityError("qr")
     try:
-        claims = qr_payload.decode_and_verify(text, issuer_key)
+        claims = verify_qr(text, trust)
     except (qr_payload.QrPayloadError, qr_payload.QrSignatureInvalid) as exc:
         raise IntegrityError("qr") from exc
     if not claims.matches(document):
@@ -142,7 +149,7 @@ def _verify_one(
     request_id: str,
     cert_type: str,
     options: dict[str, str],
-    issuer_key: Ed25519PublicKey,
+    trust: IssuerTrust,
 ) -> Document:
     if not isinstance(entry, dict):
         raise IntegrityError("binding")
@@ -158,8 +165,11 @@ def _verify_one(
     except (TypeError, ValueError) as exc:
         raise IntegrityError("document") from exc
     expected = Binding(request_id, facts.session_id, facts.kiosk_id, facts.card_cert_sha256, digest)
+    keys = trust.keys_for_document(document)
+    if not keys:  # numbered as another municipality's, or no key of its valid on its issue date
+        raise IntegrityError("issuer")
     try:
-        check(Binding(**binding), signature, expected, issuer_key)
+        check(Binding(**binding), signature, expected, keys)
     except BindingMismatch as exc:
         raise IntegrityError(exc.field) from exc
     # signed and ours: now check it is what was asked for

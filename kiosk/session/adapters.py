@@ -139,6 +139,8 @@ def _relay_errors() -> Iterator[None]:
         raise RelayFault("relay_unavailable") from None
     except relay_errors.RelayProtocolError:
         raise RelayFault("relay_protocol", "call_staff") from None
+    except relay_errors.DirectoryUnavailable:  # the federation directory expired: nothing can be checked
+        raise RelayFault("directory_unavailable", "call_staff") from None
     except relay_errors.RelayError:
         raise RelayFault("relay_error", "call_staff") from None
 
@@ -222,6 +224,9 @@ class RelayAdapter:
             self.client.check_version()
         except relay_errors.IncompatibleRelay:
             raise RelayFault("incompatible_relay", "call_staff") from None
+        except relay_errors.DirectoryUnavailable as exc:
+            event(log, "session.directory_unavailable", logging.ERROR, code=exc.reason)
+            raise RelayFault("directory_unavailable", "call_staff") from None
         except relay_errors.RelayError:
             event(log, "session.version_unchecked", logging.WARNING)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -43,19 +44,27 @@ class Binding:
     def sign(self, key: Ed25519PrivateKey) -> str:
         return base64.b64encode(key.sign(self.message())).decode("ascii")
 
-    def verify(self, signature_b64: str, key: Ed25519PublicKey) -> None:
+    def verify(self, signature_b64: str, key: Ed25519PublicKey | Sequence[Ed25519PublicKey]) -> None:
+        """One of the keys (a municipality's issuer keys valid at issue) must have signed."""
         try:
             signature = base64.b64decode(signature_b64, validate=True)
-            key.verify(signature, self.message())
-        except (InvalidSignature, ValueError) as exc:
+        except ValueError as exc:
             raise BindingMismatch("signature") from exc
+        for one in (key,) if isinstance(key, Ed25519PublicKey) else key:
+            try:
+                one.verify(signature, self.message())
+                return
+            except InvalidSignature:
+                continue
+        raise BindingMismatch("signature")
 
 
 def cert_sha256(cert_der: bytes) -> str:
     return hashlib.sha256(cert_der).hexdigest()
 
 
-def check(received: Binding, signature_b64: str, expected: Binding, key: Ed25519PublicKey) -> None:
+def check(received: Binding, signature_b64: str, expected: Binding,
+          key: Ed25519PublicKey | Sequence[Ed25519PublicKey]) -> None:
     """Compare every field with what this session expects, then verify the signature."""
     for field_name in ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256"):
         if getattr(received, field_name) != getattr(expected, field_name):

@@ -30,6 +30,7 @@ from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from protocol.documents import qr_payload
+from protocol.federation.issuers import IssuerTrust, as_trust, verify_qr
 from protocol.paper.verification import backside, compare, intake, limits
 from protocol.paper.verification.intake import Page
 from protocol.paper.verification.limits import InputRefused
@@ -40,7 +41,7 @@ QR_DPI = 150
 #: Face pages a back may belong to (its page number is part of the scramble).
 MAX_FACE_PAGES = limits.MAX_PAGES // 2
 
-FaceKey = Callable[[str], bytes]  # serial → the document's scramble key
+FaceKey = Callable[[str], bytes | None]  # serial → the document's scramble key (None: not held)
 __all__ = ["INVALID", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "read_qr", "verify_files"]
 
 
@@ -93,23 +94,25 @@ def _sides(pages: list[Page]) -> _Sides:
     return sides
 
 
-def _claims(texts: list[str], key: Ed25519PublicKey) -> qr_payload.Claims | Verdict:
+def _claims(texts: list[str], key: Ed25519PublicKey | IssuerTrust) -> qr_payload.Claims | Verdict:
     if not texts:
         return Verdict(UNREADABLE, "no-qr")
     if len(set(texts)) > 1:
         return Verdict(INVALID, "qr-differ")
     try:
-        return qr_payload.decode_and_verify(texts[0], key)
+        return verify_qr(texts[0], as_trust(key))
     except qr_payload.QrPayloadError:
         return Verdict(INVALID, "qr-malformed")
     except qr_payload.QrSignatureInvalid:
         return Verdict(INVALID, "signature")
 
 
-def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey, face_key: FaceKey | None) -> Verdict:
+def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTrust,
+                 face_key: FaceKey | None) -> Verdict:
     """Check the sides in ``files`` (a PDF, or scans of the front and the back, in any
-    order); ``face_key`` gives the document's scramble key for a serial (None: the QR
-    code and its signature only)."""
+    order); ``issuer_key``: the one issuer's key, or a federation's trust (the keys of the
+    municipality the serial names, valid on the issue date); ``face_key`` gives the
+    document's scramble key for a serial (None: the QR code and its signature only)."""
     try:
         if len(files) > limits.MAX_FILES:
             raise InputRefused("too-many-files", f"at most {limits.MAX_FILES} files are read at once (MAX_FILES)")
@@ -123,11 +126,12 @@ def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey, face_key:
     claims = _claims(sides.qr, issuer_key)
     if isinstance(claims, Verdict):
         return claims
-    if face_key is None:
+    key = face_key(claims.serial) if face_key is not None else None
+    if key is None:  # e.g. another municipality's document: its scramble master is its own
         return Verdict(UNCOMPARED, "no-key", claims=claims)
     if not sides.backs:
         return Verdict(UNREADABLE, "no-frame", claims=claims)
-    return _compare(sides, claims, face_key(claims.serial))
+    return _compare(sides, claims, key)
 
 
 def _compare(sides: _Sides, claims: qr_payload.Claims, key: bytes) -> Verdict:

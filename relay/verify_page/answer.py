@@ -11,18 +11,17 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
 
 from protocol.documents import qr_payload
+from protocol.federation.issuers import IssuerTrust
 from protocol.paper import verify
 from protocol.paper.verification import drawing, wording
 from protocol.paper.verification.wording import Lang
 from protocol.scramble_key import document_scramble_key
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 STATUS = {verify.VALID: "valid", verify.INVALID: "invalid", verify.UNREADABLE: "unreadable",
           verify.UNCOMPARED: "uncompared"}
@@ -74,11 +73,20 @@ def reason_code(text: str) -> str:
     return text.replace("-", "_")
 
 
-def check_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey, scramble_secret: bytes,
+def check_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTrust, scramble_secret: bytes,
                 municipality: str, lang: Lang = "en") -> VerifyAnswer:
-    """Verify the files (a PDF, or scans of both sides) with the service's keys."""
-    verdict = verify.verify_files(files, issuer_key, lambda serial: document_scramble_key(scramble_secret, serial))
-    if verdict.claims is not None and verdict.claims.municipality_code != municipality:
+    """Verify the files (a PDF, or scans of both sides) with the service's keys.
+
+    ``issuer_key``: this municipality's key, or a federation's directory: then another
+    member's document is checked with that member's keys, and its face is not compared
+    (its scramble master is that municipality's own), so it is at best ``uncompared``."""
+    def face_key(serial: str) -> bytes | None:
+        own = serial.split("-", 1)[0] == municipality
+        return document_scramble_key(scramble_secret, serial) if own else None
+
+    verdict = verify.verify_files(files, issuer_key, face_key)
+    federated = not isinstance(issuer_key, Ed25519PublicKey)
+    if verdict.claims is not None and verdict.claims.municipality_code != municipality and not federated:
         verdict = verify.Verdict(verify.INVALID, "other-municipality", claims=verdict.claims)
     return {
         "valid": verdict.status == verify.VALID,

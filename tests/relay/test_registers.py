@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from relay.issued_register import StoredIssuedRegister
-from relay.kiosk_register import KioskRegisterError, StoredKioskRegister
+from relay.kiosk_register import KioskRegisterError, Standing, StoredKioskRegister
 from relay.rate_limits import Rate, RateLimiter, SharedRateStore
 from relay.verifier_register import StoredVerifierRegister, VerifierRegisterError
 from tests.fixtures.cupsd import until
@@ -205,6 +205,12 @@ def test_a_limit_holds_for_calls_spread_over_nodes_at_once(node: Open) -> None:
 
 
 # -- the standing each PostgreSQL node remembers ------------------------------------------
+def _standing(register: StoredKioskRegister) -> Standing:
+    standing = register.standing(_fp(1))
+    assert standing is not None
+    return standing
+
+
 def test_a_node_remembers_standing_until_the_database_says_it_changed(postgres_db: str) -> None:
     """No round trip per request for the kiosk's standing; any change, by another node or
     by hand in SQL, reaches the node through the change notice."""
@@ -214,7 +220,7 @@ def test_a_node_remembers_standing_until_the_database_says_it_changed(postgres_d
     second.add("KIOSK-0001", "Store 1", [_fp(1)], 30)
     first = StoredKioskRegister(postgres_db)  # listening from now on: the add's notice is not for it
     try:
-        assert first.standing(_fp(1)).state == "active"
+        assert _standing(first).state == "active"
         reads: list[str] = []
         real_read = first._db.read
 
@@ -224,13 +230,13 @@ def test_a_node_remembers_standing_until_the_database_says_it_changed(postgres_d
 
         first._db.read = counted  # type: ignore[method-assign]
         for _ in range(50):
-            assert first.standing(_fp(1)).state == "active"
+            assert _standing(first).state == "active"
         assert reads == []  # remembered
         second.set_state("KIOSK-0001", "suspended")
-        until(lambda: first.standing(_fp(1)).state == "suspended", 10, "the suspension reaching the node")
+        until(lambda: _standing(first).state == "suspended", 10, "the suspension reaching the node")
         with psycopg.connect(postgres_db, autocommit=True) as conn:  # an operator's hand edit
             conn.execute("UPDATE kiosks SET expected_per_hour = 99")
-        until(lambda: first.standing(_fp(1)).expected_per_hour == 99, 10, "the hand edit reaching the node")
+        until(lambda: _standing(first).expected_per_hour == 99, 10, "the hand edit reaching the node")
     finally:
         first.close()
         second.close()
@@ -244,12 +250,12 @@ def test_a_node_that_stopped_listening_reads_the_register_again(postgres_db: str
     register = StoredKioskRegister(postgres_db)
     try:
         register.add("KIOSK-0001", "Store 1", [_fp(1)], 30)
-        assert register.standing(_fp(1)).state == "active"
+        assert _standing(register).state == "active"
         with psycopg.connect(postgres_db, autocommit=True) as conn:
             killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                                   " WHERE application_name = 'relay-kiosks-listen'").fetchall()
             assert killed == [(True,)]
             conn.execute("UPDATE kiosks SET state = 'suspended'")  # heard by nobody
-        until(lambda: register.standing(_fp(1)).state == "suspended", 10, "the missed change being read")
+        until(lambda: _standing(register).state == "suspended", 10, "the missed change being read")
     finally:
         register.close()

@@ -1,0 +1,45 @@
+"""``relay federation``: the operator's commands end in one line and exit code 2 on any
+error (never a traceback), and run in order they onboard a municipality."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from protocol.federation.directory import Anchor, verify
+from relay.cli import main
+from tests.fixtures.federation import conformance_report, municipality
+
+
+def test_onboarding_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fed = tmp_path / "fed"
+    assert main(["federation", "init", str(fed), "--name", "test-federation"]) == 0
+    now = dt.datetime.now(dt.UTC)
+    city = municipality("139998", now - dt.timedelta(days=1))
+    (tmp_path / "member.json").write_bytes(city.member_json())
+    (tmp_path / "report.json").write_bytes(conformance_report("139998"))
+    assert main(["federation", "admit", str(fed), str(tmp_path / "member.json"),
+                 "--conformance-report", str(tmp_path / "report.json"), "--publish", "--valid-for", "2d"]) == 0
+    directory = verify((fed / "directory.json").read_bytes(), Anchor.from_bytes((fed / "anchor.json").read_bytes()),
+                       now)
+    assert directory.serial == 1 and directory.active("139998") is not None
+    assert main(["federation", "suspend", str(fed), "139998", "--reason", "wrong document"]) == 0
+    assert "not yet published" in capsys.readouterr().out
+    assert main(["federation", "publish", str(fed)]) == 0
+    assert main(["federation", "show", str(fed)]) == 0
+    out = capsys.readouterr().out
+    assert "serial 2" in out and "139998" in out and "[suspended]" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["federation", "publish", "{dir}"], "holds no federation"),
+    (["federation", "admit", "{dir}", "{dir}/missing.json"], "cannot read"),
+    (["federation", "add-key", "{dir}", "139998", "issuer", "{dir}/missing.pem"], "cannot read"),
+])
+def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                             message: str) -> None:
+    assert main([a.format(dir=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,178 @@
+"""The federation operator's directory: admission only after conformance, suspension and
+key rotation by a new signed directory, keys kept private, every change logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+from protocol.federation.directory import Anchor, DirectoryError, issuer_keys_for_serial, verify
+from relay.federation.ca import certificate_sha256
+from relay.federation.operator import Federation, OperatorError
+from tests.fixtures.federation import conformance_report, municipality
+
+NOW = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)
+WEEK = dt.timedelta(days=7)
+
+
+@pytest.fixture
+def fed(tmp_path: Path) -> Federation:
+    return Federation.init(tmp_path / "fed", "test-federation", NOW)
+
+
+def anchor(fed: Federation) -> Anchor:
+    return Anchor.from_bytes((fed.root / "anchor.json").read_bytes())
+
+
+def published(fed: Federation) -> bytes:
+    return (fed.root / "directory.json").read_bytes()
+
+
+def test_init_keeps_keys_private_and_refuses_a_second_init(fed: Federation) -> None:
+    private = fed.root / "private"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    for name in ("directory-signing.key", "ca.key", "centre-message.key"):
+        assert stat.S_IMODE((private / name).stat().st_mode) == 0o600
+    assert anchor(fed).federation == "test-federation"
+    before = (fed.root / "federation.json").read_bytes()
+    with pytest.raises(OperatorError, match="already holds a federation"):
+        Federation.init(fed.root, "other", NOW)
+    assert (fed.root / "federation.json").read_bytes() == before
+
+
+def test_admission_needs_a_passed_conformance_report(fed: Federation) -> None:
+    city = municipality("139998", NOW)
+    with pytest.raises(OperatorError, match="conformance"):
+        fed.admit(city.member_json(), NOW, None)
+    with pytest.raises(OperatorError, match="did not pass"):
+        fed.admit(city.member_json(), NOW, conformance_report("139998", passed=False))
+    with pytest.raises(OperatorError, match="another municipality"):
+        fed.admit(city.member_json(), NOW, conformance_report("271004"))
+    assert fed.source().members == ()
+    fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    assert fed.source().active("139998") is not None
+    with pytest.raises(OperatorError, match="already in the federation"):
+        fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    log = [json.loads(line) for line in (fed.root / "operations.jsonl").read_text().splitlines()]
+    assert log[-1]["action"] == "admit" and log[-1]["conformance"].startswith("sha256:")
+
+
+def test_skipping_the_check_is_explicit_and_recorded(fed: Federation) -> None:
+    fed.admit(municipality("139998", NOW).member_json(), NOW, None, skip_conformance_check=True)
+    log = [json.loads(line) for line in (fed.root / "operations.jsonl").read_text().splitlines()]
+    assert log[-1]["conformance"] == "skipped"
+
+
+def test_a_malformed_member_or_a_reused_key_is_refused(fed: Federation) -> None:
+    with pytest.raises(OperatorError, match="not JSON"):
+        fed.admit(b"{", NOW, conformance_report("139998"))
+    with pytest.raises(OperatorError, match="not a valid member"):
+        fed.admit(b'{"code": "12"}', NOW, conformance_report("12"))
+    city = municipality("139998", NOW)
+    fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    copy = json.loads(city.member_json())
+    copy["code"] = "271004"
+    with pytest.raises(OperatorError, match="already published"):
+        fed.admit(json.dumps(copy).encode(), NOW, conformance_report("271004"))
+
+
+def test_publish_signs_the_next_serial_and_a_suspension_needs_it(fed: Federation) -> None:
+    fed.admit(municipality("139998", NOW).member_json(), NOW, conformance_report("139998"))
+    fed.publish(NOW, WEEK)
+    first = verify(published(fed), anchor(fed), NOW)
+    assert first.serial == 1 and first.expires_at == NOW + WEEK and first.active("139998")
+    fed.set_status("139998", "suspended", NOW)
+    assert verify(published(fed), anchor(fed), NOW).active("139998") is not None  # not yet published
+    fed.publish(NOW, WEEK)
+    second = verify(published(fed), anchor(fed), NOW, held=first)
+    assert second.serial == 2 and second.active("139998") is None
+    with pytest.raises(DirectoryError) as refused:  # the old copy cannot come back
+        verify(_signed_serial_1(fed, first), anchor(fed), NOW, held=second)
+    assert refused.value.code == "rollback"
+    fed.set_status("139998", "active", NOW)
+    fed.publish(NOW, WEEK)
+    assert verify(published(fed), anchor(fed), NOW).active("139998")
+
+
+def _signed_serial_1(fed: Federation, first: object) -> bytes:
+    from protocol.federation.directory import Directory, sign
+
+    assert isinstance(first, Directory)
+    key = serialization.load_pem_private_key((fed.root / "private" / "directory-signing.key").read_bytes(), None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return sign(first, key)
+
+
+def test_the_directory_expires(fed: Federation) -> None:
+    fed.publish(NOW, dt.timedelta(hours=1))
+    with pytest.raises(DirectoryError) as refused:
+        verify(published(fed), anchor(fed), NOW + dt.timedelta(hours=1))
+    assert refused.value.code == "expired"
+    with pytest.raises(OperatorError, match="positive"):
+        fed.publish(NOW, dt.timedelta(0))
+
+
+def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Federation) -> None:
+    city = municipality("139998", NOW - dt.timedelta(days=30))
+    old = city.member.issuer_keys[0]
+    fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    new = Ed25519PrivateKey.generate()
+    fed.rotate_issuer_key("139998", new.public_key(), NOW, dt.timedelta(days=1), dt.timedelta(days=365), NOW)
+    fed.publish(NOW, WEEK)
+    directory = verify(published(fed), anchor(fed), NOW)
+    member = directory.member("139998")
+    assert member is not None
+    last_month = (NOW - dt.timedelta(days=20)).date()
+    assert [k.key_id for k in issuer_keys_for_serial(directory, "139998-2026-1", last_month)] == [old.key_id]
+    two_weeks_on = (NOW + dt.timedelta(days=14)).date()
+    assert [k.key_id for k in issuer_keys_for_serial(directory, "139998-2026-9", two_weeks_on)] == [
+        member.issuer_keys[-1].key_id]
+    signer = member.signing_issuer_key(NOW + dt.timedelta(days=2))
+    assert signer is not None and signer.key_id != old.key_id  # the old key signs no more after the overlap
+    fed.revoke_key("139998", old.key_id, NOW, "compromised")
+    fed.publish(NOW, WEEK)
+    directory = verify(published(fed), anchor(fed), NOW)
+    assert list(issuer_keys_for_serial(directory, "139998-2026-1", last_month)) == []
+    with pytest.raises(OperatorError, match="no key"):
+        fed.revoke_key("139998", old.key_id, NOW)
+
+
+def test_add_key_refuses_an_empty_period_and_unknown_members(fed: Federation) -> None:
+    fed.admit(municipality("139998", NOW).member_json(), NOW, conformance_report("139998"))
+    key = Ed25519PrivateKey.generate().public_key()
+    with pytest.raises(OperatorError, match="end after"):
+        fed.add_key("139998", "message", key, NOW, NOW, NOW)
+    with pytest.raises(OperatorError, match="no municipality"):
+        fed.add_key("271004", "message", key, NOW, NOW + WEEK, NOW)
+    added = fed.add_key("139998", "message", key, NOW, NOW + WEEK, NOW)
+    member = fed.source().member("139998")
+    assert member is not None and member.message_key(added.key_id, NOW) is not None
+
+
+def _csr(common_name: str | None) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)] if common_name else [])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def test_the_ca_signs_a_server_certificate_for_mutual_tls(fed: Federation) -> None:
+    cert = fed.sign_csr(_csr("issuing.139998.example"), "municipal", ["127.0.0.1", "issuing.example"], NOW, 397)
+    ca_cert = x509.load_pem_x509_certificate((fed.root / "ca.pem").read_bytes())
+    cert.verify_directly_issued_by(ca_cert)
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH in usage and x509.oid.ExtendedKeyUsageOID.SERVER_AUTH in usage
+    assert len(certificate_sha256(cert)) == 64
+    with pytest.raises(OperatorError, match="common name"):
+        fed.sign_csr(_csr(None), "municipal", ["127.0.0.1"], NOW, 397)
+    with pytest.raises(OperatorError, match="not a certificate signing request"):
+        fed.sign_csr(b"junk", "municipal", ["127.0.0.1"], NOW, 397)
