@@ -296,6 +296,10 @@ class UiConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     #: The input device of the earphone jack's switch (SW_HEADPHONE_INSERT); none: no
     #: earphone detection, speech goes to the speaker.
     earphone_switch: Path | None = None
+    #: The phrase cache: every fixed sentence's audio, made ahead (``kiosk speech-cache``
+    #: at installation, or at the first start) and kept here; fixed phrases only, never
+    #: a customer's. None: made at each start and kept in memory only.
+    speech_cache: Path | None = Path("/var/cache/kiosk/speech")
 
     def __post_init__(self) -> None:
         _positive_seconds(self, "thank_you_hold", "error_hold")
