@@ -156,6 +156,7 @@ class SpeechService:
         with self._cond:
             self._generation += 1
             self._queue = [i for i in self._queue if not i.play]
+            self._cond.notify_all()
         self.player.stop()
 
     def idle(self) -> bool:
@@ -213,9 +214,14 @@ class SpeechService:
                         phrases.identity(self.voices[item.language], item.language),
                         item.text) in self.store:
                     continue  # kept on disk: read when said
-                speed = self.speed if item.play else DEFAULT_SPEED
-                audio = self.audio(item.text, item.language, speed, keep=not item.play)
-                if item.play and item.generation == self._generation:
+                if not item.play:
+                    self.audio(item.text, item.language, keep=True)
+                    continue
+                speed = self.speed
+                audio = self._ready(item.text, item.language, speed)
+                if audio is None:
+                    audio = self._made_unless_overtaken(item, speed)
+                if audio is not None and item.generation == self._generation:
                     self.player.play(scaled(audio, VOLUMES[self.volume]), self.route,
                                      lambda i=item: self._started(i))
             except SpeechError as exc:
@@ -264,6 +270,12 @@ class SpeechService:
               keep: bool = False) -> Audio:
         """The sentence's audio, made once and then kept in memory; ``keep``: a fixed
         phrase, also kept in the phrase cache."""
+        audio = self._ready(text, language, speed)
+        return audio if audio is not None else self._make(text, language, speed, keep)
+
+    def _ready(self, text: str, language: str, speed: int) -> Audio | None:
+        """The sentence's audio if it needs no engine: said before, kept on disk, or
+        composed from kept pieces (a file read or two)."""
         key = (language, text, speed)
         with self._cond:
             cached = self._cache.get(key)
@@ -271,14 +283,48 @@ class SpeechService:
                 self._cache.move_to_end(key)
                 return cached
         voice = self._voice(language, speed)
-        stored = phrases.identity(voice, language)
-        audio = self.store.get(stored, text) if self.store is not None else None
+        audio = (self.store.get(phrases.identity(voice, language), text)
+                 if self.store is not None else None)
         if audio is None and speed == DEFAULT_SPEED:
             audio = self._composed(text, language)
-        if audio is None:
-            audio = phrases.trim(voice.synthesise(text, language), end=False)
-            if keep and self.store is not None:
-                self.store.put(stored, text, audio)
+        if audio is not None:
+            self._keep(key, audio)
+        return audio
+
+    def _make(self, text: str, language: str, speed: int, keep: bool) -> Audio:
+        voice = self._voice(language, speed)
+        audio = phrases.trim(voice.synthesise(text, language), end=False)
+        if keep and self.store is not None:
+            self.store.put(phrases.identity(voice, language), text, audio)
+        self._keep((language, text, speed), audio)
+        return audio
+
+    def _made_unless_overtaken(self, item: _Item, speed: int) -> Audio | None:
+        """The engine makes the sentence on a thread of its own while this one waits for
+        it or for a newer request, whichever comes first: a screen change never waits
+        for the last screen's sentence to be made (None: overtaken; the audio is still
+        kept when made)."""
+        made: list[Audio | Exception] = []
+
+        def work() -> None:
+            try:
+                made.append(self._make(item.text, item.language, speed, False))
+            except Exception as exc:  # handed to the waiting thread
+                made.append(exc)
+            with self._cond:
+                self._cond.notify_all()
+
+        threading.Thread(target=work, daemon=True, name="speech-make").start()
+        with self._cond:
+            while not made and item.generation == self._generation and not self._closed:
+                self._cond.wait()
+        if not made:
+            return None
+        if isinstance(made[0], Exception):
+            raise made[0]
+        return made[0]
+
+    def _keep(self, key: tuple[str, str, int], audio: Audio) -> None:
         with self._cond:
             if key not in self._cache:
                 self._cache[key] = audio
@@ -286,4 +332,3 @@ class SpeechService:
             while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
                 _, dropped = self._cache.popitem(last=False)
                 self._cached_bytes -= len(dropped.pcm)
-        return audio
