@@ -41,10 +41,10 @@ def build(folder: Path, speed: float = 1.0, languages: Iterable[str] | None = No
 
     from kiosk.ui.i18n import Translations
 
-    _app = QCoreApplication.instance() or QCoreApplication([])
     store = PhraseStore(folder)
     if not store.writable:
         raise SpeechError(f"{folder} is not writable")
+    _app = QCoreApplication.instance() or QCoreApplication([])  # for the translations
     voices = offline_voices(speed)
     service = SpeechService(voices, _Silent(), store=store, composed=COMPOSED)
     translations = Translations(language="en")
