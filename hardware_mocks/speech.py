@@ -39,7 +39,9 @@ class RecordingVoice:
         self.inner = dict(inner) if inner is not None else None
         self.languages = languages if inner is None else frozenset(inner)
         self.said: list[tuple[str, str]] = []
-        self.seconds: list[float] = []  # of each sentence's audio, in the order said
+        #: Each sentence with its audio's length, in the order made (sentences are made on
+        #: several threads at once, so this is not the order of ``said``)
+        self.made: list[tuple[str, float]] = []
         self.speed = 1.0
         self.speeds: list[float] = []  # the rate of each sentence, in the order said
         self._lock = threading.Lock()
@@ -53,7 +55,7 @@ class RecordingVoice:
         else:
             audio = tone(min(4.0, 0.2 + 0.02 * len(text)) / self.speed)
         with self._lock:
-            self.seconds.append(audio.seconds)
+            self.made.append((text, audio.seconds))
         return audio
 
     def identity(self, language: str) -> str:
