@@ -9,6 +9,7 @@ playback path runs as in service.
 
 from __future__ import annotations
 
+import copy
 import math
 import struct
 import threading
@@ -38,19 +39,37 @@ class RecordingVoice:
         self.inner = dict(inner) if inner is not None else None
         self.languages = languages if inner is None else frozenset(inner)
         self.said: list[tuple[str, str]] = []
-        self.seconds: list[float] = []  # of each sentence's audio, in the order said
+        #: Each sentence with its audio's length, in the order made (sentences are made on
+        #: several threads at once, so this is not the order of ``said``)
+        self.made: list[tuple[str, float]] = []
+        self.speed = 1.0
+        self.speeds: list[float] = []  # the rate of each sentence, in the order said
         self._lock = threading.Lock()
 
     def synthesise(self, text: str, language: str) -> Audio:
         with self._lock:
             self.said.append((language, text))
+            self.speeds.append(self.speed)
         if self.inner is not None:
             audio = self.inner[language].synthesise(text, language)
         else:
-            audio = tone(min(4.0, 0.2 + 0.02 * len(text)))
+            audio = tone(min(4.0, 0.2 + 0.02 * len(text)) / self.speed)
         with self._lock:
-            self.seconds.append(audio.seconds)
+            self.made.append((text, audio.seconds))
         return audio
+
+    def identity(self, language: str) -> str:
+        if self.inner is not None:
+            return self.inner[language].identity(language)
+        return f"{self.name} tone {RATE} {self.speed:g}"
+
+    def with_speed(self, speed: float) -> RecordingVoice:
+        """The same recorder (one list of what was said) at another rate."""
+        other = copy.copy(self)
+        other.speed = self.speed * speed
+        if self.inner is not None:
+            other.inner = {k: v.with_speed(speed) for k, v in self.inner.items()}
+        return other
 
     def texts(self) -> list[str]:
         with self._lock:

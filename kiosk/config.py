@@ -307,12 +307,23 @@ class UiConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     #: spoken in every mode; the rest in voice-guide mode.
     speech: bool = True
     speech_speed: float = 1.0  # 0.5 (slow) to 2.0 (fast)
-    audio_player: Literal["pacat", "aplay"] = "pacat"  # the sound server's client, or ALSA's
+    #: "auto": the sound server's client (pacat) while a server runs, else ALSA's aplay
+    #: directly; "pacat" or "aplay": always that one
+    audio_player: Literal["auto", "pacat", "aplay"] = "auto"
     speaker_device: str = ""  # sink (pacat) or ALSA device (aplay); "": the default
-    earphone_device: str = ""  # where speech goes with an earphone in; "": the speaker's device
+    #: Where speech goes with an earphone in; "": the sink whose headphone port is
+    #: available, else the speaker's
+    earphone_device: str = ""
+    #: The ALSA devices used by "auto" when no sound server runs ("": the default device)
+    alsa_speaker_device: str = ""
+    alsa_earphone_device: str = ""
     #: The input device of the earphone jack's switch (SW_HEADPHONE_INSERT); none: no
     #: earphone detection, speech goes to the speaker.
     earphone_switch: Path | None = None
+    #: The phrase cache: every fixed sentence's audio, made ahead (``kiosk speech-cache``
+    #: at installation, or at the first start) and kept here; fixed phrases only, never
+    #: a customer's. None: made at each start and kept in memory only.
+    speech_cache: Path | None = Path("/var/cache/kiosk/speech")
 
     def __post_init__(self) -> None:
         _positive_seconds(self, "thank_you_hold", "error_hold")

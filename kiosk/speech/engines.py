@@ -57,6 +57,7 @@ class OpenJTalk:
                               "(Debian: open-jtalk-mecab-naist-jdic)")
         if not voice.is_file():
             raise SpeechError(f"no HTS voice at {voice}")
+        self.program, self.dictionary, self.voice, self.speed = program, dictionary, voice, speed
         # 24 kHz (the voice's 48 kHz halved, with its 5 ms frame period kept): speech
         # loses nothing audible, and the kept audio of a sentence half its memory
         self.cmd = [found, "-x", str(dictionary), "-m", str(voice), "-r", f"{speed:g}",
@@ -64,6 +65,13 @@ class OpenJTalk:
 
     def synthesise(self, text: str, language: str) -> Audio:
         return _run(self.cmd, text)
+
+    def identity(self, language: str) -> str:
+        return " ".join([self.name, *self.cmd[1:-2]])
+
+    def with_speed(self, speed: float) -> OpenJTalk:
+        return OpenJTalk(program=self.program, dictionary=self.dictionary, voice=self.voice,
+                         speed=self.speed * speed)
 
     def reading(self, text: str) -> str:
         """How Open JTalk reads ``text``, in katakana (「420円」: ヨンヒャクニジュウエン):
@@ -92,6 +100,7 @@ class EspeakNg:
         self.program = found
         self.voices = dict(voices)
         self.languages = frozenset(self.voices)
+        self.speed = speed
         self.wpm = max(80, min(450, round(165 * speed)))
 
     def synthesise(self, text: str, language: str) -> Audio:
@@ -100,6 +109,12 @@ class EspeakNg:
             raise SpeechError(f"espeak-ng has no voice for {language!r} here")
         return _run([self.program, "-v", voice, "-s", str(self.wpm), "--stdin", "--stdout"],
                     text)
+
+    def identity(self, language: str) -> str:
+        return f"{self.name} {self.voices.get(language)} {self.wpm}"
+
+    def with_speed(self, speed: float) -> EspeakNg:
+        return EspeakNg(program=self.program, voices=self.voices, speed=self.speed * speed)
 
     def phonemes(self, text: str, language: str) -> str:
         """eSpeak's phonemes for ``text`` ("420 yen": f'o@h'VndrI2d@n tw'Enti j'En)."""

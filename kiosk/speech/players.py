@@ -13,9 +13,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from kiosk.speech.outputs import Outputs
 from kiosk.speech.port import Audio, OnStart, Route, SpeechError
 from kiosk.speech.wav import write_wav
 
@@ -36,19 +37,31 @@ def command(program: str, audio: Audio, device: str | None) -> list[str]:
 
 class ProcessPlayer:
     """Plays through ``program`` (``pacat`` or ``aplay``); ``devices`` maps each route to a
-    sink (pacat) or ALSA device (aplay), None for the default."""
+    sink (pacat) or ALSA device (aplay), None for the default. :meth:`routed` instead asks
+    before each sentence where speech goes now (the sound server, or ALSA without one)."""
 
     def __init__(self, program: str, devices: Mapping[Route, str | None]) -> None:
         if shutil.which(program) is None:
             raise SpeechError(f"{program} is not installed")
-        self.program = program
-        self.devices = dict(devices)
+        fixed = Outputs(False, program, dict(devices))
+        self.outputs: Callable[[], Outputs] = lambda: fixed
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._stopped = False
 
+    @classmethod
+    def routed(cls, outputs: Callable[[], Outputs]) -> ProcessPlayer:
+        """A player that plays where ``outputs()`` says (:class:`OutputWatcher`)."""
+        for program in ("pacat", "aplay"):
+            if shutil.which(program) is None:
+                raise SpeechError(f"{program} is not installed")
+        player = cls("aplay", {})
+        player.outputs = outputs
+        return player
+
     def play(self, audio: Audio, route: Route, on_start: OnStart | None = None) -> None:
-        cmd = command(self.program, audio, self.devices.get(route))
+        now = self.outputs()
+        cmd = command(now.program, audio, now.devices.get(route))
         with self._lock:
             self._stopped = False
         # started outside the lock: stop() (from the GUI thread) never waits for a fork

@@ -46,6 +46,15 @@ class Synthesiser(Protocol):
 
     def synthesise(self, text: str, language: str) -> Audio: ...
 
+    def identity(self, language: str) -> str:
+        """What this engine's audio of a text depends on (engine, voice, speed, rate): the
+        phrase cache's key, so a new voice or speed never plays an old phrase."""
+        ...
+
+    def with_speed(self, speed: float) -> Synthesiser:
+        """The same voice at ``speed`` times this one's rate (a customer's rate key)."""
+        ...
+
 
 class Player(Protocol):
     """Plays audio on a route. ``play`` blocks until the audio ended or :meth:`stop` was

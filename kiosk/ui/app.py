@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -12,6 +14,8 @@ from kiosk.config import UiConfig
 from kiosk.session.viewmodel import Screen
 from kiosk.speech.engines import offline_voices
 from kiosk.speech.jack import EvdevSwitch
+from kiosk.speech.outputs import Devices, OutputWatcher, PulseServer
+from kiosk.speech.phrases import PhraseStore
 from kiosk.speech.players import ProcessPlayer
 from kiosk.speech.port import Route, SpeechError
 from kiosk.speech.service import SpeechService
@@ -25,6 +29,10 @@ from kiosk.ui.window import KioskWindow
 from protocol import log
 
 LOG = logging.getLogger("kiosk.ui")
+#: Languages whose sentences with numbers are said from kept pieces: Japanese, whose
+#: engine (Open JTalk) is the slow one and tells its readings; eSpeak NG makes a whole
+#: sentence in 20–50 ms, faster than pieces would gain
+COMPOSED = frozenset({"ja"})
 
 # Preferred families, in order: Japanese first, then fonts that cover Hangul and Hanzi.
 FONT_FAMILIES = ("IPAexGothic", "Noto Sans CJK JP", "NanumGothic", "Droid Sans Fallback",
@@ -62,25 +70,45 @@ def screen_panel(width_mm: float = 0.0, height_mm: float = 0.0) -> Panel:
 
 
 def voice_guide(ui: UiConfig) -> VoiceGuide:
-    """The voice guide of the configuration: its engines, its player, the earphone jack.
-    What cannot be had (no engine installed, no player) leaves the kiosk silent, never
-    without its screen; the reason is logged."""
+    """The voice guide of the configuration: its engines, where it plays (the sound
+    server, or ALSA directly without one), the earphone jack. What cannot be had (no
+    engine installed, no player) leaves the kiosk silent, never without its screen; the
+    reason is logged."""
     service: SpeechService | None = None
     earphone = None
     if ui.speech:
         try:
             voices = offline_voices(ui.speech_speed)
-            player = ProcessPlayer(ui.audio_player, {
-                Route.SPEAKER: ui.speaker_device or None,
-                Route.EARPHONE: ui.earphone_device or ui.speaker_device or None})
-            service = SpeechService(voices, player) if voices else None
-            if ui.earphone_switch is not None:
-                earphone = EvdevSwitch(ui.earphone_switch).plugged
+            switch = EvdevSwitch(ui.earphone_switch).plugged if ui.earphone_switch else None
+            player, earphone = _player(ui, switch)
+            store = PhraseStore(ui.speech_cache) if ui.speech_cache is not None else None
+            service = SpeechService(voices, player, store=store,
+                                    composed=COMPOSED) if voices else None
         except SpeechError as exc:
             log.event(LOG, "ui.speech_unavailable", logging.WARNING, kind=type(exc).__name__)
     guide = VoiceGuide(service, earphone=earphone)  # the window tells it the language
     guide.prepare_ahead = True
     return guide
+
+
+def _player(ui: UiConfig, switch: Callable[[], bool] | None
+            ) -> tuple[ProcessPlayer, Callable[[], bool] | None]:
+    """The player, and what says whether an earphone is in (the real sound server's
+    adapter: ``pactl``, watched on a thread of its own; see ``kiosk.speech.outputs``)."""
+    if ui.audio_player != "auto":
+        player = ProcessPlayer(ui.audio_player, {
+            Route.SPEAKER: ui.speaker_device or None,
+            Route.EARPHONE: ui.earphone_device or ui.speaker_device or None})
+        return player, switch
+    devices = Devices(speaker_sink=ui.speaker_device or None,
+                      earphone_sink=ui.earphone_device or None,
+                      speaker_alsa=ui.alsa_speaker_device or None,
+                      earphone_alsa=ui.alsa_earphone_device or None)
+    watcher = OutputWatcher(PulseServer(), devices, switch)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(watcher.close)
+    return ProcessPlayer.routed(lambda: watcher.current), watcher.plugged
 
 
 def kiosk_window(link: EngineLink, *, language: str = "ja", production: bool = False,

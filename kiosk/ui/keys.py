@@ -8,6 +8,10 @@ An application event filter sees every key before the focused control does, so:
   previous or next control, so every choice is reached; 5 (or Enter) chooses;
 - "+" (or Help, F1) turns the voice guide on, or repeats the screen; "-" cancels;
   "*" calls the staff; Backspace outside the PIN screen goes back;
+- the volume and the speech rate, as on an ATM's handset: "/" steps the volume up (after
+  the loudest, back to the quietest), "=" steps the rate likewise, on every screen; a
+  handset's or keyboard's Volume Up/Down keys; and outside the PIN screen the keypad's
+  9/3 (volume up/down) and 7/1 (faster/slower), the corner keys the arrows leave free;
 - every key press and every touch counts as activity (the screen's time starts anew).
 
 A USB numeric keypad (digits, Enter, +, -, *, /, Num Lock, Backspace) is enough for the
@@ -34,6 +38,12 @@ HELP = (K.Key_Plus, K.Key_Help, K.Key_F1)
 CANCEL = (K.Key_Minus,)
 CALL_STAFF = (K.Key_Asterisk,)
 BACK = (K.Key_Backspace,)
+#: (key, step): +1 louder or faster, -1 quieter or slower, 0 the next step round
+VOLUME: dict[Qt.Key, int] = {K.Key_Slash: 0, K.Key_VolumeUp: 1, K.Key_VolumeDown: -1}
+SPEED: dict[Qt.Key, int] = {K.Key_Equal: 0}
+#: Outside the PIN screen (where digits are digits), the keypad's corner keys
+DIGIT_VOLUME: dict[Qt.Key, int] = {K.Key_9: 1, K.Key_3: -1}
+DIGIT_SPEED: dict[Qt.Key, int] = {K.Key_7: 1, K.Key_1: -1}
 
 
 class KeyHost(Protocol):
@@ -47,6 +57,8 @@ class KeyHost(Protocol):
     def cancel_key(self) -> None: ...
     def back_key(self) -> None: ...
     def call_staff(self) -> None: ...
+    def volume_key(self, step: int) -> None: ...
+    def speed_key(self, step: int) -> None: ...
 
 
 class KeyRouter(QObject):
@@ -112,5 +124,11 @@ class KeyRouter(QObject):
             return True
         if key in BACK:
             self.host.back_key()
+            return True
+        if key in VOLUME or key in DIGIT_VOLUME:
+            self.host.volume_key(VOLUME.get(key, DIGIT_VOLUME.get(key, 0)))
+            return True
+        if key in SPEED or key in DIGIT_SPEED:
+            self.host.speed_key(SPEED.get(key, DIGIT_SPEED.get(key, 0)))
             return True
         return False

@@ -13,6 +13,7 @@ kind's generic text so a new code never shows a raw identifier to a customer.
 
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
@@ -125,6 +126,8 @@ LAST_TRY = QT_TRANSLATE_NOOP(
     "Kiosk", "Last try: if this PIN is wrong, the card will be locked."
 )
 WRONG_PIN = QT_TRANSLATE_NOOP("Kiosk", "That PIN was not correct.")
+VOLUME_LEVEL = QT_TRANSLATE_NOOP("Kiosk", "Volume {n} of {steps}")
+SPEED_LEVEL = QT_TRANSLATE_NOOP("Kiosk", "Speech rate {n} of {steps}")
 PIN_DIGITS_ENTERED = QT_TRANSLATE_NOOP("Kiosk", "PIN: {n} of 4 digits entered")
 PIN_DIGIT = QT_TRANSLATE_NOOP("Kiosk", "Digit {d}")
 PIN_CLEAR = QT_TRANSLATE_NOOP("Kiosk", "Clear")
@@ -399,6 +402,29 @@ def error_title(code: str, kind: str) -> str:
     if key in ERROR_CODES:
         return tr(ERROR_CODES[key])
     return tr(ERROR_KINDS.get(kind, ERROR_GENERIC))
+
+
+#: Sample numbers for :func:`template_samples`: amounts a kiosk says, and the counts
+#: after which Japanese counters change their sound (1: イッ, 3: rendaku, 6, 8, 10)
+SAMPLE_AMOUNTS = (420, 1200, 300, 800, 10)
+SAMPLE_COUNTS = (1, 3, 6, 8, 10)
+AMOUNT_FIELDS = frozenset({"amount", "total", "fee", "change"})
+
+
+def template_samples() -> list[str]:
+    """Every sentence with a placeholder, in the current language, filled with sample
+    numbers (amounts said as :func:`spoken_yen`): what the phrase cache learns the fixed
+    text around numbers from (``kiosk.speech.phrases``). Sentences with a text placeholder
+    are filled with a number too; their text pieces are then never trusted nor used."""
+    out = []
+    for source in all_sources():
+        fields = {f for _, f, _, _ in string.Formatter().parse(source) if f}
+        if not fields:
+            continue
+        for amount, count in zip(SAMPLE_AMOUNTS, SAMPLE_COUNTS, strict=True):
+            out.append(tr(source, **{f: spoken_yen(amount) if f in AMOUNT_FIELDS else count
+                                     for f in fields}))
+    return out
 
 
 def all_sources() -> list[str]:

@@ -17,11 +17,17 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, QTimer
 
 from kiosk.speech.port import Route
-from kiosk.speech.service import SpeechService
+from kiosk.speech.service import SPEEDS, VOLUMES, SpeechService
 
 #: Whether an earphone is plugged in (a jack switch), asked every half second.
 EarphoneSwitch = Callable[[], bool]
 EARPHONE_POLL_MS = 500
+
+
+def _stepped(index: int, step: int, count: int) -> int:
+    if step == 0:
+        return (index + 1) % count
+    return max(0, min(count - 1, index + step))
 
 
 class VoiceGuide(QObject):
@@ -61,10 +67,31 @@ class VoiceGuide(QObject):
         if self.service is not None:
             self.service.stop()
 
-    def prepare(self, sentences: Sequence[str]) -> None:
-        """Make the audio of fixed sentences ahead (the next screens' titles)."""
+    def step_volume(self, step: int) -> tuple[int, int] | None:
+        """One volume step (+1, -1, or 0: up, after the loudest the quietest); the new
+        step and the number of steps, counted from 1 (None: no voice)."""
+        if self.service is None:
+            return None
+        self.service.volume = _stepped(self.service.volume, step, len(VOLUMES))
+        return self.service.volume + 1, len(VOLUMES)
+
+    def step_speed(self, step: int) -> tuple[int, int] | None:
+        """One speech-rate step, as :meth:`step_volume`."""
+        if self.service is None:
+            return None
+        self.service.speed = _stepped(self.service.speed, step, len(SPEEDS))
+        return self.service.speed + 1, len(SPEEDS)
+
+    def reset(self) -> None:
+        """The terminal's volume and rate for the next customer."""
         if self.service is not None:
-            self.service.prepare(sentences, self.language())
+            self.service.reset()
+
+    def prepare(self, sentences: Sequence[str], samples: Sequence[str] = ()) -> None:
+        """Make the audio of fixed sentences ahead, and the pieces of the sentences with
+        numbers (``samples``: templates filled with sample numbers)."""
+        if self.service is not None:
+            self.service.prepare(sentences, self.language(), samples)
 
     def _check_earphone(self) -> None:
         assert self.earphone is not None

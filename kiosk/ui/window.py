@@ -306,7 +306,8 @@ class KioskWindow(QWidget):
         if not self.voice.prepare_ahead or self._prepared == lang or not self._live:
             return
         self._prepared = lang
-        self.voice.prepare([tr(s) for s in texts.all_sources() if "{" not in s])
+        self.voice.prepare([tr(s) for s in texts.all_sources() if "{" not in s],
+                           texts.template_samples())
 
     @property
     def speech_prepared(self) -> bool:
@@ -362,6 +363,7 @@ class KioskWindow(QWidget):
         if self.voice.enabled and not self.voice.plugged:
             self.voice.enabled = False
             self.setProperty("voice_guide", False)
+        self.voice.reset()  # the volume and rate the last customer chose
         self._end_staff_note()
 
     # -- keys and touches (kiosk.ui.keys) ----------------------------------------------------
@@ -449,6 +451,18 @@ class KioskWindow(QWidget):
         self.clicker.chime()
         self._show_alert()
         self.voice.say([tr(texts.STAFF_CALLED)], always=True)
+
+    def volume_key(self, step: int) -> None:
+        """The customer's volume, said at the new level (in every mode: the key's answer)."""
+        level = self.voice.step_volume(step)
+        if level is not None:
+            self.voice.say([tr(texts.VOLUME_LEVEL, n=level[0], steps=level[1])], always=True)
+
+    def speed_key(self, step: int) -> None:
+        """The customer's speech rate, said at the new rate."""
+        level = self.voice.step_speed(step)
+        if level is not None:
+            self.voice.say([tr(texts.SPEED_LEVEL, n=level[0], steps=level[1])], always=True)
 
     def _end_staff_note(self) -> None:
         self._staff_called = False
@@ -601,7 +615,7 @@ class KioskWindow(QWidget):
             said.append(self._control_name(focused))
         reminder = self.vm.screen in (Screen.TAKE_PAPERS, Screen.REMOVE_CARD) or (
             self.vm.card_on_reader)
-        self.voice.say(said, always=reminder, tag="screen")
+        self.voice.say(said, always=reminder, tag=f"screen:{self.vm.screen.value}")
 
     def _speak_changes(self, vm: ViewModel, before: ViewModel) -> None:
         """Within one screen: what changed that a customer who cannot see it must hear."""

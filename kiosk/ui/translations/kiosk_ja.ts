@@ -116,6 +116,14 @@
         <translation>暗証番号：4桁中{n}桁入力済み</translation>
     </message>
     <message>
+        <source>Volume {n} of {steps}</source>
+        <translation>音量：{steps}段階中{n}</translation>
+    </message>
+    <message>
+        <source>Speech rate {n} of {steps}</source>
+        <translation>話す速さ：{steps}段階中{n}</translation>
+    </message>
+    <message>
         <source>Digit {d}</source>
         <translation>数字 {d}</translation>
     </message>

@@ -116,6 +116,14 @@
         <translation>비밀번호: 4자리 중 {n}자리 입력됨</translation>
     </message>
     <message>
+        <source>Volume {n} of {steps}</source>
+        <translation>음량: {steps}단계 중 {n}</translation>
+    </message>
+    <message>
+        <source>Speech rate {n} of {steps}</source>
+        <translation>말하기 속도: {steps}단계 중 {n}</translation>
+    </message>
+    <message>
         <source>Digit {d}</source>
         <translation>숫자 {d}</translation>
     </message>

@@ -116,6 +116,14 @@
         <translation>PIN: {n} de 4 dígitos digitados</translation>
     </message>
     <message>
+        <source>Volume {n} of {steps}</source>
+        <translation>Volume {n} de {steps}</translation>
+    </message>
+    <message>
+        <source>Speech rate {n} of {steps}</source>
+        <translation>Velocidade da fala {n} de {steps}</translation>
+    </message>
+    <message>
         <source>Digit {d}</source>
         <translation>Dígito {d}</translation>
     </message>

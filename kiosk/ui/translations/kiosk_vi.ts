@@ -116,6 +116,14 @@
         <translation>PIN: đã nhập {n}/4 chữ số</translation>
     </message>
     <message>
+        <source>Volume {n} of {steps}</source>
+        <translation>Âm lượng {n} trên {steps}</translation>
+    </message>
+    <message>
+        <source>Speech rate {n} of {steps}</source>
+        <translation>Tốc độ đọc {n} trên {steps}</translation>
+    </message>
+    <message>
         <source>Digit {d}</source>
         <translation>Số {d}</translation>
     </message>

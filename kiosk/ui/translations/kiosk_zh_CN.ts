@@ -116,6 +116,14 @@
         <translation>密码：已输入4位中的{n}位</translation>
     </message>
     <message>
+        <source>Volume {n} of {steps}</source>
+        <translation>音量：第{n}级，共{steps}级</translation>
+    </message>
+    <message>
+        <source>Speech rate {n} of {steps}</source>
+        <translation>语速：第{n}级，共{steps}级</translation>
+    </message>
+    <message>
         <source>Digit {d}</source>
         <translation>数字 {d}</translation>
     </message>

@@ -69,13 +69,37 @@ def test_the_caller_never_waits_and_new_speech_interrupts(tmp_path: Path) -> Non
     try:
         service.say(["First."], "en")  # returns although the voice is held
         assert voice.entered.wait(5)
-        service.say(["Second.", "Third."], "en")  # the first is dropped once made
+        service.say(["Second.", "Third."], "en")  # the first is not waited for
         service.say(["Fourth."], "en")
         voice.release.set()
         wait(service.idle)
-        assert voice.texts() == ["First.", "Fourth."]
+        wait(lambda: len(voice.texts()) == 2)
+        # the first was being made (on its own thread, finished and kept, never said);
+        # the second and third were dropped unmade
+        assert sorted(voice.texts()) == ["First.", "Fourth."]
         assert len(player.files) == 1
     finally:
+        service.close()
+
+
+def test_a_new_screen_never_waits_for_the_last_one_s_sentence(tmp_path: Path) -> None:
+    """The engine is still making the last screen's sentence: the new screen's kept title
+    is said at once, and the old sentence, once made, is kept but never said."""
+    voice, player = HeldVoice(), WavFilePlayer(tmp_path)
+    service = SpeechService({"en": voice}, player)
+    try:
+        service._keep(("en", "New screen.", service.speed), tone(0.5))
+        service.say(["Old amount."], "en")
+        assert voice.entered.wait(5)
+        service.say(["New screen."], "en")
+        wait(lambda: len(player.files) == 1)  # said while the engine is still held
+        assert voice.texts() == []  # the held sentence is not made yet
+        voice.release.set()
+        wait(lambda: voice.texts() == ["Old amount."])
+        wait(service.idle)
+        assert len(player.files) == 1
+    finally:
+        voice.release.set()
         service.close()
 
 

@@ -170,3 +170,52 @@ def test_the_earphone_takes_the_speech_and_starts_the_guide(qtbot: QtBot, engine
     plugged[0] = False
     qtbot.waitUntil(lambda: not voice.plugged, timeout=3000)
     assert voice.service is not None and voice.service.route.value == "speaker"
+
+
+def test_volume_and_rate_keys_answer_aloud_and_reset_for_the_next_customer(
+        qtbot: QtBot, voiced: Voiced, engine) -> None:
+    """As on an ATM's handset: "/" and Volume Up/Down step the volume, "=" the rate, on
+    every screen; the keypad's 9/3 and 7/1 outside the PIN screen. Each step is said at
+    the new level, in every mode; the next customer has the terminal's own again."""
+    from kiosk.speech.service import DEFAULT_SPEED, DEFAULT_VOLUME, SPEEDS, VOLUMES
+    from kiosk.speech.wav import from_wav, rms
+
+    kiosk: Any = voiced.window
+    service = kiosk.voice.service
+    first = kiosk.vm.session
+    assert not kiosk.voice.enabled  # the answer is said without the voice guide too
+
+    def said_level(text: str, n: int, steps: int) -> None:
+        qtbot.waitUntil(lambda: tr(text, n=n, steps=steps) in voiced.said())
+        idle(qtbot, voiced)
+
+    key(qtbot, K.Key_Slash)
+    assert service.volume == DEFAULT_VOLUME + 1
+    said_level(texts.VOLUME_LEVEL, DEFAULT_VOLUME + 2, len(VOLUMES))
+    loud = from_wav(voiced.player.files[-1].read_bytes())
+    key(qtbot, K.Key_VolumeDown)
+    key(qtbot, K.Key_3)  # the keypad's 3, outside the PIN screen: quieter
+    assert service.volume == DEFAULT_VOLUME - 1
+    said_level(texts.VOLUME_LEVEL, DEFAULT_VOLUME, len(VOLUMES))
+    quiet = from_wav(voiced.player.files[-1].read_bytes())
+    assert rms(quiet) < rms(loud) * 0.6  # 0.7 against 1.4 of the engine's level
+    key(qtbot, K.Key_1)  # slower
+    assert service.speed == DEFAULT_SPEED - 1
+    said_level(texts.SPEED_LEVEL, DEFAULT_SPEED, len(SPEEDS))
+    assert voiced.recorder.speeds[-1] == pytest.approx(SPEEDS[DEFAULT_SPEED - 1])
+    key(qtbot, K.Key_Equal)
+    key(qtbot, K.Key_7)
+    assert service.speed == DEFAULT_SPEED + 1
+
+    page = to_pin(qtbot, kiosk, engine)
+    key(qtbot, K.Key_9)  # on the PIN screen a digit is a digit
+    assert service.volume == DEFAULT_VOLUME - 1 and page.pad.entered == 1
+    key(qtbot, K.Key_Slash)  # "/" works everywhere
+    assert service.volume == DEFAULT_VOLUME
+    click(qtbot, kiosk.cancel)
+    wait_screen(qtbot, kiosk, Screen.ERROR)
+    click(qtbot, kiosk.pages[Screen.ERROR].ok)
+    qtbot.waitUntil(lambda: kiosk.vm.screen is Screen.START and kiosk.vm.session != first)
+    if kiosk.vm.card_on_reader:  # the next customer's start screen waits for the card
+        engine.remove_card()
+    qtbot.waitUntil(lambda: (service.volume, service.speed) == (DEFAULT_VOLUME, DEFAULT_SPEED))

@@ -1,0 +1,53 @@
+"""``kiosk speech-cache``: the phrase cache made at installation, from the kiosk's own
+texts only, and used by the next start without the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hardware_mocks.speech import RecordingVoice
+from kiosk.cli import main
+from kiosk.speech.engines import offline_voices
+from kiosk.speech.phrases import PhraseStore
+from kiosk.speech.players import WavFilePlayer
+from kiosk.speech.service import SpeechService
+from tests.kiosk.speech.test_service import wait
+
+pytestmark = pytest.mark.qt
+
+
+def test_the_cache_is_made_ahead_and_used(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          qapp) -> None:
+    from kiosk.ui import texts
+    from kiosk.ui.i18n import Translations
+
+    cache = tmp_path / "speech"
+    assert main(["speech-cache", "--cache", str(cache), "--language", "en"]) == 0
+    files = sorted(cache.glob("*.wav"))
+    assert f"{len(files)} phrases in {cache}" in capsys.readouterr().out
+    Translations(language="en")
+    fixed = [texts.tr(s) for s in texts.all_sources() if "{" not in s]
+    assert len(files) == len(set(fixed))  # English: whole sentences, no pieces
+
+    voice = RecordingVoice(offline_voices())
+    player = WavFilePlayer(tmp_path / "said")
+    service = SpeechService(voice.inner or {}, player, store=PhraseStore(cache))
+    service.voices = {"en": voice}  # every sentence handed to the engine is recorded
+    try:
+        service.say([texts.tr(texts.SERVICE_NAME), texts.tr(texts.CHOICES_COUNT, n=3)], "en")
+        wait(lambda: len(player.files) == 2, 60)
+        assert voice.texts() == [texts.tr(texts.CHOICES_COUNT, n=3)]  # only the dynamic one
+    finally:
+        service.close()
+    assert sorted(cache.glob("*.wav")) == files
+
+
+def test_a_cache_that_cannot_be_written_is_refused(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   qapp) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert main(["speech-cache", "--cache", str(blocked / "speech")]) == 1
+    assert "not writable" in capsys.readouterr().err
