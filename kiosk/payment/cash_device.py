@@ -249,6 +249,12 @@ class CashDevice:
                 remaining -= paid * denomination
                 if paid < coins:
                     break
+            if self.state.read().hopper(denomination).pending is not None:
+                # the hopper stopped answering mid-payout and may still be paying: what it
+                # paid is unknown until it answers again, so nothing more is paid from the
+                # others (that could pay the same yen twice); the rest is the caller's
+                # shortfall, a voucher for staff to check against the hopper's count
+                break
         paid_total = amount - remaining
         with self._lock:
             if paid_total:

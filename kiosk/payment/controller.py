@@ -529,6 +529,8 @@ class PaymentController:
             self._flag(exc.code)
             paid = self._paid_since(before, amount, paid_at)
         paid = min(max(paid, 0), amount)
+        if paid < amount and self._paid_counter() is None:
+            self._flag("payout_unconfirmed")  # a hopper's payout is unresolved: staff check
         self._record("payout" if purpose == "change" else "refund", amount=paid)
         if paid < amount:
             self._voucher(amount - paid)
