@@ -288,7 +288,11 @@ class CashDevice:
         still unresolved its paid count is not known yet: say so rather than guess."""
         counters = self.counters()
         if counters.unresolved_payouts:
-            raise PaymentFault("payout_unresolved")
+            # ``payout_settling`` while such a hopper is still being brought up (it lets a
+            # payout it is still paying finish, then reads its count): ask again soon
+            settling = any(self.hoppers[d].fault == "starting"
+                           for d in counters.unresolved_payouts if d in self.hoppers)
+            raise PaymentFault("payout_settling" if settling else "payout_unresolved")
         return Totals(counters.taken, counters.paid_out)
 
     def set_levels(self, levels: Mapping[int, int]) -> None:

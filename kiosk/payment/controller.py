@@ -33,6 +33,7 @@ in stays held, visibly, until recovery can record what it does with it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,8 +63,14 @@ from protocol.log import event
 
 log = logging.getLogger("kiosk.payment")
 
-#: How many poll/stop rounds recovery tries before it stops waiting for the device.
+#: How many poll/stop rounds recovery tries at least before it stops waiting for the device.
 RECOVERY_ROUNDS = 16
+#: Between two of them while the device is not quiet yet (recovery only: the engine's
+#: own calls never wait).
+RECOVERY_PAUSE = 0.01
+#: How long recovery waits for a device to settle a payout still running when it starts
+#: (a full hopper payout of 255 coins at the drivers' default coin time, and slack).
+PAYOUT_SETTLE_WAIT = 300.0
 #: The fault code when the ledger cannot be written: no money moves until it can.
 UNWRITABLE = "ledger_unwritable"
 
@@ -293,13 +300,22 @@ class PaymentController:
             self._resolve_pending(bal)
         self._phase = Phase.STOPPING
         self._stop_since = self.clock.monotonic()
-        for _ in range(RECOVERY_ROUNDS):
+        # The device may have just been opened (a worker starting after a crash): its
+        # drivers first take up their counters (a coin that went in while no process
+        # polled is counted then), so recovery waits for it to be quiet, for at most
+        # ``stop_timeout`` of real time (the injected clock may be a test's, standing still)
+        waited_until = time.monotonic() + self.stop_timeout
+        rounds = 0
+        while True:
             self.pump()
+            rounds += 1
             if self._phase is not Phase.STOPPING:
                 break
-        else:
-            self._flag("device_not_quiescent")
-            self._finish_accepting(None)
+            if rounds >= RECOVERY_ROUNDS and time.monotonic() >= waited_until:
+                self._flag("device_not_quiescent")
+                self._finish_accepting(None)
+                break
+            time.sleep(RECOVERY_PAUSE)
         if printed and not self._bal.charged and self._due:
             if self._bal.paid_in < self._due:
                 self._flag("underpaid")  # never charge more than the ledger saw come in
@@ -543,6 +559,7 @@ class PaymentController:
     def _resolve_pending(self, bal: TxnBalance) -> None:
         pending = bal.pending
         assert pending is not None
+        self._wait_payouts_settled()
         paid = self._paid_since(pending.levels, pending.amount, pending.paid_at)
         self._record("payout" if pending.purpose == "change" else "refund", amount=paid,
                      inferred=True)
@@ -555,11 +572,34 @@ class PaymentController:
         except PaymentError:
             return None
 
+    def _wait_payouts_settled(self) -> None:
+        """Recovery: a payout the dead worker started may still be running, and the
+        device settles it from its own count as it starts (``payout_settling``); wait for
+        that, bounded, before measuring what the payout paid."""
+        deadline = time.monotonic() + PAYOUT_SETTLE_WAIT
+        while time.monotonic() < deadline:
+            try:
+                self.device.totals()
+                return
+            except PaymentError as exc:
+                if exc.code != "payout_settling":
+                    return
+            time.sleep(RECOVERY_PAUSE)
+
     def _paid_counter(self) -> int | None:
         try:
             return self.device.totals().paid_out
         except PaymentError:
             return None
+
+    def _payout_unresolved(self) -> bool:
+        """The device says a payout's count is not known yet (its coin levels are not
+        either, then)."""
+        try:
+            self.device.totals()
+        except PaymentError as exc:
+            return exc.code in ("payout_unresolved", "payout_settling")
+        return False
 
     def _paid_since(self, before: Mapping[int, int] | None, asked: int,
                     paid_at: int | None = None) -> int:
@@ -570,7 +610,7 @@ class PaymentController:
             now_paid = self._paid_counter()
             if now_paid is not None:
                 return min(max(now_paid - paid_at, 0), asked)
-        now = self._levels()
+        now = None if self._payout_unresolved() else self._levels()
         if before is None or now is None:
             self._flag("payout_unconfirmed")
             return 0
