@@ -90,10 +90,11 @@ def test_kiosk_ui_serves_a_customer_on_the_cash_devices(qtbot: QtBot, world_dir:
         total = int(window.vm.total)
         assert 100 < total < 1100
         # two coins, then a note: each waits for its slot to open, as a customer does
-        for n, value in enumerate((50, 50), 1):
+        for value in (50, 50):
+            before = int(window.vm.inserted)
             assert rig.wait_accepting(value)
             assert rig.acceptor.insert(value) == "credited"
-            qtbot.waitUntil(lambda n=n: window.vm.inserted == 50 * n, timeout=WAIT_MS)
+            qtbot.waitUntil(lambda: window.vm.inserted == before + 50, timeout=WAIT_MS)
         assert rig.wait_accepting(1000)
         assert rig.validator.insert(1000) == "escrow"
         at(qtbot, window, Screen.TAKE_PAPERS)
