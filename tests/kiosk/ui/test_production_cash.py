@@ -9,6 +9,7 @@ what the devices physically took and paid."""
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,10 @@ def touch(qtbot: QtBot, button: QAbstractButton) -> None:
 
 def at(qtbot: QtBot, window: KioskWindow, screen: Screen) -> None:
     qtbot.waitUntil(lambda: window.vm.screen is screen, timeout=WAIT_MS)
+
+
+def inserted_is(window: KioskWindow, amount: int) -> bool:
+    return bool(window.vm.inserted == amount)
 
 
 def test_kiosk_ui_serves_a_customer_on_the_cash_devices(qtbot: QtBot, world_dir: Path,
@@ -90,11 +95,10 @@ def test_kiosk_ui_serves_a_customer_on_the_cash_devices(qtbot: QtBot, world_dir:
         total = int(window.vm.total)
         assert 100 < total < 1100
         # two coins, then a note: each waits for its slot to open, as a customer does
-        for value in (50, 50):
-            before = int(window.vm.inserted)
-            assert rig.wait_accepting(value)
-            assert rig.acceptor.insert(value) == "credited"
-            qtbot.waitUntil(lambda: window.vm.inserted == before + 50, timeout=WAIT_MS)
+        for counted in (50, 100):
+            assert rig.wait_accepting(50)
+            assert rig.acceptor.insert(50) == "credited"
+            qtbot.waitUntil(partial(inserted_is, window, counted), timeout=WAIT_MS)
         assert rig.wait_accepting(1000)
         assert rig.validator.insert(1000) == "escrow"
         at(qtbot, window, Screen.TAKE_PAPERS)
