@@ -65,8 +65,8 @@ log = logging.getLogger("kiosk.payment")
 
 #: How many poll/stop rounds recovery tries at least before it stops waiting for the device.
 RECOVERY_ROUNDS = 16
-#: Between two of them while the device is not quiet yet (recovery only: the engine's
-#: own calls never wait).
+#: Between two of them while the device is not quiet yet (recovery and the wipe's refund
+#: only: the engine's loop never waits).
 RECOVERY_PAUSE = 0.01
 #: How long recovery waits for a device to settle a payout still running when it starts
 #: (a full hopper payout of 255 coins at the drivers' default coin time, and slack).
@@ -256,19 +256,34 @@ class PaymentController:
         return self.pump()
 
     def refund_now(self, rounds: int = RECOVERY_ROUNDS) -> Settlement | None:
-        """:meth:`refund_all` for a caller that cannot wait (the wipe): pump up to ``rounds``
-        times, then stop waiting for the device and refund what the ledger knows (flagged
-        ``stop_timeout``; anything the device still counts stays in its final count for
-        staff). ``None`` only when there was no transaction."""
-        p = self.refund_all()
-        for _ in range(rounds):
-            if p.settlement is not None or p.phase is Phase.IDLE:
-                return p.settlement
-            p = self.pump()
+        """:meth:`refund_all` for a caller that cannot come back later (the wipe): pump
+        until the device is quiet (bounded: :meth:`_pump_while_stopping`), else stop
+        waiting for it and refund what the ledger knows (flagged ``stop_timeout``;
+        anything the device still counts stays in its final count for staff). ``None``
+        only when there was no transaction."""
+        p = self._pump_while_stopping(self.refund_all(), rounds)
+        if p.settlement is not None or p.phase is Phase.IDLE:
+            return p.settlement
         if p.phase is Phase.STOPPING:
             self._on_fault("stop_timeout")
             self._finish_accepting(None)
         return self.progress.settlement
+
+    def _pump_while_stopping(self, p: Progress, rounds: int) -> Progress:
+        """Pump until the device is quiet: ``rounds`` times at once, then on for at most
+        ``stop_timeout`` of real time (the injected clock may be a test's, standing
+        still). Drivers on serial lines need a few polls to block their devices and read
+        them once more; an event-level device is quiet at once."""
+        waited_until = time.monotonic() + self.stop_timeout
+        n = 0
+        while p.phase is Phase.STOPPING and p.settlement is None:
+            if n >= rounds:
+                if time.monotonic() >= waited_until:
+                    break
+                time.sleep(RECOVERY_PAUSE)
+            p = self.pump()
+            n += 1
+        return p
 
     def settle_after_crash(self, txn: str, printed: bool) -> Settlement:
         """Finish a transaction a dead worker left open, from the ledger and the device.
@@ -300,22 +315,13 @@ class PaymentController:
             self._resolve_pending(bal)
         self._phase = Phase.STOPPING
         self._stop_since = self.clock.monotonic()
-        # The device may have just been opened (a worker starting after a crash): its
+        # the device may have just been opened (a worker starting after a crash): its
         # drivers first take up their counters (a coin that went in while no process
-        # polled is counted then), so recovery waits for it to be quiet, for at most
-        # ``stop_timeout`` of real time (the injected clock may be a test's, standing still)
-        waited_until = time.monotonic() + self.stop_timeout
-        rounds = 0
-        while True:
-            self.pump()
-            rounds += 1
-            if self._phase is not Phase.STOPPING:
-                break
-            if rounds >= RECOVERY_ROUNDS and time.monotonic() >= waited_until:
-                self._flag("device_not_quiescent")
-                self._finish_accepting(None)
-                break
-            time.sleep(RECOVERY_PAUSE)
+        # polled is counted then)
+        self._pump_while_stopping(self.progress, RECOVERY_ROUNDS)
+        if self._phase is Phase.STOPPING:
+            self._flag("device_not_quiescent")
+            self._finish_accepting(None)
         if printed and not self._bal.charged and self._due:
             if self._bal.paid_in < self._due:
                 self._flag("underpaid")  # never charge more than the ledger saw come in
