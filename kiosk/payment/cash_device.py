@@ -346,9 +346,12 @@ class CashDevice:
                 r.hopper(denomination).inventory = 0
 
     def _blockers(self) -> list[CoinAcceptor | NoteValidator]:
-        """The devices ``stop`` blocks: those that take money and answer."""
+        """The devices ``stop`` blocks: those that take money and answer, or are being
+        brought up (a recovery right after the process started must not take the device
+        as quiet before its driver took up the counters; if it fails to come up, its
+        jobs fail and ``stop`` goes on without it)."""
         found: list[CoinAcceptor | NoteValidator | None] = [self.acceptor, self.validator]
-        return [d for d in found if d is not None and d.healthy]
+        return [d for d in found if d is not None and (d.healthy or d.fault == "starting")]
 
     def _acceptor(self) -> CoinAcceptor:
         if self.acceptor is None:
