@@ -76,7 +76,7 @@ def run(world: Path, rounds: int, devices: str) -> dict[str, Any]:
                 from hardware_mocks.ui.embedded import embedded
                 from hardware_mocks.vreader import control as vreader_control
 
-                emb = stack.enter_context(embedded(world, tmp))
+                emb = stack.enter_context(embedded(world, tmp, cash=False))
                 spec = emb.spec
 
                 def control(req: dict[str, Any]) -> Any:

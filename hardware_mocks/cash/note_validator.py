@@ -10,8 +10,10 @@ The cashbox (``stacked``: yen the validator kept) is the physical truth for the 
 
 Scriptable: :meth:`insert` a note, :meth:`jam` (a note stuck in the acceptor),
 :meth:`cheat` (a note pulled back), :meth:`power_cycle` (with or without a note in the
-stacker path), :meth:`cut_power_after_stack`, :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats), and the
-line faults.
+stacker path), :meth:`cut_power_after_stack`, :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats),
+:meth:`stacker_full` (the cashbox is full: a note in escrow goes back, no note is taken
+until it is emptied, a RESET does not empty it), :meth:`refuse_next` (the next note is
+rejected, as a worn or counterfeit one is), and the line faults.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kiosk.payment.id003 import (
 #: The validator's programming: yen -> escrow code (as ``[payment] notes`` configures it).
 NOTE_CODES: dict[int, int] = {1000: 0x61, 5000: 0x63, 10000: 0x64}
 REJECT_INHIBITED = 0x79
+REJECT_ASSESSMENT = 0x76  # the denomination could not be assessed (worn, counterfeit)
 
 
 class NoteValidatorEmulator(PtyDevice):
@@ -48,6 +51,8 @@ class NoteValidatorEmulator(PtyDevice):
         self._frames = FrameAssembler()
         self._lost_acks = 0
         self._cut_after_stack = False
+        self._full = False
+        self._refuse_next = 0
         self._after: list[tuple[Status, bytes]] = []  # states still to come, one per poll
         self.commands: list[int] = []
 
@@ -61,6 +66,10 @@ class NoteValidatorEmulator(PtyDevice):
                 return "busy"
             if code is None or code not in self.enabled or self.inhibited:
                 self._reject(REJECT_INHIBITED)
+                return "rejected"
+            if self._refuse_next:
+                self._refuse_next -= 1
+                self._reject(REJECT_ASSESSMENT)
                 return "rejected"
             self._escrow = value
             self._go(Status.ACCEPTING)
@@ -76,6 +85,21 @@ class NoteValidatorEmulator(PtyDevice):
     def clear_jam(self) -> None:
         with self.lock:
             self._idle()
+
+    def stacker_full(self, full: bool = True) -> None:
+        """The cashbox fills (a note in escrow is handed back) or is emptied."""
+        with self.lock:
+            self._full = full
+            if full and self._escrow is not None:
+                self.returned += self._escrow
+                self._escrow = None
+            self._after = []
+            if full or self.status == Status.STACKER_FULL:
+                self._idle()
+
+    def refuse_next(self, n: int = 1) -> None:
+        with self.lock:
+            self._refuse_next += n
 
     def cheat(self) -> None:
         with self.lock:
@@ -174,6 +198,8 @@ class NoteValidatorEmulator(PtyDevice):
         self.status, self.data = status, data
 
     def _idle_state(self) -> tuple[Status, bytes]:
+        if self._full:
+            return Status.STACKER_FULL, b""
         return (Status.DISABLED if self.inhibited else Status.IDLING), b""
 
     def _idle(self) -> None:

@@ -9,6 +9,8 @@ replies back, after the line faults a test switched on:
 - ``silent``: the device stops answering (unplugged, dead);
 - ``corrupt(n)``: the next ``n`` replies carry a wrong checksum;
 - ``garbage(n)``: the next ``n`` replies are replaced by bytes that make no frame;
+- ``unplug``: the adapter is pulled: the pty is closed, the driver's tty hangs up and its
+  path is gone (for good: a pty cannot come back under the same name);
 - ``echo``: every byte the host sends is heard back first (a single-wire ccTalk bus).
 """
 
@@ -45,6 +47,13 @@ class PtyDevice:
     def start(self) -> PtyDevice:
         self._thread.start()
         return self
+
+    @property
+    def unplugged(self) -> bool:
+        return self._closed.is_set()
+
+    def unplug(self) -> None:
+        self.close()
 
     def close(self) -> None:
         self._closed.set()

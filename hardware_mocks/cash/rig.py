@@ -23,6 +23,15 @@ from kiosk.payment.cash_state import CashState
 from kiosk.payment.cctalk_frame import Checksum
 from kiosk.payment.id003 import Status
 
+#: The tester's cash commands besides ``coin`` (:meth:`CashRig.control`).
+COMMANDS = frozenset({
+    "coin_jam", "coin_clear_jam", "coin_string", "acceptor_unplug", "acceptor_silent",
+    "acceptor_answers", "acceptor_garbage", "acceptor_corrupt",
+    "note_jam", "note_clear_jam", "note_stacker_full", "note_stacker_emptied", "note_refuse_next",
+    "note_cheat", "validator_unplug",
+    "hopper_empty", "hopper_removed", "hopper_refitted", "hopper_stall",
+    "hopper_unstall", "hopper_power_cycle"})
+
 #: Coins in each hopper of a freshly serviced terminal (as the simulator's tubes).
 DEFAULT_COINS: dict[int, int] = {500: 10, 100: 30, 50: 20, 10: 50}
 
@@ -95,9 +104,8 @@ class CashRig:
     # --- a customer's or a tester's hand ------------------------------------------------------
 
     def control(self, kind: str, **fields: Any) -> bool:
-        """The tester's device commands (``coin``: a coin, or a note from 1,000 yen;
-        ``coin_jam``, ``coin_clear_jam``, ``note_jam``, ``hopper_empty`` with ``value``);
-        False for a command that is not about cash."""
+        """The tester's device commands (:data:`COMMANDS`); False for a command that is
+        not about cash. Those naming a hopper take its coin ``value``."""
         if kind == "coin":
             value = int(fields["value"])
             self.wait_accepting(value)
@@ -105,16 +113,35 @@ class CashRig:
                 self.validator.insert(value)
             else:
                 self.acceptor.insert(value)
-        elif kind == "coin_jam":
-            self.acceptor.jam()
-        elif kind == "coin_clear_jam":
-            self.acceptor.clear_jam()
-        elif kind == "note_jam" and self.validator is not None:
-            self.validator.jam()
-        elif kind == "hopper_empty":
-            self.hoppers[int(fields["value"])].set_coins(0)
-        else:
+            return True
+        if kind not in COMMANDS:
             return False
+        v, a = self.validator, self.acceptor
+        hopper = self.hoppers.get(int(fields.get("value", 0)))
+        if kind.startswith("hopper_") and hopper is None:
+            return True  # no hopper of that coin is fitted: nothing to do
+        actions: dict[str, Any] = {
+            "coin_jam": a.jam, "coin_clear_jam": a.clear_jam, "coin_string": a.string,
+            "acceptor_unplug": a.unplug, "acceptor_silent": lambda: a.go_silent(True),
+            "acceptor_answers": lambda: a.go_silent(False), "acceptor_garbage": lambda: a.garbage(3),
+            "acceptor_corrupt": lambda: a.corrupt(3),
+        }
+        if v is not None:
+            actions |= {"note_jam": v.jam, "note_clear_jam": v.clear_jam,
+                        "note_stacker_full": lambda: v.stacker_full(True),
+                        "note_stacker_emptied": lambda: v.stacker_full(False),
+                        "note_refuse_next": v.refuse_next, "note_cheat": v.cheat,
+                        "validator_unplug": v.unplug}
+        if hopper is not None:
+            actions |= {"hopper_empty": lambda: hopper.set_coins(0),
+                        "hopper_removed": lambda: hopper.go_silent(True),
+                        "hopper_refitted": lambda: hopper.go_silent(False),
+                        "hopper_stall": lambda: hopper.stall(True),
+                        "hopper_unstall": lambda: hopper.stall(False),
+                        "hopper_power_cycle": hopper.power_cycle}
+        action = actions.get(kind)
+        if action is not None:
+            action()
         return True
 
     def wait_accepting(self, value: int, timeout: float = 5.0) -> bool:

@@ -117,16 +117,20 @@ def in_process(world_root: Path, state_dir: Path, kind: StandIn = "fake", clock:
 
 def services_config(tmp: Path, world: Path, relay: RelayServer, cupsd: Cupsd,
                     card: CardKind = "virtual", readers: tuple[str, ...] = (),
-                    mode: Mode = Mode.TEST, sweep_interval: float = 30.0) -> Path:
+                    mode: Mode = Mode.TEST, sweep_interval: float = 30.0,
+                    cash: dict[str, Any] | None = None) -> Path:
     """Write ``kiosk.toml`` in ``tmp`` for a worker over the real services on loopback:
     ``relay serve`` and the private cupsd. The card is of kind ``card`` (``pcsc``: pcscd
-    with the virtual reader, which ``readers`` allows); the cash device is the coin
-    simulator, since no real one is fitted; state and runtime folders are under ``tmp``; the
-    print gate's directory is the cupsd's (its queue's device URI names it)."""
+    with the virtual reader, which ``readers`` allows); the cash devices are the real
+    drivers on the ttys of ``cash`` (a ``[payment]`` table, ``CashRig.payment_table``), or
+    the coin simulator without it; state and runtime folders are under ``tmp``; the print
+    gate's directory is the cupsd's (its queue's device URI names it)."""
     cfg = Config(mode=mode, kiosk_id="KIOSK-0001", readers=readers, printer_queue=cupsd.queue,
                  state_dir=tmp / "state", runtime_dir=tmp / "run",
                  relay=relay.relay_config("KIOSK-0001"),
-                 devices=DevicesConfig(card=card, payment="virtual", world=world),
+                 devices=DevicesConfig(card=card, payment="virtual" if cash is None else "cash",
+                                       world=world),
+                 payment=PaymentConfig(**cash) if cash is not None else PaymentConfig(),
                  printing=PrintingConfig(cups_server=cupsd.server, gate_dir=cupsd.gate_dir,
                                          sweep_interval=sweep_interval))
     return write(cfg, tmp / "kiosk.toml")

@@ -18,9 +18,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo.add_argument("--out", default="demo-output", help="output folder")
     demo.add_argument("--devices", choices=("auto", "real", "virtual", "fake"), default="auto",
                       help="real: the relay, pcscd + virtual reader, a cupsd PDF queue and "
-                           "the virtual coin device, embedded; virtual: the virtual devices in "
-                           "the worker; fake: the session's port fakes; auto (default): real, "
-                           "or virtual when a real piece cannot start here")
+                           "the cash devices' emulators, embedded; virtual: the virtual devices "
+                           "in the worker, the cash emulators here; (both: the kiosk's real "
+                           "cash drivers); fake: the session's port fakes; auto (default): "
+                           "real, or virtual when a real piece cannot start here")
     demo.add_argument("--languages", default=",".join(LANGUAGES),
                       help="screenshot languages, comma-separated")
     demo.set_defaults(func=_demo)
@@ -50,6 +51,9 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"outcome: {outcome.get('result')} copies={outcome.get('copies_printed')} "
               f"paid={outcome.get('paid')} charged={outcome.get('charged')} "
               f"change={outcome.get('change')}")
+        if summary["cash"]:
+            print(f"cash devices: took {summary['cash']['taken']} yen, "
+                  f"paid out {summary['cash']['paid_out']} yen")
         print(f"screenshots: {summary['screenshots']} in {out / 'screenshots'}")
         print(f"printed: {', '.join(summary['printed']) or 'nothing'} in {out / 'printed'}")
         return 0 if outcome.get("result") == "printed" else 1

@@ -8,14 +8,17 @@ session engine in its worker processes) and writes to the output folder:
 - ``screenshots/<lang>/<screen>.png``: every screen in every language;
 - ``printed/``: what the printer produced (the PDF when the printer is a PDF queue;
   with the in-process virtual printer, the tray record of each job);
-- ``demo.json``: the screens visited, the session outcome (amounts and codes only).
+- ``demo.json``: the screens visited, the session outcome (amounts and codes only), and
+  what the cash emulators physically took and paid out.
 
 Devices: ``real`` starts the real pieces embedded (``hardware_mocks.ui.embedded``: relay service,
-pcscd + virtual reader, a private cupsd with a PDF queue, the coin simulator) and prints
-real PDFs; ``virtual`` runs the virtual devices in the worker (virtual card and reader,
-the relay's rules in process, the printing pipeline into a virtual printer, the virtual
-coin device); ``fake`` the session's port fakes; ``auto`` (the default) is ``real``,
-or ``virtual`` when a real piece cannot start on this machine.
+pcscd + virtual reader, a private cupsd with a PDF queue, the cash devices' emulators on
+ptys) and prints real PDFs; ``virtual`` runs the virtual devices in the worker (virtual
+card and reader, the relay's rules in process, the printing pipeline into a virtual
+printer) but the cash devices are the emulators there too; in both the kiosk's own ccTalk
+and ID-003 drivers take the money, and coins and notes are put into the emulators.
+``fake`` runs the session's port fakes (payment included); ``auto`` (the default) is
+``real``, or ``virtual`` when a real piece cannot start on this machine.
 """
 
 from __future__ import annotations
@@ -180,12 +183,17 @@ class Rig:
 def devices_for(devices: str, world: Path, tmp: Path,
                 services: dict[str, Any] | None = None) -> Iterator[Rig]:
     """``real`` starts the embedded pieces; ``auto`` tries them and falls back to the
-    virtual devices when one cannot start here (no pcscd/vpcd, pcscd busy, no cupsd)."""
+    virtual devices when one cannot start here (no pcscd/vpcd, pcscd busy, no cupsd).
+    ``real`` and ``virtual`` take money through the kiosk's real cash drivers on the cash
+    emulators (:class:`~hardware_mocks.cash.rig.CashRig`), which the tester's hands work;
+    ``fake`` through the session's payment fake."""
+    from hardware_mocks.ui.hands import Hands
+
     state, run = tmp / "state", tmp / "run"
     with ExitStack() as stack:
         e = None
         if devices in ("real", "auto"):
-            from hardware_mocks.ui.embedded import Hands, embedded
+            from hardware_mocks.ui.embedded import embedded
 
             try:
                 e = stack.enter_context(embedded(world, tmp, **(services or {})))
@@ -194,15 +202,23 @@ def devices_for(devices: str, world: Path, tmp: Path,
                     raise
                 print(f"demo: the real pieces did not start ({type(exc).__name__}: {exc}); "
                       "using the virtual devices", file=sys.stderr)
-        if e is None:
-            used = "virtual" if devices in ("real", "auto") else devices
-            link = host_link(worker_spec(used, world, state, run))
-            yield Rig(link, link, None, state, used)
+        if e is not None:
+            link = host_link(e.spec)
+            hands = Hands(link, e.rig, e.vreader_socket, e.switch)
+            stack.callback(hands.close)
+            yield Rig(link, hands, e.output_dir, state, "real")
             return
-        link = host_link(e.spec)
-        hands = Hands(e, link)
+        used = "virtual" if devices in ("real", "auto") else devices
+        if used == "virtual":
+            from hardware_mocks.cash.rig import CashRig
+
+            rig = stack.enter_context(CashRig())
+            link = host_link(specs.cash_spec(world, state, run, rig))
+        else:
+            rig, link = None, host_link(worker_spec(used, world, state, run))
+        hands = Hands(link, rig)
         stack.callback(hands.close)
-        yield Rig(link, hands, e.output_dir, state, "real")
+        yield Rig(link, hands, None, state, used)
 
 
 def headless(out: Path, devices: str = "auto",
@@ -236,6 +252,9 @@ def headless(out: Path, devices: str = "auto",
             window.bridge.close()
             window.close()
         printed = collect_printed(state, out / "printed", pdfs)
+        cash_rig = getattr(hands, "rig", None)
+        cash = None if cash_rig is None else {"taken": cash_rig.taken,
+                                              "paid_out": cash_rig.paid_out}
     app.processEvents()
     summary = {
         "devices": rig.devices,
@@ -244,6 +263,7 @@ def headless(out: Path, devices: str = "auto",
         "screenshots": len(shots),
         "languages": list(languages),
         "printed": printed,
+        "cash": cash,  # what the emulated devices physically took and paid out (yen)
     }
     (out / "demo.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary

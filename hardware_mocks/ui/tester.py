@@ -1,11 +1,14 @@
 """The tester panel: a second window in demo mode that plays the hardware.
 
 It puts a persona's card on the virtual reader and takes it off (or pulls it in the middle
-of a command), feeds coins and notes to the coin simulator, switches printer and relay
-faults, and lists what the printer produced. It talks to the devices only through the
-engine link's device channel (``SessionHost.device`` for the worker's simulated and
-virtual devices, or ``InProcessEngine.device`` in the UI tests), never to the kiosk window. It is for testers
-and is not translated: its texts are English.
+of a command), feeds coins and notes to the cash devices, breaks them (a coin or note jam,
+a full stacker, a note refused, a hopper emptied, removed or stalled, the coin acceptor
+silent, unplugged or answering garbage), switches printer and relay faults, and lists
+what the printer produced. It talks to the devices only through a device channel
+(``device(kind, **fields)``): the demo's hands (``hardware_mocks.ui.hands``: the cash
+emulators on ptys, which the kiosk's real drivers read; the virtual reader; the
+printer's fault switch), or ``InProcessEngine.device`` in the UI tests; never to the
+kiosk window. It is for testers and is not translated: its texts are English.
 """
 
 from __future__ import annotations
@@ -33,6 +36,22 @@ from hardware_mocks.session import virtual
 from hardware_mocks.world import PERSONAS
 from kiosk.payment.port import DENOMINATIONS
 
+#: The cash devices' faults and their repairs (``hardware_mocks.cash.rig.COMMANDS``).
+CASH_FAULTS = (
+    ("Coin jam", "coin_jam"), ("Clear coin jam", "coin_clear_jam"),
+    ("Coin on a string", "coin_string"), ("Acceptor silent", "acceptor_silent"),
+    ("Acceptor answers", "acceptor_answers"), ("Acceptor garbage", "acceptor_garbage"),
+    ("Unplug acceptor", "acceptor_unplug"),
+    ("Note jam", "note_jam"), ("Clear note jam", "note_clear_jam"),
+    ("Stacker full", "note_stacker_full"), ("Empty stacker", "note_stacker_emptied"),
+    ("Refuse next note", "note_refuse_next"), ("Unplug validator", "validator_unplug"),
+)
+HOPPER_FAULTS = (
+    ("Empty", "hopper_empty"), ("Remove", "hopper_removed"), ("Refit", "hopper_refitted"),
+    ("Stall", "hopper_stall"), ("Unstall", "hopper_unstall"),
+    ("Power cycle", "hopper_power_cycle"),
+)
+HOPPERS = (10, 50, 100, 500)
 PRINTER_FAULTS = ("", *virtual.PRINTER_FAULTS)  # "": the printer works
 RELAY_FAULTS = ("", *virtual.RELAY_FAULTS)  # "": the relay works
 
@@ -52,7 +71,7 @@ class TesterPanel(QWidget):
         self.tray = tray
         box = QVBoxLayout(self)
         box.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # see KioskWindow
-        self.resize(620, 560)
+        self.resize(620, 720)
 
         card = QGroupBox("Card (virtual reader)")
         row = QGridLayout(card)
@@ -73,7 +92,7 @@ class TesterPanel(QWidget):
         row.addWidget(self.pull, 1, 2)
         box.addWidget(card)
 
-        money = QGroupBox("Coins and notes (coin simulator)")
+        money = QGroupBox("Coins and notes")
         mrow = QHBoxLayout(money)
         self.coin_buttons: dict[int, QPushButton] = {}
         for value in DENOMINATIONS:
@@ -81,13 +100,31 @@ class TesterPanel(QWidget):
             b.clicked.connect(lambda _=False, v=value: self.link.device("coin", value=v))
             self.coin_buttons[value] = b
             mrow.addWidget(b)
-        self.jam = QPushButton("Jam")
-        self.unjam = QPushButton("Clear jam")
-        self.jam.clicked.connect(lambda: self.link.device("coin_jam"))
-        self.unjam.clicked.connect(lambda: self.link.device("coin_clear_jam"))
-        mrow.addWidget(self.jam)
-        mrow.addWidget(self.unjam)
         box.addWidget(money)
+
+        cash = QGroupBox("Cash device faults")
+        crow = QGridLayout(cash)
+        self.cash_buttons: dict[str, QPushButton] = {}
+        for n, (text, kind) in enumerate(CASH_FAULTS):
+            b = QPushButton(text)
+            b.clicked.connect(lambda _=False, k=kind: self.link.device(k))
+            self.cash_buttons[kind] = b
+            crow.addWidget(b, n // 4, n % 4)
+        self.jam, self.unjam = self.cash_buttons["coin_jam"], self.cash_buttons["coin_clear_jam"]
+        self.hopper = QComboBox()
+        for value in HOPPERS:
+            self.hopper.addItem(f"hopper ¥{value}", value)
+        self.hopper.setAccessibleName("Hopper")
+        last = len(CASH_FAULTS) // 4 + 1
+        crow.addWidget(self.hopper, last, 0)
+        self.hopper_buttons: dict[str, QPushButton] = {}
+        for n, (text, kind) in enumerate(HOPPER_FAULTS):
+            b = QPushButton(text)
+            b.clicked.connect(
+                lambda _=False, k=kind: self.link.device(k, value=self.hopper.currentData()))
+            self.hopper_buttons[kind] = b
+            crow.addWidget(b, last + (n + 1) // 4, (n + 1) % 4)
+        box.addWidget(cash)
 
         faults = QGroupBox("Faults")
         frow = QGridLayout(faults)

@@ -249,6 +249,12 @@ class CashDevice:
                 remaining -= paid * denomination
                 if paid < coins:
                     break
+            if self.state.read().hopper(denomination).pending is not None:
+                # the hopper stopped answering mid-payout and may still be paying: what it
+                # paid is unknown until it answers again, so nothing more is paid from the
+                # others (that could pay the same yen twice); the rest is the caller's
+                # shortfall, a voucher for staff to check against the hopper's count
+                break
         paid_total = amount - remaining
         with self._lock:
             if paid_total:
@@ -282,7 +288,11 @@ class CashDevice:
         still unresolved its paid count is not known yet: say so rather than guess."""
         counters = self.counters()
         if counters.unresolved_payouts:
-            raise PaymentFault("payout_unresolved")
+            # ``payout_settling`` while such a hopper is still being brought up (it lets a
+            # payout it is still paying finish, then reads its count): ask again soon
+            settling = any(self.hoppers[d].fault == "starting"
+                           for d in counters.unresolved_payouts if d in self.hoppers)
+            raise PaymentFault("payout_settling" if settling else "payout_unresolved")
         return Totals(counters.taken, counters.paid_out)
 
     def set_levels(self, levels: Mapping[int, int]) -> None:
@@ -336,9 +346,12 @@ class CashDevice:
                 r.hopper(denomination).inventory = 0
 
     def _blockers(self) -> list[CoinAcceptor | NoteValidator]:
-        """The devices ``stop`` blocks: those that take money and answer."""
+        """The devices ``stop`` blocks: those that take money and answer, or are being
+        brought up (a recovery right after the process started must not take the device
+        as quiet before its driver took up the counters; if it fails to come up, its
+        jobs fail and ``stop`` goes on without it)."""
         found: list[CoinAcceptor | NoteValidator | None] = [self.acceptor, self.validator]
-        return [d for d in found if d is not None and d.healthy]
+        return [d for d in found if d is not None and (d.healthy or d.fault == "starting")]
 
     def _acceptor(self) -> CoinAcceptor:
         if self.acceptor is None:

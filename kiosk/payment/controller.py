@@ -33,6 +33,7 @@ in stays held, visibly, until recovery can record what it does with it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,8 +63,14 @@ from protocol.log import event
 
 log = logging.getLogger("kiosk.payment")
 
-#: How many poll/stop rounds recovery tries before it stops waiting for the device.
+#: How many poll/stop rounds recovery tries at least before it stops waiting for the device.
 RECOVERY_ROUNDS = 16
+#: Between two of them while the device is not quiet yet (recovery and the wipe's refund
+#: only: the engine's loop never waits).
+RECOVERY_PAUSE = 0.01
+#: How long recovery waits for a device to settle a payout still running when it starts
+#: (a full hopper payout of 255 coins at the drivers' default coin time, and slack).
+PAYOUT_SETTLE_WAIT = 300.0
 #: The fault code when the ledger cannot be written: no money moves until it can.
 UNWRITABLE = "ledger_unwritable"
 
@@ -249,19 +256,34 @@ class PaymentController:
         return self.pump()
 
     def refund_now(self, rounds: int = RECOVERY_ROUNDS) -> Settlement | None:
-        """:meth:`refund_all` for a caller that cannot wait (the wipe): pump up to ``rounds``
-        times, then stop waiting for the device and refund what the ledger knows (flagged
-        ``stop_timeout``; anything the device still counts stays in its final count for
-        staff). ``None`` only when there was no transaction."""
-        p = self.refund_all()
-        for _ in range(rounds):
-            if p.settlement is not None or p.phase is Phase.IDLE:
-                return p.settlement
-            p = self.pump()
+        """:meth:`refund_all` for a caller that cannot come back later (the wipe): pump
+        until the device is quiet (bounded: :meth:`_pump_while_stopping`), else stop
+        waiting for it and refund what the ledger knows (flagged ``stop_timeout``;
+        anything the device still counts stays in its final count for staff). ``None``
+        only when there was no transaction."""
+        p = self._pump_while_stopping(self.refund_all(), rounds)
+        if p.settlement is not None or p.phase is Phase.IDLE:
+            return p.settlement
         if p.phase is Phase.STOPPING:
             self._on_fault("stop_timeout")
             self._finish_accepting(None)
         return self.progress.settlement
+
+    def _pump_while_stopping(self, p: Progress, rounds: int) -> Progress:
+        """Pump until the device is quiet: ``rounds`` times at once, then on for at most
+        ``stop_timeout`` of real time (the injected clock may be a test's, standing
+        still). Drivers on serial lines need a few polls to block their devices and read
+        them once more; an event-level device is quiet at once."""
+        waited_until = time.monotonic() + self.stop_timeout
+        n = 0
+        while p.phase is Phase.STOPPING and p.settlement is None:
+            if n >= rounds:
+                if time.monotonic() >= waited_until:
+                    break
+                time.sleep(RECOVERY_PAUSE)
+            p = self.pump()
+            n += 1
+        return p
 
     def settle_after_crash(self, txn: str, printed: bool) -> Settlement:
         """Finish a transaction a dead worker left open, from the ledger and the device.
@@ -293,11 +315,11 @@ class PaymentController:
             self._resolve_pending(bal)
         self._phase = Phase.STOPPING
         self._stop_since = self.clock.monotonic()
-        for _ in range(RECOVERY_ROUNDS):
-            self.pump()
-            if self._phase is not Phase.STOPPING:
-                break
-        else:
+        # the device may have just been opened (a worker starting after a crash): its
+        # drivers first take up their counters (a coin that went in while no process
+        # polled is counted then)
+        self._pump_while_stopping(self.progress, RECOVERY_ROUNDS)
+        if self._phase is Phase.STOPPING:
             self._flag("device_not_quiescent")
             self._finish_accepting(None)
         if printed and not self._bal.charged and self._due:
@@ -529,6 +551,8 @@ class PaymentController:
             self._flag(exc.code)
             paid = self._paid_since(before, amount, paid_at)
         paid = min(max(paid, 0), amount)
+        if paid < amount and self._paid_counter() is None:
+            self._flag("payout_unconfirmed")  # a hopper's payout is unresolved: staff check
         self._record("payout" if purpose == "change" else "refund", amount=paid)
         if paid < amount:
             self._voucher(amount - paid)
@@ -541,6 +565,7 @@ class PaymentController:
     def _resolve_pending(self, bal: TxnBalance) -> None:
         pending = bal.pending
         assert pending is not None
+        self._wait_payouts_settled()
         paid = self._paid_since(pending.levels, pending.amount, pending.paid_at)
         self._record("payout" if pending.purpose == "change" else "refund", amount=paid,
                      inferred=True)
@@ -553,11 +578,34 @@ class PaymentController:
         except PaymentError:
             return None
 
+    def _wait_payouts_settled(self) -> None:
+        """Recovery: a payout the dead worker started may still be running, and the
+        device settles it from its own count as it starts (``payout_settling``); wait for
+        that, bounded, before measuring what the payout paid."""
+        deadline = time.monotonic() + PAYOUT_SETTLE_WAIT
+        while time.monotonic() < deadline:
+            try:
+                self.device.totals()
+                return
+            except PaymentError as exc:
+                if exc.code != "payout_settling":
+                    return
+            time.sleep(RECOVERY_PAUSE)
+
     def _paid_counter(self) -> int | None:
         try:
             return self.device.totals().paid_out
         except PaymentError:
             return None
+
+    def _payout_unresolved(self) -> bool:
+        """The device says a payout's count is not known yet (its coin levels are not
+        either, then)."""
+        try:
+            self.device.totals()
+        except PaymentError as exc:
+            return exc.code in ("payout_unresolved", "payout_settling")
+        return False
 
     def _paid_since(self, before: Mapping[int, int] | None, asked: int,
                     paid_at: int | None = None) -> int:
@@ -568,7 +616,7 @@ class PaymentController:
             now_paid = self._paid_counter()
             if now_paid is not None:
                 return min(max(now_paid - paid_at, 0), asked)
-        now = self._levels()
+        now = None if self._payout_unresolved() else self._levels()
         if before is None or now is None:
             self._flag("payout_unconfirmed")
             return 0

@@ -52,6 +52,8 @@ from kiosk.payment.serial_port import DeviceThread, EventSink, Port
 COIN_TIME = 1.0
 PAYOUT_SLACK = 2.0
 STATUS_INTERVAL = 0.05  # 166 polling during a payout
+#: Faults of the line, not of the hopper: a payout goes on through them.
+LINK_FAULTS = frozenset({"no_answer", "bad_checksum", "garbage", "wrong_address", "busy"})
 RESET_TIME = 0.3  # the hopper's boot after header 1 (product manuals: ~100-500 ms)
 LEVEL_INTERVAL = 5.0  # flags and level sensor between payouts (they change slowly)
 
@@ -97,7 +99,10 @@ class Hopper(DeviceThread):
             power_cycled = self._wait_paid(coins, before)
         except PaymentFault as exc:
             fault = exc
-        paid = self._settle()
+        # the count is final only once the hopper stopped: it paid all, was halted (172),
+        # or refused the command; after any other fault it may be paying still, unheard
+        stopped = fault is None or fault.code in ("payout_timeout", "payout_refused")
+        paid = self._settle() if stopped else None
         if paid is None:  # the hopper cannot say: settled when it answers again
             raise fault or PaymentFault("payout_unconfirmed")
         if paid < coins and not power_cycled and (fault is None or fault.code == "payout_timeout"):
@@ -187,13 +192,19 @@ class Hopper(DeviceThread):
         expected = next_counter(before.counter)
         deadline = time.monotonic() + coins * self.coin_time + PAYOUT_SLACK
         while time.monotonic() < deadline:
-            st = HopperStatus.parse(link.transact(Header.REQUEST_HOPPER_STATUS))
+            try:
+                st = HopperStatus.parse(link.transact(Header.REQUEST_HOPPER_STATUS))
+            except PaymentFault as exc:
+                if exc.code not in LINK_FAULTS:
+                    raise
+                time.sleep(STATUS_INTERVAL)  # the hopper pays on without us: ask again
+                continue
             if st.counter == 0:
                 return True  # power-cycled mid-payout: 168 says what went out
             if st.counter == expected and st.remaining == 0:
                 return False
             time.sleep(STATUS_INTERVAL)
-        self._emergency_stop()
+        self._emergency_stop()  # if it cannot be told to stop, the payout stays in flight
         raise PaymentFault("payout_timeout")
 
     def _wait_idle(self) -> None:

@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 
@@ -21,6 +22,9 @@ from kiosk import config as kiosk_config
 from kiosk.notify import Notifier, notifier
 from kiosk.session.viewmodel import IntentKind
 from protocol import log
+
+if TYPE_CHECKING:
+    from kiosk.ui.window import KioskWindow
 
 LOG = logging.getLogger("kiosk.ui")
 
@@ -37,7 +41,9 @@ def _selftest_then_ready(cfg: kiosk_config.Config, notify: Notifier) -> None:
         notify.ready("out of service: selftest")
 
 
-def run(config_path: str, windowed: bool = False) -> int:
+def kiosk_for(config_path: str, windowed: bool = False) -> KioskWindow:
+    """The kiosk window of the configuration, over a session host whose worker builds the
+    configured devices (in the composition root); shown when ``windowed``."""
     from kiosk.process.host import SessionHost
     from kiosk.process.worker import WorkerSpec
     from kiosk.session.viewmodel import Screen
@@ -46,7 +52,7 @@ def run(config_path: str, windowed: bool = False) -> int:
 
     cfg = kiosk_config.load(config_path)
     spec = WorkerSpec(config_path=str(Path(config_path).resolve()))
-    app = application()
+    application()
     link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
     ui = cfg.ui
     window = kiosk_window(
@@ -56,6 +62,15 @@ def run(config_path: str, windowed: bool = False) -> int:
                        Screen.ERROR: round(ui.error_hold * 1000)})
     if windowed:
         window.show()
+    return window
+
+
+def run(config_path: str, windowed: bool = False) -> int:
+    from kiosk.ui.app import application
+
+    cfg = kiosk_config.load(config_path)
+    window = kiosk_for(config_path, windowed)
+    app = application()
     notify = notifier()
     ready = threading.Event()
 

@@ -31,6 +31,10 @@ def test_headless_demo_plays_a_customer_and_writes_screenshots(qtbot: QtBot, wor
     assert len(list((out / "journey").glob("*.png"))) == len(summary["screens"])
     assert json.loads((out / "demo.json").read_text())["devices"] == "virtual"
     assert (out / "printed" / "tray.jsonl").exists()
+    outcome, cash = summary["outcome"], summary["cash"]
+    # paid through the kiosk's real cash drivers: the emulators took the coin and paid change
+    assert cash == {"taken": outcome["paid"], "paid_out": outcome["change"]}
+    assert cash["taken"] == 500 and outcome["charged"] + cash["paid_out"] == 500
 
 
 def test_cli_rejects_unknown_language(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,13 +47,15 @@ def test_cli_rejects_unknown_language(capsys: pytest.CaptureFixture[str]) -> Non
 def test_auto_falls_back_to_virtual_devices_when_a_real_piece_cannot_start(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from hardware_mocks.ui import embedded
+    from hardware_mocks.ui.hands import Hands
 
     def no_pcscd(*_a: object, **_k: object) -> NoReturn:  # fails as embedded() does when pcscd is busy
         raise RuntimeError("pcscd is busy")
 
     monkeypatch.setattr(embedded, "embedded", no_pcscd)
     with demo.devices_for("auto", tmp_path / "world", tmp_path) as rig:
-        assert rig.devices == "virtual" and rig.pdfs is None and rig.hands is rig.link
+        assert rig.devices == "virtual" and rig.pdfs is None
+        assert isinstance(rig.hands, Hands) and rig.hands.rig is not None  # the cash emulators
     assert "using the virtual devices" in capsys.readouterr().err
     with pytest.raises(RuntimeError), demo.devices_for("real", tmp_path / "world", tmp_path):
         pass
