@@ -1,4 +1,4 @@
-"""``kill -9`` of the whole kiosk (host, worker and warm spare) while a customer's money
+"""``kill -9`` of the whole kiosk (host, worker and warm spare), or of its worker alone, while a customer's money
 moves through the real cash drivers, then the kiosk starts again: recovery settles the
 session from the journal and the transaction from the devices' own counters.
 
@@ -14,6 +14,7 @@ agrees with the journal's settlement."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -152,5 +153,53 @@ def test_kill_9_of_the_kiosk_mid_change(kiosk_on: StartKiosk) -> None:
     change = 1000 - total
     assert (s["printed"], s["charged"], s["change"], s["refunded"], s["voucher"]) == (
         True, total, change, 0, None)
+    assert hopper.paid_out * 10 == change  # every coin once: none again, none lost
+    check_books(kiosk, s)
+
+
+def settled_by_the_host(kiosk: Kiosk) -> list[dict[str, object]]:
+    """What the still-running host's recovery settled after its worker died."""
+    line = kiosk.line()
+    while line and not line.startswith("SETTLED "):
+        line = kiosk.line()
+    assert line.startswith("SETTLED "), "the kiosk ended without settling"
+    settled: list[dict[str, object]] = json.loads(line.removeprefix("SETTLED "))
+    return settled
+
+
+def test_kill_9_of_the_worker_mid_payment(kiosk_on: StartKiosk) -> None:
+    """The worker alone dies with a coin taken: the host, still running, recovers at once
+    through fresh drivers and refunds it from what the devices say."""
+    rig = CashRig()
+    kiosk = kiosk_on(rig)
+    _, total, pid = kiosk.line().split()
+    assert int(total) > 100
+    assert rig.wait_accepting(100, WAIT)
+    assert rig.acceptor.insert(100) == "credited"
+    wait_for(lambda: any(b.paid_in == 100 for b in kiosk.ledger.balances().values()), WAIT,
+             "the kiosk to record the coin")
+    os.kill(int(pid), signal.SIGKILL)
+    [s] = settled_by_the_host(kiosk)
+    assert (s["printed"], s["charged"], s["refunded"], s["voucher"]) == (False, 0, 100, None)
+    assert rig.taken == 100 and rig.paid_out == 100
+    check_books(kiosk, s)
+
+
+def test_kill_9_of_the_worker_mid_change(kiosk_on: StartKiosk) -> None:
+    """The worker alone dies while the hopper pays the change: the hopper pays on, the
+    host's recovery settles the payout from the hopper's own count, never paying twice."""
+    rig = CashRig(coins={500: 0, 100: 0, 50: 0, 10: 100})
+    rig.hoppers[10].coin_interval = 0.05
+    kiosk = kiosk_on(rig)
+    _, total, pid = kiosk.line().split()
+    assert rig.validator is not None and rig.wait_accepting(1000, WAIT)
+    assert rig.validator.insert(1000) == "escrow"
+    hopper = rig.hoppers[10]
+    wait_for(lambda: hopper.paying and hopper.paid_out >= 3, WAIT, "the change under way")
+    os.kill(int(pid), signal.SIGKILL)  # the worker that shows the payment pays the change
+    [s] = settled_by_the_host(kiosk)
+    change = 1000 - int(total)
+    assert (s["printed"], s["charged"], s["change"], s["refunded"], s["voucher"]) == (
+        True, int(total), change, 0, None)
     assert hopper.paid_out * 10 == change  # every coin once: none again, none lost
     check_books(kiosk, s)
