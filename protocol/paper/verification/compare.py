@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from protocol.paper import layout, scramble
+from protocol.paper.verification import glyphs
 from protocol.paper.verification.backside import OVERSAMPLE, Grey
 
 Float = NDArray[np.float32]
@@ -129,16 +130,16 @@ EDGE_MM = 6.0
 RIM_PX = 2
 
 
-def rim_mask() -> NDArray[np.bool_]:
-    """True where a difference counts: inside blocks (away from their rims) and away from
-    the page's edge (at SIZE)."""
+def rim_mask(rim: int = RIM_PX) -> NDArray[np.bool_]:
+    """True where a difference counts: inside blocks (``rim`` pixels away from their
+    edges) and away from the page's edge (at SIZE)."""
     w, h = scramble.SIZE
     ys, xs = np.mgrid[0:h, 0:w]
     b = scramble.BLOCK
     edge = round(EDGE_MM / MM_PER_PX)
     inside = (xs >= edge) & (xs < w - edge) & (ys >= edge) & (ys < h - edge)
-    mask: NDArray[np.bool_] = inside & (xs % b >= RIM_PX) & (xs % b < b - RIM_PX) & (ys % b >= RIM_PX) & (
-        ys % b < b - RIM_PX)
+    mask: NDArray[np.bool_] = inside & (xs % b >= rim) & (xs % b < b - rim) & (ys % b >= rim) & (
+        ys % b < b - rim)
     return mask
 
 
@@ -175,6 +176,7 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
     regions: tuple[Region, ...] = ()
     if score >= MATCHES:
         regions = _regions(face, _ink(registered), rims, page)
+        regions += _glyph_regions(face, _ink(registered), page, regions)
     return Comparison(page, score, regions, face_grey, registered)
 
 
@@ -246,6 +248,35 @@ def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> t
         box = (x * MM_PER_PX, y * MM_PER_PX, (x + bw) * MM_PER_PX, (y + bh) * MM_PER_PX)
         out.append(Region(page, box, where(original, box), mass))
     return tuple(sorted(out, key=lambda r: -r.mass))
+
+
+#: The light blur before the character-scale check (pixels): the ground's dots melt, a
+#: stroke keeps its place.
+GLYPH_SMOOTH = 0.5
+
+
+def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ...]) -> tuple[Region, ...]:
+    """Characters that differ (:mod:`.glyphs`), outside the regions already ``found``."""
+    rims = rim_mask(glyphs.RIM)
+    weight = rims.astype(np.float32)
+    a, b = (_solid(_blur(img, weight, GLYPH_SMOOTH)) for img in (face, front))
+    a, b = _equally_sharp(a, b, rims)
+    score, excess = glyphs.scores(a, b, weight)
+    marked = (score > glyphs.SCORE).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    out: list[Region] = []
+    for label in range(1, count):
+        x, y, bw, bh, _ = stats[label]
+        # the window reaches half its width around what differs
+        half = glyphs.WINDOW // 2
+        box = ((x - half) * MM_PER_PX, (y - half) * MM_PER_PX, (x + bw + half) * MM_PER_PX,
+               (y + bh + half) * MM_PER_PX)
+        if any(box[0] < r.box_mm[2] and r.box_mm[0] < box[2] and box[1] < r.box_mm[3] and r.box_mm[1] < box[3]
+               for r in found):
+            continue
+        inside = labels[y : y + bh, x : x + bw] == label
+        out.append(Region(page, box, where(face, box), float(excess[y : y + bh, x : x + bw][inside].sum())))
+    return tuple(out)
 
 
 def where(face: Float, box: tuple[float, float, float, float]) -> str:
