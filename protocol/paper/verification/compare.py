@@ -25,6 +25,7 @@ and what is below them (one digit changed into another).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -130,6 +131,7 @@ EDGE_MM = 6.0
 RIM_PX = 2
 
 
+@functools.lru_cache(maxsize=4)
 def rim_mask(rim: int = RIM_PX) -> NDArray[np.bool_]:
     """True where a difference counts: inside blocks (``rim`` pixels away from their
     edges) and away from the page's edge (at SIZE)."""
@@ -140,16 +142,33 @@ def rim_mask(rim: int = RIM_PX) -> NDArray[np.bool_]:
     inside = (xs >= edge) & (xs < w - edge) & (ys >= edge) & (ys < h - edge)
     mask: NDArray[np.bool_] = inside & (xs % b >= rim) & (xs % b < b - rim) & (ys % b >= rim) & (
         ys % b < b - rim)
+    mask.flags.writeable = False  # shared by every comparison
     return mask
 
 
-def _blur(img: Float, usable: Float, sigma: float) -> Float:
-    """A Gaussian blur that takes only the usable pixels into account (normalised
-    convolution): the rims left out do not bleed into their neighbours."""
+@functools.lru_cache(maxsize=4)
+def _usable(rim: int) -> Float:
+    weight = rim_mask(rim).astype(np.float32)
+    weight.flags.writeable = False
+    return weight
+
+
+@functools.lru_cache(maxsize=32)
+def _usable_blurred(rim: int, sigma: float) -> Float:
+    """The blurred weight of :func:`_blur` (the same for every image)."""
+    weight = _f32(cv2.GaussianBlur(_usable(rim), (0, 0), sigma))
+    weight = np.maximum(weight, 1e-3)
+    weight.flags.writeable = False
+    return weight
+
+
+def _blur(img: Float, rim: int, sigma: float) -> Float:
+    """A Gaussian blur that takes only the pixels of :func:`rim_mask` (``rim``) into
+    account (normalised convolution): the rims left out do not bleed into their
+    neighbours."""
     if sigma == 0:
         return img
-    weight = _f32(cv2.GaussianBlur(usable, (0, 0), sigma))
-    return _f32(_f32(cv2.GaussianBlur(img * usable, (0, 0), sigma)) / np.maximum(weight, 1e-3))
+    return _f32(_f32(cv2.GaussianBlur(img * _usable(rim), (0, 0), sigma)) / _usable_blurred(rim, sigma))
 
 
 def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Comparison:
@@ -184,18 +203,18 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
 BLURS = (0.0, 0.4, 0.6, 0.8, 1.0, 1.3, 1.6)
 
 
-def _equally_sharp(a: Float, b: Float, usable: NDArray[np.bool_]) -> tuple[Float, Float]:
+def _equally_sharp(a: Float, b: Float, rim: int) -> tuple[Float, Float]:
     """``a`` and ``b`` with the sharper one blurred to the other's sharpness: the face
     went through a print and a scan twice as small as the front did."""
     best: tuple[float, Float, Float] | None = None
-    weight = usable.astype(np.float32)
+    weight = _usable(rim)
     for sigma in BLURS:
         for first in (True, False):
             if sigma == 0 and not first:
                 continue
-            x = _blur(a, weight, sigma) if first else a
-            y = _blur(b, weight, sigma) if not first else b
-            error = float(np.abs(x - y)[usable].mean())
+            x = _blur(a, rim, sigma) if first else a
+            y = _blur(b, rim, sigma) if not first else b
+            error = float((np.abs(x - y) * weight).sum())
             if best is None or error < best[0]:
                 best = (error, x, y)
     assert best is not None
@@ -219,21 +238,20 @@ def _solid(ink: Float) -> Float:
 EDGE_WEIGHT = 8.0
 
 
-def _edges(img: Float, weight: Float) -> Float:
+def _edges(img: Float, rim: int) -> Float:
     """How much edge there is around each pixel (blurred gradient magnitude)."""
     gx = _f32(cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)) / 8
     gy = _f32(cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)) / 8
-    return _blur(np.sqrt(gx * gx + gy * gy), weight, 2.0)
+    return _blur(np.sqrt(gx * gx + gy * gy), rim, 2.0)
 
 
 def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> tuple[Region, ...]:
     original = face
-    weight = rims.astype(np.float32)
     # a pixel is 0.29 mm: this blur takes out the ground pattern's dots (pitch 0.34 and
     # 0.68 mm) and keeps every stroke of a 10.5-point digit apart from its neighbour
-    face, front = _solid(_blur(face, weight, SMOOTH)), _solid(_blur(front, weight, SMOOTH))
-    a, b = _equally_sharp(face, front, rims)
-    diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, weight)) * rims
+    face, front = _solid(_blur(face, RIM_PX, SMOOTH)), _solid(_blur(front, RIM_PX, SMOOTH))
+    a, b = _equally_sharp(face, front, RIM_PX)
+    diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, RIM_PX)) * rims
     marked = (diff > DIFFERENCE).astype(np.uint8)
     # pieces closer than about a character join into one region
     joined = cv2.dilate(marked, np.ones((7, 7), np.uint8))
@@ -257,11 +275,9 @@ GLYPH_SMOOTH = 0.5
 
 def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ...]) -> tuple[Region, ...]:
     """Characters that differ (:mod:`.glyphs`), outside the regions already ``found``."""
-    rims = rim_mask(glyphs.RIM)
-    weight = rims.astype(np.float32)
-    a, b = (_solid(_blur(img, weight, GLYPH_SMOOTH)) for img in (face, front))
-    a, b = _equally_sharp(a, b, rims)
-    score, excess = glyphs.scores(a, b, weight)
+    a, b = (_solid(_blur(img, glyphs.RIM, GLYPH_SMOOTH)) for img in (face, front))
+    a, b = _equally_sharp(a, b, glyphs.RIM)
+    score, excess = glyphs.scores(a, b, _usable(glyphs.RIM))
     marked = (score > glyphs.SCORE).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
     out: list[Region] = []

@@ -22,6 +22,8 @@ mostly seen.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -59,11 +61,20 @@ def _per_pixel(values: Float) -> Float:
     return _f32(np.repeat(np.repeat(values, b, axis=0), b, axis=1))
 
 
+@functools.lru_cache(maxsize=2)
+def _coordinates(w: int, h: int) -> tuple[Float, Float]:
+    """Each pixel's x and y (for :func:`cv2.remap`)."""
+    xs = np.tile(np.arange(w, dtype=np.float32), (h, 1))
+    ys = np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w))
+    xs.flags.writeable = ys.flags.writeable = False
+    return xs, ys
+
+
 def aligned(face: Float, front: Float, usable: Float) -> Float:
     """``face`` with each block shifted onto ``front`` and its ink scaled and offset to
     fit it (only ``usable`` pixels count in the fit)."""
     h, w = face.shape
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    xs, ys = _coordinates(w, h)
     shape = (h // scramble.BLOCK, w // scramble.BLOCK)
     dx, dy = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     moved = face
