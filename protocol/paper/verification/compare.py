@@ -19,8 +19,9 @@ Block rims are left out (:func:`rim_mask`): a print and a scan blur each block o
 scrambled image into its neighbours, which after unscrambling lie elsewhere.
 
 The thresholds were set on the tests' genuine scans (largest region 3.3) and forgeries
-(a name whitened or replaced: 4.8 and more); docs/security-printing.md has the margins
-and what is below them (one digit changed into another).
+(a name whitened or replaced: 4.8 and more). A digit changed into another stays below
+them; a second check at the scale of one character, each block aligned on its own
+(:mod:`.glyphs`), finds it. docs/security-printing.md has the margins and rates.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _register(face: Float, front: Float) -> tuple[NDArray[np.float32], float]:
     and the correlation reached; coarse to fine."""
     warp = np.eye(2, 3, dtype=np.float32)
     score = -1.0
-    for level, iterations in ((4, 60), (2, 30), (1, 12)):  # the fine levels only polish
+    for level, iterations in ((4, 60), (2, 30)):  # the finer level only polishes
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 1e-5)
         size = (face.shape[1] // level, face.shape[0] // level)
         t = cv2.GaussianBlur(cv2.resize(face, size, interpolation=cv2.INTER_AREA), (0, 0), 1.0)

@@ -13,8 +13,8 @@ differs by more than :data:`DEAD` is summed over a window the size of a characte
 sparse digit counts more than the same in a dense kanji). A window above
 :data:`SCORE` marks the place.
 
-The numbers were set on a corpus of 14 genuine pages (PDFs and scans across the
-issue's range) and 50 single-digit forgeries (docs/security-printing.md has the
+The numbers were set on a corpus of 23 genuine pages (PDFs and scans across the
+issue's range, three certificate types) and 50 single-digit forgeries (docs/security-printing.md has the
 rates). Only one pixel of each block's rim is left out here (the back's print blurs
 about that much of each neighbour in), so a digit lying across two blocks is still
 mostly seen.
