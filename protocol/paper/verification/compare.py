@@ -93,7 +93,7 @@ def _register(face: Float, front: Float) -> tuple[NDArray[np.float32], float]:
     and the correlation reached; coarse to fine."""
     warp = np.eye(2, 3, dtype=np.float32)
     score = -1.0
-    for level, iterations in ((4, 60), (2, 30)):  # the finer level only polishes
+    for level, iterations in ((4, 60), (2, 30), (1, 12)):  # the fine levels only polish
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 1e-5)
         size = (face.shape[1] // level, face.shape[0] // level)
         t = cv2.GaussianBlur(cv2.resize(face, size, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
