@@ -176,7 +176,8 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
     """Register ``front`` (a raster of a face at ``dpi``) to ``face_grid`` (a face recovered
     at ``OVERSAMPLE`` × SIZE) and find where they differ."""
     w, h = scramble.SIZE
-    face = _ink(_reduce(face_grid, (w, h)))
+    face_grey = _reduce(face_grid, (w, h))
+    face = _ink(face_grey)
     grey = np.asarray(front.convert("L"))
     # the front at the face's scale, and the map from the face's grid onto it
     px_per_grid = dpi / 25.4 * MM_PER_PX
@@ -191,7 +192,6 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
     sampled = np.asarray(cv2.warpAffine(fine, warp_k, (w * k, h * k), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                         borderValue=255), dtype=np.uint8)
     rims = rim_mask()
-    face_grey = _reduce(face_grid, (w, h))
     registered = match_levels(_reduce(sampled, (w, h)), face_grey, rims)
     regions: tuple[Region, ...] = ()
     if score >= MATCHES:
@@ -318,11 +318,15 @@ def where(face: Float, box: tuple[float, float, float, float]) -> str:
     return "body, outside the table"
 
 
+#: A rule of the table is darker than this on the face (the ground's tint is about 0.14).
+RULE_INK = 0.25
+
+
 def _row_lines(face: Float, left_mm: float, right_mm: float) -> list[float]:
     """The y (mm) of the table's horizontal rules, read off the recovered face: rows
     across at least four fifths of the table's width."""
     x0, x1 = round(left_mm / MM_PER_PX), round(right_mm / MM_PER_PX)
-    across = (face[:, x0:x1] > 0.12).mean(axis=1)
+    across = (face[:, x0:x1] > RULE_INK).mean(axis=1)
     ys = np.flatnonzero(across > 0.6)
     lines: list[float] = []
     for y in ys:

@@ -36,14 +36,14 @@ RIM = 1
 #: Lucas–Kanade steps, and the largest shift of a block (pixels at SIZE).
 STEPS, MAX_SHIFT = 3, 1.5
 #: A pixel counts only by how much its ink differs beyond this (0..1).
-DEAD = 0.25
+DEAD = 0.2
 #: The window summed (pixels at SIZE, about one 10.5-point character).
 WINDOW = 9
 #: Ink in the window is added to this before it divides (a window without ink).
 INK_FLOOR = 2.0
 #: A window scoring above this marks a differing character: genuine pages of the
-#: corpus stay at 0.005 and below, single-digit forgeries mostly reach 0.01–0.1.
-SCORE = 0.008
+#: corpus stay at 0.0093 and below, single-digit forgeries mostly reach 0.02–0.1.
+SCORE = 0.014
 
 
 def _f32(img: object) -> Float:

@@ -261,7 +261,7 @@ DIGITS = [
     ("juminhyo", ("body", "members", 0, "birth_date"), "1980-05-17", "17日", 0, 0),
     ("juminhyo", ("body", "members", 0, "birth_date"), "1983-05-14", "58年", 0, 5),
     ("juminhyo", ("body", "members", 1, "birth_date"), "1982-09-08", "8日", 0, 3),
-    ("shotoku", ("body", "municipal_tax"), 198700, "198,700", 0, None),
+    ("shotoku", ("body", "salary_income"), 4300000, "4,300,000", 0, None),
     ("shotoku", ("body", "prefectural_tax"), 128800, "128,800", 0, 5),
 ]
 
