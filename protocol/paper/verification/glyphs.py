@@ -82,7 +82,7 @@ def aligned(face: Float, front: Float, usable: Float) -> Float:
         gx = _f32(cv2.Sobel(moved, cv2.CV_32F, 1, 0, ksize=3)) / 8
         gy = _f32(cv2.Sobel(moved, cv2.CV_32F, 0, 1, ksize=3)) / 8
         error = (front - moved) * usable
-        sxx, sxy, syy = (_block_sums(v * usable) for v in (gx * gx, gx * gy, gy * gy))
+        sxx, sxy, syy = (_block_sums(_f32(v * usable)) for v in (gx * gx, gx * gy, gy * gy))
         bx, by = _block_sums(gx * error), _block_sums(gy * error)
         det = sxx * syy - sxy * sxy
         solvable = det > 1e-3  # a block without strokes in two directions keeps its shift

@@ -39,7 +39,7 @@ def test_word_hidden_on_the_original_and_shown_on_a_copy(make_document: Document
     drawn = np.asarray(original.crop((0, 0, *ground.SIZE)), dtype=np.float32)[top:bottom, left:right]
     word = (np.asarray(ground.word_mask()) > 128)[top:bottom, left:right]
     inner, outer = copier.masks(word, 6)
-    paper = copier.printed(1 - drawn / 255)
+    paper = copier.printed(np.asarray(1 - drawn / 255, dtype=np.float32))
     assert 0.08 < 1 - float(paper[outer].mean()) < 0.2  # a light tint
     assert _tone(copier.eye(paper), inner, outer) <= 1  # even: the word does not show
     for model in copier.COPIERS:
