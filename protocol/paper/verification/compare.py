@@ -222,8 +222,8 @@ def _equally_sharp(a: Float, b: Float, rim: int) -> tuple[Float, Float]:
     return best[1], best[2]
 
 
-#: Ink lighter than this counts as none: the ground pattern's tint, which the face never
-#: holds, and the light fills under which the ground does not show.
+#: Ink lighter than this counts as none: the ground pattern's background tint (its single
+#: dots melt into about 0.14 at this grid) and the light fills under which it does not show.
 FLOOR = 0.12
 #: The blur (pixels) applied to both before they are compared.
 SMOOTH = 1.0
@@ -248,8 +248,9 @@ def _edges(img: Float, rim: int) -> Float:
 
 def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> tuple[Region, ...]:
     original = face
-    # a pixel is 0.29 mm: this blur takes out the ground pattern's dots (pitch 0.34 and
-    # 0.68 mm) and keeps every stroke of a 10.5-point digit apart from its neighbour
+    # a pixel is 0.29 mm: this blur melts the ground pattern's single dots (0.24 mm apart;
+    # the word's 0.85-mm clusters stay, on both) and keeps every stroke of a 10.5-point
+    # digit apart from its neighbour
     face, front = _solid(_blur(face, RIM_PX, SMOOTH)), _solid(_blur(front, RIM_PX, SMOOTH))
     a, b = _equally_sharp(face, front, RIM_PX)
     diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, RIM_PX)) * rims
