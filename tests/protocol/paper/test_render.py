@@ -38,8 +38,8 @@ def _text(pdf: Path) -> str:
 
 
 #: Bytes per face page (and its back): the scrambled image carries the ground's clusters,
-#: which compress less than a plain face (about 260 KB a sheet; docs/benchmarks.md).
-PAGE_BUDGET = 320 * 1024
+#: which compress less than a plain face (260–330 KB a sheet; docs/benchmarks.md).
+PAGE_BUDGET = 400 * 1024
 
 
 @pytest.mark.parametrize(("persona", "cert_type", "options", "expected"), CASES,
