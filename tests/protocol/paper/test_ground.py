@@ -50,7 +50,7 @@ def test_the_copier_models_on_the_ground() -> None:
     """The models of ``hardware_mocks.paper.copier`` applied to the ground pattern (a band
     of the page): the word stays hidden in tone on the original, at print size and on an
     80-dpi screen, and a phone photo shows it. What the copiers show is recorded in
-    docs/security-printing.md: ΔL* 4.2 and more on all six)."""
+    docs/security-printing.md: ΔL* 4.7 and more on all six)."""
     band = np.s_[600:1800, :]
     ink = (np.asarray(ground.pattern().convert("L")) < 128)[band]
     word = (np.asarray(ground.word_mask()) > 128)[band]
