@@ -3,8 +3,9 @@
 On a PDF: a white box over a field, alone or with other text pasted over it as an
 image (what an image editor or a PDF editor does: pdfium adds the objects, the text
 layer underneath stays as it was). On paper: the same done to the page before it is
-scanned, a single digit altered, and a back swapped for another certificate's or its
-QR code replaced with another certificate's.
+scanned, and a back swapped for another certificate's or its QR code replaced with
+another certificate's. On both: a single digit altered, the face drawn again in the
+same font and place (:func:`with_face_of`).
 """
 
 from __future__ import annotations
@@ -95,3 +96,24 @@ def paste_region(target: Image.Image, source: Image.Image, box: Box, dpi: float)
     out = target.copy()
     out.paste(source.crop(px), (px[0], px[1]))
     return out
+
+
+def with_face_of(genuine: bytes | bytearray, altered: bytes | bytearray, index: int = 0) -> bytes:
+    """``genuine`` with face page ``index`` taken from ``altered``: the document drawn
+    again with one field changed (a digit of a date, an address, an amount), in the
+    same font, size and place, on the same ground — the best a forger can make — put
+    with the genuine back."""
+    out = pdfium.PdfDocument.new()
+    try:
+        source, replacement = pdfium.PdfDocument(bytes(genuine)), pdfium.PdfDocument(bytes(altered))
+        try:
+            for page in range(len(source)):
+                out.import_pages(replacement if page == index else source, [page])
+        finally:
+            source.close()
+            replacement.close()
+        buf = io.BytesIO()
+        out.save(buf)
+        return buf.getvalue()
+    finally:
+        out.close()

@@ -1,11 +1,15 @@
 """The copy-deterrent ground pattern (けん制文字 / 地紋) printed on both sides.
 
-At printer resolution (300 dpi) the page is covered with dots of equal tone: single
-pixels on a 4-pixel pitch in the background, 2×2 clusters on an 8-pixel pitch inside
-the hidden word 「複写」 (both 1/16 of the area, about 6 % grey). The eye sees an even
-tint. A copier blurs and re-thresholds: lone pixels fall below its threshold and vanish,
-clusters survive, so the word stands out on the copy. ``tests/kiosk/printing/
-test_ground.py`` shows it with a simulated copy (downsample, blur, threshold).
+At printer resolution (300 dpi) the page is covered with dots of nearly equal tone:
+single pixels, two in every 4 × 4 cell (12.5 % of the area), in the background, and
+10 × 10 clusters on a 26-pixel pitch (15 %) inside the hidden word 「複写」. The eye sees
+an even tint (ΔL* under 1 at print size and on an 80-dpi screen). A copier blurs and
+then drops highlights or binarises: the lone pixels fall below its threshold and
+vanish, the clusters are big enough (0.85 mm) to survive even a 0.15-mm blur, so the
+word stands out on the copy (ΔL* 4.5 and more on each of the six copier models of
+``hardware_mocks.paper.copier``). The clusters are seen as a coarser texture on the
+original: docs/security-printing.md has the numbers. ``tests/protocol/paper/
+test_ground.py`` runs the models.
 
 The pattern is the same for every certificate, so it is built and compressed once per
 process.
@@ -23,9 +27,12 @@ from protocol.paper.xobject import RawImage
 DPI = 300
 SIZE = (2480, 3508)  # A4 at 300 dpi
 WORD = "複写"
+#: Background: single pixels on a 4-pixel pitch, every other row of them shifted by half
+#: (two dots in each 4 × 4 cell: 12.5 % of the area).
 FINE_PITCH = 4
-COARSE_PITCH = 8
-COARSE_DOT = 2
+#: Inside the word: 10 × 10 clusters on a 26-pixel pitch (15 % of the area).
+COARSE_PITCH = 26
+COARSE_DOT = 10
 WORD_PX = 260  # glyph height, about 22 mm
 WORD_STEP = (760, 560)  # tiling of the word, staggered by half a step
 
@@ -38,12 +45,16 @@ def _tiled(tile: Image.Image) -> Image.Image:
     return page
 
 
-def _dot_tile(pitch: int, dot: int, repeat: int = 32) -> Image.Image:
+def _dot_tile(pitch: int, dot: int, repeat: int = 32, staggered: bool = False) -> Image.Image:
+    """Square dots of ``dot`` pixels on a ``pitch`` grid; ``staggered`` adds one in the
+    middle of each cell."""
     tile = Image.new("1", (pitch * repeat, pitch * repeat), 1)
     draw = ImageDraw.Draw(tile)
+    offsets = (0, pitch // 2) if staggered else (0,)
     for y in range(0, tile.height, pitch):
         for x in range(0, tile.width, pitch):
-            draw.rectangle((x, y, x + dot - 1, y + dot - 1), fill=0)
+            for o in offsets:
+                draw.rectangle((x + o, y + o, x + o + dot - 1, y + o + dot - 1), fill=0)
     return tile
 
 
@@ -68,11 +79,11 @@ def word_mask() -> Image.Image:
 @functools.cache
 def pattern() -> Image.Image:
     """The bilevel pattern (mode ``1``, 0 = ink) at 300 dpi."""
-    fine = _tiled(_dot_tile(FINE_PITCH, 1))
-    coarse = _tiled(_dot_tile(COARSE_PITCH, COARSE_DOT, repeat=16))
+    fine = _tiled(_dot_tile(FINE_PITCH, 1, staggered=True))
+    coarse = _tiled(_dot_tile(COARSE_PITCH, COARSE_DOT, repeat=8))
     return Image.composite(coarse, fine, word_mask())
 
 
 @functools.cache
 def pattern_image() -> RawImage:
-    return RawImage.from_pil("kiosk-ground-v1", pattern(), level=9)
+    return RawImage.from_pil("kiosk-ground-v2", pattern(), level=9)

@@ -12,8 +12,8 @@ The PDF's metadata names only the document (its serial, as Title) and its type (
 Subject): it passes through CUPS and the printer, and nothing there needs the personal
 data. Whatever ``kiosk verify`` needs comes from the QR code and the visible pages.
 
-The scrambled image is made from a first, face-only rendering rasterised with pdfium,
-so it shows exactly the printed face.
+The scrambled image is made from a first rendering of the faces on their ground (no
+back), rasterised with pdfium, so it shows exactly the printed face.
 """
 
 from __future__ import annotations
@@ -77,20 +77,20 @@ def _faces(sheet: layout.Sheet, pages: list[list[layout.Block]], with_ground: bo
         c.showPage()
 
 
-def _face_only(document: Mapping[str, Any]) -> io.BytesIO:
+def _face_only(document: Mapping[str, Any], with_ground: bool = False) -> io.BytesIO:
     fonts.register()
     sheet = layout.sheet_of(document)
     buffer = io.BytesIO()
     c = _canvas(buffer)
-    _faces(sheet, sheet.pages(), False, c)
+    _faces(sheet, sheet.pages(), with_ground, c)
     c.save()
     buffer.seek(0)
     return buffer
 
 
 def face_only_pdf(document: Mapping[str, Any]) -> bytes:
-    """The faces alone (no ground, no back): what gets scrambled, and what verify re-renders."""
-    return _face_only(document).getvalue()
+    """The faces on their ground (no back): what gets scrambled."""
+    return _face_only(document, with_ground=True).getvalue()
 
 
 def _wipe(buffer: io.BytesIO) -> None:
@@ -204,7 +204,9 @@ def render(document: Mapping[str, Any], issuer_key: Ed25519PrivateKey | None, sc
         qr_text = qr_payload.encode(document, issuer_key)
     sheet = layout.sheet_of(document)
     pages = sheet.pages()
-    face_buffer = _face_only(document)
+    # the face as printed, ground included: its clusters are large enough to show at the
+    # scrambled image's 87 dpi, and a verifier compares what is printed with what is printed
+    face_buffer = _face_only(document, with_ground=True)
     try:
         faces = _face_images(face_buffer)
     finally:

@@ -19,12 +19,14 @@ Block rims are left out (:func:`rim_mask`): a print and a scan blur each block o
 scrambled image into its neighbours, which after unscrambling lie elsewhere.
 
 The thresholds were set on the tests' genuine scans (largest region 3.3) and forgeries
-(a name whitened or replaced: 4.8 and more); docs/security-printing.md has the margins
-and what is below them (one digit changed into another).
+(a name whitened or replaced: 4.8 and more). A digit changed into another stays below
+them; a second check at the scale of one character, each block aligned on its own
+(:mod:`.glyphs`), finds it. docs/security-printing.md has the margins and rates.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -33,6 +35,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from protocol.paper import layout, scramble
+from protocol.paper.verification import glyphs
 from protocol.paper.verification.backside import OVERSAMPLE, Grey
 
 Float = NDArray[np.float32]
@@ -129,33 +132,52 @@ EDGE_MM = 6.0
 RIM_PX = 2
 
 
-def rim_mask() -> NDArray[np.bool_]:
-    """True where a difference counts: inside blocks (away from their rims) and away from
-    the page's edge (at SIZE)."""
+@functools.lru_cache(maxsize=4)
+def rim_mask(rim: int = RIM_PX) -> NDArray[np.bool_]:
+    """True where a difference counts: inside blocks (``rim`` pixels away from their
+    edges) and away from the page's edge (at SIZE)."""
     w, h = scramble.SIZE
     ys, xs = np.mgrid[0:h, 0:w]
     b = scramble.BLOCK
     edge = round(EDGE_MM / MM_PER_PX)
     inside = (xs >= edge) & (xs < w - edge) & (ys >= edge) & (ys < h - edge)
-    mask: NDArray[np.bool_] = inside & (xs % b >= RIM_PX) & (xs % b < b - RIM_PX) & (ys % b >= RIM_PX) & (
-        ys % b < b - RIM_PX)
+    mask: NDArray[np.bool_] = inside & (xs % b >= rim) & (xs % b < b - rim) & (ys % b >= rim) & (
+        ys % b < b - rim)
+    mask.flags.writeable = False  # shared by every comparison
     return mask
 
 
-def _blur(img: Float, usable: Float, sigma: float) -> Float:
-    """A Gaussian blur that takes only the usable pixels into account (normalised
-    convolution): the rims left out do not bleed into their neighbours."""
+@functools.lru_cache(maxsize=4)
+def _usable(rim: int) -> Float:
+    weight = rim_mask(rim).astype(np.float32)
+    weight.flags.writeable = False
+    return weight
+
+
+@functools.lru_cache(maxsize=32)
+def _usable_blurred(rim: int, sigma: float) -> Float:
+    """The blurred weight of :func:`_blur` (the same for every image)."""
+    weight = _f32(cv2.GaussianBlur(_usable(rim), (0, 0), sigma))
+    weight = np.maximum(weight, 1e-3)
+    weight.flags.writeable = False
+    return weight
+
+
+def _blur(img: Float, rim: int, sigma: float) -> Float:
+    """A Gaussian blur that takes only the pixels of :func:`rim_mask` (``rim``) into
+    account (normalised convolution): the rims left out do not bleed into their
+    neighbours."""
     if sigma == 0:
         return img
-    weight = _f32(cv2.GaussianBlur(usable, (0, 0), sigma))
-    return _f32(_f32(cv2.GaussianBlur(img * usable, (0, 0), sigma)) / np.maximum(weight, 1e-3))
+    return _f32(_f32(cv2.GaussianBlur(img * _usable(rim), (0, 0), sigma)) / _usable_blurred(rim, sigma))
 
 
 def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Comparison:
     """Register ``front`` (a raster of a face at ``dpi``) to ``face_grid`` (a face recovered
     at ``OVERSAMPLE`` × SIZE) and find where they differ."""
     w, h = scramble.SIZE
-    face = _ink(_reduce(face_grid, (w, h)))
+    face_grey = _reduce(face_grid, (w, h))
+    face = _ink(face_grey)
     grey = np.asarray(front.convert("L"))
     # the front at the face's scale, and the map from the face's grid onto it
     px_per_grid = dpi / 25.4 * MM_PER_PX
@@ -170,11 +192,11 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
     sampled = np.asarray(cv2.warpAffine(fine, warp_k, (w * k, h * k), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                         borderValue=255), dtype=np.uint8)
     rims = rim_mask()
-    face_grey = _reduce(face_grid, (w, h))
     registered = match_levels(_reduce(sampled, (w, h)), face_grey, rims)
     regions: tuple[Region, ...] = ()
     if score >= MATCHES:
         regions = _regions(face, _ink(registered), rims, page)
+        regions += _glyph_regions(face, _ink(registered), page, regions)
     return Comparison(page, score, regions, face_grey, registered)
 
 
@@ -182,26 +204,26 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
 BLURS = (0.0, 0.4, 0.6, 0.8, 1.0, 1.3, 1.6)
 
 
-def _equally_sharp(a: Float, b: Float, usable: NDArray[np.bool_]) -> tuple[Float, Float]:
+def _equally_sharp(a: Float, b: Float, rim: int) -> tuple[Float, Float]:
     """``a`` and ``b`` with the sharper one blurred to the other's sharpness: the face
     went through a print and a scan twice as small as the front did."""
     best: tuple[float, Float, Float] | None = None
-    weight = usable.astype(np.float32)
+    weight = _usable(rim)
     for sigma in BLURS:
         for first in (True, False):
             if sigma == 0 and not first:
                 continue
-            x = _blur(a, weight, sigma) if first else a
-            y = _blur(b, weight, sigma) if not first else b
-            error = float(np.abs(x - y)[usable].mean())
+            x = _blur(a, rim, sigma) if first else a
+            y = _blur(b, rim, sigma) if not first else b
+            error = float((np.abs(x - y) * weight).sum())
             if best is None or error < best[0]:
                 best = (error, x, y)
     assert best is not None
     return best[1], best[2]
 
 
-#: Ink lighter than this counts as none: the ground pattern's tint, which the face never
-#: holds, and the light fills under which the ground does not show.
+#: Ink lighter than this counts as none: the ground pattern's background tint (its single
+#: dots melt into about 0.14 at this grid) and the light fills under which it does not show.
 FLOOR = 0.12
 #: The blur (pixels) applied to both before they are compared.
 SMOOTH = 1.0
@@ -217,21 +239,21 @@ def _solid(ink: Float) -> Float:
 EDGE_WEIGHT = 8.0
 
 
-def _edges(img: Float, weight: Float) -> Float:
+def _edges(img: Float, rim: int) -> Float:
     """How much edge there is around each pixel (blurred gradient magnitude)."""
     gx = _f32(cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)) / 8
     gy = _f32(cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)) / 8
-    return _blur(np.sqrt(gx * gx + gy * gy), weight, 2.0)
+    return _blur(np.sqrt(gx * gx + gy * gy), rim, 2.0)
 
 
 def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> tuple[Region, ...]:
     original = face
-    weight = rims.astype(np.float32)
-    # a pixel is 0.29 mm: this blur takes out the ground pattern's dots (pitch 0.34 and
-    # 0.68 mm) and keeps every stroke of a 10.5-point digit apart from its neighbour
-    face, front = _solid(_blur(face, weight, SMOOTH)), _solid(_blur(front, weight, SMOOTH))
-    a, b = _equally_sharp(face, front, rims)
-    diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, weight)) * rims
+    # a pixel is 0.29 mm: this blur melts the ground pattern's single dots (0.24 mm apart;
+    # the word's 0.85-mm clusters stay, on both) and keeps every stroke of a 10.5-point
+    # digit apart from its neighbour
+    face, front = _solid(_blur(face, RIM_PX, SMOOTH)), _solid(_blur(front, RIM_PX, SMOOTH))
+    a, b = _equally_sharp(face, front, RIM_PX)
+    diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, RIM_PX)) * rims
     marked = (diff > DIFFERENCE).astype(np.uint8)
     # pieces closer than about a character join into one region
     joined = cv2.dilate(marked, np.ones((7, 7), np.uint8))
@@ -246,6 +268,33 @@ def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> t
         box = (x * MM_PER_PX, y * MM_PER_PX, (x + bw) * MM_PER_PX, (y + bh) * MM_PER_PX)
         out.append(Region(page, box, where(original, box), mass))
     return tuple(sorted(out, key=lambda r: -r.mass))
+
+
+#: The light blur before the character-scale check (pixels): the ground's dots melt, a
+#: stroke keeps its place.
+GLYPH_SMOOTH = 0.5
+
+
+def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ...]) -> tuple[Region, ...]:
+    """Characters that differ (:mod:`.glyphs`), outside the regions already ``found``."""
+    a, b = (_solid(_blur(img, glyphs.RIM, GLYPH_SMOOTH)) for img in (face, front))
+    a, b = _equally_sharp(a, b, glyphs.RIM)
+    score, excess = glyphs.scores(a, b, _usable(glyphs.RIM))
+    marked = (score > glyphs.SCORE).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    out: list[Region] = []
+    for label in range(1, count):
+        x, y, bw, bh, _ = stats[label]
+        # the window reaches half its width around what differs
+        half = glyphs.WINDOW // 2
+        box = ((x - half) * MM_PER_PX, (y - half) * MM_PER_PX, (x + bw + half) * MM_PER_PX,
+               (y + bh + half) * MM_PER_PX)
+        if any(box[0] < r.box_mm[2] and r.box_mm[0] < box[2] and box[1] < r.box_mm[3] and r.box_mm[1] < box[3]
+               for r in found):
+            continue
+        inside = labels[y : y + bh, x : x + bw] == label
+        out.append(Region(page, box, where(face, box), float(excess[y : y + bh, x : x + bw][inside].sum())))
+    return tuple(out)
 
 
 def where(face: Float, box: tuple[float, float, float, float]) -> str:
@@ -270,11 +319,15 @@ def where(face: Float, box: tuple[float, float, float, float]) -> str:
     return "body, outside the table"
 
 
+#: A rule of the table is darker than this on the face (the ground's tint is about 0.14).
+RULE_INK = 0.25
+
+
 def _row_lines(face: Float, left_mm: float, right_mm: float) -> list[float]:
     """The y (mm) of the table's horizontal rules, read off the recovered face: rows
     across at least four fifths of the table's width."""
     x0, x1 = round(left_mm / MM_PER_PX), round(right_mm / MM_PER_PX)
-    across = (face[:, x0:x1] > 0.12).mean(axis=1)
+    across = (face[:, x0:x1] > RULE_INK).mean(axis=1)
     ys = np.flatnonzero(across > 0.6)
     lines: list[float] = []
     for y in ys:

@@ -37,6 +37,11 @@ def _text(pdf: Path) -> str:
     return "".join(out.split())
 
 
+#: Bytes per face page (and its back): the scrambled image carries the ground's clusters,
+#: which compress less than a plain face (260–330 KB a sheet; docs/benchmarks.md).
+PAGE_BUDGET = 400 * 1024
+
+
 @pytest.mark.parametrize(("persona", "cert_type", "options", "expected"), CASES,
                          ids=[c[1] for c in CASES])
 def test_each_type(persona: str, cert_type: str, options: dict[str, str], expected: list[str],
@@ -44,7 +49,7 @@ def test_each_type(persona: str, cert_type: str, options: dict[str, str], expect
     warm_up()  # what the warm spare worker does; idempotent
     document = make_document(persona, cert_type, **options)
     rendered = render(document, keys.issuer, keys.scramble)
-    assert len(rendered.pdf) <= 400 * 1024
+    assert len(rendered.pdf) <= PAGE_BUDGET * rendered.face_pages
     path = tmp_path / "c.pdf"
     path.write_bytes(rendered.pdf)
     text = _text(path)
@@ -133,6 +138,7 @@ def test_every_persona_and_type_renders_or_is_refused_cleanly(world: World, keys
                 with pytest.raises(UnsupportedCharacter):
                     render(dict(document), keys.issuer, keys.scramble)
                 continue
-            assert len(render(dict(document), keys.issuer, keys.scramble).pdf) <= 400 * 1024
+            out = render(dict(document), keys.issuer, keys.scramble)
+            assert len(out.pdf) <= PAGE_BUDGET * out.face_pages
             rendered += 1
     assert rendered >= 60

@@ -8,6 +8,7 @@ Scans are made by :mod:`hardware_mocks.paper.scanner` (the issue's range: rotati
 
 from __future__ import annotations
 
+import copy
 import io
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,51 @@ def test_cli_render(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert not (tmp_path / "g.pdf").exists()
     assert kiosk_main(["render", "--world", str(world.root), "--persona", "nobody", "--type",
                        "inkan", "--out", str(out)]) == 2
+
+
+# --- one digit altered -----------------------------------------------------------------
+# The face drawn again with one digit changed, in the same font, size and place, put with
+# the genuine back (hardware_mocks.paper.forgery.with_face_of). What each changes, where
+# the changed text is on the face, and how it is given to the verifier: the PDF itself
+# or the paper scanned (one of GENUINE_SCANS). docs/security-printing.md has the rates
+# measured over more cases than these.
+DIGITS = [
+    ("juminhyo", ("body", "address"), "東京都見本市中央一丁目1番7号", "1番7号", 0, None),
+    ("juminhyo", ("body", "members", 0, "birth_date"), "1980-05-17", "17日", 0, 0),
+    ("juminhyo", ("body", "members", 0, "birth_date"), "1983-05-14", "58年", 0, 5),
+    ("juminhyo", ("body", "members", 1, "birth_date"), "1982-09-08", "8日", 0, 3),
+    ("shotoku", ("body", "salary_income"), 4300000, "4,300,000", 0, None),
+    ("shotoku", ("body", "prefectural_tax"), 128800, "128,800", 0, 5),
+]
+
+
+def _altered(document: dict[str, Any], path: tuple[str | int, ...], value: object) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    field: Any = changed
+    for step in path[:-1]:
+        field = field[step]
+    field[path[-1]] = value
+    return changed
+
+
+@pytest.mark.parametrize(("cert", "path", "value", "shown", "nth", "scan"), DIGITS,
+                         ids=[f"{d[0]}-{d[3]}-{'pdf' if d[5] is None else 'scan'}" for d in DIGITS])
+def test_one_digit_altered(cert: str, path: tuple[str | int, ...], value: object, shown: str, nth: int,
+                           scan: int | None, make_document: DocumentFactory, keys: Keys,
+                           face_key: verify.FaceKey) -> None:
+    serial = "139998-20261126-000125"
+    options = {"scope": "household"} if cert == "juminhyo" else {}
+    document = make_document("shiken-ichiro", cert, serial=serial, **options)
+    key = document_scramble_key(keys.scramble, serial)
+    genuine = bytes(render(document, keys.issuer, key).pdf)
+    altered = bytes(render(_altered(document, path, value), Ed25519PrivateKey.generate(), key).pdf)
+    forged = forgery.with_face_of(genuine, altered)
+    box = forgery.text_box(forged, 0, shown, nth)
+    files = [forged] if scan is None else _scan_pair(forged, GENUINE_SCANS[scan])
+    verdict = verify.verify_files(files, keys.public, face_key)
+    assert (verdict.status, verdict.reason) == (verify.INVALID, "face-differs"), verdict.regions
+    flagged = _flagged(verdict, box)
+    assert flagged and all(w.endswith("(value)") for w in flagged), verdict.regions
+    # the genuine sheet, the same way, passes
+    files = [genuine] if scan is None else _scan_pair(genuine, GENUINE_SCANS[scan])
+    assert verify.verify_files(files, keys.public, face_key).status == verify.VALID
