@@ -23,4 +23,5 @@ pytest_plugins = [
     "tests.fixtures.cash",
     "tests.fixtures.ui",
     "tests.fixtures.disk",
+    "tests.fixtures.federation",
 ]

@@ -1,0 +1,53 @@
+"""Fault injection for federation tests (never in production code): a municipal server
+that answers one request with the documents of the one before (the same-second overwrite
+of the 2023 incidents), signed as its own answer, and one that is down or hangs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from protocol.federation.envelope import Envelope, seal
+from relay.centre.port import MunicipalityUnavailable
+from relay.federation_local import InProcessMunicipality
+from relay.municipal.server import MunicipalServer
+
+
+class SwappingMunicipality(InProcessMunicipality):
+    """Answers each issue after the first with the previous issue's answer body."""
+
+    def __init__(self, server: MunicipalServer, message_key: Ed25519PrivateKey) -> None:
+        super().__init__(server)
+        self._key = message_key
+        self._previous: dict[str, Any] | None = None
+
+    async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        reply = await super().exchange(message)
+        env = Envelope.from_json(reply["envelope"])
+        if message["envelope"]["kind"] != "issue" or env.kind != "answer":
+            return reply
+        previous, self._previous = self._previous, reply["body"]
+        if previous is None:
+            return reply
+        return seal(previous, sender=env.sender, recipient=env.recipient, key=self._key, kind="answer",
+                    now=self.server.clock.now(), in_reply_to=env.in_reply_to)
+
+
+class DownMunicipality:
+    """A server that does not answer: refused at once, or hanging (``hang``) until the
+    centre's deadline cancels the call."""
+
+    def __init__(self, hang: bool = False) -> None:
+        self.hang = hang
+        self.calls = 0
+
+    async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        if self.hang:
+            await asyncio.Event().wait()
+        raise MunicipalityUnavailable("connection_refused")
+
+    async def close(self) -> None:
+        return None
