@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,11 @@ class InProcessMunicipality:
 
     def __init__(self, server: MunicipalServer) -> None:
         self.server = server
+        self.handle: Callable[[Any], dict[str, Any]] = server.handle
 
     async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
         try:
-            return await asyncio.to_thread(self.server.handle, message)
+            return await asyncio.to_thread(self.handle, message)
         except EnvelopeError as exc:
             raise MunicipalityUnavailable("message_refused") from exc
 
