@@ -65,7 +65,9 @@ def _persona(world: FederationWorld, code: str, moved: bool = False) -> dict[str
 
 
 @pytest.fixture
-def services(federation: FederationWorld, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[FederationServices]:
+def services(federation: FederationWorld, tmp_path: Path,
+             request: pytest.FixtureRequest) -> Iterator[FederationServices]:
+    """Started for one test; ``indirect`` parametrisation names a municipality to start faulty."""
     running = FederationServices.start(federation, tmp_path, faulty=getattr(request, "param", None))
     yield running
     running.stop()
