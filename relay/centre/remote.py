@@ -33,8 +33,9 @@ class RemoteMunicipality:
         if self._session is None or self._pin != member.tls_cert_sha256:
             if self._session is not None:
                 await self._session.close()
+            # enable_cleanup_closed: a connection refused for its pin is aborted, not left open
             connector = aiohttp.TCPConnector(ssl=aiohttp.Fingerprint(bytes.fromhex(member.tls_cert_sha256)),
-                                             limit=self._connections)
+                                             limit=self._connections, enable_cleanup_closed=True)
             self._session = aiohttp.ClientSession(connector=connector)
             self._pin = member.tls_cert_sha256
         return self._session
