@@ -166,6 +166,8 @@ def create(base: World, root: Path, seed: int = 7) -> FederationWorld:
                           f"https://{RELAY_HOST}:1", ca=(ca_key, ca_cert))
         _write(root / "municipalities" / code / "registry.json",
                json.dumps(registries[code], ensure_ascii=False, indent=1).encode())
+        _write(root / "municipalities" / code / "profile.json",
+               json.dumps(_profile(registries[code], dt.date.fromisoformat(data["today"]))).encode())
 
     centre = root / "centre"
     message_key = pki.ed25519_key(seeds, "centre-message")
@@ -185,6 +187,26 @@ def create(base: World, root: Path, seed: int = 7) -> FederationWorld:
     world = FederationWorld(root, base)
     world.publish()
     return world
+
+
+def _profile(registry: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The conformance profile (:mod:`relay.centre.conformance`): which test cards may be
+    issued a 住民票 and which must be refused, with the code."""
+    from relay.registry import age_on
+    from relay.rules import RESIDENT_FLAGS, unsupported
+
+    residents = {r["id"]: r for r in registry["residents"]}
+    issuable, refused = [], {}
+    for serial, rid in registry["cards"].items():
+        person = residents[rid]
+        code = next((c for flag, c in RESIDENT_FLAGS if flag in person["flags"]), None)
+        if code is None and age_on(person["birth_date"], today) < 15:
+            code = "under_15"
+        if code is not None:
+            refused[serial] = code
+        elif not any(unsupported(v) for v in person.values() if isinstance(v, str)):
+            issuable.append(serial)
+    return {"issuable": issuable, "refused": refused, "capacity_per_second": 5}
 
 
 def init_municipality(target: Path, code: str, name: str, endpoint: str, *,

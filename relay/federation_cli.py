@@ -51,6 +51,13 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--port-file", type=Path)
+    check = msub.add_parser("check", help="the conformance kit: run before admitting a municipal server")
+    check.add_argument("--member", type=Path, required=True, help="the candidate's member.json")
+    check.add_argument("--endpoint", help="where to reach it (default: member.json's endpoint)")
+    check.add_argument("--profile", type=Path, required=True,
+                       help="its test cards: {issuable: [...], refused: {serial: code}, capacity_per_second}")
+    check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
+    check.add_argument("--federation-ca", type=Path, required=True)
     c = sub.add_parser("centre", help="the issuing centre")
     csub = c.add_subparsers(dest="centre_command", required=True)
     cs = csub.add_parser("serve", help="serve kiosks and route to the municipal servers")
@@ -94,9 +101,38 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"{args.dir / 'member.json'}: {member.code} {member.name}; send tls.csr to the federation CA")
         return 0
+    if args.command == "municipality" and args.municipality_command == "check":
+        return asyncio.run(_check(args))
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(_municipality(args) if args.command == "municipality" else _centre(args))
     return 0
+
+
+async def _check(args: argparse.Namespace) -> int:
+    """Every check passed: exit 0; any failed: exit 1 (the server is not to be admitted)."""
+    from dataclasses import replace
+
+    from protocol.federation.directory import Member
+    from relay.centre.conformance import Conformance, Profile
+    from relay.centre.remote import RemoteMunicipality
+    from relay.federation_local import load_ed25519
+    from relay.federation_tls import client_context
+
+    member = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
+    if args.endpoint:
+        member = replace(member, endpoint=args.endpoint)
+    tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
+    port = RemoteMunicipality(lambda: member, tls)
+    try:
+        kit = Conformance(member, port, load_ed25519(args.centre_home / "message.key"))
+        results = await kit.run(Profile.from_json(json.loads(args.profile.read_text(encoding="utf-8"))))
+    finally:
+        await port.close()
+    for result in results:
+        print(f"{'PASS' if result.ok else 'FAIL'} {result.check}" + (f": {result.detail}" if result.detail else ""))
+    passed = all(r.ok for r in results)
+    print(f"{member.code}: {'conforms' if passed else 'does NOT conform: not to be admitted'}")
+    return 0 if passed else 1
 
 
 async def _until_stopped(port_file: Path | None, port: int) -> None:
