@@ -66,3 +66,17 @@ class DownMunicipality:
 
     async def close(self) -> None:
         return None
+
+
+class KillableMunicipality(InProcessMunicipality):
+    """An in-process server that can be killed and restarted (``down``): while down every
+    call fails as a refused connection would."""
+
+    def __init__(self, server: MunicipalServer) -> None:
+        super().__init__(server)
+        self.down = False
+
+    async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        if self.down:
+            raise MunicipalityUnavailable("connection_refused")
+        return await super().exchange(message)
