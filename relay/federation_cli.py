@@ -6,6 +6,8 @@ keys, TLS key with CSR, configuration skeleton and ``member.json`` (what the fed
 operator admits). ``relay municipality serve`` runs its issuing server; ``relay centre
 serve`` the centre, reaching each active member of the directory over pinned mutual TLS
 (or, with ``--embed DIR``, a municipality's server inside its own process).
+``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
+suspended after a wrong document and lifts one (a running centre sees it at its next request).
 ``relay audit --municipality C --history FILE`` prints the municipality's issuance history
 and every refusal (its own and, with ``--centre-db``, the centre's);
 ``relay reconcile`` compares that history with the centre's delivery log, prints every
@@ -76,6 +78,9 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
+    su.add_argument("--state", type=Path, required=True, help="the centre's state directory")
+    su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
     r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
@@ -101,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"{args.dir / 'member.json'}: {member.code} {member.name}; send tls.csr to the federation CA")
         return 0
+    if args.command == "centre" and args.centre_command == "suspensions":
+        return suspensions(args)
     if args.command == "municipality" and args.municipality_command == "check":
         return asyncio.run(_check(args))
     logging.basicConfig(level=logging.WARNING)
@@ -223,6 +230,25 @@ def audit(args: argparse.Namespace) -> int:
 
         for event in CentreStore(args.centre_db).events(args.municipality):
             print(json.dumps({"record": "centre_" + event.pop("kind"), **event}, ensure_ascii=False))
+    return 0
+
+
+def suspensions(args: argparse.Namespace) -> int:
+    """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
+    from relay.centre.store import CentreStore
+
+    path = args.state / "centre.sqlite3"
+    if not path.exists():
+        print(f"error: no centre state at {args.state}", file=sys.stderr)
+        return 2
+    store = CentreStore(path)
+    if args.reinstate:
+        if args.reinstate not in store.suspended():
+            print(f"error: {args.reinstate} is not suspended", file=sys.stderr)
+            return 1
+        store.reinstate(args.reinstate)
+    for code, why in sorted(store.suspended().items()):
+        print(f"{code} suspended: {why}")
     return 0
 
 

@@ -122,6 +122,10 @@ def test_a_wrong_document_over_the_network_suspends_only_that_municipality(
                       "--centre-db", str(centre_db))
     assert mismatch.returncode == 1
     assert [json.loads(line)["difference"] for line in mismatch.stdout.splitlines()] == ["not_delivered"]
+    listed = _relay("centre", "suspensions", "--state", str(services.state / "centre"))
+    assert listed.stdout.splitlines() == [f"{B} suspended: request"]
+    lifted = _relay("centre", "suspensions", "--state", str(services.state / "centre"), "--reinstate", B)
+    assert (lifted.returncode, lifted.stdout) == (0, "")
     clean = _relay("reconcile", "--municipality", A, "--history", str(services.state / A / "history.sqlite3"),
                    "--centre-db", str(centre_db))
     assert clean.returncode == 0, clean.stdout
