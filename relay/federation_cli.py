@@ -187,8 +187,10 @@ async def _centre(args: argparse.Namespace) -> None:
     clock = SystemClock()
     directory = directory_file(args.directory, args.anchor, clock)
     ports: dict[str, Municipality] = {}
-    for home in args.embed:
-        server = municipal_server(home, directory, clock)
+    for home in args.embed:  # its history and message log under the centre's state, in its own directory
+        state = (args.state or args.home) / f"municipality-{home.resolve().name}"
+        state.mkdir(exist_ok=True)
+        server = municipal_server(home, directory, clock, state)
         ports[server.code] = InProcessMunicipality(server)
     tls = client_context(args.home / "tls.pem", args.home / "tls.key", args.federation_ca)
     for member in directory.current().members:

@@ -75,11 +75,17 @@ class FederationServices:
 
     @classmethod
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
-              municipal_deadline: float = 3.0) -> FederationServices:
+              municipal_deadline: float = 3.0, embedded: bool = False) -> FederationServices:
+        """``embedded``: no municipal processes; the centre runs the three servers itself
+        (``relay centre serve --embed``), the single-process deployment."""
         services = cls(world, state, faulty)
-        for code in (A, B, C):
-            services.start_municipality(code)
-        world.publish({code: f"https://{RELAY_HOST}:{port}" for code, port in services.ports.items()}, serial=2)
+        embed: list[str] = []
+        if embedded:
+            embed = [arg for code in (A, B, C) for arg in ("--embed", str(world.municipality_dir(code)))]
+        else:
+            for code in (A, B, C):
+                services.start_municipality(code)
+            world.publish({code: f"https://{RELAY_HOST}:{port}" for code, port in services.ports.items()}, serial=2)
         base = world.base.root / "pki"
         centre_state = state / "centre"
         centre_state.mkdir(parents=True, exist_ok=True)
@@ -90,7 +96,7 @@ class FederationServices:
                "--kiosk-cert", str(base / "relay.pem"), "--kiosk-key", str(base / "relay.key"),
                "--kiosk-ca", str(base / "operator-ca.pem"), "--register-db", str(registers),
                "--state", str(centre_state), "--municipal-deadline", str(municipal_deadline),
-               "--port", "0", "--port-file", str(centre_state / "port")]
+               "--port", "0", "--port-file", str(centre_state / "port"), *embed]
         services.centre, services.centre_port = _start(cmd, centre_state / "centre.log", centre_state / "port")
         return services
 

@@ -93,6 +93,26 @@ def test_a_killed_municipal_server_costs_only_its_residents(federation: Federati
     asyncio.run(scenario())
 
 
+def test_the_centre_serves_embedded_municipalities_in_one_process(federation: FederationWorld,
+                                                                  tmp_path: Path) -> None:
+    services = FederationServices.start(federation, tmp_path, embedded=True)
+    kiosk = Kiosk(federation, services.centre_port)
+
+    async def scenario() -> None:
+        for code in (A, B, C):
+            status, answer = await kiosk.issue(_persona(federation, code))
+            assert status == 200, answer
+            assert answer["documents"][0]["document"]["serial"].startswith(code + "-")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        services.stop()
+    assert services.municipal == {}
+    assert (tmp_path / "centre" / f"municipality-{A}" / "history.sqlite3").exists()
+    assert not (federation.municipality_dir(A) / "history.sqlite3").exists()
+
+
 def _relay(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "relay.cli", *args], capture_output=True, text=True, timeout=60,
                           check=False)
