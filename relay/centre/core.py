@@ -357,16 +357,33 @@ class CentreCore:
                 outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
         self.store.record_outcome(request_id, outcome, copies, amount)
-        member = self._directory().member(known["municipality"])
-        if member is not None:  # a suspended municipality still learns what became of its documents
-            try:
-                kind, _, _ = await self._call(member, "outcome", {"request_id": request_id, "outcome": outcome,
-                                                                  "copies": copies, "amount": amount})
-                if kind == "answer":
-                    self.store.outcome_forwarded(request_id)
-            except MunicipalityUnavailable:
-                pass  # kept here; `relay reconcile` shows it as not forwarded
+        await self._forward_outcome(known["municipality"], request_id, outcome, copies, amount)
         return {"request_id": request_id, "recorded": True}
+
+    async def _forward_outcome(self, code: str, request_id: str, outcome: str, copies: int, amount: int) -> bool:
+        """Tell the municipality what became of its documents (a suspended one too); kept
+        here as not forwarded when it cannot be reached, and sent again later."""
+        member = self._directory().member(code)
+        if member is None:
+            return False
+        try:
+            kind, answer, _ = await self._call(member, "outcome", {"request_id": request_id, "outcome": outcome,
+                                                                   "copies": copies, "amount": amount})
+        except MunicipalityUnavailable:
+            return False
+        if kind == "answer" or answer.get("refusal") == wire.OUTCOME_CONFLICT:  # it has one: never sent again
+            self.store.outcome_forwarded(request_id)
+            return True
+        return False
+
+    async def forward_pending(self) -> int:
+        """Send again the outcomes a municipality missed while it was down; how many it took."""
+        taken = 0
+        for d in self.store.unforwarded_outcomes():
+            if d["municipality"] in self.bulkheads and not self.bulkheads[d["municipality"]].open:
+                taken += await self._forward_outcome(d["municipality"], d["request_id"], d["outcome"],
+                                                     d["outcome_copies"], d["outcome_amount"])
+        return taken
 
     def purge(self) -> int:
         return self.store.purge(self._now().timestamp())

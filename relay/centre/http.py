@@ -26,6 +26,7 @@ from relay.schema import ApiError
 
 LOG = logging.getLogger("relay.centre.http")
 PURGE_INTERVAL = 1.0
+FORWARD_EVERY = 10  # purges: outcomes a municipality missed are sent again every ten seconds
 
 
 def _json(status: int, value: dict[str, Any]) -> web.Response:
@@ -70,8 +71,12 @@ class CentreApp:
 
     async def _purger(self, app: web.Application) -> Any:
         async def loop() -> None:
+            n = 0
             while True:
                 self.core.purge()
+                if n % FORWARD_EVERY == 0:
+                    await self.core.forward_pending()
+                n += 1
                 await asyncio.sleep(PURGE_INTERVAL)
 
         task = asyncio.get_running_loop().create_task(loop())

@@ -107,6 +107,12 @@ class CentreStore:
     def outcome_forwarded(self, request_id: str) -> None:
         self._run("UPDATE deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
 
+    def unforwarded_outcomes(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Outcomes recorded here that their municipality has not yet acknowledged."""
+        rows = self._run(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM deliveries WHERE outcome IS NOT NULL"
+                         " AND outcome_forwarded=0 ORDER BY at LIMIT ?", (limit,))
+        return [self._delivery(r) for r in rows]
+
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:
         where, args = ("WHERE municipality=?", (municipality,)) if municipality else ("", ())
         rows = self._run(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM deliveries {where} ORDER BY at", args)

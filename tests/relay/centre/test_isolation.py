@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from hardware_mocks.federation_faults import DownMunicipality, SwappingMunicipality
+from hardware_mocks.federation_faults import DownMunicipality, KillableMunicipality, SwappingMunicipality
 from hardware_mocks.federation_world import A, B, C, FederationWorld
 from relay.centre.core import CentreSettings
 from relay.federation_local import load_ed25519
 from relay.schema import ApiError
-from tests.fixtures.federation import Federation
+from tests.fixtures.federation import KIOSK, Federation
 
 
 def test_a_wrong_document_is_refused_and_its_municipality_suspended(federation: FederationWorld,
@@ -63,6 +64,34 @@ def test_a_down_or_hanging_municipality_affects_only_its_residents(federation: F
         for sid, _, _ in results:
             assert (await fed.request(sid))["documents"]
         assert fed.centre.store.suspended() == {}  # down is not wrong: no suspension
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        asyncio.run(fed.close())
+
+
+def test_an_outcome_missed_while_down_is_sent_again(federation: FederationWorld, tmp_path: Path) -> None:
+    killable: dict[str, KillableMunicipality] = {}
+
+    def kill_switch(port: Any) -> KillableMunicipality:
+        killable[A] = KillableMunicipality(port.server)
+        return killable[A]
+
+    fed = Federation(federation, tmp_path, replace={A: kill_switch})
+
+    async def scenario() -> None:
+        sid, _, _ = await fed.login(fed.persona_for(A))
+        answer = await fed.request(sid)
+        killable[A].down = True
+        await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
+                                         "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+        assert fed.servers[A].history.entries()[0]["outcome"] is None
+        assert await fed.centre.forward_pending() == 0  # still down
+        killable[A].down = False
+        assert await fed.centre.forward_pending() == 1
+        assert await fed.centre.forward_pending() == 0
+        assert fed.servers[A].history.entries()[0]["outcome"] == "printed"
 
     try:
         asyncio.run(scenario())
