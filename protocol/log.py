@@ -55,6 +55,7 @@ ALLOWED_FIELDS: frozenset[str] = frozenset(
         "denomination",
         "serial",  # certificate serial (a number, not personal data by itself)
         "kind",
+        "municipality",  # a municipality's code (全国地方公共団体コード), never a person's
         "step",
         "apdu",  # APDU trace: header and data hex, VERIFY data redacted (kiosk.card.transport)
     }

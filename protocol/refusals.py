@@ -26,6 +26,7 @@ NO_SEAL = "no_seal"  # 印鑑登録証明書 without a registered seal
 NO_TAX_RECORD = "no_tax_record"  # no 所得・課税 record for the current fiscal year
 KOSEKI_ELSEWHERE = "koseki_elsewhere"  # 本籍 in another municipality (needs 利用登録)
 UNSUPPORTED_CHARACTERS = "unsupported_characters"  # 外字 the certificate cannot print
+KOSEKI_NOT_PARTICIPATING = "koseki_not_participating"  # the 本籍地 does not take part in kiosk issuance
 
 # -- time of day ------------------------------------------------------------------------
 OUTSIDE_HOURS = "outside_hours"  # outside 06:30–23:00 or the New Year closure
@@ -47,6 +48,7 @@ REASONS: dict[str, str] = {
     NO_TAX_RECORD: "No tax record for this year is available here.",
     KOSEKI_ELSEWHERE: "The family register is in another municipality; prior registration is needed.",
     UNSUPPORTED_CHARACTERS: "This certificate contains characters the kiosk cannot print.",
+    KOSEKI_NOT_PARTICIPATING: "The municipality of the family register does not issue at kiosks.",
     OUTSIDE_HOURS: "The service is open from 6:30 to 23:00.",
     KOSEKI_HOURS: "Family-register certificates are issued on weekdays during office hours.",
 }

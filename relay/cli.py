@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
-from relay import kiosk_cli, public_service, verification_cli
+from relay import issuing_cli, kiosk_cli, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.federation import cli as federation_cli
 from relay.ports import listen, write_ports
@@ -107,7 +107,10 @@ def parser() -> argparse.ArgumentParser:
     _connection_options(s, ConnectionLimits())
     federation_cli.add_serving_options(s)
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
-    a.add_argument("--db", type=location, required=True)
+    a.add_argument("--db", type=location, help="the relay's state database")
+    a.add_argument("--municipality", help="a municipality's issuance history and refusals instead (federation)")
+    a.add_argument("--history", type=Path, help="with --municipality: its history.sqlite3")
+    a.add_argument("--centre-db", type=Path, help="with --municipality: also the centre's refusals and alerts")
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")
@@ -122,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     kiosk_cli.add_parser(sub)
     verification_cli.add_parser(sub)
     federation_cli.add_parser(sub)
+    issuing_cli.add_parsers(sub)
     return p
 
 
@@ -147,8 +151,15 @@ def _limits(args: argparse.Namespace) -> ConnectionLimits:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "audit" and args.municipality:
+        return issuing_cli.audit(args)
     if args.command == "audit":
+        if args.db is None:
+            print("error: relay audit needs --db (or --municipality)", file=sys.stderr)
+            return 2
         return audit(args)
+    if args.command in ("municipality", "centre", "reconcile"):
+        return issuing_cli.run(args)
     if args.command == "logs":
         return logs(args)
     if args.command == "db":

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ class Registry:
     households: dict[str, dict[str, Any]]
     koseki: dict[str, dict[str, Any]]
     cards: dict[str, str]  # certificate serial (upper-case hex) -> resident id
+    #: 本籍地利用登録: certificate serial -> the person's record here, for someone whose
+    #: 戸籍 is kept here but who lives elsewhere (a municipal issuing server's registry).
+    koseki_registrations: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_world(cls, data: dict[str, Any]) -> Registry:
@@ -57,6 +60,7 @@ class Registry:
             households={h["id"]: h for h in data["households"]},
             koseki={k["id"]: k for k in data["koseki"]},
             cards={serial.upper(): rid for serial, rid in data["cards"].items()},
+            koseki_registrations={s.upper(): rid for s, rid in data.get("koseki_registrations", {}).items()},
         )
 
     def resident(self, resident_id: str) -> dict[str, Any]:

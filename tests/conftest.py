@@ -24,4 +24,5 @@ pytest_plugins = [
     "tests.fixtures.ui",
     "tests.fixtures.disk",
     "tests.fixtures.federation_relay",
+    "tests.fixtures.federation_services",
 ]

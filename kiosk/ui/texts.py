@@ -287,6 +287,9 @@ ERROR_CODES: dict[str, str] = {
     "koseki_elsewhere": QT_TRANSLATE_NOOP(
         "Kiosk", "Your family register is in another municipality: prior registration is needed"
     ),
+    "koseki_not_participating": QT_TRANSLATE_NOOP(
+        "Kiosk", "The municipality of your family register does not issue certificates at kiosks"
+    ),
     "unsupported_characters": QT_TRANSLATE_NOOP(
         "Kiosk", "This certificate contains characters the terminal cannot print"
     ),

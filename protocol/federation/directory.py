@@ -43,7 +43,8 @@ STATUSES = ("active", "suspended")
 class DirectoryError(Exception):
     """The directory cannot be trusted. ``code`` says why (never a value from it):
     ``malformed``, ``wrong_federation``, ``unknown_signer``, ``bad_signature``,
-    ``expired``, ``not_yet_valid`` or ``rollback``."""
+    ``expired``, ``not_yet_valid``, ``rollback``, or ``unavailable`` (a holder has no valid
+    copy at all)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"federation directory refused: {code}" + (f" ({detail})" if detail else ""))

@@ -488,6 +488,10 @@
         <translation>本籍地が他の市区町村です。事前の利用登録が必要です</translation>
     </message>
     <message>
+        <source>The municipality of your family register does not issue certificates at kiosks</source>
+        <translation>本籍地の市区町村は、この端末での証明書交付を行っていません</translation>
+    </message>
+    <message>
         <source>This certificate contains characters the terminal cannot print</source>
         <translation>この端末で印刷できない文字が含まれています</translation>
     </message>

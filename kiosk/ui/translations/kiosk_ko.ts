@@ -488,6 +488,10 @@
         <translation>본적지가 다른 시구정촌입니다. 사전 이용 등록이 필요합니다</translation>
     </message>
     <message>
+        <source>The municipality of your family register does not issue certificates at kiosks</source>
+        <translation>본적지 지자체는 이 단말기에서 증명서를 발급하지 않습니다</translation>
+    </message>
+    <message>
         <source>This certificate contains characters the terminal cannot print</source>
         <translation>이 단말기에서 인쇄할 수 없는 문자가 포함되어 있습니다</translation>
     </message>

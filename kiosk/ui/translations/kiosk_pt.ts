@@ -488,6 +488,10 @@
         <translation>O registro familiar está em outro município: é preciso cadastro prévio</translation>
     </message>
     <message>
+        <source>The municipality of your family register does not issue certificates at kiosks</source>
+        <translation>O município do seu registro familiar não emite certidões em terminais</translation>
+    </message>
+    <message>
         <source>This certificate contains characters the terminal cannot print</source>
         <translation>A certidão contém caracteres que o terminal não consegue imprimir</translation>
     </message>

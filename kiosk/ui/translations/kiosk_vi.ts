@@ -488,6 +488,10 @@
         <translation>Hộ tịch ở địa phương khác: cần đăng ký trước</translation>
     </message>
     <message>
+        <source>The municipality of your family register does not issue certificates at kiosks</source>
+        <translation>Địa phương nơi đăng ký hộ tịch của bạn không cấp giấy chứng nhận tại máy này</translation>
+    </message>
+    <message>
         <source>This certificate contains characters the terminal cannot print</source>
         <translation>Giấy này có ký tự máy không in được</translation>
     </message>

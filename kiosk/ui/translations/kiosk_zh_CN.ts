@@ -488,6 +488,10 @@
         <translation>本籍在其他市区町村，需事先办理使用登记</translation>
     </message>
     <message>
+        <source>The municipality of your family register does not issue certificates at kiosks</source>
+        <translation>您的户籍所在市区町村不在本终端发放证明书</translation>
+    </message>
+    <message>
         <source>This certificate contains characters the terminal cannot print</source>
         <translation>证明书含有本终端无法打印的字符</translation>
     </message>

@@ -1,0 +1,161 @@
+"""The federation on loopback, as separate processes: three municipal issuing servers
+(``relay municipality serve``) and the centre (``relay centre serve``), for tests.
+
+:meth:`FederationServices.start` starts the servers, publishes a signed directory with
+their endpoints, then starts the centre, which reaches them over pinned mutual TLS. One
+municipality can be started *faulty* (its answers swapped: the wrong-person fault of
+:mod:`hardware_mocks.federation_faults`): that process is this module's ``main``, never a
+production option. :meth:`kill` and :meth:`restart` stop and start one server on its port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardware_mocks.federation_world import A, B, C, FederationWorld
+from hardware_mocks.services.relay import register_world_kiosks
+from hardware_mocks.world import RELAY_HOST
+
+START_TIMEOUT = 60.0
+
+
+def _start(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port_file.unlink(missing_ok=True)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+    deadline = time.monotonic() + START_TIMEOUT
+    while not port_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"{cmd[3:5]} did not start; see {log_path}")
+        time.sleep(0.02)
+    return process, int(json.loads(port_file.read_text())["port"])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class FederationServices:
+    world: FederationWorld
+    state: Path
+    faulty: str | None = None
+    municipal: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    centre: subprocess.Popen[bytes] | None = None
+    centre_port: int = 0
+
+    def _files(self) -> list[str]:
+        root = self.world.root
+        return ["--directory", str(root / "directory.json"), "--anchor", str(root / "anchor.json"),
+                "--federation-ca", str(root / "federation-ca.pem")]
+
+    def start_municipality(self, code: str, port: int = 0) -> None:
+        state = self.state / code
+        state.mkdir(parents=True, exist_ok=True)
+        entry = ["-m", "hardware_mocks.services.federation"] if code == self.faulty else ["-m", "relay.cli"]
+        cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
+               *self._files(), "--state", str(state), "--port", str(port), "--port-file", str(state / "port")]
+        self.municipal[code], self.ports[code] = _start(cmd, state / "server.log", state / "port")
+
+    @classmethod
+    def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
+              municipal_deadline: float = 3.0, embedded: bool = False) -> FederationServices:
+        """``embedded``: no municipal processes; the centre runs the three servers itself
+        (``relay centre serve --embed``), the single-process deployment."""
+        services = cls(world, state, faulty)
+        embed: list[str] = []
+        if embedded:
+            embed = [arg for code in (A, B, C) for arg in ("--embed", str(world.municipality_dir(code)))]
+        else:
+            for code in (A, B, C):
+                services.start_municipality(code)
+            world.publish({code: f"https://{RELAY_HOST}:{port}" for code, port in services.ports.items()}, serial=2)
+        base = world.base.root / "pki"
+        centre_state = state / "centre"
+        centre_state.mkdir(parents=True, exist_ok=True)
+        registers = centre_state / "registers.sqlite3"
+        register_world_kiosks(world.base.root, registers)
+        cmd = [sys.executable, "-m", "relay.cli", "centre", "serve", "--home", str(world.centre_dir),
+               *services._files(),
+               "--kiosk-cert", str(base / "relay.pem"), "--kiosk-key", str(base / "relay.key"),
+               "--kiosk-ca", str(base / "operator-ca.pem"), "--register-db", str(registers),
+               "--state", str(centre_state), "--municipal-deadline", str(municipal_deadline),
+               "--port", "0", "--port-file", str(centre_state / "port"), *embed]
+        services.centre, services.centre_port = _start(cmd, centre_state / "centre.log", centre_state / "port")
+        return services
+
+    def kill(self, code: str) -> None:
+        """kill -9 one municipal server (connections cut mid-call)."""
+        process = self.municipal[code]
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+    def restart(self, code: str) -> None:
+        self.start_municipality(code, self.ports[code])
+
+    def stop(self) -> None:
+        for process in [*self.municipal.values(), *([self.centre] if self.centre else [])]:
+            _stop(process)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hardware_mocks.services.federation municipality serve …``: a municipal
+    server whose answers are swapped (the same options as ``relay municipality serve``)."""
+    import asyncio
+    import signal
+
+    from aiohttp import web
+
+    from hardware_mocks.federation_faults import Swapper
+    from protocol.clock import SystemClock
+    from relay.federation_local import directory_file, load_ed25519, municipal_server
+    from relay.federation_tls import server_context
+    from relay.municipal.http import application
+    from relay.ports import listen, write_ports
+
+    p = argparse.ArgumentParser()
+    p.add_argument("role", choices=["municipality"])
+    p.add_argument("action", choices=["serve"])
+    for name in ("--home", "--directory", "--anchor", "--federation-ca", "--state", "--port-file"):
+        p.add_argument(name, type=Path, required=True)
+    p.add_argument("--port", type=int, default=0)
+    args = p.parse_args(argv)
+
+    async def serve() -> None:
+        clock = SystemClock()
+        server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state)
+        handle = Swapper(server.handle, load_ed25519(args.home / "message.key"), clock)
+        runner = web.AppRunner(application(handle), access_log=None, handle_signals=False)
+        await runner.setup()
+        sock = listen(RELAY_HOST, args.port)
+        await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",
+                                                                      args.federation_ca)).start()
+        write_ports(args.port_file, {"port": sock.getsockname()[1]})
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+
+    asyncio.run(serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

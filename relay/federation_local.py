@@ -1,0 +1,87 @@
+"""Composition of the federation from directories on disk: a municipal issuing server, the
+centre, and the in-process adapter that lets a centre reach a server in its own process
+(the single-process deployment and the tests) through the same port as the remote one.
+
+This module is the one place that sees both :mod:`relay.centre` and :mod:`relay.municipal`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from protocol.clock import Clock
+from protocol.federation.directory import Anchor
+from protocol.federation.envelope import EnvelopeError
+from relay.centre.core import CardRouting, CentreCore, CentreSettings
+from relay.centre.port import Municipality, MunicipalityUnavailable
+from relay.centre.store import CentreStore
+from relay.directory_file import DirectoryFile
+from relay.jpki import JpkiVerifier
+from relay.message_log import MessageLog
+from relay.municipal.history import IssuanceHistory
+from relay.municipal.server import MunicipalServer
+from relay.registry import RegistryFile
+
+
+def load_ed25519(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path.name} is not an Ed25519 key")
+    return key
+
+
+def directory_file(directory: Path, anchor: Path, clock: Clock) -> DirectoryFile:
+    return DirectoryFile(directory, Anchor.from_bytes(anchor.read_bytes()), lambda: clock.now().astimezone(dt.UTC))
+
+
+def municipal_server(home: Path, directory: DirectoryFile, clock: Clock, state: Path | None = None) -> MunicipalServer:
+    """The issuing server whose keys and registry ``home`` holds (``relay municipality init``
+    layout); its history and message log go to ``state`` (default: ``home``)."""
+    state = state or home
+    registry = RegistryFile(home / "registry.json")
+    code = str(registry.current().municipality["code"])
+    return MunicipalServer(
+        code, registry, issuer_key=load_ed25519(home / "issuer.key"), message_key=load_ed25519(home / "message.key"),
+        scramble_secret=bytes.fromhex((home / "scramble.key").read_text(encoding="ascii").strip()),
+        history=IssuanceHistory(state / "history.sqlite3"), messages=MessageLog(state / "messages.sqlite3"),
+        directory=directory.current, clock=clock)
+
+
+def centre(home: Path, directory: DirectoryFile, municipalities: dict[str, Municipality], clock: Clock,
+           state: Path | None = None, settings: CentreSettings | None = None) -> CentreCore:
+    state = state or home
+    return CentreCore(
+        store=CentreStore(state / "centre.sqlite3"), messages=MessageLog(state / "centre-messages.sqlite3"),
+        jpki=JpkiVerifier.from_files(home / "jpki-ca.pem", home / "jpki-crl.pem"),
+        routing=CardRouting(home / "card-routing.json"), directory=directory.current,
+        message_key=load_ed25519(home / "message.key"), municipalities=municipalities, clock=clock,
+        settings=settings)
+
+
+class InProcessMunicipality:
+    """The port over a server in this process: the same signed messages, no network. Each
+    has its own threads, so a slow municipality never holds another's."""
+
+    def __init__(self, server: MunicipalServer, threads: int = 8) -> None:
+        self.server = server
+        self.handle: Callable[[Any], dict[str, Any]] = server.handle
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix=f"municipal-{server.code}")
+
+    async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, self.handle, message)
+        except EnvelopeError as exc:
+            raise MunicipalityUnavailable("message_refused") from exc
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.server.history.close()
+        self.server.messages.close()

@@ -1,0 +1,291 @@
+"""``relay municipality …``, ``relay centre serve``, ``relay audit --municipality`` and
+``relay reconcile``: the federation's commands.
+
+``relay municipality init DIR --code C --name N --endpoint URL`` prepares a municipality's
+keys, TLS key with CSR, configuration skeleton and ``member.json`` (what the federation
+operator admits). ``relay municipality serve`` runs its issuing server; ``relay centre
+serve`` the centre, reaching each active member of the directory over pinned mutual TLS
+(or, with ``--embed DIR``, a municipality's server inside its own process).
+``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
+suspended after a wrong document and lifts one (a running centre sees it at its next request).
+``relay audit --municipality C --history FILE`` prints the municipality's issuance history
+and every refusal (its own and, with ``--centre-db``, the centre's);
+``relay reconcile`` compares that history with the centre's delivery log, prints every
+difference and exits 1 if there is any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from protocol import log
+from protocol.clock import SystemClock
+from relay.ports import listen, write_ports
+from relay.store.db import location
+
+if TYPE_CHECKING:
+    from protocol.federation.directory import Member
+    from relay.directory_file import DirectoryFile
+
+LOG = logging.getLogger("relay")
+
+
+def add_parsers(sub: Any) -> None:
+    m = sub.add_parser("municipality", help="a municipality's issuing server")
+    msub = m.add_subparsers(dest="municipality_command", required=True)
+    init = msub.add_parser("init", help="prepare keys, TLS key and CSR, configuration and member.json")
+    init.add_argument("dir", type=Path)
+    init.add_argument("--code", required=True, help="全国地方公共団体コード (six digits)")
+    init.add_argument("--name", required=True)
+    init.add_argument("--endpoint", required=True, help="the https URL the centre will call")
+    serve = msub.add_parser("serve", help="run the issuing server over mutual TLS")
+    serve.add_argument("--home", type=Path, required=True, help="the init directory (keys, registry.json)")
+    _federation_files(serve)
+    serve.add_argument("--state", type=Path, help="history and message log (default: --home)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--port-file", type=Path)
+    check = msub.add_parser("check", help="the conformance kit: run before admitting a municipal server")
+    check.add_argument("--member", type=Path, required=True, help="the candidate's member.json")
+    check.add_argument("--endpoint", help="where to reach it (default: member.json's endpoint)")
+    check.add_argument("--profile", type=Path, required=True,
+                       help="its test cards: {issuable: [...], refused: {serial: code}, capacity_per_second}")
+    check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
+    check.add_argument("--federation-ca", type=Path, required=True)
+    c = sub.add_parser("centre", help="the issuing centre")
+    csub = c.add_subparsers(dest="centre_command", required=True)
+    cs = csub.add_parser("serve", help="serve kiosks and route to the municipal servers")
+    cs.add_argument("--home", type=Path, required=True,
+                    help="message.key, tls.pem/tls.key (federation client), jpki-ca.pem, jpki-crl.pem,"
+                         " card-routing.json")
+    _federation_files(cs)
+    cs.add_argument("--kiosk-cert", type=Path, required=True, help="the TLS certificate kiosks see")
+    cs.add_argument("--kiosk-key", type=Path, required=True)
+    cs.add_argument("--kiosk-ca", type=Path, required=True, help="the operator CA of kiosk certificates")
+    cs.add_argument("--register-db", type=location, required=True,
+                    help="the kiosk register's database, a SQLite file or a postgresql:// URL (relay kiosk … --db)")
+    cs.add_argument("--state", type=Path, help="sessions, delivery log, message log (default: --home)")
+    cs.add_argument("--embed", type=Path, action="append", default=[],
+                    help="run this municipality's server (its init directory) inside the centre's process")
+    cs.add_argument("--municipal-deadline", type=float, default=3.0)
+    cs.add_argument("--host", default="127.0.0.1")
+    cs.add_argument("--port", type=int, default=8443)
+    cs.add_argument("--port-file", type=Path)
+    su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
+    su.add_argument("--state", type=Path, required=True, help="the centre's state directory")
+    su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
+    r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
+    r.add_argument("--municipality", required=True)
+    r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
+    r.add_argument("--centre-db", type=Path, required=True, help="the centre's centre.sqlite3")
+
+
+def _federation_files(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--directory", type=Path, required=True, help="the signed federation directory")
+    p.add_argument("--anchor", type=Path, required=True, help="the federation anchor (installed out of band)")
+    p.add_argument("--federation-ca", type=Path, required=True, help="the CA of centre and server certificates")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "reconcile":
+        return reconcile(args)
+    if args.command == "municipality" and args.municipality_command == "init":
+        from relay.municipal.init import initialise
+
+        try:
+            member = initialise(args.dir, args.code, args.name, args.endpoint)
+        except (ValueError, FileExistsError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{args.dir / 'member.json'}: {member.code} {member.name}; send tls.csr to the federation CA")
+        return 0
+    if args.command == "centre" and args.centre_command == "suspensions":
+        return suspensions(args)
+    if args.command == "municipality" and args.municipality_command == "check":
+        return asyncio.run(_check(args))
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(_municipality(args) if args.command == "municipality" else _centre(args))
+    return 0
+
+
+async def _check(args: argparse.Namespace) -> int:
+    """Every check passed: exit 0; any failed: exit 1 (the server is not to be admitted)."""
+    from dataclasses import replace
+
+    from protocol.federation.directory import Member
+    from relay.centre.conformance import Conformance, Profile
+    from relay.centre.remote import RemoteMunicipality
+    from relay.federation_local import load_ed25519
+    from relay.federation_tls import client_context
+
+    member = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
+    if args.endpoint:
+        member = replace(member, endpoint=args.endpoint)
+    tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
+    port = RemoteMunicipality(lambda: member, tls)
+    try:
+        kit = Conformance(member, port, load_ed25519(args.centre_home / "message.key"))
+        results = await kit.run(Profile.from_json(json.loads(args.profile.read_text(encoding="utf-8"))))
+    finally:
+        await port.close()
+    for result in results:
+        print(f"{'PASS' if result.ok else 'FAIL'} {result.check}" + (f": {result.detail}" if result.detail else ""))
+    passed = all(r.ok for r in results)
+    print(f"{member.code}: {'conforms' if passed else 'does NOT conform: not to be admitted'}")
+    return 0 if passed else 1
+
+
+async def _until_stopped(port_file: Path | None, port: int) -> None:
+    if port_file:
+        write_ports(port_file, {"port": port})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _municipality(args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from relay.federation_local import directory_file, municipal_server
+    from relay.federation_tls import server_context
+    from relay.municipal.http import application
+
+    clock = SystemClock()
+    server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state)
+    runner = web.AppRunner(application(server.handle), access_log=None, handle_signals=False)
+    await runner.setup()
+    sock = listen(args.host, args.port)
+    await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",
+                                                                  args.federation_ca)).start()
+    log.event(LOG, "municipal.listening", municipality=server.code, port=sock.getsockname()[1], pid=os.getpid())
+    await _until_stopped(args.port_file, sock.getsockname()[1])
+    await runner.cleanup()
+
+
+async def _centre(args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from relay.centre.core import CentreSettings
+    from relay.centre.http import CentreApp
+    from relay.centre.port import Municipality
+    from relay.centre.remote import RemoteMunicipality
+    from relay.federation_local import InProcessMunicipality, centre, directory_file, municipal_server
+    from relay.federation_tls import client_context
+    from relay.http import server_tls_context
+    from relay.kiosk_identity import KioskIdentity
+    from relay.kiosk_register import StoredKioskRegister
+
+    clock = SystemClock()
+    directory = directory_file(args.directory, args.anchor, clock)
+    ports: dict[str, Municipality] = {}
+    for home in args.embed:  # its history and message log under the centre's state, in its own directory
+        state = (args.state or args.home) / f"municipality-{home.resolve().name}"
+        state.mkdir(exist_ok=True)
+        server = municipal_server(home, directory, clock, state)
+        ports[server.code] = InProcessMunicipality(server)
+    tls = client_context(args.home / "tls.pem", args.home / "tls.key", args.federation_ca)
+    for member in directory.current().members:
+        if member.code not in ports:
+            ports[member.code] = RemoteMunicipality(_listed(directory, member.code), tls)
+    core = centre(args.home, directory, ports, clock, args.state,
+                  CentreSettings(municipal_deadline=args.municipal_deadline))
+    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)))
+    runner = web.AppRunner(app.application(), access_log=None, handle_signals=False)
+    await runner.setup()
+    sock = listen(args.host, args.port)
+    await web.SockSite(runner, sock, ssl_context=server_tls_context(args.kiosk_cert, args.kiosk_key,
+                                                                      args.kiosk_ca)).start()
+    log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
+    await _until_stopped(args.port_file, sock.getsockname()[1])
+    await runner.cleanup()
+    core.store.close()
+
+
+def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:
+    """``code``'s entry in the directory as it is at each call (a new pin, a new endpoint)."""
+    return lambda: directory.current().member(code)
+
+
+def audit(args: argparse.Namespace) -> int:
+    """The municipality's own issuance history and every refusal, JSON lines."""
+    from relay.municipal.history import IssuanceHistory
+
+    if not args.history or not args.history.exists():
+        print("error: --history names the municipality's history.sqlite3", file=sys.stderr)
+        return 2
+    history = IssuanceHistory(args.history)
+    for entry in history.entries():
+        print(json.dumps({"record": "issued", **entry}, ensure_ascii=False))
+    for entry in history.refusals():
+        print(json.dumps({"record": "refused", **entry}, ensure_ascii=False))
+    if args.centre_db:
+        from relay.centre.store import CentreStore
+
+        for event in CentreStore(args.centre_db).events(args.municipality):
+            print(json.dumps({"record": "centre_" + event.pop("kind"), **event}, ensure_ascii=False))
+    return 0
+
+
+def suspensions(args: argparse.Namespace) -> int:
+    """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
+    from relay.centre.store import CentreStore
+
+    path = args.state / "centre.sqlite3"
+    if not path.exists():
+        print(f"error: no centre state at {args.state}", file=sys.stderr)
+        return 2
+    store = CentreStore(path)
+    if args.reinstate:
+        if args.reinstate not in store.suspended():
+            print(f"error: {args.reinstate} is not suspended", file=sys.stderr)
+            return 1
+        store.reinstate(args.reinstate)
+    for code, why in sorted(store.suspended().items()):
+        print(f"{code} suspended: {why}")
+    return 0
+
+
+def differences(history: list[dict[str, Any]], deliveries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every request one side has and the other has not, or where they disagree on what
+    was issued (serials, document hashes, type, copies) or on the outcome."""
+    ours = {h["request_id"]: h for h in history}
+    theirs = {d["request_id"]: d for d in deliveries}
+    out = []
+    for rid in sorted(set(ours) | set(theirs)):
+        h, d = ours.get(rid), theirs.get(rid)
+        if h is None or d is None:
+            out.append({"request_id": rid, "difference": "not_delivered" if d is None else "not_in_history"})
+            continue
+        for field in ("serials", "document_sha256", "cert_type", "copies", "session_id", "kiosk_id"):
+            if h[field] != d[field]:
+                out.append({"request_id": rid, "difference": field})
+        if (h["outcome"], h["outcome_copies"]) != (d["outcome"], d["outcome_copies"]):
+            out.append({"request_id": rid, "difference": "outcome"})
+    return out
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    from relay.centre.store import CentreStore
+    from relay.municipal.history import IssuanceHistory
+
+    for path in (args.history, args.centre_db):
+        if not path.exists():
+            print(f"error: no such file: {path}", file=sys.stderr)
+            return 2
+    found = differences(IssuanceHistory(args.history).entries(), CentreStore(args.centre_db).deliveries(
+        args.municipality))
+    for entry in found:
+        print(json.dumps(entry))
+    print(f"{len(found)} difference(s)", file=sys.stderr)
+    return 1 if found else 0

@@ -1,0 +1,81 @@
+"""``relay municipality init``: what a municipality prepares before it joins.
+
+Writes into one directory: its issuer key (signs documents), its message key (signs its
+messages to the centre), its scramble master, its TLS key with a certificate signing
+request for the federation CA and a self-signed certificate to run with until the CA's
+arrives, a configuration skeleton (``municipality.toml``) and ``member.json``: the directory
+entry the federation operator admits (``relay federation admit``), pinning the current TLS
+certificate. Keys are never overwritten: init refuses a directory that has them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+from protocol.federation.directory import Member, PublishedKey
+
+KEY_VALIDITY = dt.timedelta(days=2 * 365)
+SKELETON = """# The issuing server of {name} ({code}).
+[server]
+listen = "0.0.0.0:8443"
+endpoint = "{endpoint}"       # what the centre calls; listed in the federation directory
+capacity_per_second = 20      # what `relay municipality check` load-tests before admission
+[files]
+registry = "registry.json"    # the resident registry export and this municipality's rules
+history = "history.sqlite3"   # the issuance history (交付履歴)
+messages = "messages.sqlite3" # the federation message log
+directory = "directory.json"  # the signed federation directory, fetched from the centre
+anchor = "anchor.json"        # the federation anchor, installed out of band
+"""
+
+
+def _pem(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _secret(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    path.chmod(0o600)
+
+
+def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.datetime | None = None) -> Member:
+    if not (len(code) == 6 and code.isdigit()):
+        raise ValueError("the municipality code has six digits")
+    if not endpoint.startswith("https://"):
+        raise ValueError("the endpoint is an https URL")
+    target.mkdir(parents=True, exist_ok=True)
+    if any((target / f).exists() for f in ("issuer.key", "message.key", "tls.key")):
+        raise FileExistsError("this directory already holds keys")
+    now = now or dt.datetime.now(dt.UTC)
+    issuer, message = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    tls = ec.generate_private_key(ec.SECP256R1())
+    _secret(target / "issuer.key", _pem(issuer))
+    _secret(target / "message.key", _pem(message))
+    _secret(target / "tls.key", _pem(tls))
+    _secret(target / "scramble.key", secrets.token_bytes(32).hex().encode() + b"\n")
+    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, code),
+                         x509.NameAttribute(NameOID.COMMON_NAME, f"issuing-server.{code}")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(tls, hashes.SHA256())
+    (target / "tls.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(tls.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=30)).sign(tls, hashes.SHA256()))
+    (target / "tls.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (target / "municipality.toml").write_text(SKELETON.format(name=name, code=code, endpoint=endpoint),
+                                              encoding="utf-8")
+    member = Member(code, name, "active", endpoint, cert.fingerprint(hashes.SHA256()).hex(),
+                    (PublishedKey(message.public_key(), now, now + KEY_VALIDITY),),
+                    (PublishedKey(issuer.public_key(), now, now + KEY_VALIDITY),))
+    (target / "member.json").write_text(json.dumps(member.to_json(), indent=1), encoding="utf-8")
+    return member

@@ -1,0 +1,151 @@
+"""The federation as processes on loopback: the centre and three municipal issuing
+servers over pinned mutual TLS, reached by a kiosk over the unchanged kiosk protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import ssl
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from hardware_mocks.federation_world import A, B, C, FederationWorld
+from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.services.federation import FederationServices
+from protocol import wire
+
+KIOSK = "KIOSK-0001"
+
+
+class Kiosk:
+    """The kiosk side of the protocol, over HTTPS with a kiosk certificate."""
+
+    def __init__(self, world: FederationWorld, port: int) -> None:
+        pki = world.base.root / "pki"
+        self.tls = ssl.create_default_context(cafile=str(pki / "operator-ca.pem"))
+        self.tls.load_cert_chain(pki / "kiosks" / f"{KIOSK}.pem", pki / "kiosks" / f"{KIOSK}.key")
+        self.url = f"https://127.0.0.1:{port}"
+        self.world = world
+
+    async def call(self, http: aiohttp.ClientSession, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with http.post(self.url + path, json=body, ssl=self.tls) as resp:
+            return resp.status, await resp.json()
+
+    async def issue(self, persona: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One session: open, authenticate with the card, request one 住民票."""
+        card = CardSigner.load(self.world.base.card_path(persona["id"]))
+        async with aiohttp.ClientSession() as http:
+            _, opened = await self.call(http, wire.SESSION_PATH, {})
+            sid = opened["session_id"]
+            signature = card.sign(base64.b64decode(opened["challenge"]), sid, KIOSK)
+            status, auth = await self.call(http, wire.AUTH_PATH, {
+                "session_id": sid, "card_certificate": base64.b64encode(card.cert_der).decode(),
+                "signature": base64.b64encode(signature).decode()})
+            if status != 200:
+                return status, auth
+            return await self.call(http, wire.DOCUMENTS_PATH, {
+                "session_id": sid, "request_id": str(uuid.uuid4()), "cert_type": "juminhyo", "options": {},
+                "copies": 1})
+
+
+def _persona(world: FederationWorld, code: str, moved: bool = False) -> dict[str, Any]:
+    people = world.people
+    if moved:
+        return next(p for p in world.base.personas() if p["resident"] == people["moved"])
+    return next(p for p in world.base.personas() if p["card"] == "valid" and not p["flags"] and p["age"] >= 20
+                and people["home"].get(p["resident"]) == code and p["resident"] != people["moved"])
+
+
+@pytest.fixture
+def services(federation: FederationWorld, tmp_path: Path,
+             request: pytest.FixtureRequest) -> Iterator[FederationServices]:
+    """Started for one test; ``indirect`` parametrisation names a municipality to start faulty."""
+    running = FederationServices.start(federation, tmp_path, faulty=getattr(request, "param", None))
+    yield running
+    running.stop()
+
+
+def test_a_killed_municipal_server_costs_only_its_residents(federation: FederationWorld,
+                                                            services: FederationServices) -> None:
+    kiosk = Kiosk(federation, services.centre_port)
+
+    async def scenario() -> None:
+        for code in (A, B, C):
+            status, answer = await kiosk.issue(_persona(federation, code))
+            assert status == 200, answer
+            assert answer["documents"][0]["document"]["serial"].startswith(code + "-")
+        services.kill(B)
+        status, answer = await kiosk.issue(_persona(federation, B))
+        assert (status, answer["error"]["code"]) == (503, wire.UNAVAILABLE)
+        for code in (A, C):
+            assert (await kiosk.issue(_persona(federation, code)))[0] == 200
+        services.restart(B)
+        assert (await kiosk.issue(_persona(federation, B)))[0] == 200
+
+    asyncio.run(scenario())
+
+
+def test_the_centre_serves_embedded_municipalities_in_one_process(federation: FederationWorld,
+                                                                  tmp_path: Path) -> None:
+    services = FederationServices.start(federation, tmp_path, embedded=True)
+    kiosk = Kiosk(federation, services.centre_port)
+
+    async def scenario() -> None:
+        for code in (A, B, C):
+            status, answer = await kiosk.issue(_persona(federation, code))
+            assert status == 200, answer
+            assert answer["documents"][0]["document"]["serial"].startswith(code + "-")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        services.stop()
+    assert services.municipal == {}
+    assert (tmp_path / "centre" / f"municipality-{A}" / "history.sqlite3").exists()
+    assert not (federation.municipality_dir(A) / "history.sqlite3").exists()
+
+
+def _relay(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "relay.cli", *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+@pytest.mark.parametrize("services", [B], indirect=True)
+def test_a_wrong_document_over_the_network_suspends_only_that_municipality(
+        federation: FederationWorld, services: FederationServices) -> None:
+    kiosk = Kiosk(federation, services.centre_port)
+
+    async def scenario() -> None:
+        assert (await kiosk.issue(_persona(federation, B)))[0] == 200
+        status, answer = await kiosk.issue(_persona(federation, B, moved=True))  # gets the first one's documents
+        assert (status, answer["error"]["code"]) == (503, wire.UNAVAILABLE)
+        assert (await kiosk.issue(_persona(federation, B)))[0] == 503  # suspended
+        for code in (A, C):
+            assert (await kiosk.issue(_persona(federation, code)))[0] == 200
+
+    asyncio.run(scenario())
+    centre_db = services.state / "centre" / "centre.sqlite3"
+    audit = _relay("audit", "--municipality", B, "--history", str(services.state / B / "history.sqlite3"),
+                   "--centre-db", str(centre_db))
+    records = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert [r["record"] for r in records].count("issued") == 2  # B issued twice
+    assert any(r["record"] == "centre_wrong_document" for r in records)
+    mismatch = _relay("reconcile", "--municipality", B, "--history", str(services.state / B / "history.sqlite3"),
+                      "--centre-db", str(centre_db))
+    assert mismatch.returncode == 1
+    assert [json.loads(line)["difference"] for line in mismatch.stdout.splitlines()] == ["not_delivered"]
+    listed = _relay("centre", "suspensions", "--state", str(services.state / "centre"))
+    assert listed.stdout.splitlines() == [f"{B} suspended: request"]
+    lifted = _relay("centre", "suspensions", "--state", str(services.state / "centre"), "--reinstate", B)
+    assert (lifted.returncode, lifted.stdout) == (0, "")
+    clean = _relay("reconcile", "--municipality", A, "--history", str(services.state / A / "history.sqlite3"),
+                   "--centre-db", str(centre_db))
+    assert clean.returncode == 0, clean.stdout

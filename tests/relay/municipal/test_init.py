@@ -1,0 +1,40 @@
+"""``relay municipality init`` prepares what a municipality brings to the federation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from protocol.federation.directory import Member, key_id
+from relay.cli import main
+from relay.federation_local import load_ed25519
+
+
+def test_init_writes_keys_a_csr_and_the_member_entry_to_admit(tmp_path: Path) -> None:
+    home = tmp_path / "m"
+    assert main(["municipality", "init", str(home), "--code", "139998", "--name", "見本市",
+                 "--endpoint", "https://issuing.example.lg.jp:8443"]) == 0
+    member = Member.from_json(json.loads((home / "member.json").read_text(encoding="utf-8")))
+    assert (member.code, member.status, member.endpoint) == ("139998", "active", "https://issuing.example.lg.jp:8443")
+    assert member.issuer_keys[0].key_id == key_id(load_ed25519(home / "issuer.key").public_key())
+    assert member.message_keys[0].key_id == key_id(load_ed25519(home / "message.key").public_key())
+    cert = x509.load_pem_x509_certificate((home / "tls.pem").read_bytes())
+    assert member.tls_cert_sha256 == cert.fingerprint(hashes.SHA256()).hex()
+    csr = x509.load_pem_x509_csr((home / "tls.csr").read_bytes())
+    assert csr.is_signature_valid and csr.public_key() == cert.public_key()
+    assert all((home / f).stat().st_mode & 0o077 == 0 for f in ("issuer.key", "message.key", "tls.key",
+                                                                  "scramble.key"))
+    assert "registry.json" in (home / "municipality.toml").read_text(encoding="utf-8")
+
+
+def test_init_never_overwrites_keys_nor_takes_a_bad_code(tmp_path: Path) -> None:
+    args = ["municipality", "init", str(tmp_path), "--code", "139998", "--name", "x", "--endpoint", "https://a"]
+    assert main(args) == 0
+    before = (tmp_path / "issuer.key").read_bytes()
+    assert main(args) == 2
+    assert (tmp_path / "issuer.key").read_bytes() == before
+    assert main(["municipality", "init", str(tmp_path / "n"), "--code", "13999", "--name", "x",
+                 "--endpoint", "https://a"]) == 2

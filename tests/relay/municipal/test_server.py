@@ -1,0 +1,133 @@
+"""The municipal issuing server: it trusts only the centre's signed messages, once each;
+two requests at the same moment get their own person, numbers and record; a repeat gets
+the same answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware_mocks.federation_world import A, B, FederationWorld
+from protocol.clock import SystemClock
+from protocol.documents.model import document_hash
+from protocol.federation.envelope import CENTRE, EnvelopeError, open_message, seal
+from relay.federation_local import directory_file, load_ed25519, municipal_server
+from relay.municipal.server import MunicipalServer
+from relay.registry import age_on
+from relay.rules import unsupported
+
+
+@pytest.fixture
+def server(federation: FederationWorld, tmp_path: Path) -> MunicipalServer:
+    clock = SystemClock()
+    directory = directory_file(federation.root / "directory.json", federation.root / "anchor.json", clock)
+    return municipal_server(federation.municipality_dir(A), directory, clock, tmp_path)
+
+
+def _send(world: FederationWorld, server: MunicipalServer, kind: str, body: dict[str, Any],
+          recipient: str = A) -> tuple[str, dict[str, Any]]:
+    key = load_ed25519(world.centre_dir / "message.key")
+    message = seal(body, sender=CENTRE, recipient=recipient, key=key, kind=kind, now=dt.datetime.now(dt.UTC))
+    member = world.members()[0]
+    env, answer = open_message(server.handle(message), lambda s, k, w: member.message_key(k, w) if s == A else None,
+                               recipient=CENTRE, now=dt.datetime.now(dt.UTC))
+    assert env.in_reply_to == message["envelope"]["message_id"]
+    return env.kind, answer
+
+
+def _issue(persona: dict[str, Any], **change: Any) -> dict[str, Any]:
+    return {"request_id": str(uuid.uuid4()), "session_id": uuid.uuid4().hex, "kiosk_id": "KIOSK-0001",
+            "card_serial": persona["cert_serial"], "cert_sha256": "ab" * 32, "cert_type": "juminhyo",
+            "options": {}, "copies": 1, "route": "residence", **change}
+
+
+def _residents(world: FederationWorld) -> list[dict[str, Any]]:
+    """A's card holders it issues to (any card state: the centre checked the card)."""
+    registry = json.loads((world.municipality_dir(A) / "registry.json").read_text(encoding="utf-8"))
+    residents = {r["id"]: r for r in registry["residents"]}
+    today = dt.date.fromisoformat(world.base.data["today"])
+    return [{"cert_serial": serial, "resident": rid} for serial, rid in registry["cards"].items()
+            if not residents[rid]["flags"] and age_on(residents[rid]["birth_date"], today) >= 15
+            and not any(unsupported(v) for v in residents[rid].values() if isinstance(v, str))]
+
+
+def test_only_the_centre_s_signed_messages_are_answered(federation: FederationWorld,
+                                                        server: MunicipalServer) -> None:
+    persona = _residents(federation)[0]
+    forged = seal({"card_serial": persona["cert_serial"]}, sender=CENTRE, recipient=A,
+                  key=load_ed25519(federation.municipality_dir(B) / "message.key"), kind="menu",
+                  now=dt.datetime.now(dt.UTC))
+    with pytest.raises(EnvelopeError) as exc:
+        server.handle(forged)
+    assert exc.value.code == "unknown_key"
+    key = load_ed25519(federation.centre_dir / "message.key")
+    message = seal({"card_serial": persona["cert_serial"]}, sender=CENTRE, recipient=A, key=key, kind="menu",
+                   now=dt.datetime.now(dt.UTC))
+    server.handle(message)
+    with pytest.raises(EnvelopeError) as exc:
+        server.handle(message)  # replayed
+    assert exc.value.code == "replayed"
+    assert [e["direction"] for e in server.messages.entries()] == ["received", "sent"]
+
+
+def test_a_card_of_another_municipality_is_refused_and_recorded(federation: FederationWorld,
+                                                                server: MunicipalServer) -> None:
+    people = federation.people
+    stranger = next(p for p in federation.base.personas() if people["home"].get(p["resident"]) == B)
+    kind, answer = _send(federation, server, "issue", _issue(stranger))
+    assert (kind, answer) == ("refusal", {"refusal": "card_unknown"})
+    assert server.history.entries() == []
+
+
+def test_same_moment_requests_get_their_own_person_numbers_and_record(federation: FederationWorld,
+                                                                     server: MunicipalServer) -> None:
+    """The 2023 incidents: two requests in the same second overwrote each other. Here forty
+    at once, for different people, each get a document of their own person, bound to their
+    own request, with a number nobody else got."""
+    people = _residents(federation)
+    assert len(people) >= 2
+    bodies = [_issue(people[n % len(people)]) for n in range(40)]
+    answers: dict[str, tuple[str, dict[str, Any]]] = {}
+    start = threading.Barrier(len(bodies))
+
+    def one(body: dict[str, Any]) -> None:
+        start.wait()
+        answers[body["request_id"]] = _send(federation, server, "issue", body)
+
+    threads = [threading.Thread(target=one, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [kind for kind, _ in answers.values()] == ["answer"] * len(bodies)
+    serials = set()
+    registry = {p["cert_serial"]: federation.base.resident(p["resident"]) for p in people}
+    for body in bodies:
+        entry = answers[body["request_id"]][1]["documents"][0]
+        assert entry["binding"]["request_id"] == body["request_id"]
+        assert entry["binding"]["document_sha256"] == document_hash(entry["document"])
+        resident = registry[body["card_serial"]]
+        assert entry["document"]["body"]["members"][0]["name"]["given"] == resident["given_name"]
+        serials.add(entry["document"]["serial"])
+    assert len(serials) == len(bodies)
+    assert len(server.history.entries()) == len(bodies)
+
+
+def test_a_repeat_gets_the_same_answer_and_a_changed_repeat_a_conflict(federation: FederationWorld,
+                                                                       server: MunicipalServer) -> None:
+    body = _issue(_residents(federation)[0])
+    first = _send(federation, server, "issue", body)
+    assert _send(federation, server, "issue", body) == first
+    assert _send(federation, server, "issue", {**body, "copies": 2}) == ("refusal",
+                                                                          {"refusal": "request_id_conflict"})
+    assert _send(federation, server, "outcome", {"request_id": body["request_id"], "outcome": "printed",
+                                                  "copies": 1, "amount": 200})[0] == "answer"
+    assert _send(federation, server, "issue", body) == ("refusal", {"refusal": "already_issued"})
+    (entry,) = server.history.entries()
+    assert entry["outcome"] == "printed" and len(entry["serials"]) == 1
