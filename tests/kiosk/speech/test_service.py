@@ -11,9 +11,9 @@ import pytest
 
 from hardware_mocks.speech import RecordingVoice, tone
 from kiosk.speech.jack import EvdevSwitch, eviocgsw
+from kiosk.speech.phrases import PhraseStore
 from kiosk.speech.players import ProcessPlayer, WavFilePlayer, command
 from kiosk.speech.port import Audio, Route, SpeechError
-from kiosk.speech.phrases import PhraseStore
 from kiosk.speech.service import DEFAULT_SPEED, SPEEDS, SpeechService
 from kiosk.speech.wav import from_wav, rms
 
