@@ -320,6 +320,10 @@ class UiConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     #: The input device of the earphone jack's switch (SW_HEADPHONE_INSERT); none: no
     #: earphone detection, speech goes to the speaker.
     earphone_switch: Path | None = None
+    #: Without such a device and without a sound server: the ALSA card (number or id)
+    #: whose jack control (``earphone_alsa_control``) tells whether an earphone is in
+    earphone_alsa_card: str | None = None
+    earphone_alsa_control: str = "Headphone Jack"
     #: The phrase cache: every fixed sentence's audio, made ahead (``kiosk speech-cache``
     #: at installation, or at the first start) and kept here; fixed phrases only, never
     #: a customer's. None: made at each start and kept in memory only.
@@ -334,6 +338,9 @@ class UiConfig(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name}: must be 0 (ask the display) or a size in mm, "
                                  f"got {value:g}")
+        if self.earphone_switch is not None and self.earphone_alsa_card is not None:
+            raise ValueError("earphone_alsa_card: give earphone_switch or "
+                             "earphone_alsa_card, not both")
         if (self.panel_width_mm > 0) != (self.panel_height_mm > 0):
             raise ValueError("panel_width_mm: give both panel_width_mm and panel_height_mm, "
                              "or neither")

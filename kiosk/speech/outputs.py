@@ -4,7 +4,9 @@ whether an earphone is plugged in.
 How the terminal knows an earphone is in, the first source that answers:
 
 1. the jack's own switch, ``SW_HEADPHONE_INSERT`` of the sound card's input device
-   (``[ui] earphone_switch``; :mod:`kiosk.speech.jack`), read at once by an ioctl;
+   (``[ui] earphone_switch``; :mod:`kiosk.speech.jack`), read at once by an ioctl; or,
+   for a card whose jack is not an input device, its ALSA control ``Headphone Jack``
+   (``[ui] earphone_alsa_card``, read with ``amixer``);
 2. the sound server's headphone port: PulseAudio and PipeWire mark a sink's headphone
    port "available" or "not available" from the same codec jack detection
    (``pactl list sinks``), and switch the sink to it, muting the speaker;

@@ -62,6 +62,7 @@ class _Item:
     samples: tuple[str, ...] = ()
     first: bool = False  # the first sentence of its request
     tag: str = ""  # what asked (``screen``: a screen change), for the latency measure
+    speed: int = DEFAULT_SPEED  # a prepared item's rate step (said items: the current one)
 
 
 class SpeechService:
@@ -121,23 +122,35 @@ class SpeechService:
         the phrase cache: fixed phrases only, never anything a customer said or showed.
         ``samples`` are sentences of the screens' templates filled with sample numbers:
         in a language said from pieces, the pieces they are said from are made too (the
-        number words, and the text around the numbers where its reading allows)."""
+        number words, and the text around the numbers where its reading allows).
+
+        With a phrase cache, every customer rate step (:data:`SPEEDS`) is made too, after
+        everything at the terminal's rate (the preparing thread takes those first), so a
+        customer who steps the rate still hears a fixed sentence at once."""
         if language not in self.voices:
             return
-        items = [_Item(-1, s, language, 0.0, play=False) for s in sentences
-                 if s.strip() and (language, s, DEFAULT_SPEED) not in self._cache]
-        if language in self.composed:
-            items.append(_Item(-1, "", language, 0.0, play=False, samples=tuple(samples)))
+        said = [s for s in sentences if s.strip()]
+        samples = tuple(samples)
+        steps = [DEFAULT_SPEED]
+        if self.store is not None:  # without one, memory would hold only the last rates
+            steps += [k for k in range(len(SPEEDS)) if k != DEFAULT_SPEED]
+        items: list[_Item] = []
+        for speed in steps:
+            items += [_Item(-1, s, language, 0.0, play=False, speed=speed) for s in said
+                      if (language, s, speed) not in self._cache]
+            if language in self.composed:
+                items.append(_Item(-1, "", language, 0.0, play=False, samples=samples,
+                                   speed=speed))
         with self._cond:
             self._queue += items
             self._cond.notify_all()
 
-    def _make_pieces(self, language: str, samples: Sequence[str]) -> None:
+    def _make_pieces(self, language: str, samples: Sequence[str], speed: int) -> None:
         """Keep the number words and the trusted text pieces of ``samples`` (on the
         preparing thread: reading the samples costs an engine run each, so it is done
         once per set of samples, then remembered by an empty entry)."""
         assert self.store is not None
-        voice = self.voices[language]
+        voice = self._voice(language, speed)
         key = phrases.identity(voice, language) + PIECE
         words = phrases.number_vocabulary()
         done = "\0samples\0" + "\0".join(sorted(samples))
@@ -187,7 +200,10 @@ class SpeechService:
         """The next item for the saying (``play``) or the preparing thread."""
         with self._cond:
             while not self._closed:
-                item = next((i for i in self._queue if i.play == play), None)
+                item = next((i for i in self._queue if i.play == play
+                             and (play or i.speed == DEFAULT_SPEED)), None)
+                if item is None and not play:  # the other rate steps: lowest priority
+                    item = next((i for i in self._queue if not i.play), None)
                 if item is not None:
                     self._queue.remove(item)
                     if play and item.generation != self._generation:
@@ -208,14 +224,16 @@ class SpeechService:
         while (item := self._next(play)) is not None:
             try:
                 if item.samples:
-                    self._make_pieces(item.language, item.samples)
+                    self._make_pieces(item.language, item.samples, item.speed)
                     continue
                 if not item.play and self.store is not None and (
-                        phrases.identity(self.voices[item.language], item.language),
-                        item.text) in self.store:
+                        phrases.identity(self._voice(item.language, item.speed),
+                                         item.language), item.text) in self.store:
                     continue  # kept on disk: read when said
                 if not item.play:
-                    self.audio(item.text, item.language, keep=True)
+                    # the other rate steps go to disk only: memory keeps what is said
+                    self._make(item.text, item.language, item.speed, True,
+                               remember=item.speed == DEFAULT_SPEED)
                     continue
                 speed = self.speed
                 audio = self._ready(item.text, item.language, speed)
@@ -250,14 +268,15 @@ class SpeechService:
             self._at_speed[language, speed] = voice
         return voice
 
-    def _composed(self, text: str, language: str) -> Audio | None:
-        """A sentence with numbers from its kept pieces, if every piece is kept."""
+    def _composed(self, text: str, language: str, speed: int) -> Audio | None:
+        """A sentence with numbers from its kept pieces (at rate step ``speed``), if
+        every piece is kept."""
         if self.store is None or language not in self.composed:
             return None
         cut = phrases.pieces(text)
         if cut is None or len(cut[0]) < 2:
             return None
-        key = phrases.identity(self.voices[language], language) + PIECE
+        key = phrases.identity(self._voice(language, speed), language) + PIECE
         parts = []
         for piece in cut[0]:
             audio = self.store.get(key, piece)
@@ -265,13 +284,6 @@ class SpeechService:
                 return None
             parts.append(audio)
         return phrases.join(parts)
-
-    def audio(self, text: str, language: str, speed: int = DEFAULT_SPEED, *,
-              keep: bool = False) -> Audio:
-        """The sentence's audio, made once and then kept in memory; ``keep``: a fixed
-        phrase, also kept in the phrase cache."""
-        audio = self._ready(text, language, speed)
-        return audio if audio is not None else self._make(text, language, speed, keep)
 
     def _ready(self, text: str, language: str, speed: int) -> Audio | None:
         """The sentence's audio if it needs no engine: said before, kept on disk, or
@@ -285,18 +297,22 @@ class SpeechService:
         voice = self._voice(language, speed)
         audio = (self.store.get(phrases.identity(voice, language), text)
                  if self.store is not None else None)
-        if audio is None and speed == DEFAULT_SPEED:
-            audio = self._composed(text, language)
+        if audio is None:
+            audio = self._composed(text, language, speed)
         if audio is not None:
             self._keep(key, audio)
         return audio
 
-    def _make(self, text: str, language: str, speed: int, keep: bool) -> Audio:
+    def _make(self, text: str, language: str, speed: int, keep: bool, *,
+              remember: bool = True) -> Audio:
+        """Made by the engine; ``keep``: also into the phrase cache (fixed phrases only),
+        ``remember``: also in memory."""
         voice = self._voice(language, speed)
         audio = phrases.trim(voice.synthesise(text, language), end=False)
         if keep and self.store is not None:
             self.store.put(phrases.identity(voice, language), text, audio)
-        self._keep((language, text, speed), audio)
+        if remember:
+            self._keep((language, text, speed), audio)
         return audio
 
     def _made_unless_overtaken(self, item: _Item, speed: int) -> Audio | None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.config import UiConfig
 from kiosk.session.viewmodel import Screen
 from kiosk.speech.engines import offline_voices
-from kiosk.speech.jack import EvdevSwitch
+from kiosk.speech.jack import AlsaJack, EvdevSwitch
 from kiosk.speech.outputs import Devices, OutputWatcher, PulseServer
 from kiosk.speech.phrases import PhraseStore
 from kiosk.speech.players import ProcessPlayer
@@ -79,7 +79,7 @@ def voice_guide(ui: UiConfig) -> VoiceGuide:
     if ui.speech:
         try:
             voices = offline_voices(ui.speech_speed)
-            switch = EvdevSwitch(ui.earphone_switch).plugged if ui.earphone_switch else None
+            switch = earphone_switch(ui)
             player, earphone = _player(ui, switch)
             store = PhraseStore(ui.speech_cache) if ui.speech_cache is not None else None
             service = SpeechService(voices, player, store=store,
@@ -89,6 +89,16 @@ def voice_guide(ui: UiConfig) -> VoiceGuide:
     guide = VoiceGuide(service, earphone=earphone)  # the window tells it the language
     guide.prepare_ahead = True
     return guide
+
+
+def earphone_switch(ui: UiConfig) -> Callable[[], bool] | None:
+    """What reads the earphone jack, chosen once: the jack's input device, else its ALSA
+    control, else nothing (the sound server's headphone port, if a server runs)."""
+    if ui.earphone_switch is not None:
+        return EvdevSwitch(ui.earphone_switch).plugged
+    if ui.earphone_alsa_card is not None:
+        return AlsaJack(ui.earphone_alsa_card, ui.earphone_alsa_control).plugged
+    return None
 
 
 def _player(ui: UiConfig, switch: Callable[[], bool] | None

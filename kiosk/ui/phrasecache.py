@@ -3,8 +3,11 @@
 Every fixed sentence of every language the terminal speaks, and the pieces Japanese
 sentences with numbers are said from (``kiosk.speech.phrases``), made once into
 ``[ui] speech_cache`` by the package's install step, so even the first customer after an
-installation hears a screen's title at once. The kiosk fills the same cache itself at its
-first start when this was not run. Only the kiosk's own texts go in; nothing of a customer.
+installation hears a screen's title at once, at the terminal's rate and at every rate step
+a customer can choose (``kiosk.speech.service.SPEEDS``). The kiosk fills the same cache
+itself at its first start when this was not run (the customer rate steps last, on the
+preparing thread, when nothing is to be said). Only the kiosk's own texts go in; nothing
+of a customer.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from kiosk.ui import texts
 from kiosk.ui.app import COMPOSED
 from kiosk.ui.texts import tr
 
-TIMEOUT_S = 1800.0  # every language on a loaded 2-core machine takes a few minutes
+TIMEOUT_S = 3600.0  # one language at five rates on a loaded 2-core machine: minutes
 
 
 class _Silent:

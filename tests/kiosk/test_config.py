@@ -244,6 +244,8 @@ def test_wrong_types_and_values(tmp_path: Path, text: str, problem: str) -> None
      "printing.cups_server: must not be empty (leave it out for the system's cupsd)"),
     ("[relay]\nconnect_timeout = 0\n", "relay.connect_timeout: must be a number of seconds above 0, got 0"),
     ("[relay]\nread_timeout = inf\n", "relay.read_timeout: must be a number of seconds above 0, got inf"),
+    ('[ui]\nearphone_switch = "/dev/input/event5"\nearphone_alsa_card = "0"\n',
+     "ui.earphone_alsa_card: give earphone_switch or earphone_alsa_card, not both"),
 ])
 def test_empty_names_and_bad_relay_timeouts(tmp_path: Path, text: str, problem: str) -> None:
     assert refused(tmp_path, text) == problem

@@ -1,14 +1,19 @@
 """Where speech goes: with an earphone in, only to the earphone; the sound server while
 one runs, ALSA directly without one; the earphone seen by the jack switch or by the
-server's headphone port. The decision is tested over a fake sink port."""
+server's headphone port, or by the ALSA jack control. The decision is tested over a fake
+sink port."""
 
 from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hardware_mocks.speech import tone
+from kiosk.speech.jack import AlsaJack, parse_cget
 from kiosk.speech.outputs import (
     Devices,
     Outputs,
@@ -19,7 +24,7 @@ from kiosk.speech.outputs import (
     parse_sinks,
 )
 from kiosk.speech.players import ProcessPlayer
-from kiosk.speech.port import Route
+from kiosk.speech.port import Route, SpeechError
 from tests.kiosk.speech.test_service import wait
 
 DEVICES = Devices(speaker_sink="kiosk_speaker", speaker_alsa="hw:0,0",
@@ -146,3 +151,67 @@ def test_the_routed_player_plays_where_the_decision_says(monkeypatch: Any) -> No
     player.play(tone(0.05), Route.EARPHONE)
     assert commands[-1][0] == "pacat" and "--device=kiosk_earphone" in commands[-1]
     assert not any("kiosk_speaker" in arg for arg in commands[-1])
+
+
+#: ``amixer -c 0 cget iface=CARD,name='Headphone Jack'`` on an HDA codec (alsa-utils 1.2)
+AMIXER_OUT = """numid=20,iface=CARD,name='Headphone Jack'
+  ; type=BOOLEAN,access=r-------,values=1
+  : values=off
+"""
+AMIXER_IN = AMIXER_OUT.replace("values=off", "values=on")
+#: a control that is not a jack (an enumeration): refused, never read as "unplugged"
+AMIXER_ENUM = """numid=13,iface=MIXER,name='Auto-Mute Mode'
+  ; type=ENUMERATED,access=rw------,values=1,items=2
+  ; Item #0 'Disabled'
+  ; Item #1 'Enabled'
+  : values=1
+"""
+
+
+def test_amixer_s_jack_control_is_read() -> None:
+    assert parse_cget(AMIXER_IN) is True
+    assert parse_cget(AMIXER_OUT) is False
+    with pytest.raises(SpeechError):
+        parse_cget(AMIXER_ENUM)
+
+
+def _fake_amixer(tmp_path: Path) -> tuple[Path, Path]:
+    """An ``amixer`` that prints the state file's content for card 1's control, and
+    fails as amixer does for any other card or control."""
+    state = tmp_path / "state"
+    state.write_text(AMIXER_OUT)
+    program = tmp_path / "amixer"
+    program.write_text(f"""#!/bin/sh
+[ "$*" = "-c 1 cget iface=CARD,name=Headphone Jack" ] || {{
+    echo "amixer: Cannot find the given element from control hw:$2" >&2; exit 1; }}
+cat {state}
+""")
+    program.chmod(0o755)
+    return program, state
+
+
+def test_without_a_server_the_alsa_jack_control_routes_to_the_earphone(
+        tmp_path: Path) -> None:
+    program, state = _fake_amixer(tmp_path)
+    jack = AlsaJack("1", program=str(program))
+    changes: list[Outputs] = []
+    watcher = OutputWatcher(FakeServer(up=False), DEVICES, jack.plugged,
+                            on_change=changes.append)
+    try:
+        assert watcher.current == Outputs(False, "aplay", {Route.SPEAKER: "hw:0,0",
+                                                           Route.EARPHONE: "hw:0,1"})
+        state.write_text(AMIXER_IN)  # an earphone plugged in
+        wait(lambda: watcher.plugged())
+        assert changes[-1].plugged and changes[-1].program == "aplay"
+        state.write_text(AMIXER_ENUM)  # unreadable: back to the speaker
+        wait(lambda: not watcher.plugged())
+    finally:
+        watcher.close()
+
+
+def test_a_card_without_the_jack_control_is_refused_at_start(tmp_path: Path) -> None:
+    program, _ = _fake_amixer(tmp_path)
+    with pytest.raises(SpeechError, match="no control"):
+        AlsaJack("0", program=str(program))
+    with pytest.raises(SpeechError):
+        AlsaJack("1", program=str(tmp_path / "missing"))

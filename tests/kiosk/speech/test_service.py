@@ -11,9 +11,10 @@ import pytest
 
 from hardware_mocks.speech import RecordingVoice, tone
 from kiosk.speech.jack import EvdevSwitch, eviocgsw
+from kiosk.speech.phrases import PhraseStore
 from kiosk.speech.players import ProcessPlayer, WavFilePlayer, command
 from kiosk.speech.port import Audio, Route, SpeechError
-from kiosk.speech.service import SpeechService
+from kiosk.speech.service import DEFAULT_SPEED, SPEEDS, SpeechService
 from kiosk.speech.wav import from_wav, rms
 
 
@@ -113,6 +114,46 @@ def test_prepared_sentences_are_made_not_said(tmp_path: Path) -> None:
         service.say(["準備"], "ja")
         wait(lambda: len(player.files) == 1)
         assert voice.texts() == ["準備"]
+    finally:
+        service.close()
+
+
+def test_every_rate_step_is_prepared_and_said_from_the_cache(tmp_path: Path) -> None:
+    voice, player = RecordingVoice(), WavFilePlayer(tmp_path / "said")
+    service = SpeechService({"en": voice}, player, store=PhraseStore(tmp_path / "cache"))
+    try:
+        service.prepare(["Place your card", "Choose"], "en")
+        wait(service.prepared)
+        # the terminal's rate first, then every other step, each sentence once
+        assert voice.speeds[:2] == [1.0, 1.0]
+        assert sorted(voice.speeds) == sorted(list(SPEEDS) * 2)
+        assert len(list((tmp_path / "cache").glob("*.wav"))) == 2 * len(SPEEDS)
+    finally:
+        service.close()
+    # a new start (nothing in memory): a customer's rate is read from the cache
+    voice = RecordingVoice()
+    service = SpeechService({"en": voice}, player, store=PhraseStore(tmp_path / "cache"))
+    try:
+        for step in range(len(SPEEDS)):
+            service.speed = step
+            service.say(["Choose"], "en")
+            wait(lambda n=step + 1: len(player.files) == n)
+        service.speed = len(SPEEDS) - 1
+        service.say(["You entered 3 digits"], "en")  # not a fixed phrase: made when said
+        wait(lambda: len(player.files) == len(SPEEDS) + 1)
+        assert voice.said == [("en", "You entered 3 digits")]
+        assert len(list((tmp_path / "cache").glob("*.wav"))) == 2 * len(SPEEDS)
+    finally:
+        service.close()
+
+
+def test_without_a_cache_only_the_terminal_s_rate_is_prepared(tmp_path: Path) -> None:
+    voice = RecordingVoice()
+    service = SpeechService({"en": voice}, WavFilePlayer(tmp_path))
+    try:
+        service.prepare(["Choose"], "en")
+        wait(service.prepared)
+        assert voice.speeds == [SPEEDS[DEFAULT_SPEED]]
     finally:
         service.close()
 

@@ -12,7 +12,7 @@ from kiosk.cli import main
 from kiosk.speech.engines import offline_voices
 from kiosk.speech.phrases import PhraseStore
 from kiosk.speech.players import WavFilePlayer
-from kiosk.speech.service import SpeechService
+from kiosk.speech.service import SPEEDS, SpeechService
 from tests.kiosk.speech.test_service import wait
 
 pytestmark = pytest.mark.qt
@@ -29,7 +29,8 @@ def test_the_cache_is_made_ahead_and_used(tmp_path: Path, capsys: pytest.Capture
     assert f"{len(files)} phrases in {cache}" in capsys.readouterr().out
     Translations(language="en")
     fixed = [texts.tr(s) for s in texts.all_sources() if "{" not in s]
-    assert len(files) == len(set(fixed))  # English: whole sentences, no pieces
+    # English: whole sentences, no pieces, at every rate step a customer can choose
+    assert len(files) == len(set(fixed)) * len(SPEEDS)
 
     voice = RecordingVoice(offline_voices())
     player = WavFilePlayer(tmp_path / "said")
@@ -39,6 +40,10 @@ def test_the_cache_is_made_ahead_and_used(tmp_path: Path, capsys: pytest.Capture
         service.say([texts.tr(texts.SERVICE_NAME), texts.tr(texts.CHOICES_COUNT, n=3)], "en")
         wait(lambda: len(player.files) == 2, 60)
         assert voice.texts() == [texts.tr(texts.CHOICES_COUNT, n=3)]  # only the dynamic one
+        service.speed = len(SPEEDS) - 1  # a customer's own rate: still from the cache
+        service.say([texts.tr(texts.SERVICE_NAME)], "en")
+        wait(lambda: len(player.files) == 3, 60)
+        assert voice.texts() == [texts.tr(texts.CHOICES_COUNT, n=3)]
     finally:
         service.close()
     assert sorted(cache.glob("*.wav")) == files
