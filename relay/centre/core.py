@@ -40,6 +40,7 @@ from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
 from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
 from relay import schema
+from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
 from relay.centre.port import Municipality, MunicipalityUnavailable
 from relay.centre.store import CentreSession, CentreStore
@@ -105,6 +106,7 @@ class CentreCore:
         s = self.settings
         self.bulkheads = {code: Bulkhead(s.municipal_concurrency, s.municipal_deadline, s.circuit_threshold,
                                          s.circuit_cool_down) for code in municipalities}
+        self._build = build_id()
 
     def _now(self) -> dt.datetime:
         return self.clock.now().astimezone(JST)
@@ -149,7 +151,11 @@ class CentreCore:
 
     # -- endpoints --------------------------------------------------------------------------
     def version(self) -> dict[str, Any]:
-        return {"protocol": wire.PROTOCOL_VERSION, "topology": "federation", "role": "centre",
+        """What a kiosk checks before it serves anyone (as a single relay answers it), with
+        the ``federation`` topology and no issuer key: the documents' keys are in the
+        directory (``GET /v1/directory``), one municipality's at a time."""
+        return {"protocol": wire.PROTOCOL_VERSION, "relay_version": RELAY_VERSION, "build": self._build,
+                "topology": wire.FEDERATION, "storage": "sqlite", "municipality": "", "role": "centre",
                 "municipalities": sorted(self.municipalities)}
 
     def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
