@@ -35,9 +35,9 @@ from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
+from relay.build import RELAY_VERSION, build_id
 from relay.documents import AssemblyError, build
 from relay.issued_register import IssuedRegister, StoredIssuedRegister
-from relay.build import RELAY_VERSION, build_id
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
