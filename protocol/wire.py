@@ -31,8 +31,12 @@ MAX_LOG_EVENTS = 100  # per log-export call; an event is at most 1 KiB of JSON
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # relay -> kiosk: ten copies of the largest document
 
 #: Topology modes and the storage each needs. A multi-node relay over storage that is not
-#: shared between nodes is the single-server-build-on-multi-server mistake: refused.
-TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",)}
+#: shared between nodes is the single-server-build-on-multi-server mistake: refused. The
+#: federation's centre (``relay centre serve``) holds its sessions and delivery log in SQLite
+#: and the documents come from the municipalities' servers: a kiosk takes it only with a
+#: federation anchor, never with one municipality's issuer key.
+FEDERATION = "federation"
+TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",), FEDERATION: ("sqlite",)}
 
 # request errors (HTTP 4xx/5xx codes besides the refusal codes)
 BAD_JSON = "bad_json"

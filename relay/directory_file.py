@@ -19,6 +19,11 @@ class DirectoryFile:
         self._source = served.DirectoryFile(path, anchor, now)
         self.current()  # refuse to start without a valid directory
 
+    @property
+    def served(self) -> served.DirectoryFile:
+        """The same file as the signed bytes served to kiosks (``GET /v1/directory``)."""
+        return self._source
+
     def current(self) -> Directory:
         """The held directory; ``DirectoryError("unavailable")`` when no valid, unexpired
         copy was ever read (nothing may be routed or trusted then)."""

@@ -3,9 +3,14 @@
 
 ``relay municipality init DIR --code C --name N --endpoint URL`` prepares a municipality's
 keys, TLS key with CSR, configuration skeleton and ``member.json`` (what the federation
-operator admits). ``relay municipality serve`` runs its issuing server; ``relay centre
-serve`` the centre, reaching each active member of the directory over pinned mutual TLS
-(or, with ``--embed DIR``, a municipality's server inside its own process).
+operator admits); ``relay municipality install-cert DIR CERT`` installs the certificate the
+federation CA signed for that CSR and pins it in ``member.json``. ``relay municipality
+check … --report FILE`` runs the conformance kit against a running server and writes the
+report ``relay federation admit --conformance-report`` takes. ``relay municipality serve``
+runs its issuing server; ``relay centre serve`` the centre, reaching each active member of
+the directory over pinned mutual TLS (a member admitted later from its first request on,
+with no restart) or, with ``--embed DIR``, a municipality's server inside its own process;
+it serves the signed directory to kiosks (``GET /v1/directory``).
 ``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
 suspended after a wrong document and lifts one (a running centre sees it at its next request).
 ``relay audit --municipality C --history FILE`` prints the municipality's issuance history
@@ -34,6 +39,7 @@ from relay.store.db import location
 
 if TYPE_CHECKING:
     from protocol.federation.directory import Member
+    from relay.centre.conformance import Result
     from relay.directory_file import DirectoryFile
 
 LOG = logging.getLogger("relay")
@@ -47,6 +53,11 @@ def add_parsers(sub: Any) -> None:
     init.add_argument("--code", required=True, help="全国地方公共団体コード (six digits)")
     init.add_argument("--name", required=True)
     init.add_argument("--endpoint", required=True, help="the https URL the centre will call")
+    cert = msub.add_parser("install-cert", help="install the TLS certificate the federation CA signed; pin it"
+                                                 " in member.json")
+    cert.add_argument("dir", type=Path, help="the init directory")
+    cert.add_argument("cert", type=Path, help="the certificate relay federation sign-csr wrote (PEM)")
+    cert.add_argument("--federation-ca", type=Path, required=True, help="the federation CA that must have signed it")
     serve = msub.add_parser("serve", help="run the issuing server over mutual TLS")
     serve.add_argument("--home", type=Path, required=True, help="the init directory (keys, registry.json)")
     _federation_files(serve)
@@ -61,6 +72,9 @@ def add_parsers(sub: Any) -> None:
                        help="its test cards: {issuable: [...], refused: {serial: code}, capacity_per_second}")
     check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
     check.add_argument("--federation-ca", type=Path, required=True)
+    check.add_argument("--report", type=Path,
+                       help="write the conformance report here (what relay federation admit --conformance-report"
+                            " takes), passed or not")
     c = sub.add_parser("centre", help="the issuing centre")
     csub = c.add_subparsers(dest="centre_command", required=True)
     cs = csub.add_parser("serve", help="serve kiosks and route to the municipal servers")
@@ -108,6 +122,19 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"{args.dir / 'member.json'}: {member.code} {member.name}; send tls.csr to the federation CA")
         return 0
+    if args.command == "municipality" and args.municipality_command == "install-cert":
+        from relay.municipal.init import CertificateError, install_certificate
+
+        try:
+            pin = install_certificate(args.dir, args.cert.read_bytes(), args.federation_ca.read_bytes())
+        except OSError as exc:
+            print(f"error: cannot read {exc.filename} ({exc.strerror})", file=sys.stderr)
+            return 2
+        except CertificateError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{args.dir / 'tls.pem'} installed; member.json pins {pin}")
+        return 0
     if args.command == "centre" and args.centre_command == "suspensions":
         return suspensions(args)
     if args.command == "municipality" and args.municipality_command == "check":
@@ -127,9 +154,8 @@ async def _check(args: argparse.Namespace) -> int:
     from relay.federation_local import load_ed25519
     from relay.federation_tls import client_context
 
-    member = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
-    if args.endpoint:
-        member = replace(member, endpoint=args.endpoint)
+    listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
+    member = replace(listed, endpoint=args.endpoint) if args.endpoint else listed
     tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
     port = RemoteMunicipality(lambda: member, tls)
     try:
@@ -141,7 +167,25 @@ async def _check(args: argparse.Namespace) -> int:
         print(f"{'PASS' if result.ok else 'FAIL'} {result.check}" + (f": {result.detail}" if result.detail else ""))
     passed = all(r.ok for r in results)
     print(f"{member.code}: {'conforms' if passed else 'does NOT conform: not to be admitted'}")
+    if args.report:
+        args.report.write_text(json.dumps(conformance_report(listed, member.endpoint, results),
+                                          ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if passed else 1
+
+
+def conformance_report(member: Member, reached: str, results: list[Result]) -> dict[str, Any]:
+    """What ``relay federation admit`` reads (``CONFORMANCE_FORMAT``): the municipality,
+    the member entry checked (its digest: the keys and pin the kit used, so the report
+    admits that entry only), where it was reached, when, and every check."""
+    import datetime as dt
+
+    from relay.federation.operator import CONFORMANCE_FORMAT, member_digest
+
+    return {"format": CONFORMANCE_FORMAT, "code": member.code, "passed": all(r.ok for r in results),
+            "member_sha256": member_digest(member), "endpoint": reached,
+            "tls_cert_sha256": member.tls_cert_sha256,
+            "checked_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "checks": [{"check": r.check, "ok": r.ok, "detail": r.detail} for r in results]}
 
 
 async def _until_stopped(port_file: Path | None, port: int) -> None:
@@ -195,12 +239,16 @@ async def _centre(args: argparse.Namespace) -> None:
         server = municipal_server(home, directory, clock, state)
         ports[server.code] = InProcessMunicipality(server)
     tls = client_context(args.home / "tls.pem", args.home / "tls.key", args.federation_ca)
+
+    def connect(code: str) -> Municipality:
+        return RemoteMunicipality(_listed(directory, code), tls)
+
     for member in directory.current().members:
         if member.code not in ports:
-            ports[member.code] = RemoteMunicipality(_listed(directory, member.code), tls)
+            ports[member.code] = connect(member.code)
     core = centre(args.home, directory, ports, clock, args.state,
-                  CentreSettings(municipal_deadline=args.municipal_deadline))
-    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)))
+                  CentreSettings(municipal_deadline=args.municipal_deadline), connect)
+    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)), directory.served)
     runner = web.AppRunner(app.application(), access_log=None, handle_signals=False)
     await runner.setup()
     sock = listen(args.host, args.port)

@@ -26,7 +26,9 @@ from hardware_mocks.world import RELAY_HOST
 START_TIMEOUT = 60.0
 
 
-def _start(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_service(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Start one server process (its output to ``log_path``) and wait for the port it
+    writes to ``port_file`` once it listens."""
     port_file.unlink(missing_ok=True)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
@@ -40,7 +42,8 @@ def _start(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subprocess.
     return process, int(json.loads(port_file.read_text())["port"])
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_service(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after ten seconds."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -71,7 +74,7 @@ class FederationServices:
         entry = ["-m", "hardware_mocks.services.federation"] if code == self.faulty else ["-m", "relay.cli"]
         cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
                *self._files(), "--state", str(state), "--port", str(port), "--port-file", str(state / "port")]
-        self.municipal[code], self.ports[code] = _start(cmd, state / "server.log", state / "port")
+        self.municipal[code], self.ports[code] = start_service(cmd, state / "server.log", state / "port")
 
     @classmethod
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
@@ -97,7 +100,7 @@ class FederationServices:
                "--kiosk-ca", str(base / "operator-ca.pem"), "--register-db", str(registers),
                "--state", str(centre_state), "--municipal-deadline", str(municipal_deadline),
                "--port", "0", "--port-file", str(centre_state / "port"), *embed]
-        services.centre, services.centre_port = _start(cmd, centre_state / "centre.log", centre_state / "port")
+        services.centre, services.centre_port = start_service(cmd, centre_state / "centre.log", centre_state / "port")
         return services
 
     def kill(self, code: str) -> None:
@@ -112,7 +115,7 @@ class FederationServices:
 
     def stop(self) -> None:
         for process in [*self.municipal.values(), *([self.centre] if self.centre else [])]:
-            _stop(process)
+            stop_service(process)
 
 
 def main(argv: list[str] | None = None) -> int:

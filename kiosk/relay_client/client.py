@@ -110,13 +110,15 @@ class SessionClient(ABC):
                 topology=str(data["topology"]),
                 storage=str(data["storage"]), municipality=str(data["municipality"]),
             )
-            issuer = data["issuer_key_sha256"] if isinstance(self._issuer_key, Ed25519PublicKey) else None
+            issuer = data.get("issuer_key_sha256") if isinstance(self._issuer_key, Ed25519PublicKey) else None
         except (KeyError, TypeError) as exc:
             raise IncompatibleRelay("version_answer") from exc
         if info.protocol != wire.PROTOCOL_VERSION or isinstance(info.protocol, bool):
             raise IncompatibleRelay("protocol")
         if info.storage not in wire.TOPOLOGY_STORAGE.get(info.topology, ()):
             raise IncompatibleRelay("topology")
+        if info.topology == wire.FEDERATION and not isinstance(self._issuer_key, FederationDirectory):
+            raise IncompatibleRelay("topology")  # many municipalities' documents: it needs the anchor
         if isinstance(self._issuer_key, Ed25519PublicKey) and issuer != issuer_fingerprint(self._issuer_key):
             raise IncompatibleRelay("issuer_key")
         if self._approved_builds and info.build not in self._approved_builds:

@@ -40,6 +40,7 @@ from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
 from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
 from relay import schema
+from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
 from relay.centre.port import Municipality, MunicipalityUnavailable
 from relay.centre.store import CentreSession, CentreStore
@@ -92,7 +93,11 @@ class CentreCore:
     def __init__(self, *, store: CentreStore, messages: MessageLog, jpki: JpkiVerifier, routing: CardRouting,
                  directory: Callable[[], Directory], message_key: Ed25519PrivateKey,
                  municipalities: dict[str, Municipality], clock: Clock,
-                 settings: CentreSettings | None = None) -> None:
+                 settings: CentreSettings | None = None,
+                 connect: Callable[[str], Municipality] | None = None) -> None:
+        """``municipalities``: the ports the centre starts with; ``connect`` makes the port
+        to a member the directory admits later (reached from its first request on, with no
+        restart); without it only the ports given are ever routed to."""
         self.store = store
         self.messages = messages
         self.jpki = jpki
@@ -105,6 +110,8 @@ class CentreCore:
         s = self.settings
         self.bulkheads = {code: Bulkhead(s.municipal_concurrency, s.municipal_deadline, s.circuit_threshold,
                                          s.circuit_cool_down) for code in municipalities}
+        self._build = build_id()
+        self._connect = connect
 
     def _now(self) -> dt.datetime:
         return self.clock.now().astimezone(JST)
@@ -113,9 +120,21 @@ class CentreCore:
     def member(self, code: str) -> Member | None:
         """The municipality if the directory lists it active and the centre has not suspended it."""
         member = self._directory().active(code)
-        if member is None or code in self.store.suspended() or code not in self.municipalities:
+        if member is None or code in self.store.suspended() or self._port(code) is None:
             return None
         return member
+
+    def _port(self, code: str) -> Municipality | None:
+        """The port to ``code``, made (with its own bulkhead) when a newly admitted member
+        is first asked for."""
+        port = self.municipalities.get(code)
+        if port is None and self._connect is not None:
+            s = self.settings
+            self.bulkheads[code] = Bulkhead(s.municipal_concurrency, s.municipal_deadline, s.circuit_threshold,
+                                            s.circuit_cool_down)
+            port = self.municipalities[code] = self._connect(code)
+            log.event(LOG, "centre.municipality_joined", municipality=code)
+        return port
 
     async def _call(self, member: Member, kind: str, body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
         """Send one signed message and return (answer kind, answer body, answer message id)."""
@@ -149,7 +168,11 @@ class CentreCore:
 
     # -- endpoints --------------------------------------------------------------------------
     def version(self) -> dict[str, Any]:
-        return {"protocol": wire.PROTOCOL_VERSION, "topology": "federation", "role": "centre",
+        """What a kiosk checks before it serves anyone (as a single relay answers it), with
+        the ``federation`` topology and no issuer key: the documents' keys are in the
+        directory (``GET /v1/directory``), one municipality's at a time."""
+        return {"protocol": wire.PROTOCOL_VERSION, "relay_version": RELAY_VERSION, "build": self._build,
+                "topology": wire.FEDERATION, "storage": "sqlite", "municipality": "", "role": "centre",
                 "municipalities": sorted(self.municipalities)}
 
     def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 
 The kiosk is the one its client certificate (from the operator CA) names, checked against
 the kiosk register on every call; each call has one deadline around all of it, including
-the municipal server's part (which has its own, shorter one in its bulkhead).
+the municipal server's part (which has its own, shorter one in its bulkhead). The centre
+also serves the signed federation directory it routes by (``GET /v1/directory``, as
+``relay serve --directory`` does), so a kiosk with ``[relay] anchor`` learns every
+municipality's issuer keys from the centre it talks to.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aiohttp.typedefs import Handler
 from protocol import log, wire
 from relay import schema
 from relay.centre.core import CentreCore
+from relay.federation.served import DirectoryFile, directory_handler
 from relay.kiosk_identity import KioskIdentity
 from relay.schema import ApiError
 
@@ -51,13 +55,18 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 class CentreApp:
-    def __init__(self, core: CentreCore, identity: KioskIdentity) -> None:
+    def __init__(self, core: CentreCore, identity: KioskIdentity, directory: DirectoryFile | None = None) -> None:
+        """``directory``: the signed file served at ``GET /v1/directory`` (the one the
+        centre routes by)."""
         self.core = core
         self.identity = identity
+        self.directory = directory
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=wire.MAX_BODY_BYTES, middlewares=[_errors])
         app.router.add_get(wire.VERSION_PATH, self._version)
+        if self.directory is not None:
+            app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
 
         async def session(kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
             return self.core.open_session(kiosk, body)
@@ -95,6 +104,15 @@ class CentreApp:
     async def _version(self, request: web.Request) -> web.Response:
         self._kiosk(request)
         return _json(200, self.core.version())
+
+    def _directory(self, source: DirectoryFile) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        serve = directory_handler(source)
+
+        async def directory(request: web.Request) -> web.StreamResponse:
+            self._kiosk(request)  # registered kiosks only, like every call of this API
+            return await serve(request)
+
+        return directory
 
     def _endpoint(self, handler: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
                   ) -> Callable[[web.Request], Awaitable[web.Response]]:

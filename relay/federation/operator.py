@@ -53,6 +53,14 @@ CONFORMANCE_FORMAT = "certificate-kiosk/conformance-report/1"
 KEY_KINDS = ("issuer", "message")
 
 
+def member_digest(member: Member) -> str:
+    """SHA-256 of a member entry in canonical JSON (status aside): what a conformance report
+    names, so it admits the entry the kit checked (its keys, pin and endpoint) and no other."""
+    entry = {k: v for k, v in member.to_json().items() if k != "status"}
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode()).hexdigest()
+
+
 class OperatorError(Exception):
     """A command that cannot be done; the message says why, for the operator."""
 
@@ -177,9 +185,10 @@ class Federation:
         """Add a municipality from the ``member.json`` its ``relay municipality init`` wrote.
 
         It must have passed the conformance kit: ``conformance_report`` is the report
-        ``relay municipality check`` wrote (format :data:`CONFORMANCE_FORMAT`, ``passed``
-        true, its code). ``skip_conformance_check`` admits without one (a test federation)
-        and says so in the operations log."""
+        ``relay municipality check --report`` wrote (format :data:`CONFORMANCE_FORMAT`,
+        ``passed`` true, its code, and the digest of this very entry: :func:`member_digest`).
+        ``skip_conformance_check`` admits without one (a test federation) and says so in
+        the operations log."""
         try:
             member = Member.from_json(json.loads(member_json))
         except (ValueError, UnicodeDecodeError) as exc:
@@ -190,7 +199,7 @@ class Federation:
             raise OperatorError("the member's endpoint must be an https:// URL")
         if not member.issuer_keys or not member.message_keys:
             raise OperatorError("the member must publish at least one issuer key and one message key")
-        conformance = self._conformance(member.code, conformance_report, skip_conformance_check)
+        conformance = self._conformance(member, conformance_report, skip_conformance_check)
         with self._locked() as directory:
             if directory.member(member.code) is not None:
                 raise OperatorError(f"municipality {member.code} is already in the federation")
@@ -203,7 +212,7 @@ class Federation:
         return member
 
     @staticmethod
-    def _conformance(code: str, report: bytes | None, skip: bool) -> str:
+    def _conformance(member: Member, report: bytes | None, skip: bool) -> str:
         """The admission's conformance evidence: the report's SHA-256, or ``skipped``."""
         if report is None:
             if skip:
@@ -216,8 +225,11 @@ class Federation:
             raise OperatorError("the conformance report is not JSON") from exc
         if not isinstance(parsed, dict) or parsed.get("format") != CONFORMANCE_FORMAT:
             raise OperatorError("the conformance report is not one relay municipality check wrote")
-        if parsed.get("code") != code:
+        if parsed.get("code") != member.code:
             raise OperatorError("the conformance report is about another municipality")
+        if parsed.get("member_sha256") != member_digest(member):
+            raise OperatorError("the conformance report checked another member entry (other keys, TLS pin or"
+                                " endpoint): run relay municipality check against this member.json")
         if parsed.get("passed") is not True:
             raise OperatorError("the municipality did not pass the conformance check: it is not admitted")
         return "sha256:" + hashlib.sha256(report).hexdigest()

@@ -6,6 +6,10 @@ request for the federation CA and a self-signed certificate to run with until th
 arrives, a configuration skeleton (``municipality.toml``) and ``member.json``: the directory
 entry the federation operator admits (``relay federation admit``), pinning the current TLS
 certificate. Keys are never overwritten: init refuses a directory that has them.
+
+``relay municipality install-cert`` then installs the certificate the federation CA signed
+for that CSR (``relay federation sign-csr``) and pins it in ``member.json``, so the entry
+the operator admits pins the certificate the server runs with.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import secrets
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -46,6 +51,34 @@ def _pem(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
 def _secret(path: Path, data: bytes) -> None:
     path.write_bytes(data)
     path.chmod(0o600)
+
+
+class CertificateError(Exception):
+    """The certificate cannot be installed; the message says why."""
+
+
+def install_certificate(target: Path, cert_pem: bytes, ca_pem: bytes) -> str:
+    """Install ``cert_pem`` as ``tls.pem`` if the federation CA signed it and it is for this
+    directory's TLS key, and pin it in ``member.json``; return the pin (hex SHA-256)."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        ca = x509.load_pem_x509_certificate(ca_pem)
+    except ValueError as exc:
+        raise CertificateError("the certificate or the CA file is not a PEM certificate") from exc
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature) as exc:
+        raise CertificateError("the certificate was not signed by this federation CA") from exc
+    key = serialization.load_pem_private_key((target / "tls.key").read_bytes(), None)
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if cert.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
+        raise CertificateError("the certificate is not for this server's TLS key (tls.key)")
+    member = Member.from_json(json.loads((target / "member.json").read_text(encoding="utf-8")))
+    pin = cert.fingerprint(hashes.SHA256()).hex()
+    (target / "tls.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    member = Member(**{**member.__dict__, "tls_cert_sha256": pin})
+    (target / "member.json").write_text(json.dumps(member.to_json(), indent=1), encoding="utf-8")
+    return pin
 
 
 def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.datetime | None = None) -> Member:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from protocol.federation.directory import Anchor, DirectoryError, issuer_keys_for_serial, verify
+from protocol.federation.directory import Anchor, DirectoryError, Member, issuer_keys_for_serial, verify
 from relay.federation.ca import certificate_sha256
 from relay.federation.operator import Federation, OperatorError
 from tests.fixtures.federation import conformance_report, municipality
@@ -54,14 +54,16 @@ def test_admission_needs_a_passed_conformance_report(fed: Federation) -> None:
     with pytest.raises(OperatorError, match="conformance"):
         fed.admit(city.member_json(), NOW, None)
     with pytest.raises(OperatorError, match="did not pass"):
-        fed.admit(city.member_json(), NOW, conformance_report("139998", passed=False))
+        fed.admit(city.member_json(), NOW, conformance_report(city.member, passed=False))
     with pytest.raises(OperatorError, match="another municipality"):
-        fed.admit(city.member_json(), NOW, conformance_report("271004"))
+        fed.admit(city.member_json(), NOW, conformance_report(city.member, code="271004"))
+    with pytest.raises(OperatorError, match="another member entry"):  # a report about other keys
+        fed.admit(city.member_json(), NOW, conformance_report(municipality("139998", NOW).member))
     assert fed.source().members == ()
-    fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    fed.admit(city.member_json(), NOW, conformance_report(city.member))
     assert fed.source().active("139998") is not None
     with pytest.raises(OperatorError, match="already in the federation"):
-        fed.admit(city.member_json(), NOW, conformance_report("139998"))
+        fed.admit(city.member_json(), NOW, conformance_report(city.member))
     log = [json.loads(line) for line in (fed.root / "operations.jsonl").read_text().splitlines()]
     assert log[-1]["action"] == "admit" and log[-1]["conformance"].startswith("sha256:")
 
@@ -73,20 +75,22 @@ def test_skipping_the_check_is_explicit_and_recorded(fed: Federation) -> None:
 
 
 def test_a_malformed_member_or_a_reused_key_is_refused(fed: Federation) -> None:
+    other = municipality("139998", NOW).member
     with pytest.raises(OperatorError, match="not JSON"):
-        fed.admit(b"{", NOW, conformance_report("139998"))
+        fed.admit(b"{", NOW, conformance_report(other))
     with pytest.raises(OperatorError, match="not a valid member"):
-        fed.admit(b'{"code": "12"}', NOW, conformance_report("12"))
+        fed.admit(b'{"code": "12"}', NOW, conformance_report(other, code="12"))
     city = municipality("139998", NOW)
-    fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    fed.admit(city.member_json(), NOW, conformance_report(city.member))
     copy = json.loads(city.member_json())
     copy["code"] = "271004"
     with pytest.raises(OperatorError, match="already published"):
-        fed.admit(json.dumps(copy).encode(), NOW, conformance_report("271004"))
+        fed.admit(json.dumps(copy).encode(), NOW, conformance_report(Member.from_json(copy)))
 
 
 def test_publish_signs_the_next_serial_and_a_suspension_needs_it(fed: Federation) -> None:
-    fed.admit(municipality("139998", NOW).member_json(), NOW, conformance_report("139998"))
+    city = municipality("139998", NOW)
+    fed.admit(city.member_json(), NOW, conformance_report(city.member))
     fed.publish(NOW, WEEK)
     first = verify(published(fed), anchor(fed), NOW)
     assert first.serial == 1 and first.expires_at == NOW + WEEK and first.active("139998")
@@ -124,7 +128,7 @@ def test_the_directory_expires(fed: Federation) -> None:
 def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Federation) -> None:
     city = municipality("139998", NOW - dt.timedelta(days=30))
     old = city.member.issuer_keys[0]
-    fed.admit(city.member_json(), NOW, conformance_report("139998"))
+    fed.admit(city.member_json(), NOW, conformance_report(city.member))
     new = Ed25519PrivateKey.generate()
     fed.rotate_issuer_key("139998", new.public_key(), NOW, dt.timedelta(days=1), dt.timedelta(days=365), NOW)
     fed.publish(NOW, WEEK)
@@ -147,7 +151,8 @@ def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Fed
 
 
 def test_add_key_refuses_an_empty_period_and_unknown_members(fed: Federation) -> None:
-    fed.admit(municipality("139998", NOW).member_json(), NOW, conformance_report("139998"))
+    city = municipality("139998", NOW)
+    fed.admit(city.member_json(), NOW, conformance_report(city.member))
     key = Ed25519PrivateKey.generate().public_key()
     with pytest.raises(OperatorError, match="end after"):
         fed.add_key("139998", "message", key, NOW, NOW, NOW)
