@@ -340,6 +340,8 @@ ERROR_CODES: dict[str, str] = {
 CODE_ALIASES: dict[str, str] = {
     # relay client and relay session answers
     "relay_unavailable": "relay_unreachable",
+    # no valid federation directory: no municipality's documents can be checked, retried
+    "directory_unavailable": "relay_unreachable",
     "incompatible_relay": "relay_incompatible",
     "relay_bad_response": "relay_error",
     "unknown_request": "relay_error",
