@@ -32,7 +32,8 @@ MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # relay -> kiosk: ten copies of the larges
 
 #: Topology modes and the storage each needs. A multi-node relay over storage that is not
 #: shared between nodes is the single-server-build-on-multi-server mistake: refused.
-TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",)}
+TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",),
+                    "federation": ("sqlite",)}  # the issuing centre (relay centre serve)
 
 # request errors (HTTP 4xx/5xx codes besides the refusal codes)
 BAD_JSON = "bad_json"

@@ -17,6 +17,7 @@ from relay.federation import served
 class DirectoryFile:
     def __init__(self, path: Path, anchor: Anchor, now: Callable[[], dt.datetime]) -> None:
         self._source = served.DirectoryFile(path, anchor, now)
+        self.served = served.directory_handler(self._source)  # GET /v1/directory, the same file
         self.current()  # refuse to start without a valid directory
 
     def current(self) -> Directory:

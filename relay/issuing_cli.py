@@ -200,7 +200,7 @@ async def _centre(args: argparse.Namespace) -> None:
             ports[member.code] = RemoteMunicipality(_listed(directory, member.code), tls)
     core = centre(args.home, directory, ports, clock, args.state,
                   CentreSettings(municipal_deadline=args.municipal_deadline))
-    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)))
+    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)), directory.served)
     runner = web.AppRunner(app.application(), access_log=None, handle_signals=False)
     await runner.setup()
     sock = listen(args.host, args.port)

@@ -35,6 +35,7 @@ from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
+from relay.build import RELAY_VERSION, build_id
 from relay.documents import AssemblyError, build
 from relay.issued_register import IssuedRegister, StoredIssuedRegister
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
@@ -42,25 +43,6 @@ from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
 from relay.store import open_store
 from relay.store.protocol import RequestRow, Series, SessionRow, Store, dumps
-
-RELAY_VERSION = "0.1.0"
-
-
-def build_id() -> str:
-    """SHA-256 (first 16 hex digits) over the code that decides issuance: the relay and the
-    protocol package it shares with the kiosk. Two relays answer the same build only if
-    they run the same code, which a kiosk can hold against its approved list (the Munakata
-    lesson: a fix deployed in one place and not another). The kiosk's own code is not part
-    of it: changing the kiosk's HTTPS client does not change what the relay is."""
-    import protocol
-
-    digest = hashlib.sha256()
-    for package in (Path(__file__).parent, Path(protocol.__file__).parent):
-        for source in sorted(package.rglob("*.py")):
-            name = source.relative_to(package.parent).as_posix()
-            digest.update(name.encode() + b"\0" + source.read_bytes())
-    return digest.hexdigest()[:16]
-
 
 OUTCOMES = wire.OUTCOMES
 

@@ -40,6 +40,7 @@ from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
 from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
 from relay import schema
+from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
 from relay.centre.port import Municipality, MunicipalityUnavailable
 from relay.centre.store import CentreSession, CentreStore
@@ -102,6 +103,7 @@ class CentreCore:
         self.municipalities = municipalities
         self.clock = clock
         self.settings = settings or CentreSettings()
+        self._build = build_id()
         s = self.settings
         self.bulkheads = {code: Bulkhead(s.municipal_concurrency, s.municipal_deadline, s.circuit_threshold,
                                          s.circuit_cool_down) for code in municipalities}
@@ -149,7 +151,10 @@ class CentreCore:
 
     # -- endpoints --------------------------------------------------------------------------
     def version(self) -> dict[str, Any]:
-        return {"protocol": wire.PROTOCOL_VERSION, "topology": "federation", "role": "centre",
+        """The single relay's answer (a kiosk checks protocol, build, topology and storage),
+        with the centre's role and members; it serves no one municipality of its own."""
+        return {"protocol": wire.PROTOCOL_VERSION, "relay_version": RELAY_VERSION, "build": self._build,
+                "topology": "federation", "storage": "sqlite", "municipality": "", "role": "centre",
                 "municipalities": sorted(self.municipalities)}
 
     def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:

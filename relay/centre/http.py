@@ -51,13 +51,20 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 class CentreApp:
-    def __init__(self, core: CentreCore, identity: KioskIdentity) -> None:
+    def __init__(self, core: CentreCore, identity: KioskIdentity,
+                 directory: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None) -> None:
+        """``directory``: the handler serving the signed federation directory the centre
+        routes by (``GET /v1/directory``), which a federation kiosk fetches and checks with
+        its anchor before it trusts any municipality's document."""
         self.core = core
         self.identity = identity
+        self.directory = directory
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=wire.MAX_BODY_BYTES, middlewares=[_errors])
         app.router.add_get(wire.VERSION_PATH, self._version)
+        if self.directory is not None:
+            app.router.add_get(wire.DIRECTORY_PATH, self._directory)
 
         async def session(kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
             return self.core.open_session(kiosk, body)
@@ -95,6 +102,11 @@ class CentreApp:
     async def _version(self, request: web.Request) -> web.Response:
         self._kiosk(request)
         return _json(200, self.core.version())
+
+    async def _directory(self, request: web.Request) -> web.StreamResponse:
+        self._kiosk(request)  # registered kiosks only, like every call of the kiosk API
+        assert self.directory is not None
+        return await self.directory(request)
 
     def _endpoint(self, handler: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
                   ) -> Callable[[web.Request], Awaitable[web.Response]]:

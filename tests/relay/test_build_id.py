@@ -10,7 +10,7 @@ import pytest
 
 import protocol
 import relay
-from relay.service import build_id
+from relay.build import build_id
 
 RELAY = Path(relay.__file__).resolve().parent
 PROTOCOL = Path(protocol.__file__).resolve().parent
