@@ -123,19 +123,26 @@ class FederationServices:
         process = self.municipal.get(code)
         return process is not None and process.poll() is None
 
-    def deliveries(self) -> list[dict[str, Any]]:
-        """The centre's delivery log (request, municipality, type, serials, outcome; no
-        personal data), read from its store."""
-        from relay.centre.store import CentreStore
+    def last_delivery(self) -> dict[str, Any] | None:
+        """The centre's last delivery (municipality, serials, the kiosk's outcome; no
+        personal data), read from its store read-only: a tester panel polls it while the
+        centre writes."""
+        import sqlite3
 
         path = self.state / "centre" / "centre.sqlite3"
         if not path.exists():
-            return []
-        store = CentreStore(path)
+            return None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
         try:
-            return store.deliveries()
+            row = db.execute("SELECT municipality, serials, outcome FROM deliveries "
+                             "ORDER BY at DESC LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # the centre has not made its tables yet, or holds a write lock
+            return None
         finally:
-            store.close()
+            db.close()
+        if row is None:
+            return None
+        return {"municipality": row[0], "serials": json.loads(row[1]), "outcome": row[2]}
 
     def kill(self, code: str) -> None:
         """kill -9 one municipal server (connections cut mid-call)."""

@@ -59,13 +59,15 @@ class DemoError(RuntimeError):
 
 
 def demo_world(out: Path) -> Path:
-    """The synthetic world, made once per output folder (it takes some seconds)."""
+    """The synthetic world, made once per output folder (it takes some seconds); the
+    federation's (:func:`~hardware_mocks.ui.embedded.federation_world`) beside it follows it."""
     from hardware_mocks.world import create
 
     root = out / "world"
     if not (root / "world.json").exists():
-        if root.exists():
-            shutil.rmtree(root)
+        for made in (root, out / "federation"):  # the federation is built on this world
+            if made.exists():
+                shutil.rmtree(made)
         create(root, seed=1)
     return root
 

@@ -54,10 +54,9 @@ def name_of(code: str) -> str:
 
 
 def last_issued(services: FederationServices) -> Issued | None:
-    deliveries = services.deliveries()
-    if not deliveries:
+    last = services.last_delivery()
+    if last is None:
         return None
-    last = deliveries[-1]
     code = str(last["municipality"])
     serials = last["serials"]
     return Issued(code, name_of(code), tuple(str(s) for s in serials) if isinstance(serials, list) else (),
