@@ -18,10 +18,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hardware_mocks.federation_world import A, B, C, FederationWorld
 from hardware_mocks.services.relay import register_world_kiosks
 from hardware_mocks.world import RELAY_HOST
+from kiosk.config import RelayConfig
 
 START_TIMEOUT = 60.0
 
@@ -102,6 +104,48 @@ class FederationServices:
                "--port", "0", "--port-file", str(centre_state / "port"), *embed]
         services.centre, services.centre_port = start_service(cmd, centre_state / "centre.log", centre_state / "port")
         return services
+
+    @property
+    def url(self) -> str:
+        return f"https://{RELAY_HOST}:{self.centre_port}"
+
+    def relay_config(self, kiosk_id: str = "KIOSK-0001", read_timeout: float = 10.0) -> RelayConfig:
+        """A kiosk's ``[relay]`` for this centre: the operator CA and the kiosk's certificate
+        as for a single relay, and the federation anchor instead of one issuer key."""
+        pki = self.world.base.root / "pki"
+        return RelayConfig(url=self.url, ca_file=pki / "operator-ca.pem", cert_file=pki / "kiosks" / f"{kiosk_id}.pem",
+                           key_file=pki / "kiosks" / f"{kiosk_id}.key", anchor=self.world.root / "anchor.json",
+                           read_timeout=read_timeout)
+
+    @property
+    def embedded(self) -> bool:
+        """The municipal servers run inside the centre (none of them can be stopped alone)."""
+        return not self.municipal
+
+    def running(self, code: str) -> bool:
+        process = self.municipal.get(code)
+        return process is not None and process.poll() is None
+
+    def last_delivery(self) -> dict[str, Any] | None:
+        """The centre's last delivery (municipality, serials, the kiosk's outcome; no
+        personal data), read from its store read-only: a tester panel polls it while the
+        centre writes."""
+        import sqlite3
+
+        path = self.state / "centre" / "centre.sqlite3"
+        if not path.exists():
+            return None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
+        try:
+            row = db.execute("SELECT municipality, serials, outcome FROM deliveries "
+                             "ORDER BY at DESC LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # the centre has not made its tables yet, or holds a write lock
+            return None
+        finally:
+            db.close()
+        if row is None:
+            return None
+        return {"municipality": row[0], "serials": json.loads(row[1]), "outcome": row[2]}
 
     def kill(self, code: str) -> None:
         """kill -9 one municipal server (connections cut mid-call)."""

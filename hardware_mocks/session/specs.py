@@ -13,7 +13,7 @@ service; only the ``[devices]`` table differs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import msgspec
 
@@ -28,6 +28,7 @@ from kiosk.config import (
     Mode,
     PaymentConfig,
     PrintingConfig,
+    RelayConfig,
     TimeoutsConfig,
 )
 from kiosk.process.worker import WorkerSpec
@@ -37,7 +38,6 @@ from protocol.clock import Clock
 if TYPE_CHECKING:
     from hardware_mocks.cash.rig import CashRig
     from hardware_mocks.services.cupsd import Cupsd
-    from hardware_mocks.services.relay import RelayServer
 
 StandIn = Literal["virtual", "fake"]
 
@@ -115,12 +115,19 @@ def in_process(world_root: Path, state_dir: Path, kind: StandIn = "fake", clock:
     return devices, Control(cfg, devices)
 
 
-def services_config(tmp: Path, world: Path, relay: RelayServer, cupsd: Cupsd,
+class RelayService(Protocol):
+    """A relay or the issuing centre on loopback, as a kiosk's ``[relay]`` reaches it."""
+
+    def relay_config(self, kiosk_id: str = ..., read_timeout: float = ...) -> RelayConfig: ...
+
+
+def services_config(tmp: Path, world: Path, relay: RelayService, cupsd: Cupsd,
                     card: CardKind = "virtual", readers: tuple[str, ...] = (),
                     mode: Mode = Mode.TEST, sweep_interval: float = 30.0,
                     cash: dict[str, Any] | None = None) -> Path:
     """Write ``kiosk.toml`` in ``tmp`` for a worker over the real services on loopback:
-    ``relay serve`` and the private cupsd. The card is of kind ``card`` (``pcsc``: pcscd
+    ``relay serve`` (or the centre, :class:`~hardware_mocks.services.federation.FederationServices`)
+    and the private cupsd. The card is of kind ``card`` (``pcsc``: pcscd
     with the virtual reader, which ``readers`` allows); the cash devices are the real
     drivers on the ttys of ``cash`` (a ``[payment]`` table, ``CashRig.payment_table``), or
     the coin simulator without it; state and runtime folders are under ``tmp``; the print

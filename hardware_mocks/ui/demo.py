@@ -8,10 +8,13 @@ session engine in its worker processes) and writes to the output folder:
 - ``screenshots/<lang>/<screen>.png``: every screen in every language;
 - ``printed/``: what the printer produced (the PDF when the printer is a PDF queue;
   with the in-process virtual printer, the tray record of each job);
-- ``demo.json``: the screens visited, the session outcome (amounts and codes only), and
-  what the cash emulators physically took and paid out.
+- ``demo.json``: the screens visited, the session outcome (amounts and codes only), what
+  the cash emulators physically took and paid out, and which municipality issued the
+  certificate (``issued_by``: its code and name, the document serials, from the centre's
+  delivery log).
 
-Devices: ``real`` starts the real pieces embedded (``hardware_mocks.ui.embedded``: relay service,
+Devices: ``real`` starts the real pieces embedded (``hardware_mocks.ui.embedded``: the
+federation, that is the issuing centre and three municipal issuing servers on loopback,
 pcscd + virtual reader, a private cupsd with a PDF queue, the cash devices' emulators on
 ptys) and prints real PDFs; ``virtual`` runs the virtual devices in the worker (virtual
 card and reader, the relay's rules in process, the printing pipeline into a virtual
@@ -38,6 +41,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
 
 from hardware_mocks.session import specs
+from hardware_mocks.ui.federation_view import FederationView, Issued
 from hardware_mocks.ui.screenshots import capture_all
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import IntentKind, Screen
@@ -55,13 +59,15 @@ class DemoError(RuntimeError):
 
 
 def demo_world(out: Path) -> Path:
-    """The synthetic world, made once per output folder (it takes some seconds)."""
+    """The synthetic world, made once per output folder (it takes some seconds); the
+    federation's (:func:`~hardware_mocks.ui.embedded.federation_world`) beside it follows it."""
     from hardware_mocks.world import create
 
     root = out / "world"
     if not (root / "world.json").exists():
-        if root.exists():
-            shutil.rmtree(root)
+        for made in (root, out / "federation"):  # the federation is built on this world
+            if made.exists():
+                shutil.rmtree(made)
         create(root, seed=1)
     return root
 
@@ -170,19 +176,22 @@ def collect_printed(state: Path, out: Path, pdfs: Path | None) -> list[str]:
 @dataclass
 class Rig:
     """What a demo runs on: the engine link, the tester's hands, the printer's PDF folder
-    (None for the in-process fake printer), the state folder, and which devices."""
+    (None for the in-process fake printer), the state folder, which devices, and the
+    federation behind the kiosk (None without the real pieces)."""
 
     link: HostLink
     hands: Any
     pdfs: Path | None
     state: Path
     devices: str
+    federation: FederationView | None = None
 
 
 @contextmanager
 def devices_for(devices: str, world: Path, tmp: Path,
-                services: dict[str, Any] | None = None) -> Iterator[Rig]:
-    """``real`` starts the embedded pieces; ``auto`` tries them and falls back to the
+                services: dict[str, Any] | None = None, relay: str = "processes") -> Iterator[Rig]:
+    """``real`` starts the embedded pieces, the federation as ``relay`` says (``processes``
+    or ``embedded``, :data:`~hardware_mocks.ui.embedded.RELAY_MODES`); ``auto`` tries them and falls back to the
     virtual devices when one cannot start here (no pcscd/vpcd, pcscd busy, no cupsd).
     ``real`` and ``virtual`` take money through the kiosk's real cash drivers on the cash
     emulators (:class:`~hardware_mocks.cash.rig.CashRig`), which the tester's hands work;
@@ -196,17 +205,20 @@ def devices_for(devices: str, world: Path, tmp: Path,
             from hardware_mocks.ui.embedded import embedded
 
             try:
-                e = stack.enter_context(embedded(world, tmp, **(services or {})))
+                e = stack.enter_context(embedded(world, tmp, relay=relay, **(services or {})))
             except (OSError, RuntimeError) as exc:
                 if devices == "real":
                     raise
                 print(f"demo: the real pieces did not start ({type(exc).__name__}: {exc}); "
                       "using the virtual devices", file=sys.stderr)
         if e is not None:
+            from hardware_mocks.ui.federation_view import view
+
             link = host_link(e.spec)
-            hands = Hands(link, e.rig, e.vreader_socket, e.switch)
+            hands = Hands(link, e.rig, e.vreader_socket, e.switch, e.federation)
             stack.callback(hands.close)
-            yield Rig(link, hands, e.output_dir, state, "real")
+            yield Rig(link, hands, e.output_dir, state, "real",
+                      view(e.federation) if e.federation is not None else None)
             return
         used = "virtual" if devices in ("real", "auto") else devices
         if used == "virtual":
@@ -224,14 +236,14 @@ def devices_for(devices: str, world: Path, tmp: Path,
 def headless(out: Path, devices: str = "auto",
              languages: tuple[str, ...] = tuple(LANGUAGES),
              world: Path | None = None, persona: str = PERSONA, pin: str = PIN,
-             services: dict[str, Any] | None = None) -> dict[str, Any]:
+             services: dict[str, Any] | None = None, relay: str = "processes") -> dict[str, Any]:
     from kiosk.ui.app import application, kiosk_window
 
     out.mkdir(parents=True, exist_ok=True)
     world = world or demo_world(out)
     app = application()
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
-            devices_for(devices, world, Path(tmp), services) as rig:
+            devices_for(devices, world, Path(tmp), services, relay) as rig:
         link, hands, pdfs, state = rig.link, rig.hands, rig.pdfs, rig.state
         window = kiosk_window(link, language="ja",
                               final_hold_ms={Screen.THANK_YOU: 1500, Screen.ERROR: 1500})
@@ -248,6 +260,9 @@ def headless(out: Path, devices: str = "auto",
             wait_until(lambda: bool(outcomes), 10.0, "the session outcome")
             if pdfs is not None:
                 wait_until(lambda: any(pdfs.glob("*.pdf")), 30.0, "the printed PDF")
+            issued = None
+            if rig.federation is not None:  # the kiosk reports the outcome to the centre after the session
+                issued = _issued(rig.federation)
         finally:
             window.bridge.close()
             window.close()
@@ -264,12 +279,28 @@ def headless(out: Path, devices: str = "auto",
         "languages": list(languages),
         "printed": printed,
         "cash": cash,  # what the emulated devices physically took and paid out (yen)
+        "relay": relay if rig.federation is not None else None,  # how the federation ran
+        "issued_by": issued.to_json() if issued is not None else None,
     }
     (out / "demo.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
 
 
-def interactive(out: Path, devices: str = "auto") -> int:
+def _issued(federation: FederationView) -> Issued:
+    """The centre's record of the certificate just issued, once the kiosk's outcome
+    report has reached it."""
+    found: list[Issued] = []
+
+    def delivered() -> bool:
+        issued = federation.last_issued()
+        found[:] = [issued] if issued is not None and issued.outcome else []
+        return bool(found)
+
+    wait_until(delivered, 30.0, "the centre's delivery record")
+    return found[0]
+
+
+def interactive(out: Path, devices: str = "auto", relay: str = "processes") -> int:
     from hardware_mocks.ui.tester import TesterPanel
     from kiosk.ui.app import application, kiosk_window
 
@@ -277,10 +308,11 @@ def interactive(out: Path, devices: str = "auto") -> int:
     world = demo_world(out)
     app = application()
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp, \
-            devices_for(devices, world, Path(tmp)) as rig:
+            devices_for(devices, world, Path(tmp), relay=relay) as rig:
         link, pdfs, state = rig.link, rig.pdfs, rig.state
         window = kiosk_window(link, language="ja", sound=True)
-        panel = TesterPanel(rig.hands, printed_dir=pdfs, tray=state / "tray.jsonl")
+        panel = TesterPanel(rig.hands, printed_dir=pdfs, tray=state / "tray.jsonl",
+                            federation=rig.federation)
         window.rendered.connect(panel.show_screen)
         window.setWindowTitle("Certificate kiosk (demo)")
         window.show()

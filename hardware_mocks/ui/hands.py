@@ -5,7 +5,8 @@ Each command goes where its device lives: coins, notes and cash faults into the 
 emulators (:class:`hardware_mocks.cash.rig.CashRig`, in this process; the kiosk's real
 drivers in the session worker see them on their ttys); the card through the virtual
 reader's control socket when the reader is served by pcscd, printer faults through the
-cupsd queue's fault switch; anything else (the worker's virtual card, the relay's faults)
+cupsd queue's fault switch; a municipal issuing server stopped (kill -9) or started again
+on its port through the federation's harness; anything else (the worker's virtual card, the relay's faults)
 through the session's device channel.
 """
 
@@ -30,10 +31,20 @@ class Switch(Protocol):
     def set(self, state: str) -> None: ...
 
 
+class Municipalities(Protocol):
+    def kill(self, code: str) -> None: ...
+
+    def restart(self, code: str) -> None: ...
+
+    def running(self, code: str) -> bool: ...
+
+
 class Hands:
     def __init__(self, link: DeviceChannel, rig: CashRig | None = None,
-                 vreader_socket: Path | None = None, switch: Switch | None = None) -> None:
+                 vreader_socket: Path | None = None, switch: Switch | None = None,
+                 federation: Municipalities | None = None) -> None:
         self.link = link
+        self.federation = federation
         self.rig = rig
         self.vreader_socket = vreader_socket
         self.switch = switch
@@ -59,6 +70,13 @@ class Hands:
                 control({"cmd": "remove"}, self.vreader_socket)
             elif kind == "card_pull_after":
                 control({"cmd": "pull-after", "n": int(fields["n"])}, self.vreader_socket)
+            return
+        if self.federation is not None and kind in ("municipality_stop", "municipality_start"):
+            code = str(fields["code"])
+            if kind == "municipality_stop":
+                self.federation.kill(code)
+            elif not self.federation.running(code):  # its port is free again only once stopped
+                self.federation.restart(code)
             return
         if self.switch is not None and kind == "printer_fault":
             self.switch.set(PRINTER_SWITCH.get(str(fields.get("value")), "none"))

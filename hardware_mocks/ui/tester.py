@@ -4,7 +4,10 @@ It puts a persona's card on the virtual reader and takes it off (or pulls it in 
 of a command), feeds coins and notes to the cash devices, breaks them (a coin or note jam,
 a full stacker, a note refused, a hopper emptied, removed or stalled, the coin acceptor
 silent, unplugged or answering garbage), switches printer and relay faults, and lists
-what the printer produced. It talks to the devices only through a device channel
+what the printer produced. Over the federation (``FederationView``) each persona is shown
+with the municipality that serves its card, the panel says which municipality issued the
+last certificate, and each municipal issuing server can be stopped and started again (the
+others keep serving: the isolation a tester shows). It talks to the devices only through a device channel
 (``device(kind, **fields)``): the demo's hands (``hardware_mocks.ui.hands``: the cash
 emulators on ptys, which the kiosk's real drivers read; the virtual reader; the
 printer's fault switch), or ``InProcessEngine.device`` in the UI tests; never to the
@@ -33,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from hardware_mocks.session import virtual
+from hardware_mocks.ui.federation_view import FederationView
 from hardware_mocks.world import PERSONAS
 from kiosk.payment.port import DENOMINATIONS
 
@@ -62,13 +66,14 @@ class DeviceChannel(Protocol):
 
 class TesterPanel(QWidget):
     def __init__(self, link: DeviceChannel, printed_dir: Path | None = None,
-                 tray: Path | None = None) -> None:
+                 tray: Path | None = None, federation: FederationView | None = None) -> None:
         super().__init__()
         self.setObjectName("tester")
         self.setWindowTitle("Kiosk tester panel")
         self.link = link
         self.printed_dir = printed_dir
         self.tray = tray
+        self.federation = federation
         box = QVBoxLayout(self)
         box.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # see KioskWindow
         self.resize(620, 720)
@@ -77,7 +82,9 @@ class TesterPanel(QWidget):
         row = QGridLayout(card)
         self.persona = QComboBox()
         for p in PERSONAS:
-            self.persona.addItem(f"{p.id} — PIN {p.pin} — {p.note}", p.id)
+            home = federation.homes.get(p.id) if federation is not None else None
+            served = f" — {federation.label(home)}" if federation is not None and home else ""
+            self.persona.addItem(f"{p.id} — PIN {p.pin} — {p.note}{served}", p.id)
         self.persona.setAccessibleName("Persona")
         self.insert = QPushButton("Insert card")
         self.remove = QPushButton("Remove card")
@@ -144,6 +151,12 @@ class TesterPanel(QWidget):
         frow.addWidget(self.relay_fault, 1, 1)
         box.addWidget(faults)
 
+        self.municipality_state: dict[str, QLabel] = {}
+        self.municipality_buttons: dict[tuple[str, str], QPushButton] = {}
+        self.issued = QLabel("")
+        if federation is not None:
+            box.addWidget(self._federation_box(federation))
+
         out = QGroupBox("Printed")
         orow = QVBoxLayout(out)
         self.printed = QListWidget()
@@ -159,11 +172,40 @@ class TesterPanel(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._timer.start(500)
 
+    def _federation_box(self, federation: FederationView) -> QGroupBox:
+        group = QGroupBox("Federation: the centre and the municipal issuing servers")
+        grid = QGridLayout(group)
+        for n, (code, name) in enumerate(federation.names.items()):
+            grid.addWidget(QLabel(f"{name} ({code})"), n, 0)
+            state = QLabel("")
+            self.municipality_state[code] = state
+            grid.addWidget(state, n, 1)
+            for column, (text, kind) in enumerate((("Stop", "municipality_stop"),
+                                                   ("Start", "municipality_start")), start=2):
+                b = QPushButton(f"{text} {code}")
+                b.setEnabled(federation.stoppable)
+                if not federation.stoppable:
+                    b.setToolTip("the municipal servers run inside the centre's process")
+                b.clicked.connect(lambda _=False, k=kind, c=code: self.link.device(k, code=c))
+                self.municipality_buttons[(code, kind)] = b
+                grid.addWidget(b, n, column)
+        self.issued.setAccessibleName("Issued by")
+        self.issued.setWordWrap(True)
+        grid.addWidget(self.issued, len(federation.names), 0, 1, 4)
+        return group
+
     def show_screen(self, screen: str) -> None:
         self.status.setText(f"Kiosk screen: {screen}")
 
     def refresh(self) -> None:
-        """List new printer output: PDFs in the output folder, or tray records."""
+        """List new printer output (PDFs in the output folder, or tray records); show the
+        municipal servers' state and who issued last."""
+        if self.federation is not None:
+            for code, state in self.municipality_state.items():
+                state.setText("serving" if self.federation.running(code) or not self.federation.stoppable
+                              else "stopped")
+            issued = self.federation.last_issued()
+            self.issued.setText(issued.text() if issued is not None else "No certificate issued yet")
         entries: list[tuple[str, str | None]] = []
         if self.printed_dir is not None and self.printed_dir.is_dir():
             entries += [(p.name, str(p)) for p in sorted(self.printed_dir.glob("*.pdf"))]

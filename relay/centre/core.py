@@ -107,6 +107,7 @@ class CentreCore:
         self.municipalities = municipalities
         self.clock = clock
         self.settings = settings or CentreSettings()
+        self._build = build_id()
         s = self.settings
         self.bulkheads = {code: Bulkhead(s.municipal_concurrency, s.municipal_deadline, s.circuit_threshold,
                                          s.circuit_cool_down) for code in municipalities}

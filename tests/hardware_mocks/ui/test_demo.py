@@ -44,6 +44,13 @@ def test_cli_rejects_unknown_language(capsys: pytest.CaptureFixture[str]) -> Non
     assert "unknown languages: xx" in capsys.readouterr().err
 
 
+def test_cli_rejects_unknown_persona(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    assert main(["demo", "--headless", "--persona", "nobody"]) == 2
+    assert "unknown persona: nobody" in capsys.readouterr().err
+
+
 def test_auto_falls_back_to_virtual_devices_when_a_real_piece_cannot_start(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from hardware_mocks.ui import embedded
