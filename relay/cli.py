@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
 from relay import issuing_cli, kiosk_cli, public_service, verification_cli
-from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.ports import listen, write_ports
 from relay.store.db import location
@@ -104,7 +104,7 @@ def parser() -> argparse.ArgumentParser:
                    help="technician-event calls one kiosk may make an hour (120)")
     s.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
                    help="log-export parts one kiosk may send an hour (600)")
-    _connection_options(s, ConnectionLimits())
+    add_limit_options(s, ConnectionLimits())
     federation_cli.add_serving_options(s)
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=location, help="the relay's state database")
@@ -127,26 +127,6 @@ def parser() -> argparse.ArgumentParser:
     federation_cli.add_parser(sub)
     issuing_cli.add_parsers(sub)
     return p
-
-
-def _connection_options(p: argparse.ArgumentParser, limits: ConnectionLimits) -> None:
-    """The connection limits of a listener (:mod:`relay.listener`), per process."""
-    p.add_argument("--max-connections", type=int, default=limits.max_connections,
-                   help=f"connections held at once ({limits.max_connections}); the open-file limit must exceed it")
-    p.add_argument("--max-per-source", type=int, default=limits.max_per_source,
-                   help=f"connections from one address ({limits.max_per_source})")
-    p.add_argument("--handshake-timeout", type=float, default=limits.handshake_timeout,
-                   help=f"seconds for the TLS handshake ({limits.handshake_timeout:g})")
-    p.add_argument("--header-timeout", type=float, default=limits.header_timeout,
-                   help=f"seconds for a complete request head ({limits.header_timeout:g})")
-    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout,
-                   help=f"seconds a kept-alive connection may stay idle ({limits.idle_timeout:g})")
-
-
-def _limits(args: argparse.Namespace) -> ConnectionLimits:
-    return ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
-                            handshake_timeout=args.handshake_timeout, header_timeout=args.header_timeout,
-                            idle_timeout=args.idle_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,7 +297,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     store.close()
     try:
-        check_descriptor_limit(_limits(args).max_connections)
+        check_descriptor_limit(limits_from(args).max_connections)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -481,7 +461,7 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     from relay import listener
 
     app, tls = _build(args)
-    served = [await listener.serve(app.application(), sockets[0], tls, _limits(args), "kiosk")]
+    served = [await listener.serve(app.application(), sockets[0], tls, limits_from(args), "kiosk")]
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
         write_ports(port_file, ports)

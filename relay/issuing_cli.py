@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
+from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
@@ -73,13 +74,19 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--kiosk-ca", type=Path, required=True, help="the operator CA of kiosk certificates")
     cs.add_argument("--register-db", type=location, required=True,
                     help="the kiosk register's database, a SQLite file or a postgresql:// URL (relay kiosk … --db)")
-    cs.add_argument("--state", type=Path, help="sessions, delivery log, message log (default: --home)")
+    cs.add_argument("--state", type=Path, help="the message log; the centre's database too without --db"
+                                                 " (default: --home)")
+    cs.add_argument("--db", type=location,
+                    help="sessions, delivery log, events, suspensions, technician events and rate counts: a SQLite"
+                         " file or a postgresql:// URL several centre nodes share (default: centre.sqlite3 in"
+                         " --state)")
     cs.add_argument("--embed", type=Path, action="append", default=[],
                     help="run this municipality's server (its init directory) inside the centre's process")
     cs.add_argument("--municipal-deadline", type=float, default=3.0)
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    add_limit_options(cs, ConnectionLimits())
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
     su.add_argument("--state", type=Path, required=True, help="the centre's state directory")
     su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
@@ -174,8 +181,7 @@ async def _municipality(args: argparse.Namespace) -> None:
 
 
 async def _centre(args: argparse.Namespace) -> None:
-    from aiohttp import web
-
+    from relay import listener
     from relay.centre.core import CentreSettings
     from relay.centre.http import CentreApp
     from relay.centre.port import Municipality
@@ -185,7 +191,11 @@ async def _centre(args: argparse.Namespace) -> None:
     from relay.http import server_tls_context
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
+    from relay.kiosk_watch import KioskWatch
+    from relay.rate_limits import SharedRateStore
 
+    limits = limits_from(args)
+    check_descriptor_limit(limits.max_connections)
     clock = SystemClock()
     directory = directory_file(args.directory, args.anchor, clock)
     ports: dict[str, Municipality] = {}
@@ -199,17 +209,18 @@ async def _centre(args: argparse.Namespace) -> None:
         if member.code not in ports:
             ports[member.code] = RemoteMunicipality(_listed(directory, member.code), tls)
     core = centre(args.home, directory, ports, clock, args.state,
-                  CentreSettings(municipal_deadline=args.municipal_deadline))
-    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)))
-    runner = web.AppRunner(app.application(), access_log=None, handle_signals=False)
-    await runner.setup()
+                  CentreSettings(municipal_deadline=args.municipal_deadline), db=args.db)
+    rates = args.db if args.db is not None else (args.state or args.home) / "centre.sqlite3"
+    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
+                    KioskWatch(SharedRateStore(rates), audit=core.kiosk_alert))
     sock = listen(args.host, args.port)
-    await web.SockSite(runner, sock, ssl_context=server_tls_context(args.kiosk_cert, args.kiosk_key,
-                                                                      args.kiosk_ca)).start()
+    runner, served = await listener.serve(app.application(), sock,
+                                          server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
+                                          limits, "centre")
     log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
     await _until_stopped(args.port_file, sock.getsockname()[1])
-    await runner.cleanup()
-    core.store.close()
+    await listener.stop(runner, served)
+    app.close()
 
 
 def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:

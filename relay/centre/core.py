@@ -39,7 +39,7 @@ from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
 from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
-from relay import schema
+from relay import schema, technician
 from relay.centre.bulkhead import Bulkhead
 from relay.centre.port import Municipality, MunicipalityUnavailable
 from relay.centre.store import CentreSession, CentreStore
@@ -384,6 +384,27 @@ class CentreCore:
                 taken += await self._forward_outcome(d["municipality"], d["request_id"], d["outcome"],
                                                      d["outcome_copies"], d["outcome_amount"])
         return taken
+
+    def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Keep a batch of the kiosk's diagnostic audit records at the centre, all or none
+        (the same strict reading as a single relay's, :mod:`relay.technician`); a repeat is
+        harmless. ``acknowledged_seq``: every record up to it is stored."""
+        records = technician.parse(body, kiosk_id)
+        self.store.add_technician_events(kiosk_id, self._now().timestamp(),
+                                         [(r.seq, r.at, r.t, r.event, r.fields) for r in records])
+        return {"acknowledged_seq": records[-1].seq}
+
+    def log_export(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Keep one part of a technician's log export at the centre, all or none; a repeat
+        is harmless. ``stored_through``: the index of the part's last event."""
+        part = technician.parse_log_export(body, kiosk_id)
+        self.store.add_log_events(kiosk_id, part.export_id, part.first, self._now().timestamp(), part.events)
+        return {"export_id": part.export_id, "stored_through": part.first + len(part.events) - 1}
+
+    def kiosk_alert(self, entry: dict[str, Any]) -> None:
+        """A kiosk's volume or refusal alert (:class:`relay.kiosk_watch.KioskWatch`), kept in
+        the centre's event log for the operator."""
+        self.store.event(entry["at"], "kiosk_alert", None, kiosk_id=entry["kiosk_id"], code=entry["code"])
 
     def purge(self) -> int:
         return self.store.purge(self._now().timestamp())
