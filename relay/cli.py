@@ -110,7 +110,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--db", type=location, help="the relay's state database")
     a.add_argument("--municipality", help="a municipality's issuance history and refusals instead (federation)")
     a.add_argument("--history", type=Path, help="with --municipality: its history.sqlite3")
-    a.add_argument("--centre-db", type=Path, help="with --municipality: also the centre's refusals and alerts")
+    a.add_argument("--centre-db", type=location,
+                   help="with --municipality: also the centre's refusals and alerts (its database)")
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")

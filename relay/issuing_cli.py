@@ -88,12 +88,15 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--port-file", type=Path)
     add_limit_options(cs, ConnectionLimits())
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
-    su.add_argument("--state", type=Path, required=True, help="the centre's state directory")
+    where = su.add_mutually_exclusive_group(required=True)
+    where.add_argument("--state", type=Path, help="the centre's state directory (its centre.sqlite3)")
+    where.add_argument("--db", type=location, help="the centre's database (relay centre serve --db)")
     su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
     r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
-    r.add_argument("--centre-db", type=Path, required=True, help="the centre's centre.sqlite3")
+    r.add_argument("--centre-db", type=location, required=True,
+                   help="the centre's database: its centre.sqlite3 or its postgresql:// URL")
 
 
 def _federation_files(p: argparse.ArgumentParser) -> None:
@@ -252,11 +255,11 @@ def suspensions(args: argparse.Namespace) -> int:
     """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
     from relay.centre.store import CentreStore
 
-    path = args.state / "centre.sqlite3"
-    if not path.exists():
-        print(f"error: no centre state at {args.state}", file=sys.stderr)
+    db = args.db if args.db is not None else args.state / "centre.sqlite3"
+    if isinstance(db, Path) and not db.exists():
+        print(f"error: no centre state at {db}", file=sys.stderr)
         return 2
-    store = CentreStore(path)
+    store = CentreStore(db)
     if args.reinstate:
         if args.reinstate not in store.suspended():
             print(f"error: {args.reinstate} is not suspended", file=sys.stderr)
@@ -291,7 +294,7 @@ def reconcile(args: argparse.Namespace) -> int:
     from relay.municipal.history import IssuanceHistory
 
     for path in (args.history, args.centre_db):
-        if not path.exists():
+        if isinstance(path, Path) and not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 2
     found = differences(IssuanceHistory(args.history).entries(), CentreStore(args.centre_db).deliveries(
