@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,14 +17,18 @@ import pytest
 
 from hardware_mocks.federation_world import A, B, FederationWorld
 from hardware_mocks.relay.testing import CardSigner
+from hardware_mocks.services.federation import FederationServices
 from protocol import refusals, wire
 from relay.centre.core import CentreCore
+from relay.centre.store import CentreStore
 from relay.federation_local import centre
 from relay.kiosk_register import Standing
 from relay.kiosk_watch import KioskLimits, KioskWatch
 from relay.rate_limits import SharedRateStore
 from relay.schema import ApiError
 from tests.fixtures.federation_services import KIOSK, Federation
+from tests.relay.centre.test_services import Kiosk
+from tests.relay.centre.test_services import _persona as persona_for
 
 pytestmark = [pytest.mark.postgres]
 NOW = 1_800_000_000.0
@@ -96,3 +102,23 @@ def test_a_kiosks_rate_is_counted_across_centre_nodes(postgres_db: str) -> None:
     finally:
         for watch in watches:
             watch.store.close()
+
+
+def test_relay_centre_serve_keeps_its_state_in_the_postgresql_database(federation: FederationWorld,
+                                                                      postgres_db: str, tmp_path: Path) -> None:
+    services = FederationServices.start(federation, tmp_path, embedded=True, db=postgres_db)
+    kiosk = Kiosk(federation, services.centre_port)
+    try:
+        status, answer = asyncio.run(kiosk.issue(persona_for(federation, A)))
+    finally:
+        services.stop()
+    assert status == 200, answer
+    store = CentreStore(postgres_db)
+    try:
+        assert [d["municipality"] for d in store.deliveries()] == [A]
+    finally:
+        store.close()
+    assert not (tmp_path / "centre" / "centre.sqlite3").exists()  # nothing of it in a local file
+    listed = subprocess.run([sys.executable, "-m", "relay.cli", "centre", "suspensions", "--db", postgres_db],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert (listed.returncode, listed.stdout) == (0, "")
