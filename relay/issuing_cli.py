@@ -7,7 +7,8 @@ operator admits). ``relay municipality serve`` runs its issuing server; ``relay 
 serve`` the centre, reaching each active member of the directory over pinned mutual TLS
 (or, with ``--embed DIR``, a municipality's server inside its own process).
 ``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
-suspended after a wrong document and lifts one (a running centre sees it at its next request).
+suspended after a wrong document and lifts one (a running centre sees it at its next request);
+``relay centre events`` prints the centre's event log (refusals, wrong documents, kiosk alerts).
 ``relay audit --municipality C --history FILE`` prints the municipality's issuance history
 and every refusal (its own and, with ``--centre-db``, the centre's);
 ``relay reconcile`` compares that history with the centre's delivery log, prints every
@@ -35,6 +36,7 @@ from relay.store.db import location
 
 if TYPE_CHECKING:
     from protocol.federation.directory import Member
+    from relay.centre.store import CentreStore
     from relay.directory_file import DirectoryFile
 
 LOG = logging.getLogger("relay")
@@ -88,10 +90,12 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--port-file", type=Path)
     add_limit_options(cs, ConnectionLimits())
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
-    where = su.add_mutually_exclusive_group(required=True)
-    where.add_argument("--state", type=Path, help="the centre's state directory (its centre.sqlite3)")
-    where.add_argument("--db", type=location, help="the centre's database (relay centre serve --db)")
+    _centre_database(su)
     su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
+    ev = csub.add_parser("events", help="the centre's event log: refusals, unavailable municipalities, wrong"
+                                        " documents, kiosk alerts (JSON lines)")
+    _centre_database(ev)
+    ev.add_argument("--kind", help="only this kind (refuse, unavailable, bad_message, wrong_document, kiosk_alert)")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
     r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
@@ -120,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "centre" and args.centre_command == "suspensions":
         return suspensions(args)
+    if args.command == "centre" and args.centre_command == "events":
+        return centre_events(args)
     if args.command == "municipality" and args.municipality_command == "check":
         return asyncio.run(_check(args))
     logging.basicConfig(level=logging.WARNING)
@@ -251,15 +257,38 @@ def audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def suspensions(args: argparse.Namespace) -> int:
-    """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
+def _centre_database(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--state", type=Path, help="the centre's state directory (its centre.sqlite3)")
+    where.add_argument("--db", type=location, help="the centre's database (relay centre serve --db)")
+
+
+def _centre_store(args: argparse.Namespace) -> CentreStore | None:
     from relay.centre.store import CentreStore
 
     db = args.db if args.db is not None else args.state / "centre.sqlite3"
     if isinstance(db, Path) and not db.exists():
         print(f"error: no centre state at {db}", file=sys.stderr)
+        return None
+    return CentreStore(db)
+
+
+def centre_events(args: argparse.Namespace) -> int:
+    """The centre's event log, oldest first, as JSON lines."""
+    store = _centre_store(args)
+    if store is None:
         return 2
-    store = CentreStore(db)
+    for event in store.events(kind=args.kind):
+        print(json.dumps(event, ensure_ascii=False))
+    store.close()
+    return 0
+
+
+def suspensions(args: argparse.Namespace) -> int:
+    """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
+    store = _centre_store(args)
+    if store is None:
+        return 2
     if args.reinstate:
         if args.reinstate not in store.suspended():
             print(f"error: {args.reinstate} is not suspended", file=sys.stderr)

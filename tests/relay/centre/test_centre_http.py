@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import ssl
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -149,6 +152,11 @@ def test_a_kiosk_over_its_session_rate_is_refused_and_alerted(federation: Federa
             assert [(a["kiosk_id"], a["code"]) for a in alerts] == [(KIOSK, "volume")]  # once, not per call
 
     asyncio.run(scenario())
+    listed = subprocess.run([sys.executable, "-m", "relay.cli", "centre", "events", "--state",
+                             str(tmp_path / "centre"), "--kind", "kiosk_alert"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert [(e["kiosk_id"], e["code"]) for e in map(json.loads, listed.stdout.splitlines())] == [(KIOSK, "volume")]
 
 
 def test_refused_cards_raise_a_refusal_alert(federation: FederationWorld, tmp_path: Path) -> None:
