@@ -401,6 +401,16 @@ class CentreCore:
         self.store.add_log_events(kiosk_id, part.export_id, part.first, self._now().timestamp(), part.events)
         return {"export_id": part.export_id, "stored_through": part.first + len(part.events) - 1}
 
+    def record_timeout(self, kiosk_id: str, body: dict[str, Any]) -> None:
+        """Keep a call the transport aborted at its deadline in the event log (the municipality
+        it was routed to, when the session names one): the kiosk retries or cancels."""
+        sid, rid = body.get("session_id"), body.get("request_id")
+        sid = sid if isinstance(sid, str) and schema.SESSION_ID.fullmatch(sid) else None
+        row = self.store.session(sid) if sid else None
+        self.store.event(self._now().timestamp(), "timeout", row.municipality if row else None, kiosk_id, sid,
+                         rid if isinstance(rid, str) and schema.REQUEST_ID.fullmatch(rid) else None, wire.TIMEOUT)
+        log.event(LOG, "centre.timeout", logging.WARNING, kiosk=kiosk_id, code=wire.TIMEOUT)
+
     def kiosk_alert(self, entry: dict[str, Any]) -> None:
         """A kiosk's volume or refusal alert (:class:`relay.kiosk_watch.KioskWatch`), kept in
         the centre's event log for the operator."""

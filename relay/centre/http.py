@@ -134,6 +134,7 @@ class CentreApp:
         async def endpoint(request: web.Request) -> web.Response:
             kiosk = self._kiosk(request)
             self.watch.admit(kiosk, call)
+            body: dict[str, Any] = {}
             try:
                 async with asyncio.timeout(self.core.settings.request_timeout):
                     if request.content_length is not None and request.content_length > wire.MAX_BODY_BYTES:
@@ -141,6 +142,7 @@ class CentreApp:
                     body = schema.parse_body(await request.read())
                     answer = await handler(kiosk.kiosk_id, body)
             except TimeoutError:
+                self.core.record_timeout(kiosk.kiosk_id, body)
                 raise ApiError(503, wire.TIMEOUT) from None
             except ApiError as exc:
                 self.watch.observe(kiosk, call, exc.code)

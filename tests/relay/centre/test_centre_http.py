@@ -6,6 +6,7 @@ exports a kiosk sends kept at the centre."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import socket
@@ -22,10 +23,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from hardware_mocks.federation_world import FederationWorld
+from hardware_mocks.federation_faults import DownMunicipality
+from hardware_mocks.federation_world import A, FederationWorld
+from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.services.relay import register_world_kiosks
 from protocol import wire
 from relay import listener
+from relay.centre.core import CentreSettings
 from relay.centre.http import CentreApp
 from relay.connection_limits import ConnectionLimits
 from relay.http import server_tls_context
@@ -62,10 +66,10 @@ class ServedCentre:
 @contextlib.asynccontextmanager
 async def served_centre(federation: FederationWorld, state: Path, limits: KioskLimits | None = None,
                         connections: ConnectionLimits | None = None,
-                        expected_per_hour: int | None = None) -> AsyncIterator[ServedCentre]:
+                        expected_per_hour: int | None = None, **centre: Any) -> AsyncIterator[ServedCentre]:
     """``expected_per_hour``: register only KIOSK, with this expected load (default: the
-    world's kiosks as ``relay kiosk import`` registers them)."""
-    fed = Federation(federation, state)
+    world's kiosks as ``relay kiosk import`` registers them); ``centre``: for :class:`Federation`."""
+    fed = Federation(federation, state, **centre)
     registers = state / "registers.sqlite3"
     pki = federation.base.root / "pki"
     if expected_per_hour is None:
@@ -209,5 +213,28 @@ def test_technician_events_and_log_exports_are_kept_at_the_centre(federation: Fe
             bad = {**part, "first": 2, "events": [{**_event(3), "name": "山田太郎"}]}
             assert (await centre.call(wire.LOG_EXPORT_PATH, bad))[0] == 400
             assert [(e["n"], e["event"]["seq"]) for e in store.log_exports(KIOSK)] == [(0, 1), (1, 2)]
+
+    asyncio.run(scenario())
+
+
+def test_a_call_past_its_deadline_answers_timeout_and_is_logged(federation: FederationWorld, tmp_path: Path) -> None:
+    """A municipal server that hangs past the kiosk call's deadline: ``503 timeout`` as JSON,
+    and the call kept in the centre's event log with its kiosk and session."""
+    hang = DownMunicipality(hang=True)
+    settings = CentreSettings(request_timeout=1.0, municipal_deadline=30.0)
+
+    async def scenario() -> None:
+        async with served_centre(federation, tmp_path, replace={A: lambda port: hang}, settings=settings) as centre:
+            fed = centre.fed
+            card = CardSigner.load(federation.base.card_path(fed.persona_for(A)["id"]))
+            _, opened = await centre.call(wire.SESSION_PATH, {})
+            sid = opened["session_id"]
+            signature = card.sign(base64.b64decode(opened["challenge"]), sid, KIOSK)
+            answer = await centre.call(wire.AUTH_PATH, {
+                "session_id": sid, "card_certificate": base64.b64encode(card.cert_der).decode(),
+                "signature": base64.b64encode(signature).decode()})
+            assert answer == (503, {"error": {"code": wire.TIMEOUT}})
+            timeouts = fed.centre.store.events(kind="timeout")
+            assert [(e["kiosk_id"], e["session_id"], e["code"]) for e in timeouts] == [(KIOSK, sid, wire.TIMEOUT)]
 
     asyncio.run(scenario())
