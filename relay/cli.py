@@ -34,6 +34,7 @@ from protocol.clock import JST, Clock, SystemClock
 from relay import issuing_cli, kiosk_cli, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
+from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
@@ -98,12 +99,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
-    s.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
-                   help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
-    s.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
-                   help="technician-event calls one kiosk may make an hour (120)")
-    s.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
-                   help="log-export parts one kiosk may send an hour (600)")
+    add_kiosk_limit_options(s)
     add_limit_options(s, ConnectionLimits())
     federation_cli.add_serving_options(s)
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
@@ -423,7 +419,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
-    from relay.kiosk_watch import KioskLimits, KioskWatch
+    from relay.kiosk_watch import KioskWatch, kiosk_limits_from
     from relay.rate_limits import SharedRateStore
     from relay.service import Settings, build_core
     from relay.store import is_postgres
@@ -448,10 +444,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
         answer_delay = InjectedDelay(low, high, rate=1.0)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
-    limits = KioskLimits(sessions_per_minute=args.kiosk_sessions_per_minute,
-                         technician_calls_per_hour=args.kiosk_technician_calls_per_hour,
-                         log_parts_per_hour=args.kiosk_log_parts_per_hour)
-    watch = KioskWatch(SharedRateStore(db), limits, audit=core.storage.audit,
+    watch = KioskWatch(SharedRateStore(db), kiosk_limits_from(args), audit=core.storage.audit,
                        clock=lambda: core.clock.now().timestamp())
     return RelayApp(core, KioskIdentity(StoredKioskRegister(db)), watch, delay, answer_delay,
                     directory=federation_cli.directory_source(args)), tls

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from protocol import log
 from protocol.clock import SystemClock
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
+from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
@@ -89,6 +90,7 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
     add_limit_options(cs, ConnectionLimits())
+    add_kiosk_limit_options(cs)
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
     _centre_database(su)
     su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
@@ -200,7 +202,7 @@ async def _centre(args: argparse.Namespace) -> None:
     from relay.http import server_tls_context
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
-    from relay.kiosk_watch import KioskWatch
+    from relay.kiosk_watch import KioskWatch, kiosk_limits_from
     from relay.rate_limits import SharedRateStore
 
     limits = limits_from(args)
@@ -221,7 +223,8 @@ async def _centre(args: argparse.Namespace) -> None:
                   CentreSettings(municipal_deadline=args.municipal_deadline), db=args.db)
     rates = args.db if args.db is not None else (args.state or args.home) / "centre.sqlite3"
     app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
-                    KioskWatch(SharedRateStore(rates), audit=core.kiosk_alert))
+                    KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
+                               clock=lambda: clock.now().timestamp()))
     sock = listen(args.host, args.port)
     runner, served = await listener.serve(app.application(), sock,
                                           server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
