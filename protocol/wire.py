@@ -32,11 +32,13 @@ MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # relay -> kiosk: ten copies of the larges
 
 #: Topology modes and the storage each needs. A multi-node relay over storage that is not
 #: shared between nodes is the single-server-build-on-multi-server mistake: refused. The
-#: federation's centre (``relay centre serve``) holds its sessions and delivery log in SQLite
-#: and the documents come from the municipalities' servers: a kiosk takes it only with a
-#: federation anchor, never with one municipality's issuer key.
+#: federation's centre (``relay centre serve``) holds its sessions and delivery log in SQLite,
+#: or in PostgreSQL shared by several centre nodes, and the documents come from the
+#: municipalities' servers: a kiosk takes it only with a federation anchor, never with one
+#: municipality's issuer key.
 FEDERATION = "federation"
-TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",), FEDERATION: ("sqlite",)}
+TOPOLOGY_STORAGE = {"single-node": ("sqlite", "postgresql"), "multi-node": ("postgresql",),
+                    FEDERATION: ("sqlite", "postgresql")}
 
 # request errors (HTTP 4xx/5xx codes besides the refusal codes)
 BAD_JSON = "bad_json"

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
 from relay import issuing_cli, kiosk_cli, public_service, verification_cli
-from relay.connection_limits import ConnectionLimits, check_descriptor_limit
+from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
+from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
@@ -98,19 +99,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
     s.add_argument("--log-level", default="WARNING")
-    s.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
-                   help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
-    s.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
-                   help="technician-event calls one kiosk may make an hour (120)")
-    s.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
-                   help="log-export parts one kiosk may send an hour (600)")
-    _connection_options(s, ConnectionLimits())
+    add_kiosk_limit_options(s)
+    add_limit_options(s, ConnectionLimits())
     federation_cli.add_serving_options(s)
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=location, help="the relay's state database")
     a.add_argument("--municipality", help="a municipality's issuance history and refusals instead (federation)")
     a.add_argument("--history", type=Path, help="with --municipality: its history.sqlite3")
-    a.add_argument("--centre-db", type=Path, help="with --municipality: also the centre's refusals and alerts")
+    a.add_argument("--centre-db", type=location,
+                   help="with --municipality: also the centre's refusals and alerts (its database)")
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
     a.add_argument("--json", action="store_true", help="one JSON object per line")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")
@@ -127,26 +124,6 @@ def parser() -> argparse.ArgumentParser:
     federation_cli.add_parser(sub)
     issuing_cli.add_parsers(sub)
     return p
-
-
-def _connection_options(p: argparse.ArgumentParser, limits: ConnectionLimits) -> None:
-    """The connection limits of a listener (:mod:`relay.listener`), per process."""
-    p.add_argument("--max-connections", type=int, default=limits.max_connections,
-                   help=f"connections held at once ({limits.max_connections}); the open-file limit must exceed it")
-    p.add_argument("--max-per-source", type=int, default=limits.max_per_source,
-                   help=f"connections from one address ({limits.max_per_source})")
-    p.add_argument("--handshake-timeout", type=float, default=limits.handshake_timeout,
-                   help=f"seconds for the TLS handshake ({limits.handshake_timeout:g})")
-    p.add_argument("--header-timeout", type=float, default=limits.header_timeout,
-                   help=f"seconds for a complete request head ({limits.header_timeout:g})")
-    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout,
-                   help=f"seconds a kept-alive connection may stay idle ({limits.idle_timeout:g})")
-
-
-def _limits(args: argparse.Namespace) -> ConnectionLimits:
-    return ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
-                            handshake_timeout=args.handshake_timeout, header_timeout=args.header_timeout,
-                            idle_timeout=args.idle_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,7 +294,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     store.close()
     try:
-        check_descriptor_limit(_limits(args).max_connections)
+        check_descriptor_limit(limits_from(args).max_connections)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -442,7 +419,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     from relay.http import InjectedDelay, RelayApp, server_tls_context
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
-    from relay.kiosk_watch import KioskLimits, KioskWatch
+    from relay.kiosk_watch import KioskWatch, kiosk_limits_from
     from relay.rate_limits import SharedRateStore
     from relay.service import Settings, build_core
     from relay.store import is_postgres
@@ -467,10 +444,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
         answer_delay = InjectedDelay(low, high, rate=1.0)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
-    limits = KioskLimits(sessions_per_minute=args.kiosk_sessions_per_minute,
-                         technician_calls_per_hour=args.kiosk_technician_calls_per_hour,
-                         log_parts_per_hour=args.kiosk_log_parts_per_hour)
-    watch = KioskWatch(SharedRateStore(db), limits, audit=core.storage.audit,
+    watch = KioskWatch(SharedRateStore(db), kiosk_limits_from(args), audit=core.storage.audit,
                        clock=lambda: core.clock.now().timestamp())
     return RelayApp(core, KioskIdentity(StoredKioskRegister(db)), watch, delay, answer_delay,
                     directory=federation_cli.directory_source(args)), tls
@@ -481,7 +455,7 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     from relay import listener
 
     app, tls = _build(args)
-    served = [await listener.serve(app.application(), sockets[0], tls, _limits(args), "kiosk")]
+    served = [await listener.serve(app.application(), sockets[0], tls, limits_from(args), "kiosk")]
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
     if port_file:
         write_ports(port_file, ports)

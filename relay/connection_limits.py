@@ -6,6 +6,7 @@ read and check them without importing the server.
 
 from __future__ import annotations
 
+import argparse
 import resource
 from dataclasses import dataclass
 
@@ -47,3 +48,24 @@ def check_descriptor_limit(max_connections: int) -> int:
         raise ValueError(f"the open-file limit ({soft}) is below the {needed} descriptors "
                          f"{max_connections} connections need; raise LimitNOFILE") from exc
     return needed
+
+
+def add_limit_options(p: argparse.ArgumentParser, limits: ConnectionLimits) -> None:
+    """The connection limits of a listener (:mod:`relay.listener`), per process: the same
+    options for ``relay serve`` and ``relay centre serve``."""
+    p.add_argument("--max-connections", type=int, default=limits.max_connections,
+                   help=f"connections held at once ({limits.max_connections}); the open-file limit must exceed it")
+    p.add_argument("--max-per-source", type=int, default=limits.max_per_source,
+                   help=f"connections from one address ({limits.max_per_source})")
+    p.add_argument("--handshake-timeout", type=float, default=limits.handshake_timeout,
+                   help=f"seconds for the TLS handshake ({limits.handshake_timeout:g})")
+    p.add_argument("--header-timeout", type=float, default=limits.header_timeout,
+                   help=f"seconds for a complete request head ({limits.header_timeout:g})")
+    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout,
+                   help=f"seconds a kept-alive connection may stay idle ({limits.idle_timeout:g})")
+
+
+def limits_from(args: argparse.Namespace) -> ConnectionLimits:
+    return ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
+                            handshake_timeout=args.handshake_timeout, header_timeout=args.header_timeout,
+                            idle_timeout=args.idle_timeout)

@@ -57,10 +57,13 @@ def municipal_server(home: Path, directory: DirectoryFile, clock: Clock, state: 
 
 def centre(home: Path, directory: DirectoryFile, municipalities: dict[str, Municipality], clock: Clock,
            state: Path | None = None, settings: CentreSettings | None = None,
-           connect: Callable[[str], Municipality] | None = None) -> CentreCore:
+           connect: Callable[[str], Municipality] | None = None, db: Path | str | None = None) -> CentreCore:
+    """``db``: the centre's database, a SQLite file or a PostgreSQL URL that several
+    centre nodes share (default: ``centre.sqlite3`` in ``state``)."""
     state = state or home
     return CentreCore(
-        store=CentreStore(state / "centre.sqlite3"), messages=MessageLog(state / "centre-messages.sqlite3"),
+        store=CentreStore(db if db is not None else state / "centre.sqlite3"),
+        messages=MessageLog(state / "centre-messages.sqlite3"),
         jpki=JpkiVerifier.from_files(home / "jpki-ca.pem", home / "jpki-crl.pem"),
         routing=CardRouting(home / "card-routing.json"), directory=directory.current,
         message_key=load_ed25519(home / "message.key"), municipalities=municipalities, clock=clock,

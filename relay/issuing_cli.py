@@ -12,7 +12,8 @@ the directory over pinned mutual TLS (a member admitted later from its first req
 with no restart) or, with ``--embed DIR``, a municipality's server inside its own process;
 it serves the signed directory to kiosks (``GET /v1/directory``).
 ``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
-suspended after a wrong document and lifts one (a running centre sees it at its next request).
+suspended after a wrong document and lifts one (a running centre sees it at its next request);
+``relay centre events`` prints the centre's event log (refusals, wrong documents, kiosk alerts).
 ``relay audit --municipality C --history FILE`` prints the municipality's issuance history
 and every refusal (its own and, with ``--centre-db``, the centre's);
 ``relay reconcile`` compares that history with the centre's delivery log, prints every
@@ -34,12 +35,15 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
+from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
+from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
 if TYPE_CHECKING:
     from protocol.federation.directory import Member
     from relay.centre.conformance import Result
+    from relay.centre.store import CentreStore
     from relay.directory_file import DirectoryFile
 
 LOG = logging.getLogger("relay")
@@ -87,20 +91,32 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--kiosk-ca", type=Path, required=True, help="the operator CA of kiosk certificates")
     cs.add_argument("--register-db", type=location, required=True,
                     help="the kiosk register's database, a SQLite file or a postgresql:// URL (relay kiosk … --db)")
-    cs.add_argument("--state", type=Path, help="sessions, delivery log, message log (default: --home)")
+    cs.add_argument("--state", type=Path, help="the message log; the centre's database too without --db"
+                                                 " (default: --home)")
+    cs.add_argument("--db", type=location,
+                    help="sessions, delivery log, events, suspensions, technician events and rate counts: a SQLite"
+                         " file or a postgresql:// URL several centre nodes share (default: centre.sqlite3 in"
+                         " --state)")
     cs.add_argument("--embed", type=Path, action="append", default=[],
                     help="run this municipality's server (its init directory) inside the centre's process")
     cs.add_argument("--municipal-deadline", type=float, default=3.0)
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    add_limit_options(cs, ConnectionLimits())
+    add_kiosk_limit_options(cs)
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
-    su.add_argument("--state", type=Path, required=True, help="the centre's state directory")
+    _centre_database(su)
     su.add_argument("--reinstate", metavar="CODE", help="route to this municipality again (after the incident)")
+    ev = csub.add_parser("events", help="the centre's event log: refusals, unavailable municipalities, wrong"
+                                        " documents, kiosk alerts (JSON lines)")
+    _centre_database(ev)
+    ev.add_argument("--kind", help="only this kind (refuse, unavailable, bad_message, wrong_document, kiosk_alert)")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
     r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
-    r.add_argument("--centre-db", type=Path, required=True, help="the centre's centre.sqlite3")
+    r.add_argument("--centre-db", type=location, required=True,
+                   help="the centre's database: its centre.sqlite3 or its postgresql:// URL")
 
 
 def _federation_files(p: argparse.ArgumentParser) -> None:
@@ -137,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "centre" and args.centre_command == "suspensions":
         return suspensions(args)
+    if args.command == "centre" and args.centre_command == "events":
+        return centre_events(args)
     if args.command == "municipality" and args.municipality_command == "check":
         return asyncio.run(_check(args))
     logging.basicConfig(level=logging.WARNING)
@@ -218,8 +236,7 @@ async def _municipality(args: argparse.Namespace) -> None:
 
 
 async def _centre(args: argparse.Namespace) -> None:
-    from aiohttp import web
-
+    from relay import listener
     from relay.centre.core import CentreSettings
     from relay.centre.http import CentreApp
     from relay.centre.port import Municipality
@@ -229,7 +246,11 @@ async def _centre(args: argparse.Namespace) -> None:
     from relay.http import server_tls_context
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
+    from relay.kiosk_watch import KioskWatch, kiosk_limits_from
+    from relay.rate_limits import SharedRateStore
 
+    limits = limits_from(args)
+    check_descriptor_limit(limits.max_connections)
     clock = SystemClock()
     directory = directory_file(args.directory, args.anchor, clock)
     ports: dict[str, Municipality] = {}
@@ -247,17 +268,19 @@ async def _centre(args: argparse.Namespace) -> None:
         if member.code not in ports:
             ports[member.code] = connect(member.code)
     core = centre(args.home, directory, ports, clock, args.state,
-                  CentreSettings(municipal_deadline=args.municipal_deadline), connect)
-    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)), directory.served)
-    runner = web.AppRunner(app.application(), access_log=None, handle_signals=False)
-    await runner.setup()
+                  CentreSettings(municipal_deadline=args.municipal_deadline), connect, db=args.db)
+    rates = args.db if args.db is not None else (args.state or args.home) / "centre.sqlite3"
+    app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
+                    KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
+                               clock=lambda: clock.now().timestamp()), directory.served)
     sock = listen(args.host, args.port)
-    await web.SockSite(runner, sock, ssl_context=server_tls_context(args.kiosk_cert, args.kiosk_key,
-                                                                      args.kiosk_ca)).start()
+    runner, served = await listener.serve(app.application(), sock,
+                                          server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
+                                          limits, "centre")
     log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
     await _until_stopped(args.port_file, sock.getsockname()[1])
-    await runner.cleanup()
-    core.store.close()
+    await listener.stop(runner, served)
+    app.close()
 
 
 def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:
@@ -285,15 +308,38 @@ def audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def suspensions(args: argparse.Namespace) -> int:
-    """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
+def _centre_database(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--state", type=Path, help="the centre's state directory (its centre.sqlite3)")
+    where.add_argument("--db", type=location, help="the centre's database (relay centre serve --db)")
+
+
+def _centre_store(args: argparse.Namespace) -> CentreStore | None:
     from relay.centre.store import CentreStore
 
-    path = args.state / "centre.sqlite3"
-    if not path.exists():
-        print(f"error: no centre state at {args.state}", file=sys.stderr)
+    db = args.db if args.db is not None else args.state / "centre.sqlite3"
+    if isinstance(db, Path) and not db.exists():
+        print(f"error: no centre state at {db}", file=sys.stderr)
+        return None
+    return CentreStore(db)
+
+
+def centre_events(args: argparse.Namespace) -> int:
+    """The centre's event log, oldest first, as JSON lines."""
+    store = _centre_store(args)
+    if store is None:
         return 2
-    store = CentreStore(path)
+    for event in store.events(kind=args.kind):
+        print(json.dumps(event, ensure_ascii=False))
+    store.close()
+    return 0
+
+
+def suspensions(args: argparse.Namespace) -> int:
+    """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
+    store = _centre_store(args)
+    if store is None:
+        return 2
     if args.reinstate:
         if args.reinstate not in store.suspended():
             print(f"error: {args.reinstate} is not suspended", file=sys.stderr)
@@ -328,7 +374,7 @@ def reconcile(args: argparse.Namespace) -> int:
     from relay.municipal.history import IssuanceHistory
 
     for path in (args.history, args.centre_db):
-        if not path.exists():
+        if isinstance(path, Path) and not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 2
     found = differences(IssuanceHistory(args.history).entries(), CentreStore(args.centre_db).deliveries(

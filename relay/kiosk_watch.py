@@ -20,6 +20,7 @@ every relay process sees the same ones.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import time
 from collections.abc import Callable
@@ -46,6 +47,22 @@ class KioskLimits:
     alert_volume_factor: int = 2
     alert_refusal_share: float = 0.3
     alert_min_attempts: int = 10
+
+
+def add_kiosk_limit_options(p: argparse.ArgumentParser) -> None:
+    """The per-kiosk limits an operator sets, the same for ``relay serve`` and ``relay centre serve``."""
+    p.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
+                   help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
+    p.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
+                   help="technician-event calls one kiosk may make an hour (120)")
+    p.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
+                   help="log-export parts one kiosk may send an hour (600)")
+
+
+def kiosk_limits_from(args: argparse.Namespace) -> KioskLimits:
+    return KioskLimits(sessions_per_minute=args.kiosk_sessions_per_minute,
+                       technician_calls_per_hour=args.kiosk_technician_calls_per_hour,
+                       log_parts_per_hour=args.kiosk_log_parts_per_hour)
 
 
 class KioskWatch:

@@ -80,9 +80,10 @@ class FederationServices:
 
     @classmethod
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
-              municipal_deadline: float = 3.0, embedded: bool = False) -> FederationServices:
+              municipal_deadline: float = 3.0, embedded: bool = False, db: str | None = None) -> FederationServices:
         """``embedded``: no municipal processes; the centre runs the three servers itself
-        (``relay centre serve --embed``), the single-process deployment."""
+        (``relay centre serve --embed``), the single-process deployment. ``db``: the
+        centre's database (``--db``, a PostgreSQL URL; default: a SQLite file in its state)."""
         services = cls(world, state, faulty)
         embed: list[str] = []
         if embedded:
@@ -101,7 +102,7 @@ class FederationServices:
                "--kiosk-cert", str(base / "relay.pem"), "--kiosk-key", str(base / "relay.key"),
                "--kiosk-ca", str(base / "operator-ca.pem"), "--register-db", str(registers),
                "--state", str(centre_state), "--municipal-deadline", str(municipal_deadline),
-               "--port", "0", "--port-file", str(centre_state / "port"), *embed]
+               "--port", "0", "--port-file", str(centre_state / "port"), *embed, *(["--db", db] if db else [])]
         services.centre, services.centre_port = start_service(cmd, centre_state / "centre.log", centre_state / "port")
         return services
 

@@ -39,7 +39,7 @@ from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
 from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
-from relay import schema
+from relay import schema, technician
 from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
 from relay.centre.port import Municipality, MunicipalityUnavailable
@@ -173,7 +173,7 @@ class CentreCore:
         the ``federation`` topology and no issuer key: the documents' keys are in the
         directory (``GET /v1/directory``), one municipality's at a time."""
         return {"protocol": wire.PROTOCOL_VERSION, "relay_version": RELAY_VERSION, "build": self._build,
-                "topology": wire.FEDERATION, "storage": "sqlite", "municipality": "", "role": "centre",
+                "topology": wire.FEDERATION, "storage": self.store.storage, "municipality": "", "role": "centre",
                 "municipalities": sorted(self.municipalities)}
 
     def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -408,6 +408,37 @@ class CentreCore:
                 taken += await self._forward_outcome(d["municipality"], d["request_id"], d["outcome"],
                                                      d["outcome_copies"], d["outcome_amount"])
         return taken
+
+    def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Keep a batch of the kiosk's diagnostic audit records at the centre, all or none
+        (the same strict reading as a single relay's, :mod:`relay.technician`); a repeat is
+        harmless. ``acknowledged_seq``: every record up to it is stored."""
+        records = technician.parse(body, kiosk_id)
+        self.store.add_technician_events(kiosk_id, self._now().timestamp(),
+                                         [(r.seq, r.at, r.t, r.event, r.fields) for r in records])
+        return {"acknowledged_seq": records[-1].seq}
+
+    def log_export(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Keep one part of a technician's log export at the centre, all or none; a repeat
+        is harmless. ``stored_through``: the index of the part's last event."""
+        part = technician.parse_log_export(body, kiosk_id)
+        self.store.add_log_events(kiosk_id, part.export_id, part.first, self._now().timestamp(), part.events)
+        return {"export_id": part.export_id, "stored_through": part.first + len(part.events) - 1}
+
+    def record_timeout(self, kiosk_id: str, body: dict[str, Any]) -> None:
+        """Keep a call the transport aborted at its deadline in the event log (the municipality
+        it was routed to, when the session names one): the kiosk retries or cancels."""
+        sid, rid = body.get("session_id"), body.get("request_id")
+        sid = sid if isinstance(sid, str) and schema.SESSION_ID.fullmatch(sid) else None
+        row = self.store.session(sid) if sid else None
+        self.store.event(self._now().timestamp(), "timeout", row.municipality if row else None, kiosk_id, sid,
+                         rid if isinstance(rid, str) and schema.REQUEST_ID.fullmatch(rid) else None, wire.TIMEOUT)
+        log.event(LOG, "centre.timeout", logging.WARNING, kiosk=kiosk_id, code=wire.TIMEOUT)
+
+    def kiosk_alert(self, entry: dict[str, Any]) -> None:
+        """A kiosk's volume or refusal alert (:class:`relay.kiosk_watch.KioskWatch`), kept in
+        the centre's event log for the operator."""
+        self.store.event(entry["at"], "kiosk_alert", None, kiosk_id=entry["kiosk_id"], code=entry["code"])
 
     def purge(self) -> int:
         return self.store.purge(self._now().timestamp())

@@ -1,24 +1,35 @@
-"""What the centre keeps: sessions, the delivery log, refusals, alerts and suspensions.
+"""What the centre keeps: sessions, the delivery log, refusals, alerts and suspensions, and
+the technician events and log exports kiosks send it.
 
 No resident data: a session holds the kiosk, the challenge, the card's certificate serial
 and hash and the municipality it routes to; the delivery log holds, per request, the
 municipality, type, copies, fee, the documents' serial numbers and hashes, the answer's
-message id and the kiosk's outcome — never a document body. One SQLite file.
+message id and the kiosk's outcome — never a document body.
+
+The tables are the ``centre_*`` ones of the relay's versioned migrations
+(``relay/store/sql/*/000N_centre.sql``) plus the relay's technician-event and log-export
+tables, in the database ``db`` names (:func:`relay.store.db.open_database`): a SQLite file
+for one centre process, or a PostgreSQL URL that several centre nodes share, so that any
+node answers any call of a session another node opened, a suspension made on one node
+stops routing on all of them, and the delivery log is one.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from relay.store.db import is_postgres, open_database
+from relay.store.protocol import TECHNICIAN_COLUMNS, log_rows, technician_rows
 
 DELIVERY_COLUMNS = ("request_id", "session_id", "kiosk_id", "municipality", "fingerprint", "cert_type", "copies",
                     "fee", "serials", "document_sha256", "message_id", "at", "outcome", "outcome_copies",
                     "outcome_amount", "outcome_forwarded")
 EVENT_COLUMNS = ("at", "kind", "municipality", "kiosk_id", "session_id", "request_id", "code")
+SESSION_COLUMNS = ("session_id", "kiosk_id", "challenge", "state", "expires", "municipality", "honseki",
+                   "cert_serial", "cert_sha256")
 
 
 @dataclass(frozen=True)
@@ -35,54 +46,40 @@ class CentreSession:
 
 
 class CentreStore:
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(
-            "CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, kiosk_id TEXT, challenge TEXT,"
-            " state TEXT, expires REAL, municipality TEXT, honseki TEXT, cert_serial TEXT, cert_sha256 TEXT);"
-            "CREATE TABLE IF NOT EXISTS deliveries (request_id TEXT PRIMARY KEY, session_id TEXT, kiosk_id TEXT,"
-            " municipality TEXT, fingerprint TEXT, cert_type TEXT, copies INTEGER, fee INTEGER, serials TEXT,"
-            " document_sha256 TEXT, message_id TEXT, at REAL, outcome TEXT, outcome_copies INTEGER,"
-            " outcome_amount INTEGER, outcome_forwarded INTEGER);"
-            "CREATE TABLE IF NOT EXISTS events (at REAL, kind TEXT, municipality TEXT, kiosk_id TEXT,"
-            " session_id TEXT, request_id TEXT, code TEXT);"
-            "CREATE TABLE IF NOT EXISTS suspensions (municipality TEXT PRIMARY KEY, at REAL, code TEXT);")
-
-    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def __init__(self, db: Path | str) -> None:
+        """``db``: a SQLite file or a ``postgresql://`` URL (its schema brought up to date by
+        ``relay db upgrade`` first)."""
+        self._db = open_database(db, "relay-centre")
+        self.storage = "postgresql" if is_postgres(db) else "sqlite"  # announced in /v1/version
 
     # -- sessions --------------------------------------------------------------------------
     def create_session(self, sid: str, kiosk_id: str, challenge: str, expires: float) -> None:
-        self._run("INSERT INTO sessions VALUES (?,?,?,'open',?,NULL,NULL,NULL,NULL)",
-                  (sid, kiosk_id, challenge, expires))
+        self._db.write("INSERT INTO centre_sessions (session_id, kiosk_id, challenge, state, expires)"
+                       " VALUES (?,?,?,'open',?)", (sid, kiosk_id, challenge, expires))
 
     def session(self, sid: str) -> CentreSession | None:
-        rows = self._run("SELECT * FROM sessions WHERE session_id=?", (sid,))
+        rows = self._db.read(f"SELECT {','.join(SESSION_COLUMNS)} FROM centre_sessions WHERE session_id=?", (sid,))
         return CentreSession(*rows[0]) if rows else None
 
     def authenticate(self, sid: str, now: float, expires: float, municipality: str, honseki: str | None,
                      cert_serial: str, cert_sha256: str) -> bool:
-        """open → authenticated, once: False if another answer to the challenge won."""
-        with self._lock:
-            cursor = self._db.execute(
-                "UPDATE sessions SET state='authenticated', expires=?, municipality=?, honseki=?, cert_serial=?,"
-                " cert_sha256=? WHERE session_id=? AND state='open' AND expires>?",
-                (expires, municipality, honseki, cert_serial, cert_sha256, sid, now))
-            return cursor.rowcount == 1
+        """open → authenticated, once: False if another answer to the challenge won (on
+        this node or another: the update is conditional on the state it changes)."""
+        return self._db.write(
+            "UPDATE centre_sessions SET state='authenticated', expires=?, municipality=?, honseki=?, cert_serial=?,"
+            " cert_sha256=? WHERE session_id=? AND state='open' AND expires>?",
+            (expires, municipality, honseki, cert_serial, cert_sha256, sid, now)).rowcount == 1
 
     def close_session(self, sid: str) -> None:
-        self._run("UPDATE sessions SET state='closed' WHERE session_id=?", (sid,))
+        self._db.write("UPDATE centre_sessions SET state='closed' WHERE session_id=?", (sid,))
 
     def purge(self, now: float) -> int:
-        with self._lock:
-            return self._db.execute("DELETE FROM sessions WHERE expires<=?", (now,)).rowcount
+        return self._db.write("DELETE FROM centre_sessions WHERE expires<=?", (now,)).rowcount
 
     # -- the delivery log ------------------------------------------------------------------
     def delivery(self, request_id: str) -> dict[str, Any] | None:
-        rows = self._run(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM deliveries WHERE request_id=?", (request_id,))
+        rows = self._db.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE request_id=?",
+                             (request_id,))
         return self._delivery(rows[0]) if rows else None
 
     @staticmethod
@@ -97,50 +94,79 @@ class CentreStore:
         values = {**entry, "serials": json.dumps(entry["serials"]),
                   "document_sha256": json.dumps(entry["document_sha256"]), "outcome": None, "outcome_copies": None,
                   "outcome_amount": None, "outcome_forwarded": 0}
-        self._run(f"INSERT OR IGNORE INTO deliveries VALUES ({','.join('?' * len(DELIVERY_COLUMNS))})",
-                  tuple(values[c] for c in DELIVERY_COLUMNS))
+        self._db.write(f"INSERT INTO centre_deliveries ({','.join(DELIVERY_COLUMNS)})"
+                       f" VALUES ({','.join('?' * len(DELIVERY_COLUMNS))}) ON CONFLICT (request_id) DO NOTHING",
+                       tuple(values[c] for c in DELIVERY_COLUMNS))
 
     def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> None:
-        self._run("UPDATE deliveries SET outcome=?, outcome_copies=?, outcome_amount=? WHERE request_id=?"
-                  " AND outcome IS NULL", (outcome, copies, amount, request_id))
+        self._db.write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
+                       " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id))
 
     def outcome_forwarded(self, request_id: str) -> None:
-        self._run("UPDATE deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
+        self._db.write("UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
 
     def unforwarded_outcomes(self, limit: int = 100) -> list[dict[str, Any]]:
         """Outcomes recorded here that their municipality has not yet acknowledged."""
-        rows = self._run(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM deliveries WHERE outcome IS NOT NULL"
-                         " AND outcome_forwarded=0 ORDER BY at LIMIT ?", (limit,))
+        rows = self._db.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE outcome IS NOT NULL"
+                             " AND outcome_forwarded=0 ORDER BY at LIMIT ?", (limit,))
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:
-        where, args = ("WHERE municipality=?", (municipality,)) if municipality else ("", ())
-        rows = self._run(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM deliveries {where} ORDER BY at", args)
+        rows = self._db.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries"
+                             " WHERE (CAST(? AS TEXT) IS NULL OR municipality=?) ORDER BY at, request_id",
+                             (municipality, municipality))
         return [self._delivery(r) for r in rows]
 
     # -- events and suspensions ------------------------------------------------------------
     def event(self, at: float, kind: str, municipality: str | None, kiosk_id: str | None = None,
               session_id: str | None = None, request_id: str | None = None, code: str | None = None) -> None:
-        self._run("INSERT INTO events VALUES (?,?,?,?,?,?,?)",
-                  (at, kind, municipality, kiosk_id, session_id, request_id, code))
+        self._db.write(f"INSERT INTO centre_events ({','.join(EVENT_COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+                       (at, kind, municipality, kiosk_id, session_id, request_id, code))
 
-    def events(self, municipality: str | None = None) -> list[dict[str, Any]]:
-        where, args = ("WHERE municipality=?", (municipality,)) if municipality else ("", ())
-        rows = self._run(f"SELECT {','.join(EVENT_COLUMNS)} FROM events {where} ORDER BY rowid", args)
+    def events(self, municipality: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        rows = self._db.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events"
+                             " WHERE (CAST(? AS TEXT) IS NULL OR municipality=?)"
+                             " AND (CAST(? AS TEXT) IS NULL OR kind=?) ORDER BY id",
+                             (municipality, municipality, kind, kind))
         return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows]
 
     def suspend(self, municipality: str, at: float, code: str) -> bool:
         """True if this call suspended it (it was not already)."""
-        with self._lock:
-            return self._db.execute("INSERT OR IGNORE INTO suspensions VALUES (?,?,?)",
-                                    (municipality, at, code)).rowcount == 1
+        return self._db.write("INSERT INTO centre_suspensions (municipality, at, code) VALUES (?,?,?)"
+                              " ON CONFLICT (municipality) DO NOTHING", (municipality, at, code)).rowcount == 1
 
     def reinstate(self, municipality: str) -> None:
-        self._run("DELETE FROM suspensions WHERE municipality=?", (municipality,))
+        self._db.write("DELETE FROM centre_suspensions WHERE municipality=?", (municipality,))
 
     def suspended(self) -> dict[str, str]:
-        return {m: c for m, c in self._run("SELECT municipality, code FROM suspensions")}
+        return {m: c for m, c in self._db.read("SELECT municipality, code FROM centre_suspensions")}
+
+    # -- technician events and log exports ---------------------------------------------------
+    def add_technician_events(self, kiosk_id: str, received: float,
+                              records: list[tuple[int, float, str, str, str]]) -> None:
+        """``(seq, at, t, event, fields)`` records of one kiosk, all or none; a (kiosk, seq)
+        already stored keeps its first record (a repeat after a lost answer)."""
+        with self._db.tx() as tx:
+            tx.executemany("INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
+                           " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING",
+                           [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records])
+
+    def technician_events(self, since: float = 0.0) -> list[dict[str, Any]]:
+        return technician_rows(self._db.read(f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events"
+                                             " WHERE at >= ? ORDER BY at, kiosk_id, seq", (since,)))
+
+    def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float, events: list[str]) -> None:
+        """Events ``first``, ``first + 1`` … of one export, all or none; a part sent again is kept once."""
+        with self._db.tx() as tx:
+            tx.executemany("INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
+                           " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING",
+                           [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)])
+
+    def log_exports(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
+        return log_rows(self._db.read(
+            "SELECT kiosk_id, export_id, n, received, event FROM log_exports"
+            " WHERE (CAST(? AS TEXT) IS NULL OR kiosk_id = ?) ORDER BY kiosk_id, received, export_id, n",
+            (kiosk_id, kiosk_id)))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
