@@ -134,7 +134,7 @@ async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: f
             result.last_end = time.monotonic()
         except CallFailed as exc:
             result.errors[exc.code] = result.errors.get(exc.code, 0) + 1
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             name = type(exc).__name__
             result.errors[name] = result.errors.get(name, 0) + 1
 
