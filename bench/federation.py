@@ -188,6 +188,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
     start_at = time.monotonic() + 1.0 + kiosks / 200
     pids = {"centre": services.centre.pid} | {code: p.pid for code, p in services.municipal.items()}
+    idle = _rss_mib(services.centre.pid), _connections(services.centre.pid, services.ports)
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         before = {name: _tree_cpu(pid) for name, pid in pids.items()}
         parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0, nice)
@@ -203,6 +204,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
             "cpu_ms_per_session": {name: c * per for name, c in cpu.items()},
             "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
             "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
+            "centre_idle_mib": idle[0], "idle_connections": idle[1],
             "centre_mib": _rss_mib(services.centre.pid),
             "municipal_mib": {code: _rss_mib(p.pid) for code, p in services.municipal.items()},
             "connections": _connections(services.centre.pid, services.ports)}
@@ -216,7 +218,8 @@ def report(r: dict[str, Any]) -> str:
     return (f"{mode:<12} kiosks={r['kiosks']:>4} sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
             f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n"
             f"    cpu ms/session: {cpu}\n    p50/p99 ms: {calls}\n"
-            f"    RSS MiB: centre={r['centre_mib']:.0f} {mib}; centre connections per member: {r['connections']}")
+            f"    RSS MiB: centre={r['centre_idle_mib']:.0f} idle -> {r['centre_mib']:.0f} {mib}; "
+            f"centre connections per member: {r['idle_connections']} idle -> {r['connections']}")
 
 
 def prepare(kiosks: int, root: Path) -> tuple[Any, list[Any]]:
