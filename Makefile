@@ -38,6 +38,7 @@ demo: setup
 bench: setup
 	$(PY) -m bench.card
 	$(PY) -m bench.relay
+	$(PY) -m bench.federation
 	$(PY) -m bench.render
 	$(PY) -m bench.verify
 	$(PY) -m bench.session

@@ -1,0 +1,271 @@
+"""Federation load benchmark: complete sessions through the issuing centre and three
+municipal issuing servers, each its own process on loopback.
+
+``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--record]``
+
+The world: a test world with a crowd of ``--kiosks`` residents, each with a card and a
+kiosk of their own (:mod:`hardware_mocks.relay.crowd`), split between the three
+municipalities of :mod:`hardware_mocks.federation_world`; the processes:
+:class:`hardware_mocks.services.federation.FederationServices` (``relay municipality
+serve`` three times, ``relay centre serve``). Each simulated kiosk runs complete sessions
+back to back over the kiosk protocol with its own client certificate, on a new TLS
+connection per session (one session worker per customer): open, authenticate (the card's
+RSA signature), menu, request one 住民票, outcome. A document bound to another session or
+naming anyone but the kiosk's own resident counts as a mismatch. The kiosks run as
+asyncio tasks in ``--processes`` client processes at ``--client-nice``, on the same
+cores as the servers (see ``bench.relay``: latencies are measured at the kiosk, so the
+clients' share of the CPU slows every number, never hides the servers').
+
+Reported: sessions/s, p50/p99 of each call, mismatches and errors; the CPU of the centre
+and of each municipal server per session; the centre's memory and its open connections
+to each municipal server after the run (what one more member costs the centre).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime as dt
+import multiprocessing
+import os
+import platform
+import shutil
+import ssl
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.relay import _pct, _rss_mib, _tree_cpu
+
+CALLS = ("open", "authenticate", "menu", "documents", "outcome", "session")
+
+
+@dataclass
+class Result:
+    sessions: int = 0
+    mismatches: int = 0
+    last_end: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+    latency: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CALLS})
+
+    def add(self, other: Result) -> None:
+        self.sessions += other.sessions
+        self.mismatches += other.mismatches
+        self.last_end = max(self.last_end, other.last_end)
+        for k, v in other.errors.items():
+            self.errors[k] = self.errors.get(k, 0) + v
+        for c in CALLS:
+            self.latency[c].extend(other.latency[c])
+
+
+class CallFailed(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def _call(http: Any, url: str, tls: ssl.SSLContext, body: dict[str, Any]) -> dict[str, Any]:
+    async with http.post(url, json=body, ssl=tls) as resp:
+        answer: dict[str, Any] = await resp.json()
+        if resp.status != 200:
+            raise CallFailed(str(answer.get("error", {}).get("code", resp.status)))
+        return answer
+
+
+async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str, list[float]]) -> bool:
+    """One complete session on a fresh connection; False when a document was not this
+    session's or not this resident's."""
+    import aiohttp
+
+    from protocol import wire
+
+    marks = [time.perf_counter()]
+    async with aiohttp.ClientSession() as http:
+        opened = await _call(http, base + wire.SESSION_PATH, tls, {})
+        marks.append(time.perf_counter())
+        sid = opened["session_id"]
+        signature = member.card.sign(base64.b64decode(opened["challenge"]), sid, member.kiosk_id)
+        await _call(http, base + wire.AUTH_PATH, tls, {
+            "session_id": sid, "card_certificate": base64.b64encode(member.card.cert_der).decode(),
+            "signature": base64.b64encode(signature).decode()})
+        marks.append(time.perf_counter())
+        await _call(http, base + wire.MENU_PATH, tls, {"session_id": sid})
+        marks.append(time.perf_counter())
+        rid = str(uuid.uuid4())
+        issued = await _call(http, base + wire.DOCUMENTS_PATH, tls, {
+            "session_id": sid, "request_id": rid, "cert_type": "juminhyo", "options": {}, "copies": 1})
+        marks.append(time.perf_counter())
+        own = bool(issued["documents"]) and all(
+            d["binding"]["session_id"] == sid and d["binding"]["request_id"] == rid
+            and d["document"]["body"]["members"][0]["name"]["given"] == member.given_name
+            for d in issued["documents"])
+        await _call(http, base + wire.OUTCOME_PATH, tls, {
+            "session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1, "amount": issued["amount"]})
+        marks.append(time.perf_counter())
+    for name, start, end in zip(CALLS, marks, marks[1:], strict=False):
+        latency[name].append(end - start)
+    latency["session"].append(marks[-1] - marks[0])
+    return own
+
+
+async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: float, interval: float,
+                 result: Result) -> None:
+    import random
+
+    pki = Path(info["pki"])
+    tls = ssl.create_default_context(cafile=str(pki / "operator-ca.pem"))
+    tls.load_cert_chain(pki / "kiosks" / f"{member.kiosk_id}.pem", pki / "kiosks" / f"{member.kiosk_id}.key")
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    next_start = time.monotonic() + random.uniform(0, interval)
+    while time.monotonic() < deadline:
+        if interval:  # paced: this kiosk's share of the offered rate
+            await asyncio.sleep(max(0.0, next_start - time.monotonic()))
+            next_start = max(next_start + interval, time.monotonic())
+            if time.monotonic() >= deadline:
+                break
+        try:
+            if not await session(info["url"], tls, member, result.latency):
+                result.mismatches += 1
+            result.sessions += 1
+            result.last_end = time.monotonic()
+        except CallFailed as exc:
+            result.errors[exc.code] = result.errors.get(exc.code, 0) + 1
+        except (TimeoutError, OSError) as exc:
+            name = type(exc).__name__
+            result.errors[name] = result.errors.get(name, 0) + 1
+
+
+_MEMBERS: list[Any] = []  # set before the client processes fork (keys do not pickle)
+
+
+def _client_process(args: tuple[dict[str, Any], list[int], float, float, float, int]) -> Result:
+    info, indices, start_at, duration, interval, nice = args
+    if nice:
+        os.nice(nice)
+    results = [Result() for _ in indices]
+
+    async def all_kiosks() -> None:
+        await asyncio.gather(*(_kiosk(info, _MEMBERS[i], start_at, start_at + duration, interval, r)
+                               for i, r in zip(indices, results, strict=True)))
+
+    asyncio.run(all_kiosks())
+    total = Result()
+    for r in results:
+        total.add(r)
+    return total
+
+
+def _connections(pid: int, ports: dict[str, int]) -> dict[str, int]:
+    """The process's established TCP connections to each municipal server's port."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    by_port = {port: code for code, port in ports.items()}
+    counts = dict.fromkeys(ports, 0)
+    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        remote_port, state, inode = int(cols[2].split(":")[1], 16), cols[3], cols[9]
+        if state == "01" and inode in inodes and remote_port in by_port:
+            counts[by_port[remote_port]] += 1
+    return counts
+
+
+def run(services: Any, members: list[Any], kiosks: int, duration: float, processes: int, rate: float,
+        nice: int) -> dict[str, Any]:
+    """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation."""
+    assert services.centre is not None
+    info = {"url": f"https://127.0.0.1:{services.centre_port}", "pki": str(services.world.base.root / "pki")}
+    _MEMBERS[:] = members[:kiosks]
+    chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
+    start_at = time.monotonic() + 1.0 + kiosks / 200
+    pids = {"centre": services.centre.pid} | {code: p.pid for code, p in services.municipal.items()}
+    idle = _rss_mib(services.centre.pid), _connections(services.centre.pid, services.ports)
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        before = {name: _tree_cpu(pid) for name, pid in pids.items()}
+        parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0, nice)
+                                           for c in chunks if c])
+        cpu = {name: _tree_cpu(pid) - before[name] for name, pid in pids.items()}
+    total = Result()
+    for part in parts:
+        total.add(part)
+    per = 1000 / total.sessions if total.sessions else 0.0
+    return {"kiosks": kiosks, "rate": rate, "sessions": total.sessions,
+            "sessions_per_s": total.sessions / (total.last_end - start_at) if total.last_end > start_at else 0.0,
+            "mismatches": total.mismatches, "errors": total.errors,
+            "cpu_ms_per_session": {name: c * per for name, c in cpu.items()},
+            "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
+            "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
+            "centre_idle_mib": idle[0], "idle_connections": idle[1],
+            "centre_mib": _rss_mib(services.centre.pid),
+            "municipal_mib": {code: _rss_mib(p.pid) for code, p in services.municipal.items()},
+            "connections": _connections(services.centre.pid, services.ports)}
+
+
+def report(r: dict[str, Any]) -> str:
+    mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
+    cpu = " ".join(f"{k}={v:.2f}" for k, v in r["cpu_ms_per_session"].items())
+    calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
+    mib = " ".join(f"{k}={v:.0f}" for k, v in r["municipal_mib"].items())
+    return (f"{mode:<12} kiosks={r['kiosks']:>4} sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
+            f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n"
+            f"    cpu ms/session: {cpu}\n    p50/p99 ms: {calls}\n"
+            f"    RSS MiB: centre={r['centre_idle_mib']:.0f} idle -> {r['centre_mib']:.0f} {mib}; "
+            f"centre connections per member: {r['idle_connections']} idle -> {r['connections']}")
+
+
+def prepare(kiosks: int, root: Path) -> tuple[Any, list[Any]]:
+    from hardware_mocks.federation_world import create as create_federation
+    from hardware_mocks.relay.crowd import add_crowd
+    from hardware_mocks.world import World, create
+
+    create(root / "world", seed=1)
+    members = add_crowd(root / "world", kiosks)
+    return create_federation(World(root / "world"), root / "federation"), members
+
+
+def main(argv: list[str] | None = None) -> int:
+    from hardware_mocks.services.federation import FederationServices
+
+    p = argparse.ArgumentParser(prog="python -m bench.federation", description=__doc__.split("\n\n")[0])
+    p.add_argument("--kiosks", type=int, default=200)
+    p.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
+    p.add_argument("--rate", type=float, default=150.0, help="offered sessions/s of the paced run")
+    p.add_argument("--processes", type=int, default=2, help="client processes")
+    p.add_argument("--client-nice", type=int, default=10)
+    p.add_argument("--municipal-deadline", type=float, default=30.0,
+                   help="the centre's per-call deadline (its default, 3 s, opens every circuit once the "
+                        "centre itself falls behind on this machine: see docs/benchmarks.md)")
+    args = p.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="bench-federation-"))
+    try:
+        world, members = prepare(args.kiosks, root)
+        print(f"# federation benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+              f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, {args.duration:.0f} s per run, centre + 3 municipal "
+              f"processes, {args.processes} client processes at nice {args.client_nice}, "
+              f"load average {os.getloadavg()[0]:.1f} before", flush=True)
+        for rate in (args.rate, 0.0):
+            services = FederationServices.start(world, root / f"state-{rate:.0f}",
+                                                municipal_deadline=args.municipal_deadline)
+            try:
+                print(report(run(services, members, args.kiosks, args.duration, args.processes, rate,
+                                 args.client_nice)), flush=True)
+            finally:
+                services.stop()
+        print(f"# load average {os.getloadavg()[0]:.1f} after", flush=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
