@@ -40,6 +40,10 @@ RASTER_SECONDS = 30.0
 MAX_RASTER_PIXELS_TOTAL = 60_000_000
 #: The resolution pages are worked at: a finer scan is reduced to it first.
 WORK_DPI = 300
+#: Gaussian sigma (mm) every scanned image is softened by before it is compared: what a
+#: flatbed's optics do (hardware_mocks.paper.scanner's model), so a perfectly sharp image
+#: of the PDF compares like a scan of the paper.
+SCAN_SOFTNESS_MM = 0.05
 
 
 class InputRefused(Exception):
