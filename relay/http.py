@@ -4,7 +4,8 @@ The TLS context requires a client certificate from the operator CA, so a client 
 one never gets an HTTP answer at all: the handshake fails. The kiosk is the one the client
 certificate names, checked strictly and against the kiosk register on every request
 (:mod:`relay.kiosk_identity`), and is read from nowhere else; its calls are within its
-rate limits (:mod:`relay.kiosk_watch`).
+rate limits (:mod:`relay.kiosk_watch`); this transport is shared with the federation's centre
+(:mod:`relay.kiosk_api`).
 
 Each call runs in its own task with its own context and a deadline around all of it
 (``Settings.request_timeout``): when the deadline passes, the call is cancelled as a whole
@@ -15,26 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import ssl
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from protocol import log, wire
-from relay import schema
-from relay.federation.served import DirectoryFile, directory_handler
+from relay.federation.served import DirectoryFile
+from relay.kiosk_api import KioskApi, errors, json_response
 from relay.kiosk_identity import KioskIdentity
-from relay.kiosk_register import Standing
 from relay.kiosk_watch import KioskWatch
-from relay.schema import ApiError
 from relay.service import RelayCore
 from relay.store.protocol import StoreError
 
@@ -68,20 +63,15 @@ def server_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext
     return ctx
 
 
-#: One endpoint of the kiosk API: (kiosk id, request body) → answer body.
-Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-class RelayApp:
+class RelayApp(KioskApi):
     def __init__(self, core: RelayCore, identity: KioskIdentity, watch: KioskWatch,
                  delay: InjectedDelay | None = None, answer_delay: InjectedDelay | None = None,
                  directory: DirectoryFile | None = None) -> None:
         """``delay``: before issuing commits; ``answer_delay``: after issuing or recording an
         outcome has committed, before the answer leaves (a node that dies then);
         ``directory``: the signed federation directory served at ``GET /v1/directory``."""
+        super().__init__(identity, watch, core.settings.request_timeout, core.record_timeout, LOG, "relay")
         self.core = core
-        self.identity = identity
-        self.watch = watch
         self.delay = delay or InjectedDelay()
         self.answer_delay = answer_delay or InjectedDelay()
         self.directory = directory
@@ -106,7 +96,7 @@ class RelayApp:
             (wire.LOG_EXPORT_PATH, "log_export", self._log_export),
         ):
             app.router.add_post(path, self._endpoint(call, handler))
-        app.middlewares.append(_errors)
+        app.middlewares.append(errors(LOG, "relay"))
         app.cleanup_ctx.append(self._purger)
         return app
 
@@ -127,48 +117,9 @@ class RelayApp:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    def _kiosk(self, request: web.Request) -> Standing:
-        """The calling kiosk, checked against the register on every request."""
-        ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
-        return self.identity.kiosk_for(ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None)
-
     async def _version(self, request: web.Request) -> web.Response:
         self._kiosk(request)
-        return _json(200, self.core.version())
-
-    def _directory(self, source: DirectoryFile) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        serve = directory_handler(source)
-
-        async def directory(request: web.Request) -> web.StreamResponse:
-            self._kiosk(request)  # registered kiosks only, like every call of this endpoint
-            return await serve(request)
-
-        return directory
-
-    def _endpoint(self, call: str, handler: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def endpoint(request: web.Request) -> web.Response:
-            kiosk = self._kiosk(request)
-            self.watch.admit(kiosk, call)
-            started = time.monotonic()
-            body: dict[str, Any] = {}
-            try:
-                async with asyncio.timeout(self.core.settings.request_timeout):
-                    if request.content_length is not None and request.content_length > wire.MAX_BODY_BYTES:
-                        raise ApiError(413, wire.TOO_LARGE)
-                    body = schema.parse_body(await _read_limited(request))
-                    answer = await handler(kiosk.kiosk_id, body)
-            except TimeoutError:
-                self.core.record_timeout(kiosk.kiosk_id, body)
-                log.event(LOG, "relay.timeout", logging.WARNING, kiosk=kiosk.kiosk_id, code=wire.TIMEOUT,
-                          ms=int((time.monotonic() - started) * 1000))
-                raise ApiError(503, wire.TIMEOUT) from None
-            except ApiError as exc:
-                self.watch.observe(kiosk, call, exc.code)
-                raise
-            self.watch.observe(kiosk, call, None)
-            return _json(200, answer)
-
-        return endpoint
+        return json_response(200, self.core.version())
 
     async def _open(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.open_session(kiosk, body)
@@ -197,41 +148,3 @@ class RelayApp:
 
     async def _log_export(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.log_export(kiosk, body)
-
-
-async def _read_limited(request: web.Request) -> bytes:
-    try:
-        return await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
-        raise ApiError(413, wire.TOO_LARGE) from exc
-
-
-def _json(status: int, value: dict[str, Any]) -> web.Response:
-    return web.Response(status=status, body=schema_dumps(value), content_type="application/json")
-
-
-def schema_dumps(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-
-
-@web.middleware
-async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        log.event(LOG, "relay.error", logging.INFO, code=exc.code, reason=request.path)
-        return _json(exc.status, exc.body())
-    except web.HTTPNotFound:
-        return _json(404, {"error": {"code": wire.NOT_FOUND}})
-    except web.HTTPMethodNotAllowed:
-        return _json(405, {"error": {"code": wire.METHOD_NOT_ALLOWED}})
-    except web.HTTPRequestEntityTooLarge:
-        return _json(413, {"error": {"code": wire.TOO_LARGE}})
-    except web.HTTPException as exc:
-        return _json(exc.status, {"error": {"code": wire.BAD_HTTP}})
-    except StoreError as exc:  # the database is down or unreachable: nothing was kept, try again
-        log.event(LOG, "relay.store_unavailable", logging.ERROR, code=wire.UNAVAILABLE, kind=type(exc).__name__)
-        return _json(503, {"error": {"code": wire.UNAVAILABLE}})
-    except Exception as exc:
-        log.event(LOG, "relay.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
-        return _json(500, {"error": {"code": wire.INTERNAL}})

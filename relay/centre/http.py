@@ -18,65 +18,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from protocol import log, wire
-from relay import schema
 from relay.centre.core import CentreCore
-from relay.federation.served import DirectoryFile, directory_handler
+from relay.federation.served import DirectoryFile
+from relay.kiosk_api import KioskApi, errors, json_response
 from relay.kiosk_identity import KioskIdentity
-from relay.kiosk_register import Standing
 from relay.kiosk_watch import KioskWatch
-from relay.schema import ApiError
 from relay.store.protocol import StoreError
 
 LOG = logging.getLogger("relay.centre.http")
 PURGE_INTERVAL = 1.0
 FORWARD_EVERY = 10  # purges: outcomes a municipality missed are sent again every ten seconds
 
-#: One endpoint of the kiosk API: (kiosk id, request body) → answer body.
-Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
-
-def _json(status: int, value: dict[str, Any]) -> web.Response:
-    return web.Response(status=status, body=json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(),
-                        content_type="application/json")
-
-
-@web.middleware
-async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        log.event(LOG, "centre.error", logging.INFO, code=exc.code, reason=request.path)
-        return _json(exc.status, exc.body())
-    except web.HTTPRequestEntityTooLarge:
-        return _json(413, {"error": {"code": wire.TOO_LARGE}})
-    except web.HTTPException as exc:
-        code = {404: wire.NOT_FOUND, 405: wire.METHOD_NOT_ALLOWED}.get(exc.status, wire.BAD_HTTP)
-        return _json(exc.status, {"error": {"code": code}})
-    except StoreError as exc:  # the database is busy or unreachable: nothing was kept, try again
-        log.event(LOG, "centre.store_unavailable", logging.ERROR, code=wire.UNAVAILABLE, kind=type(exc).__name__)
-        return _json(503, {"error": {"code": wire.UNAVAILABLE}})
-    except Exception as exc:
-        log.event(LOG, "centre.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
-        return _json(500, {"error": {"code": wire.INTERNAL}})
-
-
-class CentreApp:
+class CentreApp(KioskApi):
     def __init__(self, core: CentreCore, identity: KioskIdentity, watch: KioskWatch,
                  directory: DirectoryFile | None = None) -> None:
         """``directory``: the signed file served at ``GET /v1/directory`` (the one the
         centre routes by)."""
+        super().__init__(identity, watch, core.settings.request_timeout, core.record_timeout, LOG, "centre")
         self.core = core
-        self.identity = identity
-        self.watch = watch
         self.directory = directory
 
     def close(self) -> None:
@@ -86,7 +52,7 @@ class CentreApp:
         self.watch.store.close()
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=wire.MAX_BODY_BYTES, middlewares=[_errors])
+        app = web.Application(client_max_size=wire.MAX_BODY_BYTES, middlewares=[errors(LOG, "centre")])
         app.router.add_get(wire.VERSION_PATH, self._version)
         if self.directory is not None:
             app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
@@ -131,42 +97,6 @@ class CentreApp:
         for port in self.core.municipalities.values():
             await port.close()
 
-    def _kiosk(self, request: web.Request) -> Standing:
-        ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-        return self.identity.kiosk_for(der)
-
     async def _version(self, request: web.Request) -> web.Response:
         self._kiosk(request)
-        return _json(200, self.core.version())
-
-    def _directory(self, source: DirectoryFile) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        serve = directory_handler(source)
-
-        async def directory(request: web.Request) -> web.StreamResponse:
-            self._kiosk(request)  # registered kiosks only, like every call of this API
-            return await serve(request)
-
-        return directory
-
-    def _endpoint(self, call: str, handler: Endpoint) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def endpoint(request: web.Request) -> web.Response:
-            kiosk = self._kiosk(request)
-            self.watch.admit(kiosk, call)
-            body: dict[str, Any] = {}
-            try:
-                async with asyncio.timeout(self.core.settings.request_timeout):
-                    if request.content_length is not None and request.content_length > wire.MAX_BODY_BYTES:
-                        raise ApiError(413, wire.TOO_LARGE)
-                    body = schema.parse_body(await request.read())
-                    answer = await handler(kiosk.kiosk_id, body)
-            except TimeoutError:
-                self.core.record_timeout(kiosk.kiosk_id, body)
-                raise ApiError(503, wire.TIMEOUT) from None
-            except ApiError as exc:
-                self.watch.observe(kiosk, call, exc.code)
-                raise
-            self.watch.observe(kiosk, call, None)
-            return _json(200, answer)
-
-        return endpoint
+        return json_response(200, self.core.version())
