@@ -55,6 +55,18 @@ def unsupported(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Co", "Cn", "Cc", "Cs") for ch in text)
 
 
+def unprintable(document: Any) -> bool:
+    """Whether any text anywhere in a built document is :func:`unsupported`: such a
+    document is refused, never printed with a character missing."""
+    if isinstance(document, str):
+        return unsupported(document)
+    if isinstance(document, dict):
+        return any(unprintable(v) for v in document.values())
+    if isinstance(document, list):
+        return any(unprintable(v) for v in document)
+    return False
+
+
 def person_refusal(person: dict[str, Any], today: dt.date) -> str | None:
     for flag, code in RESIDENT_FLAGS:
         if flag in person["flags"]:

@@ -283,7 +283,7 @@ class RelayCore:
                     serial = f"{code}-{now.year}-{n:07d}"
                     serials.append(serial)
                     document = build(registry, resident_id, prepared.cert_type, prepared.options, serial, now.date())
-                    if any(rules.unsupported(s) for s in _strings(document)):
+                    if rules.unprintable(document):
                         raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
                     binding = Binding(prepared.request_id, row.session_id, prepared.kiosk_id, cert_sha,
                                       document_hash(document))
@@ -370,16 +370,6 @@ class RelayCore:
         part = technician.parse_log_export(body, kiosk_id)
         self.storage.add_log_events(kiosk_id, part.export_id, part.first, self._now().timestamp(), part.events)
         return {"export_id": part.export_id, "stored_through": part.first + len(part.events) - 1}
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def build_core(

@@ -160,7 +160,7 @@ class MunicipalServer:
             for n in numbers:
                 doc_serial = f"{self.code}-{now.year}-{n:07d}"
                 document = build(registry, person["id"], cert_type, options, doc_serial, now.date())
-                if any(rules.unsupported(s) for s in _strings(document)):
+                if rules.unprintable(document):
                     raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)
                 binding = Binding(request_id, session_id, kiosk_id, cert_sha, document_hash(document))
                 entries.append({"document": document, "binding": asdict(binding),
@@ -213,13 +213,3 @@ class MunicipalServer:
         if before[0] is not None and tuple(before) != (outcome, copies, amount):
             raise Refused(wire.OUTCOME_CONFLICT)
         return {"request_id": request_id, "recorded": True}
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
