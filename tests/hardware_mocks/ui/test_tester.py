@@ -10,22 +10,14 @@ from pytestqt.qtbot import QtBot
 
 from hardware_mocks.ui import tester
 from kiosk.session.viewmodel import Screen
-from tests.fixtures.ui import wait_screen
+from tests.fixtures.ui import DeviceRecorder, wait_screen
 
 pytestmark = pytest.mark.qt
 LEFT = Qt.MouseButton.LeftButton
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, object]]] = []
-
-    def device(self, kind: str, **fields: object) -> None:
-        self.calls.append((kind, fields))
-
-
 def test_panel_sends_device_commands(qtbot: QtBot, tmp_path: Path) -> None:
-    rec = Recorder()
+    rec = DeviceRecorder()
     panel = tester.TesterPanel(rec, printed_dir=tmp_path, tray=tmp_path / "tray.jsonl")
     qtbot.addWidget(panel)
     panel.persona.setCurrentIndex(panel.persona.findData("canary"))
@@ -44,7 +36,7 @@ def test_panel_sends_device_commands(qtbot: QtBot, tmp_path: Path) -> None:
 
 
 def test_panel_lists_printer_output(qtbot: QtBot, tmp_path: Path) -> None:
-    panel = tester.TesterPanel(Recorder(), printed_dir=tmp_path, tray=tmp_path / "tray.jsonl")
+    panel = tester.TesterPanel(DeviceRecorder(), printed_dir=tmp_path, tray=tmp_path / "tray.jsonl")
     qtbot.addWidget(panel)
     (tmp_path / "job-1.pdf").write_bytes(b"%PDF-1.7\n")
     (tmp_path / "tray.jsonl").write_text('{"job": "ab12", "copies": 1}\n')

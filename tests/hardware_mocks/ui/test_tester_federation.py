@@ -20,17 +20,10 @@ from hardware_mocks.ui.federation_view import FederationView, Issued, view
 from hardware_mocks.ui.hands import Hands
 from kiosk.relay_client.errors import RelayError
 from kiosk.relay_client.https import HttpsRelayClient
+from tests.fixtures.ui import DeviceRecorder
 
 pytestmark = pytest.mark.qt
 LEFT = Qt.MouseButton.LeftButton
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, object]]] = []
-
-    def device(self, kind: str, **fields: object) -> None:
-        self.calls.append((kind, fields))
 
 
 def _view(stoppable: bool, issued: Issued | None = None) -> FederationView:
@@ -39,7 +32,7 @@ def _view(stoppable: bool, issued: Issued | None = None) -> FederationView:
 
 
 def test_the_panel_names_each_personas_municipality_and_sends_stops_and_starts(qtbot: QtBot) -> None:
-    rec = Recorder()
+    rec = DeviceRecorder()
     panel = tester.TesterPanel(rec, federation=_view(True, Issued(B, "見本町", (f"{B}-2026-0000001",), "printed")))
     qtbot.addWidget(panel)
     labels = {panel.persona.itemData(i): panel.persona.itemText(i) for i in range(panel.persona.count())}
@@ -54,7 +47,7 @@ def test_the_panel_names_each_personas_municipality_and_sends_stops_and_starts(q
 
 
 def test_embedded_municipal_servers_cannot_be_stopped_from_the_panel(qtbot: QtBot) -> None:
-    panel = tester.TesterPanel(Recorder(), federation=_view(False))
+    panel = tester.TesterPanel(DeviceRecorder(), federation=_view(False))
     qtbot.addWidget(panel)
     panel.refresh()
     assert not any(b.isEnabled() for b in panel.municipality_buttons.values())
@@ -99,7 +92,7 @@ def _issue(services: FederationServices, persona: str, tmp: Path) -> str:
 def test_a_municipal_server_stopped_from_the_panel_costs_only_its_residents(
         qtbot: QtBot, federation: FederationWorld, services: FederationServices, tmp_path: Path) -> None:
     federation_view = view(services)
-    hands = Hands(Recorder(), federation=services)
+    hands = Hands(DeviceRecorder(), federation=services)
     panel = tester.TesterPanel(hands, federation=federation_view)
     qtbot.addWidget(panel)
     people = _residents(federation)
