@@ -138,7 +138,7 @@ class FederationServices:
             return None
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
         try:
-            row = db.execute("SELECT municipality, serials, outcome FROM deliveries "
+            row = db.execute("SELECT municipality, serials, outcome FROM centre_deliveries "
                              "ORDER BY at DESC LIMIT 1").fetchone()
         except sqlite3.OperationalError:  # the centre has not made its tables yet, or holds a write lock
             return None
