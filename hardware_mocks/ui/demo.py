@@ -35,13 +35,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
 
 from hardware_mocks.session import specs
-from hardware_mocks.ui.federation_view import FederationView, Issued
 from hardware_mocks.ui.screenshots import capture_all
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import IntentKind, Screen
@@ -49,6 +48,9 @@ from kiosk.ui import screens
 from kiosk.ui.hostlink import HostLink
 from kiosk.ui.texts import LANGUAGES
 from kiosk.ui.window import KioskWindow
+
+if TYPE_CHECKING:  # the federation's world module holds the canary strings: never in a UI process that does not run it
+    from hardware_mocks.ui.federation_view import FederationView, Issued
 
 PERSONA, PIN, CERT = "shiken-ichiro", "1234", "juminhyo"
 P = TypeVar("P", bound=screens.Page)
