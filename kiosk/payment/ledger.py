@@ -21,6 +21,11 @@ Kinds, per transaction ``txn``:
 - ``close``.
 
 A transaction balances when paid in = charged + change + refunded + vouchered.
+
+Recovery reads the whole file, so it must stay small: between sessions, once it passes
+:data:`ARCHIVE_AT_BYTES`, :meth:`Ledger.archive` moves every closed transaction's entries
+to the month's archive beside it (``money-ledger.YYYY-MM.jsonl``, same format, kept for the
+operator's accounts) and leaves an ``archived`` marker that carries the sequence on.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ _FIELDS = frozenset(
 )
 _OPAQUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FILENAME = "money-ledger.jsonl"
+#: A ledger larger than this is archived between sessions (:meth:`Ledger.archive`): a
+#: year of a busy terminal is tens of megabytes, and recovery reads the whole file.
+ARCHIVE_AT_BYTES = 1 << 20
 
 
 class LedgerError(Exception):
@@ -196,6 +204,46 @@ class Ledger:
                 return jsonl.append(self.path, stamped)
             except OSError as exc:
                 raise LedgerUnwritable(errno.errorcode.get(exc.errno or 0, "EIO")) from None
+
+    def archive(self, at_bytes: int = ARCHIVE_AT_BYTES) -> int:
+        """Move the entries of every closed transaction to this month's archive once the
+        file is larger than ``at_bytes``; returns how many moved.
+
+        Under the ledger's append lock: the batch is appended (one fsync) to the archive
+        first, then the ledger is rewritten without it, so a crash in between leaves the
+        entries in both places, never in neither; a later run skips what the archive
+        already holds. Open transactions stay whole, so :meth:`balances` and
+        :meth:`open_txns` answer for them exactly as before."""
+        try:
+            if self.path.stat().st_size <= at_bytes:
+                return 0
+        except FileNotFoundError:
+            return 0
+        month = self._clock.now().astimezone(dt.UTC).strftime("%Y-%m")
+        archive = self.path.with_name(f"{self.path.stem}.{month}.jsonl")
+        moved = 0
+
+        def kept(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            closed = {r["txn"] for r in records if r.get("kind") == "close"}
+            moving = [r for r in records if r.get("kind") in KINDS and r.get("txn") in closed]
+            if not moving:
+                return records
+            nonlocal moved
+            moved = len(moving)
+            there = {(r.get("txn"), r.get("seq")) for r in jsonl.read(archive)}
+            jsonl.extend(archive, [r for r in moving if (r["txn"], r.get("seq")) not in there])
+            rest = [r for r in records if not (r.get("kind") in KINDS and r.get("txn") in closed)]
+            seqs = [r["seq"] for r in records if type(r.get("seq")) is int]
+            marker = {"kind": "archived", "seq": max(seqs, default=-1), "to": archive.name,
+                      "t": self._clock.now().astimezone(dt.UTC).isoformat(timespec="milliseconds")}
+            return [r for r in rest if r.get("kind") != "archived"] + [marker]
+
+        with self._lock:
+            try:
+                jsonl.rewrite(self.path, kept)
+            except OSError:
+                return 0  # a full disk: the ledger stays as it is, whole
+        return moved
 
     def entries(self) -> list[dict[str, Any]]:
         """Every readable entry, in order. A line torn by a crash mid-write is skipped: it

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import config as kiosk_config
+from kiosk.payment.ledger import Ledger
 from kiosk.process.worker import WorkerSpec
 from kiosk.session import outbox
 from kiosk.session.engine import OutcomeRecord
@@ -148,6 +149,7 @@ class SessionHost:
             event(LOG, "host.config_invalid", logging.ERROR, kind=type(exc).__name__)
             cfg = None  # start() takes the terminal out of service
         self.journal = Journal(Path(cfg.state_dir) / "journal.jsonl") if cfg else None
+        self.ledger = Ledger.in_state_dir(cfg.state_dir) if cfg else None
         self.service_retry = cfg.service_retry if cfg else 30.0
         #: Seconds between sweeps while a print job is owed a purge (out of service meanwhile).
         self.sweep_interval = cfg.printing.sweep_interval if cfg else 30.0
@@ -465,6 +467,8 @@ class SessionHost:
             self.refused = None
             self._need_recovery = False
         self.journal.compact()  # between sessions, once it has grown: every hand-over reads it whole
+        if self.ledger is not None:
+            self.ledger.archive()  # likewise: recovery reads the whole ledger
         try:
             w.conn.send(("session",))
         except (OSError, ValueError):

@@ -115,3 +115,60 @@ def test_foreign_and_garbled_lines_are_skipped_and_the_sequence_continues(ledger
     ledger.append("credit", "T6", denomination=100)
     assert [(e["kind"], e["seq"]) for e in ledger.entries()] == [("begin", 0), ("credit", 1)]
     assert ledger.balance("T6").paid_in == 100
+
+
+def _pay(ledger: Ledger, txn: str, *, close: bool = True) -> None:
+    ledger.append("begin", txn, due=300, amount=1300, session=f"S-{txn}")
+    ledger.append("credit", txn, denomination=500)
+    ledger.append("charge", txn, amount=300)
+    ledger.append("payout", txn, amount=200)
+    if close:
+        ledger.append("close", txn)
+
+
+def test_archive_moves_closed_transactions_and_keeps_open_ones_whole(ledger: Ledger) -> None:
+    for n in range(40):
+        _pay(ledger, f"C{n}")
+    _pay(ledger, "OPEN", close=False)
+    before = {t: b for t, b in ledger.balances().items()}
+    assert ledger.archive(at_bytes=1 << 30) == 0  # small: left alone
+    moved = ledger.archive(at_bytes=0)
+    assert moved == 40 * 5
+    assert list(ledger.balances()) == ["OPEN"]
+    assert ledger.balance("OPEN") == before["OPEN"]
+    assert ledger.open_txns() == ["OPEN"]
+    archives = sorted(ledger.path.parent.glob("money-ledger.*.jsonl"))
+    assert [p.name for p in archives] == ["money-ledger.2026-11.jsonl"]  # the FakeClock's month (UTC)
+    archived = Ledger(archives[0])
+    assert {t: b for t, b in archived.balances().items()} == {t: b for t, b in before.items() if t != "OPEN"}
+    assert (archives[0].stat().st_mode & 0o777) == 0o600
+    # the sequence carries on past the archived entries
+    newest = max(e["seq"] for e in archived.entries())
+    ledger.append("close", "OPEN")
+    assert ledger.entries()[-1]["seq"] == newest + 5  # after OPEN's four
+
+
+def test_an_archive_interrupted_after_the_batch_is_finished_without_duplicates(
+        ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash after the archive's fsync and before the ledger's rewrite leaves the entries
+    in both files; the next run moves them without writing them twice."""
+    from kiosk import jsonl
+
+    for n in range(3):
+        _pay(ledger, f"C{n}")
+    real_rewrite = jsonl.rewrite
+
+    def crash(path: object, keep: object) -> int:
+        keep(jsonl.read(ledger.path))  # type: ignore[operator]  # the batch goes to the archive
+        raise SystemExit("power cut")
+
+    monkeypatch.setattr(jsonl, "rewrite", crash)
+    with pytest.raises(SystemExit):
+        ledger.archive(at_bytes=0)
+    assert len(ledger.entries()) == 15  # nothing gone from the ledger
+    monkeypatch.setattr(jsonl, "rewrite", real_rewrite)
+    assert ledger.archive(at_bytes=0) == 15
+    archive = next(ledger.path.parent.glob("money-ledger.*.jsonl"))
+    assert len(Ledger(archive).entries()) == 15
+    assert ledger.entries() == []
+    assert ledger.append("begin", "NEXT", due=100)["seq"] == 15  # the marker carries the sequence on
