@@ -65,7 +65,9 @@ def add_parsers(sub: Any) -> None:
     serve = msub.add_parser("serve", help="run the issuing server over mutual TLS")
     serve.add_argument("--home", type=Path, required=True, help="the init directory (keys, registry.json)")
     _federation_files(serve)
-    serve.add_argument("--state", type=Path, help="history and message log (default: --home)")
+    serve.add_argument("--state", type=Path, help="history and message log (default: --home); one per node")
+    serve.add_argument("--db", type=location, help="the issuance history: a SQLite file (default: history.sqlite3"
+                       " in --state) or a postgresql:// URL the municipality's nodes share (relay db upgrade first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--port-file", type=Path)
@@ -114,7 +116,8 @@ def add_parsers(sub: Any) -> None:
     ev.add_argument("--kind", help="only this kind (refuse, unavailable, bad_message, wrong_document, kiosk_alert)")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
-    r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
+    r.add_argument("--history", type=location, required=True,
+                   help="the municipality's history: its history.sqlite3 or its nodes' postgresql:// URL")
     r.add_argument("--centre-db", type=location, required=True,
                    help="the centre's database: its centre.sqlite3 or its postgresql:// URL")
 
@@ -224,8 +227,9 @@ async def _municipality(args: argparse.Namespace) -> None:
     from relay.municipal.http import application
 
     clock = SystemClock()
-    server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state)
-    runner = web.AppRunner(application(server.handle), access_log=None, handle_signals=False)
+    server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
+                              args.db)
+    runner = web.AppRunner(application(server.handle, server.history.scrub), access_log=None, handle_signals=False)
     await runner.setup()
     sock = listen(args.host, args.port)
     await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",
@@ -292,8 +296,8 @@ def audit(args: argparse.Namespace) -> int:
     """The municipality's own issuance history and every refusal, JSON lines."""
     from relay.municipal.history import IssuanceHistory
 
-    if not args.history or not args.history.exists():
-        print("error: --history names the municipality's history.sqlite3", file=sys.stderr)
+    if not args.history or (isinstance(args.history, Path) and not args.history.exists()):
+        print("error: --history names the municipality's history.sqlite3 or its postgresql:// URL", file=sys.stderr)
         return 2
     history = IssuanceHistory(args.history)
     for entry in history.entries():
