@@ -56,7 +56,9 @@ def add_parsers(sub: Any) -> None:
     init.add_argument("dir", type=Path)
     init.add_argument("--code", required=True, help="全国地方公共団体コード (six digits)")
     init.add_argument("--name", required=True)
-    init.add_argument("--endpoint", required=True, help="the https URL the centre will call")
+    init.add_argument("--endpoint", required=True, action="append",
+                      help="the https URL the centre will call (repeat for each node of a server run as several"
+                           " nodes on one database, the first one first)")
     cert = msub.add_parser("install-cert", help="install the TLS certificate the federation CA signed; pin it"
                                                  " in member.json")
     cert.add_argument("dir", type=Path, help="the init directory")
@@ -73,7 +75,8 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument("--port-file", type=Path)
     check = msub.add_parser("check", help="the conformance kit: run before admitting a municipal server")
     check.add_argument("--member", type=Path, required=True, help="the candidate's member.json")
-    check.add_argument("--endpoint", help="where to reach it (default: member.json's endpoint)")
+    check.add_argument("--endpoint", help="where to reach it (default: member.json's first endpoint; one node"
+                                           " per run)")
     check.add_argument("--profile", type=Path, required=True,
                        help="its test cards: {issuable: [...], refused: {serial: code}, capacity_per_second}")
     check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
@@ -135,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         from relay.municipal.init import initialise
 
         try:
-            member = initialise(args.dir, args.code, args.name, args.endpoint)
+            member = initialise(args.dir, args.code, args.name, args.endpoint[0],
+                                more_endpoints=tuple(args.endpoint[1:]))
         except (ValueError, FileExistsError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -176,7 +180,9 @@ async def _check(args: argparse.Namespace) -> int:
     from relay.federation_tls import client_context
 
     listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
-    member = replace(listed, endpoint=args.endpoint) if args.endpoint else listed
+    # one node exactly (no failover to the others): each node of a server run as several is
+    # checked by its own run with --endpoint
+    member = replace(listed, endpoint=args.endpoint or listed.endpoint, more_endpoints=())
     tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
     port = RemoteMunicipality(lambda: member, tls)
     try:
@@ -266,7 +272,7 @@ async def _centre(args: argparse.Namespace) -> None:
     tls = client_context(args.home / "tls.pem", args.home / "tls.key", args.federation_ca)
 
     def connect(code: str) -> Municipality:
-        return RemoteMunicipality(_listed(directory, code), tls)
+        return RemoteMunicipality(_listed(directory, code), tls, deadline=args.municipal_deadline)
 
     for member in directory.current().members:
         if member.code not in ports:
