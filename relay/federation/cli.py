@@ -7,6 +7,7 @@ In the order an operator runs them (``docs/federation-onboarding.md``)::
     relay federation admit DIR member.json --conformance-report REPORT
     relay federation publish DIR [--valid-for 7d]
     relay federation suspend|resume DIR CODE
+    relay federation set-endpoints DIR CODE URL [URL …]
     relay federation add-key DIR CODE issuer|message PUB.pem
     relay federation rotate-issuer-key DIR CODE NEW.pub.pem [--overlap 1d]
     relay federation revoke-key DIR CODE KEY_ID
