@@ -63,11 +63,15 @@ def _answer(row: tuple[Any, ...]) -> tuple[str, dict[str, Any] | None]:
 
 
 class IssuanceHistory:
-    def __init__(self, db: Path | str) -> None:
+    def __init__(self, db: Path | str, lock_wait: float = 5.0) -> None:
         """``db``: a SQLite file (brought up to date when opened) or a ``postgresql://``
-        URL (its schema brought up to date by ``relay db upgrade`` first)."""
+        URL (its schema brought up to date by ``relay db upgrade`` first). ``lock_wait``:
+        the seconds an issue waits for the year's row on PostgreSQL (held by another
+        node's issue: a node that hangs mid-issue must not hold every other node's
+        threads; past it the call is refused as unavailable, and nothing is kept)."""
         self._db = open_database(db, "relay-municipal")
         self.storage = "postgresql" if is_postgres(db) else "sqlite"
+        self._lock_wait_ms = int(lock_wait * 1000)
         self._scrubbed = -SCRUB_INTERVAL
 
     def stored(self, request_id: str) -> tuple[str, dict[str, Any] | None] | None:
@@ -80,6 +84,8 @@ class IssuanceHistory:
         """Take ``count`` numbers of ``year`` and store what ``make`` builds with them, in one
         transaction; a request id already stored gets its stored (fingerprint, answer)."""
         with self._db.tx() as tx:
+            if self.storage == "postgresql":  # SQLite waits for its write lock up to its busy timeout
+                tx.execute(f"SET LOCAL lock_timeout = {self._lock_wait_ms}")
             last = self._lock_year(tx, year)
             found = tx.execute(_STORED, (request_id,)).fetchall()
             if found:  # stored by another node while this one waited for the year's lock

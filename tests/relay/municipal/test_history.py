@@ -192,3 +192,26 @@ def test_deleted_documents_are_in_no_table_file_after_the_scrub(request: pytest.
     finally:
         history.close()
     assert data.count(b"CANARY-DELETED") == 0 and b"STILL-PRINTING" in data
+
+
+@pytest.mark.postgres
+def test_a_node_that_hangs_mid_issue_holds_the_others_only_for_the_lock_wait(postgres_db: str) -> None:
+    """Another node's open issue holds the year's row (a node stopped mid-transaction): an
+    issue here is refused as unavailable after its lock wait, keeps nothing, and goes
+    through once the row is free."""
+    import psycopg
+
+    from relay.store.protocol import StoreUnavailable
+
+    history = IssuanceHistory(postgres_db, lock_wait=0.2)
+    try:
+        _issue(history, "first")
+        with psycopg.connect(postgres_db) as hung:  # a transaction left open, as by a stopped node
+            hung.execute("SELECT last FROM municipal_series WHERE year = %s FOR UPDATE", (YEAR,))
+            with pytest.raises(StoreUnavailable):
+                _issue(history, "waiting")
+            hung.rollback()
+        assert history.stored("waiting") is None
+        assert _issue(history, "waiting") == ["2026-0000002"]
+    finally:
+        history.close()
