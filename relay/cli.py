@@ -105,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("audit", help="print the issuance audit log and the technician events")
     a.add_argument("--db", type=location, help="the relay's state database")
     a.add_argument("--municipality", help="a municipality's issuance history and refusals instead (federation)")
-    a.add_argument("--history", type=Path, help="with --municipality: its history.sqlite3")
+    a.add_argument("--history", type=location,
+                   help="with --municipality: its history.sqlite3 or its nodes' postgresql:// URL")
     a.add_argument("--centre-db", type=location,
                    help="with --municipality: also the centre's refusals and alerts (its database)")
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")

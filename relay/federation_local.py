@@ -42,16 +42,20 @@ def directory_file(directory: Path, anchor: Path, clock: Clock) -> DirectoryFile
     return DirectoryFile(directory, Anchor.from_bytes(anchor.read_bytes()), lambda: clock.now().astimezone(dt.UTC))
 
 
-def municipal_server(home: Path, directory: DirectoryFile, clock: Clock, state: Path | None = None) -> MunicipalServer:
+def municipal_server(home: Path, directory: DirectoryFile, clock: Clock, state: Path | None = None,
+                     db: Path | str | None = None) -> MunicipalServer:
     """The issuing server whose keys and registry ``home`` holds (``relay municipality init``
-    layout); its history and message log go to ``state`` (default: ``home``)."""
+    layout); its message log goes to ``state`` (default: ``home``: one per node), its
+    history to ``db``: a SQLite file or a PostgreSQL URL the municipality's nodes share
+    (default: ``history.sqlite3`` in ``state``)."""
     state = state or home
     registry = RegistryFile(home / "registry.json")
     code = str(registry.current().municipality["code"])
     return MunicipalServer(
         code, registry, issuer_key=load_ed25519(home / "issuer.key"), message_key=load_ed25519(home / "message.key"),
         scramble_secret=bytes.fromhex((home / "scramble.key").read_text(encoding="ascii").strip()),
-        history=IssuanceHistory(state / "history.sqlite3"), messages=MessageLog(state / "messages.sqlite3"),
+        history=IssuanceHistory(db if db is not None else state / "history.sqlite3"),
+        messages=MessageLog(state / "messages.sqlite3"),
         directory=directory.current, clock=clock)
 
 

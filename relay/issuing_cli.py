@@ -56,7 +56,9 @@ def add_parsers(sub: Any) -> None:
     init.add_argument("dir", type=Path)
     init.add_argument("--code", required=True, help="全国地方公共団体コード (six digits)")
     init.add_argument("--name", required=True)
-    init.add_argument("--endpoint", required=True, help="the https URL the centre will call")
+    init.add_argument("--endpoint", required=True, action="append",
+                      help="the https URL the centre will call (repeat for each node of a server run as several"
+                           " nodes on one database, the first one first)")
     cert = msub.add_parser("install-cert", help="install the TLS certificate the federation CA signed; pin it"
                                                  " in member.json")
     cert.add_argument("dir", type=Path, help="the init directory")
@@ -65,13 +67,16 @@ def add_parsers(sub: Any) -> None:
     serve = msub.add_parser("serve", help="run the issuing server over mutual TLS")
     serve.add_argument("--home", type=Path, required=True, help="the init directory (keys, registry.json)")
     _federation_files(serve)
-    serve.add_argument("--state", type=Path, help="history and message log (default: --home)")
+    serve.add_argument("--state", type=Path, help="history and message log (default: --home); one per node")
+    serve.add_argument("--db", type=location, help="the issuance history: a SQLite file (default: history.sqlite3"
+                       " in --state) or a postgresql:// URL the municipality's nodes share (relay db upgrade first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--port-file", type=Path)
     check = msub.add_parser("check", help="the conformance kit: run before admitting a municipal server")
     check.add_argument("--member", type=Path, required=True, help="the candidate's member.json")
-    check.add_argument("--endpoint", help="where to reach it (default: member.json's endpoint)")
+    check.add_argument("--endpoint", help="where to reach it (default: member.json's first endpoint; one node"
+                                           " per run)")
     check.add_argument("--profile", type=Path, required=True,
                        help="its test cards: {issuable: [...], refused: {serial: code}, capacity_per_second}")
     check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
@@ -114,7 +119,8 @@ def add_parsers(sub: Any) -> None:
     ev.add_argument("--kind", help="only this kind (refuse, unavailable, bad_message, wrong_document, kiosk_alert)")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
-    r.add_argument("--history", type=Path, required=True, help="the municipality's history.sqlite3")
+    r.add_argument("--history", type=location, required=True,
+                   help="the municipality's history: its history.sqlite3 or its nodes' postgresql:// URL")
     r.add_argument("--centre-db", type=location, required=True,
                    help="the centre's database: its centre.sqlite3 or its postgresql:// URL")
 
@@ -132,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         from relay.municipal.init import initialise
 
         try:
-            member = initialise(args.dir, args.code, args.name, args.endpoint)
+            member = initialise(args.dir, args.code, args.name, args.endpoint[0],
+                                more_endpoints=tuple(args.endpoint[1:]))
         except (ValueError, FileExistsError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -173,7 +180,9 @@ async def _check(args: argparse.Namespace) -> int:
     from relay.federation_tls import client_context
 
     listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
-    member = replace(listed, endpoint=args.endpoint) if args.endpoint else listed
+    # one node exactly (no failover to the others): each node of a server run as several is
+    # checked by its own run with --endpoint
+    member = replace(listed, endpoint=args.endpoint or listed.endpoint, more_endpoints=())
     tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
     port = RemoteMunicipality(lambda: member, tls)
     try:
@@ -224,8 +233,9 @@ async def _municipality(args: argparse.Namespace) -> None:
     from relay.municipal.http import application
 
     clock = SystemClock()
-    server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state)
-    runner = web.AppRunner(application(server.handle), access_log=None, handle_signals=False)
+    server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
+                              args.db)
+    runner = web.AppRunner(application(server.handle, server.history.scrub), access_log=None, handle_signals=False)
     await runner.setup()
     sock = listen(args.host, args.port)
     await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",
@@ -262,7 +272,7 @@ async def _centre(args: argparse.Namespace) -> None:
     tls = client_context(args.home / "tls.pem", args.home / "tls.key", args.federation_ca)
 
     def connect(code: str) -> Municipality:
-        return RemoteMunicipality(_listed(directory, code), tls)
+        return RemoteMunicipality(_listed(directory, code), tls, deadline=args.municipal_deadline)
 
     for member in directory.current().members:
         if member.code not in ports:
@@ -292,8 +302,8 @@ def audit(args: argparse.Namespace) -> int:
     """The municipality's own issuance history and every refusal, JSON lines."""
     from relay.municipal.history import IssuanceHistory
 
-    if not args.history or not args.history.exists():
-        print("error: --history names the municipality's history.sqlite3", file=sys.stderr)
+    if not args.history or (isinstance(args.history, Path) and not args.history.exists()):
+        print("error: --history names the municipality's history.sqlite3 or its postgresql:// URL", file=sys.stderr)
         return 2
     history = IssuanceHistory(args.history)
     for entry in history.entries():

@@ -6,6 +6,9 @@ their endpoints, then starts the centre, which reaches them over pinned mutual T
 municipality can be started *faulty* (its answers swapped: the wrong-person fault of
 :mod:`hardware_mocks.federation_faults`): that process is this module's ``main``, never a
 production option. :meth:`kill` and :meth:`restart` stop and start one server on its port.
+:meth:`start_node` starts one node of a municipality's server run as several nodes on one
+PostgreSQL database; a node may be started *dying*: it kills itself (SIGKILL) after it
+has committed an ``issue`` and before it answers.
 """
 
 from __future__ import annotations
@@ -77,6 +80,20 @@ class FederationServices:
         cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
                *self._files(), "--state", str(state), "--port", str(port), "--port-file", str(state / "port")]
         self.municipal[code], self.ports[code] = start_service(cmd, state / "server.log", state / "port")
+
+    def start_node(self, code: str, node: str, db: str, dying: bool = False) -> str:
+        """One node of ``code``'s server on the shared database ``db`` (``--db``), with its own
+        state (message log) under ``state/code/node``; returns its key in :attr:`municipal`
+        and :attr:`ports` (``code/node``). ``dying``: this module's ``main`` with
+        ``--fault die-after-issue``."""
+        key, state = f"{code}/{node}", self.state / code / node
+        state.mkdir(parents=True, exist_ok=True)
+        entry = ["-m", "hardware_mocks.services.federation"] if dying else ["-m", "relay.cli"]
+        cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
+               *self._files(), "--state", str(state), "--port", "0", "--port-file", str(state / "port"), "--db", db,
+               *(["--fault", "die-after-issue"] if dying else [])]
+        self.municipal[key], self.ports[key] = start_service(cmd, state / "server.log", state / "port")
+        return key
 
     @classmethod
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
@@ -165,9 +182,11 @@ class FederationServices:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m hardware_mocks.services.federation municipality serve …``: a municipal
-    server whose answers are swapped (the same options as ``relay municipality serve``)."""
+    server whose answers are swapped, or (``--fault die-after-issue``) that kills itself
+    after storing an issue, before answering (the options of ``relay municipality serve``)."""
     import asyncio
     import signal
+    from collections.abc import Callable
 
     from aiohttp import web
 
@@ -177,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     from relay.federation_tls import server_context
     from relay.municipal.http import application
     from relay.ports import listen, write_ports
+    from relay.store.db import location
 
     p = argparse.ArgumentParser()
     p.add_argument("role", choices=["municipality"])
@@ -184,13 +204,25 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("--home", "--directory", "--anchor", "--federation-ca", "--state", "--port-file"):
         p.add_argument(name, type=Path, required=True)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--db", type=location)
+    p.add_argument("--fault", choices=["swap", "die-after-issue"], default="swap")
     args = p.parse_args(argv)
 
     async def serve() -> None:
         clock = SystemClock()
-        server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state)
-        handle = Swapper(server.handle, load_ed25519(args.home / "message.key"), clock)
-        runner = web.AppRunner(application(handle), access_log=None, handle_signals=False)
+        server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
+                                  args.db)
+
+        def dying(message: Any) -> dict[str, Any]:
+            answer = server.handle(message)  # the issue is committed: die before the answer leaves
+            if message["envelope"]["kind"] == "issue":
+                os.kill(os.getpid(), signal.SIGKILL)
+            return answer
+
+        handle: Callable[[Any], dict[str, Any]] = (
+            dying if args.fault == "die-after-issue"
+            else Swapper(server.handle, load_ed25519(args.home / "message.key"), clock))
+        runner = web.AppRunner(application(handle, server.history.scrub), access_log=None, handle_signals=False)
         await runner.setup()
         sock = listen(RELAY_HOST, args.port)
         await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",

@@ -38,6 +38,8 @@ SIGNATURE_CONTEXT = b"certificate-kiosk/federation-directory/v1\n"
 #: A directory file larger than this is refused before it is parsed.
 MAX_DIRECTORY_BYTES = 4 * 1024 * 1024
 STATUSES = ("active", "suspended")
+#: The most endpoints (nodes of one municipal issuing server) a member may list.
+MAX_ENDPOINTS = 8
 
 
 class DirectoryError(Exception):
@@ -127,7 +129,13 @@ def _keys(data: Any, name: str) -> tuple[PublishedKey, ...]:
 
 @dataclass(frozen=True)
 class Member:
-    """One participating municipality and its issuing server."""
+    """One participating municipality and its issuing server.
+
+    A server run as several nodes (one database) lists each node's URL: ``endpoint`` is
+    the first, ``more_endpoints`` the others, tried in order when one cannot answer. In
+    JSON the list is ``endpoints`` (whole, starting with ``endpoint``), written only when
+    there is more than one, so a one-node entry is as it always was and a holder that
+    knows only ``endpoint`` still reaches the first node."""
 
     code: str  # 全国地方公共団体コード, six digits with the check digit
     name: str
@@ -137,6 +145,12 @@ class Member:
     message_keys: tuple[PublishedKey, ...]  # sign its messages to the centre
     issuer_keys: tuple[PublishedKey, ...]  # sign its documents (bindings and QR codes)
     verification_url: str | None = None
+    more_endpoints: tuple[str, ...] = ()  # the server's other nodes (same certificate, same database)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """Every node's URL, the first one first."""
+        return (self.endpoint, *self.more_endpoints)
 
     def message_key(self, kid: str, when: dt.datetime) -> PublishedKey | None:
         """The message key ``kid`` if it may sign at ``when``."""
@@ -156,7 +170,8 @@ class Member:
                 "tls_cert_sha256": self.tls_cert_sha256,
                 "message_keys": [k.to_json() for k in self.message_keys],
                 "issuer_keys": [k.to_json() for k in self.issuer_keys],
-                "verification_url": self.verification_url}
+                "verification_url": self.verification_url,
+                **({"endpoints": list(self.endpoints)} if self.more_endpoints else {})}
 
     @classmethod
     def from_json(cls, data: Any) -> Member:
@@ -170,10 +185,22 @@ class Member:
         fingerprint = _text(data.get("tls_cert_sha256"), "tls_cert_sha256")
         if len(fingerprint) != 64 or any(c not in "0123456789abcdef" for c in fingerprint):
             raise DirectoryError("malformed", "tls_cert_sha256")
-        return cls(code, _text(data.get("name"), "name"), str(status), _text(data.get("endpoint"), "endpoint"),
+        endpoint = _text(data.get("endpoint"), "endpoint")
+        return cls(code, _text(data.get("name"), "name"), str(status), endpoint,
                    fingerprint, _keys(data.get("message_keys"), "message_keys"),
                    _keys(data.get("issuer_keys"), "issuer_keys"),
-                   None if url is None else _text(url, "verification_url"))
+                   None if url is None else _text(url, "verification_url"),
+                   _endpoints(data.get("endpoints", [endpoint]), endpoint)[1:])
+
+
+def _endpoints(data: Any, first: str) -> tuple[str, ...]:
+    """A member's ``endpoints``: 1 to :data:`MAX_ENDPOINTS` distinct URLs, ``endpoint`` first."""
+    if not isinstance(data, list) or not 0 < len(data) <= MAX_ENDPOINTS:
+        raise DirectoryError("malformed", "endpoints")
+    found = tuple(_text(item, "endpoints") for item in data)
+    if found[0] != first or len(set(found)) != len(found):
+        raise DirectoryError("malformed", "endpoints")
+    return found
 
 
 @dataclass(frozen=True)

@@ -5,27 +5,52 @@ own connections), presenting the centre's federation certificate and accepting t
 only if its certificate chains to the federation CA *and* its SHA-256 is the one the
 directory lists now (``Member.tls_cert_sha256``); the pin is checked at the handshake,
 before the message is sent. A new pin in a new directory starts a new client.
+
+A server run as several nodes on one database lists each node (``Member.endpoints``):
+when a node cannot be reached, does not answer within its share of the deadline or
+answers 5xx, the *same* signed message (same request id) goes to the next node. That is
+safe because the nodes share the history: a request the first node stored before it died
+gets the stored answer from the next, never new numbers. A refusal at the handshake (the
+pin), a 4xx or an answer that is no JSON object is not passed on: another node would
+say the same.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 
+from protocol import log
 from protocol.federation.directory import Member
 from relay.centre.port import MunicipalityUnavailable
 from relay.federation_tls import MAX_MESSAGE_BYTES, MESSAGE_PATH
 
+LOG = logging.getLogger("relay.centre.remote")
+
+
+class _NextNode(Exception):
+    """This node could not answer; the next one may."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 class RemoteMunicipality:
-    def __init__(self, member: Callable[[], Member | None], tls: ssl.SSLContext, connections: int = 32) -> None:
+    def __init__(self, member: Callable[[], Member | None], tls: ssl.SSLContext, connections: int = 32,
+                 deadline: float | None = None) -> None:
+        """``deadline``: the seconds one exchange may take in all (the centre's bulkhead
+        deadline); each node gets an equal share, so a node that hangs leaves the next
+        its time. None: no limit here (the caller's)."""
         self._member = member
         self._tls = tls
         self._connections = connections
+        self._deadline = deadline
         self._session: aiohttp.ClientSession | None = None
         self._pin: str | None = None
 
@@ -45,22 +70,44 @@ class RemoteMunicipality:
         if member is None:
             raise MunicipalityUnavailable("not_listed")
         client = await self._client(member)
+        share = None if self._deadline is None else self._deadline / len(member.endpoints)
+        reason = "connection"
+        for n, endpoint in enumerate(member.endpoints):
+            try:
+                data = await self._post(client, endpoint, message, share)
+            except _NextNode as exc:
+                reason = exc.reason
+                log.event(LOG, "centre.municipal_node_failed", logging.WARNING, municipality=member.code, step=n,
+                          reason=reason, count=len(member.endpoints))
+                continue
+            try:
+                answer = json.loads(data)
+            except ValueError as exc:
+                raise MunicipalityUnavailable("malformed") from exc
+            if not isinstance(answer, dict):
+                raise MunicipalityUnavailable("malformed")
+            return answer
+        raise MunicipalityUnavailable(reason)
+
+    async def _post(self, client: aiohttp.ClientSession, endpoint: str, message: dict[str, Any],
+                    timeout: float | None) -> bytes:
+        """The answer's bytes from one node; :class:`_NextNode` if it could not answer."""
+        limit = client.timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
         try:
-            async with client.post(member.endpoint.rstrip("/") + MESSAGE_PATH, json=message, ssl=self._tls) as resp:
+            async with client.post(endpoint.rstrip("/") + MESSAGE_PATH, json=message, ssl=self._tls,
+                                   timeout=limit) as resp:
                 data = await resp.content.read(MAX_MESSAGE_BYTES + 1)
+                if resp.status >= 500:
+                    raise _NextNode(f"http_{resp.status}")
                 if resp.status != 200 or len(data) > MAX_MESSAGE_BYTES:
                     raise MunicipalityUnavailable(f"http_{resp.status}")
+                return data
         except aiohttp.ServerFingerprintMismatch as exc:
             raise MunicipalityUnavailable("tls_pin") from exc
+        except TimeoutError as exc:  # this node's share of the deadline (the caller's own ends in a cancel)
+            raise _NextNode("timeout") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise MunicipalityUnavailable("connection") from exc
-        try:
-            answer = json.loads(data)
-        except ValueError as exc:
-            raise MunicipalityUnavailable("malformed") from exc
-        if not isinstance(answer, dict):
-            raise MunicipalityUnavailable("malformed")
-        return answer
+            raise _NextNode("connection") from exc
 
     async def close(self) -> None:
         if self._session is not None:

@@ -7,6 +7,7 @@ In the order an operator runs them (``docs/federation-onboarding.md``)::
     relay federation admit DIR member.json --conformance-report REPORT
     relay federation publish DIR [--valid-for 7d]
     relay federation suspend|resume DIR CODE
+    relay federation set-endpoints DIR CODE URL [URL …]
     relay federation add-key DIR CODE issuer|message PUB.pem
     relay federation rotate-issuer-key DIR CODE NEW.pub.pem [--overlap 1d]
     relay federation revoke-key DIR CODE KEY_ID
@@ -76,6 +77,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         s = command(name, text, code=True)
         s.add_argument("--reason", default="", help="recorded in operations.jsonl")
         publishing(s)
+    e = command("set-endpoints", "list the URLs of a municipality's issuing server nodes (one database): the"
+                " centre tries them in order", code=True)
+    e.add_argument("endpoints", nargs="+", metavar="URL", help="an https URL of one node, the first one first")
+    publishing(e)
     k = command("add-key", "publish one more issuer or message key of a municipality", code=True)
     k.add_argument("kind", choices=("issuer", "message"))
     k.add_argument("public_key", type=Path, help="the Ed25519 public key (PEM)")
@@ -146,6 +151,9 @@ def _run(args: argparse.Namespace) -> int:
     elif command in ("suspend", "resume"):
         member = federation.set_status(args.code, "suspended" if command == "suspend" else "active", now, args.reason)
         print(f"{member.code} {member.name}: {member.status}")
+    elif command == "set-endpoints":
+        member = federation.set_endpoints(args.code, args.endpoints, now)
+        print(f"{member.code} {member.name}: {', '.join(member.endpoints)}")
     elif command == "add-key":
         start = args.not_before or now
         key = federation.add_key(args.code, args.kind, load_public_key(args.public_key), start,
@@ -194,7 +202,7 @@ def _show(federation: Federation) -> int:
     for key in source.centre_message_keys:
         print(f"  centre message key {key.key_id}  {key.not_before.isoformat()} .. {key.not_after.isoformat()}")
     for m in source.members:
-        print(f"{m.code} {m.name} [{m.status}] {m.endpoint} tls sha256 {m.tls_cert_sha256[:16]}…")
+        print(f"{m.code} {m.name} [{m.status}] {' '.join(m.endpoints)} tls sha256 {m.tls_cert_sha256[:16]}…")
         for kind, keys in (("issuer", m.issuer_keys), ("message", m.message_keys)):
             for key in keys:
                 print(f"  {kind:<7} key {key.key_id}  {key.not_before.isoformat()} .. {key.not_after.isoformat()}")

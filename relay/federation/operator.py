@@ -3,7 +3,8 @@
 Everything lives in one directory the operator keeps (``relay federation init DIR``)::
 
     DIR/federation.json        the source: the last published directory's content, edited
-                               by admit, suspend, resume and the key commands
+                               by admit, suspend, resume, set-endpoints and the key
+                               commands
     DIR/directory.json         the latest signed directory (what the centre serves)
     DIR/anchor.json            the anchor to install, out of band, on every kiosk, server
                                and verifier
@@ -36,7 +37,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from protocol.federation.directory import Anchor, Directory, DirectoryError, Member, PublishedKey, key_id, sign
+from protocol.federation.directory import (
+    MAX_ENDPOINTS,
+    Anchor,
+    Directory,
+    DirectoryError,
+    Member,
+    PublishedKey,
+    key_id,
+    sign,
+)
 from relay.federation import ca
 
 SOURCE = "federation.json"
@@ -63,6 +73,15 @@ def member_digest(member: Member) -> str:
 
 class OperatorError(Exception):
     """A command that cannot be done; the message says why, for the operator."""
+
+
+def _check_endpoints(endpoints: tuple[str, ...] | list[str]) -> None:
+    if not 0 < len(endpoints) <= MAX_ENDPOINTS:
+        raise OperatorError(f"a member lists 1 to {MAX_ENDPOINTS} endpoints")
+    if not all(e.startswith("https://") and 8 < len(e) <= 512 for e in endpoints):
+        raise OperatorError("the member's endpoints must be https:// URLs")
+    if len(set(endpoints)) != len(endpoints):
+        raise OperatorError("the member's endpoints are listed twice")
 
 
 def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -195,8 +214,7 @@ class Federation:
             raise OperatorError("the member file is not JSON") from exc
         except DirectoryError as exc:
             raise OperatorError(f"the member file is not a valid member ({exc.code}: {exc})") from exc
-        if not member.endpoint.startswith("https://"):
-            raise OperatorError("the member's endpoint must be an https:// URL")
+        _check_endpoints(member.endpoints)
         if not member.issuer_keys or not member.message_keys:
             raise OperatorError("the member must publish at least one issuer key and one message key")
         conformance = self._conformance(member, conformance_report, skip_conformance_check)
@@ -240,6 +258,17 @@ class Federation:
             member = replace(self._member(directory, code), status=status)
             self._save(self._with_member(directory, member))
             self._record(now, "suspend" if status == "suspended" else "resume", code=code, reason=reason)
+        return member
+
+    def set_endpoints(self, code: str, endpoints: list[str], now: dt.datetime) -> Member:
+        """The URLs of a municipality's issuing server nodes, the first one first (the centre
+        tries them in this order; each must present the member's pinned certificate)."""
+        _check_endpoints(endpoints)
+        with self._locked() as directory:
+            member = replace(self._member(directory, code), endpoint=endpoints[0],
+                             more_endpoints=tuple(endpoints[1:]))
+            self._save(self._with_member(directory, member))
+            self._record(now, "set_endpoints", code=code, endpoints=list(endpoints))
         return member
 
     # -- keys --------------------------------------------------------------------------------

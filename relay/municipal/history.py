@@ -1,27 +1,45 @@
 """The municipality's issuance history (交付履歴) and its serial numbering.
 
-One SQLite file on the issuing server, which is where resident data may live: for every
-request the resident, the card serial, the kiosk, the serial numbers and the documents'
-hashes (kept), the answer with the documents themselves (deleted once the kiosk's outcome
-is known), the outcome, and every refusal. Numbers are taken in the same transaction that
-stores the request, under SQLite's write lock, so two requests in the same millisecond
-never share a number or a record and a repeated request id gets the stored answer.
+Kept where resident data may live, the municipality's own database: a SQLite file for one
+issuing server, or a PostgreSQL URL that several nodes of the same server share
+(:func:`relay.store.db.open_database`; the ``municipal_*`` tables of the relay's versioned
+migrations). For every request: the resident, the card serial, the kiosk, the serial
+numbers and the documents' hashes (kept), the answer with the documents themselves (kept
+apart, deleted once the kiosk's outcome is known), the outcome, and every refusal.
+
+Numbers are taken in the same transaction that stores the request, after the year's row
+in ``municipal_series`` is locked (SQLite: its one write lock; PostgreSQL: the row lock
+of ``INSERT … ON CONFLICT DO UPDATE``). So two requests in the same millisecond, on one
+node or two, never share a number, numbers have no gap (a node that dies before its
+commit takes its numbers with it), and a request id repeated on any node, once the first
+has committed, finds the stored answer instead of new numbers. A recorded outcome is
+never changed.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+from relay.store.db import is_postgres, open_database
+from relay.store.protocol import Tx
+
+if TYPE_CHECKING:
+    from relay.store.pg_db import PostgresDatabase
 
 HISTORY_COLUMNS = ("request_id", "fingerprint", "at", "session_id", "kiosk_id", "resident_id", "cert_serial",
                    "cert_type", "copies", "fee", "serials", "document_sha256", "outcome", "outcome_copies",
                    "outcome_amount")
 REFUSAL_COLUMNS = ("at", "request_id", "session_id", "kiosk_id", "cert_serial", "cert_type", "code")
+#: Seconds between two rewrites of the documents' table by one node (:meth:`IssuanceHistory.scrub`).
+SCRUB_INTERVAL = 30.0
+_STORED = ("SELECT i.fingerprint, d.answer FROM municipal_issuance i"
+           " LEFT JOIN municipal_documents d ON d.request_id = i.request_id WHERE i.request_id=?")
+_STORED_COLUMNS = [c for c in HISTORY_COLUMNS if c not in ("outcome", "outcome_copies", "outcome_amount")]
 
 
 @dataclass(frozen=True)
@@ -40,80 +58,80 @@ class Issued:
     answer: dict[str, Any]
 
 
+def _answer(row: tuple[Any, ...]) -> tuple[str, dict[str, Any] | None]:
+    return str(row[0]), (json.loads(row[1]) if row[1] is not None else None)
+
+
 class IssuanceHistory:
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(
-            "CREATE TABLE IF NOT EXISTS issuance (request_id TEXT PRIMARY KEY, fingerprint TEXT, at REAL,"
-            " session_id TEXT, kiosk_id TEXT, resident_id TEXT, cert_serial TEXT, cert_type TEXT, copies INTEGER,"
-            " fee INTEGER, serials TEXT, document_sha256 TEXT, answer TEXT, outcome TEXT, outcome_copies INTEGER,"
-            " outcome_amount INTEGER);"
-            "CREATE TABLE IF NOT EXISTS series (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
-            "CREATE TABLE IF NOT EXISTS refusals (at REAL, request_id TEXT, session_id TEXT, kiosk_id TEXT,"
-            " cert_serial TEXT, cert_type TEXT, code TEXT);")
+    def __init__(self, db: Path | str, lock_wait: float = 5.0) -> None:
+        """``db``: a SQLite file (brought up to date when opened) or a ``postgresql://``
+        URL (its schema brought up to date by ``relay db upgrade`` first). ``lock_wait``:
+        the seconds an issue waits for the year's row on PostgreSQL (held by another
+        node's issue: a node that hangs mid-issue must not hold every other node's
+        threads; past it the call is refused as unavailable, and nothing is kept)."""
+        self._db = open_database(db, "relay-municipal")
+        self.storage = "postgresql" if is_postgres(db) else "sqlite"
+        self._lock_wait_ms = int(lock_wait * 1000)
+        self._scrubbed = -SCRUB_INTERVAL
 
     def stored(self, request_id: str) -> tuple[str, dict[str, Any] | None] | None:
         """(fingerprint, answer or None once the outcome deleted it) of a known request."""
-        with self._lock:
-            row = self._db.execute("SELECT fingerprint, answer FROM issuance WHERE request_id=?",
-                                   (request_id,)).fetchone()
-        if row is None:
-            return None
-        return str(row[0]), (json.loads(row[1]) if row[1] is not None else None)
+        rows = self._db.read(_STORED, (request_id,))
+        return _answer(rows[0]) if rows else None
 
     def issue(self, request_id: str, fingerprint: str, at: float, year: int, count: int,
               make: Callable[[list[int]], Issued]) -> tuple[str, dict[str, Any] | None]:
         """Take ``count`` numbers of ``year`` and store what ``make`` builds with them, in one
         transaction; a request id already stored gets its stored (fingerprint, answer)."""
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                row = db.execute("SELECT fingerprint, answer FROM issuance WHERE request_id=?",
-                                 (request_id,)).fetchone()
-                if row is not None:
-                    db.execute("ROLLBACK")
-                    return str(row[0]), (json.loads(row[1]) if row[1] is not None else None)
-                last_row = db.execute("SELECT last FROM series WHERE year=?", (year,)).fetchone()
-                last = int(last_row[0]) if last_row else 0
-                issued = make(list(range(last + 1, last + 1 + count)))
-                db.execute("INSERT INTO series VALUES (?,?) ON CONFLICT(year) DO UPDATE SET last=excluded.last",
-                           (year, last + count))
-                db.execute("INSERT INTO issuance VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,NULL)",
-                           (request_id, fingerprint, at, issued.session_id, issued.kiosk_id, issued.resident_id,
-                            issued.cert_serial, issued.cert_type, issued.copies, issued.fee,
-                            json.dumps(issued.serials), json.dumps(issued.document_sha256),
-                            json.dumps(issued.answer, ensure_ascii=False, sort_keys=True)))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._db.tx() as tx:
+            if self.storage == "postgresql":  # SQLite waits for its write lock up to its busy timeout
+                tx.execute(f"SET LOCAL lock_timeout = {self._lock_wait_ms}")
+            last = self._lock_year(tx, year)
+            found = tx.execute(_STORED, (request_id,)).fetchall()
+            if found:  # stored by another node while this one waited for the year's lock
+                return _answer(found[0])
+            issued = make(list(range(last + 1, last + 1 + count)))
+            tx.execute("UPDATE municipal_series SET last=? WHERE year=?", (last + count, year))
+            values = {"request_id": request_id, "fingerprint": fingerprint, "at": at, **issued.__dict__,
+                      "serials": json.dumps(issued.serials), "document_sha256": json.dumps(issued.document_sha256)}
+            tx.execute(f"INSERT INTO municipal_issuance ({','.join(_STORED_COLUMNS)})"
+                       f" VALUES ({','.join('?' * len(_STORED_COLUMNS))})", [values[c] for c in _STORED_COLUMNS])
+            tx.execute("INSERT INTO municipal_documents (request_id, answer) VALUES (?,?)",
+                       (request_id, json.dumps(issued.answer, ensure_ascii=False, sort_keys=True)))
         return fingerprint, issued.answer
+
+    @staticmethod
+    def _lock_year(tx: Tx, year: int) -> int:
+        """The last number of ``year``, its row locked until the transaction ends (made at 0
+        for a new year; two nodes making it at once meet on the primary key's lock)."""
+        rows = tx.execute("INSERT INTO municipal_series (year, last) VALUES (?, 0)"
+                          " ON CONFLICT (year) DO UPDATE SET last = municipal_series.last RETURNING last",
+                          (year,)).fetchall()
+        return int(rows[0][0])
 
     def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> tuple[Any, ...] | None:
         """Record the kiosk's outcome and delete the documents; the outcome as it was before
-        (None if the request is unknown). A recorded outcome is never changed."""
-        with self._lock:
-            row = self._db.execute("SELECT outcome, outcome_copies, outcome_amount FROM issuance WHERE request_id=?",
-                                   (request_id,)).fetchone()
-            if row is None:
-                return None
-            if row[0] is None:
-                self._db.execute("UPDATE issuance SET outcome=?, outcome_copies=?, outcome_amount=?, answer=NULL"
-                                 " WHERE request_id=?", (outcome, copies, amount, request_id))
-            return tuple(row)
+        (None if the request is unknown). A recorded outcome is never changed: two nodes
+        told at once meet on the row's lock, and the second finds the first's outcome."""
+        with self._db.tx() as tx:
+            changed = tx.execute("UPDATE municipal_issuance SET outcome=?, outcome_copies=?, outcome_amount=?"
+                                 " WHERE request_id=? AND outcome IS NULL",
+                                 (outcome, copies, amount, request_id)).rowcount
+            before: tuple[Any, ...] | None = (None, None, None)
+            if not changed:
+                rows = tx.execute("SELECT outcome, outcome_copies, outcome_amount FROM municipal_issuance"
+                                  " WHERE request_id=?", (request_id,)).fetchall()
+                before = tuple(rows[0]) if rows else None
+            tx.execute("DELETE FROM municipal_documents WHERE request_id=?", (request_id,))
+        return before
 
     def refuse(self, at: float, request_id: str | None, session_id: str, kiosk_id: str, cert_serial: str,
                cert_type: str | None, code: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT INTO refusals VALUES (?,?,?,?,?,?,?)",
-                             (at, request_id, session_id, kiosk_id, cert_serial, cert_type, code))
+        self._db.write(f"INSERT INTO municipal_refusals ({','.join(REFUSAL_COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+                       (at, request_id, session_id, kiosk_id, cert_serial, cert_type, code))
 
     def entries(self) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {','.join(HISTORY_COLUMNS)} FROM issuance ORDER BY at").fetchall()
+        rows = self._db.read(f"SELECT {','.join(HISTORY_COLUMNS)} FROM municipal_issuance ORDER BY at, request_id")
         out = []
         for row in rows:
             entry = dict(zip(HISTORY_COLUMNS, row, strict=True))
@@ -123,10 +141,30 @@ class IssuanceHistory:
         return out
 
     def refusals(self) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {','.join(REFUSAL_COLUMNS)} FROM refusals ORDER BY at").fetchall()
+        rows = self._db.read(f"SELECT {','.join(REFUSAL_COLUMNS)} FROM municipal_refusals ORDER BY at, id")
         return [dict(zip(REFUSAL_COLUMNS, row, strict=True)) for row in rows]
 
+    def stored_documents(self) -> int:
+        """How many answers still hold their documents (the outcome not yet known)."""
+        return int(self._db.read("SELECT count(*) FROM municipal_documents")[0][0])
+
+    def scrub(self) -> None:
+        """Leave deleted documents in no file of the database: PostgreSQL rewrites the
+        documents' table (:func:`relay.store.pg_db.rewrite`, one node at a time, at most
+        once every :data:`SCRUB_INTERVAL` seconds on this node); SQLite overwrites deleted
+        rows (``secure_delete``) and here folds its write-ahead log into the file and empties
+        it. What PostgreSQL's write-ahead log, a standby and backups hold is left to their
+        retention (docs/deployment.md)."""
+        if self.storage == "sqlite":
+            self._db.read("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        if time.monotonic() - self._scrubbed < SCRUB_INTERVAL:
+            return
+        from relay.store.pg_db import rewrite
+
+        with cast("PostgresDatabase", self._db).connection() as conn:
+            if rewrite(conn, "municipal_documents"):
+                self._scrubbed = time.monotonic()
+
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()

@@ -81,10 +81,13 @@ def install_certificate(target: Path, cert_pem: bytes, ca_pem: bytes) -> str:
     return pin
 
 
-def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.datetime | None = None) -> Member:
+def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.datetime | None = None,
+               more_endpoints: tuple[str, ...] = ()) -> Member:
+    """``more_endpoints``: the other nodes' URLs of a server run as several nodes on one
+    database (they share this directory's keys and TLS certificate)."""
     if not (len(code) == 6 and code.isdigit()):
         raise ValueError("the municipality code has six digits")
-    if not endpoint.startswith("https://"):
+    if not all(e.startswith("https://") for e in (endpoint, *more_endpoints)):
         raise ValueError("the endpoint is an https URL")
     target.mkdir(parents=True, exist_ok=True)
     if any((target / f).exists() for f in ("issuer.key", "message.key", "tls.key")):
@@ -109,6 +112,6 @@ def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.dateti
                                               encoding="utf-8")
     member = Member(code, name, "active", endpoint, cert.fingerprint(hashes.SHA256()).hex(),
                     (PublishedKey(message.public_key(), now, now + KEY_VALIDITY),),
-                    (PublishedKey(issuer.public_key(), now, now + KEY_VALIDITY),))
+                    (PublishedKey(issuer.public_key(), now, now + KEY_VALIDITY),), more_endpoints=more_endpoints)
     (target / "member.json").write_text(json.dumps(member.to_json(), indent=1), encoding="utf-8")
     return member

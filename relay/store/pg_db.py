@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import psycopg
 import psycopg_pool
 from psycopg import conninfo as pg_conninfo
+from psycopg import sql as pg_sql
 
 from relay.store.migrations import ADVISORY_LOCK, latest, migrations
 from relay.store.protocol import Conflict, Cursor, SchemaOutdated, StoreUnavailable, Tx, Written
@@ -77,6 +78,26 @@ def check_schema(url: str) -> None:
     if version != latest("postgresql"):
         raise SchemaOutdated(f"the database schema is at version {version}, this relay needs "
                              f"{latest('postgresql')}: run relay db upgrade")
+
+
+def rewrite(conn: psycopg.Connection[Any], table: str) -> bool:
+    """``VACUUM (FULL) table`` so that deleted rows are in none of its files (PostgreSQL
+    never overwrites a deleted row: the bytes stay in its pages until the table is
+    rewritten), by one node at a time (another node rewriting it: False, skipped) and only
+    if the table's lock comes within a second (a busy table: the error, rewritten next
+    time). The relay's ``documents`` and the municipal servers' ``municipal_documents``
+    hold only what is not yet deleted, so a rewrite takes a moment."""
+    lock = zlib.crc32(f"relay-scrub-{table}".encode())
+    got = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock,)).fetchone()
+    if not got or not got[0]:
+        return False
+    try:
+        conn.execute("SET lock_timeout = '1s'")
+        conn.execute(pg_sql.SQL("VACUUM (FULL) {}").format(pg_sql.Identifier(table)))
+    finally:
+        conn.execute("RESET lock_timeout")
+        conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+    return True
 
 
 def _pg(sql: str) -> str:

@@ -28,13 +28,12 @@ docs/deployment.md for the settings that bound it.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
-from relay.store.pg_db import PostgresDatabase
+from relay.store.pg_db import PostgresDatabase, rewrite
 from relay.store.protocol import (
     AUDIT_COLUMNS,
     REQUEST_COLUMNS,
@@ -60,7 +59,6 @@ _REQUEST_INSERT = (f"INSERT INTO requests ({','.join(_REQUEST_STORED)})"
                    f" VALUES ({','.join(['%s'] * len(_REQUEST_STORED))})")
 #: Seconds between two rewrites of ``documents`` by one node (``scrub``).
 SCRUB_INTERVAL = 30.0
-_SCRUB_LOCK = zlib.crc32(b"relay-scrub")
 _AUDIT_INSERT = f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join(['%s'] * len(AUDIT_COLUMNS))})"
 class PostgresStore:
     """One node's access to the shared database. Safe for the threads of one process."""
@@ -201,16 +199,8 @@ class PostgresStore:
         if time.monotonic() - self._scrubbed < SCRUB_INTERVAL:
             return
         with self._conn() as conn:
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (_SCRUB_LOCK,)).fetchone()
-            if not got or not got[0]:
-                return  # another node is rewriting it now
-            try:
-                conn.execute("SET lock_timeout = '1s'")
-                conn.execute("VACUUM (FULL) documents")
+            if rewrite(conn, "documents"):
                 self._scrubbed = time.monotonic()
-            finally:
-                conn.execute("RESET lock_timeout")
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCRUB_LOCK,))
 
     def stored_documents(self) -> int:
         row = self._read(lambda c: c.execute("SELECT count(*) FROM documents").fetchone())

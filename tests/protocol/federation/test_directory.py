@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -124,3 +125,26 @@ def test_a_message_key_is_trusted_only_in_its_period() -> None:
     assert city.message_key(key.key_id, NOW) == key
     assert city.message_key(key.key_id, NOW + dt.timedelta(seconds=1)) is None
     assert city.message_key("0" * 16, NOW) is None
+
+
+def test_a_member_lists_its_nodes_and_a_one_node_entry_is_as_before() -> None:
+    issuer = published(Ed25519PrivateKey.generate(), NOW - YEAR, NOW + YEAR)
+    one = member("139998", (issuer,))
+    assert "endpoints" not in one.to_json() and one.endpoints == (one.endpoint,)
+    nodes = replace(one, more_endpoints=("https://127.0.0.2:9998", "https://127.0.0.3:9998"))
+    data = nodes.to_json()
+    assert data["endpoint"] == one.endpoint  # a holder reading only endpoint reaches the first node
+    assert data["endpoints"] == [one.endpoint, "https://127.0.0.2:9998", "https://127.0.0.3:9998"]
+    assert Member.from_json(json.loads(json.dumps(data))) == nodes
+
+
+@pytest.mark.parametrize("endpoints", [[], "https://a", ["https://other"], ["FIRST", "FIRST"], ["FIRST", 7],
+                                       ["FIRST"] + [f"https://n{i}" for i in range(8)]])
+def test_a_malformed_endpoint_list_is_refused(endpoints: object) -> None:
+    issuer = published(Ed25519PrivateKey.generate(), NOW - YEAR, NOW + YEAR)
+    data = member("139998", (issuer,)).to_json()
+    if isinstance(endpoints, list):
+        endpoints = [data["endpoint"] if e == "FIRST" else e for e in endpoints]
+    with pytest.raises(DirectoryError) as refused:
+        Member.from_json({**data, "endpoints": endpoints})
+    assert refused.value.code == "malformed"

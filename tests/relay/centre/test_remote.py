@@ -1,16 +1,21 @@
 """The centre reaches a municipal server only over mutual TLS with the federation CA, and
-only if the server's certificate is the one the directory pins."""
+only if the server's certificate is the one the directory pins; a server run as several
+nodes gets the same message on its next node when one cannot answer."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import signal
+import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from hardware_mocks.federation_world import A, FederationWorld
 from hardware_mocks.services.federation import FederationServices
@@ -19,7 +24,10 @@ from protocol.federation.envelope import CENTRE, open_message, seal
 from relay.centre.port import MunicipalityUnavailable
 from relay.centre.remote import RemoteMunicipality
 from relay.federation_local import load_ed25519
-from relay.federation_tls import client_context
+from relay.federation_tls import MESSAGE_PATH, client_context, server_context
+from relay.municipal.history import IssuanceHistory
+from relay.ports import listen
+from tests.fixtures.federation import issuable, issue_body
 
 
 @pytest.fixture
@@ -86,3 +94,121 @@ def _received(services: FederationServices) -> int:
 
     with sqlite3.connect(services.state / A / "messages.sqlite3") as db:
         return int(db.execute("SELECT count(*) FROM messages").fetchone()[0])
+
+
+def _tls(world: FederationWorld) -> ssl.SSLContext:
+    return client_context(world.centre_dir / "tls.pem", world.centre_dir / "tls.key", world.root / "federation-ca.pem")
+
+
+def _nodes(world: FederationWorld, ports: list[int]) -> Member:
+    urls = [f"https://127.0.0.1:{port}" for port in ports]
+    return replace(world.members({A: urls[0]})[0], more_endpoints=tuple(urls[1:]))
+
+
+def _exchange(world: FederationWorld, member: Member, kind: str, body: dict[str, Any],
+              stub: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None) -> dict[str, Any]:
+    """Send one signed message over ``member``'s nodes and open the answer; ``stub``: a
+    first node in this process that answers every message so (TLS with A's certificate,
+    so the pin holds)."""
+    message = seal(body, sender=CENTRE, recipient=A, key=load_ed25519(world.centre_dir / "message.key"), kind=kind,
+                   now=dt.datetime.now(dt.UTC))
+
+    async def call() -> dict[str, Any]:
+        runner = None
+        nodes = member
+        if stub is not None:
+            app = web.Application()
+            app.router.add_post(MESSAGE_PATH, stub)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            home = world.municipality_dir(A)
+            sock = listen("127.0.0.1", 0)
+            await web.SockSite(runner, sock, ssl_context=server_context(home / "tls.pem", home / "tls.key",
+                                                                        world.root / "federation-ca.pem")).start()
+            stub_url = f"https://127.0.0.1:{sock.getsockname()[1]}"
+            nodes = replace(member, endpoint=stub_url, more_endpoints=member.endpoints)
+        port = RemoteMunicipality(lambda: nodes, _tls(world), deadline=20.0)
+        try:
+            return await port.exchange(message)
+        finally:
+            await port.close()
+            if runner is not None:
+                await runner.cleanup()
+
+    reply = asyncio.run(call())
+    env, answer = open_message(reply, lambda s, k, w: member.message_key(k, w), recipient=CENTRE,
+                               now=dt.datetime.now(dt.UTC))
+    assert env.in_reply_to == message["envelope"]["message_id"]
+    return answer
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens on it once closed
+
+
+def test_a_node_that_is_down_or_answers_5xx_passes_the_message_to_the_next(
+        federation: FederationWorld, server_a: FederationServices) -> None:
+    member = _nodes(federation, [_closed_port(), server_a.ports[A]])
+    assert _exchange(federation, member, "check", {}) == {"code": A}
+
+    async def unavailable(request: web.Request) -> web.Response:
+        return web.json_response({"error": {"code": "unavailable"}}, status=503)
+
+    assert _exchange(federation, member, "check", {}, stub=unavailable) == {"code": A}
+
+
+def test_a_node_that_refuses_the_message_is_not_passed_over(federation: FederationWorld,
+                                                             server_a: FederationServices) -> None:
+    async def refused(request: web.Request) -> web.Response:
+        return web.json_response({"error": {"code": "replayed"}}, status=403)
+
+    with pytest.raises(MunicipalityUnavailable) as exc:
+        _exchange(federation, _nodes(federation, [server_a.ports[A]]), "check", {}, stub=refused)
+    assert exc.value.reason == "http_403"
+    assert _received(server_a) == 0  # another node would refuse it too: it was not sent on
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_node_killed_after_storing_an_issue_leaves_the_next_node_the_same_answer(
+        federation: FederationWorld, postgres_db: str, tmp_path: Path) -> None:
+    """Two nodes of A on one PostgreSQL database; the first stores the issue, then is
+    killed (SIGKILL) before it answers. The centre's port sends the same message to the
+    second, which answers the stored serials and documents; the outcome is recorded once."""
+    services = FederationServices(federation, tmp_path)
+    try:
+        dying = services.start_node(A, "node1", postgres_db, dying=True)
+        healthy = services.start_node(A, "node2", postgres_db)
+        member = _nodes(federation, [services.ports[dying], services.ports[healthy]])
+        body = issue_body(issuable(federation)[0], copies=2)
+        answer = _exchange(federation, member, "issue", body)
+        assert services.municipal[dying].wait(timeout=30) == -signal.SIGKILL
+        serials = [d["document"]["serial"] for d in answer["documents"]]
+        history = IssuanceHistory(postgres_db)
+        try:
+            [entry] = history.entries()
+            assert entry["request_id"] == body["request_id"] and entry["serials"] == serials
+            assert [e["direction"] for e in _messages(services.state / A / "node1")] == ["received", "sent"]
+            assert _exchange(federation, member, "issue", body) == answer  # a repeat: the same again
+            outcome = {"request_id": body["request_id"], "outcome": "printed", "copies": 2,
+                       "amount": answer["amount"]}
+            for _ in range(2):  # the first node is gone: the second records it, and a repeat changes nothing
+                assert _exchange(federation, member, "outcome", outcome) == {"request_id": body["request_id"],
+                                                                             "recorded": True}
+            [entry] = history.entries()
+            assert (entry["outcome"], entry["outcome_copies"]) == ("printed", 2) and history.stored_documents() == 0
+            assert _exchange(federation, member, "issue", body) == {"refusal": "already_issued"}
+        finally:
+            history.close()
+    finally:
+        services.stop()
+
+
+def _messages(state: Path) -> list[dict[str, Any]]:
+    import sqlite3
+
+    with sqlite3.connect(state / "messages.sqlite3") as db:
+        rows = db.execute("SELECT direction FROM messages ORDER BY logged, direction").fetchall()
+    return [{"direction": r[0]} for r in rows]

@@ -31,12 +31,19 @@ def test_onboarding_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["federation", "show", str(fed)]) == 0
     out = capsys.readouterr().out
     assert "serial 2" in out and "139998" in out and "[suspended]" in out
+    nodes = ["https://issuing-1.example:8443", "https://issuing-2.example:8443"]
+    assert main(["federation", "set-endpoints", str(fed), "139998", *nodes, "--publish"]) == 0
+    directory = verify((fed / "directory.json").read_bytes(), Anchor.from_bytes((fed / "anchor.json").read_bytes()),
+                       now)
+    member = directory.member("139998")
+    assert directory.serial == 3 and member is not None and list(member.endpoints) == nodes
 
 
 @pytest.mark.parametrize("argv, message", [
     (["federation", "publish", "{dir}"], "holds no federation"),
     (["federation", "admit", "{dir}", "{dir}/missing.json"], "cannot read"),
     (["federation", "add-key", "{dir}", "139998", "issuer", "{dir}/missing.pem"], "cannot read"),
+    (["federation", "set-endpoints", "{dir}", "139998", "http://plain.example"], "https://"),
 ])
 def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                              message: str) -> None:

@@ -181,3 +181,23 @@ def test_the_ca_signs_a_server_certificate_for_mutual_tls(fed: Federation) -> No
         fed.sign_csr(_csr(None), "municipal", ["127.0.0.1"], NOW, 397)
     with pytest.raises(OperatorError, match="not a certificate signing request"):
         fed.sign_csr(b"junk", "municipal", ["127.0.0.1"], NOW, 397)
+
+
+def test_a_member_s_nodes_are_listed_in_order_and_checked(fed: Federation) -> None:
+    city = municipality("139998", NOW)
+    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    nodes = ["https://node1.example:8443", "https://node2.example:8443"]
+    fed.set_endpoints("139998", nodes, NOW)
+    fed.publish(NOW, WEEK)
+    listed = verify(published(fed), anchor(fed), NOW).active("139998")
+    assert listed is not None and list(listed.endpoints) == nodes and listed.endpoint == nodes[0]
+    for bad, why in ((["http://node1.example"], "https://"), ([], "1 to 8"), (nodes + nodes[:1], "twice"),
+                     ([f"https://n{i}.example" for i in range(9)], "1 to 8")):
+        with pytest.raises(OperatorError, match=why):
+            fed.set_endpoints("139998", bad, NOW)
+    with pytest.raises(OperatorError):
+        fed.set_endpoints("271004", nodes, NOW)  # not a member
+    fed.set_endpoints("139998", nodes[1:], NOW)  # back to one node: the entry is as a one-node one
+    assert "endpoints" not in json.loads((fed.root / "federation.json").read_text())["members"][0]
+    operations = [json.loads(line) for line in (fed.root / "operations.jsonl").read_text().splitlines()]
+    assert [op["endpoints"] for op in operations if op["action"] == "set_endpoints"] == [nodes, nodes[1:]]

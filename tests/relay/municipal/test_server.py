@@ -5,9 +5,7 @@ the same answer."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +17,7 @@ from protocol.documents.model import document_hash
 from protocol.federation.envelope import CENTRE, EnvelopeError, open_message, seal
 from relay.federation_local import directory_file, load_ed25519, municipal_server
 from relay.municipal.server import MunicipalServer
-from relay.registry import age_on
-from relay.rules import unsupported
+from tests.fixtures.federation import issuable, issue_body
 
 
 @pytest.fixture
@@ -41,25 +38,9 @@ def _send(world: FederationWorld, server: MunicipalServer, kind: str, body: dict
     return env.kind, answer
 
 
-def _issue(persona: dict[str, Any], **change: Any) -> dict[str, Any]:
-    return {"request_id": str(uuid.uuid4()), "session_id": uuid.uuid4().hex, "kiosk_id": "KIOSK-0001",
-            "card_serial": persona["cert_serial"], "cert_sha256": "ab" * 32, "cert_type": "juminhyo",
-            "options": {}, "copies": 1, "route": "residence", **change}
-
-
-def _residents(world: FederationWorld) -> list[dict[str, Any]]:
-    """A's card holders it issues to (any card state: the centre checked the card)."""
-    registry = json.loads((world.municipality_dir(A) / "registry.json").read_text(encoding="utf-8"))
-    residents = {r["id"]: r for r in registry["residents"]}
-    today = dt.date.fromisoformat(world.base.data["today"])
-    return [{"cert_serial": serial, "resident": rid} for serial, rid in registry["cards"].items()
-            if not residents[rid]["flags"] and age_on(residents[rid]["birth_date"], today) >= 15
-            and not any(unsupported(v) for v in residents[rid].values() if isinstance(v, str))]
-
-
 def test_only_the_centre_s_signed_messages_are_answered(federation: FederationWorld,
                                                         server: MunicipalServer) -> None:
-    persona = _residents(federation)[0]
+    persona = issuable(federation)[0]
     forged = seal({"card_serial": persona["cert_serial"]}, sender=CENTRE, recipient=A,
                   key=load_ed25519(federation.municipality_dir(B) / "message.key"), kind="menu",
                   now=dt.datetime.now(dt.UTC))
@@ -80,7 +61,7 @@ def test_a_card_of_another_municipality_is_refused_and_recorded(federation: Fede
                                                                 server: MunicipalServer) -> None:
     people = federation.people
     stranger = next(p for p in federation.base.personas() if people["home"].get(p["resident"]) == B)
-    kind, answer = _send(federation, server, "issue", _issue(stranger))
+    kind, answer = _send(federation, server, "issue", issue_body(stranger))
     assert (kind, answer) == ("refusal", {"refusal": "card_unknown"})
     assert server.history.entries() == []
 
@@ -90,9 +71,9 @@ def test_same_moment_requests_get_their_own_person_numbers_and_record(federation
     """The 2023 incidents: two requests in the same second overwrote each other. Here forty
     at once, for different people, each get a document of their own person, bound to their
     own request, with a number nobody else got."""
-    people = _residents(federation)
+    people = issuable(federation)
     assert len(people) >= 2
-    bodies = [_issue(people[n % len(people)]) for n in range(40)]
+    bodies = [issue_body(people[n % len(people)]) for n in range(40)]
     answers: dict[str, tuple[str, dict[str, Any]]] = {}
     start = threading.Barrier(len(bodies))
 
@@ -121,7 +102,7 @@ def test_same_moment_requests_get_their_own_person_numbers_and_record(federation
 
 def test_a_repeat_gets_the_same_answer_and_a_changed_repeat_a_conflict(federation: FederationWorld,
                                                                        server: MunicipalServer) -> None:
-    body = _issue(_residents(federation)[0])
+    body = issue_body(issuable(federation)[0])
     first = _send(federation, server, "issue", body)
     assert _send(federation, server, "issue", body) == first
     assert _send(federation, server, "issue", {**body, "copies": 2}) == ("refusal",
