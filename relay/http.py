@@ -78,8 +78,6 @@ class RelayApp(KioskApi):
 
     def close(self) -> None:
         self.core.storage.close()
-        if self.core.issued is not None:
-            self.core.issued.close()
         self.identity.register.close()
         self.watch.store.close()
 

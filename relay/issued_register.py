@@ -11,14 +11,16 @@ signature, so the public verification service asks here before it answers ``vali
 - ``cancelled``: the kiosk reported the request cancelled: nothing was printed;
 - ``voided``: the municipality voided it (``relay document void``), with a reason.
 
-A serial is recorded after its request is stored (the answer that delivers it); a serial
-unknown here was never delivered, or its relay stopped between the two writes, and is
-judged by its signature alone. The register also says whose document a serial is
-(``resident_id``), so that the municipality's history can show who verified it.
+The relay's store writes the register in its own transactions (:mod:`relay.store.protocol`):
+a request's serials with the request itself, their fate with its outcome, so a serial is
+here exactly when its request was stored, and no write costs a round trip of its own. A
+serial unknown here was never issued by this relay and is judged by its signature alone.
+The register also says whose document a serial is (``resident_id``), so that the
+municipality's history can show who verified it.
 
-Small interface (:class:`IssuedRegister`); :class:`StoredIssuedRegister` keeps it in the
-relay's database (``--db``: the SQLite file, or the PostgreSQL database every centre node
-shares), over a connection of its own (:mod:`relay.store.db`).
+Small interface (:class:`IssuedRegister`: read and void); :class:`StoredIssuedRegister`
+keeps it in the relay's database (``--db``: the SQLite file, or the PostgreSQL database
+every centre node shares), over a connection of its own (:mod:`relay.store.db`).
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from pathlib import Path
 from typing import Protocol
 
 from relay.store.db import open_database
+from relay.store.protocol import ISSUED_COLUMNS
 
 VALID_STATES = ("issued", "printed")
 STATES = (*VALID_STATES, "not_printed", "cancelled", "voided")
-MAX_COPY = 2**31 - 1  # above any copy number: "every copy"
 VOID_REASONS = ("lost", "stolen", "misprinted", "record_corrected", "court_order", "other")
 
 
@@ -52,16 +54,12 @@ class IssuedDocument:
 
 
 class IssuedRegister(Protocol):
-    def record_issued(self, request_id: str, kiosk_id: str, resident_id: str, serials: list[str], at: float) -> None:
-        ...
-
-    def record_outcome(self, request_id: str, outcome: str, copies: int, at: float) -> None: ...
     def void(self, serial: str, reason: str, at: float) -> IssuedDocument: ...
     def get(self, serial: str) -> IssuedDocument | None: ...
     def close(self) -> None: ...
 
 
-COLUMNS = "serial, request_id, kiosk_id, resident_id, copy, state, reason, changed"
+COLUMNS = ", ".join(ISSUED_COLUMNS)
 
 
 class StoredIssuedRegister:
@@ -72,28 +70,6 @@ class StoredIssuedRegister:
 
     def close(self) -> None:
         self._db.close()
-
-    def record_issued(self, request_id: str, kiosk_id: str, resident_id: str, serials: list[str], at: float) -> None:
-        """One statement for all the copies (a serial already recorded is kept as it is)."""
-        if not serials:
-            return
-        self._db.write(
-            f"INSERT INTO issued_documents ({COLUMNS}) VALUES "
-            + ",".join(["(?,?,?,?,?,'issued',NULL,?)"] * len(serials)) + " ON CONFLICT (serial) DO NOTHING",
-            [v for n, serial in enumerate(serials, 1) for v in (serial, request_id, kiosk_id, resident_id, n, at)])
-
-    def record_outcome(self, request_id: str, outcome: str, copies: int, at: float) -> None:
-        """``printed``: every copy; ``failed``: copies 1..``copies`` printed, the rest not;
-        ``cancelled``: none. A voided document stays voided. One statement."""
-        if outcome == "cancelled":
-            printed, rest = 0, "cancelled"
-        elif outcome == "printed":
-            printed, rest = MAX_COPY, "printed"
-        else:
-            printed, rest = int(copies), "not_printed"
-        self._db.write("UPDATE issued_documents SET state = CASE WHEN copy <= ? THEN 'printed'"
-                       " ELSE CAST(? AS TEXT) END, changed = ? WHERE request_id = ? AND state = 'issued'",
-                       (printed, rest, at, request_id))
 
     def void(self, serial: str, reason: str, at: float) -> IssuedDocument:
         if reason not in VOID_REASONS:

@@ -37,12 +37,11 @@ from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.build import RELAY_VERSION, build_id
 from relay.documents import AssemblyError, build
-from relay.issued_register import IssuedRegister, StoredIssuedRegister
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.registry import Registry, RegistryFile
 from relay.schema import ApiError
 from relay.store import open_store
-from relay.store.protocol import RequestRow, Series, SessionRow, Store, dumps
+from relay.store.protocol import RequestRow, Series, SessionRow, Store, dumps, outcome_fits
 
 OUTCOMES = wire.OUTCOMES
 
@@ -81,13 +80,11 @@ class RelayCore:
         settings: Settings | None = None,
         *,
         scramble_secret: bytes,
-        issued: IssuedRegister | None = None,
     ) -> None:
         """``scramble_secret``: the verification service's master secret; the kiosk gets
-        only the key of each document it is issued (:mod:`protocol.scramble_key`).
-        ``issued``: where each serial and its fate are recorded for verification."""
+        only the key of each document it is issued (:mod:`protocol.scramble_key`). The
+        store records each serial and its fate for verification (the issued register)."""
         self._registry = registry
-        self.issued = issued
         self.storage = storage
         self.clock = clock
         self.issuer_key = issuer_key
@@ -116,13 +113,14 @@ class RelayCore:
         entry.setdefault("at", self._now().timestamp())
         return entry
 
-    def _live_session(self, kiosk_id: str, sid: str, now: float, authenticated: bool = True) -> SessionRow:
-        row = self.storage.session(schema.session_id(sid))
+    @staticmethod
+    def _live(row: SessionRow | None, kiosk_id: str, now: float) -> SessionRow:
+        """``row`` if it is this kiosk's live, authenticated session, else the error that says why not."""
         if row is None or row.kiosk_id != kiosk_id:
             raise ApiError(404, wire.UNKNOWN_SESSION)  # another kiosk's session does not exist for you
         if row.state == "closed" or row.expires <= now:
             raise ApiError(410, wire.SESSION_EXPIRED)
-        if authenticated and row.state != "authenticated":
+        if row.state != "authenticated":
             raise ApiError(403, wire.NOT_AUTHENTICATED)
         return row
 
@@ -206,7 +204,7 @@ class RelayCore:
     def menu(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         schema.fields(body, {"session_id": str})
         now = self._now()
-        row = self._live_session(kiosk_id, body["session_id"], now.timestamp())
+        row = self._live(self.storage.session(schema.session_id(body["session_id"])), kiosk_id, now.timestamp())
         assert row.resident_id is not None
         return {"session_id": row.session_id, "menu": self._menu(row.resident_id, now)}
 
@@ -214,7 +212,8 @@ class RelayCore:
         schema.fields(body, {"session_id": str, "request_id": str, "cert_type": str, "options": dict, "copies": int})
         request_id = schema.request_id(body["request_id"])
         now = self._now()
-        row = self._live_session(kiosk_id, body["session_id"], now.timestamp())
+        session, existing = self.storage.session_request(schema.session_id(body["session_id"]), request_id)
+        row = self._live(session, kiosk_id, now.timestamp())
         try:
             cert_type = CertType(body["cert_type"])
         except ValueError as exc:
@@ -230,7 +229,6 @@ class RelayCore:
             dumps({"session_id": row.session_id, "kiosk_id": kiosk_id, "cert_type": cert_type.value,
                    "options": options, "copies": copies}).encode()
         ).hexdigest()
-        existing = self.storage.request(request_id)
         replay = self._replay(existing, fingerprint) if existing else None
         registry = self.registry
         fee = int(registry.municipality["fees"][cert_type.value])
@@ -271,13 +269,12 @@ class RelayCore:
         self._decide(prepared, registry, row, now)  # again: the record or the hour may have changed meanwhile
         code = str(registry.municipality["code"])
         answer: dict[str, Any] = {}
-        serials: list[str] = []
 
-        def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+        def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any], list[str]]:
             """The documents, built with the numbers the store took (inside its transaction:
             a refusal here gives the numbers back)."""
             entries = []
-            serials.clear()
+            serials = []
             try:
                 for n in numbers:
                     serial = f"{code}-{now.year}-{n:07d}"
@@ -302,7 +299,8 @@ class RelayCore:
                     self._audit(kiosk_id=prepared.kiosk_id, event="request", session_id=row.session_id,
                                 resident_id=resident_id, cert_serial=row.cert_serial,
                                 cert_type=prepared.cert_type.value, copies=prepared.copies,
-                                amount=prepared.fee * prepared.copies, request_id=prepared.request_id))
+                                amount=prepared.fee * prepared.copies, request_id=prepared.request_id),
+                    serials)
 
         stored = self.storage.issue(prepared.request_id, row.session_id, now.timestamp(), Series(code, now.year),
                                     prepared.copies, make)
@@ -310,9 +308,6 @@ class RelayCore:
             raise ApiError(410, wire.SESSION_EXPIRED)
         if not answer or stored.fingerprint != prepared.fingerprint or stored.response != dumps(answer):
             return self._replay(stored, prepared.fingerprint)  # a twin, on this node or another, was first
-        if self.issued is not None:
-            self.issued.record_issued(prepared.request_id, prepared.kiosk_id, resident_id, serials,
-                                      now.timestamp())
         return answer
 
     def request_documents(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -326,14 +321,22 @@ class RelayCore:
             request_id=rid if isinstance(rid, str) and schema.REQUEST_ID.fullmatch(rid) else None))
 
     def outcome(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Accepted after the session expired too: recovery may report much later."""
+        """Accepted after the session expired too: recovery may report much later. One
+        store call: it records the outcome only if it fits the request
+        (:func:`relay.store.protocol.outcome_fits`), and the request as it was says here
+        which rule a refused one broke."""
         schema.fields(body, {"session_id": str, "request_id": str, "outcome": str, "copies": int, "amount": int})
         request_id = schema.request_id(body["request_id"])
         sid = schema.session_id(body["session_id"])
-        existing = self.storage.request(request_id)
+        outcome, copies, amount = body["outcome"], body["copies"], body["amount"]
+        recorded = self.storage.record_outcome(  # the store adds the request's type, the resident and card
+            request_id, kiosk_id, sid, outcome, copies, amount,
+            self._audit(kiosk_id=kiosk_id, event="outcome", code=outcome, session_id=sid, copies=copies,
+                        amount=amount, request_id=request_id),
+        )
+        existing = recorded.before
         if existing is None or existing.kiosk_id != kiosk_id or existing.session_id != sid:
             raise ApiError(404, wire.UNKNOWN_REQUEST)
-        outcome, copies, amount = body["outcome"], body["copies"], body["amount"]
         if outcome not in OUTCOMES:
             raise ApiError(400, wire.BAD_VALUE, "outcome")
         if outcome == "cancelled" and (copies, amount) != (0, 0):
@@ -342,17 +345,11 @@ class RelayCore:
             raise ApiError(400, wire.OUTCOME_MISMATCH)
         if not 0 <= copies <= existing.copies or amount != existing.fee * copies:
             raise ApiError(400, wire.OUTCOME_MISMATCH)
-        before = self.storage.record_outcome(  # the store adds the session's resident and card to the audit
-            request_id, outcome, copies, amount,
-            self._audit(kiosk_id=kiosk_id, event="outcome", code=outcome, session_id=sid,
-                        cert_type=existing.cert_type, copies=copies, amount=amount, request_id=request_id),
-        )
-        assert before is not None
-        if before.outcome is not None and (before.outcome, before.outcome_copies, before.outcome_amount) != (
+        if existing.outcome is not None and (existing.outcome, existing.outcome_copies, existing.outcome_amount) != (
             outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
-        if self.issued is not None:
-            self.issued.record_outcome(request_id, outcome, copies, self._now().timestamp())
+        if recorded.recorded != outcome_fits(existing, kiosk_id, sid, outcome, copies, amount):
+            raise RuntimeError("the store and the relay disagree on whether the outcome fits")  # never: a defect
         return {"request_id": request_id, "recorded": True}
 
     def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -383,4 +380,4 @@ def build_core(
     jpki = JpkiVerifier.from_files(world_root / "pki" / "jpki-ca.pem", world_root / "pki" / "jpki-crl.pem")
     scramble_secret = bytes.fromhex((world_root / "pki" / "scramble.key").read_text(encoding="ascii").strip())
     return RelayCore(RegistryFile(world_root / "world.json"), open_store(db), clock, key, jpki, settings,
-                     scramble_secret=scramble_secret, issued=StoredIssuedRegister(db))
+                     scramble_secret=scramble_secret)

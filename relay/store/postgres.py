@@ -2,11 +2,13 @@
 
 Every node keeps a small pool of connections (psycopg 3, ``psycopg_pool``) in autocommit
 mode and holds nothing between calls. Each method is one transaction, most of them a
-single statement (a data-modifying ``WITH`` where SQLite needs several), so a complete
-customer session costs ten round trips to the database (``bench/relay.py`` counts them).
-Issuing is two round trips in one transaction: the first takes the series' row lock
-(``INSERT … ON CONFLICT DO UPDATE``) and reads the request and the session, the second
-stores the request and its audit entry and commits. Two nodes issuing the same
+single statement (a data-modifying ``WITH`` where SQLite needs several) or statements
+sent together in pipeline mode, so a complete customer session costs ten round trips to
+the database with the rate counts, the issued register included (``bench/relay.py``
+counts them; ``tests/bench/test_relay.py`` holds them there). Issuing is two round trips
+in one transaction: the first takes the series' row lock (``INSERT … ON CONFLICT DO
+UPDATE``) and reads the request and the session, the second stores the request, its
+serials in the issued register and its audit entry and commits. Two nodes issuing the same
 ``request_id`` meet on that lock, and the second finds the first's row; a node killed in
 between leaves an open transaction that PostgreSQL rolls back when its connection drops,
 numbers included. So numbers are unique and without gaps whatever dies when.
@@ -33,17 +35,21 @@ from typing import Any
 
 import psycopg
 
+from protocol.wire import OUTCOMES
 from relay.store.pg_db import PostgresDatabase, rewrite
 from relay.store.protocol import (
     AUDIT_COLUMNS,
+    ISSUED_COLUMNS,
     REQUEST_COLUMNS,
     SESSION_COLUMNS,
     TECHNICIAN_COLUMNS,
     MakeRequest,
+    Recorded,
     RequestRow,
     Series,
     SessionRow,
     check_audit,
+    copy_states,
     issued_request,
     log_rows,
     request_values,
@@ -60,6 +66,20 @@ _REQUEST_INSERT = (f"INSERT INTO requests ({','.join(_REQUEST_STORED)})"
 #: Seconds between two rewrites of ``documents`` by one node (``scrub``).
 SCRUB_INTERVAL = 30.0
 _AUDIT_INSERT = f"INSERT INTO audit ({','.join(AUDIT_COLUMNS)}) VALUES ({','.join(['%s'] * len(AUDIT_COLUMNS))})"
+_SESSION_SELECT = f"SELECT {','.join(SESSION_COLUMNS)} FROM sessions WHERE session_id=%s"
+_ISSUED_INSERT = (f"INSERT INTO issued_documents ({','.join(ISSUED_COLUMNS)})"
+                  " SELECT u.serial, %s, %s, %s, u.copy::integer, 'issued', NULL, %s"
+                  " FROM unnest(%s::text[]) WITH ORDINALITY AS u(serial, copy) ON CONFLICT (serial) DO NOTHING")
+#: :func:`relay.store.protocol.outcome_fits` in SQL, of the request ``b`` as it was.
+_OUTCOME_FITS = ("b.kiosk_id = %(kiosk_id)s AND b.session_id = %(session_id)s AND b.outcome IS NULL"
+                 " AND %(outcome)s::text = ANY(%(outcomes)s::text[])"
+                 " AND (%(outcome)s::text <> 'cancelled' OR (%(copies)s = 0 AND %(amount)s = 0))"
+                 " AND (%(outcome)s::text <> 'printed' OR %(copies)s = b.copies)"
+                 " AND %(copies)s BETWEEN 0 AND b.copies AND %(amount)s = b.fee * %(copies)s")
+#: The audit columns an outcome's entry takes from the caller; the rest come from the request and the session.
+_OUTCOME_AUDITED = [c for c in AUDIT_COLUMNS if c not in ("resident_id", "cert_serial", "cert_type")]
+
+
 class PostgresStore:
     """One node's access to the shared database. Safe for the threads of one process."""
 
@@ -88,8 +108,7 @@ class PostgresStore:
                     f" VALUES ({','.join(['%s'] * len(SESSION_COLUMNS))})", session_values(row))
 
     def session(self, session_id: str) -> SessionRow | None:
-        row = self._read(lambda c: c.execute(f"SELECT {','.join(SESSION_COLUMNS)} FROM sessions WHERE session_id=%s",
-                                             (session_id,)).fetchone())
+        row = self._read(lambda c: c.execute(_SESSION_SELECT, (session_id,)).fetchone())
         return SessionRow(*row) if row else None
 
     def authenticate_session(
@@ -112,6 +131,16 @@ class PostgresStore:
         row = self._read(lambda c: c.execute(_REQUEST_SELECT + " WHERE r.request_id=%s", (request_id,)).fetchone())
         return RequestRow(*row) if row else None
 
+    def session_request(self, session_id: str, request_id: str) -> tuple[SessionRow | None, RequestRow | None]:
+        def read(conn: psycopg.Connection[Any]) -> tuple[Any, Any]:
+            with conn.pipeline():  # both statements, then one wait for both answers
+                session = conn.execute(_SESSION_SELECT, (session_id,))
+                request = conn.execute(_REQUEST_SELECT + " WHERE r.request_id=%s", (request_id,))
+            return session.fetchone(), request.fetchone()
+
+        session, request = self._read(read)
+        return (SessionRow(*session) if session else None), (RequestRow(*request) if request else None)
+
     def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
               make: MakeRequest) -> RequestRow | None:
         # BEGIN and COMMIT are plain statements in the pipeline (psycopg's transaction()
@@ -123,8 +152,8 @@ class PostgresStore:
                 " DO UPDATE SET last = serials.last + excluded.last RETURNING last",
                 (series.municipality, series.year, count))
             existing = conn.execute(_REQUEST_SELECT + " WHERE r.request_id=%s", (request_id,))
-            live = conn.execute("SELECT 1 FROM sessions WHERE session_id=%s AND state='authenticated' AND expires>%s",
-                                (session_id, now))
+            live = conn.execute("SELECT resident_id FROM sessions WHERE session_id=%s AND state='authenticated'"
+                                " AND expires>%s", (session_id, now))
             pipeline.sync()  # round trip 1: the series is locked until this transaction ends
             row_taken, row_existing, row_live = taken.fetchone(), existing.fetchone(), live.fetchone()
             try:
@@ -132,7 +161,7 @@ class PostgresStore:
                     conn.execute("ROLLBACK")  # takes back the numbers
                     return RequestRow(*row_existing) if row_existing is not None else None
                 first = int(row_taken[0]) - count + 1
-                made, audit = make(list(range(first, first + count)))
+                made, audit, serials = make(list(range(first, first + count)))
                 row = issued_request(made, series, first)
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -142,9 +171,11 @@ class PostgresStore:
             if row.response is not None:
                 conn.execute("INSERT INTO documents (request_id, response) VALUES (%s, %s)",
                              (row.request_id, row.response))
+            conn.execute(_ISSUED_INSERT, (row.request_id, row.kiosk_id, row_live[0], row.created, serials))
             conn.execute(_AUDIT_INSERT, check_audit(audit))
             conn.execute("COMMIT")
-            # round trip 2: the request, its documents, its audit entry and COMMIT, sent when the pipeline ends
+            # round trip 2: the request, its documents, its serials, its audit entry and COMMIT,
+            # sent when the pipeline ends
         return row
 
     def issued_serials(self, series: Series) -> tuple[int, list[tuple[int, int]]]:
@@ -157,25 +188,29 @@ class PostgresStore:
 
         return self._read(read)
 
-    def record_outcome(
-        self, request_id: str, outcome: str, copies: int, amount: int, audit: dict[str, Any]
-    ) -> RequestRow | None:
+    def record_outcome(self, request_id: str, kiosk_id: str, session_id: str, outcome: str, copies: int,
+                       amount: int, audit: dict[str, Any]) -> Recorded:
         check_audit(audit)
-        columns = [c for c in AUDIT_COLUMNS if c not in ("resident_id", "cert_serial")]
+        printed, rest = copy_states(outcome, copies)
+        params = {"request_id": request_id, "kiosk_id": kiosk_id, "session_id": session_id, "outcome": outcome,
+                  "outcomes": list(OUTCOMES), "copies": copies, "amount": amount, "printed": printed, "rest": rest,
+                  "at": audit["at"]} | {f"audit_{c}": audit.get(c) for c in _OUTCOME_AUDITED}
         with self._conn() as conn:
             row = conn.execute(
-                f"WITH before AS ({_REQUEST_SELECT} WHERE r.request_id=%s FOR UPDATE OF r),"
-                " done AS (UPDATE requests r SET outcome=%s, outcome_copies=%s, outcome_amount=%s"
-                "  FROM before b WHERE r.request_id=b.request_id AND b.outcome IS NULL"
-                "  RETURNING r.session_id, r.request_id),"
+                f"WITH before AS ({_REQUEST_SELECT} WHERE r.request_id=%(request_id)s FOR UPDATE OF r),"
+                " done AS (UPDATE requests r SET outcome=%(outcome)s, outcome_copies=%(copies)s,"
+                f"  outcome_amount=%(amount)s FROM before b WHERE r.request_id=b.request_id AND {_OUTCOME_FITS}"
+                "  RETURNING r.session_id, r.request_id, r.cert_type),"
                 " gone AS (DELETE FROM documents WHERE request_id IN (SELECT request_id FROM done)),"
-                f" audited AS (INSERT INTO audit ({','.join(columns)}, resident_id, cert_serial)"
-                f"  SELECT {','.join(['%s'] * len(columns))}, s.resident_id, s.cert_serial"
+                " marked AS (UPDATE issued_documents SET changed=%(at)s,"
+                "  state = CASE WHEN copy <= %(printed)s THEN 'printed' ELSE %(rest)s::text END"
+                "  WHERE request_id IN (SELECT request_id FROM done) AND state = 'issued'),"
+                f" audited AS (INSERT INTO audit ({','.join(_OUTCOME_AUDITED)}, resident_id, cert_serial, cert_type)"
+                f"  SELECT {','.join(f'%(audit_{c})s' for c in _OUTCOME_AUDITED)},"
+                "  s.resident_id, s.cert_serial, done.cert_type"
                 "  FROM done LEFT JOIN sessions s ON s.session_id = done.session_id)"
-                " SELECT * FROM before",
-                (request_id, outcome, copies, amount, *(audit.get(c) for c in columns)),
-            ).fetchone()
-        return RequestRow(*row) if row else None
+                " SELECT *, EXISTS (SELECT 1 FROM done) FROM before", params).fetchone()
+        return Recorded(RequestRow(*row[:-1]), bool(row[-1])) if row else Recorded(None, False)
 
     def purge_expired(self, now: float) -> int:
         with self._conn() as conn:

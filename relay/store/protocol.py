@@ -16,9 +16,13 @@ from contextlib import AbstractContextManager
 from dataclasses import astuple, dataclass, fields, replace
 from typing import Any, Protocol
 
+from protocol.wire import OUTCOMES
+
 AUDIT_COLUMNS = ("at", "kiosk_id", "event", "code", "session_id", "resident_id", "cert_serial",
                  "cert_type", "copies", "amount", "request_id")
 TECHNICIAN_COLUMNS = ("kiosk_id", "seq", "at", "received", "t", "event", "fields")
+ISSUED_COLUMNS = ("serial", "request_id", "kiosk_id", "resident_id", "copy", "state", "reason", "changed")
+MAX_COPY = 2**31 - 1  # above any copy number: "every copy"
 
 
 class StoreError(Exception):
@@ -140,9 +144,43 @@ def request_values(row: RequestRow) -> tuple[Any, ...]:
     return astuple(row)
 
 
-#: Builds the request row and its audit entry from the serial numbers just taken; called
-#: inside the issuing transaction. An exception from it takes back the numbers.
-MakeRequest = Callable[[list[int]], tuple[RequestRow, dict[str, Any]]]
+#: Builds the request row, its audit entry and the serial of each copy (in printing order,
+#: for the issued register) from the numbers just taken; called inside the issuing
+#: transaction. An exception from it takes back the numbers.
+MakeRequest = Callable[[list[int]], tuple[RequestRow, dict[str, Any], list[str]]]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What :meth:`Store.record_outcome` found and did."""
+
+    before: RequestRow | None  # the request as it was (None: unknown)
+    recorded: bool  # this call recorded the outcome
+
+
+def outcome_fits(row: RequestRow, kiosk_id: str, session_id: str, outcome: str, copies: int, amount: int) -> bool:
+    """Whether ``outcome`` (``copies`` printed, ``amount`` paid) may be recorded for ``row``
+    by that kiosk in that session: the request's own kiosk and session, no outcome yet, a
+    known outcome, nothing printed nor paid when cancelled, every copy when printed, at
+    most the copies issued, and the fee of each copy printed. The PostgreSQL store says the
+    same in SQL (the shared store tests hold the two to the same cases); the relay core
+    checks it again, one rule at a time, to answer which rule was broken."""
+    return (row.kiosk_id == kiosk_id and row.session_id == session_id and row.outcome is None
+            and outcome in OUTCOMES and (outcome != "cancelled" or (copies, amount) == (0, 0))
+            and (outcome != "printed" or copies == row.copies) and 0 <= copies <= row.copies
+            and amount == row.fee * copies)
+
+
+def copy_states(outcome: str, copies: int) -> tuple[int, str]:
+    """What an outcome makes of each issued copy (``issued_documents``): copies up to the
+    first value were printed, the rest take the second state. ``printed``: every copy;
+    ``failed`` (and ``unknown``): copies 1..``copies`` printed, the rest not; ``cancelled``:
+    none. A voided copy stays voided."""
+    if outcome == "cancelled":
+        return 0, "cancelled"
+    if outcome == "printed":
+        return MAX_COPY, "printed"
+    return int(copies), "not_printed"
 
 
 class Store(Protocol):
@@ -160,20 +198,28 @@ class Store(Protocol):
     def close_session(self, session_id: str) -> None: ...
     def request(self, request_id: str) -> RequestRow | None: ...
 
+    def session_request(self, session_id: str, request_id: str) -> tuple[SessionRow | None, RequestRow | None]:
+        """:meth:`session` and :meth:`request` at once (one round trip on PostgreSQL)."""
+
     def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
               make: MakeRequest) -> RequestRow | None:
         """Issue one request in one transaction: take the next ``count`` numbers of
-        ``series``, build the row with ``make`` and store it with its audit entry. If
+        ``series``, build the row with ``make`` and store it with its audit entry and its
+        serials in the issued register (``issued_documents``, state ``issued``, the
+        session's resident). If
         ``request_id`` is already stored (a retry, or a twin on another node), return that
         row and take no number. None, and nothing taken, if the session is no longer
         authenticated and live at ``now``. Numbers are taken under a lock on the series,
         so they are unique and without gaps across every node sharing the database."""
 
-    def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int,
-                       audit: dict[str, Any]) -> RequestRow | None:
-        """Record the outcome, delete the documents and audit it (the entry takes the
-        session's resident and card serial); returns the row as it was before (None if
-        unknown). An outcome already recorded is not changed nor audited again."""
+    def record_outcome(self, request_id: str, kiosk_id: str, session_id: str, outcome: str, copies: int,
+                       amount: int, audit: dict[str, Any]) -> Recorded:
+        """If it fits the request (:func:`outcome_fits`): record the outcome, delete the
+        documents, set the state of its copies in the issued register (:func:`copy_states`,
+        at ``audit["at"]``) and audit it (the entry takes the request's certificate type and
+        the session's resident and card serial). Returns the row as it was before (None if
+        unknown) and whether this call recorded it: an outcome already recorded is not
+        changed nor audited again."""
 
     def purge_expired(self, now: float) -> int:
         """Delete the documents of expired sessions and close them; returns how many

@@ -18,17 +18,21 @@ from typing import Any
 
 from relay.store.protocol import (
     AUDIT_COLUMNS,
+    ISSUED_COLUMNS,
     REQUEST_COLUMNS,
     SESSION_COLUMNS,
     TECHNICIAN_COLUMNS,
     MakeRequest,
+    Recorded,
     RequestRow,
     Series,
     SessionRow,
     Tx,
     check_audit,
+    copy_states,
     issued_request,
     log_rows,
+    outcome_fits,
     request_values,
     session_values,
     technician_rows,
@@ -36,6 +40,8 @@ from relay.store.protocol import (
 from relay.store.sqlite_db import SqliteDatabase
 
 _REQUEST = f"SELECT {','.join(REQUEST_COLUMNS)} FROM requests WHERE request_id = ?"
+_ISSUED_INSERT = (f"INSERT INTO issued_documents ({','.join(ISSUED_COLUMNS)}) VALUES (?,?,?,?,?,'issued',NULL,?)"
+                  " ON CONFLICT (serial) DO NOTHING")
 
 
 class SqliteStore:
@@ -87,24 +93,29 @@ class SqliteStore:
         rows = self._read(_REQUEST, (request_id,))
         return RequestRow(*rows[0]) if rows else None
 
+    def session_request(self, session_id: str, request_id: str) -> tuple[SessionRow | None, RequestRow | None]:
+        return self.session(session_id), self.request(request_id)
+
     def issue(self, request_id: str, session_id: str, now: float, series: Series, count: int,
               make: MakeRequest) -> RequestRow | None:
         with self._tx() as db:  # BEGIN IMMEDIATE: the write lock, and so the series, is ours
             existing = db.execute(_REQUEST, (request_id,)).fetchone()
             if existing:
                 return RequestRow(*existing)
-            live = db.execute("SELECT 1 FROM sessions WHERE session_id=? AND state='authenticated' AND expires>?",
-                              (session_id, now)).fetchone()
+            live = db.execute("SELECT resident_id FROM sessions WHERE session_id=? AND state='authenticated'"
+                              " AND expires>?", (session_id, now)).fetchone()
             if not live:
                 return None
             last = self._last_serial(db, series)
             db.execute("INSERT INTO serials (municipality, year, last) VALUES (?,?,?) ON CONFLICT"
                        " (municipality, year) DO UPDATE SET last = excluded.last",
                        (series.municipality, series.year, last + count))
-            made, audit = make(list(range(last + 1, last + count + 1)))
+            made, audit, serials = make(list(range(last + 1, last + count + 1)))
             row = issued_request(made, series, last + 1)
             db.execute(f"INSERT INTO requests ({','.join(REQUEST_COLUMNS)})"
                        f" VALUES ({','.join('?' * len(REQUEST_COLUMNS))})", request_values(row))
+            db.executemany(_ISSUED_INSERT, [(serial, row.request_id, row.kiosk_id, live[0], n, row.created)
+                                            for n, serial in enumerate(serials, 1)])
             self._audit(db, audit)
             return row
 
@@ -127,23 +138,28 @@ class SqliteStore:
                           " ORDER BY serial_first", (series.municipality, series.year))
         return (int(last[0][0]) if last else 0), [(int(f), int(c)) for f, c in runs]
 
-    def record_outcome(
-        self, request_id: str, outcome: str, copies: int, amount: int, audit: dict[str, Any]
-    ) -> RequestRow | None:
+    def record_outcome(self, request_id: str, kiosk_id: str, session_id: str, outcome: str, copies: int,
+                       amount: int, audit: dict[str, Any]) -> Recorded:
         with self._tx() as db:
             existing = db.execute(_REQUEST, (request_id,)).fetchone()
-            if not existing or existing[9] is not None:
-                return RequestRow(*existing) if existing else None
+            before = RequestRow(*existing) if existing else None
+            if before is None or not outcome_fits(before, kiosk_id, session_id, outcome, copies, amount):
+                return Recorded(before, False)
             db.execute(
                 "UPDATE requests SET outcome=?, outcome_copies=?, outcome_amount=?, response=NULL"
                 " WHERE request_id=?",
                 (outcome, copies, amount, request_id),
             )
+            printed, rest = copy_states(outcome, copies)
+            db.execute("UPDATE issued_documents SET state = CASE WHEN copy <= ? THEN 'printed' ELSE ? END,"
+                       " changed = ? WHERE request_id = ? AND state = 'issued'",
+                       (printed, rest, audit["at"], request_id))
             person = db.execute("SELECT resident_id, cert_serial FROM sessions WHERE session_id=?",
-                                (existing[1],)).fetchone()
+                                (before.session_id,)).fetchone()
             resident_id, cert_serial = person or (None, None)
-            self._audit(db, {**audit, "resident_id": resident_id, "cert_serial": cert_serial})
-            return RequestRow(*existing)
+            self._audit(db, {**audit, "resident_id": resident_id, "cert_serial": cert_serial,
+                             "cert_type": before.cert_type})
+            return Recorded(before, True)
 
     def purge_expired(self, now: float) -> int:
         with self._tx() as db:

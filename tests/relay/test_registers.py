@@ -4,8 +4,9 @@
 Each test runs against each database; "nodes" are several register objects on one
 database, as several relay processes or machines have. What must hold for both: the kiosk
 register refuses what it refused before and a change made on one node is what every node
-sees on its next request; verifiers, their tokens and the faces they recovered; the fate
-of every issued serial; and rate counts that add up whichever node counted them.
+sees on its next request; verifiers, their tokens and the faces they recovered; and rate
+counts that add up whichever node counted them. (The issued register is written by the
+store's transactions: tests/relay/test_store.py.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from relay.issued_register import StoredIssuedRegister
 from relay.kiosk_register import KioskRegisterError, Standing, StoredKioskRegister
 from relay.rate_limits import Rate, RateLimiter, SharedRateStore
 from relay.verifier_register import StoredVerifierRegister, VerifierRegisterError
@@ -145,33 +145,6 @@ def test_faces_recovered_are_found_by_resident_or_serial(node: Open) -> None:
     assert [f["at"] for f in other.faces(serial="S-3")] == [3.0]
     assert len(other.faces()) == 3
     assert other.faces(resident_id="R9") == []
-
-
-# -- issued documents ---------------------------------------------------------------------
-def test_the_fate_of_every_copy(node: Open) -> None:
-    first, second = node(StoredIssuedRegister), node(StoredIssuedRegister)
-    first.record_issued("req-p", "KIOSK-0001", "R1", ["P-1", "P-2"], 1.0)
-    first.record_issued("req-f", "KIOSK-0001", "R1", ["F-1", "F-2", "F-3"], 1.0)
-    first.record_issued("req-c", "KIOSK-0001", "R2", ["C-1"], 1.0)
-    second.record_issued("req-p", "KIOSK-0001", "R1", ["P-1", "P-2"], 9.0)  # a repeat changes nothing
-    assert second.get("P-2").changed == 1.0 and second.get("P-2").copy == 2
-    second.void("P-1", "lost", 2.0)
-    second.record_outcome("req-p", "printed", 2, 3.0)
-    second.record_outcome("req-f", "failed", 1, 3.0)
-    first.record_outcome("req-c", "cancelled", 0, 3.0)
-    states = {s: first.get(s) for s in ("P-1", "P-2", "F-1", "F-2", "F-3", "C-1")}
-    assert {s: d.state for s, d in states.items() if d} == {
-        "P-1": "voided", "P-2": "printed", "F-1": "printed", "F-2": "not_printed", "F-3": "not_printed",
-        "C-1": "cancelled"}
-    assert (states["P-1"].reason, states["P-1"].valid, states["P-2"].valid) == ("lost", False, True)
-    assert states["C-1"].resident_id == "R2"
-    first.record_outcome("req-f", "printed", 3, 4.0)  # an outcome already recorded stays
-    assert first.get("F-2").state == "not_printed"
-    assert first.get("unknown") is None
-    with pytest.raises(ValueError, match="no document"):
-        first.void("unknown", "lost", 5.0)
-    with pytest.raises(ValueError, match="a reason"):
-        first.void("P-2", "bored", 5.0)
 
 
 # -- rate counts --------------------------------------------------------------------------

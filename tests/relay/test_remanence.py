@@ -131,6 +131,4 @@ def test_postgresql_table_files_hold_no_document_after_the_scrub(world: World, p
         data = _table_files(postgres_server, postgres_db)
     finally:
         core.storage.close()
-        if core.issued is not None:
-            core.issued.close()
     assert [c for c in CANARIES if c in data] == []

@@ -17,8 +17,19 @@ from typing import Any
 
 import pytest
 
+from relay.issued_register import StoredIssuedRegister
 from relay.store import open_store
-from relay.store.protocol import RequestRow, SchemaOutdated, Series, SessionRow, Store, StoreUnavailable, dumps
+from relay.store.protocol import (
+    Recorded,
+    RequestRow,
+    SchemaOutdated,
+    Series,
+    SessionRow,
+    Store,
+    StoreUnavailable,
+    dumps,
+    outcome_fits,
+)
 
 pytestmark = pytest.mark.postgres
 SERIES = Series("131016", 2026)
@@ -28,11 +39,17 @@ Nodes = Callable[[], Store]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Nodes]:
-    """Opens one more store on the test's database (a node) each time it is called."""
-    db: Path | str = tmp_path / "relay.sqlite3"
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The test's database: a SQLite file, or a migrated PostgreSQL database."""
     if request.param == "postgresql":
-        db = request.getfixturevalue("postgres_db")
+        url: str = request.getfixturevalue("postgres_db")
+        return url
+    return tmp_path / "relay.sqlite3"
+
+
+@pytest.fixture
+def nodes(db: Path | str) -> Iterator[Nodes]:
+    """Opens one more store on the test's database (a node) each time it is called."""
     opened: list[Store] = []
 
     def node() -> Store:
@@ -58,16 +75,20 @@ def _session(store: Store, sid: str = "s1", kiosk: str = "KIOSK-0001", resident:
     return sid
 
 
+Made = tuple[RequestRow, dict[str, Any], list[str]]
+
+
 def _make(rid: str, sid: str, copies: int = 1, kiosk: str = "KIOSK-0001",
-          seen: list[list[int]] | None = None) -> Callable[[list[int]], tuple[RequestRow, dict[str, Any]]]:
-    def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+          seen: list[list[int]] | None = None) -> Callable[[list[int]], Made]:
+    def make(numbers: list[int]) -> Made:
         if seen is not None:
             seen.append(numbers)
         answer = {"request_id": rid, "serials": numbers}
         return (RequestRow(rid, sid, kiosk, "fp-" + rid, "juminhyo", copies, 200, NOW, dumps(answer), None, None,
                            None),
                 {"at": NOW, "kiosk_id": kiosk, "event": "request", "session_id": sid, "request_id": rid,
-                 "copies": copies})
+                 "copies": copies},
+                [f"S-{rid}-{n}" for n in numbers])
 
     return make
 
@@ -112,6 +133,8 @@ def test_numbers_follow_each_other_and_a_repeat_takes_none(store: Store) -> None
     assert store.issued_serials(Series("131016", 2027)) == (1, [(1, 1)])
     stored = store.request("r2")
     assert stored is not None and stored.fingerprint == "fp-r2" and stored.response is not None
+    assert store.session_request(sid, "r2") == (store.session(sid), stored)
+    assert store.session_request("nobody", "r9") == (None, None)
     assert [e["request_id"] for e in store.audit_since() if e["event"] == "request"] == ["r1", "r2", "r3", "r4"]
 
 
@@ -121,7 +144,7 @@ def test_nothing_is_taken_for_a_dead_session_or_a_failed_build(store: Store) -> 
     store.create_session(SessionRow("open", "KIOSK-0001", "00", "open", NOW, NOW + 60, None, None, None))
     assert _issue(store, "unauth", "open") is None
 
-    def refuse(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+    def refuse(numbers: list[int]) -> Made:
         raise ValueError("refused while building")
 
     with pytest.raises(ValueError):
@@ -167,17 +190,95 @@ def test_an_outcome_is_recorded_and_audited_once(nodes: Nodes) -> None:
     _issue(one, "r1", sid, copies=2)
     audit = {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "outcome", "code": "printed", "session_id": sid,
              "request_id": "r1", "copies": 2, "amount": 400}
-    before = one.record_outcome("r1", "printed", 2, 400, audit)
-    assert before is not None and before.outcome is None and before.response is not None
-    again = two.record_outcome("r1", "failed", 0, 0, audit)  # a repeat, on another node, says otherwise
-    assert again is not None and (again.outcome, again.outcome_copies, again.outcome_amount) == ("printed", 2, 400)
-    assert two.record_outcome("unknown", "printed", 1, 200, audit) is None
+    first = one.record_outcome("r1", "KIOSK-0001", sid, "printed", 2, 400, audit)
+    assert first.recorded and first.before is not None and first.before.outcome is None
+    assert first.before.response is not None
+    again = two.record_outcome("r1", "KIOSK-0001", sid, "failed", 0, 0, audit)  # a repeat, on another node, differs
+    assert not again.recorded and again.before is not None
+    assert (again.before.outcome, again.before.outcome_copies, again.before.outcome_amount) == ("printed", 2, 400)
+    assert two.record_outcome("unknown", "KIOSK-0001", sid, "printed", 1, 200, audit) == Recorded(None, False)
     row = one.request("r1")
     assert row is not None and row.response is None and row.outcome == "printed"
     assert one.stored_documents() == 0
     outcomes = [e for e in two.audit_since() if e["event"] == "outcome"]
     assert len(outcomes) == 1
-    assert (outcomes[0]["resident_id"], outcomes[0]["cert_serial"], outcomes[0]["code"]) == ("R1", "CARD1", "printed")
+    assert (outcomes[0]["resident_id"], outcomes[0]["cert_serial"], outcomes[0]["code"], outcomes[0]["cert_type"]) == (
+        "R1", "CARD1", "printed", "juminhyo")
+
+
+#: (kiosk, session, outcome, copies, amount) of an outcome for a request of two copies at
+#: 200 each, issued to KIOSK-0001 in session s1, and whether it fits.
+OUTCOME_CASES: list[tuple[tuple[str, str, str, int, int], bool]] = [
+    (("KIOSK-0001", "s1", "printed", 2, 400), True),
+    (("KIOSK-0001", "s1", "failed", 1, 200), True),
+    (("KIOSK-0001", "s1", "failed", 0, 0), True),
+    (("KIOSK-0001", "s1", "unknown", 2, 400), True),
+    (("KIOSK-0001", "s1", "cancelled", 0, 0), True),
+    (("KIOSK-0002", "s1", "printed", 2, 400), False),  # another kiosk
+    (("KIOSK-0001", "s2", "printed", 2, 400), False),  # another session
+    (("KIOSK-0001", "s1", "lost", 2, 400), False),  # no such outcome
+    (("KIOSK-0001", "s1", "cancelled", 1, 200), False),  # cancelled, yet printed
+    (("KIOSK-0001", "s1", "cancelled", 0, 200), False),  # cancelled, yet paid
+    (("KIOSK-0001", "s1", "printed", 1, 200), False),  # printed is every copy
+    (("KIOSK-0001", "s1", "failed", 3, 600), False),  # more than issued
+    (("KIOSK-0001", "s1", "failed", -1, -200), False),
+    (("KIOSK-0001", "s1", "failed", 1, 100), False),  # not the fee
+    (("KIOSK-0001", "s1", "printed", 2, 401), False),
+]
+
+
+@pytest.mark.parametrize(("call", "fits"), OUTCOME_CASES)
+def test_an_outcome_is_recorded_only_if_it_fits_the_request(store: Store, call: tuple[str, str, str, int, int],
+                                                             fits: bool) -> None:
+    """The store decides as :func:`outcome_fits` does (PostgreSQL says it in SQL), and
+    nothing of a refused outcome is kept."""
+    sid = _session(store)
+    issued = _issue(store, "r1", sid, copies=2)
+    assert issued is not None and outcome_fits(issued, *call) == fits
+    result = store.record_outcome("r1", *call, {"at": NOW, "kiosk_id": call[0], "event": "outcome"})
+    assert result == Recorded(issued, fits)
+    row = store.request("r1")
+    assert row is not None and (row.outcome is not None) == fits and (row.response is None) == fits
+    assert sum(e["event"] == "outcome" for e in store.audit_since()) == fits
+
+
+def test_the_issued_register_is_written_with_the_request_and_its_outcome(nodes: Nodes, db: Path | str) -> None:
+    """Each copy's serial is in the register as soon as its request is stored, none of a
+    request that was not (a repeat, a dead session, a failed build), and the outcome sets
+    their fate in its own transaction."""
+    one, two = nodes(), nodes()
+    register = StoredIssuedRegister(db)
+    try:
+        sid = _session(one)
+        _issue(one, "p", sid, copies=2)
+        _issue(two, "p", sid, copies=2)  # a repeat: nothing more
+        _issue(one, "f", sid, copies=3)
+        _issue(two, "c", sid)
+        assert _issue(one, "late", sid, now=NOW + 901) is None
+        assert [register.get(f"S-p-{n}") is not None for n in (1, 2, 3)] == [True, True, False]
+        first = register.get("S-p-1")
+        assert first is not None and (first.state, first.copy, first.resident_id, first.kiosk_id, first.changed) == (
+            "issued", 1, "R1", "KIOSK-0001", NOW)
+        register.void("S-p-1", "lost", NOW + 1)
+        for store, rid, outcome, copies in ((one, "p", "printed", 2), (two, "f", "failed", 1),
+                                            (one, "c", "cancelled", 0)):
+            assert store.record_outcome(rid, "KIOSK-0001", sid, outcome, copies, 200 * copies,
+                                        {"at": NOW + 2, "kiosk_id": "KIOSK-0001", "event": "outcome"}).recorded
+        two.record_outcome("f", "KIOSK-0001", sid, "printed", 3, 600, {"at": NOW + 3, "kiosk_id": "KIOSK-0001",
+                                                                      "event": "outcome"})  # already recorded
+        states = {s: d.state for s in ("S-p-1", "S-p-2", "S-f-3", "S-f-4", "S-f-5", "S-c-6")
+                  if (d := register.get(s)) is not None}
+        assert states == {"S-p-1": "voided", "S-p-2": "printed", "S-f-3": "printed", "S-f-4": "not_printed",
+                          "S-f-5": "not_printed", "S-c-6": "cancelled"}
+        changed = register.get("S-f-4")
+        assert changed is not None and changed.changed == NOW + 2
+        assert register.get("unknown") is None
+        with pytest.raises(ValueError, match="no document"):
+            register.void("unknown", "lost", NOW)
+        with pytest.raises(ValueError, match="a reason"):
+            register.void("S-p-2", "bored", NOW)
+    finally:
+        register.close()
 
 
 def test_expiry_deletes_documents_and_is_audited_once(nodes: Nodes) -> None:
@@ -289,12 +390,13 @@ def test_postgresql_that_cannot_be_reached_is_unavailable(postgres_server: Any) 
         open_store(closed)
 
 
-def _marked(rid: str, sid: str, marker: str) -> Callable[[list[int]], tuple[RequestRow, dict[str, Any]]]:
+def _marked(rid: str, sid: str, marker: str) -> Callable[[list[int]], Made]:
     """A request whose documents are ``{"name": marker}``: small, stored as they are."""
-    def make(numbers: list[int]) -> tuple[RequestRow, dict[str, Any]]:
+    def make(numbers: list[int]) -> Made:
         return (RequestRow(rid, sid, "KIOSK-0001", "fp-" + rid, "juminhyo", 1, 200, NOW, dumps({"name": marker}),
                            None, None, None),
-                {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "request", "session_id": sid, "request_id": rid})
+                {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "request", "session_id": sid, "request_id": rid},
+                [f"S-{rid}"])
 
     return make
 
@@ -332,8 +434,8 @@ def test_deleted_documents_are_in_no_table_file_after_the_scrub(kind: str, reque
             store.issue(rid, sid, NOW, SERIES, 1, _marked(rid, sid, "CANARY-DELETED" if i % 2 else "STILL-PRINTING"))
         assert table_files().count(b"CANARY-DELETED") >= 20  # the scan sees every one (SQLite: its log, more)
         for i in range(1, 40, 2):
-            store.record_outcome(f"gone-{i}", "printed", 1, 200,
-                                 {"at": NOW, "kiosk_id": "KIOSK-0001", "event": "outcome", "request_id": f"gone-{i}"})
+            assert store.record_outcome(f"gone-{i}", "KIOSK-0001", sid, "printed", 1, 200, {
+                "at": NOW, "kiosk_id": "KIOSK-0001", "event": "outcome", "request_id": f"gone-{i}"}).recorded
         store.scrub()
         assert store.stored_documents() == 20
         data = table_files()
