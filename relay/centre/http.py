@@ -26,7 +26,7 @@ from aiohttp import web
 from protocol import log, wire
 from relay.centre.core import CentreCore
 from relay.federation.served import DirectoryFile
-from relay.kiosk_api import KioskApi, errors, json_response
+from relay.kiosk_api import KioskApi, errors
 from relay.kiosk_identity import KioskIdentity
 from relay.kiosk_watch import KioskWatch
 from relay.store.protocol import StoreError
@@ -53,7 +53,7 @@ class CentreApp(KioskApi):
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=wire.MAX_BODY_BYTES, middlewares=[errors(LOG, "centre")])
-        app.router.add_get(wire.VERSION_PATH, self._version)
+        app.router.add_get(wire.VERSION_PATH, self._version(self.core.version, self.directory))
         if self.directory is not None:
             app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
 
@@ -96,7 +96,3 @@ class CentreApp(KioskApi):
             await task
         for port in self.core.municipalities.values():
             await port.close()
-
-    async def _version(self, request: web.Request) -> web.Response:
-        self._kiosk(request)
-        return json_response(200, self.core.version())
