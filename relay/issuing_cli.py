@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -36,13 +37,13 @@ from typing import TYPE_CHECKING, Any
 from protocol import log
 from protocol.clock import SystemClock
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
+from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
 if TYPE_CHECKING:
     from protocol.federation.directory import Member
-    from relay.centre.conformance import Result
     from relay.centre.store import CentreStore
     from relay.directory_file import DirectoryFile
 
@@ -77,8 +78,10 @@ def add_parsers(sub: Any) -> None:
     check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
     check.add_argument("--federation-ca", type=Path, required=True)
     check.add_argument("--report", type=Path,
-                       help="write the conformance report here (what relay federation admit --conformance-report"
-                            " takes), passed or not")
+                       help="write the conformance report here, signed with the centre's message key (what relay"
+                            " federation admit --conformance-report takes), passed or not")
+    check.add_argument("--report-valid-for", type=duration, default=duration("7d"),
+                       help="how long admit takes the report (7d; at most 31d): run the kit again after that")
     c = sub.add_parser("centre", help="the issuing centre")
     csub = c.add_subparsers(dest="centre_command", required=True)
     cs = csub.add_parser("serve", help="serve kiosks and route to the municipal servers")
@@ -169,15 +172,21 @@ async def _check(args: argparse.Namespace) -> int:
     from protocol.federation.directory import Member
     from relay.centre.conformance import Conformance, Profile
     from relay.centre.remote import RemoteMunicipality
+    from relay.federation.report import MAX_VALID_FOR, Check, sign_report
     from relay.federation_local import load_ed25519
     from relay.federation_tls import client_context
+
+    if args.report_valid_for > MAX_VALID_FOR:
+        print(f"error: --report-valid-for is at most {MAX_VALID_FOR.days}d", file=sys.stderr)
+        return 2
 
     listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
     member = replace(listed, endpoint=args.endpoint) if args.endpoint else listed
     tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
     port = RemoteMunicipality(lambda: member, tls)
     try:
-        kit = Conformance(member, port, load_ed25519(args.centre_home / "message.key"))
+        centre_key = load_ed25519(args.centre_home / "message.key")
+        kit = Conformance(member, port, centre_key)
         results = await kit.run(Profile.from_json(json.loads(args.profile.read_text(encoding="utf-8"))))
     finally:
         await port.close()
@@ -186,24 +195,10 @@ async def _check(args: argparse.Namespace) -> int:
     passed = all(r.ok for r in results)
     print(f"{member.code}: {'conforms' if passed else 'does NOT conform: not to be admitted'}")
     if args.report:
-        args.report.write_text(json.dumps(conformance_report(listed, member.endpoint, results),
-                                          ensure_ascii=False, indent=1), encoding="utf-8")
+        # signed with the centre's message key: admit believes it only from a centre of its federation
+        args.report.write_bytes(sign_report(listed, member.endpoint, [Check(r.check, r.ok, r.detail) for r in results],
+                                            centre_key, dt.datetime.now(dt.UTC), args.report_valid_for))
     return 0 if passed else 1
-
-
-def conformance_report(member: Member, reached: str, results: list[Result]) -> dict[str, Any]:
-    """What ``relay federation admit`` reads (``CONFORMANCE_FORMAT``): the municipality,
-    the member entry checked (its digest: the keys and pin the kit used, so the report
-    admits that entry only), where it was reached, when, and every check."""
-    import datetime as dt
-
-    from relay.federation.operator import CONFORMANCE_FORMAT, member_digest
-
-    return {"format": CONFORMANCE_FORMAT, "code": member.code, "passed": all(r.ok for r in results),
-            "member_sha256": member_digest(member), "endpoint": reached,
-            "tls_cert_sha256": member.tls_cert_sha256,
-            "checked_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "checks": [{"check": r.check, "ok": r.ok, "detail": r.detail} for r in results]}
 
 
 async def _until_stopped(port_file: Path | None, port: int) -> None:
