@@ -72,6 +72,9 @@ KIOSK_RETIRED = "kiosk_retired"  # the register has retired this kiosk
 INTERNAL = "internal"
 # the public verification service's own limits
 BUSY = "busy"  # every work slot is taken: try again shortly
+#: 404: this public listener checks QR codes only (a federation centre's: the face check
+#: needs the issuing municipality's scramble master, which the centre never holds)
+NOT_OFFERED = "not_offered"
 RATE_LIMITED = "rate_limited"  # this source (or verifier, or kiosk) is over its rate
 TOO_COMPLEX = "too_complex"  # the scan needed more memory than a check may have
 BAD_CREDENTIALS = "bad_credentials"  # a verifier's token that is not (or no longer) registered

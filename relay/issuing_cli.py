@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
+from relay import public_service
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -106,6 +107,12 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    cs.add_argument("--public-port", type=int,
+                    help="also start the centre's public listener on this port (0: a free one), a process of its own:"
+                         " the directory it routes by, to anyone, and QR checks of any member's documents")
+    cs.add_argument("--public-cert", type=Path, help="the public listener's TLS certificate (default: --kiosk-cert)")
+    cs.add_argument("--public-key", type=Path, help="its key (default: --kiosk-key)")
+    cs.add_argument("--public-checks-per-minute", type=int, default=60, help="its QR checks per source address (60)")
     add_limit_options(cs, ConnectionLimits())
     add_kiosk_limit_options(cs)
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
@@ -201,9 +208,9 @@ async def _check(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
-async def _until_stopped(port_file: Path | None, port: int) -> None:
+async def _until_stopped(port_file: Path | None, port: int, more: dict[str, int] | None = None) -> None:
     if port_file:
-        write_ports(port_file, {"port": port})
+        write_ports(port_file, {"port": port, **(more or {})})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -268,14 +275,33 @@ async def _centre(args: argparse.Namespace) -> None:
     app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
                     KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
                                clock=lambda: clock.now().timestamp()), directory.served)
-    sock = listen(args.host, args.port)
-    runner, served = await listener.serve(app.application(), sock,
-                                          server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
-                                          limits, "centre")
-    log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
-    await _until_stopped(args.port_file, sock.getsockname()[1])
-    await listener.stop(runner, served)
-    app.close()
+    public, public_ports = None, {}
+    if args.public_port is not None:  # after the store is open: the child reads the same database
+        public, started = await asyncio.to_thread(public_service.start_child, _public_options(args, rates))
+        public_ports = {"public_port": started["public_port"], "public_pid": started["pid"]}
+    try:
+        sock = listen(args.host, args.port)
+        runner, served = await listener.serve(app.application(), sock,
+                                              server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
+                                              limits, "centre")
+        log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
+        await _until_stopped(args.port_file, sock.getsockname()[1], public_ports)
+        await listener.stop(runner, served)
+    finally:
+        if public is not None:
+            await asyncio.to_thread(public_service.stop_child, public)
+        app.close()
+
+
+def _public_options(args: argparse.Namespace, db: Path | str) -> list[str]:
+    """``relay public serve`` as the centre's public listener: the same directory file and
+    anchor the centre routes by (so a new member or a rotated key verifies there as soon as
+    the centre takes the directory), the centre's database for registered verifiers, no
+    test world (no municipality's keys or scramble master)."""
+    return ["--directory", str(args.directory), "--anchor", str(args.anchor), "--db", str(db),
+            "--host", args.host, "--port", str(args.public_port),
+            "--tls-cert", str(args.public_cert or args.kiosk_cert), "--tls-key", str(args.public_key or args.kiosk_key),
+            "--checks-per-minute", str(args.public_checks_per_minute)]
 
 
 def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:
