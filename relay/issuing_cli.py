@@ -6,11 +6,14 @@ keys, TLS key with CSR, configuration skeleton and ``member.json`` (what the fed
 operator admits); ``relay municipality install-cert DIR CERT`` installs the certificate the
 federation CA signed for that CSR and pins it in ``member.json``. ``relay municipality
 check … --report FILE`` runs the conformance kit against a running server and writes the
-report ``relay federation admit --conformance-report`` takes. ``relay municipality serve``
+report ``relay federation admit --conformance-report`` takes, signed with the centre's
+message key (:mod:`relay.federation.report`). ``relay municipality serve``
 runs its issuing server; ``relay centre serve`` the centre, reaching each active member of
 the directory over pinned mutual TLS (a member admitted later from its first request on,
 with no restart) or, with ``--embed DIR``, a municipality's server inside its own process;
-it serves the signed directory to kiosks (``GET /v1/directory``).
+it serves the signed directory to kiosks (``GET /v1/directory``) and, with
+``--public-port``, starts its public listener (``relay public serve`` on the same directory
+file: the directory and QR checks for anyone, in a process of its own).
 ``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
 suspended after a wrong document and lifts one (a running centre sees it at its next request);
 ``relay centre events`` prints the centre's event log (refusals, wrong documents, kiosk alerts).

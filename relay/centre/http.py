@@ -11,7 +11,9 @@ connection caps and deadlines; every error, of a handler or of the HTTP parser, 
 protocol's JSON error. The centre
 also serves the signed federation directory it routes by (``GET /v1/directory``, as
 ``relay serve --directory`` does), so a kiosk with ``[relay] anchor`` learns every
-municipality's issuer keys from the centre it talks to.
+municipality's issuer keys from the centre it talks to; its version answer names the
+serial of that directory (``directory_serial``), so a kiosk holding an older copy fetches
+the new one at its next version check.
 """
 
 from __future__ import annotations
