@@ -235,6 +235,8 @@ def test_the_terminal_fetches_the_directory_and_checks_documents_with_it(
     assert isinstance(trust, FederationDirectory)
     with HttpsRelayClient.from_config(config) as client:
         client.check_version()  # fetches, checks and keeps the directory
+        served = json.loads(federated_relay.directory.read_bytes())["directory"]["serial"]
+        assert client._call(wire.VERSION_PATH, None, True)[wire.DIRECTORY_SERIAL] == served  # announced
         card = CardSigner.load(world.card_path("shiken-hanako"))
         opened = client.open_session()
         client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
