@@ -18,6 +18,10 @@ TECHNICIAN_EVENTS_PATH = "/v1/technician-events"  # the diagnostic-mode audit tr
 LOG_EXPORT_PATH = "/v1/log-export"  # a technician's export of the structured event log
 VERIFY_PATH = "/v1/verify"  # public: check a printed document (QR payload, scrambled image)
 DIRECTORY_PATH = "/v1/directory"  # the signed federation directory (GET; kiosk and public endpoints)
+#: In the version answer of a relay or centre that serves the directory: the serial of the
+#: copy it serves, so a kiosk holding an older one fetches it now (a hint: only the fetched,
+#: verified directory is believed). Absent from older relays: the kiosk refreshes as before.
+DIRECTORY_SERIAL = "directory_serial"
 
 #: What a kiosk reports of a request (``POST /v1/outcome``). ``unknown``: the printer had
 #: the document and never said how it ended (the kiosk or cupsd went down meanwhile), so
@@ -68,6 +72,9 @@ KIOSK_RETIRED = "kiosk_retired"  # the register has retired this kiosk
 INTERNAL = "internal"
 # the public verification service's own limits
 BUSY = "busy"  # every work slot is taken: try again shortly
+#: 404: this public listener checks QR codes only (a federation centre's: the face check
+#: needs the issuing municipality's scramble master, which the centre never holds)
+NOT_OFFERED = "not_offered"
 RATE_LIMITED = "rate_limited"  # this source (or verifier, or kiosk) is over its rate
 TOO_COMPLEX = "too_complex"  # the scan needed more memory than a check may have
 BAD_CREDENTIALS = "bad_credentials"  # a verifier's token that is not (or no longer) registered

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -25,7 +24,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -314,48 +312,19 @@ def serve(args: argparse.Namespace) -> int:
         return _serve_kiosks(args, sockets, ports)
     finally:
         if public is not None:
-            public.terminate()
-            try:
-                public.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                public.kill()
-                public.wait()
+            public_service.stop_child(public)
 
 
 def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
-    """``relay public serve`` as a child process (its own process, never a thread of this
-    one), on ``--public-port``; returns it and its port file once it accepts."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="relay-public-") as tmp:
-        port_file = Path(tmp) / "ports"
-        cmd = [sys.executable, "-m", "relay.cli", "public", "serve", "--world", str(args.world), "--host", args.host,
-               "--port", str(args.public_port), "--port-file", str(port_file), "--log-level", str(args.log_level),
-               "--db", str(args.db or args.world / "relay.sqlite3"),
+    """``relay public serve`` as a child process on ``--public-port``."""
+    options = ["--world", str(args.world), "--host", args.host, "--port", str(args.public_port),
+               "--log-level", str(args.log_level), "--db", str(args.db or args.world / "relay.sqlite3"),
                "--checks-per-minute", str(args.public_checks_per_minute),
                "--scans-per-minute", str(args.public_scans_per_minute), *federation_cli.serving_arguments(args)]
-        for option in ("tls_cert", "tls_key"):
-            if getattr(args, option):
-                cmd += ["--" + option.replace("_", "-"), str(getattr(args, option))]
-        child = subprocess.Popen(cmd, preexec_fn=_die_with_parent)
-        for _ in range(600):  # up to 60 s: the work server imports pdfium and Pillow first
-            if port_file.exists():
-                ports: dict[str, int] = json.loads(port_file.read_text())
-                return child, ports
-            if child.poll() is not None:
-                break
-            time.sleep(0.1)
-        child.kill()
-        child.wait()
-        raise RuntimeError("the public verification service did not start")
-
-
-def _die_with_parent() -> None:
-    """In the public service's process: end when the relay that started it ends."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    for option in ("tls_cert", "tls_key"):
+        if getattr(args, option):
+            options += ["--" + option.replace("_", "-"), str(getattr(args, option))]
+    return public_service.start_child(options)
 
 
 def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports: dict[str, int]) -> int:

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from protocol import log, wire
 from relay.federation.served import DirectoryFile
-from relay.kiosk_api import KioskApi, errors, json_response
+from relay.kiosk_api import KioskApi, errors
 from relay.kiosk_identity import KioskIdentity
 from relay.kiosk_watch import KioskWatch
 from relay.service import RelayCore
@@ -83,7 +83,7 @@ class RelayApp(KioskApi):
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=wire.MAX_BODY_BYTES)
-        app.router.add_get(wire.VERSION_PATH, self._version)
+        app.router.add_get(wire.VERSION_PATH, self._version(self.core.version, self.directory))
         if self.directory is not None:
             app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
         for path, call, handler in (
@@ -114,10 +114,6 @@ class RelayApp(KioskApi):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-    async def _version(self, request: web.Request) -> web.Response:
-        self._kiosk(request)
-        return json_response(200, self.core.version())
 
     async def _open(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.open_session(kiosk, body)

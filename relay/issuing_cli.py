@@ -6,11 +6,14 @@ keys, TLS key with CSR, configuration skeleton and ``member.json`` (what the fed
 operator admits); ``relay municipality install-cert DIR CERT`` installs the certificate the
 federation CA signed for that CSR and pins it in ``member.json``. ``relay municipality
 check … --report FILE`` runs the conformance kit against a running server and writes the
-report ``relay federation admit --conformance-report`` takes. ``relay municipality serve``
+report ``relay federation admit --conformance-report`` takes, signed with the centre's
+message key (:mod:`relay.federation.report`). ``relay municipality serve``
 runs its issuing server; ``relay centre serve`` the centre, reaching each active member of
 the directory over pinned mutual TLS (a member admitted later from its first request on,
 with no restart) or, with ``--embed DIR``, a municipality's server inside its own process;
-it serves the signed directory to kiosks (``GET /v1/directory``).
+it serves the signed directory to kiosks (``GET /v1/directory``) and, with
+``--public-port``, starts its public listener (``relay public serve`` on the same directory
+file: the directory and QR checks for anyone, in a process of its own).
 ``relay centre suspensions --state DIR [--reinstate C]`` lists the municipalities the centre
 suspended after a wrong document and lifts one (a running centre sees it at its next request);
 ``relay centre events`` prints the centre's event log (refusals, wrong documents, kiosk alerts).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -35,14 +39,15 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
+from relay import public_service
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
+from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import listen, write_ports
 from relay.store.db import location
 
 if TYPE_CHECKING:
     from protocol.federation.directory import Member
-    from relay.centre.conformance import Result
     from relay.centre.store import CentreStore
     from relay.directory_file import DirectoryFile
 
@@ -82,8 +87,10 @@ def add_parsers(sub: Any) -> None:
     check.add_argument("--centre-home", type=Path, required=True, help="the centre's message.key and tls.pem/key")
     check.add_argument("--federation-ca", type=Path, required=True)
     check.add_argument("--report", type=Path,
-                       help="write the conformance report here (what relay federation admit --conformance-report"
-                            " takes), passed or not")
+                       help="write the conformance report here, signed with the centre's message key (what relay"
+                            " federation admit --conformance-report takes), passed or not")
+    check.add_argument("--report-valid-for", type=duration, default=duration("7d"),
+                       help="how long admit takes the report (7d; at most 31d): run the kit again after that")
     c = sub.add_parser("centre", help="the issuing centre")
     csub = c.add_subparsers(dest="centre_command", required=True)
     cs = csub.add_parser("serve", help="serve kiosks and route to the municipal servers")
@@ -108,6 +115,12 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    cs.add_argument("--public-port", type=int,
+                    help="also start the centre's public listener on this port (0: a free one), a process of its own:"
+                         " the directory it routes by, to anyone, and QR checks of any member's documents")
+    cs.add_argument("--public-cert", type=Path, help="the public listener's TLS certificate (default: --kiosk-cert)")
+    cs.add_argument("--public-key", type=Path, help="its key (default: --kiosk-key)")
+    cs.add_argument("--public-checks-per-minute", type=int, default=60, help="its QR checks per source address (60)")
     add_limit_options(cs, ConnectionLimits())
     add_kiosk_limit_options(cs)
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")
@@ -176,8 +189,13 @@ async def _check(args: argparse.Namespace) -> int:
     from protocol.federation.directory import Member
     from relay.centre.conformance import Conformance, Profile
     from relay.centre.remote import RemoteMunicipality
+    from relay.federation.report import MAX_VALID_FOR, Check, sign_report
     from relay.federation_local import load_ed25519
     from relay.federation_tls import client_context
+
+    if args.report_valid_for > MAX_VALID_FOR:
+        print(f"error: --report-valid-for is at most {MAX_VALID_FOR.days}d", file=sys.stderr)
+        return 2
 
     listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
     # one node exactly (no failover to the others): each node of a server run as several is
@@ -186,7 +204,8 @@ async def _check(args: argparse.Namespace) -> int:
     tls = client_context(args.centre_home / "tls.pem", args.centre_home / "tls.key", args.federation_ca)
     port = RemoteMunicipality(lambda: member, tls)
     try:
-        kit = Conformance(member, port, load_ed25519(args.centre_home / "message.key"))
+        centre_key = load_ed25519(args.centre_home / "message.key")
+        kit = Conformance(member, port, centre_key)
         results = await kit.run(Profile.from_json(json.loads(args.profile.read_text(encoding="utf-8"))))
     finally:
         await port.close()
@@ -195,29 +214,15 @@ async def _check(args: argparse.Namespace) -> int:
     passed = all(r.ok for r in results)
     print(f"{member.code}: {'conforms' if passed else 'does NOT conform: not to be admitted'}")
     if args.report:
-        args.report.write_text(json.dumps(conformance_report(listed, member.endpoint, results),
-                                          ensure_ascii=False, indent=1), encoding="utf-8")
+        # signed with the centre's message key: admit believes it only from a centre of its federation
+        args.report.write_bytes(sign_report(listed, member.endpoint, [Check(r.check, r.ok, r.detail) for r in results],
+                                            centre_key, dt.datetime.now(dt.UTC), args.report_valid_for))
     return 0 if passed else 1
 
 
-def conformance_report(member: Member, reached: str, results: list[Result]) -> dict[str, Any]:
-    """What ``relay federation admit`` reads (``CONFORMANCE_FORMAT``): the municipality,
-    the member entry checked (its digest: the keys and pin the kit used, so the report
-    admits that entry only), where it was reached, when, and every check."""
-    import datetime as dt
-
-    from relay.federation.operator import CONFORMANCE_FORMAT, member_digest
-
-    return {"format": CONFORMANCE_FORMAT, "code": member.code, "passed": all(r.ok for r in results),
-            "member_sha256": member_digest(member), "endpoint": reached,
-            "tls_cert_sha256": member.tls_cert_sha256,
-            "checked_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "checks": [{"check": r.check, "ok": r.ok, "detail": r.detail} for r in results]}
-
-
-async def _until_stopped(port_file: Path | None, port: int) -> None:
+async def _until_stopped(port_file: Path | None, port: int, more: dict[str, int] | None = None) -> None:
     if port_file:
-        write_ports(port_file, {"port": port})
+        write_ports(port_file, {"port": port, **(more or {})})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -283,14 +288,33 @@ async def _centre(args: argparse.Namespace) -> None:
     app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
                     KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
                                clock=lambda: clock.now().timestamp()), directory.served)
-    sock = listen(args.host, args.port)
-    runner, served = await listener.serve(app.application(), sock,
-                                          server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
-                                          limits, "centre")
-    log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
-    await _until_stopped(args.port_file, sock.getsockname()[1])
-    await listener.stop(runner, served)
-    app.close()
+    public, public_ports = None, {}
+    if args.public_port is not None:  # after the store is open: the child reads the same database
+        public, started = await asyncio.to_thread(public_service.start_child, _public_options(args, rates))
+        public_ports = {"public_port": started["public_port"], "public_pid": started["pid"]}
+    try:
+        sock = listen(args.host, args.port)
+        runner, served = await listener.serve(app.application(), sock,
+                                              server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
+                                              limits, "centre")
+        log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
+        await _until_stopped(args.port_file, sock.getsockname()[1], public_ports)
+        await listener.stop(runner, served)
+    finally:
+        if public is not None:
+            await asyncio.to_thread(public_service.stop_child, public)
+        app.close()
+
+
+def _public_options(args: argparse.Namespace, db: Path | str) -> list[str]:
+    """``relay public serve`` as the centre's public listener: the same directory file and
+    anchor the centre routes by (so a new member or a rotated key verifies there as soon as
+    the centre takes the directory), the centre's database for registered verifiers, no
+    test world (no municipality's keys or scramble master)."""
+    return ["--directory", str(args.directory), "--anchor", str(args.anchor), "--db", str(db),
+            "--host", args.host, "--port", str(args.public_port),
+            "--tls-cert", str(args.public_cert or args.kiosk_cert), "--tls-key", str(args.public_key or args.kiosk_key),
+            "--checks-per-minute", str(args.public_checks_per_minute)]
 
 
 def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:

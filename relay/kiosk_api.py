@@ -95,6 +95,24 @@ class KioskApi:
         ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
         return self.identity.kiosk_for(ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None)
 
+    def _version(self, answer: Callable[[], dict[str, Any]],
+                 source: DirectoryFile | None) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """``GET /v1/version``: the core's answer, with the serial of the signed directory
+        served at ``GET /v1/directory`` when there is one (checked with the anchor and
+        current), so a kiosk that holds an older copy fetches the new one at once instead
+        of up to ``directory_refresh`` later. The serial is a hint only: the kiosk believes
+        the directory it then fetches and verifies, never the number."""
+
+        async def version(request: web.Request) -> web.Response:
+            self._kiosk(request)
+            body = answer()
+            published = source.current() if source is not None else None
+            if published is not None and published.directory is not None:
+                body = {**body, wire.DIRECTORY_SERIAL: published.directory.serial}
+            return json_response(200, body)
+
+        return version
+
     def _directory(self, source: DirectoryFile) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         serve = directory_handler(source)
 

@@ -71,10 +71,14 @@ def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 
 class Verifier:
-    def __init__(self, issuer_key: Ed25519PublicKey, scramble_secret: bytes, municipality: str,
+    def __init__(self, issuer_key: Ed25519PublicKey | None, scramble_secret: bytes | None, municipality: str | None,
                  directory: Callable[[], Directory | None] | None = None) -> None:
         """``directory``: in a federation, the current verified directory (None when there
-        is no valid one): a document of any member is checked with that member's keys."""
+        is no valid one): a document of any member is checked with that member's keys.
+        A federation centre's verifier has the directory only: no municipality's key nor
+        scramble master (the face check is the issuing municipality's service's)."""
+        if issuer_key is None and directory is None:
+            raise ValueError("a verifier needs an issuer key or the federation directory")
         self.issuer_key = issuer_key
         self._scramble_secret = scramble_secret
         self.municipality = municipality
@@ -84,6 +88,7 @@ class Verifier:
         """This municipality's key, or the federation directory's keys (``503 unavailable``
         while there is no valid directory: nothing could be checked)."""
         if self._directory is None:
+            assert self.issuer_key is not None  # the constructor's rule
             return self.issuer_key
         directory = self._directory()
         if directory is None:
@@ -110,16 +115,20 @@ class Verifier:
                 "regions": [], "face_png": None, "diff_png": None}
 
     def check_files(self, files: list[bytes], lang: Lang = "en") -> VerifyAnswer:
+        if self._scramble_secret is None or self.municipality is None:
+            raise ApiError(404, wire.NOT_OFFERED, "scans")
         return answer.check_files(files, self.trust(), self._scramble_secret, self.municipality, lang)
 
 
-def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter, access: PublicAccess,
+def public_application(verifier: Verifier, work: ScanWork | None, limiter: RateLimiter, access: PublicAccess,
                        clock: Callable[[], float] = time.time,
                        directory: DirectoryFile | None = None) -> web.Application:
     """The public endpoint: QR checks answered here (microseconds of work), scans checked
     by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
     ``check`` and ``scan``), every registered verifier within its own; what the caller may
-    see decided by ``access``. Everything is refused before work starts when a limit says so."""
+    see decided by ``access``. Everything is refused before work starts when a limit says so.
+    Without ``work`` (a federation centre's listener) scans are refused ``404 not_offered``
+    before their body is decoded, and the web page for scans is not served."""
 
     async def verify_endpoint(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > wire.MAX_VERIFY_BODY_BYTES:
@@ -142,6 +151,8 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
                 raise ApiError(429, wire.RATE_LIMITED)
             return _json(access.answer(dict(verifier.check_qr(body["qr"])), caller))
         schema.fields(body, {"scans": list})
+        if work is None:
+            raise ApiError(404, wire.NOT_OFFERED, "scans")
         scans = body["scans"]
         if not 1 <= len(scans) <= limits.MAX_FILES or not all(isinstance(s, str) for s in scans):
             raise ApiError(400, wire.BAD_VALUE, "scans")
@@ -154,6 +165,8 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
     async def checked_for(files: list[bytes], lang: Lang, source: str,
                           caller: Any) -> dict[str, Any]:
         """One scan check within the limits, answered as ``caller`` may see it."""
+        if work is None:
+            raise ApiError(404, wire.NOT_OFFERED, "scans")
         if work.busy:
             raise ApiError(503, wire.BUSY)
         if not limiter.allow("scan", source, clock()):
@@ -180,7 +193,8 @@ def public_application(verifier: Verifier, work: ScanWork, limiter: RateLimiter,
 
     app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors])
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
-    page.add_routes(app, checked)
+    if work is not None:
+        page.add_routes(app, checked)
     if directory is not None:  # verifiers fetch the signed federation directory here
         app.router.add_get(wire.DIRECTORY_PATH, directory_handler(directory))
     return app

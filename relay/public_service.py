@@ -9,18 +9,30 @@ for tests and demos; in service it runs from its own unit.
 
 It holds the issuer's public key and the scramble master secret, never the issuer's
 private key.
+
+Without ``--world``, given the federation's ``--directory``, ``--anchor`` and ``--db``, it
+is a federation centre's public listener (``relay centre serve --public-port`` starts it):
+it serves the signed directory the centre routes by to anyone (re-read when the centre's
+file changes, never a copy the anchor refuses) and checks QR codes with the issuer keys of
+the member each serial names. It holds no scramble master and no issued register of any
+municipality (the centre holds no resident data), so scans are refused ``not_offered``:
+the face check is the issuing municipality's own public service's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import os
 import signal
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,7 +57,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     public = sub.add_parser("public", help="the public verification service")
     public_sub = public.add_subparsers(dest="public_command", required=True)
     s = public_sub.add_parser("serve", help="serve POST /v1/verify over TLS (no client certificate)")
-    s.add_argument("--world", type=Path, required=True, help="test world directory (world.json, pki/)")
+    s.add_argument("--world", type=Path,
+                   help="test world directory (world.json, pki/); without it, a federation centre's listener:"
+                        " --directory, --anchor and --db, QR checks and the directory only")
     s.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
     s.add_argument("--port", type=int, default=8444, help="0 picks a free port")
     s.add_argument("--port-file", type=Path, help="write {public_port, pid} here once listening")
@@ -71,8 +85,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def serve(args: argparse.Namespace) -> int:
-    world: Path = args.world
-    if not (world / "world.json").exists():
+    world: Path | None = args.world
+    if world is None and (args.directory is None or args.anchor is None or args.db is None or args.tls_cert is None
+                          or args.tls_key is None):
+        print("error: without --world (a federation centre's listener) give --directory, --anchor, --db,"
+              " --tls-cert and --tls-key", file=sys.stderr)
+        return 2
+    if world is not None and not (world / "world.json").exists():
         print(f"error: {world} holds no test world", file=sys.stderr)
         return 2
     limits = ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
@@ -108,31 +127,39 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     from relay.verifier_register import StoredVerifierRegister
     from relay.verify_work import VerifierKeys, WorkLimits, WorkPool
 
-    world: Path = args.world
-    issuer = serialization.load_pem_public_key((world / "pki" / "issuer.pub").read_bytes())
-    if not isinstance(issuer, Ed25519PublicKey):
-        raise ValueError("the issuer key is not an Ed25519 key")
-    secret = bytes.fromhex((world / "pki" / "scramble.key").read_text(encoding="ascii").strip())
-    municipality = str(json.loads((world / "world.json").read_text(encoding="utf-8"))["municipality"]["code"])
-    keys = VerifierKeys(issuer.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw), secret,
-                        municipality)
+    world: Path | None = args.world
     from relay.federation.cli import directory_source
 
     served = directory_source(args)
     directory = None
     if served is not None and served.anchor is not None:  # a federation: any member's documents are checked
         directory = functools.partial(_verified, served)
-    work = WorkPool(keys, WorkLimits(parallel=args.parallel, deadline=args.work_timeout,
-                                     memory_bytes=args.work_memory_mb * 2**20), directory)
-    await asyncio.to_thread(work.warm_up)
+    work: WorkPool | None = None
+    if world is None:  # a federation centre's listener: the directory's keys only
+        verifier = Verifier(None, None, None, directory)
+    else:
+        issuer = serialization.load_pem_public_key((world / "pki" / "issuer.pub").read_bytes())
+        if not isinstance(issuer, Ed25519PublicKey):
+            raise ValueError("the issuer key is not an Ed25519 key")
+        secret = bytes.fromhex((world / "pki" / "scramble.key").read_text(encoding="ascii").strip())
+        municipality = str(json.loads((world / "world.json").read_text(encoding="utf-8"))["municipality"]["code"])
+        keys = VerifierKeys(issuer.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw), secret,
+                            municipality)
+        verifier = Verifier(issuer, secret, municipality, directory)
+        work = WorkPool(keys, WorkLimits(parallel=args.parallel, deadline=args.work_timeout,
+                                         memory_bytes=args.work_memory_mb * 2**20), directory)
+        await asyncio.to_thread(work.warm_up)
     limiter = RateLimiter(MemoryRateStore(), {"check": Rate(args.checks_per_minute, 60),
                                               "scan": Rate(args.scans_per_minute, 60)})
-    db = args.db or world / "relay.sqlite3"
+    db = args.db if world is None else args.db or world / "relay.sqlite3"  # serve() requires it without a world
     verifiers, issued = StoredVerifierRegister(db), StoredIssuedRegister(db)
     access = PublicAccess(verifiers, issued, SharedRateStore(db))  # a verifier's faces, counted across nodes
-    app = public_application(Verifier(issuer, secret, municipality, directory), work, limiter, access,
-                             directory=served)
-    tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key")
+    app = public_application(verifier, work, limiter, access, directory=served)
+    if world is not None:
+        tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem",
+                                 args.tls_key or world / "pki" / "relay.key")
+    else:
+        tls = public_tls_context(args.tls_cert, args.tls_key)
     sock = listen(args.host, args.port)
     runner, guarded = await listener.serve(app, sock, tls, limits, "public")
     port = sock.getsockname()[1]
@@ -154,3 +181,41 @@ def _verified(served: DirectoryFile) -> Directory | None:
     """The served directory as the anchor verified it, while it is valid."""
     current = served.current()
     return current.directory if current is not None else None
+
+
+def start_child(options: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+    """``relay public serve OPTIONS`` as a child process (its own process, never a thread of
+    the one that starts it, and ended with it); returns it and its port file
+    (``public_port``, ``pid``) once it accepts. ``RuntimeError`` when it does not start."""
+    with tempfile.TemporaryDirectory(prefix="relay-public-") as tmp:
+        port_file = Path(tmp) / "ports"
+        cmd = [sys.executable, "-m", "relay.cli", "public", "serve", *options, "--port-file", str(port_file)]
+        child = subprocess.Popen(cmd, preexec_fn=_die_with_parent)
+        for _ in range(600):  # up to 60 s: the work server imports pdfium and Pillow first
+            if port_file.exists():
+                ports: dict[str, int] = json.loads(port_file.read_text())
+                return child, ports
+            if child.poll() is not None:
+                break
+            time.sleep(0.1)
+        child.kill()
+        child.wait()
+        raise RuntimeError("the public verification service did not start")
+
+
+def stop_child(child: subprocess.Popen[bytes]) -> None:
+    """End the child: SIGTERM (it closes its listener), SIGKILL after 15 s."""
+    child.terminate()
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _die_with_parent() -> None:
+    """In the public service's process: end when the process that started it ends."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

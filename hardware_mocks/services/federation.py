@@ -67,6 +67,7 @@ class FederationServices:
     ports: dict[str, int] = field(default_factory=dict)
     centre: subprocess.Popen[bytes] | None = None
     centre_port: int = 0
+    public_port: int | None = None  # the centre's public listener (relay centre serve --public-port)
 
     def _files(self) -> list[str]:
         root = self.world.root
@@ -97,10 +98,12 @@ class FederationServices:
 
     @classmethod
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
-              municipal_deadline: float = 3.0, embedded: bool = False, db: str | None = None) -> FederationServices:
+              municipal_deadline: float = 3.0, embedded: bool = False, db: str | None = None,
+              public: bool = False) -> FederationServices:
         """``embedded``: no municipal processes; the centre runs the three servers itself
         (``relay centre serve --embed``), the single-process deployment. ``db``: the
-        centre's database (``--db``, a PostgreSQL URL; default: a SQLite file in its state)."""
+        centre's database (``--db``, a PostgreSQL URL; default: a SQLite file in its state).
+        ``public``: the centre's public listener too (``--public-port``)."""
         services = cls(world, state, faulty)
         embed: list[str] = []
         if embedded:
@@ -119,8 +122,10 @@ class FederationServices:
                "--kiosk-cert", str(base / "relay.pem"), "--kiosk-key", str(base / "relay.key"),
                "--kiosk-ca", str(base / "operator-ca.pem"), "--register-db", str(registers),
                "--state", str(centre_state), "--municipal-deadline", str(municipal_deadline),
-               "--port", "0", "--port-file", str(centre_state / "port"), *embed, *(["--db", db] if db else [])]
+               "--port", "0", "--port-file", str(centre_state / "port"), *embed, *(["--db", db] if db else []),
+               *(["--public-port", "0"] if public else [])]
         services.centre, services.centre_port = start_service(cmd, centre_state / "centre.log", centre_state / "port")
+        services.public_port = json.loads((centre_state / "port").read_text()).get("public_port")
         return services
 
     @property

@@ -62,6 +62,15 @@ def error_for(status: int, code: Any) -> RelayError:
     return RelayProtocolError(code)
 
 
+def announced_serial(version: Any) -> int | None:
+    """The directory serial a version answer announces; None when it names none (an older
+    relay or centre: the held copy is refreshed on its own schedule) or not a serial."""
+    serial = version.get(wire.DIRECTORY_SERIAL) if isinstance(version, dict) else None
+    if isinstance(serial, int) and not isinstance(serial, bool) and 0 <= serial < 2**63:
+        return serial
+    return None
+
+
 def load_issuer_public_key(path: Path) -> Ed25519PublicKey:
     key = serialization.load_pem_public_key(Path(path).read_bytes())
     if not isinstance(key, Ed25519PublicKey):
@@ -124,21 +133,22 @@ class SessionClient(ABC):
         if self._approved_builds and info.build not in self._approved_builds:
             raise IncompatibleRelay("build")
         if isinstance(self._issuer_key, FederationDirectory):
-            self.refresh_directory(self._issuer_key)
+            self.refresh_directory(self._issuer_key, announced_serial(data))
         return info
 
-    def refresh_directory(self, held: FederationDirectory) -> None:
-        """Fetch the centre's signed directory when the held copy is due for it; keep the
-        held copy when the fetch or its check fails; ``DirectoryUnavailable`` when no valid
-        copy is left (the terminal then serves no one)."""
-        if held.needs_refresh():
+    def refresh_directory(self, held: FederationDirectory, announced: int | None = None) -> None:
+        """Fetch the centre's signed directory when the held copy is due for it or the
+        centre announced a newer serial (``announced``); keep the held copy when the fetch
+        or its check fails; ``DirectoryUnavailable`` when no valid copy is left (the
+        terminal then serves no one)."""
+        if held.needs_refresh(announced):
             try:
                 fetched = self._call(wire.DIRECTORY_PATH, None, True)
                 # the signature covers the canonical form of the parsed directory, so the
                 # parsed answer verifies as the bytes the centre sent (and, written in the
                 # publisher's canonical form, is those bytes again)
                 held.accept(json.dumps(fetched, sort_keys=True, separators=(",", ":"),
-                                       ensure_ascii=False).encode("utf-8"))
+                                       ensure_ascii=False).encode("utf-8"), announced)
             except (RelayError, DirectoryError) as exc:
                 event(LOG, "kiosk.directory_not_refreshed", logging.WARNING,
                       code=getattr(exc, "code", type(exc).__name__))

@@ -9,7 +9,11 @@ older than the copy already held. The last valid copy is kept in the state direc
 reach still knows every municipality's keys, until that copy expires. After that it
 refuses to serve (``directory_unavailable``): it could not tell a good document from a
 forged one. A copy is re-fetched when it is older than ``refresh_after`` or past half of
-its validity.
+its validity, or at once when the relay's version answer announces a newer serial than the
+one held (``directory_serial``): a member admitted, suspended or re-keyed reaches the
+terminal at its next version check. The announcement only triggers the fetch; the fetched
+copy is checked as any other, and one announced serial triggers one fetch that got an
+answer, so a relay announcing a serial it does not serve costs no fetch per check.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class FederationDirectory:
         self._held: Directory | None = None
         self._fetched_at: dt.datetime | None = None
         self._refused = "missing"  # why nothing is held, for the out-of-service code and diagnostics
+        self._chased: int | None = None  # the last announced serial a fetch was answered for
         self._load_cache()
 
     def _load_cache(self) -> None:
@@ -80,15 +85,22 @@ class FederationDirectory:
         """The last valid copy, expired or not."""
         return self._held
 
-    def needs_refresh(self) -> bool:
+    def needs_refresh(self, announced: int | None = None) -> bool:
+        """Whether to fetch now: nothing held, the copy is due, or ``announced`` (the
+        relay's ``directory_serial``) is newer than the held copy and not already chased."""
         held, fetched, now = self._held, self._fetched_at, self._now()
         if held is None or fetched is None or now - fetched >= self.refresh_after:
             return True
+        if announced is not None and announced > held.serial and announced != self._chased:
+            return True
         return now >= held.issued_at + (held.expires_at - held.issued_at) / 2
 
-    def accept(self, data: bytes) -> Directory:
+    def accept(self, data: bytes, announced: int | None = None) -> Directory:
         """Take a fetched copy if the anchor's key signed it and it is no older than the one
-        held; keep it on disk. ``DirectoryError`` otherwise (the held copy stays)."""
+        held; keep it on disk. ``DirectoryError`` otherwise (the held copy stays).
+        ``announced``: the serial the relay announced before this fetch, chased now
+        whatever the copy turns out to be."""
+        self._chased = announced if announced is not None else self._chased
         try:
             directory = verify(data, self.anchor, self._now(), self._held)
         except DirectoryError as exc:

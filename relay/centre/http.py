@@ -11,7 +11,9 @@ connection caps and deadlines; every error, of a handler or of the HTTP parser, 
 protocol's JSON error. The centre
 also serves the signed federation directory it routes by (``GET /v1/directory``, as
 ``relay serve --directory`` does), so a kiosk with ``[relay] anchor`` learns every
-municipality's issuer keys from the centre it talks to.
+municipality's issuer keys from the centre it talks to; its version answer names the
+serial of that directory (``directory_serial``), so a kiosk holding an older copy fetches
+the new one at its next version check.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from aiohttp import web
 from protocol import log, wire
 from relay.centre.core import CentreCore
 from relay.federation.served import DirectoryFile
-from relay.kiosk_api import KioskApi, errors, json_response
+from relay.kiosk_api import KioskApi, errors
 from relay.kiosk_identity import KioskIdentity
 from relay.kiosk_watch import KioskWatch
 from relay.store.protocol import StoreError
@@ -53,7 +55,7 @@ class CentreApp(KioskApi):
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=wire.MAX_BODY_BYTES, middlewares=[errors(LOG, "centre")])
-        app.router.add_get(wire.VERSION_PATH, self._version)
+        app.router.add_get(wire.VERSION_PATH, self._version(self.core.version, self.directory))
         if self.directory is not None:
             app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
 
@@ -96,7 +98,3 @@ class CentreApp(KioskApi):
             await task
         for port in self.core.municipalities.values():
             await port.close()
-
-    async def _version(self, request: web.Request) -> web.Response:
-        self._kiosk(request)
-        return json_response(200, self.core.version())

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from relay.federation.served import DirectoryFile
 
 
-def _duration(text: str) -> dt.timedelta:
+def duration(text: str) -> dt.timedelta:
+    """An argparse type: ``90m``, ``12h``, ``7d`` (the federation commands' periods)."""
     m = re.fullmatch(r"(\d+)([mhd])", text)
     if not m or int(m.group(1)) == 0:
         raise argparse.ArgumentTypeError("use a duration like 90m, 12h or 7d")
@@ -61,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     def publishing(p: argparse.ArgumentParser) -> None:
         p.add_argument("--publish", action="store_true", help="publish a new signed directory at once")
-        p.add_argument("--valid-for", type=_duration, default=_duration("7d"),
+        p.add_argument("--valid-for", type=duration, default=duration("7d"),
                        help="with --publish: how long the directory is valid (7d)")
 
     i = command("init", "create the CA, the directory signing key, the anchor and an empty directory source")
@@ -85,23 +86,23 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     k.add_argument("kind", choices=("issuer", "message"))
     k.add_argument("public_key", type=Path, help="the Ed25519 public key (PEM)")
     k.add_argument("--not-before", type=_when, help="when it may begin signing (now)")
-    k.add_argument("--valid-for", dest="key_valid_for", type=_duration, default=_duration("730d"),
+    k.add_argument("--valid-for", dest="key_valid_for", type=duration, default=duration("730d"),
                    help="how long it may sign (730d)")
     k.add_argument("--publish", action="store_true", help="publish a new signed directory at once (valid 7d)")
     r = command("rotate-issuer-key", "a new issuer key; the old ones sign until the overlap ends and keep "
                 "verifying the documents they signed", code=True)
     r.add_argument("public_key", type=Path, help="the new Ed25519 public key (PEM)")
     r.add_argument("--at", type=_when, help="when the new key begins (now)")
-    r.add_argument("--overlap", type=_duration, default=_duration("1d"),
+    r.add_argument("--overlap", type=duration, default=duration("1d"),
                    help="how long after --at the old keys may still sign (1d)")
-    r.add_argument("--key-valid-for", type=_duration, default=_duration("730d"), help="the new key's period (730d)")
+    r.add_argument("--key-valid-for", type=duration, default=duration("730d"), help="the new key's period (730d)")
     publishing(r)
     v = command("revoke-key", "remove a compromised key: nothing it signed verifies any more", code=True)
     v.add_argument("key_id", help="the key's id (relay federation show lists them)")
     v.add_argument("--reason", default="", help="recorded in operations.jsonl")
     publishing(v)
     p = command("publish", "sign the source as the next directory (serial + 1)")
-    p.add_argument("--valid-for", type=_duration, default=_duration("7d"),
+    p.add_argument("--valid-for", type=duration, default=duration("7d"),
                    help="how long holders may use it without a newer one (7d)")
     c = command("sign-csr", "issue a centre's or municipal server's TLS certificate from the federation CA")
     c.add_argument("csr", type=Path, help="the server's certificate signing request (PEM or DER)")
@@ -179,7 +180,7 @@ def _run(args: argparse.Namespace) -> int:
               f"sha256 {ca.certificate_sha256(cert)}")
         return 0
     if command == "publish" or getattr(args, "publish", False):
-        published = federation.publish(now, args.valid_for if hasattr(args, "valid_for") else _duration("7d"))
+        published = federation.publish(now, args.valid_for if hasattr(args, "valid_for") else duration("7d"))
         print(f"published directory serial {published.serial}, valid until {published.expires_at.isoformat()}")
     elif command != "publish":
         print("not yet published: run relay federation publish")

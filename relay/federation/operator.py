@@ -48,6 +48,7 @@ from protocol.federation.directory import (
     sign,
 )
 from relay.federation import ca
+from relay.federation.report import ReportError, verify_report
 
 SOURCE = "federation.json"
 PUBLISHED = "directory.json"
@@ -58,17 +59,7 @@ PRIVATE = "private"
 SIGNING_KEY = "directory-signing.key"
 CA_KEY = "ca.key"
 CENTRE_MESSAGE_KEY = "centre-message.key"
-#: What ``relay municipality check`` (the conformance kit) writes and ``admit`` reads.
-CONFORMANCE_FORMAT = "certificate-kiosk/conformance-report/1"
 KEY_KINDS = ("issuer", "message")
-
-
-def member_digest(member: Member) -> str:
-    """SHA-256 of a member entry in canonical JSON (status aside): what a conformance report
-    names, so it admits the entry the kit checked (its keys, pin and endpoint) and no other."""
-    entry = {k: v for k, v in member.to_json().items() if k != "status"}
-    return hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                          .encode()).hexdigest()
 
 
 class OperatorError(Exception):
@@ -204,8 +195,8 @@ class Federation:
         """Add a municipality from the ``member.json`` its ``relay municipality init`` wrote.
 
         It must have passed the conformance kit: ``conformance_report`` is the report
-        ``relay municipality check --report`` wrote (format :data:`CONFORMANCE_FORMAT`,
-        ``passed`` true, its code, and the digest of this very entry: :func:`member_digest`).
+        ``relay municipality check --report`` wrote and the centre signed, current, passed,
+        about its code and this very entry (:func:`relay.federation.report.verify_report`).
         ``skip_conformance_check`` admits without one (a test federation) and says so in
         the operations log."""
         try:
@@ -217,7 +208,7 @@ class Federation:
         _check_endpoints(member.endpoints)
         if not member.issuer_keys or not member.message_keys:
             raise OperatorError("the member must publish at least one issuer key and one message key")
-        conformance = self._conformance(member, conformance_report, skip_conformance_check)
+        conformance = self._conformance(member, conformance_report, skip_conformance_check, now)
         with self._locked() as directory:
             if directory.member(member.code) is not None:
                 raise OperatorError(f"municipality {member.code} is already in the federation")
@@ -229,27 +220,18 @@ class Federation:
             self._record(now, "admit", code=member.code, conformance=conformance)
         return member
 
-    @staticmethod
-    def _conformance(member: Member, report: bytes | None, skip: bool) -> str:
-        """The admission's conformance evidence: the report's SHA-256, or ``skipped``."""
+    def _conformance(self, member: Member, report: bytes | None, skip: bool, now: dt.datetime) -> str:
+        """The admission's conformance evidence: the report's SHA-256, or ``skipped``. The
+        report must be signed by a centre key of this federation (its source lists them)."""
         if report is None:
             if skip:
                 return "skipped"
             raise OperatorError("a municipality is admitted only after it has passed the conformance check: "
                                 "give --conformance-report FILE (written by relay municipality check)")
         try:
-            parsed = json.loads(report)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise OperatorError("the conformance report is not JSON") from exc
-        if not isinstance(parsed, dict) or parsed.get("format") != CONFORMANCE_FORMAT:
-            raise OperatorError("the conformance report is not one relay municipality check wrote")
-        if parsed.get("code") != member.code:
-            raise OperatorError("the conformance report is about another municipality")
-        if parsed.get("member_sha256") != member_digest(member):
-            raise OperatorError("the conformance report checked another member entry (other keys, TLS pin or"
-                                " endpoint): run relay municipality check against this member.json")
-        if parsed.get("passed") is not True:
-            raise OperatorError("the municipality did not pass the conformance check: it is not admitted")
+            verify_report(report, member, self.source().centre_key, now)
+        except ReportError as exc:
+            raise OperatorError(str(exc)) from exc
         return "sha256:" + hashlib.sha256(report).hexdigest()
 
     def set_status(self, code: str, status: str, now: dt.datetime, reason: str = "") -> Member:

@@ -52,6 +52,8 @@ def test_audit_and_serve_explain_missing_files(tmp_path: Path, capsys: pytest.Ca
     assert main(["audit", "--db", str(tmp_path / "none.sqlite3")]) == 2
     assert main(["serve", "--world", str(tmp_path)]) == 2
     assert "no test world" in capsys.readouterr().err
+    assert main(["public", "serve", "--directory", str(tmp_path / "directory.json")]) == 2  # no world, no anchor
+    assert "--directory, --anchor, --db" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["audit", "--db", "x", "--since", "yesterday"])
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.world import World
+from kiosk.relay_client.client import announced_serial
 from kiosk.relay_client.directory import FederationDirectory
 from kiosk.relay_client.errors import DirectoryUnavailable, IntegrityError
 from kiosk.relay_client.https import HttpsRelayClient, issuer_trust
@@ -71,6 +72,29 @@ def test_the_last_valid_copy_is_kept_and_survives_a_restart(tmp_path: Path) -> N
         restarted.current()
     assert expired.value.reason == "expired"
     assert restarted.status()["code"] == "expired" and restarted.status()["ok"] is False
+
+
+def test_an_announced_newer_serial_is_fetched_once_and_never_believed_by_itself(tmp_path: Path) -> None:
+    signer = Signer()
+    held = FederationDirectory(signer.anchor, tmp_path / "federation-directory.json", DAY, lambda: NOW)
+    held.accept(signer.directory(3, ()))
+    assert not held.needs_refresh() and not held.needs_refresh(None)  # an older relay: refreshed as before
+    assert not held.needs_refresh(3) and not held.needs_refresh(2)  # what is held, or older: nothing to fetch
+    assert held.needs_refresh(5)
+    held.accept(signer.directory(4, ()), announced=5)  # the relay serves less than it announced
+    assert held.current().serial == 4
+    assert not held.needs_refresh(5)  # chased once: not fetched again at every check
+    assert held.needs_refresh(6)
+    with pytest.raises(DirectoryError):
+        held.accept(Signer().directory(6, ()), announced=6)  # a forged copy behind the announcement
+    assert held.current().serial == 4 and not held.needs_refresh(6)
+
+
+@pytest.mark.parametrize(("answer", "serial"), [
+    ({"directory_serial": 7}, 7), ({}, None), ({"directory_serial": True}, None), ({"directory_serial": "7"}, None),
+    ({"directory_serial": -1}, None), ({"directory_serial": 2**63}, None), ([], None)])
+def test_the_announced_serial_is_read_strictly(answer: Any, serial: int | None) -> None:
+    assert announced_serial(answer) == serial
 
 
 def test_a_suspended_members_new_documents_are_not_printed(tmp_path: Path) -> None:
@@ -211,6 +235,8 @@ def test_the_terminal_fetches_the_directory_and_checks_documents_with_it(
     assert isinstance(trust, FederationDirectory)
     with HttpsRelayClient.from_config(config) as client:
         client.check_version()  # fetches, checks and keeps the directory
+        served = json.loads(federated_relay.directory.read_bytes())["directory"]["serial"]
+        assert client._call(wire.VERSION_PATH, None, True)[wire.DIRECTORY_SERIAL] == served  # announced
         card = CardSigner.load(world.card_path("shiken-hanako"))
         opened = client.open_session()
         client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))

@@ -25,6 +25,7 @@ from kiosk.config import Config, load
 from kiosk.relay_client.errors import IncompatibleRelay, IntegrityError, RelayUnavailable
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued
+from protocol import wire
 from protocol.federation import directory as fd
 from protocol.federation.issuers import DirectoryIssuers
 
@@ -135,3 +136,42 @@ def test_a_kiosk_with_one_municipalitys_key_refuses_the_centre(
     with HttpsRelayClient.from_config(config.relay) as client, pytest.raises(IncompatibleRelay) as refused:
         client.check_version()
     assert refused.value.reason == "topology"
+
+
+def _install(federation: FederationWorld, signed: bytes) -> bytes:
+    """A signed directory put where the running centre reads it (a new file, as an
+    operator's copy is)."""
+    path = federation.root / "directory.json"
+    path.with_name("directory.json.new").write_bytes(signed)
+    path.with_name("directory.json.new").replace(path)
+    return signed
+
+
+def test_a_kiosk_takes_a_new_directory_at_its_next_version_check_not_after_directory_refresh(
+        federation: FederationWorld, services: FederationServices, tmp_path: Path) -> None:
+    """The centre announces the serial it serves in ``/v1/version``; a kiosk holding an
+    older copy fetches and verifies the new one at that check, though its copy is far from
+    ``directory_refresh`` (600 s) old: a suspension reaches it at once."""
+    state = tmp_path / "kiosk"
+    state.mkdir()
+    config = _kiosk_config(federation, services.centre_port, state, f'anchor = "{federation.root / "anchor.json"}"')
+    cache = state / "federation-directory.json"
+    original = (federation.root / "directory.json").read_bytes()
+    served = fd.verify(original, federation.anchor(), dt.datetime.now(dt.UTC))
+    try:
+        with HttpsRelayClient.from_config(config.relay) as client:
+            client.check_version()
+            assert cache.read_bytes() == original
+            assert client._call(wire.VERSION_PATH, None, True)[wire.DIRECTORY_SERIAL] == served.serial
+            members = tuple(dataclasses.replace(m, status="suspended") if m.code == B else m for m in served.members)
+            newer = _install(federation, fd.sign(dataclasses.replace(served, serial=served.serial + 1, members=members),
+                                                 federation.directory_key()))
+            client.check_version()  # sees serial + 1 announced: fetches, checks with the anchor, keeps it
+            assert cache.read_bytes() == newer
+            held = fd.verify(cache.read_bytes(), federation.anchor(), dt.datetime.now(dt.UTC))
+            assert held.serial == served.serial + 1 and held.active(B) is None
+            with pytest.raises(RelayUnavailable):  # the centre stopped routing to B too
+                _issue(client, federation, _persona(federation, B))
+            assert _issue(client, federation, _persona(federation, A)).documents[0]["municipality"]["code"] == A
+    finally:
+        _install(federation, original)  # the session's world as the other tests expect it

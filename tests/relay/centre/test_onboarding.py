@@ -186,15 +186,21 @@ directory_refresh = 0.001
     # 4. the conformance kit against each running server, writing the reports admit takes
     passed, failed = onboarding.root / "a-report.json", onboarding.root / "b-report.json"
     assert onboarding.check(a_home, passed).returncode == 0
-    assert json.loads(passed.read_text())["passed"] is True
+    assert json.loads(passed.read_text())["report"]["passed"] is True
     assert onboarding.check(b_home, failed).returncode == 1
-    assert json.loads(failed.read_text())["passed"] is False
+    assert json.loads(failed.read_text())["report"]["passed"] is False
     # 5. admission: only with a passed report about that very member entry
     _ok("federation", "admit", op, a_home / "member.json", "--conformance-report", passed)
     refused = _relay("federation", "admit", op, b_home / "member.json", "--conformance-report", failed)
     assert refused.returncode == 2 and "did not pass" in refused.stderr
     wrong = _relay("federation", "admit", op, b_home / "member.json", "--conformance-report", passed)
     assert wrong.returncode == 2 and "another municipality" in wrong.stderr
+    edited = json.loads(failed.read_text())
+    edited["report"]["passed"] = True  # the failed server's own edit: the centre's signature no longer holds
+    (onboarding.root / "edited.json").write_text(json.dumps(edited))
+    forged = _relay("federation", "admit", op, b_home / "member.json", "--conformance-report",
+                    onboarding.root / "edited.json")
+    assert forged.returncode == 2 and "changed after the centre signed it" in forged.stderr
     # 6. publish: the running centre and the kiosk take the new directory
     _ok("federation", "publish", op, "--valid-for", "1d")
     directory = verify((op / "directory.json").read_bytes(), Anchor.from_bytes((op / "anchor.json").read_bytes()),

@@ -19,7 +19,7 @@ def test_onboarding_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     now = dt.datetime.now(dt.UTC)
     city = municipality("139998", now - dt.timedelta(days=1))
     (tmp_path / "member.json").write_bytes(city.member_json())
-    (tmp_path / "report.json").write_bytes(conformance_report(city.member))
+    (tmp_path / "report.json").write_bytes(conformance_report(fed, city.member, now))
     assert main(["federation", "admit", str(fed), str(tmp_path / "member.json"),
                  "--conformance-report", str(tmp_path / "report.json"), "--publish", "--valid-for", "2d"]) == 0
     directory = verify((fed / "directory.json").read_bytes(), Anchor.from_bytes((fed / "anchor.json").read_bytes()),

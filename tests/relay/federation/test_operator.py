@@ -18,7 +18,8 @@ from cryptography.x509.oid import NameOID
 from protocol.federation.directory import Anchor, DirectoryError, Member, issuer_keys_for_serial, verify
 from relay.federation.ca import certificate_sha256
 from relay.federation.operator import Federation, OperatorError
-from tests.fixtures.federation import conformance_report, municipality
+from relay.federation.report import Check, sign_report
+from tests.fixtures.federation import centre_key, conformance_report, municipality
 
 NOW = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)
 WEEK = dt.timedelta(days=7)
@@ -27,6 +28,11 @@ WEEK = dt.timedelta(days=7)
 @pytest.fixture
 def fed(tmp_path: Path) -> Federation:
     return Federation.init(tmp_path / "fed", "test-federation", NOW)
+
+
+def report(fed: Federation, member: Member, passed: bool = True, code: str | None = None) -> bytes:
+    """The kit's report about ``member``, signed by this federation's centre at ``NOW``."""
+    return conformance_report(fed.root, member, NOW, passed, code)
 
 
 def anchor(fed: Federation) -> Anchor:
@@ -54,18 +60,69 @@ def test_admission_needs_a_passed_conformance_report(fed: Federation) -> None:
     with pytest.raises(OperatorError, match="conformance"):
         fed.admit(city.member_json(), NOW, None)
     with pytest.raises(OperatorError, match="did not pass"):
-        fed.admit(city.member_json(), NOW, conformance_report(city.member, passed=False))
+        fed.admit(city.member_json(), NOW, report(fed, city.member, passed=False))
     with pytest.raises(OperatorError, match="another municipality"):
-        fed.admit(city.member_json(), NOW, conformance_report(city.member, code="271004"))
+        fed.admit(city.member_json(), NOW, report(fed, city.member, code="271004"))
     with pytest.raises(OperatorError, match="another member entry"):  # a report about other keys
-        fed.admit(city.member_json(), NOW, conformance_report(municipality("139998", NOW).member))
+        fed.admit(city.member_json(), NOW, report(fed, municipality("139998", NOW).member))
     assert fed.source().members == ()
-    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
     assert fed.source().active("139998") is not None
     with pytest.raises(OperatorError, match="already in the federation"):
-        fed.admit(city.member_json(), NOW, conformance_report(city.member))
+        fed.admit(city.member_json(), NOW, report(fed, city.member))
     log = [json.loads(line) for line in (fed.root / "operations.jsonl").read_text().splitlines()]
     assert log[-1]["action"] == "admit" and log[-1]["conformance"].startswith("sha256:")
+
+
+def test_an_edited_report_is_refused(fed: Federation) -> None:
+    city = municipality("139998", NOW)
+    failed = json.loads(report(fed, city.member, passed=False))
+    failed["report"]["passed"] = True  # the candidate's own edit of a failed run
+    with pytest.raises(OperatorError, match="changed after the centre signed it"):
+        fed.admit(city.member_json(), NOW, json.dumps(failed).encode())
+    other = municipality("139998", NOW).member
+    moved = json.loads(report(fed, other))  # a passed report about other keys, re-pointed at this entry
+    moved["report"]["member_sha256"] = json.loads(report(fed, city.member))["report"]["member_sha256"]
+    with pytest.raises(OperatorError, match="changed after the centre signed it"):
+        fed.admit(city.member_json(), NOW, json.dumps(moved).encode())
+    unsigned = json.loads(report(fed, city.member))
+    del unsigned["signature"]
+    with pytest.raises(OperatorError, match="not signed"):
+        fed.admit(city.member_json(), NOW, json.dumps(unsigned).encode())
+    with pytest.raises(OperatorError, match="not a signed one"):  # the unsigned format of before
+        fed.admit(city.member_json(), NOW, json.dumps(unsigned["report"] | {"format": "certificate-kiosk/"
+                                                                            "conformance-report/1"}).encode())
+    assert fed.source().members == ()
+
+
+def test_a_foreign_report_is_refused(fed: Federation, tmp_path: Path) -> None:
+    city = municipality("139998", NOW)
+    other = Federation.init(tmp_path / "other", "other-federation", NOW)
+    with pytest.raises(OperatorError, match="not signed by a centre key of this federation"):
+        fed.admit(city.member_json(), NOW, conformance_report(other.root, city.member, NOW))
+    with pytest.raises(OperatorError, match="not signed by a centre key of this federation"):  # self-certified
+        fed.admit(city.member_json(), NOW, sign_report(city.member, city.member.endpoint, [Check("protocol", True)],
+                                                       city.message, NOW))
+    with pytest.raises(OperatorError, match="not signed by a centre key of this federation"):  # before its key
+        fed.admit(city.member_json(), NOW, sign_report(city.member, city.member.endpoint, [Check("protocol", True)],
+                                                       centre_key(fed.root), NOW - WEEK, WEEK * 2))
+    assert fed.source().members == ()
+
+
+def test_a_stale_report_is_refused(fed: Federation) -> None:
+    city = municipality("139998", NOW)
+    signed = report(fed, city.member)  # valid for seven days from NOW
+    with pytest.raises(OperatorError, match="stale"):
+        fed.admit(city.member_json(), NOW + WEEK, signed)
+    with pytest.raises(OperatorError, match="validity window"):  # dated ahead of the operator's clock
+        fed.admit(city.member_json(), NOW - dt.timedelta(hours=1), signed)
+    long = sign_report(city.member, city.member.endpoint, [Check("protocol", True)], centre_key(fed.root), NOW,
+                       dt.timedelta(days=365))
+    with pytest.raises(OperatorError, match="validity window"):
+        fed.admit(city.member_json(), NOW, long)
+    assert fed.source().members == ()
+    fed.admit(city.member_json(), NOW + WEEK - dt.timedelta(minutes=1), signed)
+    assert fed.source().active("139998") is not None
 
 
 def test_skipping_the_check_is_explicit_and_recorded(fed: Federation) -> None:
@@ -77,20 +134,20 @@ def test_skipping_the_check_is_explicit_and_recorded(fed: Federation) -> None:
 def test_a_malformed_member_or_a_reused_key_is_refused(fed: Federation) -> None:
     other = municipality("139998", NOW).member
     with pytest.raises(OperatorError, match="not JSON"):
-        fed.admit(b"{", NOW, conformance_report(other))
+        fed.admit(b"{", NOW, report(fed, other))
     with pytest.raises(OperatorError, match="not a valid member"):
-        fed.admit(b'{"code": "12"}', NOW, conformance_report(other, code="12"))
+        fed.admit(b'{"code": "12"}', NOW, report(fed, other, code="12"))
     city = municipality("139998", NOW)
-    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
     copy = json.loads(city.member_json())
     copy["code"] = "271004"
     with pytest.raises(OperatorError, match="already published"):
-        fed.admit(json.dumps(copy).encode(), NOW, conformance_report(Member.from_json(copy)))
+        fed.admit(json.dumps(copy).encode(), NOW, report(fed, Member.from_json(copy)))
 
 
 def test_publish_signs_the_next_serial_and_a_suspension_needs_it(fed: Federation) -> None:
     city = municipality("139998", NOW)
-    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
     fed.publish(NOW, WEEK)
     first = verify(published(fed), anchor(fed), NOW)
     assert first.serial == 1 and first.expires_at == NOW + WEEK and first.active("139998")
@@ -128,7 +185,7 @@ def test_the_directory_expires(fed: Federation) -> None:
 def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Federation) -> None:
     city = municipality("139998", NOW - dt.timedelta(days=30))
     old = city.member.issuer_keys[0]
-    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
     new = Ed25519PrivateKey.generate()
     fed.rotate_issuer_key("139998", new.public_key(), NOW, dt.timedelta(days=1), dt.timedelta(days=365), NOW)
     fed.publish(NOW, WEEK)
@@ -152,7 +209,7 @@ def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Fed
 
 def test_add_key_refuses_an_empty_period_and_unknown_members(fed: Federation) -> None:
     city = municipality("139998", NOW)
-    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
     key = Ed25519PrivateKey.generate().public_key()
     with pytest.raises(OperatorError, match="end after"):
         fed.add_key("139998", "message", key, NOW, NOW, NOW)
