@@ -3,8 +3,9 @@ and a flood of unfinished handshakes at the cap that leaves a kiosk served.
 
 Everything on loopback and bounded: a few hundred connections at most, each test within
 a minute. No test asserts an elapsed time: a deadline is shown by the relay closing the
-connection (the client waits far longer), the flood by comparing the kiosk's p99 with the
-baseline measured in the same test.
+connection (the client waits far longer), the flood by every kiosk session completing, with
+no retry, while the flood holds the relay at its cap (without displacement a kiosk's
+connection would find no room and fail).
 """
 
 from __future__ import annotations
@@ -107,50 +108,35 @@ OPEN_FILES = 400  # as a unit's LimitNOFILE, above the cap and its reserve
 SESSIONS = 40
 
 
-def _sessions(server: RelayServer, world: World, n: int) -> list[float]:
-    """``n`` complete kiosk sessions, each on a fresh connection as a kiosk makes them;
-    the latency of every call, in seconds."""
-    import time
-
+def _sessions(server: RelayServer, world: World, n: int) -> int:
+    """``n`` complete kiosk sessions, each on a fresh connection as a kiosk makes them and
+    with no retry (any refused or dropped call raises); how many completed."""
     cert, key = server.kiosk_cert()
     card = CardSigner.load(world.card_path("shiken-hanako"))
-    latencies: list[float] = []
+    done = 0
     for _ in range(n):
         with HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
                               issuer_key=load_issuer_public_key(server.issuer_public_key), retries=0) as client:
-            marks = [time.perf_counter()]
             opened = client.open_session()
-            marks.append(time.perf_counter())
             client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
-            marks.append(time.perf_counter())
             rid = str(uuid.uuid4())
             issued = client.request_documents(rid, "juminhyo", {}, 1)
-            marks.append(time.perf_counter())
             client.report_outcome(rid, Outcome.PRINTED, 1, issued.amount)
-            marks.append(time.perf_counter())
-        latencies += [b - a for a, b in zip(marks, marks[1:], strict=False)]
-    return latencies
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        done += 1
+    return done
 
 
 def test_a_flood_of_unfinished_handshakes_at_the_cap_leaves_a_kiosk_served(world: World, tmp_path: Path) -> None:
     server = RelayServer.start(world.root, tmp_path / "relay", open_files=OPEN_FILES,
                                extra_args=("--max-connections", str(CAP), "--log-level", "INFO"))
     try:
-        _sessions(server, world, 3)  # warm up
-        before = _sessions(server, world, SESSIONS)
+        assert _sessions(server, world, 3) == 3  # warm up
         with HandshakeFlood(server.port, connections=CAP + 50, sources=20) as flood:
-            _sessions(server, world, 3)  # while the relay takes in the flood's first wave
-            flooded = _sessions(server, world, SESSIONS)
+            assert _sessions(server, world, 3) == 3  # while the relay takes in the flood's first wave
+            assert _sessions(server, world, SESSIONS) == SESSIONS
         assert flood.stats["opened"] >= CAP + 50 and flood.stats["open"] >= CAP // 2  # at the cap throughout
-        baseline = _p99(before + _sessions(server, world, SESSIONS))  # before and after: drift evens out
     finally:
         server.stop()
-    assert _p99(flooded) <= 2 * baseline, (baseline, _p99(flooded))
     lines = (tmp_path / "relay" / "relay.log").read_text().splitlines()
     events = [json.loads(line) for line in lines]
     summaries = [e for e in events if e["event"] == "relay.connection_errors"]
