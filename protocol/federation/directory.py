@@ -26,6 +26,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -99,8 +100,9 @@ class PublishedKey:
     not_before: dt.datetime
     not_after: dt.datetime
 
-    @property
+    @cached_property
     def key_id(self) -> str:
+        """Computed once: the centre looks keys up by id on every message."""
         return key_id(self.public_key)
 
     def valid_at(self, when: dt.datetime) -> bool:
@@ -212,8 +214,14 @@ class Directory:
     centre_message_keys: tuple[PublishedKey, ...]
     members: tuple[Member, ...] = field(default=())
 
+    @cached_property
+    def _by_code(self) -> dict[str, Member]:
+        return {m.code: m for m in self.members}
+
     def member(self, code: str) -> Member | None:
-        return next((m for m in self.members if m.code == code), None)
+        """By code, through an index built once: a national directory has over a thousand
+        members and the centre asks on every message."""
+        return self._by_code.get(code)
 
     def active(self, code: str) -> Member | None:
         """The member ``code`` if it may be routed to now."""
