@@ -33,16 +33,13 @@ def _fp(n: int) -> str:
     return hashlib.sha256(f"certificate {n}".encode()).hexdigest()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Open]:
+@pytest.fixture
+def node(either_db: Path | str) -> Iterator[Open]:
     """``node(Register)`` opens one more register of that kind on the test's database."""
-    db: Path | str = tmp_path / "relay.sqlite3"
-    if request.param == "postgresql":
-        db = request.getfixturevalue("postgres_db")
     opened: list[Any] = []
 
     def open_one(kind: type[Any]) -> Any:
-        opened.append(kind(db))
+        opened.append(kind(either_db))
         return opened[-1]
 
     yield open_one

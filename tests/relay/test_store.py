@@ -38,13 +38,10 @@ NOW = 1_800_000_000.0
 Nodes = Callable[[], Store]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+@pytest.fixture
+def db(either_db: Path | str) -> Path | str:
     """The test's database: a SQLite file, or a migrated PostgreSQL database."""
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("postgres_db")
-        return url
-    return tmp_path / "relay.sqlite3"
+    return either_db
 
 
 @pytest.fixture

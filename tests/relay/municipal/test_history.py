@@ -19,15 +19,12 @@ YEAR = 2026
 Nodes = Callable[[], IssuanceHistory]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Nodes]:
-    db: Path | str = tmp_path / "history.sqlite3"
-    if request.param == "postgresql":
-        db = request.getfixturevalue("postgres_db")
+@pytest.fixture
+def nodes(either_db: Path | str) -> Iterator[Nodes]:
     opened: list[IssuanceHistory] = []
 
     def node() -> IssuanceHistory:
-        opened.append(IssuanceHistory(db))
+        opened.append(IssuanceHistory(either_db))
         return opened[-1]
 
     yield node
