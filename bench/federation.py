@@ -116,6 +116,8 @@ async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: f
                  result: Result) -> None:
     import random
 
+    import aiohttp
+
     pki = Path(info["pki"])
     tls = ssl.create_default_context(cafile=str(pki / "operator-ca.pem"))
     tls.load_cert_chain(pki / "kiosks" / f"{member.kiosk_id}.pem", pki / "kiosks" / f"{member.kiosk_id}.key")
@@ -134,7 +136,7 @@ async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: f
             result.last_end = time.monotonic()
         except CallFailed as exc:
             result.errors[exc.code] = result.errors.get(exc.code, 0) + 1
-        except (TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError, aiohttp.ClientError) as exc:  # the centre dropped or refused the connection
             name = type(exc).__name__
             result.errors[name] = result.errors.get(name, 0) + 1
 
@@ -238,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.federation", description=__doc__.split("\n\n")[0])
     p.add_argument("--kiosks", type=int, default=200)
     p.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
-    p.add_argument("--rate", type=float, default=150.0, help="offered sessions/s of the paced run")
+    p.add_argument("--rate", type=float, default=150.0,
+                   help="offered sessions/s of the paced run (0: the saturation run only)")
     p.add_argument("--processes", type=int, default=2, help="client processes")
     p.add_argument("--client-nice", type=int, default=10)
     p.add_argument("--municipal-deadline", type=float, default=30.0,
@@ -253,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
               f"Python {platform.python_version()}, {args.duration:.0f} s per run, centre + 3 municipal "
               f"processes, {args.processes} client processes at nice {args.client_nice}, "
               f"load average {os.getloadavg()[0]:.1f} before", flush=True)
-        for rate in (args.rate, 0.0):
+        for rate in (args.rate, 0.0) if args.rate else (0.0,):
             services = FederationServices.start(world, root / f"state-{rate:.0f}",
                                                 municipal_deadline=args.municipal_deadline)
             try:
