@@ -181,7 +181,7 @@ class CentreCore:
         sid = secrets.token_hex(16)
         challenge = secrets.token_bytes(CHALLENGE_BYTES)
         await self.store.create_session(sid, kiosk_id, challenge.hex(),
-                                  self._now().timestamp() + self.settings.challenge_ttl)
+                                        self._now().timestamp() + self.settings.challenge_ttl)
         return {"session_id": sid, "challenge": base64.b64encode(challenge).decode("ascii"),
                 "expires_in": self.settings.challenge_ttl}
 
@@ -215,8 +215,9 @@ class CentreCore:
         if code is None:
             await self._refuse(kiosk_id, row.session_id, refusals.CARD_UNKNOWN)
         menu, honseki = await self._menu(kiosk_id, row.session_id, code, serial, cert_sha256(cert_der))
-        ok = await self.store.authenticate(row.session_id, now.timestamp(), now.timestamp() + self.settings.session_ttl,
-                                     code, honseki, serial, cert_sha256(cert_der))
+        ok = await self.store.authenticate(row.session_id, now.timestamp(),
+                                           now.timestamp() + self.settings.session_ttl, code, honseki, serial,
+                                           cert_sha256(cert_der))
         if not ok:
             raise ApiError(403, refusals.CHALLENGE_USED)
         return {"session_id": row.session_id, "menu": menu}
@@ -381,7 +382,12 @@ class CentreCore:
         if known["outcome"] is not None and (known["outcome"], known["outcome_copies"], known["outcome_amount"]) != (
                 outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
-        await self.store.record_outcome(request_id, outcome, copies, amount)
+        if not await self.store.record_outcome(request_id, outcome, copies, amount):
+            # another call recorded one while this one waited for its commit (or a node did)
+            stored = self.store.delivery(request_id)
+            if stored is None or (stored["outcome"], stored["outcome_copies"], stored["outcome_amount"]) != (
+                    outcome, copies, amount):
+                raise ApiError(409, wire.OUTCOME_CONFLICT)
         await self._forward_outcome(known["municipality"], request_id, outcome, copies, amount)
         return {"request_id": request_id, "recorded": True}
 

@@ -58,6 +58,8 @@ class CentreStore:
     def __init__(self, db: Path | str) -> None:
         """``db``: a SQLite file or a ``postgresql://`` URL (its schema brought up to date by
         ``relay db upgrade`` first)."""
+        if str(db) == ":memory:":
+            raise ValueError("the centre store needs a file: its writer and its reads are two connections")
         self._db = open_database(db, "relay-centre", durable=True)  # written by the writer thread only
         self._reads = open_database(db, "relay-centre-reads")  # never waits behind a commit (WAL readers)
         self._writer: GroupCommit[Tx] = GroupCommit(self._db.tx, "centre-store")
@@ -118,9 +120,10 @@ class CentreStore:
                        f" VALUES ({','.join('?' * len(DELIVERY_COLUMNS))}) ON CONFLICT (request_id) DO NOTHING",
                        tuple(values[c] for c in DELIVERY_COLUMNS))
 
-    async def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> None:
-        await self._write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
-                       " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id))
+    async def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> bool:
+        """False when the request already had an outcome (the first one stays)."""
+        return await self._write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
+                                 " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id)) == 1
 
     async def outcome_forwarded(self, request_id: str) -> None:
         await self._write("UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
