@@ -107,8 +107,8 @@ def add_parsers(sub: Any) -> None:
                                                  " (default: --home)")
     cs.add_argument("--db", type=location,
                     help="sessions, delivery log, events, suspensions, technician events and rate counts: a SQLite"
-                         " file or a postgresql:// URL several centre nodes share (default: centre.sqlite3 in"
-                         " --state)")
+                         " file (the rate counts beside it, in NAME-rates.sqlite3) or a postgresql:// URL several"
+                         " centre nodes share (default: centre.sqlite3 in --state)")
     cs.add_argument("--embed", type=Path, action="append", default=[],
                     help="run this municipality's server (its init directory) inside the centre's process")
     cs.add_argument("--municipal-deadline", type=float, default=3.0)
@@ -284,7 +284,11 @@ async def _centre(args: argparse.Namespace) -> None:
             ports[member.code] = connect(member.code)
     core = centre(args.home, directory, ports, clock, args.state,
                   CentreSettings(municipal_deadline=args.municipal_deadline), connect, db=args.db)
-    rates = args.db if args.db is not None else (args.state or args.home) / "centre.sqlite3"
+    # on SQLite the rate counts have a file of their own: they are written on the event loop at
+    # every session, and must not wait for the store's writer, which holds centre.sqlite3 for
+    # its flushes (relay/centre/store.py)
+    db = args.db if args.db is not None else (args.state or args.home) / "centre.sqlite3"
+    rates = db if isinstance(db, str) else db.with_name(db.stem + "-rates.sqlite3")
     app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
                     KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
                                clock=lambda: clock.now().timestamp()), directory.served)

@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -68,13 +68,18 @@ class Envelope:
     body_sha256: str
     signature: str = ""
 
+    def _fields(self) -> dict[str, Any]:
+        """The fields by name (``dataclasses.asdict`` deep-copies each one: a measurable part
+        of the centre's CPU, four envelopes a session each way)."""
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
     def signed_bytes(self) -> bytes:
-        fields = asdict(self)
-        fields.pop("signature")
-        return CONTEXT + canonical(fields)
+        signed = self._fields()
+        signed.pop("signature")
+        return CONTEXT + canonical(signed)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, **asdict(self)}
+        return {"format": FORMAT, **self._fields()}
 
     @classmethod
     def from_json(cls, data: Any) -> Envelope:
@@ -92,6 +97,9 @@ class Envelope:
         return env
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(Envelope))
+
+
 def seal(body: dict[str, Any], *, sender: str, recipient: str, key: Ed25519PrivateKey, kind: str,
          now: dt.datetime, in_reply_to: str | None = None) -> dict[str, Any]:
     """The wire form ``{"envelope": …, "body": …}`` of ``body``, signed by ``key``."""
@@ -100,7 +108,7 @@ def seal(body: dict[str, Any], *, sender: str, recipient: str, key: Ed25519Priva
     env = Envelope(sender, recipient, key_id(key.public_key()), secrets.token_hex(16), now.timestamp(), kind,
                    in_reply_to, body_digest(body))
     signature = base64.b64encode(key.sign(env.signed_bytes())).decode("ascii")
-    return {"envelope": Envelope(**{**asdict(env), "signature": signature}).to_json(), "body": body}
+    return {"envelope": replace(env, signature=signature).to_json(), "body": body}
 
 
 #: (sender, key id, time sent) → the key the directory lists for it then, or None.

@@ -141,7 +141,7 @@ class CentreCore:
         """Send one signed message and return (answer kind, answer body, answer message id)."""
         now = self._now()
         message = seal(body, sender=CENTRE, recipient=member.code, key=self._key, kind=kind, now=now)
-        self.messages.record("sent", message["envelope"], now.timestamp())
+        await self.messages.keep("sent", message["envelope"], now.timestamp())
         sent_id = message["envelope"]["message_id"]
         port = self.municipalities[member.code]
         reply = await self.bulkheads[member.code].run(lambda: port.exchange(message))
@@ -153,10 +153,10 @@ class CentreCore:
             env, answer = open_message(reply, keys, recipient=CENTRE, now=self._now())
             if env.in_reply_to != sent_id:
                 raise EnvelopeError("sender")
-            self.messages.record("received", env, self._now().timestamp())
+            await self.messages.keep("received", env, self._now().timestamp())
         except (EnvelopeError, ReplayedMessage) as exc:
             code = exc.code if isinstance(exc, EnvelopeError) else "replayed"
-            self.store.event(now.timestamp(), "bad_message", member.code, code=code)
+            await self.store.event(now.timestamp(), "bad_message", member.code, code=code)
             log.event(LOG, "centre.bad_message", logging.ERROR, municipality=member.code, code=code)
             raise MunicipalityUnavailable("bad_message") from exc
         return env.kind, answer, env.message_id
@@ -176,20 +176,20 @@ class CentreCore:
                 "topology": wire.FEDERATION, "storage": self.store.storage, "municipality": "", "role": "centre",
                 "municipalities": sorted(self.municipalities)}
 
-    def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def open_session(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         schema.fields(body, {})
         sid = secrets.token_hex(16)
         challenge = secrets.token_bytes(CHALLENGE_BYTES)
-        self.store.create_session(sid, kiosk_id, challenge.hex(),
-                                  self._now().timestamp() + self.settings.challenge_ttl)
+        await self.store.create_session(sid, kiosk_id, challenge.hex(),
+                                        self._now().timestamp() + self.settings.challenge_ttl)
         return {"session_id": sid, "challenge": base64.b64encode(challenge).decode("ascii"),
                 "expires_in": self.settings.challenge_ttl}
 
-    def _refuse(self, kiosk_id: str, sid: str, code: str, municipality: str | None = None,
-                close: bool = True) -> NoReturn:
+    async def _refuse(self, kiosk_id: str, sid: str, code: str, municipality: str | None = None,
+                      close: bool = True) -> NoReturn:
         if close:
-            self.store.close_session(sid)
-        self.store.event(self._now().timestamp(), "refuse", municipality, kiosk_id, sid, code=code)
+            await self.store.close_session(sid)
+        await self.store.event(self._now().timestamp(), "refuse", municipality, kiosk_id, sid, code=code)
         raise ApiError(403, code)
 
     async def authenticate(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -201,22 +201,23 @@ class CentreCore:
         if row is None or row.kiosk_id != kiosk_id:
             raise ApiError(404, wire.UNKNOWN_SESSION)
         if row.expires <= now.timestamp():
-            self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_EXPIRED)
+            await self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_EXPIRED)
         if row.state != "open":
-            self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_USED, close=False)
+            await self._refuse(kiosk_id, row.session_id, refusals.CHALLENGE_USED, close=False)
         try:
             card = self.jpki.check_certificate(cert_der, now)
             self.jpki.check_signature(card, challenge_message(bytes.fromhex(row.challenge), row.session_id,
                                                               kiosk_id), signature)
         except CardRefused as exc:
-            self._refuse(kiosk_id, row.session_id, exc.code)
+            await self._refuse(kiosk_id, row.session_id, exc.code)
         serial = f"{card.serial:X}"
         code = self.routing.municipality(serial)
         if code is None:
-            self._refuse(kiosk_id, row.session_id, refusals.CARD_UNKNOWN)
+            await self._refuse(kiosk_id, row.session_id, refusals.CARD_UNKNOWN)
         menu, honseki = await self._menu(kiosk_id, row.session_id, code, serial, cert_sha256(cert_der))
-        ok = self.store.authenticate(row.session_id, now.timestamp(), now.timestamp() + self.settings.session_ttl,
-                                     code, honseki, serial, cert_sha256(cert_der))
+        ok = await self.store.authenticate(row.session_id, now.timestamp(),
+                                           now.timestamp() + self.settings.session_ttl, code, honseki, serial,
+                                           cert_sha256(cert_der))
         if not ok:
             raise ApiError(403, refusals.CHALLENGE_USED)
         return {"session_id": row.session_id, "menu": menu}
@@ -229,7 +230,7 @@ class CentreCore:
         body = {"session_id": sid, "kiosk_id": kiosk_id, "card_serial": serial, "cert_sha256": cert_sha}
         kind, answer, _ = await self._checked(member, "menu", body)
         if kind == "refusal":
-            self._refuse(kiosk_id, sid, str(answer.get("refusal")), code)
+            await self._refuse(kiosk_id, sid, str(answer.get("refusal")), code)
         menu = answer["menu"]
         honseki = answer.get("honseki")
         if not honseki:
@@ -259,7 +260,7 @@ class CentreCore:
         try:
             return await self._call(member, kind, body)
         except MunicipalityUnavailable as exc:
-            self.store.event(self._now().timestamp(), "unavailable", member.code, code=exc.reason)
+            await self.store.event(self._now().timestamp(), "unavailable", member.code, code=exc.reason)
             log.event(LOG, "centre.municipality_unavailable", logging.WARNING, municipality=member.code,
                       reason=exc.reason)
             raise ApiError(503, wire.UNAVAILABLE) from exc
@@ -309,7 +310,8 @@ class CentreCore:
         kind, answer, message_id = await self._checked(member, "issue", forward)
         if kind == "refusal":
             refusal = str(answer.get("refusal"))
-            self.store.event(self._now().timestamp(), "refuse", code, kiosk_id, row.session_id, request_id, refusal)
+            await self.store.event(self._now().timestamp(), "refuse", code, kiosk_id, row.session_id, request_id,
+                                   refusal)
             status = 409 if refusal in (wire.REQUEST_ID_CONFLICT, wire.ALREADY_ISSUED) else (
                 400 if refusal == wire.BAD_VALUE else 403)
             raise ApiError(status, refusal)
@@ -318,7 +320,7 @@ class CentreCore:
         except WrongDocument as exc:
             self._suspend(member.code, exc.check, kiosk_id, row.session_id, request_id)
             raise ApiError(503, wire.UNAVAILABLE) from exc
-        self.store.record_delivery({
+        await self.store.record_delivery({
             "request_id": request_id, "session_id": row.session_id, "kiosk_id": kiosk_id, "municipality": code,
             "fingerprint": fingerprint, "cert_type": cert_type.value, "copies": copies, "fee": answer["fee"],
             "serials": serials, "document_sha256": hashes, "message_id": message_id,
@@ -359,7 +361,7 @@ class CentreCore:
         """Stop routing to ``code`` at once, keep why, and raise the alert."""
         at = self._now().timestamp()
         self.store.suspend(code, at, check)
-        self.store.event(at, "wrong_document", code, kiosk_id, sid, request_id, check)
+        self.store.event_now(at, "wrong_document", code, kiosk_id, sid, request_id, check)
         log.event(LOG, "centre.municipality_suspended", logging.CRITICAL, municipality=code, reason=check,
                   request=request_id)
 
@@ -380,7 +382,12 @@ class CentreCore:
         if known["outcome"] is not None and (known["outcome"], known["outcome_copies"], known["outcome_amount"]) != (
                 outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
-        self.store.record_outcome(request_id, outcome, copies, amount)
+        if not await self.store.record_outcome(request_id, outcome, copies, amount):
+            # another call recorded one while this one waited for its commit (or a node did)
+            stored = self.store.delivery(request_id)
+            if stored is None or (stored["outcome"], stored["outcome_copies"], stored["outcome_amount"]) != (
+                    outcome, copies, amount):
+                raise ApiError(409, wire.OUTCOME_CONFLICT)
         await self._forward_outcome(known["municipality"], request_id, outcome, copies, amount)
         return {"request_id": request_id, "recorded": True}
 
@@ -396,7 +403,7 @@ class CentreCore:
         except MunicipalityUnavailable:
             return False
         if kind == "answer" or answer.get("refusal") == wire.OUTCOME_CONFLICT:  # it has one: never sent again
-            self.store.outcome_forwarded(request_id)
+            await self.store.outcome_forwarded(request_id)
             return True
         return False
 
@@ -431,17 +438,17 @@ class CentreCore:
         sid, rid = body.get("session_id"), body.get("request_id")
         sid = sid if isinstance(sid, str) and schema.SESSION_ID.fullmatch(sid) else None
         row = self.store.session(sid) if sid else None
-        self.store.event(self._now().timestamp(), "timeout", row.municipality if row else None, kiosk_id, sid,
+        self.store.event_now(self._now().timestamp(), "timeout", row.municipality if row else None, kiosk_id, sid,
                          rid if isinstance(rid, str) and schema.REQUEST_ID.fullmatch(rid) else None, wire.TIMEOUT)
         log.event(LOG, "centre.timeout", logging.WARNING, kiosk=kiosk_id, code=wire.TIMEOUT)
 
     def kiosk_alert(self, entry: dict[str, Any]) -> None:
         """A kiosk's volume or refusal alert (:class:`relay.kiosk_watch.KioskWatch`), kept in
         the centre's event log for the operator."""
-        self.store.event(entry["at"], "kiosk_alert", None, kiosk_id=entry["kiosk_id"], code=entry["code"])
+        self.store.event_now(entry["at"], "kiosk_alert", None, kiosk_id=entry["kiosk_id"], code=entry["code"])
 
-    def purge(self) -> int:
-        return self.store.purge(self._now().timestamp())
+    async def purge(self) -> int:
+        return await self.store.purge(self._now().timestamp())
 
 
 def _verifies(binding: Binding, signature: Any, key: PublishedKey) -> bool:

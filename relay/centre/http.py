@@ -60,7 +60,7 @@ class CentreApp(KioskApi):
             app.router.add_get(wire.DIRECTORY_PATH, self._directory(self.directory))
 
         async def session(kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
-            return self.core.open_session(kiosk, body)
+            return await self.core.open_session(kiosk, body)
 
         async def technician(kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
             return self.core.technician_events(kiosk, body)
@@ -83,7 +83,7 @@ class CentreApp(KioskApi):
             n = 0
             while True:
                 try:
-                    self.core.purge()
+                    await self.core.purge()
                     if n % FORWARD_EVERY == 0:
                         await self.core.forward_pending()
                 except StoreError as exc:  # busy or unreachable: try again next round, never stop purging

@@ -12,6 +12,13 @@ tables, in the database ``db`` names (:func:`relay.store.db.open_database`): a S
 for one centre process, or a PostgreSQL URL that several centre nodes share, so that any
 node answers any call of a session another node opened, a suspension made on one node
 stops routing on all of them, and the delivery log is one.
+
+Writes go through one writer thread with group commit (:mod:`relay.store.group_commit`):
+the writes of every session in flight share one transaction and one flush, each caller
+resumes once its write is committed, and the event loop never waits on the disk. Reads
+use a second connection, which in WAL mode never waits behind a commit. On SQLite the
+file is ``synchronous=FULL``: the delivery log feeds reconcile, and a delivery the kiosk
+was answered for must survive a power cut (docs/federation.md, "Durability").
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from relay.store.db import is_postgres, open_database
-from relay.store.protocol import TECHNICIAN_COLUMNS, log_rows, technician_rows
+from relay.store.group_commit import GroupCommit
+from relay.store.protocol import TECHNICIAN_COLUMNS, Tx, log_rows, technician_rows
 
 DELIVERY_COLUMNS = ("request_id", "session_id", "kiosk_id", "municipality", "fingerprint", "cert_type", "copies",
                     "fee", "serials", "document_sha256", "message_id", "at", "outcome", "outcome_copies",
                     "outcome_amount", "outcome_forwarded")
 EVENT_COLUMNS = ("at", "kind", "municipality", "kiosk_id", "session_id", "request_id", "code")
+_EVENT_INSERT = f"INSERT INTO centre_events ({','.join(EVENT_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
 SESSION_COLUMNS = ("session_id", "kiosk_id", "challenge", "state", "expires", "municipality", "honseki",
                    "cert_serial", "cert_sha256")
 
@@ -49,36 +58,49 @@ class CentreStore:
     def __init__(self, db: Path | str) -> None:
         """``db``: a SQLite file or a ``postgresql://`` URL (its schema brought up to date by
         ``relay db upgrade`` first)."""
-        self._db = open_database(db, "relay-centre")
+        if str(db) == ":memory:":
+            raise ValueError("the centre store needs a file: its writer and its reads are two connections")
+        self._db = open_database(db, "relay-centre", durable=True)  # written by the writer thread only
+        self._reads = open_database(db, "relay-centre-reads")  # never waits behind a commit (WAL readers)
+        self._writer: GroupCommit[Tx] = GroupCommit(self._db.tx, "centre-store")
         self.storage = "postgresql" if is_postgres(db) else "sqlite"  # announced in /v1/version
 
+    async def _write(self, sql: str, args: tuple[Any, ...]) -> int:
+        """One statement, committed (with others waiting) before this returns; its rowcount."""
+        return await self._writer.write(lambda tx: tx.execute(sql, args).rowcount)
+
+    def _write_now(self, sql: str, args: tuple[Any, ...]) -> int:
+        """The same, blocking the caller: for the rare writes (suspensions, technician
+        uploads, a kiosk's alert), not the ones every session makes."""
+        return self._writer.write_now(lambda tx: tx.execute(sql, args).rowcount)
+
     # -- sessions --------------------------------------------------------------------------
-    def create_session(self, sid: str, kiosk_id: str, challenge: str, expires: float) -> None:
-        self._db.write("INSERT INTO centre_sessions (session_id, kiosk_id, challenge, state, expires)"
+    async def create_session(self, sid: str, kiosk_id: str, challenge: str, expires: float) -> None:
+        await self._write("INSERT INTO centre_sessions (session_id, kiosk_id, challenge, state, expires)"
                        " VALUES (?,?,?,'open',?)", (sid, kiosk_id, challenge, expires))
 
     def session(self, sid: str) -> CentreSession | None:
-        rows = self._db.read(f"SELECT {','.join(SESSION_COLUMNS)} FROM centre_sessions WHERE session_id=?", (sid,))
+        rows = self._reads.read(f"SELECT {','.join(SESSION_COLUMNS)} FROM centre_sessions WHERE session_id=?", (sid,))
         return CentreSession(*rows[0]) if rows else None
 
-    def authenticate(self, sid: str, now: float, expires: float, municipality: str, honseki: str | None,
+    async def authenticate(self, sid: str, now: float, expires: float, municipality: str, honseki: str | None,
                      cert_serial: str, cert_sha256: str) -> bool:
         """open → authenticated, once: False if another answer to the challenge won (on
         this node or another: the update is conditional on the state it changes)."""
-        return self._db.write(
+        return await self._write(
             "UPDATE centre_sessions SET state='authenticated', expires=?, municipality=?, honseki=?, cert_serial=?,"
             " cert_sha256=? WHERE session_id=? AND state='open' AND expires>?",
-            (expires, municipality, honseki, cert_serial, cert_sha256, sid, now)).rowcount == 1
+            (expires, municipality, honseki, cert_serial, cert_sha256, sid, now)) == 1
 
-    def close_session(self, sid: str) -> None:
-        self._db.write("UPDATE centre_sessions SET state='closed' WHERE session_id=?", (sid,))
+    async def close_session(self, sid: str) -> None:
+        await self._write("UPDATE centre_sessions SET state='closed' WHERE session_id=?", (sid,))
 
-    def purge(self, now: float) -> int:
-        return self._db.write("DELETE FROM centre_sessions WHERE expires<=?", (now,)).rowcount
+    async def purge(self, now: float) -> int:
+        return await self._write("DELETE FROM centre_sessions WHERE expires<=?", (now,))
 
     # -- the delivery log ------------------------------------------------------------------
     def delivery(self, request_id: str) -> dict[str, Any] | None:
-        rows = self._db.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE request_id=?",
+        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE request_id=?",
                              (request_id,))
         return self._delivery(rows[0]) if rows else None
 
@@ -89,42 +111,47 @@ class CentreStore:
         entry["document_sha256"] = json.loads(entry["document_sha256"])
         return entry
 
-    def record_delivery(self, entry: dict[str, Any]) -> None:
+    async def record_delivery(self, entry: dict[str, Any]) -> None:
         """Keep one delivered answer's metadata; a repeat of the same request is ignored."""
         values = {**entry, "serials": json.dumps(entry["serials"]),
                   "document_sha256": json.dumps(entry["document_sha256"]), "outcome": None, "outcome_copies": None,
                   "outcome_amount": None, "outcome_forwarded": 0}
-        self._db.write(f"INSERT INTO centre_deliveries ({','.join(DELIVERY_COLUMNS)})"
+        await self._write(f"INSERT INTO centre_deliveries ({','.join(DELIVERY_COLUMNS)})"
                        f" VALUES ({','.join('?' * len(DELIVERY_COLUMNS))}) ON CONFLICT (request_id) DO NOTHING",
                        tuple(values[c] for c in DELIVERY_COLUMNS))
 
-    def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> None:
-        self._db.write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
-                       " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id))
+    async def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> bool:
+        """False when the request already had an outcome (the first one stays)."""
+        return await self._write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
+                                 " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id)) == 1
 
-    def outcome_forwarded(self, request_id: str) -> None:
-        self._db.write("UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
+    async def outcome_forwarded(self, request_id: str) -> None:
+        await self._write("UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
 
     def unforwarded_outcomes(self, limit: int = 100) -> list[dict[str, Any]]:
         """Outcomes recorded here that their municipality has not yet acknowledged."""
-        rows = self._db.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE outcome IS NOT NULL"
+        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE outcome IS NOT NULL"
                              " AND outcome_forwarded=0 ORDER BY at LIMIT ?", (limit,))
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:
-        rows = self._db.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries"
+        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries"
                              " WHERE (CAST(? AS TEXT) IS NULL OR municipality=?) ORDER BY at, request_id",
                              (municipality, municipality))
         return [self._delivery(r) for r in rows]
 
     # -- events and suspensions ------------------------------------------------------------
-    def event(self, at: float, kind: str, municipality: str | None, kiosk_id: str | None = None,
-              session_id: str | None = None, request_id: str | None = None, code: str | None = None) -> None:
-        self._db.write(f"INSERT INTO centre_events ({','.join(EVENT_COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
-                       (at, kind, municipality, kiosk_id, session_id, request_id, code))
+    async def event(self, at: float, kind: str, municipality: str | None, kiosk_id: str | None = None,
+                    session_id: str | None = None, request_id: str | None = None, code: str | None = None) -> None:
+        await self._write(_EVENT_INSERT, (at, kind, municipality, kiosk_id, session_id, request_id, code))
+
+    def event_now(self, at: float, kind: str, municipality: str | None, kiosk_id: str | None = None,
+                  session_id: str | None = None, request_id: str | None = None, code: str | None = None) -> None:
+        """:meth:`event` for a caller that cannot await (a timeout's or a kiosk alert's audit)."""
+        self._write_now(_EVENT_INSERT, (at, kind, municipality, kiosk_id, session_id, request_id, code))
 
     def events(self, municipality: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        rows = self._db.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events"
+        rows = self._reads.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events"
                              " WHERE (CAST(? AS TEXT) IS NULL OR municipality=?)"
                              " AND (CAST(? AS TEXT) IS NULL OR kind=?) ORDER BY id",
                              (municipality, municipality, kind, kind))
@@ -132,41 +159,43 @@ class CentreStore:
 
     def suspend(self, municipality: str, at: float, code: str) -> bool:
         """True if this call suspended it (it was not already)."""
-        return self._db.write("INSERT INTO centre_suspensions (municipality, at, code) VALUES (?,?,?)"
-                              " ON CONFLICT (municipality) DO NOTHING", (municipality, at, code)).rowcount == 1
+        return self._write_now("INSERT INTO centre_suspensions (municipality, at, code) VALUES (?,?,?)"
+                               " ON CONFLICT (municipality) DO NOTHING", (municipality, at, code)) == 1
 
     def reinstate(self, municipality: str) -> None:
-        self._db.write("DELETE FROM centre_suspensions WHERE municipality=?", (municipality,))
+        self._write_now("DELETE FROM centre_suspensions WHERE municipality=?", (municipality,))
 
     def suspended(self) -> dict[str, str]:
-        return {m: c for m, c in self._db.read("SELECT municipality, code FROM centre_suspensions")}
+        return {m: c for m, c in self._reads.read("SELECT municipality, code FROM centre_suspensions")}
 
     # -- technician events and log exports ---------------------------------------------------
     def add_technician_events(self, kiosk_id: str, received: float,
                               records: list[tuple[int, float, str, str, str]]) -> None:
         """``(seq, at, t, event, fields)`` records of one kiosk, all or none; a (kiosk, seq)
         already stored keeps its first record (a repeat after a lost answer)."""
-        with self._db.tx() as tx:
-            tx.executemany("INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
-                           " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING",
-                           [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records])
+        rows = [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records]
+        self._writer.write_now(lambda tx: tx.executemany(
+            "INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING", rows))
 
     def technician_events(self, since: float = 0.0) -> list[dict[str, Any]]:
-        return technician_rows(self._db.read(f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events"
+        return technician_rows(self._reads.read(f"SELECT {','.join(TECHNICIAN_COLUMNS)} FROM technician_events"
                                              " WHERE at >= ? ORDER BY at, kiosk_id, seq", (since,)))
 
     def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float, events: list[str]) -> None:
         """Events ``first``, ``first + 1`` … of one export, all or none; a part sent again is kept once."""
-        with self._db.tx() as tx:
-            tx.executemany("INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
-                           " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING",
-                           [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)])
+        rows = [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)]
+        self._writer.write_now(lambda tx: tx.executemany(
+            "INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
+            " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING", rows))
 
     def log_exports(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
-        return log_rows(self._db.read(
+        return log_rows(self._reads.read(
             "SELECT kiosk_id, export_id, n, received, event FROM log_exports"
             " WHERE (CAST(? AS TEXT) IS NULL OR kiosk_id = ?) ORDER BY kiosk_id, received, export_id, n",
             (kiosk_id, kiosk_id)))
 
     def close(self) -> None:
+        self._writer.close()
         self._db.close()
+        self._reads.close()

@@ -27,11 +27,12 @@ def location(text: str) -> Path | str:
     return text if is_postgres(text) else Path(text)
 
 
-def open_database(db: Path | str, name: str = "relay") -> Database:
+def open_database(db: Path | str, name: str = "relay", durable: bool = False) -> Database:
     """The database ``db`` names; psycopg is imported only for a PostgreSQL URL. ``name``:
-    the connections' ``application_name`` on PostgreSQL (``pg_stat_activity``)."""
+    the connections' ``application_name`` on PostgreSQL (``pg_stat_activity``).
+    ``durable``: a SQLite commit is flushed to disk (PostgreSQL: the server's setting)."""
     if isinstance(db, str) and is_postgres(db):
         from relay.store.pg_db import PostgresDatabase
 
         return PostgresDatabase(db, name)
-    return SqliteDatabase(db)
+    return SqliteDatabase(db, durable)

@@ -35,15 +35,16 @@ class _SqliteTx:
 
 class SqliteDatabase:
     """One connection, used one transaction at a time (a lock serialises threads). WAL
-    mode; deleted rows are overwritten (``secure_delete``); no fsync per commit."""
+    mode; deleted rows are overwritten (``secure_delete``); no fsync per commit unless
+    ``durable`` (``synchronous=FULL``: a commit survives a power cut, not only a crash)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, durable: bool = False) -> None:
         self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
         self.lock = threading.Lock()
         with self.lock:
             if str(path) != ":memory:":
                 self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
             self.conn.execute("PRAGMA busy_timeout=10000")
             self._upgrade()

@@ -118,3 +118,26 @@ def test_every_message_is_logged_at_both_ends_without_a_body(fed: Federation) ->
     assert {e["message_id"] for e in centre_log if e["direction"] == "received"} == {
         e["message_id"] for e in a_log if e["direction"] == "sent"}
     assert all(set(e) >= {"signature", "body_sha256"} and "body" not in e for e in centre_log)
+
+
+def test_two_outcomes_sent_at_once_for_one_request_one_is_kept_and_the_other_conflicts(fed: Federation) -> None:
+    """The outcome's write is awaited (group commit), so two calls can both find none
+    recorded: the one whose write lands first is kept and forwarded, the other is a
+    conflict, never a second outcome forwarded to the municipality."""
+    async def scenario() -> None:
+        sid, _, _ = await fed.login(fed.persona_for(A))
+        answer = await fed.request(sid)
+        rid = answer["request_id"]
+        printed = {"session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1,
+                   "amount": answer["amount"]}
+        cancelled = {"session_id": sid, "request_id": rid, "outcome": "cancelled", "copies": 0, "amount": 0}
+        results = await asyncio.gather(fed.centre.outcome(KIOSK, printed), fed.centre.outcome(KIOSK, cancelled),
+                                       return_exceptions=True)
+        kept = [body["outcome"] for body, r in zip((printed, cancelled), results, strict=True) if isinstance(r, dict)]
+        refused = [r for r in results if isinstance(r, ApiError)]
+        assert len(kept) == 1 and [(e.status, e.code) for e in refused] == [(409, "outcome_conflict")]
+        stored = fed.centre.store.delivery(rid)
+        assert stored is not None and stored["outcome"] == kept[0]
+        assert fed.servers[A].history.entries()[0]["outcome"] == kept[0]
+
+    asyncio.run(scenario())

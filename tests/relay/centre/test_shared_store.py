@@ -43,7 +43,7 @@ def test_two_centre_nodes_share_one_postgresql_database(federation: FederationWo
                  db=postgres_db)
 
     async def scenario() -> None:
-        sid, auth = _answer(one.centre, federation, one.persona_for(A))
+        sid, auth = await _answer(one.centre, federation, one.persona_for(A))
         answers = await asyncio.gather(one.centre.authenticate(KIOSK, auth), two.authenticate(KIOSK, auth),
                                        return_exceptions=True)
         won = [a for a in answers if isinstance(a, dict)]
@@ -66,7 +66,7 @@ def test_two_centre_nodes_share_one_postgresql_database(federation: FederationWo
         assert not two.store.suspend(B, NOW, "signature")  # already suspended, by the other node
         assert two.member(B) is None  # routing stops on every node
         with pytest.raises(ApiError) as exc:
-            await two.authenticate(KIOSK, _answer(two, federation, one.persona_for(B))[1])
+            await two.authenticate(KIOSK, (await _answer(two, federation, one.persona_for(B)))[1])
         assert (exc.value.status, exc.value.code) == (503, wire.UNAVAILABLE)
         assert [e["kind"] for e in two.store.events(B)] == []  # no call was made to B
 
@@ -78,10 +78,10 @@ def test_two_centre_nodes_share_one_postgresql_database(federation: FederationWo
         asyncio.run(one.close())
 
 
-def _answer(node: CentreCore, federation: FederationWorld, persona: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+async def _answer(node: CentreCore, federation: FederationWorld, persona: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """A session opened on ``node`` and the card's answer to its challenge."""
     card = CardSigner.load(federation.base.card_path(persona["id"]))
-    opened = node.open_session(KIOSK, {})
+    opened = await node.open_session(KIOSK, {})
     sid = opened["session_id"]
     signature = card.sign(base64.b64decode(opened["challenge"]), sid, KIOSK)
     return sid, {"session_id": sid, "card_certificate": base64.b64encode(card.cert_der).decode(),

@@ -1,0 +1,111 @@
+"""Group commit (relay.store.group_commit): a write's caller resumes only after the
+transaction holding it committed; writes waiting meanwhile share one transaction; one
+failing write does not fail the others. The writer is held and released with events, so
+the batches are the test's to shape (nothing is timed)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from relay.store.group_commit import GroupCommit
+from tests.fixtures.virtual_time import VirtualTimeLoop
+
+
+class Table:
+    """A SQLite table whose commits the test can hold; ``commits`` counts transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+        self.commits: list[int] = []  # rows in each committed transaction
+        self.may_commit = threading.Event()
+        self.may_commit.set()
+        self.committing = threading.Event()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        before = self.count()
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.committing.set()
+        self.may_commit.wait()
+        self.commits.append(self.count() - before)
+        self.db.execute("COMMIT")
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM t").fetchone()[0])
+
+
+def _insert(key: str) -> Callable[[sqlite3.Connection], str]:
+    def work(db: sqlite3.Connection) -> str:
+        db.execute("INSERT INTO t VALUES (?)", (key,))
+        return key
+
+    return work
+
+
+def test_writes_waiting_for_a_commit_share_the_next_one_and_resume_only_after_it(tmp_path: Path) -> None:
+    table = Table(tmp_path / "t.sqlite3")
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
+
+    async def scenario(loop: VirtualTimeLoop) -> None:
+        table.may_commit.clear()
+        first = asyncio.ensure_future(writer.write(_insert("first")))
+        await loop.run_in_executor(None, table.committing.wait)  # the writer holds "first" at its commit
+        rest = [asyncio.ensure_future(writer.write(_insert(f"k{n}"))) for n in range(50)]
+        await loop.settle()
+        assert not first.done() and not any(r.done() for r in rest)  # nothing acknowledged before its commit
+        table.may_commit.set()
+        assert await first == "first"
+        assert await asyncio.gather(*rest) == [f"k{n}" for n in range(50)]
+        assert table.commits == [1, 50]  # the fifty waited together: one transaction, one flush
+
+    loop = VirtualTimeLoop()
+    try:
+        loop.run_until_complete(scenario(loop))
+    finally:
+        writer.close()
+        loop.close()
+
+
+def test_a_failing_write_fails_alone(tmp_path: Path) -> None:
+    table = Table(tmp_path / "t.sqlite3")
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
+    try:
+        assert writer.write_now(_insert("taken")) == "taken"
+        table.may_commit.clear()
+        held = writer.submit(_insert("held"))
+        table.committing.wait()
+        batch = [writer.submit(_insert(k)) for k in ("a", "taken", "b")]
+        table.may_commit.set()
+        assert held.result() == "held"
+        assert batch[0].result() == "a" and batch[2].result() == "b"
+        with pytest.raises(sqlite3.IntegrityError):
+            batch[1].result()
+        assert table.count() == 4
+    finally:
+        writer.close()
+
+
+def test_close_commits_what_is_queued(tmp_path: Path) -> None:
+    table = Table(tmp_path / "t.sqlite3")
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
+    table.may_commit.clear()
+    futures = [writer.submit(_insert(f"k{n}")) for n in range(5)]
+    table.committing.wait()
+    table.may_commit.set()
+    writer.close()
+    assert [f.result() for f in futures] == [f"k{n}" for n in range(5)] and table.count() == 5
+    with pytest.raises(RuntimeError):
+        writer.submit(_insert("late"))
