@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ from kiosk.session.viewmodel import IntentKind
 from protocol import log
 
 if TYPE_CHECKING:
+    from kiosk.diag.ports import SessionGate
+    from kiosk.diag.service import DiagService
     from kiosk.ui.window import KioskWindow
 
 LOG = logging.getLogger("kiosk.ui")
@@ -41,25 +44,52 @@ def _selftest_then_ready(cfg: kiosk_config.Config, notify: Notifier) -> None:
         notify.ready("out of service: selftest")
 
 
+def diag_service(cfg: kiosk_config.Config,
+                 gate: SessionGate) -> tuple[DiagService, Callable[[], None]]:
+    """Diagnostic mode's service in the UI process, over the host's gate, with what closes
+    the cash device it opened (the session host is paused meanwhile: see
+    :mod:`kiosk.ui.maintenance`)."""
+    from kiosk import composition
+    from kiosk.diag.build import build_service
+    from kiosk.payment.cash_device import CashDevice
+
+    device = composition.payment_device(cfg) if cfg.devices.payment != "fake" else None
+    try:
+        service = build_service(cfg, gate=gate, payment_device=device)
+    except Exception:
+        if isinstance(device, CashDevice):
+            device.close()
+        raise
+    return service, (device.close if isinstance(device, CashDevice) else lambda: None)
+
+
 def kiosk_for(config_path: str, windowed: bool = False) -> KioskWindow:
     """The kiosk window of the configuration, over a session host whose worker builds the
-    configured devices (in the composition root); shown when ``windowed``."""
-    from kiosk.process.host import SessionHost
+    configured devices (in the composition root); shown when ``windowed``. The start
+    screen's hidden gesture opens diagnostic mode (:mod:`kiosk.ui.maintenance`); a
+    terminal a technician left out of service starts out of service."""
+    from kiosk.diag.build import JOURNAL_NAME
+    from kiosk.diag.service import left_out_of_service
+    from kiosk.process.host import TECHNICIAN_OUT_OF_SERVICE, SessionHost
     from kiosk.process.worker import WorkerSpec
     from kiosk.session.viewmodel import Screen
     from kiosk.ui.app import application, kiosk_window, screen_panel, voice_guide
     from kiosk.ui.hostlink import HostLink
+    from kiosk.ui.maintenance import Maintenance
 
     cfg = kiosk_config.load(config_path)
     spec = WorkerSpec(config_path=str(Path(config_path).resolve()))
     application()
-    link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view))
+    paused = TECHNICIAN_OUT_OF_SERVICE if left_out_of_service(cfg.state_dir) else None
+    link = HostLink(lambda on_view: SessionHost(spec, on_view=on_view, paused=paused))
     ui = cfg.ui
     window = kiosk_window(
         link, language=ui.language, production=not windowed, sound=True, voice=voice_guide(ui),
         panel=screen_panel(ui.panel_width_mm, ui.panel_height_mm),
         final_hold_ms={Screen.THANK_YOU: round(ui.thank_you_hold * 1000),
                        Screen.ERROR: round(ui.error_hold * 1000)})
+    Maintenance(window, link, cfg.state_dir / JOURNAL_NAME,
+                lambda gate: diag_service(cfg, gate))  # a child of the window
     if windowed:
         window.show()
     return window
