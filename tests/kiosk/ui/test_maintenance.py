@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pyotp
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from hardware_mocks.cash.rig import CashRig
-from hardware_mocks.session.specs import cash_spec, virtual_spec, write
+from hardware_mocks.session.specs import virtual_spec
 from hardware_mocks.world import World
 from kiosk import config as kiosk_config
 from kiosk.diag.checks import CheckResult
@@ -34,7 +32,7 @@ from kiosk.ui.gesture import TAPS
 from kiosk.ui.hostlink import HostLink
 from kiosk.ui.maintenance import Maintenance
 from kiosk.ui.window import KioskWindow
-from tests.fixtures.diag import Rig, make_rig
+from tests.fixtures.diag import CashTerminal, Rig, make_rig
 from tests.fixtures.ui import make_window
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
@@ -118,34 +116,9 @@ class NoSession:
         raise AssertionError("no alarm to clear")
 
 
-@dataclass
-class Terminal:
-    config: Path
-    secret: str
-
-
-@pytest.fixture
-def terminal(fresh_world: World, tmp_path: Path, cash_rig: CashRig) -> Terminal:
-    """A terminal's configuration: the cash drivers on the rig, ``[diag]`` in ``tmp_path``."""
-    from kiosk.diag.secret import provision
-
-    spec = cash_spec(fresh_world.root, tmp_path / "state", tmp_path / "run", cash_rig)
-    (tmp_path / "usb").mkdir()
-    (tmp_path / "spool").mkdir()
-    conf = tmp_path / "cupsd.conf"
-    conf.write_text("PreserveJobFiles No\nPreserveJobHistory No\n")
-    secret = provision(tmp_path / "diag-totp.secret")
-    cfg = kiosk_config.load(spec.config_path)
-    diag = kiosk_config.DiagConfig(secret_file=tmp_path / "diag-totp.secret", log_files=(),
-                                   usb_dir=tmp_path / "usb", spool_dir=tmp_path / "spool",
-                                   cupsd_conf=conf)
-    write(msgspec.structs.replace(cfg, diag=diag), Path(spec.config_path))
-    return Terminal(Path(spec.config_path), secret)
-
-
 def test_the_gesture_pauses_the_host_for_the_devices_and_leaving_serves_again(
-        qtbot: QtBot, terminal: Terminal) -> None:
-    window = production.kiosk_for(str(terminal.config), windowed=True)
+        qtbot: QtBot, cash_terminal: CashTerminal) -> None:
+    window = production.kiosk_for(str(cash_terminal.config), windowed=True)
     qtbot.addWidget(window, before_close_func=lambda w: w.bridge.close())
     m = window.findChild(Maintenance)
     assert isinstance(m, Maintenance)
@@ -155,7 +128,7 @@ def test_the_gesture_pauses_the_host_for_the_devices_and_leaving_serves_again(
     worker = host.worker_pid
     assert worker is not None
     # the control: beside the serving worker, which holds the ports, the cash device fails
-    cfg = kiosk_config.load(str(terminal.config))
+    cfg = kiosk_config.load(str(cash_terminal.config))
     beside, release = production.diag_service(cfg, NoSession())
     try:
         assert payment_result(beside.self_test(trigger="cli")).code == "port_unavailable"
@@ -167,7 +140,7 @@ def test_the_gesture_pauses_the_host_for_the_devices_and_leaving_serves_again(
     assert window.vm.error is not None and window.vm.error.code == MAINTENANCE
     assert paused(host) == MAINTENANCE and worker_of(host) is None and host.spare_pid is None
     assert gone(worker)
-    type_code(diag, pyotp.TOTP(terminal.secret).now())
+    type_code(diag, pyotp.TOTP(cash_terminal.secret).now())
     assert diag.stack.currentWidget() is diag.main_page and diag.service.active
     result = run(qtbot, diag, lambda: diag.run_test("payment.self_test"), "payment.self_test")
     assert isinstance(result, CheckResult) and result.ok, result
