@@ -25,6 +25,7 @@ from kiosk.diag.ports import SessionGate
 from kiosk.diag.selftest import SelfTestReport
 from kiosk.diag.service import DiagService, left_out_of_service
 from kiosk.process.host import MAINTENANCE, TECHNICIAN_OUT_OF_SERVICE, SessionHost
+from kiosk.session.journal import Journal, Rec
 from kiosk.session.viewmodel import IntentKind, Screen
 from kiosk.ui import production, screens
 from kiosk.ui.diag_window import DiagWindow
@@ -203,5 +204,20 @@ def test_left_out_of_service_it_stays_so_and_the_gesture_there_brings_it_back(
     type_code(diag, rig.code())
     assert diag.service.active
     run(qtbot, diag, diag.main_page.actions["service"].click, "service")
+    assert leave(qtbot, m, diag.main_page.actions["exit"].click)
+    qtbot.waitUntil(lambda: serving(window, host), timeout=WAIT_MS)
+
+
+def test_an_alarm_is_cleared_through_the_paused_host_which_serves_only_after(
+        qtbot: QtBot, served: Served, tmp_path: Path) -> None:
+    window, m, rig = served.window, served.maintenance, served.rig
+    diag = open_diag(qtbot, window, m)
+    journal = Journal(tmp_path / "state" / "journal.jsonl")
+    journal.append("terminal", Rec.ALARM, code="integrity")  # what a session could raise
+    type_code(diag, rig.code())
+    run(qtbot, diag, diag.main_page.actions["clear_alarm"].click, "clear_alarm")
+    assert journal.alarm_raised() is None
+    host: SessionHost = m.link.host
+    assert paused(host) == MAINTENANCE and worker_of(host) is None  # not while diag is open
     assert leave(qtbot, m, diag.main_page.actions["exit"].click)
     qtbot.waitUntil(lambda: serving(window, host), timeout=WAIT_MS)
