@@ -370,15 +370,25 @@ class DiagService:
             self._on_mode_change(mode)
 
     def _load_mode(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.paths.mode_state.read_text(encoding="ascii"))
-        except (FileNotFoundError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return _read_mode(self.paths.mode_state)
 
     def _save_mode(self, **changes: Any) -> None:
         state = {**self._load_mode(), **changes}
         files.replace(self.paths.mode_state, json.dumps(state, sort_keys=True).encode("ascii"))
+
+
+def left_out_of_service(state_dir: Path) -> bool:
+    """A technician took the terminal out of service (and has not put it back): read by
+    the UI at start, whose session host then serves no one, across restarts."""
+    return bool(_read_mode(DiagPaths(state_dir=state_dir).mode_state).get("out_of_service"))
+
+
+def _read_mode(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="ascii"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _merge(name: str, results: Sequence[CheckResult]) -> CheckResult:

@@ -16,6 +16,11 @@ Devices live in the worker. With simulated devices (demo and tests) the tester p
 reaches them through :meth:`SessionHost.device`, a control channel on the same pipe
 (card insert/remove/pull, coins, jam); with real devices the tester uses the card
 engineer's vreader control and the real coin device instead, and the channel refuses.
+
+While a technician works in diagnostic mode the host is *paused* (:meth:`SessionHost.pause`):
+no worker runs, so none holds the card reader, the cash device's serial ports or the
+printer, and diagnostic mode's probes (in the UI process) may open them; the screen says
+out of service. :meth:`SessionHost.resume` serves again, recovery first.
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ READY_TIMEOUT_S = 30.0
 #: Out-of-service codes tried again by themselves (``directory_unavailable``: a federation
 #: terminal whose directory expired serves again once it fetches a valid one).
 RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED, "directory_unavailable"})
+#: The out-of-service code while a technician works in diagnostic mode.
+MAINTENANCE = "maintenance"
+#: The out-of-service code of a terminal the technician left out of service.
+TECHNICIAN_OUT_OF_SERVICE = "technician_out_of_service"
 LOG = logging.getLogger("kiosk.process.host")
 
 
@@ -135,6 +144,7 @@ class SessionHost:
         on_view: Callable[[ViewModel], None] | None = None,
         *,
         warm_spare: bool = True,
+        paused: str | None = None,
     ) -> None:
         self.spec = spec
         self.on_view = on_view
@@ -163,6 +173,8 @@ class SessionHost:
         self._batch: list[ViewModel] | None = None  # what the running poll() delivered
         self._retry_at: float | None = None  # monotonic time of the next return-to-service try
         self._alarm: str | None = None  # an alarm the journal could not record
+        #: Why no worker may run (diagnostic mode, or left out of service by a technician).
+        self.paused: str | None = paused
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -172,8 +184,60 @@ class SessionHost:
         if self.journal is None:
             self._out_of_service("config_invalid", "device")
             return
+        if self.paused is not None:
+            self._show_paused()
+            return
         self._spare = self._spawn()
         self._advance()
+
+    def pause(self, code: str = MAINTENANCE) -> None:
+        """Serve no one until :meth:`resume`: the current worker ends its session through
+        the wipe and exits (killed if it does not within seconds), the spare exits too, and
+        a session a killed worker left open is settled by recovery in a worker of its own,
+        which exits as well. Afterwards no process of the host holds a device. Idempotent;
+        a second call only changes the code shown."""
+        self.paused = code
+        self._retry_at = None
+        for w in (self._current, self._spare):
+            if w is not None:
+                w.stop()
+        self._current = self._spare = None
+        if self.journal is not None and self.journal.open_sessions():
+            self._settle()
+        self._need_recovery = True  # resume runs recovery and the start checks anew
+        self._show_paused()
+
+    def resume(self) -> None:
+        """Serve again after :meth:`pause`: recovery and the start checks run first."""
+        if self.paused is None:
+            return
+        self.paused = None
+        self.refused = None
+        self._need_recovery = True
+        if self.journal is None:
+            self._out_of_service("config_invalid", "device")
+            return
+        self._advance()
+
+    def _settle(self) -> None:
+        """Recovery in a worker that serves no one (what a killed worker left open)."""
+        w = self._spawn()
+        if w is None:
+            return
+        try:
+            w.wait_ready(READY_TIMEOUT_S)
+            answer: RecoveredAnswer = w.request(("recover",), "recovered", READY_TIMEOUT_S)
+            self.recovered.extend(answer["settled"])
+        except HostError as exc:
+            event(LOG, "host.settle_failed", logging.ERROR, code=exc.code)
+        finally:
+            w.stop()
+
+    def _show_paused(self) -> None:
+        event(LOG, "host.paused", code=self.paused)
+        self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,
+                                error=ErrorInfo(code=str(self.paused), kind="device",
+                                                next_step="call_staff")))
 
     def close(self) -> None:
         for w in (self._current, self._spare):
@@ -193,10 +257,11 @@ class SessionHost:
         """The code of an uncleared alarm (integrity): no session is started until the
         technician clears it (:meth:`clear_alarm`, from the diagnostic mode); else the
         code of a failed start check, such as ``print_unpurged`` while a print job is owed
-        a purge (cleared by the host's own sweep)."""
+        a purge (cleared by the host's own sweep); else the code of a pause
+        (:meth:`pause`)."""
         if self.journal is None:
             return "config_invalid"
-        return self.journal.alarm_raised() or self._alarm or self.refused
+        return self.journal.alarm_raised() or self._alarm or self.refused or self.paused
 
     def journal_alarm(self) -> str | None:
         return self.journal.alarm_raised() if self.journal is not None else None
@@ -418,6 +483,8 @@ class SessionHost:
         never as an exception out of the UI's event loop."""
         if self.journal is None:
             return  # start() already went out of service: the configuration is unusable
+        if self.paused is not None:
+            return  # a technician works on the devices (or left the terminal out of service)
         alarm = self.journal.alarm_raised() or self._alarm
         if alarm:
             self._deliver(ViewModel(screen=Screen.OUT_OF_SERVICE, final=True,

@@ -63,6 +63,28 @@ class HostLink:
         """Run ``fn(host)`` on the host thread (tests, tester hooks)."""
         self._queue.put(("call", fn))
 
+    def call_wait(self, fn: Callable[[Any], None], timeout: float) -> None:
+        """Run ``fn(host)`` on the host thread and wait until it has run; its exception is
+        raised here, ``TimeoutError`` after ``timeout`` seconds. Never from the GUI thread
+        (the host may be handing over to a worker for seconds): diagnostic mode calls it
+        from its task thread."""
+        done = threading.Event()
+        failed: list[Exception] = []
+
+        def run(host: Any) -> None:
+            try:
+                fn(host)
+            except Exception as exc:
+                failed.append(exc)
+            finally:
+                done.set()
+
+        self._queue.put(("call", run))
+        if not done.wait(timeout):
+            raise TimeoutError("the session host did not answer")
+        if failed:
+            raise failed[0]
+
     def close(self) -> None:
         with self._closing:
             self._closed.set()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from kiosk.payment.port import COINS, NOTES
 from kiosk.session.viewmodel import Intent, IntentKind, Screen, ViewModel
 from kiosk.ui import texts, theme
+from kiosk.ui.gesture import HotCorner
 from kiosk.ui.pinpad import PinPad
 from kiosk.ui.texts import spoken_yen, tr, yen
 from kiosk.ui.widgets import CardPicture, KioskButton, PaymentPicture, label
@@ -157,6 +158,7 @@ class StartPage(Page):
         self.box.addStretch()
         self.box.addLayout(row)
         self.box.addStretch()
+        self.corner = HotCorner(self)  # diagnostic mode's hidden gesture
 
     def render_view(self, vm: ViewModel) -> None:
         self.title.setText(tr(texts.SERVICE_NAME))
@@ -244,6 +246,7 @@ class OutOfServicePage(MessagePage):
     def __init__(self, host: Host) -> None:
         super().__init__(host, Screen.OUT_OF_SERVICE, texts.OUT_OF_SERVICE_TITLE,
                          texts.OUT_OF_SERVICE_BODY)
+        self.corner = HotCorner(self)  # a technician brings it back through diagnostic mode
 
 
 class PinPage(Page):

@@ -122,6 +122,8 @@ class KioskWindow(QWidget):
     """The customer's window. ``rendered`` fires after every view model is shown."""
 
     rendered = Signal(str)
+    #: The hidden gesture was made where it counts (:meth:`hidden_gesture`).
+    diagnostics_requested = Signal()
 
     def __init__(self, bridge: EngineBridge, translations: Translations, *,
                  clicker: KeyClicker | None = None, production: bool = False,
@@ -228,6 +230,9 @@ class KioskWindow(QWidget):
         self._staff_note.setSingleShot(True)
         self._staff_note.timeout.connect(self._end_staff_note)
         self._staff_called = False
+        for corner_page in (self.pages[Screen.START], self.pages[Screen.OUT_OF_SERVICE]):
+            assert isinstance(corner_page, (screens.StartPage, screens.OutOfServicePage))
+            corner_page.corner.triggered.connect(self.hidden_gesture)
         pin = self.pages[Screen.PIN]
         assert isinstance(pin, screens.PinPage)
         self.pin_page = pin
@@ -451,6 +456,19 @@ class KioskWindow(QWidget):
         self.clicker.chime()
         self._show_alert()
         self.voice.say([tr(texts.STAFF_CALLED)], always=True)
+
+    def hidden_gesture(self) -> None:
+        """The start screen's hidden corner was tapped five times: diagnostic mode is asked
+        for only on the live start screen of an idle terminal (no customer has started,
+        no card is left, nothing is held or asked) or on the out-of-service screen, never
+        while a customer's session runs."""
+        vm = self.vm
+        idle_start = (vm.screen is Screen.START and IntentKind.START in vm.allowed
+                      and not vm.card_on_reader and not vm.timeout_warning)
+        if self._held or self._warming or not (idle_start or vm.screen is Screen.OUT_OF_SERVICE):
+            return
+        log.event(LOG, "ui.diag_gesture", screen=vm.screen.value)
+        self.diagnostics_requested.emit()
 
     def volume_key(self, step: int) -> None:
         """The customer's volume, said at the new level (in every mode: the key's answer)."""
