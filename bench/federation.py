@@ -40,6 +40,7 @@ import ssl
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     start_at = time.monotonic() + 1.0 + kiosks / 200
     pids = {"centre": services.centre.pid} | {code: p.pid for code, p in services.municipal.items()}
     idle = _rss_mib(services.centre.pid), _connections(services.centre.pid, services.ports)
+    municipal_idle = {code: _rss_mib(p.pid) for code, p in services.municipal.items()}
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         before = {name: _tree_cpu(pid) for name, pid in pids.items()}
         parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0, nice)
@@ -225,6 +227,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
             "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
             "centre_idle_mib": idle[0], "idle_connections": idle[1],
             "centre_mib": _rss_mib(services.centre.pid), "centre_peak_mib": _peak_mib(services.centre.pid),
+            "municipal_idle_mib": municipal_idle,
             "municipal_mib": {code: _rss_mib(p.pid) for code, p in services.municipal.items()},
             "connections": _connections(services.centre.pid, services.ports)}
 
@@ -233,7 +236,7 @@ def report(r: dict[str, Any]) -> str:
     mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
     cpu = " ".join(f"{k}={v:.2f}" for k, v in r["cpu_ms_per_session"].items())
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
-    mib = " ".join(f"{k}={v:.0f}" for k, v in r["municipal_mib"].items())
+    mib = " ".join(f"{k}={r['municipal_idle_mib'][k]:.0f}->{v:.0f}" for k, v in r["municipal_mib"].items())
     return (f"{mode:<12} members={r['members']:>2} kiosks={r['kiosks']:>4} "
             f"sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
             f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n"
@@ -248,7 +251,7 @@ def per_member(few: dict[str, Any], many: dict[str, Any]) -> str:
     centre's memory idle, after the load and at its peak, and its connections to a member."""
     extra = many["members"] - few["members"]
 
-    def mean(counts: dict[str, int]) -> float:
+    def mean(counts: Mapping[str, float]) -> float:
         return sum(counts.values()) / len(counts)
 
     growth = {k: (many[k] - few[k]) / extra for k in ("centre_idle_mib", "centre_mib", "centre_peak_mib")}
@@ -257,7 +260,8 @@ def per_member(few: dict[str, Any], many: dict[str, Any]) -> str:
             f"{growth['centre_peak_mib']:+.1f} at the peak; centre connections per member "
             f"{mean(many['idle_connections']):.1f} idle, {mean(many['connections']):.1f} after the load "
             f"(with {few['members']}: {mean(few['connections']):.1f}); a municipal server "
-            f"{mean(many['municipal_mib']):.0f} MiB (with {few['members']}: {mean(few['municipal_mib']):.0f})")
+            f"{mean(many['municipal_idle_mib']):.0f} MiB idle, {mean(many['municipal_mib']):.0f} after the load "
+            f"(with {few['members']}: {mean(few['municipal_idle_mib']):.0f}, {mean(few['municipal_mib']):.0f})")
 
 
 def member_counts(text: str) -> list[int]:
