@@ -1,13 +1,16 @@
-"""Federation load benchmark: complete sessions through the issuing centre and three
-municipal issuing servers, each its own process on loopback.
+"""Federation load benchmark: complete sessions through the issuing centre and its
+municipal issuing servers (three, or ``--members``), each its own process on loopback.
 
-``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--record]``
+``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]]``
 
 The world: a test world with a crowd of ``--kiosks`` residents, each with a card and a
-kiosk of their own (:mod:`hardware_mocks.relay.crowd`), split between the three
-municipalities of :mod:`hardware_mocks.federation_world`; the processes:
+kiosk of their own (:mod:`hardware_mocks.relay.crowd`), split by household between the
+municipalities of :mod:`hardware_mocks.federation_world` (A, B, C and, with ``--members``
+above 3, extra members with a plain configuration); the processes:
 :class:`hardware_mocks.services.federation.FederationServices` (``relay municipality
-serve`` three times, ``relay centre serve``). Each simulated kiosk runs complete sessions
+serve`` once per member, ``relay centre serve``). ``--members 3,6`` runs each count in
+turn after the other, on the same crowd, and reports what each member beyond the first
+count cost the centre (memory idle and under load, connections). Each simulated kiosk runs complete sessions
 back to back over the kiosk protocol with its own client certificate, on a new TLS
 connection per session (one session worker per customer): open, authenticate (the card's
 RSA signature), menu, request one 住民票, outcome. A document bound to another session or
@@ -18,8 +21,9 @@ clients' share of the CPU slows every number, never hides the servers').
 
 Reported: sessions/s, p50/p99 of each call, mismatches and errors; the CPU of the centre,
 of each municipal server and of the simulated kiosks (``kiosks``: the client processes)
-per session; the centre's memory and its open connections
-to each municipal server after the run (what one more member costs the centre).
+per session; the centre's memory before the load (idle), after it and at its peak, its
+open connections to each municipal server before and after the run, and each municipal
+server's memory (what one more member costs).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import ssl
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +48,7 @@ from typing import Any
 from bench.relay import _pct, _rss_mib, _tree_cpu
 
 CALLS = ("open", "authenticate", "menu", "documents", "outcome", "session")
+MIN_MEMBERS = 3
 
 
 @dataclass
@@ -185,6 +191,14 @@ def _connections(pid: int, ports: dict[str, int]) -> dict[str, int]:
     return counts
 
 
+def _peak_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def run(services: Any, members: list[Any], kiosks: int, duration: float, processes: int, rate: float,
         nice: int) -> dict[str, Any]:
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation."""
@@ -195,6 +209,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     start_at = time.monotonic() + 1.0 + kiosks / 200
     pids = {"centre": services.centre.pid} | {code: p.pid for code, p in services.municipal.items()}
     idle = _rss_mib(services.centre.pid), _connections(services.centre.pid, services.ports)
+    municipal_idle = {code: _rss_mib(p.pid) for code, p in services.municipal.items()}
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         before = {name: _tree_cpu(pid) for name, pid in pids.items()}
         parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0, nice)
@@ -204,14 +219,15 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     for part in parts:
         total.add(part)
     per = 1000 / total.sessions if total.sessions else 0.0
-    return {"kiosks": kiosks, "rate": rate, "sessions": total.sessions,
+    return {"kiosks": kiosks, "rate": rate, "members": len(services.municipal), "sessions": total.sessions,
             "sessions_per_s": total.sessions / (total.last_end - start_at) if total.last_end > start_at else 0.0,
             "mismatches": total.mismatches, "errors": total.errors,
             "cpu_ms_per_session": {name: c * per for name, c in cpu.items()} | {"kiosks": total.cpu * per},
             "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
             "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
             "centre_idle_mib": idle[0], "idle_connections": idle[1],
-            "centre_mib": _rss_mib(services.centre.pid),
+            "centre_mib": _rss_mib(services.centre.pid), "centre_peak_mib": _peak_mib(services.centre.pid),
+            "municipal_idle_mib": municipal_idle,
             "municipal_mib": {code: _rss_mib(p.pid) for code, p in services.municipal.items()},
             "connections": _connections(services.centre.pid, services.ports)}
 
@@ -220,22 +236,56 @@ def report(r: dict[str, Any]) -> str:
     mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
     cpu = " ".join(f"{k}={v:.2f}" for k, v in r["cpu_ms_per_session"].items())
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
-    mib = " ".join(f"{k}={v:.0f}" for k, v in r["municipal_mib"].items())
-    return (f"{mode:<12} kiosks={r['kiosks']:>4} sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
+    mib = " ".join(f"{k}={r['municipal_idle_mib'][k]:.0f}->{v:.0f}" for k, v in r["municipal_mib"].items())
+    return (f"{mode:<12} members={r['members']:>2} kiosks={r['kiosks']:>4} "
+            f"sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
             f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n"
             f"    cpu ms/session: {cpu}\n    p50/p99 ms: {calls}\n"
-            f"    RSS MiB: centre={r['centre_idle_mib']:.0f} idle -> {r['centre_mib']:.0f} {mib}; "
+            f"    RSS MiB: centre={r['centre_idle_mib']:.0f} idle -> {r['centre_mib']:.0f} "
+            f"(peak {r['centre_peak_mib']:.0f}) {mib}; "
             f"centre connections per member: {r['idle_connections']} idle -> {r['connections']}")
 
 
-def prepare(kiosks: int, root: Path) -> tuple[Any, list[Any]]:
+def per_member(few: dict[str, Any], many: dict[str, Any]) -> str:
+    """What each member beyond ``few``'s cost in ``many`` (two runs at the same rate): the
+    centre's memory idle, after the load and at its peak, and its connections to a member."""
+    extra = many["members"] - few["members"]
+
+    def mean(counts: Mapping[str, float]) -> float:
+        return sum(counts.values()) / len(counts)
+
+    growth = {k: (many[k] - few[k]) / extra for k in ("centre_idle_mib", "centre_mib", "centre_peak_mib")}
+    return (f"# each member beyond {few['members']} ({many['members']} members): centre RSS "
+            f"{growth['centre_idle_mib']:+.1f} MiB idle, {growth['centre_mib']:+.1f} after the load, "
+            f"{growth['centre_peak_mib']:+.1f} at the peak; centre connections per member "
+            f"{mean(many['idle_connections']):.1f} idle, {mean(many['connections']):.1f} after the load "
+            f"(with {few['members']}: {mean(few['connections']):.1f}); a municipal server "
+            f"{mean(many['municipal_idle_mib']):.0f} MiB idle, {mean(many['municipal_mib']):.0f} after the load "
+            f"(with {few['members']}: {mean(few['municipal_idle_mib']):.0f}, {mean(few['municipal_mib']):.0f})")
+
+
+def member_counts(text: str) -> list[int]:
+    """``--members``: one count or several, comma-separated, each 3 to the world's maximum."""
+    from hardware_mocks.federation_world import MAX_MEMBERS
+
+    try:
+        counts = [int(n) for n in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a count or a list of counts: {text!r}") from None
+    if not counts or any(not MIN_MEMBERS <= n <= MAX_MEMBERS for n in counts):
+        raise argparse.ArgumentTypeError(f"each count from {MIN_MEMBERS} to {MAX_MEMBERS}")
+    return counts
+
+
+def prepare(kiosks: int, root: Path, counts: tuple[int, ...] = (MIN_MEMBERS,)) -> tuple[dict[int, Any], list[Any]]:
+    """The crowd's world, and a federation world over it for each member count."""
     from hardware_mocks.federation_world import create as create_federation
     from hardware_mocks.relay.crowd import add_crowd
     from hardware_mocks.world import World, create
 
     create(root / "world", seed=1)
     members = add_crowd(root / "world", kiosks)
-    return create_federation(World(root / "world"), root / "federation"), members
+    return {n: create_federation(World(root / "world"), root / f"federation-{n}", members=n) for n in counts}, members
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,23 +301,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--municipal-deadline", type=float, default=3.0,
                    help="the centre's per-call deadline (its default; it counts only the municipal call, not "
                         "the centre's own queue)")
+    p.add_argument("--members", type=member_counts, default=[MIN_MEMBERS],
+                   help="municipal servers (3 to 12); several, comma-separated (3,6), run one after the other")
     args = p.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="bench-federation-"))
     try:
-        world, members = prepare(args.kiosks, root)
+        worlds, members = prepare(args.kiosks, root, tuple(args.members))
         print(f"# federation benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
               f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}, {args.duration:.0f} s per run, centre + 3 municipal "
-              f"processes, {args.processes} client processes at nice {args.client_nice}, "
-              f"load average {os.getloadavg()[0]:.1f} before", flush=True)
+              f"Python {platform.python_version()}, {args.duration:.0f} s per run, centre + "
+              f"{','.join(map(str, args.members))} municipal processes, {args.processes} client processes at "
+              f"nice {args.client_nice}, load average {os.getloadavg()[0]:.1f} before", flush=True)
         for rate in (args.rate, 0.0) if args.rate else (0.0,):
-            services = FederationServices.start(world, root / f"state-{rate:.0f}",
-                                                municipal_deadline=args.municipal_deadline)
-            try:
-                print(report(run(services, members, args.kiosks, args.duration, args.processes, rate,
-                                 args.client_nice)), flush=True)
-            finally:
-                services.stop()
+            results = []
+            for count in args.members:
+                services = FederationServices.start(worlds[count], root / f"state-{rate:.0f}-{count}",
+                                                    municipal_deadline=args.municipal_deadline)
+                try:
+                    results.append(run(services, members, args.kiosks, args.duration, args.processes, rate,
+                                       args.client_nice))
+                finally:
+                    services.stop()
+                print(report(results[-1]), f"# load average {os.getloadavg()[0]:.1f}", sep="\n", flush=True)
+            for few, many in zip(results, results[1:], strict=False):
+                print(per_member(few, many), flush=True)
         print(f"# load average {os.getloadavg()[0]:.1f} after", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)

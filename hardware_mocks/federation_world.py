@@ -1,4 +1,4 @@
-"""A federation test world: the issuing centre and three municipal issuing servers.
+"""A federation test world: the issuing centre and three (or more) municipal issuing servers.
 
 Built from a generated test world (:mod:`hardware_mocks.world`; its JPKI CA, cards and
 residents) by splitting the residents between three municipalities, each with its own
@@ -14,6 +14,12 @@ The people, chosen so every routing case exists:
 - residents of B keep their 戸籍 in A (本籍地) and registered for it (利用登録); the
   one who moved from A has not;
 - residents of C keep their 戸籍 in a municipality that does not take part.
+
+A benchmark asks for more members (``members`` > 3, up to :data:`MAX_MEMBERS`): the
+households are then split between A, B, C and the extra members (:func:`extra_codes`),
+each with a plain configuration (:func:`plain_config`: A's fees and types, open all day)
+and residents like C's. With three, the world is exactly the one the tests and the demo
+use.
 """
 
 from __future__ import annotations
@@ -50,6 +56,30 @@ CONFIG: dict[str, dict[str, Any]] = {
         "service_hours": ["00:00", "23:59"], "koseki_weekdays_only": True, "koseki_hours": ["09:00", "17:00"],
         "fees": dict.fromkeys(FEES, 250)},
 }
+MAX_MEMBERS = 12
+
+
+def code_check_digit(first5: str) -> str:
+    """Check digit of a 全国地方公共団体コード (JIS X 0401 with the ministry's sixth digit):
+    the first five digits weighted 6, 5, 4, 3, 2; eleven minus the sum's remainder mod 11,
+    its last digit (so 139998, 139971, 139955 and 472018 are valid)."""
+    total = sum(int(d) * w for d, w in zip(first5, (6, 5, 4, 3, 2), strict=True))
+    return str((11 - total % 11) % 10)
+
+
+def extra_codes(count: int) -> tuple[str, ...]:
+    """The codes of ``count`` members beyond A, B and C: 13994x, 13993x, … (Tokyo's
+    prefecture prefix, like A's; numbers no real municipality has), each with its check digit."""
+    if not 0 <= count <= MAX_MEMBERS - 3:
+        raise ValueError(f"3 to {MAX_MEMBERS} members")
+    return tuple(f"{n}{code_check_digit(str(n))}" for n in range(13994, 13994 - count, -1))
+
+
+def plain_config(code: str, index: int) -> dict[str, Any]:
+    """An extra member's configuration: A's fees and offered types, open all day and every day."""
+    name = f"見本{index}町"
+    return {**MUNICIPALITY, "code": code, "name": name, "mayor_title": f"{name}長", "seal_text": f"{name}長之印",
+            "service_hours": ["00:00", "23:59"], "koseki_weekdays_only": False}
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,11 @@ class FederationWorld:
     @property
     def centre_dir(self) -> Path:
         return self.root / "centre"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every member's code: A, B, C, then any extra members."""
+        return tuple(json.loads((self.root / "members.json").read_text(encoding="utf-8")))
 
     @property
     def people(self) -> dict[str, Any]:
@@ -80,7 +115,7 @@ class FederationWorld:
     def members(self, endpoints: dict[str, str] | None = None,
                 suspended: frozenset[str] = frozenset()) -> tuple[fd.Member, ...]:
         out = []
-        for code in (A, B, C):
+        for code in self.codes:
             member = fd.Member.from_json(json.loads((self.municipality_dir(code) / "member.json").read_text()))
             out.append(fd.Member(**{**member.__dict__, "endpoint": (endpoints or {}).get(code, member.endpoint),
                                     "status": "suspended" if code in suspended else "active"}))
@@ -88,7 +123,7 @@ class FederationWorld:
 
     def publish(self, endpoints: dict[str, str] | None = None, serial: int = 1,
                 suspended: frozenset[str] = frozenset(), now: dt.datetime | None = None) -> Path:
-        """Sign a directory of the three members (at ``endpoints``) into ``directory.json``."""
+        """Sign a directory of the members (at ``endpoints``) into ``directory.json``."""
         now = now or dt.datetime.now(dt.UTC)
         centre_key = _load_ed25519(self.centre_dir / "message.key")
         directory = fd.Directory(FEDERATION, serial, now - dt.timedelta(minutes=1), now + dt.timedelta(days=7),
@@ -116,8 +151,12 @@ def _write(path: Path, data: bytes, secret: bool = False) -> None:
         path.chmod(0o600)
 
 
-def create(base: World, root: Path, seed: int = 7) -> FederationWorld:
-    """Write the federation world into ``root`` (the base world is only read)."""
+def create(base: World, root: Path, seed: int = 7, members: int = 3) -> FederationWorld:
+    """Write the federation world into ``root`` (the base world is only read), with
+    ``members`` municipalities (3 to :data:`MAX_MEMBERS`)."""
+    extra = extra_codes(members - 3)
+    codes = (A, B, C, *extra)
+    config = CONFIG | {code: plain_config(code, n) for n, code in enumerate(extra, start=1)}
     seeds = pki.SeededRandom(seed)
     root.mkdir(parents=True, exist_ok=True)
     data = base.data
@@ -130,9 +169,9 @@ def create(base: World, root: Path, seed: int = 7) -> FederationWorld:
     _write(root / "directory.key", pki.pem_key(directory_key), secret=True)
     _write(root / "anchor.json", fd.Anchor(FEDERATION, (directory_key.public_key(),)).to_bytes())
 
-    # -- the people: households split three ways ------------------------------------------
+    # -- the people: households split between the members --------------------------------
     households = sorted(h["id"] for h in data["households"])
-    home = {h: (A, B, C)[n % 3] for n, h in enumerate(households)}
+    home = {h: codes[n % len(codes)] for n, h in enumerate(households)}
     card_of = {rid: serial for serial, rid in data["cards"].items()}
     routing = {serial: home[next(r for r in data["residents"] if r["id"] == rid)["household"]]
                for serial, rid in data["cards"].items()}
@@ -145,9 +184,9 @@ def create(base: World, root: Path, seed: int = 7) -> FederationWorld:
     registrations = {card_of[r["id"]]: r["id"] for r in b_people}
 
     registries: dict[str, dict[str, Any]] = {}
-    for code in (A, B, C):
+    for code in codes:
         reg = copy.deepcopy({k: data[k] for k in ("residents", "households", "koseki")})
-        if code != A:  # only A keeps everyone's 戸籍 and records; B and C their own residents
+        if code != A:  # only A keeps everyone's 戸籍 and records; the others their own residents
             keep = {r["id"] for r in data["residents"] if home[r["household"]] == code}
             if code == B:
                 keep.add(moved["id"])
@@ -158,11 +197,12 @@ def create(base: World, root: Path, seed: int = 7) -> FederationWorld:
                 book.update({"local": False, "honseki": A if code == B else NOT_PARTICIPATING,
                              "members": [m for m in book["members"] if m["resident"] in keep]})
         cards = {s: rid for s, rid in data["cards"].items() if routing[s] == code}
-        registries[code] = {"format": 1, "municipality": CONFIG[code], **reg, "cards": cards,
+        registries[code] = {"format": 1, "municipality": config[code], **reg, "cards": cards,
                             "koseki_registrations": registrations if code == A else {}}
 
-    for code in (A, B, C):
-        init_municipality(root / "municipalities" / code, code, CONFIG[code]["name"],
+    _write(root / "members.json", json.dumps(codes).encode())
+    for code in codes:
+        init_municipality(root / "municipalities" / code, code, config[code]["name"],
                           f"https://{RELAY_HOST}:1", ca=(ca_key, ca_cert))
         _write(root / "municipalities" / code / "registry.json",
                json.dumps(registries[code], ensure_ascii=False, indent=1).encode())

@@ -51,7 +51,14 @@ def time_refusal(municipality: dict[str, Any], cert_type: CertType, now: dt.date
 
 def unsupported(text: str) -> bool:
     """A character outside what the certificate font can print: 外字 in a private-use
-    area, unassigned code points, controls."""
+    area, unassigned code points, controls.
+
+    ``str.isprintable`` is false for every character of those categories (and for some
+    that print, such as the ideographic space), so a text it passes is decided at C speed;
+    only the others are checked character by character (a menu checks each resident's
+    names and address for every type, the issue every text of the document)."""
+    if text.isprintable():
+        return False
     return any(unicodedata.category(ch) in ("Co", "Cn", "Cc", "Cs") for ch in text)
 
 

@@ -1,5 +1,5 @@
-"""The federation on loopback, as separate processes: three municipal issuing servers
-(``relay municipality serve``) and the centre (``relay centre serve``), for tests.
+"""The federation on loopback, as separate processes: the world's municipal issuing servers
+(``relay municipality serve``; three, or more for a benchmark) and the centre (``relay centre serve``), for tests.
 
 :meth:`FederationServices.start` starts the servers, publishes a signed directory with
 their endpoints, then starts the centre, which reaches them over pinned mutual TLS. One
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hardware_mocks.federation_world import A, B, C, FederationWorld
+from hardware_mocks.federation_world import FederationWorld
 from hardware_mocks.services.relay import register_world_kiosks
 from hardware_mocks.world import RELAY_HOST
 from kiosk.config import RelayConfig
@@ -100,16 +100,16 @@ class FederationServices:
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
               municipal_deadline: float = 3.0, embedded: bool = False, db: str | None = None,
               public: bool = False) -> FederationServices:
-        """``embedded``: no municipal processes; the centre runs the three servers itself
+        """``embedded``: no municipal processes; the centre runs the servers itself
         (``relay centre serve --embed``), the single-process deployment. ``db``: the
         centre's database (``--db``, a PostgreSQL URL; default: a SQLite file in its state).
         ``public``: the centre's public listener too (``--public-port``)."""
         services = cls(world, state, faulty)
         embed: list[str] = []
         if embedded:
-            embed = [arg for code in (A, B, C) for arg in ("--embed", str(world.municipality_dir(code)))]
+            embed = [arg for code in world.codes for arg in ("--embed", str(world.municipality_dir(code)))]
         else:
-            for code in (A, B, C):
+            for code in world.codes:
                 services.start_municipality(code)
             world.publish({code: f"https://{RELAY_HOST}:{port}" for code, port in services.ports.items()}, serial=2)
         base = world.base.root / "pki"

@@ -19,6 +19,7 @@ from hardware_mocks.world import World
 from kiosk.relay_client.errors import RelayRefused
 from protocol import refusals
 from protocol.clock import FakeClock
+from relay.rules import unsupported
 from tests.fixtures.relay import open_hours
 
 
@@ -222,3 +223,14 @@ def test_rules_are_decided_again_when_issuing_commits(world: World) -> None:
         core.commit_request(prepared)
     assert err.value.code == refusals.OUTSIDE_HOURS
     assert core.storage.stored_documents() == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("見本 太郎", False), ("東京都見本市本町一丁目１番地", False),
+    ("見本\u3000花子", False),  # the ideographic space prints
+    ("シケン\u00adタロウ", False),  # a soft hyphen (Cf) is not refused
+    ("見本\ue000", True), ("見本\u3000\ue000", True),  # 外字 in the private-use area, alone or after a space
+    ("見本\U000e0080", True), ("見本\x07", True), ("見本\ud800", True),  # unassigned, a control, a surrogate
+])
+def test_unsupported_characters(text: str, expected: bool) -> None:
+    assert unsupported(text) is expected

@@ -242,7 +242,7 @@ def test_the_ca_signs_a_server_certificate_for_mutual_tls(fed: Federation) -> No
 
 def test_a_member_s_nodes_are_listed_in_order_and_checked(fed: Federation) -> None:
     city = municipality("139998", NOW)
-    fed.admit(city.member_json(), NOW, conformance_report(city.member))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
     nodes = ["https://node1.example:8443", "https://node2.example:8443"]
     fed.set_endpoints("139998", nodes, NOW)
     fed.publish(NOW, WEEK)

@@ -1,0 +1,44 @@
+"""``bench.federation`` runs with more members than the test world's three (a tiny load;
+the numbers are not checked here), and ``--members`` refuses counts it cannot build."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.federation import member_counts, per_member, report, run
+from hardware_mocks.federation_world import create
+from hardware_mocks.relay.crowd import add_crowd
+from hardware_mocks.services.federation import FederationServices
+from hardware_mocks.world import World
+
+pytestmark = [pytest.mark.relay, pytest.mark.slow]
+
+
+def test_a_tiny_run_with_four_members(world: World, tmp_path: Path) -> None:
+    root = tmp_path / "world"
+    shutil.copytree(world.root, root)
+    members = add_crowd(root, 4)
+    federation = create(World(root), tmp_path / "federation", members=4)
+    services = FederationServices.start(federation, tmp_path / "state")
+    try:
+        assert len(services.municipal) == 4
+        result = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0)
+    finally:
+        services.stop()
+    assert result["members"] == 4 and set(result["municipal_mib"]) == set(federation.codes)
+    assert result["sessions"] > 0 and result["mismatches"] == 0 and not result["errors"]
+    assert sum(result["connections"].values()) > 0  # the centre reached the members it routed to
+    assert "members= 4" in report(result)
+    fewer = result | {"members": 3, "connections": dict.fromkeys("ABC", 1)}
+    assert "each member beyond 3 (4 members)" in per_member(fewer, result)
+
+
+def test_member_counts() -> None:
+    assert member_counts("3") == [3] and member_counts("3,6") == [3, 6]
+    for bad in ("2", "13", "3,x", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            member_counts(bad)
