@@ -154,7 +154,8 @@ def main() -> None:
                         f"{float(result['child_mb']):.0f} = {peak:.0f} |")  # type: ignore[arg-type]
             print(rows[-1], flush=True)
     load = os.getloadavg()[0]
-    text = (f"`python -m bench.verify --rounds {args.rounds}` on {dt.date.today().isoformat()}; "
+    baseline = " --baseline <an earlier checkout>" if args.baseline is not None else ""
+    text = (f"`python -m bench.verify --rounds {args.rounds}{baseline}` on {dt.date.today().isoformat()}; "
             f"Linux {platform.release()}, {os.cpu_count()} cores ({cpu_name()}), Python {platform.python_version()}; "
             f"load average {load_start:.1f} at the start, {load:.1f} at the end.\n\n"
             "Each case in a fresh process, the face compared with the test world's master secret (as the relay's "

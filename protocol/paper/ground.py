@@ -58,16 +58,11 @@ def _dot_tile(pitch: int, dot: int, repeat: int = 32, staggered: bool = False) -
     return tile
 
 
-#: The word's mask is drawn at this fraction of the resolution (its strokes only need to
-#: hold 2 × 2 clusters).
-MASK_SCALE = 4
-
-
 @functools.cache
-def word_mask_reduced() -> Image.Image:
-    """:func:`word_mask` at 1/:data:`MASK_SCALE` of the resolution, as it is drawn (the
-    verifier needs no more)."""
-    q = MASK_SCALE
+def word_mask() -> Image.Image:
+    """White where the hidden word is (mode ``L``, page size)."""
+    # drawn at a quarter of the resolution (the strokes only need to hold 2x2 clusters)
+    q = 4
     font = ImageFont.truetype(str(fonts.font_file(fonts.GOTHIC)), WORD_PX // q)
     small = Image.new("L", (SIZE[0] // q, SIZE[1] // q), 0)
     draw = ImageDraw.Draw(small)
@@ -77,13 +72,8 @@ def word_mask_reduced() -> Image.Image:
         for x in range(-step_x + offset, small.width, step_x):
             draw.text((x, y), WORD, font=font, fill=255)
     # thicken the strokes so that each holds several coarse clusters
-    return small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
-
-
-@functools.cache
-def word_mask() -> Image.Image:
-    """White where the hidden word is (mode ``L``, page size)."""
-    return word_mask_reduced().resize(SIZE, Image.Resampling.NEAREST)
+    small = small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
+    return small.resize(SIZE, Image.Resampling.NEAREST)
 
 
 @functools.cache
