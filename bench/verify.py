@@ -71,10 +71,11 @@ def _measure(world: Path, files: list[str], rounds: int) -> None:
                       "child_mb": memory.child_peak_mb([Path(f) for f in files])}))
 
 
-def _run(world: Path, files: list[Path], rounds: int) -> dict[str, object]:
+def _run(world: Path, files: list[Path], rounds: int, tree: Path | None = None) -> dict[str, object]:
+    """One case measured in a fresh process; ``tree``: in another checkout's code."""
     out = subprocess.run([sys.executable, "-m", "bench.verify", "--measure", "--world", str(world),
                           "--rounds", str(rounds), *map(str, files)],
-                         capture_output=True, text=True, check=True, timeout=600)
+                         capture_output=True, text=True, check=True, timeout=600, cwd=tree)
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -121,6 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive` of an earlier "
+                        "commit): each genuine case is measured in its code too, alternately, in the same run")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--world", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
@@ -128,11 +131,17 @@ def main() -> None:
     if args.measure:
         _measure(args.world, args.files, args.rounds)
         return
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         world, cases = _inputs(Path(tmp))
         rows, worst = [], ("", 0.0, 0.0)
+        runs: list[tuple[str, list[Path], Path | None]] = []
         for name, files in cases.items():
-            result = _run(world, files, args.rounds if not name.startswith("hostile") else 1)
+            if args.baseline is not None and not name.startswith("hostile"):
+                runs.append((f"{name} (baseline)", files, args.baseline.resolve()))
+            runs.append((name, files, None))
+        for name, files, tree in runs:
+            result = _run(world, files, args.rounds if not name.startswith("hostile") else 1, tree)
             times = [float(t) for t in result["times"]]  # type: ignore[attr-defined]
             cpu = [float(t) for t in result["cpu"]]  # type: ignore[attr-defined]
             peak = float(result["self_mb"]) + float(result["child_mb"])  # type: ignore[arg-type]
@@ -145,9 +154,10 @@ def main() -> None:
                         f"{float(result['child_mb']):.0f} = {peak:.0f} |")  # type: ignore[arg-type]
             print(rows[-1], flush=True)
     load = os.getloadavg()[0]
-    text = (f"`python -m bench.verify --rounds {args.rounds}` on {dt.date.today().isoformat()}; "
+    baseline = " --baseline <an earlier checkout>" if args.baseline is not None else ""
+    text = (f"`python -m bench.verify --rounds {args.rounds}{baseline}` on {dt.date.today().isoformat()}; "
             f"Linux {platform.release()}, {os.cpu_count()} cores ({cpu_name()}), Python {platform.python_version()}; "
-            f"load average {load:.1f}.\n\n"
+            f"load average {load_start:.1f} at the start, {load:.1f} at the end.\n\n"
             "Each case in a fresh process, the face compared with the test world's master secret (as the relay's "
             "verification service does). Time: one check (reading, drawing the PDF in the sandboxed child, "
             "finding the back, unscrambling, registering and comparing), median and worst of the rounds; the "
@@ -155,7 +165,9 @@ def main() -> None:
             "(all its threads) and its pdfium child's, median: on a shared machine the wall time is mostly "
             "waiting for a core, the CPU time is the work. Peak memory: resident, the verifier's own plus its pdfium "
             "child's, for the whole process (imports included). Goals: ≤ 1 s and ≤ 300 MB for a genuine PDF and a "
-            "300-dpi scan, ≤ 512 MB on the worst input.\n\n"
+            "300-dpi scan, ≤ 512 MB on the worst input."
+            + (" Rows marked (baseline): the same case in the code of an earlier checkout, measured just before "
+               "(--baseline)." if args.baseline is not None else "") + "\n\n"
             "| case | verdict | median ms | worst ms | CPU ms | peak MB (self + child) |\n|---|---|---|---|---|---|\n"
             + "\n".join(rows) + "\n")
     print(text)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from PIL import Image, ImageFilter
+import cv2
+import numpy as np
+from PIL import Image
 
 from protocol.paper.verification import limits, pdf_raster
 from protocol.paper.verification.limits import InputRefused
@@ -106,7 +108,10 @@ def _scan(data: bytes, file: int) -> Page:
     # at least a scanner's optical softness: an image drawn straight from the PDF (a
     # screenshot) is sharper than any scan the comparison's thresholds were set on, and its
     # hard edges alias against the face's grid into differences nobody printed
-    grey = grey.filter(ImageFilter.GaussianBlur(limits.SCAN_SOFTNESS_MM / 25.4 * dpi))
+    # (OpenCV's blur, in place: a fraction of the time of Pillow's on a 300-dpi page)
+    pixels = np.array(grey, dtype=np.uint8)
+    cv2.GaussianBlur(pixels, (0, 0), limits.SCAN_SOFTNESS_MM / 25.4 * dpi, dst=pixels)
+    grey = Image.fromarray(pixels)
     return Page(grey, dpi, "image", file, 1)
 
 
