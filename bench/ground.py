@@ -48,7 +48,7 @@ class Candidate:
         return f"2 per {self.fine_pitch}×{self.fine_pitch} / {self.word_dot}×{self.word_dot} on {self.word_pitch}{camo}"
 
 
-#: From a search of 836 such patterns (word clusters 9–12 px on 22–30, camouflage 9–12 on
+#: From a search of 844 such patterns (word clusters 9–12 px on 22–30, camouflage 9–12 on
 #: 18–26, background 1 or 2 dots per 3-, 4- or 5-pixel cell; docs/security-printing.md):
 #: the simplest, the nearest to the criteria with the word hidden, and one shown on every
 #: model with the texture matched.
