@@ -29,7 +29,9 @@ DIRECTORY_SERIAL = "directory_serial"
 OUTCOMES = ("printed", "cancelled", "failed", "unknown")
 
 MAX_BODY_BYTES = 64 * 1024  # kiosk -> relay request bodies
-MAX_VERIFY_BODY_BYTES = 8 * 1024 * 1024  # a scanned back image
+#: A public verification request: the scans' bytes in all (``limits.MAX_TOTAL_BYTES``,
+#: 80 MiB: both sides of a 600-dpi PNG scan) in base64, and the JSON around them.
+MAX_VERIFY_BODY_BYTES = 108 * 1024 * 1024
 MAX_TECHNICIAN_RECORDS = 100  # per call; a record is at most 1 KiB of JSON
 MAX_LOG_EVENTS = 100  # per log-export call; an event is at most 1 KiB of JSON
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # relay -> kiosk: ten copies of the largest document

@@ -116,6 +116,9 @@ def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTr
     try:
         if len(files) > limits.MAX_FILES:
             raise InputRefused("too-many-files", f"at most {limits.MAX_FILES} files are read at once (MAX_FILES)")
+        if sum(len(data) for data in files) > limits.MAX_TOTAL_BYTES:
+            raise InputRefused("files-too-large", f"the files are larger than {limits.MAX_TOTAL_BYTES >> 20} MiB "
+                               "together (MAX_TOTAL_BYTES)")
         pages = [p for i, data in enumerate(files) for p in intake.pages_of(data, i)]
         if len(pages) > limits.MAX_PAGES:
             raise InputRefused("too-many-pages", f"the files hold {len(pages)} pages; at most {limits.MAX_PAGES} "

@@ -5,8 +5,8 @@ claims the QR code carries, and the face recovered from the back beside the fron
 was given, the regions that differ boxed and listed. Japanese by default, English with
 ``?lang=en``. The page has no script and loads nothing from elsewhere (its images are
 inline); uploads are read with a bound (:data:`~protocol.paper.verification.limits.MAX_FILE_BYTES`
-in all, :data:`~protocol.paper.verification.limits.MAX_FILES` files) and dropped with the
-request.
+each, :data:`~protocol.paper.verification.limits.MAX_TOTAL_BYTES` in all,
+:data:`~protocol.paper.verification.limits.MAX_FILES` files) and dropped with the request.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "intro": "お手元の証明書（住民票の写し・印鑑登録証明書など）が発行者の発行したとおりかを確かめます。"
                  "PDF、または表面と裏面をスキャンした画像（PNG・JPEG、200dpi以上）を選んでください。",
         "kept": "アップロードしたファイルは検証の回答を返した時点で破棄され、保存されません。",
-        "limits": "ファイルは{files}個まで、合計{mib}MiBまで。",
+        "limits": "ファイルは{files}個まで、1個{each}MiBまで、合計{mib}MiBまで。",
         "files": "ファイル",
         "submit": "検証する",
         "again": "別の証明書を検証する",
@@ -43,7 +43,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "regions": "異なる箇所",
         "region": "{n}. {where}（左から{left}〜{right}mm、上から{top}〜{bottom}mm）",
         "error": "検証できませんでした",
-        "too_large": "ファイルが大きすぎます（合計{mib}MiBまで）。",
+        "too_large": "ファイルが大きすぎます（1個{each}MiBまで、合計{mib}MiBまで）。",
         "too_many": "ファイルは{files}個までです。",
         "none": "ファイルを選んでください。",
         "busy": "ただいま混み合っています。しばらくしてからもう一度お試しください。",
@@ -55,7 +55,7 @@ TEXT: dict[Lang, dict[str, str]] = {
                  "is as its issuer issued it. Choose its PDF, or scans of its front and back (PNG or JPEG, "
                  "200 dpi or more).",
         "kept": "The files you upload are dropped as soon as the answer is sent: nothing is kept.",
-        "limits": "Up to {files} files, {mib} MiB in all.",
+        "limits": "Up to {files} files, {each} MiB each, {mib} MiB in all.",
         "files": "Files",
         "submit": "Verify",
         "again": "Verify another certificate",
@@ -66,7 +66,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "regions": "Regions that differ",
         "region": "{n}. {where} ({left}–{right} mm from the left, {top}–{bottom} mm from the top)",
         "error": "The certificate could not be verified",
-        "too_large": "The files are too large ({mib} MiB in all at most).",
+        "too_large": "The files are too large (at most {each} MiB each, {mib} MiB in all).",
         "too_many": "Give at most {files} files.",
         "none": "Choose a file.",
         "busy": "The service is busy: please try again in a moment.",
@@ -113,7 +113,8 @@ def _form(lang: Lang) -> str:
  accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"></label>
 <p><button type="submit">{t["submit"]}</button></p>
 </form>
-<p>{t["kept"]} {t["limits"].format(files=limits.MAX_FILES, mib=limits.MAX_FILE_BYTES >> 20)}</p>"""
+<p>{t["kept"]} {t["limits"].format(files=limits.MAX_FILES, each=limits.MAX_FILE_BYTES >> 20,
+                                      mib=limits.MAX_TOTAL_BYTES >> 20)}</p>"""
 
 
 def _result(lang: Lang, answer: Mapping[str, Any]) -> str:
@@ -170,8 +171,9 @@ async def _uploads(request: web.Request, lang: Lang) -> list[bytes] | web.Respon
         data = bytearray()
         while chunk := await part.read_chunk(1 << 16):
             total += len(chunk)
-            if total > limits.MAX_FILE_BYTES:
-                return _error(lang, t["too_large"].format(mib=limits.MAX_FILE_BYTES >> 20), 413)
+            if total > limits.MAX_TOTAL_BYTES or len(data) + len(chunk) > limits.MAX_FILE_BYTES:
+                return _error(lang, t["too_large"].format(each=limits.MAX_FILE_BYTES >> 20,
+                                                          mib=limits.MAX_TOTAL_BYTES >> 20), 413)
             data += chunk
         if data:
             files.append(bytes(data))

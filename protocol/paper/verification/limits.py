@@ -8,14 +8,18 @@ make the verifier use unbounded memory or time. Each bound has a name here and i
 ``reason`` is a keyword and whose message names the bound (never the file's content),
 and which ``kiosk verify`` reports as exit 2 with one line.
 
-A genuine certificate is far inside each bound: a PDF of a few hundred kilobytes with
-two pages per sheet, a 600-dpi scan of an A4 side is 35 megapixels.
+A genuine certificate is inside each bound: a PDF of a few hundred kilobytes with two
+pages per sheet; a 600-dpi scan of an A4 side is 35 megapixels, and as a grey PNG with a
+scanner's noise 17–22 MiB (33.2 MiB if it did not compress at all).
 """
 
 from __future__ import annotations
 
-#: Bytes read from a file or an upload; the rest is never read (``/dev/zero`` is safe).
-MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Bytes read from one file or one uploaded file; the rest is never read (``/dev/zero``
+#: is safe). Above a grey 600-dpi A4 PNG even uncompressed (33.2 MiB).
+MAX_FILE_BYTES = 40 * 1024 * 1024
+#: Bytes of all files of one verification together: both sides scanned as above.
+MAX_TOTAL_BYTES = 2 * MAX_FILE_BYTES
 #: Pages of a PDF (ten sheets, front and back); more is refused before any is drawn.
 MAX_PAGES = 20
 #: Files given at once (a PDF, or a front and a back as images).

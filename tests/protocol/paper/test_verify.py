@@ -25,7 +25,7 @@ from protocol.paper import render as renderer
 from protocol.paper import verify
 from protocol.paper.layout import PAGE_H
 from protocol.paper.render import render
-from protocol.paper.verification import wording
+from protocol.paper.verification import intake, limits, wording
 from protocol.scramble_key import document_scramble_key
 from tests.fixtures.documents import DocumentFactory, Keys
 
@@ -120,6 +120,21 @@ def test_scan_to_pdf_is_a_scan(original: Printed, keys: Keys, face_key: verify.F
     verdict = verify.verify_files([buf.getvalue()], keys.public, face_key)
     assert (verdict.status, verdict.kind) == (verify.VALID, "pdf-scan"), verdict.regions
     assert "scanned face in this PDF" in wording.explain(verdict)
+
+
+@pytest.mark.slow
+def test_a_600_dpi_png_scan(original: Printed, keys: Keys, face_key: verify.FaceKey, tmp_path: Path) -> None:
+    """Both sides scanned at 600 dpi to PNG with a scanner's noise: each file is more than
+    16 MiB (the bound before), read from disk within the bounds, and VALID."""
+    _, pdf = original
+    front, back = _scan_pair(pdf, Scan(dpi=600, rotation=0.9, scale=1.02, jpeg=None, noise=6, seed=7))
+    files = []
+    for name, data in (("front.png", front), ("back.png", back)):
+        assert 16 << 20 < len(data) <= limits.MAX_FILE_BYTES
+        (tmp_path / name).write_bytes(data)
+        files.append(intake.read_file(tmp_path / name))
+    verdict = verify.verify_files(files, keys.public, face_key)
+    assert (verdict.status, verdict.reason, verdict.kind) == (verify.VALID, "ok", "image"), verdict.regions
 
 
 # --- what was not checked --------------------------------------------------------------

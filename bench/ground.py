@@ -1,0 +1,134 @@
+"""The copy-evident ground against issue 13's criteria, texture included.
+
+``python -m bench.ground``
+
+The hidden word must not show on the original: tone ΔL* ≤ 1 and texture contrast (the
+standard deviation of L* inside the word over the background's) within 25 % of 1, to
+the eye at print size and on an 80-dpi screen; and it must show on copies: ΔL* ≥ 4 on
+at least five of the six copier models and on a phone photo. The models are those of
+:mod:`hardware_mocks.paper.copier` and ``tests/protocol/paper/test_ground.py`` (which
+asserts the tone and copy criteria on the pattern in service); this measures the
+texture too, which the pattern in service does not meet, for it and for the camouflage
+patterns tried: the word's clusters and the background's fine dots as in service, with
+the same clusters added everywhere between them ("camo"), so that the background has
+the word's coarse texture as well. Each row is measured on rows 600–1800 of the
+300-dpi page, the word's inside and the background each 0.5 mm from the word's edge.
+About five seconds a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from hardware_mocks.paper import copier
+from protocol.paper import ground
+
+BAND = np.s_[600:1800, :]
+Mask = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Square clusters of ``word_dot`` pixels on a ``word_pitch`` grid inside the word;
+    two single pixels in each ``fine_pitch`` cell outside it; and, when ``camo_dot``,
+    clusters of that size on a ``camo_pitch`` grid everywhere, offset by half a pitch."""
+
+    word_dot: int
+    word_pitch: int
+    fine_pitch: int = 4
+    camo_dot: int = 0
+    camo_pitch: int = 0
+
+    def __str__(self) -> str:
+        camo = f", camo {self.camo_dot}×{self.camo_dot} on {self.camo_pitch}" if self.camo_dot else ""
+        return f"2 per {self.fine_pitch}×{self.fine_pitch} / {self.word_dot}×{self.word_dot} on {self.word_pitch}{camo}"
+
+
+#: From a search of 844 such patterns (word clusters 9–12 px on 22–30, camouflage 9–12 on
+#: 18–26, background 1 or 2 dots per 3-, 4- or 5-pixel cell; docs/security-printing.md):
+#: the simplest, the nearest to the criteria with the word hidden, and one shown on every
+#: model with the texture matched.
+CANDIDATES = (
+    Candidate(10, 26, camo_dot=10, camo_pitch=26),
+    Candidate(10, 25, camo_dot=11, camo_pitch=22),
+    Candidate(10, 24, camo_dot=11, camo_pitch=21),
+)
+
+
+def _grid(shape: tuple[int, int], pitch: int, dot: int, offset: int = 0, staggered: bool = False) -> Mask:
+    ink = np.zeros(shape, bool)
+    for o in (0, pitch // 2) if staggered else (0,):
+        for y in range((offset + o) % pitch, shape[0], pitch):
+            for x in range((offset + o) % pitch, shape[1], pitch):
+                ink[y:y + dot, x:x + dot] = True
+    return ink
+
+
+def candidate_ink(c: Candidate, word: Mask) -> Mask:
+    """The candidate's ink (True) over the band whose word mask is ``word``."""
+    fine = _grid(word.shape, c.fine_pitch, 1, staggered=True)
+    ink = np.where(word, _grid(word.shape, c.word_pitch, c.word_dot), fine)
+    if c.camo_dot:
+        ink |= _grid(word.shape, c.camo_pitch, c.camo_dot, offset=c.camo_pitch // 2)
+    return np.asarray(ink, dtype=bool)
+
+
+def tone_and_texture(img: NDArray[np.float32], inner: Mask, outer: Mask) -> tuple[float, float]:
+    """ΔL* between the mean reflectances inside and outside, and the standard deviation
+    of L* inside over outside's."""
+    tone = abs(float(copier.lightness(float(img[inner].mean()))) - float(copier.lightness(float(img[outer].mean()))))
+    light = copier.lightness(img)
+    return tone, float(light[inner].std() / max(1e-6, float(light[outer].std())))
+
+
+@dataclass(frozen=True)
+class Measured:
+    tint: float  # the background's ink, as printed
+    eye: tuple[float, float]
+    screen: tuple[float, float]
+    copies: tuple[float, ...]
+    phone: float
+
+    def hidden(self) -> bool:
+        return all(t <= 1 and abs(x - 1) <= 0.25 for t, x in (self.eye, self.screen))
+
+    def shown(self) -> bool:
+        return sum(c >= 4 for c in self.copies) >= 5 and self.phone >= 4
+
+
+def measure(ink: Mask, word: Mask) -> Measured:
+    inner, outer = copier.masks(word, 6)
+    paper = copier.printed(ink)
+    screen = copier.screen(paper)
+    size = (screen.shape[1], screen.shape[0])
+    small = [cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0 for m in (inner, outer)]
+    return Measured(tint=1 - float(paper[outer].mean()),
+                    eye=tone_and_texture(copier.eye(paper), inner, outer),
+                    screen=tone_and_texture(screen, small[0], small[1]),
+                    copies=tuple(tone_and_texture(m.copy(paper), inner, outer)[0] for m in copier.COPIERS),
+                    phone=tone_and_texture(copier.phone_photo(paper), inner, outer)[0])
+
+
+def _row(name: str, m: Measured) -> str:
+    copies = " / ".join(f"{c:.1f}" for c in m.copies)
+    return (f"| {name} | {m.tint:.2f} | {m.eye[0]:.2f} | {m.eye[1]:.2f} | {m.screen[0]:.2f} | {m.screen[1]:.2f} "
+            f"| {copies} | {m.phone:.1f} | {'yes' if m.hidden() else 'no'} | {'yes' if m.shown() else 'no'} |")
+
+
+def main() -> None:
+    word = (np.asarray(ground.word_mask()) > 128)[BAND]
+    print("| pattern | tint | eye ΔL* | eye texture | screen ΔL* | screen texture | "
+          "copies (" + " / ".join(m.name for m in copier.COPIERS) + ") | phone | hidden | shown |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    in_service = np.asarray(ground.pattern().convert("L"))[BAND] < 128
+    print(_row("in service", measure(in_service, word)), flush=True)
+    for c in CANDIDATES:
+        print(_row(str(c), measure(candidate_ink(c, word), word)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
