@@ -61,6 +61,33 @@ class ScanWork(Protocol):
 
 LOG = logging.getLogger("relay.public")
 BODY_DEADLINE = 20.0  # to receive a whole body: 8 MiB at 3.4 Mbit/s, the largest (108 MiB) at 45 Mbit/s
+#: A body up to this many bytes (declared) is read without a slot: a QR check, a small scan.
+SMALL_BODY_BYTES = 1 << 20
+#: Larger bodies (or bodies of undeclared length) held in memory at once, in all and per
+#: source address: each may take a few hundred MB between its bytes, the JSON and the decoded
+#: files, so their number, not only their size, bounds the process's memory. Over it a
+#: request is refused ``busy`` before a byte of its body is read.
+LARGE_BODIES = 4
+LARGE_BODIES_PER_SOURCE = 1
+
+
+class LargeBodies:
+    """Counts the large bodies being received and checked, in all and per source."""
+
+    def __init__(self, total: int = LARGE_BODIES, per_source: int = LARGE_BODIES_PER_SOURCE) -> None:
+        self.total, self.per_source = total, per_source
+        self.held: dict[str, int] = {}
+
+    def take(self, source: str) -> bool:
+        if sum(self.held.values()) >= self.total or self.held.get(source, 0) >= self.per_source:
+            return False
+        self.held[source] = self.held.get(source, 0) + 1
+        return True
+
+    def give_back(self, source: str) -> None:
+        left = self.held.pop(source) - 1
+        if left:
+            self.held[source] = left
 
 
 def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
@@ -177,6 +204,25 @@ def public_application(verifier: Verifier, work: ScanWork | None, limiter: RateL
         """The web page's check: anonymous (people at the page see the verdict only)."""
         return await checked_for(files, lang, request.remote or "unknown", None)
 
+    large = LargeBodies()
+
+    @web.middleware
+    async def bounded_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """A large upload (the API's or the page's) takes a slot for as long as it is read and
+        checked; without one it is refused before its body is read."""
+        length = request.content_length
+        if request.method != "POST" or (length is not None and length <= SMALL_BODY_BYTES):
+            return await handler(request)
+        source = request.remote or "unknown"
+        if not large.take(source):
+            if request.path == wire.VERIFY_PATH:
+                raise ApiError(503, wire.BUSY)
+            return page.busy(request)
+        try:
+            return await handler(request)
+        finally:
+            large.give_back(source)
+
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
@@ -191,7 +237,7 @@ def public_application(verifier: Verifier, work: ScanWork | None, limiter: RateL
             log.event(LOG, "relay.public.internal", logging.ERROR, code=wire.INTERNAL, kind=type(exc).__name__)
             return _json({"error": {"code": wire.INTERNAL}}, 500)
 
-    app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors])
+    app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors, bounded_bodies])
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
     if work is not None:
         page.add_routes(app, checked)

@@ -184,6 +184,13 @@ async def _uploads(request: web.Request, lang: Lang) -> list[bytes] | web.Respon
     return files
 
 
+def busy(request: web.Request) -> web.Response:
+    """The page saying the service is busy, in the request's language (an upload refused
+    before it was read)."""
+    lang = _lang(request)
+    return _error(lang, TEXT[lang]["busy"], 503)
+
+
 def add_routes(app: web.Application, check: Check) -> None:
     """The page's two routes on the public application; ``check`` runs one verification
     (within the endpoint's parallelism and deadline)."""

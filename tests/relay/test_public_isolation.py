@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,7 @@ from hardware_mocks.relay.hostile import (
 from hardware_mocks.services.relay import PublicServer, RelayServer
 from hardware_mocks.world import World
 from protocol import wire
+from tests.fixtures.raw_http import exchange, tls_context
 from tests.relay.test_connections import _sessions
 
 pytestmark = [pytest.mark.relay, pytest.mark.slow]
@@ -201,3 +203,26 @@ def test_checks_over_the_rate_are_refused(strict_public: PublicServer) -> None:
     refused = [a for a in answers if a == (429, {"error": {"code": wire.RATE_LIMITED}})]
     assert len(refused) >= 2  # 3 a minute: at most 6 of 8 fit even across a minute's turn
     assert all(a[0] == 200 for a in answers if a not in refused)
+
+
+def test_large_uploads_take_a_slot_before_their_body_is_read(strict_public: PublicServer) -> None:
+    """One large upload at a time from an address (and four in all): the next is refused
+    busy from its headers alone, so slow or parallel uploads cannot fill the service's
+    memory; small bodies (QR checks) never wait for a slot; the slot is back once the
+    first upload ends."""
+    ctx = tls_context(strict_public.ca_file)
+    head = ("POST /v1/verify HTTP/1.1\r\nHost: verify\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {40 << 20}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", strict_public.port), timeout=30) as raw, \
+            ctx.wrap_socket(raw, server_hostname="127.0.0.1") as first:
+        first.sendall(head + b'{"scans": ["')  # and then nothing: its body is being received
+        second = exchange(strict_public.port, ctx, head)  # headers only: answered all the same
+        assert (second.status, second.json()) == (503, {"error": {"code": wire.BUSY}})
+        qr = json.dumps({"qr": "KC1:???"}).encode()
+        status, answer = _post(strict_public.port, strict_public.ca_file, qr)
+        assert status in (200, 429) and answer != {"error": {"code": wire.BUSY}}
+    body = json.dumps({"scans": ["A" * (2 << 20)]}).encode()  # large, and not a readable file
+    # the first upload's slot is given back once the service sees its connection close
+    answers = (_post(strict_public.port, strict_public.ca_file, body) for _ in range(20))
+    status, answer = next((a for a in answers if a[1] != {"error": {"code": wire.BUSY}}), (503, None))
+    assert (status, answer["status"] if answer else None) == (200, "unreadable"), answer  # read and answered
