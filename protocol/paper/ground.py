@@ -11,8 +11,15 @@ word stands out on the copy (ΔL* 4.5 and more on each of the six copier models 
 original: docs/security-printing.md has the numbers. ``tests/protocol/paper/
 test_ground.py`` runs the models.
 
-The pattern is the same for every certificate, so it is built and compressed once per
-process.
+On a face the word is left out wherever a value may be drawn (the table's value
+column, the serial, the issue date: :func:`value_boxes`): a verifier compares each
+digit with its recovered image at 87 dpi, where a cluster is a near-black 3-pixel
+square whose edges vary between prints by more than a digit changed into another
+(3 into 8). The word stays whole above, beside and below the table; a back has no
+values and carries it all over.
+
+The patterns are the same for every certificate, so they are built and compressed once
+per process.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ WORD_PX = 260  # glyph height, about 22 mm
 #: eye). On a face the origin puts a row of words above the table; on a back, one
 #: between the scrambled image and the QR code's caption.
 WORD_STEP = (14 * 2 * COARSE_PITCH, 10 * 2 * COARSE_PITCH)
+#: keyed by ``face``
 WORD_ORIGIN = {True: (-WORD_STEP[0], -6 * 2 * COARSE_PITCH), False: (-WORD_STEP[0], -2 * 2 * COARSE_PITCH)}
 
 
@@ -88,14 +96,13 @@ def word_mask(face: bool = True) -> Image.Image:
                 draw.text((x, y), WORD, font=font, fill=255)
     # thicken the strokes so that each holds several coarse clusters
     small = small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
-    mask = small.resize(SIZE, Image.Resampling.NEAREST)
-    return mask
+    return small.resize(SIZE, Image.Resampling.NEAREST)
 
 
 def value_boxes() -> list[tuple[int, int, int, int]]:
     """The regions that hold values (:func:`protocol.paper.layout.value_regions`) in
     pixels from the top left (inclusive corners), widened to whole cells of the coarse
-    grid so that no cluster is cut: the word stays out of them."""
+    grid: no word touches them."""
     scale, p = DPI / 72, COARSE_PITCH
     boxes = []
     for x0, y0, x1, y1 in layout.value_regions():
