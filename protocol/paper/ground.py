@@ -11,15 +11,8 @@ word stands out on the copy (ΔL* 4.5 and more on each of the six copier models 
 original: docs/security-printing.md has the numbers. ``tests/protocol/paper/
 test_ground.py`` runs the models.
 
-On a face the word is left out wherever a value may be drawn (the table's value
-column, the serial, the issue date: :func:`value_boxes`): a verifier compares each
-digit with its recovered image at 87 dpi, where a cluster is a near-black 3-pixel
-square whose edges vary between prints by more than a digit changed into another
-(3 into 8). The word stays whole above, beside and below the table; a back has no
-values and carries it all over.
-
-The patterns are the same for every certificate, so they are built and compressed once
-per process.
+The pattern is the same for every certificate, so it is built and compressed once per
+process.
 """
 
 from __future__ import annotations
@@ -28,8 +21,7 @@ import functools
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from protocol.paper import fonts, layout
-from protocol.paper.layout import PAGE_H
+from protocol.paper import fonts
 from protocol.paper.xobject import RawImage
 
 DPI = 300
@@ -42,15 +34,7 @@ FINE_PITCH = 4
 COARSE_PITCH = 26
 COARSE_DOT = 10
 WORD_PX = 260  # glyph height, about 22 mm
-#: Tiling of the word, staggered by half a step. Steps and origin are multiples of
-#: two coarse pitches (and of the mask's 4-pixel grid), so every instance of the word
-#: lies on the clusters' grid the same way: the same share of clusters fills each (its
-#: tone is the same everywhere; with other phases it ranged from ΔL* 0.3 to 1.5 to the
-#: eye). On a face the origin puts a row of words above the table; on a back, one
-#: between the scrambled image and the QR code's caption.
-WORD_STEP = (14 * 2 * COARSE_PITCH, 10 * 2 * COARSE_PITCH)
-#: keyed by ``face``
-WORD_ORIGIN = {True: (-WORD_STEP[0], -6 * 2 * COARSE_PITCH), False: (-WORD_STEP[0], -2 * 2 * COARSE_PITCH)}
+WORD_STEP = (760, 560)  # tiling of the word, staggered by half a step
 
 
 def _tiled(tile: Image.Image) -> Image.Image:
@@ -75,51 +59,31 @@ def _dot_tile(pitch: int, dot: int, repeat: int = 32, staggered: bool = False) -
 
 
 @functools.cache
-def word_mask(face: bool = True) -> Image.Image:
-    """White where the hidden word is (mode ``L``, page size); on a ``face``, no word
-    near a value (:func:`value_boxes`)."""
+def word_mask() -> Image.Image:
+    """White where the hidden word is (mode ``L``, page size)."""
     # drawn at a quarter of the resolution (the strokes only need to hold 2x2 clusters)
     q = 4
     font = ImageFont.truetype(str(fonts.font_file(fonts.GOTHIC)), WORD_PX // q)
     small = Image.new("L", (SIZE[0] // q, SIZE[1] // q), 0)
     draw = ImageDraw.Draw(small)
     step_x, step_y = WORD_STEP[0] // q, WORD_STEP[1] // q
-    kept_out = value_boxes() if face else []
-    origin_x, origin_y = WORD_ORIGIN[face]
-    for row, y in enumerate(range(origin_y // q, small.height, step_y)):
+    for row, y in enumerate(range(-step_y // 2, small.height, step_y)):
         offset = (step_x // 2) * (row % 2)
-        for x in range(origin_x // q + offset, small.width, step_x):
-            left, top, right, bottom = (v * q for v in draw.textbbox((x, y), WORD, font=font))
-            # a whole word or none: a word cut at a value region's edge is an odd sample
-            if not any(left - q <= b[2] and b[0] <= right + q and top - q <= b[3] and b[1] <= bottom + q
-                       for b in kept_out):
-                draw.text((x, y), WORD, font=font, fill=255)
+        for x in range(-step_x + offset, small.width, step_x):
+            draw.text((x, y), WORD, font=font, fill=255)
     # thicken the strokes so that each holds several coarse clusters
     small = small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
     return small.resize(SIZE, Image.Resampling.NEAREST)
 
 
-def value_boxes() -> list[tuple[int, int, int, int]]:
-    """The regions that hold values (:func:`protocol.paper.layout.value_regions`) in
-    pixels from the top left (inclusive corners), widened to whole cells of the coarse
-    grid: no word touches them."""
-    scale, p = DPI / 72, COARSE_PITCH
-    boxes = []
-    for x0, y0, x1, y1 in layout.value_regions():
-        left, top = int(x0 * scale) // p * p, int((PAGE_H - y1) * scale) // p * p
-        right, bottom = -(-int(x1 * scale) // p) * p, -(-int((PAGE_H - y0) * scale) // p) * p
-        boxes.append((left, top, right - 1, bottom - 1))
-    return boxes
-
-
 @functools.cache
-def pattern(face: bool = True) -> Image.Image:
-    """The bilevel pattern (mode ``1``, 0 = ink) at 300 dpi, of a face or of a back."""
+def pattern() -> Image.Image:
+    """The bilevel pattern (mode ``1``, 0 = ink) at 300 dpi."""
     fine = _tiled(_dot_tile(FINE_PITCH, 1, staggered=True))
     coarse = _tiled(_dot_tile(COARSE_PITCH, COARSE_DOT, repeat=8))
-    return Image.composite(coarse, fine, word_mask(face))
+    return Image.composite(coarse, fine, word_mask())
 
 
 @functools.cache
-def pattern_image(face: bool = True) -> RawImage:
-    return RawImage.from_pil(f"kiosk-ground-{'face' if face else 'back'}-v3", pattern(face), level=9)
+def pattern_image() -> RawImage:
+    return RawImage.from_pil("kiosk-ground-v2", pattern(), level=9)

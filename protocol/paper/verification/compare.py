@@ -278,30 +278,12 @@ def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> t
 GLYPH_SMOOTH = 0.5
 
 
-@functools.lru_cache(maxsize=1)
-def value_mask() -> NDArray[np.bool_]:
-    """True (at SIZE) inside the regions that hold values (:func:`layout.value_regions`):
-    the ground keeps its word's clusters out of them, so a character there is compared
-    on plain ground. Elsewhere (labels, title, certifying sentence: fixed text) the
-    clusters lie among the strokes and their print-to-print variation is as large as a
-    digit's change; the page-wide check covers those parts."""
-    w, h = scramble.SIZE
-    mask = np.zeros((h, w), dtype=bool)
-    pt = 25.4 / 72 / MM_PER_PX  # grid pixels per point
-    for x0, y0, x1, y1 in layout.value_regions():
-        mask[max(0, round((layout.PAGE_H - y1) * pt)) : round((layout.PAGE_H - y0) * pt),
-             max(0, round(x0 * pt)) : round(x1 * pt)] = True
-    mask.flags.writeable = False
-    return mask
-
-
 def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ...]) -> tuple[Region, ...]:
-    """Characters that differ (:mod:`.glyphs`) in the value regions, outside the regions
-    already ``found``."""
+    """Characters that differ (:mod:`.glyphs`), outside the regions already ``found``."""
     a, b = (_solid(_blur(img, glyphs.RIM, GLYPH_SMOOTH)) for img in (face, front))
     a, b = _equally_sharp(a, b, glyphs.RIM)
     score, excess = glyphs.scores(a, b, _usable(glyphs.RIM))
-    marked = ((score > glyphs.SCORE) & value_mask()).astype(np.uint8)
+    marked = (score > glyphs.SCORE).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
     out: list[Region] = []
     for label in range(1, count):

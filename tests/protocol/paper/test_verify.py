@@ -21,11 +21,11 @@ from hardware_mocks.paper import forgery, scanner
 from hardware_mocks.paper.scanner import Scan
 from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
-from protocol.paper import ground, layout, verify
 from protocol.paper import render as renderer
+from protocol.paper import verify
 from protocol.paper.layout import PAGE_H
 from protocol.paper.render import render
-from protocol.paper.verification import compare, intake, limits, wording
+from protocol.paper.verification import intake, limits, wording
 from protocol.scramble_key import document_scramble_key
 from tests.fixtures.documents import DocumentFactory, Keys
 
@@ -311,18 +311,3 @@ def test_one_digit_altered(cert: str, path: tuple[str | int, ...], value: object
     # the genuine sheet, the same way, passes
     files = [genuine] if scan is None else _scan_pair(genuine, GENUINE_SCANS[scan])
     assert verify.verify_files(files, keys.public, face_key).status == verify.VALID
-
-
-def test_the_character_check_looks_where_the_ground_is_plain() -> None:
-    """The character check's value mask (the verifier's grid) covers the value column and
-    none of the labels, and lies where the face's ground has no word (its clusters would
-    vary more than a digit's change)."""
-    mask = compare.value_mask()
-    per_pt = 25.4 / 72 / compare.MM_PER_PX
-    row = round((PAGE_H - layout.BODY_TOP + 20) * per_pt)  # 20 pt into the table
-    assert mask[row, round((layout.TABLE_X + layout.LABEL_W + 20) * per_pt)]
-    assert not mask[row, round((layout.TABLE_X + 20) * per_pt)]
-    word = ground.word_mask()
-    ys, xs = mask.nonzero()
-    scale = ground.DPI * compare.MM_PER_PX / 25.4  # ground pixels per grid pixel
-    assert not any(word.getpixel((int(x * scale), int(y * scale))) for x, y in zip(xs[::7], ys[::7], strict=True))
