@@ -4,7 +4,6 @@ recovery, and resuming serves again."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from hardware_mocks.world import World
 from kiosk.process.host import MAINTENANCE, TECHNICIAN_OUT_OF_SERVICE, SessionHost
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
+from tests.fixtures.processes import gone
 
 WAIT = 30.0
 
@@ -21,15 +21,6 @@ WAIT = 30.0
 @pytest.fixture
 def spec(fresh_world: World, tmp_path: Path) -> WorkerSpec:
     return fake_spec(fresh_world.root, tmp_path / "state", tmp_path / "run")
-
-
-def gone(pid: int | None) -> bool:
-    assert pid is not None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def serves_no_one(host: SessionHost) -> bool:

@@ -6,7 +6,6 @@ again; a terminal the technician leaves out of service stays so."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from kiosk.ui.hostlink import HostLink
 from kiosk.ui.maintenance import Maintenance
 from kiosk.ui.window import KioskWindow
 from tests.fixtures.diag import CashTerminal, Rig, make_rig
+from tests.fixtures.processes import gone
 from tests.fixtures.ui import make_window
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
@@ -90,14 +90,6 @@ def paused(host: SessionHost) -> str | None:
 def worker_of(host: SessionHost) -> int | None:
     """``host.worker_pid`` read anew, likewise."""
     return host.worker_pid
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def payment_result(report: SelfTestReport) -> CheckResult:
