@@ -203,16 +203,6 @@ def start_child(options: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, 
         raise RuntimeError("the public verification service did not start")
 
 
-def stop_child(child: subprocess.Popen[bytes]) -> None:
-    """End the child: SIGTERM (it closes its listener), SIGKILL after 15 s."""
-    child.terminate()
-    try:
-        child.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-
-
 def _die_with_parent() -> None:
     """In the public service's process: end when the process that started it ends."""
     import ctypes
