@@ -103,7 +103,8 @@ def test_a_rotation_at_the_centre_reaches_the_service_without_a_restart_and_outl
         assert _check(server, new_qr) == (False, "signature")  # a key the directory does not list yet
         rotated = fd.sign(_with_issuer_key(current, A, new_key, current.serial + 1), federation.directory_key())
         _install(federation, rotated)  # the operator publishes; the centre takes it
-        wait_for(lambda: _call(server, "GET", wire.DIRECTORY_PATH) == (200, rotated), WAIT, "the rotated directory")
+        following = server
+        wait_for(lambda: _call(following, "GET", wire.DIRECTORY_PATH) == (200, rotated), WAIT, "the rotated directory")
         assert _check(server, new_qr) == (True, "ok")  # no restart
         assert _check(server, old_qr) == (True, "ok")  # paper signed with the old key still verifies
         services.stop()  # the centre is out of reach: the last good copy serves on
