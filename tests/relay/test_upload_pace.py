@@ -42,7 +42,7 @@ def test_the_pace_scales_with_the_declared_length() -> None:
     assert pace.behind(pace.cap + 1, 10**12, 0, MIN_RATE) is True  # the cap, however much came
     for bad in ({"min_rate": 0}, {"idle": 0}, {"floor": 400}, {"floor": -1}):
         with pytest.raises(ValueError):
-            UploadPace(**bad)  # type: ignore[arg-type]
+            UploadPace(**bad)
 
 
 @pytest.fixture(scope="module")
