@@ -74,6 +74,9 @@ KIOSK_RETIRED = "kiosk_retired"  # the register has retired this kiosk
 INTERNAL = "internal"
 # the public verification service's own limits
 BUSY = "busy"  # every work slot is taken: try again shortly
+#: 408: an upload that fell behind the pace the service asks (relay/upload_pace.py: 1 Mbit/s
+#: after 10 s, all of it within 300 s, never 10 s without a byte)
+TOO_SLOW = "too_slow"
 #: 404: this public listener checks QR codes only (a federation centre's: the face check
 #: needs the issuing municipality's scramble master, which the centre never holds)
 NOT_OFFERED = "not_offered"

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
-from relay import issuing_cli, kiosk_cli, public_service, verification_cli
+from relay import issuing_cli, kiosk_cli, processes, public_service, verification_cli
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -312,7 +312,7 @@ def serve(args: argparse.Namespace) -> int:
         return _serve_kiosks(args, sockets, ports)
     finally:
         if public is not None:
-            public_service.stop_child(public)
+            processes.stop(public)
 
 
 def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], dict[str, int]]:

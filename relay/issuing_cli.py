@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
-from relay import public_service
+from relay import processes, public_service
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -306,7 +306,7 @@ async def _centre(args: argparse.Namespace) -> None:
         await listener.stop(runner, served)
     finally:
         if public is not None:
-            await asyncio.to_thread(public_service.stop_child, public)
+            await asyncio.to_thread(processes.stop, public)
         app.close()
 
 

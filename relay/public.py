@@ -21,7 +21,6 @@ the QR code carries, the recovered face and the drawn differences.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -42,8 +41,8 @@ from protocol.federation.directory import Directory
 from protocol.federation.issuers import DirectoryIssuers, IssuerTrust, as_trust, verify_qr
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import Lang
-from relay import schema
-from relay.federation.served import DirectoryFile, directory_handler
+from relay import schema, upload_pace
+from relay.federation.served import DirectorySource, directory_handler
 from relay.public_access import PublicAccess
 from relay.rate_limits import RateLimiter
 from relay.schema import ApiError
@@ -60,7 +59,6 @@ class ScanWork(Protocol):
     async def check_files(self, files: list[bytes], lang: Lang) -> dict[str, Any]: ...
 
 LOG = logging.getLogger("relay.public")
-BODY_DEADLINE = 20.0  # to receive a whole body: 8 MiB at 3.4 Mbit/s, the largest (108 MiB) at 45 Mbit/s
 #: A body up to this many bytes (declared) is read without a slot: a QR check, a small scan.
 SMALL_BODY_BYTES = 1 << 20
 #: Larger bodies (or bodies of undeclared length) held in memory at once, in all and per
@@ -149,25 +147,27 @@ class Verifier:
 
 def public_application(verifier: Verifier, work: ScanWork | None, limiter: RateLimiter, access: PublicAccess,
                        clock: Callable[[], float] = time.time,
-                       directory: DirectoryFile | None = None) -> web.Application:
+                       directory: DirectorySource | None = None,
+                       pace: upload_pace.UploadPace = upload_pace.DEFAULT_PACE) -> web.Application:
     """The public endpoint: QR checks answered here (microseconds of work), scans checked
     by ``work`` in killable processes; every source within ``limiter``'s rates (kinds
     ``check`` and ``scan``), every registered verifier within its own; what the caller may
     see decided by ``access``. Everything is refused before work starts when a limit says so.
     Without ``work`` (a federation centre's listener) scans are refused ``404 not_offered``
-    before their body is decoded, and the web page for scans is not served."""
+    before their body is decoded, and the web page for scans is not served. Every upload,
+    the API's and the page's, arrives at ``pace`` or is refused ``408 too_slow``."""
 
     async def verify_endpoint(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > wire.MAX_VERIFY_BODY_BYTES:
             raise ApiError(413, wire.TOO_LARGE)
         source = request.remote or "unknown"
         try:
-            async with asyncio.timeout(BODY_DEADLINE):
-                raw = await request.read()
+            raw = await upload_pace.receive(request, request.read, pace)
         except web.HTTPRequestEntityTooLarge as exc:
             raise ApiError(413, wire.TOO_LARGE) from exc
-        except TimeoutError:
-            raise ApiError(503, wire.TIMEOUT) from None
+        except upload_pace.TooSlow:
+            log.event(LOG, "relay.public.too_slow", logging.WARNING, code=wire.TOO_SLOW)
+            raise ApiError(408, wire.TOO_SLOW) from None
         body = schema.parse_body(raw, wire.MAX_VERIFY_BODY_BYTES)
         caller = access.caller(request.headers.get("Authorization"))
         if "qr" in body:
@@ -240,7 +240,7 @@ def public_application(verifier: Verifier, work: ScanWork | None, limiter: RateL
     app = web.Application(client_max_size=wire.MAX_VERIFY_BODY_BYTES * 2, middlewares=[errors, bounded_bodies])
     app.router.add_post(wire.VERIFY_PATH, verify_endpoint)
     if work is not None:
-        page.add_routes(app, checked)
+        page.add_routes(app, checked, pace)
     if directory is not None:  # verifiers fetch the signed federation directory here
         app.router.add_get(wire.DIRECTORY_PATH, directory_handler(directory))
     return app

@@ -17,6 +17,13 @@ file changes, never a copy the anchor refuses) and checks QR codes with the issu
 the member each serial names. It holds no scramble master and no issued register of any
 municipality (the centre holds no resident data), so scans are refused ``not_offered``:
 the face check is the issuing municipality's own public service's.
+
+A municipality's own service (``--world``) takes the directory as a file, or follows the
+centre's public listener: ``--directory https://centre:8444/v1/directory`` with
+``--anchor`` (:mod:`relay.federation.follow`: verified, cached on disk, re-fetched every
+``--directory-refresh`` seconds, the last good copy kept while the centre is out of
+reach). Uploads arrive at the pace of :mod:`relay.upload_pace` or are refused
+``408 too_slow``.
 """
 
 from __future__ import annotations
@@ -37,15 +44,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from protocol import log
+from protocol.federation.held import CACHE_NAME
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.store.db import location
+from relay.upload_pace import DEFAULT_PACE, UploadPace
 
 if TYPE_CHECKING:
     from protocol.federation.directory import Directory
-    from relay.federation.served import DirectoryFile
+    from relay.federation.served import DirectorySource
 
 LOG = logging.getLogger("relay.public")
 #: Public listeners hold fewer connections, fewer per source and idle ones for less time.
+#: Seconds between two checks for a newer directory at the centre's URL (a ``304`` when none).
+DIRECTORY_REFRESH = 60.0
 PUBLIC_LIMITS = ConnectionLimits(max_connections=200, max_per_source=8, handshake_timeout=3.0,
                                  header_timeout=5.0, idle_timeout=5.0)
 
@@ -79,9 +90,31 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--max-connections", type=int, default=PUBLIC_LIMITS.max_connections)
     s.add_argument("--max-per-source", type=int, default=PUBLIC_LIMITS.max_per_source)
     s.add_argument("--log-level", default="WARNING")
-    from relay.federation.cli import add_serving_options
-
-    add_serving_options(s)
+    s.add_argument("--directory", metavar="FILE_OR_URL",
+                   help="the signed federation directory: a file (re-read when it changes) or the https:// URL of"
+                        " the centre's public listener (https://centre:8444/v1/directory), followed")
+    s.add_argument("--anchor", type=Path,
+                   help="with --directory: the federation anchor; a directory that does not verify is not used")
+    s.add_argument("--directory-ca", type=Path,
+                   help="with an https:// --directory: the CA file the centre's certificate is checked with"
+                        " (default: the system's)")
+    s.add_argument("--directory-cache", type=Path,
+                   help=f"with an https:// --directory: where the last verified copy is kept (default: {CACHE_NAME}"
+                        " beside --anchor)")
+    s.add_argument("--directory-refresh", type=float, default=DIRECTORY_REFRESH,
+                   help="with an https:// --directory: seconds between two checks for a newer copy"
+                        f" ({DIRECTORY_REFRESH:g})")
+    pace = DEFAULT_PACE
+    s.add_argument("--upload-min-mbps", type=float, default=pace.min_rate * 8 / 1e6,
+                   help=f"the average rate every upload must keep after --upload-floor, Mbit/s"
+                        f" ({pace.min_rate * 8 / 1e6:g})")
+    s.add_argument("--upload-floor", type=float, default=pace.floor,
+                   help=f"seconds every upload has before that rate applies ({pace.floor:g})")
+    s.add_argument("--upload-cap", type=float, default=pace.cap,
+                   help=f"seconds no upload may exceed; a declared length that needs more than the rate to make it"
+                        f" must go faster ({pace.cap:g})")
+    s.add_argument("--upload-idle", type=float, default=pace.idle,
+                   help=f"seconds an upload may go without a byte ({pace.idle:g})")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -102,23 +135,42 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from relay.federation.cli import directory_source
-
+    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     try:
-        directory_source(args)  # fail here, with a message
+        pace = UploadPace(args.upload_min_mbps * 1e6 / 8, args.upload_floor, args.upload_cap, args.upload_idle)
+        served = _directory_source(args)  # fail here, with a message
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
-    asyncio.run(_serve(args, limits))
+    asyncio.run(_serve(args, limits, served, pace))
     return 0
 
 
-async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
+def _directory_source(args: argparse.Namespace) -> DirectorySource | None:
+    """The directory ``--directory`` names: a file, or the centre's URL followed (with a
+    valid copy to start from); ``ValueError`` with a one-line reason."""
+    where = args.directory
+    if where is not None and "://" in where:
+        if args.anchor is None:
+            raise ValueError("an https:// --directory needs --anchor (the key that signs it)")
+        from relay.federation.follow import start_following
+
+        return start_following(where, args.anchor, args.directory_cache, args.directory_ca, args.directory_refresh)
+    if args.directory_ca is not None or args.directory_cache is not None:
+        raise ValueError("--directory-ca and --directory-cache go with an https:// --directory")
+    from relay.federation.cli import directory_source
+
+    return directory_source(args)
+
+
+async def _serve(args: argparse.Namespace, limits: ConnectionLimits, served: DirectorySource | None,
+                 pace: UploadPace) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from relay import listener
+    from relay.federation.follow import DirectoryFollower
+    from relay.federation.served import DirectoryFile
     from relay.issued_register import StoredIssuedRegister
     from relay.ports import listen, write_ports
     from relay.public import Verifier, public_application, public_tls_context
@@ -128,12 +180,9 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     from relay.verify_work import VerifierKeys, WorkLimits, WorkPool
 
     world: Path | None = args.world
-    from relay.federation.cli import directory_source
-
-    served = directory_source(args)
     directory = None
-    if served is not None and served.anchor is not None:  # a federation: any member's documents are checked
-        directory = functools.partial(_verified, served)
+    if isinstance(served, DirectoryFollower) or (isinstance(served, DirectoryFile) and served.anchor is not None):
+        directory = functools.partial(_verified, served)  # a federation: any member's documents are checked
     work: WorkPool | None = None
     if world is None:  # a federation centre's listener: the directory's keys only
         verifier = Verifier(None, None, None, directory)
@@ -154,7 +203,7 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     db = args.db if world is None else args.db or world / "relay.sqlite3"  # serve() requires it without a world
     verifiers, issued = StoredVerifierRegister(db), StoredIssuedRegister(db)
     access = PublicAccess(verifiers, issued, SharedRateStore(db))  # a verifier's faces, counted across nodes
-    app = public_application(verifier, work, limiter, access, directory=served)
+    app = public_application(verifier, work, limiter, access, directory=served, pace=pace)
     if world is not None:
         tls = public_tls_context(args.tls_cert or world / "pki" / "relay.pem",
                                  args.tls_key or world / "pki" / "relay.key")
@@ -170,14 +219,17 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    following = asyncio.create_task(served.follow(stop)) if isinstance(served, DirectoryFollower) else None
     await stop.wait()
+    if following is not None:
+        await following
     await listener.stop(runner, guarded)
     verifiers.close()
     issued.close()
     access.faces.close()
 
 
-def _verified(served: DirectoryFile) -> Directory | None:
+def _verified(served: DirectorySource) -> Directory | None:
     """The served directory as the anchor verified it, while it is valid."""
     current = served.current()
     return current.directory if current is not None else None
@@ -201,16 +253,6 @@ def start_child(options: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, 
         child.kill()
         child.wait()
         raise RuntimeError("the public verification service did not start")
-
-
-def stop_child(child: subprocess.Popen[bytes]) -> None:
-    """End the child: SIGTERM (it closes its listener), SIGKILL after 15 s."""
-    child.terminate()
-    try:
-        child.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
 
 
 def _die_with_parent() -> None:

@@ -27,6 +27,7 @@ from hardware_mocks.federation_world import FederationWorld
 from hardware_mocks.services.relay import register_world_kiosks
 from hardware_mocks.world import RELAY_HOST
 from kiosk.config import RelayConfig
+from relay import processes
 
 START_TIMEOUT = 60.0
 
@@ -45,17 +46,6 @@ def start_service(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subp
             raise RuntimeError(f"{cmd[3:5]} did not start; see {log_path}")
         time.sleep(0.02)
     return process, int(json.loads(port_file.read_text())["port"])
-
-
-def stop_service(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after ten seconds."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -182,7 +172,7 @@ class FederationServices:
 
     def stop(self) -> None:
         for process in [*self.municipal.values(), *([self.centre] if self.centre else [])]:
-            stop_service(process)
+            processes.stop(process, grace=10.0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ import functools
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.config import RelayConfig
+from relay import processes
 
 START_TIMEOUT = 20.0
 #: Start the relay's clock at 10:00 JST on a weekday near the world's day (the default):
@@ -121,13 +121,7 @@ class RelayServer:
         self.process.wait()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process, grace=10.0)
 
 
 def relay_config(servers: list[RelayServer], kiosk_id: str = "KIOSK-0001", read_timeout: float = 10.0) -> RelayConfig:
@@ -189,10 +183,4 @@ class PublicServer:
         return cls(world_dir, int(ports["public_port"]), int(ports["pid"]), process)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)

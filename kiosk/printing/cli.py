@@ -104,11 +104,8 @@ def _anchor(path: Path) -> Anchor:
 
 def _fetch(where: str, ca_file: Path | None) -> bytes:
     """The directory's bytes from a file or an https:// URL (bounded in size and time)."""
-    import ssl
-    import urllib.error
-    import urllib.request
-
     from protocol.federation.directory import MAX_DIRECTORY_BYTES
+    from protocol.federation.fetch import fetch_directory
 
     if not where.startswith("https://"):
         try:
@@ -116,13 +113,9 @@ def _fetch(where: str, ca_file: Path | None) -> bytes:
                 return f.read(MAX_DIRECTORY_BYTES + 1)
         except OSError as exc:
             raise ValueError(f"cannot read the directory {where} ({exc.strerror or type(exc).__name__})") from exc
-    try:
-        ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-        with urllib.request.urlopen(where, timeout=10, context=ctx) as answer:  # https only
-            return bytes(answer.read(MAX_DIRECTORY_BYTES + 1))
-    except (urllib.error.URLError, OSError, ssl.SSLError) as exc:
-        reason = getattr(exc, "reason", None) or type(exc).__name__
-        raise ValueError(f"cannot fetch the directory from {where} ({reason})") from exc
+    data = fetch_directory(where, ca_file)
+    assert data is not None  # nothing held was named: never "not modified"
+    return data
 
 
 def _config_relay(args: argparse.Namespace) -> RelayConfig | None:

@@ -56,8 +56,9 @@ READY_TIMEOUT_S = 30.0
 #: Out-of-service codes that can clear by themselves: the host tries again every
 #: ``service_retry`` seconds (recovery and the start checks run anew).
 #: Out-of-service codes tried again by themselves (``directory_unavailable``: a federation
-#: terminal whose directory expired serves again once it fetches a valid one).
-RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED, "directory_unavailable"})
+#: terminal whose directory expired serves again once it fetches a valid one;
+#: ``kiosk_suspended``: a terminal the operator suspended serves again once it is activated).
+RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED, "directory_unavailable", "kiosk_suspended"})
 #: The out-of-service code while a technician works in diagnostic mode.
 MAINTENANCE = "maintenance"
 #: The out-of-service code of a terminal the technician left out of service.

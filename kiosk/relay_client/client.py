@@ -26,6 +26,7 @@ from kiosk.relay_client.directory import FederationDirectory
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
+    KioskSuspended,
     RelayError,
     RelayProtocolError,
     RelayRefused,
@@ -57,6 +58,8 @@ def error_for(status: int, code: Any) -> RelayError:
         return RelayUnavailable(wire.UNAVAILABLE)
     if status >= 500:
         return RelayUnavailable(f"http_{status}")
+    if status == 403 and code == wire.KIOSK_SUSPENDED:
+        return KioskSuspended()
     if code in refusals.ALL or code in SESSION_CODES:
         return RelayRefused(code)
     return RelayProtocolError(code)

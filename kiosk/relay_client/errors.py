@@ -3,7 +3,8 @@
 Each maps to one path of the session: ``RelayRefused`` shows the refusal screen for its
 code; ``RelayUnavailable`` and ``RelayTimeout`` refund and offer a retry later;
 ``IntegrityError`` prints nothing, refunds, raises the alarm and takes the terminal out of
-service; ``RelayProtocolError`` and ``IncompatibleRelay`` take it out of service too.
+service; ``RelayProtocolError``, ``IncompatibleRelay`` and ``KioskSuspended`` take it out of
+service too.
 Messages carry codes and field names only, never a value from the relay.
 """
 
@@ -47,6 +48,15 @@ class RelayProtocolError(RelayError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class KioskSuspended(RelayError):
+    """The relay's kiosk register has suspended this terminal (``403 kiosk_suspended``):
+    every call is refused until the operator activates it again (``relay kiosk
+    activate``). Nothing is wrong with the terminal or the relay, so it says so rather
+    than a protocol fault, and tries again by itself."""
+
+    code = "kiosk_suspended"
 
 
 class IntegrityError(RelayError):

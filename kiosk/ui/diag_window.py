@@ -52,6 +52,11 @@ TEST_LABELS = {
     "journal": "取引記録",
 }
 STATUS_MARK = {Status.OK: "OK", Status.WARNING: "注意", Status.FAULT: "異常"}
+#: What a code means and what to do, for the technician, where the code alone does not say.
+REASONS = {
+    "kiosk_suspended": "中継サーバーの端末台帳でこの端末が利用停止中（端末の故障ではありません。"
+                       "運営者が relay kiosk activate で再開すると自動で運用に戻ります）",
+}
 
 
 class _Signals(QObject):
@@ -382,6 +387,8 @@ class DiagWindow(QWidget):
         text = STATUS_MARK[result.status]
         if result.code:
             text += f" ({result.code})"
+            if result.code in REASONS:
+                text += f" {REASONS[result.code]}"
         details = ", ".join(f"{k}={v}" for k, v in result.details.items())
         self.main_page.results[name].setText(f"{text}  {details}".strip())
 

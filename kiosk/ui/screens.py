@@ -248,6 +248,13 @@ class OutOfServicePage(MessagePage):
                          texts.OUT_OF_SERVICE_BODY)
         self.corner = HotCorner(self)  # a technician brings it back through diagnostic mode
 
+    def render_view(self, vm: ViewModel) -> None:
+        """The sentence for a cause the customer should know (a suspended terminal), else
+        the general one; the code itself is for the technician (diagnostic mode, the log)."""
+        code = vm.error.code if vm.error else ""
+        self._body = texts.OUT_OF_SERVICE_BODIES.get(code, texts.OUT_OF_SERVICE_BODY)
+        super().render_view(vm)
+
 
 class PinPage(Page):
     screens = (Screen.PIN,)

@@ -108,6 +108,15 @@ OUT_OF_SERVICE_BODY = QT_TRANSLATE_NOOP(
     "This terminal cannot issue certificates at the moment. "
     "Please use another terminal or the municipal office counter.",
 )
+# The out-of-service sentence for a cause the customer should know (by the code the
+# host reports); any other cause gets OUT_OF_SERVICE_BODY.
+OUT_OF_SERVICE_BODIES: dict[str, str] = {
+    "kiosk_suspended": QT_TRANSLATE_NOOP(
+        "Kiosk",
+        "The operator of the certificate service has suspended this terminal. "
+        "Please use another terminal or the municipal office counter.",
+    ),
+}
 
 # --- card -------------------------------------------------------------------------------
 PLACE_CARD_TITLE = QT_TRANSLATE_NOOP("Kiosk", "Place your My Number card on the reader")
@@ -314,6 +323,7 @@ ERROR_CODES: dict[str, str] = {
     "relay_timeout": QT_TRANSLATE_NOOP("Kiosk", "The issuing service did not answer in time"),
     "relay_incompatible": QT_TRANSLATE_NOOP("Kiosk", "This terminal needs maintenance"),
     "relay_error": QT_TRANSLATE_NOOP("Kiosk", "The issuing service reported an error"),
+    "kiosk_suspended": QT_TRANSLATE_NOOP("Kiosk", "This terminal has been suspended by the service operator"),
     # printer
     "media_empty": QT_TRANSLATE_NOOP("Kiosk", "The printer is out of paper"),
     "media_jam": QT_TRANSLATE_NOOP("Kiosk", "Paper is jammed in the printer"),
@@ -435,7 +445,7 @@ def template_samples() -> list[str]:
 def all_sources() -> list[str]:
     """Every marked source string (what each catalogue must translate)."""
     values = [v for k, v in globals().items() if k.isupper() and isinstance(v, str)]
-    for table in (CERT_TYPES, OPTIONS, CHOICES, ERROR_KINDS, NEXT_STEPS, ERROR_CODES):
+    for table in (CERT_TYPES, OPTIONS, CHOICES, ERROR_KINDS, NEXT_STEPS, ERROR_CODES, OUT_OF_SERVICE_BODIES):
         values.extend(table.values())
     skip = {DEFAULT_LANGUAGE, CONTEXT}
     return sorted({v for v in values if v not in skip})

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 
@@ -35,6 +36,15 @@ class Published:
     data: bytes
     etag: str
     directory: Directory | None  # None when served without an anchor (not checked here)
+
+
+class DirectorySource(Protocol):
+    """Where a listener takes the directory it serves: a file the operator copies
+    (:class:`DirectoryFile`) or the centre's URL followed
+    (:class:`relay.federation.follow.DirectoryFollower`)."""
+
+    def current(self) -> Published | None:
+        """The copy to serve now; None when there is no valid one."""
 
 
 class DirectoryFile:
@@ -84,7 +94,7 @@ class DirectoryFile:
             log.event(LOG, "relay.directory_loaded", serial=str(directory.serial))
 
 
-def directory_handler(source: DirectoryFile) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def directory_handler(source: DirectorySource) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """``GET /v1/directory``: the signed bytes as published, or ``304`` when unchanged."""
 
     async def handler(request: web.Request) -> web.StreamResponse:

@@ -5,7 +5,7 @@ issuing server, or a PostgreSQL URL that several nodes of the same server share
 (:func:`relay.store.db.open_database`; the ``municipal_*`` tables of the relay's versioned
 migrations). For every request: the resident, the card serial, the kiosk, the serial
 numbers and the documents' hashes (kept), the answer with the documents themselves (kept
-apart, deleted once the kiosk's outcome is known), the outcome, and every refusal.
+apart, deleted once the kiosk's outcome is known), the outcome, and every refusal (once per request id).
 
 Numbers are taken in the same transaction that stores the request, after the year's row
 in ``municipal_series`` is locked (SQLite: its one write lock; PostgreSQL: the row lock
@@ -127,8 +127,11 @@ class IssuanceHistory:
 
     def refuse(self, at: float, request_id: str | None, session_id: str, kiosk_id: str, cert_serial: str,
                cert_type: str | None, code: str) -> None:
-        self._db.write(f"INSERT INTO municipal_refusals ({','.join(REFUSAL_COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
-                       (at, request_id, session_id, kiosk_id, cert_serial, cert_type, code))
+        """Record a refusal, once per request id: the centre sends a request again, to the
+        next node, when the node that refused it died before its answer left; the first
+        record stays (``municipal_refusals_request``, a unique index)."""
+        self._db.write(f"INSERT INTO municipal_refusals ({','.join(REFUSAL_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
+                       " ON CONFLICT DO NOTHING", (at, request_id, session_id, kiosk_id, cert_serial, cert_type, code))
 
     def entries(self) -> list[dict[str, Any]]:
         rows = self._db.read(f"SELECT {','.join(HISTORY_COLUMNS)} FROM municipal_issuance ORDER BY at, request_id")

@@ -6,7 +6,8 @@ was given, the regions that differ boxed and listed. Japanese by default, Englis
 ``?lang=en``. The page has no script and loads nothing from elsewhere (its images are
 inline); uploads are read with a bound (:data:`~protocol.paper.verification.limits.MAX_FILE_BYTES`
 each, :data:`~protocol.paper.verification.limits.MAX_TOTAL_BYTES` in all,
-:data:`~protocol.paper.verification.limits.MAX_FILES` files) and dropped with the request.
+:data:`~protocol.paper.verification.limits.MAX_FILES` files) at the pace of
+:mod:`relay.upload_pace`, and dropped with the request.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aiohttp import BodyPartReader, web
 from protocol.documents.catalogue import CATALOGUE, CertType
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import STATUS, Lang
+from relay import upload_pace
 from relay.schema import ApiError
 
 #: One anonymous check, within the endpoint's limits (the request tells its source).
@@ -47,6 +49,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "too_many": "ファイルは{files}個までです。",
         "none": "ファイルを選んでください。",
         "busy": "ただいま混み合っています。しばらくしてからもう一度お試しください。",
+        "too_slow": "アップロードに時間がかかりすぎたため中断しました。通信環境のよい場所でもう一度お試しください。",
         "other": "English",
     },
     "en": {
@@ -70,6 +73,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "too_many": "Give at most {files} files.",
         "none": "Choose a file.",
         "busy": "The service is busy: please try again in a moment.",
+        "too_slow": "The upload took too long and was stopped: please try again over a faster connection.",
         "other": "日本語",
     },
 }
@@ -191,16 +195,19 @@ def busy(request: web.Request) -> web.Response:
     return _error(lang, TEXT[lang]["busy"], 503)
 
 
-def add_routes(app: web.Application, check: Check) -> None:
+def add_routes(app: web.Application, check: Check, pace: upload_pace.UploadPace) -> None:
     """The page's two routes on the public application; ``check`` runs one verification
-    (within the endpoint's parallelism and deadline)."""
+    (within the endpoint's parallelism and deadline); uploads arrive at ``pace``."""
 
     async def form(request: web.Request) -> web.Response:
         return _page(_lang(request), _form(_lang(request)))
 
     async def result(request: web.Request) -> web.Response:
         lang = _lang(request)
-        files = await _uploads(request, lang)
+        try:
+            files = await upload_pace.receive(request, lambda: _uploads(request, lang), pace)
+        except upload_pace.TooSlow:
+            return _error(lang, TEXT[lang]["too_slow"], 408)
         if isinstance(files, web.Response):
             return files
         try:

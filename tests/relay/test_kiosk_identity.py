@@ -98,14 +98,14 @@ def _kiosk_command(server: RelayServer, *args: str) -> int:
 
 def test_suspension_takes_effect_on_the_next_request(world: World, relay: RelayServer,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    from kiosk.relay_client.errors import RelayProtocolError
+    from kiosk.relay_client.errors import KioskSuspended
 
     card = CardSigner.load(world.card_path("shiken-hanako"))
     with _client(relay, "KIOSK-0002") as client:
         opened = client.open_session()
         client.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, client.kiosk_id))
         assert _kiosk_command(relay, "suspend", "KIOSK-0002") == 0
-        with pytest.raises(RelayProtocolError) as err:  # mid-session: the very next call
+        with pytest.raises(KioskSuspended) as err:  # mid-session: the very next call
             client.menu()
         assert err.value.code == wire.KIOSK_SUSPENDED
         assert _kiosk_command(relay, "activate", "KIOSK-0002") == 0

@@ -69,7 +69,7 @@ def test_a_kiosks_rate_limit_counts_its_sessions_on_every_node(two_nodes: list[R
 
 
 def test_a_kiosk_suspended_through_one_node_is_refused_by_the_other(two_nodes: list[RelayServer]) -> None:
-    from kiosk.relay_client.errors import RelayProtocolError
+    from kiosk.relay_client.errors import KioskSuspended
 
     with _client(two_nodes[1], "KIOSK-0002") as client:
         client.open_session()
@@ -80,10 +80,10 @@ def test_a_kiosk_suspended_through_one_node_is_refused_by_the_other(two_nodes: l
         for _ in range(50):
             try:
                 client.open_session()
-            except RelayProtocolError as err:
+            except KioskSuspended as err:
                 code = err.code
                 break
         assert code == wire.KIOSK_SUSPENDED
-        with pytest.raises(RelayProtocolError) as refused:
+        with pytest.raises(KioskSuspended) as refused:
             client.open_session()  # and from then on, every time
         assert refused.value.code == wire.KIOSK_SUSPENDED

@@ -120,6 +120,10 @@
         <translation>音量：{steps}段階中{n}</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has suspended this terminal. Please use another terminal or the municipal office counter.</source>
+        <translation>証明書交付サービスの運営者がこの端末の利用を停止しています。別の端末か市区町村の窓口をご利用ください。</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>話す速さ：{steps}段階中{n}</translation>
     </message>
@@ -542,6 +546,10 @@
     <message>
         <source>The issuing service reported an error</source>
         <translation>交付サービスでエラーが発生しました</translation>
+    </message>
+    <message>
+        <source>This terminal has been suspended by the service operator</source>
+        <translation>この端末は運営者により利用停止中です</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

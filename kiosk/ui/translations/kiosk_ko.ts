@@ -120,6 +120,10 @@
         <translation>음량: {steps}단계 중 {n}</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has suspended this terminal. Please use another terminal or the municipal office counter.</source>
+        <translation>증명서 발급 서비스 운영자가 이 단말기의 이용을 정지했습니다. 다른 단말기나 시구정촌 창구를 이용하세요.</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>말하기 속도: {steps}단계 중 {n}</translation>
     </message>
@@ -542,6 +546,10 @@
     <message>
         <source>The issuing service reported an error</source>
         <translation>발급 서비스에서 오류가 발생했습니다</translation>
+    </message>
+    <message>
+        <source>This terminal has been suspended by the service operator</source>
+        <translation>이 단말기는 서비스 운영자에 의해 이용이 정지되었습니다</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

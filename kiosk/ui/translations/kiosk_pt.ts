@@ -120,6 +120,10 @@
         <translation>Volume {n} de {steps}</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has suspended this terminal. Please use another terminal or the municipal office counter.</source>
+        <translation>O operador do serviço de certidões suspendeu este terminal. Use outro terminal ou o balcão da prefeitura.</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>Velocidade da fala {n} de {steps}</translation>
     </message>
@@ -542,6 +546,10 @@
     <message>
         <source>The issuing service reported an error</source>
         <translation>O serviço de emissão informou um erro</translation>
+    </message>
+    <message>
+        <source>This terminal has been suspended by the service operator</source>
+        <translation>Este terminal foi suspenso pelo operador do serviço</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

@@ -120,6 +120,10 @@
         <translation>Âm lượng {n} trên {steps}</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has suspended this terminal. Please use another terminal or the municipal office counter.</source>
+        <translation>Đơn vị vận hành dịch vụ cấp giấy chứng nhận đã tạm ngừng máy này. Vui lòng dùng máy khác hoặc quầy của văn phòng hành chính.</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>Tốc độ đọc {n} trên {steps}</translation>
     </message>
@@ -542,6 +546,10 @@
     <message>
         <source>The issuing service reported an error</source>
         <translation>Dịch vụ cấp giấy báo lỗi</translation>
+    </message>
+    <message>
+        <source>This terminal has been suspended by the service operator</source>
+        <translation>Máy này đã bị đơn vị vận hành dịch vụ tạm ngừng</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

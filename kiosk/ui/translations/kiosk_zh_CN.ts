@@ -120,6 +120,10 @@
         <translation>音量：第{n}级，共{steps}级</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has suspended this terminal. Please use another terminal or the municipal office counter.</source>
+        <translation>证明书发行服务的运营方已暂停本终端。请使用其他终端或到市区町村政府窗口办理。</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>语速：第{n}级，共{steps}级</translation>
     </message>
@@ -542,6 +546,10 @@
     <message>
         <source>The issuing service reported an error</source>
         <translation>发行服务报告错误</translation>
+    </message>
+    <message>
+        <source>This terminal has been suspended by the service operator</source>
+        <translation>本终端已被服务运营方暂停使用</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

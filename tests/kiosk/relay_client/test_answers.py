@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.relay_client.client import error_for
 from kiosk.relay_client.errors import (
+    KioskSuspended,
     RelayProtocolError,
     RelayRefused,
     RelayTimeout,
@@ -27,6 +28,8 @@ from protocol import refusals
         (503, "timeout", RelayTimeout),
         (502, None, RelayUnavailable),
         (400, "<script>", RelayProtocolError),
+        (403, "kiosk_suspended", KioskSuspended),  # the register's decision, not a protocol fault
+        (403, "kiosk_retired", RelayProtocolError),
     ],
 )
 def test_error_answers_are_typed(status: int, code: str | None, kind: type) -> None:

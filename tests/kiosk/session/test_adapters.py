@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import pytest
 
+from kiosk.relay_client.errors import KioskSuspended
 from kiosk.relay_client.port import RelayClient
 from kiosk.session.adapters import RelayAdapter
 from kiosk.session.faults import IntegrityFault, RelayFault
@@ -49,6 +50,26 @@ def test_a_configured_kiosk_id_other_than_the_certificates_is_refused_at_start()
     assert not client.checked
     _adapter(client, "KIOSK-CERT").check_version()
     assert client.checked
+
+
+class _Suspended(_Client):
+    """A client of a relay whose kiosk register has suspended this terminal."""
+
+    def open_session(self) -> Any:
+        raise KioskSuspended
+
+    def check_version(self) -> None:
+        raise KioskSuspended
+
+
+def test_a_suspended_terminal_is_taken_out_of_service_with_its_own_code() -> None:
+    """At the start check (the host then shows the out-of-service screen that says so and
+    tries again by itself) and at any call of a session."""
+    relay = _adapter(_Suspended("KIOSK-CERT"), "KIOSK-CERT")
+    for call in (relay.check_version, relay.open_session):
+        with pytest.raises(RelayFault) as exc:
+            call()
+        assert (exc.value.code, exc.value.next_step) == ("kiosk_suspended", "call_staff")
 
 
 def test_a_relay_client_that_cannot_be_made_is_a_relay_fault() -> None:

@@ -147,6 +147,15 @@ def test_actions(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
                      "mark_serviced", "clear_alarm"]
 
 
+def test_a_suspended_terminal_is_explained_to_the_technician(qtbot: QtBot, inside: DiagWindow) -> None:
+    from kiosk.diag.checks import CheckResult, Status
+    from kiosk.ui.diag_window import REASONS
+
+    inside._show_result("relay", CheckResult("relay", Status.FAULT, "kiosk_suspended", {"reachable": True}))
+    text = inside.main_page.results["relay"].text()
+    assert text.startswith("異常 (kiosk_suspended) ") and REASONS["kiosk_suspended"] in text
+
+
 def test_a_failing_action_is_shown_by_its_code(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
     with qtbot.waitSignal(inside.task_done, timeout=5000):
         inside.main_page.actions["export"].click()

@@ -142,6 +142,22 @@ def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(
     assert engine.out_of_service == "integrity"
 
 
+@pytest.mark.parametrize("lang", sorted(texts.LANGUAGES))
+def test_a_suspended_terminal_says_so_in_every_language(qtbot: QtBot, kiosk, lang: str) -> None:
+    """The register suspended the terminal: the customer reads that, not a fault; any
+    other cause keeps the general sentence."""
+    kiosk.set_language(lang)
+    page = kiosk.pages[Screen.OUT_OF_SERVICE]
+    suspended = tr(texts.OUT_OF_SERVICE_BODIES["kiosk_suspended"])
+    kiosk.render(ViewModel(Screen.OUT_OF_SERVICE, final=True,
+                           error=ErrorInfo("kiosk_suspended", "relay", "call_staff")))
+    assert page.body.text() == suspended and page.title.text() == tr(texts.OUT_OF_SERVICE_TITLE)
+    assert lang == "en" or suspended != texts.OUT_OF_SERVICE_BODIES["kiosk_suspended"]  # translated
+    kiosk.render(ViewModel(Screen.OUT_OF_SERVICE, final=True,
+                           error=ErrorInfo("relay_protocol", "relay", "call_staff")))
+    assert page.body.text() == tr(texts.OUT_OF_SERVICE_BODY) != suspended
+
+
 def test_short_change_voucher_shows_with_the_papers_and_the_thanks(qtbot: QtBot, kiosk) -> None:
     voucher = ErrorInfo("change_voucher", "payment", "none", voucher="V-7Q3Z")
     expected = tr(texts.VOUCHER, voucher="V-7Q3Z")

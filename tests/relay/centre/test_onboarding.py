@@ -26,12 +26,13 @@ from cryptography.x509.oid import NameOID
 
 from hardware_mocks.federation_world import A, B, FederationWorld
 from hardware_mocks.relay.testing import CardSigner
-from hardware_mocks.services.federation import start_service, stop_service
+from hardware_mocks.services.federation import start_service
 from hardware_mocks.services.relay import register_world_kiosks
 from kiosk.config import load
 from kiosk.relay_client.errors import RelayUnavailable
 from kiosk.relay_client.https import HttpsRelayClient
 from protocol.federation.directory import Anchor, verify
+from relay import processes
 
 KIOSK = "KIOSK-0001"
 HOST = "127.0.0.1"
@@ -121,7 +122,7 @@ class Onboarding:
 
     def stop(self) -> None:
         for process in self.processes:
-            stop_service(process)
+            processes.stop(process, grace=10.0)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import signal
 import socket
 import ssl
@@ -19,6 +20,8 @@ from aiohttp import web
 
 from hardware_mocks.federation_world import A, FederationWorld
 from hardware_mocks.services.federation import FederationServices
+from protocol.clock import JST
+from protocol.documents.catalogue import CertType
 from protocol.federation.directory import Member
 from protocol.federation.envelope import CENTRE, open_message, seal
 from relay.centre.port import MunicipalityUnavailable
@@ -27,6 +30,8 @@ from relay.federation_local import load_ed25519
 from relay.federation_tls import MESSAGE_PATH, client_context, server_context
 from relay.municipal.history import IssuanceHistory
 from relay.ports import listen
+from relay.registry import Registry
+from relay.rules import type_refusal
 from tests.fixtures.federation import issuable, issue_body
 
 
@@ -212,3 +217,35 @@ def _messages(state: Path) -> list[dict[str, Any]]:
     with sqlite3.connect(state / "messages.sqlite3") as db:
         rows = db.execute("SELECT direction FROM messages ORDER BY logged, direction").fetchall()
     return [{"direction": r[0]} for r in rows]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_refusal_is_recorded_once_when_the_node_that_refused_dies_before_answering(
+        federation: FederationWorld, postgres_db: str, tmp_path: Path) -> None:
+    """The first node records a refusal, then is killed before it answers; the centre's
+    port sends the same request to the second node, which refuses it too: the
+    municipality's history holds the refusal once."""
+    registry = Registry.from_world(json.loads((federation.municipality_dir(A) / "registry.json").read_text(
+        encoding="utf-8")))
+    now = dt.datetime.now(JST)
+    serial, cert_type, code = next(  # a card holder of A refused a type (flagged, no seal …)
+        (serial, t, code) for serial, rid in registry.cards.items() for t in CertType
+        if (code := type_refusal(registry, registry.resident(rid), t, now)) is not None)
+    services = FederationServices(federation, tmp_path)
+    try:
+        dying = services.start_node(A, "node1", postgres_db, dying=True)
+        healthy = services.start_node(A, "node2", postgres_db)
+        member = _nodes(federation, [services.ports[dying], services.ports[healthy]])
+        body = issue_body({"cert_serial": serial}, cert_type=cert_type.value)
+        assert _exchange(federation, member, "issue", body) == {"refusal": code}
+        assert services.municipal[dying].wait(timeout=30) == -signal.SIGKILL  # it refused, then died
+        assert _exchange(federation, member, "issue", body) == {"refusal": code}  # and a repeat
+        history = IssuanceHistory(postgres_db)
+        try:
+            assert [(r["request_id"], r["code"]) for r in history.refusals()] == [(body["request_id"], code)]
+            assert history.entries() == []
+        finally:
+            history.close()
+    finally:
+        services.stop()

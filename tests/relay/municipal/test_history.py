@@ -102,6 +102,18 @@ def test_refusals_are_kept(nodes: Nodes) -> None:
                                                                           (None, "bad_value")]
 
 
+def test_a_refusal_is_recorded_once_per_request_id(nodes: Nodes) -> None:
+    """The centre sends a refused request again to the next node when the first died before
+    answering: that node, or any other, refuses it again and nothing more is recorded."""
+    first, second = nodes(), nodes()
+    first.refuse(1.0, "r1", "S1", "KIOSK-0001", "CARD-1", "inkan", "no_seal")
+    second.refuse(2.0, "r1", "S1", "KIOSK-0001", "CARD-1", "inkan", "no_seal")
+    first.refuse(3.0, "r1", "S1", "KIOSK-0001", "CARD-1", "inkan", "no_seal")
+    first.refuse(4.0, None, "S2", "KIOSK-0002", "CARD-2", None, "bad_value")
+    second.refuse(5.0, None, "S2", "KIOSK-0002", "CARD-2", None, "bad_value")  # no request id: each kept
+    assert [(r["at"], r["request_id"]) for r in second.refusals()] == [(1.0, "r1"), (4.0, None), (5.0, None)]
+
+
 def test_concurrent_issues_on_two_nodes_share_no_number(nodes: Nodes) -> None:
     """Requests of the same millisecond on two nodes (two on one SQLite file: two processes'
     connections) and the same request id sent to both at once: every number once, none
@@ -147,12 +159,15 @@ def test_a_history_file_written_before_the_migrations_keeps_its_rows(tmp_path: P
             "INSERT INTO issuance VALUES ('old', 'fp', 1.0, 'S', 'K', 'R', 'C', 'juminhyo', 1, 300,"
             " '[\"2026-0000001\"]', '[\"ab\"]', '{\"serials\": [\"2026-0000001\"]}', NULL, NULL, NULL);"
             "INSERT INTO series VALUES (2026, 1);"
-            "INSERT INTO refusals VALUES (1.0, NULL, 'S', 'K', 'C', NULL, 'bad_value');")
+            "INSERT INTO refusals VALUES (1.0, NULL, 'S', 'K', 'C', NULL, 'bad_value');"
+            "INSERT INTO refusals VALUES (2.0, 'r', 'S', 'K', 'C', 'inkan', 'no_seal');"
+            "INSERT INTO refusals VALUES (3.0, 'r', 'S', 'K', 'C', 'inkan', 'no_seal');")
     old.close()
     history = IssuanceHistory(path)
     try:
         assert history.stored("old") == ("fp", {"serials": ["2026-0000001"]})
-        assert [r["code"] for r in history.refusals()] == ["bad_value"]
+        # a refusal recorded twice before refusals were kept once per request id: the first stays
+        assert [(r["at"], r["code"]) for r in history.refusals()] == [(1.0, "bad_value"), (2.0, "no_seal")]
         assert _issue(history, "new") == ["2026-0000002"]
     finally:
         history.close()
