@@ -1,7 +1,7 @@
 """Federation load benchmark: complete sessions through the issuing centre and its
 municipal issuing servers (three, or ``--members``), each its own process on loopback.
 
-``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]]``
+``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]] [--no-menu-call]``
 
 The world: a test world with a crowd of ``--kiosks`` residents, each with a card and a
 kiosk of their own (:mod:`hardware_mocks.relay.crowd`), split by household between the
@@ -13,8 +13,10 @@ turn after the other, on the same crowd, and reports what each member beyond the
 count cost the centre (memory idle and under load, connections). Each simulated kiosk runs complete sessions
 back to back over the kiosk protocol with its own client certificate, on a new TLS
 connection per session (one session worker per customer): open, authenticate (the card's
-RSA signature), menu, request one 住民票, outcome. A document bound to another session or
-naming anyone but the kiosk's own resident counts as a mismatch. The kiosks run as
+RSA signature), menu, request one 住民票, outcome (``--no-menu-call``: without the menu
+call, as the kiosk's own session engine runs a session, the menu coming with the
+authenticate answer). A document bound to another session or naming anyone but the
+kiosk's own resident counts as a mismatch. The kiosks run as
 asyncio tasks in ``--processes`` client processes at ``--client-nice``, on the same
 cores as the servers (see ``bench.relay``: latencies are measured at the kiosk, so the
 clients' share of the CPU slows every number, never hides the servers').
@@ -85,39 +87,48 @@ async def _call(http: Any, url: str, tls: ssl.SSLContext, body: dict[str, Any]) 
         return answer
 
 
-async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str, list[float]]) -> bool:
+async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str, list[float]],
+                  menu_call: bool = True) -> bool:
     """One complete session on a fresh connection; False when a document was not this
-    session's or not this resident's."""
+    session's or not this resident's. ``menu_call``: ask ``/v1/menu`` after authenticating,
+    as the benchmark always did; without it the session is the one the kiosk's own engine
+    runs (``kiosk/session/engine.py`` takes the menu from the authenticate answer)."""
     import aiohttp
 
     from protocol import wire
 
-    marks = [time.perf_counter()]
+    started = last = time.perf_counter()
+
+    def mark(name: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        latency[name].append(now - last)
+        last = now
+
     async with aiohttp.ClientSession() as http:
         opened = await _call(http, base + wire.SESSION_PATH, tls, {})
-        marks.append(time.perf_counter())
+        mark("open")
         sid = opened["session_id"]
         signature = member.card.sign(base64.b64decode(opened["challenge"]), sid, member.kiosk_id)
         await _call(http, base + wire.AUTH_PATH, tls, {
             "session_id": sid, "card_certificate": base64.b64encode(member.card.cert_der).decode(),
             "signature": base64.b64encode(signature).decode()})
-        marks.append(time.perf_counter())
-        await _call(http, base + wire.MENU_PATH, tls, {"session_id": sid})
-        marks.append(time.perf_counter())
+        mark("authenticate")
+        if menu_call:
+            await _call(http, base + wire.MENU_PATH, tls, {"session_id": sid})
+            mark("menu")
         rid = str(uuid.uuid4())
         issued = await _call(http, base + wire.DOCUMENTS_PATH, tls, {
             "session_id": sid, "request_id": rid, "cert_type": "juminhyo", "options": {}, "copies": 1})
-        marks.append(time.perf_counter())
+        mark("documents")
         own = bool(issued["documents"]) and all(
             d["binding"]["session_id"] == sid and d["binding"]["request_id"] == rid
             and d["document"]["body"]["members"][0]["name"]["given"] == member.given_name
             for d in issued["documents"])
         await _call(http, base + wire.OUTCOME_PATH, tls, {
             "session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1, "amount": issued["amount"]})
-        marks.append(time.perf_counter())
-    for name, start, end in zip(CALLS, marks, marks[1:], strict=False):
-        latency[name].append(end - start)
-    latency["session"].append(marks[-1] - marks[0])
+        mark("outcome")
+    latency["session"].append(last - started)
     return own
 
 
@@ -139,7 +150,7 @@ async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: f
             if time.monotonic() >= deadline:
                 break
         try:
-            if not await session(info["url"], tls, member, result.latency):
+            if not await session(info["url"], tls, member, result.latency, info["menu_call"]):
                 result.mismatches += 1
             result.sessions += 1
             result.last_end = time.monotonic()
@@ -200,10 +211,12 @@ def _peak_mib(pid: int) -> float:
 
 
 def run(services: Any, members: list[Any], kiosks: int, duration: float, processes: int, rate: float,
-        nice: int) -> dict[str, Any]:
-    """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation."""
+        nice: int, menu_call: bool = True) -> dict[str, Any]:
+    """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation.
+    ``menu_call``: each session asks ``/v1/menu`` too (see :func:`session`)."""
     assert services.centre is not None
-    info = {"url": f"https://127.0.0.1:{services.centre_port}", "pki": str(services.world.base.root / "pki")}
+    info = {"url": f"https://127.0.0.1:{services.centre_port}", "pki": str(services.world.base.root / "pki"),
+            "menu_call": menu_call}
     _MEMBERS[:] = members[:kiosks]
     chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
     start_at = time.monotonic() + 1.0 + kiosks / 200
@@ -219,7 +232,8 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     for part in parts:
         total.add(part)
     per = 1000 / total.sessions if total.sessions else 0.0
-    return {"kiosks": kiosks, "rate": rate, "members": len(services.municipal), "sessions": total.sessions,
+    return {"kiosks": kiosks, "rate": rate, "members": len(services.municipal), "menu_call": menu_call,
+            "sessions": total.sessions,
             "sessions_per_s": total.sessions / (total.last_end - start_at) if total.last_end > start_at else 0.0,
             "mismatches": total.mismatches, "errors": total.errors,
             "cpu_ms_per_session": {name: c * per for name, c in cpu.items()} | {"kiosks": total.cpu * per},
@@ -235,9 +249,11 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
 def report(r: dict[str, Any]) -> str:
     mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
     cpu = " ".join(f"{k}={v:.2f}" for k, v in r["cpu_ms_per_session"].items())
-    calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS)
+    calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS
+                     if c != "menu" or r["menu_call"])
     mib = " ".join(f"{k}={r['municipal_idle_mib'][k]:.0f}->{v:.0f}" for k, v in r["municipal_mib"].items())
-    return (f"{mode:<12} members={r['members']:>2} kiosks={r['kiosks']:>4} "
+    shape = "" if r["menu_call"] else " (no /v1/menu call)"
+    return (f"{mode:<12}{shape} members={r['members']:>2} kiosks={r['kiosks']:>4} "
             f"sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
             f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n"
             f"    cpu ms/session: {cpu}\n    p50/p99 ms: {calls}\n"
@@ -301,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--municipal-deadline", type=float, default=3.0,
                    help="the centre's per-call deadline (its default; it counts only the municipal call, not "
                         "the centre's own queue)")
+    p.add_argument("--menu-call", action=argparse.BooleanOptionalAction, default=True,
+                   help="ask /v1/menu after authenticating (the benchmark's session so far); --no-menu-call: "
+                        "the kiosk engine's session, whose menu comes with the authenticate answer")
     p.add_argument("--members", type=member_counts, default=[MIN_MEMBERS],
                    help="municipal servers (3 to 12); several, comma-separated (3,6), run one after the other")
     args = p.parse_args(argv)
@@ -319,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                                                     municipal_deadline=args.municipal_deadline)
                 try:
                     results.append(run(services, members, args.kiosks, args.duration, args.processes, rate,
-                                       args.client_nice))
+                                       args.client_nice, args.menu_call))
                 finally:
                     services.stop()
                 print(report(results[-1]), f"# load average {os.getloadavg()[0]:.1f}", sep="\n", flush=True)

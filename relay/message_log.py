@@ -76,6 +76,19 @@ class MessageLog:
         received id seen before raises :class:`ReplayedMessage`."""
         self._writer.write_now(self._insert(direction, envelope, logged))
 
+    def record_exchange(self, received: Envelope, sent: Envelope | dict[str, Any], logged: float) -> None:
+        """Keep a received envelope and the answer sent to it in one commit, both on disk
+        when this returns; a received id seen before raises :class:`ReplayedMessage` and
+        neither is kept. For a message acting on nothing (a question answered from what
+        is held): one flush and one hand-off to the writer instead of two each."""
+        first, second = self._insert("received", received, logged), self._insert("sent", sent, logged)
+
+        def both(db: sqlite3.Connection) -> None:
+            first(db)
+            second(db)
+
+        self._writer.write_now(both)
+
     async def keep(self, direction: str, envelope: Envelope | dict[str, Any], logged: float) -> None:
         """:meth:`record` for a caller on an event loop: the loop serves others while the
         record waits for its commit."""

@@ -29,7 +29,7 @@ from protocol.documents.binding import Binding
 from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, PublishedKey
-from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
+from protocol.federation.envelope import CENTRE, Envelope, EnvelopeError, canonical, open_message, seal
 from protocol.scramble_key import document_scramble_key
 from relay import rules
 from relay.documents import AssemblyError, build
@@ -40,6 +40,9 @@ from relay.registry import Registry, RegistryFile
 
 LOG = logging.getLogger("relay.municipal")
 KOSEKI_TYPES = frozenset(rules.KOSEKI_TYPES)
+#: The kinds of message that only ask (answered from the registry and rules, nothing
+#: stored or changed): logged with their answer in one commit.
+QUESTIONS = frozenset({"menu", "koseki_menu", "check"})
 
 
 class Refused(Exception):
@@ -75,21 +78,36 @@ class MunicipalServer:
 
     def handle(self, message: Any) -> dict[str, Any]:
         """Answer one message from the centre. A message that cannot be trusted raises
-        :class:`EnvelopeError` (the transport answers 403 and nothing is done)."""
+        :class:`EnvelopeError` (the transport answers 403 and nothing is done).
+
+        A message that changes something here (``issue``, ``outcome``) is on disk in the
+        message log before it is acted on, and its answer before it leaves. A question
+        (:data:`QUESTIONS`: a menu, the check) changes nothing, so it and its answer are
+        kept in one commit, still before the answer leaves, and a replayed one is refused
+        then with nothing kept: one flush a question instead of two."""
         now = self._now()
+        env, body = open_message(message, self._centre_key, recipient=self.code, now=now)
+        question = env.kind in QUESTIONS
         try:
-            env, body = open_message(message, self._centre_key, recipient=self.code, now=now)
-            self.messages.record("received", env, now.timestamp())
+            if not question:
+                self.messages.record("received", env, now.timestamp())
+            sealed = self._answer(env, body, now)
+            if question:
+                self.messages.record_exchange(env, sealed["envelope"], now.timestamp())
         except ReplayedMessage as exc:
             raise EnvelopeError("replayed") from exc
+        if not question:
+            self.messages.record("sent", sealed["envelope"], now.timestamp())
+        return sealed
+
+    def _answer(self, env: Envelope, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """The sealed answer (or refusal) to one opened message."""
         try:
             answer, kind = self._dispatch(env.kind, body, now), "answer"
         except Refused as exc:
             answer, kind = {"refusal": exc.code}, "refusal"
-        sealed = seal(answer, sender=self.code, recipient=CENTRE, key=self._message_key, kind=kind,
-                      now=self._now(), in_reply_to=env.message_id)
-        self.messages.record("sent", sealed["envelope"], now.timestamp())
-        return sealed
+        return seal(answer, sender=self.code, recipient=CENTRE, key=self._message_key, kind=kind,
+                    now=self._now(), in_reply_to=env.message_id)
 
     def _dispatch(self, kind: str, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         if kind == "menu":

@@ -1,9 +1,11 @@
 """``bench.federation`` runs with more members than the test world's three (a tiny load;
-the numbers are not checked here), and ``--members`` refuses counts it cannot build."""
+the numbers are not checked here), with and without the ``/v1/menu`` call, and
+``--members`` refuses counts it cannot build."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 from pathlib import Path
 
@@ -27,12 +29,18 @@ def test_a_tiny_run_with_four_members(world: World, tmp_path: Path) -> None:
     try:
         assert len(services.municipal) == 4
         result = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0)
+        kiosk_shape = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0,
+                          menu_call=False)
     finally:
         services.stop()
     assert result["members"] == 4 and set(result["municipal_mib"]) == set(federation.codes)
     assert result["sessions"] > 0 and result["mismatches"] == 0 and not result["errors"]
     assert sum(result["connections"].values()) > 0  # the centre reached the members it routed to
-    assert "members= 4" in report(result)
+    assert "members= 4" in report(result) and "menu=" in report(result)
+    # the kiosk engine's session: no /v1/menu call, the rest as before
+    assert kiosk_shape["sessions"] > 0 and kiosk_shape["mismatches"] == 0 and not kiosk_shape["errors"]
+    assert math.isnan(kiosk_shape["p50_ms"]["menu"]) and not math.isnan(kiosk_shape["p50_ms"]["documents"])
+    assert "no /v1/menu call" in report(kiosk_shape) and "menu=" not in report(kiosk_shape)
     fewer = result | {"members": 3, "connections": dict.fromkeys("ABC", 1)}
     assert "each member beyond 3 (4 members)" in per_member(fewer, result)
 

@@ -51,3 +51,25 @@ def test_kept_records_are_committed_and_a_replay_is_refused(tmp_path: Path) -> N
         assert [e["direction"] for e in log.entries()].count("sent") == 1
     finally:
         log.close()
+
+
+def test_an_exchange_is_kept_in_one_commit_and_a_replayed_one_not_at_all(tmp_path: Path) -> None:
+    """A question and its answer are kept together: both on disk when the call returns
+    (another connection reads them); a question received before is refused and its
+    answer is not kept either."""
+    from protocol.federation.envelope import Envelope
+
+    log = MessageLog(tmp_path / "messages.sqlite3")
+    question, answer, other_answer = (Envelope.from_json(_envelope(n)) for n in range(3))
+    try:
+        log.record_exchange(question, answer.to_json(), NOW.timestamp())
+        with pytest.raises(ReplayedMessage):
+            log.record_exchange(question, other_answer, NOW.timestamp())
+        other = sqlite3.connect(str(tmp_path / "messages.sqlite3"))
+        try:
+            rows = other.execute("SELECT direction, message_id FROM messages ORDER BY rowid").fetchall()
+        finally:
+            other.close()
+        assert rows == [("received", question.message_id), ("sent", answer.message_id)]
+    finally:
+        log.close()

@@ -112,3 +112,23 @@ def test_a_repeat_gets_the_same_answer_and_a_changed_repeat_a_conflict(federatio
     assert _send(federation, server, "issue", body) == ("refusal", {"refusal": "already_issued"})
     (entry,) = server.history.entries()
     assert entry["outcome"] == "printed" and len(entry["serials"]) == 1
+
+
+def test_an_issue_is_logged_before_it_is_acted_on(federation: FederationWorld, server: MunicipalServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message that changes something is on disk as received before the history
+    stores anything; a question is kept with its answer in one commit."""
+    persona = issuable(federation)[0]
+    _send(federation, server, "menu", {"card_serial": persona["cert_serial"]})
+    assert [e["direction"] for e in server.messages.entries()] == ["received", "sent"]
+    logged_first: list[list[str]] = []
+    issue = server.history.issue
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        logged_first.append([e["kind"] for e in server.messages.entries() if e["direction"] == "received"])
+        return issue(*args, **kwargs)
+
+    monkeypatch.setattr(server.history, "issue", watched)
+    kind, _ = _send(federation, server, "issue", issue_body(persona))
+    assert kind == "answer" and logged_first == [["menu", "issue"]]
+    assert [e["kind"] for e in server.messages.entries()] == ["menu", "answer", "issue", "answer"]
