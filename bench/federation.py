@@ -1,7 +1,7 @@
 """Federation load benchmark: complete sessions through the issuing centre and its
 municipal issuing servers (three, or ``--members``), each its own process on loopback.
 
-``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]] [--no-menu-call]``
+``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]] [--menu-call]``
 
 The world: a test world with a crowd of ``--kiosks`` residents, each with a card and a
 kiosk of their own (:mod:`hardware_mocks.relay.crowd`), split by household between the
@@ -13,11 +13,11 @@ turn after the other, on the same crowd, and reports what each member beyond the
 count cost the centre (memory idle and under load, connections). Each simulated kiosk runs complete sessions
 back to back over the kiosk protocol with its own client certificate, on a new TLS
 connection per session (one session worker per customer): open, authenticate (the card's
-RSA signature), menu, request one 住民票, outcome (``--no-menu-call``: without the menu
-call, as the kiosk's own session engine runs a session, the menu coming with the
-authenticate answer). A document bound to another session or naming anyone but the
-kiosk's own resident counts as a mismatch. The kiosks run as
-asyncio tasks in ``--processes`` client processes at ``--client-nice``, on the same
+RSA signature, the menu coming with its answer), request one 住民票, outcome — the
+session the kiosk's own engine runs (``--menu-call``: ask ``/v1/menu`` after
+authenticating too, the session earlier runs of this benchmark measured). A document
+bound to another session or naming anyone but the kiosk's own resident counts as a
+mismatch. The kiosks run as asyncio tasks in ``--processes`` client processes at ``--client-nice``, on the same
 cores as the servers (see ``bench.relay``: latencies are measured at the kiosk, so the
 clients' share of the CPU slows every number, never hides the servers').
 
@@ -88,11 +88,12 @@ async def _call(http: Any, url: str, tls: ssl.SSLContext, body: dict[str, Any]) 
 
 
 async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str, list[float]],
-                  menu_call: bool = True) -> bool:
+                  menu_call: bool = False) -> bool:
     """One complete session on a fresh connection; False when a document was not this
-    session's or not this resident's. ``menu_call``: ask ``/v1/menu`` after authenticating,
-    as the benchmark always did; without it the session is the one the kiosk's own engine
-    runs (``kiosk/session/engine.py`` takes the menu from the authenticate answer)."""
+    session's or not this resident's. Without ``menu_call`` the session is the one the
+    kiosk's own engine runs (``kiosk/session/engine.py`` takes the menu from the
+    authenticate answer); with it ``/v1/menu`` is asked after authenticating too, as
+    runs of this benchmark before 2026-12-01 did."""
     import aiohttp
 
     from protocol import wire
@@ -211,7 +212,7 @@ def _peak_mib(pid: int) -> float:
 
 
 def run(services: Any, members: list[Any], kiosks: int, duration: float, processes: int, rate: float,
-        nice: int, menu_call: bool = True) -> dict[str, Any]:
+        nice: int, menu_call: bool = False) -> dict[str, Any]:
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation.
     ``menu_call``: each session asks ``/v1/menu`` too (see :func:`session`)."""
     assert services.centre is not None
@@ -252,7 +253,7 @@ def report(r: dict[str, Any]) -> str:
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS
                      if c != "menu" or r["menu_call"])
     mib = " ".join(f"{k}={r['municipal_idle_mib'][k]:.0f}->{v:.0f}" for k, v in r["municipal_mib"].items())
-    shape = "" if r["menu_call"] else " (no /v1/menu call)"
+    shape = " (+ /v1/menu call)" if r["menu_call"] else ""
     return (f"{mode:<12}{shape} members={r['members']:>2} kiosks={r['kiosks']:>4} "
             f"sessions/s={r['sessions_per_s']:6.1f} sessions={r['sessions']:>5} "
             f"mismatches={r['mismatches']} errors={r['errors'] or 0}\n"
@@ -317,9 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--municipal-deadline", type=float, default=3.0,
                    help="the centre's per-call deadline (its default; it counts only the municipal call, not "
                         "the centre's own queue)")
-    p.add_argument("--menu-call", action=argparse.BooleanOptionalAction, default=True,
-                   help="ask /v1/menu after authenticating (the benchmark's session so far); --no-menu-call: "
-                        "the kiosk engine's session, whose menu comes with the authenticate answer")
+    p.add_argument("--menu-call", action=argparse.BooleanOptionalAction, default=False,
+                   help="ask /v1/menu after authenticating too (the session of runs before 2026-12-01); "
+                        "default: the kiosk engine's session, whose menu comes with the authenticate answer")
     p.add_argument("--members", type=member_counts, default=[MIN_MEMBERS],
                    help="municipal servers (3 to 12); several, comma-separated (3,6), run one after the other")
     args = p.parse_args(argv)

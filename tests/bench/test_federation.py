@@ -28,9 +28,9 @@ def test_a_tiny_run_with_four_members(world: World, tmp_path: Path) -> None:
     services = FederationServices.start(federation, tmp_path / "state")
     try:
         assert len(services.municipal) == 4
-        result = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0)
-        kiosk_shape = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0,
-                          menu_call=False)
+        result = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0,
+                     menu_call=True)
+        kiosk_shape = run(services, members, kiosks=4, duration=1.0, processes=1, rate=20.0, nice=0)
     finally:
         services.stop()
     assert result["members"] == 4 and set(result["municipal_mib"]) == set(federation.codes)
@@ -40,7 +40,8 @@ def test_a_tiny_run_with_four_members(world: World, tmp_path: Path) -> None:
     # the kiosk engine's session: no /v1/menu call, the rest as before
     assert kiosk_shape["sessions"] > 0 and kiosk_shape["mismatches"] == 0 and not kiosk_shape["errors"]
     assert math.isnan(kiosk_shape["p50_ms"]["menu"]) and not math.isnan(kiosk_shape["p50_ms"]["documents"])
-    assert "no /v1/menu call" in report(kiosk_shape) and "menu=" not in report(kiosk_shape)
+    assert "/v1/menu call" not in report(kiosk_shape) and "menu=" not in report(kiosk_shape)
+    assert "(+ /v1/menu call)" in report(result)
     fewer = result | {"members": 3, "connections": dict.fromkeys("ABC", 1)}
     assert "each member beyond 3 (4 members)" in per_member(fewer, result)
 
