@@ -14,6 +14,14 @@ the same clusters added everywhere between them ("camo"), so that the background
 the word's coarse texture as well. Each row is measured on rows 600–1800 of the
 300-dpi page, the word's inside and the background each 0.5 mm from the word's edge.
 About five seconds a row.
+
+A second kind, "cells" (2026-12-01), is measured on six bands of the page: the word
+drawn as whole cells of a square lattice, each holding a *grey* block (ordered dither)
+at its centre, and solid camouflage squares on every other cell corner in the word and
+the background alike; the background keeps its fine dots, away from the camouflage.
+A grey block carries less than half a solid cluster's L* variance per unit of ink yet
+survives a copier's threshold, so less camouflage matches the texture. The whole run
+takes about two minutes.
 """
 
 from __future__ import annotations
@@ -57,6 +65,62 @@ CANDIDATES = (
     Candidate(10, 25, camo_dot=11, camo_pitch=22),
     Candidate(10, 24, camo_dot=11, camo_pitch=21),
 )
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The word as whole ``pitch`` cells (those whose centre the glyphs cover), each with
+    a ``block_w`` × ``block_h`` block at its centre filled to ``grey``/64 by an 8 × 8
+    Bayer dither; solid ``camo_dot`` squares on every other cell corner everywhere; two
+    single pixels in each 4 × 4 cell of the background, none within ``keep`` pixels of
+    a camouflage square; the glyphs first widened by ``widen`` pixels."""
+
+    pitch: int
+    block_w: int
+    block_h: int
+    grey: int
+    camo_dot: int
+    keep: int = 1
+    widen: int = 8
+
+    def __str__(self) -> str:
+        return (f"cells {self.pitch}: {self.block_w}×{self.block_h} grey {self.grey}/64, "
+                f"camo {self.camo_dot}×{self.camo_dot} on every other corner, keep-out {self.keep}, "
+                f"strokes +{self.widen}")
+
+
+def _bayer(n: int) -> NDArray[np.float64]:
+    m = np.zeros((1, 1))
+    while m.shape[0] < n:
+        m = np.block([[4 * m, 4 * m + 2], [4 * m + 3, 4 * m + 1]])
+    return m / m.size
+
+
+def cells_word(c: Cells, glyphs: Mask, rows: slice) -> Mask:
+    """The word's cells over ``rows`` of the page whose glyph mask is ``glyphs``."""
+    if c.widen:
+        kernel = np.ones((2 * c.widen + 1, 2 * c.widen + 1), np.uint8)
+        glyphs = cv2.dilate(glyphs.astype(np.uint8), kernel) > 0
+    yy, xx = np.mgrid[rows, 0:glyphs.shape[1]]
+    centre_y = np.minimum((yy // c.pitch) * c.pitch + c.pitch // 2, glyphs.shape[0] - 1)
+    centre_x = np.minimum((xx // c.pitch) * c.pitch + c.pitch // 2, glyphs.shape[1] - 1)
+    return np.asarray(glyphs[centre_y, centre_x], dtype=bool)
+
+
+def cells_ink(c: Cells, word: Mask, rows: slice) -> Mask:
+    """The candidate's ink over ``rows`` of the page, ``word`` being its cells there."""
+    yy, xx = np.mgrid[rows, 0:word.shape[1]]
+    ry, rx = yy % c.pitch, xx % c.pitch
+    half = c.pitch / 2 - 0.5
+    blocks = (np.abs(ry - half) < c.block_h / 2) & (np.abs(rx - half) < c.block_w / 2)
+    blocks &= _bayer(8)[yy % 8, xx % 8] < c.grey / 64
+    shift = c.camo_dot // 2
+    camo = ((yy + shift) % c.pitch < c.camo_dot) & ((xx + shift) % c.pitch < c.camo_dot)
+    camo &= ((yy + shift) // c.pitch + (xx + shift) // c.pitch) % 2 == 0
+    fine = ((yy % 4 == 0) & (xx % 4 == 0)) | ((yy % 4 == 2) & (xx % 4 == 2))
+    kernel = np.ones((2 * c.keep + 1, 2 * c.keep + 1), np.uint8)
+    fine &= ~(cv2.dilate(camo.astype(np.uint8), kernel) > 0)
+    return np.asarray(camo | np.where(word, blocks, fine), dtype=bool)
 
 
 def _grid(shape: tuple[int, int], pitch: int, dot: int, offset: int = 0, staggered: bool = False) -> Mask:
@@ -119,6 +183,18 @@ def _row(name: str, m: Measured) -> str:
             f"| {copies} | {m.phone:.1f} | {'yes' if m.hidden() else 'no'} | {'yes' if m.shown() else 'no'} |")
 
 
+#: The cells kind, from local searches (2026-12-01; about 480 patterns measured on rows
+#: 600–1200, then about 210 on three or six of the bands below): the best on rows 600–1200, and the
+#: best on its worst band (docs/security-printing.md).
+CELLS = (
+    Cells(32, 16, 11, 48, 12, keep=2, widen=0),
+    Cells(32, 16, 11, 48, 15, keep=1),
+)
+#: Bands of the page measured for the cells kind: their word's inside is more or less
+#: made of strokes one cell wide, which changes its tone.
+CELL_BANDS = ((100, 600), (600, 1100), (1100, 1600), (1450, 2000), (2000, 2500), (2530, 2700))
+
+
 def main() -> None:
     word = (np.asarray(ground.word_mask()) > 128)[BAND]
     print("| pattern | tint | eye ΔL* | eye texture | screen ΔL* | screen texture | "
@@ -128,6 +204,13 @@ def main() -> None:
     print(_row("in service", measure(in_service, word)), flush=True)
     for c in CANDIDATES:
         print(_row(str(c), measure(candidate_ink(c, word), word)), flush=True)
+    glyphs = np.asarray(ground.word_mask()) > 128
+    for cells in CELLS:
+        for top, bottom in CELL_BANDS:
+            rows = slice(top, bottom)
+            cell_word = cells_word(cells, glyphs, rows)
+            print(_row(f"{cells}, rows {top}–{bottom}", measure(cells_ink(cells, cell_word, rows), cell_word)),
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -29,3 +29,25 @@ def test_a_candidate_is_drawn_as_it_says() -> None:
     assert plain[:, 104:].mean() == 100 / 26**2
     camo = bench.candidate_ink(bench.Candidate(10, 26, camo_dot=10, camo_pitch=26), word)
     assert camo[:, 104:].mean() == 2 * plain[:, 104:].mean()
+
+
+
+def test_cells_are_drawn_as_they_say() -> None:
+    """A word of whole cells, each with a grey block at its centre; camouflage squares
+    on every other cell corner, in the word and the background alike; fine dots in the
+    background only, none near the camouflage."""
+    cells = bench.Cells(32, 16, 10, 48, 12, keep=2, widen=0)
+    glyphs = np.zeros((256, 256), bool)
+    glyphs[:, 128:] = True
+    rows = slice(0, 256)
+    word = bench.cells_word(cells, glyphs, rows)
+    assert (word == glyphs).all()  # the glyphs' edge falls between cells
+    ink = bench.cells_ink(cells, word, rows)
+    assert ink[12:20, 136:152].mean() == 48 / 64  # inside a word cell's block (rows 11-20, columns 8-23 of the cell)
+    assert not ink[0:11, 136:152].any() and not ink[21:26, 128:160].any()  # around it, up to the camouflage
+    assert ink[26:38, 26:38].all() and ink[26:38, 154:166].all()  # camouflage on corners (32, 32) and (32, 160)
+    assert ink[26:38, 90:102].all() and ink[26:38, 58:70].mean() == 2 / 16  # (32, 96) too; (32, 64): fine dots
+    ring = np.ones((16, 16), bool)
+    ring[2:14, 2:14] = False
+    assert not ink[24:40, 24:40][ring].any()  # no fine dot within 2 pixels of a camouflage square
+    assert ink[42:54, 42:54].mean() == 2 / 16  # a background cell's middle: the fine dots
