@@ -15,9 +15,9 @@ sparse digit counts more than the same in a dense kanji). A window above
 
 The numbers were set on a corpus of 23 genuine pages (PDFs and scans across the
 issue's range, three certificate types) and 50 single-digit forgeries (docs/security-printing.md has the
-rates). Only one pixel of each block's rim is left out here (the back's print blurs
-about that much of each neighbour in), so a digit lying across two blocks is still
-mostly seen.
+rates). Only one pixel of each block's rim is left out of the score here (the back's
+print blurs about that much of each neighbour in), so a digit lying across two blocks
+is still mostly seen; the blur before it takes the rims too (:func:`.compare._glyph_regions`).
 """
 
 from __future__ import annotations
