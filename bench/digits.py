@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import itertools
 import datetime as dt
+import itertools
 import random
 import sys
 import tempfile
