@@ -106,6 +106,19 @@ def test_a_genuine_with_my_numbers(persona: str, options: dict[str, str], make_d
     assert (verdict.status, verdict.reason) == (verify.VALID, "ok"), verdict.regions
 
 
+@pytest.mark.xfail(strict=True, reason="known defect (issue 13): the character-scale check scores 0.048 on this"
+                   " genuine 戸籍全部事項証明書 PDF (row 20's value: a character across a block's edge, drawn 1.5 px"
+                   " apart on the face and the front); leaving two rim pixels out of the score clears it but"
+                   " misses 4,800,000→4,300,000 on most scans")
+def test_a_genuine_koseki_zenbu_pdf(make_document: DocumentFactory, keys: Keys, face_key: verify.FaceKey) -> None:
+    """Every certificate type verifies as its PDF (bench.digits's corpus: this one, its serial)."""
+    serial = "139998-20261126-000219"
+    document = make_document("shiken-ichiro", "koseki_zenbu", serial=serial)
+    pdf = bytes(render(document, keys.issuer, document_scramble_key(keys.scramble, serial)).pdf)
+    verdict = verify.verify_files([pdf], keys.public, face_key)
+    assert (verdict.status, verdict.reason) == (verify.VALID, "ok"), verdict.regions
+
+
 GENUINE_SCANS = [
     Scan(dpi=300, rotation=0.5, scale=1.0, jpeg=75, noise=3, shift_mm=(1.5, -2), seed=1),
     Scan(dpi=200, rotation=2.0, scale=0.97, jpeg=40, noise=6, shift_mm=(-1, 2), seed=2),
