@@ -136,14 +136,15 @@ def cases(world_dir: Path, scans: int, seed: int, only: str | None, genuine_scan
                              dt.date(2026, 11, 26)))
 
     if only != "forged":
-        for number, genuine in enumerate(genuine_corpus()):
-            serial = f"{genuine.municipality}-20261126-{number + 200:06d}"
-            pdf = bytes(render(document(genuine.cert, genuine.options, genuine.persona, serial, genuine.municipality),
+        for number, certificate in enumerate(genuine_corpus()):
+            serial = f"{certificate.municipality}-20261126-{number + 200:06d}"
+            pdf = bytes(render(document(certificate.cert, certificate.options, certificate.persona, serial,
+                                        certificate.municipality),
                                issuer, document_scramble_key(world_master, serial)).pdf)
-            yield Case(f"genuine {genuine} pdf", [pdf], None)
+            yield Case(f"genuine {certificate} pdf", [pdf], None)
             for n in range(genuine_scans):
                 scan = _random_scan(rng, seed * 100 + number * 10 + n)
-                yield Case(f"genuine {genuine} {_describe(scan)}", _both_sides(pdf, scan), None)
+                yield Case(f"genuine {certificate} {_describe(scan)}", _both_sides(pdf, scan), None)
     if only == "genuine":
         return
     for number, (cert, path, value, shown, nth) in enumerate(FORGERIES):
