@@ -1,6 +1,6 @@
 """Single-digit forgeries against genuine pages: how many does verification catch?
 
-``python -m bench.digits [--scans 4] [--seed 13] [--only forged|genuine]``
+``python -m bench.digits [--scans 4] [--genuine-scans 2] [--seed 13] [--only forged|genuine]``
 
 A bounded, seeded corpus (issue 13): ten fields of a 住民票 and of a 所得・課税証明書,
 each with one digit changed (an address number, birth dates, an amount), made the two
@@ -10,8 +10,10 @@ font and place, on the same ground, with the genuine back
 as an image over the genuine PDF (:func:`~hardware_mocks.paper.forgery.pdf_overlay`,
 "image"). Each forgery is checked as the PDF and as ``--scans`` scans drawn at random
 in the issue's range (200–600 dpi, rotation 0.5–2°, scale 0.97–1.02, noise σ 2–6,
-JPEG q40–75 or PNG). The genuine pages (住民票, 所得証明, 印鑑登録証明) are checked the
-same ways, and each must stay VALID. Prints one line per case and the totals; a caught
+JPEG q40–75 or PNG). The genuine pages (:func:`genuine_corpus`: every certificate type
+with every combination of the catalogue's options, a second persona, the federation
+world's other two municipalities) are checked as the PDF and ``--genuine-scans`` random
+scans, and each must stay VALID. Prints one line per case and the totals; a caught
 forgery must name a region over the changed text, in a table row's value.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import itertools
 import random
 import sys
 import tempfile
@@ -42,8 +45,42 @@ FORGERIES: list[tuple[str, tuple[str | int, ...], object, str, int]] = [
     ("shotoku", ("body", "taxable_income"), 3179000, "3,179,000", 0),
     ("shotoku", ("body", "prefectural_tax"), 128800, "128,800", 0),
 ]
-GENUINE = [("juminhyo", {"scope": "household"}), ("shotoku", {}), ("inkan", {})]
 PERSONA, SERIAL = "shiken-ichiro", "139998-20261126-000125"
+
+
+@dataclass(frozen=True)
+class Genuine:
+    """One genuine certificate of the corpus: its type and options, whose, which municipality's."""
+
+    cert: str
+    options: dict[str, str]
+    persona: str = PERSONA
+    municipality: str = "139998"  # A of the federation world; B and C lay out other names
+
+    def __str__(self) -> str:
+        chosen = ",".join(f"{k}={v}" for k, v in sorted(self.options.items()))
+        who = "" if self.persona == PERSONA else f" {self.persona}"
+        where = "" if self.municipality == "139998" else f" @{self.municipality}"
+        return f"{self.cert}[{chosen}]{who}{where}"
+
+
+def genuine_corpus() -> list[Genuine]:
+    """Every certificate type with every combination of the catalogue's options (the
+    rows each option adds: household members, 本籍, 続柄, 個人番号), a second persona's
+    fullest 住民票 (other names and My Numbers), and the fullest 住民票 and a 所得証明 of
+    the federation world's two other municipalities (their names, mayors and seals)."""
+    from hardware_mocks.federation_world import B, C
+    from protocol.documents.catalogue import CATALOGUE
+
+    out = []
+    for cert, spec in CATALOGUE.items():
+        for choice in itertools.product(*(o.choices for o in spec.options)):
+            out.append(Genuine(cert.value, {o.key: c for o, c in zip(spec.options, choice, strict=True)}))
+    fullest = {"scope": "household", "honseki": "include", "relationship": "include", "my_number": "include"}
+    out.append(Genuine("juminhyo", fullest, persona="canary"))
+    for code in (B, C):
+        out += [Genuine("juminhyo", fullest, municipality=code), Genuine("shotoku", {}, municipality=code)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -70,11 +107,12 @@ def _both_sides(pdf: bytes, scan: Any) -> list[bytes]:
     return [scanner.scan_side(pdf, 0, scan), scanner.scan_side(pdf, 1, back)]
 
 
-def cases(world_dir: Path, scans: int, seed: int, only: str | None) -> Iterator[Case]:
+def cases(world_dir: Path, scans: int, seed: int, only: str | None, genuine_scans: int = 2) -> Iterator[Case]:
     """The corpus, made one case at a time (a scan is a few megabytes)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from hardware_mocks import federation_world
     from hardware_mocks.paper import forgery
     from hardware_mocks.world import World
     from protocol.documents.catalogue import CertType
@@ -85,25 +123,33 @@ def cases(world_dir: Path, scans: int, seed: int, only: str | None) -> Iterator[
     world = World(world_dir)
     issuer = serialization.load_pem_private_key(world.pki("issuer.key").read_bytes(), None)
     assert isinstance(issuer, Ed25519PrivateKey)
-    key = document_scramble_key(bytes.fromhex(world.pki("scramble.key").read_text().strip()), SERIAL)
+    world_master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
+    key = document_scramble_key(world_master, SERIAL)
     rng = random.Random(seed)
 
-    def document(cert: str, **options: str) -> dict[str, Any]:
-        return dict(assemble(world.data, world.persona(PERSONA)["resident"], CertType(cert), options, SERIAL,
+    def document(cert: str, options: dict[str, str], persona: str = PERSONA, serial: str = SERIAL,
+                 municipality: str = "139998") -> dict[str, Any]:
+        data = world.data
+        if municipality != data["municipality"]["code"]:
+            data = {**data, "municipality": federation_world.CONFIG[municipality]}
+        return dict(assemble(data, world.persona(persona)["resident"], CertType(cert), options, serial,
                              dt.date(2026, 11, 26)))
 
     if only != "forged":
-        for cert, options in GENUINE:
-            pdf = bytes(render(document(cert, **options), issuer, key).pdf)
-            yield Case(f"genuine {cert} pdf", [pdf], None)
-            for n in range(scans + 1):
-                scan = _random_scan(rng, seed * 100 + n)
-                yield Case(f"genuine {cert} {_describe(scan)}", _both_sides(pdf, scan), None)
+        for number, certificate in enumerate(genuine_corpus()):
+            serial = f"{certificate.municipality}-20261126-{number + 200:06d}"
+            pdf = bytes(render(document(certificate.cert, certificate.options, certificate.persona, serial,
+                                        certificate.municipality),
+                               issuer, document_scramble_key(world_master, serial)).pdf)
+            yield Case(f"genuine {certificate} pdf", [pdf], None)
+            for n in range(genuine_scans):
+                scan = _random_scan(rng, seed * 100 + number * 10 + n)
+                yield Case(f"genuine {certificate} {_describe(scan)}", _both_sides(pdf, scan), None)
     if only == "genuine":
         return
     for number, (cert, path, value, shown, nth) in enumerate(FORGERIES):
         options = {"scope": "household"} if cert == "juminhyo" else {}
-        genuine = document(cert, **options)
+        genuine = document(cert, options)
         pdf = bytes(render(genuine, issuer, key).pdf)
         changed = copy.deepcopy(genuine)
         field: Any = changed
@@ -134,6 +180,7 @@ def _flagged(verdict: Any, box: tuple[float, float, float, float]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scans", type=int, default=4, help="random scans of each text forgery")
+    parser.add_argument("--genuine-scans", type=int, default=2, help="random scans of each genuine certificate")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--only", choices=("forged", "genuine"))
     args = parser.parse_args()
@@ -151,7 +198,7 @@ def main() -> None:
         assert isinstance(public, Ed25519PublicKey)
         master = bytes.fromhex(world.pki("scramble.key").read_text().strip())
         totals = {"genuine": [0, 0], "forged": [0, 0]}
-        for case in cases(world_dir, args.scans, args.seed, args.only):
+        for case in cases(world_dir, args.scans, args.seed, args.only, args.genuine_scans):
             start = time.process_time()
             verdict = verify.verify_files(case.files, public, lambda s: document_scramble_key(master, s))
             spent = time.process_time() - start

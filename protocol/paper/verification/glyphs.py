@@ -15,9 +15,9 @@ sparse digit counts more than the same in a dense kanji). A window above
 
 The numbers were set on a corpus of 23 genuine pages (PDFs and scans across the
 issue's range, three certificate types) and 50 single-digit forgeries (docs/security-printing.md has the
-rates). Only one pixel of each block's rim is left out here (the back's print blurs
-about that much of each neighbour in), so a digit lying across two blocks is still
-mostly seen.
+rates). One pixel of each block's rim is left out of the score here (:data:`RIM`), so
+a digit lying across two blocks is still mostly seen; the blur before it takes the
+rims too (:func:`.compare._glyph_regions`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from numpy.typing import NDArray
 from protocol.paper import scramble
 
 Float = NDArray[np.float32]
-#: Pixels of each block's rim left out of this check.
+#: Pixels of each block's rim left out of the score. (Two would clear every genuine page
+#: of the corpus, but a changed stroke lying next to a block's edge then goes unseen:
+#: 4,800,000→4,300,000 was missed on most scans.)
 RIM = 1
 #: Lucas–Kanade steps, and the largest shift of a block (pixels at SIZE).
 STEPS, MAX_SHIFT = 3, 1.5
@@ -41,8 +43,10 @@ DEAD = 0.2
 WINDOW = 9
 #: Ink in the window is added to this before it divides (a window without ink).
 INK_FLOOR = 2.0
-#: A window scoring above this marks a differing character: genuine pages of the
-#: corpus stay at 0.0093 and below, single-digit forgeries mostly reach 0.02–0.1.
+#: A window scoring above this marks a differing character: on bench.digits's corpus
+#: (every option of every certificate, two seeds) genuine pages stay at 0.0134 and below
+#: but two (0.018, 0.048: docs/security-printing.md), single-digit forgeries mostly
+#: reach 0.02–0.1.
 SCORE = 0.014
 
 
