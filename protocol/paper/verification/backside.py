@@ -221,11 +221,78 @@ def find(back: Image.Image) -> Back:
     grid = np.asarray(cv2.warpPerspective(src, transform, (w * k, h * k),
                                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255),
                       dtype=np.uint8)
+    grid = _on_block_lattice(grid, src, transform)
     lo, hi = levels(grid, 2, 98)
     if hi - lo < 40:
         raise NoFrame("the scrambled image has no contrast")
     stretched = (grid.astype(np.float32) - lo) * (255.0 / (hi - lo))
     return Back(np.clip(stretched, 0, 255).astype(np.uint8), _qr_area(grey, to_scan))
+
+
+#: How far (grid pixels) a block edge may lie from where the frame puts it and still be
+#: taken as found; past it the straight line through the others is used.
+LATTICE_REACH = 3
+
+
+def block_edges(grid: Grey, axis: int) -> NDArray[np.float64]:
+    """Where the edges between blocks lie on ``grid`` along ``axis`` (1: the columns'
+    edges, 0: the rows'), in grid pixels, from the first image edge to the last.
+
+    Neighbouring blocks of a scrambled image show unrelated parts of the face (and some
+    are inverted), so the grey jumps across a block edge far more than inside a block:
+    averaged along the whole edge, the jump peaks where the edge is, found to a fraction
+    of a pixel (a parabola through the peak). An edge not seen (a flat peak) is put on the
+    straight line through the others."""
+    b = scramble.BLOCK * OVERSAMPLE
+    n = grid.shape[axis] // b
+    f = grid.astype(np.float32)
+    jump = np.abs(np.diff(f, axis=axis)).mean(axis=1 - axis)  # jump[j]: at the edge j + 1
+    expected = np.arange(n + 1, dtype=np.float64) * b
+    found = expected.copy()
+    seen = np.zeros(n + 1, dtype=bool)
+    r = LATTICE_REACH
+    for i in range(1, n):
+        e = i * b
+        window = jump[e - 1 - r : e + r]  # the edges e - r … e + r
+        j = int(np.argmax(window))
+        if 0 < j < len(window) - 1:
+            y0, y1, y2 = (float(v) for v in window[j - 1 : j + 2])
+            curve = y0 - 2 * y1 + y2
+            if curve < 0:
+                found[i], seen[i] = e - r + j + 0.5 * (y0 - y2) / curve, True
+    if seen.sum() < n // 2:
+        return expected
+    slope, offset = np.polyfit(expected[seen], found[seen], 1)
+    line = offset + slope * expected
+    kept = seen & (np.abs(found - line) <= 1.0)
+    return np.where(kept, found, line)
+
+
+def _on_block_lattice(grid: Grey, src: Grey, transform: NDArray[np.float64]) -> Grey:
+    """``grid`` sampled again so that its blocks' edges fall where the grid puts them.
+
+    The frame is drawn as lines, the scrambled image as an image: a renderer rounds the
+    image's place and size to its own pixels (pdfium, poppler: up to a pixel, at a
+    resolution that is not a multiple of the image's) and may resample it unevenly, so
+    the image can lie a pixel or two of the grid off what the frame says, unevenly along
+    the page (a printer does the same at its own, finer, pixels). The edges between
+    blocks are measured on the sampled grid (:func:`block_edges`) and each grid pixel is
+    taken again from the raster where its block's measured edges put it."""
+    h, w = grid.shape
+    columns, rows = block_edges(grid, 1), block_edges(grid, 0)
+    b = scramble.BLOCK * OVERSAMPLE
+    if (np.abs(columns - np.arange(len(columns)) * b).max() < 0.05
+            and np.abs(rows - np.arange(len(rows)) * b).max() < 0.05):
+        return grid
+    # a pixel's centre i + 0.5 lies between the measured edges of its block, in proportion
+    # (the image's own edges, next to the white gap, are on the line through the others)
+    xs = np.interp(np.arange(w) + 0.5, np.arange(len(columns)) * b, columns) - 0.5
+    ys = np.interp(np.arange(h) + 0.5, np.arange(len(rows)) * b, rows) - 0.5
+    gx, gy = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+    points = np.stack([gx, gy], axis=-1)
+    mapped = cv2.perspectiveTransform(points.reshape(-1, 1, 2), transform.astype(np.float32)).reshape(h, w, 2)
+    return np.asarray(cv2.remap(src, mapped[..., 0], mapped[..., 1], cv2.INTER_LINEAR, borderValue=255),
+                      dtype=np.uint8)
 
 
 def repair_rims(face: Grey) -> Grey:
