@@ -221,11 +221,79 @@ def find(back: Image.Image) -> Back:
     grid = np.asarray(cv2.warpPerspective(src, transform, (w * k, h * k),
                                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255),
                       dtype=np.uint8)
+    grid = _on_block_lattice(grid, src, transform)
     lo, hi = levels(grid, 2, 98)
     if hi - lo < 40:
         raise NoFrame("the scrambled image has no contrast")
     stretched = (grid.astype(np.float32) - lo) * (255.0 / (hi - lo))
     return Back(np.clip(stretched, 0, 255).astype(np.uint8), _qr_area(grey, to_scan))
+
+
+#: How far (grid pixels) a block edge may lie from where the frame puts it and still be
+#: looked for.
+LATTICE_REACH = 3
+#: The blocks are put on their measured edges only when these lie this far (grid pixels,
+#: half a pixel of the scrambled image) or more off the frame's map somewhere: a
+#: renderer's rounding (1–2 px); the tests' scans lie within 0.8 and keep the frame's map.
+LATTICE_OFF = 0.9
+
+
+def block_edges(grid: Grey, axis: int) -> NDArray[np.float64]:
+    """Where the edges between blocks lie on ``grid`` along ``axis`` (1: the columns'
+    edges, 0: the rows'), in grid pixels, from the image's first edge to its last: the
+    straight line through the edges found.
+
+    Neighbouring blocks of a scrambled image show unrelated parts of the face (and some
+    are inverted), so the grey jumps across a block edge far more than inside a block:
+    averaged along the whole edge, the jump peaks where the edge is, found to a fraction
+    of a pixel (a parabola through the peak)."""
+    b = scramble.BLOCK * OVERSAMPLE
+    n = grid.shape[axis] // b
+    jump = np.abs(np.diff(grid.astype(np.float32), axis=axis)).mean(axis=1 - axis)  # jump[j]: at the edge j + 1
+    expected = np.arange(n + 1, dtype=np.float64) * b
+    at, found = [], []
+    r = LATTICE_REACH
+    for i in range(1, n):
+        e = i * b
+        window = jump[e - 1 - r : e + r]  # the edges e - r … e + r
+        j = int(np.argmax(window))
+        if 0 < j < len(window) - 1:
+            y0, y1, y2 = (float(v) for v in window[j - 1 : j + 2])
+            curve = y0 - 2 * y1 + y2
+            if curve < 0:
+                at.append(e)
+                found.append(e - r + j + 0.5 * (y0 - y2) / curve)
+    if len(at) < n // 2:
+        return expected
+    slope, offset = np.polyfit(at, found, 1)
+    return np.asarray(offset + slope * expected, dtype=np.float64)
+
+
+def _on_block_lattice(grid: Grey, src: Grey, transform: NDArray[np.float64]) -> Grey:
+    """``grid`` sampled again so that its blocks' edges fall where the grid puts them.
+
+    The frame is drawn as lines, the scrambled image as an image: a renderer (pdfium,
+    poppler) rounds the image's place and size to its own pixels, so on a clean raster
+    at a resolution that is not a multiple of the image's the image lies a pixel or two
+    of the grid off what the frame says, and each block's rim takes in its neighbour
+    deeper than :func:`repair_rims` mends. The edges between blocks are measured on the
+    sampled grid (:func:`block_edges`) and, when they are off by :data:`LATTICE_OFF` or
+    more, the grid is taken again from the raster with its pixels spread evenly between
+    them."""
+    h, w = grid.shape
+    columns, rows = block_edges(grid, 1), block_edges(grid, 0)
+    b = scramble.BLOCK * OVERSAMPLE
+    off = max(np.abs(columns - np.arange(len(columns)) * b).max(), np.abs(rows - np.arange(len(rows)) * b).max())
+    if off < LATTICE_OFF:
+        return grid
+    # grid pixel i (centre i + 0.5) is where the measured edges put it, in the old grid's pixels
+    xs = np.interp(np.arange(w) + 0.5, np.arange(len(columns)) * b, columns) - 0.5
+    ys = np.interp(np.arange(h) + 0.5, np.arange(len(rows)) * b, rows) - 0.5
+    gx, gy = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+    points = np.stack([gx, gy], axis=-1)
+    mapped = cv2.perspectiveTransform(points.reshape(-1, 1, 2), transform.astype(np.float32)).reshape(h, w, 2)
+    return np.asarray(cv2.remap(src, mapped[..., 0], mapped[..., 1], cv2.INTER_LINEAR, borderValue=255),
+                      dtype=np.uint8)
 
 
 def repair_rims(face: Grey) -> Grey:

@@ -64,7 +64,10 @@ def pages_of(data: bytes, file: int = 0) -> list[Page]:
         pages = []
         for number, raster in enumerate(pdf_raster.rasterise(data), 1):
             img = Image.frombuffer("L", (raster.width, raster.height), raster.data, "raw", "L", raster.stride, 1)
-            pages.append(Page(img, raster.dpi, "pdf-scan" if raster.scan else "pdf", file, number))
+            if raster.scan:  # a scan, as a scan given as an image is
+                pages.append(Page(_softened(img, raster.dpi), raster.dpi, "pdf-scan", file, number))
+            else:
+                pages.append(Page(img, raster.dpi, "pdf", file, number))
         return pages
     if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff":
         return [_scan(data, file)]
@@ -102,17 +105,24 @@ def _scan(data: bytes, file: int) -> Page:
         except (OSError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise InputRefused("not-an-image", "the image cannot be read (damaged or cut short)") from None
     if dpi > 1.1 * limits.WORK_DPI:
+        # Pillow's bicubic filter (widened to the reduction): a box of 1.33 pixels (400 dpi
+        # to 300) takes one pixel or two of a renderer's sharp image in turn and beats with
+        # the scrambled image's pixels (a clean 400-dpi render of the back failed)
         factor = limits.WORK_DPI / dpi
-        grey = grey.resize((round(grey.width * factor), round(grey.height * factor)), Image.Resampling.BOX)
+        grey = grey.resize((round(grey.width * factor), round(grey.height * factor)), Image.Resampling.BICUBIC)
         dpi = limits.WORK_DPI
-    # at least a scanner's optical softness: an image drawn straight from the PDF (a
-    # screenshot) is sharper than any scan the comparison's thresholds were set on, and its
-    # hard edges alias against the face's grid into differences nobody printed
-    # (OpenCV's blur, in place: a fraction of the time of Pillow's on a 300-dpi page)
+    return Page(_softened(grey, dpi), dpi, "image", file, 1)
+
+
+def _softened(grey: Image.Image, dpi: float) -> Image.Image:
+    """At least a scanner's optical softness: an image drawn straight from the PDF (a
+    screenshot, a renderer's raster) is sharper than any scan the comparison's thresholds
+    were set on, and its hard edges alias against the face's grid into differences
+    nobody printed. (OpenCV's blur, in place: a fraction of the time of Pillow's on a
+    300-dpi page.)"""
     pixels = np.array(grey, dtype=np.uint8)
     cv2.GaussianBlur(pixels, (0, 0), limits.SCAN_SOFTNESS_MM / 25.4 * dpi, dst=pixels)
-    grey = Image.fromarray(pixels)
-    return Page(grey, dpi, "image", file, 1)
+    return Image.fromarray(pixels)
 
 
 def _dpi(img: Image.Image) -> float:
