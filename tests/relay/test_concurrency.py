@@ -48,12 +48,16 @@ def _client(server: RelayServer, kiosk_id: str, read_timeout: float) -> HttpsRel
 
 
 def _request_until_issued(client: HttpsRelayClient, rid: str, timeouts: Counter[str]) -> Issued:
+    """The kiosk keeps its request id across every retry; each retry waits twice as long
+    for the answer as the one before (up to :data:`PATIENT`): a read timeout fixed below
+    what a loaded relay takes to answer 80 requests at once would give up on every one."""
     give_up = time.monotonic() + RETRY_FOR
-    while time.monotonic() < give_up:  # the kiosk keeps its request id across every retry
+    while time.monotonic() < give_up:
         try:
             return client.request_documents(rid, "juminhyo", {"scope": "self", "my_number": "include"}, 2)
         except RelayTimeout:
             timeouts["client"] += 1
+            client._read_timeout = min(2 * client._read_timeout, PATIENT)  # the next connection's
     raise AssertionError("never issued")
 
 
