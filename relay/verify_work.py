@@ -13,8 +13,8 @@ forked from a server process that has already imported those libraries:
 - once it has used ``deadline`` seconds of CPU it is killed and the check answers
   ``timeout``; nothing of it stays in memory, since the whole process is gone. The
   deadline counts the CPU the check used, not the time it waited: at its low priority a
-  check on a loaded machine once waited past a 10 s wall-clock deadline with a second of
-  work done, and a genuine certificate was answered ``timeout``;
+  check on a loaded machine (a CI run at load 10) once waited past a 10 s wall-clock
+  deadline, and a genuine certificate was answered ``timeout``;
 - a check that has not finished after :func:`wall_limit` seconds (the machine gave it too
   little CPU to finish) is killed too and answered ``busy``, try again: a slot is never
   held without bound;
