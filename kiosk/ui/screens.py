@@ -333,9 +333,9 @@ class ChooseTypePage(Page):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
-            # a button's size hint changed after the menu was drawn (its style or font was
-            # applied late: on a loaded machine, after the rows were made equal), so the
-            # rows are made equal again; else a button stayed shorter than its lines
+            # a button's size hint changed after the rows were made equal (seen on a loaded
+            # machine: a button left 86 px tall for a 90 px hint), so they are made equal
+            # again; else that button stays shorter than its lines
             self._equal_rows()
         return super().event(event)
 
