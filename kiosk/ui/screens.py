@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QFrame,
@@ -331,14 +331,6 @@ class ChooseTypePage(Page):
         if self._vm is not None and event.size().width() != event.oldSize().width():
             self.render_view(self._vm)  # the lines were wrapped for the old width
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:
-            # a button's size hint changed after the rows were made equal (seen on a loaded
-            # machine: a button left 86 px tall for a 90 px hint), so they are made equal
-            # again; else that button stays shorter than its lines
-            self._equal_rows()
-        return super().event(event)
-
     def render_view(self, vm: ViewModel) -> None:
         self._vm = vm
         self.title.setText(tr(texts.CHOOSE_TYPE_TITLE))
@@ -379,22 +371,15 @@ class ChooseTypePage(Page):
             # who cannot see it hears why; touching it sends nothing
             b.set_unavailable(not item.available)
             b.setEnabled(IntentKind.CHOOSE_TYPE in vm.allowed)
-        self._equal_rows(fresh=True)
-
-    def _equal_rows(self, fresh: bool = False) -> None:
-        """The two buttons of a row equally tall, as tall as the taller one's lines need;
-        only a row with a long reason grows, so the menu still fits the screen in large
-        text. ``fresh`` (a new drawing): from the standard height again. A height is set
-        only when it changes, since setting one asks for a layout again."""
+        # the two buttons of a row equally tall; only a row with a long reason grows, so
+        # the menu still fits the screen in large text
         ordered = list(self.buttons.values())
         for pair in (ordered[i:i + 2] for i in range(0, len(ordered), 2)):
-            if fresh:
-                for b in pair:
-                    b.setMinimumHeight(theme.ref(96))
+            for b in pair:
+                b.setMinimumHeight(theme.ref(96))
             height = max(b.sizeHint().height() for b in pair)
             for b in pair:
-                if b.minimumHeight() != height:
-                    b.setMinimumHeight(height)
+                b.setMinimumHeight(height)
 
 
     def _choose(self, kind: str) -> None:
