@@ -82,7 +82,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--parallel", type=int, default=work.parallel,
                    help=f"scans checked at once; more are refused with busy ({work.parallel})")
     s.add_argument("--work-timeout", type=float, default=work.deadline,
-                   help=f"seconds a scan check may take before it is killed ({work.deadline:g})")
+                   help=f"seconds of CPU a scan check may use before it is killed, answered timeout"
+                        f" ({work.deadline:g}); one still waiting for the CPU after 6 times that (60 s at least)"
+                        " is killed and answered busy")
     s.add_argument("--work-memory-mb", type=int, default=work.memory_bytes // 2**20,
                    help=f"address space of one scan check, MiB ({work.memory_bytes // 2**20})")
     s.add_argument("--checks-per-minute", type=int, default=60, help="QR checks per source address (60)")

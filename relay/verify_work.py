@@ -10,8 +10,14 @@ forked from a server process that has already imported those libraries:
   fails, and the check answers ``too_complex``;
 - it runs at the lowest CPU priority (``SCHED_IDLE``, nice 19): on a shared machine it
   gets the CPU only when issuing does not want it;
-- at ``deadline`` seconds it is killed and the check answers ``timeout``; nothing of it
-  stays in memory, since the whole process is gone;
+- once it has used ``deadline`` seconds of CPU it is killed and the check answers
+  ``timeout``; nothing of it stays in memory, since the whole process is gone. The
+  deadline counts the CPU the check used, not the time it waited: at its low priority a
+  check on a loaded machine (a CI run at load 10) once waited past a 10 s wall-clock
+  deadline, and a genuine certificate was answered ``timeout``;
+- a check that has not finished after :func:`wall_limit` seconds (the machine gave it too
+  little CPU to finish) is killed too and answered ``busy``, try again: a slot is never
+  held without bound;
 - at most ``parallel`` run at once; another scan is refused with ``busy`` before any work
   starts (no queue that could grow).
 """
@@ -25,9 +31,11 @@ import logging
 import multiprocessing
 import os
 import resource
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from protocol import log, wire
@@ -47,9 +55,30 @@ class WorkLimits:
     deadline: float = 10.0
     memory_bytes: int = 1024 * 1024 * 1024
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # deadline: seconds of CPU one check may use
         if self.parallel < 1 or self.deadline <= 0 or self.memory_bytes < 256 * 1024 * 1024:
             raise ValueError("work limits: parallel >= 1, deadline > 0, memory >= 256 MiB")
+
+
+#: The least wall-clock time a check is given to use its CPU deadline, however short that is.
+WALL_FLOOR = 60.0
+#: A check may wait for the CPU this many times its CPU deadline (if more than the floor).
+WALL_FACTOR = 6
+
+
+def wall_limit(deadline: float) -> float:
+    """Seconds a check with a CPU ``deadline`` may take on the clock before it is given up."""
+    return max(WALL_FLOOR, deadline * WALL_FACTOR)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU (user and system) process ``pid`` has used; 0 once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # the name, in parentheses, may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -94,6 +123,11 @@ def _check_files(keys: VerifierKeys, files: list[bytes], lang: Lang, memory_byte
     answer.close()
 
 
+#: What :meth:`WorkPool._wait` returns for a check killed at its CPU deadline, or starved.
+_OVER_DEADLINE: tuple[Any, ...] = ("over_deadline",)
+_STARVED: tuple[Any, ...] = ("starved",)
+
+
 class WorkPool:
     """Run scan checks in killable processes, ``limits.parallel`` at a time."""
 
@@ -136,6 +170,21 @@ class WorkPool:
             raise ApiError(503, wire.UNAVAILABLE)
         return replace(self.keys, directory_json=json.dumps(directory.to_json()).encode())
 
+    def _wait(self, receive: Connection, pid: int | None) -> tuple[Any, ...]:
+        """The work process's answer, or :data:`_OVER_DEADLINE` once it has used its CPU
+        deadline, or :data:`_STARVED` once its wall-clock limit has passed (a thread's work:
+        it blocks)."""
+        deadline = self.limits.deadline
+        look = min(0.1, deadline / 4)
+        given_up_at = time.monotonic() + wall_limit(deadline)
+        while not receive.poll(look):
+            if pid is not None and cpu_seconds(pid) >= deadline:
+                return _OVER_DEADLINE
+            if time.monotonic() >= given_up_at:
+                return _STARVED
+        result: tuple[Any, ...] = receive.recv()
+        return result
+
     async def _run(self, files: list[bytes], lang: Lang) -> dict[str, Any]:
         keys = self._keys_now()
         receive, send = self._ctx.Pipe(duplex=False)
@@ -144,8 +193,7 @@ class WorkPool:
         await asyncio.to_thread(process.start)
         send.close()
         try:
-            ready = await asyncio.to_thread(receive.poll, self.limits.deadline)
-            result = receive.recv() if ready else None
+            result = await asyncio.to_thread(self._wait, receive, process.pid)
         except (EOFError, OSError):  # the process died without an answer: out of memory in C
             result = ("error", 422, wire.TOO_COMPLEX, None)
         finally:
@@ -156,10 +204,14 @@ class WorkPool:
             await asyncio.to_thread(process.join)
             with contextlib.suppress(ValueError):
                 process.close()
-        if result is None:
+        if result == _OVER_DEADLINE:
             log.event(LOG, "relay.public.killed", logging.WARNING, code=wire.TIMEOUT,
                       ms=int(self.limits.deadline * 1000))
             raise ApiError(503, wire.TIMEOUT)
+        if result == _STARVED:
+            log.event(LOG, "relay.public.killed", logging.WARNING, code=wire.BUSY,
+                      ms=int(wall_limit(self.limits.deadline) * 1000))
+            raise ApiError(503, wire.BUSY)
         if result[0] == "ok":
             answer: dict[str, Any] = result[1]
             return answer

@@ -22,7 +22,7 @@ import pytest
 from relay.kiosk_register import KioskRegisterError, Standing, StoredKioskRegister
 from relay.rate_limits import Rate, RateLimiter, SharedRateStore
 from relay.verifier_register import StoredVerifierRegister, VerifierRegisterError
-from tests.fixtures.cupsd import until
+from tests.fixtures.waiting import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -203,10 +203,10 @@ def test_a_node_remembers_standing_until_the_database_says_it_changed(postgres_d
             assert _standing(first).state == "active"
         assert reads == []  # remembered
         second.set_state("KIOSK-0001", "suspended")
-        until(lambda: _standing(first).state == "suspended", 10, "the suspension reaching the node")
+        wait_for(lambda: _standing(first).state == "suspended", 10, "the suspension reaching the node")
         with psycopg.connect(postgres_db, autocommit=True) as conn:  # an operator's hand edit
             conn.execute("UPDATE kiosks SET expected_per_hour = 99")
-        until(lambda: _standing(first).expected_per_hour == 99, 10, "the hand edit reaching the node")
+        wait_for(lambda: _standing(first).expected_per_hour == 99, 10, "the hand edit reaching the node")
     finally:
         first.close()
         second.close()
@@ -226,6 +226,6 @@ def test_a_node_that_stopped_listening_reads_the_register_again(postgres_db: str
                                   " WHERE application_name = 'relay-kiosks-listen'").fetchall()
             assert killed == [(True,)]
             conn.execute("UPDATE kiosks SET state = 'suspended'")  # heard by nobody
-        until(lambda: _standing(register).state == "suspended", 10, "the missed change being read")
+        wait_for(lambda: _standing(register).state == "suspended", 10, "the missed change being read")
     finally:
         register.close()

@@ -16,7 +16,7 @@ from kiosk.diag.adapters import diagnostic_page_pdf
 from kiosk.printing import gate
 from kiosk.printing.cups_printer import CupsPrinter
 from kiosk.printing.printer import Job, PrinterFault
-from tests.fixtures.cupsd import until
+from tests.fixtures.waiting import wait_for
 
 pytestmark = pytest.mark.cupsd
 PDF = diagnostic_page_pdf()  # a real page, nothing personal in it
@@ -29,7 +29,7 @@ def _printer(service: Cupsd) -> CupsPrinter:
 
 def _cancelled_by_the_gate(service: Cupsd) -> None:
     """cupsd, restarted, starts the job again; the gate cancels it and cupsd purges it."""
-    until(lambda: not service.spool_files(), 90, "cupsd started the job again and the gate cancelled it")
+    wait_for(lambda: not service.spool_files(), 90, "cupsd started the job again and the gate cancelled it")
     assert "no consent: cancelled" in (service.log_dir / "error_log").read_text()
 
 
@@ -55,7 +55,7 @@ def test_a_job_the_printer_had_never_prints_again_after_a_restart(restartable_cu
     service, printer = restartable_cupsd, _printer(restartable_cupsd)
     service.switch.set("slow", delay=60)
     job = printer.submit(bytearray(PDF), 1, False)
-    until(lambda: (service.gate_dir / f"{job.title}.started").exists(), 30, "the printer has the job")
+    wait_for(lambda: (service.gate_dir / f"{job.title}.started").exists(), 30, "the printer has the job")
     service.stop()  # cupsd stops the job (its backend is killed) and keeps it in the spool
     assert service.spool_files()
     assert printer.fate(job.title) == gate.UNKNOWN  # the printer had it and never confirmed

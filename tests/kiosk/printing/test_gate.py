@@ -20,7 +20,7 @@ from hardware_mocks.printer import backend as fault_backend
 from hardware_mocks.printer.control import FaultSwitch
 from kiosk.printing import gate
 from kiosk.printing.printer import new_title
-from tests.fixtures.cupsd import until
+from tests.fixtures.waiting import wait_for
 
 PDF = b"%PDF-1.4\n% a page\n"
 
@@ -109,7 +109,7 @@ def test_a_cancel_while_the_printer_has_the_job_leaves_its_fate_unknown(dirs: tu
     gate.grant(gate_dir, title)
     proc = _gate(dirs, title)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    until(lambda: children.read_text().strip() != "", 20, "the device backend runs: it has the job")
+    wait_for(lambda: children.read_text().strip() != "", 20, "the device backend runs: it has the job")
     proc.send_signal(signal.SIGTERM)  # what cupsd does to cancel a job, or when it stops
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == gate.CUPS_BACKEND_FAILED, err

@@ -45,7 +45,7 @@ from kiosk.session.journal import Journal
 from kiosk.session.recovery import SettledRecord
 from kiosk.session.viewmodel import Screen, ViewModel
 from tests.fixtures.canary import canary_patterns, scan_tree
-from tests.fixtures.cupsd import until
+from tests.fixtures.waiting import wait_for
 
 pytestmark = [pytest.mark.relay, pytest.mark.cupsd]
 SWEEP_S = 0.3  # the host's sweep interval while a job is owed a purge
@@ -168,7 +168,7 @@ def test_cupsd_stopped_while_the_job_waits(kiosk: Kiosk, host: SessionHost) -> N
     cups.setServer(kiosk.cupsd.server)
 
     def stop_when_pending() -> None:
-        until(lambda: len(cups.Connection().getJobs()) == 2, 60, "the kiosk's job waits behind the other")
+        wait_for(lambda: len(cups.Connection().getJobs()) == 2, 60, "the kiosk's job waits behind the other")
         kiosk.cupsd.stop()
 
     outcome = _session(host, "printing", stop_when_pending)
@@ -191,7 +191,7 @@ def test_cupsd_stopped_while_the_printer_has_the_job(kiosk: Kiosk, host: Session
     kiosk.cupsd.switch.set("slow", delay=120)
 
     def stop_at_the_printer() -> None:
-        until(lambda: _printer_has_a_job(kiosk), 60, "the printer has the job")
+        wait_for(lambda: _printer_has_a_job(kiosk), 60, "the printer has the job")
         kiosk.cupsd.stop()
 
     outcome = _session(host, "printing", stop_at_the_printer)
@@ -212,12 +212,12 @@ def test_cupsd_stopped_after_the_job_completed_before_the_kiosk_read_it(kiosk: K
     assert pid is not None
 
     def stop_after_completion() -> None:
-        until(lambda: _printer_has_a_job(kiosk), 60, "the printer has the job")
+        wait_for(lambda: _printer_has_a_job(kiosk), 60, "the printer has the job")
         os.kill(pid, signal.SIGSTOP)
         try:
             # completed: the printer's output, and the gate's record of the backend's success
             # (written just after; stopping cupsd between the two would cut the gate off)
-            until(lambda: kiosk.cupsd.printed()
+            wait_for(lambda: kiosk.cupsd.printed()
                   and any(p.suffix == ".printed" for p in kiosk.cupsd.gate_dir.iterdir()),
                   60, "the job completed")
             kiosk.cupsd.stop()
@@ -254,7 +254,7 @@ def _kill_the_kiosk_while_printing(kiosk: Kiosk) -> None:
         for stream in (driver.stdin, driver.stdout):
             if stream is not None:
                 stream.close()
-    until(lambda: not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _in_group(p, driver.pid)],
+    wait_for(lambda: not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _in_group(p, driver.pid)],
           30, "every process of the kiosk is gone")
 
 
@@ -276,7 +276,7 @@ def _recovered(kiosk: Kiosk) -> list[SettledRecord]:
 def test_a_job_that_completed_while_the_kiosk_was_down_is_reported_printed(kiosk: Kiosk) -> None:
     kiosk.cupsd.switch.set("slow", delay=5)
     _kill_the_kiosk_while_printing(kiosk)
-    until(lambda: kiosk.cupsd.printed(), 60, "the job completed while the kiosk was down")
+    wait_for(lambda: kiosk.cupsd.printed(), 60, "the job completed while the kiosk was down")
     settled = _recovered(kiosk)
     assert [(s["printed"], s["charged"], s["change"], s["refunded"], s["copies"]) for s in settled] == [
         (True, 200, 800, 0, 1)]

@@ -27,8 +27,8 @@ from protocol.documents import qr_payload
 from protocol.federation import directory as fd
 from relay.cli import main
 from relay.federation_local import load_ed25519
-from tests.fixtures.cash import wait_for
 from tests.fixtures.documents import DocumentFactory
+from tests.fixtures.waiting import wait_for
 
 pytestmark = [pytest.mark.relay, pytest.mark.slow]
 WAIT = 60.0  # generous: two shared cores; a check every 0.2 s
@@ -121,7 +121,8 @@ def test_a_rotation_at_the_centre_reaches_the_service_without_a_restart_and_outl
 
 def _refused(state: Path, code: str) -> bool:
     """Whether the service in ``state`` has logged a directory refused with ``code``."""
-    lines = (state / "public.log").read_text(encoding="utf-8", errors="replace").splitlines()
+    text = (state / "public.log").read_text(encoding="utf-8", errors="replace")
+    lines = text.split("\n")[:-1]  # whole lines only: the service may be writing the last one
     events = [json.loads(line) for line in lines if line.startswith("{")]
     return any(e.get("event") == "relay.public.directory_refused" and e.get("code") == code for e in events)
 

@@ -21,7 +21,8 @@ from kiosk.payment.port import (
     PaymentFault,
     Rejected,
 )
-from tests.fixtures.cash import events_until, stop_final, wait_for
+from tests.fixtures.cash import events_until, stop_final
+from tests.fixtures.waiting import wait_for
 
 Open = Callable[..., CashDevice]
 

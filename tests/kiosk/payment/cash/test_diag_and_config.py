@@ -29,7 +29,7 @@ from kiosk.diag import checks
 from kiosk.diag.adapters import PaymentDeviceProbe
 from kiosk.diag.checks import Status
 from kiosk.payment.cash_device import CashDevice
-from tests.fixtures.cash import wait_for
+from tests.fixtures.waiting import wait_for
 
 Open = Callable[..., CashDevice]
 

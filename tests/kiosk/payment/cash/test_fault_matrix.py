@@ -27,8 +27,8 @@ from kiosk.session.adapters import PaymentAdapter
 from kiosk.session.ports import Devices
 from kiosk.session.recovery import recover
 from kiosk.session.viewmodel import Intent, IntentKind
-from tests.fixtures.cash import WAIT
 from tests.fixtures.session import CONTROLS, Harness, step
+from tests.fixtures.waiting import WAIT
 
 STATES = ("confirm", "preparing", "payment", "printing", "take_papers")
 FAULTS = ("cancel", "timeout", "printer_fault", "relay_down", "coin_jam", "acceptor_silent",

@@ -15,7 +15,8 @@ from pathlib import Path
 from hardware_mocks.cash.rig import CashRig
 from kiosk.payment.cash_device import CashDevice
 from kiosk.payment.cctalk_frame import Header
-from tests.fixtures.cash import stop_final, wait_for
+from tests.fixtures.cash import stop_final
+from tests.fixtures.waiting import wait_for
 
 Open = Callable[..., CashDevice]
 

@@ -31,7 +31,7 @@ from kiosk.payment.ledger import Ledger
 from kiosk.process.host import SessionHost
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Screen
-from tests.fixtures.cash import wait_for
+from tests.fixtures.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[4]

@@ -18,7 +18,7 @@ from kiosk.payment.cash_device import CashDevice
 from kiosk.payment.controller import PaymentController, Phase, Progress
 from kiosk.payment.ledger import Ledger
 from protocol.clock import SystemClock
-from tests.fixtures.cash import wait_for
+from tests.fixtures.waiting import wait_for
 
 Open = Callable[..., CashDevice]
 

@@ -18,8 +18,8 @@ from kiosk.payment.controller import PaymentController
 from kiosk.payment.ledger import Ledger
 from kiosk.session.adapters import PaymentAdapter
 from kiosk.session.viewmodel import Intent, IntentKind
-from tests.fixtures.cash import wait_for
 from tests.fixtures.session import CONTROLS, Harness, drive_to, step
+from tests.fixtures.waiting import wait_for
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from kiosk.payment.cash_device import CashDevice
 from kiosk.payment.controller import PaymentController, Phase, Progress, Settlement
 from kiosk.payment.ledger import Ledger
 from protocol.clock import SystemClock
-from tests.fixtures.cash import WAIT, wait_for
+from tests.fixtures.waiting import WAIT, wait_for
 
 STATES = ("armed", "partial", "change", "refund")
 FAULTS = ("unplug", "jam", "garbage", "timeout", "hopper_empty", "note")
