@@ -44,6 +44,16 @@ def busy_child() -> Iterator[subprocess.Popen[bytes]]:
     yield from _child("while True: pass")
 
 
+def _waited(pool: WorkPool, pid: int) -> object:
+    """What the pool's wait makes of a child that never answers on its pipe."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    try:
+        return pool._wait(receive, pid)
+    finally:
+        receive.close()
+        send.close()
+
+
 def test_the_wall_limit_is_generous_and_follows_the_deadline() -> None:
     assert wall_limit(0.2) == wall_limit(10) == verify_work.WALL_FLOOR == 60
     assert wall_limit(20) == 120
@@ -51,26 +61,15 @@ def test_the_wall_limit_is_generous_and_follows_the_deadline() -> None:
 
 def test_a_check_is_over_its_deadline_once_it_has_used_that_cpu(busy_child: subprocess.Popen[bytes]) -> None:
     assert cpu_seconds(2**22 + 12345) == 0.0  # no such process
-    pool = _pool(0.2)
-    receive, send = multiprocessing.Pipe(duplex=False)
-    try:
-        assert pool._wait(receive, busy_child.pid) == verify_work._OVER_DEADLINE
-    finally:
-        receive.close()
-        send.close()
+    assert _waited(_pool(0.2), busy_child.pid) == verify_work._OVER_DEADLINE
     assert cpu_seconds(busy_child.pid) >= 0.2
 
 
 def test_a_check_waiting_for_the_cpu_is_not_timed_out_but_given_up_on_the_clock(
         idle_child: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_work, "WALL_FLOOR", 1.0)  # not a minute here: the child never runs
-    pool = _pool(0.2)  # far below the wall limit: a wall-clock deadline would have fired first
-    receive, send = multiprocessing.Pipe(duplex=False)
-    try:
-        assert pool._wait(receive, idle_child.pid) == verify_work._STARVED
-    finally:
-        receive.close()
-        send.close()
+    # 0.2 s is far below the wall limit: a wall-clock deadline would have fired first
+    assert _waited(_pool(0.2), idle_child.pid) == verify_work._STARVED
     assert cpu_seconds(idle_child.pid) < 0.2 and os.path.exists(f"/proc/{idle_child.pid}")
 
 

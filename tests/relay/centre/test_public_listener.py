@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import http.client
 import json
-import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ from hardware_mocks.services.federation import FederationServices
 from kiosk.relay_client.https import HttpsRelayClient
 from protocol import wire
 from protocol.federation import directory as fd
+from tests.fixtures.https_calls import call
 
 
 @pytest.fixture
@@ -40,15 +39,7 @@ def _public(services: FederationServices, method: str, path: str,
             body: dict[str, Any] | None = None) -> tuple[int, bytes]:
     """One call to the public listener as anyone makes it: server authentication only."""
     assert services.public_port is not None
-    ctx = ssl.create_default_context(cafile=str(services.world.base.root / "pki" / "operator-ca.pem"))
-    conn = http.client.HTTPSConnection("127.0.0.1", services.public_port, context=ctx, timeout=30)
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    return call(services.public_port, services.world.base.root / "pki" / "operator-ca.pem", method, path, body)
 
 
 def _verify(services: FederationServices, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import http.client
 import json
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from protocol.federation import directory as fd
 from relay.cli import main
 from relay.federation_local import load_ed25519
 from tests.fixtures.documents import DocumentFactory
+from tests.fixtures.https_calls import call
 from tests.fixtures.waiting import wait_for
 
 pytestmark = [pytest.mark.relay, pytest.mark.slow]
@@ -35,15 +34,7 @@ WAIT = 60.0  # generous: two shared cores; a check every 0.2 s
 
 
 def _call(server: PublicServer, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
-    ctx = ssl.create_default_context(cafile=str(server.ca_file))
-    conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=ctx, timeout=30)
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    return call(server.port, server.ca_file, method, path, body)
 
 
 def _check(server: PublicServer, qr: str) -> tuple[bool, str]:

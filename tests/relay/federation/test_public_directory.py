@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
-import http.client
 import json
-import ssl
 from typing import Any
 
 import pytest
@@ -18,20 +16,15 @@ from protocol.documents import qr_payload
 from protocol.paper.render import render
 from tests.fixtures.documents import DocumentFactory, Keys
 from tests.fixtures.federation_relay import FederatedRelay
+from tests.fixtures.https_calls import call
 
 pytestmark = pytest.mark.relay
 
 
 def _verify(relay: FederatedRelay, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    ctx = ssl.create_default_context(cafile=str(relay.server.ca_file))
     assert relay.server.public_port
-    conn = http.client.HTTPSConnection("127.0.0.1", relay.server.public_port, context=ctx, timeout=60)
-    try:
-        conn.request("POST", "/v1/verify", body=json.dumps(body), headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        conn.close()
+    status, data = call(relay.server.public_port, relay.server.ca_file, "POST", "/v1/verify", body, timeout=60)
+    return status, json.loads(data)
 
 
 def _theirs(document: dict[str, Any], code: str) -> dict[str, Any]:
