@@ -71,7 +71,7 @@ class KioskSuspended(KioskRefused):
 
 
 class KioskRetired(KioskRefused):
-    """The register has retired this terminal's kiosk id (``403 kiosk_retired``): for good,
+    """The register has retired this terminal's kiosk id (``403 kiosk_retired``), for good:
     ``relay kiosk activate`` refuses a retired kiosk. Only a new kiosk id, registered with
     ``relay kiosk add`` and installed on the terminal with its new certificate, serves
     again: no register change reaches this terminal as it is, so it does not try again by
