@@ -56,7 +56,9 @@ PrinterKind = Literal["cups", "virtual", "fake"]
 PaymentKind = Literal["none", "cash", "virtual", "fake"]
 CcTalkChecksum = Literal["simple", "crc16"]
 SerialParity = Literal["even", "none"]
-RelayFault = Literal["down", "slow", "bad", "integrity", "incompatible"]
+#: ``suspended``, ``retired``, ``unregistered``: the kiosk register refuses this terminal.
+RelayFault = Literal["down", "slow", "bad", "integrity", "incompatible", "suspended", "retired",
+                     "unregistered"]
 PrinterFault = Literal["media-empty", "jam", "offline", "timeout"]
 RelayTime = Literal["open_hours", "system"]
 
@@ -356,7 +358,8 @@ class Config(_Table, forbid_unknown_fields=True, frozen=True, kw_only=True):
     state_dir: Path = Path("/var/lib/kiosk")  # journal and money ledger
     runtime_dir: Path = Path("/run/kiosk")  # tmpfs, wiped after every session
     #: Seconds between tries to return to service after a fault that can clear by itself
-    #: (a state directory that could not be written).
+    #: (a state directory that could not be written, the kiosk register's suspension…:
+    #: ``kiosk.process.host.RETRYABLE``).
     service_retry: float = 30.0
     relay: RelayConfig = msgspec.field(default_factory=RelayConfig)
     devices: DevicesConfig = msgspec.field(default_factory=DevicesConfig)

@@ -44,10 +44,19 @@ _CALLS = {wire.VERSION_PATH: "version", wire.SESSION_PATH: "open_session", wire.
           wire.MENU_PATH: "menu", wire.DOCUMENTS_PATH: "documents", wire.OUTCOME_PATH: "outcome",
           wire.TECHNICIAN_EVENTS_PATH: "technician_events", wire.LOG_EXPORT_PATH: "log_export"}
 
+#: The stand-in relay's kiosk register faults (``devices.relay_fault``) and the ``403`` code
+#: the real relay answers each with.
+REGISTER_FAULTS = {"suspended": wire.KIOSK_SUSPENDED, "retired": wire.KIOSK_RETIRED,
+                   "unregistered": wire.KIOSK_UNKNOWN}
+
 
 @dataclass
 class Faults:
     unavailable: bool = False
+    #: The kiosk register's refusal of this terminal (a code of :data:`REGISTER_FAULTS`):
+    #: every call is answered with it, as the relay's identity check answers before any
+    #: call runs.
+    register: str | None = None
     timeout: set[str] = field(default_factory=set)
     refuse: dict[str, str] = field(default_factory=dict)
     tamper: str | None = None
@@ -111,6 +120,8 @@ class VirtualRelay(SessionClient):
             time.sleep(faults.latency)
         if faults.unavailable:
             raise RelayUnavailable("connection_refused")
+        if faults.register:
+            raise error_for(403, faults.register)
         if name in faults.refuse:
             raise RelayRefused(faults.refuse[name])
         if name in faults.timeout and name != "documents":

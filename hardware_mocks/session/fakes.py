@@ -22,6 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from hardware_mocks.relay.virtual import REGISTER_FAULTS
 from kiosk.config import Config
 from kiosk.session.faults import (
     CardFault,
@@ -140,12 +141,20 @@ class FakeRelay:
     def _check(self) -> None:
         if self.fault == "down":
             raise RelayFault("relay_unavailable")
+        self._register()
+
+    def _register(self) -> None:
+        """A kiosk register fault refuses every call, as the real adapter does."""
+        if self.fault in REGISTER_FAULTS:
+            raise RelayFault(REGISTER_FAULTS[self.fault], "call_staff")
 
     def check_version(self) -> None:
         """The start check: ``incompatible`` takes the terminal out of service, as a relay
-        of another protocol version does through the real adapter."""
+        of another protocol version does through the real adapter; so does a kiosk register
+        fault, with its code."""
         if self.fault == "incompatible":
             raise RelayFault("incompatible_relay", "call_staff")
+        self._register()
 
     def open_session(self) -> tuple[str, bytes]:
         self._check()

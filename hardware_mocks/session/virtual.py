@@ -25,7 +25,7 @@ from typing import get_args
 from hardware_mocks.coins import VirtualCoinDevice
 from hardware_mocks.inprocess_reader import InProcessReader
 from hardware_mocks.printer.virtual import VirtualPrinter
-from hardware_mocks.relay.virtual import Faults, VirtualRelay, VirtualRelayBackend
+from hardware_mocks.relay.virtual import REGISTER_FAULTS, Faults, VirtualRelay, VirtualRelayBackend
 from kiosk import composition
 from kiosk import config as kiosk_config
 from kiosk.config import Config
@@ -81,6 +81,8 @@ def relay_faults(kind: str | None) -> Faults:
         f.tamper = "other_session"
     elif kind == "incompatible":
         f.version = {"protocol": 999}
+    elif kind in REGISTER_FAULTS:
+        f.register = REGISTER_FAULTS[kind]
     return f
 
 

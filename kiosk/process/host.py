@@ -53,12 +53,19 @@ from protocol.log import event
 from protocol.sensitive import zero
 
 READY_TIMEOUT_S = 30.0
-#: Out-of-service codes that can clear by themselves: the host tries again every
-#: ``service_retry`` seconds (recovery and the start checks run anew).
-#: Out-of-service codes tried again by themselves (``directory_unavailable``: a federation
-#: terminal whose directory expired serves again once it fetches a valid one;
-#: ``kiosk_suspended``: a terminal the operator suspended serves again once it is activated).
-RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED, "directory_unavailable", "kiosk_suspended"})
+#: Out-of-service codes that can clear without anyone at the terminal: the host tries
+#: again every ``service_retry`` seconds (recovery and the start checks run anew;
+#: ``print_unpurged`` at the printer's sweep interval). ``directory_unavailable``: a
+#: federation terminal whose directory expired serves again once it fetches a valid one;
+#: ``kiosk_suspended``: a terminal the operator suspended serves again once it is
+#: activated; ``kiosk_unknown``: one whose certificate is not registered to its kiosk id
+#: serves again once the operator registers it (``relay kiosk add`` or ``renew``).
+#: ``kiosk_retired`` is not tried again: no register change serves a retired kiosk id
+#: again, only a new id and certificate installed by a technician, after which leaving
+#: diagnostic mode (or a restart) runs the start checks anew; retrying would only call
+#: the relay every ``service_retry`` seconds to be refused.
+RETRYABLE = frozenset({"state_unwritable", PRINT_UNPURGED, "directory_unavailable", "kiosk_suspended",
+                       "kiosk_unknown"})
 #: The out-of-service code while a technician works in diagnostic mode.
 MAINTENANCE = "maintenance"
 #: The out-of-service code of a terminal the technician left out of service.

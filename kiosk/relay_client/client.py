@@ -26,7 +26,10 @@ from kiosk.relay_client.directory import FederationDirectory
 from kiosk.relay_client.errors import (
     IncompatibleRelay,
     IntegrityError,
+    KioskRefused,
+    KioskRetired,
     KioskSuspended,
+    KioskUnknown,
     RelayError,
     RelayProtocolError,
     RelayRefused,
@@ -43,10 +46,13 @@ from protocol.federation.issuers import IssuerTrust
 from protocol.log import event
 from protocol.technician import log_event_ok, to_wire
 
-#: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
 LOG = logging.getLogger("kiosk.relay_client")
+#: Error codes the kiosk treats as a decision about this customer (shown, not alarmed).
 SESSION_CODES = frozenset({wire.ALREADY_ISSUED, wire.SESSION_EXPIRED, wire.UNKNOWN_SESSION,
                            wire.NOT_AUTHENTICATED, wire.UNKNOWN_REQUEST, wire.OUTCOME_CONFLICT})
+#: The kiosk register's refusals of this terminal (403): its decision, not a protocol fault.
+REGISTER_REFUSALS: dict[str, type[KioskRefused]] = {
+    cls.code: cls for cls in (KioskSuspended, KioskRetired, KioskUnknown)}
 
 
 def error_for(status: int, code: Any) -> RelayError:
@@ -58,8 +64,8 @@ def error_for(status: int, code: Any) -> RelayError:
         return RelayUnavailable(wire.UNAVAILABLE)
     if status >= 500:
         return RelayUnavailable(f"http_{status}")
-    if status == 403 and code == wire.KIOSK_SUSPENDED:
-        return KioskSuspended()
+    if status == 403 and code in REGISTER_REFUSALS:
+        return REGISTER_REFUSALS[code]()
     if code in refusals.ALL or code in SESSION_CODES:
         return RelayRefused(code)
     return RelayProtocolError(code)

@@ -141,8 +141,8 @@ def _relay_errors() -> Iterator[None]:
         raise RelayFault("relay_protocol", "call_staff") from None
     except relay_errors.DirectoryUnavailable:  # the federation directory expired: nothing can be checked
         raise RelayFault("directory_unavailable", "call_staff") from None
-    except relay_errors.KioskSuspended:  # the operator stopped this terminal: no one can be served
-        raise RelayFault(relay_errors.KioskSuspended.code, "call_staff") from None
+    except relay_errors.KioskRefused as exc:  # the register stopped this terminal: no one can be served
+        raise RelayFault(exc.code, "call_staff") from None
     except relay_errors.RelayError:
         raise RelayFault("relay_error", "call_staff") from None
 
@@ -217,8 +217,9 @@ class RelayAdapter:
         """At start: a relay of another protocol or topology takes the terminal out of
         service, since it would refuse or mishandle every request (the version check of
         ``docs/relay-protocol.md``); one that cannot be reached now is tried per session.
-        So does a relay whose kiosk register has suspended this terminal (it would refuse
-        every call: the out-of-service screen says so, and the host tries again).
+        So does a relay whose kiosk register refuses this terminal, suspended, retired or
+        with a certificate not registered to its kiosk id (it would refuse every call: the
+        out-of-service screen says so, and the host tries again unless it was retired).
         So does a configured kiosk id other than the one in the kiosk's certificate: the
         relay would refuse every customer, after their PIN was verified."""
         if self.client.kiosk_id != self.kiosk_id:
@@ -231,9 +232,9 @@ class RelayAdapter:
         except relay_errors.DirectoryUnavailable as exc:
             event(log, "session.directory_unavailable", logging.ERROR, code=exc.reason)
             raise RelayFault("directory_unavailable", "call_staff") from None
-        except relay_errors.KioskSuspended:
-            event(log, "session.kiosk_suspended", logging.ERROR, code=relay_errors.KioskSuspended.code)
-            raise RelayFault(relay_errors.KioskSuspended.code, "call_staff") from None
+        except relay_errors.KioskRefused as exc:  # session.kiosk_suspended, _retired, _unknown
+            event(log, f"session.{exc.code}", logging.ERROR, code=exc.code)
+            raise RelayFault(exc.code, "call_staff") from None
         except relay_errors.RelayError:
             event(log, "session.version_unchecked", logging.WARNING)
 

@@ -56,6 +56,13 @@ STATUS_MARK = {Status.OK: "OK", Status.WARNING: "注意", Status.FAULT: "異常"
 REASONS = {
     "kiosk_suspended": "中継サーバーの端末台帳でこの端末が利用停止中（端末の故障ではありません。"
                        "運営者が relay kiosk activate で再開すると自動で運用に戻ります）",
+    "kiosk_retired": "中継サーバーの端末台帳でこの端末IDが廃止済み（端末の故障ではありません。"
+                     "廃止した端末IDは relay kiosk activate では戻せず、自動でも運用に戻りません。"
+                     "使い続けるには運営者が新しい端末IDと証明書を relay kiosk add で登録し、"
+                     "この端末の kiosk_id と証明書を入れ替えてください）",
+    "kiosk_unknown": "中継サーバーの端末台帳で、この端末の証明書がこの端末IDに登録されていません（端末IDが"
+                     "未登録か、更新した証明書が未登録。運営者が relay kiosk add または relay kiosk renew で"
+                     "登録すると自動で運用に戻ります）",
 }
 
 

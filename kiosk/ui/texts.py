@@ -116,6 +116,17 @@ OUT_OF_SERVICE_BODIES: dict[str, str] = {
         "The operator of the certificate service has suspended this terminal. "
         "Please use another terminal or the municipal office counter.",
     ),
+    # retired for good: it says what happened and where to go, and promises no return
+    "kiosk_retired": QT_TRANSLATE_NOOP(
+        "Kiosk",
+        "The operator of the certificate service has taken this terminal out of service. "
+        "Please use another terminal or the municipal office counter.",
+    ),
+    "kiosk_unknown": QT_TRANSLATE_NOOP(
+        "Kiosk",
+        "This terminal is not registered with the certificate service. "
+        "Please use another terminal or the municipal office counter.",
+    ),
 }
 
 # --- card -------------------------------------------------------------------------------
@@ -324,6 +335,8 @@ ERROR_CODES: dict[str, str] = {
     "relay_incompatible": QT_TRANSLATE_NOOP("Kiosk", "This terminal needs maintenance"),
     "relay_error": QT_TRANSLATE_NOOP("Kiosk", "The issuing service reported an error"),
     "kiosk_suspended": QT_TRANSLATE_NOOP("Kiosk", "This terminal has been suspended by the service operator"),
+    "kiosk_retired": QT_TRANSLATE_NOOP("Kiosk", "This terminal has been taken out of service by the service operator"),
+    "kiosk_unknown": QT_TRANSLATE_NOOP("Kiosk", "This terminal is not registered with the certificate service"),
     # printer
     "media_empty": QT_TRANSLATE_NOOP("Kiosk", "The printer is out of paper"),
     "media_jam": QT_TRANSLATE_NOOP("Kiosk", "Paper is jammed in the printer"),

@@ -226,7 +226,8 @@ def test_unknown_keys_are_named_with_the_file(tmp_path: Path, text: str, key: st
     ('mode = "test"\n[devices]\nprinter = "virtual"\nworld = "w"\nprinter_fault = "fire"\n',
      'devices.printer_fault: "fire" is not one of "jam", "media-empty", "offline", "timeout"'),
     ('mode = "test"\n[devices]\nrelay = "virtual"\nworld = "w"\nrelay_fault = "dwn"\n',
-     'devices.relay_fault: "dwn" is not one of "bad", "down", "incompatible", "integrity", "slow"'),
+     ('devices.relay_fault: "dwn" is not one of "bad", "down", "incompatible", "integrity", "retired", "slow", '
+      '"suspended", "unregistered"')),
     ('[devices]\ncoin_levels = { "100" = true }\n',
      "a value in devices.coin_levels: expected an integer, got a boolean"),
     ('[devices]\ncoin_levels = { "100" = 1.5 }\n',

@@ -20,6 +20,7 @@ from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.services.relay import RelayServer
 from hardware_mocks.world import World
 from kiosk.relay_client.client import load_issuer_public_key
+from kiosk.relay_client.errors import KioskRetired, KioskUnknown
 from kiosk.relay_client.https import HttpsRelayClient
 from protocol import wire
 from relay.cli import main
@@ -87,8 +88,11 @@ def test_the_world_kiosk_certificates_are_strict_kiosk_certificates(world: World
 
 
 def _client(server: RelayServer, kiosk: str) -> HttpsRelayClient:
-    cert, key = server.kiosk_cert(kiosk)
-    return HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert, key_file=key,
+    return _client_of(server, server.kiosk_cert(kiosk))
+
+
+def _client_of(server: RelayServer, cert: tuple[Path, Path]) -> HttpsRelayClient:
+    return HttpsRelayClient(server.url, ca_file=server.ca_file, cert_file=cert[0], key_file=cert[1],
                             issuer_key=load_issuer_public_key(server.issuer_public_key), retries=0)
 
 
@@ -126,6 +130,22 @@ def test_a_retired_kiosk_stays_retired(world: World, relay: RelayServer, tmp_pat
     assert exchange(relay.port, ctx, request).json() == {"error": {"code": wire.KIOSK_RETIRED}}
     assert _kiosk_command(relay, "activate", "KIOSK-0777") == 2
     assert "retired" in capsys.readouterr().err
+    with _client_of(relay, cert) as client, pytest.raises(KioskRetired) as err:  # the kiosk's own client
+        client.check_version()
+    assert err.value.code == wire.KIOSK_RETIRED
+
+
+def test_a_certificate_not_registered_to_its_kiosk_is_unknown_until_it_is(world: World, relay: RelayServer,
+                                                                         tmp_path: Path) -> None:
+    """The kiosk's client reads the register's refusal as such (not a protocol fault), and
+    the same terminal is served once the operator registers it: what its retries wait for."""
+    cert = _odd(world, tmp_path, "unregistered", common_names=("KIOSK-0780",))
+    with _client_of(relay, cert) as client:
+        with pytest.raises(KioskUnknown) as err:
+            client.check_version()
+        assert err.value.code == wire.KIOSK_UNKNOWN
+        assert _kiosk_command(relay, "add", "KIOSK-0780", "--store", "STORE-780", "--cert", str(cert[0])) == 0
+        client.check_version()
 
 
 def test_a_certificate_the_relay_would_refuse_is_never_registered(world: World, relay: RelayServer, tmp_path: Path,

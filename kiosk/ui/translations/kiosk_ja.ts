@@ -124,6 +124,14 @@
         <translation>証明書交付サービスの運営者がこの端末の利用を停止しています。別の端末か市区町村の窓口をご利用ください。</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has taken this terminal out of service. Please use another terminal or the municipal office counter.</source>
+        <translation>証明書交付サービスの運営者がこの端末での取扱いを終了しました。別の端末か市区町村の窓口をご利用ください。</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service. Please use another terminal or the municipal office counter.</source>
+        <translation>この端末は証明書交付サービスに登録されていません。別の端末か市区町村の窓口をご利用ください。</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>話す速さ：{steps}段階中{n}</translation>
     </message>
@@ -550,6 +558,14 @@
     <message>
         <source>This terminal has been suspended by the service operator</source>
         <translation>この端末は運営者により利用停止中です</translation>
+    </message>
+    <message>
+        <source>This terminal has been taken out of service by the service operator</source>
+        <translation>この端末での取扱いは運営者により終了しました</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service</source>
+        <translation>この端末は証明書交付サービスに登録されていません</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

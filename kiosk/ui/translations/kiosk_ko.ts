@@ -124,6 +124,14 @@
         <translation>증명서 발급 서비스 운영자가 이 단말기의 이용을 정지했습니다. 다른 단말기나 시구정촌 창구를 이용하세요.</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has taken this terminal out of service. Please use another terminal or the municipal office counter.</source>
+        <translation>증명서 발급 서비스 운영자가 이 단말기의 운영을 종료했습니다. 다른 단말기나 시구정촌 창구를 이용하세요.</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service. Please use another terminal or the municipal office counter.</source>
+        <translation>이 단말기는 증명서 발급 서비스에 등록되어 있지 않습니다. 다른 단말기나 시구정촌 창구를 이용하세요.</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>말하기 속도: {steps}단계 중 {n}</translation>
     </message>
@@ -550,6 +558,14 @@
     <message>
         <source>This terminal has been suspended by the service operator</source>
         <translation>이 단말기는 서비스 운영자에 의해 이용이 정지되었습니다</translation>
+    </message>
+    <message>
+        <source>This terminal has been taken out of service by the service operator</source>
+        <translation>이 단말기는 서비스 운영자에 의해 운영이 종료되었습니다</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service</source>
+        <translation>이 단말기는 증명서 발급 서비스에 등록되어 있지 않습니다</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

@@ -124,6 +124,14 @@
         <translation>O operador do serviço de certidões suspendeu este terminal. Use outro terminal ou o balcão da prefeitura.</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has taken this terminal out of service. Please use another terminal or the municipal office counter.</source>
+        <translation>O operador do serviço de certidões retirou este terminal de operação. Use outro terminal ou o balcão da prefeitura.</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service. Please use another terminal or the municipal office counter.</source>
+        <translation>Este terminal não está registrado no serviço de certidões. Use outro terminal ou o balcão da prefeitura.</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>Velocidade da fala {n} de {steps}</translation>
     </message>
@@ -550,6 +558,14 @@
     <message>
         <source>This terminal has been suspended by the service operator</source>
         <translation>Este terminal foi suspenso pelo operador do serviço</translation>
+    </message>
+    <message>
+        <source>This terminal has been taken out of service by the service operator</source>
+        <translation>Este terminal foi retirado de operação pelo operador do serviço</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service</source>
+        <translation>Este terminal não está registrado no serviço de certidões</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

@@ -124,6 +124,14 @@
         <translation>Đơn vị vận hành dịch vụ cấp giấy chứng nhận đã tạm ngừng máy này. Vui lòng dùng máy khác hoặc quầy của văn phòng hành chính.</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has taken this terminal out of service. Please use another terminal or the municipal office counter.</source>
+        <translation>Đơn vị vận hành dịch vụ cấp giấy chứng nhận đã ngừng sử dụng máy này. Vui lòng dùng máy khác hoặc quầy của văn phòng hành chính.</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service. Please use another terminal or the municipal office counter.</source>
+        <translation>Máy này chưa được đăng ký với dịch vụ cấp giấy chứng nhận. Vui lòng dùng máy khác hoặc quầy của văn phòng hành chính.</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>Tốc độ đọc {n} trên {steps}</translation>
     </message>
@@ -550,6 +558,14 @@
     <message>
         <source>This terminal has been suspended by the service operator</source>
         <translation>Máy này đã bị đơn vị vận hành dịch vụ tạm ngừng</translation>
+    </message>
+    <message>
+        <source>This terminal has been taken out of service by the service operator</source>
+        <translation>Máy này đã bị đơn vị vận hành dịch vụ ngừng sử dụng</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service</source>
+        <translation>Máy này chưa được đăng ký với dịch vụ cấp giấy chứng nhận</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

@@ -124,6 +124,14 @@
         <translation>证明书发行服务的运营方已暂停本终端。请使用其他终端或到市区町村政府窗口办理。</translation>
     </message>
     <message>
+        <source>The operator of the certificate service has taken this terminal out of service. Please use another terminal or the municipal office counter.</source>
+        <translation>证明书发行服务的运营方已停用本终端。请使用其他终端或到市区町村政府窗口办理。</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service. Please use another terminal or the municipal office counter.</source>
+        <translation>本终端未在证明书发行服务中登记。请使用其他终端或到市区町村政府窗口办理。</translation>
+    </message>
+    <message>
         <source>Speech rate {n} of {steps}</source>
         <translation>语速：第{n}级，共{steps}级</translation>
     </message>
@@ -550,6 +558,14 @@
     <message>
         <source>This terminal has been suspended by the service operator</source>
         <translation>本终端已被服务运营方暂停使用</translation>
+    </message>
+    <message>
+        <source>This terminal has been taken out of service by the service operator</source>
+        <translation>本终端已被服务运营方停用</translation>
+    </message>
+    <message>
+        <source>This terminal is not registered with the certificate service</source>
+        <translation>本终端未在证明书发行服务中登记</translation>
     </message>
     <message>
         <source>The printer is out of paper</source>

@@ -90,6 +90,18 @@ def test_incompatible_relay_is_out_of_service_at_start(
         "out_of_service", "incompatible_relay", 0, [])
 
 
+@pytest.mark.parametrize("devices", ["virtual", "fake"])
+@pytest.mark.parametrize(("fault", "expected"), [("suspended", "kiosk_suspended"), ("retired", "kiosk_retired"),
+                                                 ("unregistered", "kiosk_unknown")])
+def test_a_terminal_the_kiosk_register_refuses_is_out_of_service_at_start(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, devices: str, fault: str, expected: str) -> None:
+    """The stand-in relay refuses as the relay's kiosk register does: by its code, at the
+    start check, before anyone could pay."""
+    code, out = run(capsys, world_copy, "--relay-fault", fault, "--devices", devices, "--inactivity", "0.3")
+    assert code == 1 and out["conserved"]
+    assert (out["result"], out["code"], out["paid"], out["states"]) == ("out_of_service", expected, 0, [])
+
+
 def test_fake_printer_fault_refunds(capsys: pytest.CaptureFixture[str], world_copy: Path) -> None:
     code, out = run(capsys, world_copy, "--printer-fault", "jam", "--devices", "fake")
     assert code == 0 and out["conserved"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hardware_mocks.session.specs import StandIn, world_config
 from hardware_mocks.world import World
 from kiosk.diag.build import build_service
@@ -39,6 +41,17 @@ def test_faults_of_the_virtual_devices_reach_the_self_test(world: World, tmp_pat
     by_name = {r.name: r for r in service.self_test(trigger="cli").results}
     assert (by_name["printer.state"].ok, by_name["printer.state"].code) == (False, "media-empty")
     assert not by_name["relay"].ok and by_name["relay"].code == "relay_unavailable"
+
+
+@pytest.mark.parametrize(("fault", "code"), [("suspended", "kiosk_suspended"), ("retired", "kiosk_retired"),
+                                           ("unregistered", "kiosk_unknown")])
+def test_the_kiosk_registers_refusal_reaches_the_relay_check_by_its_code(world: World, tmp_path: Path,
+                                                                        fault: str, code: str) -> None:
+    """What the technician's relay check shows (and diagnostic mode explains): the register's
+    own code, not a protocol fault nor an unreachable relay."""
+    service = _service(world, tmp_path, "virtual", relay_fault=fault)
+    by_name = {r.name: r for r in service.self_test(trigger="cli").results}
+    assert not by_name["relay"].ok and by_name["relay"].code == code
 
 
 def test_port_fakes_have_no_device_to_probe(world: World, tmp_path: Path) -> None:

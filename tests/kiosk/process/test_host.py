@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import fake_spec, write
 from hardware_mocks.world import World
+from kiosk import config as kiosk_config
+from kiosk.config import Config
 from kiosk.process.host import SessionHost
+from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Intent, IntentKind, Screen
 from tests.fixtures.disk import DiskFaults
 
@@ -212,10 +217,6 @@ def test_a_state_directory_that_cannot_be_written_serves_no_one_until_it_can(
     tries again every ``service_retry`` seconds and serves once the disk is back."""
     import errno
 
-    import msgspec
-
-    from kiosk import config as kiosk_config
-
     spec = fake_spec(fresh_world.root, tmp_path / "state", tmp_path / "run")
     cfg = kiosk_config.load(spec.config_path)
     write(msgspec.structs.replace(cfg, service_retry=0.2), Path(spec.config_path))
@@ -232,3 +233,58 @@ def test_a_state_directory_that_cannot_be_written_serves_no_one_until_it_can(
         disk_faults.heal()
         h.wait_for(lambda v: v.screen == Screen.START, 10.0)
         assert h.refused is None and h.worker_pid is not None  # back in service
+
+
+def _register_fault(world: World, tmp_path: Path, fault: str, service_retry: float) -> tuple[WorkerSpec, Config]:
+    """A stand-in relay whose kiosk register refuses this terminal (``fault``), and the same
+    configuration with that fault cleared: rewritten in place, it is what the next worker
+    reads, as the operator's register change is what the next call meets."""
+    from hardware_mocks.session.specs import virtual_spec
+
+    spec = virtual_spec(world.root, tmp_path / "state", tmp_path / "run", relay_fault=fault)
+    cfg = kiosk_config.load(spec.config_path)
+    write(msgspec.structs.replace(cfg, service_retry=service_retry), Path(spec.config_path))
+    cleared = msgspec.structs.replace(cfg, service_retry=service_retry,
+                                      devices=msgspec.structs.replace(cfg.devices, relay_fault=None))
+    return spec, cleared
+
+
+@pytest.mark.parametrize(("fault", "code"), [("suspended", "kiosk_suspended"), ("unregistered", "kiosk_unknown")])
+def test_a_terminal_the_register_refuses_for_now_serves_again_once_the_operator_fixes_it(
+        fresh_world: World, tmp_path: Path, fault: str, code: str) -> None:
+    """Suspended (``relay kiosk activate`` clears it) or its certificate not registered to its
+    kiosk id (``relay kiosk add`` or ``renew`` clears it): out of service with the code, tried
+    again every ``service_retry`` seconds, serving once the register lets it."""
+    spec, cleared = _register_fault(fresh_world, tmp_path, fault, 0.2)
+    with SessionHost(spec) as h:
+        first = h.wait_for(lambda v: v.final)
+        assert first.screen == Screen.OUT_OF_SERVICE and first.error is not None
+        assert first.error.code == code and h.out_of_service == code and h.worker_pid is None
+        again = h.wait_for(lambda v: v is not first and v.final, 30.0)  # tried again, refused again
+        assert again.error is not None and again.error.code == code
+        write(cleared, Path(spec.config_path))
+        h.wait_for(lambda v: v.screen == Screen.START, 30.0)
+        assert h.refused is None and h.worker_pid is not None  # back in service
+
+
+def test_a_retired_terminal_is_not_tried_again_until_a_technician_has_been(fresh_world: World,
+                                                                          tmp_path: Path) -> None:
+    """No register change serves a retired kiosk id again, so the host does not call the
+    relay every ``service_retry`` seconds to be refused: however long it polls (each poll
+    would run a due retry there and then), nothing starts, even once the relay would
+    serve. Leaving diagnostic mode (a pause, then resume) runs the start checks anew."""
+    spec, cleared = _register_fault(fresh_world, tmp_path, "retired", 0.05)
+    with SessionHost(spec) as h:
+        first = h.wait_for(lambda v: v.final)
+        assert first.screen == Screen.OUT_OF_SERVICE and first.error is not None
+        assert first.error.code == "kiosk_retired" and h.out_of_service == "kiosk_retired"
+        write(cleared, Path(spec.config_path))  # a retry now would serve
+        delivered = []
+        end = time.monotonic() + 20 * 0.05  # many retry intervals of polls
+        while time.monotonic() < end:
+            delivered += h.poll(0.02)
+        assert delivered == [] and h.worker_pid is None and h.out_of_service == "kiosk_retired"
+        h.pause()
+        h.resume()
+        h.wait_for(lambda v: v.screen == Screen.START, 30.0)
+        assert h.refused is None and h.worker_pid is not None

@@ -6,7 +6,10 @@ import pytest
 
 from kiosk.relay_client.client import error_for
 from kiosk.relay_client.errors import (
+    KioskRefused,
+    KioskRetired,
     KioskSuspended,
+    KioskUnknown,
     RelayProtocolError,
     RelayRefused,
     RelayTimeout,
@@ -28,14 +31,18 @@ from protocol import refusals
         (503, "timeout", RelayTimeout),
         (502, None, RelayUnavailable),
         (400, "<script>", RelayProtocolError),
-        (403, "kiosk_suspended", KioskSuspended),  # the register's decision, not a protocol fault
-        (403, "kiosk_retired", RelayProtocolError),
+        (403, "kiosk_suspended", KioskSuspended),  # the register's decisions, not protocol faults
+        (403, "kiosk_retired", KioskRetired),
+        (403, "kiosk_unknown", KioskUnknown),
+        (400, "kiosk_retired", RelayProtocolError),  # only as the register's 403
     ],
 )
 def test_error_answers_are_typed(status: int, code: str | None, kind: type) -> None:
     error = error_for(status, code)
     assert isinstance(error, kind)
     assert "<" not in str(error)
+    if issubclass(kind, KioskRefused):
+        assert error.code == code  # the out-of-service code the screen and diagnostic mode explain
 
 
 @pytest.mark.parametrize(

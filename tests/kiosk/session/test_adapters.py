@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from kiosk.relay_client.errors import KioskSuspended
+from kiosk.relay_client.errors import KioskRefused, KioskRetired, KioskSuspended, KioskUnknown
 from kiosk.relay_client.port import RelayClient
 from kiosk.session.adapters import RelayAdapter
 from kiosk.session.faults import IntegrityFault, RelayFault
@@ -52,24 +52,33 @@ def test_a_configured_kiosk_id_other_than_the_certificates_is_refused_at_start()
     assert client.checked
 
 
-class _Suspended(_Client):
-    """A client of a relay whose kiosk register has suspended this terminal."""
+class _Refused(_Client):
+    """A client of a relay whose kiosk register refuses this terminal with ``refusal``."""
+
+    def __init__(self, kiosk_id: str, refusal: type[KioskRefused]) -> None:
+        super().__init__(kiosk_id)
+        self.refusal = refusal
 
     def open_session(self) -> Any:
-        raise KioskSuspended
+        raise self.refusal
 
     def check_version(self) -> None:
-        raise KioskSuspended
+        raise self.refusal
 
 
-def test_a_suspended_terminal_is_taken_out_of_service_with_its_own_code() -> None:
-    """At the start check (the host then shows the out-of-service screen that says so and
-    tries again by itself) and at any call of a session."""
-    relay = _adapter(_Suspended("KIOSK-CERT"), "KIOSK-CERT")
+@pytest.mark.parametrize(("refusal", "code"), [(KioskSuspended, "kiosk_suspended"),
+                                               (KioskRetired, "kiosk_retired"),
+                                               (KioskUnknown, "kiosk_unknown")])
+def test_a_terminal_the_register_refuses_is_taken_out_of_service_with_its_own_code(
+        refusal: type[KioskRefused], code: str, caplog: pytest.LogCaptureFixture) -> None:
+    """At the start check (the host then shows the out-of-service screen that says so, and
+    tries again by itself unless the terminal was retired) and at any call of a session."""
+    relay = _adapter(_Refused("KIOSK-CERT", refusal), "KIOSK-CERT")
     for call in (relay.check_version, relay.open_session):
         with pytest.raises(RelayFault) as exc:
             call()
-        assert (exc.value.code, exc.value.next_step) == ("kiosk_suspended", "call_staff")
+        assert (exc.value.code, exc.value.next_step) == (code, "call_staff")
+    assert [r.msg for r in caplog.records] == [f"session.{code}"]  # the start check says why
 
 
 def test_a_relay_client_that_cannot_be_made_is_a_relay_fault() -> None:

@@ -147,13 +147,19 @@ def test_actions(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
                      "mark_serviced", "clear_alarm"]
 
 
-def test_a_suspended_terminal_is_explained_to_the_technician(qtbot: QtBot, inside: DiagWindow) -> None:
+@pytest.mark.parametrize(("code", "remedy"), [
+    ("kiosk_suspended", "relay kiosk activate"),
+    ("kiosk_retired", "relay kiosk add"),  # activate refuses a retired kiosk: a new id is registered
+    ("kiosk_unknown", "relay kiosk renew"),
+])
+def test_a_terminal_the_register_refuses_is_explained_to_the_technician(
+        qtbot: QtBot, inside: DiagWindow, code: str, remedy: str) -> None:
     from kiosk.diag.checks import CheckResult, Status
     from kiosk.ui.diag_window import REASONS
 
-    inside._show_result("relay", CheckResult("relay", Status.FAULT, "kiosk_suspended", {"reachable": True}))
+    inside._show_result("relay", CheckResult("relay", Status.FAULT, code, {"reachable": True}))
     text = inside.main_page.results["relay"].text()
-    assert text.startswith("異常 (kiosk_suspended) ") and REASONS["kiosk_suspended"] in text
+    assert text.startswith(f"異常 ({code}) ") and REASONS[code] in text and remedy in text
 
 
 def test_a_failing_action_is_shown_by_its_code(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:

@@ -142,20 +142,36 @@ def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(
     assert engine.out_of_service == "integrity"
 
 
+REGISTER_CODES = ("kiosk_suspended", "kiosk_retired", "kiosk_unknown")
+
+
 @pytest.mark.parametrize("lang", sorted(texts.LANGUAGES))
-def test_a_suspended_terminal_says_so_in_every_language(qtbot: QtBot, kiosk, lang: str) -> None:
-    """The register suspended the terminal: the customer reads that, not a fault; any
-    other cause keeps the general sentence."""
+def test_a_terminal_the_register_refuses_says_so_in_every_language(qtbot: QtBot, kiosk, lang: str) -> None:
+    """The register suspended or retired the terminal, or does not know its certificate:
+    the customer reads that, not a fault, and each its own sentence; any other cause keeps
+    the general sentence."""
     kiosk.set_language(lang)
     page = kiosk.pages[Screen.OUT_OF_SERVICE]
-    suspended = tr(texts.OUT_OF_SERVICE_BODIES["kiosk_suspended"])
-    kiosk.render(ViewModel(Screen.OUT_OF_SERVICE, final=True,
-                           error=ErrorInfo("kiosk_suspended", "relay", "call_staff")))
-    assert page.body.text() == suspended and page.title.text() == tr(texts.OUT_OF_SERVICE_TITLE)
-    assert lang == "en" or suspended != texts.OUT_OF_SERVICE_BODIES["kiosk_suspended"]  # translated
+    shown = set()
+    for code in REGISTER_CODES:
+        body = tr(texts.OUT_OF_SERVICE_BODIES[code])
+        kiosk.render(ViewModel(Screen.OUT_OF_SERVICE, final=True,
+                               error=ErrorInfo(code, "relay", "call_staff")))
+        assert page.body.text() == body and page.title.text() == tr(texts.OUT_OF_SERVICE_TITLE)
+        assert lang == "en" or body != texts.OUT_OF_SERVICE_BODIES[code]  # translated
+        shown.add(body)
+    assert len(shown) == len(REGISTER_CODES)
     kiosk.render(ViewModel(Screen.OUT_OF_SERVICE, final=True,
                            error=ErrorInfo("relay_protocol", "relay", "call_staff")))
-    assert page.body.text() == tr(texts.OUT_OF_SERVICE_BODY) != suspended
+    assert page.body.text() == tr(texts.OUT_OF_SERVICE_BODY) not in shown
+
+
+def test_a_retired_terminal_promises_no_return() -> None:
+    """Retired is for good: its sentence sends the customer elsewhere and says nothing of
+    coming back, unlike the general one's "at the moment"."""
+    retired = texts.OUT_OF_SERVICE_BODIES["kiosk_retired"]
+    assert "another terminal" in retired
+    assert not any(word in retired.lower() for word in ("moment", "again", "soon", "temporar", "later"))
 
 
 def test_short_change_voucher_shows_with_the_papers_and_the_thanks(qtbot: QtBot, kiosk) -> None:
