@@ -305,7 +305,7 @@ def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ..
     where each window lies inside what the front holds (``seen``).
 
     The light blur and the sharpness match take every pixel, the block rims too: the
-    face's rims were repaired from the pixels just inside (:func:`.backside.repair_rims`),
+    face's rims were freed of their neighbours' bleed (:func:`.backside.repair_rims`),
     so a stroke lying across a block's edge keeps its ink there. Left out of the blur,
     such a stroke lost its half on the rim on the face and none on a front that draws
     it in the next column (a 12-digit My Number, dense and narrow, puts a stem on some
