@@ -211,7 +211,8 @@ def _show(federation: Federation) -> int:
 
 
 def add_serving_options(p: argparse.ArgumentParser) -> None:
-    """``--directory`` and ``--anchor`` of ``relay serve`` and ``relay public serve``."""
+    """``--directory`` and ``--anchor`` of ``relay serve`` (``relay public serve`` has its
+    own, which also take the centre's URL: :mod:`relay.public_service`)."""
     p.add_argument("--directory", type=Path,
                    help="the signed federation directory to serve at GET /v1/directory (re-read when it changes)")
     p.add_argument("--anchor", type=Path,

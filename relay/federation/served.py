@@ -14,7 +14,6 @@ The answer carries an ``ETag`` (the SHA-256 of the file): a holder that sends it
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import threading
@@ -27,6 +26,7 @@ from aiohttp import web
 
 from protocol import log, wire
 from protocol.federation.directory import MAX_DIRECTORY_BYTES, Anchor, Directory, DirectoryError, verify
+from protocol.federation.fetch import etag_of
 
 LOG = logging.getLogger("relay.federation")
 
@@ -89,7 +89,7 @@ class DirectoryFile:
             except DirectoryError as exc:
                 log.event(LOG, "relay.directory_refused", logging.ERROR, code=exc.code)
                 return
-        self._current = Published(data, '"' + hashlib.sha256(data).hexdigest() + '"', directory)
+        self._current = Published(data, etag_of(data), directory)
         if directory is not None:
             log.event(LOG, "relay.directory_loaded", serial=str(directory.serial))
 

@@ -352,7 +352,7 @@ def repair_rims(grid: Grey) -> Grey:
     b = scramble.BLOCK * OVERSAMPLE
     for axis in (1, 0):
         work = out if axis == 1 else out.T
-        before, after = bleed(np.clip(work, 0, 255).astype(np.uint8), 1)
+        before, after = bleed(work.astype(np.uint8), 1)  # work is within 0..255
         seen = work.copy()
         n = work.shape[1]
         edges = np.arange(b, n, b)

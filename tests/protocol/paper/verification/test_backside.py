@@ -47,7 +47,11 @@ def _rims(shape: tuple[int, ...], depth: int) -> NDArray[np.bool_]:
     left out: it lies on the white gap)."""
     b = scramble.BLOCK * backside.OVERSAMPLE
     ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
-    near = lambda v, n: (v % b < depth) & (v >= b) | (v % b >= b - depth) & (v < n - b)  # noqa: E731
+
+    def near(v: NDArray[np.int_], n: int) -> NDArray[np.bool_]:
+        edge: NDArray[np.bool_] = (v % b < depth) & (v >= b) | (v % b >= b - depth) & (v < n - b)
+        return edge
+
     inside = (xs >= depth) & (xs < shape[1] - depth) & (ys >= depth) & (ys < shape[0] - depth)
     rim: NDArray[np.bool_] = (near(xs, shape[1]) | near(ys, shape[0])) & inside
     return rim
