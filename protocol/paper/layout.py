@@ -243,11 +243,11 @@ SERIAL_Y = PAGE_H - 14 * mm
 DATE_X = MARGIN + 10 * mm
 
 
-def value_regions() -> list[tuple[float, float, float, float]]:
+def value_regions(serial: bool = True) -> list[tuple[float, float, float, float]]:
     """Rectangles (x0, y0, x1, y1 in points, PDF origin at the bottom left) that hold
     the values of any certificate, with :data:`VALUE_CLEARANCE` around: the table's
     value column over the whole body (rows move with the document's content), the
-    serial, the issue date.
+    issue date and (``serial``) the serial.
 
     The ground pattern keeps its hidden word's coarse clusters out of them, so an
     altered digit is compared on plain ground (:mod:`protocol.paper.ground`)."""
@@ -255,12 +255,14 @@ def value_regions() -> list[tuple[float, float, float, float]]:
         return (x0 - VALUE_CLEARANCE, baseline - 0.2 * size - VALUE_CLEARANCE, x1 + VALUE_CLEARANCE,
                 baseline + size + VALUE_CLEARANCE)
 
-    return [
+    regions = [
         (TABLE_X + LABEL_W - VALUE_CLEARANCE, BODY_BOTTOM - VALUE_CLEARANCE,
          TABLE_X + TABLE_W + VALUE_CLEARANCE, BODY_TOP + VALUE_CLEARANCE),
-        line(SERIAL_X, PAGE_W - MARGIN, SERIAL_Y, 9),
         line(DATE_X, DATE_X + 60 * mm, BODY_BOTTOM - 24 * mm, 11),
     ]
+    if serial:
+        regions.append(line(SERIAL_X, PAGE_W - MARGIN, SERIAL_Y, 9))
+    return regions
 
 
 # --- drawing --------------------------------------------------------------------------
