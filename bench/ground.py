@@ -196,15 +196,18 @@ CELL_BANDS = ((100, 600), (600, 1100), (1100, 1600), (1450, 2000), (2000, 2500),
 
 
 def main() -> None:
-    word = (np.asarray(ground.word_mask()) > 128)[BAND]
     print("| pattern | tint | eye ΔL* | eye texture | screen ΔL* | screen texture | "
           "copies (" + " / ".join(m.name for m in copier.COPIERS) + ") | phone | hidden | shown |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    in_service = np.asarray(ground.pattern().convert("L"))[BAND] < 128
-    print(_row("in service", measure(in_service, word)), flush=True)
+    for face in (True, False):
+        in_service = np.asarray(ground.pattern(face).convert("L"))[BAND] < 128
+        side_word = (np.asarray(ground.word_mask(face)) > 128)[BAND]
+        print(_row(f"in service, {'face' if face else 'back'}", measure(in_service, side_word)), flush=True)
+    # the camouflage tried is measured with the word everywhere, as on a back
+    glyphs = np.asarray(ground.word_mask(face=False)) > 128
+    word = glyphs[BAND]
     for c in CANDIDATES:
         print(_row(str(c), measure(candidate_ink(c, word), word)), flush=True)
-    glyphs = np.asarray(ground.word_mask()) > 128
     for cells in CELLS:
         for top, bottom in CELL_BANDS:
             rows = slice(top, bottom)

@@ -234,6 +234,37 @@ def sheet_of(document: Mapping[str, Any]) -> Sheet:
                  municipality, blocks, SENTENCES[cert_type])
 
 
+# --- where values are drawn ------------------------------------------------------------
+#: Space kept around each value region (a verifier compares each character with a few
+#: millimetres of ground around it).
+VALUE_CLEARANCE = 2 * mm
+SERIAL_X = PAGE_W - MARGIN - 70 * mm
+SERIAL_Y = PAGE_H - 14 * mm
+DATE_X = MARGIN + 10 * mm
+
+
+def value_regions(serial: bool = True) -> list[tuple[float, float, float, float]]:
+    """Rectangles (x0, y0, x1, y1 in points, PDF origin at the bottom left) that hold
+    the values of any certificate, with :data:`VALUE_CLEARANCE` around: the table's
+    value column over the whole body (rows move with the document's content), the
+    issue date and (``serial``) the serial.
+
+    The ground pattern keeps its hidden word's coarse clusters out of them, so an
+    altered digit is compared on plain ground (:mod:`protocol.paper.ground`)."""
+    def line(x0: float, x1: float, baseline: float, size: float) -> tuple[float, float, float, float]:
+        return (x0 - VALUE_CLEARANCE, baseline - 0.2 * size - VALUE_CLEARANCE, x1 + VALUE_CLEARANCE,
+                baseline + size + VALUE_CLEARANCE)
+
+    regions = [
+        (TABLE_X + LABEL_W - VALUE_CLEARANCE, BODY_BOTTOM - VALUE_CLEARANCE,
+         TABLE_X + TABLE_W + VALUE_CLEARANCE, BODY_TOP + VALUE_CLEARANCE),
+        line(DATE_X, DATE_X + 60 * mm, BODY_BOTTOM - 24 * mm, 11),
+    ]
+    if serial:
+        regions.append(line(SERIAL_X, PAGE_W - MARGIN, SERIAL_Y, 9))
+    return regions
+
+
 # --- drawing --------------------------------------------------------------------------
 def _text(c: Canvas, x: float, y: float, text: str, font: str = MINCHO, size: float = FONT_SIZE) -> None:
     c.setFont(font, size)
@@ -312,7 +343,7 @@ def draw_face(c: Canvas, sheet: Sheet, blocks: list[Block], page: int, pages: in
     """Draw face page ``page`` (1-based) of ``pages``."""
     m = sheet.municipality
     _centred(c, PAGE_H - 28 * mm, sheet.title, GOTHIC, 20)
-    _text(c, PAGE_W - MARGIN - 70 * mm, PAGE_H - 14 * mm, f"発行番号　{sheet.serial}", MINCHO, 9)
+    _text(c, SERIAL_X, SERIAL_Y, f"発行番号　{sheet.serial}", MINCHO, 9)
     _text(c, MARGIN, PAGE_H - 38 * mm, f"{m['prefecture']}{m['name']}", MINCHO, 10)
     y = BODY_TOP
     for block in blocks:
@@ -324,7 +355,7 @@ def draw_face(c: Canvas, sheet: Sheet, blocks: list[Block], page: int, pages: in
     if last:
         base = MARGIN + CLOSING_H
         _text(c, MARGIN, base - 12 * mm, sheet.sentence, MINCHO, 11)
-        _text(c, MARGIN + 10 * mm, base - 24 * mm, wareki(sheet.issued_on), MINCHO, 11)
+        _text(c, DATE_X, base - 24 * mm, wareki(sheet.issued_on), MINCHO, 11)
         mayor = f"{m['prefecture']}{m['mayor_title']}"
         c.setFont(MINCHO, 14)
         right = PAGE_W - MARGIN - 30 * mm

@@ -155,7 +155,7 @@ def _draw_qr(c: Canvas, qr: xobject.RawImage) -> None:
 
 def _draw_back(c: Canvas, scrambled: xobject.RawImage, qr: xobject.RawImage, serial: str, page: int,
                pages: int) -> None:
-    xobject.draw(c, ground.pattern_image(), 0, 0, PAGE_W, PAGE_H)
+    xobject.draw(c, ground.pattern_image(face=False), 0, 0, PAGE_W, PAGE_H)
     frame, gap = scramble.frame_widths(SCRAMBLE_W)
     outer = frame + gap
     c.setFillColor(white)
@@ -181,10 +181,11 @@ def _draw_back(c: Canvas, scrambled: xobject.RawImage, qr: xobject.RawImage, ser
 
 
 def warm_up() -> None:
-    """Load the fonts and build the ground pattern (about half a second, once per
-    process): call it in the warm spare worker, before a customer is waiting."""
+    """Load the fonts and build the ground patterns of faces and backs (about a second,
+    once per process): call it in the warm spare worker, before a customer is waiting."""
     fonts.register()
     ground.pattern_image()
+    ground.pattern_image(face=False)
 
 
 def render(document: Mapping[str, Any], issuer_key: Ed25519PrivateKey | None, scramble_key: bytes, *,

@@ -137,6 +137,18 @@ def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTr
     return _compare(sides, claims, key)
 
 
+def _best(tried: list[compare.Comparison]) -> compare.Comparison:
+    """The face a front is: of the faces it matches, the one it differs from least, then
+    the best correlated. Pages that hold nearly the same rows (a household's members
+    over several pages) correlate within a print's noise of each other; only their own
+    face leaves no region. A front made to look like another page still counts only as
+    that page, and its own page stays uncompared."""
+    matching = [c for c in tried if c.matches]
+    if not matching:
+        return max(tried, key=lambda c: c.correlation)
+    return min(matching, key=lambda c: (sum(r.mass for r in c.regions), len(c.regions), -c.correlation))
+
+
 def _compare(sides: _Sides, claims: qr_payload.Claims, key: bytes) -> Verdict:
     faces: dict[int, backside.Grey] = {}
     for _, back in sides.backs:
@@ -157,7 +169,7 @@ def _compare(sides: _Sides, claims: qr_payload.Claims, key: bytes) -> Verdict:
     compared: set[int] = set()
     for front in sides.fronts:
         tried = [compare.compare(face, front.image, front.dpi, page) for page, face in sorted(faces.items())]
-        best = max(tried, key=lambda c: c.correlation)
+        best = _best(tried)
         verdict.comparisons.append(best)
         if not best.matches:
             verdict.reason = "face-mismatch"

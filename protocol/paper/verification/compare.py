@@ -303,10 +303,38 @@ def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> t
 GLYPH_SMOOTH = 0.5
 
 
+@functools.lru_cache(maxsize=1)
+def value_mask() -> NDArray[np.bool_]:
+    """True (at SIZE) where a value is drawn (:func:`protocol.paper.layout.value_regions`,
+    without the clearance around them): the character check looks there only. Not on
+    the serial: its 9-point digits lie on a block's edge at the same place on every
+    page, and on the first face of two household PDFs (bench.digits, both seeds) the
+    check scored 0.0151 there, genuine; the serial is the QR code's, signed, and the
+    page-wide check covers the line.
+
+    Values are what a forger changes a digit of (an amount, a date, an address, the
+    serial), and there the ground is plain (:func:`protocol.paper.ground.word_mask`
+    keeps the hidden word's clusters out of them and of the clearance, wider than half
+    the check's window). Elsewhere the clusters lie among the title's and the labels'
+    dense bold type, where a print and a scan move cluster edges by more than a changed
+    stroke: on bench.digits's corpus the check found nothing but genuine pages there."""
+    w, h = scramble.SIZE
+    per_pt = 25.4 / 72 / MM_PER_PX
+    mask = np.zeros((h, w), dtype=bool)
+    c = layout.VALUE_CLEARANCE
+    for x0, y0, x1, y1 in layout.value_regions(serial=False):
+        left, right = round((x0 + c) * per_pt), round((x1 - c) * per_pt)
+        top, bottom = round((layout.PAGE_H - y1 + c) * per_pt), round((layout.PAGE_H - y0 - c) * per_pt)
+        mask[max(0, top) : bottom, max(0, left) : right] = True
+    mask.flags.writeable = False
+    return mask
+
+
 def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ...],
                    seen: NDArray[np.bool_]) -> tuple[Region, ...]:
     """Characters that differ (:mod:`.glyphs`), outside the regions already ``found``,
-    where each window lies inside what the front holds (``seen``).
+    inside the values (:func:`value_mask`), where each window lies inside what the front
+    holds (``seen``).
 
     The light blur and the sharpness match take every pixel, the block rims too: the
     face's rims were freed of their neighbours' bleed (:func:`.backside.repair_rims`),
@@ -319,7 +347,7 @@ def _glyph_regions(face: Float, front: Float, page: int, found: tuple[Region, ..
     a, b = _equally_sharp(a, b, 0, judged=RIM_PX)
     score, excess = glyphs.scores(a, b, _usable(glyphs.RIM))
     whole = cv2.erode(seen.astype(np.uint8), np.ones((glyphs.WINDOW, glyphs.WINDOW), np.uint8)) > 0
-    marked = ((score > glyphs.SCORE) & whole).astype(np.uint8)
+    marked = ((score > glyphs.SCORE) & whole & value_mask()).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
     out: list[Region] = []
     for label in range(1, count):

@@ -164,7 +164,7 @@ def _clean_render(pdf: bytes, renderer: str, dpi: int, tmp_path: Path) -> list[I
 
 
 CLEAN = [("pdfium", 250, "png"), ("pdfium", 250, "pdf"), ("pdfium", 400, "png"), ("pdfium", 300, "pdf"),
-         ("poppler", 300, "png"), ("poppler", 400, "jpeg")]
+         ("poppler", 250, "png"), ("poppler", 300, "png"), ("poppler", 400, "jpeg")]
 
 
 @pytest.mark.parametrize(("renderer", "dpi", "encoding"), CLEAN, ids=["-".join(map(str, c)) for c in CLEAN])
