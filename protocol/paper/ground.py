@@ -11,8 +11,10 @@ word stands out on the copy (ΔL* 4.5 and more on each of the six copier models 
 original: docs/security-printing.md has the numbers. ``tests/protocol/paper/
 test_ground.py`` runs the models.
 
-The pattern is the same for every certificate, so it is built and compressed once per
-process.
+There are two patterns, the same for every certificate, each built and compressed once
+per process: a face's, where no word is drawn near a value (so that the verifier compares
+a changed digit on the plain fine ground, :func:`value_boxes`), and a back's, with the
+word everywhere.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import functools
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from protocol.paper import fonts, layout
-from protocol.paper.layout import PAGE_H
 from protocol.paper.xobject import RawImage
 
 DPI = 300
@@ -66,10 +67,14 @@ def _dot_tile(pitch: int, dot: int, repeat: int = 32, staggered: bool = False) -
     return tile
 
 
-@functools.cache
 def word_mask(face: bool = True) -> Image.Image:
     """White where the hidden word is (mode ``L``, page size); on a ``face``, no word
     near a value (:func:`value_boxes`)."""
+    return _word_mask(bool(face))
+
+
+@functools.cache
+def _word_mask(face: bool) -> Image.Image:
     # drawn at a quarter of the resolution (the strokes only need to hold 2x2 clusters)
     q = 4
     font = ImageFont.truetype(str(fonts.font_file(fonts.GOTHIC)), WORD_PX // q)
@@ -88,31 +93,39 @@ def word_mask(face: bool = True) -> Image.Image:
                 draw.text((x, y), WORD, font=font, fill=255)
     # thicken the strokes so that each holds several coarse clusters
     small = small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
-    mask = small.resize(SIZE, Image.Resampling.NEAREST)
-    return mask
+    return small.resize(SIZE, Image.Resampling.NEAREST)
 
 
 def value_boxes() -> list[tuple[int, int, int, int]]:
     """The regions that hold values (:func:`protocol.paper.layout.value_regions`) in
-    pixels from the top left (inclusive corners), widened to whole cells of the coarse
-    grid so that no cluster is cut: the word stays out of them."""
+    pixels from the top left (inclusive corners), each edge moved outward onto the coarse
+    clusters' grid (a margin of up to one pitch): no word touches them."""
     scale, p = DPI / 72, COARSE_PITCH
     boxes = []
     for x0, y0, x1, y1 in layout.value_regions():
-        left, top = int(x0 * scale) // p * p, int((PAGE_H - y1) * scale) // p * p
-        right, bottom = -(-int(x1 * scale) // p) * p, -(-int((PAGE_H - y0) * scale) // p) * p
+        left, top = int(x0 * scale) // p * p, int((layout.PAGE_H - y1) * scale) // p * p
+        right, bottom = -(-int(x1 * scale) // p) * p, -(-int((layout.PAGE_H - y0) * scale) // p) * p
         boxes.append((left, top, right - 1, bottom - 1))
     return boxes
 
 
-@functools.cache
 def pattern(face: bool = True) -> Image.Image:
     """The bilevel pattern (mode ``1``, 0 = ink) at 300 dpi, of a face or of a back."""
+    return _pattern(bool(face))
+
+
+@functools.cache
+def _pattern(face: bool) -> Image.Image:
     fine = _tiled(_dot_tile(FINE_PITCH, 1, staggered=True))
     coarse = _tiled(_dot_tile(COARSE_PITCH, COARSE_DOT, repeat=8))
     return Image.composite(coarse, fine, word_mask(face))
 
 
-@functools.cache
 def pattern_image(face: bool = True) -> RawImage:
+    """The pattern as the PDF's image, compressed once per process."""
+    return _pattern_image(bool(face))
+
+
+@functools.cache
+def _pattern_image(face: bool) -> RawImage:
     return RawImage.from_pil(f"kiosk-ground-{'face' if face else 'back'}-v3", pattern(face), level=9)

@@ -181,7 +181,7 @@ def _draw_back(c: Canvas, scrambled: xobject.RawImage, qr: xobject.RawImage, ser
 
 
 def warm_up() -> None:
-    """Load the fonts and build the ground patterns of faces and backs (about a second,
+    """Load the fonts and build the ground patterns of faces and backs (0.3–0.6 s here,
     once per process): call it in the warm spare worker, before a customer is waiting."""
     fonts.register()
     ground.pattern_image()

@@ -312,12 +312,14 @@ def value_mask() -> NDArray[np.bool_]:
     check scored 0.0151 there, genuine; the serial is the QR code's, signed, and the
     page-wide check covers the line.
 
-    Values are what a forger changes a digit of (an amount, a date, an address, the
-    serial), and there the ground is plain (:func:`protocol.paper.ground.word_mask`
-    keeps the hidden word's clusters out of them and of the clearance, wider than half
-    the check's window). Elsewhere the clusters lie among the title's and the labels'
-    dense bold type, where a print and a scan move cluster edges by more than a changed
-    stroke: on bench.digits's corpus the check found nothing but genuine pages there."""
+    Values are what a forger changes a digit of (an amount, a date, an address), and
+    there the ground is plain (:func:`protocol.paper.ground.word_mask` keeps the hidden
+    word's clusters out of them and of the clearance, wider than half the check's
+    window). Elsewhere the clusters lie among the title's and the labels' dense bold
+    type, where a print and a scan move cluster edges by more than a changed stroke: on
+    bench.digits's corpus the check found nothing but genuine pages there. (A block
+    heading in bold that runs across the value column, 戸籍's 「戸籍に記録されている者」,
+    is checked with the values.)"""
     w, h = scramble.SIZE
     per_pt = 25.4 / 72 / MM_PER_PX
     mask = np.zeros((h, w), dtype=bool)

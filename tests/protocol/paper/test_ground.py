@@ -14,8 +14,9 @@ from protocol.paper.render import render
 from tests.fixtures.documents import DocumentFactory, Keys
 
 #: Bands with nothing but the ground: on the face below the table, above the certifying
-#: sentence; on the back between the scrambled image and the QR code's caption.
-BANDS = {0: (0, 1450, 2480, 2600), 1: (0, 2530, 2480, 2700)}
+#: sentence, left of the value column (the word is kept out of the column's whole
+#: height); on the back between the scrambled image and the QR code's caption.
+BANDS = {0: (0, 1450, 620, 2600), 1: (0, 2530, 2480, 2700)}
 
 
 def _tone(img: NDArray[np.float32], a: NDArray[np.bool_], b: NDArray[np.bool_]) -> float:
@@ -39,6 +40,7 @@ def test_word_hidden_on_the_original_and_shown_on_a_copy(make_document: Document
     drawn = np.asarray(original.crop((0, 0, *ground.SIZE)), dtype=np.float32)[top:bottom, left:right]
     word = (np.asarray(ground.word_mask(face=side == 0)) > 128)[top:bottom, left:right]
     inner, outer = copier.masks(word, 6)
+    assert inner.mean() > 0.03 and outer.mean() > 0.3  # the band holds the word, and ground around it
     paper = copier.printed(np.asarray(1 - drawn / 255, dtype=np.float32))
     assert 0.08 < 1 - float(paper[outer].mean()) < 0.2  # a light tint
     assert _tone(copier.eye(paper), inner, outer) <= 1  # even: the word does not show

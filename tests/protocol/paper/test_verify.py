@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
@@ -27,7 +28,7 @@ from protocol.paper import render as renderer
 from protocol.paper import verify
 from protocol.paper.layout import PAGE_H
 from protocol.paper.render import render
-from protocol.paper.verification import intake, limits, wording
+from protocol.paper.verification import compare, intake, limits, wording
 from protocol.scramble_key import document_scramble_key
 from tests.fixtures.documents import DocumentFactory, Keys
 
@@ -381,3 +382,21 @@ def test_one_digit_altered(cert: str, path: tuple[str | int, ...], value: object
     # the genuine sheet, the same way, passes
     files = [genuine] if scan is None else _scan_pair(genuine, GENUINE_SCANS[scan])
     assert verify.verify_files(files, keys.public, face_key).status == verify.VALID
+
+
+def _tried(page: int, correlation: float, *masses: float) -> compare.Comparison:
+    blank = np.zeros((2, 2), np.uint8)
+    regions = tuple(compare.Region(page, (0.0, 0.0, 1.0, 1.0), "table row 1 (value)", m) for m in masses)
+    return compare.Comparison(page, correlation, regions, blank, blank)
+
+
+def test_a_front_is_the_face_it_differs_from_least() -> None:
+    """A household's pages hold nearly the same rows: a front correlates with its
+    neighbour's face within a print's noise, and only its own leaves no region."""
+    own, neighbour = _tried(2, 0.91), _tried(1, 0.93, 6.0)
+    assert verify._best([neighbour, own]) is own
+    assert verify._best([_tried(1, 0.9, 8.0), _tried(2, 0.8, 5.0)]).page == 2
+    # a face it does not match is never chosen over one it does, however clean
+    assert verify._best([_tried(1, 0.4), _tried(2, 0.6, 9.0)]).page == 2
+    # matching none: the best correlated, to be reported as a mismatch
+    assert verify._best([_tried(1, 0.2), _tried(2, 0.3)]).page == 2

@@ -14,8 +14,9 @@ B = scramble.BLOCK
 
 
 def _page() -> NDArray[np.float32]:
-    """Ink (0..1) of two by two blocks holding one digit-sized figure on plain ground:
-    a vertical stem and a bar across, so each block's alignment is solvable."""
+    """Ink (0..1) of two by two blocks, the first holding one digit-sized figure on plain
+    ground: a vertical stem and a bar across, so that its alignment is solvable (the
+    empty blocks keep theirs)."""
     ink = np.zeros((2 * B, 2 * B), np.float32)
     ink[10:20, 20] = 0.5
     ink[10, 16:25] = 0.5
@@ -39,6 +40,15 @@ def test_a_stroke_end_one_pixel_longer_is_not_a_changed_character(monkeypatch: p
     front[20, 20] = glyphs.DEAD + 0.08
     assert _score(_page(), front) < glyphs.SCORE
     monkeypatch.setattr(glyphs, "MIN_EXCESS", 0.0)
+    assert _score(_page(), front) > glyphs.SCORE
+
+
+def test_a_difference_just_over_the_minimum_is_marked() -> None:
+    """Two pixels beside the stem, each 0.06 past the dead zone: 0.12 in all, about what
+    the weakest forgery bench.digits catches sums to (0.108)."""
+    front = _page()
+    front[14:16, 23] = glyphs.DEAD + 0.06
+    assert 2 * 0.06 > glyphs.MIN_EXCESS
     assert _score(_page(), front) > glyphs.SCORE
 
 
