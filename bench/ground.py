@@ -179,16 +179,19 @@ def measure(ink: Mask, word: Mask) -> Measured:
 
 def _row(name: str, m: Measured) -> str:
     copies = " / ".join(f"{c:.1f}" for c in m.copies)
-    return (f"| {name} | {m.tint:.2f} | {m.eye[0]:.2f} | {m.eye[1]:.2f} | {m.screen[0]:.2f} | {m.screen[1]:.2f} "
+    return (f"| {name} | {m.tint:.3f} | {m.eye[0]:.2f} | {m.eye[1]:.2f} | {m.screen[0]:.2f} | {m.screen[1]:.2f} "
             f"| {copies} | {m.phone:.1f} | {'yes' if m.hidden() else 'no'} | {'yes' if m.shown() else 'no'} |")
 
 
 #: The cells kind, from local searches (2026-12-01; about 480 patterns measured on rows
 #: 600–1200, then about 210 on three or six of the bands below): the best on rows 600–1200, and the
-#: best on its worst band (docs/security-printing.md).
+#: best on its worst band; then (with the word on the clusters' grid) about 1,000 on all six
+#: bands, lattices of 24–48 px: the last, on a 42-px lattice, meets every criterion on every
+#: band (docs/security-printing.md).
 CELLS = (
     Cells(32, 16, 11, 48, 12, keep=2, widen=0),
     Cells(32, 16, 11, 48, 15, keep=1),
+    Cells(42, 20, 14, 48, 19, keep=2, widen=4),
 )
 #: Bands of the page measured for the cells kind: their word's inside is more or less
 #: made of strokes one cell wide, which changes its tone.

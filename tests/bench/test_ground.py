@@ -51,3 +51,18 @@ def test_cells_are_drawn_as_they_say() -> None:
     ring[2:14, 2:14] = False
     assert not ink[24:40, 24:40][ring].any()  # no fine dot within 2 pixels of a camouflage square
     assert ink[42:54, 42:54].mean() == 2 / 16  # a background cell's middle: the fine dots
+
+
+def test_the_cells_on_a_42_pixel_lattice_meet_every_criterion_on_every_band() -> None:
+    """The last cells pattern of the bench hides the word in tone and texture, to the eye
+    and on screen, and shows it on five copiers and the phone, on each of its bands,
+    with a tint under the tests' 0.2 (docs/security-printing.md)."""
+    cells = bench.CELLS[-1]
+    assert cells.pitch == 42
+    glyphs = np.asarray(ground.word_mask(face=False)) > 128
+    for top, bottom in bench.CELL_BANDS:
+        rows = slice(top, bottom)
+        word = bench.cells_word(cells, glyphs, rows)
+        measured = bench.measure(bench.cells_ink(cells, word, rows), word)
+        assert measured.hidden() and measured.shown(), (top, bottom, measured)
+        assert 0.08 < measured.tint < 0.2
