@@ -241,28 +241,25 @@ VALUE_CLEARANCE = 2 * mm
 SERIAL_X = PAGE_W - MARGIN - 70 * mm
 SERIAL_Y = PAGE_H - 14 * mm
 DATE_X = MARGIN + 10 * mm
+DATE_Y = BODY_BOTTOM - 24 * mm
 
 
-def value_regions(serial: bool = True) -> list[tuple[float, float, float, float]]:
+def value_regions(serial: bool = True, clearance: float = VALUE_CLEARANCE) -> list[tuple[float, float, float, float]]:
     """Rectangles (x0, y0, x1, y1 in points, PDF origin at the bottom left) that hold
-    the values of any certificate, with :data:`VALUE_CLEARANCE` around: the table's
-    value column over the whole body (rows move with the document's content), the
-    issue date and (``serial``) the serial.
+    the values of any certificate, with ``clearance`` around: the table's value column
+    over the whole body (rows move with the document's content), the issue date and
+    (``serial``) the serial.
 
     The ground pattern keeps its hidden word's coarse clusters out of them, so an
     altered digit is compared on plain ground (:mod:`protocol.paper.ground`)."""
     def line(x0: float, x1: float, baseline: float, size: float) -> tuple[float, float, float, float]:
-        return (x0 - VALUE_CLEARANCE, baseline - 0.2 * size - VALUE_CLEARANCE, x1 + VALUE_CLEARANCE,
-                baseline + size + VALUE_CLEARANCE)
+        return (x0, baseline - 0.2 * size, x1, baseline + size)
 
-    regions = [
-        (TABLE_X + LABEL_W - VALUE_CLEARANCE, BODY_BOTTOM - VALUE_CLEARANCE,
-         TABLE_X + TABLE_W + VALUE_CLEARANCE, BODY_TOP + VALUE_CLEARANCE),
-        line(DATE_X, DATE_X + 60 * mm, BODY_BOTTOM - 24 * mm, 11),
-    ]
+    bare = [(TABLE_X + LABEL_W, BODY_BOTTOM, TABLE_X + TABLE_W, BODY_TOP),
+            line(DATE_X, DATE_X + 60 * mm, DATE_Y, 11)]
     if serial:
-        regions.append(line(SERIAL_X, PAGE_W - MARGIN, SERIAL_Y, 9))
-    return regions
+        bare.append(line(SERIAL_X, PAGE_W - MARGIN, SERIAL_Y, 9))
+    return [(x0 - clearance, y0 - clearance, x1 + clearance, y1 + clearance) for x0, y0, x1, y1 in bare]
 
 
 # --- drawing --------------------------------------------------------------------------
@@ -355,7 +352,7 @@ def draw_face(c: Canvas, sheet: Sheet, blocks: list[Block], page: int, pages: in
     if last:
         base = MARGIN + CLOSING_H
         _text(c, MARGIN, base - 12 * mm, sheet.sentence, MINCHO, 11)
-        _text(c, DATE_X, base - 24 * mm, wareki(sheet.issued_on), MINCHO, 11)
+        _text(c, DATE_X, DATE_Y, wareki(sheet.issued_on), MINCHO, 11)
         mayor = f"{m['prefecture']}{m['mayor_title']}"
         c.setFont(MINCHO, 14)
         right = PAGE_W - MARGIN - 30 * mm
