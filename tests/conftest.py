@@ -25,4 +25,5 @@ pytest_plugins = [
     "tests.fixtures.disk",
     "tests.fixtures.federation_relay",
     "tests.fixtures.federation_services",
+    "tests.fixtures.tracebacks",
 ]

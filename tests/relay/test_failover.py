@@ -255,8 +255,11 @@ def _load(centre: Centre, tally: Tally, until: Callable[[], bool]) -> list[threa
 
 
 def _join(threads: list[threading.Thread]) -> None:
+    """Wait for the kiosks to finish their sessions: two minutes for all of them, not each
+    (six kiosks waited on in turn would outlast the suite's ten-minute timeout)."""
+    deadline = time.monotonic() + 120
     for t in threads:
-        t.join(timeout=120)
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
     assert not any(t.is_alive() for t in threads)
 
 
@@ -277,9 +280,12 @@ def test_postgresql_restarted_during_load(centre: Centre, postgres_server: Postg
         centre.start(i)
     tally = Tally()
     phase = {"restarts": 0, "after": 0}
+    deadline = time.monotonic() + 300  # bounded in time: a service that never resumes fails below
+    stop = threading.Event()
 
     def done() -> bool:
-        return phase["restarts"] == 2 and tally.sessions >= phase["after"] + 3 * KIOSKS
+        resumed = phase["restarts"] == 2 and tally.sessions >= phase["after"] + 3 * KIOSKS
+        return resumed or stop.is_set() or time.monotonic() > deadline
 
     threads = _load(centre, tally, done)
     try:
@@ -289,6 +295,9 @@ def test_postgresql_restarted_during_load(centre: Centre, postgres_server: Postg
             with tally.lock:
                 phase["restarts"] += 1
                 phase["after"] = tally.sessions
+    except BaseException:
+        stop.set()  # a failure above ends the kiosks now, not at the deadline
+        raise
     finally:
         _join(threads)
     _only_clean_failures(tally)
