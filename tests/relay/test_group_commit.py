@@ -1,7 +1,14 @@
 """Group commit (relay.store.group_commit): a write's caller resumes only after the
 transaction holding it committed; writes waiting meanwhile share one transaction; one
 failing write does not fail the others. The writer is held and released with events, so
-the batches are the test's to shape (nothing is timed)."""
+the batches are the test's to shape (nothing is timed).
+
+Every wait of the test is bounded (``WAIT``) and each test's ``finally`` sets
+``may_commit`` before :meth:`GroupCommit.close`: ``close`` joins the writer thread, which
+would otherwise sit in ``may_commit.wait()`` for ever after a failure that came before
+the test let the commit through (pytest-timeout's signal does not end a ``finally``).
+That wait of the writer's has no timeout of its own on purpose: a writer giving up would
+roll back and retry each write alone, waiting again for each."""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import pytest
 
 from relay.store.group_commit import GroupCommit
 from tests.fixtures.virtual_time import VirtualTimeLoop
+from tests.fixtures.waiting import WAIT, wait_for
 
 
 class Table:
@@ -55,6 +63,13 @@ def _insert(key: str) -> Callable[[sqlite3.Connection], str]:
     return work
 
 
+async def _answered(loop: VirtualTimeLoop, *writes: asyncio.Future[str]) -> None:
+    """Wait until the writer thread answered every one of ``writes``, at most ``WAIT``
+    seconds of real time: the virtual clock stands still, so an ``asyncio`` deadline would
+    never come. The loop keeps running meanwhile (the poll is on an executor thread)."""
+    await loop.run_in_executor(None, wait_for, lambda: all(w.done() for w in writes), WAIT, "the writer's answers")
+
+
 def test_writes_waiting_for_a_commit_share_the_next_one_and_resume_only_after_it(tmp_path: Path) -> None:
     table = Table(tmp_path / "t.sqlite3")
     writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
@@ -62,11 +77,13 @@ def test_writes_waiting_for_a_commit_share_the_next_one_and_resume_only_after_it
     async def scenario(loop: VirtualTimeLoop) -> None:
         table.may_commit.clear()
         first = asyncio.ensure_future(writer.write(_insert("first")))
-        await loop.run_in_executor(None, table.committing.wait)  # the writer holds "first" at its commit
+        # the writer holds "first" at its commit
+        assert await loop.run_in_executor(None, table.committing.wait, WAIT), "the writer never reached its commit"
         rest = [asyncio.ensure_future(writer.write(_insert(f"k{n}"))) for n in range(50)]
         await loop.settle()
         assert not first.done() and not any(r.done() for r in rest)  # nothing acknowledged before its commit
         table.may_commit.set()
+        await _answered(loop, first, *rest)
         assert await first == "first"
         assert await asyncio.gather(*rest) == [f"k{n}" for n in range(50)]
         assert table.commits == [1, 50]  # the fifty waited together: one transaction, one flush
@@ -75,6 +92,7 @@ def test_writes_waiting_for_a_commit_share_the_next_one_and_resume_only_after_it
     try:
         loop.run_until_complete(scenario(loop))
     finally:
+        table.may_commit.set()  # else close() joins a writer held at its commit for ever
         writer.close()
         loop.close()
 
@@ -86,15 +104,16 @@ def test_a_failing_write_fails_alone(tmp_path: Path) -> None:
         assert writer.write_now(_insert("taken")) == "taken"
         table.may_commit.clear()
         held = writer.submit(_insert("held"))
-        table.committing.wait()
+        assert table.committing.wait(WAIT), "the writer never reached its commit"
         batch = [writer.submit(_insert(k)) for k in ("a", "taken", "b")]
         table.may_commit.set()
-        assert held.result() == "held"
-        assert batch[0].result() == "a" and batch[2].result() == "b"
+        assert held.result(WAIT) == "held"
+        assert batch[0].result(WAIT) == "a" and batch[2].result(WAIT) == "b"
         with pytest.raises(sqlite3.IntegrityError):
-            batch[1].result()
+            batch[1].result(WAIT)
         assert table.count() == 4
     finally:
+        table.may_commit.set()  # else close() joins a writer held at its commit for ever
         writer.close()
 
 
@@ -103,9 +122,11 @@ def test_close_commits_what_is_queued(tmp_path: Path) -> None:
     writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
     table.may_commit.clear()
     futures = [writer.submit(_insert(f"k{n}")) for n in range(5)]
-    table.committing.wait()
-    table.may_commit.set()
+    try:
+        assert table.committing.wait(WAIT), "the writer never reached its commit"
+    finally:
+        table.may_commit.set()  # else close() joins a writer held at its commit for ever
     writer.close()
-    assert [f.result() for f in futures] == [f"k{n}" for n in range(5)] and table.count() == 5
+    assert [f.result(WAIT) for f in futures] == [f"k{n}" for n in range(5)] and table.count() == 5
     with pytest.raises(RuntimeError):
         writer.submit(_insert("late"))
