@@ -11,12 +11,14 @@ Protocol on stdout: ``BASELINE <idle worker pid>`` (scan now), then after one li
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from hardware_mocks.session.customer import Customer, HostTerminal, Script
 from hardware_mocks.session.specs import virtual_spec
 from kiosk.process.host import SessionHost
 from kiosk.session.viewmodel import Screen
+from tests.fixtures.waiting import WAIT
 
 
 def main() -> int:
@@ -39,7 +41,9 @@ def main() -> int:
     assert res.final is not None and res.final.screen == Screen.THANK_YOU, res.states
     host.wait_outcome(res.final.session)
     host.wait_for(lambda v: v.screen == Screen.START)
+    deadline = time.monotonic() + WAIT  # a spare that never comes ends the driver, not the test run
     while not host.spare_ready:
+        assert time.monotonic() < deadline, f"no warm spare within {WAIT:g} s"
         host.poll(0.02)
     print("READY", host.worker_pid, host.spare_pid, flush=True)
     stdin.readinto(bytearray(1))  # the scan is done

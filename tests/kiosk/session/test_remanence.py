@@ -1,23 +1,51 @@
 """After a canary session, nothing of the canary is left: not in the memory of the
 processes still running (the UI-side host and the next worker, read from outside through
 /proc/PID/mem), nor in the logs, the journal, the ledger, the runtime or state dirs.
-The worker that served the canary has exited: its memory went back to the kernel."""
+The worker that served the canary has exited: its memory went back to the kernel.
+
+Every wait on the driver is bounded, its clean-up too (pytest-timeout does not end a
+``finally``): its lines are read against a deadline, its stderr goes to a file (read
+without waiting for anyone to close it: the workers it starts share it), and a driver
+that does not exit when told is killed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from hardware_mocks.world import CANARY_PIN, World
 from tests.fixtures.canary import canary_patterns, scan_tree
+from tests.fixtures.waiting import WAIT
 
 ROOT = Path(__file__).resolve().parents[3]
+#: Seconds for one line of the driver: above the sum of its own bounded waits (start, a
+#: session of at most 30 s, the outcome, the next worker and its warm spare).
+LINE_WAIT = 4 * WAIT
+
+
+def next_line(fd: int, timeout: float = LINE_WAIT) -> list[bytes]:
+    """The driver's next stdout line, split (empty at its end); fails the test when no
+    whole line comes within ``timeout`` seconds. Read a byte at a time straight from the
+    pipe, so nothing after the line is taken from it."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([fd], [], [], left)[0], f"no line from the driver within {timeout:g} s"
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    return line.split()
 
 
 def read_memory(pid: int) -> bytes:
@@ -52,13 +80,16 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
     pats = canary_patterns(world)
     pin_pat = pats[-1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.kiosk.session.remanence_driver", str(tmp_path / "world"),
-         str(state), str(run)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stderr = tmp_path / "driver.stderr"
+    with stderr.open("wb") as err_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.kiosk.session.remanence_driver", str(tmp_path / "world"),
+             str(state), str(run)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
+    assert proc.stdin is not None and proc.stdout is not None
+    out = proc.stdout.fileno()
     try:
-        line = proc.stdout.readline().split()
+        line = next_line(out)
         assert line[0] == b"BASELINE"
         # 4 digits also occur by chance (font tables, code): compare with the same
         # processes before the PIN existed anywhere
@@ -66,8 +97,8 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
         baseline_worker = len(pin_pat.findall(read_memory(int(line[1]))))
         proc.stdin.write(b"g" + CANARY_PIN.encode("ascii"))
         proc.stdin.flush()
-        line = proc.stdout.readline().split()
-        assert line and line[0] == b"READY", proc.stderr.read().decode(errors="replace")[-2000:]
+        line = next_line(out)
+        assert line and line[0] == b"READY", stderr.read_bytes().decode(errors="replace")[-2000:]
         worker, spare = int(line[1]), int(line[2])
         for pid, who in ((proc.pid, "host"), (worker, "next worker"), (spare, "spare")):
             found = counts(read_memory(pid), pats[:-1])
@@ -76,12 +107,16 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
         for pid in (worker, spare):
             assert len(pin_pat.findall(read_memory(pid))) <= baseline_worker
     finally:
-        proc.stdin.write(b"x")
-        proc.stdin.close()
-        err = proc.stderr.read()
-        proc.wait(30)
+        with contextlib.suppress(BrokenPipeError):  # a driver that already ended reads nothing
+            proc.stdin.write(b"x")
+            proc.stdin.close()
+        try:
+            proc.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # stuck (a failure before it was told "go"): its returncode fails the test
+            proc.wait(WAIT)
         proc.stdout.close()
-        proc.stderr.close()
+    err = stderr.read_bytes()
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
     assert (state / "worker.log").exists()
     assert [p.pattern for p in pats if p.search(err)] == []
