@@ -22,6 +22,7 @@ from kiosk.payment.port import (
     Returned,
     Stacked,
 )
+from tests.fixtures.waiting import join_all
 
 
 def test_implements_the_port() -> None:
@@ -172,11 +173,10 @@ def test_thread_safe_under_concurrent_inserts() -> None:
         for _ in range(200):
             sim.insert(10)
 
-    threads = [threading.Thread(target=customer) for _ in range(4)]
+    threads = [threading.Thread(target=customer, daemon=True) for _ in range(4)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads, what="customers")
     assert len(sim.poll()) == 800
     assert sim.stop() == Final(8000)
     assert sim.snapshot()["levels"][10] == 800

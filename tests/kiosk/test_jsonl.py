@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from kiosk import jsonl
+from tests.fixtures.waiting import join_all
 
 
 def test_append_then_read_in_order(tmp_path: Path) -> None:
@@ -135,10 +136,9 @@ def test_concurrent_appends_stay_whole_and_numbered(tmp_path: Path) -> None:
         for _ in range(50):
             jsonl.append(path, _next_seq)
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
+    threads = [threading.Thread(target=writer, daemon=True) for _ in range(4)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads, what="writers")
     lines = path.read_bytes().splitlines()
     assert [json.loads(line)["seq"] for line in lines] == list(range(200))

@@ -30,6 +30,7 @@ from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
 from relay.store.sqlite import SqliteStore
 from tests.fixtures.relay import open_hours
+from tests.fixtures.waiting import join_all
 
 pytestmark = [pytest.mark.relay, pytest.mark.slow]
 KIOSKS = 40
@@ -38,6 +39,10 @@ KIOSKS = 40
 PATIENT = 60.0
 #: Seconds a kiosk keeps retrying its request (same request id) before the test fails.
 RETRY_FOR = 90.0
+#: Seconds for every kiosk thread to end, all forty (not each: joined in turn, two minutes
+#: each, they would outlast pytest-timeout's 600 s); with the relay's start (at most 20 s)
+#: and stop (10 s, then a kill) the test stays inside the 600 s.
+JOIN_WITHIN = 400.0
 
 
 def _client(server: RelayServer, kiosk_id: str, read_timeout: float) -> HttpsRelayClient:
@@ -125,13 +130,12 @@ def test_no_document_ever_reaches_another_session(
         with lock:
             results[member.kiosk_id].append(issued)
 
-    threads = [threading.Thread(target=kiosk, args=(m,)) for m in crowd]
+    # daemons, their twins too (a thread inherits it): one stuck does not hold the exit
+    threads = [threading.Thread(target=kiosk, args=(m,), daemon=True) for m in crowd]
     try:
         for t in threads:
             t.start()
-        for t in threads:
-            t.join(timeout=120)
-        assert not any(t.is_alive() for t in threads)
+        join_all(threads, JOIN_WITHIN, "kiosks")
     finally:
         server.stop()
 

@@ -36,6 +36,7 @@ from protocol import wire
 from relay.store.postgres import PostgresStore
 from relay.store.protocol import Series
 from tests.fixtures.relay import open_hours
+from tests.fixtures.waiting import join_all
 
 pytestmark = [pytest.mark.relay, pytest.mark.postgres, pytest.mark.slow]
 KIOSKS = 6
@@ -265,9 +266,7 @@ def _join(threads: list[threading.Thread], deadline: float) -> None:
     """Wait for the kiosks to finish their sessions: all of them by the test's ``deadline``
     (``time.monotonic()``), not a limit for each (six kiosks waited on in turn would
     outlast the suite's ten-minute timeout)."""
-    for t in threads:
-        t.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in threads)
+    join_all(threads, deadline - time.monotonic(), "kiosks")
 
 
 #: Failures a kiosk handles cleanly: nothing issued, the customer starts again. A node killed

@@ -22,7 +22,7 @@ import pytest
 from relay.kiosk_register import KioskRegisterError, Standing, StoredKioskRegister
 from relay.rate_limits import Rate, RateLimiter, SharedRateStore
 from relay.verifier_register import StoredVerifierRegister, VerifierRegisterError
-from tests.fixtures.waiting import wait_for
+from tests.fixtures.waiting import WAIT, join_all, wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -90,7 +90,7 @@ def test_nodes_registering_at_once_register_each_kiosk_and_certificate_once(node
     registers = [node(StoredKioskRegister) for _ in range(3)]
     added: list[str] = []
     refused: list[str] = []
-    barrier = threading.Barrier(len(registers) * 2)
+    barrier = threading.Barrier(len(registers) * 2, timeout=WAIT)  # a worker that never comes breaks it
 
     def worker(register: StoredKioskRegister, n: int) -> None:
         barrier.wait()
@@ -101,11 +101,10 @@ def test_nodes_registering_at_once_register_each_kiosk_and_certificate_once(node
         except KioskRegisterError:
             refused.append(kiosk_id)
 
-    threads = [threading.Thread(target=worker, args=(registers[n % 3], n)) for n in range(6)]
+    threads = [threading.Thread(target=worker, args=(registers[n % 3], n), daemon=True) for n in range(6)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(timeout=60)
+    join_all(threads, 60, "workers")  # one minute for all six, not each
     assert sorted(added) == ["KIOSK-0000", "KIOSK-0001"] and len(refused) == 4
     assert [k.fingerprints for k in registers[0].all()] == [(_fp(100),), (_fp(101),)]
 
@@ -159,18 +158,17 @@ def test_a_limit_holds_for_calls_spread_over_nodes_at_once(node: Open) -> None:
     """Three nodes, 40 calls at once from one subject, a limit of 25: exactly 25 allowed."""
     limiters = [RateLimiter(node(SharedRateStore), {"session": Rate(25, 3600)}) for _ in range(3)]
     allowed: list[bool] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=WAIT)  # a worker that never comes breaks it, not the test run
 
     def worker(i: int) -> None:
         barrier.wait()
         for _ in range(5):
             allowed.append(limiters[i % 3].allow("session", "KIOSK-0001", 1_800_000_000.0))
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(8)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(timeout=60)
+    join_all(threads, 60, "workers")  # one minute for all eight, not each
     assert (allowed.count(True), allowed.count(False)) == (25, 15)
 
 

@@ -30,6 +30,7 @@ from relay.store.protocol import (
     dumps,
     outcome_fits,
 )
+from tests.fixtures.waiting import WAIT, join_all
 
 pytestmark = pytest.mark.postgres
 SERIES = Series("131016", 2026)
@@ -157,7 +158,7 @@ def test_nodes_issuing_at_once_give_each_number_once(nodes: Nodes) -> None:
     sid = _session(stores[0])
     results: dict[str, list[RequestRow | None]] = {}
     lock = threading.Lock()
-    start = threading.Barrier(12)
+    start = threading.Barrier(12, timeout=WAIT)  # a worker that never comes breaks it, not the test run
 
     def worker(i: int) -> None:
         node = stores[i % 3]
@@ -168,12 +169,10 @@ def test_nodes_issuing_at_once_give_each_number_once(nodes: Nodes) -> None:
             with lock:
                 results.setdefault(rid, []).append(row)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(12)]
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(12)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+    join_all(threads, 60, "workers")  # one minute for all twelve, not each
     for rid, rows in results.items():
         assert len(rows) == 2 and rows[0] == rows[1] and rows[0] is not None, rid  # the twin got the same row
     numbers = _gap_free(stores[1])

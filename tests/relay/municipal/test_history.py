@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from relay.municipal.history import IssuanceHistory, Issued
+from tests.fixtures.waiting import WAIT, join_all
 
 YEAR = 2026
 #: Opens one more history (a node) on the test's database each time it is called.
@@ -119,7 +120,7 @@ def test_concurrent_issues_on_two_nodes_share_no_number(nodes: Nodes) -> None:
     connections) and the same request id sent to both at once: every number once, none
     missing, one record per request, the same answer for the repeated id on both."""
     histories = [nodes(), nodes()]
-    start = threading.Barrier(8)
+    start = threading.Barrier(8, timeout=WAIT)  # a worker that never comes breaks it, not the test run
     got: dict[str, list[list[str]]] = {}
     lock = threading.Lock()
 
@@ -132,12 +133,10 @@ def test_concurrent_issues_on_two_nodes_share_no_number(nodes: Nodes) -> None:
             with lock:
                 got.setdefault(rid, []).append(serials)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(8)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
+    join_all(threads, 120, "workers")  # two minutes for all eight, not each
     assert all(len({tuple(s) for s in answers}) == 1 for answers in got.values())  # a repeat: the same answer
     entries = histories[0].entries()
     assert sorted(e["request_id"] for e in entries) == sorted(got)

@@ -18,6 +18,7 @@ from protocol.federation.envelope import CENTRE, EnvelopeError, open_message, se
 from relay.federation_local import directory_file, load_ed25519, municipal_server
 from relay.municipal.server import MunicipalServer
 from tests.fixtures.federation import issuable, issue_body
+from tests.fixtures.waiting import WAIT, join_all
 
 
 @pytest.fixture
@@ -75,17 +76,16 @@ def test_same_moment_requests_get_their_own_person_numbers_and_record(federation
     assert len(people) >= 2
     bodies = [issue_body(people[n % len(people)]) for n in range(40)]
     answers: dict[str, tuple[str, dict[str, Any]]] = {}
-    start = threading.Barrier(len(bodies))
+    start = threading.Barrier(len(bodies), timeout=WAIT)  # a thread that never comes breaks it
 
     def one(body: dict[str, Any]) -> None:
         start.wait()
         answers[body["request_id"]] = _send(federation, server, "issue", body)
 
-    threads = [threading.Thread(target=one, args=(b,)) for b in bodies]
+    threads = [threading.Thread(target=one, args=(b,), daemon=True) for b in bodies]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads, 120, "requests")  # two minutes for all forty
     assert [kind for kind, _ in answers.values()] == ["answer"] * len(bodies)
     serials = set()
     registry = {p["cert_serial"]: federation.base.resident(p["resident"]) for p in people}
