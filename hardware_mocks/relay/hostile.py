@@ -18,6 +18,7 @@ import ssl
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -101,31 +102,53 @@ def post(port: int, ca_file: Path, body: bytes, headers: dict[str, str] | None =
 class HostileClient:
     """``rounds`` rounds of :func:`worst_inputs`, ``parallel`` at a time, from a child
     process (so that it never competes with a measuring client for one interpreter);
-    ``answers`` holds (status, answer) pairs once the ``with`` block ends."""
+    ``answers`` holds (status, answer) pairs once the ``with`` block ends.
 
-    def __init__(self, port: int, ca_file: Path, rounds: int = 2, parallel: int = 3) -> None:
+    Bounded, the end of the block too (it runs after pytest-timeout's signal as well, with
+    no limit of its own): a child still sending ``within`` seconds after the start is
+    killed and the block fails; one left behind by a block that failed is killed at once."""
+
+    def __init__(self, port: int, ca_file: Path, rounds: int = 2, parallel: int = 3, within: float = 300.0) -> None:
         self.cmd = [sys.executable, "-m", "hardware_mocks.relay.hostile", "--port", str(port), "--ca", str(ca_file),
                     "--rounds", str(rounds), "--parallel", str(parallel)]
+        self.within = within
+        self.deadline = 0.0  # time.monotonic() at which the child is killed, from __enter__
         self.process: subprocess.Popen[str] | None = None
         self.answers: list[tuple[int, Any]] = []
 
     def __enter__(self) -> HostileClient:
+        self.deadline = time.monotonic() + self.within
         self.process = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         if self.process.stdout.readline().strip() != "sending":
+            self._kill()
             raise RuntimeError("the hostile client did not start")
         return self
 
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        """The child is still sending, and its time is not up (a loop on this ends then)."""
+        return self.process is not None and self.process.poll() is None and time.monotonic() < self.deadline
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         assert self.process is not None
-        out, _ = self.process.communicate(timeout=600)
+        if exc_type is not None:
+            self._kill()  # the block's own error is the one to see; no answers are read
+            return
+        try:
+            out, _ = self.process.communicate(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise RuntimeError(f"the hostile client did not finish within {self.within:g} s") from None
         for line in out.splitlines():
             if line.startswith("["):
                 status, answer = json.loads(line)
                 self.answers.append((int(status), answer))
+
+    def _kill(self) -> None:
+        """End the child and reap it; its pipe closes with it (it starts no process of its own)."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.communicate(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
