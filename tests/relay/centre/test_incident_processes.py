@@ -40,6 +40,10 @@ from hardware_mocks.world import World
 from hardware_mocks.world import create as create_world
 from protocol import wire
 
+#: A call to the centre fails after this instead of waiting aiohttp's default 300 s: a
+#: stalled centre fails the test within the suite's 600-s timeout (docs/conventions.md).
+CALL_TIMEOUT = aiohttp.ClientTimeout(total=60)
+
 pytestmark = [pytest.mark.slow, pytest.mark.relay]
 
 KIOSKS = 200
@@ -78,7 +82,7 @@ class Crowd:
     async def session(self, member: CrowdMember, together: asyncio.Barrier | None = None) -> str:
         """One session on a fresh connection: "issued" or the refusal's code. ``together``:
         the document request waits for the pair's other kiosk, then both go at once."""
-        async with self._slots, aiohttp.ClientSession() as http:
+        async with self._slots, aiohttp.ClientSession(timeout=CALL_TIMEOUT) as http:
             _, opened = await self._call(http, member, wire.SESSION_PATH, {})
             sid = opened["session_id"]
             signature = member.card.sign(base64.b64decode(opened["challenge"]), sid, member.kiosk_id)

@@ -22,6 +22,10 @@ from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.services.federation import FederationServices
 from protocol import wire
 
+#: A call to the centre fails after this instead of waiting aiohttp's default 300 s: a
+#: stalled centre fails the test within the suite's 600-s timeout (docs/conventions.md).
+CALL_TIMEOUT = aiohttp.ClientTimeout(total=60)
+
 KIOSK = "KIOSK-0001"
 
 
@@ -42,7 +46,7 @@ class Kiosk:
     async def issue(self, persona: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """One session: open, authenticate with the card, request one 住民票."""
         card = CardSigner.load(self.world.base.card_path(persona["id"]))
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(timeout=CALL_TIMEOUT) as http:
             _, opened = await self.call(http, wire.SESSION_PATH, {})
             sid = opened["session_id"]
             signature = card.sign(base64.b64decode(opened["challenge"]), sid, KIOSK)
