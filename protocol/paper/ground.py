@@ -20,6 +20,8 @@ word everywhere.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -46,6 +48,26 @@ WORD_STEP = (14 * 2 * COARSE_PITCH, 10 * 2 * COARSE_PITCH)
 WORD_ORIGIN = {True: (-WORD_STEP[0], -6 * 2 * COARSE_PITCH), False: (-WORD_STEP[0], -2 * 2 * COARSE_PITCH)}
 
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Side(Protocol[T_co]):
+    def __call__(self, face: bool = True) -> T_co: ...
+
+
+def _per_side(build: Callable[[bool], T]) -> _Side[T]:
+    """``build`` for a face (the default) or a back, built once per process and side
+    (whatever truthy value names the side)."""
+    cached = functools.cache(build)
+
+    @functools.wraps(build)
+    def side(face: bool = True) -> T:
+        return cached(bool(face))
+
+    return side
+
+
 def _tiled(tile: Image.Image) -> Image.Image:
     page = Image.new("1", SIZE, 1)
     for y in range(0, SIZE[1], tile.height):
@@ -67,14 +89,10 @@ def _dot_tile(pitch: int, dot: int, repeat: int = 32, staggered: bool = False) -
     return tile
 
 
-def word_mask(face: bool = True) -> Image.Image:
+@_per_side
+def word_mask(face: bool) -> Image.Image:
     """White where the hidden word is (mode ``L``, page size); on a ``face``, no word
     near a value (:func:`value_boxes`)."""
-    return _word_mask(bool(face))
-
-
-@functools.cache
-def _word_mask(face: bool) -> Image.Image:
     # drawn at a quarter of the resolution (the strokes only need to hold 2x2 clusters)
     q = 4
     font = ImageFont.truetype(str(fonts.font_file(fonts.GOTHIC)), WORD_PX // q)
@@ -109,23 +127,15 @@ def value_boxes() -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def pattern(face: bool = True) -> Image.Image:
+@_per_side
+def pattern(face: bool) -> Image.Image:
     """The bilevel pattern (mode ``1``, 0 = ink) at 300 dpi, of a face or of a back."""
-    return _pattern(bool(face))
-
-
-@functools.cache
-def _pattern(face: bool) -> Image.Image:
     fine = _tiled(_dot_tile(FINE_PITCH, 1, staggered=True))
     coarse = _tiled(_dot_tile(COARSE_PITCH, COARSE_DOT, repeat=8))
     return Image.composite(coarse, fine, word_mask(face))
 
 
-def pattern_image(face: bool = True) -> RawImage:
+@_per_side
+def pattern_image(face: bool) -> RawImage:
     """The pattern as the PDF's image, compressed once per process."""
-    return _pattern_image(bool(face))
-
-
-@functools.cache
-def _pattern_image(face: bool) -> RawImage:
     return RawImage.from_pil(f"kiosk-ground-{'face' if face else 'back'}-v3", pattern(face), level=9)
