@@ -120,9 +120,9 @@ def value_boxes() -> list[tuple[int, int, int, int]]:
     clusters' grid (a margin of up to one pitch): no word touches them."""
     scale, p = DPI / 72, COARSE_PITCH
     boxes = []
-    for x0, y0, x1, y1 in layout.value_regions():
-        left, top = int(x0 * scale) // p * p, int((layout.PAGE_H - y1) * scale) // p * p
-        right, bottom = -(-int(x1 * scale) // p) * p, -(-int((layout.PAGE_H - y0) * scale) // p) * p
+    for x0, y0, x1, y1 in map(layout.from_top, layout.value_regions()):
+        left, top = int(x0 * scale) // p * p, int(y0 * scale) // p * p
+        right, bottom = -(-int(x1 * scale) // p) * p, -(-int(y1 * scale) // p) * p
         boxes.append((left, top, right - 1, bottom - 1))
     return boxes
 

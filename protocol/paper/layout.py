@@ -262,6 +262,14 @@ def value_regions(serial: bool = True, clearance: float = VALUE_CLEARANCE) -> li
     return [(x0 - clearance, y0 - clearance, x1 + clearance, y1 + clearance) for x0, y0, x1, y1 in bare]
 
 
+def from_top(region: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """``region`` (x0, y0, x1, y1 in points, PDF origin) as (left, top, right, bottom) in
+    points from the page's top left, as images count: the ground and the verifier draw
+    and look at the value regions in raster."""
+    x0, y0, x1, y1 = region
+    return (x0, PAGE_H - y1, x1, PAGE_H - y0)
+
+
 # --- drawing --------------------------------------------------------------------------
 def _text(c: Canvas, x: float, y: float, text: str, font: str = MINCHO, size: float = FONT_SIZE) -> None:
     c.setFont(font, size)

@@ -323,9 +323,8 @@ def value_mask() -> NDArray[np.bool_]:
     w, h = scramble.SIZE
     per_pt = 25.4 / 72 / MM_PER_PX
     mask = np.zeros((h, w), dtype=bool)
-    for x0, y0, x1, y1 in layout.value_regions(serial=False, clearance=0):
-        left, right = round(x0 * per_pt), round(x1 * per_pt)
-        top, bottom = round((layout.PAGE_H - y1) * per_pt), round((layout.PAGE_H - y0) * per_pt)
+    for region in layout.value_regions(serial=False, clearance=0):
+        left, top, right, bottom = (round(v * per_pt) for v in layout.from_top(region))
         mask[max(0, top) : bottom, max(0, left) : right] = True
     mask.flags.writeable = False
     return mask
