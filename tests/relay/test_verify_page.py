@@ -72,6 +72,10 @@ def scans(world: World, server: RelayServer, tmp_path_factory: pytest.TempPathFa
     return out
 
 
+#: Seconds a page may take to load (the form, or the verdict after an upload).
+PAGE_LOAD_S = 90
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
@@ -80,6 +84,10 @@ def browser() -> Iterator[webdriver.Chrome]:
         options.add_argument(arg)
     options.binary_location = shutil.which("chromium") or "chromium"
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(shutil.which("chromedriver")))
+    # a page loads within this or fails (the default waits 300 s a load): the answer to an
+    # upload is the verified page, so this bounds a verification too; with the verdict's
+    # wait below, a test's two checks stay within the suite's 600-s timeout
+    driver.set_page_load_timeout(PAGE_LOAD_S)
     yield driver
     driver.quit()
 
@@ -98,7 +106,7 @@ def _check(browser: webdriver.Chrome, server: RelayServer, files: list[Path], la
     browser.get(f"https://127.0.0.1:{server.public_port}/?lang={lang}")
     browser.find_element(By.NAME, "file").send_keys("\n".join(str(f) for f in files))
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    verdict = WebDriverWait(browser, 120).until(expected_conditions.presence_of_element_located((By.ID, "verdict")))
+    verdict = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "verdict")))
     return str(verdict.get_attribute("data-status"))
 
 
