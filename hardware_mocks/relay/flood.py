@@ -93,6 +93,10 @@ class _Flood:
                           "open": len(self.socks)}), flush=True)
 
 
+#: Seconds the flood may take to open each of its connections once.
+FULL_WITHIN = 120.0
+
+
 class HandshakeFlood:
     """The flood in a child process, for a ``with`` block."""
 
@@ -105,10 +109,15 @@ class HandshakeFlood:
     def __enter__(self) -> HandshakeFlood:
         self.process = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
-        if self.process.stdout.readline().strip() != "full":  # every connection opened once
+        # every connection opened once: "full", within FULL_WITHIN seconds (a relay that
+        # takes none would otherwise keep the test waiting past the suite's timeout)
+        with selectors.DefaultSelector() as waiting:
+            waiting.register(self.process.stdout, selectors.EVENT_READ)
+            ready = waiting.select(FULL_WITHIN)
+        if not ready or self.process.stdout.readline().strip() != "full":
             self.process.kill()
             self.process.wait()
-            raise RuntimeError("the flood could not open its connections")
+            raise RuntimeError(f"the flood could not open its connections within {FULL_WITHIN:.0f} s")
         return self
 
     def __exit__(self, *exc: object) -> None:
