@@ -1,0 +1,105 @@
+"""An image a renderer enlarged without smoothing, drawn again as if smoothed.
+
+A renderer draws an image it enlarges a lot by repeating each of its pixels (pdfium,
+above about 2.8 times): the back's scrambled image (140 dpi on paper) becomes runs of
+two or three identical pixels at 400 dpi, four or five at 600, their edges rounded to
+the renderer's pixels. Each of the image's pixels then lies up to half a device pixel
+off its place, unevenly from one to the next, and the face recovered from it has its
+columns and rows jittered within a block: the character check (:mod:`.glyphs`) shifts
+each block as a whole and flags a genuine value. No scanner draws such runs (its noise
+makes neighbours differ), so they are found on the raster itself, whatever drew it:
+inside the page's large dark area (the scrambled image), the boundaries between
+neighbouring columns (rows) where no pixel changes come between the ones where most
+do, spaced evenly at two pixels or more. Each run's value is then put back at its
+true centre (a straight line fitted through the runs' starts) and the image is
+interpolated between them, as a renderer that smooths would have drawn it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+Grey = NDArray[np.uint8]
+#: A boundary where at least this share of the area's lines change is a run's edge.
+CUT = 0.5
+#: ... and one where at most this share change lies inside a run.
+INSIDE = 0.002
+#: Runs shorter than this (pixels) are not an enlargement worth undoing.
+MIN_RUN = 1.8
+
+
+def _runs(lines: Grey) -> tuple[NDArray[np.float64], float, float] | None:
+    """Along axis 1 of ``lines`` (the page's middle): each run's start, and the fitted
+    start ``p`` and length ``s`` (run j starts at about p + j·s); None when the lines
+    are not runs."""
+    changes = (lines[:, 1:] != lines[:, :-1]).mean(axis=0)
+    cut = changes >= CUT
+    if int(cut.sum()) < 8 or float(((changes > INSIDE) & ~cut).mean()) > 0.02:
+        return None
+    starts = np.flatnonzero(cut).astype(np.float64) + 1
+    s0 = (starts[-1] - starts[0]) / (len(starts) - 1)
+    if s0 < MIN_RUN or np.abs(np.diff(starts) - s0).max() >= 1.0:
+        return None
+    j = np.round((starts - starts[0]) / s0)
+    s, p = np.polyfit(j, starts, 1)
+    return starts, float(p), float(s)
+
+
+def _extent(lines: Grey, starts: NDArray[np.float64], s: float) -> tuple[NDArray[np.float64], float, float]:
+    """The runs' ``starts`` (found in the page's middle) followed outwards along the whole
+    of ``lines`` (axis 1) as long as the next run ends where a run of length ``s`` would,
+    with no pixel changing inside it; and the start ``p`` and length ``s`` fitted on all."""
+    changes = (lines[:, 1:] != lines[:, :-1]).mean(axis=0)
+    n = lines.shape[1] - 1
+    found = [int(v) for v in starts]
+    for step in (1, -1):
+        while True:
+            last = found[-1] if step == 1 else found[0]
+            options = []
+            for length in sorted({int(np.floor(s)), int(np.ceil(s))}):
+                edge = last + step * length  # the start of the next run (or of this one)
+                lo, hi = (last, edge) if step == 1 else (edge, last)
+                if 0 < lo and hi <= n and (changes[lo : hi - 1] <= INSIDE).all():
+                    # two runs alike across the middle leave their edge unseen: the lattice
+                    # of the runs found so far decides
+                    expected = abs(abs(edge - found[0]) / s - round(abs(edge - found[0]) / s))
+                    options.append((changes[hi - 1] <= INSIDE, expected, edge))
+            if not options:
+                break
+            nxt = min(options)[2]
+            found = found + [nxt] if step == 1 else [nxt] + found
+    cuts = np.array(found, dtype=np.float64)
+    j = np.round((cuts - cuts[0]) / s)
+    fitted_s, p = np.polyfit(j, cuts, 1)
+    return cuts, float(p), float(fitted_s)
+
+
+def smoothed(grey: Grey) -> Grey:
+    """``grey`` with its large image drawn again smoothly when a renderer drew it as runs
+    of repeated pixels; else ``grey`` itself."""
+    h, w = grey.shape
+    rows, cols = (h * 2 // 10, h * 6 // 10), (w * 3 // 10, w * 7 // 10)
+    middle = grey[rows[0] : rows[1], cols[0] : cols[1]]
+    across, down = _runs(middle), _runs(np.ascontiguousarray(middle.T))
+    if across is None or down is None:
+        return grey
+    cx, px, sx = _extent(grey[rows[0] : rows[1]], across[0] + cols[0], across[2])
+    cy, py, sy = _extent(np.ascontiguousarray(grey[:, cols[0] : cols[1]].T), down[0] + rows[0], down[2])
+    # each run's middle pixel holds its value
+    mid_x = (cx[:-1] + (np.diff(cx) - 1) // 2).astype(int)
+    mid_y = (cy[:-1] + (np.diff(cy) - 1) // 2).astype(int)
+    samples = np.ascontiguousarray(grey[np.ix_(mid_y, mid_x)]).astype(np.float32)
+    xs = np.arange(int(cx[0]), int(cx[-1]))
+    ys = np.arange(int(cy[0]), int(cy[-1]))
+    # run j has its centre at p + (j + 0.5)·s; sample 0 is the run starting at cx[0]
+    j0x, j0y = round((cx[0] - px) / sx), round((cy[0] - py) / sy)
+    u = ((xs + 0.5 - px) / sx - 0.5 - j0x).astype(np.float32)
+    v = ((ys + 0.5 - py) / sy - 0.5 - j0y).astype(np.float32)
+    map_x = np.tile(u, (len(v), 1))
+    map_y = np.tile(v[:, None], (1, len(u)))
+    redrawn = cv2.remap(samples, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out = grey.copy()
+    out[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1] = np.clip(np.rint(redrawn), 0, 255).astype(np.uint8)
+    return out
