@@ -47,33 +47,32 @@ def _runs(lines: Grey) -> tuple[NDArray[np.float64], float, float] | None:
     return starts, float(p), float(s)
 
 
-def _extent(lines: Grey, starts: NDArray[np.float64], s: float) -> tuple[NDArray[np.float64], float, float]:
-    """The runs' ``starts`` (found in the page's middle) followed outwards along the whole
-    of ``lines`` (axis 1) as long as the next run ends where a run of length ``s`` would,
-    with no pixel changing inside it; and the start ``p`` and length ``s`` fitted on all."""
+def _extent(lines: Grey, starts: NDArray[np.float64], p: float, s: float) -> tuple[NDArray[np.float64], float, float]:
+    """The runs' ``starts`` found in the page's middle, on the lattice ``p + j·s``,
+    followed outwards along the whole of ``lines`` (axis 1), run by run, as long as a run fits:
+    no pixel changes inside it and it starts within a pixel of the lattice; their starts,
+    and the start ``p`` and length ``s`` fitted again on all of them."""
     changes = (lines[:, 1:] != lines[:, :-1]).mean(axis=0)
     n = lines.shape[1] - 1
     found = [int(v) for v in starts]
     for step in (1, -1):
         while True:
-            last = found[-1] if step == 1 else found[0]
+            edge_now = found[-1] if step == 1 else found[0]
             options = []
             for length in sorted({int(np.floor(s)), int(np.ceil(s))}):
-                edge = last + step * length  # the start of the next run (or of this one)
-                lo, hi = (last, edge) if step == 1 else (edge, last)
-                if 0 < lo and hi <= n and (changes[lo : hi - 1] <= INSIDE).all():
-                    # two runs alike across the middle leave their edge unseen: the lattice
-                    # of the runs found so far decides
-                    expected = abs(abs(edge - found[0]) / s - round(abs(edge - found[0]) / s))
-                    options.append((changes[hi - 1] <= INSIDE, expected, edge))
+                edge = edge_now + step * length  # where the next run starts (or this one ends)
+                lo, hi = sorted((edge_now, edge))
+                off = abs((edge - p) / s - round((edge - p) / s)) * s
+                if 0 < lo and hi <= n and off <= 1.0 and (changes[lo : hi - 1] <= INSIDE).all():
+                    # two runs alike leave their edge unseen: the lattice then decides
+                    options.append((bool(changes[edge - 1] <= INSIDE), off, edge))
             if not options:
                 break
-            nxt = min(options)[2]
-            found = found + [nxt] if step == 1 else [nxt] + found
-    cuts = np.array(found, dtype=np.float64)
-    j = np.round((cuts - cuts[0]) / s)
-    fitted_s, p = np.polyfit(j, cuts, 1)
-    return cuts, float(p), float(fitted_s)
+            edge = min(options)[2]
+            found = found + [edge] if step == 1 else [edge] + found
+    every = np.array(found, dtype=np.float64)
+    fitted_s, fitted_p = np.polyfit(np.round((every - p) / s), every, 1)
+    return every, float(fitted_p), float(fitted_s)
 
 
 def smoothed(grey: Grey) -> Grey:
@@ -85,8 +84,9 @@ def smoothed(grey: Grey) -> Grey:
     across, down = _runs(middle), _runs(np.ascontiguousarray(middle.T))
     if across is None or down is None:
         return grey
-    cx, px, sx = _extent(grey[rows[0] : rows[1]], across[0] + cols[0], across[2])
-    cy, py, sy = _extent(np.ascontiguousarray(grey[:, cols[0] : cols[1]].T), down[0] + rows[0], down[2])
+    cx, px, sx = _extent(grey[rows[0] : rows[1]], across[0] + cols[0], across[1] + cols[0], across[2])
+    cy, py, sy = _extent(np.ascontiguousarray(grey[:, cols[0] : cols[1]].T), down[0] + rows[0], down[1] + rows[0],
+                         down[2])
     # each run's middle pixel holds its value
     mid_x = (cx[:-1] + (np.diff(cx) - 1) // 2).astype(int)
     mid_y = (cy[:-1] + (np.diff(cy) - 1) // 2).astype(int)
