@@ -38,9 +38,6 @@ Float = NDArray[np.float32]
 RIM = 1
 #: Lucas–Kanade steps, and the largest shift of a block (pixels at SIZE).
 STEPS, MAX_SHIFT = 3, 1.5
-#: Each band of a block (rows × columns, pixels at SIZE) may then move on its own, this
-#: much further (pixels, across and down) than its block (:func:`aligned`).
-BAND, BAND_REACH = (10, 30), (0.1, 0.5)
 #: A pixel counts only by how much its ink differs beyond this (0..1).
 DEAD = 0.2
 #: The window summed (pixels at SIZE, about one 10.5-point character).
@@ -63,14 +60,15 @@ def _f32(img: object) -> Float:
     return np.asarray(img, dtype=np.float32)
 
 
-def _block_sums(img: Float, cell: tuple[int, int] = (scramble.BLOCK, scramble.BLOCK)) -> Float:
-    bh, bw = cell
-    rows, cols = img.shape[0] // bh, img.shape[1] // bw
-    return _f32(img.reshape(rows, bh, cols, bw).sum(axis=(1, 3)))
+def _block_sums(img: Float) -> Float:
+    b = scramble.BLOCK
+    rows, cols = img.shape[0] // b, img.shape[1] // b
+    return _f32(img.reshape(rows, b, cols, b).sum(axis=(1, 3)))
 
 
-def _per_pixel(values: Float, cell: tuple[int, int] = (scramble.BLOCK, scramble.BLOCK)) -> Float:
-    return _f32(np.repeat(np.repeat(values, cell[0], axis=0), cell[1], axis=1))
+def _per_pixel(values: Float) -> Float:
+    b = scramble.BLOCK
+    return _f32(np.repeat(np.repeat(values, b, axis=0), b, axis=1))
 
 
 @functools.lru_cache(maxsize=2)
@@ -82,54 +80,30 @@ def _coordinates(w: int, h: int) -> tuple[Float, Float]:
     return xs, ys
 
 
-def _shifts(face: Float, front: Float, usable: Float, cell: tuple[int, int], start: tuple[Float, Float],
-            reach: tuple[float, float]) -> tuple[Float, Float, Float]:
-    """Lucas–Kanade on cells of ``cell`` pixels, from the shifts ``start`` (per cell),
-    each kept within ``reach`` (across, down) of where it started and within
-    :data:`MAX_SHIFT`; the
-    shifts and ``face`` moved by them."""
+def aligned(face: Float, front: Float, usable: Float) -> Float:
+    """``face`` with each block shifted onto ``front`` and its ink scaled and offset to
+    fit it (only ``usable`` pixels count in the fit)."""
     h, w = face.shape
     xs, ys = _coordinates(w, h)
-    dx, dy = start
-    lo_x, hi_x = np.maximum(dx - reach[0], -MAX_SHIFT), np.minimum(dx + reach[0], MAX_SHIFT)
-    lo_y, hi_y = np.maximum(dy - reach[1], -MAX_SHIFT), np.minimum(dy + reach[1], MAX_SHIFT)
-    moved = _f32(cv2.remap(face, xs - _per_pixel(dx, cell), ys - _per_pixel(dy, cell), cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)) if (dx.any() or dy.any()) else face
+    shape = (h // scramble.BLOCK, w // scramble.BLOCK)
+    dx, dy = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    moved = face
     for _ in range(STEPS):
         gx = _f32(cv2.Sobel(moved, cv2.CV_32F, 1, 0, ksize=3)) / 8
         gy = _f32(cv2.Sobel(moved, cv2.CV_32F, 0, 1, ksize=3)) / 8
         error = (front - moved) * usable
-        sxx, sxy, syy = (_block_sums(_f32(v * usable), cell) for v in (gx * gx, gx * gy, gy * gy))
-        bx, by = _block_sums(gx * error, cell), _block_sums(gy * error, cell)
+        sxx, sxy, syy = (_block_sums(_f32(v * usable)) for v in (gx * gx, gx * gy, gy * gy))
+        bx, by = _block_sums(gx * error), _block_sums(gy * error)
         det = sxx * syy - sxy * sxy
-        solvable = det > 1e-3  # a cell without strokes in two directions keeps its shift
+        solvable = det > 1e-3  # a block without strokes in two directions keeps its shift
         safe = np.where(solvable, det, 1.0)
         # moved(x - d) ≈ moved - g·d: the d for which that is the front
         ux = np.where(solvable, -(syy * bx - sxy * by) / safe, 0.0)
         uy = np.where(solvable, -(sxx * by - sxy * bx) / safe, 0.0)
-        dx = np.clip(dx + np.clip(ux, -0.5, 0.5), lo_x, hi_x).astype(np.float32)
-        dy = np.clip(dy + np.clip(uy, -0.5, 0.5), lo_y, hi_y).astype(np.float32)
-        moved = _f32(cv2.remap(face, xs - _per_pixel(dx, cell), ys - _per_pixel(dy, cell), cv2.INTER_LINEAR,
+        dx = np.clip(dx + np.clip(ux, -0.5, 0.5), -MAX_SHIFT, MAX_SHIFT).astype(np.float32)
+        dy = np.clip(dy + np.clip(uy, -0.5, 0.5), -MAX_SHIFT, MAX_SHIFT).astype(np.float32)
+        moved = _f32(cv2.remap(face, xs - _per_pixel(dx), ys - _per_pixel(dy), cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE))
-    return dx, dy, moved
-
-
-def aligned(face: Float, front: Float, usable: Float) -> Float:
-    """``face`` with each block shifted onto ``front`` and its ink scaled and offset to
-    fit it (only ``usable`` pixels count in the fit). Each band of a block
-    (:data:`BAND`, a third of its height: about a line of text) may then move by up to
-    :data:`BAND_REACH` more: a renderer puts each line of text on whole pixel rows of
-    its own (poppler at 200 dpi: lines lie 0.2–1 device pixel off where a smoother
-    renderer puts them, by line; up to 0.75 pixel here), and two lines, or a line and a
-    rule, often share a block: one shift cannot fit both."""
-    h, w = face.shape
-    b = scramble.BLOCK
-    zero = np.zeros((h // b, w // b), np.float32)
-    dx, dy, moved = _shifts(face, front, usable, (b, b), (zero, zero), (MAX_SHIFT, MAX_SHIFT))
-    if max(BAND_REACH) > 0:
-        rows, cols = b // BAND[0], b // BAND[1]
-        bx, by = (_f32(np.repeat(np.repeat(d, rows, axis=0), cols, axis=1)) for d in (dx, dy))
-        dx, dy, moved = _shifts(face, front, usable, BAND, (bx, by), BAND_REACH)
     n = np.maximum(_block_sums(usable), 1.0)
     sa, sb = _block_sums(moved * usable), _block_sums(front * usable)
     saa, sab = _block_sums(moved * moved * usable), _block_sums(moved * front * usable)
