@@ -28,6 +28,8 @@ CUT = 0.5
 INSIDE = 0.002
 #: Runs shorter than this (pixels) are not an enlargement worth undoing.
 MIN_RUN = 1.8
+#: Rows redrawn at a time (bounds the interpolation maps' memory).
+STRIP = 256
 
 
 def _runs(lines: Grey) -> tuple[NDArray[np.float64], float, float] | None:
@@ -97,9 +99,14 @@ def smoothed(grey: Grey) -> Grey:
     j0x, j0y = round((cx[0] - px) / sx), round((cy[0] - py) / sy)
     u = ((xs + 0.5 - px) / sx - 0.5 - j0x).astype(np.float32)
     v = ((ys + 0.5 - py) / sy - 0.5 - j0y).astype(np.float32)
-    map_x = np.tile(u, (len(v), 1))
-    map_y = np.tile(v[:, None], (1, len(u)))
-    redrawn = cv2.remap(samples, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     out = grey.copy()
-    out[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1] = np.clip(np.rint(redrawn), 0, 255).astype(np.uint8)
+    # in strips of rows: the maps of a whole page (two floats a pixel) would take 320 MB on
+    # an image of the largest size read (limits.MAX_IMAGE_PIXELS)
+    for top in range(0, len(v), STRIP):
+        rows_v = v[top : top + STRIP]
+        map_x = np.tile(u, (len(rows_v), 1))
+        map_y = np.tile(rows_v[:, None], (1, len(u)))
+        redrawn = cv2.remap(samples, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        y0 = int(ys[0]) + top
+        out[y0 : y0 + len(rows_v), xs[0] : xs[-1] + 1] = np.clip(np.rint(redrawn), 0, 255).astype(np.uint8)
     return out
