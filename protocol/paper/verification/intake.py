@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from protocol.paper.verification import limits, pdf_raster, sharp_image
+from protocol.paper.verification import limits, pdf_raster
 from protocol.paper.verification.limits import InputRefused
 
 Kind = Literal["pdf", "pdf-scan", "image"]
@@ -104,8 +104,6 @@ def _scan(data: bytes, file: int) -> Page:
             grey = img.convert("L")
         except (OSError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise InputRefused("not-an-image", "the image cannot be read (damaged or cut short)") from None
-    # a renderer's raster whose enlarged image is runs of repeated pixels, smoothed first
-    grey = Image.fromarray(sharp_image.smoothed(np.asarray(grey)))
     if dpi > 1.1 * limits.WORK_DPI:
         # Pillow's bicubic filter (widened to the reduction): a box of 1.33 pixels (400 dpi
         # to 300) takes one pixel or two of a renderer's sharp image in turn and beats with
