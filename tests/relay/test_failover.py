@@ -36,7 +36,7 @@ from protocol import wire
 from relay.store.postgres import PostgresStore
 from relay.store.protocol import Series
 from tests.fixtures.relay import open_hours
-from tests.fixtures.waiting import join_all
+from tests.fixtures.waiting import join_all, wait_for
 
 pytestmark = [pytest.mark.relay, pytest.mark.postgres, pytest.mark.slow]
 KIOSKS = 6
@@ -96,13 +96,6 @@ def _sign_in(client: HttpsRelayClient, member: CrowdMember) -> None:
 
 def _own(issued: Issued, member: CrowdMember) -> bool:
     return all(d["body"]["members"][0]["name"]["given"] == member.given_name for d in issued.documents)
-
-
-def _wait_for(check: Callable[[], bool], what: str, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.02)
 
 
 def _serials(issued: Issued) -> list[str]:
@@ -180,7 +173,7 @@ def test_nodes_killed_after_issuing_and_after_recording_the_outcome(centre: Cent
     try:
         kiosk = threading.Thread(target=lambda: got.append(client.request_documents(rid, TYPE, OPTIONS, 2)))
         kiosk.start()
-        _wait_for(lambda: store.request(rid) is not None, "the first node issued")
+        wait_for(lambda: store.request(rid) is not None, what="the first node issued")
         first = store.request(rid)
         centre.nodes[0].kill()  # committed, answer not yet sent
         kiosk.join(timeout=30)
@@ -198,7 +191,7 @@ def test_nodes_killed_after_issuing_and_after_recording_the_outcome(centre: Cent
             row = store.request(rid)
             return row is not None and row.outcome is not None
 
-        _wait_for(outcome_stored, "the second node recorded the outcome")
+        wait_for(outcome_stored, what="the second node recorded the outcome")
         centre.nodes[1].kill()  # recorded, answer not yet sent
         reported.join(timeout=30)
         assert not reported.is_alive()
@@ -297,8 +290,8 @@ def test_postgresql_restarted_during_load(centre: Centre, postgres_server: Postg
     threads = _load(centre, tally, done)
     try:
         for _ in range(2):
-            _wait_for(lambda: tally.sessions >= phase["after"] + 2 * KIOSKS, "sessions before the restart",
-                      load_end - time.monotonic())
+            wait_for(lambda: tally.sessions >= phase["after"] + 2 * KIOSKS, load_end - time.monotonic(),
+                     "sessions before the restart")
             postgres_server.restart(immediate=True)  # as a crash: recovery from the write-ahead log
             with tally.lock:
                 phase["restarts"] += 1
