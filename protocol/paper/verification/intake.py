@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from protocol.paper.verification import limits, pdf_raster
+from protocol.paper.verification import limits, pdf_raster, sharp_image
 from protocol.paper.verification.limits import InputRefused
 
 Kind = Literal["pdf", "pdf-scan", "image"]
@@ -85,7 +85,9 @@ def _scan(data: bytes, file: int) -> Page:
         raise too_large from None
     except (OSError, ValueError):
         raise InputRefused("not-an-image", "the image cannot be read (not a PNG or JPEG, or damaged)") from None
-    with img:
+    # closed explicitly: leaving a ``with`` block only closes the file, and the decoded
+    # image (four bytes a pixel for RGBA) would stay in memory beside its grey copy
+    try:
         w, h = img.size
         if w * h > limits.MAX_IMAGE_PIXELS:
             raise InputRefused("image-too-large", f"the image has {w * h / 1e6:.0f} million pixels; at most "
@@ -104,6 +106,10 @@ def _scan(data: bytes, file: int) -> Page:
             grey = img.convert("L")
         except (OSError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise InputRefused("not-an-image", "the image cannot be read (damaged or cut short)") from None
+    finally:
+        img.close()
+    # a renderer's raster whose enlarged image is runs of repeated pixels, smoothed first
+    grey = Image.fromarray(sharp_image.smoothed(np.asarray(grey)))
     if dpi > 1.1 * limits.WORK_DPI:
         # Pillow's bicubic filter (widened to the reduction): a box of 1.33 pixels (400 dpi
         # to 300) takes one pixel or two of a renderer's sharp image in turn and beats with

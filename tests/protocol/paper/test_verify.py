@@ -164,7 +164,8 @@ def _clean_render(pdf: bytes, renderer: str, dpi: int, tmp_path: Path) -> list[I
     return [Image.open(path) for path in sorted(tmp_path.glob("side*.png"))]
 
 
-CLEAN = [("pdfium", 250, "png"), ("pdfium", 250, "pdf"), ("pdfium", 400, "png"), ("pdfium", 300, "pdf"),
+CLEAN = [("pdfium", 250, "png"), ("pdfium", 250, "pdf"), ("pdfium", 400, "png"), ("pdfium", 600, "png"),
+         ("pdfium", 300, "pdf"),
          ("poppler", 250, "png"), ("poppler", 300, "png"), ("poppler", 400, "jpeg")]
 
 
@@ -174,7 +175,9 @@ def test_a_clean_render(renderer: str, dpi: int, encoding: str, make_document: D
     """A genuine PDF drawn by a renderer (no noise, no blur; the image rounded to the
     renderer's pixels), given as images or as an image-only PDF ("scan to PDF"): VALID.
     250 and 400 dpi failed before the blocks were put on their measured edges and a
-    finer page was reduced with a wider filter than a box."""
+    finer page was reduced with a wider filter than a box; pdfium's 600-dpi raster (the
+    scrambled image as runs of four or five repeated pixels) before such runs were drawn
+    again smoothly (:mod:`protocol.paper.verification.sharp_image`)."""
     if renderer == "poppler" and shutil.which("pdftoppm") is None:
         pytest.skip("poppler-utils (pdftoppm) is not installed")
     _, pdf = _printed(make_document, keys, "shiken-ichiro", "139998-20261126-000125")
