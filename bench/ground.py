@@ -7,15 +7,15 @@ standard deviation of L* inside the word over the background's) within 25 % of 1
 the eye at print size and on an 80-dpi screen; and it must show on copies: ΔL* ≥ 4 on
 at least five of the six copier models and on a phone photo. The models are those of
 :mod:`hardware_mocks.paper.copier` and ``tests/protocol/paper/test_ground.py`` (which
-asserts the tone and copy criteria on the pattern in service); this measures the
-texture too, which the pattern in service does not meet, for it and for the camouflage
-patterns tried: the word's clusters and the background's fine dots as in service, with
-the same clusters added everywhere between them ("camo"), so that the background has
-the word's coarse texture as well. Each row is measured on rows 600–1800 of the
-300-dpi page, the word's inside and the background each 0.5 mm from the word's edge.
-About five seconds a row.
+asserts the criteria on rows 600–1800 of the pattern in service). This measures the
+pattern in service on six bands of each side (a face's away from its values), then
+the patterns tried before it: the earlier service's clusters (the word's 10 × 10
+clusters and the background's fine dots) with the same clusters added everywhere
+between them ("camo"), so that the background has the word's coarse texture as well,
+each on rows 600–1800, the word's inside and the background each 0.5 mm from the
+word's edge.
 
-A second kind, "cells" (2026-12-01), is measured on six bands of the page: the word
+A second kind, "cells" (2026-12-01, in service since 2026-12-02), is measured on six bands: the word
 drawn as whole cells of a square lattice, each holding a *grey* block (ordered dither)
 at its centre, and solid camouflage squares on every other cell corner in the word and
 the background alike; the background keeps its fine dots, away from the camouflage.
@@ -164,8 +164,12 @@ class Measured:
         return sum(c >= 4 for c in self.copies) >= 5 and self.phone >= 4
 
 
-def measure(ink: Mask, word: Mask) -> Measured:
+def measure(ink: Mask, word: Mask, keep: Mask | None = None) -> Measured:
+    """The criteria on a band whose ink and word are given, measured where ``keep``
+    (everywhere when None)."""
     inner, outer = copier.masks(word, 6)
+    if keep is not None:
+        inner, outer = inner & keep, outer & keep
     paper = copier.printed(ink)
     screen = copier.screen(paper)
     size = (screen.shape[1], screen.shape[0])
@@ -198,16 +202,32 @@ CELLS = (
 CELL_BANDS = ((100, 600), (600, 1100), (1100, 1600), (1450, 2000), (2000, 2500), (2530, 2700))
 
 
+def outside_values() -> Mask:
+    """A face's page away from its values (a cell around :func:`ground.value_boxes`):
+    they lie on the plain fine ground, lighter than the rest, and hold no word."""
+    keep = np.ones((ground.SIZE[1], ground.SIZE[0]), bool)
+    c = ground.CELL
+    for left, top, right, bottom in ground.value_boxes():
+        keep[max(top - c, 0) : bottom + c + 1, max(left - c, 0) : right + c + 1] = False
+    return keep
+
+
 def main() -> None:
     print("| pattern | tint | eye ΔL* | eye texture | screen ΔL* | screen texture | "
           "copies (" + " / ".join(m.name for m in copier.COPIERS) + ") | phone | hidden | shown |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for face in (True, False):
-        in_service = np.asarray(ground.pattern(face).convert("L"))[BAND] < 128
-        side_word = (np.asarray(ground.word_mask(face)) > 128)[BAND]
-        print(_row(f"in service, {'face' if face else 'back'}", measure(in_service, side_word)), flush=True)
+        in_service = np.asarray(ground.pattern(face).convert("L")) < 128
+        side_word = np.asarray(ground.word_mask(face)) > 128
+        keep = outside_values() if face else None
+        for top, bottom in CELL_BANDS:
+            rows = slice(top, bottom)
+            if keep is not None and not (side_word[rows] & keep[rows]).any():
+                continue  # on a face, rows 2530–2700 hold no word away from the values
+            print(_row(f"in service, {'face' if face else 'back'}, rows {top}–{bottom}",
+                       measure(in_service[rows], side_word[rows], None if keep is None else keep[rows])), flush=True)
     # the camouflage tried is measured with the word everywhere, as on a back
-    glyphs = np.asarray(ground.word_mask(face=False)) > 128
+    glyphs = np.asarray(ground.glyph_mask(face=False)) > 128
     word = glyphs[BAND]
     for c in CANDIDATES:
         print(_row(str(c), measure(candidate_ink(c, word), word)), flush=True)

@@ -1,20 +1,23 @@
 """The copy-deterrent ground pattern (けん制文字 / 地紋) printed on both sides.
 
-At printer resolution (300 dpi) the page is covered with dots of nearly equal tone:
-single pixels, two in every 4 × 4 cell (12.5 % of the area), in the background, and
-10 × 10 clusters on a 26-pixel pitch (15 %) inside the hidden word 「複写」. The eye sees
-an even tint (ΔL* under 1 at print size and on an 80-dpi screen). A copier blurs and
-then drops highlights or binarises: the lone pixels fall below its threshold and
-vanish, the clusters are big enough (0.85 mm) to survive even a 0.15-mm blur, so the
-word stands out on the copy (ΔL* 4.5 and more on each of the six copier models of
-``hardware_mocks.paper.copier``). The clusters are seen as a coarser texture on the
-original: docs/security-printing.md has the numbers. ``tests/protocol/paper/
-test_ground.py`` runs the models.
+At printer resolution (300 dpi) the page is a lattice of 42-pixel cells (3.6 mm). The
+hidden word 「複写」 is made of whole cells, each holding a grey block at its centre
+(20 × 14 pixels, three pixels in four inked by an ordered dither); the background holds
+single pixels, two in every 4 × 4 cell; and everywhere, word and background alike,
+a solid 19-pixel square (1.6 mm, the camouflage) sits on every other cell corner. The
+eye sees an even tint and an even texture: the squares are the coarsest thing on the
+page on both sides of the word's edge (ΔL* under 1, texture contrast within 25 % of
+the background's, at print size and on an 80-dpi screen). A copier blurs and then
+drops highlights or binarises: the lone pixels vanish, the grey blocks are large and
+dense enough to survive, so the word stands out on a copy (ΔL* 4 and more on five of
+the six copier models of ``hardware_mocks.paper.copier``, and on a phone photo).
+docs/security-printing.md has the numbers; ``tests/protocol/paper/test_ground.py``
+runs the models.
 
 There are two patterns, the same for every certificate, each built and compressed once
-per process: a face's, where no word is drawn near a value (so that the verifier compares
-a changed digit on the plain fine ground, :func:`value_boxes`), and a back's, with the
-word everywhere.
+per process: a face's, where neither the word nor the camouflage comes near a value
+(the verifier compares each digit on the plain fine ground there, :func:`value_boxes`),
+and a back's, with both everywhere.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import functools
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from protocol.paper import fonts, layout
@@ -31,23 +36,34 @@ from protocol.paper.xobject import RawImage
 DPI = 300
 SIZE = (2480, 3508)  # A4 at 300 dpi
 WORD = "複写"
+#: The lattice (pixels): the word is whole cells of it.
+CELL = 42
+#: The grey block at a word cell's centre: width, height, and its share of inked pixels
+#: (of 64, on an 8 × 8 Bayer matrix).
+BLOCK = (20, 14)
+BLOCK_GREY = 48
+#: The camouflage square (pixels), on every other cell corner.
+CAMO = 19
+#: No fine dot within this many pixels of a camouflage square (a dot touching a square
+#: would widen it on a copy).
+CAMO_KEEP = 2
+#: A word cell is one whose centre lies within this many pixels of the glyphs.
+WIDEN = 4
 #: Background: single pixels on a 4-pixel pitch, every other row of them shifted by half
 #: (two dots in each 4 × 4 cell: 12.5 % of the area).
 FINE_PITCH = 4
-#: Inside the word: 10 × 10 clusters on a 26-pixel pitch (15 % of the area).
-COARSE_PITCH = 26
-COARSE_DOT = 10
 WORD_PX = 260  # glyph height, about 22 mm
-#: Tiling of the word, staggered by half a step. Steps and origin are multiples of
-#: two coarse pitches (and of the mask's 4-pixel grid), so every instance of the word
-#: lies on the clusters' grid the same way: the same share of clusters fills each (its
-#: tone is the same everywhere; with other phases it ranged from ΔL* 0.3 to 1.5 to the
-#: eye). On a face the origin puts a row of words above the table; on a back, one
-#: between the scrambled image and the QR code's caption.
-WORD_STEP = (14 * 2 * COARSE_PITCH, 10 * 2 * COARSE_PITCH)
-WORD_ORIGIN = {True: (-WORD_STEP[0], -6 * 2 * COARSE_PITCH), False: (-WORD_STEP[0], -2 * 2 * COARSE_PITCH)}
+#: Tiling of the word, staggered by half a step. Each instance of the word falls on
+#: the lattice a little differently; the tone criteria were measured on six bands of
+#: the page with this tiling (docs/security-printing.md). On a face the origin puts a
+#: row of words above the table; on a back, one between the scrambled image and the QR
+#: code's caption.
+WORD_STEP = (728, 520)
+WORD_ORIGIN = {True: (-728, -312), False: (-728, -104)}
+#: Every periodic part of the pattern repeats on this many pixels (lattice, dither, dots).
+_PERIOD = 168
 
-
+Mask = NDArray[np.bool_]
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
@@ -68,32 +84,58 @@ def _per_side(build: Callable[[bool], T]) -> _Side[T]:
     return side
 
 
-def _tiled(tile: Image.Image) -> Image.Image:
-    page = Image.new("1", SIZE, 1)
-    for y in range(0, SIZE[1], tile.height):
-        for x in range(0, SIZE[0], tile.width):
-            page.paste(tile, (x, y))
-    return page
+def _bayer() -> NDArray[np.float64]:
+    m = np.zeros((1, 1))
+    while m.shape[0] < 8:
+        m = np.block([[4 * m, 4 * m + 2], [4 * m + 3, 4 * m + 1]])
+    return m / m.size
 
 
-def _dot_tile(pitch: int, dot: int, repeat: int = 32, staggered: bool = False) -> Image.Image:
-    """Square dots of ``dot`` pixels on a ``pitch`` grid; ``staggered`` adds one in the
-    middle of each cell."""
-    tile = Image.new("1", (pitch * repeat, pitch * repeat), 1)
-    draw = ImageDraw.Draw(tile)
-    offsets = (0, pitch // 2) if staggered else (0,)
-    for y in range(0, tile.height, pitch):
-        for x in range(0, tile.width, pitch):
-            for o in offsets:
-                draw.rectangle((x + o, y + o, x + o + dot - 1, y + o + dot - 1), fill=0)
-    return tile
+@functools.cache
+def _tiles() -> tuple[Mask, Mask, Mask, Mask]:
+    """One period of the word cells' blocks, of the camouflage, of the fine dots away
+    from the camouflage, and of the fine dots alone (True = ink)."""
+    yy, xx = np.mgrid[0:_PERIOD, 0:_PERIOD]
+    ry, rx = yy % CELL, xx % CELL
+    half = CELL / 2 - 0.5
+    blocks = (np.abs(ry - half) < BLOCK[1] / 2) & (np.abs(rx - half) < BLOCK[0] / 2)
+    blocks &= _bayer()[yy % 8, xx % 8] < BLOCK_GREY / 64
+    shift = CAMO // 2
+    camo = ((yy + shift) % CELL < CAMO) & ((xx + shift) % CELL < CAMO)
+    camo &= ((yy + shift) // CELL + (xx + shift) // CELL) % 2 == 0
+    fine = ((yy % FINE_PITCH == 0) & (xx % FINE_PITCH == 0)) | ((yy % FINE_PITCH == 2) & (xx % FINE_PITCH == 2))
+    near = _grown(camo, CAMO_KEEP, wrap=True)
+    return blocks, camo, fine & ~near, fine
+
+
+def _grown(mask: Mask, by: int, wrap: bool = False) -> Mask:
+    """``mask`` widened by ``by`` pixels in each direction (a square neighbourhood)."""
+    out = mask.copy()
+    for dy in range(-by, by + 1):
+        for dx in range(-by, by + 1):
+            if wrap:
+                out |= np.roll(mask, (dy, dx), axis=(0, 1))
+            else:
+                shifted = np.zeros_like(mask)
+                h, w = mask.shape
+                shifted[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+                    mask[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+                out |= shifted
+    return out
+
+
+def _page(tile: Mask) -> Mask:
+    reps = (-(-SIZE[1] // _PERIOD), -(-SIZE[0] // _PERIOD))
+    return np.tile(tile, reps)[: SIZE[1], : SIZE[0]]
 
 
 @_per_side
-def word_mask(face: bool) -> Image.Image:
-    """White where the hidden word is (mode ``L``, page size); on a ``face``, no word
-    near a value (:func:`value_boxes`)."""
-    # drawn at a quarter of the resolution (the strokes only need to hold 2x2 clusters)
+def glyph_mask(face: bool) -> Image.Image:
+    """White where the glyphs of the hidden word are (mode ``L``, page size), tiled on
+    :data:`WORD_STEP`; on a ``face``, whole words only, none near a value
+    (:func:`value_boxes`). The word as printed is made of the cells they cover
+    (:func:`word_mask`)."""
+    # drawn at a quarter of the resolution (the strokes only need to decide whole cells)
     q = 4
     font = ImageFont.truetype(str(fonts.font_file(fonts.GOTHIC)), WORD_PX // q)
     small = Image.new("L", (SIZE[0] // q, SIZE[1] // q), 0)
@@ -105,20 +147,49 @@ def word_mask(face: bool) -> Image.Image:
         offset = (step_x // 2) * (row % 2)
         for x in range(origin_x // q + offset, small.width, step_x):
             left, top, right, bottom = (v * q for v in draw.textbbox((x, y), WORD, font=font))
-            # a whole word or none: a word cut at a value region's edge is an odd sample
-            if not any(left - q <= b[2] and b[0] <= right + q and top - q <= b[3] and b[1] <= bottom + q
+            # a whole word or none (a word cut at a value region's edge is an odd sample);
+            # its cells reach past the glyphs by up to half a cell, the widening and the
+            # thickening below
+            m = CELL // 2 + WIDEN + q
+            if not any(left - m <= b[2] and b[0] <= right + m and top - m <= b[3] and b[1] <= bottom + m
                        for b in kept_out):
                 draw.text((x, y), WORD, font=font, fill=255)
-    # thicken the strokes so that each holds several coarse clusters
     small = small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
     return small.resize(SIZE, Image.Resampling.NEAREST)
 
 
+@_per_side
+def word_mask(face: bool) -> Image.Image:
+    """White on the cells that make the hidden word (mode ``L``, page size): those whose
+    centre lies within :data:`WIDEN` pixels of the glyphs."""
+    return Image.fromarray(np.where(_word(face), np.uint8(255), np.uint8(0)))
+
+
+@_per_side
+def _word(face: bool) -> Mask:
+    glyphs = np.asarray(glyph_mask(face)) > 128
+    rows, cols = -(-SIZE[1] // CELL), -(-SIZE[0] // CELL)
+    centre_y = np.arange(rows) * CELL + CELL // 2
+    centre_x = np.arange(cols) * CELL + CELL // 2
+    cells = np.zeros((rows, cols), bool)
+    for d in range(-WIDEN, WIDEN + 1):
+        for e in range(-WIDEN, WIDEN + 1):
+            ys = np.clip(centre_y + d, 0, SIZE[1] - 1)
+            xs = np.clip(centre_x + e, 0, SIZE[0] - 1)
+            cells |= glyphs[np.ix_(ys, xs)]
+    word: Mask = np.repeat(np.repeat(cells, CELL, axis=0), CELL, axis=1)[: SIZE[1], : SIZE[0]]
+    if face:  # whole words were kept out already; this makes sure of it
+        for left, top, right, bottom in value_boxes():
+            word[top : bottom + 1, left : right + 1] = False
+    word.flags.writeable = False  # shared by every caller
+    return word
+
+
 def value_boxes() -> list[tuple[int, int, int, int]]:
     """The regions that hold values (:func:`protocol.paper.layout.value_regions`) in
-    pixels from the top left (inclusive corners), each edge moved outward onto the coarse
-    clusters' grid (a margin of up to one pitch): no word touches them."""
-    scale, p = DPI / 72, COARSE_PITCH
+    pixels from the top left (inclusive corners), each edge moved outward onto the
+    lattice (a margin of up to one cell): no word cell and no camouflage touches them."""
+    scale, p = DPI / 72, CELL
     boxes = []
     for x0, y0, x1, y1 in map(layout.from_top, layout.value_regions()):
         left, top = int(x0 * scale) // p * p, int(y0 * scale) // p * p
@@ -130,12 +201,40 @@ def value_boxes() -> list[tuple[int, int, int, int]]:
 @_per_side
 def pattern(face: bool) -> Image.Image:
     """The bilevel pattern (mode ``1``, 0 = ink) at 300 dpi, of a face or of a back."""
-    fine = _tiled(_dot_tile(FINE_PITCH, 1, staggered=True))
-    coarse = _tiled(_dot_tile(COARSE_PITCH, COARSE_DOT, repeat=8))
-    return Image.composite(coarse, fine, word_mask(face))
+    camo, fine = _layers(face)
+    ink = camo | np.where(_word(face), _page(_tiles()[0]), fine)
+    return Image.fromarray(~ink)
+
+
+@_per_side
+def camouflage(face: bool) -> Mask:
+    """Where the camouflage squares are inked (page size, True = ink): a verifier leaves
+    them out where it matches grey levels."""
+    return _layers(face)[0]
+
+
+@_per_side
+def _layers(face: bool) -> tuple[Mask, Mask]:
+    """The camouflage squares and the background's fine dots of a side."""
+    _, camo_tile, fine_away, fine_tile = _tiles()
+    camo, fine = _page(camo_tile), _page(fine_away)
+    if face:  # no square near a value: the values lie on the plain fine ground
+        every_dot = _page(fine_tile)
+        shift, h, w = CAMO // 2, SIZE[1], SIZE[0]
+        for left, top, right, bottom in value_boxes():
+            # the corners whose square overlaps the box
+            for cy in range(-(-(top + shift - CAMO + 1) // CELL) * CELL, bottom + shift + 1, CELL):
+                for cx in range(-(-(left + shift - CAMO + 1) // CELL) * CELL, right + shift + 1, CELL):
+                    y0, x0 = max(cy - shift, 0), max(cx - shift, 0)
+                    camo[y0:min(cy - shift + CAMO, h), x0:min(cx - shift + CAMO, w)] = False
+                    ring = np.s_[max(y0 - CAMO_KEEP, 0):min(cy - shift + CAMO + CAMO_KEEP, h),
+                                 max(x0 - CAMO_KEEP, 0):min(cx - shift + CAMO + CAMO_KEEP, w)]
+                    fine[ring] = every_dot[ring]
+    camo.flags.writeable = fine.flags.writeable = False  # shared by every caller
+    return camo, fine
 
 
 @_per_side
 def pattern_image(face: bool) -> RawImage:
     """The pattern as the PDF's image, compressed once per process."""
-    return RawImage.from_pil(f"kiosk-ground-{'face' if face else 'back'}-v3", pattern(face), level=9)
+    return RawImage.from_pil(f"kiosk-ground-{'face' if face else 'back'}-v4", pattern(face), level=9)

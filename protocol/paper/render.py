@@ -181,7 +181,7 @@ def _draw_back(c: Canvas, scrambled: xobject.RawImage, qr: xobject.RawImage, ser
 
 
 def warm_up() -> None:
-    """Load the fonts and build the ground patterns of faces and backs (0.3–0.6 s here,
+    """Load the fonts and build the ground patterns of faces and backs (0.4–0.7 s here,
     once per process): call it in the warm spare worker, before a customer is waiting."""
     fonts.register()
     ground.pattern_image()
@@ -205,7 +205,7 @@ def render(document: Mapping[str, Any], issuer_key: Ed25519PrivateKey | None, sc
         qr_text = qr_payload.encode(document, issuer_key)
     sheet = layout.sheet_of(document)
     pages = sheet.pages()
-    # the face as printed, ground included: its clusters are large enough to show at the
+    # the face as printed, ground included: its coarse dots are large enough to show at the
     # scrambled image's 87 dpi, and a verifier compares what is printed with what is printed
     face_buffer = _face_only(document, with_ground=True)
     try:

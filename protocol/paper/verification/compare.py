@@ -5,7 +5,8 @@ the face: the recovered face holds no finer detail). The front is first reduced 
 about that scale, then registered to the recovered face with OpenCV's enhanced
 correlation coefficient (an affine map, found coarse to fine: a scan's turn, scale and
 shift); its grey levels are mapped so that its histogram is the face's (paper tint,
-ground pattern, a scanner's contrast and gamma). Both are then blurred by a pixel
+ground pattern, a scanner's contrast and gamma; for the character check, on the text
+and the fine ground only). Both are then blurred by a pixel
 (the ground's dots melt), light ink is dropped (the ground's tint, light fills), and
 the sharper of the two is blurred to the other's sharpness. What differs then, by more
 than a print and a scan explain, is a region: the difference is divided by how much
@@ -34,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from protocol.paper import layout, scramble
+from protocol.paper import ground, layout, scramble
 from protocol.paper.verification import glyphs
 from protocol.paper.verification.backside import OVERSAMPLE, Grey
 
@@ -196,12 +197,31 @@ def compare(face_grid: Grey, front: Image.Image, dpi: float, page: int) -> Compa
                                         borderValue=255), dtype=np.uint8)
     seen = _seen(fine.shape, warp_k)
     rims = rim_mask() & seen
-    registered = match_levels(_reduce(sampled, (w, h)), face_grey, rims)
+    front_grey = _reduce(sampled, (w, h))
+    registered = match_levels(front_grey, face_grey, rims)
     regions: tuple[Region, ...] = ()
     if score >= MATCHES:
         regions = _regions(face, _ink(registered), rims, page)
-        regions += _glyph_regions(face, _ink(registered), page, regions, seen)
+        # the character check's grey levels are matched on the text and the fine ground
+        # only: the camouflage squares (a tenth of the page, its darkest ground) and the
+        # word's grey blocks made the histogram theirs as much as the text's, and moved
+        # the levels at a stroke's edge (docs/security-printing.md)
+        on_plain = match_levels(front_grey, face_grey, rims & _plain_ground())
+        regions += _glyph_regions(face, _ink(on_plain), page, regions, seen)
     return Comparison(page, score, regions, face_grey, registered)
+
+
+@functools.cache
+def _plain_ground() -> NDArray[np.bool_]:
+    """True (at SIZE) where a face's ground is its fine dots only: the hidden word's
+    cells and the camouflage squares (:mod:`protocol.paper.ground`), and a pixel around
+    them, left out. The same on every certificate: the ground is."""
+    coarse = ground.camouflage(True) | (np.asarray(ground.word_mask(True)) > 0)
+    small = cv2.resize(coarse.astype(np.uint8), scramble.SIZE, interpolation=cv2.INTER_AREA) > 0
+    grown = cv2.dilate(small.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    plain: NDArray[np.bool_] = ~grown
+    plain.flags.writeable = False
+    return plain
 
 
 #: Pixels (at SIZE) kept clear of where a front ends.
@@ -277,8 +297,8 @@ def _edges(img: Float, rim: int) -> Float:
 def _regions(face: Float, front: Float, rims: NDArray[np.bool_], page: int) -> tuple[Region, ...]:
     original = face
     # a pixel is 0.29 mm: this blur melts the ground pattern's single dots (0.24 mm apart;
-    # the word's 0.85-mm clusters stay, on both) and keeps every stroke of a 10.5-point
-    # digit apart from its neighbour
+    # the word's blocks and the camouflage squares stay, on both) and keeps every stroke
+    # of a 10.5-point digit apart from its neighbour
     face, front = _solid(_blur(face, RIM_PX, SMOOTH)), _solid(_blur(front, RIM_PX, SMOOTH))
     a, b = _equally_sharp(face, front, RIM_PX)
     diff = np.abs(a - b) / (1 + EDGE_WEIGHT * _edges(a, RIM_PX)) * rims
@@ -313,11 +333,12 @@ def value_mask() -> NDArray[np.bool_]:
     page-wide check covers the line.
 
     Values are what a forger changes a digit of (an amount, a date, an address), and
-    there the ground is plain (:func:`protocol.paper.ground.word_mask` keeps the hidden
-    word's clusters out of them and of the clearance, wider than half the check's
-    window). Elsewhere the clusters lie among the title's and the labels' dense bold
-    type, where a print and a scan move cluster edges by more than a changed stroke: on
-    bench.digits's corpus the check found nothing but genuine pages there. (A block
+    there the ground is plain (:mod:`protocol.paper.ground` keeps the hidden word's
+    cells and the camouflage squares out of them and of the clearance, wider than half
+    the check's window). Elsewhere the ground's coarse dots lie among the title's and
+    the labels' dense bold type, where a print and a scan move their edges by more than
+    a changed stroke: on bench.digits's corpus the check found nothing but genuine pages
+    there. (A block
     heading in bold that runs across the value column, 戸籍's 「戸籍に記録されている者」,
     is checked with the values.)"""
     w, h = scramble.SIZE

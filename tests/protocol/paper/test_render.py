@@ -37,8 +37,9 @@ def _text(pdf: Path) -> str:
     return "".join(out.split())
 
 
-#: Bytes per face page (and its back): the scrambled image carries the ground's clusters,
-#: which compress less than a plain face (260–330 KB a sheet; docs/benchmarks.md).
+#: Bytes per face page (and its back): the scrambled image carries the ground's grey
+#: blocks and squares, which compress less than a plain face (300–345 KB a sheet;
+#: docs/benchmarks.md).
 PAGE_BUDGET = 400 * 1024
 
 
