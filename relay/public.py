@@ -200,9 +200,16 @@ def public_application(verifier: Verifier, work: ScanWork | None, limiter: RateL
             raise ApiError(429, wire.RATE_LIMITED)
         return access.answer(await work.check_files(files, lang), caller)
 
-    async def checked(request: web.Request, files: list[bytes], lang: Lang) -> dict[str, Any]:
-        """The web page's check: anonymous (people at the page see the verdict only)."""
-        return await checked_for(files, lang, request.remote or "unknown", None)
+    async def checked(request: web.Request, files: list[bytes], lang: Lang, token: str | None) -> dict[str, Any]:
+        """The web page's check: for anyone (the verdict, the serial, the regions by name)
+        or, with a token, for the registered verifier it names, as the API's is."""
+        caller = access.caller(f"Bearer {token}") if token else None
+        if caller is not None:
+            try:
+                access.admit_face(caller)
+            except ApiError as exc:  # the page tells this apart from the address's own limit
+                raise ApiError(exc.status, exc.code, "faces") from None
+        return await checked_for(files, lang, request.remote or "unknown", caller)
 
     large = LargeBodies()
 

@@ -1,8 +1,11 @@
 """The verification web page: upload a PDF or scans, see the verdict and the faces.
 
 ``GET /`` shows the form, ``POST /check`` answers with a page: the verdict in words, the
-claims the QR code carries, and the face recovered from the back beside the front as it
-was given, the regions that differ boxed and listed. Japanese by default, English with
+serial and the regions that differ, listed by name. A registered verifier (a bank, a
+landlord's agent: :mod:`relay.public_access`) who gives its token in the form also sees
+the claims the QR code carries and the face recovered from the back beside the front as
+it was given, the regions boxed on both; each such face is recorded with the resident it
+belongs to, within the verifier's faces an hour. Japanese by default, English with
 ``?lang=en``. The page has no script and loads nothing from elsewhere (its images are
 inline); uploads are read with a bound (:data:`~protocol.paper.verification.limits.MAX_FILE_BYTES`
 each, :data:`~protocol.paper.verification.limits.MAX_TOTAL_BYTES` in all,
@@ -18,14 +21,18 @@ from typing import Any, Literal
 
 from aiohttp import BodyPartReader, web
 
+from protocol import wire
 from protocol.documents.catalogue import CATALOGUE, CertType
 from protocol.paper.verification import limits
 from protocol.paper.verification.wording import STATUS, Lang
 from relay import upload_pace
 from relay.schema import ApiError
 
-#: One anonymous check, within the endpoint's limits (the request tells its source).
-Check = Callable[[web.Request, list[bytes], Lang], Awaitable[Mapping[str, Any]]]
+#: One check, within the endpoint's limits (the request tells its source), for anyone or,
+#: with a token, for the registered verifier it names.
+Check = Callable[[web.Request, list[bytes], Lang, str | None], Awaitable[Mapping[str, Any]]]
+#: Characters of a verifier's token read from the form (tokens are 43).
+MAX_TOKEN = 128
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 
 TEXT: dict[Lang, dict[str, str]] = {
@@ -37,6 +44,9 @@ TEXT: dict[Lang, dict[str, str]] = {
         "limits": "ファイルは{files}個まで、1個{each}MiBまで、合計{mib}MiBまで。",
         "files": "ファイル",
         "submit": "検証する",
+        "verifier": "登録確認者のトークン（金融機関など、市区町村に登録した事業者のみ。空欄でも検証できます）",
+        "bad_token": "登録確認者のトークンが正しくないか、利用が停止されています。",
+        "face_limit": "この登録確認者が1時間に復元できる表面の数を超えました。しばらくしてからお試しください。",
         "again": "別の証明書を検証する",
         "claims": "QRコードに署名された内容",
         "serial": "発行番号", "type": "種類", "municipality": "市区町村コード", "issued": "発行日",
@@ -61,6 +71,10 @@ TEXT: dict[Lang, dict[str, str]] = {
         "limits": "Up to {files} files, {each} MiB each, {mib} MiB in all.",
         "files": "Files",
         "submit": "Verify",
+        "verifier": "Registered verifier's token (a bank or other organisation registered with the municipality; "
+                    "leave empty to verify without it)",
+        "bad_token": "The registered verifier's token is not valid, or the verifier is suspended.",
+        "face_limit": "This registered verifier has recovered as many faces as it may this hour: try again later.",
         "again": "Verify another certificate",
         "claims": "What the QR code's signature covers",
         "serial": "Serial", "type": "Type", "municipality": "Municipality code", "issued": "Issued on",
@@ -115,6 +129,8 @@ def _form(lang: Lang) -> str:
 <form method="post" action="/check?lang={lang}" enctype="multipart/form-data">
 <label>{t["files"]}: <input type="file" name="file" multiple required
  accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"></label>
+<p><label>{t["verifier"]}:<br><input type="password" name="token" autocomplete="off"
+ maxlength="{MAX_TOKEN}" size="50"></label></p>
 <p><button type="submit">{t["submit"]}</button></p>
 </form>
 <p>{t["kept"]} {t["limits"].format(files=limits.MAX_FILES, each=limits.MAX_FILE_BYTES >> 20,
@@ -160,16 +176,24 @@ def _error(lang: Lang, message: str, status: int) -> web.Response:
     return _page(lang, body, status)
 
 
-async def _uploads(request: web.Request, lang: Lang) -> list[bytes] | web.Response:
-    """The uploaded files, read with the bounds, or the error page."""
+async def _uploads(request: web.Request, lang: Lang) -> tuple[list[bytes], str | None] | web.Response:
+    """The uploaded files and the verifier's token if one was given, read with the
+    bounds, or the error page."""
     t = TEXT[lang]
     try:
         reader = await request.multipart()
     except (AssertionError, ValueError, KeyError):
         return _error(lang, t["none"], 400)
     files: list[bytes] = []
+    token: str | None = None
     total = 0
     while (part := await reader.next()) is not None:
+        if isinstance(part, BodyPartReader) and part.name == "token":
+            raw = await part.read_chunk(MAX_TOKEN + 1)
+            if len(raw) > MAX_TOKEN or await part.read_chunk(1):
+                return _error(lang, t["bad_token"], 401)
+            token = raw.decode("ascii", "replace").strip() or None
+            continue
         if not isinstance(part, BodyPartReader) or part.name != "file":
             continue
         data = bytearray()
@@ -185,7 +209,7 @@ async def _uploads(request: web.Request, lang: Lang) -> list[bytes] | web.Respon
                 return _error(lang, t["too_many"].format(files=limits.MAX_FILES), 400)
     if not files:
         return _error(lang, t["none"], 400)
-    return files
+    return files, token
 
 
 def busy(request: web.Request) -> web.Response:
@@ -205,14 +229,19 @@ def add_routes(app: web.Application, check: Check, pace: upload_pace.UploadPace)
     async def result(request: web.Request) -> web.Response:
         lang = _lang(request)
         try:
-            files = await upload_pace.receive(request, lambda: _uploads(request, lang), pace)
+            received = await upload_pace.receive(request, lambda: _uploads(request, lang), pace)
         except upload_pace.TooSlow:
             return _error(lang, TEXT[lang]["too_slow"], 408)
-        if isinstance(files, web.Response):
-            return files
+        if isinstance(received, web.Response):
+            return received
+        files, token = received
         try:
-            answer = await check(request, files, lang)
-        except ApiError:
+            answer = await check(request, files, lang, token)
+        except ApiError as exc:
+            if exc.code == wire.BAD_CREDENTIALS:
+                return _error(lang, TEXT[lang]["bad_token"], 401)
+            if exc.field == "faces":
+                return _error(lang, TEXT[lang]["face_limit"], 429)
             return _error(lang, TEXT[lang]["busy"], 503)
         finally:
             files.clear()

@@ -2,7 +2,8 @@
 
 A person opens the relay's public page, chooses the scans of a certificate and reads
 the verdict: genuine scans are valid, a front with another name pasted over is invalid
-with the region listed and boxed, in Japanese and in English. With
+with the region listed, in Japanese and in English. A registered verifier who gives its
+token also sees the claims and the recovered face beside the front, the region boxed. With
 ``VERIFY_PAGE_SCREENSHOTS=DIR`` the screenshots of the README are written there.
 """
 
@@ -29,6 +30,7 @@ from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
 from protocol.paper import render as renderer
 from protocol.paper.verification import limits
+from relay.verifier_register import StoredVerifierRegister
 from tests.fixtures.relay import open_hours
 
 pytestmark = [pytest.mark.relay, pytest.mark.slow,
@@ -37,8 +39,10 @@ pytestmark = [pytest.mark.relay, pytest.mark.slow,
 
 @pytest.fixture(scope="module")
 def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
+    # one browser checks a dozen papers within a minute from one address: above the
+    # service's default of 6 scans a minute, which is not what this module tests
     relay = RelayServer.start(world.root, tmp_path_factory.mktemp("page-relay"), clock_start=open_hours(world),
-                              public=True)
+                              public=True, extra_args=("--public-scans-per-minute", "100"))
     yield relay
     relay.stop()
 
@@ -102,9 +106,12 @@ def _shot(browser: webdriver.Chrome, name: str, tmp_path: Path) -> None:
     browser.set_window_size(1100, 1500)
 
 
-def _check(browser: webdriver.Chrome, server: RelayServer, files: list[Path], lang: str) -> str:
+def _check(browser: webdriver.Chrome, server: RelayServer, files: list[Path], lang: str,
+           token: str | None = None) -> str:
     browser.get(f"https://127.0.0.1:{server.public_port}/?lang={lang}")
     browser.find_element(By.NAME, "file").send_keys("\n".join(str(f) for f in files))
+    if token is not None:
+        browser.find_element(By.NAME, "token").send_keys(token)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     verdict = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "verdict")))
     return str(verdict.get_attribute("data-status"))
@@ -146,3 +153,35 @@ def test_errors_are_pages(browser: webdriver.Chrome, server: RelayServer, tmp_pa
     junk.write_bytes(b"not an image at all")
     assert _check(browser, server, [junk], "en") == "unreadable"
     assert "neither a PDF nor a PNG or JPEG" in browser.find_element(By.ID, "verdict").text
+
+
+def test_a_registered_verifier_sees_the_faces(browser: webdriver.Chrome, server: RelayServer,
+                                              scans: dict[str, list[Path]], tmp_path: Path) -> None:
+    """With its token in the form, a registered verifier sees what the API gives it: the
+    claims and, for a valid paper, the face recovered from the back beside the front. An
+    invalid paper's face is not shown (a photo of someone's back with any front would
+    otherwise recover it); its regions are listed as for anyone."""
+    register = StoredVerifierRegister(server.db)
+    try:
+        _, token = register.add("page-bank", "Page Bank", faces_per_hour=2)
+    finally:
+        register.close()
+    assert _check(browser, server, scans["genuine"], "ja", token) == "valid"
+    assert "139998-" in browser.find_element(By.ID, "claims").text
+    faces = browser.find_element(By.ID, "faces")
+    assert str(faces.get_attribute("src")).startswith("data:image/png;base64,")
+    assert browser.execute_script("return arguments[0].naturalWidth", faces) > 0  # a picture the browser drew
+    _shot(browser, "verify-verifier-ja.png", tmp_path)
+    assert _check(browser, server, scans["forged"], "en", token) == "invalid"
+    assert "table row 4 (value)" in browser.find_element(By.ID, "regions").text
+    assert browser.find_elements(By.ID, "claims") and not browser.find_elements(By.ID, "faces")
+    # its faces an hour (two) are spent: the third is refused, and said so
+    assert _check(browser, server, scans["genuine"], "en", token) == "error"
+    assert "as many faces as it may this hour" in browser.find_element(By.ID, "verdict").text
+
+
+def test_a_wrong_token_is_refused_with_a_page(browser: webdriver.Chrome, server: RelayServer,
+                                              scans: dict[str, list[Path]]) -> None:
+    assert _check(browser, server, scans["genuine"], "en", "not-a-registered-token") == "error"
+    assert "token is not valid" in browser.find_element(By.ID, "verdict").text
+    assert browser.find_elements(By.NAME, "file")  # the form again
