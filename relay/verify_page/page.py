@@ -19,7 +19,7 @@ import html
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from protocol import wire
 from protocol.documents.catalogue import CATALOGUE, CertType
@@ -59,6 +59,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "too_many": "ファイルは{files}個までです。",
         "none": "ファイルを選んでください。",
         "busy": "ただいま混み合っています。しばらくしてからもう一度お試しください。",
+        "rate_limited": "このアドレスからの検証が多すぎます。1分ほどしてからもう一度お試しください。",
         "too_slow": "アップロードに時間がかかりすぎたため中断しました。通信環境のよい場所でもう一度お試しください。",
         "other": "English",
     },
@@ -87,6 +88,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "too_many": "Give at most {files} files.",
         "none": "Choose a file.",
         "busy": "The service is busy: please try again in a moment.",
+        "rate_limited": "Too many checks from your address: please try again in a minute.",
         "too_slow": "The upload took too long and was stopped: please try again over a faster connection.",
         "other": "日本語",
     },
@@ -129,7 +131,7 @@ def _form(lang: Lang) -> str:
 <form method="post" action="/check?lang={lang}" enctype="multipart/form-data">
 <label>{t["files"]}: <input type="file" name="file" multiple required
  accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"></label>
-<p><label>{t["verifier"]}:<br><input type="password" name="token" autocomplete="off"
+<p><label>{t["verifier"]}:<br><input type="password" name="token" autocomplete="new-password"
  maxlength="{MAX_TOKEN}" size="50"></label></p>
 <p><button type="submit">{t["submit"]}</button></p>
 </form>
@@ -151,7 +153,7 @@ def _result(lang: Lang, answer: Mapping[str, Any]) -> str:
 <tr><th>{t["type"]}</th><td>{e(title)} ({e(claims["type"])})</td></tr>
 <tr><th>{t["municipality"]}</th><td>{e(claims["municipality"])}</td></tr>
 <tr><th>{t["issued"]}</th><td>{e(claims["issued_on"])}</td></tr></table>""")
-    elif answer.get("serial"):  # the page is anonymous: the serial, never what the document says
+    elif answer.get("serial"):  # for anyone: the serial, never what the document says
         parts.append(f'<p id="serial">{t["serial"]}: {e(str(answer["serial"]))}</p>')
     if answer["regions"]:
         items = "".join(
@@ -178,19 +180,27 @@ def _error(lang: Lang, message: str, status: int) -> web.Response:
 
 async def _uploads(request: web.Request, lang: Lang) -> tuple[list[bytes], str | None] | web.Response:
     """The uploaded files and the verifier's token if one was given, read with the
-    bounds, or the error page."""
-    t = TEXT[lang]
+    bounds, or the error page (a body that is not well-formed multipart included)."""
     try:
-        reader = await request.multipart()
+        return await _parts(await request.multipart(), lang)
     except (AssertionError, ValueError, KeyError):
-        return _error(lang, t["none"], 400)
+        return _error(lang, TEXT[lang]["none"], 400)
+
+
+async def _parts(reader: MultipartReader, lang: Lang) -> tuple[list[bytes], str | None] | web.Response:
+    t = TEXT[lang]
     files: list[bytes] = []
     token: str | None = None
+    tokens = 0
     total = 0
     while (part := await reader.next()) is not None:
         if isinstance(part, BodyPartReader) and part.name == "token":
-            raw = await part.read_chunk(MAX_TOKEN + 1)
-            if len(raw) > MAX_TOKEN or await part.read_chunk(1):
+            tokens += 1
+            raw = bytearray()
+            # in chunks as they arrive (a chunk is at least the boundary's length), bounded
+            while len(raw) <= MAX_TOKEN and (chunk := await part.read_chunk(1 << 10)):
+                raw += chunk
+            if len(raw) > MAX_TOKEN or tokens > 1:
                 return _error(lang, t["bad_token"], 401)
             token = raw.decode("ascii", "replace").strip() or None
             continue
@@ -242,6 +252,8 @@ def add_routes(app: web.Application, check: Check, pace: upload_pace.UploadPace)
                 return _error(lang, TEXT[lang]["bad_token"], 401)
             if exc.field == "faces":
                 return _error(lang, TEXT[lang]["face_limit"], 429)
+            if exc.code == wire.RATE_LIMITED:
+                return _error(lang, TEXT[lang]["rate_limited"], 429)
             return _error(lang, TEXT[lang]["busy"], 503)
         finally:
             files.clear()

@@ -1,0 +1,64 @@
+"""The page's form as the service reads it: the files and a registered verifier's token,
+whatever the order of the parts and however the bytes arrive (a browser sends the file
+first; ``curl -F token=… -F file=@…`` the token first), each bounded."""
+
+from __future__ import annotations
+
+import asyncio
+from unittest import mock
+
+import pytest
+from aiohttp import MultipartReader, StreamReader, web
+
+from relay.verify_page import page
+
+BOUNDARY = "form-boundary-1234567890"
+
+
+def _body(*parts: tuple[str, bytes]) -> bytes:
+    out = b""
+    for name, value in parts:
+        filename = b'; filename="a.pdf"' if name == "file" else b""
+        out += (f"--{BOUNDARY}\r\n".encode() + b'Content-Disposition: form-data; name="' + name.encode() + b'"'
+                + filename + b"\r\n\r\n" + value + b"\r\n")
+    return out + f"--{BOUNDARY}--\r\n".encode()
+
+
+async def _read(body: bytes, pieces: int) -> tuple[list[bytes], str | None] | web.Response:
+    """The form read from ``body`` arriving in ``pieces`` pieces: each after the reader
+    has taken everything before it and waits for more."""
+    stream = StreamReader(mock.Mock(_reading_paused=False), 1 << 16, loop=asyncio.get_running_loop())
+    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    step = -(-len(body) // pieces)
+    stream.feed_data(body[:step])
+    task = asyncio.ensure_future(page._parts(MultipartReader(headers, stream), "en"))
+    for start in range(step, len(body), step):
+        while not task.done() and stream._waiter is None:  # until the reader waits for bytes
+            await asyncio.sleep(0)
+        stream.feed_data(body[start:start + step])
+    stream.feed_eof()
+    return await task
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 3, 7, 40, 200])
+@pytest.mark.parametrize("token_first", [True, False], ids=["token-first", "file-first"])
+def test_the_token_and_the_files_whatever_the_order_and_the_pieces(pieces: int, token_first: bool) -> None:
+    token = b"Zb3v8Qk1xN0pL2mR7tY5wE9uI4oA6sD3fG1hJ8kL0zX"  # 43 characters, as tokens are
+    parts = [("token", token), ("file", b"%PDF-1.7 not really" * 50)]
+    got = asyncio.run(_read(_body(*(parts if token_first else parts[::-1])), pieces))
+    assert got == ([b"%PDF-1.7 not really" * 50], token.decode())
+
+
+def test_an_empty_token_is_anyone() -> None:
+    assert asyncio.run(_read(_body(("token", b"  "), ("file", b"x")), 3)) == ([b"x"], None)
+
+
+@pytest.mark.parametrize("parts", [
+    [("token", b"a" * (page.MAX_TOKEN + 1)), ("file", b"x")],
+    [("token", b"a" * 10_000_000), ("file", b"x")],
+    [("token", b"first"), ("token", b""), ("file", b"x")],
+], ids=["one-too-long", "ten-megabytes", "twice"])
+def test_a_token_too_long_or_given_twice_is_refused(parts: list[tuple[str, bytes]]) -> None:
+    got = asyncio.run(_read(_body(*parts), 5))
+    assert isinstance(got, web.Response) and got.status == 401
+    assert "token is not valid" in str(got.text)
