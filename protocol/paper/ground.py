@@ -129,14 +129,22 @@ def _page(tile: Mask) -> Mask:
     return np.tile(tile, reps)[: SIZE[1], : SIZE[0]]
 
 
-@_per_side
-def glyph_mask(face: bool) -> Image.Image:
+#: The glyphs are drawn at a quarter of the resolution (the strokes only need to decide
+#: whole cells); the page is exactly four times their image.
+_GLYPH_Q = 4
+
+
+def glyph_mask(face: bool = True) -> Image.Image:
     """White where the glyphs of the hidden word are (mode ``L``, page size), tiled on
     :data:`WORD_STEP`; on a ``face``, whole words only, none near a value
     (:func:`value_boxes`). The word as printed is made of the cells they cover
     (:func:`word_mask`)."""
-    # drawn at a quarter of the resolution (the strokes only need to decide whole cells)
-    q = 4
+    return _small_glyphs(face).resize(SIZE, Image.Resampling.NEAREST)
+
+
+@_per_side
+def _small_glyphs(face: bool) -> Image.Image:
+    q = _GLYPH_Q
     font = ImageFont.truetype(str(fonts.font_file(fonts.GOTHIC)), WORD_PX // q)
     small = Image.new("L", (SIZE[0] // q, SIZE[1] // q), 0)
     draw = ImageDraw.Draw(small)
@@ -154,8 +162,7 @@ def glyph_mask(face: bool) -> Image.Image:
             if not any(left - m <= b[2] and b[0] <= right + m and top - m <= b[3] and b[1] <= bottom + m
                        for b in kept_out):
                 draw.text((x, y), WORD, font=font, fill=255)
-    small = small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
-    return small.resize(SIZE, Image.Resampling.NEAREST)
+    return small.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v >= 128 else 0)
 
 
 @_per_side
@@ -167,22 +174,34 @@ def word_mask(face: bool) -> Image.Image:
 
 @_per_side
 def _word(face: bool) -> Mask:
-    glyphs = np.asarray(glyph_mask(face)) > 128
+    word = _word_rows(0, SIZE[1], face)
+    word.flags.writeable = False  # shared by every caller
+    return word
+
+
+def _word_rows(top: int, bottom: int, face: bool) -> Mask:
+    """Rows ``top`` to ``bottom`` of the page: True on the word's cells."""
+    return _cells(face)[np.ix_(np.arange(top, bottom) // CELL, np.arange(SIZE[0]) // CELL)]
+
+
+@_per_side
+def _cells(face: bool) -> Mask:
+    """The lattice's cells (rows × columns) that make the word."""
+    glyphs = np.asarray(_small_glyphs(face)) > 128
     rows, cols = -(-SIZE[1] // CELL), -(-SIZE[0] // CELL)
     centre_y = np.arange(rows) * CELL + CELL // 2
     centre_x = np.arange(cols) * CELL + CELL // 2
     cells = np.zeros((rows, cols), bool)
     for d in range(-WIDEN, WIDEN + 1):
         for e in range(-WIDEN, WIDEN + 1):
-            ys = np.clip(centre_y + d, 0, SIZE[1] - 1)
-            xs = np.clip(centre_x + e, 0, SIZE[0] - 1)
+            ys = np.clip(centre_y + d, 0, SIZE[1] - 1) // _GLYPH_Q
+            xs = np.clip(centre_x + e, 0, SIZE[0] - 1) // _GLYPH_Q
             cells |= glyphs[np.ix_(ys, xs)]
-    word: Mask = np.repeat(np.repeat(cells, CELL, axis=0), CELL, axis=1)[: SIZE[1], : SIZE[0]]
-    if face:  # whole words were kept out already; this makes sure of it
+    if face:  # whole words were kept out already; this makes sure of it (boxes lie on the lattice)
         for left, top, right, bottom in value_boxes():
-            word[top : bottom + 1, left : right + 1] = False
-    word.flags.writeable = False  # shared by every caller
-    return word
+            cells[top // CELL : (bottom + 1) // CELL, left // CELL : (right + 1) // CELL] = False
+    cells.flags.writeable = False
+    return cells
 
 
 def value_boxes() -> list[tuple[int, int, int, int]]:
@@ -206,11 +225,33 @@ def pattern(face: bool) -> Image.Image:
     return Image.fromarray(~ink)
 
 
+def coarse_rows(top: int, bottom: int, face: bool = True) -> Mask:
+    """Rows ``top`` to ``bottom`` of the page: True on the word's cells and the camouflage
+    squares (the ground's coarse parts, which a verifier leaves out where it matches grey
+    levels), built for those rows only: a verifier needs no page-sized masks."""
+    camo = _tiles()[1][np.ix_(np.arange(top, bottom) % _PERIOD, np.arange(SIZE[0]) % _PERIOD)]
+    for y0, y1, x0, x1 in _left_out_squares(face):
+        if y0 < bottom and y1 > top:
+            camo[max(y0 - top, 0) : y1 - top, x0:x1] = False
+    out: Mask = camo | _word_rows(top, bottom, face)
+    return out
+
+
 @_per_side
-def camouflage(face: bool) -> Mask:
-    """Where the camouflage squares are inked (page size, True = ink): a verifier leaves
-    them out where it matches grey levels."""
-    return _layers(face)[0]
+def _left_out_squares(face: bool) -> tuple[tuple[int, int, int, int], ...]:
+    """The camouflage squares (rows y0..y1, columns x0..x1) left out of a side: on a face,
+    every square that overlaps a value's box (the values lie on the plain fine ground)."""
+    if not face:
+        return ()
+    shift, h, w = CAMO // 2, SIZE[1], SIZE[0]
+    squares = []
+    for left, top, right, bottom in value_boxes():
+        # the corners whose square overlaps the box
+        for cy in range(-(-(top + shift - CAMO + 1) // CELL) * CELL, bottom + shift + 1, CELL):
+            for cx in range(-(-(left + shift - CAMO + 1) // CELL) * CELL, right + shift + 1, CELL):
+                squares.append((max(cy - shift, 0), min(cy - shift + CAMO, h),
+                                max(cx - shift, 0), min(cx - shift + CAMO, w)))
+    return tuple(squares)
 
 
 @_per_side
@@ -218,18 +259,13 @@ def _layers(face: bool) -> tuple[Mask, Mask]:
     """The camouflage squares and the background's fine dots of a side."""
     _, camo_tile, fine_away, fine_tile = _tiles()
     camo, fine = _page(camo_tile), _page(fine_away)
-    if face:  # no square near a value: the values lie on the plain fine ground
+    if face:
         every_dot = _page(fine_tile)
-        shift, h, w = CAMO // 2, SIZE[1], SIZE[0]
-        for left, top, right, bottom in value_boxes():
-            # the corners whose square overlaps the box
-            for cy in range(-(-(top + shift - CAMO + 1) // CELL) * CELL, bottom + shift + 1, CELL):
-                for cx in range(-(-(left + shift - CAMO + 1) // CELL) * CELL, right + shift + 1, CELL):
-                    y0, x0 = max(cy - shift, 0), max(cx - shift, 0)
-                    camo[y0:min(cy - shift + CAMO, h), x0:min(cx - shift + CAMO, w)] = False
-                    ring = np.s_[max(y0 - CAMO_KEEP, 0):min(cy - shift + CAMO + CAMO_KEEP, h),
-                                 max(x0 - CAMO_KEEP, 0):min(cx - shift + CAMO + CAMO_KEEP, w)]
-                    fine[ring] = every_dot[ring]
+        h, w = SIZE[1], SIZE[0]
+        for y0, y1, x0, x1 in _left_out_squares(face):
+            camo[y0:y1, x0:x1] = False
+            ring = np.s_[max(y0 - CAMO_KEEP, 0):min(y1 + CAMO_KEEP, h), max(x0 - CAMO_KEEP, 0):min(x1 + CAMO_KEEP, w)]
+            fine[ring] = every_dot[ring]  # the fine dots back where the square's keep-out was
     camo.flags.writeable = fine.flags.writeable = False  # shared by every caller
     return camo, fine
 

@@ -28,6 +28,7 @@ them; a second check at the scale of one character, each block aligned on its ow
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -216,9 +217,16 @@ def _plain_ground() -> NDArray[np.bool_]:
     """True (at SIZE) where a face's ground is its fine dots only: the hidden word's
     cells and the camouflage squares (:mod:`protocol.paper.ground`), and a pixel around
     them, left out. The same on every certificate: the ground is."""
-    coarse = ground.camouflage(True) | (np.asarray(ground.word_mask(True)) > 0)
-    small = cv2.resize(coarse.astype(np.uint8), scramble.SIZE, interpolation=cv2.INTER_AREA) > 0
-    grown = cv2.dilate(small.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    # in strips of the page whose edges fall on the face's rows too (877 rows to 255), so
+    # the area reduction of each is that of the whole page: no page-sized mask is held
+    page_h, (w, h) = ground.SIZE[1], scramble.SIZE
+    strips = math.gcd(page_h, h)
+    small = np.zeros((h, w), np.uint8)
+    for n in range(strips):
+        rows = ground.coarse_rows(n * page_h // strips, (n + 1) * page_h // strips)
+        small[n * h // strips : (n + 1) * h // strips] = cv2.resize(
+            rows.view(np.uint8), (w, h // strips), interpolation=cv2.INTER_AREA)
+    grown = cv2.dilate((small > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     plain: NDArray[np.bool_] = ~grown
     plain.flags.writeable = False
     return plain
