@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -177,7 +178,7 @@ def _describe(verdict: Verdict, directory: Directory | None) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     from protocol.federation.issuers import DirectoryIssuers, IssuerTrust
     from protocol.paper import verify
-    from protocol.paper.verification import drawing, intake, wording
+    from protocol.paper.verification import intake
     from protocol.paper.verification.limits import InputRefused
 
     try:
@@ -199,23 +200,46 @@ def cmd_verify(args: argparse.Namespace) -> int:
         face_key = _face_key(args)
     except (OSError, ValueError) as exc:
         return _error(f"cannot read the scramble key: {exc.__class__.__name__}")
+    for out in (args.face_out, args.diff_out):
+        # before any work: a verdict followed by a failure to write would read as INVALID
+        if out is not None and not (out.parent.is_dir() and os.access(out.parent, os.W_OK)):
+            return _error(f"cannot write {out}: its folder does not exist or is not writable")
     try:
         files = [intake.read_file(path) for path in args.files]
     except InputRefused as exc:
         print(f"UNREADABLE ({exc.reason}): {exc.message}")
         return verify.UNREADABLE
     verdict = verify.verify_files(files, key, face_key)
+    try:
+        code = _report(verdict, directory, face_key is not None, args.face_out, args.diff_out)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader took what it wanted (`| head -1`): the verdict stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = verdict.status
+    return code
+
+
+def _report(verdict: Verdict, directory: Directory | None, with_face_key: bool, face_out: Path | None,
+            diff_out: Path | None) -> int:
+    """The verdict on standard output, and the pictures asked for; the exit code."""
+    from protocol.paper import verify
+    from protocol.paper.verification import drawing, wording
+
     print(f"{wording.STATUS['en'][verdict.status]} ({verdict.reason}): {wording.explain(verdict)}")
     if verdict.status == verify.UNREADABLE:
         return verdict.status
     _describe(verdict, directory)
-    for path, image in ((args.face_out, drawing.faces(verdict)), (args.diff_out, drawing.comparison(verdict))):
+    for path, image in ((face_out, drawing.faces(verdict)), (diff_out, drawing.comparison(verdict))):
         if path is None:
             continue
         if image is None:
             return _error(f"nothing to write to {path.name}: " + (
                 "no face was recovered (a scramble key is needed: --scramble-key, --scramble-master or --world)"
-                if face_key is None else "no face was recovered or compared"))
-        image.save(path)
+                if not with_face_key else "no face was recovered or compared"))
+        try:
+            image.save(path)
+        except OSError as exc:  # the verdict above stands
+            _error(f"cannot write {path}: {exc.strerror or type(exc).__name__}")
+            continue
         print(f"written:      {path}")
     return verdict.status

@@ -26,6 +26,17 @@ _FRONTS = {
     "ja": {"pdf": "このPDFが描く表面の各ページ", "pdf-scan": "このPDFに含まれるスキャンした表面",
            "image": "スキャンした表面"},
 }
+#: ... when one face was compared.
+_FRONT = {
+    "en": {"pdf": "the face page as this PDF draws it", "pdf-scan": "the scanned face in this PDF",
+           "image": "the scanned face"},
+    "ja": _FRONTS["ja"],
+}
+#: Said of a PDF's text, which is not what a reader sees and is not checked.
+_TEXT_LAYER = {"en": "; a PDF's text layer is not checked", "ja": "。PDFのテキスト情報は照合していません"}
+#: The serial printed on a face is the QR code's, but is not compared character by character.
+_SERIAL = {"en": "; check that the serial printed on the paper reads {serial}",
+           "ja": "。用紙に印刷された発行番号が{serial}であることを確かめてください"}
 
 _REASONS: dict[Lang, dict[str, str]] = {
     "en": {
@@ -48,7 +59,7 @@ _REASONS: dict[Lang, dict[str, str]] = {
         "face-mismatch": "a front does not match the face recovered from the back: it is another document",
         "face-differs": "{fronts} differs from the face recovered from the back, in the regions below",
         "ok": "the QR code's issuer signature verifies and {fronts} matches the face recovered from its back "
-              "with this document's key ({count} page(s) compared); a PDF's text layer is not checked",
+              "with this document's key ({count} page(s) compared){text_layer}{serial}",
     },
     "ja": {
         "no-qr": "証明書のQRコードが見つかりません。裏面（QRコードのある面）を含めてください",
@@ -67,8 +78,8 @@ _REASONS: dict[Lang, dict[str, str]] = {
                     "別の証明書のもの、または改ざんされています",
         "face-mismatch": "表面が裏面から復元した画像と一致しません。別の書類です",
         "face-differs": "{fronts}が裏面から復元した画像と異なります（下記の箇所）",
-        "ok": "QRコードの発行者署名は有効で、{fronts}は裏面から復元した画像と一致します（{count}ページ照合）。"
-              "PDFのテキスト情報は照合していません",
+        "ok": "QRコードの発行者署名は有効で、{fronts}は裏面から復元した画像と一致します（{count}ページ照合）"
+              "{text_layer}{serial}",
     },
 }
 
@@ -85,9 +96,13 @@ def explain(verdict: Verdict, lang: Lang = "en") -> str:
     if verdict.message:
         return f"入力を読めません（{verdict.reason}）"
     text = _REASONS[lang].get(verdict.reason, verdict.reason)
-    fronts = _FRONTS[lang][verdict.kind or "image"]
+    kind = verdict.kind or "image"
+    fronts = (_FRONT if len(verdict.comparisons) == 1 else _FRONTS)[lang][kind]
     pages = ", ".join(str(p) for p in verdict.missing)
-    return text.format(fronts=fronts, pages=pages, count=len(verdict.comparisons))
+    text_layer = _TEXT_LAYER[lang] if kind != "image" else ""
+    serial = _SERIAL[lang].format(serial=verdict.claims.serial) if verdict.claims is not None else ""
+    return text.format(fronts=fronts, pages=pages, count=len(verdict.comparisons), text_layer=text_layer,
+                       serial=serial)
 
 
 def where(text: str, lang: Lang = "en") -> str:

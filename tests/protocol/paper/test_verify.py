@@ -12,6 +12,7 @@ import copy
 import io
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,12 @@ def test_genuine_pdf(original: Printed, keys: Keys, face_key: verify.FaceKey) ->
     verdict = verify.verify_files([pdf], keys.public, face_key)
     assert (verdict.status, verdict.reason, verdict.kind) == (verify.VALID, "ok", "pdf"), verdict.regions
     assert verdict.claims is not None and verdict.claims.matches(document)
-    assert "as this PDF draws it" in wording.explain(verdict)
+    explained = wording.explain(verdict)
+    assert "as this PDF draws it" in explained and "text layer is not checked" in explained
     assert "このPDFが描く" in wording.explain(verdict, "ja")
+    # the printed serial is the QR code's but is not compared character by character: said so
+    assert f"check that the serial printed on the paper reads {document['serial']}" in wording.explain(verdict)
+    assert f"発行番号が{document['serial']}" in wording.explain(verdict, "ja")
 
 
 FULLEST = {"honseki": "include", "relationship": "include", "my_number": "include"}
@@ -140,7 +145,8 @@ def test_genuine_scans(scan: Scan, original: Printed, keys: Keys, face_key: veri
     _, back = _scan_pair(pdf, back_scan)
     verdict = verify.verify_files([back, front], keys.public, face_key)  # any order
     assert (verdict.status, verdict.reason, verdict.kind) == (verify.VALID, "ok", "image"), verdict.regions
-    assert "each scanned face matches" in wording.explain(verdict)
+    explained = wording.explain(verdict)
+    assert "the scanned face matches" in explained and "PDF" not in explained  # one face, scanned
 
 
 def test_scan_to_pdf_is_a_scan(original: Printed, keys: Keys, face_key: verify.FaceKey) -> None:
@@ -324,6 +330,38 @@ def test_cli_exit_codes_and_pictures(original: Printed, world: World, tmp_path: 
     junk.write_bytes(b"not an image")
     assert kiosk_main(["verify", str(junk), "--world", str(world.root)]) == 2
     assert capsys.readouterr().out.count("\n") == 1
+
+
+def test_cli_a_picture_that_cannot_be_written_is_refused_before_any_verdict(
+        original: Printed, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A VALID line followed by a failure to write the picture exited 1, which a script
+    reads as INVALID: the output's folder is checked first."""
+    _, pdf = original
+    good = tmp_path / "good.pdf"
+    good.write_bytes(pdf)
+    for option in ("--diff-out", "--face-out"):
+        missing = tmp_path / "no-such-folder" / "d.png"
+        assert kiosk_main(["verify", str(good), "--world", str(world.root), option, str(missing)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and f"cannot write {missing}" in captured.err
+
+
+def test_cli_a_reader_that_stops_early_leaves_the_verdict_s_exit_code(original: Printed, world: World,
+                                                                        tmp_path: Path) -> None:
+    """``kiosk verify … | head -1``: the reader is gone before the verdict is written (here
+    from the start, so the write always finds the pipe closed); the exit code is still the
+    verdict's, and no traceback."""
+    _, pdf = original
+    good = tmp_path / "good.pdf"
+    good.write_bytes(pdf)
+    child = subprocess.Popen([sys.executable, "-m", "kiosk", "verify", str(good), "--world", str(world.root)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    with child.stderr:
+        err = child.stderr.read()
+    assert child.wait(timeout=120) == 0, err
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
 
 
 def test_cli_render(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
