@@ -236,29 +236,38 @@ class HttpsRelayClient(SessionClient):
         headers = {"Accept": "application/json"}
         if payload is not None:
             headers["Content-Type"] = "application/json"
+        response: http.client.HTTPResponse | None = None
+
+        def drop() -> None:
+            """Close the connection and the answer: with ``Connection: close`` the answer,
+            not the connection, holds the socket (left to the collector, it warned)."""
+            if response is not None:
+                response.close()
+            conn.close()
+
         try:
             conn.request("GET" if payload is None else "POST", path, body=payload, headers=headers)
             response = conn.getresponse()
             raw = response.read(wire.MAX_RESPONSE_BYTES + 1)
         except TimeoutError as exc:
-            conn.close()
+            drop()
             raise RelayTimeout("read_timeout") from exc
         except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine) as exc:
-            conn.close()
+            drop()
             if reused:  # a kept-alive connection the relay had closed: once more, on a fresh one
                 return self._exchange(path, body)
             raise RelayUnavailable("connection_lost") from exc
         except (ssl.SSLError, http.client.HTTPException, OSError) as exc:
-            conn.close()
+            drop()
             raise RelayUnavailable("connection_lost") from exc
         if len(raw) > wire.MAX_RESPONSE_BYTES:
-            conn.close()
+            drop()
             raise RelayProtocolError(wire.TOO_LARGE)
         if response.length:  # the relay hung up before the length it announced
-            conn.close()
+            drop()
             raise RelayUnavailable("truncated")
         if response.will_close:
-            conn.close()
+            drop()
         else:
             self._conn, self._last_used = conn, time.monotonic()
         data = parse_answer(raw) if raw else None

@@ -9,6 +9,7 @@ and a genuinely signed document of another session replayed to this one.
 from __future__ import annotations
 
 import base64
+import http.client
 import http.server
 import json
 import ssl
@@ -68,6 +69,18 @@ def _truncated(handler: http.server.BaseHTTPRequestHandler) -> None:
     _send(handler, 200, b'{"session_id": "', length=1000)
 
 
+def _truncated_closing(handler: http.server.BaseHTTPRequestHandler) -> None:
+    """The same with ``Connection: close`` (a relay shutting down gracefully): the answer,
+    not the connection, then holds the socket."""
+    handler.close_connection = True
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", "1000")
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(b'{"session_id": "')
+
+
 def _stall(handler: _Handler) -> None:
     """Answer nothing until the test is over, long after the client's read timeout."""
     handler.released.wait()
@@ -118,17 +131,31 @@ def _client(world: World, port: int) -> HttpsRelayClient:
         (lambda h: _send(h, 200, b"not json"), RelayProtocolError, "bad_json"),
         (lambda h: _send(h, 200, b"[]"), RelayProtocolError, "bad_response"),
         (lambda h: _truncated(h), RelayUnavailable, "relay_unavailable"),
+        (lambda h: _truncated_closing(h), RelayUnavailable, "relay_unavailable"),
         (lambda h: _send(h, 200, b" " * (2 * 1024 * 1024 + 10)), RelayProtocolError, "too_large"),
         (_stall, RelayTimeout, "relay_timeout"),
     ],
-    ids=["500", "503-timeout", "duplicate-keys", "not-json", "not-an-object", "truncated", "oversized", "stall"],
+    ids=["500", "503-timeout", "duplicate-keys", "not-json", "not-an-object", "truncated", "truncated-closing",
+         "oversized", "stall"],
 )
-def test_bad_answers(world: World, scripted: Any, script: Script, error: type[RelayError], code: str) -> None:
+def test_bad_answers(world: World, scripted: Any, script: Script, error: type[RelayError], code: str,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
     set_script, port = scripted
     set_script(script)
+    answers: list[http.client.HTTPResponse] = []
+
+    class Recorded(http.client.HTTPResponse):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            answers.append(self)
+
+    monkeypatch.setattr(http.client.HTTPSConnection, "response_class", Recorded)
     with _client(world, port) as client, pytest.raises(error) as err:
         client.menu()
     assert err.value.code == code
+    # every answer is closed: one left open (``Connection: close`` holds the socket in the
+    # answer) was closed by the collector in some later test, with a ResourceWarning
+    assert all(answer.closed for answer in answers)
 
 
 def test_a_signed_document_of_another_session_is_refused(world: World, scripted: Any) -> None:
