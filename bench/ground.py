@@ -205,11 +205,7 @@ CELL_BANDS = ((100, 600), (600, 1100), (1100, 1600), (1450, 2000), (2000, 2500),
 def outside_values() -> Mask:
     """A face's page away from its values (a cell around :func:`ground.value_boxes`):
     they lie on the plain fine ground, lighter than the rest, and hold no word."""
-    keep = np.ones((ground.SIZE[1], ground.SIZE[0]), bool)
-    c = ground.CELL
-    for left, top, right, bottom in ground.value_boxes():
-        keep[max(top - c, 0) : bottom + c + 1, max(left - c, 0) : right + c + 1] = False
-    return keep
+    return copier.away_from(ground.value_boxes(), ground.CELL, (ground.SIZE[1], ground.SIZE[0]))
 
 
 def main() -> None:

@@ -98,3 +98,13 @@ def masks(word: NDArray[np.bool_], erode_px: int) -> tuple[NDArray[np.bool_], ND
     inner = cv2.erode(word.astype(np.uint8), kernel) > 0
     outer = cv2.erode((~word).astype(np.uint8), kernel) > 0
     return inner, outer
+
+
+def away_from(boxes: list[tuple[int, int, int, int]], margin: int, shape: tuple[int, int]) -> NDArray[np.bool_]:
+    """True on a page of ``shape`` (rows, columns) except within ``margin`` pixels of the
+    ``boxes`` (left, top, right, bottom, inclusive): where a face's ground is measured
+    away from its values, which lie on a lighter plain ground."""
+    keep = np.ones(shape, bool)
+    for left, top, right, bottom in boxes:
+        keep[max(top - margin, 0) : bottom + margin + 1, max(left - margin, 0) : right + margin + 1] = False
+    return keep

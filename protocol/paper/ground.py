@@ -104,23 +104,17 @@ def _tiles() -> tuple[Mask, Mask, Mask, Mask]:
     camo = ((yy + shift) % CELL < CAMO) & ((xx + shift) % CELL < CAMO)
     camo &= ((yy + shift) // CELL + (xx + shift) // CELL) % 2 == 0
     fine = ((yy % FINE_PITCH == 0) & (xx % FINE_PITCH == 0)) | ((yy % FINE_PITCH == 2) & (xx % FINE_PITCH == 2))
-    near = _grown(camo, CAMO_KEEP, wrap=True)
+    near = _grown(camo, CAMO_KEEP)
     return blocks, camo, fine & ~near, fine
 
 
-def _grown(mask: Mask, by: int, wrap: bool = False) -> Mask:
-    """``mask`` widened by ``by`` pixels in each direction (a square neighbourhood)."""
-    out = mask.copy()
+def _grown(tile: Mask, by: int) -> Mask:
+    """A periodic ``tile`` widened by ``by`` pixels in each direction (a square
+    neighbourhood, wrapping round as the tiling does)."""
+    out = tile.copy()
     for dy in range(-by, by + 1):
         for dx in range(-by, by + 1):
-            if wrap:
-                out |= np.roll(mask, (dy, dx), axis=(0, 1))
-            else:
-                shifted = np.zeros_like(mask)
-                h, w = mask.shape
-                shifted[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-                    mask[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
-                out |= shifted
+            out |= np.roll(tile, (dy, dx), axis=(0, 1))
     return out
 
 
@@ -229,12 +223,17 @@ def coarse_rows(top: int, bottom: int, face: bool = True) -> Mask:
     """Rows ``top`` to ``bottom`` of the page: True on the word's cells and the camouflage
     squares (the ground's coarse parts, which a verifier leaves out where it matches grey
     levels), built for those rows only: a verifier needs no page-sized masks."""
+    out: Mask = _camo_rows(top, bottom, face) | _word_rows(top, bottom, face)
+    return out
+
+
+def _camo_rows(top: int, bottom: int, face: bool) -> Mask:
+    """Rows ``top`` to ``bottom`` of the page: True on the camouflage squares."""
     camo = _tiles()[1][np.ix_(np.arange(top, bottom) % _PERIOD, np.arange(SIZE[0]) % _PERIOD)]
     for y0, y1, x0, x1 in _left_out_squares(face):
         if y0 < bottom and y1 > top:
             camo[max(y0 - top, 0) : y1 - top, x0:x1] = False
-    out: Mask = camo | _word_rows(top, bottom, face)
-    return out
+    return camo
 
 
 @_per_side
@@ -257,13 +256,12 @@ def _left_out_squares(face: bool) -> tuple[tuple[int, int, int, int], ...]:
 @_per_side
 def _layers(face: bool) -> tuple[Mask, Mask]:
     """The camouflage squares and the background's fine dots of a side."""
-    _, camo_tile, fine_away, fine_tile = _tiles()
-    camo, fine = _page(camo_tile), _page(fine_away)
+    _, _, fine_away, fine_tile = _tiles()
+    camo, fine = _camo_rows(0, SIZE[1], face), _page(fine_away)
     if face:
         every_dot = _page(fine_tile)
         h, w = SIZE[1], SIZE[0]
         for y0, y1, x0, x1 in _left_out_squares(face):
-            camo[y0:y1, x0:x1] = False
             ring = np.s_[max(y0 - CAMO_KEEP, 0):min(y1 + CAMO_KEEP, h), max(x0 - CAMO_KEEP, 0):min(x1 + CAMO_KEEP, w)]
             fine[ring] = every_dot[ring]  # the fine dots back where the square's keep-out was
     camo.flags.writeable = fine.flags.writeable = False  # shared by every caller

@@ -36,11 +36,7 @@ def _texture(img: NDArray[np.float32], a: NDArray[np.bool_], b: NDArray[np.bool_
 def _away_from_values(rows: slice) -> NDArray[np.bool_]:
     """A face's page a cell away from its values: they lie on the plain fine ground,
     lighter than the rest (no camouflage there), and hold no word."""
-    keep = np.ones((ground.SIZE[1], ground.SIZE[0]), bool)
-    for left, top, right, bottom in ground.value_boxes():
-        c = ground.CELL
-        keep[max(top - c, 0) : bottom + c + 1, max(left - c, 0) : right + c + 1] = False
-    return keep[rows]
+    return copier.away_from(ground.value_boxes(), ground.CELL, (ground.SIZE[1], ground.SIZE[0]))[rows]
 
 
 @pytest.mark.parametrize("side", [0, 1], ids=["face", "back"])
