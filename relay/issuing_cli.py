@@ -78,6 +78,7 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--port-file", type=Path)
+    serve.add_argument("--log-level", default="WARNING", help="structured JSON events on stderr (WARNING)")
     check = msub.add_parser("check", help="the conformance kit: run before admitting a municipal server")
     check.add_argument("--member", type=Path, required=True, help="the candidate's member.json")
     check.add_argument("--endpoint", help="where to reach it (default: member.json's first endpoint; one node"
@@ -115,6 +116,7 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    cs.add_argument("--log-level", default="WARNING", help="structured JSON events on stderr (WARNING)")
     cs.add_argument("--public-port", type=int,
                     help="also start the centre's public listener on this port (0: a free one), a process of its own:"
                          " the directory it routes by, to anyone, and QR checks of any member's documents")
@@ -177,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         return centre_events(args)
     if args.command == "municipality" and args.municipality_command == "check":
         return asyncio.run(_check(args))
-    logging.basicConfig(level=logging.WARNING)
+    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
     asyncio.run(_municipality(args) if args.command == "municipality" else _centre(args))
     return 0
 

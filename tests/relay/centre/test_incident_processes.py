@@ -204,3 +204,9 @@ def test_across_the_processes_no_wrong_document_reaches_a_kiosk_and_the_others_k
     listed = subprocess.run([sys.executable, "-m", "relay.cli", "centre", "suspensions", "--state",
                              str(state / "centre")], capture_output=True, text=True, timeout=60, check=True)
     assert listed.stdout.splitlines() == [f"{B} suspended: request"]
+    services.stop()  # its log complete
+    events = [json.loads(line) for line in (state / "centre" / "centre.log").read_text().splitlines()]
+    suspended = [e for e in events if e["event"] == "centre.municipality_suspended"]
+    assert [(e["level"], e["municipality"], e["reason"]) for e in suspended] == [("CRITICAL", B, "request")]
+    logs = "".join(path.read_text() for path in state.rglob("*.log"))
+    assert not [m.given_name for m in members if m.given_name in logs]  # residents' names stay out of the logs
