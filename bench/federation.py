@@ -335,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         for rate in (args.rate, 0.0) if args.rate else (0.0,):
             results = []
             for count in args.members:
-                services = FederationServices.start(worlds[count], root / f"state-{rate:.0f}-{count}",
-                                                    municipal_deadline=args.municipal_deadline)
+                services = FederationServices.start(
+                    worlds[count], root / f"state-{rate:.0f}-{count}", municipal_deadline=args.municipal_deadline,
+                    centre_args=("--max-per-source", str(max(256, 2 * args.kiosks))))  # every kiosk on 127.0.0.1
                 try:
                     results.append(run(services, members, args.kiosks, args.duration, args.processes, rate,
                                        args.client_nice, args.menu_call))

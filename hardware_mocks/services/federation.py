@@ -89,11 +89,12 @@ class FederationServices:
     @classmethod
     def start(cls, world: FederationWorld, state: Path, faulty: str | None = None,
               municipal_deadline: float = 3.0, embedded: bool = False, db: str | None = None,
-              public: bool = False) -> FederationServices:
+              public: bool = False, centre_args: tuple[str, ...] = ()) -> FederationServices:
         """``embedded``: no municipal processes; the centre runs the servers itself
         (``relay centre serve --embed``), the single-process deployment. ``db``: the
         centre's database (``--db``, a PostgreSQL URL; default: a SQLite file in its state).
-        ``public``: the centre's public listener too (``--public-port``)."""
+        ``public``: the centre's public listener too (``--public-port``). ``centre_args``:
+        more options of ``relay centre serve``."""
         services = cls(world, state, faulty)
         embed: list[str] = []
         if embedded:
@@ -113,7 +114,7 @@ class FederationServices:
                "--kiosk-ca", str(base / "operator-ca.pem"), "--register-db", str(registers),
                "--state", str(centre_state), "--municipal-deadline", str(municipal_deadline),
                "--port", "0", "--port-file", str(centre_state / "port"), *embed, *(["--db", db] if db else []),
-               *(["--public-port", "0"] if public else [])]
+               *(["--public-port", "0"] if public else []), *centre_args]
         services.centre, services.centre_port = start_service(cmd, centre_state / "centre.log", centre_state / "port")
         services.public_port = json.loads((centre_state / "port").read_text()).get("public_port")
         return services
