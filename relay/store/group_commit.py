@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -31,10 +32,19 @@ X = TypeVar("X")  # what a transaction gives its statements (a Tx, a sqlite3.Con
 MAX_BATCH = 512  # writes in one transaction: bounds the time one commit holds the database
 
 
-@dataclass
+@dataclass(slots=True)
 class _Write(Generic[X]):
+    """One write and who waits for it: a thread (``done``) or a coroutine on ``loop``
+    (``waiter``, an asyncio future of that loop, settled there)."""
+
     work: Callable[[X], Any]
-    done: concurrent.futures.Future[Any]
+    done: concurrent.futures.Future[Any] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    waiter: asyncio.Future[Any] | None = None
+
+
+#: What a write came to: its result, or the error that failed it.
+Outcome = tuple[Any, BaseException | None]
 
 
 class GroupCommit(Generic[X]):
@@ -47,18 +57,29 @@ class GroupCommit(Generic[X]):
         self._thread = threading.Thread(target=self._run, name=f"writer-{name}", daemon=True)
         self._thread.start()
 
-    def submit(self, work: Callable[[X], T]) -> concurrent.futures.Future[T]:
-        """Queue ``work``; its future is done once the transaction that ran it committed."""
+    def _put(self, write: _Write[X]) -> None:
         if self._closed:
             raise RuntimeError("the writer is closed")
+        self._queue.put(write)
+
+    def submit(self, work: Callable[[X], T]) -> concurrent.futures.Future[T]:
+        """Queue ``work``; its future is done once the transaction that ran it committed."""
         done: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put(_Write(work, done))
+        self._put(_Write(work, done=done))
         return done
 
     async def write(self, work: Callable[[X], T]) -> T:
         """``work``'s result once committed, without holding the event loop meanwhile. A
-        caller cancelled while it waits does not cancel the write."""
-        return await asyncio.wrap_future(self.submit(work))
+        caller cancelled while it waits does not cancel the write.
+
+        The caller waits on a future of its own loop, and the writer settles all of a
+        commit's futures of one loop with one call into it: the loop wakes once per commit,
+        not once per write (a ``concurrent.futures`` future per write, chained to an
+        asyncio one, cost two to three times the CPU: docs/benchmarks.md)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._put(_Write(work, loop=loop, waiter=waiter))
+        return await waiter
 
     def write_now(self, work: Callable[[X], T]) -> T:
         """The same, for a caller that may block (a thread, or a rare call on the loop)."""
@@ -87,29 +108,44 @@ class GroupCommit(Generic[X]):
                     stop = True
                     break
                 batch.append(nxt)
-            self._commit(batch)
+            _settle(batch, self._commit(batch))
             if stop:
                 return
 
-    def _commit(self, batch: list[_Write[X]]) -> None:
+    def _commit(self, batch: list[_Write[X]]) -> list[Outcome]:
         try:
             with self._transaction() as tx:
                 results = [w.work(tx) for w in batch]
         except Exception as exc:  # each write again alone: the error is one write's, or the database's
             if len(batch) == 1:
-                self._settle(batch[0], None, exc)
-            else:
-                for w in batch:
-                    self._commit([w])
-            return
-        for w, result in zip(batch, results, strict=True):
-            self._settle(w, result, None)
+                return [(None, exc)]
+            return [outcome for w in batch for outcome in self._commit([w])]
+        return [(result, None) for result in results]
 
-    @staticmethod
-    def _settle(w: _Write[X], result: Any, error: BaseException | None) -> None:
-        if w.done.set_running_or_notify_cancel():
+
+def _settle(batch: list[_Write[Any]], outcomes: list[Outcome]) -> None:
+    """Answer each write's caller: a thread's future at once, a loop's futures in one
+    call into that loop (a loop already closed has nobody left waiting)."""
+    per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+    for w, outcome in zip(batch, outcomes, strict=True):
+        if w.done is not None and w.done.set_running_or_notify_cancel():
+            result, error = outcome
             if error is None:
                 w.done.set_result(result)
             else:
                 w.done.set_exception(error)
+        elif w.loop is not None and w.waiter is not None:
+            per_loop.setdefault(w.loop, []).append((w.waiter, outcome))
+    for loop, settled in per_loop.items():
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_resolve, settled)
 
+
+def _resolve(settled: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    for waiter, (result, error) in settled:
+        if waiter.done():  # its caller was cancelled meanwhile: the write stands, nobody reads it
+            continue
+        if error is None:
+            waiter.set_result(result)
+        else:
+            waiter.set_exception(error)

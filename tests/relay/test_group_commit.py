@@ -117,6 +117,72 @@ def test_a_failing_write_fails_alone(tmp_path: Path) -> None:
         writer.close()
 
 
+def test_a_cancelled_caller_leaves_its_write_and_a_failing_one_fails_only_its_caller(tmp_path: Path) -> None:
+    table = Table(tmp_path / "t.sqlite3")
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
+    writer.write_now(_insert("taken"))
+
+    async def scenario(loop: VirtualTimeLoop) -> None:
+        table.may_commit.clear()
+        held = asyncio.ensure_future(writer.write(_insert("held")))
+        assert await loop.run_in_executor(None, table.committing.wait, WAIT), "the writer never reached its commit"
+        gone, failing, kept = (asyncio.ensure_future(writer.write(_insert(k))) for k in ("gone", "taken", "kept"))
+        await loop.settle()
+        gone.cancel()
+        await loop.settle()
+        table.may_commit.set()
+        await _answered(loop, held, failing, kept)
+        assert (await held, await kept) == ("held", "kept")
+        with pytest.raises(sqlite3.IntegrityError):
+            await failing
+        assert gone.cancelled()
+
+    loop = VirtualTimeLoop()
+    try:
+        loop.run_until_complete(scenario(loop))
+        writer.write_now(lambda db: None)  # every write queued before it has committed
+        assert {r[0] for r in table.db.execute("SELECT k FROM t")} == {"taken", "held", "gone", "kept"}
+    finally:
+        table.may_commit.set()  # else close() joins a writer held at its commit for ever
+        writer.close()
+        loop.close()
+
+
+def test_callers_on_two_loops_each_get_their_own_answers(tmp_path: Path) -> None:
+    table = Table(tmp_path / "t.sqlite3")
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
+    table.may_commit.clear()
+    held = writer.submit(_insert("held"))
+    assert table.committing.wait(WAIT), "the writer never reached its commit"
+    queued = threading.Barrier(3)
+
+    def on_a_loop_of_its_own(keys: list[str], answers: list[object]) -> None:
+        async def writes() -> list[str]:
+            tasks = [asyncio.ensure_future(writer.write(_insert(k))) for k in keys]
+            await asyncio.sleep(0)  # each task has queued its write
+            queued.wait(WAIT)
+            return list(await asyncio.gather(*tasks))
+
+        answers.extend(asyncio.run(writes()))
+
+    answers: dict[str, list[object]] = {"one": [], "two": []}
+    threads = [threading.Thread(target=on_a_loop_of_its_own, args=([f"{name}{n}" for n in range(3)], answers[name]))
+               for name in answers]
+    try:
+        for thread in threads:
+            thread.start()
+        queued.wait(WAIT)  # both loops' writes wait behind the held commit: they share the next one
+        table.may_commit.set()
+        for thread in threads:
+            thread.join(WAIT)
+        assert held.result(WAIT) == "held"
+        assert answers == {"one": ["one0", "one1", "one2"], "two": ["two0", "two1", "two2"]}
+        assert table.commits == [1, 6]
+    finally:
+        table.may_commit.set()  # else close() joins a writer held at its commit for ever
+        writer.close()
+
+
 def test_close_commits_what_is_queued(tmp_path: Path) -> None:
     table = Table(tmp_path / "t.sqlite3")
     writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
