@@ -42,6 +42,26 @@ class Swapper:
                     now=self._clock.now(), in_reply_to=env.in_reply_to)
 
 
+class OutcomeLiar:
+    """Wraps a server's ``handle``: an ``outcomes`` batch is answered "recorded" for each
+    outcome, none of them recorded (what the conformance kit's outcomes check must catch)."""
+
+    def __init__(self, handle: Callable[[Any], dict[str, Any]], key: Ed25519PrivateKey, clock: Clock,
+                 code: str) -> None:
+        self._handle = handle
+        self._key = key
+        self._clock = clock
+        self._code = code
+
+    def __call__(self, message: Any) -> dict[str, Any]:
+        env = message["envelope"]
+        if env["kind"] != "outcomes":
+            return self._handle(message)
+        results = [{"request_id": o["request_id"], "recorded": True} for o in message["body"]["outcomes"]]
+        return seal({"results": results}, sender=self._code, recipient=env["sender"], key=self._key, kind="answer",
+                    now=self._clock.now(), in_reply_to=env["message_id"])
+
+
 class SwappingMunicipality(InProcessMunicipality):
     """The in-process port over a server that swaps its answers (:class:`Swapper`)."""
 

@@ -53,6 +53,7 @@ class FederationServices:
     world: FederationWorld
     state: Path
     faulty: str | None = None
+    fault: str = "swap"  # what the faulty one does (this module's main: --fault)
     municipal: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     centre: subprocess.Popen[bytes] | None = None
@@ -69,7 +70,8 @@ class FederationServices:
         state.mkdir(parents=True, exist_ok=True)
         entry = ["-m", "hardware_mocks.services.federation"] if code == self.faulty else ["-m", "relay.cli"]
         cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
-               *self._files(), "--state", str(state), "--port", str(port), "--port-file", str(state / "port")]
+               *self._files(), "--state", str(state), "--port", str(port), "--port-file", str(state / "port"),
+               *(["--fault", self.fault] if code == self.faulty else [])]
         self.municipal[code], self.ports[code] = start_service(cmd, state / "server.log", state / "port")
 
     def start_node(self, code: str, node: str, db: str, dying: bool = False) -> str:
@@ -179,14 +181,15 @@ class FederationServices:
 def main(argv: list[str] | None = None) -> int:
     """``python -m hardware_mocks.services.federation municipality serve …``: a municipal
     server whose answers are swapped, or (``--fault die-after-issue``) that kills itself
-    after storing an issue, before answering (the options of ``relay municipality serve``)."""
+    after storing an issue, before answering, or (``--fault outcome-liar``) that answers
+    outcomes as recorded without recording them (the options of ``relay municipality serve``)."""
     import asyncio
     import signal
     from collections.abc import Callable
 
     from aiohttp import web
 
-    from hardware_mocks.federation_faults import Swapper
+    from hardware_mocks.federation_faults import OutcomeLiar, Swapper
     from protocol.clock import SystemClock
     from relay.federation_local import directory_file, load_ed25519, municipal_server
     from relay.federation_tls import server_context
@@ -201,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(name, type=Path, required=True)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--db", type=location)
-    p.add_argument("--fault", choices=["swap", "die-after-issue"], default="swap")
+    p.add_argument("--fault", choices=["swap", "die-after-issue", "outcome-liar"], default="swap")
     args = p.parse_args(argv)
 
     async def serve() -> None:
@@ -215,9 +218,11 @@ def main(argv: list[str] | None = None) -> int:
                 os.kill(os.getpid(), signal.SIGKILL)
             return answer
 
+        key = load_ed25519(args.home / "message.key")
         handle: Callable[[Any], dict[str, Any]] = (
             dying if args.fault == "die-after-issue"
-            else Swapper(server.handle, load_ed25519(args.home / "message.key"), clock))
+            else OutcomeLiar(server.handle, key, clock, server.code) if args.fault == "outcome-liar"
+            else Swapper(server.handle, key, clock))
         runner = web.AppRunner(application(handle, server.history.scrub), access_log=None, handle_signals=False)
         await runner.setup()
         sock = listen(RELAY_HOST, args.port)

@@ -33,7 +33,9 @@ CONTEXT = b"certificate-kiosk/federation-message/v1\n"
 CENTRE = "centre"
 #: How far a message's time may be from the receiver's clock.
 MAX_SKEW = dt.timedelta(minutes=5)
-KINDS = ("menu", "koseki_menu", "issue", "outcome", "check", "answer", "refusal")
+KINDS = ("menu", "koseki_menu", "issue", "outcome", "outcomes", "check", "answer", "refusal")
+#: Kiosk outcomes in one ``outcomes`` message at most.
+MAX_OUTCOMES = 100
 
 
 class EnvelopeError(Exception):

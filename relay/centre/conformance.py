@@ -12,8 +12,9 @@ reply to it); signatures (a tampered or replayed message is not answered); refus
 unknown card, every listed refusal); idempotency (a repeat gets the same answer, a changed
 repeat a conflict); same-millisecond pairs (two requests for different people sent at once,
 each answered with its own binding, document hash, issuer signature and a number of its
-own); and a bounded load test at the declared capacity (every call answered in time).
-Every test document is then recorded as ``cancelled``.
+own); a bounded load test at the declared capacity (every call answered in time); and
+outcomes (every test document recorded as ``cancelled`` in ``outcomes`` batches, as the
+centre sends them, and an unknown and a conflicting outcome refused each with its code).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from protocol import refusals, wire
 from protocol.documents.binding import Binding, BindingMismatch
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Member
-from protocol.federation.envelope import CENTRE, EnvelopeError, open_message, seal
+from protocol.federation.envelope import CENTRE, MAX_OUTCOMES, EnvelopeError, open_message, seal
 from relay.centre.port import Municipality, MunicipalityUnavailable
 
 PAIRS = 10
@@ -114,7 +115,7 @@ class Conformance:
     async def run(self, profile: Profile) -> list[Result]:
         checks = [("protocol", self._protocol), ("signatures", self._signatures), ("refusals", self._refusals),
                   ("idempotency", self._idempotency), ("same_millisecond_pairs", self._pairs),
-                  ("load", self._load)]
+                  ("load", self._load), ("outcomes", self._outcomes)]
         results = []
         for name, check in checks:
             try:
@@ -122,7 +123,6 @@ class Conformance:
             except (MunicipalityUnavailable, EnvelopeError, TimeoutError, KeyError, TypeError, ValueError) as exc:
                 detail = f"{type(exc).__name__}: {exc}"
             results.append(Result(name, detail is None, detail or ""))
-        await self._cancel_all()
         return results
 
     async def _protocol(self, profile: Profile) -> str | None:
@@ -193,13 +193,29 @@ class Conformance:
         return f"{len(failures)} of {total} failed ({failures[0]})" if failures else (
             None if rate >= 0.8 * profile.capacity_per_second else f"{rate:.1f}/s of {profile.capacity_per_second}")
 
-    async def _cancel_all(self) -> None:
-        for request_id, _ in self._issued:
-            try:
-                await self._call("outcome", {"request_id": request_id, "outcome": "cancelled", "copies": 0,
-                                             "amount": 0})
-            except (MunicipalityUnavailable, EnvelopeError, TimeoutError):
-                pass
+    async def _outcomes(self, profile: Profile) -> str | None:
+        """Every document the kit was issued, cancelled in ``outcomes`` batches as the centre
+        sends them: each recorded; then one unknown and one conflicting in a batch of their
+        own, each refused with its code, in the order sent."""
+        issued = [rid for rid, _ in self._issued]
+        self._issued.clear()
+        cancelled = {"outcome": "cancelled", "copies": 0, "amount": 0}
+        failed = None
+        for start in range(0, len(issued), MAX_OUTCOMES):  # every batch, even after one failed
+            batch = issued[start:start + MAX_OUTCOMES]
+            kind, answer = await self._call("outcomes", {"outcomes": [{"request_id": r, **cancelled} for r in batch]})
+            if kind != "answer" or answer.get("results") != [{"request_id": r, "recorded": True} for r in batch]:
+                failed = failed or f"a batch of {len(batch)} cancellations: {kind} {answer.get('refusal', '')}".rstrip()
+        if failed or not issued:
+            return failed or "no document was issued to cancel"
+        unknown = uuid.uuid4().hex
+        kind, answer = await self._call("outcomes", {"outcomes": [
+            {"request_id": unknown, **cancelled},
+            {"request_id": issued[0], "outcome": "printed", "copies": 1, "amount": 0}]})
+        if kind != "answer" or answer.get("results") != [{"request_id": unknown, "refusal": wire.UNKNOWN_REQUEST},
+                                                         {"request_id": issued[0], "refusal": wire.OUTCOME_CONFLICT}]:
+            return f"an unknown and a conflicting outcome: {kind} {answer.get('results', answer.get('refusal'))}"
+        return None
 
 
 def _verifies(binding: Binding, signature: Any, key: Any) -> bool:

@@ -38,10 +38,11 @@ from protocol.documents.binding import Binding, BindingMismatch, cert_sha256
 from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
-from protocol.federation.envelope import CENTRE, EnvelopeError, canonical, open_message, seal
+from protocol.federation.envelope import CENTRE, MAX_OUTCOMES, EnvelopeError, canonical, open_message, seal
 from relay import schema, technician
 from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
+from relay.centre.outcomes import OutcomeForwarder
 from relay.centre.port import Municipality, MunicipalityUnavailable
 from relay.centre.store import CentreSession, CentreStore
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
@@ -49,6 +50,8 @@ from relay.message_log import MessageLog, ReplayedMessage
 from relay.schema import ApiError
 
 LOG = logging.getLogger("relay.centre")
+#: How a member's refusal of a message as such reaches the centre (over HTTPS, in process).
+MESSAGE_REFUSED = frozenset({"http_403", "message_refused"})
 KOSEKI_TYPES = frozenset({CertType.KOSEKI_ZENBU.value, CertType.KOSEKI_KOJIN.value, CertType.KOSEKI_FUHYO.value})
 
 
@@ -111,8 +114,9 @@ class CentreCore:
         s = self.settings
         self.bulkheads = {code: Bulkhead(s.municipal_concurrency, s.municipal_deadline, s.circuit_threshold,
                                          s.circuit_cool_down) for code in municipalities}
-        self._build = build_id()
         self._connect = connect
+        self.outcomes = OutcomeForwarder(self._forward_outcomes)
+        self._single_outcomes: set[str] = set()  # members that refused an ``outcomes`` message
 
     def _now(self) -> dt.datetime:
         return self.clock.now().astimezone(JST)
@@ -388,32 +392,66 @@ class CentreCore:
             if stored is None or (stored["outcome"], stored["outcome_copies"], stored["outcome_amount"]) != (
                     outcome, copies, amount):
                 raise ApiError(409, wire.OUTCOME_CONFLICT)
-        await self._forward_outcome(known["municipality"], request_id, outcome, copies, amount)
+        self.outcomes.add(known["municipality"], {"request_id": request_id, "outcome": outcome, "copies": copies,
+                                                  "amount": amount})
         return {"request_id": request_id, "recorded": True}
 
-    async def _forward_outcome(self, code: str, request_id: str, outcome: str, copies: int, amount: int) -> bool:
-        """Tell the municipality what became of its documents (a suspended one too); kept
-        here as not forwarded when it cannot be reached, and sent again later."""
+    async def _forward_outcomes(self, code: str, outcomes: list[dict[str, Any]]) -> int:
+        """Tell the municipality what became of its documents (a suspended one too), in one
+        message; those it took (or holds another outcome for: never sent again) are marked
+        forwarded, the others stay for :meth:`forward_pending`. How many it took.
+
+        A server that refuses the ``outcomes`` message itself (one that predates it: the
+        kind is unknown there) is told one outcome a message from then on, as before."""
         member = self._directory().member(code)
-        if member is None:
-            return False
+        if member is None or self._port(code) is None:
+            return 0
+        if code in self._single_outcomes:
+            return await self._forward_singly(member, outcomes)
         try:
-            kind, answer, _ = await self._call(member, "outcome", {"request_id": request_id, "outcome": outcome,
-                                                                   "copies": copies, "amount": amount})
-        except MunicipalityUnavailable:
-            return False
-        if kind == "answer" or answer.get("refusal") == wire.OUTCOME_CONFLICT:  # it has one: never sent again
-            await self.store.outcome_forwarded(request_id)
-            return True
-        return False
+            kind, answer, _ = await self._call(member, "outcomes", {"outcomes": outcomes})
+        except MunicipalityUnavailable as exc:
+            if exc.reason not in MESSAGE_REFUSED:
+                return 0
+            self._single_outcomes.add(code)
+            log.event(LOG, "centre.outcomes_refused", logging.WARNING, municipality=code, reason=exc.reason)
+            return await self._forward_singly(member, outcomes)
+        sent = {o["request_id"] for o in outcomes}
+        results = answer.get("results") if kind == "answer" else None
+        taken = [r["request_id"] for r in (results if isinstance(results, list) else []) if isinstance(r, dict)
+                 and r.get("request_id") in sent and (r.get("recorded") is True
+                                                     or r.get("refusal") == wire.OUTCOME_CONFLICT)]
+        if taken:
+            await self.store.outcomes_forwarded(taken)
+        return len(taken)
+
+    async def _forward_singly(self, member: Member, outcomes: list[dict[str, Any]]) -> int:
+        taken = []
+        for outcome in outcomes:
+            try:
+                kind, answer, _ = await self._call(member, "outcome", outcome)
+            except MunicipalityUnavailable:
+                break  # the rest waits for the sweep
+            if kind == "answer" or answer.get("refusal") == wire.OUTCOME_CONFLICT:
+                taken.append(outcome["request_id"])
+        if taken:
+            await self.store.outcomes_forwarded(taken)
+        return len(taken)
 
     async def forward_pending(self) -> int:
-        """Send again the outcomes a municipality missed while it was down; how many it took."""
-        taken = 0
+        """Send again the outcomes a municipality missed while it was down (not those on
+        their way now); how many it took."""
+        pending: dict[str, list[dict[str, Any]]] = {}
+        queued = self.outcomes.queued()
         for d in self.store.unforwarded_outcomes():
-            if d["municipality"] in self.bulkheads and not self.bulkheads[d["municipality"]].open:
-                taken += await self._forward_outcome(d["municipality"], d["request_id"], d["outcome"],
-                                                     d["outcome_copies"], d["outcome_amount"])
+            code = d["municipality"]
+            if code in self.bulkheads and not self.bulkheads[code].open and d["request_id"] not in queued:
+                pending.setdefault(code, []).append({"request_id": d["request_id"], "outcome": d["outcome"],
+                                                     "copies": d["outcome_copies"], "amount": d["outcome_amount"]})
+        taken = 0
+        for code, outcomes in pending.items():
+            for start in range(0, len(outcomes), MAX_OUTCOMES):
+                taken += await self._forward_outcomes(code, outcomes[start:start + MAX_OUTCOMES])
         return taken
 
     def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -96,5 +96,6 @@ class CentreApp(KioskApi):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await self.core.outcomes.close(self.core.settings.municipal_deadline)
         for port in self.core.municipalities.values():
             await port.close()

@@ -125,8 +125,9 @@ class CentreStore:
         return await self._write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
                                  " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id)) == 1
 
-    async def outcome_forwarded(self, request_id: str) -> None:
-        await self._write("UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", (request_id,))
+    async def outcomes_forwarded(self, request_ids: list[str]) -> None:
+        await self._writer.write(lambda tx: tx.executemany(
+            "UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", [(r,) for r in request_ids]))
 
     def unforwarded_outcomes(self, limit: int = 100) -> list[dict[str, Any]]:
         """Outcomes recorded here that their municipality has not yet acknowledged."""

@@ -109,21 +109,29 @@ class IssuanceHistory:
                           (year,)).fetchall()
         return int(rows[0][0])
 
+    def record_outcomes(self, outcomes: list[tuple[str, str, int, int]]) -> list[tuple[Any, ...] | None]:
+        """Record kiosks' outcomes ``(request id, outcome, copies, amount)`` and delete their
+        documents, in one transaction; for each, the outcome as it was before (None if the
+        request is unknown). A recorded outcome is never changed: two nodes told at once
+        meet on the row's lock, and the second finds the first's outcome."""
+        befores: dict[int, tuple[Any, ...] | None] = {}
+        with self._db.tx() as tx:  # rows locked in one order, whatever the order sent (two nodes, PostgreSQL)
+            for n, (request_id, outcome, copies, amount) in sorted(enumerate(outcomes), key=lambda o: o[1][0]):
+                changed = tx.execute("UPDATE municipal_issuance SET outcome=?, outcome_copies=?, outcome_amount=?"
+                                     " WHERE request_id=? AND outcome IS NULL",
+                                     (outcome, copies, amount, request_id)).rowcount
+                before: tuple[Any, ...] | None = (None, None, None)
+                if not changed:
+                    rows = tx.execute("SELECT outcome, outcome_copies, outcome_amount FROM municipal_issuance"
+                                      " WHERE request_id=?", (request_id,)).fetchall()
+                    before = tuple(rows[0]) if rows else None
+                tx.execute("DELETE FROM municipal_documents WHERE request_id=?", (request_id,))
+                befores[n] = before
+        return [befores[n] for n in range(len(outcomes))]
+
     def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> tuple[Any, ...] | None:
-        """Record the kiosk's outcome and delete the documents; the outcome as it was before
-        (None if the request is unknown). A recorded outcome is never changed: two nodes
-        told at once meet on the row's lock, and the second finds the first's outcome."""
-        with self._db.tx() as tx:
-            changed = tx.execute("UPDATE municipal_issuance SET outcome=?, outcome_copies=?, outcome_amount=?"
-                                 " WHERE request_id=? AND outcome IS NULL",
-                                 (outcome, copies, amount, request_id)).rowcount
-            before: tuple[Any, ...] | None = (None, None, None)
-            if not changed:
-                rows = tx.execute("SELECT outcome, outcome_copies, outcome_amount FROM municipal_issuance"
-                                  " WHERE request_id=?", (request_id,)).fetchall()
-                before = tuple(rows[0]) if rows else None
-            tx.execute("DELETE FROM municipal_documents WHERE request_id=?", (request_id,))
-        return before
+        """One outcome (:meth:`record_outcomes`)."""
+        return self.record_outcomes([(request_id, outcome, copies, amount)])[0]
 
     def refuse(self, at: float, request_id: str | None, session_id: str, kiosk_id: str, cert_serial: str,
                cert_type: str | None, code: str) -> None:

@@ -1,9 +1,10 @@
 """The municipal issuing server's logic, independent of HTTP: one signed message in, one
 signed message out.
 
-The centre sends four kinds of message (:mod:`protocol.federation.envelope`): ``menu`` (what
+The centre sends these kinds of message (:mod:`protocol.federation.envelope`): ``menu`` (what
 this card's holder may have here), ``koseki_menu`` (the same, asked of the 本籍地 for a
-resident elsewhere who registered for it), ``issue`` and ``outcome``. The server finds the
+resident elsewhere who registered for it), ``issue``, ``outcomes`` (kiosks' outcomes in a
+batch; ``outcome``, one of them, is answered too) and ``check``. The server finds the
 person by the card's certificate serial in its own registry (the centre never sends, nor
 learns, who it is), decides with its own rules, builds and signs the documents with its own
 issuer key and answers; a refusal is an answer too. Each message received and sent is
@@ -29,7 +30,15 @@ from protocol.documents.binding import Binding
 from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, PublishedKey
-from protocol.federation.envelope import CENTRE, Envelope, EnvelopeError, canonical, open_message, seal
+from protocol.federation.envelope import (
+    CENTRE,
+    MAX_OUTCOMES,
+    Envelope,
+    EnvelopeError,
+    canonical,
+    open_message,
+    seal,
+)
 from protocol.scramble_key import document_scramble_key
 from relay import rules
 from relay.documents import AssemblyError, build
@@ -80,8 +89,8 @@ class MunicipalServer:
         """Answer one message from the centre. A message that cannot be trusted raises
         :class:`EnvelopeError` (the transport answers 403 and nothing is done).
 
-        A message that changes something here (``issue``, ``outcome``) is on disk in the
-        message log before it is acted on, and its answer before it leaves. A question
+        A message that changes something here (``issue``, ``outcomes``, ``outcome``) is on
+        disk in the message log before it is acted on, and its answer before it leaves. A question
         (:data:`QUESTIONS`: a menu, the check) changes nothing, so it and its answer are
         kept in one commit, still before the answer leaves, and a replayed one is refused
         then with nothing kept: one flush a question instead of two."""
@@ -118,6 +127,8 @@ class MunicipalServer:
             return self.issue(body, now)
         if kind == "outcome":
             return self.outcome(body)
+        if kind == "outcomes":
+            return self.outcomes(body)
         if kind == "check":
             return {"code": self.code}
         raise Refused(wire.BAD_VALUE)
@@ -217,7 +228,9 @@ class MunicipalServer:
             raise Refused(wire.ALREADY_ISSUED)
         return answer
 
-    def outcome(self, body: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _outcome(body: Any) -> tuple[str, str, int, int]:
+        """(request id, outcome, copies, amount) of one reported outcome."""
         try:
             request_id, outcome = str(body["request_id"]), str(body["outcome"])
             copies, amount = int(body["copies"]), int(body["amount"])
@@ -225,9 +238,46 @@ class MunicipalServer:
             raise Refused(wire.BAD_VALUE) from exc
         if outcome not in wire.OUTCOMES:
             raise Refused(wire.BAD_VALUE)
-        before = self.history.record_outcome(request_id, outcome, copies, amount)
+        return request_id, outcome, copies, amount
+
+    @staticmethod
+    def _recorded(reported: tuple[str, str, int, int], before: tuple[Any, ...] | None) -> str | None:
+        """None when ``reported`` is the request's outcome now, or the refusal code."""
         if before is None:
-            raise Refused(wire.UNKNOWN_REQUEST)
-        if before[0] is not None and tuple(before) != (outcome, copies, amount):
-            raise Refused(wire.OUTCOME_CONFLICT)
-        return {"request_id": request_id, "recorded": True}
+            return wire.UNKNOWN_REQUEST
+        if before[0] is not None and tuple(before) != reported[1:]:
+            return wire.OUTCOME_CONFLICT
+        return None
+
+    def outcome(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One kiosk's outcome (the single form: :meth:`outcomes` is what the centre sends)."""
+        reported = self._outcome(body)
+        code = self._recorded(reported, self.history.record_outcome(*reported))
+        if code:
+            raise Refused(code)
+        return {"request_id": reported[0], "recorded": True}
+
+    def outcomes(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Up to :data:`MAX_OUTCOMES` kiosks' outcomes, recorded in one transaction: the
+        centre forwards what arrives while its last batch is on the way in the next. Each
+        result is ``recorded`` or that outcome's refusal, in the order sent."""
+        items = body.get("outcomes")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_OUTCOMES:
+            raise Refused(wire.BAD_VALUE)
+        parsed: list[tuple[str, str, int, int] | None] = []
+        for item in items:
+            try:
+                parsed.append(self._outcome(item))
+            except Refused:
+                parsed.append(None)
+        valid = [p for p in parsed if p is not None]
+        befores = iter(self.history.record_outcomes(valid) if valid else [])
+        results: list[dict[str, Any]] = []
+        for item, reported in zip(items, parsed, strict=True):
+            if reported is None:
+                rid = item.get("request_id") if isinstance(item, dict) else None
+                results.append({"request_id": rid if isinstance(rid, str) else None, "refusal": wire.BAD_VALUE})
+                continue
+            code = self._recorded(reported, next(befores))
+            results.append({"request_id": reported[0], **({"refusal": code} if code else {"recorded": True})})
+        return {"results": results}

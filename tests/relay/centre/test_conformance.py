@@ -12,12 +12,14 @@ import pytest
 
 from hardware_mocks.federation_world import A, FederationWorld
 from hardware_mocks.services.federation import FederationServices
+from relay.municipal.history import IssuanceHistory
 
 
 @pytest.fixture
 def server_a(federation: FederationWorld, tmp_path: Path, request: pytest.FixtureRequest
              ) -> Iterator[FederationServices]:
-    services = FederationServices(federation, tmp_path, faulty=getattr(request, "param", None))
+    fault = getattr(request, "param", None)
+    services = FederationServices(federation, tmp_path, faulty=A if fault else None, fault=fault or "swap")
     services.start_municipality(A)
     yield services
     services.stop()
@@ -37,10 +39,25 @@ def test_a_conforming_server_passes_every_check(federation: FederationWorld, ser
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[1] for line in lines if line.startswith("PASS")] == [
-        "protocol", "signatures", "refusals", "idempotency", "same_millisecond_pairs", "load"]
+        "protocol", "signatures", "refusals", "idempotency", "same_millisecond_pairs", "load", "outcomes"]
+    history = IssuanceHistory(server_a.state / A / "history.sqlite3")
+    try:  # the kit's documents all cancelled, and deleted with their outcome
+        entries = history.entries()
+        assert entries and {e["outcome"] for e in entries} == {"cancelled"} and history.stored_documents() == 0
+    finally:
+        history.close()
 
 
-@pytest.mark.parametrize("server_a", [A], indirect=True)
+@pytest.mark.parametrize("server_a", ["outcome-liar"], indirect=True)
+def test_a_server_that_acknowledges_outcomes_it_did_not_record_is_not_admitted(
+        federation: FederationWorld, server_a: FederationServices) -> None:
+    result = _check(federation, server_a.ports[A])
+    assert result.returncode == 1 and "not to be admitted" in result.stdout
+    assert [line.split()[1].rstrip(":") for line in result.stdout.splitlines() if line.startswith("FAIL")] == [
+        "outcomes"]
+
+
+@pytest.mark.parametrize("server_a", ["swap"], indirect=True)
 def test_a_server_that_swaps_answers_is_not_admitted(federation: FederationWorld,
                                                      server_a: FederationServices) -> None:
     result = _check(federation, server_a.ports[A])

@@ -86,6 +86,7 @@ def test_an_outcome_missed_while_down_is_sent_again(federation: FederationWorld,
         killable[A].down = True
         await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
                                          "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+        await fed.centre.outcomes.drained()  # its batch found A down: left for the sweep
         assert fed.servers[A].history.entries()[0]["outcome"] is None
         assert await fed.centre.forward_pending() == 0  # still down
         killable[A].down = False

@@ -100,6 +100,7 @@ def test_a_repeated_request_gets_the_same_documents_and_another_kiosk_nothing(fe
         done = await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": rid, "outcome": "printed",
                                                 "copies": 1, "amount": 250})
         assert done["recorded"]
+        await fed.centre.outcomes.drained()  # the municipality is told after the kiosk's answer
         assert fed.servers[C].history.entries()[0]["outcome"] == "printed"
 
     asyncio.run(scenario())
@@ -138,6 +139,7 @@ def test_two_outcomes_sent_at_once_for_one_request_one_is_kept_and_the_other_con
         assert len(kept) == 1 and [(e.status, e.code) for e in refused] == [(409, "outcome_conflict")]
         stored = fed.centre.store.delivery(rid)
         assert stored is not None and stored["outcome"] == kept[0]
+        await fed.centre.outcomes.drained()
         assert fed.servers[A].history.entries()[0]["outcome"] == kept[0]
 
     asyncio.run(scenario())

@@ -57,6 +57,7 @@ def test_two_centre_nodes_share_one_postgresql_database(federation: FederationWo
         recorded = await one.centre.outcome(KIOSK, {"session_id": sid, "request_id": request_id,
                                                     "outcome": "printed", "copies": 1, "amount": issued["amount"]})
         assert recorded == {"request_id": request_id, "recorded": True}
+        await one.centre.outcomes.drained()
         delivered = two.store.delivery(request_id)
         assert delivered is not None and (delivered["outcome"], delivered["outcome_forwarded"]) == ("printed", 1)
         assert [d["request_id"] for d in one.centre.store.deliveries(A)] == [request_id]

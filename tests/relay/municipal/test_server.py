@@ -132,3 +132,37 @@ def test_an_issue_is_logged_before_it_is_acted_on(federation: FederationWorld, s
     kind, _ = _send(federation, server, "issue", issue_body(persona))
     assert kind == "answer" and logged_first == [["menu", "issue"]]
     assert [e["kind"] for e in server.messages.entries()] == ["menu", "answer", "issue", "answer"]
+
+
+def test_a_batch_of_outcomes_is_recorded_in_one_transaction_each_with_its_own_result(
+        federation: FederationWorld, server: MunicipalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    bodies = [issue_body(issuable(federation)[0]) for _ in range(3)]
+    fees = [_send(federation, server, "issue", b)[1]["fee"] for b in bodies]
+    _send(federation, server, "outcomes", {"outcomes": [{"request_id": bodies[2]["request_id"],
+                                                         "outcome": "cancelled", "copies": 0, "amount": 0}]})
+    transactions = 0
+    real_tx = server.history._db.tx
+
+    def counted(*args: Any) -> Any:
+        nonlocal transactions
+        transactions += 1
+        return real_tx(*args)
+
+    monkeypatch.setattr(server.history._db, "tx", counted)
+    outcomes = [{"request_id": bodies[0]["request_id"], "outcome": "printed", "copies": 1, "amount": fees[0]},
+                {"request_id": "unknown-request", "outcome": "printed", "copies": 1, "amount": 300},
+                {"request_id": bodies[1]["request_id"], "outcome": "lost"},
+                {"request_id": bodies[2]["request_id"], "outcome": "printed", "copies": 1, "amount": fees[2]},
+                {"request_id": bodies[1]["request_id"], "outcome": "cancelled", "copies": 0, "amount": 0}]
+    assert _send(federation, server, "outcomes", {"outcomes": outcomes}) == ("answer", {"results": [
+        {"request_id": bodies[0]["request_id"], "recorded": True},
+        {"request_id": "unknown-request", "refusal": "unknown_request"},
+        {"request_id": bodies[1]["request_id"], "refusal": "bad_value"},
+        {"request_id": bodies[2]["request_id"], "refusal": "outcome_conflict"},  # cancelled before
+        {"request_id": bodies[1]["request_id"], "recorded": True}]})
+    assert transactions == 1
+    outcome = {e["request_id"]: e["outcome"] for e in server.history.entries()}
+    assert [outcome[b["request_id"]] for b in bodies] == ["printed", "cancelled", "cancelled"]
+    assert server.history.stored_documents() == 0
+    for refused in ([], [outcomes[0]] * 101, "printed"):
+        assert _send(federation, server, "outcomes", {"outcomes": refused}) == ("refusal", {"refusal": "bad_value"})

@@ -1,0 +1,151 @@
+"""The centre tells a municipality its kiosks' outcomes after answering the kiosks, in
+batches (relay.centre.outcomes): one ``outcomes`` message per municipality on its way at a
+time, the outcomes reported meanwhile in the next; what the municipality does not take
+stays not forwarded for the sweep. Held and released with events: nothing is timed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware_mocks.federation_world import A, FederationWorld
+from relay.centre.core import CentreSettings
+from relay.centre.port import MunicipalityUnavailable
+from relay.federation_local import InProcessMunicipality
+from relay.municipal.server import MunicipalServer
+from tests.fixtures.federation_services import KIOSK, Federation
+from tests.fixtures.waiting import WAIT
+
+
+class HeldMunicipality(InProcessMunicipality):
+    """Its ``outcomes`` messages wait for ``release``; ``batches`` counts the outcomes in each."""
+
+    def __init__(self, server: MunicipalServer) -> None:
+        super().__init__(server)
+        self.release = asyncio.Event()
+        self.arrived = asyncio.Event()
+        self.batches: list[int] = []
+
+    async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        if message["envelope"]["kind"] == "outcomes":
+            self.batches.append(len(message["body"]["outcomes"]))
+            self.arrived.set()
+            await self.release.wait()
+        return await super().exchange(message)
+
+
+class OlderMunicipality(InProcessMunicipality):
+    """A server from before ``outcomes``: it refuses the kind as malformed (``calls``: the kinds asked)."""
+
+    def __init__(self, server: MunicipalServer) -> None:
+        super().__init__(server)
+        self.calls: list[str] = []
+
+    async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(message["envelope"]["kind"])
+        if message["envelope"]["kind"] == "outcomes":
+            raise MunicipalityUnavailable("message_refused")
+        return await super().exchange(message)
+
+
+def test_outcomes_reported_while_a_batch_is_on_its_way_go_together_in_the_next(federation: FederationWorld,
+                                                                                tmp_path: Path) -> None:
+    held: list[HeldMunicipality] = []
+
+    def hold(port: Any) -> HeldMunicipality:
+        held.append(HeldMunicipality(port.server))
+        return held[0]
+
+    fed = Federation(federation, tmp_path, replace={A: hold}, settings=CentreSettings(municipal_deadline=WAIT))
+
+    async def scenario() -> None:
+        issued = []
+        for _ in range(6):
+            sid, _, _ = await fed.login(fed.persona_for(A))
+            issued.append((sid, await fed.request(sid)))
+
+        async def report(sid: str, answer: dict[str, Any]) -> dict[str, Any]:
+            return await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
+                                                    "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+
+        assert (await report(*issued[0]))["recorded"]  # answered before the municipality is told
+        await asyncio.wait_for(held[0].arrived.wait(), WAIT)
+        assert held[0].batches == [1]
+        for sid, answer in issued[1:]:
+            assert (await report(sid, answer))["recorded"]
+        assert held[0].batches == [1]  # the five wait for the first batch
+        held[0].release.set()
+        await fed.centre.outcomes.drained()
+        assert held[0].batches == [1, 5]
+        history = {e["request_id"]: e["outcome"] for e in fed.servers[A].history.entries()}
+        assert [history[a["request_id"]] for _, a in issued] == ["printed"] * 6
+        assert fed.centre.store.unforwarded_outcomes() == []
+        assert [e["kind"] for e in fed.centre.messages.entries() if e["direction"] == "sent"].count("outcomes") == 2
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        asyncio.run(fed.close())
+
+
+def test_outcomes_not_sent_when_the_centre_stops_stay_for_the_sweep(federation: FederationWorld,
+                                                                     tmp_path: Path) -> None:
+    held: list[HeldMunicipality] = []
+
+    def hold(port: Any) -> HeldMunicipality:
+        held.append(HeldMunicipality(port.server))
+        return held[0]
+
+    fed = Federation(federation, tmp_path, replace={A: hold})
+
+    async def scenario() -> None:
+        sid, _, _ = await fed.login(fed.persona_for(A))
+        answer = await fed.request(sid)
+        await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
+                                         "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+        await asyncio.wait_for(held[0].arrived.wait(), WAIT)
+        await fed.centre.outcomes.close(0)  # the municipality has not answered: stop waiting for it
+        assert fed.centre.outcomes.queued() == set() and held[0].batches == [1]
+        await fed.centre.outcomes.drained()  # nothing left running
+        assert [d["request_id"] for d in fed.centre.store.unforwarded_outcomes()] == [answer["request_id"]]
+        held[0].release.set()
+        assert await fed.centre.forward_pending() == 1  # the next start's sweep
+        assert fed.centre.store.unforwarded_outcomes() == []
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        asyncio.run(fed.close())
+
+
+def test_a_server_from_before_batches_is_told_one_outcome_a_message(federation: FederationWorld, tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    older: list[OlderMunicipality] = []
+
+    def old(port: Any) -> OlderMunicipality:
+        older.append(OlderMunicipality(port.server))
+        return older[0]
+
+    fed = Federation(federation, tmp_path, replace={A: old})
+
+    async def scenario() -> None:
+        for _ in range(2):
+            sid, _, _ = await fed.login(fed.persona_for(A))
+            answer = await fed.request(sid)
+            await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
+                                             "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+            await fed.centre.outcomes.drained()
+        assert [k for k in older[0].calls if k.startswith("outcome")] == ["outcomes", "outcome", "outcome"]
+        assert {e["outcome"] for e in fed.servers[A].history.entries()} == {"printed"}
+        assert fed.centre.store.unforwarded_outcomes() == [] and fed.centre.bulkheads[A].failures == 0
+
+    caplog.set_level(logging.WARNING, logger="relay.centre")
+    try:
+        asyncio.run(scenario())
+    finally:
+        asyncio.run(fed.close())
+    assert [r.getMessage() for r in caplog.records if r.name == "relay.centre"] == ["centre.outcomes_refused"]
