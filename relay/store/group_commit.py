@@ -54,13 +54,15 @@ class GroupCommit(Generic[X]):
         self._transaction = transaction
         self._queue: queue.SimpleQueue[_Write[X] | None] = queue.SimpleQueue()
         self._closed = False
+        self._closing = threading.Lock()  # no write is queued behind the stop mark
         self._thread = threading.Thread(target=self._run, name=f"writer-{name}", daemon=True)
         self._thread.start()
 
     def _put(self, write: _Write[X]) -> None:
-        if self._closed:
-            raise RuntimeError("the writer is closed")
-        self._queue.put(write)
+        with self._closing:
+            if self._closed:
+                raise RuntimeError("the writer is closed")
+            self._queue.put(write)
 
     def submit(self, work: Callable[[X], T]) -> concurrent.futures.Future[T]:
         """Queue ``work``; its future is done once the transaction that ran it committed."""
@@ -87,10 +89,12 @@ class GroupCommit(Generic[X]):
 
     def close(self) -> None:
         """Commit what is queued, then stop the thread."""
-        if not self._closed:
+        with self._closing:
+            if self._closed:
+                return
             self._closed = True
             self._queue.put(None)
-            self._thread.join()
+        self._thread.join()
 
     def _run(self) -> None:
         while True:
