@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +71,20 @@ async def _answered(loop: VirtualTimeLoop, *writes: asyncio.Future[str]) -> None
     await loop.run_in_executor(None, wait_for, lambda: all(w.done() for w in writes), WAIT, "the writer's answers")
 
 
+def _on_a_virtual_loop(table: Table, writer: GroupCommit[sqlite3.Connection],
+                       scenario: Callable[[VirtualTimeLoop], Coroutine[Any, Any, None]],
+                       then: Callable[[], None] = lambda: None) -> None:
+    """Run ``scenario`` on a virtual-time loop, then ``then``; the writer closed whatever happened."""
+    loop = VirtualTimeLoop()
+    try:
+        loop.run_until_complete(scenario(loop))
+        then()
+    finally:
+        table.may_commit.set()  # else close() joins a writer held at its commit for ever
+        writer.close()
+        loop.close()
+
+
 def test_writes_waiting_for_a_commit_share_the_next_one_and_resume_only_after_it(tmp_path: Path) -> None:
     table = Table(tmp_path / "t.sqlite3")
     writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test")
@@ -88,13 +103,7 @@ def test_writes_waiting_for_a_commit_share_the_next_one_and_resume_only_after_it
         assert await asyncio.gather(*rest) == [f"k{n}" for n in range(50)]
         assert table.commits == [1, 50]  # the fifty waited together: one transaction, one flush
 
-    loop = VirtualTimeLoop()
-    try:
-        loop.run_until_complete(scenario(loop))
-    finally:
-        table.may_commit.set()  # else close() joins a writer held at its commit for ever
-        writer.close()
-        loop.close()
+    _on_a_virtual_loop(table, writer, scenario)
 
 
 def test_a_failing_write_fails_alone(tmp_path: Path) -> None:
@@ -137,15 +146,11 @@ def test_a_cancelled_caller_leaves_its_write_and_a_failing_one_fails_only_its_ca
             await failing
         assert gone.cancelled()
 
-    loop = VirtualTimeLoop()
-    try:
-        loop.run_until_complete(scenario(loop))
+    def then() -> None:
         writer.write_now(lambda db: None)  # every write queued before it has committed
         assert {r[0] for r in table.db.execute("SELECT k FROM t")} == {"taken", "held", "gone", "kept"}
-    finally:
-        table.may_commit.set()  # else close() joins a writer held at its commit for ever
-        writer.close()
-        loop.close()
+
+    _on_a_virtual_loop(table, writer, scenario, then)
 
 
 def test_callers_on_two_loops_each_get_their_own_answers(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -52,15 +53,36 @@ class OlderMunicipality(InProcessMunicipality):
         return await super().exchange(message)
 
 
+P = TypeVar("P", bound=InProcessMunicipality)
+
+
+def _with(kind: type[P], federation: FederationWorld, tmp_path: Path,
+          settings: CentreSettings | None = None) -> tuple[Federation, list[P]]:
+    """A federation whose municipality A is reached through ``kind`` (listed once made)."""
+    made: list[P] = []
+
+    def wrap(port: Any) -> P:
+        made.append(kind(port.server))
+        return made[0]
+
+    return Federation(federation, tmp_path, replace={A: wrap}, settings=settings), made
+
+
+def _run(fed: Federation, scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    try:
+        asyncio.run(scenario())
+    finally:
+        asyncio.run(fed.close())
+
+
+async def _printed(fed: Federation, sid: str, answer: dict[str, Any]) -> dict[str, Any]:
+    return await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
+                                            "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+
+
 def test_outcomes_reported_while_a_batch_is_on_its_way_go_together_in_the_next(federation: FederationWorld,
                                                                                 tmp_path: Path) -> None:
-    held: list[HeldMunicipality] = []
-
-    def hold(port: Any) -> HeldMunicipality:
-        held.append(HeldMunicipality(port.server))
-        return held[0]
-
-    fed = Federation(federation, tmp_path, replace={A: hold}, settings=CentreSettings(municipal_deadline=WAIT))
+    fed, held = _with(HeldMunicipality, federation, tmp_path, CentreSettings(municipal_deadline=WAIT))
 
     async def scenario() -> None:
         issued = []
@@ -68,15 +90,11 @@ def test_outcomes_reported_while_a_batch_is_on_its_way_go_together_in_the_next(f
             sid, _, _ = await fed.login(fed.persona_for(A))
             issued.append((sid, await fed.request(sid)))
 
-        async def report(sid: str, answer: dict[str, Any]) -> dict[str, Any]:
-            return await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
-                                                    "outcome": "printed", "copies": 1, "amount": answer["amount"]})
-
-        assert (await report(*issued[0]))["recorded"]  # answered before the municipality is told
+        assert (await _printed(fed, *issued[0]))["recorded"]  # answered before the municipality is told
         await asyncio.wait_for(held[0].arrived.wait(), WAIT)
         assert held[0].batches == [1]
         for sid, answer in issued[1:]:
-            assert (await report(sid, answer))["recorded"]
+            assert (await _printed(fed, sid, answer))["recorded"]
         assert held[0].batches == [1]  # the five wait for the first batch
         held[0].release.set()
         await fed.centre.outcomes.drained()
@@ -86,27 +104,17 @@ def test_outcomes_reported_while_a_batch_is_on_its_way_go_together_in_the_next(f
         assert fed.centre.store.unforwarded_outcomes() == []
         assert [e["kind"] for e in fed.centre.messages.entries() if e["direction"] == "sent"].count("outcomes") == 2
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        asyncio.run(fed.close())
+    _run(fed, scenario)
 
 
 def test_outcomes_not_sent_when_the_centre_stops_stay_for_the_sweep(federation: FederationWorld,
                                                                      tmp_path: Path) -> None:
-    held: list[HeldMunicipality] = []
-
-    def hold(port: Any) -> HeldMunicipality:
-        held.append(HeldMunicipality(port.server))
-        return held[0]
-
-    fed = Federation(federation, tmp_path, replace={A: hold})
+    fed, held = _with(HeldMunicipality, federation, tmp_path)
 
     async def scenario() -> None:
         sid, _, _ = await fed.login(fed.persona_for(A))
         answer = await fed.request(sid)
-        await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
-                                         "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+        await _printed(fed, sid, answer)
         await asyncio.wait_for(held[0].arrived.wait(), WAIT)
         await fed.centre.outcomes.close(0)  # the municipality has not answered: stop waiting for it
         assert fed.centre.outcomes.queued() == set() and held[0].batches == [1]
@@ -116,36 +124,23 @@ def test_outcomes_not_sent_when_the_centre_stops_stay_for_the_sweep(federation: 
         assert await fed.centre.forward_pending() == 1  # the next start's sweep
         assert fed.centre.store.unforwarded_outcomes() == []
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        asyncio.run(fed.close())
+    _run(fed, scenario)
 
 
 def test_a_server_from_before_batches_is_told_one_outcome_a_message(federation: FederationWorld, tmp_path: Path,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
-    older: list[OlderMunicipality] = []
-
-    def old(port: Any) -> OlderMunicipality:
-        older.append(OlderMunicipality(port.server))
-        return older[0]
-
-    fed = Federation(federation, tmp_path, replace={A: old})
+    fed, older = _with(OlderMunicipality, federation, tmp_path)
 
     async def scenario() -> None:
         for _ in range(2):
             sid, _, _ = await fed.login(fed.persona_for(A))
             answer = await fed.request(sid)
-            await fed.centre.outcome(KIOSK, {"session_id": sid, "request_id": answer["request_id"],
-                                             "outcome": "printed", "copies": 1, "amount": answer["amount"]})
+            await _printed(fed, sid, answer)
             await fed.centre.outcomes.drained()
         assert [k for k in older[0].calls if k.startswith("outcome")] == ["outcomes", "outcome", "outcome"]
         assert {e["outcome"] for e in fed.servers[A].history.entries()} == {"printed"}
         assert fed.centre.store.unforwarded_outcomes() == [] and fed.centre.bulkheads[A].failures == 0
 
     caplog.set_level(logging.WARNING, logger="relay.centre")
-    try:
-        asyncio.run(scenario())
-    finally:
-        asyncio.run(fed.close())
+    _run(fed, scenario)
     assert [r.getMessage() for r in caplog.records if r.name == "relay.centre"] == ["centre.outcomes_refused"]
