@@ -102,7 +102,7 @@ def test_no_document_ever_reaches_another_session(
             twin = threading.Thread(target=ask, args=(second, rid, member))
             twin.start()
             ask(first, rid, member)
-            twin.join()
+            join_all([twin], what="the twin request")  # bounded: a stuck twin fails, never hangs
             setup.report_outcome(rid, Outcome.PRINTED, 2, 400)
         except Exception as exc:
             failed(exc)

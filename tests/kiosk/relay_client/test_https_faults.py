@@ -37,6 +37,7 @@ from kiosk.relay_client.verify import SessionFacts
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding
 from protocol.documents.model import document_hash
+from tests.fixtures.waiting import join_all
 
 Script = Callable[[http.server.BaseHTTPRequestHandler], None]
 
@@ -109,7 +110,7 @@ def scripted(world: World) -> Iterator[tuple[Callable[[Script], None], int]]:
     Handler.released.set()
     server.shutdown()
     server.server_close()
-    thread.join()
+    join_all([thread], what="the scripted server")
 
 
 def _client(world: World, port: int) -> HttpsRelayClient:
