@@ -14,6 +14,7 @@ import base64
 import http.client
 import io
 import json
+import select
 import ssl
 import struct
 import subprocess
@@ -120,7 +121,9 @@ class HostileClient:
         self.deadline = time.monotonic() + self.within
         self.process = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
-        if self.process.stdout.readline().strip() != "sending":
+        # its first line within the bound: a child stuck before it must not hold the test
+        ready, _, _ = select.select([self.process.stdout], [], [], max(0.0, self.deadline - time.monotonic()))
+        if not ready or self.process.stdout.readline().strip() != "sending":
             self._kill()
             raise RuntimeError("the hostile client did not start")
         return self
