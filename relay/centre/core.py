@@ -52,6 +52,10 @@ from relay.schema import ApiError
 LOG = logging.getLogger("relay.centre")
 #: How a member's refusal of a message as such reaches the centre (over HTTPS, in process).
 MESSAGE_REFUSED = frozenset({"http_403", "message_refused"})
+#: A municipality's answers to an outcome that no repeat can change: it has no such request
+#: (its history holds every request it answered before the answer left), or the item was
+#: malformed. Such an outcome is not sent again; ``relay reconcile`` reports the request.
+FINAL_REFUSALS = frozenset({wire.UNKNOWN_REQUEST, wire.BAD_VALUE})
 KOSEKI_TYPES = frozenset({CertType.KOSEKI_ZENBU.value, CertType.KOSEKI_KOJIN.value, CertType.KOSEKI_FUHYO.value})
 
 
@@ -398,8 +402,9 @@ class CentreCore:
 
     async def _forward_outcomes(self, code: str, outcomes: list[dict[str, Any]]) -> int:
         """Tell the municipality what became of its documents (a suspended one too), in one
-        message; those it took (or holds another outcome for: never sent again) are marked
-        forwarded, the others stay for :meth:`forward_pending`. How many it took.
+        message; those it took (or holds another outcome for) or refused for good
+        (:data:`FINAL_REFUSALS`, logged) are marked forwarded and never sent again, the others
+        stay for :meth:`forward_pending`. How many it took.
 
         A server that refuses the ``outcomes`` message itself (one that predates it: the
         kind is unknown there) is told one outcome a message from then on, as before."""
@@ -416,42 +421,51 @@ class CentreCore:
             self._single_outcomes.add(code)
             log.event(LOG, "centre.outcomes_refused", logging.WARNING, municipality=code, reason=exc.reason)
             return await self._forward_singly(member, outcomes)
-        sent = {o["request_id"] for o in outcomes}
         results = answer.get("results") if kind == "answer" else None
-        taken = [r["request_id"] for r in (results if isinstance(results, list) else []) if isinstance(r, dict)
-                 and r.get("request_id") in sent and (r.get("recorded") is True
-                                                     or r.get("refusal") == wire.OUTCOME_CONFLICT)]
-        if taken:
-            await self.store.outcomes_forwarded(taken)
+        return await self._settled(code, {o["request_id"] for o in outcomes},
+                                   results if isinstance(results, list) else [])
+
+    async def _settled(self, code: str, sent: set[str], results: list[Any]) -> int:
+        """Mark what the municipality's answers settle (taken, or refused for good) as
+        forwarded; how many it took."""
+        taken, refused = [], []
+        for r in results:
+            if not isinstance(r, dict) or r.get("request_id") not in sent:
+                continue
+            if r.get("recorded") is True or r.get("refusal") == wire.OUTCOME_CONFLICT:
+                taken.append(r["request_id"])
+            elif r.get("refusal") in FINAL_REFUSALS:
+                refused.append(r["request_id"])
+        if refused:  # asked again they would be refused again: reconcile shows them, the log says so
+            log.event(LOG, "centre.outcomes_refused_for_good", logging.ERROR, municipality=code, count=len(refused))
+        if taken or refused:
+            await self.store.outcomes_forwarded(taken + refused)
         return len(taken)
 
     async def _forward_singly(self, member: Member, outcomes: list[dict[str, Any]]) -> int:
-        taken = []
+        results = []
         for outcome in outcomes:
             try:
                 kind, answer, _ = await self._call(member, "outcome", outcome)
             except MunicipalityUnavailable:
                 break  # the rest waits for the sweep
-            if kind == "answer" or answer.get("refusal") == wire.OUTCOME_CONFLICT:
-                taken.append(outcome["request_id"])
-        if taken:
-            await self.store.outcomes_forwarded(taken)
-        return len(taken)
+            results.append({"request_id": outcome["request_id"], "recorded": True} if kind == "answer" else
+                           {"request_id": outcome["request_id"], "refusal": answer.get("refusal")})
+        return await self._settled(member.code, {o["request_id"] for o in outcomes}, results)
 
     async def forward_pending(self) -> int:
         """Send again the outcomes a municipality missed while it was down (not those on
         their way now); how many it took."""
-        pending: dict[str, list[dict[str, Any]]] = {}
         queued = self.outcomes.queued()
-        for d in self.store.unforwarded_outcomes():
-            code = d["municipality"]
-            if code in self.bulkheads and not self.bulkheads[code].open and d["request_id"] not in queued:
-                pending.setdefault(code, []).append({"request_id": d["request_id"], "outcome": d["outcome"],
-                                                     "copies": d["outcome_copies"], "amount": d["outcome_amount"]})
         taken = 0
-        for code, outcomes in pending.items():
-            for start in range(0, len(outcomes), MAX_OUTCOMES):
-                taken += await self._forward_outcomes(code, outcomes[start:start + MAX_OUTCOMES])
+        for code, bulkhead in list(self.bulkheads.items()):  # each its own: one down holds no other's back
+            if bulkhead.open:
+                continue
+            outcomes = [{"request_id": d["request_id"], "outcome": d["outcome"], "copies": d["outcome_copies"],
+                         "amount": d["outcome_amount"]}
+                        for d in self.store.unforwarded_outcomes(code, MAX_OUTCOMES) if d["request_id"] not in queued]
+            if outcomes:
+                taken += await self._forward_outcomes(code, outcomes)
         return taken
 
     def technician_events(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -129,10 +129,12 @@ class CentreStore:
         await self._writer.write(lambda tx: tx.executemany(
             "UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", [(r,) for r in request_ids]))
 
-    def unforwarded_outcomes(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Outcomes recorded here that their municipality has not yet acknowledged."""
+    def unforwarded_outcomes(self, municipality: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Outcomes recorded here that their municipality (``municipality``'s, or any) has
+        not yet acknowledged, oldest first."""
         rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE outcome IS NOT NULL"
-                             " AND outcome_forwarded=0 ORDER BY at LIMIT ?", (limit,))
+                                " AND outcome_forwarded=0 AND (CAST(? AS TEXT) IS NULL OR municipality=?)"
+                                " ORDER BY at LIMIT ?", (municipality, municipality, limit))
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from hardware_mocks.federation_world import A, FederationWorld
+from hardware_mocks.federation_faults import KillableMunicipality
+from hardware_mocks.federation_world import A, B, FederationWorld
+from protocol.federation.envelope import MAX_OUTCOMES
 from relay.centre.core import CentreSettings
 from relay.centre.port import MunicipalityUnavailable
 from relay.federation_local import InProcessMunicipality
@@ -144,3 +146,58 @@ def test_a_server_from_before_batches_is_told_one_outcome_a_message(federation: 
     caplog.set_level(logging.WARNING, logger="relay.centre")
     _run(fed, scenario)
     assert [r.getMessage() for r in caplog.records if r.name == "relay.centre"] == ["centre.outcomes_refused"]
+
+
+def test_an_outcome_refused_for_good_is_not_sent_again(federation: FederationWorld, tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    fed, held = _with(HeldMunicipality, federation, tmp_path)
+
+    async def scenario() -> None:
+        held[0].release.set()
+        sid, _, _ = await fed.login(fed.persona_for(A))
+        answer = await fed.request(sid)
+        history = fed.servers[A].history
+        history._db.write("DELETE FROM municipal_issuance WHERE request_id=?", (answer["request_id"],))  # lost there
+        await _printed(fed, sid, answer)
+        await fed.centre.outcomes.drained()
+        assert held[0].batches == [1] and fed.centre.store.unforwarded_outcomes() == []
+        assert await fed.centre.forward_pending() == 0 and held[0].batches == [1]  # not asked again
+
+    caplog.set_level(logging.ERROR, logger="relay.centre")
+    _run(fed, scenario)
+    assert [r.getMessage() for r in caplog.records if r.name == "relay.centre"] == [
+        "centre.outcomes_refused_for_good"]
+
+
+def test_the_sweep_of_one_municipality_is_not_held_back_by_another_s_backlog(federation: FederationWorld,
+                                                                             tmp_path: Path) -> None:
+    """A hundred outcomes A missed (older than B's) and A still down: B's missed outcome is sent."""
+    killable: dict[str, KillableMunicipality] = {}
+
+    def kill_switch(code: str) -> Callable[[Any], KillableMunicipality]:
+        def wrap(port: Any) -> KillableMunicipality:
+            killable[code] = KillableMunicipality(port.server)
+            return killable[code]
+        return wrap
+
+    fed = Federation(federation, tmp_path, replace={A: kill_switch(A), B: kill_switch(B)})
+
+    async def scenario() -> None:
+        store = fed.centre.store
+        for n in range(MAX_OUTCOMES):  # delivered long ago, their outcomes never taken
+            rid = f"backlog-{n:03d}"
+            await store.record_delivery({"request_id": rid, "session_id": "0" * 32, "kiosk_id": KIOSK,
+                                         "municipality": A, "fingerprint": "f", "cert_type": "juminhyo", "copies": 1,
+                                         "fee": 300, "serials": [], "document_sha256": [], "message_id": "m",
+                                         "at": float(n)})
+            await store.record_outcome(rid, "printed", 1, 300)
+        sid, _, _ = await fed.login(fed.persona_for(B))
+        answer = await fed.request(sid)
+        killable[A].down = killable[B].down = True
+        await _printed(fed, sid, answer)
+        await fed.centre.outcomes.drained()  # B down: left for the sweep
+        killable[B].down = False
+        assert await fed.centre.forward_pending() == 1
+        assert [d["municipality"] for d in store.unforwarded_outcomes()] == [A] * MAX_OUTCOMES
+
+    _run(fed, scenario)
