@@ -114,6 +114,12 @@ class JsonEventFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=True, sort_keys=True)
 
 
+def level_named(name: object) -> int:
+    """The level a ``--log-level`` option names (``INFO``, ``warning`` …); WARNING for any other."""
+    level = getattr(logging, str(name).upper(), logging.WARNING)
+    return level if isinstance(level, int) else logging.WARNING
+
+
 def configure(level: int = logging.INFO, stream: Any = None, path: str | None = None) -> None:
     """Route every log record through the JSON event formatter."""
     handler: logging.Handler

@@ -297,7 +297,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
+    log.configure(log.level_named(args.log_level))
     sockets = [listen(args.host, args.port)]
     ports = {"port": sockets[0].getsockname()[1]}
     public = None

@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         return centre_events(args)
     if args.command == "municipality" and args.municipality_command == "check":
         return asyncio.run(_check(args))
-    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
+    log.configure(log.level_named(args.log_level))
     asyncio.run(_municipality(args) if args.command == "municipality" else _centre(args))
     return 0
 

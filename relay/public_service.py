@@ -137,7 +137,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    log.configure(getattr(logging, str(args.log_level).upper(), logging.WARNING))
+    log.configure(log.level_named(args.log_level))
     try:
         pace = UploadPace(args.upload_min_mbps * 1e6 / 8, args.upload_floor, args.upload_cap, args.upload_idle)
         served = _directory_source(args)  # fail here, with a message

@@ -6,8 +6,8 @@ an ``outcomes`` message per batch (:data:`protocol.federation.envelope.MAX_OUTCO
 most): one batch per municipality is on its way at a time, and the outcomes reported
 meanwhile go in the next. Under load a message, its two signatures and its four
 message-log records serve many outcomes instead of one each; alone, an outcome leaves at
-once, as before. What a municipality does not take (down, slow, a refusal) stays marked
-not forwarded in the delivery log and is sent again by the centre's sweep
+once, as before. What a municipality does not take (down, slow) stays marked not
+forwarded in the delivery log and is sent again by the centre's sweep
 (:meth:`relay.centre.core.CentreCore.forward_pending`).
 """
 

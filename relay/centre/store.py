@@ -132,9 +132,11 @@ class CentreStore:
     def unforwarded_outcomes(self, municipality: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Outcomes recorded here that their municipality (``municipality``'s, or any) has
         not yet acknowledged, oldest first."""
-        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE outcome IS NOT NULL"
-                                " AND outcome_forwarded=0 AND (CAST(? AS TEXT) IS NULL OR municipality=?)"
-                                " ORDER BY at LIMIT ?", (municipality, municipality, limit))
+        # one municipality's through its index (municipality, at): the sweep asks for each in turn
+        of_one = "municipality=? AND " if municipality is not None else ""
+        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE {of_one}"
+                                "outcome IS NOT NULL AND outcome_forwarded=0 ORDER BY at LIMIT ?",
+                                (*([municipality] if municipality is not None else []), limit))
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:

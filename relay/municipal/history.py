@@ -114,7 +114,7 @@ class IssuanceHistory:
         documents, in one transaction; for each, the outcome as it was before (None if the
         request is unknown). A recorded outcome is never changed: two nodes told at once
         meet on the row's lock, and the second finds the first's outcome."""
-        befores: dict[int, tuple[Any, ...] | None] = {}
+        befores: list[tuple[Any, ...] | None] = [None] * len(outcomes)
         with self._db.tx() as tx:  # rows locked in one order, whatever the order sent (two nodes, PostgreSQL)
             for n, (request_id, outcome, copies, amount) in sorted(enumerate(outcomes), key=lambda o: o[1][0]):
                 changed = tx.execute("UPDATE municipal_issuance SET outcome=?, outcome_copies=?, outcome_amount=?"
@@ -127,7 +127,7 @@ class IssuanceHistory:
                     before = tuple(rows[0]) if rows else None
                 tx.execute("DELETE FROM municipal_documents WHERE request_id=?", (request_id,))
                 befores[n] = before
-        return [befores[n] for n in range(len(outcomes))]
+        return befores
 
     def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> tuple[Any, ...] | None:
         """One outcome (:meth:`record_outcomes`)."""
