@@ -17,9 +17,11 @@ RSA signature, the menu coming with its answer), request one 住民票, outcome 
 session the kiosk's own engine runs (``--menu-call``: ask ``/v1/menu`` after
 authenticating too, the session earlier runs of this benchmark measured). A document
 bound to another session or naming anyone but the kiosk's own resident counts as a
-mismatch. The kiosks run as asyncio tasks in ``--processes`` client processes at ``--client-nice``, on the same
-cores as the servers (see ``bench.relay``: latencies are measured at the kiosk, so the
-clients' share of the CPU slows every number, never hides the servers').
+mismatch. The kiosks run as asyncio tasks in ``--processes`` client processes at
+``--client-nice``, on the same cores as the servers (see ``bench.relay``: latencies are
+measured at the kiosk, so the clients' share of the CPU slows every number, never hides the
+servers'), each over :mod:`bench.lean_http` (one connection, the four requests; aiohttp's
+client cost them more CPU than the kiosk's own adapter spends).
 
 Reported: sessions/s, p50/p99 of each call, mismatches and errors; the CPU of the centre,
 of each municipal server and of the simulated kiosks (``kiosks``: the client processes)
@@ -47,10 +49,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.lean_http import Connection, HttpError
 from bench.relay import _pct, _rss_mib, _tree_cpu
 
 CALLS = ("open", "authenticate", "menu", "documents", "outcome", "session")
 MIN_MEMBERS = 3
+SESSION_TIMEOUT = 60.0  # seconds a simulated kiosk waits for a whole session before counting an error
 
 
 @dataclass
@@ -79,23 +83,20 @@ class CallFailed(Exception):
         self.code = code
 
 
-async def _call(http: Any, url: str, tls: ssl.SSLContext, body: dict[str, Any]) -> dict[str, Any]:
-    async with http.post(url, json=body, ssl=tls) as resp:
-        answer: dict[str, Any] = await resp.json()
-        if resp.status != 200:
-            raise CallFailed(str(answer.get("error", {}).get("code", resp.status)))
-        return answer
+async def _call(http: Connection, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    status, answer = await http.post(path, body)
+    if status != 200:
+        raise CallFailed(str(answer.get("error", {}).get("code", status)))
+    return answer
 
 
-async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str, list[float]],
+async def session(address: tuple[str, int], tls: ssl.SSLContext, member: Any, latency: dict[str, list[float]],
                   menu_call: bool = False) -> bool:
     """One complete session on a fresh connection; False when a document was not this
     session's or not this resident's. Without ``menu_call`` the session is the one the
     kiosk's own engine runs (``kiosk/session/engine.py`` takes the menu from the
     authenticate answer); with it ``/v1/menu`` is asked after authenticating too, as
     runs of this benchmark before 2026-12-01 did."""
-    import aiohttp
-
     from protocol import wire
 
     started = last = time.perf_counter()
@@ -106,27 +107,27 @@ async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str
         latency[name].append(now - last)
         last = now
 
-    async with aiohttp.ClientSession() as http:
-        opened = await _call(http, base + wire.SESSION_PATH, tls, {})
+    async with Connection(*address, tls) as http:
+        opened = await _call(http, wire.SESSION_PATH, {})
         mark("open")
         sid = opened["session_id"]
         signature = member.card.sign(base64.b64decode(opened["challenge"]), sid, member.kiosk_id)
-        await _call(http, base + wire.AUTH_PATH, tls, {
+        await _call(http, wire.AUTH_PATH, {
             "session_id": sid, "card_certificate": base64.b64encode(member.card.cert_der).decode(),
             "signature": base64.b64encode(signature).decode()})
         mark("authenticate")
         if menu_call:
-            await _call(http, base + wire.MENU_PATH, tls, {"session_id": sid})
+            await _call(http, wire.MENU_PATH, {"session_id": sid})
             mark("menu")
         rid = str(uuid.uuid4())
-        issued = await _call(http, base + wire.DOCUMENTS_PATH, tls, {
+        issued = await _call(http, wire.DOCUMENTS_PATH, {
             "session_id": sid, "request_id": rid, "cert_type": "juminhyo", "options": {}, "copies": 1})
         mark("documents")
         own = bool(issued["documents"]) and all(
             d["binding"]["session_id"] == sid and d["binding"]["request_id"] == rid
             and d["document"]["body"]["members"][0]["name"]["given"] == member.given_name
             for d in issued["documents"])
-        await _call(http, base + wire.OUTCOME_PATH, tls, {
+        await _call(http, wire.OUTCOME_PATH, {
             "session_id": sid, "request_id": rid, "outcome": "printed", "copies": 1, "amount": issued["amount"]})
         mark("outcome")
     latency["session"].append(last - started)
@@ -136,8 +137,6 @@ async def session(base: str, tls: ssl.SSLContext, member: Any, latency: dict[str
 async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: float, interval: float,
                  result: Result) -> None:
     import random
-
-    import aiohttp
 
     pki = Path(info["pki"])
     tls = ssl.create_default_context(cafile=str(pki / "operator-ca.pem"))
@@ -151,13 +150,15 @@ async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: f
             if time.monotonic() >= deadline:
                 break
         try:
-            if not await session(info["url"], tls, member, result.latency, info["menu_call"]):
+            async with asyncio.timeout(SESSION_TIMEOUT):
+                own = await session(info["address"], tls, member, result.latency, info["menu_call"])
+            if not own:
                 result.mismatches += 1
             result.sessions += 1
             result.last_end = time.monotonic()
         except CallFailed as exc:
             result.errors[exc.code] = result.errors.get(exc.code, 0) + 1
-        except (TimeoutError, OSError, aiohttp.ClientError) as exc:  # the centre dropped or refused the connection
+        except (TimeoutError, OSError, HttpError, ValueError) as exc:  # dropped, refused, or no JSON answer
             name = type(exc).__name__
             result.errors[name] = result.errors.get(name, 0) + 1
 
@@ -216,7 +217,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation.
     ``menu_call``: each session asks ``/v1/menu`` too (see :func:`session`)."""
     assert services.centre is not None
-    info = {"url": f"https://127.0.0.1:{services.centre_port}", "pki": str(services.world.base.root / "pki"),
+    info = {"address": ("127.0.0.1", services.centre_port), "pki": str(services.world.base.root / "pki"),
             "menu_call": menu_call}
     _MEMBERS[:] = members[:kiosks]
     chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
