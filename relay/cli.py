@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
-from relay import issuing_cli, kiosk_cli, processes, public_service, verification_cli
+from relay import issuing_cli, kiosk_cli, processes, public_service, stopping, verification_cli
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -432,10 +432,7 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     if ready_fd is not None:
         os.write(ready_fd, b"1")
         os.close(ready_fd)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stopping.serving()
     await stop.wait()
     for runner, guarded in reversed(served):
         await listener.stop(runner, guarded)

@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
-from relay import processes, public_service
+from relay import processes, public_service, stopping
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -225,10 +224,7 @@ async def _check(args: argparse.Namespace) -> int:
 async def _until_stopped(port_file: Path | None, port: int, more: dict[str, int] | None = None) -> None:
     if port_file:
         write_ports(port_file, {"port": port, **(more or {})})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stopping.serving()
     await stop.wait()
 
 

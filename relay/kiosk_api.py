@@ -11,12 +11,12 @@ timeout``. Every error, a handler's or the HTTP layer's, is the protocol's JSON 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
@@ -29,13 +29,16 @@ from relay.kiosk_watch import KioskWatch
 from relay.schema import ApiError
 from relay.store.protocol import StoreError
 
+_ENCODER = msgspec.json.Encoder()
+
 #: One endpoint of the kiosk API: (kiosk id, request body) → answer body.
 Endpoint = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def json_response(status: int, value: dict[str, Any]) -> web.Response:
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    return web.Response(status=status, body=body, content_type="application/json")
+    """Compact UTF-8 JSON; msgspec's encoder takes a tenth of the standard library's time,
+    and an answer with documents is encoded once a session on the centre's event loop."""
+    return web.Response(status=status, body=_ENCODER.encode(value), content_type="application/json")
 
 
 def errors(logger: logging.Logger, prefix: str) -> Middleware:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from protocol import log
 from protocol.federation.held import CACHE_NAME
+from relay import stopping
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.store.db import location
 from relay.upload_pace import DEFAULT_PACE, UploadPace
@@ -217,10 +218,7 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits, served: Dir
     log.event(LOG, "relay.public.listening", port=port, pid=os.getpid())
     if args.port_file:
         write_ports(args.port_file, {"public_port": port, "pid": os.getpid()})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stopping.serving()
     following = asyncio.create_task(served.follow(stop)) if isinstance(served, DirectoryFollower) else None
     await stop.wait()
     if following is not None:

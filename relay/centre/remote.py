@@ -17,13 +17,13 @@ say the same.
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import msgspec
 
 from protocol import log
 from protocol.federation.directory import Member
@@ -31,6 +31,9 @@ from relay.centre.port import MunicipalityUnavailable
 from relay.federation_tls import MAX_MESSAGE_BYTES, MESSAGE_PATH
 
 LOG = logging.getLogger("relay.centre.remote")
+#: Messages are encoded by msgspec (a tenth of the standard library's time, on the centre's
+#: event loop); what is signed is the body's canonical form, not these bytes.
+_JSON = {"Content-Type": "application/json"}
 
 
 class _NextNode(Exception):
@@ -81,8 +84,8 @@ class RemoteMunicipality:
                           reason=reason, count=len(member.endpoints))
                 continue
             try:
-                answer = json.loads(data)
-            except ValueError as exc:
+                answer = msgspec.json.decode(data)
+            except ValueError as exc:  # msgspec.DecodeError is a ValueError
                 raise MunicipalityUnavailable("malformed") from exc
             if not isinstance(answer, dict):
                 raise MunicipalityUnavailable("malformed")
@@ -94,8 +97,8 @@ class RemoteMunicipality:
         """The answer's bytes from one node; :class:`_NextNode` if it could not answer."""
         limit = client.timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
         try:
-            async with client.post(endpoint.rstrip("/") + MESSAGE_PATH, json=message, ssl=self._tls,
-                                   timeout=limit) as resp:
+            async with client.post(endpoint.rstrip("/") + MESSAGE_PATH, data=msgspec.json.encode(message),
+                                   headers=_JSON, ssl=self._tls, timeout=limit) as resp:
                 data = await resp.content.read(MAX_MESSAGE_BYTES + 1)
                 if resp.status >= 500:
                     raise _NextNode(f"http_{resp.status}")

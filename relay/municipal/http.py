@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from protocol import log
@@ -35,8 +35,8 @@ def application(handle: Callable[[Any], dict[str, Any]], scrub: Callable[[], Non
 
     async def message(request: web.Request) -> web.Response:
         try:
-            body = json.loads(await request.read())
-        except (ValueError, web.HTTPRequestEntityTooLarge):
+            body = msgspec.json.decode(await request.read())
+        except (ValueError, web.HTTPRequestEntityTooLarge):  # msgspec.DecodeError is a ValueError
             return web.json_response({"error": {"code": "malformed"}}, status=400)
         try:
             answer = await asyncio.to_thread(handle, body)
@@ -46,7 +46,7 @@ def application(handle: Callable[[Any], dict[str, Any]], scrub: Callable[[], Non
         except StoreError as exc:
             log.event(LOG, "municipal.store_unavailable", logging.ERROR, kind=type(exc).__name__)
             return web.json_response({"error": {"code": "unavailable"}}, status=503)
-        return web.Response(body=json.dumps(answer, ensure_ascii=False).encode(), content_type="application/json")
+        return web.Response(body=msgspec.json.encode(answer), content_type="application/json")
 
     app = web.Application(client_max_size=MAX_MESSAGE_BYTES)
     async def scrubbing(app: web.Application) -> AsyncIterator[None]:
