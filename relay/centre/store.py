@@ -140,9 +140,9 @@ class CentreStore:
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:
-        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries"
-                             " WHERE (CAST(? AS TEXT) IS NULL OR municipality=?) ORDER BY at, request_id",
-                             (municipality, municipality))
+        where, args = _where(municipality=municipality)
+        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries{where}"
+                                " ORDER BY at, request_id", args)
         return [self._delivery(r) for r in rows]
 
     # -- events and suspensions ------------------------------------------------------------
@@ -156,10 +156,8 @@ class CentreStore:
         self._write_now(_EVENT_INSERT, (at, kind, municipality, kiosk_id, session_id, request_id, code))
 
     def events(self, municipality: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        rows = self._reads.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events"
-                             " WHERE (CAST(? AS TEXT) IS NULL OR municipality=?)"
-                             " AND (CAST(? AS TEXT) IS NULL OR kind=?) ORDER BY id",
-                             (municipality, municipality, kind, kind))
+        where, args = _where(municipality=municipality, kind=kind)
+        rows = self._reads.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events{where} ORDER BY id", args)
         return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows]
 
     def suspend(self, municipality: str, at: float, code: str) -> bool:
@@ -195,12 +193,20 @@ class CentreStore:
             " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING", rows))
 
     def log_exports(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
+        where, args = _where(kiosk_id=kiosk_id)
         return log_rows(self._reads.read(
-            "SELECT kiosk_id, export_id, n, received, event FROM log_exports"
-            " WHERE (CAST(? AS TEXT) IS NULL OR kiosk_id = ?) ORDER BY kiosk_id, received, export_id, n",
-            (kiosk_id, kiosk_id)))
+            f"SELECT kiosk_id, export_id, n, received, event FROM log_exports{where}"
+            " ORDER BY kiosk_id, received, export_id, n", args))
 
     def close(self) -> None:
         self._writer.close()
         self._db.close()
         self._reads.close()
+
+
+def _where(**equal: str | None) -> tuple[str, tuple[str, ...]]:
+    """`` WHERE a=? AND b=?`` for the columns given a value (None: any), so that a filter can
+    use the column's index where it has one (``? IS NULL OR a=?`` is planned for both cases
+    at once: a scan; the deliveries of one municipality are read by ``relay reconcile``)."""
+    given = {column: value for column, value in equal.items() if value is not None}
+    return (" WHERE " + " AND ".join(f"{column}=?" for column in given) if given else ""), tuple(given.values())
