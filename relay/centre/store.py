@@ -132,7 +132,8 @@ class CentreStore:
     def unforwarded_outcomes(self, municipality: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Outcomes recorded here that their municipality (``municipality``'s, or any) has
         not yet acknowledged, oldest first."""
-        # one municipality's through its index (municipality, at): the sweep asks for each in turn
+        # through the index of pending outcomes (municipality, at; migration 'outcomes_pending'):
+        # the sweep asks for each municipality in turn, and reads only what is left to send
         of_one = "municipality=? AND " if municipality is not None else ""
         rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE {of_one}"
                                 "outcome IS NOT NULL AND outcome_forwarded=0 ORDER BY at LIMIT ?",

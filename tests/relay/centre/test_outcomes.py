@@ -18,6 +18,7 @@ from hardware_mocks.federation_world import A, B, FederationWorld
 from protocol.federation.envelope import MAX_OUTCOMES
 from relay.centre.core import CentreSettings
 from relay.centre.port import MunicipalityUnavailable
+from relay.centre.store import CentreStore
 from relay.federation_local import InProcessMunicipality
 from relay.municipal.server import MunicipalServer
 from tests.fixtures.federation_services import KIOSK, Federation
@@ -201,3 +202,26 @@ def test_the_sweep_of_one_municipality_is_not_held_back_by_another_s_backlog(fed
         assert [d["municipality"] for d in store.unforwarded_outcomes()] == [A] * MAX_OUTCOMES
 
     _run(fed, scenario)
+
+
+def test_the_sweep_reads_only_pending_outcomes_through_their_own_index(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """However long the delivery log, a sweep's read of one municipality's outcomes left to
+    send goes through the partial index of pending ones (migration ``outcomes_pending``),
+    not through every delivery of that municipality ever forwarded."""
+    store = CentreStore(tmp_path / "centre.sqlite3")
+    try:
+        reads: list[tuple[str, Any]] = []
+        read = store._reads.read  # the store's read connection, watched
+
+        def watched(sql: str, args: Any = ()) -> list[Any]:
+            reads.append((sql, args))
+            return read(sql, args)
+
+        monkeypatch.setattr(store._reads, "read", watched)
+        store.unforwarded_outcomes(A)
+        ((sql, args),) = reads
+        plan = read("EXPLAIN QUERY PLAN " + sql, args)
+        assert any("centre_deliveries_outcome_pending" in str(row[-1]) for row in plan), plan
+    finally:
+        store.close()
