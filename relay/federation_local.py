@@ -21,7 +21,7 @@ from protocol.clock import Clock
 from protocol.federation.directory import Anchor
 from protocol.federation.envelope import EnvelopeError
 from relay.centre.core import CardRouting, CentreCore, CentreSettings
-from relay.centre.port import Municipality, MunicipalityUnavailable
+from relay.centre.port import MessageRefused, Municipality
 from relay.centre.store import CentreStore
 from relay.directory_file import DirectoryFile
 from relay.jpki import JpkiVerifier
@@ -87,7 +87,7 @@ class InProcessMunicipality:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, self.handle, message)
         except EnvelopeError as exc:
-            raise MunicipalityUnavailable("message_refused") from exc
+            raise MessageRefused("message_refused") from exc
 
     async def close(self) -> None:
         self._pool.shutdown(wait=True)

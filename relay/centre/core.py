@@ -43,15 +43,13 @@ from relay import schema, technician
 from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
 from relay.centre.outcomes import OutcomeForwarder
-from relay.centre.port import Municipality, MunicipalityUnavailable
+from relay.centre.port import MessageRefused, Municipality, MunicipalityUnavailable
 from relay.centre.store import CentreSession, CentreStore
 from relay.jpki import MAX_CERT_BYTES, CardRefused, JpkiVerifier
 from relay.message_log import MessageLog, ReplayedMessage
 from relay.schema import ApiError
 
 LOG = logging.getLogger("relay.centre")
-#: How a member's refusal of a message as such reaches the centre (over HTTPS, in process).
-MESSAGE_REFUSED = frozenset({"http_403", "message_refused"})
 #: A municipality's answers to an outcome that no repeat can change: it has no such request
 #: (its history holds every request it answered before the answer left), or the item was
 #: malformed. Such an outcome is not sent again; ``relay reconcile`` reports the request.
@@ -415,12 +413,12 @@ class CentreCore:
             return await self._forward_singly(member, outcomes)
         try:
             kind, answer, _ = await self._call(member, "outcomes", {"outcomes": outcomes})
-        except MunicipalityUnavailable as exc:
-            if exc.reason not in MESSAGE_REFUSED:
-                return 0
+        except MessageRefused as exc:
             self._single_outcomes.add(code)
             log.event(LOG, "centre.outcomes_refused", logging.WARNING, municipality=code, reason=exc.reason)
             return await self._forward_singly(member, outcomes)
+        except MunicipalityUnavailable:
+            return 0
         results = answer.get("results") if kind == "answer" else None
         return await self._settled(code, {o["request_id"] for o in outcomes},
                                    results if isinstance(results, list) else [])

@@ -20,6 +20,12 @@ class MunicipalityUnavailable(Exception):
         self.reason = reason
 
 
+class MessageRefused(MunicipalityUnavailable):
+    """The server answered, refusing the message as such (its envelope, kind or signature:
+    HTTP 403): the same message would be refused again, here or at another node. A server
+    from before a message kind refuses that kind this way."""
+
+
 class Municipality(Protocol):
     async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
         """Deliver ``message`` and return the server's signed answer; raises

@@ -27,7 +27,7 @@ import msgspec
 
 from protocol import log
 from protocol.federation.directory import Member
-from relay.centre.port import MunicipalityUnavailable
+from relay.centre.port import MessageRefused, MunicipalityUnavailable
 from relay.federation_tls import MAX_MESSAGE_BYTES, MESSAGE_PATH
 
 LOG = logging.getLogger("relay.centre.remote")
@@ -102,6 +102,8 @@ class RemoteMunicipality:
                 data = await resp.content.read(MAX_MESSAGE_BYTES + 1)
                 if resp.status >= 500:
                     raise _NextNode(f"http_{resp.status}")
+                if resp.status == 403:
+                    raise MessageRefused("http_403")
                 if resp.status != 200 or len(data) > MAX_MESSAGE_BYTES:
                     raise MunicipalityUnavailable(f"http_{resp.status}")
                 return data

@@ -17,7 +17,7 @@ from hardware_mocks.federation_faults import KillableMunicipality
 from hardware_mocks.federation_world import A, B, FederationWorld
 from protocol.federation.envelope import MAX_OUTCOMES
 from relay.centre.core import CentreSettings
-from relay.centre.port import MunicipalityUnavailable
+from relay.centre.port import MessageRefused
 from relay.centre.store import CentreStore
 from relay.federation_local import InProcessMunicipality
 from relay.municipal.server import MunicipalServer
@@ -52,7 +52,7 @@ class OlderMunicipality(InProcessMunicipality):
     async def exchange(self, message: dict[str, Any]) -> dict[str, Any]:
         self.calls.append(message["envelope"]["kind"])
         if message["envelope"]["kind"] == "outcomes":
-            raise MunicipalityUnavailable("message_refused")
+            raise MessageRefused("message_refused")
         return await super().exchange(message)
 
 

@@ -24,7 +24,7 @@ from protocol.clock import JST
 from protocol.documents.catalogue import CertType
 from protocol.federation.directory import Member
 from protocol.federation.envelope import CENTRE, open_message, seal
-from relay.centre.port import MunicipalityUnavailable
+from relay.centre.port import MessageRefused, MunicipalityUnavailable
 from relay.centre.remote import RemoteMunicipality
 from relay.federation_local import load_ed25519
 from relay.federation_tls import MESSAGE_PATH, client_context, server_context
@@ -169,7 +169,7 @@ def test_a_node_that_refuses_the_message_is_not_passed_over(federation: Federati
     async def refused(request: web.Request) -> web.Response:
         return web.json_response({"error": {"code": "replayed"}}, status=403)
 
-    with pytest.raises(MunicipalityUnavailable) as exc:
+    with pytest.raises(MessageRefused) as exc:
         _exchange(federation, _nodes(federation, [server_a.ports[A]]), "check", {}, stub=refused)
     assert exc.value.reason == "http_403"
     assert _received(server_a) == 0  # another node would refuse it too: it was not sent on
