@@ -427,12 +427,12 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     app, tls = _build(args)
     served = [await listener.serve(app.application(), sockets[0], tls, limits_from(args), "kiosk")]
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
+    stop = stopping.serving()
     if port_file:
         write_ports(port_file, ports)
     if ready_fd is not None:
         os.write(ready_fd, b"1")
         os.close(ready_fd)
-    stop = stopping.serving()
     await stop.wait()
     for runner, guarded in reversed(served):
         await listener.stop(runner, guarded)

@@ -222,9 +222,9 @@ async def _check(args: argparse.Namespace) -> int:
 
 
 async def _until_stopped(port_file: Path | None, port: int, more: dict[str, int] | None = None) -> None:
+    stop = stopping.serving()
     if port_file:
         write_ports(port_file, {"port": port, **(more or {})})
-    stop = stopping.serving()
     await stop.wait()
 
 

@@ -216,9 +216,9 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits, served: Dir
     runner, guarded = await listener.serve(app, sock, tls, limits, "public")
     port = sock.getsockname()[1]
     log.event(LOG, "relay.public.listening", port=port, pid=os.getpid())
+    stop = stopping.serving()
     if args.port_file:
         write_ports(args.port_file, {"public_port": port, "pid": os.getpid()})
-    stop = stopping.serving()
     following = asyncio.create_task(served.follow(stop)) if isinstance(served, DirectoryFollower) else None
     await stop.wait()
     if following is not None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from relay.store.db import is_postgres, open_database
 from relay.store.protocol import Tx
+from relay.store.sqlite_db import SqliteDatabase
 
 if TYPE_CHECKING:
     from relay.store.pg_db import PostgresDatabase
@@ -166,8 +167,8 @@ class IssuanceHistory:
         rows (``secure_delete``) and here folds its write-ahead log into the file and empties
         it. What PostgreSQL's write-ahead log, a standby and backups hold is left to their
         retention (docs/deployment.md)."""
-        if self.storage == "sqlite":
-            self._db.read("PRAGMA wal_checkpoint(TRUNCATE)")
+        if isinstance(self._db, SqliteDatabase):
+            self._db.checkpoint()
             return
         if time.monotonic() - self._scrubbed < SCRUB_INTERVAL:
             return

@@ -178,7 +178,7 @@ class SqliteStore:
     def scrub(self) -> None:
         """Fold the write-ahead log into the database and empty it, so that deleted
         documents survive neither in the log nor (``secure_delete``) in free pages."""
-        self._read("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.checkpoint()
 
     def stored_documents(self) -> int:
         """How many issued answers still hold document contents (for tests and checks)."""
