@@ -61,7 +61,9 @@ class CentreStore:
         if str(db) == ":memory:":
             raise ValueError("the centre store needs a file: its writer and its reads are two connections")
         self._db = open_database(db, "relay-centre", durable=True)  # written by the writer thread only
-        self._reads = open_database(db, "relay-centre-reads")  # never waits behind a commit (WAL readers)
+        # reads never wait behind the writer's commit: SQLite's database object reads on a
+        # connection of its own (WAL), PostgreSQL's from a pool of their own
+        self._reads = open_database(db, "relay-centre-reads") if is_postgres(db) else self._db
         self._writer: GroupCommit[Tx] = GroupCommit(self._db.tx, "centre-store")
         self.storage = "postgresql" if is_postgres(db) else "sqlite"  # announced in /v1/version
 
@@ -202,7 +204,8 @@ class CentreStore:
     def close(self) -> None:
         self._writer.close()
         self._db.close()
-        self._reads.close()
+        if self._reads is not self._db:
+            self._reads.close()
 
 
 def _where(**equal: str | None) -> tuple[str, tuple[str, ...]]:
