@@ -136,10 +136,9 @@ class CentreStore:
         not yet acknowledged, oldest first."""
         # through the index of pending outcomes (municipality, at; migration 'outcomes_pending'):
         # the sweep asks for each municipality in turn, and reads only what is left to send
-        of_one = "municipality=? AND " if municipality is not None else ""
-        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries WHERE {of_one}"
-                                "outcome IS NOT NULL AND outcome_forwarded=0 ORDER BY at LIMIT ?",
-                                (*([municipality] if municipality is not None else []), limit))
+        where, args = _where(municipality=municipality, always=("outcome IS NOT NULL", "outcome_forwarded=0"))
+        rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries{where}"
+                                " ORDER BY at LIMIT ?", (*args, limit))
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:
@@ -208,9 +207,11 @@ class CentreStore:
             self._reads.close()
 
 
-def _where(**equal: str | None) -> tuple[str, tuple[str, ...]]:
-    """`` WHERE a=? AND b=?`` for the columns given a value (None: any), so that a filter can
-    use the column's index where it has one (``? IS NULL OR a=?`` is planned for both cases
-    at once: a scan; the deliveries of one municipality are read by ``relay reconcile``)."""
+def _where(always: tuple[str, ...] = (), **equal: str | None) -> tuple[str, tuple[str, ...]]:
+    """`` WHERE a=? AND b=?`` for the columns given a value (None: any), after the
+    conditions ``always`` holds, so that a filter can use the column's index where it has
+    one (``? IS NULL OR a=?`` is planned for both cases at once: a scan; the deliveries of
+    one municipality are read by ``relay reconcile``)."""
     given = {column: value for column, value in equal.items() if value is not None}
-    return (" WHERE " + " AND ".join(f"{column}=?" for column in given) if given else ""), tuple(given.values())
+    terms = [f"{column}=?" for column in given] + list(always)
+    return (" WHERE " + " AND ".join(terms) if terms else ""), tuple(given.values())
