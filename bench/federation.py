@@ -44,7 +44,7 @@ import ssl
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,6 +212,33 @@ def _peak_mib(pid: int) -> float:
     return float("nan")
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its children (a centre's ``--workers``)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry))
+            except OSError:
+                continue
+    return [pid, *children]
+
+
+def _centre_mib(pid: int, measure: Callable[[int], float]) -> float:
+    """Resident memory of the centre's processes together (with workers, the pages they
+    share since the fork are counted once for each)."""
+    return sum(measure(p) for p in _tree(pid))
+
+
+def _centre_connections(pid: int, ports: dict[str, int]) -> dict[str, int]:
+    counts = dict.fromkeys(ports, 0)
+    for p in _tree(pid):
+        for code, n in _connections(p, ports).items():
+            counts[code] += n
+    return counts
+
+
 def run(services: Any, members: list[Any], kiosks: int, duration: float, processes: int, rate: float,
         nice: int, menu_call: bool = False) -> dict[str, Any]:
     """``rate`` > 0: the kiosks together start ``rate`` sessions a second; 0: saturation.
@@ -223,7 +250,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     chunks = [list(range(kiosks))[p::processes] for p in range(processes)]
     start_at = time.monotonic() + 1.0 + kiosks / 200
     pids = {"centre": services.centre.pid} | {code: p.pid for code, p in services.municipal.items()}
-    idle = _rss_mib(services.centre.pid), _connections(services.centre.pid, services.ports)
+    idle = _centre_mib(services.centre.pid, _rss_mib), _centre_connections(services.centre.pid, services.ports)
     municipal_idle = {code: _rss_mib(p.pid) for code, p in services.municipal.items()}
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         before = {name: _tree_cpu(pid) for name, pid in pids.items()}
@@ -242,10 +269,11 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
             "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
             "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
             "centre_idle_mib": idle[0], "idle_connections": idle[1],
-            "centre_mib": _rss_mib(services.centre.pid), "centre_peak_mib": _peak_mib(services.centre.pid),
+            "centre_mib": _centre_mib(services.centre.pid, _rss_mib),
+            "centre_peak_mib": _centre_mib(services.centre.pid, _peak_mib),
             "municipal_idle_mib": municipal_idle,
             "municipal_mib": {code: _rss_mib(p.pid) for code, p in services.municipal.items()},
-            "connections": _connections(services.centre.pid, services.ports)}
+            "connections": _centre_connections(services.centre.pid, services.ports)}
 
 
 def report(r: dict[str, Any]) -> str:
@@ -322,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--menu-call", action=argparse.BooleanOptionalAction, default=False,
                    help="ask /v1/menu after authenticating too (the session of runs before 2026-12-01); "
                         "default: the kiosk engine's session, whose menu comes with the authenticate answer")
+    p.add_argument("--centre-workers", type=int, default=1,
+                   help="centre processes on its one port (relay centre serve --workers)")
     p.add_argument("--members", type=member_counts, default=[MIN_MEMBERS],
                    help="municipal servers (3 to 12); several, comma-separated (3,6), run one after the other")
     args = p.parse_args(argv)
@@ -330,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         worlds, members = prepare(args.kiosks, root, tuple(args.members))
         print(f"# federation benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
               f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}, {args.duration:.0f} s per run, centre + "
+              f"Python {platform.python_version()}, {args.duration:.0f} s per run, centre "
+              f"({args.centre_workers} process{'es' if args.centre_workers > 1 else ''}) + "
               f"{','.join(map(str, args.members))} municipal processes, {args.processes} client processes at "
               f"nice {args.client_nice}, load average {os.getloadavg()[0]:.1f} before", flush=True)
         for rate in (args.rate, 0.0) if args.rate else (0.0,):
@@ -338,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
             for count in args.members:
                 services = FederationServices.start(
                     worlds[count], root / f"state-{rate:.0f}-{count}", municipal_deadline=args.municipal_deadline,
-                    centre_args=("--max-per-source", str(max(256, 2 * args.kiosks))))  # every kiosk on 127.0.0.1
+                    centre_args=("--max-per-source", str(max(256, 2 * args.kiosks)),  # every kiosk on 127.0.0.1
+                                 "--workers", str(args.centre_workers)))
                 try:
                     results.append(run(services, members, args.kiosks, args.duration, args.processes, rate,
                                        args.client_nice, args.menu_call))

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import re
-import signal
 import socket
 import ssl
 import subprocess
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
-from relay import issuing_cli, kiosk_cli, processes, public_service, stopping, verification_cli
+from relay import issuing_cli, kiosk_cli, processes, public_service, stopping, verification_cli, workers
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -331,56 +330,9 @@ def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports:
     if args.workers == 1:
         asyncio.run(_worker(args, sockets, args.port_file, ports))
         return 0
-    # Several processes accept on the same sockets. Each builds its own core, with its own
-    # database connection, after the fork: they share nothing but the storage.
-    # The port file says "accepting": it is written once every worker listens, or a client
-    # could time out on a backlog no process serves yet.
-    children = []
-    ready_pipes = []
-    for _ in range(args.workers):
-        ready_r, ready_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(ready_r)
-            code = 1
-            try:
-                asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready_w))
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(ready_w)
-        children.append(pid)
-        ready_pipes.append(ready_r)
-    for ready_r in ready_pipes:
-        with os.fdopen(ready_r, "rb") as pipe:
-            if pipe.read(1) != b"1":  # the worker died before listening
-                for child in children:
-                    os.kill(child, signal.SIGTERM)
-                for child in children:
-                    os.waitpid(child, 0)
-                print("error: a relay worker failed to start", file=sys.stderr)
-                return 1
-    if args.port_file:
-        write_ports(args.port_file, ports)
-    stop = {"signal": False}
-
-    def forward(signum: int, _frame: object) -> None:
-        stop["signal"] = True
-        for child in children:
-            try:
-                os.kill(child, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    status = 0
-    for child in children:
-        _, code = os.waitpid(child, 0)
-        if code and not stop["signal"]:
-            status = 1
-            forward(signal.SIGTERM, None)
-    return status
+    # each worker builds its own core, with its own database connection, after the fork
+    return workers.run(args.workers, lambda ready: asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready)),
+                       lambda: write_ports(args.port_file, ports) if args.port_file else None)
 
 
 def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
@@ -430,9 +382,7 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     stop = stopping.serving()
     if port_file:
         write_ports(port_file, ports)
-    if ready_fd is not None:
-        os.write(ready_fd, b"1")
-        os.close(ready_fd)
+    workers.said_ready(ready_fd)
     await stop.wait()
     for runner, guarded in reversed(served):
         await listener.stop(runner, guarded)

@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
-from relay import processes, public_service, stopping
+from relay import processes, public_service, stopping, workers
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -115,6 +116,9 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
+    cs.add_argument("--workers", type=int, default=1,
+                    help="centre processes sharing the port and the databases, each with its own event loop (1);"
+                         " not with --embed")
     cs.add_argument("--log-level", default="WARNING", help="structured JSON events on stderr (WARNING)")
     cs.add_argument("--public-port", type=int,
                     help="also start the centre's public listener on this port (0: a free one), a process of its own:"
@@ -179,8 +183,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "municipality" and args.municipality_command == "check":
         return asyncio.run(_check(args))
     log.configure(log.level_named(args.log_level))
-    asyncio.run(_municipality(args) if args.command == "municipality" else _centre(args))
-    return 0
+    if args.command == "municipality":
+        asyncio.run(_municipality(args))
+        return 0
+    return _serve_centre(args)
 
 
 async def _check(args: argparse.Namespace) -> int:
@@ -221,10 +227,10 @@ async def _check(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
-async def _until_stopped(port_file: Path | None, port: int, more: dict[str, int] | None = None) -> None:
+async def _until_stopped(port_file: Path | None, port: int) -> None:
     stop = stopping.serving()
     if port_file:
-        write_ports(port_file, {"port": port, **(more or {})})
+        write_ports(port_file, {"port": port})
     await stop.wait()
 
 
@@ -248,7 +254,64 @@ async def _municipality(args: argparse.Namespace) -> None:
     await runner.cleanup()
 
 
-async def _centre(args: argparse.Namespace) -> None:
+def _serve_centre(args: argparse.Namespace) -> int:
+    """The centre: one process, or ``--workers`` processes on one socket (:mod:`relay.workers`);
+    its public listener, when asked for, a process of its own beside them."""
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and args.embed:
+        print("error: --embed runs municipal servers inside the centre's process: use it with --workers 1",
+              file=sys.stderr)
+        return 2
+    limits = limits_from(args)
+    try:
+        check_descriptor_limit(limits.max_connections)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rates = _prepare_centre_state(args)
+    sock = listen(args.host, args.port)
+    ports = {"port": sock.getsockname()[1]}
+    public = None
+    if args.public_port is not None:  # after the state exists: the child reads the same database
+        public, started = public_service.start_child(_public_options(args, rates))
+        ports |= {"public_port": started["public_port"], "public_pid": started["pid"]}
+    try:
+        if args.workers == 1:
+            asyncio.run(_centre(args, sock, rates, args.port_file, ports))
+            return 0
+        return workers.run(args.workers, lambda ready: asyncio.run(_centre(args, sock, rates, None, ports, ready)),
+                           lambda: write_ports(args.port_file, ports) if args.port_file else None)
+    finally:
+        if public is not None:
+            processes.stop(public)
+
+
+def _prepare_centre_state(args: argparse.Namespace) -> Path | str:
+    """Bring up the centre's databases (store, message log, rate counts) once, before any
+    worker opens them; where the rate counts are.
+
+    On SQLite the rate counts have a file of their own: they are written on the event loop
+    at every session, and must not wait for the store's writer, which holds centre.sqlite3
+    for its flushes (relay/centre/store.py)."""
+    from relay.centre.store import CentreStore
+    from relay.message_log import MessageLog
+    from relay.rate_limits import SharedRateStore
+
+    state = args.state or args.home
+    db = args.db if args.db is not None else state / "centre.sqlite3"
+    rates = db if isinstance(db, str) else db.with_name(db.stem + "-rates.sqlite3")
+    CentreStore(db).close()
+    MessageLog(state / "centre-messages.sqlite3").close()
+    SharedRateStore(rates).close()
+    return rates
+
+
+async def _centre(args: argparse.Namespace, sock: socket.socket, rates: Path | str, port_file: Path | None,
+                  ports: dict[str, int], ready_fd: int | None = None) -> None:
+    """One centre process on ``sock``: its own store connections, message-log writer,
+    ports to the municipal servers and event loop."""
     from relay import listener
     from relay.centre.core import CentreSettings
     from relay.centre.http import CentreApp
@@ -262,49 +325,39 @@ async def _centre(args: argparse.Namespace) -> None:
     from relay.kiosk_watch import KioskWatch, kiosk_limits_from
     from relay.rate_limits import SharedRateStore
 
-    limits = limits_from(args)
-    check_descriptor_limit(limits.max_connections)
     clock = SystemClock()
     directory = directory_file(args.directory, args.anchor, clock)
-    ports: dict[str, Municipality] = {}
+    municipalities: dict[str, Municipality] = {}
     for home in args.embed:  # its history and message log under the centre's state, in its own directory
         state = (args.state or args.home) / f"municipality-{home.resolve().name}"
         state.mkdir(exist_ok=True)
         server = municipal_server(home, directory, clock, state)
-        ports[server.code] = InProcessMunicipality(server)
+        municipalities[server.code] = InProcessMunicipality(server)
     tls = client_context(args.home / "tls.pem", args.home / "tls.key", args.federation_ca)
 
     def connect(code: str) -> Municipality:
         return RemoteMunicipality(_listed(directory, code), tls, deadline=args.municipal_deadline)
 
     for member in directory.current().members:
-        if member.code not in ports:
-            ports[member.code] = connect(member.code)
-    core = centre(args.home, directory, ports, clock, args.state,
+        if member.code not in municipalities:
+            municipalities[member.code] = connect(member.code)
+    core = centre(args.home, directory, municipalities, clock, args.state,
                   CentreSettings(municipal_deadline=args.municipal_deadline), connect, db=args.db)
-    # on SQLite the rate counts have a file of their own: they are written on the event loop at
-    # every session, and must not wait for the store's writer, which holds centre.sqlite3 for
-    # its flushes (relay/centre/store.py)
-    db = args.db if args.db is not None else (args.state or args.home) / "centre.sqlite3"
-    rates = db if isinstance(db, str) else db.with_name(db.stem + "-rates.sqlite3")
     app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
                     KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
                                clock=lambda: clock.now().timestamp()), directory.served)
-    public, public_ports = None, {}
-    if args.public_port is not None:  # after the store is open: the child reads the same database
-        public, started = await asyncio.to_thread(public_service.start_child, _public_options(args, rates))
-        public_ports = {"public_port": started["public_port"], "public_pid": started["pid"]}
     try:
-        sock = listen(args.host, args.port)
         runner, served = await listener.serve(app.application(), sock,
                                               server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
-                                              limits, "centre")
-        log.event(LOG, "centre.listening", port=sock.getsockname()[1], pid=os.getpid())
-        await _until_stopped(args.port_file, sock.getsockname()[1], public_ports)
+                                              limits_from(args), "centre")
+        log.event(LOG, "centre.listening", port=ports["port"], pid=os.getpid())
+        stop = stopping.serving()
+        if port_file:
+            write_ports(port_file, ports)
+        workers.said_ready(ready_fd)
+        await stop.wait()
         await listener.stop(runner, served)
     finally:
-        if public is not None:
-            await asyncio.to_thread(processes.stop, public)
         app.close()
 
 

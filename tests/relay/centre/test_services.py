@@ -153,3 +153,45 @@ def test_a_wrong_document_over_the_network_suspends_only_that_municipality(
     clean = _relay("reconcile", "--municipality", A, "--history", str(services.state / A / "history.sqlite3"),
                    "--centre-db", str(centre_db))
     assert clean.returncode == 0, clean.stdout
+
+
+def test_a_wrong_document_suspends_that_municipality_in_every_centre_worker(federation: FederationWorld,
+                                                                           tmp_path: Path) -> None:
+    """``--workers 2``: two centre processes on one port, each with its own connections and
+    event loop; a suspension one of them makes stops the other's routing too (it is in the
+    database they share), and sessions on fresh connections, spread over both, all succeed."""
+    services = FederationServices.start(federation, tmp_path, faulty=B,
+                                        centre_args=("--workers", "2", "--log-level", "INFO"))
+    kiosk = Kiosk(federation, services.centre_port)
+
+    async def scenario() -> None:
+        answers = await asyncio.gather(*(kiosk.issue(_persona(federation, code)) for code in (A, C) * 4))
+        assert [status for status, _ in answers] == [200] * 8
+        assert (await kiosk.issue(_persona(federation, B)))[0] == 200
+        status, answer = await kiosk.issue(_persona(federation, B, moved=True))  # gets the first one's documents
+        assert (status, answer["error"]["code"]) == (503, wire.UNAVAILABLE)
+        refused = await asyncio.gather(*(kiosk.issue(_persona(federation, B)) for _ in range(6)))
+        assert [status for status, _ in refused] == [503] * 6  # whichever worker took the connection
+        assert (await kiosk.issue(_persona(federation, A)))[0] == 200
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        services.stop()
+    events = [json.loads(line) for line in (services.state / "centre" / "centre.log").read_text().splitlines()
+              if line.startswith("{")]
+    assert len({e["pid"] for e in events if e.get("event") == "centre.listening"}) == 2
+    audit = _relay("audit", "--municipality", B, "--history", str(services.state / B / "history.sqlite3"))
+    assert [json.loads(line)["record"] for line in audit.stdout.splitlines()].count("issued") == 2  # none after
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--workers", "0"], "--workers must be at least 1"),
+    (["--workers", "2", "--embed", "municipality"], "use it with --workers 1"),
+])
+def test_relay_centre_serve_refuses_workers_it_cannot_run(tmp_path: Path, options: list[str], message: str) -> None:
+    files = [arg for name in ("home", "directory", "anchor", "federation-ca", "kiosk-cert", "kiosk-key", "kiosk-ca",
+                              "register-db") for arg in (f"--{name}", str(tmp_path / name))]
+    result = _relay("centre", "serve", *files, *options)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr
