@@ -1,7 +1,8 @@
 """Federation load benchmark: complete sessions through the issuing centre and its
 municipal issuing servers (three, or ``--members``), each its own process on loopback.
 
-``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]] [--menu-call]``
+``python -m bench.federation [--kiosks 200] [--duration 10] [--rate 150] [--members 3[,6]] [--menu-call]
+[--centre-workers 1]``
 
 The world: a test world with a crowd of ``--kiosks`` residents, each with a card and a
 kiosk of their own (:mod:`hardware_mocks.relay.crowd`), split by household between the
@@ -27,7 +28,10 @@ Reported: sessions/s, p50/p99 of each call, mismatches and errors; the CPU of th
 of each municipal server and of the simulated kiosks (``kiosks``: the client processes)
 per session; the centre's memory before the load (idle), after it and at its peak, its
 open connections to each municipal server before and after the run, and each municipal
-server's memory (what one more member costs).
+server's memory (what one more member costs); with ``--centre-workers``, the centre's
+processes together. Before and after the runs, the machine's speed in the operations a
+session is made of (:mod:`bench.machine`), so that figures of different days can be told
+apart from the machine's own changes.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import machine
 from bench.lean_http import Connection, HttpError
 from bench.relay import _pct, _rss_mib, _tree_cpu
 
@@ -364,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({args.centre_workers} process{'es' if args.centre_workers > 1 else ''}) + "
               f"{','.join(map(str, args.members))} municipal processes, {args.processes} client processes at "
               f"nice {args.client_nice}, load average {os.getloadavg()[0]:.1f} before", flush=True)
+        print(f"# machine before: {machine.describe(machine.reference())}", flush=True)
         for rate in (args.rate, 0.0) if args.rate else (0.0,):
             results = []
             for count in args.members:
@@ -380,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             for few, many in zip(results, results[1:], strict=False):
                 print(per_member(few, many), flush=True)
         print(f"# load average {os.getloadavg()[0]:.1f} after", flush=True)
+        print(f"# machine after: {machine.describe(machine.reference())}", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0
