@@ -270,12 +270,20 @@ def _serve_centre(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    unusable = _unusable_centre_files(args)
+    if unusable:
+        print(f"error: {unusable}", file=sys.stderr)
+        return 2
     rates = _prepare_centre_state(args)
     sock = listen(args.host, args.port)
     ports = {"port": sock.getsockname()[1]}
     public = None
     if args.public_port is not None:  # after the state exists: the child reads the same database
-        public, started = public_service.start_child(_public_options(args, rates))
+        try:
+            public, started = public_service.start_child(_public_options(args, rates))
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         ports |= {"public_port": started["public_port"], "public_pid": started["pid"]}
     try:
         if args.workers == 1:
@@ -286,6 +294,36 @@ def _serve_centre(args: argparse.Namespace) -> int:
     finally:
         if public is not None:
             processes.stop(public)
+
+
+def _unusable_centre_files(args: argparse.Namespace) -> str | None:
+    """Which of the centre's files cannot serve and why (the kind of error, never a key's
+    bytes), checked once before any worker starts; None when all can."""
+    import ssl
+
+    from protocol.federation.directory import DirectoryError
+    from relay.federation_local import directory_file, load_ed25519
+    from relay.federation_tls import client_context
+    from relay.http import server_tls_context
+    from relay.jpki import JpkiVerifier
+
+    home = args.home
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("the kiosks' TLS files (--kiosk-cert, --kiosk-key, --kiosk-ca)",
+         lambda: server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca)),
+        ("the federation TLS files (tls.pem and tls.key in --home, --federation-ca)",
+         lambda: client_context(home / "tls.pem", home / "tls.key", args.federation_ca)),
+        ("the message key (message.key in --home)", lambda: load_ed25519(home / "message.key")),
+        ("the JPKI files (jpki-ca.pem and jpki-crl.pem in --home)",
+         lambda: JpkiVerifier.from_files(home / "jpki-ca.pem", home / "jpki-crl.pem")),
+        ("the federation anchor (--anchor)", lambda: directory_file(args.directory, args.anchor, SystemClock())),
+    ]
+    for what, check in checks:
+        try:
+            check()
+        except (OSError, ssl.SSLError, ValueError, DirectoryError) as exc:
+            return f"{what} cannot be used ({type(exc).__name__})"
+    return None
 
 
 def _prepare_centre_state(args: argparse.Namespace) -> Path | str:

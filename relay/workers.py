@@ -2,8 +2,7 @@
 ``relay centre serve --workers``.
 
 An asyncio server is one thread of Python: under load its event loop is the limit long
-before the host's cores are (the centre's was a whole core while a quarter of the machine
-stood idle, docs/benchmarks.md). The parent makes the sockets and everything that must
+before a larger host's cores are. The parent makes the sockets and everything that must
 exist once (the database's schema, a public listener), then forks; each worker builds its
 own application after the fork — its own connections, threads and event loop — and
 accepts on the inherited sockets, the kernel handing each new connection to one of them.
@@ -12,9 +11,11 @@ so any of them answers any call of a session another opened.
 
 A worker says it is listening with one byte on a pipe; the parent says "accepting" (the
 port file) only once every worker has, or a client could time out on a backlog nobody
-serves yet. A worker that dies before that fails the start; one that dies later stops the
-others (an operator's supervisor restarts the whole service); SIGTERM and SIGINT are passed
-to every worker, which each stop cleanly.
+serves yet. A worker that dies before that fails the start, with its error on stderr;
+any worker that dies later stops the others (an operator's supervisor restarts the whole
+service, rather than it serving on with part of its capacity). SIGTERM and SIGINT are held
+from before the first fork and passed to every worker still running, which each stop
+cleanly: a stop during start-up leaves no worker behind.
 """
 
 from __future__ import annotations
@@ -22,55 +23,64 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable
 
 #: What a worker runs after the fork: serve until stopped, writing b"1" to the file
-#: descriptor it is given once it listens (and closing it).
+#: descriptor it is given once it listens (:func:`said_ready`).
 Worker = Callable[[int], None]
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def run(count: int, worker: Worker, ready: Callable[[], None]) -> int:
     """Fork ``count`` workers, call ``ready`` once all of them listen, and wait for them;
-    0 after a clean stop, 1 when one failed."""
-    children, pipes = [], []
-    for _ in range(count):
-        ready_r, ready_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns into the parent's code
-            os.close(ready_r)
-            code = 1
+    0 after a stop asked by a signal, 1 when a worker failed (at start or later)."""
+    live: set[int] = set()
+    asked = {"stop": False}
+
+    def stop_all() -> None:
+        for child in live:  # reaped ones are out of the set: no signal to a reused pid
             try:
-                worker(ready_w)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(ready_w)
-        children.append(pid)
-        pipes.append(ready_r)
-    for ready_r in pipes:
-        with os.fdopen(ready_r, "rb") as pipe:
-            if pipe.read(1) != b"1":  # the worker died before listening
-                _signal(children, signal.SIGTERM)
-                for child in children:
-                    os.waitpid(child, 0)
-                print("error: a worker failed to start", file=sys.stderr)
-                return 1
-    ready()
-    stopping = {"asked": False}
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
-    def forward(signum: int, _frame: object) -> None:
-        stopping["asked"] = True
-        _signal(children, signal.SIGTERM)
+    def on_signal(signum: int, _frame: object) -> None:
+        asked["stop"] = True
+        stop_all()
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    status = 0
-    for child in children:
-        _, code = os.waitpid(child, 0)
-        if code and not stopping["asked"]:
-            status = 1
-            forward(signal.SIGTERM, None)
-    return status
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a stop during the forks waits for their end
+    pipes: list[int] = []
+    try:
+        for _ in range(count):
+            ready_r, ready_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                _child(worker, ready_w, [ready_r, *pipes])
+            os.close(ready_w)
+            live.add(pid)
+            pipes.append(ready_r)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # and is passed on here, to every worker
+    try:
+        started = all([_said_ready(fd) for fd in pipes])  # every pipe read (and closed)
+        failed = not started and not asked["stop"]  # not a worker stopped while starting
+        if failed:
+            print("error: a worker failed to start", file=sys.stderr)
+            stop_all()
+        elif started and not asked["stop"]:
+            ready()
+        while live:
+            pid, code = os.waitpid(-1, 0)  # whichever ends first
+            live.discard(pid)
+            if code and not asked["stop"] and not failed:
+                failed = True
+                stop_all()
+        return 1 if failed else 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def said_ready(fd: int | None) -> None:
@@ -80,9 +90,25 @@ def said_ready(fd: int | None) -> None:
         os.close(fd)
 
 
-def _signal(children: list[int], sig: signal.Signals) -> None:
-    for child in children:
-        try:
-            os.kill(child, sig)
-        except ProcessLookupError:
-            pass
+def _child(worker: Worker, ready_w: int, parents_fds: list[int]) -> None:
+    """In the worker: the stop signals back to their defaults (its server installs its own),
+    then serve; never returns into the parent's code."""
+    code = 1
+    try:
+        for fd in parents_fds:
+            os.close(fd)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        worker(ready_w)
+        code = 0
+    except BaseException:  # its reason on stderr, where the single process would have shown it
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _said_ready(fd: int) -> bool:
+    with os.fdopen(fd, "rb") as pipe:
+        return pipe.read(1) == b"1"

@@ -9,7 +9,8 @@ message id and the kiosk's outcome — never a document body.
 The tables are the ``centre_*`` ones of the relay's versioned migrations
 (``relay/store/sql/*/000N_centre.sql``) plus the relay's technician-event and log-export
 tables, in the database ``db`` names (:func:`relay.store.db.open_database`): a SQLite file
-for one centre process, or a PostgreSQL URL that several centre nodes share, so that any
+for the centre processes of one host (``--workers``), or a PostgreSQL URL that several centre
+nodes share, so that any
 node answers any call of a session another node opened, a suspension made on one node
 stops routing on all of them, and the delivery log is one.
 

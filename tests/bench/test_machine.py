@@ -11,8 +11,6 @@ def test_the_reference_measures_each_operation() -> None:
     ref = machine.reference()  # the handshake raises if the two contexts could not complete one
     assert set(ref) == {"tls_handshake_ms", "ed25519_verify_us", "rsa2048_sign_us", "python_loop_ms"}
     assert all(math.isfinite(v) and v > 0 for v in ref.values())
-    # a mutual handshake signs and verifies more than one Ed25519 verification does
-    assert ref["tls_handshake_ms"] * 1000 > ref["ed25519_verify_us"]
 
 
 def test_the_description_names_every_figure() -> None:
