@@ -102,6 +102,8 @@ def _child(worker: Worker, ready_w: int, parents_fds: list[int]) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         worker(ready_w)
         code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # its reason on stderr, where the single process would have shown it
         traceback.print_exc()
     finally:
