@@ -47,9 +47,12 @@ from relay.ports import listen, write_ports
 from relay.store.db import location
 
 if TYPE_CHECKING:
+    import ssl
+
     from protocol.federation.directory import Member
     from relay.centre.store import CentreStore
     from relay.directory_file import DirectoryFile
+    from relay.municipal.server import MunicipalServer
 
 LOG = logging.getLogger("relay")
 
@@ -184,8 +187,7 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_check(args))
     log.configure(log.level_named(args.log_level))
     if args.command == "municipality":
-        asyncio.run(_municipality(args))
-        return 0
+        return _serve_municipality(args)
     return _serve_centre(args)
 
 
@@ -234,21 +236,59 @@ async def _until_stopped(port_file: Path | None, port: int) -> None:
     await stop.wait()
 
 
-async def _municipality(args: argparse.Namespace) -> None:
-    from aiohttp import web
+def _serve_municipality(args: argparse.Namespace) -> int:
+    """``relay municipality serve``: its files are read before anything listens, and one
+    that cannot be used is named in one line (exit 2), not in a traceback."""
+    import ssl
 
+    from protocol.federation.directory import DirectoryError
     from relay.federation_local import directory_file, municipal_server
     from relay.federation_tls import server_context
+
+    home = args.home
+    missing = _missing([home / "tls.pem", home / "tls.key", home / "issuer.key", home / "message.key",
+                        home / "scramble.key", home / "registry.json", args.directory, args.anchor, args.federation_ca])
+    if missing:
+        print(f"error: the municipal server cannot start: {missing}", file=sys.stderr)
+        return 2
+    clock = SystemClock()
+    try:
+        tls = server_context(home / "tls.pem", home / "tls.key", args.federation_ca)
+        server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
+                                  args.db)
+    except (OSError, ssl.SSLError, ValueError, KeyError, DirectoryError) as exc:  # KeyError: a registry field
+        print(f"error: the municipal server cannot start: {_startup_error(exc)}", file=sys.stderr)
+        return 2
+    asyncio.run(_municipality(args, server, tls))
+    return 0
+
+
+def _missing(paths: list[Path]) -> str | None:
+    """The first of ``paths`` that is not a readable file, as an operator would be told."""
+    for path in paths:
+        if not path.is_file() or not os.access(path, os.R_OK):
+            return f"{path}: no such file" if not path.exists() else f"{path}: not a readable file"
+    return None
+
+
+def _startup_error(exc: Exception) -> str:
+    """A start-up failure in words an operator acts on: the file and what is wrong with it
+    when the system names one, else the kind of error (never a key's or a record's bytes)."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+    return type(exc).__name__ + (f" ({exc})" if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError)
+                                 and len(str(exc)) < 120 else "")
+
+
+async def _municipality(args: argparse.Namespace, server: MunicipalServer, tls: ssl.SSLContext) -> None:
+    from aiohttp import web
+
     from relay.municipal.http import application
 
-    clock = SystemClock()
-    server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
-                              args.db)
     runner = web.AppRunner(application(server.handle, server.history.scrub), access_log=None, handle_signals=False)
     await runner.setup()
     sock = listen(args.host, args.port)
-    await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",
-                                                                  args.federation_ca)).start()
+    await web.SockSite(runner, sock, ssl_context=tls).start()
     log.event(LOG, "municipal.listening", municipality=server.code, port=sock.getsockname()[1], pid=os.getpid())
     await _until_stopped(args.port_file, sock.getsockname()[1])
     await runner.cleanup()
@@ -308,6 +348,11 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
     from relay.jpki import JpkiVerifier
 
     home = args.home
+    missing = _missing([args.kiosk_cert, args.kiosk_key, args.kiosk_ca, home / "tls.pem", home / "tls.key",
+                        args.federation_ca, home / "message.key", home / "jpki-ca.pem", home / "jpki-crl.pem",
+                        home / "card-routing.json", args.directory, args.anchor])
+    if missing:
+        return missing
     checks: list[tuple[str, Callable[[], object]]] = [
         ("the kiosks' TLS files (--kiosk-cert, --kiosk-key, --kiosk-ca)",
          lambda: server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca)),
