@@ -28,7 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
-from relay import issuing_cli, kiosk_cli, processes, public_service, stopping, verification_cli, workers
+from relay import (
+    issuing_cli,
+    kiosk_cli,
+    operator_errors,
+    processes,
+    public_service,
+    stopping,
+    verification_cli,
+    workers,
+)
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -126,6 +135,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    return operator_errors.one_line(lambda: _command(args))
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "audit" and args.municipality:
         return issuing_cli.audit(args)
     if args.command == "audit":
@@ -331,8 +344,9 @@ def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports:
         asyncio.run(_worker(args, sockets, args.port_file, ports))
         return 0
     # each worker builds its own core, with its own database connection, after the fork
-    return workers.run(args.workers, lambda ready: asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready)),
-                       lambda: write_ports(args.port_file, ports) if args.port_file else None)
+    return workers.run(args.workers, lambda ready: operator_errors.one_line(
+        lambda: asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready))),
+        lambda: write_ports(args.port_file, ports) if args.port_file else None)
 
 
 def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:

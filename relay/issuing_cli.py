@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
-from relay import processes, public_service, stopping, workers
+from relay import operator_errors, processes, public_service, stopping, workers
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -329,8 +329,9 @@ def _serve_centre(args: argparse.Namespace) -> int:
         if args.workers == 1:
             asyncio.run(_centre(args, sock, rates, args.port_file, ports))
             return 0
-        return workers.run(args.workers, lambda ready: asyncio.run(_centre(args, sock, rates, None, ports, ready)),
-                           lambda: write_ports(args.port_file, ports) if args.port_file else None)
+        return workers.run(args.workers, lambda ready: operator_errors.one_line(
+            lambda: asyncio.run(_centre(args, sock, rates, None, ports, ready))),
+            lambda: write_ports(args.port_file, ports) if args.port_file else None)
     finally:
         if public is not None:
             processes.stop(public)
@@ -468,7 +469,12 @@ def audit(args: argparse.Namespace) -> int:
         print("error: --history names the municipality's history.sqlite3 or its postgresql:// URL", file=sys.stderr)
         return 2
     history = IssuanceHistory(args.history)
-    for entry in history.entries():
+    entries = history.entries()
+    other = _another_municipality(entries, args.municipality)
+    if other:
+        print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
+        return 2
+    for entry in entries:
         print(json.dumps({"record": "issued", **entry}, ensure_ascii=False))
     for entry in history.refusals():
         print(json.dumps({"record": "refused", **entry}, ensure_ascii=False))
@@ -549,9 +555,28 @@ def reconcile(args: argparse.Namespace) -> int:
         if isinstance(path, Path) and not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 2
-    found = differences(IssuanceHistory(args.history).entries(), CentreStore(args.centre_db).deliveries(
-        args.municipality))
+    history = IssuanceHistory(args.history).entries()
+    other = _another_municipality(history, args.municipality)
+    if other:
+        print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
+        return 2
+    deliveries = CentreStore(args.centre_db).deliveries(args.municipality)
+    found = differences(history, deliveries)
     for entry in found:
         print(json.dumps(entry))
     print(f"{len(found)} difference(s)", file=sys.stderr)
+    if not history and not deliveries:  # true, and also what two swapped or wrong files give
+        print(f"note: neither file holds a request of {args.municipality}: are --history and --centre-db the"
+              " right ones?", file=sys.stderr)
     return 1 if found else 0
+
+
+def _another_municipality(history: list[dict[str, Any]], code: str) -> str | None:
+    """The municipality whose history this is, when it is not ``code``'s: every document
+    serial starts with its issuer's code (``139998-…``)."""
+    for entry in history:
+        for serial in entry["serials"]:
+            issuer = str(serial).split("-", 1)[0]
+            if issuer != code:
+                return issuer
+    return None

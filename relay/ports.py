@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -9,10 +10,17 @@ from pathlib import Path
 
 
 def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``; :class:`OSError` naming both when it cannot be
+    (the port taken or out of range, the name unknown)."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "the port must be 0-65535"
+        raise OSError(getattr(exc, "errno", None) or errno.EINVAL, f"cannot listen on {host}:{port}: {reason}") from exc
     sock.setblocking(False)
     return sock
 

@@ -154,6 +154,10 @@ def test_a_wrong_document_over_the_network_suspends_only_that_municipality(
     clean = _relay("reconcile", "--municipality", A, "--history", str(services.state / A / "history.sqlite3"),
                    "--centre-db", str(centre_db))
     assert clean.returncode == 0, clean.stdout
+    for command in (["reconcile", "--centre-db", str(centre_db)], ["audit"]):  # B's history given as A's
+        wrong = _relay(*command, "--municipality", A, "--history", str(services.state / B / "history.sqlite3"))
+        assert (wrong.returncode, wrong.stdout) == (2, "")
+        assert wrong.stderr == f"error: --history is {B}'s issuance history, not {A}'s\n"
 
 
 def test_a_wrong_document_suspends_that_municipality_in_every_centre_worker(federation: FederationWorld,

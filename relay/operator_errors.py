@@ -1,0 +1,53 @@
+"""What an operator is told when a ``relay`` command cannot run: one line, not a traceback.
+
+The commands are run by people — municipal and centre operators, technicians — who act on
+a file name, an address or a database's own words, not on a stack. The errors of the
+machine around the program (a file missing or unreadable, a port taken, a database file
+that is not one or a server that does not answer, a certificate or key TLS refuses, a
+value past what the system can hold) are caught once, at the command line's top
+(:func:`relay.cli.main`) and in each worker of a ``--workers`` server, and named. Anything
+else is a defect of the program and keeps its traceback.
+
+No value from a record, a key or a certificate is printed: only paths, addresses, kinds of
+error and the database driver's message (which names the server and the user, never a
+password or a row).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import ssl
+from collections.abc import Callable
+from typing import TypeVar
+
+from relay.store.protocol import StoreError
+
+OPERATOR_ERRORS = (OSError, sqlite3.Error, StoreError, ssl.SSLError, OverflowError)
+T = TypeVar("T")
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, StoreError):
+        cause = exc.__cause__
+        said = str(cause).strip().splitlines()[0] if cause is not None and str(cause).strip() else ""
+        return f"the database cannot be used ({exc}{': ' + said if said else ''})"
+    if isinstance(exc, sqlite3.Error):
+        return f"the database cannot be used ({exc})"
+    if isinstance(exc, ssl.SSLError):
+        return f"a TLS certificate or key cannot be used ({getattr(exc, 'reason', None) or type(exc).__name__})"
+    if isinstance(exc, OSError):
+        if exc.filename:
+            return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+        return exc.strerror or str(exc) or type(exc).__name__
+    return f"a value is out of range ({exc})"
+
+
+def one_line(run: Callable[[], T]) -> T:
+    """``run()``; an operator's error ends the process with its line on stderr and exit 2."""
+    try:
+        return run()
+    except OPERATOR_ERRORS as exc:
+        import sys
+
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None

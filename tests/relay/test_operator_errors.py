@@ -1,0 +1,78 @@
+"""An operator's error is one line naming what to fix, from the top of the command line
+and from a listening socket; a program's defect keeps its traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from relay.operator_errors import describe, one_line
+from relay.ports import listen
+from relay.store.protocol import StoreUnavailable
+
+
+def _unavailable() -> StoreUnavailable:
+    try:
+        try:
+            raise OSError("connection to server at \"127.0.0.1\", port 1 failed: Connection refused\nmore")
+        except OSError as cause:
+            raise StoreUnavailable("OperationalError") from cause
+    except StoreUnavailable as exc:
+        return exc
+
+
+@pytest.mark.parametrize(("exc", "said"), [
+    (FileNotFoundError(2, "No such file or directory", "/etc/relay/tls.pem"),
+     "/etc/relay/tls.pem: No such file or directory"),
+    (sqlite3.DatabaseError("file is not a database"), "the database cannot be used (file is not a database)"),
+    (_unavailable(), ("the database cannot be used (OperationalError: connection to server at \"127.0.0.1\","
+                      " port 1 failed: Connection refused)")),
+    (OverflowError("date value out of range"), "a value is out of range (date value out of range)"),
+])
+def test_each_kind_is_named(exc: BaseException, said: str) -> None:
+    assert describe(exc) == said
+
+
+def test_one_line_ends_with_exit_2_and_a_defect_keeps_its_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    def missing() -> None:
+        raise FileNotFoundError(2, "No such file or directory", "/nowhere/key.pem")
+
+    with pytest.raises(SystemExit) as exc:
+        one_line(missing)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == "error: /nowhere/key.pem: No such file or directory\n"
+    empty: dict[str, int] = {}
+    with pytest.raises(KeyError):
+        one_line(lambda: empty["defect"])
+    assert one_line(lambda: 7) == 7
+
+
+def test_a_taken_port_is_named() -> None:
+    taken = listen("127.0.0.1", 0)
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(OSError) as taken_again:
+            listen("127.0.0.1", port)  # SO_REUSEADDR does not share a port something listens on
+        assert taken_again.value.strerror == f"cannot listen on 127.0.0.1:{port}: Address already in use"
+        with pytest.raises(OSError) as out_of_range:
+            listen("127.0.0.1", 70000)
+        assert out_of_range.value.strerror == "cannot listen on 127.0.0.1:70000: the port must be 0-65535"
+    finally:
+        taken.close()
+
+
+def test_a_database_that_is_not_one_is_one_line_from_the_command_line(tmp_path: Path) -> None:
+    garbage = tmp_path / "centre.sqlite3"
+    garbage.write_bytes(b"not a database " * 400)
+    result = subprocess.run([sys.executable, "-m", "relay.cli", "centre", "suspensions", "--db", str(garbage)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stderr) == (2, "error: the database cannot be used (file is not a database)\n")
+
+
+def test_a_tls_error_is_named() -> None:
+    assert describe(ssl.SSLError(9, "[SSL] PEM lib")) == "a TLS certificate or key cannot be used (SSLError)"
