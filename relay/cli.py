@@ -284,8 +284,8 @@ def serve(args: argparse.Namespace) -> int:
     if not (world / "world.json").exists():
         print(f"error: {world} holds no test world (python -m hardware_mocks.world create {world})", file=sys.stderr)
         return 2
-    if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
+    if workers.count_error(args.workers):
+        print(f"error: {workers.count_error(args.workers)}", file=sys.stderr)
         return 2
     try:  # fail here, with a message, rather than in every worker
         from relay.http import server_tls_context

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from relay.municipal.server import MunicipalServer
 
 LOG = logging.getLogger("relay")
+#: The kinds of the centre's event log (relay/centre/core.py, relay/centre/http.py).
+EVENT_KINDS = ("refuse", "unavailable", "bad_message", "wrong_document", "kiosk_alert", "timeout")
 
 
 def add_parsers(sub: Any) -> None:
@@ -137,7 +139,7 @@ def add_parsers(sub: Any) -> None:
     ev = csub.add_parser("events", help="the centre's event log: refusals, unavailable municipalities, wrong"
                                         " documents, kiosk alerts (JSON lines)")
     _centre_database(ev)
-    ev.add_argument("--kind", help="only this kind (refuse, unavailable, bad_message, wrong_document, kiosk_alert)")
+    ev.add_argument("--kind", choices=EVENT_KINDS, help="only this kind")
     r = sub.add_parser("reconcile", help="a municipality's issuance history against the centre's delivery log")
     r.add_argument("--municipality", required=True)
     r.add_argument("--history", type=location, required=True,
@@ -206,7 +208,24 @@ async def _check(args: argparse.Namespace) -> int:
         print(f"error: --report-valid-for is at most {MAX_VALID_FOR.days}d", file=sys.stderr)
         return 2
 
-    listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
+    from protocol.federation.directory import DirectoryError
+
+    try:  # a file that is missing or unreadable: the command line's one line (relay/operator_errors.py)
+        listed = Member.from_json(json.loads(args.member.read_text(encoding="utf-8")))
+    except (ValueError, DirectoryError) as exc:
+        print(f"error: --member is not a municipality's member.json ({type(exc).__name__})", file=sys.stderr)
+        return 2
+    try:
+        profile = Profile.from_json(json.loads(args.profile.read_text(encoding="utf-8")))
+    except json.JSONDecodeError:
+        print("error: --profile is not JSON", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: --profile: {exc}", file=sys.stderr)
+        return 2
+    if args.report and not args.report.parent.is_dir():
+        print(f"error: {args.report.parent}: no such directory (for --report)", file=sys.stderr)
+        return 2
     # one node exactly (no failover to the others): each node of a server run as several is
     # checked by its own run with --endpoint
     member = replace(listed, endpoint=args.endpoint or listed.endpoint, more_endpoints=())
@@ -215,7 +234,7 @@ async def _check(args: argparse.Namespace) -> int:
     try:
         centre_key = load_ed25519(args.centre_home / "message.key")
         kit = Conformance(member, port, centre_key)
-        results = await kit.run(Profile.from_json(json.loads(args.profile.read_text(encoding="utf-8"))))
+        results = await kit.run(profile)
     finally:
         await port.close()
     for result in results:
@@ -297,8 +316,8 @@ async def _municipality(args: argparse.Namespace, server: MunicipalServer, tls: 
 def _serve_centre(args: argparse.Namespace) -> int:
     """The centre: one process, or ``--workers`` processes on one socket (:mod:`relay.workers`);
     its public listener, when asked for, a process of its own beside them."""
-    if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
+    if workers.count_error(args.workers):
+        print(f"error: {workers.count_error(args.workers)}", file=sys.stderr)
         return 2
     if args.workers > 1 and args.embed:
         print("error: --embed runs municipal servers inside the centre's process: use it with --workers 1",

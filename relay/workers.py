@@ -32,6 +32,21 @@ Worker = Callable[[int], None]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+def most() -> int:
+    """The most workers a server takes on this host: four a core (more only share the same
+    cores, each with its own connections to the database and the municipal servers)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def count_error(count: int) -> str | None:
+    """Why ``--workers count`` cannot run here, or None."""
+    if count < 1:
+        return "--workers must be at least 1"
+    if count > most():
+        return f"--workers is at most {most()} on this host (four a core)"
+    return None
+
+
 def run(count: int, worker: Worker, ready: Callable[[], None]) -> int:
     """Fork ``count`` workers, call ``ready`` once all of them listen, and wait for them;
     0 after a stop asked by a signal, 1 when a worker failed (at start or later)."""

@@ -46,12 +46,18 @@ class Profile:
     capacity_per_second: int
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Profile:
-        issuable = tuple(str(s) for s in data["issuable"])
-        if len(issuable) < 2:
-            raise ValueError("the profile lists at least two issuable test cards")
-        return cls(issuable, {str(k): str(v) for k, v in data.get("refused", {}).items()},
-                   int(data["capacity_per_second"]))
+    def from_json(cls, data: Any) -> Profile:
+        """:class:`ValueError` saying which part of the profile is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("the profile is a JSON object {issuable: [...], refused: {...}, capacity_per_second: N}")
+        issuable, refused, capacity = data.get("issuable"), data.get("refused", {}), data.get("capacity_per_second")
+        if not isinstance(issuable, list) or len(issuable) < 2:
+            raise ValueError("the profile lists at least two issuable test cards (issuable)")
+        if not isinstance(refused, dict):
+            raise ValueError("refused maps test card serials to the refusal each must get")
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+            raise ValueError("capacity_per_second is the server's declared capacity, a whole number of at least 1")
+        return cls(tuple(str(s) for s in issuable), {str(k): str(v) for k, v in refused.items()}, capacity)
 
 
 @dataclass(frozen=True)
@@ -157,8 +163,10 @@ class Conformance:
     async def _idempotency(self, profile: Profile) -> str | None:
         body = self._issue_body(profile.issuable[0])
         kind, first = await self._call("issue", body)
-        if kind != "answer" or (why := self._bound(body, first)):
-            return f"first answer: {kind} {why or first.get('refusal')}"
+        if kind != "answer":
+            return f"first answer: {kind} {first.get('refusal')}"
+        if why := self._bound(body, first):
+            return f"first answer: not bound to its request ({why})"
         if await self._call("issue", body) != ("answer", first):
             return "a repeat got another answer"
         if (await self._call("issue", {**body, "copies": 2}))[1].get("refusal") != wire.REQUEST_ID_CONFLICT:

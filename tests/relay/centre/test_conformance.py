@@ -3,6 +3,7 @@ answers a request with another's documents fails and is not to be admitted."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -65,3 +66,36 @@ def test_a_server_that_swaps_answers_is_not_admitted(federation: FederationWorld
     assert "not to be admitted" in result.stdout
     assert any(line.startswith(("FAIL idempotency", "FAIL same_millisecond_pairs"))
                for line in result.stdout.splitlines()), result.stdout
+
+
+def _check_with(world: FederationWorld, port: int, profile: Path) -> subprocess.CompletedProcess[str]:
+    home = world.municipality_dir(A)
+    return subprocess.run(
+        [sys.executable, "-m", "relay.cli", "municipality", "check", "--member", str(home / "member.json"),
+         "--endpoint", f"https://127.0.0.1:{port}", "--profile", str(profile),
+         "--centre-home", str(world.centre_dir), "--federation-ca", str(world.root / "federation-ca.pem")],
+        capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_test_cards_the_server_refuses_fail_the_checks_that_need_them(
+        federation: FederationWorld, server_a: FederationServices, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"issuable": ["0" * 16, "1" * 16], "capacity_per_second": 5}))
+    result = _check_with(federation, server_a.ports[A], profile)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert any(line.startswith("FAIL idempotency: first answer: refusal") for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize(("profile", "said"), [
+    ({"issuable": ["A" * 16, "B" * 16], "capacity_per_second": 0}, "error: --profile: capacity_per_second"),
+    ({"issuable": ["A" * 16, "B" * 16], "capacity_per_second": -3}, "error: --profile: capacity_per_second"),
+    ([], "error: --profile: the profile is a JSON object"),
+    ({"capacity_per_second": 5}, "error: --profile: the profile lists at least two issuable test cards"),
+])
+def test_a_profile_that_cannot_be_used_is_refused_before_any_check(
+        federation: FederationWorld, tmp_path: Path, profile: object, said: str) -> None:
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(profile))
+    result = _check_with(federation, 9, path)  # nothing listens there: nothing is asked of it
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(said) and len(result.stderr.splitlines()) == 1
