@@ -361,7 +361,8 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
     bytes), checked once before any worker starts; None when all can."""
     import ssl
 
-    from protocol.federation.directory import DirectoryError
+    from protocol.federation.directory import Anchor, DirectoryError
+    from relay.centre.core import CardRouting
     from relay.federation_local import directory_file, load_ed25519
     from relay.federation_tls import client_context
     from relay.http import server_tls_context
@@ -381,12 +382,16 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
         ("the message key (message.key in --home)", lambda: load_ed25519(home / "message.key")),
         ("the JPKI files (jpki-ca.pem and jpki-crl.pem in --home)",
          lambda: JpkiVerifier.from_files(home / "jpki-ca.pem", home / "jpki-crl.pem")),
-        ("the federation anchor (--anchor)", lambda: directory_file(args.directory, args.anchor, SystemClock())),
+        ("the card routing (card-routing.json in --home)",
+         lambda: CardRouting(home / "card-routing.json").municipality("0")),
+        ("the federation anchor (--anchor)", lambda: Anchor.from_bytes(args.anchor.read_bytes())),
+        ("the directory (--directory), checked with --anchor,",
+         lambda: directory_file(args.directory, args.anchor, SystemClock())),
     ]
     for what, check in checks:
         try:
             check()
-        except (OSError, ssl.SSLError, ValueError, DirectoryError) as exc:
+        except (OSError, ssl.SSLError, ValueError, AttributeError, DirectoryError) as exc:  # AttributeError: not a map
             return f"{what} cannot be used ({type(exc).__name__})"
     return None
 

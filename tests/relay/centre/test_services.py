@@ -210,15 +210,28 @@ def _federation_files(federation: FederationWorld) -> list[str]:
             "--federation-ca", str(root / "federation-ca.pem")]
 
 
-def test_relay_centre_serve_names_a_file_it_cannot_use(federation: FederationWorld, tmp_path: Path) -> None:
-    pki = federation.base.root / "pki"
-    (tmp_path / "kiosk.key").write_text("not a key")
-    result = _relay("centre", "serve", "--home", str(federation.centre_dir), *_federation_files(federation),
-                    "--kiosk-cert", str(pki / "relay.pem"), "--kiosk-key", str(tmp_path / "kiosk.key"),
+@pytest.mark.parametrize(("broken", "said"), [
+    ("kiosk.key", "the kiosks' TLS files (--kiosk-cert, --kiosk-key, --kiosk-ca) cannot be used (SSLError)"),
+    ("card-routing.json", "the card routing (card-routing.json in --home) cannot be used (JSONDecodeError)"),
+    ("directory.json", "the directory (--directory), checked with --anchor, cannot be used (DirectoryError)"),
+])
+def test_relay_centre_serve_names_a_file_it_cannot_use(federation: FederationWorld, tmp_path: Path, broken: str,
+                                                       said: str) -> None:
+    pki, home = federation.base.root / "pki", tmp_path / "centre"
+    shutil.copytree(federation.centre_dir, home)
+    files = dict(zip(["--directory", "--anchor", "--federation-ca"], _federation_files(federation)[1::2], strict=True))
+    kiosk_key = str(pki / "relay.key")
+    if broken == "kiosk.key":
+        kiosk_key = str(tmp_path / "kiosk.key")
+    elif broken == "directory.json":
+        files["--directory"] = str(tmp_path / "directory.json")
+    (tmp_path / broken if broken != "card-routing.json" else home / broken).write_text("{ not what it should be")
+    result = _relay("centre", "serve", "--home", str(home), *[a for kv in files.items() for a in kv],
+                    "--kiosk-cert", str(pki / "relay.pem"), "--kiosk-key", kiosk_key,
                     "--kiosk-ca", str(pki / "operator-ca.pem"), "--register-db", str(tmp_path / "registers.sqlite3"),
                     "--state", str(tmp_path), "--workers", "2")
-    assert (result.returncode, result.stderr) == (
-        2, "error: the kiosks' TLS files (--kiosk-cert, --kiosk-key, --kiosk-ca) cannot be used (SSLError)\n")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"error: {said}" and "Traceback" not in result.stderr
     assert not (tmp_path / "centre.sqlite3").exists()  # nothing started, nothing made
 
 
