@@ -323,10 +323,9 @@ def _serve_centre(args: argparse.Namespace) -> int:
         print("error: --embed runs municipal servers inside the centre's process: use it with --workers 1",
               file=sys.stderr)
         return 2
-    limits = limits_from(args)
     try:
-        check_descriptor_limit(limits.max_connections)
-    except ValueError as exc:
+        check_descriptor_limit(limits_from(args).max_connections)
+    except ValueError as exc:  # a cap or deadline of 0, or more connections than open files
         print(f"error: {exc}", file=sys.stderr)
         return 2
     unusable = _unusable_centre_files(args)

@@ -33,12 +33,28 @@ if TYPE_CHECKING:
     from relay.federation.served import DirectoryFile
 
 
+#: The longest period any federation command takes: keys, certificates and directories
+#: are renewed far more often, and dates past it soon leave the calendar.
+LONGEST = dt.timedelta(days=36500)
+
+
 def duration(text: str) -> dt.timedelta:
-    """An argparse type: ``90m``, ``12h``, ``7d`` (the federation commands' periods)."""
-    m = re.fullmatch(r"(\d+)([mhd])", text)
+    """An argparse type: ``90m``, ``12h``, ``7d`` (the federation commands' periods), up
+    to :data:`LONGEST`."""
+    m = re.fullmatch(r"(\d{1,9})([mhd])", text)
     if not m or int(m.group(1)) == 0:
         raise argparse.ArgumentTypeError("use a duration like 90m, 12h or 7d")
-    return dt.timedelta(seconds=int(m.group(1)) * {"m": 60, "h": 3600, "d": 86400}[m.group(2)])
+    period = dt.timedelta(seconds=int(m.group(1)) * {"m": 60, "h": 3600, "d": 86400}[m.group(2)])
+    if period > LONGEST:
+        raise argparse.ArgumentTypeError(f"at most {LONGEST.days}d")
+    return period
+
+
+def days(text: str) -> int:
+    """An argparse type: a certificate's validity in whole days, 1 up to :data:`LONGEST`."""
+    if not re.fullmatch(r"\d{1,9}", text) or not 1 <= int(text) <= LONGEST.days:
+        raise argparse.ArgumentTypeError(f"a whole number of days, 1 to {LONGEST.days}")
+    return int(text)
 
 
 def _when(text: str) -> dt.datetime:
@@ -67,7 +83,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     i = command("init", "create the CA, the directory signing key, the anchor and an empty directory source")
     i.add_argument("--name", required=True, help="the federation's name (in the anchor: holders refuse any other)")
-    i.add_argument("--ca-days", type=int, default=3650, help="the CA certificate's validity in days (3650)")
+    i.add_argument("--ca-days", type=days, default=3650, help="the CA certificate's validity in days (3650)")
     a = command("admit", "add a municipality that passed the conformance check")
     a.add_argument("member", type=Path, help="the member.json its relay municipality init wrote")
     a.add_argument("--conformance-report", type=Path, help="the report its relay municipality check wrote")
@@ -109,7 +125,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     c.add_argument("--role", required=True, choices=("centre", "municipal"))
     c.add_argument("--host", action="append", default=[], required=True,
                    help="a DNS name or address the server is reached at (repeat for more)")
-    c.add_argument("--days", type=int, default=397, help="validity in days (397)")
+    c.add_argument("--days", type=days, default=397, help="validity in days (397)")
     c.add_argument("--out", type=Path, required=True, help="where to write the certificate (PEM)")
     command("show", "print the source: members, their status and keys, the last serial")
 

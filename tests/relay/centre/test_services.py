@@ -193,6 +193,7 @@ def test_a_wrong_document_suspends_that_municipality_in_every_centre_worker(fede
 @pytest.mark.parametrize(("options", "message"), [
     (["--workers", "0"], "--workers must be at least 1"),
     (["--workers", "100000"], "--workers is at most"),
+    (["--max-connections", "0"], "connection caps must be at least 1"),
     (["--workers", "2", "--embed", "municipality"], "use it with --workers 1"),
     (["--workers", "2"], "kiosk-cert: no such file"),
 ])

@@ -50,3 +50,19 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert main([a.format(dir=tmp_path) for a in argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["init", "{fed}", "--name", "x", "--ca-days", "-5"], "argument --ca-days: a whole number of days, 1 to 36500"),
+    (["init", "{fed}", "--name", "x", "--ca-days", "99999999"], "argument --ca-days: a whole number of days"),
+    (["publish", "{fed}", "--valid-for", "99999999d"], "argument --valid-for: at most 36500d"),
+    (["publish", "{fed}", "--valid-for", "9999999999d"], "argument --valid-for: use a duration like"),
+])
+def test_a_period_past_what_the_calendar_holds_is_refused_before_anything_is_made(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], said: str) -> None:
+    fed = tmp_path / "fed"
+    with pytest.raises(SystemExit) as exc:
+        main(["federation", *[part.format(fed=fed) for part in command]])
+    assert exc.value.code == 2
+    assert said in capsys.readouterr().err
+    assert not fed.exists()  # no half-made federation directory
