@@ -341,11 +341,11 @@ def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], di
 
 def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports: dict[str, int]) -> int:
     if args.workers == 1:
-        asyncio.run(_worker(args, sockets, args.port_file, ports))
+        operator_errors.one_line(lambda: asyncio.run(_worker(args, sockets, args.port_file, ports)), serving=True)
         return 0
     # each worker builds its own core, with its own database connection, after the fork
     return workers.run(args.workers, lambda ready: operator_errors.one_line(
-        lambda: asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready))),
+        lambda: asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready)), serving=True),
         lambda: write_ports(args.port_file, ports) if args.port_file else None)
 
 

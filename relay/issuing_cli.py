@@ -278,7 +278,7 @@ def _serve_municipality(args: argparse.Namespace) -> int:
     except (OSError, ssl.SSLError, ValueError, KeyError, DirectoryError) as exc:  # KeyError: a registry field
         print(f"error: the municipal server cannot start: {_startup_error(exc)}", file=sys.stderr)
         return 2
-    asyncio.run(_municipality(args, server, tls))
+    operator_errors.one_line(lambda: asyncio.run(_municipality(args, server, tls)), serving=True)
     return 0
 
 
@@ -345,10 +345,11 @@ def _serve_centre(args: argparse.Namespace) -> int:
         ports |= {"public_port": started["public_port"], "public_pid": started["pid"]}
     try:
         if args.workers == 1:
-            asyncio.run(_centre(args, sock, rates, args.port_file, ports))
+            operator_errors.one_line(lambda: asyncio.run(_centre(args, sock, rates, args.port_file, ports)),
+                                     serving=True)
             return 0
         return workers.run(args.workers, lambda ready: operator_errors.one_line(
-            lambda: asyncio.run(_centre(args, sock, rates, None, ports, ready))),
+            lambda: asyncio.run(_centre(args, sock, rates, None, ports, ready)), serving=True),
             lambda: write_ports(args.port_file, ports) if args.port_file else None)
     finally:
         if public is not None:

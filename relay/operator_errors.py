@@ -42,12 +42,22 @@ def describe(exc: BaseException) -> str:
     return f"a value is out of range ({exc})"
 
 
-def one_line(run: Callable[[], T]) -> T:
-    """``run()``; an operator's error ends the process with its line on stderr and exit 2."""
+def one_line(run: Callable[[], T], serving: bool = False) -> T:
+    """``run()``; an operator's error ends the process with its line on stderr and exit 2.
+
+    ``serving``: ``run`` is a server's whole life, whose requests' errors never leave it
+    (each is answered), so a :class:`ValueError` that does is one of its configuration at
+    start-up (a key that is not one, a limit out of range), said in its own words."""
+    import sys
+
     try:
         return run()
     except OPERATOR_ERRORS as exc:
-        import sys
-
         print(f"error: {describe(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except ValueError as exc:
+        if not serving:
+            raise
+        said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: the configuration cannot be used ({said})", file=sys.stderr)
         raise SystemExit(2) from None

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from protocol import log
 from protocol.federation.held import CACHE_NAME
-from relay import stopping
+from relay import operator_errors, stopping
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.store.db import location
 from relay.upload_pace import DEFAULT_PACE, UploadPace
@@ -145,7 +145,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(_serve(args, limits, served, pace))
+    operator_errors.one_line(lambda: asyncio.run(_serve(args, limits, served, pace)), serving=True)
     return 0
 
 

@@ -3,6 +3,7 @@ and from a listening socket; a program's defect keeps its traceback."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import ssl
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hardware_mocks.world import World
 from relay.operator_errors import describe, one_line
 from relay.ports import listen
 from relay.store.protocol import StoreUnavailable
@@ -76,3 +78,26 @@ def test_a_database_that_is_not_one_is_one_line_from_the_command_line(tmp_path: 
 
 def test_a_tls_error_is_named() -> None:
     assert describe(ssl.SSLError(9, "[SSL] PEM lib")) == "a TLS certificate or key cannot be used (SSLError)"
+
+
+def test_a_servers_configuration_error_is_one_line_in_its_own_words(capsys: pytest.CaptureFixture[str]) -> None:
+    def start() -> None:
+        raise ValueError("work limits: parallel >= 1\nmore")
+
+    with pytest.raises(SystemExit) as exc:
+        one_line(start, serving=True)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == "error: the configuration cannot be used (work limits: parallel >= 1)\n"
+    with pytest.raises(ValueError):
+        one_line(start)  # not a server: a ValueError is the program's own
+
+
+def test_relay_serve_with_a_key_that_is_not_one(world: World, tmp_path: Path) -> None:
+    root = tmp_path / "world"
+    shutil.copytree(world.root, root)
+    (root / "pki" / "issuer.key").write_text("not a key")
+    result = subprocess.run([sys.executable, "-m", "relay.cli", "serve", "--world", str(root), "--port", "0",
+                             "--db", str(tmp_path / "relay.sqlite3")], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: the configuration cannot be used (Unable to load PEM")
