@@ -266,7 +266,8 @@ def _serve_municipality(args: argparse.Namespace) -> int:
 
     home = args.home
     missing = _missing([home / "tls.pem", home / "tls.key", home / "issuer.key", home / "message.key",
-                        home / "scramble.key", home / "registry.json", args.directory, args.anchor, args.federation_ca])
+                        home / "scramble.key", home / "registry.json", args.directory, args.anchor, args.federation_ca]
+                       ) or _no_directory(args.state)
     if missing:
         print(f"error: the municipal server cannot start: {missing}", file=sys.stderr)
         return 2
@@ -288,6 +289,12 @@ def _missing(paths: list[Path]) -> str | None:
         if not path.is_file() or not os.access(path, os.R_OK):
             return f"{path}: no such file" if not path.exists() else f"{path}: not a readable file"
     return None
+
+
+def _no_directory(state: Path | None) -> str | None:
+    """``--state`` when it names no directory (a typo would otherwise start a server on
+    empty state)."""
+    return f"{state}: no such directory (--state)" if state is not None and not state.is_dir() else None
 
 
 def _startup_error(exc: Exception) -> str:
@@ -371,7 +378,9 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
     home = args.home
     missing = _missing([args.kiosk_cert, args.kiosk_key, args.kiosk_ca, home / "tls.pem", home / "tls.key",
                         args.federation_ca, home / "message.key", home / "jpki-ca.pem", home / "jpki-crl.pem",
-                        home / "card-routing.json", args.directory, args.anchor])
+                        home / "card-routing.json", args.directory, args.anchor,
+                        *([args.register_db] if isinstance(args.register_db, Path) else [])  # made by relay kiosk
+                        ]) or _no_directory(args.state)
     if missing:
         return missing
     checks: list[tuple[str, Callable[[], object]]] = [

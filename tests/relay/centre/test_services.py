@@ -227,6 +227,7 @@ def test_relay_centre_serve_names_a_file_it_cannot_use(federation: FederationWor
     elif broken == "directory.json":
         files["--directory"] = str(tmp_path / "directory.json")
     (tmp_path / broken if broken != "card-routing.json" else home / broken).write_text("{ not what it should be")
+    (tmp_path / "registers.sqlite3").touch()  # relay kiosk … --db makes it; an empty file is an empty database
     result = _relay("centre", "serve", "--home", str(home), *[a for kv in files.items() for a in kv],
                     "--kiosk-cert", str(pki / "relay.pem"), "--kiosk-key", kiosk_key,
                     "--kiosk-ca", str(pki / "operator-ca.pem"), "--register-db", str(tmp_path / "registers.sqlite3"),
@@ -254,3 +255,19 @@ def test_relay_municipality_serve_names_a_file_it_cannot_use(federation: Federat
     assert result.returncode == 2
     assert result.stderr.startswith("error: the municipal server cannot start: ") and message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_mistyped_state_directory_or_kiosk_register_is_named(federation: FederationWorld, tmp_path: Path) -> None:
+    """Not a server started on empty state, nor a centre refusing every kiosk of a register
+    it made empty."""
+    pki = federation.base.root / "pki"
+    municipal = _relay("municipality", "serve", "--home", str(federation.municipality_dir(A)),
+                       *_federation_files(federation), "--state", str(tmp_path / "nostate"))
+    assert (municipal.returncode, municipal.stderr) == (
+        2, f"error: the municipal server cannot start: {tmp_path / 'nostate'}: no such directory (--state)\n")
+    centre = _relay("centre", "serve", "--home", str(federation.centre_dir), *_federation_files(federation),
+                    "--kiosk-cert", str(pki / "relay.pem"), "--kiosk-key", str(pki / "relay.key"),
+                    "--kiosk-ca", str(pki / "operator-ca.pem"), "--register-db", str(tmp_path / "registrs.sqlite3"),
+                    "--state", str(tmp_path))
+    assert (centre.returncode, centre.stderr) == (2, f"error: {tmp_path / 'registrs.sqlite3'}: no such file\n")
+    assert not (tmp_path / "registrs.sqlite3").exists() and not (tmp_path / "nostate").exists()
