@@ -161,10 +161,19 @@ def _command(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+#: The register commands that may start a database: every other one reads or changes what
+#: is there, and a mistyped path must not quietly become a new, empty register.
+MAKES_A_REGISTER = {("kiosk", "add"), ("kiosk", "import"), ("verifier", "add")}
+
+
 def _registers(args: argparse.Namespace) -> int:
     """The register commands; a database that cannot be used is a message, not a traceback."""
     from relay.store.protocol import StoreError
 
+    sub = getattr(args, f"{args.command}_command")
+    if isinstance(args.db, Path) and not args.db.exists() and (args.command, sub) not in MAKES_A_REGISTER:
+        print(f"error: no database at {args.db}", file=sys.stderr)
+        return 2
     try:
         if args.command == "kiosk":
             return kiosk_cli.run(args)

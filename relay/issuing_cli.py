@@ -501,6 +501,9 @@ def audit(args: argparse.Namespace) -> int:
     if not args.history or (isinstance(args.history, Path) and not args.history.exists()):
         print("error: --history names the municipality's history.sqlite3 or its postgresql:// URL", file=sys.stderr)
         return 2
+    if isinstance(args.centre_db, Path) and not args.centre_db.exists():
+        print(f"error: no such file: {args.centre_db} (--centre-db)", file=sys.stderr)
+        return 2
     history = IssuanceHistory(args.history)
     entries = history.entries()
     other = _another_municipality(entries, args.municipality)

@@ -95,3 +95,19 @@ def test_kiosk_import_registers_every_kiosk_of_a_world_once(world: World, tmp_pa
     assert main(["kiosk", "list", "--json", "--db", str(db)]) == 0
     listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(k["kiosk_id"], k["state"]) for k in listed] == [(f"KIOSK-000{n}", "active") for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("command", [["kiosk", "list"], ["kiosk", "suspend", "KIOSK-0001"], ["verifier", "list"],
+                                     ["document", "status", "139998-2026-000001"]])
+def test_a_register_command_on_a_mistyped_database_makes_none(tmp_path: Path, command: list[str],
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "regsiters.sqlite3"
+    assert main([*command, "--db", str(typo)]) == 2
+    assert capsys.readouterr().err == f"error: no database at {typo}\n"
+    assert not typo.exists()
+
+
+def test_the_first_kiosk_added_makes_the_register(world: World, tmp_path: Path) -> None:
+    register = tmp_path / "registers.sqlite3"
+    assert main(["kiosk", "import", "--world", str(world.root), "--db", str(register)]) == 0
+    assert register.exists() and main(["kiosk", "list", "--db", str(register)]) == 0
