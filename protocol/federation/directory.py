@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -193,6 +194,25 @@ class Member:
                    _keys(data.get("issuer_keys"), "issuer_keys"),
                    None if url is None else _text(url, "verification_url"),
                    _endpoints(data.get("endpoints", [endpoint]), endpoint)[1:])
+
+
+def endpoint_problem(url: str) -> str | None:
+    """What ``url`` lacks to be a member's endpoint, or None: an https URL of at most 512
+    characters, with a host and, when it names one, a port of 1 to 65535 (checked where an
+    operator gives it: ``relay municipality init``, ``relay federation admit`` and
+    ``set-endpoints``)."""
+    if not url.startswith("https://") or not 8 < len(url) <= 512:
+        return "an https:// URL"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "a port of 1 to 65535"
+    if not parts.hostname:
+        return "a host"
+    if port == 0:
+        return "a port of 1 to 65535"
+    return None
 
 
 def _endpoints(data: Any, first: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import re
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ROLES = ("centre", "municipal")
+#: A DNS host name: labels of letters, digits and inner hyphens, joined by dots.
+HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 
 
 class CaError(Exception):
@@ -76,6 +79,8 @@ def sign_csr(csr: x509.CertificateSigningRequest, ca_key: ec.EllipticCurvePrivat
         try:
             alt.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
+            if not HOST_NAME.fullmatch(host) or len(host) > 253:
+                raise CaError(f"--host {host[:80]!r} is neither a host name nor an IP address") from None
             alt.append(x509.DNSName(host))
     not_after = min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc)
     return (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)

@@ -44,6 +44,7 @@ from protocol.federation.directory import (
     DirectoryError,
     Member,
     PublishedKey,
+    endpoint_problem,
     key_id,
     sign,
 )
@@ -69,8 +70,9 @@ class OperatorError(Exception):
 def _check_endpoints(endpoints: tuple[str, ...] | list[str]) -> None:
     if not 0 < len(endpoints) <= MAX_ENDPOINTS:
         raise OperatorError(f"a member lists 1 to {MAX_ENDPOINTS} endpoints")
-    if not all(e.startswith("https://") and 8 < len(e) <= 512 for e in endpoints):
-        raise OperatorError("the member's endpoints must be https:// URLs")
+    for endpoint in endpoints:
+        if problem := endpoint_problem(endpoint):
+            raise OperatorError(f"the member's endpoint {endpoint[:80]} needs {problem}")
     if len(set(endpoints)) != len(endpoints):
         raise OperatorError("the member's endpoints are listed twice")
 

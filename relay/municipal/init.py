@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from protocol.federation.directory import Member, PublishedKey
+from protocol.federation.directory import Member, PublishedKey, endpoint_problem
 
 KEY_VALIDITY = dt.timedelta(days=2 * 365)
 SKELETON = """# The issuing server of {name} ({code}).
@@ -69,6 +69,10 @@ def install_certificate(target: Path, cert_pem: bytes, ca_pem: bytes) -> str:
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature) as exc:
         raise CertificateError("the certificate was not signed by this federation CA") from exc
+    if [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)] != ["municipal"]:
+        raise CertificateError("the certificate is not a municipal server's (sign-csr --role municipal)")
+    if cert.not_valid_after_utc <= dt.datetime.now(dt.UTC):
+        raise CertificateError("the certificate has expired")
     key = serialization.load_pem_private_key((target / "tls.key").read_bytes(), None)
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     if cert.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
@@ -87,8 +91,13 @@ def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.dateti
     database (they share this directory's keys and TLS certificate)."""
     if not (len(code) == 6 and code.isdigit()):
         raise ValueError("the municipality code has six digits")
-    if not all(e.startswith("https://") for e in (endpoint, *more_endpoints)):
-        raise ValueError("the endpoint is an https URL")
+    if not name.strip() or len(name) > 128 or not name.isprintable():
+        raise ValueError("the municipality's name is 1 to 128 printable characters")
+    for url in (endpoint, *more_endpoints):
+        if problem := endpoint_problem(url):
+            raise ValueError(f"the endpoint {url[:80]} needs {problem}")
+    if len({endpoint, *more_endpoints}) != 1 + len(more_endpoints):
+        raise ValueError("an endpoint is given twice")
     target.mkdir(parents=True, exist_ok=True)
     if any((target / f).exists() for f in ("issuer.key", "message.key", "tls.key")):
         raise FileExistsError("this directory already holds keys")

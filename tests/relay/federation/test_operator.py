@@ -249,7 +249,9 @@ def test_a_member_s_nodes_are_listed_in_order_and_checked(fed: Federation) -> No
     listed = verify(published(fed), anchor(fed), NOW).active("139998")
     assert listed is not None and list(listed.endpoints) == nodes and listed.endpoint == nodes[0]
     for bad, why in ((["http://node1.example"], "https://"), ([], "1 to 8"), (nodes + nodes[:1], "twice"),
-                     ([f"https://n{i}.example" for i in range(9)], "1 to 8")):
+                     ([f"https://n{i}.example" for i in range(9)], "1 to 8"), (["https://node1.example:99999"],
+                     "port of 1 to 65535"), (["https://node1.example:0"], "port of 1 to 65535"),
+                     (["https://:8443"], "needs a host")):
         with pytest.raises(OperatorError, match=why):
             fed.set_endpoints("139998", bad, NOW)
     with pytest.raises(OperatorError):

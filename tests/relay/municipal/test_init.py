@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
@@ -38,3 +39,39 @@ def test_init_never_overwrites_keys_nor_takes_a_bad_code(tmp_path: Path) -> None
     assert (tmp_path / "issuer.key").read_bytes() == before
     assert main(["municipality", "init", str(tmp_path / "n"), "--code", "13999", "--name", "x",
                  "--endpoint", "https://a"]) == 2
+
+
+@pytest.mark.parametrize(("name", "endpoints", "said"), [
+    ("x", ["https://issuing.example:99999"], "needs a port of 1 to 65535"),
+    ("x", ["https://"], "needs an https:// URL"),
+    ("x", ["https://:8443"], "needs a host"),
+    ("x", ["https://a.example", "https://a.example"], "an endpoint is given twice"),
+    ("", ["https://a.example"], "the municipality's name is 1 to 128 printable characters"),
+])
+def test_init_refuses_what_admission_would_refuse_and_makes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, endpoints: list[str], said: str) -> None:
+    home = tmp_path / "home"
+    assert main(["municipality", "init", str(home), "--code", "139998", "--name", name,
+                 *[a for e in endpoints for a in ("--endpoint", e)]]) == 2
+    assert said in capsys.readouterr().err
+    assert not home.exists()
+
+
+def test_install_cert_takes_only_a_municipal_servers_certificate(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    fed, home = tmp_path / "fed", tmp_path / "home"
+    assert main(["federation", "init", str(fed), "--name", "test-federation"]) == 0
+    assert main(["municipality", "init", str(home), "--code", "139998", "--name", "x",
+                 "--endpoint", "https://issuing.example"]) == 0
+    for host in ("", "bad host!", "-leading.example"):
+        assert main(["federation", "sign-csr", str(fed), str(home / "tls.csr"), "--role", "municipal", f"--host={host}",
+                     "--out", str(tmp_path / "bad.pem")]) == 2
+        assert "is neither a host name nor an IP address" in capsys.readouterr().err
+    assert not (tmp_path / "bad.pem").exists()
+    assert main(["federation", "sign-csr", str(fed), str(home / "tls.csr"), "--role", "centre", "--host",
+                 "issuing.example", "--out", str(tmp_path / "centre.pem")]) == 0
+    before = (home / "tls.pem").read_bytes()
+    assert main(["municipality", "install-cert", str(home), str(tmp_path / "centre.pem"),
+                 "--federation-ca", str(fed / "ca.pem")]) == 2
+    assert "not a municipal server's" in capsys.readouterr().err
+    assert (home / "tls.pem").read_bytes() == before  # nothing installed
