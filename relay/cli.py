@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from protocol import log
 from protocol.clock import JST, Clock, SystemClock
 from relay import (
+    arguments,
     issuing_cli,
     kiosk_cli,
     operator_errors,
@@ -93,10 +94,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--client-ca", type=Path, help="default: WORLD/pki/operator-ca.pem")
     s.add_argument("--clock-start", type=dt.datetime.fromisoformat,
                    help="run the relay's clock from this time, e.g. 2026-11-26T10:00+09:00 (tests, demos)")
-    s.add_argument("--challenge-ttl", type=float, default=60.0, help="seconds to answer a challenge (60)")
-    s.add_argument("--session-ttl", type=float, default=900.0,
+    s.add_argument("--challenge-ttl", type=arguments.seconds, default=60.0, help="seconds to answer a challenge (60)")
+    s.add_argument("--session-ttl", type=arguments.seconds, default=900.0,
                    help="seconds a session lives after authentication; its documents are deleted then (900)")
-    s.add_argument("--request-timeout", type=float, default=5.0,
+    s.add_argument("--request-timeout", type=arguments.seconds, default=5.0,
                    help="deadline for each whole call, in seconds (5)")
     s.add_argument("--inject-delay", type=_delay, help="test only: slow MIN:MAX seconds before issuing")
     s.add_argument("--inject-delay-rate", type=float, default=1.0, help="share of requests slowed")
@@ -104,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
                    help="test only: wait MIN:MAX seconds after issuing or recording an outcome, before answering")
     s.add_argument("--workers", type=int, default=1,
                    help="relay processes sharing the port and the database (stateless between calls)")
-    s.add_argument("--log-level", default="WARNING")
+    s.add_argument("--log-level", type=arguments.log_level, default="WARNING")
     add_kiosk_limit_options(s)
     add_limit_options(s, ConnectionLimits())
     federation_cli.add_serving_options(s)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import log
 from protocol.clock import SystemClock
-from relay import operator_errors, processes, public_service, stopping, workers
+from relay import arguments, operator_errors, processes, public_service, stopping, workers
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
@@ -83,7 +83,8 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--port-file", type=Path)
-    serve.add_argument("--log-level", default="WARNING", help="structured JSON events on stderr (WARNING)")
+    serve.add_argument("--log-level", type=arguments.log_level, default="WARNING",
+                       help="structured JSON events on stderr (WARNING)")
     check = msub.add_parser("check", help="the conformance kit: run before admitting a municipal server")
     check.add_argument("--member", type=Path, required=True, help="the candidate's member.json")
     check.add_argument("--endpoint", help="where to reach it (default: member.json's first endpoint; one node"
@@ -117,14 +118,16 @@ def add_parsers(sub: Any) -> None:
                          " centre nodes share (default: centre.sqlite3 in --state)")
     cs.add_argument("--embed", type=Path, action="append", default=[],
                     help="run this municipality's server (its init directory) inside the centre's process")
-    cs.add_argument("--municipal-deadline", type=float, default=3.0)
+    cs.add_argument("--municipal-deadline", type=arguments.seconds, default=3.0,
+                    help="seconds for one call to a municipal server (3)")
     cs.add_argument("--host", default="127.0.0.1")
     cs.add_argument("--port", type=int, default=8443)
     cs.add_argument("--port-file", type=Path)
     cs.add_argument("--workers", type=int, default=1,
                     help="centre processes sharing the port and the databases, each with its own event loop (1);"
                          " not with --embed")
-    cs.add_argument("--log-level", default="WARNING", help="structured JSON events on stderr (WARNING)")
+    cs.add_argument("--log-level", type=arguments.log_level, default="WARNING",
+                    help="structured JSON events on stderr (WARNING)")
     cs.add_argument("--public-port", type=int,
                     help="also start the centre's public listener on this port (0: a free one), a process of its own:"
                          " the directory it routes by, to anyone, and QR checks of any member's documents")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from protocol import log, refusals, wire
+from relay import arguments
 from relay.kiosk_register import Standing
 from relay.rate_limits import RateStore
 from relay.schema import ApiError
@@ -51,11 +52,11 @@ class KioskLimits:
 
 def add_kiosk_limit_options(p: argparse.ArgumentParser) -> None:
     """The per-kiosk limits an operator sets, the same for ``relay serve`` and ``relay centre serve``."""
-    p.add_argument("--kiosk-sessions-per-minute", type=int, default=10,
+    p.add_argument("--kiosk-sessions-per-minute", type=arguments.count, default=10,
                    help="sessions one kiosk may open a minute (10; an hour: 4 x its expected load, at least 20)")
-    p.add_argument("--kiosk-technician-calls-per-hour", type=int, default=120,
+    p.add_argument("--kiosk-technician-calls-per-hour", type=arguments.count, default=120,
                    help="technician-event calls one kiosk may make an hour (120)")
-    p.add_argument("--kiosk-log-parts-per-hour", type=int, default=600,
+    p.add_argument("--kiosk-log-parts-per-hour", type=arguments.count, default=600,
                    help="log-export parts one kiosk may send an hour (600)")
 
 

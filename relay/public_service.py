@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from protocol import log
 from protocol.federation.held import CACHE_NAME
-from relay import operator_errors, stopping
+from relay import arguments, operator_errors, stopping
 from relay.connection_limits import ConnectionLimits, check_descriptor_limit
 from relay.store.db import location
 from relay.upload_pace import DEFAULT_PACE, UploadPace
@@ -92,7 +92,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--scans-per-minute", type=int, default=6, help="scan checks per source address (6)")
     s.add_argument("--max-connections", type=int, default=PUBLIC_LIMITS.max_connections)
     s.add_argument("--max-per-source", type=int, default=PUBLIC_LIMITS.max_per_source)
-    s.add_argument("--log-level", default="WARNING")
+    s.add_argument("--log-level", type=arguments.log_level, default="WARNING")
     s.add_argument("--directory", metavar="FILE_OR_URL",
                    help="the signed federation directory: a file (re-read when it changes) or the https:// URL of"
                         " the centre's public listener (https://centre:8444/v1/directory), followed")
@@ -104,7 +104,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--directory-cache", type=Path,
                    help=f"with an https:// --directory: where the last verified copy is kept (default: {CACHE_NAME}"
                         " beside --anchor)")
-    s.add_argument("--directory-refresh", type=float, default=DIRECTORY_REFRESH,
+    s.add_argument("--directory-refresh", type=arguments.seconds, default=DIRECTORY_REFRESH,
                    help="with an https:// --directory: seconds between two checks for a newer copy"
                         f" ({DIRECTORY_REFRESH:g})")
     pace = DEFAULT_PACE

@@ -1,0 +1,35 @@
+"""Option types the ``relay`` commands share: a value an operator mistypes is refused by the
+parser, naming the option, before anything starts (a negative deadline or a rate of -1
+was taken as given and broke the server's behaviour at its first request, not at start)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def seconds(text: str) -> float:
+    """A period in seconds, above 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError("a number of seconds above 0, at most 86400")
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number of at least 1 (a rate, a cap)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("a whole number of at least 1")
+    return int(text)
+
+
+def log_level(text: str) -> str:
+    """One of :data:`LOG_LEVELS`, in any case."""
+    if text.upper() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"one of {', '.join(LOG_LEVELS)}")
+    return text.upper()
