@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -223,9 +224,15 @@ def db(args: argparse.Namespace) -> int:
             if args.action == "status" and not Path(args.db).exists():
                 print(f"error: no relay database at {args.db}", file=sys.stderr)
                 return 2
-            store = SqliteStore(args.db)  # opening applies what is missing
-            version = store.schema_version()
-            store.close()
+            if args.action == "status":  # read only: status changes nothing, even in a file that is not ours
+                import sqlite3
+
+                with contextlib.closing(sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)) as conn:
+                    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            else:
+                store = SqliteStore(args.db)  # opening applies what is missing
+                version = store.schema_version()
+                store.close()
     except StoreError as exc:
         print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
         return 2

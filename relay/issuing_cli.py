@@ -382,7 +382,9 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
     missing = _missing([args.kiosk_cert, args.kiosk_key, args.kiosk_ca, home / "tls.pem", home / "tls.key",
                         args.federation_ca, home / "message.key", home / "jpki-ca.pem", home / "jpki-crl.pem",
                         home / "card-routing.json", args.directory, args.anchor,
-                        *([args.register_db] if isinstance(args.register_db, Path) else [])  # made by relay kiosk
+                        *([args.register_db] if isinstance(args.register_db, Path) else []),  # made by relay kiosk
+                        *[embedded / name for embedded in args.embed for name in (
+                            "registry.json", "issuer.key", "message.key", "scramble.key")],
                         ]) or _no_directory(args.state)
     if missing:
         return missing

@@ -86,6 +86,12 @@ def test_db_upgrade_and_status_on_both_databases(world: World, tmp_path: Path, p
     unreachable = postgres_server.url().replace(f":{postgres_server.port}/", ":1/")
     assert main(["db", "upgrade", "--db", unreachable]) == 2
     assert "cannot be used" in capsys.readouterr().err
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    assert main(["db", "status", "--db", str(empty)]) == 1  # version 0: not usable, and left as it was
+    assert empty.stat().st_size == 0
+
+
 def test_kiosk_import_registers_every_kiosk_of_a_world_once(world: World, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "relay.sqlite3"

@@ -271,3 +271,11 @@ def test_a_mistyped_state_directory_or_kiosk_register_is_named(federation: Feder
                     "--state", str(tmp_path))
     assert (centre.returncode, centre.stderr) == (2, f"error: {tmp_path / 'registrs.sqlite3'}: no such file\n")
     assert not (tmp_path / "registrs.sqlite3").exists() and not (tmp_path / "nostate").exists()
+    (tmp_path / "registers.sqlite3").touch()
+    embedded = _relay("centre", "serve", "--home", str(federation.centre_dir), *_federation_files(federation),
+                      "--kiosk-cert", str(pki / "relay.pem"), "--kiosk-key", str(pki / "relay.key"),
+                      "--kiosk-ca", str(pki / "operator-ca.pem"), "--register-db", str(tmp_path / "registers.sqlite3"),
+                      "--state", str(tmp_path), "--embed", str(tmp_path / "nope"))
+    missing = tmp_path / "nope" / "registry.json"
+    assert (embedded.returncode, embedded.stderr) == (2, f"error: {missing}: no such file\n")
+    assert not (tmp_path / "municipality-nope").exists()
