@@ -13,7 +13,6 @@ runs the public verification service. The registers are tables of the same datab
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -43,7 +42,7 @@ from relay import (
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.kiosk_watch import add_kiosk_limit_options
-from relay.ports import listen, write_ports
+from relay.ports import listen
 from relay.store.db import location
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
@@ -301,8 +300,8 @@ def serve(args: argparse.Namespace) -> int:
     if not (world / "world.json").exists():
         print(f"error: {world} holds no test world (python -m hardware_mocks.world create {world})", file=sys.stderr)
         return 2
-    if workers.count_error(args.workers):
-        print(f"error: {workers.count_error(args.workers)}", file=sys.stderr)
+    if error := workers.count_error(args.workers):
+        print(f"error: {error}", file=sys.stderr)
         return 2
     try:  # fail here, with a message, rather than in every worker
         from relay.http import server_tls_context
@@ -357,13 +356,9 @@ def _start_public(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], di
 
 
 def _serve_kiosks(args: argparse.Namespace, sockets: list[socket.socket], ports: dict[str, int]) -> int:
-    if args.workers == 1:
-        operator_errors.one_line(lambda: asyncio.run(_worker(args, sockets, args.port_file, ports)), serving=True)
-        return 0
     # each worker builds its own core, with its own database connection, after the fork
-    return workers.run(args.workers, lambda ready: operator_errors.one_line(
-        lambda: asyncio.run(_worker(args, sockets, None, ports, ready_fd=ready)), serving=True),
-        lambda: write_ports(args.port_file, ports) if args.port_file else None)
+    return workers.serve(args.workers, lambda port_file, ready: _worker(args, sockets, port_file, ports, ready),
+                         args.port_file, ports)
 
 
 def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
@@ -410,11 +405,7 @@ async def _worker(args: argparse.Namespace, sockets: list[socket.socket], port_f
     app, tls = _build(args)
     served = [await listener.serve(app.application(), sockets[0], tls, limits_from(args), "kiosk")]
     log.event(LOG, "relay.listening", port=ports["port"], pid=os.getpid())
-    stop = stopping.serving()
-    if port_file:
-        write_ports(port_file, ports)
-    workers.said_ready(ready_fd)
-    await stop.wait()
+    await stopping.until_stopped(port_file, ports, ready_fd)
     for runner, guarded in reversed(served):
         await listener.stop(runner, guarded)
     app.close()

@@ -43,7 +43,7 @@ from relay import arguments, operator_errors, processes, public_service, stoppin
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
-from relay.ports import listen, write_ports
+from relay.ports import listen
 from relay.store.db import location
 
 if TYPE_CHECKING:
@@ -251,13 +251,6 @@ async def _check(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
-async def _until_stopped(port_file: Path | None, port: int) -> None:
-    stop = stopping.serving()
-    if port_file:
-        write_ports(port_file, {"port": port})
-    await stop.wait()
-
-
 def _serve_municipality(args: argparse.Namespace) -> int:
     """``relay municipality serve``: its files are read before anything listens, and one
     that cannot be used is named in one line (exit 2), not in a traceback."""
@@ -319,15 +312,15 @@ async def _municipality(args: argparse.Namespace, server: MunicipalServer, tls: 
     sock = listen(args.host, args.port)
     await web.SockSite(runner, sock, ssl_context=tls).start()
     log.event(LOG, "municipal.listening", municipality=server.code, port=sock.getsockname()[1], pid=os.getpid())
-    await _until_stopped(args.port_file, sock.getsockname()[1])
+    await stopping.until_stopped(args.port_file, {"port": sock.getsockname()[1]})
     await runner.cleanup()
 
 
 def _serve_centre(args: argparse.Namespace) -> int:
     """The centre: one process, or ``--workers`` processes on one socket (:mod:`relay.workers`);
     its public listener, when asked for, a process of its own beside them."""
-    if workers.count_error(args.workers):
-        print(f"error: {workers.count_error(args.workers)}", file=sys.stderr)
+    if error := workers.count_error(args.workers):
+        print(f"error: {error}", file=sys.stderr)
         return 2
     if args.workers > 1 and args.embed:
         print("error: --embed runs municipal servers inside the centre's process: use it with --workers 1",
@@ -354,13 +347,8 @@ def _serve_centre(args: argparse.Namespace) -> int:
             return 1
         ports |= {"public_port": started["public_port"], "public_pid": started["pid"]}
     try:
-        if args.workers == 1:
-            operator_errors.one_line(lambda: asyncio.run(_centre(args, sock, rates, args.port_file, ports)),
-                                     serving=True)
-            return 0
-        return workers.run(args.workers, lambda ready: operator_errors.one_line(
-            lambda: asyncio.run(_centre(args, sock, rates, None, ports, ready)), serving=True),
-            lambda: write_ports(args.port_file, ports) if args.port_file else None)
+        return workers.serve(args.workers, lambda port_file, ready: _centre(args, sock, rates, port_file, ports, ready),
+                             args.port_file, ports)
     finally:
         if public is not None:
             processes.stop(public)
@@ -473,11 +461,7 @@ async def _centre(args: argparse.Namespace, sock: socket.socket, rates: Path | s
                                               server_tls_context(args.kiosk_cert, args.kiosk_key, args.kiosk_ca),
                                               limits_from(args), "centre")
         log.event(LOG, "centre.listening", port=ports["port"], pid=os.getpid())
-        stop = stopping.serving()
-        if port_file:
-            write_ports(port_file, ports)
-        workers.said_ready(ready_fd)
-        await stop.wait()
+        await stopping.until_stopped(port_file, ports, ready_fd)
         await listener.stop(runner, served)
     finally:
         app.close()

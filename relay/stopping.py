@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import signal
+from pathlib import Path
+
+from relay import workers
+from relay.ports import write_ports
 
 
 def serving() -> asyncio.Event:
@@ -23,3 +27,14 @@ def serving() -> asyncio.Event:
     gc.collect()
     gc.freeze()
     return stop
+
+
+async def until_stopped(port_file: Path | None, ports: dict[str, int], ready_fd: int | None = None) -> None:
+    """Say the process listens — :func:`serving`, then the port file, then the ready byte a
+    ``--workers`` parent waits for (:func:`relay.workers.said_ready`) — and return once
+    SIGTERM or SIGINT comes."""
+    stop = serving()
+    if port_file:
+        write_ports(port_file, ports)
+    workers.said_ready(ready_fd)
+    await stop.wait()

@@ -20,11 +20,17 @@ cleanly: a stop during start-up leaves no worker behind.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from relay import operator_errors
+from relay.ports import write_ports
 
 #: What a worker runs after the fork: serve until stopped, writing b"1" to the file
 #: descriptor it is given once it listens (:func:`said_ready`).
@@ -96,6 +102,18 @@ def run(count: int, worker: Worker, ready: Callable[[], None]) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def serve(count: int, process: Callable[[Path | None, int | None], Coroutine[Any, Any, None]],
+          port_file: Path | None, ports: dict[str, int]) -> int:
+    """A server as one process, or as ``count`` workers: ``process(port_file, ready_fd)`` is
+    one process's life (it says it listens with :func:`relay.stopping.until_stopped`). An
+    operator's error ends either in one line and exit 2 (:mod:`relay.operator_errors`)."""
+    if count == 1:
+        operator_errors.one_line(lambda: asyncio.run(process(port_file, None)), serving=True)
+        return 0
+    return run(count, lambda ready: operator_errors.one_line(lambda: asyncio.run(process(None, ready)), serving=True),
+               lambda: write_ports(port_file, ports) if port_file else None)
 
 
 def said_ready(fd: int | None) -> None:
