@@ -28,6 +28,14 @@ def count(text: str) -> int:
     return int(text)
 
 
+def memory_mib(text: str) -> int:
+    """A memory cap in MiB: at least 256 (what a scan check needs to load its libraries),
+    at most 1 TiB."""
+    if not text.isdigit() or not 256 <= int(text) <= 2**20:
+        raise argparse.ArgumentTypeError("a whole number of MiB from 256 to 1048576")
+    return int(text)
+
+
 def log_level(text: str) -> str:
     """One of :data:`LOG_LEVELS`, in any case."""
     if text.upper() not in LOG_LEVELS:

@@ -32,9 +32,13 @@ from relay.registry import RegistryFile
 
 
 def load_ed25519(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), None)
+    """The key in ``path``; a file that holds none names itself (an operator's error)."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), None)
+    except (ValueError, TypeError) as exc:  # TypeError: it wants a password
+        raise ValueError(f"{path}: not an unencrypted PEM private key") from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path.name} is not an Ed25519 key")
+        raise ValueError(f"{path}: not an Ed25519 key")
     return key
 
 

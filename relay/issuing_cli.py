@@ -273,7 +273,7 @@ def _serve_municipality(args: argparse.Namespace) -> int:
         server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
                                   args.db)
     except (OSError, ssl.SSLError, ValueError, KeyError, DirectoryError) as exc:  # KeyError: a registry field
-        print(f"error: the municipal server cannot start: {_startup_error(exc)}", file=sys.stderr)
+        print(f"error: the municipal server cannot start: {operator_errors.describe(exc)}", file=sys.stderr)
         return 2
     operator_errors.one_line(lambda: asyncio.run(_municipality(args, server, tls)), serving=True)
     return 0
@@ -291,15 +291,6 @@ def _no_directory(state: Path | None) -> str | None:
     """``--state`` when it names no directory (a typo would otherwise start a server on
     empty state)."""
     return f"{state}: no such directory (--state)" if state is not None and not state.is_dir() else None
-
-
-def _startup_error(exc: Exception) -> str:
-    """A start-up failure in words an operator acts on: the file and what is wrong with it
-    when the system names one, else the kind of error (never a key's or a record's bytes)."""
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
-    return type(exc).__name__ + (f" ({exc})" if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError)
-                                 and len(str(exc)) < 120 else "")
 
 
 async def _municipality(args: argparse.Namespace, server: MunicipalServer, tls: ssl.SSLContext) -> None:
@@ -493,7 +484,7 @@ def audit(args: argparse.Namespace) -> int:
     if isinstance(args.centre_db, Path) and not args.centre_db.exists():
         print(f"error: no such file: {args.centre_db} (--centre-db)", file=sys.stderr)
         return 2
-    history = IssuanceHistory(args.history)
+    history = IssuanceHistory(args.history, read_only=True)
     entries = history.entries()
     other = _another_municipality(entries, args.municipality)
     if other:
@@ -506,7 +497,7 @@ def audit(args: argparse.Namespace) -> int:
     if args.centre_db:
         from relay.centre.store import CentreStore
 
-        for event in CentreStore(args.centre_db).events(args.municipality):
+        for event in CentreStore(args.centre_db, read_only=True).events(args.municipality):
             print(json.dumps({"record": "centre_" + event.pop("kind"), **event}, ensure_ascii=False))
     return 0
 
@@ -517,19 +508,19 @@ def _centre_database(p: argparse.ArgumentParser) -> None:
     where.add_argument("--db", type=location, help="the centre's database (relay centre serve --db)")
 
 
-def _centre_store(args: argparse.Namespace) -> CentreStore | None:
+def _centre_store(args: argparse.Namespace, read_only: bool = False) -> CentreStore | None:
     from relay.centre.store import CentreStore
 
     db = args.db if args.db is not None else args.state / "centre.sqlite3"
     if isinstance(db, Path) and not db.exists():
         print(f"error: no centre state at {db}", file=sys.stderr)
         return None
-    return CentreStore(db)
+    return CentreStore(db, read_only)
 
 
 def centre_events(args: argparse.Namespace) -> int:
     """The centre's event log, oldest first, as JSON lines."""
-    store = _centre_store(args)
+    store = _centre_store(args, read_only=True)
     if store is None:
         return 2
     for event in store.events(kind=args.kind):
@@ -540,7 +531,7 @@ def centre_events(args: argparse.Namespace) -> int:
 
 def suspensions(args: argparse.Namespace) -> int:
     """The centre's suspension list (municipality, why); ``--reinstate`` lifts one."""
-    store = _centre_store(args)
+    store = _centre_store(args, read_only=not args.reinstate)
     if store is None:
         return 2
     if args.reinstate:
@@ -580,12 +571,12 @@ def reconcile(args: argparse.Namespace) -> int:
         if isinstance(path, Path) and not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 2
-    history = IssuanceHistory(args.history).entries()
+    history = IssuanceHistory(args.history, read_only=True).entries()
     other = _another_municipality(history, args.municipality)
     if other:
         print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
         return 2
-    deliveries = CentreStore(args.centre_db).deliveries(args.municipality)
+    deliveries = CentreStore(args.centre_db, read_only=True).deliveries(args.municipality)
     found = differences(history, deliveries)
     for entry in found:
         print(json.dumps(entry))

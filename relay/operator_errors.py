@@ -20,6 +20,7 @@ import ssl
 from collections.abc import Callable
 from typing import TypeVar
 
+from protocol.federation.directory import DirectoryError
 from relay.store.protocol import StoreError
 
 OPERATOR_ERRORS = (OSError, sqlite3.Error, StoreError, ssl.SSLError, OverflowError)
@@ -39,7 +40,26 @@ def describe(exc: BaseException) -> str:
         if exc.filename:
             return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
         return exc.strerror or str(exc) or type(exc).__name__
-    return f"a value is out of range ({exc})"
+    if isinstance(exc, OverflowError):
+        return f"a value is out of range ({exc})"
+    if isinstance(exc, DirectoryError):  # its words name a reason and a field, never a value
+        return str(exc)
+    return configuration(exc)
+
+
+def configuration(exc: BaseException) -> str:
+    """A server's start-up configuration that cannot be used (a key that is not one, a
+    registry that is not JSON, a limit out of range): the kind of error, and the first line
+    of a :class:`ValueError`'s own words (its first sentence) when they are short. A decoding error's words are
+    never printed: they quote the bytes of the key or record."""
+    name = type(exc).__name__
+    said = str(exc).splitlines()[0] if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError) \
+        and str(exc) else ""
+    if len(said) >= 120:  # its first sentence ("Unable to load PEM file. See https://…")
+        said = said.split(". ", 1)[0]
+    if not said or len(said) >= 120:
+        return f"the configuration cannot be used ({name})"
+    return f"the configuration cannot be used ({said if name == 'ValueError' else f'{name}: {said}'})"
 
 
 def one_line(run: Callable[[], T], serving: bool = False) -> T:
@@ -58,6 +78,5 @@ def one_line(run: Callable[[], T], serving: bool = False) -> T:
     except ValueError as exc:
         if not serving:
             raise
-        said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: the configuration cannot be used ({said})", file=sys.stderr)
+        print(f"error: {configuration(exc)}", file=sys.stderr)
         raise SystemExit(2) from None

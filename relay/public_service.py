@@ -80,18 +80,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                         " a postgresql:// URL for several nodes)")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
-    s.add_argument("--parallel", type=int, default=work.parallel,
+    s.add_argument("--parallel", type=arguments.count, default=work.parallel,
                    help=f"scans checked at once; more are refused with busy ({work.parallel})")
-    s.add_argument("--work-timeout", type=float, default=work.deadline,
+    s.add_argument("--work-timeout", type=arguments.seconds, default=work.deadline,
                    help=f"seconds of CPU a scan check may use before it is killed, answered timeout"
                         f" ({work.deadline:g}); one still waiting for the CPU after 6 times that (60 s at least)"
                         " is killed and answered busy")
-    s.add_argument("--work-memory-mb", type=int, default=work.memory_bytes // 2**20,
+    s.add_argument("--work-memory-mb", type=arguments.memory_mib, default=work.memory_bytes // 2**20,
                    help=f"address space of one scan check, MiB ({work.memory_bytes // 2**20})")
-    s.add_argument("--checks-per-minute", type=int, default=60, help="QR checks per source address (60)")
-    s.add_argument("--scans-per-minute", type=int, default=6, help="scan checks per source address (6)")
-    s.add_argument("--max-connections", type=int, default=PUBLIC_LIMITS.max_connections)
-    s.add_argument("--max-per-source", type=int, default=PUBLIC_LIMITS.max_per_source)
+    s.add_argument("--checks-per-minute", type=arguments.count, default=60, help="QR checks per source address (60)")
+    s.add_argument("--scans-per-minute", type=arguments.count, default=6, help="scan checks per source address (6)")
+    s.add_argument("--max-connections", type=arguments.count, default=PUBLIC_LIMITS.max_connections)
+    s.add_argument("--max-per-source", type=arguments.count, default=PUBLIC_LIMITS.max_per_source)
     s.add_argument("--log-level", type=arguments.log_level, default="WARNING")
     s.add_argument("--directory", metavar="FILE_OR_URL",
                    help="the signed federation directory: a file (re-read when it changes) or the https:// URL of"

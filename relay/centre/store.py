@@ -56,12 +56,14 @@ class CentreSession:
 
 
 class CentreStore:
-    def __init__(self, db: Path | str) -> None:
+    def __init__(self, db: Path | str, read_only: bool = False) -> None:
         """``db``: a SQLite file or a ``postgresql://`` URL (its schema brought up to date by
-        ``relay db upgrade`` first)."""
+        ``relay db upgrade`` first). ``read_only``: a SQLite file is opened read-only and
+        never upgraded (the commands that only read it: events, audit, reconcile)."""
         if str(db) == ":memory:":
             raise ValueError("the centre store needs a file: its writer and its reads are two connections")
-        self._db = open_database(db, "relay-centre", durable=True)  # written by the writer thread only
+        # written by the writer thread only
+        self._db = open_database(db, "relay-centre", durable=True, read_only=read_only)
         # reads never wait behind the writer's commit: SQLite's database object reads on a
         # connection of its own (WAL), PostgreSQL's from a pool of their own
         self._reads = open_database(db, "relay-centre-reads") if is_postgres(db) else self._db

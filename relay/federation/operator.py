@@ -132,6 +132,8 @@ class Federation:
             raise OperatorError("the federation name must be 1-128 printable characters")
         if (root / SOURCE).exists():
             raise OperatorError(f"{root} already holds a federation ({SOURCE}); nothing was changed")
+        if root.exists() and not root.is_dir():
+            raise OperatorError(f"{root} is a file, not a directory; nothing was changed")
         root.mkdir(parents=True, exist_ok=True)
         private = root / PRIVATE
         private.mkdir(mode=0o700, exist_ok=True)

@@ -64,13 +64,14 @@ def _answer(row: tuple[Any, ...]) -> tuple[str, dict[str, Any] | None]:
 
 
 class IssuanceHistory:
-    def __init__(self, db: Path | str, lock_wait: float = 5.0) -> None:
-        """``db``: a SQLite file (brought up to date when opened) or a ``postgresql://``
+    def __init__(self, db: Path | str, lock_wait: float = 5.0, read_only: bool = False) -> None:
+        """``db``: a SQLite file (brought up to date when opened, unless ``read_only``: what
+        ``relay audit`` and ``relay reconcile`` read stays as it was) or a ``postgresql://``
         URL (its schema brought up to date by ``relay db upgrade`` first). ``lock_wait``:
         the seconds an issue waits for the year's row on PostgreSQL (held by another
         node's issue: a node that hangs mid-issue must not hold every other node's
         threads; past it the call is refused as unavailable, and nothing is kept)."""
-        self._db = open_database(db, "relay-municipal")
+        self._db = open_database(db, "relay-municipal", read_only=read_only)
         self.storage = "postgresql" if is_postgres(db) else "sqlite"
         self._lock_wait_ms = int(lock_wait * 1000)
         self._scrubbed = -SCRUB_INTERVAL

@@ -27,12 +27,14 @@ def location(text: str) -> Path | str:
     return text if is_postgres(text) else Path(text)
 
 
-def open_database(db: Path | str, name: str = "relay", durable: bool = False) -> Database:
+def open_database(db: Path | str, name: str = "relay", durable: bool = False, read_only: bool = False) -> Database:
     """The database ``db`` names; psycopg is imported only for a PostgreSQL URL. ``name``:
     the connections' ``application_name`` on PostgreSQL (``pg_stat_activity``).
-    ``durable``: a SQLite commit is flushed to disk (PostgreSQL: the server's setting)."""
+    ``durable``: a SQLite commit is flushed to disk (PostgreSQL: the server's setting).
+    ``read_only``: a SQLite file is opened read-only and not upgraded (a PostgreSQL schema
+    is only ever upgraded by ``relay db upgrade``)."""
     if isinstance(db, str) and is_postgres(db):
         from relay.store.pg_db import PostgresDatabase
 
         return PostgresDatabase(db, name)
-    return SqliteDatabase(db, durable)
+    return SqliteDatabase(db, durable, read_only)

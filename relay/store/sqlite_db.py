@@ -1,7 +1,7 @@
 """The SQLite side of :mod:`relay.store.db`: per object a write connection, serialised by a
 lock, and a read connection; a write transaction is ``BEGIN IMMEDIATE`` (SQLite's one
 write lock, so every write transaction runs alone); the schema is brought up to date when
-the file is opened.
+the file is opened, unless it is opened read-only.
 """
 
 from __future__ import annotations
@@ -44,7 +44,13 @@ class SqliteDatabase:
     (``synchronous=FULL``: a commit survives a power cut, not only a crash). ``:memory:``
     has one connection for both (a second would be another database)."""
 
-    def __init__(self, path: Path | str, durable: bool = False) -> None:
+    def __init__(self, path: Path | str, durable: bool = False, read_only: bool = False) -> None:
+        """``read_only``: for the commands that only read (audit, reconcile): the file is
+        opened read-only and never upgraded, so a copy kept as evidence stays as it was; an
+        older schema is refused, naming the command that upgrades it."""
+        if read_only:
+            self._open_read_only(Path(path))
+            return
         self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
         self.lock = threading.Lock()
         with self.lock:
@@ -60,6 +66,20 @@ class SqliteDatabase:
             self._reader.execute("PRAGMA query_only=ON")
             self._reader.execute("PRAGMA busy_timeout=10000")
             self._read_lock = threading.Lock()
+
+    def _open_read_only(self, path: Path) -> None:
+        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                    check_same_thread=False, timeout=10.0)
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        self.lock = threading.Lock()
+        self._reader, self._read_lock = self.conn, self.lock
+        latest = len(migrations("sqlite"))
+        if version != latest:
+            self.conn.close()
+            raise SchemaOutdated(f"{path} has schema version {version}, this relay reads {latest}"
+                                 + (f": `relay db upgrade --db {path}` brings it up to date" if version < latest
+                                    else ": it was written by a newer relay"))
 
     def _upgrade(self) -> None:
         """Apply the migrations this file has not had, each in its own transaction."""

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from relay.arguments import count, log_level, seconds
+from relay.arguments import count, log_level, memory_mib, seconds
 from relay.cli import main
 
 
@@ -37,3 +37,24 @@ def test_relay_serve_names_the_option(capsys: pytest.CaptureFixture[str], option
         main(["serve", "--world", "/nowhere", f"{option}={value}"])
     assert exc.value.code == 2
     assert f"argument {option}:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--parallel", "0"), ("--work-timeout", "-1"), ("--work-memory-mb", "100"), ("--work-memory-mb", "lots"),
+    ("--checks-per-minute", "0"), ("--scans-per-minute", "-6"), ("--max-connections", "0"),
+    ("--max-per-source", "1.5"),
+])
+def test_relay_public_serve_names_the_option(capsys: pytest.CaptureFixture[str], option: str, value: str) -> None:
+    """Refused by the parser, naming the option, not when the server builds its work pool
+    or at its first request."""
+    with pytest.raises(SystemExit) as exc:
+        main(["public", "serve", "--world", "/nowhere", f"{option}={value}"])
+    assert exc.value.code == 2
+    assert f"argument {option}:" in capsys.readouterr().err
+
+
+def test_memory_mib_takes_256_to_a_tebibyte() -> None:
+    assert memory_mib("256") == 256 and memory_mib("1048576") == 2**20
+    for bad in ("255", "1048577", "-512", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            memory_mib(bad)

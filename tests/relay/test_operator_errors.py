@@ -3,6 +3,7 @@ and from a listening socket; a program's defect keeps its traceback."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import ssl
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import World
+from protocol.federation.directory import DirectoryError
 from relay.operator_errors import describe, one_line
 from relay.ports import listen
 from relay.store.protocol import StoreUnavailable
@@ -101,3 +103,18 @@ def test_relay_serve_with_a_key_that_is_not_one(world: World, tmp_path: Path) ->
                             check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1].startswith("error: the configuration cannot be used (Unable to load PEM")
+
+
+@pytest.mark.parametrize(("exc", "said"), [
+    (ValueError("work limits: parallel >= 1"), "the configuration cannot be used (work limits: parallel >= 1)"),
+    (json.JSONDecodeError("Expecting value", "{ x", 2),
+     "the configuration cannot be used (JSONDecodeError: Expecting value: line 1 column 3 (char 2))"),
+    (ValueError("x" * 200), "the configuration cannot be used (ValueError)"),
+    (UnicodeDecodeError("utf-8", b"\xff secret", 0, 1, "invalid start byte"),
+     "the configuration cannot be used (UnicodeDecodeError)"),
+    (KeyError("residents"), "the configuration cannot be used (KeyError)"),
+    (DirectoryError("bad_signature"), "federation directory refused: bad_signature"),
+])
+def test_a_start_up_configuration_error_names_its_kind_and_never_a_decoded_value(exc: BaseException,
+                                                                                 said: str) -> None:
+    assert describe(exc) == said

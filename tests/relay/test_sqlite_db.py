@@ -4,9 +4,16 @@ group commit's writer thread holds its batch open)."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
+from relay.store.migrations import migrations
+from relay.store.protocol import SchemaOutdated
 from relay.store.sqlite_db import SqliteDatabase
 
 BOUND = 60.0  # seconds before a read that waits for the writer counts as blocked (never reached when it works)
@@ -51,3 +58,37 @@ def test_in_memory_reads_see_the_writes(tmp_path: Path) -> None:
         assert db.read("SELECT v FROM t") == [(1,)]
     finally:
         db.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_read_only_reads_a_current_file_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    SqliteDatabase(path).close()  # made and brought up to date
+    before = _digest(path)
+    db = SqliteDatabase(path, read_only=True)
+    try:
+        assert db.schema_version() == len(migrations("sqlite"))
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            with db.tx() as tx:
+                tx.execute("DELETE FROM municipal_issuance")
+    finally:
+        db.close()
+    assert _digest(path) == before
+
+
+@pytest.mark.parametrize(("version", "said"), [(1, "relay db upgrade --db"), (10_000, "written by a newer relay")])
+def test_read_only_refuses_another_schema_and_leaves_the_file_as_it_was(tmp_path: Path, version: int,
+                                                                        said: str) -> None:
+    """An older file was upgraded by ``relay audit`` when it opened it: evidence an auditor
+    was given changed under their hands."""
+    path = tmp_path / "history.sqlite3"
+    SqliteDatabase(path).close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(f"PRAGMA user_version={version}")
+    before = _digest(path)
+    with pytest.raises(SchemaOutdated, match=said):
+        SqliteDatabase(path, read_only=True)
+    assert _digest(path) == before

@@ -55,6 +55,14 @@ def test_init_keeps_keys_private_and_refuses_a_second_init(fed: Federation) -> N
     assert (fed.root / "federation.json").read_bytes() == before
 
 
+def test_init_on_a_file_says_so_and_leaves_it(tmp_path: Path) -> None:
+    taken = tmp_path / "federation"
+    taken.write_text("an operator's notes")
+    with pytest.raises(OperatorError, match="is a file, not a directory"):
+        Federation.init(taken, "test-federation", NOW)
+    assert taken.read_text() == "an operator's notes"
+
+
 def test_admission_needs_a_passed_conformance_report(fed: Federation) -> None:
     city = municipality("139998", NOW)
     with pytest.raises(OperatorError, match="conformance"):
