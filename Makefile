@@ -39,6 +39,7 @@ bench: setup
 	$(PY) -m bench.card
 	$(PY) -m bench.relay
 	$(PY) -m bench.federation
+	$(PY) -m bench.signatures
 	$(PY) -m bench.render
 	$(PY) -m bench.verify
 	$(PY) -m bench.session

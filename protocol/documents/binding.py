@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from protocol import ed25519
+
 BINDING_CONTEXT = b"certificate-kiosk/binding/v1\n"
 
 
@@ -52,7 +54,7 @@ class Binding:
             raise BindingMismatch("signature") from exc
         for one in (key,) if isinstance(key, Ed25519PublicKey) else key:
             try:
-                one.verify(signature, self.message())
+                ed25519.verify(one, signature, self.message())
                 return
             except InvalidSignature:
                 continue

@@ -27,6 +27,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from protocol import ed25519
 from protocol.documents.catalogue import CertType
 from protocol.documents.model import canonical
 
@@ -168,7 +169,7 @@ def decode_and_verify(text: str, issuer_public_key: Ed25519PublicKey) -> Claims:
     """The signed claims; ``QrPayloadError`` if unreadable, ``QrSignatureInvalid`` if forged."""
     claims, body, signature = _parse(text)
     try:
-        issuer_public_key.verify(signature, SIGNATURE_CONTEXT + body)
+        ed25519.verify(issuer_public_key, signature, SIGNATURE_CONTEXT + body)
     except InvalidSignature as exc:
         raise QrSignatureInvalid("signature does not verify") from exc
     return claims

@@ -34,6 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from protocol import ed25519
+
 FORMAT = "certificate-kiosk/federation-directory/1"
 ANCHOR_FORMAT = "certificate-kiosk/federation-anchor/1"
 SIGNATURE_CONTEXT = b"certificate-kiosk/federation-directory/v1\n"
@@ -326,7 +328,7 @@ def verify(data: bytes, anchor: Anchor, now: dt.datetime, held: Directory | None
         raise DirectoryError("unknown_signer")
     try:
         signature = base64.b64decode(str(outer.get("signature")), validate=True)
-        signer.verify(signature, SIGNATURE_CONTEXT + _canonical(outer["directory"]))
+        ed25519.verify(signer, signature, SIGNATURE_CONTEXT + _canonical(outer["directory"]))
     except (InvalidSignature, ValueError) as exc:
         raise DirectoryError("bad_signature") from exc
     directory = Directory.from_json(outer["directory"])

@@ -26,6 +26,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from protocol import ed25519
 from protocol.federation.directory import PublishedKey, key_id
 
 FORMAT = "certificate-kiosk/federation-message/1"
@@ -133,7 +134,7 @@ def open_message(message: Any, keys: KeyLookup, *, recipient: str, now: dt.datet
     if published is None:
         raise EnvelopeError("unknown_key")
     try:
-        published.public_key.verify(base64.b64decode(env.signature, validate=True), env.signed_bytes())
+        ed25519.verify(published.public_key, base64.b64decode(env.signature, validate=True), env.signed_bytes())
     except (InvalidSignature, ValueError) as exc:
         raise EnvelopeError("bad_signature") from exc
     if body_digest(body) != env.body_sha256:

@@ -33,6 +33,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from protocol import ed25519
 from protocol.federation.directory import Member, PublishedKey, key_id
 
 FORMAT = "certificate-kiosk/conformance-report/2"
@@ -118,7 +119,7 @@ def verify_report(data: bytes, member: Member, centre_key: Callable[[str, dt.dat
     if key is None:
         raise ReportError("the conformance report is not signed by a centre key of this federation")
     try:
-        key.public_key.verify(base64.b64decode(signature, validate=True), CONTEXT + _canonical(report))
+        ed25519.verify(key.public_key, base64.b64decode(signature, validate=True), CONTEXT + _canonical(report))
     except (InvalidSignature, binascii.Error, ValueError) as exc:
         raise ReportError("the conformance report was changed after the centre signed it") from exc
     valid_until = _parsed_time(report, "valid_until")
