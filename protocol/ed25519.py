@@ -24,12 +24,13 @@ from nacl.exceptions import CryptoError
 SIGNATURE_BYTES = 64
 
 
-def verify(key: Ed25519PublicKey, signature: bytes, message: bytes) -> None:
+def verify(key: Ed25519PublicKey, signature: bytes | bytearray | memoryview,
+           message: bytes | bytearray | memoryview) -> None:
     """As ``key.verify(signature, message)``: :class:`InvalidSignature` unless ``key``
     signed ``message``."""
     if len(signature) != SIGNATURE_BYTES:
         raise InvalidSignature
     try:
-        crypto_sign_open(signature + message, key.public_bytes_raw())
+        crypto_sign_open(bytes(signature) + bytes(message), key.public_bytes_raw())
     except CryptoError as exc:  # BadSignatureError, or a key libsodium refuses
         raise InvalidSignature from exc

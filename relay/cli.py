@@ -85,9 +85,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port-file", type=Path, help="write the port here once listening")
     s.add_argument("--public-port", type=int,
                    help="also start the public verification service (relay public serve) on this port")
-    s.add_argument("--public-checks-per-minute", type=int, default=60,
+    s.add_argument("--public-checks-per-minute", type=arguments.count, default=60,
                    help="the public service's QR checks per source address (60)")
-    s.add_argument("--public-scans-per-minute", type=int, default=6,
+    s.add_argument("--public-scans-per-minute", type=arguments.count, default=6,
                    help="the public service's scan checks per source address (6)")
     s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
@@ -203,7 +203,8 @@ def _open(db: Path | str, create: bool = False) -> Store | None:
 
 def db(args: argparse.Namespace) -> int:
     """``upgrade`` applies the pending migrations (SQLite: opening the file does it);
-    ``status`` prints the schema version and the one this relay needs."""
+    ``status`` prints the schema version and the one this relay needs, reading the file
+    read-only."""
     from relay.store import is_postgres
     from relay.store.migrations import latest
     from relay.store.protocol import StoreError
@@ -226,7 +227,9 @@ def db(args: argparse.Namespace) -> int:
             if args.action == "status":  # read only: status changes nothing, even in a file that is not ours
                 import sqlite3
 
-                with contextlib.closing(sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)) as conn:
+                from relay.store.sqlite_db import read_only_uri
+
+                with contextlib.closing(sqlite3.connect(read_only_uri(Path(args.db)), uri=True)) as conn:
                     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             else:
                 store = SqliteStore(args.db)  # opening applies what is missing

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -35,7 +36,7 @@ def load_ed25519(path: Path) -> Ed25519PrivateKey:
     """The key in ``path``; a file that holds none names itself (an operator's error)."""
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), None)
-    except (ValueError, TypeError) as exc:  # TypeError: it wants a password
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # TypeError: it wants a password
         raise ValueError(f"{path}: not an unencrypted PEM private key") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path}: not an Ed25519 key")

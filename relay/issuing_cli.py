@@ -133,7 +133,8 @@ def add_parsers(sub: Any) -> None:
                          " the directory it routes by, to anyone, and QR checks of any member's documents")
     cs.add_argument("--public-cert", type=Path, help="the public listener's TLS certificate (default: --kiosk-cert)")
     cs.add_argument("--public-key", type=Path, help="its key (default: --kiosk-key)")
-    cs.add_argument("--public-checks-per-minute", type=int, default=60, help="its QR checks per source address (60)")
+    cs.add_argument("--public-checks-per-minute", type=arguments.count, default=60,
+                    help="its QR checks per source address (60)")
     add_limit_options(cs, ConnectionLimits())
     add_kiosk_limit_options(cs)
     su = csub.add_parser("suspensions", help="list the municipalities the centre suspended; lift one")

@@ -6,6 +6,7 @@ the file is opened, unless it is opened read-only.
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -68,18 +69,29 @@ class SqliteDatabase:
             self._read_lock = threading.Lock()
 
     def _open_read_only(self, path: Path) -> None:
-        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                    check_same_thread=False, timeout=10.0)
-        self.conn.execute("PRAGMA busy_timeout=10000")
-        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        uri = read_only_uri(path)
+        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0)
+        try:
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            self.conn.close()
+            if "immutable" in uri:
+                raise
+            # in use (or left by a crash): its write-ahead log needs a -shm file this user cannot make
+            raise StoreUnavailable(f"{path} is open in a server or was not closed cleanly, and its write-ahead"
+                                   f" log cannot be read from here ({exc}): copy {path} with its -wal and -shm"
+                                   " files to a directory you can write, and read the copy") from None
         self.lock = threading.Lock()
         self._reader, self._read_lock = self.conn, self.lock
         latest = len(migrations("sqlite"))
         if version != latest:
             self.conn.close()
+            if version == 0:
+                raise SchemaOutdated(f"{path} is not a relay database (it has no schema)")
             raise SchemaOutdated(f"{path} has schema version {version}, this relay reads {latest}"
-                                 + (f": `relay db upgrade --db {path}` brings it up to date" if version < latest
-                                    else ": it was written by a newer relay"))
+                                 + (f": `relay db upgrade --db {shlex.quote(str(path))}` brings it up to date"
+                                    if version < latest else ": it was written by a newer relay"))
 
     def _upgrade(self) -> None:
         """Apply the migrations this file has not had, each in its own transaction."""
@@ -138,6 +150,18 @@ class SqliteDatabase:
             self._reader.close()
         with self.lock:
             self.conn.close()
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` for reading only (escaped: a ``#`` or ``?`` in a file name
+    is part of the name). A database no connection has open, with neither a ``-wal`` nor a
+    ``-shm`` file beside it (a stopped server's, or a copy handed to an auditor), is opened
+    ``immutable``: SQLite then makes neither file, so reading it leaves nothing beside it
+    and works on read-only media. One in use is read through its write-ahead log, as its
+    server sees it."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    in_use = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm"))
+    return uri if in_use else uri + "&immutable=1"
 
 
 def statements(script: str) -> list[str]:

@@ -52,3 +52,9 @@ def test_a_signature_of_the_wrong_shape_is_refused(signature: bytes) -> None:
 
 def test_another_keys_signature_is_refused() -> None:
     assert not _accepts(OTHER.sign(b"message"), b"message")
+
+
+def test_buffers_are_taken_as_their_bytes() -> None:
+    signature = KEY.sign(b"message")
+    assert _accepts(bytearray(signature), memoryview(b"message"))  # type: ignore[arg-type]
+    assert _accepts(memoryview(signature), bytearray(b"message"))  # type: ignore[arg-type]

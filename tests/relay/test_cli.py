@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from kiosk.relay_client.port import Outcome
 from protocol.clock import FakeClock
 from relay.cli import main
 from relay.service import Settings, build_core
+from relay.store.migrations import latest
+from relay.store.sqlite_db import SqliteDatabase
 from tests.fixtures.relay import open_hours
 
 
@@ -67,7 +71,6 @@ def test_serve_explains_unusable_tls_files(world: World, tmp_path: Path, capsys:
 @pytest.mark.postgres
 def test_db_upgrade_and_status_on_both_databases(world: World, tmp_path: Path, postgres_server: Any,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from relay.store.migrations import latest
 
     url = postgres_server.create_database()
     assert main(["db", "status", "--db", url]) == 1  # nothing applied yet: not usable
@@ -117,3 +120,37 @@ def test_the_first_kiosk_added_makes_the_register(world: World, tmp_path: Path) 
     register = tmp_path / "registers.sqlite3"
     assert main(["kiosk", "import", "--world", str(world.root), "--db", str(register)]) == 0
     assert register.exists() and main(["kiosk", "list", "--db", str(register)]) == 0
+
+
+def test_db_status_reads_the_file_it_is_given_whatever_its_name(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A ``#`` in the name once cut the read-only URI short: status made an empty file of
+    the name before it and read that (version 0)."""
+    db = tmp_path / "relay#2.sqlite3"
+    assert main(["db", "upgrade", "--db", str(db)]) == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["db", "status", "--db", str(db)]) == 0
+    assert f"schema version {latest('sqlite')}" in capsys.readouterr().out.splitlines()[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_the_audit_commands_leave_the_files_they_read_as_they_were(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``relay audit --municipality`` and ``relay reconcile`` open the history and the
+    centre's database read-only: an older file is refused, not brought up to date."""
+    history, centre = tmp_path / "history.sqlite3", tmp_path / "centre.sqlite3"
+    for path in (history, centre):
+        SqliteDatabase(path).close()
+    assert main(["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
+    assert main(["reconcile", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
+    with contextlib.closing(sqlite3.connect(history)) as conn:
+        conn.execute(f"PRAGMA user_version={latest('sqlite') - 1}")
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    capsys.readouterr()
+    for command in (["audit", "--municipality", "139998", "--history", str(history)],
+                    ["reconcile", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]):
+        with pytest.raises(SystemExit) as exc:
+            main(command)
+        assert exc.value.code == 2
+        assert "relay db upgrade --db" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files

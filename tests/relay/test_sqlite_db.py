@@ -79,6 +79,51 @@ def test_read_only_reads_a_current_file_and_changes_nothing(tmp_path: Path) -> N
     assert _digest(path) == before
 
 
+def test_read_only_leaves_nothing_beside_a_database_no_one_has_open(tmp_path: Path) -> None:
+    """Closed by its last connection, a WAL database is one file; reading it read-only
+    used to leave an empty -wal and a 32 KiB -shm beside it (and needs to write them,
+    which read-only media refuse)."""
+    path = tmp_path / "centre.sqlite3"
+    SqliteDatabase(path).close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["centre.sqlite3"]
+    db = SqliteDatabase(path, read_only=True)
+    assert db.read("SELECT count(*) FROM centre_deliveries") == [(0,)]
+    db.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["centre.sqlite3"]
+
+
+def test_read_only_sees_what_a_server_with_the_file_open_has_committed(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    server = SqliteDatabase(path)
+    try:
+        server.write("INSERT INTO rate_windows (key, window_start, count) VALUES ('k', 0, 3)")
+        assert path.with_name(path.name + "-wal").exists()  # in use: read through the log
+        reader = SqliteDatabase(path, read_only=True)
+        assert reader.read("SELECT count FROM rate_windows WHERE key='k'") == [(3,)]
+        reader.close()
+    finally:
+        server.close()
+
+
+def test_a_file_name_with_uri_characters_is_the_file_read(tmp_path: Path) -> None:
+    """``#`` and ``?`` in a name: an unescaped URI dropped ``mode=ro`` and opened another file."""
+    path = tmp_path / "h#x?mode=rwc %41.sqlite3"
+    SqliteDatabase(path).close()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    db = SqliteDatabase(path, read_only=True)
+    assert db.schema_version() == len(migrations("sqlite"))
+    db.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_file_that_is_no_relay_database_is_called_so(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    with pytest.raises(SchemaOutdated, match="is not a relay database"):
+        SqliteDatabase(path, read_only=True)
+
+
 @pytest.mark.parametrize(("version", "said"), [(1, "relay db upgrade --db"), (10_000, "written by a newer relay")])
 def test_read_only_refuses_another_schema_and_leaves_the_file_as_it_was(tmp_path: Path, version: int,
                                                                         said: str) -> None:
