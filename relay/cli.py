@@ -225,11 +225,9 @@ def db(args: argparse.Namespace) -> int:
                 print(f"error: no relay database at {args.db}", file=sys.stderr)
                 return 2
             if args.action == "status":  # read only: status changes nothing, even in a file that is not ours
-                import sqlite3
+                from relay.store.sqlite_db import read_only_connection
 
-                from relay.store.sqlite_db import read_only_uri
-
-                with contextlib.closing(sqlite3.connect(read_only_uri(Path(args.db)), uri=True)) as conn:
+                with contextlib.closing(read_only_connection(Path(args.db))) as conn:
                     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             else:
                 store = SqliteStore(args.db)  # opening applies what is missing

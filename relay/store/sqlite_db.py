@@ -69,19 +69,8 @@ class SqliteDatabase:
             self._read_lock = threading.Lock()
 
     def _open_read_only(self, path: Path) -> None:
-        uri = read_only_uri(path)
-        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0)
-        try:
-            self.conn.execute("PRAGMA busy_timeout=10000")
-            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-        except sqlite3.OperationalError as exc:
-            self.conn.close()
-            if "immutable" in uri:
-                raise
-            # in use (or left by a crash): its write-ahead log needs a -shm file this user cannot make
-            raise StoreUnavailable(f"{path} is open in a server or was not closed cleanly, and its write-ahead"
-                                   f" log cannot be read from here ({exc}): copy {path} with its -wal and -shm"
-                                   " files to a directory you can write, and read the copy") from None
+        self.conn = read_only_connection(path)
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
         self.lock = threading.Lock()
         self._reader, self._read_lock = self.conn, self.lock
         latest = len(migrations("sqlite"))
@@ -152,16 +141,29 @@ class SqliteDatabase:
             self.conn.close()
 
 
-def read_only_uri(path: Path) -> str:
-    """A URI that opens ``path`` for reading only (escaped: a ``#`` or ``?`` in a file name
-    is part of the name). A database no connection has open, with neither a ``-wal`` nor a
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """``path`` opened for reading only (the URI escaped: a ``#`` or ``?`` in a file name is
+    part of the name). A database no connection has open, with neither a ``-wal`` nor a
     ``-shm`` file beside it (a stopped server's, or a copy handed to an auditor), is opened
     ``immutable``: SQLite then makes neither file, so reading it leaves nothing beside it
     and works on read-only media. One in use is read through its write-ahead log, as its
-    server sees it."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    server sees it; when that log cannot be read from here, :class:`StoreUnavailable` says
+    what to copy."""
     in_use = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm"))
-    return uri if in_use else uri + "&immutable=1"
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if in_use else "&immutable=1")
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0)
+    try:
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA user_version").fetchone()  # the first read opens the log
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if not in_use:
+            raise
+        # in use (or left by a crash): its write-ahead log needs a -shm file this user cannot make
+        raise StoreUnavailable(f"{path} is open in a server or was not closed cleanly, and its write-ahead"
+                               f" log cannot be read from here ({exc}): copy {path} with its -wal and -shm"
+                               " files to a directory you can write, and read the copy") from None
+    return conn
 
 
 def statements(script: str) -> list[str]:
