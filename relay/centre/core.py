@@ -85,6 +85,16 @@ class CentreSettings:
     circuit_threshold: int = 5
     circuit_cool_down: float = 5.0
 
+    @property
+    def outcome_sweep_age(self) -> float:
+        """How old an outcome not yet taken must be before the sweep sends it again. With
+        several centre processes one process's sweep cannot see another's batches. A batch
+        is answered or given up within one deadline and waits behind at most the one batch
+        of its municipality already on its way: two deadlines, doubled for margin. (More
+        only under a backlog of over :data:`MAX_OUTCOMES` outcomes, where a second send is
+        harmless: the server takes an identical outcome again.)"""
+        return 4 * self.municipal_deadline
+
 
 class WrongDocument(Exception):
     """A municipality answered with a document this request must not get."""
@@ -388,7 +398,7 @@ class CentreCore:
         if known["outcome"] is not None and (known["outcome"], known["outcome_copies"], known["outcome_amount"]) != (
                 outcome, copies, amount):
             raise ApiError(409, wire.OUTCOME_CONFLICT)
-        if not await self.store.record_outcome(request_id, outcome, copies, amount):
+        if not await self.store.record_outcome(request_id, outcome, copies, amount, self._now().timestamp()):
             # another call recorded one while this one waited for its commit (or a node did)
             stored = self.store.delivery(request_id)
             if stored is None or (stored["outcome"], stored["outcome_copies"], stored["outcome_amount"]) != (
@@ -453,15 +463,17 @@ class CentreCore:
 
     async def forward_pending(self) -> int:
         """Send again the outcomes a municipality missed while it was down (not those on
-        their way now); how many it took."""
+        their way now, here or in another centre process); how many it took."""
         queued = self.outcomes.queued()
+        recorded_before = self._now().timestamp() - self.settings.outcome_sweep_age
         taken = 0
         for code, bulkhead in list(self.bulkheads.items()):  # each its own: one down holds no other's back
             if bulkhead.open:
                 continue
             outcomes = [{"request_id": d["request_id"], "outcome": d["outcome"], "copies": d["outcome_copies"],
                          "amount": d["outcome_amount"]}
-                        for d in self.store.unforwarded_outcomes(code, MAX_OUTCOMES) if d["request_id"] not in queued]
+                        for d in self.store.unforwarded_outcomes(code, MAX_OUTCOMES, recorded_before)
+                        if d["request_id"] not in queued]
             if outcomes:
                 taken += await self._forward_outcomes(code, outcomes)
         return taken

@@ -31,7 +31,7 @@ from typing import Any
 
 from relay.store.db import is_postgres, open_database
 from relay.store.group_commit import GroupCommit
-from relay.store.protocol import TECHNICIAN_COLUMNS, Tx, log_rows, technician_rows
+from relay.store.protocol import TECHNICIAN_COLUMNS, StoreError, Tx, log_rows, technician_rows
 
 DELIVERY_COLUMNS = ("request_id", "session_id", "kiosk_id", "municipality", "fingerprint", "cert_type", "copies",
                     "fee", "serials", "document_sha256", "message_id", "at", "outcome", "outcome_copies",
@@ -67,17 +67,24 @@ class CentreStore:
         # reads never wait behind the writer's commit: SQLite's database object reads on a
         # connection of its own (WAL), PostgreSQL's from a pool of their own
         self._reads = open_database(db, "relay-centre-reads") if is_postgres(db) else self._db
-        self._writer: GroupCommit[Tx] = GroupCommit(self._db.tx, "centre-store")
+        # a read-only store has no writer thread: every write is refused before it is tried
+        self._writer: GroupCommit[Tx] | None = None if read_only else GroupCommit(self._db.tx, "centre-store")
         self.storage = "postgresql" if is_postgres(db) else "sqlite"  # announced in /v1/version
+
+    @property
+    def _writes(self) -> GroupCommit[Tx]:
+        if self._writer is None:
+            raise StoreError("this centre database was opened read-only")
+        return self._writer
 
     async def _write(self, sql: str, args: tuple[Any, ...]) -> int:
         """One statement, committed (with others waiting) before this returns; its rowcount."""
-        return await self._writer.write(lambda tx: tx.execute(sql, args).rowcount)
+        return await self._writes.write(lambda tx: tx.execute(sql, args).rowcount)
 
     def _write_now(self, sql: str, args: tuple[Any, ...]) -> int:
         """The same, blocking the caller: for the rare writes (suspensions, technician
         uploads, a kiosk's alert), not the ones every session makes."""
-        return self._writer.write_now(lambda tx: tx.execute(sql, args).rowcount)
+        return self._writes.write_now(lambda tx: tx.execute(sql, args).rowcount)
 
     # -- sessions --------------------------------------------------------------------------
     async def create_session(self, sid: str, kiosk_id: str, challenge: str, expires: float) -> None:
@@ -125,23 +132,31 @@ class CentreStore:
                        f" VALUES ({','.join('?' * len(DELIVERY_COLUMNS))}) ON CONFLICT (request_id) DO NOTHING",
                        tuple(values[c] for c in DELIVERY_COLUMNS))
 
-    async def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int) -> bool:
-        """False when the request already had an outcome (the first one stays)."""
-        return await self._write("UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?"
-                                 " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, request_id)) == 1
+    async def record_outcome(self, request_id: str, outcome: str, copies: int, amount: int, at: float) -> bool:
+        """False when the request already had an outcome (the first one stays). ``at``:
+        when, for the sweep (:meth:`unforwarded_outcomes`)."""
+        return await self._write(
+            "UPDATE centre_deliveries SET outcome=?, outcome_copies=?, outcome_amount=?, outcome_at=?"
+            " WHERE request_id=? AND outcome IS NULL", (outcome, copies, amount, at, request_id)) == 1
 
     async def outcomes_forwarded(self, request_ids: list[str]) -> None:
-        await self._writer.write(lambda tx: tx.executemany(
+        await self._writes.write(lambda tx: tx.executemany(
             "UPDATE centre_deliveries SET outcome_forwarded=1 WHERE request_id=?", [(r,) for r in request_ids]))
 
-    def unforwarded_outcomes(self, municipality: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def unforwarded_outcomes(self, municipality: str | None = None, limit: int = 100,
+                             recorded_before: float | None = None) -> list[dict[str, Any]]:
         """Outcomes recorded here that their municipality (``municipality``'s, or any) has
-        not yet acknowledged, oldest first."""
+        not yet acknowledged, oldest first; with ``recorded_before``, only those recorded
+        then or earlier (or before the time was kept: migration ``outcome_time``)."""
         # through the index of pending outcomes (municipality, at; migration 'outcomes_pending'):
         # the sweep asks for each municipality in turn, and reads only what is left to send
-        where, args = _where(municipality=municipality, always=("outcome IS NOT NULL", "outcome_forwarded=0"))
+        always: tuple[str, ...] = ("outcome IS NOT NULL", "outcome_forwarded=0")
+        if recorded_before is not None:
+            always += ("(outcome_at IS NULL OR outcome_at<=?)",)
+        where, args = _where(municipality=municipality, always=always)
         rows = self._reads.read(f"SELECT {','.join(DELIVERY_COLUMNS)} FROM centre_deliveries{where}"
-                                " ORDER BY at LIMIT ?", (*args, limit))
+                                " ORDER BY at LIMIT ?",
+                                (*args, *(() if recorded_before is None else (recorded_before,)), limit))
         return [self._delivery(r) for r in rows]
 
     def deliveries(self, municipality: str | None = None) -> list[dict[str, Any]]:
@@ -182,7 +197,7 @@ class CentreStore:
         """``(seq, at, t, event, fields)`` records of one kiosk, all or none; a (kiosk, seq)
         already stored keeps its first record (a repeat after a lost answer)."""
         rows = [(kiosk_id, seq, at, received, t, name, fields) for seq, at, t, name, fields in records]
-        self._writer.write_now(lambda tx: tx.executemany(
+        self._writes.write_now(lambda tx: tx.executemany(
             "INSERT INTO technician_events (kiosk_id, seq, at, received, t, event, fields)"
             " VALUES (?,?,?,?,?,?,?) ON CONFLICT (kiosk_id, seq) DO NOTHING", rows))
 
@@ -193,7 +208,7 @@ class CentreStore:
     def add_log_events(self, kiosk_id: str, export_id: str, first: int, received: float, events: list[str]) -> None:
         """Events ``first``, ``first + 1`` … of one export, all or none; a part sent again is kept once."""
         rows = [(kiosk_id, export_id, first + i, received, e) for i, e in enumerate(events)]
-        self._writer.write_now(lambda tx: tx.executemany(
+        self._writes.write_now(lambda tx: tx.executemany(
             "INSERT INTO log_exports (kiosk_id, export_id, n, received, event) VALUES (?,?,?,?,?)"
             " ON CONFLICT (kiosk_id, export_id, n) DO NOTHING", rows))
 
@@ -204,7 +219,8 @@ class CentreStore:
             " ORDER BY kiosk_id, received, export_id, n", args))
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
         self._db.close()
         if self._reads is not self._db:
             self._reads.close()

@@ -12,6 +12,7 @@ import pytest
 
 from hardware_mocks.federation_faults import DownMunicipality, KillableMunicipality, SwappingMunicipality
 from hardware_mocks.federation_world import A, B, C, FederationWorld
+from protocol.clock import FakeClock, SystemClock
 from relay.centre.core import CentreSettings
 from relay.federation_local import load_ed25519
 from relay.schema import ApiError
@@ -78,7 +79,8 @@ def test_an_outcome_missed_while_down_is_sent_again(federation: FederationWorld,
         killable[A] = KillableMunicipality(port.server)
         return killable[A]
 
-    fed = Federation(federation, tmp_path, replace={A: kill_switch})
+    clock = FakeClock(SystemClock().now())
+    fed = Federation(federation, tmp_path, replace={A: kill_switch}, clock=clock)
 
     async def scenario() -> None:
         sid, _, _ = await fed.login(fed.persona_for(A))
@@ -88,6 +90,7 @@ def test_an_outcome_missed_while_down_is_sent_again(federation: FederationWorld,
                                          "outcome": "printed", "copies": 1, "amount": answer["amount"]})
         await fed.centre.outcomes.drained()  # its batch found A down: left for the sweep
         assert fed.servers[A].history.entries()[0]["outcome"] is None
+        clock.advance(fed.centre.settings.outcome_sweep_age)
         assert await fed.centre.forward_pending() == 0  # still down
         killable[A].down = False
         assert await fed.centre.forward_pending() == 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,12 +17,14 @@ import pytest
 
 from hardware_mocks.federation_faults import KillableMunicipality
 from hardware_mocks.federation_world import A, B, FederationWorld
+from protocol.clock import FakeClock, SystemClock
 from protocol.federation.envelope import MAX_OUTCOMES
 from relay.centre.core import CentreSettings
 from relay.centre.port import MessageRefused
 from relay.centre.store import CentreStore
-from relay.federation_local import InProcessMunicipality
+from relay.federation_local import InProcessMunicipality, centre
 from relay.municipal.server import MunicipalServer
+from relay.store.protocol import StoreError
 from tests.fixtures.federation_services import KIOSK, Federation
 from tests.fixtures.waiting import WAIT
 
@@ -57,18 +61,30 @@ class OlderMunicipality(InProcessMunicipality):
 
 
 P = TypeVar("P", bound=InProcessMunicipality)
+NOW = 1_800_000_000.0
 
 
 def _with(kind: type[P], federation: FederationWorld, tmp_path: Path,
           settings: CentreSettings | None = None) -> tuple[Federation, list[P]]:
-    """A federation whose municipality A is reached through ``kind`` (listed once made)."""
+    """A federation whose municipality A is reached through ``kind`` (listed once made), on
+    a clock that moves only when told to (:func:`_later`)."""
     made: list[P] = []
 
     def wrap(port: Any) -> P:
         made.append(kind(port.server))
         return made[0]
 
-    return Federation(federation, tmp_path, replace={A: wrap}, settings=settings), made
+    return Federation(federation, tmp_path, replace={A: wrap}, settings=settings, clock=_clock()), made
+
+
+def _clock() -> FakeClock:
+    return FakeClock(SystemClock().now())
+
+
+def _later(fed: Federation) -> None:
+    """Past the age at which the sweep sends an outcome again."""
+    assert isinstance(fed.clock, FakeClock)
+    fed.clock.advance(fed.centre.settings.outcome_sweep_age)
 
 
 def _run(fed: Federation, scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -124,10 +140,42 @@ def test_outcomes_not_sent_when_the_centre_stops_stay_for_the_sweep(federation: 
         await fed.centre.outcomes.drained()  # nothing left running
         assert [d["request_id"] for d in fed.centre.store.unforwarded_outcomes()] == [answer["request_id"]]
         held[0].release.set()
+        assert await fed.centre.forward_pending() == 0  # recorded just now: perhaps on its way from another process
+        _later(fed)
         assert await fed.centre.forward_pending() == 1  # the next start's sweep
         assert fed.centre.store.unforwarded_outcomes() == []
 
     _run(fed, scenario)
+
+
+def test_another_centre_process_s_sweep_leaves_an_outcome_on_its_way_alone(federation: FederationWorld,
+                                                                           tmp_path: Path) -> None:
+    """Two centre processes on one database (``--workers``): the outcome one of them has on
+    its way is not sent again by the other's sweep, which cannot see that process's batches;
+    it is left to the sweep only once older than the age at which its batch surely ended."""
+    fed, held = _with(HeldMunicipality, federation, tmp_path)
+    (tmp_path / "two").mkdir()
+    two = centre(federation.centre_dir, fed.directory, fed.centre.municipalities, fed.clock, tmp_path / "two",
+                 db=tmp_path / "centre" / "centre.sqlite3")
+
+    async def scenario() -> None:
+        sid, _, _ = await fed.login(fed.persona_for(A))
+        answer = await fed.request(sid)
+        await _printed(fed, sid, answer)
+        await asyncio.wait_for(held[0].arrived.wait(), WAIT)  # on its way from the first process
+        assert [d["request_id"] for d in two.store.unforwarded_outcomes()] == [answer["request_id"]]
+        assert await asyncio.wait_for(two.forward_pending(), WAIT) == 0 and held[0].batches == [1]
+        held[0].release.set()
+        await fed.centre.outcomes.drained()
+        _later(fed)
+        assert await two.forward_pending() == 0 and held[0].batches == [1]  # taken: nothing left to send
+        assert [e["outcome"] for e in fed.servers[A].history.entries()] == ["printed"]
+
+    try:
+        _run(fed, scenario)
+    finally:
+        two.store.close()
+        two.messages.close()
 
 
 def test_a_server_from_before_batches_is_told_one_outcome_a_message(federation: FederationWorld, tmp_path: Path,
@@ -162,6 +210,7 @@ def test_an_outcome_refused_for_good_is_not_sent_again(federation: FederationWor
         await _printed(fed, sid, answer)
         await fed.centre.outcomes.drained()
         assert held[0].batches == [1] and fed.centre.store.unforwarded_outcomes() == []
+        _later(fed)
         assert await fed.centre.forward_pending() == 0 and held[0].batches == [1]  # not asked again
 
     caplog.set_level(logging.ERROR, logger="relay.centre")
@@ -181,7 +230,7 @@ def test_the_sweep_of_one_municipality_is_not_held_back_by_another_s_backlog(fed
             return killable[code]
         return wrap
 
-    fed = Federation(federation, tmp_path, replace={A: kill_switch(A), B: kill_switch(B)})
+    fed = Federation(federation, tmp_path, replace={A: kill_switch(A), B: kill_switch(B)}, clock=_clock())
 
     async def scenario() -> None:
         store = fed.centre.store
@@ -191,13 +240,14 @@ def test_the_sweep_of_one_municipality_is_not_held_back_by_another_s_backlog(fed
                                          "municipality": A, "fingerprint": "f", "cert_type": "juminhyo", "copies": 1,
                                          "fee": 300, "serials": [], "document_sha256": [], "message_id": "m",
                                          "at": float(n)})
-            await store.record_outcome(rid, "printed", 1, 300)
+            await store.record_outcome(rid, "printed", 1, 300, float(n))
         sid, _, _ = await fed.login(fed.persona_for(B))
         answer = await fed.request(sid)
         killable[A].down = killable[B].down = True
         await _printed(fed, sid, answer)
         await fed.centre.outcomes.drained()  # B down: left for the sweep
         killable[B].down = False
+        _later(fed)
         assert await fed.centre.forward_pending() == 1
         assert [d["municipality"] for d in store.unforwarded_outcomes()] == [A] * MAX_OUTCOMES
 
@@ -219,9 +269,50 @@ def test_the_sweep_reads_only_pending_outcomes_through_their_own_index(tmp_path:
             return read(sql, args)
 
         monkeypatch.setattr(store._reads, "read", watched)
-        store.unforwarded_outcomes(A)
+        store.unforwarded_outcomes(A, MAX_OUTCOMES, recorded_before=NOW)  # the sweep's read
         ((sql, args),) = reads
         plan = read("EXPLAIN QUERY PLAN " + sql, args)
         assert any("centre_deliveries_outcome_pending" in str(row[-1]) for row in plan), plan
+    finally:
+        store.close()
+
+
+def test_the_sweep_takes_outcomes_recorded_long_enough_ago_and_those_from_before_the_time_was_kept(
+        tmp_path: Path) -> None:
+    path = tmp_path / "centre.sqlite3"
+    store = CentreStore(path)
+    try:
+        asyncio.run(_deliveries(store, {"old": NOW - 60, "edge": NOW, "fresh": NOW + 1, "untimed": NOW + 1}))
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:  # recorded by a centre from before migration 'outcome_time'
+        conn.execute("UPDATE centre_deliveries SET outcome_at=NULL WHERE request_id='untimed'")
+    conn.close()
+    store = CentreStore(path, read_only=True)
+    try:
+        assert [d["request_id"] for d in store.unforwarded_outcomes(recorded_before=NOW)] == ["old", "edge", "untimed"]
+        assert len(store.unforwarded_outcomes()) == 4
+    finally:
+        store.close()
+
+
+async def _deliveries(store: CentreStore, outcomes_at: dict[str, float]) -> None:
+    """One delivery to A per request id, in that order, each with its outcome recorded at the time given."""
+    for n, (rid, at) in enumerate(outcomes_at.items()):
+        await store.record_delivery({"request_id": rid, "session_id": "0" * 32, "kiosk_id": KIOSK, "municipality": A,
+                                     "fingerprint": "f", "cert_type": "juminhyo", "copies": 1, "fee": 300,
+                                     "serials": [], "document_sha256": [], "message_id": "m", "at": float(n)})
+        assert await store.record_outcome(rid, "printed", 1, 300, at)
+
+
+def test_a_centre_database_opened_read_only_starts_no_writer_and_refuses_writes(tmp_path: Path) -> None:
+    CentreStore(tmp_path / "centre.sqlite3").close()
+    before = {t.name for t in threading.enumerate()}
+    store = CentreStore(tmp_path / "centre.sqlite3", read_only=True)
+    try:
+        assert {t.name for t in threading.enumerate()} == before
+        with pytest.raises(StoreError):
+            store.suspend(A, NOW, "signature")
+        assert store.suspended() == {}
     finally:
         store.close()
