@@ -62,12 +62,17 @@ ALLOWED_FIELDS: frozenset[str] = frozenset(
 )
 
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.:\-/+]{0,80}$")
+#: Twelve digits standing alone: the shape of a My Number (個人番号), never logged whatever
+#: field it came in; a UUID, whose last group may be twelve digits, is not one.
+_MY_NUMBER_SHAPE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _REDACTED = "<dropped>"
 EVENT_ATTR = "kiosk_event"
 
 
 def sanitize(fields: dict[str, Any]) -> dict[str, Any]:
-    """Keep allow-listed keys whose values are scalars of a safe shape."""
+    """Keep allow-listed keys whose values are scalars of a safe shape, and never one
+    shaped as a My Number (twelve digits, as a number or in a string)."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in ALLOWED_FIELDS:
@@ -75,9 +80,12 @@ def sanitize(fields: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, bool) or value is None:
             out[key] = value
+        elif isinstance(value, int) and 10**11 <= abs(value) < 10**12:
+            out[key] = _REDACTED
         elif isinstance(value, int | float):
             out[key] = value
-        elif isinstance(value, str) and _SAFE_VALUE.match(value):
+        elif isinstance(value, str) and _SAFE_VALUE.match(value) and (
+                _UUID.match(value) or not _MY_NUMBER_SHAPE.search(value)):
             out[key] = value
         else:
             out[key] = _REDACTED

@@ -10,7 +10,8 @@ Scriptable: :meth:`insert` a coin (credited, or refused when inhibited), :meth:`
 has no value for), :meth:`burst` (more events than the buffer holds between two polls:
 lost events), :meth:`repeat_replies` (the next polls answered with the previous reply:
 repeated events), :meth:`flood` (events on every poll: a device gone mad),
-:meth:`power_cycle`, and the line faults of :class:`PtyDevice`.
+:meth:`power_cycle` (counting from 0 again, or stepping from it by itself), and the line
+faults of :class:`PtyDevice`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ COIN_TABLE: dict[int, bytes] = {1: b"JP010A", 2: b"JP050A", 3: b"JP100A", 4: b"J
                                 5: b"JP500B", 6: b"US025A"}
 EMPTY_SLOT = b"......"
 INHIBITED_COIN = 2  # error code: inhibited coin
-COIN_ON_STRING = 19
+COIN_ON_STRING = 20  # C.O.S. mechanism activated (CCT3 table 2)
 CREDIT_SENSOR_BLOCKED = 14
 REJECT_COIN = 1
 SELF_CHECK_CREDIT_SENSOR = 3
@@ -111,9 +112,13 @@ class CoinAcceptorEmulator(CcTalkDevice):
         with self.lock:
             self._flood += polls
 
-    def power_cycle(self) -> None:
+    def power_cycle(self, self_step: bool = False) -> None:
+        """Restart; ``self_step``: as some acceptors do, step the counter from 0 to 1 at
+        once with a dummy "inhibited coin" (CCT2 §3.27.1), before the host sees 0."""
         with self.lock:
             self._reset()
+            if self_step:
+                self._event(0, INHIBITED_COIN)
 
     # --- the protocol ------------------------------------------------------------------------
 

@@ -4,13 +4,19 @@ It answers status requests with its state and moves through the escrow cycle one
 per poll, as a real validator does over a few hundred milliseconds: ACCEPTING, ESCROW
 (held until the host says STACK or RETURN), STACKING, VEND VALID (repeated until the host
 ACKs it), STACKED, back to IDLING; or RETURNING, back to IDLING. It starts in POWER UP,
-waits for RESET and its settings (INITIALIZE), and is DISABLED while inhibited.
+waits for RESET and its settings (INITIALIZE), and is DISABLED while inhibited. It answers
+``8A`` with its programming (``notes``: the currency table a real validator is loaded
+with; ``knows_currency_table=False``: a model that refuses ``8A``), and a STACK or RETURN
+that comes when the note is already moving is refused (INVALID COMMAND), as the validator
+refuses any operation its state does not allow.
 
 The cashbox (``stacked``: yen the validator kept) is the physical truth for the tests.
 
 Scriptable: :meth:`insert` a note, :meth:`jam` (a note stuck in the acceptor),
 :meth:`cheat` (a note pulled back), :meth:`power_cycle` (with or without a note in the
-stacker path), :meth:`cut_power_after_stack`, :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats),
+stacker path; with a note held in escrow it powers up "with a bill in the acceptor" and
+hands the note back at RESET), :meth:`cut_power_after_stack`, :meth:`cut_power_at_next_command`
+(the command is lost with the power), :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats),
 :meth:`stacker_full` (the cashbox is full: a note in escrow goes back, no note is taken
 until it is emptied, a RESET does not empty it), :meth:`refuse_next` (the next note is
 rejected, as a worn or counterfeit one is), and the line faults.
@@ -31,6 +37,9 @@ from kiosk.payment.id003 import (
 
 #: The validator's programming: yen -> escrow code (as ``[payment] notes`` configures it).
 NOTE_CODES: dict[int, int] = {1000: 0x61, 5000: 0x63, 10000: 0x64}
+#: The country byte of its ``8A`` entries: the yen one is not public (docs/payment.md), and
+#: the driver does not read it.
+COUNTRY = 0x00
 REJECT_INHIBITED = 0x79
 REJECT_ASSESSMENT = 0x76  # the denomination could not be assessed (worn, counterfeit)
 
@@ -38,9 +47,11 @@ REJECT_ASSESSMENT = 0x76  # the denomination could not be assessed (worn, counte
 class NoteValidatorEmulator(PtyDevice):
     name = "note-validator"
 
-    def __init__(self, notes: dict[int, int] | None = None) -> None:
+    def __init__(self, notes: dict[int, int] | None = None, knows_currency_table: bool = True) -> None:
         super().__init__()
         self.notes = dict(NOTE_CODES if notes is None else notes)
+        self.knows_currency_table = knows_currency_table
+        self._in_acceptor: int | None = None  # yen of a note held through a power cut
         self.status = Status.POWER_UP
         self.data = b""
         self.inhibited = True
@@ -51,6 +62,7 @@ class NoteValidatorEmulator(PtyDevice):
         self._frames = FrameAssembler()
         self._lost_acks = 0
         self._cut_after_stack = False
+        self._cut_at_next = False
         self._full = False
         self._refuse_next = 0
         self._after: list[tuple[Status, bytes]] = []  # states still to come, one per poll
@@ -108,15 +120,15 @@ class NoteValidatorEmulator(PtyDevice):
             self._escrow = None
 
     def power_cycle(self) -> None:
-        """The validator restarts: a note in escrow goes back to the customer; a note
+        """The validator restarts: a note held in escrow stays in the acceptor (POWER UP
+        with a bill in the acceptor) and goes back to the customer at the RESET; a note
         being stacked ends in the stacker (counted there since the STACK)."""
         with self.lock:
             in_stacker = self.status in (Status.STACKING, Status.VEND_VALID)
-            if self._escrow is not None:
-                self.returned += self._escrow
-            self._escrow = None
+            self._in_acceptor, self._escrow = self._escrow, None
             self._after = []
-            self._go(Status.POWER_UP_BILL_IN_STACKER if in_stacker else Status.POWER_UP)
+            self._go(Status.POWER_UP_BILL_IN_STACKER if in_stacker else
+                     Status.POWER_UP_BILL_IN_ACCEPTOR if self._in_acceptor is not None else Status.POWER_UP)
 
     def cut_power_after_stack(self) -> None:
         """The power goes right after the next STACK is acknowledged, before the host
@@ -124,9 +136,16 @@ class NoteValidatorEmulator(PtyDevice):
         with self.lock:
             self._cut_after_stack = True
 
-    def lose_acks(self, n: int) -> None:
+    def cut_power_at_next_command(self) -> None:
+        """The power goes as the next command other than a status request arrives: it
+        is never carried out, and the validator powers up as :meth:`power_cycle` says."""
         with self.lock:
-            self._lost_acks += n
+            self._cut_at_next = True
+
+    def lose_acks(self, n: int) -> None:
+        """The host's next ``n`` ACKs vanish on the line (0: none from now on)."""
+        with self.lock:
+            self._lost_acks = n
 
     # --- the protocol ------------------------------------------------------------------------
 
@@ -139,6 +158,10 @@ class NoteValidatorEmulator(PtyDevice):
                 continue  # a corrupted command gets no answer
             with self.lock:
                 self.commands.append(frame.code)
+                if self._cut_at_next and frame.code != Command.STATUS_REQUEST:
+                    self._cut_at_next = False
+                    self.power_cycle()
+                    continue
                 reply = self._handle(frame.code, frame.data)
             if reply is not None:
                 self.send(reply)
@@ -157,6 +180,9 @@ class NoteValidatorEmulator(PtyDevice):
                 self._after = [self._idle_state()]
             return None
         if code == Command.RESET:
+            if self._in_acceptor is not None:
+                self.returned += self._in_acceptor
+                self._in_acceptor = None
             self._escrow = None
             self._after = []
             self._go(Status.INITIALIZE)
@@ -189,6 +215,8 @@ class NoteValidatorEmulator(PtyDevice):
             if self.status in (Status.INITIALIZE, Status.IDLING, Status.DISABLED):
                 self._idle()
             return encode(code, data)
+        if code == Command.GET_CURRENCY_ASSIGN and self.knows_currency_table:
+            return encode(code, currency_entries({c: yen for yen, c in self.notes.items()}))
         if code in (Command.SET_SECURITY, Command.SET_COMMUNICATION_MODE, Command.SET_DIRECTION,
                     Command.SET_OPTIONAL_FUNCTION):
             return encode(code, data)
@@ -209,3 +237,15 @@ class NoteValidatorEmulator(PtyDevice):
         self._go(Status.REJECTING, bytes([reason]))
         self._after = [self._idle_state()]
 
+
+
+def currency_entries(table: dict[int, int]) -> bytes:
+    """The ``8A`` reply's data for ``table`` (escrow code → yen): per entry the code, the
+    country byte, and the value as mantissa and power of ten."""
+    out = bytearray()
+    for code, value in sorted(table.items()):
+        exponent = 0
+        while value > 255:
+            value, exponent = value // 10, exponent + 1
+        out += bytes([code, COUNTRY, value, exponent])
+    return bytes(out)

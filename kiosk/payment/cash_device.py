@@ -83,6 +83,10 @@ T_ = TypeVar("T_")
 READY_TIMEOUT = 3.0
 #: How long a self-check or a settings job may take.
 JOB_TIMEOUT = 2.0
+#: How long a payout job may take beyond its coins' own time: the driver's steps around the
+#: payout (enable, counters, a reset, the emergency stop, settling, flags), each bounded by
+#: its reply timeouts and tries, on a line that times out on every one of them.
+PAYOUT_STEPS = 20.0
 #: The acceptor's and the validator's poll interval between customers (inhibited).
 IDLE_POLL = 0.25
 
@@ -240,20 +244,23 @@ class CashDevice:
             if self._open:
                 raise DeviceBusy()
         remaining = amount
+        overran = False
         for denomination in sorted(self.hoppers, reverse=True):
             hopper = self.hoppers[denomination]
             while remaining >= denomination and hopper.wait_ready(self.ready_timeout) \
                     and hopper.healthy:
                 coins = min(remaining // denomination, MAX_COINS)
                 paid = self._pay(hopper, coins)
-                remaining -= paid * denomination
-                if paid < coins:
+                overran = paid is None
+                remaining -= (paid or 0) * denomination
+                if paid is None or paid < coins:
                     break
-            if self.state.read().hopper(denomination).pending is not None:
-                # the hopper stopped answering mid-payout and may still be paying: what it
-                # paid is unknown until it answers again, so nothing more is paid from the
-                # others (that could pay the same yen twice); the rest is the caller's
-                # shortfall, a voucher for staff to check against the hopper's count
+            if overran or self.state.read().hopper(denomination).pending is not None:
+                # the hopper stopped answering mid-payout, or its job is still running: it
+                # may still be paying, and what it paid is unknown until it is done, so
+                # nothing more is paid from the others (that could pay the same yen twice);
+                # the rest is the caller's shortfall, a voucher for staff to check against
+                # the hopper's count
                 break
         paid_total = amount - remaining
         with self._lock:
@@ -261,6 +268,8 @@ class CashDevice:
                 self._events.append(Dispensed(paid_total))
             if remaining:
                 self._events.append(PayoutShortfall(amount, paid_total))
+        if overran:
+            raise PaymentFault("payout_unconfirmed")  # the caller measures the counters and flags it
         return paid_total
 
     def levels(self) -> dict[int, int]:
@@ -327,7 +336,10 @@ class CashDevice:
         with self._lock:
             if self._open:
                 raise DeviceBusy()
-        return self._pay(hopper, 1)
+        paid = self._pay(hopper, 1)
+        if paid is None:
+            raise PaymentFault("payout_unconfirmed")
+        return paid
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -384,15 +396,23 @@ class CashDevice:
         if isinstance(exc, PaymentError) and not isinstance(exc, DeviceBusy):
             self.report(exc.code)
 
-    def _pay(self, hopper: Hopper, coins: int) -> int:
+    def _pay(self, hopper: Hopper, coins: int) -> int | None:
+        """Pay ``coins`` from ``hopper``: the coins it paid, by the state file's count
+        (what the hopper settled, whatever the job answers), or None when the job is still
+        running after its time: it may yet send the payout, so nothing more may be paid."""
+        before = self.state.read().hopper(hopper.denomination).paid_total
+        job = hopper.submit(lambda: hopper.pay(coins))
         try:
-            paid = self._wait(hopper.submit(lambda: hopper.pay(coins)),
-                              coins * hopper.coin_time + PAYOUT_SLACK + JOB_TIMEOUT)
+            job.result(coins * hopper.coin_time + PAYOUT_SLACK + PAYOUT_STEPS)
+        except FutureTimeout:
+            if not job.cancel():  # it started: it may be paying, or about to
+                event(log, "payment.payout_overran", logging.ERROR, device=hopper.name)
+                return None
         except PaymentError as exc:
             event(log, "payment.payout_failed", logging.WARNING, device=hopper.name,
                   code=exc.code)
-            return 0
-        return min(paid, coins)
+        paid = self.state.read().hopper(hopper.denomination).paid_total - before
+        return min(max(paid, 0), coins)
 
     @staticmethod
     def _wait(job: Future[T_], timeout: float) -> T_:

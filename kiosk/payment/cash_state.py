@@ -12,7 +12,10 @@ and fsynced on every change, before the change is acted on or reported:
   it paid) and its last lifetime dispense count (header 168);
 - a payout in flight: the coins asked and the dispense count before, so a payout cut by a
   crash or a power loss is settled from what the hopper says it paid;
-- a note the validator was told to stack whose VEND VALID has not been seen.
+- a note the validator was told to stack whose VEND VALID has not been seen, and a note
+  credited at its VEND VALID while the validator has not yet shown it took the ACK (it
+  repeats VEND VALID until it does, to the next process too, which must not credit the
+  note again).
 
 It holds counts and device counters only: no session or personal data.
 """
@@ -54,6 +57,7 @@ class CashRecord:
     notes_in: dict[int, int] = field(default_factory=dict)
     hoppers: dict[int, HopperRecord] = field(default_factory=dict)
     note_stacking: int | None = None  # a STACK was sent for this note, VEND VALID not seen
+    note_vended: int | None = None  # credited at VEND VALID; the validator has not moved on yet
 
     def hopper(self, denomination: int) -> HopperRecord:
         return self.hoppers.setdefault(denomination, HopperRecord())
@@ -76,7 +80,8 @@ def _load(data: Mapping[str, Any]) -> CashRecord:
                       acceptor_counter=data.get("acceptor_counter"),
                       coins_in=_int_keys(data.get("coins_in", {})),
                       notes_in=_int_keys(data.get("notes_in", {})),
-                      hoppers=hoppers, note_stacking=data.get("note_stacking"))
+                      hoppers=hoppers, note_stacking=data.get("note_stacking"),
+                      note_vended=data.get("note_vended"))
 
 
 def _dump(rec: CashRecord) -> dict[str, Any]:
@@ -91,6 +96,7 @@ def _dump(rec: CashRecord) -> dict[str, Any]:
                              {"coins": h.pending.coins, "count_before": h.pending.count_before}}
                     for d, h in sorted(rec.hoppers.items())},
         "note_stacking": rec.note_stacking,
+        "note_vended": rec.note_vended,
     }
 
 

@@ -11,7 +11,9 @@ owns the port in its thread, calls :func:`parse_credit_poll` on each reply, and 
 returned counter.
 
 Error codes (ccTalk generic specification, part 3) are folded into what the kiosk acts
-on: a refused coin, a jam, or a coin that went in without a known value. A credit code
+on: a refused coin, a jam, or a coin that went in without a known value. A counter that
+falls below the last one is a wrap, unless the buffer past the new events is empty: then
+the acceptor reset and stepped on from 0 by itself (:class:`DeviceReset` first). A credit code
 the acceptor's coin table does not value (header 184) is not guessed at either: it is the
 fault ``unknown_coin`` (money of unknown value is in the device).
 
@@ -38,15 +40,19 @@ BUFFER_EVENTS = 5
 
 #: Error codes after which the acceptor cannot take coins until someone clears it.
 _JAM = frozenset({4, 5, 6, 7, 14, 15, 21, 26, 29, 30, 31, 32, 35, 254})
-#: A coin went in although it should have been rejected: money of unknown value.
-_SWALLOWED = frozenset({36})
+#: The coin stayed in the device without a credit (swallowed; incorrectly sorted): money of
+#: unknown value, reported as an event the host never saw (CCT3 table 2: "rejected: no").
+_KEPT = frozenset({36, 39})
+#: Inhibited coin of type 1 to 32 (CCT3 table 2): handed back.
+_INHIBITED_TYPES = range(128, 160)
 _REJECT_REASONS: dict[int, str] = {
     1: "unknown",
     2: "inhibited",
     3: "unknown",
     8: "too_fast", 9: "too_fast", 10: "too_fast", 11: "too_fast", 12: "too_fast", 33: "too_fast",
     16: "fraud", 17: "fraud", 18: "fraud", 19: "fraud", 20: "fraud", 22: "fraud", 23: "fraud",
-    24: "fraud", 34: "fraud", 37: "fraud", 38: "fraud", 40: "fraud",
+    24: "fraud", 34: "fraud", 40: "fraud",
+    37: "too_fast", 38: "too_fast",  # too fast or too slow over the validation sensor
     25: "slug",
 }
 
@@ -80,11 +86,14 @@ def parse_credit_poll(
         return CreditPoll(0, [DeviceReset()])
     if last_counter is None:
         return CreditPoll(counter, [])
-    n = new_event_count(last_counter, counter)
+    reset = _stepped_from_reset(payload, last_counter)
+    n = counter if reset else new_event_count(last_counter, counter)
     lost, n = max(0, n - BUFFER_EVENTS), min(n, BUFFER_EVENTS)
     if len(payload) < 1 + 2 * n:
         raise PaymentFault("bad_reply")
-    events: list[Event] = [LostEvents(lost)] if lost else []
+    events: list[Event] = [DeviceReset()] if reset else []
+    if lost:
+        events.append(LostEvents(lost))
     faults: list[str] = []
     for i in reversed(range(n)):  # result 1 is the newest
         result_a, result_b = payload[1 + 2 * i], payload[2 + 2 * i]
@@ -95,6 +104,17 @@ def parse_credit_poll(
     return CreditPoll(counter, events, tuple(faults))
 
 
+def _stepped_from_reset(payload: bytes, last_counter: int) -> bool:
+    """A reset the host never saw at counter 0: some acceptors step from 0 by themselves
+    with a dummy event (CCT2 §3.27.1), so the host sees a small counter below its last one,
+    as after a wrap. After a wrap the slots past the new events hold older events; after a
+    reset they are empty (so at least one must be: with five new events the two cannot be
+    told apart, and the wrap, which reports lost events, is the safe reading)."""
+    counter = payload[0]
+    return counter < last_counter and counter < BUFFER_EVENTS and len(payload) == 1 + 2 * BUFFER_EVENTS \
+        and not any(payload[1 + 2 * counter:])
+
+
 def _event(result_a: int, result_b: int, coin_values: Mapping[int, int]) -> list[Event]:
     if result_a:
         return [Credited(coin_values[result_a])]
@@ -102,8 +122,10 @@ def _event(result_a: int, result_b: int, coin_values: Mapping[int, int]) -> list
         return []  # null event
     if result_b in _JAM:
         return [Jam("acceptor")]
-    if result_b in _SWALLOWED:
+    if result_b in _KEPT:
         return [LostEvents(1)]
+    if result_b in _INHIBITED_TYPES:
+        return [Rejected("inhibited")]
     return [Rejected(_REJECT_REASONS.get(result_b, "error"))]
 
 

@@ -126,10 +126,9 @@ class CoinAcceptor(DeviceThread):
         if reply and reply[0] == 0 and self._last == 0:
             return  # nothing since the reset we already handled
         poll = parse_credit_poll(reply, self._last, self.values)
-        if poll.events == [DeviceReset()]:
-            self._on_reset()
-            return
-        credits = [ev.denomination for ev in poll.events if isinstance(ev, Credited)]
+        reset = poll.events[:1] == [DeviceReset()]
+        events = poll.events[1:] if reset else poll.events
+        credits = [ev.denomination for ev in events if isinstance(ev, Credited)]
         if poll.counter != self._last:
             with self.state.change() as r:  # on disk before anyone hears of the coins
                 r.acceptor_serial, r.acceptor_counter = self.serial, poll.counter
@@ -138,7 +137,9 @@ class CoinAcceptor(DeviceThread):
                     if coin in self.hopper_coins:
                         r.hopper(coin).inventory += 1
             self._last = poll.counter
-        for ev in poll.events:
+        if reset:
+            self._on_reset()
+        for ev in events:
             if isinstance(ev, Jam):
                 self.jammed = True
             self.sink.emit(ev)
@@ -147,11 +148,9 @@ class CoinAcceptor(DeviceThread):
         self._check_flood(len(poll.events) + len(poll.faults))
 
     def _on_reset(self) -> None:
-        """The acceptor reset itself (counter 0): it came back with every coin inhibited
-        and the master inhibit on; the host's settings are sent again."""
-        with self.state.change() as r:
-            r.acceptor_serial, r.acceptor_counter = self.serial, 0
-        self._last = 0
+        """The acceptor reset itself (counter 0, or stepped on from 0 by itself): it came
+        back with every coin inhibited and the master inhibit on; the host's settings are
+        sent again."""
         self.sink.emit(DeviceReset())
         self._allowed, self._master = frozenset(), False
         self._apply()

@@ -153,6 +153,21 @@ def enabled_codes(mask: bytes) -> frozenset[int]:
     return frozenset(ESCROW_CODE_FIRST + n for n in range(8) if not bits >> n & 1)
 
 
+def currency_table(data: bytes) -> dict[int, int]:
+    """The escrow codes of an ``8A`` reply and what each is worth: 4 bytes an entry,
+    ``[escrow code][country][mantissa][exponent]``, value = mantissa × 10^exponent. The
+    country byte for yen is not public (docs/payment.md), so it is not checked; an entry
+    of value 0 is an unused code."""
+    if len(data) % 4:
+        raise Id003Error("garbage")
+    table = {}
+    for i in range(0, len(data), 4):
+        code, _country, mantissa, exponent = data[i:i + 4]
+        if mantissa and ESCROW_CODE_FIRST <= code <= ESCROW_CODE_LAST and exponent <= 9:
+            table[code] = mantissa * 10 ** exponent
+    return table
+
+
 class FrameAssembler:
     """Cuts ID-003 frames out of a byte stream. Bytes before a sync byte are dropped and
     counted (``garbage``) so the caller can report a line that carries noise."""

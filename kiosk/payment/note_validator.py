@@ -6,16 +6,32 @@ repeats the state):
 - ESCROW: a :class:`~kiosk.payment.port.Escrow` event; the note waits until the host
   says :meth:`NoteValidator.stack` (STACK-1) or :meth:`NoteValidator.return_note`. A
   code the kiosk has no value for is returned at once (fault ``unknown_note``);
-- VEND VALID: the note is the kiosk's. It is counted in the state file first, then
-  reported once (:class:`~kiosk.payment.port.Stacked`) and ACKed, on every poll until
-  the validator moves on (an ACK may be lost; a note is never credited twice);
+- VEND VALID: the note is the kiosk's. It is counted in the state file first, with a
+  mark that it was (``note_vended``), then reported once
+  (:class:`~kiosk.payment.port.Stacked`) and ACKed, on every poll until the validator
+  moves on: an ACK may be lost, and a process that dies before the validator took it
+  leaves the next one a VEND VALID that the mark says is already credited. A VEND VALID
+  no STACK of this kiosk asked for (no record at all) is ACKed and reported as
+  ``note_unresolved``, never credited on the validator's word alone;
 - a return finished: :class:`~kiosk.payment.port.Returned`;
 - reject, cheated: :class:`~kiosk.payment.port.Rejected`; jam: :class:`Jam`; stacker
   full or open, failure: a fault code;
 - POWER UP (the validator restarted): :class:`DeviceReset`, then RESET and every
   setting again. A power-up "with a bill in the stacker" right after a STACK whose VEND
   VALID was never seen is credited (the customer's note is in the cashbox as far as
-  anyone can tell) and reported as ``note_unresolved`` for staff.
+  anyone can tell) and reported as ``note_unresolved`` for staff; one "with a bill in the
+  acceptor" is not credited (after RESET the validator may hand it back or stack it) and
+  is reported the same way.
+
+STACK and RETURN act at once: when the reply to one is lost, the validator's status says
+whether it arrived (a note still in escrow: it did not) before it is sent again, since
+the validator refuses a second one while the note moves.
+
+At start-up the validator's currency table (``8A``) is read, and every note the
+configuration names must be there with the same value: a validator programmed otherwise
+would credit a 10,000-yen note as the 1,000 its code means here. One that disagrees is
+inhibited and out of order (``note_table_mismatch``); one that does not know ``8A`` is
+taken at the configuration's word, and logged.
 
 Settings are the denomination mask (``C0``: only the notes that fit under the ceiling)
 and the inhibit (``C3``: accept or not); the validator confirms each by echoing it.
@@ -23,6 +39,8 @@ and the inhibit (``C3``: accept or not); the validator confirms each by echoing 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping
 
 from kiosk.payment.cash_state import CashState
@@ -34,6 +52,7 @@ from kiosk.payment.id003 import (
     Frame,
     Id003Error,
     Status,
+    currency_table,
     decode,
     denomination_mask,
     encode,
@@ -49,6 +68,9 @@ from kiosk.payment.port import (
     Stacked,
 )
 from kiosk.payment.serial_port import DeviceThread, EventSink, Port, read_exactly
+from protocol.log import event
+
+log = logging.getLogger("kiosk.payment.cash")
 
 TRIES = 3
 REPLY_TIMEOUT = 0.3
@@ -57,8 +79,10 @@ BUSY = frozenset({Status.ACCEPTING, Status.ESCROW, Status.STACKING, Status.VEND_
                   Status.STACKED, Status.RETURNING, Status.HOLDING, Status.PAUSE})
 #: States that say no note is held any more.
 _NOTE_GONE_BACK = frozenset({Status.IDLING, Status.DISABLED, Status.ACCEPTING, Status.REJECTING})
-#: After RESET, status polls to wait for the validator to ask for its settings.
+#: After RESET, status polls to wait for the validator to ask for its settings, and the
+#: pause between them (public drivers wait up to 2 s for a RESET, docs/payment.md).
 INIT_POLLS = 40
+INIT_POLL_PAUSE = 0.05
 
 
 class Id003Link:
@@ -68,9 +92,9 @@ class Id003Link:
     def __init__(self, port: Port) -> None:
         self.port = port
 
-    def transact(self, code: int, data: bytes = b"") -> Frame:
+    def transact(self, code: int, data: bytes = b"", tries: int = TRIES) -> Frame:
         last: PaymentFault = PaymentFault("no_answer")
-        for _ in range(TRIES):
+        for _ in range(tries):
             self.port.reset_input_buffer()
             self.port.write(encode(code, data))
             try:
@@ -134,12 +158,12 @@ class NoteValidator(DeviceThread):
             raise DeviceBusy()
         with self.state.change() as r:  # a power cut before VEND VALID is resolved from this
             r.note_stacking = self.escrow
-        self._operation(Command.STACK_1)
+        self._note_operation(Command.STACK_1)
 
     def return_note(self) -> None:
         if self.escrow is None:
             raise DeviceBusy()
-        self._operation(Command.RETURN)
+        self._note_operation(Command.RETURN)
         self._returning, self.escrow = self.escrow, None
 
     def read_status(self) -> int:
@@ -161,6 +185,10 @@ class NoteValidator(DeviceThread):
                 st = link.transact(Command.STATUS_REQUEST)
                 if st.code == Status.INITIALIZE:
                     break
+                time.sleep(INIT_POLL_PAUSE)  # in the device's own thread
+        elif st.code in _NOTE_GONE_BACK:
+            self._forget_stale_note()
+        self._check_currency_table()
         self._apply()
         self._on_status(link.transact(Command.STATUS_REQUEST))
 
@@ -180,6 +208,38 @@ class NoteValidator(DeviceThread):
             raise PaymentFault("invalid_command" if reply.code == Status.INVALID_COMMAND
                                else "garbage")
 
+    def _note_operation(self, code: Command) -> None:
+        """STACK or RETURN: sent again after a lost or garbled reply only if the status
+        shows the note still in escrow (otherwise it arrived, and the polls follow the
+        note)."""
+        link = self._link()
+        for _ in range(TRIES):
+            try:
+                reply = link.transact(code, tries=1)
+            except PaymentFault:
+                if link.transact(Command.STATUS_REQUEST).code != Status.ESCROW:
+                    return
+                continue
+            if reply.code != Status.ACK:
+                raise PaymentFault("invalid_command" if reply.code == Status.INVALID_COMMAND
+                                   else "garbage")
+            return
+        raise PaymentFault("no_answer")
+
+    def _check_currency_table(self) -> None:
+        """Every configured note in the validator's ``8A`` table with the same value, or
+        the validator inhibited and out of order."""
+        reply = self._link().transact(Command.GET_CURRENCY_ASSIGN)
+        if reply.code == Status.INVALID_COMMAND:
+            event(log, "payment.note_table_unread", logging.WARNING, device=self.name)
+            return
+        if reply.code != Command.GET_CURRENCY_ASSIGN:
+            raise PaymentFault("garbage")
+        table = currency_table(reply.data)
+        if any(table.get(code) != value for code, value in self.notes.items()):
+            self._setting(Command.SET_INHIBIT, b"\x01")
+            raise PaymentFault("note_table_mismatch")
+
     def _setting(self, code: Command, data: bytes) -> None:
         reply = self._link().transact(code, data)
         if reply.code != code or reply.data != data:
@@ -195,23 +255,36 @@ class NoteValidator(DeviceThread):
         """The validator restarted. A note it held in escrow went back to the customer
         (the composed device's :class:`DeviceReset` says so); a note told to stack whose
         VEND VALID never came is resolved from what the validator says it holds."""
-        stacking = self.state.read().note_stacking
+        rec = self.state.read()
+        stacking = rec.note_stacking
         if self.escrow is not None or self._returning is not None or stacking is not None:
             self.sink.emit(DeviceReset())
-        if stacking is not None:
-            if code == Status.POWER_UP_BILL_IN_STACKER:
-                self._credit(stacking)
-                self.sink.report("note_unresolved")
-            else:
-                with self.state.change() as r:
-                    r.note_stacking = None
+        if stacking is not None and code == Status.POWER_UP_BILL_IN_STACKER:
+            self._credit(stacking)
+            self.sink.report("note_unresolved")
+        elif stacking is not None or rec.note_vended is not None:
+            if stacking is not None and code == Status.POWER_UP_BILL_IN_ACCEPTOR:
+                self.sink.report("note_unresolved")  # handed back or stacked: staff count it
+            with self.state.change() as r:
+                r.note_stacking = r.note_vended = None
         self.escrow = self._returning = None
         self._vended = False
 
-    def _credit(self, value: int) -> None:
+    def _forget_stale_note(self) -> None:
+        """At start-up, a validator with no note in it: a STACK the last process recorded
+        never led to VEND VALID (the validator cannot leave VEND VALID unACKed), so the
+        note went back; a VEND VALID it credited was taken."""
+        rec = self.state.read()
+        if rec.note_stacking is not None or rec.note_vended is not None:
+            with self.state.change() as r:
+                r.note_stacking = r.note_vended = None
+
+    def _credit(self, value: int, vending: bool = False) -> None:
+        """``vending``: at VEND VALID, which the validator repeats until it takes the ACK."""
         with self.state.change() as r:  # on disk before anyone hears of the note
             r.notes_in[value] = r.notes_in.get(value, 0) + 1
             r.note_stacking = None
+            r.note_vended = value if vending else None
         self.sink.emit(Stacked(value))
 
     def _on_status(self, st: Frame) -> None:
@@ -223,14 +296,15 @@ class NoteValidator(DeviceThread):
         elif st.code == Status.VEND_VALID:
             if not self._vended:
                 self._vended = True
-                value = self.escrow or self.state.read().note_stacking
-                if value is None and st.data:
-                    value = self.notes.get(st.data[0])
+                rec = self.state.read()
+                value = self.escrow or rec.note_stacking
                 self.escrow = None
-                if value is None:
-                    self.sink.report("note_unresolved")
+                if rec.note_vended is not None:
+                    pass  # credited by a process that died before the validator took its ACK
+                elif value is None:
+                    self.sink.report("note_unresolved")  # no STACK of ours: not credited
                 else:
-                    self._credit(value)
+                    self._credit(value, vending=True)
             self._link().send(Command.ACK)
         elif st.code in POWER_UP:
             self._power_up(st.code)
@@ -241,9 +315,18 @@ class NoteValidator(DeviceThread):
         elif changed:
             self._on_change(st)
         if st.code != Status.VEND_VALID:
+            if self._vended or prev is None:
+                self._vended_taken()
             self._vended = False
         if st.code in _NOTE_GONE_BACK:
             self._returned()
+
+    def _vended_taken(self) -> None:
+        """The validator moved on from VEND VALID: the mark that its note was credited is
+        not needed any more."""
+        if self.state.read().note_vended is not None:
+            with self.state.change() as r:
+                r.note_vended = None
 
     def _returned(self) -> None:
         """The validator is empty again without a VEND VALID: a note it held (returned on

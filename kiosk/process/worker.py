@@ -69,12 +69,14 @@ def harden() -> None:
     """No core dumps, no /proc/PID/mem for other users, no ptrace attach: the worker's
     memory holds the PIN and personal data, which must not reach a core file or another
     process (prctl(2) PR_SET_DUMPABLE, setrlimit(2) RLIMIT_CORE)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    except OSError:
-        pass
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        failed = libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
+    except (OSError, AttributeError):  # no C library to call: no prctl either
+        failed = True
+    if failed:
+        event(log, "worker.not_hardened", logging.ERROR, code="prctl")
 
 
 def _journal(cfg: Config) -> Journal:

@@ -3,7 +3,9 @@
 An application event filter sees every key before the focused control does, so:
 
 - on the PIN screen the digits (also a keypad's with Num Lock off), Backspace, Clear and
-  Enter go to the PIN pad whatever has the focus: four digits and Enter submit;
+  Enter go to the PIN pad whatever has the focus: four digits and Enter submit; a digit
+  the pad cannot take then (the "more time?" question is open) does nothing at all, so
+  that no answer says which key it was (the question is answered with Enter or "-");
 - the arrow keys, and outside the PIN screen the keypad's 2/4/6/8, move the focus to the
   previous or next control, so every choice is reached; 5 (or Enter) chooses;
 - "+" (or Help, F1) turns the voice guide on, or repeats the screen; "-" cancels;

@@ -28,6 +28,14 @@ _DIGIT_KEYS: dict[int, int] = {getattr(Qt.Key, f"Key_{d}"): d for d in range(10)
 _NAV_DIGITS: dict[int, int] = {Qt.Key.Key_Insert: 0, Qt.Key.Key_End: 1, Qt.Key.Key_Down: 2,
                Qt.Key.Key_PageDown: 3, Qt.Key.Key_Left: 4, Qt.Key.Key_Clear: 5,
                Qt.Key.Key_Right: 6, Qt.Key.Key_Home: 7, Qt.Key.Key_Up: 8, Qt.Key.Key_PageUp: 9}
+
+
+def is_digit_key(event: QKeyEvent) -> bool:
+    """A digit key: 0 to 9, or a numeric keypad's digit with Num Lock off."""
+    return event.key() in _DIGIT_KEYS or bool(
+        event.modifiers() & Qt.KeyboardModifier.KeypadModifier and event.key() in _NAV_DIGITS)
+
+
 #: What happened on the pad, for the voice guide (never which digit).
 PadChange = Callable[[str], None]  # "digit", "deleted", "cleared"
 

@@ -35,7 +35,7 @@ from kiosk.ui import screens, texts, theme
 from kiosk.ui.bridge import EngineBridge
 from kiosk.ui.i18n import Translations
 from kiosk.ui.keys import KeyRouter
-from kiosk.ui.pinpad import PIN_LENGTH
+from kiosk.ui.pinpad import PIN_LENGTH, is_digit_key
 from kiosk.ui.sound import KeyClicker
 from kiosk.ui.texts import tr
 from kiosk.ui.theme import Panel, Theme
@@ -380,10 +380,15 @@ class KioskWindow(QWidget):
 
     def pin_key(self, event: QKeyEvent) -> bool:
         """On the PIN screen, digits, Backspace, Clear and Enter go to the pad wherever
-        the focus is; Enter before four digits says how many are in, and does nothing."""
+        the focus is; Enter before four digits says how many are in, and does nothing.
+        A digit the pad cannot take now (the "more time?" question is open, the PIN is
+        being checked) is used up unheard: as a volume, rate or focus key its answer
+        would say which key the customer pressed."""
         pad = self.pin_page.pad
-        if self.current_page is not self.pin_page or not pad.isEnabled() or self.overlay.isVisible():
+        if self.current_page is not self.pin_page:
             return False
+        if not pad.isEnabled() or self.overlay.isVisible():
+            return is_digit_key(event)
         if pad.handle_key(event):
             return True
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -39,6 +39,7 @@ UNIT = directives(REPO / "kiosk.service")
         ("PrivateTmp", "yes"),
         ("NoNewPrivileges", "yes"),
         ("LimitCORE", "0"),
+        ("MemorySwapMax", "0"),
         ("UMask", "0077"),
         ("CapabilityBoundingSet", ""),
         ("IPAddressDeny", "any"),

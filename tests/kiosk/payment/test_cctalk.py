@@ -16,8 +16,9 @@ class ModelAcceptor:
     """The acceptor side of header 229: a counter skipping 0, the last five events."""
 
     def __init__(self, counter: int = 0) -> None:
+        """At ``counter`` events since its reset: the buffer holds the last of them."""
         self.counter = counter
-        self.buffer: deque[tuple[int, int]] = deque(maxlen=5)
+        self.buffer: deque[tuple[int, int]] = deque([(1, 0)] * min(counter, 5), maxlen=5)
 
     def event(self, a: int, b: int) -> None:
         self.counter = 1 if self.counter == 255 else self.counter + 1
@@ -67,6 +68,39 @@ def test_error_codes_become_port_events() -> None:
     poll = parse_credit_poll(dev.reply(), 1, VALUES)
     assert poll.events == [Rejected("inhibited"), Jam("acceptor"), LostEvents(1)]
     assert poll.faults == ("unknown_coin",)  # position 9 has no value: not guessed at
+
+
+def test_coins_kept_without_credit_are_lost_events_and_inhibited_types_rejected() -> None:
+    """CCT3 table 2: a swallowed (36) or incorrectly sorted (39) coin stayed in the device,
+    its value unknown; an inhibited coin of type 1 to 32 (128 to 159) was handed back; a
+    coin too fast or too slow over the validation sensor (37, 38) too."""
+    dev = ModelAcceptor(1)
+    for a, b in [(0, 39), (0, 36), (0, 130), (0, 37), (0, 38)]:
+        dev.event(a, b)
+    poll = parse_credit_poll(dev.reply(), 1, VALUES)
+    assert poll.events == [LostEvents(1), LostEvents(1), Rejected("inhibited"), Rejected("too_fast"),
+                           Rejected("too_fast")]
+
+
+def test_a_reset_the_acceptor_stepped_on_from_by_itself_is_a_reset_not_a_wrap() -> None:
+    """After its reset the acceptor steps from 0 to 1 with a dummy 'inhibited coin' before
+    the host polls: the counter fell below the last one as after a wrap, but the rest of
+    the buffer is empty, which after a wrap (255 events at least) it never is."""
+    dev = ModelAcceptor(200)
+    dev.event(3, 0)
+    host = parse_credit_poll(dev.reply(), 200, VALUES).counter
+    reset = ModelAcceptor(0)  # the same acceptor after its reset
+    reset.event(0, 2)
+    poll = parse_credit_poll(reset.reply(), host, VALUES)
+    assert (poll.counter, poll.events) == (1, [DeviceReset(), Rejected("inhibited")])
+    wrapped = ModelAcceptor(254)  # a true wrap to 1 keeps older events behind the new one
+    wrapped.event(1, 0)
+    wrapped.event(2, 0)
+    assert parse_credit_poll(wrapped.reply(), 254, VALUES).events == [Credited(10), Credited(50)]
+    full = ModelAcceptor(0)
+    for _ in range(5):
+        full.event(0, 2)
+    assert parse_credit_poll(full.reply(), 200, VALUES).events[0] == LostEvents(55)  # five new: a wrap
 
 
 def test_short_or_empty_reply_is_a_fault() -> None:

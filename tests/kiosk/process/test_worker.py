@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -52,3 +54,15 @@ def test_pin_is_zeroed_when_authentication_fails_an_internal_check(
     with pytest.raises(AssertionError):
         h.engine.tick()
     assert pin == bytearray(4)
+
+
+def test_harden_leaves_the_worker_undumpable_and_without_core_files() -> None:
+    """In a child, so the test process keeps its own settings: PR_GET_DUMPABLE reads 0 and
+    RLIMIT_CORE is 0 after harden()."""
+    code = ("import ctypes, resource\n"
+            "from kiosk.process.worker import harden\n"
+            "harden()\n"
+            "libc = ctypes.CDLL(None)\n"
+            "print(libc.prctl(3, 0, 0, 0, 0), resource.getrlimit(resource.RLIMIT_CORE))\n")  # 3: PR_GET_DUMPABLE
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.split("\n")[0] == "0 (0, 0)"

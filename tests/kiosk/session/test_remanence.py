@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import CANARY_PIN, World
-from tests.fixtures.canary import canary_patterns, scan_tree
+from tests.fixtures.canary import canary_patterns, pin_patterns, scan_tree
 from tests.fixtures.waiting import WAIT
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -78,7 +78,7 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
     world = World(tmp_path / "world")
     state, run = tmp_path / "state", tmp_path / "run"
     pats = canary_patterns(world)
-    pin_pat = pats[-1]
+    personal, pin_pats = canary_patterns(world, pin=False), pin_patterns()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     stderr = tmp_path / "driver.stderr"
     with stderr.open("wb") as err_file:
@@ -93,19 +93,19 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
         assert line[0] == b"BASELINE"
         # 4 digits also occur by chance (font tables, code): compare with the same
         # processes before the PIN existed anywhere
-        baseline_pin = len(pin_pat.findall(read_memory(proc.pid)))
-        baseline_worker = len(pin_pat.findall(read_memory(int(line[1]))))
+        baseline_pin = sum(counts(read_memory(proc.pid), pin_pats).values())
+        baseline_worker = sum(counts(read_memory(int(line[1])), pin_pats).values())
         proc.stdin.write(b"g" + CANARY_PIN.encode("ascii"))
         proc.stdin.flush()
         line = next_line(out)
         assert line and line[0] == b"READY", stderr.read_bytes().decode(errors="replace")[-2000:]
         worker, spare = int(line[1]), int(line[2])
         for pid, who in ((proc.pid, "host"), (worker, "next worker"), (spare, "spare")):
-            found = counts(read_memory(pid), pats[:-1])
+            found = counts(read_memory(pid), personal)
             assert sum(found.values()) == 0, (who, found)
-        assert len(pin_pat.findall(read_memory(proc.pid))) <= baseline_pin
+        assert sum(counts(read_memory(proc.pid), pin_pats).values()) <= baseline_pin
         for pid in (worker, spare):
-            assert len(pin_pat.findall(read_memory(pid))) <= baseline_worker
+            assert sum(counts(read_memory(pid), pin_pats).values()) <= baseline_worker
     finally:
         with contextlib.suppress(BrokenPipeError):  # a driver that already ended reads nothing
             proc.stdin.write(b"x")

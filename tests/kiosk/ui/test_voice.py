@@ -118,6 +118,37 @@ def test_touching_pin_keys_never_says_a_digit(qtbot: QtBot, voiced: Voiced, engi
     assert not digit_names & set(voiced.said())
 
 
+def test_digits_typed_while_the_more_time_question_is_open_do_nothing_heard(
+        qtbot: QtBot, voiced: Voiced, engine) -> None:
+    """The question opens over the PIN pad mid-PIN and takes the pad away. A digit typed
+    then must not step the volume (9, 3) or the rate (7, 1), move the focus (2, 4, 6, 8,
+    a keypad's with Num Lock off too) or choose (5): each answer would say which key it
+    was. Enter answers the question, and the PIN goes on."""
+    kiosk: Any = voiced.window
+    kiosk.set_voice_guide(True)
+    page = to_pin(qtbot, kiosk, engine)
+    page.pad.press_digit(1)
+    engine.warn_timeout(10)
+    qtbot.waitUntil(kiosk.overlay.isVisible)
+    idle(qtbot, voiced)
+    service = kiosk.voice.service
+    first, volume, speed = len(voiced.said()), service.volume, service.speed
+    for k in (K.Key_9, K.Key_3, K.Key_7, K.Key_1, K.Key_2, K.Key_8, K.Key_4, K.Key_6, K.Key_5, K.Key_0):
+        key(qtbot, k)
+    target = QApplication.focusWidget()
+    assert target is not None
+    qtbot.keyClick(target, K.Key_Up, Qt.KeyboardModifier.KeypadModifier)  # 8 with Num Lock off
+    idle(qtbot, voiced)
+    assert voiced.said()[first:] == []
+    assert (service.volume, service.speed) == (volume, speed)
+    assert QApplication.focusWidget() is kiosk.overlay.yes and kiosk.overlay.isVisible()
+    key(qtbot, K.Key_Return)  # "yes, more time"
+    qtbot.waitUntil(lambda: not kiosk.overlay.isVisible())
+    assert page.pad.entered == 1
+    key(qtbot, K.Key_2)
+    assert page.pad.entered == 2
+
+
 def test_leave_behind_reminders_are_said_without_the_voice_guide(qtbot: QtBot, voiced: Voiced, engine) -> None:
     kiosk: Any = voiced.window
     assert not kiosk.voice.enabled

@@ -203,6 +203,26 @@ def test_a_reset_acceptor_gets_its_settings_again(cash_rig: CashRig, cash_device
     wait_for(lambda: cash_rig.acceptor.master_enabled, what="enabled after the reset")
 
 
+def test_an_acceptor_that_steps_on_from_its_reset_by_itself_is_reset_not_wrapped(
+        cash_rig: CashRig, cash_device: Open) -> None:
+    """It reset and counted its own dummy event before the next poll: no hundreds of lost
+    events, and its settings are sent again as after any reset."""
+    dev = cash_device()
+    dev.start_accept(1000)
+    wait_for(lambda: cash_rig.acceptor.master_enabled, what="acceptor enabled")
+    for _ in range(3):
+        cash_rig.acceptor.insert(100)
+    events_until(dev, lambda ev: credits(ev) == [100] * 3)
+    cash_rig.acceptor.power_cycle(self_step=True)
+    seen = events_until(dev, lambda ev: DeviceReset() in ev)
+    assert not any(isinstance(ev, LostEvents) for ev in seen)
+    assert stop_final(dev) == 300
+    dev.start_accept(100)
+    wait_for(lambda: cash_rig.acceptor.master_enabled, what="enabled after the reset")
+    cash_rig.acceptor.insert(100)
+    assert credits(events_until(dev, lambda ev: credits(ev) == [100])) == [100]
+
+
 def test_coins_taken_while_no_process_polled_are_credited_by_the_next(
         cash_rig: CashRig, cash_device: Open) -> None:
     """A worker killed mid-payment leaves the acceptor enabled: coins still go in. The next

@@ -12,11 +12,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from hardware_mocks.cash.rig import CashRig
+from kiosk.payment import cash_device as cash_device_module
 from kiosk.payment.cash_device import CashDevice
 from kiosk.payment.cctalk_frame import Header
+from kiosk.payment.hopper import Hopper
+from kiosk.payment.port import PaymentFault
 from tests.fixtures.cash import stop_final
-from tests.fixtures.waiting import wait_for
+from tests.fixtures.waiting import WAIT, wait_for
 
 Open = Callable[..., CashDevice]
 
@@ -100,6 +105,33 @@ def test_a_hopper_power_cycled_mid_payout_is_settled_from_its_dispense_count(
     assert result == [paid * 10]  # exactly what left the hopper: not more, not less
     assert dev.counters().coins_out[10] == paid
     assert dev.dispense(10) == 10  # the hopper is reset and enabled again for the next
+
+
+def test_a_payout_job_still_running_after_its_time_stops_the_change_there(
+        cash_rig: CashRig, cash_device: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 100-yen hopper paid and settled, then its job hangs on a bad line in its last
+    step, past the time the payout may take. Another hopper paying the same yen would pay
+    twice: nothing more is paid, the caller hears the payout is unconfirmed (it measures
+    the counters and flags it), and the counters hold what left the hopper."""
+    monkeypatch.setattr(cash_device_module, "PAYOUT_STEPS", 0.0)
+    dev = cash_device(coin_time=0.05)
+    hundred = dev.hoppers[100]
+    line = threading.Event()
+    disable = Hopper._disable
+
+    def hanging(self: Hopper) -> None:
+        if self is hundred and not line.is_set():
+            line.wait(WAIT)
+        disable(self)
+
+    monkeypatch.setattr(Hopper, "_disable", hanging)
+    with pytest.raises(PaymentFault) as exc:
+        dev.dispense(300)
+    line.set()
+    assert exc.value.code == "payout_unconfirmed"
+    assert {v: h.paid_out for v, h in cash_rig.hoppers.items()} == {500: 0, 100: 3, 50: 0, 10: 0}
+    wait_for(lambda: dev.counters().coins_out[100] == 3, what="the payout settled")
+    assert dev.dispense(100) == 100  # the hopper serves the next payout
 
 
 def test_kill_9_mid_payout_settles_from_the_hopper_at_the_next_start(

@@ -3,10 +3,15 @@ VEND VALID credited once, and the validator's faults."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from hardware_mocks.cash.rig import CashRig
 from kiosk.payment.cash_device import CashDevice
+from kiosk.payment.cash_state import CashState
 from kiosk.payment.id003 import Command, Status
 from kiosk.payment.port import (
     DeviceReset,
@@ -30,12 +35,23 @@ def accepting(rig: CashRig, device: CashDevice, ceiling: int = 5000) -> None:
     wait_for(lambda: rig.validator is not None and not rig.validator.inhibited, what="validator open")
 
 
-def fault_of(device: CashDevice) -> str | None:
+def fault_of(device: CashDevice, codes: list[str] | None = None) -> str | None:
     try:
         device.poll()
     except PaymentFault as exc:
+        if codes is not None:
+            codes.append(exc.code)
         return exc.code
     return None
+
+
+def events_or_fault(device: CashDevice, codes: list[str]) -> list[Event]:
+    """One poll: its events, or none and the fault it raised added to ``codes``."""
+    try:
+        return device.poll()
+    except PaymentFault as exc:
+        codes.append(exc.code)
+        return []
 
 
 def test_a_note_waits_in_escrow_and_is_stacked_on_the_hosts_word(
@@ -92,6 +108,155 @@ def test_vend_valid_is_credited_once_however_often_it_repeats(
     assert seen.count(Stacked(1000)) == 1
     assert v.commands.count(Command.ACK) >= 4
     assert dev.counters().notes_in == {1000: 1}
+
+
+def test_a_note_credited_by_a_worker_that_died_before_its_ack_is_not_credited_again(
+        cash_rig: CashRig, cash_device: Open) -> None:
+    """The validator repeats VEND VALID until an ACK reaches it, to the next process too:
+    that one finds the note credited in the state file, ACKs it and credits nothing."""
+    dev = cash_device()
+    v = cash_rig.validator
+    assert v is not None
+    accepting(cash_rig, dev)
+    v.insert(1000)
+    events_until(dev, lambda ev: Escrow(1000) in ev)
+    v.lose_acks(10**6)  # no ACK reaches the validator before the worker dies
+    dev.stack_escrow()
+    events_until(dev, lambda ev: Stacked(1000) in ev)
+    assert v.status == Status.VEND_VALID
+    dev.close()
+    v.lose_acks(0)
+    again = cash_device()
+    wait_for(lambda: v.status in (Status.IDLING, Status.DISABLED), what="the validator took the ACK")
+    assert Stacked(1000) not in again.poll()
+    assert again.counters().notes_in == {1000: 1} and v.stacked == 1000
+    assert again.state.read().note_vended is None
+
+
+def test_a_vend_valid_no_stack_asked_for_is_reported_not_credited(tmp_path: Path) -> None:
+    """A note the validator vends with no STACK on record (the state file was replaced):
+    staff are told; the validator's escrow code alone never becomes money."""
+    with CashRig() as rig:
+        v = rig.validator
+        assert v is not None
+        first = rig.open_device(tmp_path / "one")
+        first.start_accept(5000)
+        wait_for(lambda: not v.inhibited, what="validator open")
+        v.insert(1000)
+        events_until(first, lambda ev: Escrow(1000) in ev)
+        v.lose_acks(10**6)
+        first.stack_escrow()
+        events_until(first, lambda ev: Stacked(1000) in ev)
+        first.close()
+        v.lose_acks(0)
+        other = rig.open_device(tmp_path / "two")  # a state file with no record of the note
+        try:
+            codes: list[str] = []
+            wait_for(lambda: fault_of(other, codes) == "note_unresolved", what="note_unresolved")
+            assert other.counters().notes_in == {}
+        finally:
+            other.close()
+
+
+def test_a_garbled_reply_to_stack_is_not_answered_by_a_second_stack(
+        cash_rig: CashRig, cash_device: Open) -> None:
+    """The validator took the STACK and the note is moving: it would refuse another. The
+    driver asks the status instead, and the payment goes on."""
+    dev = cash_device()
+    v = cash_rig.validator
+    assert v is not None
+    accepting(cash_rig, dev)
+    v.insert(1000)
+    events_until(dev, lambda ev: Escrow(1000) in ev)
+    v.corrupt(1)
+    dev.stack_escrow()
+    events_until(dev, lambda ev: Stacked(1000) in ev)
+    wait_for(lambda: v.status == Status.IDLING, what="the validator idle again")
+    assert fault_of(dev) is None
+    assert v.commands.count(Command.STACK_1) == 1 and v.stacked == 1000
+    assert stop_final(dev) == 1000
+
+
+def test_power_lost_as_stack_arrives_hands_the_note_back_and_tells_staff(
+        cash_rig: CashRig, cash_device: Open) -> None:
+    """POWER UP with a bill in the acceptor after a STACK: the validator may hand the note
+    back or stack it after RESET, so it is not credited, and staff count it."""
+    dev = cash_device()
+    v = cash_rig.validator
+    assert v is not None
+    accepting(cash_rig, dev)
+    v.insert(1000)
+    events_until(dev, lambda ev: Escrow(1000) in ev)
+    v.cut_power_at_next_command()
+    dev.stack_escrow()
+    seen: list[Event] = []
+    codes: list[str] = []
+
+    def check() -> bool:
+        seen.extend(events_or_fault(dev, codes))
+        return DeviceReset() in seen and "note_unresolved" in codes
+
+    wait_for(check, what="reset and report")
+    wait_for(lambda: v.returned == 1000, what="the note handed back")
+    assert Stacked(1000) not in seen and dev.counters().notes_in == {} and v.stacked == 0
+
+
+def test_power_up_with_a_note_in_escrow_gives_it_back(cash_rig: CashRig, cash_device: Open) -> None:
+    dev = cash_device()
+    v = cash_rig.validator
+    assert v is not None
+    accepting(cash_rig, dev)
+    v.insert(1000)
+    events_until(dev, lambda ev: Escrow(1000) in ev)
+    v.power_cycle()
+    events_until(dev, lambda ev: DeviceReset() in ev)
+    wait_for(lambda: v.returned == 1000, what="the note handed back at the RESET")
+    assert fault_of(dev) is None and dev.counters().notes_in == {}
+
+
+def test_a_validator_programmed_with_other_values_takes_no_note(tmp_path: Path) -> None:
+    """The configuration says escrow code 0x61 is 1,000 yen; this validator's 8A table
+    says 10,000: it is inhibited and out of order, and coins are still taken."""
+    with CashRig() as rig:
+        v = rig.validator
+        assert v is not None
+        v.notes = {10000: 0x61, 1000: 0x63, 5000: 0x64}
+        dev = rig.open_device(tmp_path)
+        try:
+            assert dev.validator is not None
+            wait_for(lambda: dev.validator is not None and dev.validator.fault == "note_table_mismatch",
+                     what="note_table_mismatch")
+            assert v.inhibited
+            dev.start_accept(500)
+            wait_for(lambda: rig.acceptor.master_enabled, what="acceptor enabled")
+            assert rig.acceptor.insert(100) == "credited"
+        finally:
+            dev.close()
+
+
+def test_a_validator_that_does_not_know_8a_is_taken_at_the_configuration_s_word(
+        cash_rig: CashRig, cash_device: Open, caplog: pytest.LogCaptureFixture) -> None:
+    v = cash_rig.validator
+    assert v is not None
+    v.knows_currency_table = False
+    caplog.set_level(logging.WARNING, logger="kiosk.payment.cash")
+    dev = cash_device()
+    accepting(cash_rig, dev)
+    v.insert(1000)
+    events_until(dev, lambda ev: Escrow(1000) in ev)
+    assert "payment.note_table_unread" in [r.getMessage() for r in caplog.records]
+
+
+def test_a_stack_the_last_worker_recorded_is_forgotten_when_the_validator_is_empty(
+        cash_rig: CashRig, cash_device: Open, tmp_path: Path) -> None:
+    """The worker died after recording a STACK it never sent: the validator handed the
+    note back on its own (an unanswered escrow) and is idle. The record goes, with no credit."""
+    cash_device().close()  # the validator is past its power-up, idle
+    state = CashState.in_state_dir(tmp_path / "state")  # the cash_device fixture's
+    with state.change() as r:
+        r.note_stacking = 1000
+    dev = cash_device()
+    assert dev.state.read().note_stacking is None and dev.counters().notes_in == {}
 
 
 def test_a_note_code_with_no_value_is_returned_and_reported(cash_rig: CashRig,
