@@ -204,7 +204,7 @@ async def _check(args: argparse.Namespace) -> int:
     from protocol.federation.directory import Member
     from relay.centre.conformance import Conformance, Profile
     from relay.centre.remote import RemoteMunicipality
-    from relay.federation.report import MAX_VALID_FOR, Check, sign_report
+    from relay.federation.report import MAX_VALID_FOR, Check, is_report_file, sign_report
     from relay.federation_local import load_ed25519
     from relay.federation_tls import client_context
 
@@ -229,6 +229,10 @@ async def _check(args: argparse.Namespace) -> int:
         return 2
     if args.report and not args.report.parent.is_dir():
         print(f"error: {args.report.parent}: no such directory (for --report)", file=sys.stderr)
+        return 2
+    if args.report and (args.report.exists() or args.report.is_symlink()) and not is_report_file(args.report):
+        print(f"error: {args.report} exists and is not a conformance report: name a new file for --report",
+              file=sys.stderr)
         return 2
     # one node exactly (no failover to the others): each node of a server run as several is
     # checked by its own run with --endpoint
@@ -547,8 +551,12 @@ def suspensions(args: argparse.Namespace) -> int:
 
 def differences(history: list[dict[str, Any]], deliveries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every request one side has and the other has not, or where they disagree on what
-    was issued (serials, document hashes, type, copies) or on the outcome."""
-    ours = {h["request_id"]: h for h in history}
+    was issued (serials, document hashes, type, copies) or on the outcome. The conformance
+    kit's requests (:data:`~relay.centre.conformance.KIT_KIOSK`) never pass the centre:
+    not differences."""
+    from relay.centre.conformance import KIT_KIOSK
+
+    ours = {h["request_id"]: h for h in history if h["kiosk_id"] != KIT_KIOSK}
     theirs = {d["request_id"]: d for d in deliveries}
     out = []
     for rid in sorted(set(ours) | set(theirs)):
@@ -565,6 +573,7 @@ def differences(history: list[dict[str, Any]], deliveries: list[dict[str, Any]])
 
 
 def reconcile(args: argparse.Namespace) -> int:
+    from relay.centre.conformance import KIT_KIOSK
     from relay.centre.store import CentreStore
     from relay.municipal.history import IssuanceHistory
 
@@ -582,6 +591,10 @@ def reconcile(args: argparse.Namespace) -> int:
     for entry in found:
         print(json.dumps(entry))
     print(f"{len(found)} difference(s)", file=sys.stderr)
+    kit = sum(1 for h in history if h["kiosk_id"] == KIT_KIOSK)
+    if kit:
+        print(f"note: {kit} request(s) of the conformance kit (kiosk {KIT_KIOSK}, straight to the server, never"
+              " through the centre) are not differences", file=sys.stderr)
     if not history and not deliveries:  # true, and also what two swapped or wrong files give
         print(f"note: neither file holds a request of {args.municipality}: are --history and --centre-db the"
               " right ones?", file=sys.stderr)

@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol.documents.catalogue import CATALOGUE
 
+#: What --face-out and --diff-out may be called: the picture's format goes by its name.
+PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+
 if TYPE_CHECKING:  # the verifier is imported by the command that uses it
     from kiosk.config import RelayConfig
     from protocol.federation.directory import Anchor, Directory
@@ -202,8 +205,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return _error(f"cannot read the scramble key: {exc.__class__.__name__}")
     for out in (args.face_out, args.diff_out):
         # before any work: a verdict followed by a failure to write would read as INVALID
-        if out is not None and not (out.parent.is_dir() and os.access(out.parent, os.W_OK)):
+        if out is None:
+            continue
+        if not (out.parent.is_dir() and os.access(out.parent, os.W_OK)):
             return _error(f"cannot write {out}: its folder does not exist or is not writable")
+        if out.is_dir() or out.suffix.lower() not in PICTURE_SUFFIXES:
+            return _error(f"cannot write {out}: name a picture file ({', '.join(sorted(PICTURE_SUFFIXES))})")
     try:
         files = [intake.read_file(path) for path in args.files]
     except InputRefused as exc:
@@ -238,7 +245,7 @@ def _report(verdict: Verdict, directory: Directory | None, with_face_key: bool, 
                 if not with_face_key else "no face was recovered or compared"))
         try:
             image.save(path)
-        except OSError as exc:  # the verdict above stands
+        except (OSError, ValueError) as exc:  # the verdict above stands
             _error(f"cannot write {path}: {exc.strerror or type(exc).__name__}")
             continue
         print(f"written:      {path}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -54,6 +55,9 @@ class HeldDirectory:
         self._fetched_at: dt.datetime | None = None
         self._refused = "missing"  # why nothing is held, for the out-of-service code and diagnostics
         self._chased: int | None = None  # the last announced serial a fetch was answered for
+        #: the cache path names a file that is no directory copy (an anchor, a document …
+        #: given by mistake): it is never written over
+        self.cache_foreign = False
         self._load_cache()
 
     def _event(self, name: str, level: int = logging.INFO, **fields: Any) -> None:
@@ -74,7 +78,8 @@ class HeldDirectory:
             self._fetched_at = fetched
         except DirectoryError as exc:
             self._refused = exc.code
-            self._event("directory_cache_refused", logging.WARNING, code=exc.code)
+            self.cache_foreign = not _shaped_as_a_copy(data)
+            self._event("directory_cache_refused", logging.WARNING, code="foreign" if self.cache_foreign else exc.code)
 
     @property
     def held(self) -> Directory | None:
@@ -123,6 +128,9 @@ class HeldDirectory:
             self._fetched_at = self._now()
 
     def _write_cache(self, data: bytes) -> None:
+        if self.cache_foreign:
+            self._event("directory_cache_unwritable", logging.ERROR, kind="foreign")
+            return
         tmp = self.cache.with_name(f".{self.cache.name}.tmp")
         try:
             self.cache.parent.mkdir(parents=True, exist_ok=True)
@@ -161,3 +169,13 @@ class HeldDirectory:
                     "expires_at": held.expires_at.isoformat() if held else None}
         return {"ok": True, "code": "ok", "serial": directory.serial, "expires_at": directory.expires_at.isoformat(),
                 "members": len(directory.members)}
+
+
+def _shaped_as_a_copy(data: bytes) -> bool:
+    """Whether ``data`` is a signed directory at all (whatever its signature, age or
+    federation): a JSON object holding a ``directory`` object and a ``signature``."""
+    try:
+        outer = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(outer, dict) and isinstance(outer.get("directory"), dict) and "signature" in outer

@@ -102,9 +102,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     k.add_argument("kind", choices=("issuer", "message"))
     k.add_argument("public_key", type=Path, help="the Ed25519 public key (PEM)")
     k.add_argument("--not-before", type=_when, help="when it may begin signing (now)")
-    k.add_argument("--valid-for", dest="key_valid_for", type=duration, default=duration("730d"),
-                   help="how long it may sign (730d)")
-    k.add_argument("--publish", action="store_true", help="publish a new signed directory at once (valid 7d)")
+    k.add_argument("--key-valid-for", type=duration, default=duration("730d"), help="how long it may sign (730d)")
+    publishing(k)
     r = command("rotate-issuer-key", "a new issuer key; the old ones sign until the overlap ends and keep "
                 "verifying the documents they signed", code=True)
     r.add_argument("public_key", type=Path, help="the new Ed25519 public key (PEM)")
@@ -187,9 +186,13 @@ def _run(args: argparse.Namespace) -> int:
         federation.revoke_key(args.code, args.key_id, now, args.reason)
         print(f"{args.code}: key {args.key_id} removed; what it signed no longer verifies once published")
     elif command == "sign-csr":
+        if args.out.exists() or args.out.is_symlink():  # before signing: a slip must not cost a key
+            raise OperatorError(f"{args.out} exists: the certificate goes to a new file (a key, the CA's"
+                                " too, would be lost under it); move the old one away first")
         cert = federation.sign_csr(_read(args.csr), args.role, args.host, now, args.days)
         try:
-            args.out.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            with args.out.open("xb") as out:
+                out.write(cert.public_bytes(serialization.Encoding.PEM))
         except OSError as exc:
             raise OperatorError(f"cannot write {args.out} ({exc.strerror})") from exc
         print(f"{args.out}: {cert.subject.rfc4514_string()}, until {cert.not_valid_after_utc.date()}, "

@@ -99,6 +99,9 @@ def start_following(url: str, anchor_path: Path, cache: Path | None, ca_file: Pa
     except DirectoryError as exc:
         raise ValueError(f"{anchor_path} is not a federation anchor") from exc
     follower = DirectoryFollower(url, anchor, cache or Path(anchor_path).with_name(CACHE_NAME), ca_file, refresh)
+    if follower.held.cache_foreign:
+        raise ValueError(f"{follower.held.cache} is not a copy of a federation directory: the cache is written"
+                         " over, so name a file of its own (or none)")
     if follower.held.needs_refresh():
         follower.refresh()
     try:

@@ -28,6 +28,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -84,6 +85,17 @@ def sign_report(member: Member, reached: str, checks: Sequence[Check], key: Ed25
     signed = {"report": report, "key_id": key_id(key.public_key()),
               "signature": base64.b64encode(signature).decode("ascii")}
     return json.dumps(signed, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def is_report_file(path: Path) -> bool:
+    """Whether ``path`` holds a conformance report (any, valid or not): one that may be
+    written over by the next run of the kit, unlike any other file named by mistake."""
+    try:
+        signed = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(signed, dict) and isinstance(signed.get("report"), dict) and \
+        str(signed["report"].get("format")).startswith(FORMAT.rpartition("/")[0] + "/")
 
 
 def _parsed_time(report: dict[str, Any], name: str) -> dt.datetime:

@@ -86,3 +86,16 @@ def test_face_out_without_any_key_is_an_error(printed: Printed, world: World,
     with pytest.raises(SystemExit):  # one key or the other, not both
         kiosk_main(["verify", str(pdf), "--world", str(world.root), "--scramble-key", str(world.pki("scramble.key")),
                     "--scramble-master", str(world.pki("scramble.key"))])
+
+
+@pytest.mark.parametrize("name", ["adir", "face", "x.txt"])
+def test_a_picture_path_that_is_no_picture_file_is_refused_before_the_verdict(
+        printed: Printed, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """A folder, or a name without a picture's suffix: one line, exit 2, no verdict printed
+    (a VALID followed by a traceback and exit 1 would read as INVALID)."""
+    _, _, pdf = printed
+    (tmp_path / "adir").mkdir()
+    for option in ("--face-out", "--diff-out"):
+        assert kiosk_main(["verify", str(pdf), "--world", str(world.root), option, str(tmp_path / name)]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and "name a picture file" in err and "Traceback" not in err

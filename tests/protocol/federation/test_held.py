@@ -50,3 +50,23 @@ def test_the_copy_and_its_bytes_a_304_and_the_holders_events(tmp_path: Path,
     held.confirmed()  # the centre still serves this copy
     assert not held.needs_refresh()
     assert etag_of(first) == f'"{hashlib.sha256(first).hexdigest()}"'  # the centre's ETag
+
+
+@pytest.mark.parametrize("foreign", [b'{"federation": "test-federation", "keys": []}', b"%PDF-1.7\n", b""])
+def test_a_cache_path_naming_another_file_is_never_written_over(tmp_path: Path, foreign: bytes) -> None:
+    """An anchor, a document or an empty file named as the cache stays as it is; a copy
+    of another age or federation would be replaced as usual."""
+    key = Ed25519PrivateKey.generate()
+    cache = tmp_path / "given.json"
+    cache.write_bytes(foreign)
+    held = HeldDirectory(Anchor("test-federation", (key.public_key(),)), cache, 10 * MINUTE, lambda: NOW)
+    assert held.cache_foreign
+    held.accept(_signed(key, 1))
+    assert held.usable().serial == 1 and cache.read_bytes() == foreign
+    stale = tmp_path / "stale.json"
+    stale.write_bytes(_signed(Ed25519PrivateKey.generate(), 9))  # another federation's key
+    other = HeldDirectory(Anchor("test-federation", (key.public_key(),)), stale, 10 * MINUTE, lambda: NOW)
+    assert not other.cache_foreign
+    fresh = _signed(key, 2)
+    other.accept(fresh)
+    assert stale.read_bytes() == fresh

@@ -13,6 +13,7 @@ import pytest
 
 from hardware_mocks.federation_world import A, FederationWorld
 from hardware_mocks.services.federation import FederationServices
+from relay.centre.store import CentreStore
 from relay.municipal.history import IssuanceHistory
 
 
@@ -47,6 +48,13 @@ def test_a_conforming_server_passes_every_check(federation: FederationWorld, ser
         assert entries and {e["outcome"] for e in entries} == {"cancelled"} and history.stored_documents() == 0
     finally:
         history.close()
+    CentreStore(server_a.state / "centre-empty.sqlite3").close()  # a centre that delivered nothing yet
+    reconciled = subprocess.run(
+        [sys.executable, "-m", "relay.cli", "reconcile", "--municipality", A, "--history",
+         str(server_a.state / A / "history.sqlite3"), "--centre-db", str(server_a.state / "centre-empty.sqlite3")],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert reconciled.returncode == 0 and reconciled.stdout == "", reconciled.stdout  # the kit's are no incident
+    assert f"note: {len(entries)} request(s) of the conformance kit" in reconciled.stderr
 
 
 @pytest.mark.parametrize("server_a", ["outcome-liar"], indirect=True)
@@ -99,3 +107,24 @@ def test_a_profile_that_cannot_be_used_is_refused_before_any_check(
     result = _check_with(federation, 9, path)  # nothing listens there: nothing is asked of it
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(said) and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("existing", [None, b"%PDF-1.7\n"])
+def test_a_report_path_that_cannot_take_the_report_is_refused_before_any_check(
+        federation: FederationWorld, tmp_path: Path, existing: bytes | None) -> None:
+    """A folder, or a file that is no conformance report (a document named by mistake):
+    refused before the kit issues a single test document, the file left as it was."""
+    report = tmp_path / "given"
+    if existing is None:
+        report.mkdir()
+    else:
+        report.write_bytes(existing)
+    home = federation.municipality_dir(A)
+    result = subprocess.run(
+        [sys.executable, "-m", "relay.cli", "municipality", "check", "--member", str(home / "member.json"),
+         "--endpoint", "https://127.0.0.1:9", "--profile", str(home / "profile.json"),  # nothing listens there
+         "--centre-home", str(federation.centre_dir), "--federation-ca", str(federation.root / "federation-ca.pem"),
+         "--report", str(report)], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "is not a conformance report" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert existing is None or report.read_bytes() == existing

@@ -66,3 +66,48 @@ def test_a_period_past_what_the_calendar_holds_is_refused_before_anything_is_mad
     assert exc.value.code == 2
     assert said in capsys.readouterr().err
     assert not fed.exists()  # no half-made federation directory
+
+
+def test_sign_csr_never_writes_over_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out naming the CA's own key (a slip of the finger) leaves it as it was."""
+    fed, home = tmp_path / "fed", tmp_path / "home"
+    assert main(["federation", "init", str(fed), "--name", "test-federation"]) == 0
+    assert main(["municipality", "init", str(home), "--code", "139998", "--name", "x",
+                 "--endpoint", "https://issuing.example"]) == 0
+    key = fed / "private" / "ca.key"
+    before = key.read_bytes()
+    capsys.readouterr()
+    assert main(["federation", "sign-csr", str(fed), str(home / "tls.csr"), "--role", "municipal", "--host",
+                 "issuing.example", "--out", str(key)]) == 2
+    err = capsys.readouterr().err
+    assert "exists" in err and len(err.strip().splitlines()) == 1
+    assert key.read_bytes() == before
+    assert main(["federation", "sign-csr", str(fed), str(home / "tls.csr"), "--role", "municipal", "--host",
+                 "issuing.example", "--out", str(tmp_path / "server.pem")]) == 0
+
+
+def test_add_key_valid_for_is_the_directory_s_as_everywhere_else(tmp_path: Path) -> None:
+    """--key-valid-for is how long the key may sign; --valid-for, with --publish, how long
+    the directory is valid, as in every other federation command."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    fed = tmp_path / "fed"
+    assert main(["federation", "init", str(fed), "--name", "test-federation"]) == 0
+    now = dt.datetime.now(dt.UTC)
+    city = municipality("139998", now - dt.timedelta(days=1))
+    (tmp_path / "member.json").write_bytes(city.member_json())
+    (tmp_path / "report.json").write_bytes(conformance_report(fed, city.member, now))
+    assert main(["federation", "admit", str(fed), str(tmp_path / "member.json"),
+                 "--conformance-report", str(tmp_path / "report.json")]) == 0
+    pub = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.PEM,
+                                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "new.pub").write_bytes(pub)
+    assert main(["federation", "add-key", str(fed), "139998", "message", str(tmp_path / "new.pub"),
+                 "--key-valid-for", "30d", "--publish", "--valid-for", "2d"]) == 0
+    directory = verify((fed / "directory.json").read_bytes(), Anchor.from_bytes((fed / "anchor.json").read_bytes()),
+                       now)
+    assert dt.timedelta(days=1) < directory.expires_at - now <= dt.timedelta(days=2)
+    member = directory.member("139998")
+    assert member is not None
+    assert any(dt.timedelta(days=29) < k.not_after - now <= dt.timedelta(days=30) for k in member.message_keys)

@@ -162,3 +162,10 @@ def test_following_options_fail_with_one_line(federation: FederationWorld, tmp_p
                  "--anchor", str(federation.root / "anchor.json"),
                  "--directory-cache", str(tmp_path / "none.json")]) == 2  # nothing cached, no centre
     assert "no valid federation directory to start with (cannot fetch" in capsys.readouterr().err
+    anchor = tmp_path / "anchor.json"  # given as the cache by mistake: never written over
+    anchor.write_bytes((federation.root / "anchor.json").read_bytes())
+    before = anchor.read_bytes()
+    assert main(["public", "serve", "--world", world, "--directory", "https://127.0.0.1:1/v1/directory",
+                 "--anchor", str(federation.root / "anchor.json"), "--directory-cache", str(anchor)]) == 2
+    assert "is not a copy of a federation directory" in capsys.readouterr().err
+    assert anchor.read_bytes() == before
