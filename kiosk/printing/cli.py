@@ -246,7 +246,7 @@ def _report(verdict: Verdict, directory: Directory | None, with_face_key: bool, 
         try:
             image.save(path)
         except (OSError, ValueError) as exc:  # the verdict above stands
-            _error(f"cannot write {path}: {getattr(exc, "strerror", None) or type(exc).__name__}")
+            _error(f"cannot write {path}: {getattr(exc, 'strerror', None) or type(exc).__name__}")
             continue
         print(f"written:      {path}")
     return verdict.status
