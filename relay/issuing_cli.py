@@ -80,8 +80,9 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument("--state", type=Path, help="history and message log (default: --home); one per node")
     serve.add_argument("--db", type=location, help="the issuance history: a SQLite file (default: history.sqlite3"
                        " in --state) or a postgresql:// URL the municipality's nodes share (relay db upgrade first)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--host", help="where to listen (default: [server] listen of --home's municipality.toml,"
+                                       " else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="(default: [server] listen of municipality.toml, else 8443)")
     serve.add_argument("--port-file", type=Path)
     serve.add_argument("--log-level", type=arguments.log_level, default="WARNING",
                        help="structured JSON events on stderr (WARNING)")
@@ -272,6 +273,11 @@ def _serve_municipality(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: the municipal server cannot start: {missing}", file=sys.stderr)
         return 2
+    try:
+        args.host, args.port = _listen(home / "municipality.toml", args.host, args.port)
+    except ValueError as exc:
+        print(f"error: the municipal server cannot start: {exc}", file=sys.stderr)
+        return 2
     clock = SystemClock()
     try:
         tls = server_context(home / "tls.pem", home / "tls.key", args.federation_ca)
@@ -282,6 +288,27 @@ def _serve_municipality(args: argparse.Namespace) -> int:
         return 2
     operator_errors.one_line(lambda: asyncio.run(_municipality(args, server, tls)), serving=True)
     return 0
+
+
+def _listen(config: Path, host: str | None, port: int | None) -> tuple[str, int]:
+    """Where ``relay municipality serve`` listens: ``--host``/``--port``, else ``[server]
+    listen`` of the ``municipality.toml`` its ``init`` wrote, else 127.0.0.1:8443."""
+    import tomllib
+
+    listen = None
+    if config.is_file():
+        try:
+            listen = tomllib.loads(config.read_text(encoding="utf-8")).get("server", {}).get("listen")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{config}: not readable TOML ({type(exc).__name__})") from exc
+    given_host, given_port = "127.0.0.1", 8443
+    if listen is not None:
+        text = str(listen)
+        name, _, number = text.rpartition(":")
+        if not name or not number.isdigit() or not 0 <= int(number) <= 65535:
+            raise ValueError(f"{config}: [server] listen is HOST:PORT, got {text!r}")
+        given_host, given_port = name.strip("[]"), int(number)
+    return host or given_host, given_port if port is None else port
 
 
 def _missing(paths: list[Path]) -> str | None:

@@ -70,7 +70,8 @@ class FederationServices:
         state.mkdir(parents=True, exist_ok=True)
         entry = ["-m", "hardware_mocks.services.federation"] if code == self.faulty else ["-m", "relay.cli"]
         cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
-               *self._files(), "--state", str(state), "--port", str(port), "--port-file", str(state / "port"),
+               *self._files(), "--state", str(state), "--host", "127.0.0.1", "--port", str(port),
+               "--port-file", str(state / "port"),
                *(["--fault", self.fault] if code == self.faulty else [])]
         self.municipal[code], self.ports[code] = start_service(cmd, state / "server.log", state / "port")
 
@@ -83,7 +84,8 @@ class FederationServices:
         state.mkdir(parents=True, exist_ok=True)
         entry = ["-m", "hardware_mocks.services.federation"] if dying else ["-m", "relay.cli"]
         cmd = [sys.executable, *entry, "municipality", "serve", "--home", str(self.world.municipality_dir(code)),
-               *self._files(), "--state", str(state), "--port", "0", "--port-file", str(state / "port"), "--db", db,
+               *self._files(), "--state", str(state), "--host", "127.0.0.1", "--port", "0",
+               "--port-file", str(state / "port"), "--db", db,
                *(["--fault", "die-after-issue"] if dying else [])]
         self.municipal[key], self.ports[key] = start_service(cmd, state / "server.log", state / "port")
         return key
@@ -202,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["serve"])
     for name in ("--home", "--directory", "--anchor", "--federation-ca", "--state", "--port-file"):
         p.add_argument(name, type=Path, required=True)
+    p.add_argument("--host", default=RELAY_HOST)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--db", type=location)
     p.add_argument("--fault", choices=["swap", "die-after-issue", "outcome-liar"], default="swap")
@@ -225,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             else Swapper(server.handle, key, clock))
         runner = web.AppRunner(application(handle, server.history.scrub), access_log=None, handle_signals=False)
         await runner.setup()
-        sock = listen(RELAY_HOST, args.port)
+        sock = listen(args.host, args.port)
         await web.SockSite(runner, sock, ssl_context=server_context(args.home / "tls.pem", args.home / "tls.key",
                                                                       args.federation_ca)).start()
         write_ports(args.port_file, {"port": sock.getsockname()[1]})

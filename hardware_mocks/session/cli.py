@@ -19,6 +19,7 @@ from kiosk import config as kiosk_config
 from kiosk.config import ConfigError
 from kiosk.session.machine import SessionChart
 from kiosk.session.viewmodel import Screen
+from protocol.documents.catalogue import MAX_COPIES, CertType
 
 OUT_OF_SERVICE = "out_of_service"
 MARGIN_S = 60.0  # the machine states (card, relay, printer start) on top of the timeouts
@@ -32,9 +33,9 @@ def register(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--world", type=Path, required=True, help="test world directory")
     run.add_argument("--persona", required=True)
     run.add_argument("--pin", required=True, help="the PIN the customer types (test worlds only)")
-    run.add_argument("--type", dest="doc_type", default="juminhyo")
-    run.add_argument("--copies", type=int, default=1)
-    run.add_argument("--pay", type=int, default=None, help="yen inserted (default: the total)")
+    run.add_argument("--type", dest="doc_type", default="juminhyo", choices=[t.value for t in CertType])
+    run.add_argument("--copies", type=int, default=1, help=f"1 to {MAX_COPIES}")
+    run.add_argument("--pay", type=int, default=None, help="yen inserted, 0 or more (default: the total)")
     run.add_argument("--json", action="store_true")
     run.add_argument("--remove-card-at", choices=STATES)
     run.add_argument("--cancel-at", choices=STATES)
@@ -91,6 +92,18 @@ def default_state_dir() -> Path:
 
 def _refusal(args: argparse.Namespace) -> str | None:
     """Options that cannot be honoured, said before anything starts (exit code 2)."""
+    if not 1 <= args.copies <= MAX_COPIES:
+        return f"--copies: 1 to {MAX_COPIES}, got {args.copies}"
+    if args.pay is not None and args.pay < 0:
+        return f"--pay: yen inserted, 0 or more, got {args.pay}"
+    from hardware_mocks.world import World
+
+    try:
+        World(args.world).persona(args.persona)
+    except (OSError, ValueError) as exc:
+        return f"--world {args.world}: not a test world ({type(exc).__name__})"
+    except KeyError:
+        return f"--persona {args.persona}: no such persona in {args.world}"
     if args.devices == "real":
         faults = [f"--{f.replace('_', '-')}" for f in ("printer_fault", "relay_fault")
                   if getattr(args, f)]

@@ -78,6 +78,9 @@ def _provision(path: Path) -> int:
         print(f"kiosk diag: {path} exists; remove it first to replace the secret",
               file=sys.stderr)
         return EXIT_CONFIG
+    except OSError as exc:
+        print(f"kiosk diag: cannot create {path} ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        return EXIT_CONFIG
     # Shown once, to enrol this terminal in the technicians' authenticator.
     print(f"otpauth://totp/kiosk?secret={secret}&issuer=certificate-kiosk")
     return EXIT_OK

@@ -34,7 +34,13 @@ def _speech_cache(args: argparse.Namespace) -> int:
     from kiosk import config as kiosk_config
     from kiosk.speech.port import SpeechError
     from kiosk.ui import phrasecache
+    from kiosk.ui.texts import LANGUAGES
 
+    unknown = sorted(set(args.language or ()) - set(LANGUAGES))
+    if unknown:
+        print(f"kiosk speech-cache: no such language: {', '.join(unknown)} (the kiosk's: {', '.join(LANGUAGES)})",
+              file=sys.stderr)
+        return 2
     ui = kiosk_config.load(args.config).ui if args.config else kiosk_config.UiConfig()
     folder = args.cache or ui.speech_cache
     if folder is None:
@@ -45,5 +51,8 @@ def _speech_cache(args: argparse.Namespace) -> int:
     except SpeechError as exc:
         print(f"kiosk speech-cache: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"kiosk speech-cache: cannot write {folder} ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        return 2
     print(f"{count} phrases in {folder}")
     return 0

@@ -29,17 +29,12 @@ from cryptography.x509.oid import NameOID
 from protocol.federation.directory import Member, PublishedKey, endpoint_problem
 
 KEY_VALIDITY = dt.timedelta(days=2 * 365)
-SKELETON = """# The issuing server of {name} ({code}).
+SKELETON = """# The issuing server of {name} ({code}), as `relay municipality serve --home DIR` reads it.
+# The centre calls it at {endpoint} (member.json lists that for the directory).
+# Beside this file: registry.json (the resident registry export and the rules), its keys
+# and TLS files; the history and message log go to --state (default: here).
 [server]
-listen = "0.0.0.0:8443"
-endpoint = "{endpoint}"       # what the centre calls; listed in the federation directory
-capacity_per_second = 20      # what `relay municipality check` load-tests before admission
-[files]
-registry = "registry.json"    # the resident registry export and this municipality's rules
-history = "history.sqlite3"   # the issuance history (交付履歴)
-messages = "messages.sqlite3" # the federation message log
-directory = "directory.json"  # the signed federation directory, fetched from the centre
-anchor = "anchor.json"        # the federation anchor, installed out of band
+listen = "0.0.0.0:8443"  # the address and port it listens on (--host and --port override them)
 """
 
 

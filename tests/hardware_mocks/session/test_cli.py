@@ -131,6 +131,30 @@ def test_faults_are_refused_with_real_devices(capsys: pytest.CaptureFixture[str]
     assert fault[0] in line and "real devices cannot be told to fail" in line
 
 
+@pytest.mark.parametrize(("extra", "said"), [
+    (["--copies", "0"], "--copies: 1 to 10"), (["--copies", "11"], "--copies: 1 to 10"),
+    (["--pay", "-5"], "--pay: yen inserted, 0 or more"), (["--persona", "nobody"], "--persona nobody: no such persona"),
+])
+def test_a_customer_that_cannot_be_played_is_refused_before_anything_starts(
+        capsys: pytest.CaptureFixture[str], world_copy: Path, extra: list[str], said: str) -> None:
+    """Before: a session that waited for a payment or a card that never came, or a worker
+    that died on an unknown persona while the run said it ended well."""
+    code = main(["session", "run", "--world", str(world_copy), "--persona", "shiken-ichiro", "--pin", "1234",
+                 "--json", *extra])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    [line] = captured.err.splitlines()
+    assert said in line
+
+
+def test_a_certificate_type_the_kiosk_does_not_know_is_refused(capsys: pytest.CaptureFixture[str],
+                                                               world_copy: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["session", "run", "--world", str(world_copy), "--persona", "shiken-ichiro", "--pin", "1234",
+              "--type", "passport"])
+    assert exc.value.code == 2 and "invalid choice: 'passport'" in capsys.readouterr().err
+
+
 def test_unreadable_real_config_is_an_outcome_not_a_traceback(
         capsys: pytest.CaptureFixture[str], world_copy: Path) -> None:
     code, out = run(capsys, world_copy, "--devices", "real",

@@ -66,6 +66,10 @@ def test_provision_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out.startswith("otpauth://totp/")
     assert stat.S_IMODE(path.stat().st_mode) == 0o400
     assert main(["diag", "--provision-secret", str(path)]) == EXIT_CONFIG
+    capsys.readouterr()
+    assert main(["diag", "--provision-secret", str(tmp_path / "none" / "secret")]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "cannot create" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_console_entry_with_a_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

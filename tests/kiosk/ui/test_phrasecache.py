@@ -56,3 +56,9 @@ def test_a_cache_that_cannot_be_written_is_refused(tmp_path: Path,
     blocked.write_text("")
     assert main(["speech-cache", "--cache", str(blocked / "speech")]) == 1
     assert "not writable" in capsys.readouterr().err
+
+
+def test_a_language_the_kiosk_does_not_have_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["speech-cache", "--cache", str(tmp_path / "speech"), "--language", "xx"]) == 2
+    err = capsys.readouterr().err
+    assert "no such language: xx" in err and "Traceback" not in err and not (tmp_path / "speech").exists()

@@ -98,7 +98,7 @@ class Onboarding:
         entry = ["-m", "hardware_mocks.services.federation"] if faulty else ["-m", "relay.cli"]
         process, _ = start_service(
             [sys.executable, *entry, "municipality", "serve", "--home", str(home), *map(str, self.files()),
-             "--state", str(state), "--port", str(port), "--port-file", str(state / "port")],
+             "--state", str(state), "--host", "127.0.0.1", "--port", str(port), "--port-file", str(state / "port")],
             state / "server.log", state / "port")
         self.processes.append(process)
 

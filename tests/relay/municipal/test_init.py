@@ -28,7 +28,7 @@ def test_init_writes_keys_a_csr_and_the_member_entry_to_admit(tmp_path: Path) ->
     assert csr.is_signature_valid and csr.public_key() == cert.public_key()
     assert all((home / f).stat().st_mode & 0o077 == 0 for f in ("issuer.key", "message.key", "tls.key",
                                                                   "scramble.key"))
-    assert "registry.json" in (home / "municipality.toml").read_text(encoding="utf-8")
+    assert 'listen = "0.0.0.0:8443"' in (home / "municipality.toml").read_text(encoding="utf-8")
 
 
 def test_init_never_overwrites_keys_nor_takes_a_bad_code(tmp_path: Path) -> None:
@@ -75,3 +75,22 @@ def test_install_cert_takes_only_a_municipal_servers_certificate(tmp_path: Path,
                  "--federation-ca", str(fed / "ca.pem")]) == 2
     assert "not a municipal server's" in capsys.readouterr().err
     assert (home / "tls.pem").read_bytes() == before  # nothing installed
+
+
+def test_serve_listens_where_the_skeleton_says_unless_told_otherwise(tmp_path: Path) -> None:
+    """``[server] listen`` of the municipality.toml init wrote is where ``relay municipality
+    serve`` listens; --host and --port override it; without the file, loopback:8443."""
+    from relay.issuing_cli import _listen
+
+    assert main(["municipality", "init", str(tmp_path / "home"), "--code", "139998", "--name", "x",
+                 "--endpoint", "https://issuing.example"]) == 0
+    config = tmp_path / "home" / "municipality.toml"
+    assert _listen(config, None, None) == ("0.0.0.0", 8443)
+    assert _listen(config, "127.0.0.1", 0) == ("127.0.0.1", 0)
+    assert _listen(tmp_path / "none.toml", None, None) == ("127.0.0.1", 8443)
+    config.write_text('[server]\nlisten = "[::1]:9443"\n', encoding="utf-8")
+    assert _listen(config, None, None) == ("::1", 9443)
+    for bad in ('[server]\nlisten = "8443"\n', '[server]\nlisten = "h:99999"\n', "[server\n"):
+        config.write_text(bad, encoding="utf-8")
+        with pytest.raises(ValueError):
+            _listen(config, None, None)
