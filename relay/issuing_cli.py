@@ -278,6 +278,10 @@ def _serve_municipality(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: the municipal server cannot start: {exc}", file=sys.stderr)
         return 2
+    unsigned = _not_signed_by(home / "tls.pem", args.federation_ca)
+    if unsigned:
+        print(f"error: the municipal server cannot start: {unsigned}", file=sys.stderr)
+        return 2
     clock = SystemClock()
     try:
         tls = server_context(home / "tls.pem", home / "tls.key", args.federation_ca)
@@ -309,6 +313,26 @@ def _listen(config: Path, host: str | None, port: int | None) -> tuple[str, int]
             raise ValueError(f"{config}: [server] listen is HOST:PORT, got {text!r}")
         given_host, given_port = name.strip("[]"), int(number)
     return host or given_host, given_port if port is None else port
+
+
+def _not_signed_by(cert_file: Path, ca_file: Path) -> str | None:
+    """Why ``cert_file`` is not a certificate ``ca_file`` signed (None when it is): a server
+    whose certificate another CA signed (or still the self-signed one of ``init``) would
+    start, and the centre could never reach it."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        ca = x509.load_pem_x509_certificate(ca_file.read_bytes())
+    except (OSError, ValueError):
+        return f"{cert_file} or {ca_file} is not a PEM certificate"
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return (f"{cert_file} was not signed by --federation-ca {ca_file}: install the certificate the federation"
+                " signed (relay municipality install-cert)")
+    return None
 
 
 def _missing(paths: list[Path]) -> str | None:

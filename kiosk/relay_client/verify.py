@@ -26,7 +26,7 @@ from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, BindingMismatch, check
 from protocol.documents.model import Document, document_hash
 from protocol.federation.issuers import IssuerTrust, as_trust, verify_qr
-from protocol.menu import MenuItem, MenuOption
+from protocol.menu import MenuItem, MenuOption, item_problem
 from protocol.scramble_key import KEY_BYTES
 
 BINDING_FIELDS = ("request_id", "session_id", "kiosk_id", "card_cert_sha256", "document_sha256")
@@ -56,7 +56,8 @@ def parse_menu(data: Any) -> Menu:
         _need(data, dict)
         items = []
         for i in _need(data["items"], list):
-            _need(i, dict)
+            if item_problem(i) is not None:  # only the catalogue's keys reach the screen and the voice
+                raise RelayProtocolError("bad_menu")
             refusal = i["refusal"]
             items.append(
                 MenuItem(

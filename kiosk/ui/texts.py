@@ -422,7 +422,7 @@ def option_name(key: str) -> str:
 
 
 def choice_name(key: str) -> str:
-    return tr(CHOICES[key]) if key in CHOICES else key
+    return tr(CHOICES[key]) if key in CHOICES else tr(CERT_TYPE_OTHER)
 
 
 def error_title(code: str, kind: str) -> str:

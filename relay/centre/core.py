@@ -39,6 +39,7 @@ from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
 from protocol.documents.model import document_hash
 from protocol.federation.directory import Directory, Member, PublishedKey
 from protocol.federation.envelope import CENTRE, MAX_OUTCOMES, EnvelopeError, canonical, open_message, seal
+from protocol.menu import item_problem
 from relay import schema, technician
 from relay.build import RELAY_VERSION, build_id
 from relay.centre.bulkhead import Bulkhead
@@ -54,6 +55,11 @@ LOG = logging.getLogger("relay.centre")
 #: (its history holds every request it answered before the answer left), or the item was
 #: malformed. Such an outcome is not sent again; ``relay reconcile`` reports the request.
 FINAL_REFUSALS = frozenset({wire.UNKNOWN_REQUEST, wire.BAD_VALUE})
+#: What a municipal server may refuse with: the reasons a customer is told and the
+#: protocol's own. Anything else is no answer of the protocol: it reaches neither the
+#: centre's records nor a kiosk.
+MUNICIPAL_REFUSALS = refusals.ALL | {wire.BAD_VALUE, wire.REQUEST_ID_CONFLICT, wire.ALREADY_ISSUED,
+                                     wire.UNKNOWN_REQUEST, wire.OUTCOME_CONFLICT}
 KOSEKI_TYPES = frozenset({CertType.KOSEKI_ZENBU.value, CertType.KOSEKI_KOJIN.value, CertType.KOSEKI_FUHYO.value})
 
 
@@ -246,8 +252,8 @@ class CentreCore:
         body = {"session_id": sid, "kiosk_id": kiosk_id, "card_serial": serial, "cert_sha256": cert_sha}
         kind, answer, _ = await self._checked(member, "menu", body)
         if kind == "refusal":
-            await self._refuse(kiosk_id, sid, str(answer.get("refusal")), code)
-        menu = answer["menu"]
+            await self._refuse(kiosk_id, sid, self._refusal_of(member, answer), code)
+        menu = self._menu_of(member, answer)
         honseki = answer.get("honseki")
         if not honseki:
             return menu, None
@@ -260,13 +266,34 @@ class CentreCore:
         else:
             try:
                 kind, other, _ = await self._checked(elsewhere, "koseki_menu", body)
-            except ApiError:
-                kind, other = "refusal", {}
+                koseki_menu = self._menu_of(elsewhere, other) if kind == "answer" else {}
+            except ApiError:  # unreachable, or an answer outside the protocol
+                kind, koseki_menu = "refusal", {}
             if kind == "answer":
-                return {**menu, "items": items + other["menu"]["items"],
-                        "koseki_members": other["menu"]["koseki_members"]}, elsewhere.code
+                return {**menu, "items": items + koseki_menu["items"],
+                        "koseki_members": koseki_menu["koseki_members"]}, elsewhere.code
             koseki = self._unavailable(menu, refusals.KOSEKI_ELSEWHERE)  # not registered (利用登録)
         return {**menu, "items": items + koseki}, None
+
+    def _refusal_of(self, member: Member, answer: dict[str, Any]) -> str:
+        """The refusal a municipal server answered, if the protocol knows it."""
+        code = answer.get("refusal")
+        if isinstance(code, str) and code in MUNICIPAL_REFUSALS:
+            return code
+        log.event(LOG, "centre.municipal_answer_refused", logging.ERROR, municipality=member.code, code="refusal")
+        raise ApiError(503, wire.UNAVAILABLE)
+
+    def _menu_of(self, member: Member, answer: dict[str, Any]) -> dict[str, Any]:
+        """The menu a municipal server answered, if every item is of the catalogue (no free
+        text goes on to a kiosk's screen and voice)."""
+        menu = answer.get("menu")
+        items = menu.get("items") if isinstance(menu, dict) else None
+        problem = "menu" if not isinstance(items, list) else next(
+            (p for p in map(item_problem, items) if p is not None), None)
+        if problem is None and isinstance(menu, dict):
+            return menu
+        log.event(LOG, "centre.municipal_answer_refused", logging.ERROR, municipality=member.code, code=problem)
+        raise ApiError(503, wire.UNAVAILABLE)
 
     @staticmethod
     def _unavailable(menu: dict[str, Any], code: str) -> list[dict[str, Any]]:
@@ -325,7 +352,7 @@ class CentreCore:
                    "options": options, "copies": copies, "route": "honseki" if honseki else "residence"}
         kind, answer, message_id = await self._checked(member, "issue", forward)
         if kind == "refusal":
-            refusal = str(answer.get("refusal"))
+            refusal = self._refusal_of(member, answer)
             await self.store.event(self._now().timestamp(), "refuse", code, kiosk_id, row.session_id, request_id,
                                    refusal)
             status = 409 if refusal in (wire.REQUEST_ID_CONFLICT, wire.ALREADY_ISSUED) else (

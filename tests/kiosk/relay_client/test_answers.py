@@ -60,7 +60,11 @@ def test_answers_are_read_strictly(raw: bytes, code: str) -> None:
     "menu",
     [None, {}, {"items": "x", "household_members": 1, "koseki_members": 1, "max_copies": 1},
      {"items": [{"type": 1}], "household_members": 1, "koseki_members": 1, "max_copies": 1},
-     {"items": [], "household_members": True, "koseki_members": 1, "max_copies": 1}],
+     {"items": [], "household_members": True, "koseki_members": 1, "max_copies": 1},
+     {"items": [{"type": "juminhyo", "fee": 300, "options": [{"key": "scope", "choices": ["お電話ください"]}],
+                 "available": True, "refusal": None}], "household_members": 1, "koseki_members": 1, "max_copies": 1},
+     {"items": [{"type": "inkan", "fee": 300, "options": [], "available": False, "refusal": "ask at 3F"}],
+      "household_members": 1, "koseki_members": 1, "max_copies": 1}],
 )
 def test_malformed_menus_are_protocol_errors(menu: object) -> None:
     with pytest.raises(RelayProtocolError):

@@ -279,3 +279,16 @@ def test_a_mistyped_state_directory_or_kiosk_register_is_named(federation: Feder
     missing = tmp_path / "nope" / "registry.json"
     assert (embedded.returncode, embedded.stderr) == (2, f"error: {missing}: no such file\n")
     assert not (tmp_path / "municipality-nope").exists()
+
+
+def test_relay_municipality_serve_refuses_a_certificate_the_federation_ca_did_not_sign(
+        federation: FederationWorld, tmp_path: Path) -> None:
+    """The kiosk operator's CA given as --federation-ca, or the self-signed certificate of
+    init still in place: a server the centre could never reach does not start."""
+    files = _federation_files(federation)
+    at = files.index("--federation-ca") + 1
+    files[at] = str(federation.base.root / "pki" / "operator-ca.pem")
+    result = _relay("municipality", "serve", "--home", str(federation.municipality_dir(A)), *files,
+                    "--state", str(tmp_path))
+    assert result.returncode == 2 and "was not signed by --federation-ca" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
