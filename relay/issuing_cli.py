@@ -546,10 +546,14 @@ def audit(args: argparse.Namespace) -> int:
     if other:
         print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
         return 2
+    refused = history.refusals()
     for entry in entries:
         print(json.dumps({"record": "issued", **entry}, ensure_ascii=False))
-    for entry in history.refusals():
+    for entry in refused:
         print(json.dumps({"record": "refused", **entry}, ensure_ascii=False))
+    if not entries and not refused:  # true of a new server, and also of the centre's database given by mistake
+        print(f"note: --history holds no request: is {args.history} {args.municipality}'s issuance history?",
+              file=sys.stderr)
     if args.centre_db:
         from relay.centre.store import CentreStore
 
@@ -593,7 +597,7 @@ def suspensions(args: argparse.Namespace) -> int:
     if args.reinstate:
         if args.reinstate not in store.suspended():
             print(f"error: {args.reinstate} is not suspended", file=sys.stderr)
-            return 1
+            return 2
         store.reinstate(args.reinstate)
     for code, why in sorted(store.suspended().items()):
         print(f"{code} suspended: {why}")

@@ -4,10 +4,14 @@ replies in the configured checksum form, and the protocol's silences.
 A frame for another address is ignored (it is someone else's on a multi-drop bus); a
 frame with a bad checksum is ignored too (the specification: the device stays silent and
 the host tries again). Faults beyond the line's (``PtyDevice``): ``wrong_address(n)``
-makes the next ``n`` replies come from another address.
+makes the next ``n`` replies come from another address; ``busy(header, n)`` answers that
+command BUSY the next ``n`` times without carrying it out; ``slow(header, seconds)`` answers that command
+only after ``seconds`` (the device at work).
 """
 
 from __future__ import annotations
+
+import time
 
 from hardware_mocks.cash.pty_device import PtyDevice
 from kiosk.payment.cctalk_frame import (
@@ -37,11 +41,21 @@ class CcTalkDevice(PtyDevice):
         self.serial = serial
         self._frames = FrameAssembler()
         self._wrong_address = 0
+        self._busy: dict[int, int] = {}
+        self._slow: dict[int, float] = {}
         self.headers: list[int] = []  # every header received, in order (tests read it)
 
     def wrong_address(self, n: int = 1) -> None:
         with self.lock:
             self._wrong_address += n
+
+    def busy(self, header: int, n: int = 1) -> None:
+        with self.lock:
+            self._busy[header] = self._busy.get(header, 0) + n
+
+    def slow(self, header: int, seconds: float) -> None:
+        with self.lock:
+            self._slow[header] = seconds
 
     def handle(self, header: int, data: bytes) -> bytes | None:
         """The reply data for a command, ``None`` for no reply; raise :class:`Nak`."""
@@ -62,17 +76,25 @@ class CcTalkDevice(PtyDevice):
                 continue
             with self.lock:
                 self.headers.append(frame.header)
-                try:
-                    reply = self.handle(frame.header, frame.data)
-                    header = Header.REPLY
-                except Nak:
-                    reply, header = b"", Header.NAK
+                delay = self._slow.get(frame.header, 0.0)
+                reply: bytes | None
+                if self._busy.get(frame.header):
+                    self._busy[frame.header] -= 1
+                    reply, header = b"", Header.BUSY
+                else:
+                    try:
+                        reply = self.handle(frame.header, frame.data)
+                        header = Header.REPLY
+                    except Nak:
+                        reply, header = b"", Header.NAK
                 source = self.address
                 if self._wrong_address:
                     self._wrong_address -= 1
                     source = self.address + 7
             if reply is None:
                 continue
+            if delay:
+                time.sleep(delay)  # the device at work: nothing else is read meanwhile, as on a real bus
             out = Frame(HOST, header, reply, source)
             if self.checksum is Checksum.CRC16 and source != self.address:
                 out = Frame(source, header, reply, source)  # no source byte: misdirect it

@@ -142,6 +142,7 @@ def test_the_audit_commands_leave_the_files_they_read_as_they_were(tmp_path: Pat
     for path in (history, centre):
         SqliteDatabase(path).close()
     assert main(["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
+    assert "note: --history holds no request" in capsys.readouterr().err  # an empty file, or the wrong one
     assert main(["reconcile", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
     with contextlib.closing(sqlite3.connect(history)) as conn:
         conn.execute(f"PRAGMA user_version={latest('sqlite') - 1}")

@@ -151,6 +151,8 @@ def test_a_wrong_document_over_the_network_suspends_only_that_municipality(
     assert listed.stdout.splitlines() == [f"{B} suspended: request"]
     lifted = _relay("centre", "suspensions", "--state", str(services.state / "centre"), "--reinstate", B)
     assert (lifted.returncode, lifted.stdout) == (0, "")
+    again = _relay("centre", "suspensions", "--state", str(services.state / "centre"), "--reinstate", B)
+    assert again.returncode == 2 and again.stderr == f"error: {B} is not suspended\n"
     clean = _relay("reconcile", "--municipality", A, "--history", str(services.state / A / "history.sqlite3"),
                    "--centre-db", str(centre_db))
     assert clean.returncode == 0, clean.stdout

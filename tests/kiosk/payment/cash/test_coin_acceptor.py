@@ -3,12 +3,15 @@ ceiling's inhibits, two-phase stop, and every way the device can misbehave."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from hardware_mocks.cash.rig import CashRig
+from kiosk.payment import cctalk_link
 from kiosk.payment.cash_device import CashDevice
 from kiosk.payment.cctalk_frame import Checksum, Header
 from kiosk.payment.port import (
@@ -238,3 +241,31 @@ def test_coins_taken_while_no_process_polled_are_credited_by_the_next(
     seen = events_until(second, lambda ev: bool(credits(ev)))
     assert credits(seen) == [500]
     assert second.counters().coins_in == {100: 1, 500: 1}
+
+
+def test_a_busy_acceptor_is_asked_again_after_a_pause(cash_rig: CashRig, cash_device: Open,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """BUSY: the command was not carried out; asked again after a pause (part 1, §12), it is."""
+    dev = cash_device()
+    pauses: list[float] = []
+    sleep = time.sleep
+
+    def watched(seconds: float) -> None:
+        if threading.current_thread().name == "cash-coin_acceptor":
+            pauses.append(seconds)
+        sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", watched)  # the module cctalk_link calls
+    before = cash_rig.acceptor.headers.count(Header.PERFORM_SELF_CHECK)
+    cash_rig.acceptor.busy(Header.PERFORM_SELF_CHECK, 2)
+    assert dev.self_check()["coin_acceptor"] == "ok"
+    assert cash_rig.acceptor.headers.count(Header.PERFORM_SELF_CHECK) - before == 3
+    assert pauses.count(cctalk_link.BUSY_PAUSE) == 2
+
+
+def test_a_self_check_that_takes_its_time_is_waited_for(cash_rig: CashRig, cash_device: Open) -> None:
+    """A self-check may take the device longer than a plain command to answer: 0.7 s is
+    not a dead device."""
+    dev = cash_device()
+    cash_rig.acceptor.slow(Header.PERFORM_SELF_CHECK, 0.7)  # longer than three plain tries
+    assert dev.self_check()["coin_acceptor"] == "ok"
