@@ -8,7 +8,8 @@ The physical truth (``paid_out``: coins that left the hopper) is kept for the te
 Scriptable: :meth:`set_coins` (what is in it; running dry mid-payout makes the rest
 unpaid with a payout timeout), :meth:`stall` (a coin jam: it stops paying and never
 finishes), :meth:`power_cycle` (mid-payout: the volatile counters reset, the
-power-down flag is set, the lifetime count is kept), :meth:`lose_next_dispense_reply`
+power-down flag is set, the lifetime count is kept), :meth:`corrupt_counters` (the
+lifetime count's memory fails its checksum), :meth:`lose_next_dispense_reply`
 (the command is carried out, its reply never arrives), and the line faults.
 """
 
@@ -73,6 +74,15 @@ class HopperEmulator(CcTalkDevice):
             self.enabled = False
             self.flags.add("power_up")
 
+    def corrupt_counters(self, lifetime: int = 0) -> None:
+        """Its non-volatile memory fails its checksum: the lifetime dispense count reads
+        ``lifetime`` from now on and the ``nv_checksum`` flag stays set (a reset does not
+        mend memory)."""
+        with self.lock:
+            self._advance()
+            self.lifetime = lifetime
+            self.flags.add("nv_checksum")
+
     def lose_next_dispense_reply(self) -> None:
         with self.lock:
             self._lose_dispense_reply = True
@@ -120,7 +130,7 @@ class HopperEmulator(CcTalkDevice):
         if header == Header.RESET_DEVICE:
             self.counter = self.remaining = 0
             self.enabled = False
-            self.flags.clear()
+            self.flags &= {"nv_checksum"}
 
     def _dispense(self, data: bytes) -> bytes | None:
         if len(data) != 4 or data[:3] != self.serial or not self.enabled or self.remaining \

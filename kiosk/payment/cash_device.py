@@ -47,7 +47,7 @@ from typing import TypeVar
 
 from kiosk.payment.cash_state import CashState
 from kiosk.payment.cctalk_frame import Checksum
-from kiosk.payment.cctalk_payout import MAX_COINS
+from kiosk.payment.cctalk_payout import HARD_FAULTS, MAX_COINS
 from kiosk.payment.change import can_pay
 from kiosk.payment.coin_acceptor import CoinAcceptor
 from kiosk.payment.hopper import PAYOUT_SLACK, Hopper
@@ -432,6 +432,8 @@ class CashDevice:
         if isinstance(result, str):
             return result  # the acceptor's self-check fault
         if isinstance(device, Hopper):
+            if device.flags & HARD_FAULTS:
+                return "hopper_fault"  # found by this check: the next poll takes it out
             low = device.level is not None and device.level.low
             return "hopper_empty" if device.empty or low else "ok"
         if isinstance(device, NoteValidator):

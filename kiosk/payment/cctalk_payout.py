@@ -103,7 +103,10 @@ NEEDS_RESET = frozenset({"max_current", "opto_blocked_idle", "opto_short_idle",
                          "unknown_coin_paid", "pin_incorrect", "cipher_key_incorrect"})
 #: Flags that say the hopper is broken, not just in a state a reset or 164 clears.
 HARD_FAULTS = frozenset({"max_current", "opto_short_idle", "opto_short_payout", "coil_fault",
-                         "motor_reverse_limit", "finger_mismatch"})
+                         "motor_reverse_limit", "finger_mismatch",
+                         # its dispense count settles every payout cut short: without it
+                         # no payout can be settled after a crash
+                         "nv_checksum"})
 
 
 def hopper_flags(payload: bytes) -> frozenset[str]:

@@ -459,6 +459,10 @@ class PaymentController:
             self._on_fault(_FAULT_CODES[type(ev)])
         elif isinstance(ev, Rejected):
             event(log, "payment.rejected", txn=self._txn, reason=ev.reason)
+            if ev.reason == "fraud":
+                # a coin on a string, pulled back, a light attack: the device may have
+                # kept the coin (not credited either way); staff see it in the settlement
+                self._flag("possible_fraud")
         else:  # Dispensed, PayoutShortfall: the dispense return value is the authority
             event(log, "payment.device_event", txn=self._txn, kind=type(ev).__name__)
 

@@ -93,16 +93,17 @@ class Hopper(DeviceThread):
             h = r.hopper(self.denomination)
             h.pending, h.dispense_count = PendingPayout(coins, count_before), count_before
         fault: PaymentFault | None = None
-        power_cycled = False
+        finished: HopperStatus | None = None
         try:
             self._dispense(coins, before)
-            power_cycled = self._wait_paid(coins, before)
+            finished = self._wait_paid(coins, before)
         except PaymentFault as exc:
             fault = exc
+        power_cycled = finished is not None and finished.counter == 0
         # the count is final only once the hopper stopped: it paid all, was halted (172),
         # or refused the command; after any other fault it may be paying still, unheard
         stopped = fault is None or fault.code in ("payout_timeout", "payout_refused")
-        paid = self._settle() if stopped else None
+        paid = self._settle(None if power_cycled else finished) if stopped else None
         if paid is None:  # the hopper cannot say: settled when it answers again
             raise fault or PaymentFault("payout_unconfirmed")
         if paid < coins and not power_cycled and (fault is None or fault.code == "payout_timeout"):
@@ -185,9 +186,10 @@ class Hopper(DeviceThread):
                 if now.counter != before.counter or attempt:
                     raise
 
-    def _wait_paid(self, coins: int, before: HopperStatus) -> bool:
-        """Until the hopper has no coins left to pay, was power-cycled (then True), or the
-        time a payout of ``coins`` may take has passed."""
+    def _wait_paid(self, coins: int, before: HopperStatus) -> HopperStatus:
+        """Until the hopper has no coins left to pay or was power-cycled (its status is
+        returned: counter 0 after a power cycle), or the time a payout of ``coins`` may
+        take has passed (:class:`PaymentFault` ``payout_timeout``)."""
         link = self._link()
         expected = next_counter(before.counter)
         deadline = time.monotonic() + coins * self.coin_time + PAYOUT_SLACK
@@ -200,9 +202,9 @@ class Hopper(DeviceThread):
                 time.sleep(STATUS_INTERVAL)  # the hopper pays on without us: ask again
                 continue
             if st.counter == 0:
-                return True  # power-cycled mid-payout: 168 says what went out
+                return st  # power-cycled mid-payout: 168 says what went out
             if st.counter == expected and st.remaining == 0:
-                return False
+                return st
             time.sleep(STATUS_INTERVAL)
         self._emergency_stop()  # if it cannot be told to stop, the payout stays in flight
         raise PaymentFault("payout_timeout")
@@ -224,19 +226,35 @@ class Hopper(DeviceThread):
         start paying again later, uncounted; what it paid is then read from 168."""
         self._link().transact(Header.EMERGENCY_STOP)
 
-    def _settle(self) -> int | None:
+    def _settle(self, finished: HopperStatus | None = None) -> int | None:
         """Settle the payout in flight from the hopper's dispense count; returns the coins
         paid. If the hopper cannot be asked, the payout stays in flight (settled at the
         next initialisation) and ``None`` is returned: coins are never counted as paid on
-        a guess."""
+        a guess.
+
+        The count is taken only while the hopper vouches for its memory (no
+        ``nv_checksum`` flag) and it moved by no more than the coins asked: a corrupted
+        count that went back would settle a paid payout as nothing paid, and the change
+        would be paid again from another hopper. Then the hopper's own status of this
+        payout (``finished``: 166 once it stopped, its counter this dispense's), kept in
+        its working memory, says what it paid; without it the payout stays in flight for
+        staff, and the flag keeps the hopper out of order."""
         rec = self.state.read().hopper(self.denomination)
         if rec.pending is None:
             return 0
+        pending = rec.pending
         try:
+            self.flags = hopper_flags(self._link().transact(Header.TEST_HOPPER))
             count = dispense_count(self._link().transact(Header.REQUEST_HOPPER_DISPENSE_COUNT))
         except PaymentFault:
             return None
-        paid = max(0, count - rec.pending.count_before)
+        moved = count - pending.count_before
+        if "nv_checksum" not in self.flags and 0 <= moved <= pending.coins:
+            paid = moved
+        elif finished is not None and finished.paid <= pending.coins:
+            paid = finished.paid
+        else:
+            return None
         with self.state.change() as r:
             h = r.hopper(self.denomination)
             h.paid_total += paid

@@ -40,7 +40,10 @@ class Rejected:
     """A coin or note was refused and handed back; no money changed hands.
 
     ``reason`` is a keyword: ``not_accepting``, ``inhibited`` (over the ceiling),
-    ``jammed``, ``unknown`` (counterfeit or foreign)."""
+    ``jammed``, ``unknown`` (counterfeit or foreign), ``fraud`` (the device saw a
+    possible fraud: a coin on a string or going backwards, a note pulled back, a light
+    attack; it may have kept the coin, so this one is not known to be handed back, and
+    the controller flags the payment ``possible_fraud`` for staff)."""
 
     reason: str
 

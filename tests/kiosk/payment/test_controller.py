@@ -46,6 +46,14 @@ def pump_until_settled(ctl: PaymentController, progress: Progress, rounds: int =
     raise AssertionError("did not settle")
 
 
+def pump_until_complete(ctl: PaymentController, rounds: int = 10) -> Progress:
+    for _ in range(rounds):
+        progress = ctl.pump()
+        if progress.complete:
+            return progress
+    raise AssertionError("the payment did not complete")
+
+
 def pump_n(ctl: PaymentController, n: int = 3) -> Progress:
     """A note needs a round trip (escrow, stack command, stacked) before it counts."""
     for _ in range(n):
@@ -128,6 +136,22 @@ def test_jam_after_partial_insertion_refunds(ledger: Ledger, clock: FakeClock) -
     s = ctl.refund_all().settlement
     assert s is not None and s.refunded == 100 and "jam" in s.flags
     assert [e["code"] for e in ledger.entries() if e["kind"] == "fault"] == ["jam"]
+    assert_conserved(ledger, sim)
+
+
+def test_a_possible_fraud_is_flagged_and_the_payment_goes_on(ledger: Ledger,
+                                                              clock: FakeClock) -> None:
+    """The acceptor reports a coin on a string (no credit; the device may have kept the
+    coin): the customer pays on, and staff see the attempt in the settlement."""
+    sim, ctl = make(ledger, clock)
+    ctl.begin("T1", 200)
+    sim.insert(100)
+    sim.script([Rejected("fraud")])
+    sim.insert(100)
+    p = pump_until_complete(ctl)
+    assert p.inserted == 200 and p.fault is None
+    s = ctl.charge_and_give_change().settlement
+    assert s is not None and s.charged == 200 and "possible_fraud" in s.flags
     assert_conserved(ledger, sim)
 
 

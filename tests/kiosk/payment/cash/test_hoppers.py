@@ -186,3 +186,66 @@ def test_a_stalled_payout_is_halted_and_settled_from_the_count(cash_rig: CashRig
     assert not hopper.paying
     assert result == [hopper.paid_out * 100]
     assert dev.counters().coins_out[100] == hopper.paid_out
+
+
+def test_a_count_the_hopper_no_longer_vouches_for_is_not_taken(cash_rig: CashRig,
+                                                              cash_device: Open) -> None:
+    """The hopper's memory fails its checksum mid-payout and its lifetime count reads less
+    than before: taken at its word, the three coins paid would count as none and the
+    change would be paid again in smaller coins. Its status of the payout says three; the
+    hopper is then out of order."""
+    dev = cash_device()
+    hopper = cash_rig.hoppers[100]
+    hopper.lifetime = 1000  # a hopper in service for a while
+    hopper.stall()
+    result: list[int] = []
+    payer = threading.Thread(target=lambda: result.append(dev.dispense(300)))
+    payer.start()
+    wait_for(lambda: hopper.paying, what="the payout to start")
+    hopper.corrupt_counters(lifetime=0)
+    hopper.stall(False)
+    payer.join(30)
+    assert result == [300]
+    assert {v: h.paid_out for v, h in cash_rig.hoppers.items()} == {500: 0, 100: 3, 50: 0, 10: 0}
+    assert dev.counters().coins_out[100] == 3
+    assert dev.self_check()["hopper_100"] == "hopper_fault"
+
+
+def test_a_payout_cut_short_is_not_settled_from_a_count_that_failed_its_checksum(
+        cash_rig: CashRig, cash_device: Open, tmp_path: Path) -> None:
+    """A process paying change is killed, and the hopper's memory fails its checksum: the
+    next process cannot tell what was paid, so the payout stays in flight for staff
+    (never counted as paid, nor as unpaid, on a guess)."""
+    hopper = cash_rig.hoppers[10]
+    hopper.coin_interval = 0.05
+    state = tmp_path / "state"
+    code = (
+        "from kiosk.payment.cash_device import open_cash_device\n"
+        f"d = open_cash_device({str(state)!r}, coin_acceptor=None, "
+        f"hoppers={{10: {hopper.path!r}}})\n"
+        "assert d.hoppers[10].wait_ready(10)\n"
+        "d.set_levels({10: 50})\n"
+        "print('ready', flush=True)\n"
+        "d.dispense(300)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        wait_for(lambda: hopper.paid_out >= 5, what="a few coins")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    wait_for(lambda: not hopper.paying, what="the hopper to finish")
+    hopper.corrupt_counters(lifetime=2)
+    dev = cash_rig.open_device(state)  # the next worker
+    try:
+        wait_for(lambda: dev.hoppers[10].fault not in (None, "starting"), what="the hopper's start")
+        assert dev.hoppers[10].fault == "payout_unconfirmed"
+        assert dev.counters().unresolved_payouts == (10,)
+        with pytest.raises(PaymentFault) as exc:
+            dev.totals()
+        assert exc.value.code == "payout_unresolved"
+    finally:
+        dev.close()
