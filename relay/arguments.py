@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -41,3 +42,27 @@ def log_level(text: str) -> str:
     if text.upper() not in LOG_LEVELS:
         raise argparse.ArgumentTypeError(f"one of {', '.join(LOG_LEVELS)}")
     return text.upper()
+
+
+#: How many test worlds an unknown ``--world`` lists at most.
+WORLDS_LISTED = 10
+
+
+def unknown_world(world: Path) -> str | None:
+    """Why ``--world`` names no test world (None when it does): the world is unknown, and
+    the test worlds beside it are listed (the folders next to it that hold a
+    ``world.json``), or how to make one when there is none."""
+    if (world / "world.json").is_file():
+        return None
+    parent = world.parent
+    try:
+        known = sorted(p.name for p in parent.iterdir() if (p / "world.json").is_file())
+    except OSError:
+        known = []
+    where = "." if str(parent) == "." else str(parent)
+    said = f"unknown test world {world} ({'no world.json in it' if world.is_dir() else 'no such directory'})"
+    if not known:
+        return f"{said}, and none in {where}: make one with python -m hardware_mocks.world create {world}"
+    listed = ", ".join(known[:WORLDS_LISTED]) + (f" and {len(known) - WORLDS_LISTED} more"
+                                                  if len(known) > WORLDS_LISTED else "")
+    return f"{said}; the test worlds in {where}: {listed}"

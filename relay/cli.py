@@ -42,7 +42,7 @@ from relay import (
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation import cli as federation_cli
 from relay.kiosk_watch import add_kiosk_limit_options
-from relay.ports import listen
+from relay.ports import check_free, listen
 from relay.store.db import location
 
 if TYPE_CHECKING:  # the server's modules are imported only by the commands that serve
@@ -172,6 +172,9 @@ def _registers(args: argparse.Namespace) -> int:
     from relay.store.protocol import StoreError
 
     sub = getattr(args, f"{args.command}_command")
+    if (args.command, sub) == ("kiosk", "import") and (unknown := arguments.unknown_world(args.world)):
+        print(f"error: {unknown}", file=sys.stderr)  # before the register is opened: no empty one is made
+        return 2
     if isinstance(args.db, Path) and not args.db.exists() and (args.command, sub) not in MAKES_A_REGISTER:
         print(f"error: no database at {args.db}", file=sys.stderr)
         return 2
@@ -182,7 +185,7 @@ def _registers(args: argparse.Namespace) -> int:
             return verification_cli.run_verifier(args)
         return verification_cli.run_document(args)
     except StoreError as exc:
-        print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
+        print(f"error: the relay database cannot be used ({operator_errors.database(exc)})", file=sys.stderr)
         return 2
 
 
@@ -197,7 +200,7 @@ def _open(db: Path | str, create: bool = False) -> Store | None:
     try:
         return open_store(db)
     except StoreError as exc:
-        print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
+        print(f"error: the relay database cannot be used ({operator_errors.database(exc)})", file=sys.stderr)
         return None
 
 
@@ -234,7 +237,7 @@ def db(args: argparse.Namespace) -> int:
                 version = store.schema_version()
                 store.close()
     except StoreError as exc:
-        print(f"error: the relay database cannot be used ({str(exc) or type(exc).__name__})", file=sys.stderr)
+        print(f"error: the relay database cannot be used ({operator_errors.database(exc)})", file=sys.stderr)
         return 2
     print(f"schema version {version} (this relay: {latest(dialect)})")
     return 0 if version == latest(dialect) else 1
@@ -298,8 +301,8 @@ def _n(value: int | None) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     world: Path = args.world
-    if not (world / "world.json").exists():
-        print(f"error: {world} holds no test world (python -m hardware_mocks.world create {world})", file=sys.stderr)
+    if unknown := arguments.unknown_world(world):
+        print(f"error: {unknown}", file=sys.stderr)
         return 2
     if error := workers.count_error(args.workers):
         print(f"error: {error}", file=sys.stderr)
@@ -327,15 +330,18 @@ def serve(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     log.configure(log.level_named(args.log_level))
+    if args.public_port is not None:
+        check_free(args.host, args.public_port)  # a port taken: said here in one line, exit 2
     sockets = [listen(args.host, args.port)]
     ports = {"port": sockets[0].getsockname()[1]}
     public = None
     if args.public_port is not None:
         try:
             public, public_ports = _start_public(args)
-        except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        except public_service.NotStarted as exc:
+            if not exc.said:
+                print(f"error: {exc}", file=sys.stderr)
+            return 2 if exc.said else 1
         ports |= {"public_port": public_ports["public_port"], "public_pid": public_ports["pid"]}
     try:
         return _serve_kiosks(args, sockets, ports)

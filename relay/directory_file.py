@@ -31,3 +31,22 @@ class DirectoryFile:
         if published is None or published.directory is None:
             raise DirectoryError("unavailable")
         return published.directory
+
+
+def not_verified(directory: Path, anchor: Path, exc: DirectoryError) -> str:
+    """Why the directory file cannot be used with the anchor file, for an operator: the
+    files named, and what the refusal's code means (never a value from either file)."""
+    does_not = f"the anchor {anchor} does not verify the directory {directory}"
+    reasons = {
+        "wrong_federation": f"{does_not}: the anchor is another federation's (wrong_federation)",
+        "unknown_signer": f"{does_not}: no key of the anchor signed it (unknown_signer)",
+        "bad_signature": f"{does_not}: its signature does not match its contents (bad_signature)",
+        "expired": f"the directory {directory} has expired (expired: publish a new one, relay federation publish)",
+        "not_yet_valid": f"the directory {directory} is not valid yet (not_yet_valid: is this machine's clock right?)",
+    }
+    if exc.code in reasons:
+        return reasons[exc.code]
+    said = str(exc).removeprefix("federation directory refused: ")
+    if exc.code == "malformed":
+        return f"the directory {directory} is not a signed federation directory ({said})"
+    return f"{does_not} ({said})"

@@ -43,7 +43,7 @@ from relay import arguments, operator_errors, processes, public_service, stoppin
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
-from relay.ports import listen
+from relay.ports import check_free, listen
 from relay.store.db import location
 
 if TYPE_CHECKING:
@@ -278,11 +278,20 @@ def _serve_municipality(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: the municipal server cannot start: {exc}", file=sys.stderr)
         return 2
+    try:
+        check_free(args.host, args.port)  # before any state is made
+    except OSError as exc:  # "cannot listen on HOST:N: port N is in use"
+        print(f"error: the municipal server cannot start: {operator_errors.describe(exc)}", file=sys.stderr)
+        return 2
     unsigned = _not_signed_by(home / "tls.pem", args.federation_ca)
     if unsigned:
         print(f"error: the municipal server cannot start: {unsigned}", file=sys.stderr)
         return 2
     clock = SystemClock()
+    unverified = _unverified_directory(args.directory, args.anchor, clock)
+    if unverified:
+        print(f"error: the municipal server cannot start: {unverified}", file=sys.stderr)
+        return 2
     try:
         tls = server_context(home / "tls.pem", home / "tls.key", args.federation_ca)
         server = municipal_server(args.home, directory_file(args.directory, args.anchor, clock), clock, args.state,
@@ -292,6 +301,26 @@ def _serve_municipality(args: argparse.Namespace) -> int:
         return 2
     operator_errors.one_line(lambda: asyncio.run(_municipality(args, server, tls)), serving=True)
     return 0
+
+
+def _unverified_directory(directory: Path, anchor: Path, clock: SystemClock) -> str | None:
+    """Why the directory file cannot be used with the anchor file (None when it can): an
+    anchor that is not one, or a directory it does not verify, both files named and the
+    refusal explained (:func:`relay.directory_file.not_verified`)."""
+    from protocol.federation.directory import MAX_DIRECTORY_BYTES, Anchor, DirectoryError, verify
+    from relay.directory_file import not_verified
+
+    try:
+        held = Anchor.from_bytes(anchor.read_bytes())
+    except DirectoryError:
+        return f"{anchor} is not a federation anchor (--anchor)"
+    with open(directory, "rb") as f:
+        data = f.read(MAX_DIRECTORY_BYTES + 1)
+    try:
+        verify(data, held, clock.now().astimezone(dt.UTC))
+    except DirectoryError as exc:
+        return not_verified(directory, anchor, exc)
+    return None
 
 
 def _listen(config: Path, host: str | None, port: int | None) -> tuple[str, int]:
@@ -338,6 +367,8 @@ def _not_signed_by(cert_file: Path, ca_file: Path) -> str | None:
 def _missing(paths: list[Path]) -> str | None:
     """The first of ``paths`` that is not a readable file, as an operator would be told."""
     for path in paths:
+        if path.is_dir():
+            return f"{path}: a directory, not a file"
         if not path.is_file() or not os.access(path, os.R_OK):
             return f"{path}: no such file" if not path.exists() else f"{path}: not a readable file"
     return None
@@ -382,16 +413,19 @@ def _serve_centre(args: argparse.Namespace) -> int:
     if unusable:
         print(f"error: {unusable}", file=sys.stderr)
         return 2
+    if args.public_port is not None:  # a port taken: "port N is in use", exit 2 (relay/operator_errors.py)
+        check_free(args.host, args.public_port)
+    sock = listen(args.host, args.port)  # the same, before any state is made
     rates = _prepare_centre_state(args)
-    sock = listen(args.host, args.port)
     ports = {"port": sock.getsockname()[1]}
     public = None
     if args.public_port is not None:  # after the state exists: the child reads the same database
         try:
             public, started = public_service.start_child(_public_options(args, rates))
-        except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        except public_service.NotStarted as exc:
+            if not exc.said:  # else it said why itself, in one line
+                print(f"error: {exc}", file=sys.stderr)
+            return 2 if exc.said else 1
         ports |= {"public_port": started["public_port"], "public_pid": started["pid"]}
     try:
         return workers.serve(args.workers, lambda port_file, ready: _centre(args, sock, rates, port_file, ports, ready),
@@ -408,7 +442,7 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
 
     from protocol.federation.directory import Anchor, DirectoryError
     from relay.centre.core import CardRouting
-    from relay.federation_local import directory_file, load_ed25519
+    from relay.federation_local import load_ed25519
     from relay.federation_tls import client_context
     from relay.http import server_tls_context
     from relay.jpki import JpkiVerifier
@@ -434,15 +468,13 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
         ("the card routing (card-routing.json in --home)",
          lambda: CardRouting(home / "card-routing.json").municipality("0")),
         ("the federation anchor (--anchor)", lambda: Anchor.from_bytes(args.anchor.read_bytes())),
-        ("the directory (--directory), checked with --anchor,",
-         lambda: directory_file(args.directory, args.anchor, SystemClock())),
     ]
     for what, check in checks:
         try:
             check()
         except (OSError, ssl.SSLError, ValueError, AttributeError, DirectoryError) as exc:  # AttributeError: not a map
             return f"{what} cannot be used ({type(exc).__name__})"
-    return None
+    return _unverified_directory(args.directory, args.anchor, SystemClock())
 
 
 def _prepare_centre_state(args: argparse.Namespace) -> Path | str:
@@ -540,6 +572,10 @@ def audit(args: argparse.Namespace) -> int:
     if isinstance(args.centre_db, Path) and not args.centre_db.exists():
         print(f"error: no such file: {args.centre_db} (--centre-db)", file=sys.stderr)
         return 2
+    mistaken = _mistaken(args.history, args.centre_db)
+    if mistaken:
+        print(f"error: {mistaken}", file=sys.stderr)
+        return 2
     history = IssuanceHistory(args.history, read_only=True)
     entries = history.entries()
     other = _another_municipality(entries, args.municipality)
@@ -551,7 +587,7 @@ def audit(args: argparse.Namespace) -> int:
         print(json.dumps({"record": "issued", **entry}, ensure_ascii=False))
     for entry in refused:
         print(json.dumps({"record": "refused", **entry}, ensure_ascii=False))
-    if not entries and not refused:  # true of a new server, and also of the centre's database given by mistake
+    if not entries and not refused:  # a new server's, or a database no server has written yet (a new centre's)
         print(f"note: --history holds no request: is {args.history} {args.municipality}'s issuance history?",
               file=sys.stderr)
     if args.centre_db:
@@ -636,6 +672,10 @@ def reconcile(args: argparse.Namespace) -> int:
         if isinstance(path, Path) and not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 2
+    mistaken = _mistaken(args.history, args.centre_db)
+    if mistaken:
+        print(f"error: {mistaken}", file=sys.stderr)
+        return 2
     history = IssuanceHistory(args.history, read_only=True).entries()
     other = _another_municipality(history, args.municipality)
     if other:
@@ -650,10 +690,52 @@ def reconcile(args: argparse.Namespace) -> int:
     if kit:
         print(f"note: {kit} request(s) of the conformance kit (kiosk {KIT_KIOSK}, straight to the server, never"
               " through the centre) are not differences", file=sys.stderr)
-    if not history and not deliveries:  # true, and also what two swapped or wrong files give
+    if not history and not deliveries:  # true, and also what two new or wrong files give
         print(f"note: neither file holds a request of {args.municipality}: are --history and --centre-db the"
               " right ones?", file=sys.stderr)
     return 1 if found else 0
+
+
+#: The tables only the centre writes (relay/centre/store.py) and only a municipal server
+#: writes (relay/municipal/history.py). Every database of the relay has every table (one
+#: schema, relay/store/sql/), so which one a file is shows only in which of them hold rows.
+CENTRE_TABLES = ("centre_sessions", "centre_deliveries", "centre_events", "centre_suspensions")
+MUNICIPAL_TABLES = ("municipal_issuance", "municipal_refusals", "municipal_series")
+
+
+def _written_by(db: Path | str) -> set[str]:
+    """Whose rows ``db`` holds: ``centre``, ``municipal``, both (never in service: a
+    municipality's database is its own, never the centre's) or neither (a new file, or
+    another relay's database). Read-only: a SQLite file is left as it was."""
+    from relay.store.db import open_database
+
+    database = open_database(db, "relay-audit", read_only=True)
+    try:
+        return {side for side, tables in (("centre", CENTRE_TABLES), ("municipal", MUNICIPAL_TABLES))
+                if any(database.read(f"SELECT 1 FROM {table} LIMIT 1") for table in tables)}
+    finally:
+        database.close()
+
+
+def _mistaken(history: Path | str, centre_db: Path | str | None) -> str | None:
+    """Why ``--history`` is not a municipality's issuance history or ``--centre-db`` not the
+    centre's database, when their rows show it (None otherwise): a file that holds only the
+    other side's rows is the other side's. An empty one cannot be told apart, and is not
+    refused (a new server's, a new centre's)."""
+    history_is_centre = _written_by(history) == {"centre"}
+    centre_is_history = centre_db is not None and _written_by(centre_db) == {"municipal"}
+    if history_is_centre and centre_is_history:
+        return (f"--history {history} and --centre-db {centre_db} are swapped: give the municipality's issuance"
+                " history as --history and the centre's database as --centre-db")
+    if history_is_centre:
+        return (f"--history {history} is the issuing centre's database (it holds the centre's sessions, deliveries,"
+                " events or suspensions, and no issuance history): give the municipality's history.sqlite3 or its"
+                " nodes' postgresql:// URL")
+    if centre_is_history:
+        return (f"--centre-db {centre_db} is a municipality's issuance history (it holds issuances, refusals or"
+                " serial numbers, and none of the centre's sessions, deliveries, events or suspensions): give the"
+                " centre's centre.sqlite3 or its postgresql:// URL")
+    return None
 
 
 def _another_municipality(history: list[dict[str, Any]], code: str) -> str | None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from protocol.federation.envelope import Envelope
 from relay.store.group_commit import GroupCommit
+from relay.store.sqlite_db import not_a_directory
 
 COLUMNS = ("logged", "direction", "sender", "recipient", "key_id", "message_id", "sent_at", "kind",
            "in_reply_to", "body_sha256", "signature")
@@ -35,6 +36,7 @@ class ReplayedMessage(Exception):
 
 class MessageLog:
     def __init__(self, path: Path | str) -> None:
+        not_a_directory(path)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")

@@ -27,11 +27,18 @@ OPERATOR_ERRORS = (OSError, sqlite3.Error, StoreError, ssl.SSLError, OverflowErr
 T = TypeVar("T")
 
 
+def database(exc: StoreError) -> str:
+    """Why a database cannot be used, in the driver's words: the store's reason (on
+    PostgreSQL the kind of error and libpq's first line, the URL's password taken out by
+    :func:`relay.store.pg_db.said`) and the first line of the error behind it, if any."""
+    cause = exc.__cause__
+    said = str(cause).strip().splitlines()[0] if cause is not None and str(cause).strip() else ""
+    return f"{exc}: {said}" if str(exc) and said else str(exc) or said or type(exc).__name__
+
+
 def describe(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
-        cause = exc.__cause__
-        said = str(cause).strip().splitlines()[0] if cause is not None and str(cause).strip() else ""
-        return f"the database cannot be used ({exc}{': ' + said if said else ''})"
+        return f"the database cannot be used ({database(exc)})"
     if isinstance(exc, sqlite3.Error):
         return f"the database cannot be used ({exc})"
     if isinstance(exc, ssl.SSLError):

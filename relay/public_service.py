@@ -127,8 +127,8 @@ def serve(args: argparse.Namespace) -> int:
         print("error: without --world (a federation centre's listener) give --directory, --anchor, --db,"
               " --tls-cert and --tls-key", file=sys.stderr)
         return 2
-    if world is not None and not (world / "world.json").exists():
-        print(f"error: {world} holds no test world", file=sys.stderr)
+    if world is not None and (unknown := arguments.unknown_world(world)):
+        print(f"error: {unknown}", file=sys.stderr)
         return 2
     limits = ConnectionLimits(max_connections=args.max_connections, max_per_source=args.max_per_source,
                               handshake_timeout=PUBLIC_LIMITS.handshake_timeout,
@@ -235,10 +235,19 @@ def _verified(served: DirectorySource) -> Directory | None:
     return current.directory if current is not None else None
 
 
+class NotStarted(RuntimeError):
+    """The public service did not start; ``said``: it printed why itself (an operator's
+    error, exit 2), so its parent has nothing to add."""
+
+    def __init__(self, said: bool) -> None:
+        super().__init__("the public verification service did not start")
+        self.said = said
+
+
 def start_child(options: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
     """``relay public serve OPTIONS`` as a child process (its own process, never a thread of
     the one that starts it, and ended with it); returns it and its port file
-    (``public_port``, ``pid``) once it accepts. ``RuntimeError`` when it does not start."""
+    (``public_port``, ``pid``) once it accepts. :class:`NotStarted` when it does not start."""
     with tempfile.TemporaryDirectory(prefix="relay-public-") as tmp:
         port_file = Path(tmp) / "ports"
         cmd = [sys.executable, "-m", "relay.cli", "public", "serve", *options, "--port-file", str(port_file)]
@@ -252,7 +261,7 @@ def start_child(options: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, 
             time.sleep(0.1)
         child.kill()
         child.wait()
-        raise RuntimeError("the public verification service did not start")
+        raise NotStarted(said=child.returncode == 2)
 
 
 def _die_with_parent() -> None:

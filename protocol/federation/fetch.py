@@ -28,6 +28,24 @@ def etag_of(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest() + '"'
 
 
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """The context the centre's certificate is checked with: the system's CAs, or those of
+    ``ca_file``. ``ValueError`` naming the file when it cannot be read as one (missing, a
+    directory, unreadable, or no PEM certificate in it)."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except OSError as exc:  # ssl.SSLError too
+        if ca_file is None:
+            raise ValueError(f"the system's CA certificates cannot be read ({type(exc).__name__})") from exc
+        if isinstance(exc, ssl.SSLError):
+            reason = "no PEM certificate in it"
+        elif Path(ca_file).is_dir():
+            reason = "a directory, not a file"
+        else:
+            reason = exc.strerror or type(exc).__name__
+        raise ValueError(f"the CA file {ca_file} cannot be used ({reason})") from exc
+
+
 def fetch_directory(url: str, ca_file: Path | None = None, held: bytes | None = None,
                     timeout: float = FETCH_TIMEOUT) -> bytes | None:
     """The directory's bytes at the https:// ``url`` (at most ``MAX_DIRECTORY_BYTES`` and
@@ -38,8 +56,8 @@ def fetch_directory(url: str, ca_file: Path | None = None, held: bytes | None = 
         raise ValueError(f"{url} is not an https:// URL")
     headers = {"If-None-Match": etag_of(held)} if held is not None else {}
     request = urllib.request.Request(url, headers=headers)
+    ctx = tls_context(ca_file)
     try:
-        ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
         with urllib.request.urlopen(request, timeout=timeout, context=ctx) as answer:  # https only
             return bytes(answer.read(MAX_DIRECTORY_BYTES + 1))
     except urllib.error.HTTPError as exc:

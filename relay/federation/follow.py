@@ -26,7 +26,7 @@ from pathlib import Path
 
 from protocol import log
 from protocol.federation.directory import Anchor, DirectoryError
-from protocol.federation.fetch import etag_of, fetch_directory
+from protocol.federation.fetch import etag_of, fetch_directory, tls_context
 from protocol.federation.held import CACHE_NAME, HeldDirectory
 from relay.federation.served import Published
 
@@ -91,7 +91,14 @@ def start_following(url: str, anchor_path: Path, cache: Path | None, ca_file: Pa
                     refresh: float) -> DirectoryFollower:
     """The follower the options describe, with a valid copy to start from: the cached one,
     or one fetched now (when there is none, or it is due). ``ValueError`` with a one-line
-    reason when there is neither."""
+    reason when there is neither, or when ``ca_file`` (``--directory-ca``) cannot be used:
+    checked first, so that a service starting from its cached copy does not find out only
+    at its next refresh, and then at every one."""
+    if ca_file is not None:
+        try:
+            tls_context(ca_file)
+        except ValueError as exc:
+            raise ValueError(f"--directory-ca: {exc}") from exc
     try:
         anchor = Anchor.from_bytes(Path(anchor_path).read_bytes())
     except OSError as exc:

@@ -9,6 +9,7 @@ lock, each migration in its own transaction.
 from __future__ import annotations
 
 import os
+import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,41 +36,82 @@ def conninfo(url: str, application: str) -> str:
     return pg_conninfo.make_conninfo(url, **extra)
 
 
+def _secrets(url: str) -> list[str]:
+    """What may be a password in ``url`` (its user part, read up to the first and up to the
+    last ``@``, and any ``password`` parameter), as written and decoded, longest first. The
+    URL may be one libpq cannot read: it is parsed by hand."""
+    rest = url.split("://", 1)[-1]
+    found: set[str] = set()
+    for userinfo in (rest.split("@", 1)[0], rest.rpartition("@")[0]) if "@" in rest else ():
+        written = userinfo.partition(":")[2]
+        found |= {written, urllib.parse.unquote(written)}
+    for key, value in urllib.parse.parse_qsl(rest.partition("?")[2], keep_blank_values=True):
+        if key == "password":
+            found |= {value, urllib.parse.quote(value)}
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def said(exc: BaseException, url: str) -> str:
+    """What the driver (libpq) said, for an operator: the kind of error and the first line
+    of its words, without any password of ``url`` (libpq quotes the part of a URL it cannot
+    parse, the password included). A password too short to be told from the words around
+    it withholds the words."""
+    text = str(exc).strip()
+    line = text.splitlines()[0].strip() if text else ""
+    for secret in _secrets(url):
+        if secret in line:
+            if len(secret) < 4:
+                line = "its words are withheld: they hold the URL's password"
+                break
+            line = line.replace(secret, "***")
+    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
+
+
+@contextmanager
+def _connected(url: str, application: str) -> Iterator[psycopg.Connection[Any]]:
+    """One connection for a command (``relay db``); what stops it (a URL libpq cannot read,
+    a server that does not answer, a password refused, a right missing) is
+    :class:`StoreUnavailable` with libpq's first line (:func:`said`)."""
+    try:
+        with psycopg.connect(conninfo(url, application), autocommit=True) as conn:
+            yield conn
+    except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
+        raise StoreUnavailable(said(exc, url)) from None
+    except psycopg.ProgrammingError as exc:
+        if exc.sqlstate:
+            raise  # an SQL statement the server refused: the program's, not the operator's
+        raise StoreUnavailable(said(exc, url)) from None  # the URL itself
+
+
 def upgrade(url: str) -> list[int]:
     """Apply the migrations the database has not had, each in one transaction, all under an
     advisory lock (two upgrades at once: the second waits, then finds nothing to do);
     returns the versions applied."""
     applied = []
-    try:
-        with psycopg.connect(conninfo(url, "relay-db-upgrade"), autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))  # released when the connection ends
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
-                         " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for mig in migrations("postgresql"):
-                if mig.version in done:
-                    continue
-                with conn.transaction():
-                    conn.execute(mig.sql.encode())  # no parameters: the file may hold several statements
-                    conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                                 (mig.version, mig.name))
-                applied.append(mig.version)
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(type(exc).__name__) from exc
+    with _connected(url, "relay-db-upgrade") as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))  # released when the connection ends
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                     " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+        done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        for mig in migrations("postgresql"):
+            if mig.version in done:
+                continue
+            with conn.transaction():
+                conn.execute(mig.sql.encode())  # no parameters: the file may hold several statements
+                conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                             (mig.version, mig.name))
+            applied.append(mig.version)
     return applied
 
 
 def schema_version(url: str) -> int:
     """The database's schema version (0: no migration applied)."""
-    try:
-        with psycopg.connect(conninfo(url, "relay-db-status"), autocommit=True) as conn:
-            exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
-            if not exists or exists[0] is None:
-                return 0
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-            return int(row[0]) if row else 0
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(type(exc).__name__) from exc
+    with _connected(url, "relay-db-status") as conn:
+        exists = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
+        if not exists or exists[0] is None:
+            return 0
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        return int(row[0]) if row else 0
 
 
 def check_schema(url: str) -> None:

@@ -6,6 +6,7 @@ the file is opened, unless it is opened read-only.
 
 from __future__ import annotations
 
+import errno
 import shlex
 import sqlite3
 import threading
@@ -35,6 +36,13 @@ class _SqliteTx:
             raise Conflict(str(exc)) from exc
 
 
+def not_a_directory(path: Path | str) -> None:
+    """Refuse a database path that names a directory: :class:`IsADirectoryError` naming it
+    (SQLite itself says only "disk I/O error" or "unable to open database file")."""
+    if str(path) != ":memory:" and Path(path).is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a directory, not a database file", str(path))
+
+
 class SqliteDatabase:
     """A connection for write transactions, used one at a time (a lock serialises threads),
     and one for reads outside them. WAL mode: a read sees every committed transaction and
@@ -49,6 +57,7 @@ class SqliteDatabase:
         """``read_only``: for the commands that only read (audit, reconcile): the file is
         opened read-only and never upgraded, so a copy kept as evidence stays as it was; an
         older schema is refused, naming the command that upgrades it."""
+        not_a_directory(path)
         if read_only:
             self._open_read_only(Path(path))
             return
@@ -149,6 +158,7 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     and works on read-only media. One in use is read through its write-ahead log, as its
     server sees it; when that log cannot be read from here, :class:`StoreUnavailable` says
     what to copy."""
+    not_a_directory(path)
     in_use = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm"))
     uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if in_use else "&immutable=1")
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import sqlite3
 import uuid
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_audit_prints_every_issuance_without_names(world: World, tmp_path: Path,
 def test_audit_and_serve_explain_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "--db", str(tmp_path / "none.sqlite3")]) == 2
     assert main(["serve", "--world", str(tmp_path)]) == 2
-    assert "no test world" in capsys.readouterr().err
+    assert "unknown test world" in capsys.readouterr().err
     assert main(["public", "serve", "--directory", str(tmp_path / "directory.json")]) == 2  # no world, no anchor
     assert "--directory, --anchor, --db" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -155,3 +156,122 @@ def test_the_audit_commands_leave_the_files_they_read_as_they_were(tmp_path: Pat
         assert exc.value.code == 2
         assert "relay db upgrade --db" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files
+
+
+def _exit_of(argv: list[str]) -> int:
+    """``main``'s exit status, whether it returns it or the one-line handler exits."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+@pytest.mark.parametrize("command", [["db", "status"], ["db", "upgrade"], ["audit"], ["logs"], ["kiosk", "list"],
+                                     ["verifier", "list"], ["centre", "events"]])
+def test_a_postgresql_server_that_refuses_the_connection_is_named_in_libpqs_words(
+        command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as held:  # bound, never listening: a connection to it is refused
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        url = f"postgresql://relay:s3cret-pw@127.0.0.1:{port}/relay"
+        assert _exit_of([*command, "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.splitlines()) == 1, err
+    refused = f'connection to server at "127.0.0.1", port {port} failed: Connection refused'
+    assert f"(OperationalError: connection failed: {refused})" in err
+    assert "s3cret" not in err
+
+
+def test_a_postgresql_url_libpq_cannot_read_is_named_without_its_password(capsys: pytest.CaptureFixture[str]) -> None:
+    """libpq quotes the part of a URL it cannot parse, here the password itself."""
+    assert main(["db", "status", "--db", "postgresql://relay:pa%zzword@127.0.0.1:1/relay"]) == 2
+    assert capsys.readouterr().err == ("error: the relay database cannot be used (ProgrammingError: invalid"
+                                       ' percent-encoded token: "***")\n')
+
+
+def test_an_unknown_test_world_is_named_with_the_known_ones(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    for known in ("demo", "federation"):
+        (tmp_path / known).mkdir()
+        (tmp_path / known / "world.json").write_text("{}")
+    unknown, db = tmp_path / "nosuchworld", tmp_path / "registers.sqlite3"
+    said = f"error: unknown test world {unknown} (no such directory); the test worlds in {tmp_path}: demo, federation\n"
+    for command in (["serve", "--world", str(unknown)], ["public", "serve", "--world", str(unknown)],
+                    ["kiosk", "import", "--world", str(unknown), "--db", str(db)]):
+        assert main(command) == 2
+        assert capsys.readouterr().err == said
+    assert not db.exists()  # kiosk import made no empty register
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["serve", "--world", str(tmp_path / "empty" / "world")]) == 2
+    assert capsys.readouterr().err == (f"error: unknown test world {empty / 'world'} (no such directory), and none"
+                                       f" in {empty}: make one with python -m hardware_mocks.world create"
+                                       f" {empty / 'world'}\n")
+
+
+@pytest.mark.parametrize("command", [
+    ["audit", "--municipality", "139998", "--history", "{dir}"],
+    ["reconcile", "--municipality", "139998", "--history", "{dir}", "--centre-db", "{dir}"],
+    ["audit", "--db", "{dir}"], ["logs", "--db", "{dir}"], ["db", "status", "--db", "{dir}"],
+    ["db", "upgrade", "--db", "{dir}"], ["kiosk", "list", "--db", "{dir}"], ["centre", "events", "--db", "{dir}"],
+    ["centre", "suspensions", "--db", "{dir}"]])
+def test_a_directory_given_as_a_database_file_is_named(tmp_path: Path, command: list[str],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    assert _exit_of([part.replace("{dir}", str(folder)) for part in command]) == 2
+    assert capsys.readouterr().err == f"error: {folder}: a directory, not a database file\n"
+    assert list(folder.iterdir()) == []
+
+
+def _written_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A municipality's history with a refusal and a centre's database with a suspension,
+    as their servers write them."""
+    from relay.centre.store import CentreStore
+    from relay.municipal.history import IssuanceHistory
+
+    history, centre = tmp_path / "history.sqlite3", tmp_path / "centre.sqlite3"
+    municipal = IssuanceHistory(history)
+    municipal.refuse(1.0, "r-1", "s-1", "KIOSK-0001", "7E60D25CBC524D80", "juminhyo", "no_seal")
+    municipal.close()
+    store = CentreStore(centre)
+    store.suspend("139971", 1.0, "wrong_document")
+    store.close()
+    return history, centre
+
+
+def test_the_centres_database_and_a_history_given_for_each_other_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history, centre = _written_files(tmp_path)
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    is_centre = f"error: --history {centre} is the issuing centre's database"
+    is_history = f"error: --centre-db {history} is a municipality's issuance history"
+    for command, said in [
+        (["audit", "--history", str(centre)], is_centre),
+        (["audit", "--history", str(history), "--centre-db", str(history)], is_history),
+        (["reconcile", "--history", str(centre), "--centre-db", str(centre)], is_centre),
+        (["reconcile", "--history", str(history), "--centre-db", str(history)], is_history),
+        (["reconcile", "--history", str(centre), "--centre-db", str(history)],
+         f"error: --history {centre} and --centre-db {history} are swapped"),
+    ]:
+        assert main([command[0], "--municipality", "139998", *command[1:]]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.startswith(said) and len(captured.err.splitlines()) == 1, captured.err
+        assert captured.out == ""
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files  # read only
+    assert main(["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
+    assert main(["reconcile", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
+
+
+def test_relay_serve_names_a_public_port_in_use(world: World, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Said in one line, exit 2, before the public service's process is started (it exited
+    1 after that process had failed)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert _exit_of(["serve", "--world", str(world.root), "--db", str(tmp_path / "relay.sqlite3"), "--port", "0",
+                         "--public-port", str(port)]) == 2
+    said = f"error: cannot listen on 127.0.0.1:{port}: port {port} is in use"
+    assert capsys.readouterr().err.splitlines()[-1] == said

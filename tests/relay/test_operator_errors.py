@@ -62,7 +62,7 @@ def test_a_taken_port_is_named() -> None:
     try:
         with pytest.raises(OSError) as taken_again:
             listen("127.0.0.1", port)  # SO_REUSEADDR does not share a port something listens on
-        assert taken_again.value.strerror == f"cannot listen on 127.0.0.1:{port}: Address already in use"
+        assert taken_again.value.strerror == f"cannot listen on 127.0.0.1:{port}: port {port} is in use"
         with pytest.raises(OSError) as out_of_range:
             listen("127.0.0.1", 70000)
         assert out_of_range.value.strerror == "cannot listen on 127.0.0.1:70000: the port must be 0-65535"
@@ -118,3 +118,23 @@ def test_relay_serve_with_a_key_that_is_not_one(world: World, tmp_path: Path) ->
 def test_a_start_up_configuration_error_names_its_kind_and_never_a_decoded_value(exc: BaseException,
                                                                                  said: str) -> None:
     assert describe(exc) == said
+
+
+@pytest.mark.parametrize(("said", "url", "shown"), [
+    ('invalid percent-encoded token: "p%zzword"\n', "postgresql://relay:p%zzword@db/relay",
+     'ProgrammingError: invalid percent-encoded token: "***"'),
+    ('end of string reached in URI: "postgresql://relay:sec"ret@[db/relay"', 'postgresql://relay:sec"ret@[db/relay',
+     'ProgrammingError: end of string reached in URI: "postgresql://relay:***@[db/relay"'),
+    ("no password supplied: 'pass word'", "postgresql://db/relay?user=relay&password=pass%20word",
+     "ProgrammingError: no password supplied: '***'"),
+    ('bad "ab" here', "postgresql://relay:ab@db/relay",
+     "ProgrammingError: its words are withheld: they hold the URL's password"),
+    ("FATAL:  password authentication failed for user \"relay\"\nmore", "postgresql://relay:secret@db/relay",
+     'ProgrammingError: FATAL:  password authentication failed for user "relay"'),
+])
+def test_libpqs_words_are_shown_without_the_urls_password(said: str, url: str, shown: str) -> None:
+    import psycopg
+
+    from relay.store.pg_db import said as driver_said
+
+    assert driver_said(psycopg.ProgrammingError(said), url) == shown

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hardware_mocks.federation_world import A, B, C, FederationWorld
 from hardware_mocks.relay.testing import CardSigner
@@ -216,7 +218,7 @@ def _federation_files(federation: FederationWorld) -> list[str]:
 @pytest.mark.parametrize(("broken", "said"), [
     ("kiosk.key", "the kiosks' TLS files (--kiosk-cert, --kiosk-key, --kiosk-ca) cannot be used (SSLError)"),
     ("card-routing.json", "the card routing (card-routing.json in --home) cannot be used (JSONDecodeError)"),
-    ("directory.json", "the directory (--directory), checked with --anchor, cannot be used (DirectoryError)"),
+    ("directory.json", "the directory {tmp}/directory.json is not a signed federation directory (malformed)"),
 ])
 def test_relay_centre_serve_names_a_file_it_cannot_use(federation: FederationWorld, tmp_path: Path, broken: str,
                                                        said: str) -> None:
@@ -235,7 +237,7 @@ def test_relay_centre_serve_names_a_file_it_cannot_use(federation: FederationWor
                     "--kiosk-ca", str(pki / "operator-ca.pem"), "--register-db", str(tmp_path / "registers.sqlite3"),
                     "--state", str(tmp_path), "--workers", "2")
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == f"error: {said}" and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == f"error: {said.format(tmp=tmp_path)}" and "Traceback" not in result.stderr
     assert not (tmp_path / "centre.sqlite3").exists()  # nothing started, nothing made
 
 
@@ -294,3 +296,69 @@ def test_relay_municipality_serve_refuses_a_certificate_the_federation_ca_did_no
                     "--state", str(tmp_path))
     assert result.returncode == 2 and "was not signed by --federation-ca" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("anchor", "why"), [
+    ("another key", "no key of the anchor signed it (unknown_signer)"),
+    ("another federation", "the anchor is another federation's (wrong_federation)"),
+])
+def test_relay_municipality_serve_says_the_anchor_does_not_verify_the_directory(
+        federation: FederationWorld, tmp_path: Path, anchor: str, why: str) -> None:
+    """Not "unavailable": both files named, and why the anchor refuses the directory."""
+    from protocol.federation import directory as fd
+
+    real = fd.Anchor.from_bytes((federation.root / "anchor.json").read_bytes())
+    wrong = tmp_path / "anchor.json"
+    wrong.write_bytes((fd.Anchor(real.federation, (Ed25519PrivateKey.generate().public_key(),))
+                       if anchor == "another key" else fd.Anchor("another-federation", real.keys)).to_bytes())
+    files = _federation_files(federation)
+    files[files.index("--anchor") + 1] = str(wrong)
+    directory = federation.root / "directory.json"
+    result = _relay("municipality", "serve", "--home", str(federation.municipality_dir(A)), *files,
+                    "--state", str(tmp_path), "--port", "0")
+    said = f"the anchor {wrong} does not verify the directory {directory}: {why}"
+    assert (result.returncode, result.stderr) == (2, f"error: the municipal server cannot start: {said}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anchor.json"]  # nothing made
+
+
+def _centre_args(federation: FederationWorld, tmp_path: Path) -> list[str]:
+    pki = federation.base.root / "pki"
+    (tmp_path / "registers.sqlite3").touch()
+    return ["--home", str(federation.centre_dir), *_federation_files(federation),
+            "--kiosk-cert", str(pki / "relay.pem"), "--kiosk-key", str(pki / "relay.key"),
+            "--kiosk-ca", str(pki / "operator-ca.pem"), "--register-db", str(tmp_path / "registers.sqlite3"),
+            "--state", str(tmp_path)]
+
+
+def test_a_public_listener_that_cannot_start_says_why_once_with_exit_2(federation: FederationWorld,
+                                                                       tmp_path: Path) -> None:
+    """The public listener's own process finds its port taken (here by the centre's kiosk
+    port): its one line is the only one, and the centre exits 2 as it did."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = _relay("centre", "serve", *_centre_args(federation, tmp_path), "--port", str(port),
+                    "--public-port", str(port))
+    assert (result.returncode, result.stderr) == (
+        2, f"error: cannot listen on 127.0.0.1:{port}: port {port} is in use\n")
+
+
+@pytest.mark.parametrize("option", ["--port", "--public-port", "municipality --port"])
+def test_a_port_in_use_is_named_with_exit_2_before_anything_starts(federation: FederationWorld, tmp_path: Path,
+                                                                   option: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        if option == "municipality --port":
+            result = _relay("municipality", "serve", "--home", str(federation.municipality_dir(A)),
+                            *_federation_files(federation), "--state", str(tmp_path), "--host", "127.0.0.1",
+                            "--port", str(port))
+            prefix = "the municipal server cannot start: "
+        else:
+            ports = ["--port", str(port)] if option == "--port" else ["--port", "0", "--public-port", str(port)]
+            result = _relay("centre", "serve", *_centre_args(federation, tmp_path), *ports)
+            prefix = ""
+    assert (result.returncode, result.stderr) == (
+        2, f"error: {prefix}cannot listen on 127.0.0.1:{port}: port {port} is in use\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["registers.sqlite3"])  # no state made

@@ -169,3 +169,23 @@ def test_following_options_fail_with_one_line(federation: FederationWorld, tmp_p
                  "--anchor", str(federation.root / "anchor.json"), "--directory-cache", str(anchor)]) == 2
     assert "is not a copy of a federation directory" in capsys.readouterr().err
     assert anchor.read_bytes() == before
+
+
+def test_a_directory_ca_that_cannot_be_used_is_named_before_anything(federation: FederationWorld, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Checked first: with a valid cached copy the service would otherwise start, and find
+    out only at each refresh, never saying which file."""
+    from relay.federation.follow import start_following
+
+    missing = tmp_path / "centre-ca.pem"
+    assert main(["public", "serve", "--world", str(federation.base.root), "--directory",
+                 "https://127.0.0.1:1/v1/directory", "--anchor", str(federation.root / "anchor.json"),
+                 "--directory-ca", str(missing), "--directory-cache", str(tmp_path / "cache.json")]) == 2
+    assert capsys.readouterr().err == (f"error: --directory-ca: the CA file {missing} cannot be used (No such file"
+                                       " or directory)\n")
+    assert not (tmp_path / "cache.json").exists()
+    cache = tmp_path / "federation-directory.json"
+    cache.write_bytes((federation.root / "directory.json").read_bytes())  # a valid copy to start from
+    with pytest.raises(ValueError) as refused:
+        start_following("https://127.0.0.1:1/v1/directory", federation.root / "anchor.json", cache, tmp_path, 60.0)
+    assert str(refused.value) == f"--directory-ca: the CA file {tmp_path} cannot be used (a directory, not a file)"
