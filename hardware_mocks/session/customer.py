@@ -53,6 +53,8 @@ class Script:
     coin_jam: bool = False
     timeout_at: str | None = None  # do nothing in this state (the inactivity timeout ends it)
     pin_source: Callable[[], bytearray] | None = None  # a PIN that never was a str
+    pause_at: str | None = None  # on first reaching this state, call ``on_pause`` before acting
+    on_pause: Callable[[], None] | None = None  # e.g. a memory scan of the serving worker
 
 
 @dataclass
@@ -102,6 +104,8 @@ class Customer:
                 if res.killed:
                     return res
                 continue
+            if state == self.s.pause_at and self.s.on_pause is not None and res.states.count(state) == 1:
+                self.s.on_pause()
             self._act(vm, res)
         raise TimeoutError("the session did not end")
 

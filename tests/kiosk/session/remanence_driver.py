@@ -4,8 +4,10 @@ and of the warm spare. It never imports the world module (whose canary constants
 strings) and reads the PIN from stdin straight into a bytearray.
 
 Usage: python -m tests.kiosk.session.remanence_driver WORLD STATE RUN
-Protocol on stdout: ``BASELINE <idle worker pid>`` (scan now), then after one line on stdin and the PIN
-(4 bytes), ``READY <spare pid>`` once the session ended and the next worker waits.
+Protocol on stdout: ``BASELINE <idle worker pid>`` (scan now); after one byte and the PIN
+(4 bytes) on stdin, ``SERVING <worker pid>`` once the PIN was verified and the customer
+chooses a certificate (scan the serving worker now); after one more byte, ``READY
+<worker pid> <spare pid>`` once the session ended and the next worker waits.
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ def main() -> int:
     host.wait_for(lambda v: v.screen == Screen.START)
     print("BASELINE", host.worker_pid, flush=True)
     stdin.readinto(bytearray(1))  # go
-    res = Customer(HostTerminal(host), Script("canary", "", pay=1000, pin_source=pin)).run()
+    def serving() -> None:
+        print("SERVING", host.worker_pid, flush=True)
+        stdin.readinto(bytearray(1))  # the scan of the serving worker is done
+
+    res = Customer(HostTerminal(host), Script("canary", "", pay=1000, pin_source=pin, pause_at="choose_type",
+                                              on_pause=serving)).run(timeout=3 * WAIT)
     assert res.final is not None and res.final.screen == Screen.THANK_YOU, res.states
     host.wait_outcome(res.final.session)
     host.wait_for(lambda v: v.screen == Screen.START)

@@ -19,7 +19,7 @@ from hardware_mocks.world import CANARY_PIN, World
 from kiosk.process.host import SessionHost
 from kiosk.process.worker import WorkerSpec
 from kiosk.session.viewmodel import Screen
-from tests.fixtures.canary import canary_patterns, scan_tree
+from tests.fixtures.canary import canary_patterns, counts, handoff_patterns, read_memory, scan_tree
 
 pytestmark = [pytest.mark.pcscd, pytest.mark.relay, pytest.mark.cupsd]
 
@@ -59,6 +59,31 @@ def test_session_over_pcscd_relay_and_cups(pcscd: Pcscd, vreader: VirtualReader,
     pats = canary_patterns(fresh_world)
     assert scan_tree(tmp_path / "state", pats) == []
     assert scan_tree(tmp_path / "run", pats) == []
+    shutil.rmtree(tmp_path / "run", ignore_errors=True)
+
+
+def test_the_serving_worker_keeps_no_pin_after_verify(
+        pcscd: Pcscd, vreader: VirtualReader, relay_server: RelayServer, cupsd_clean: Cupsd,
+        fresh_world: World, tmp_path: Path) -> None:
+    """Once the card verified the PIN, the worker still serving the customer holds it in
+    none of the shapes it had on its way (the frame from the UI process, the VERIFY
+    command handed to pyscard and libpcsclite), read from outside through /proc/PID/mem
+    while the customer chooses a certificate."""
+    cfg = services_config(tmp_path, fresh_world.root, relay_server, cupsd_clean, card="pcsc",
+                          readers=(pcscd.reader,))
+    found: list[dict[str, int]] = []
+    with SessionHost(WorkerSpec(config_path=str(cfg))) as host:
+        host.wait_for(lambda v: v.screen == Screen.START, 30)
+
+        def scan() -> None:
+            assert host.worker_pid is not None
+            found.append(counts(read_memory(host.worker_pid), handoff_patterns()))
+
+        script = Script("canary", CANARY_PIN, pay=1000, pause_at="choose_type", on_pause=scan)
+        res = Customer(ReaderControlTerminal(host, _control(vreader)), script).run(120)
+        assert res.final is not None and res.final.screen == Screen.THANK_YOU, res.states
+        host.wait_outcome(res.final.session, 30)
+    assert found == [dict.fromkeys((p.pattern.decode("latin-1") for p in handoff_patterns()), 0)]
     shutil.rmtree(tmp_path / "run", ignore_errors=True)
 
 

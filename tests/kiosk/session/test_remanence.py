@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import select
 import shutil
 import subprocess
@@ -23,7 +22,14 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.world import CANARY_PIN, World
-from tests.fixtures.canary import canary_patterns, pin_patterns, scan_tree
+from tests.fixtures.canary import (
+    canary_patterns,
+    counts,
+    handoff_patterns,
+    pin_patterns,
+    read_memory,
+    scan_tree,
+)
 from tests.fixtures.waiting import WAIT
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -48,30 +54,6 @@ def next_line(fd: int, timeout: float = LINE_WAIT) -> list[bytes]:
     return line.split()
 
 
-def read_memory(pid: int) -> bytes:
-    """Every readable private mapping of ``pid`` (heap, stacks, anonymous, data)."""
-    chunks = []
-    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
-        for line in maps:
-            fields = line.split()
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            name = fields[5] if len(fields) > 5 else ""
-            if "r" not in fields[1] or name in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
-                continue
-            if name.startswith("/") and "w" not in fields[1]:
-                continue  # read-only file mappings: code and constants of libraries
-            try:
-                mem.seek(start)
-                chunks.append(mem.read(end - start))
-            except (OSError, ValueError, OverflowError):
-                continue
-    return b"\0".join(chunks)
-
-
-def counts(data: bytes, pats: list[re.Pattern[bytes]]) -> dict[str, int]:
-    return {p.pattern.decode("latin-1"): len(p.findall(data)) for p in pats}
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/PID/mem")
 def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_path: Path) -> None:
     shutil.copytree(world_dir, tmp_path / "world")
@@ -89,13 +71,27 @@ def test_no_canary_in_remaining_processes_files_and_logs(world_dir: Path, tmp_pa
     assert proc.stdin is not None and proc.stdout is not None
     out = proc.stdout.fileno()
     try:
-        line = next_line(out)
+        line_at_baseline = line = next_line(out)
         assert line[0] == b"BASELINE"
         # 4 digits also occur by chance (font tables, code): compare with the same
         # processes before the PIN existed anywhere
         baseline_pin = sum(counts(read_memory(proc.pid), pin_pats).values())
         baseline_worker = sum(counts(read_memory(int(line[1])), pin_pats).values())
         proc.stdin.write(b"g" + CANARY_PIN.encode("ascii"))
+        proc.stdin.flush()
+        line = next_line(out)
+        assert line and line[0] == b"SERVING", stderr.read_bytes().decode(errors="replace")[-2000:]
+        # the PIN went to the card and was verified: the worker now serving the customer
+        # holds it in none of the shapes it had on its way (the pipe's frame, the VERIFY
+        # command: a copy kept anywhere). Its digits alone are not counted here: the
+        # in-process virtual card holds the world's PINs, and tables loaded mid-session
+        # hold four-digit runs by chance.
+        serving = int(line[1])
+        assert serving == int(line_at_baseline[1])
+        assert counts(read_memory(serving), handoff_patterns()) == dict.fromkeys(
+            (p.pattern.decode("latin-1") for p in handoff_patterns()), 0)
+        assert sum(counts(read_memory(proc.pid), pin_pats).values()) <= baseline_pin
+        proc.stdin.write(b"c")
         proc.stdin.flush()
         line = next_line(out)
         assert line and line[0] == b"READY", stderr.read_bytes().decode(errors="replace")[-2000:]
