@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from relay.store.group_commit import GroupCommit
+from relay.store.group_commit import PROBE, GroupCommit
 from tests.fixtures.virtual_time import VirtualTimeLoop
 from tests.fixtures.waiting import WAIT, wait_for
 
@@ -201,3 +201,62 @@ def test_close_commits_what_is_queued(tmp_path: Path) -> None:
     assert [f.result(WAIT) for f in futures] == [f"k{n}" for n in range(5)] and table.count() == 5
     with pytest.raises(RuntimeError):
         writer.submit(_insert("late"))
+
+
+def test_a_write_to_an_idle_writer_is_committed_at_once(tmp_path: Path) -> None:
+    table = Table(tmp_path / "t.sqlite3")
+    now = [100.0]
+    slept: list[float] = []
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test", 0.002, clock=lambda: now[0],
+                                                          sleep=slept.append)
+    try:
+        for n in range(3):
+            now[0] += 1.0  # each write long after the last commit
+            assert writer.write_now(_insert(f"k{n}")) == f"k{n}"
+        assert slept == [] and table.commits == [1, 1, 1]
+    finally:
+        writer.close()
+
+
+def test_a_writer_stops_waiting_for_writes_that_do_not_come(tmp_path: Path) -> None:
+    """One caller writing as soon as its last write committed: nobody's writes are on their
+    way. The writer's first waits bring nothing, and it soon stops waiting (trying again
+    once every PROBE commits)."""
+    table = Table(tmp_path / "t.sqlite3")
+    slept: list[float] = []
+    writer: GroupCommit[sqlite3.Connection] = GroupCommit(table.tx, "test", 0.002, clock=lambda: 100.0,
+                                                          sleep=slept.append)
+    try:
+        for n in range(PROBE - 1):
+            assert writer.write_now(_insert(f"k{n}")) == f"k{n}"
+        waited = len(slept)
+        assert 0 < waited <= 4
+        for n in range(PROBE, 2 * PROBE):
+            assert writer.write_now(_insert(f"k{n}")) == f"k{n}"
+        assert len(slept) == waited + 1  # one try in the next PROBE commits
+        assert table.commits == [1] * (2 * PROBE - 1)
+    finally:
+        writer.close()
+
+
+def test_a_busy_writer_waits_for_the_writes_on_their_way(tmp_path: Path) -> None:
+    """A write that comes within ``gather`` of the last commit: the writer waits, and the
+    writes that come meanwhile share its commit (the test's sleep is when they come)."""
+    table = Table(tmp_path / "t.sqlite3")
+    coming: list[Any] = []
+    slept: list[float] = []
+    writer: GroupCommit[sqlite3.Connection]
+
+    def sleep(seconds: float) -> None:
+        coming.extend(writer.submit(_insert(f"k{n}")) for n in range(3))
+        slept.append(seconds)
+
+    writer = GroupCommit(table.tx, "test", 0.002, clock=lambda: 100.0, sleep=sleep)
+    try:
+        assert writer.write_now(_insert("first")) == "first"  # nothing committed before: at once
+        assert writer.write_now(_insert("next")) == "next"
+        assert [f.result(WAIT) for f in coming] == ["k0", "k1", "k2"]
+        assert slept == [0.002]
+        assert table.commits == [1, 4]
+    finally:
+        writer.close()
