@@ -92,6 +92,7 @@ class Hopper(DeviceThread):
         with self.state.change() as r:  # on disk before the command leaves
             h = r.hopper(self.denomination)
             h.pending, h.dispense_count = PendingPayout(coins, count_before), count_before
+            h.serial = self.serial.hex()  # whose count that is: a hopper swapped since has its own
         fault: PaymentFault | None = None
         finished: HopperStatus | None = None
         try:
@@ -232,10 +233,11 @@ class Hopper(DeviceThread):
         next initialisation) and ``None`` is returned: coins are never counted as paid on
         a guess.
 
-        The count is taken only while the hopper vouches for its memory (no
-        ``nv_checksum`` flag) and it moved by no more than the coins asked: a corrupted
-        count that went back would settle a paid payout as nothing paid, and the change
-        would be paid again from another hopper. Then the hopper's own status of this
+        The count is taken only from the hopper that was paying (its serial number), while
+        it vouches for its memory (no ``nv_checksum`` flag) and if it moved by no more than
+        the coins asked: a corrupted count that went back would settle a paid payout as
+        nothing paid, and the change would be paid again from another hopper; a hopper
+        put in since counts its own life, not the payout. Then the hopper's own status of this
         payout (``finished``: 166 once it stopped, its counter this dispense's), kept in
         its working memory, says what it paid; without it the payout stays in flight for
         staff, and the flag keeps the hopper out of order."""
@@ -249,7 +251,8 @@ class Hopper(DeviceThread):
         except PaymentFault:
             return None
         moved = count - pending.count_before
-        if "nv_checksum" not in self.flags and 0 <= moved <= pending.coins:
+        same_hopper = rec.serial is None or rec.serial == self.serial.hex()  # None: recorded before serials were
+        if same_hopper and "nv_checksum" not in self.flags and 0 <= moved <= pending.coins:
             paid = moved
         elif finished is not None and finished.paid <= pending.coins:
             paid = finished.paid

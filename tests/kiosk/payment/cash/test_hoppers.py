@@ -211,11 +211,13 @@ def test_a_count_the_hopper_no_longer_vouches_for_is_not_taken(cash_rig: CashRig
     assert dev.self_check()["hopper_100"] == "hopper_fault"
 
 
-def test_a_payout_cut_short_is_not_settled_from_a_count_that_failed_its_checksum(
-        cash_rig: CashRig, cash_device: Open, tmp_path: Path) -> None:
-    """A process paying change is killed, and the hopper's memory fails its checksum: the
-    next process cannot tell what was paid, so the payout stays in flight for staff
-    (never counted as paid, nor as unpaid, on a guess)."""
+@pytest.mark.parametrize("after_the_kill", ["memory_fails", "hopper_swapped"])
+def test_a_payout_cut_short_is_not_settled_from_a_count_that_cannot_say(
+        cash_rig: CashRig, cash_device: Open, tmp_path: Path, after_the_kill: str) -> None:
+    """A process paying change is killed; then the hopper's memory fails its checksum, or
+    a technician puts another hopper in (its own count, in the range the payout could
+    have moved the old one's): the next process cannot tell what was paid, so the payout
+    stays in flight for staff (never counted as paid, nor as unpaid, on a guess)."""
     hopper = cash_rig.hoppers[10]
     hopper.coin_interval = 0.05
     state = tmp_path / "state"
@@ -238,7 +240,10 @@ def test_a_payout_cut_short_is_not_settled_from_a_count_that_failed_its_checksum
         if proc.stdout is not None:
             proc.stdout.close()
     wait_for(lambda: not hopper.paying, what="the hopper to finish")
-    hopper.corrupt_counters(lifetime=2)
+    if after_the_kill == "memory_fails":
+        hopper.corrupt_counters(lifetime=2)
+    else:
+        hopper.serial, hopper.lifetime = b"\x09\x09\x09", 2
     dev = cash_rig.open_device(state)  # the next worker
     try:
         wait_for(lambda: dev.hoppers[10].fault not in (None, "starting"), what="the hopper's start")
