@@ -110,9 +110,9 @@ class Hopper(DeviceThread):
         if paid < coins and not power_cycled and (fault is None or fault.code == "payout_timeout"):
             self.empty = True  # it stopped paying with coins still owed: it ran dry
         try:
-            self._read_flags_and_level()
+            self._read_level()  # its flags were read as the payout was settled
         except PaymentFault:
-            pass  # the payout is settled; the next poll reads them again
+            pass  # the payout is settled; the next poll reads it again
         self._disable()
         return paid
 
@@ -153,9 +153,11 @@ class Hopper(DeviceThread):
         return self.link
 
     def _read_flags_and_level(self) -> None:
-        link = self._link()
-        self.flags = hopper_flags(link.transact(Header.TEST_HOPPER))
-        self.level = LevelStatus.parse(link.transact(Header.REQUEST_PAYOUT_HIGH_LOW_STATUS))
+        self.flags = hopper_flags(self._link().transact(Header.TEST_HOPPER))
+        self._read_level()
+
+    def _read_level(self) -> None:
+        self.level = LevelStatus.parse(self._link().transact(Header.REQUEST_PAYOUT_HIGH_LOW_STATUS))
 
     def _reset(self) -> None:
         link = self._link()

@@ -17,6 +17,12 @@ the writes on their way before it commits: they share the commit, at most ``gath
 later. It stops waiting while its waits bring nothing (one caller writing at a time: it
 has nobody to wait for), trying again every :data:`PROBE` commits; a write that comes to
 an idle writer is committed at once (docs/benchmarks.md).
+
+A write that fails (a uniqueness rule: a replayed message id) must not take its
+neighbours with it: when a batch fails it is rolled back whole and each write is run
+again in a transaction of its own, so each caller gets its own result or error. Writes
+are therefore short functions of the transaction alone, safe to run a second time after
+a rollback.
 """
 
 from __future__ import annotations
