@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.documents.catalogue import CATALOGUE, CertType
+from protocol.documents.model import document_serial
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,7 +22,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r.add_argument("--type", required=True, choices=[t.value for t in CertType])
     r.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="certificate option, e.g. scope=household (repeatable)")
-    r.add_argument("--serial", default=None, help="issue serial (default: code-date-000001)")
+    r.add_argument("--serial", default=None,
+                   help="issue serial (default: the municipality's first of the year, CODE-YEAR-0000001)")
     r.add_argument("--date", type=dt.date.fromisoformat, default=None, help="issue date YYYY-MM-DD")
     r.add_argument("--out", type=Path, required=True, help="PDF file to write")
     r.set_defaults(func=cmd_render)
@@ -57,7 +59,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         options[key] = value
     data = world.data
     issued_on = args.date or dt.date.fromisoformat(data["today"])
-    serial = args.serial or f"{data['municipality']['code']}-{issued_on:%Y%m%d}-000001"
+    serial = args.serial or document_serial(str(data["municipality"]["code"]), issued_on.year, 1)
     try:
         document = assemble(data, persona["resident"], CertType(args.type), options, serial, issued_on)
     except AssemblyError as exc:

@@ -32,7 +32,7 @@ from protocol.clock import JST, Clock
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, cert_sha256
 from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
-from protocol.documents.model import document_hash
+from protocol.documents.model import document_hash, document_serial
 from protocol.scramble_key import document_scramble_key
 from relay import rules, schema, technician
 from relay.build import RELAY_VERSION, build_id
@@ -277,7 +277,7 @@ class RelayCore:
             serials = []
             try:
                 for n in numbers:
-                    serial = f"{code}-{now.year}-{n:07d}"
+                    serial = document_serial(code, now.year, n)
                     serials.append(serial)
                     document = build(registry, resident_id, prepared.cert_type, prepared.options, serial, now.date())
                     if rules.unprintable(document):

@@ -125,6 +125,13 @@ class Document(TypedDict):
     body: dict[str, Any]
 
 
+def document_serial(municipality_code: str, year: int, number: int) -> str:
+    """A document's serial, ``CODE-YEAR-NNNNNNN``: the issuing municipality's own count,
+    restarted each year. One format wherever a document is numbered (the relay, every
+    municipal issuing server, a sample render), so that a verifier sees one kind."""
+    return f"{municipality_code}-{year}-{number:07d}"
+
+
 def canonical(document: Mapping[str, Any]) -> bytes:
     """The canonical encoding that is hashed and signed."""
     return json.dumps(

@@ -28,7 +28,7 @@ from protocol.clock import JST, Clock
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding
 from protocol.documents.catalogue import MAX_COPIES, CertType, validate_options
-from protocol.documents.model import document_hash
+from protocol.documents.model import document_hash, document_serial
 from protocol.federation.directory import Directory, PublishedKey
 from protocol.federation.envelope import (
     CENTRE,
@@ -187,7 +187,7 @@ class MunicipalServer:
         def make(numbers: list[int]) -> Issued:
             entries, serials, hashes = [], [], []
             for n in numbers:
-                doc_serial = f"{self.code}-{now.year}-{n:07d}"
+                doc_serial = document_serial(self.code, now.year, n)
                 document = build(registry, person["id"], cert_type, options, doc_serial, now.date())
                 if rules.unprintable(document):
                     raise AssemblyError(refusals.UNSUPPORTED_CHARACTERS)

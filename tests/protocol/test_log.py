@@ -25,7 +25,7 @@ def test_a_my_number_shape_is_dropped_in_any_allowed_field(value: object) -> Non
         assert sanitize({field: value}) == {field: "<dropped>"}
 
 
-@pytest.mark.parametrize("value", ["8c6f7c1e-2b1a-4d3e-9f00-123456789012", "139998-20261203-000001", "1234567890123",
+@pytest.mark.parametrize("value", ["8c6f7c1e-2b1a-4d3e-9f00-123456789012", "139998-2026-0000001", "1234567890123",
                                    12345678901, 1_764_700_000, 1_764_700_000_123, "KIOSK-0042", 300])
 def test_other_numbers_pass(value: object) -> None:
     assert sanitize({"serial": value}) == {"serial": value}
