@@ -5,7 +5,8 @@
 their endpoints, then starts the centre, which reaches them over pinned mutual TLS. One
 municipality can be started *faulty* (its answers swapped: the wrong-person fault of
 :mod:`hardware_mocks.federation_faults`): that process is this module's ``main``, never a
-production option. :meth:`kill` and :meth:`restart` stop and start one server on its port.
+production option. :meth:`kill` and :meth:`restart` stop and start one server on its port,
+held for it meanwhile (:func:`hold_port`).
 :meth:`start_node` starts one node of a municipality's server run as several nodes on one
 PostgreSQL database; a node may be started *dying*: it kills itself (SIGKILL) after it
 has committed an ``issue`` and before it answers.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +32,22 @@ from kiosk.config import RelayConfig
 from relay import processes
 
 START_TIMEOUT = 60.0
+
+
+def hold_port() -> socket.socket:
+    """A loopback port kept for a server that starts on it, maybe more than once: bound with
+    SO_REUSEADDR and never listening. The server may listen on it at each start (it sets
+    SO_REUSEADDR too: relay.ports.listen), and while this socket is open the kernel gives
+    the port to no socket that asks for any free one (a bind to port 0, an outgoing
+    connection), as it may a port closed before a start or between a kill and a restart."""
+    held = socket.socket()
+    try:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", 0))
+    except OSError:
+        held.close()
+        raise
+    return held
 
 
 def start_service(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -59,13 +77,19 @@ class FederationServices:
     centre: subprocess.Popen[bytes] | None = None
     centre_port: int = 0
     public_port: int | None = None  # the centre's public listener (relay centre serve --public-port)
+    held: dict[str, socket.socket] = field(default_factory=dict)  # each municipal server's port, to stop()
 
     def _files(self) -> list[str]:
         root = self.world.root
         return ["--directory", str(root / "directory.json"), "--anchor", str(root / "anchor.json"),
                 "--federation-ca", str(root / "federation-ca.pem")]
 
-    def start_municipality(self, code: str, port: int = 0) -> None:
+    def start_municipality(self, code: str) -> None:
+        """``code``'s server on its port, held for it from its first start to :meth:`stop`:
+        a :meth:`restart` after :meth:`kill` finds it taken by nothing else."""
+        if code not in self.held:
+            self.held[code] = hold_port()
+        port = self.held[code].getsockname()[1]
         state = self.state / code
         state.mkdir(parents=True, exist_ok=True)
         entry = ["-m", "hardware_mocks.services.federation"] if code == self.faulty else ["-m", "relay.cli"]
@@ -173,11 +197,14 @@ class FederationServices:
         process.wait()
 
     def restart(self, code: str) -> None:
-        self.start_municipality(code, self.ports[code])
+        self.start_municipality(code)
 
     def stop(self) -> None:
         for process in [*self.municipal.values(), *([self.centre] if self.centre else [])]:
             processes.stop(process, grace=10.0)
+        for held in self.held.values():
+            held.close()
+        self.held.clear()
 
 
 def main(argv: list[str] | None = None) -> int:
