@@ -59,7 +59,7 @@ def municipal_server(home: Path, directory: DirectoryFile, clock: Clock, state: 
     return MunicipalServer(
         code, registry, issuer_key=load_ed25519(home / "issuer.key"), message_key=load_ed25519(home / "message.key"),
         scramble_secret=bytes.fromhex((home / "scramble.key").read_text(encoding="ascii").strip()),
-        history=IssuanceHistory(db if db is not None else state / "history.sqlite3"),
+        history=IssuanceHistory(db if db is not None else state / "history.sqlite3", owner=code),
         messages=MessageLog(state / "messages.sqlite3"),
         directory=directory.current, clock=clock)
 

@@ -20,7 +20,9 @@ suspended after a wrong document and lifts one (a running centre sees it at its 
 ``relay audit --municipality C --history FILE`` prints the municipality's issuance history
 and every refusal (its own and, with ``--centre-db``, the centre's);
 ``relay reconcile`` compares that history with the centre's delivery log, prints every
-difference and exits 1 if there is any.
+difference and exits 1 if there is any. Both tell which database they were given by the
+identity its server recorded in it (:mod:`relay.store.identity`), so that a file no server
+ever opened is refused rather than read as an empty history or centre.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +48,8 @@ from relay.federation.cli import duration
 from relay.kiosk_watch import add_kiosk_limit_options
 from relay.ports import check_free, listen
 from relay.store.db import location
+from relay.store.identity import CENTRE, MUNICIPALITY, Identity, identity, named, written_by
+from relay.store.protocol import StoreError
 
 if TYPE_CHECKING:
     import ssl
@@ -572,7 +577,8 @@ def audit(args: argparse.Namespace) -> int:
     if isinstance(args.centre_db, Path) and not args.centre_db.exists():
         print(f"error: no such file: {args.centre_db} (--centre-db)", file=sys.stderr)
         return 2
-    mistaken = _mistaken(args.history, args.centre_db)
+    seen = _seen(args.history, "--history")
+    mistaken = _mistaken(seen, _seen(args.centre_db, "--centre-db") if args.centre_db else None, args.municipality)
     if mistaken:
         print(f"error: {mistaken}", file=sys.stderr)
         return 2
@@ -587,9 +593,8 @@ def audit(args: argparse.Namespace) -> int:
         print(json.dumps({"record": "issued", **entry}, ensure_ascii=False))
     for entry in refused:
         print(json.dumps({"record": "refused", **entry}, ensure_ascii=False))
-    if not entries and not refused:  # a new server's, or a database no server has written yet (a new centre's)
-        print(f"note: --history holds no request: is {args.history} {args.municipality}'s issuance history?",
-              file=sys.stderr)
+    if not entries and not refused:  # a new server's (a file no server claimed was refused above)
+        print(_nothing_since(seen, "--history", "request"), file=sys.stderr)
     if args.centre_db:
         from relay.centre.store import CentreStore
 
@@ -672,7 +677,8 @@ def reconcile(args: argparse.Namespace) -> int:
         if isinstance(path, Path) and not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 2
-    mistaken = _mistaken(args.history, args.centre_db)
+    seen_history, seen_centre = _seen(args.history, "--history"), _seen(args.centre_db, "--centre-db")
+    mistaken = _mistaken(seen_history, seen_centre, args.municipality)
     if mistaken:
         print(f"error: {mistaken}", file=sys.stderr)
         return 2
@@ -681,7 +687,10 @@ def reconcile(args: argparse.Namespace) -> int:
     if other:
         print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
         return 2
-    deliveries = CentreStore(args.centre_db, read_only=True).deliveries(args.municipality)
+    centre = CentreStore(args.centre_db, read_only=True)
+    deliveries = centre.deliveries(args.municipality)
+    delivered_any = bool(deliveries) or centre.has_deliveries()
+    centre.close()
     found = differences(history, deliveries)
     for entry in found:
         print(json.dumps(entry))
@@ -690,52 +699,107 @@ def reconcile(args: argparse.Namespace) -> int:
     if kit:
         print(f"note: {kit} request(s) of the conformance kit (kiosk {KIT_KIOSK}, straight to the server, never"
               " through the centre) are not differences", file=sys.stderr)
-    if not history and not deliveries:  # true, and also what two new or wrong files give
-        print(f"note: neither file holds a request of {args.municipality}: are --history and --centre-db the"
-              " right ones?", file=sys.stderr)
+    if not history:  # a new server's (a file no server claimed was refused above)
+        print(_nothing_since(seen_history, "--history", "request"), file=sys.stderr)
+    if not delivered_any:  # a new centre's
+        print(_nothing_since(seen_centre, "--centre-db", "delivery"), file=sys.stderr)
+    elif not deliveries:
+        print(f"note: --centre-db {seen_centre.name} has recorded deliveries, none of {args.municipality}",
+              file=sys.stderr)
     return 1 if found else 0
 
 
-#: The tables only the centre writes (relay/centre/store.py) and only a municipal server
-#: writes (relay/municipal/history.py). Every database of the relay has every table (one
-#: schema, relay/store/sql/), so which one a file is shows only in which of them hold rows.
-CENTRE_TABLES = ("centre_sessions", "centre_deliveries", "centre_events", "centre_suspensions")
-MUNICIPAL_TABLES = ("municipal_issuance", "municipal_refusals", "municipal_series")
+@dataclass(frozen=True)
+class _Seen:
+    """What a database given to audit or reconcile says of itself: the identity its server
+    recorded (:mod:`relay.store.identity`; None before any did) and whose rows it holds
+    (all a database from before the identity was recorded is known by)."""
+
+    name: str  # as a message may show it (a URL without its password)
+    identity: Identity | None
+    rows: set[str]
+
+    def side(self) -> str | None:
+        """``centre`` or ``municipality`` when the file says which; None when it cannot (no
+        identity, and both sides' rows or none)."""
+        if self.identity is not None:
+            return self.identity.role
+        return next(iter(self.rows)) if len(self.rows) == 1 else None
+
+    def anonymous(self) -> bool:
+        """No server ever recorded itself in it and it holds no centre or municipal row: a
+        new file (``relay db upgrade`` under a mistyped name), another relay's database, or
+        one no centre or municipal server has opened since identities were recorded."""
+        return self.identity is None and not self.rows
 
 
-def _written_by(db: Path | str) -> set[str]:
-    """Whose rows ``db`` holds: ``centre``, ``municipal``, both (never in service: a
-    municipality's database is its own, never the centre's) or neither (a new file, or
-    another relay's database). Read-only: a SQLite file is left as it was."""
+def _seen(db: Path | str, flag: str) -> _Seen:
+    """Read-only: a SQLite file is left as it was (an older schema is refused, naming
+    ``relay db upgrade``; an empty file as not a relay database; a file that is not SQLite's
+    is named with its option, which SQLite's own words do not)."""
+    import sqlite3
+
     from relay.store.db import open_database
 
-    database = open_database(db, "relay-audit", read_only=True)
     try:
-        return {side for side, tables in (("centre", CENTRE_TABLES), ("municipal", MUNICIPAL_TABLES))
-                if any(database.read(f"SELECT 1 FROM {table} LIMIT 1") for table in tables)}
+        database = open_database(db, "relay-audit", read_only=True)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):  # locked, unreadable: said as it is
+            raise
+        raise StoreError(f"{flag} {named(db)} is not a SQLite database: {exc}") from None
+    try:
+        return _Seen(named(db), identity(database), written_by(database))
     finally:
         database.close()
 
 
-def _mistaken(history: Path | str, centre_db: Path | str | None) -> str | None:
-    """Why ``--history`` is not a municipality's issuance history or ``--centre-db`` not the
-    centre's database, when their rows show it (None otherwise): a file that holds only the
-    other side's rows is the other side's. An empty one cannot be told apart, and is not
-    refused (a new server's, a new centre's)."""
-    history_is_centre = _written_by(history) == {"centre"}
-    centre_is_history = centre_db is not None and _written_by(centre_db) == {"municipal"}
+def _mistaken(history: _Seen, centre_db: _Seen | None, municipality: str) -> str | None:
+    """Why ``--history`` is not ``municipality``'s issuance history or ``--centre-db`` not the
+    centre's database (None when nothing says so): the identity its server recorded, or
+    before one was, its rows (a file holding only the other side's rows is the other side's);
+    a file that has neither is no server's, and is refused too, never read as an empty one."""
+    history_is_centre = history.side() == CENTRE
+    centre_is_history = centre_db is not None and centre_db.side() == MUNICIPALITY
     if history_is_centre and centre_is_history:
-        return (f"--history {history} and --centre-db {centre_db} are swapped: give the municipality's issuance"
-                " history as --history and the centre's database as --centre-db")
+        return (f"--history {history.name} and --centre-db {centre_db and centre_db.name} are swapped: give the"
+                " municipality's issuance history as --history and the centre's database as --centre-db")
     if history_is_centre:
-        return (f"--history {history} is the issuing centre's database (it holds the centre's sessions, deliveries,"
-                " events or suspensions, and no issuance history): give the municipality's history.sqlite3 or its"
-                " nodes' postgresql:// URL")
-    if centre_is_history:
-        return (f"--centre-db {centre_db} is a municipality's issuance history (it holds issuances, refusals or"
-                " serial numbers, and none of the centre's sessions, deliveries, events or suspensions): give the"
+        return (f"--history {history.name} is the issuing centre's database ({_why(history)}, and no issuance"
+                " history): give the municipality's history.sqlite3 or its nodes' postgresql:// URL")
+    if centre_is_history and centre_db is not None:
+        return (f"--centre-db {centre_db.name} is a municipality's issuance history ({_why(centre_db)}): give the"
                 " centre's centre.sqlite3 or its postgresql:// URL")
+    if history.identity is not None and history.identity.code != municipality:
+        return f"--history is {history.identity.code}'s issuance history, not {municipality}'s"
+    if history.anonymous():
+        return (f"--history {history.name} is not a municipality's issuance history: no municipal server has"
+                " recorded itself in it and it holds no issuance, refusal or serial number (a new file, another"
+                " relay's database, or one its server has not opened since it records itself)")
+    if centre_db is not None and centre_db.anonymous():
+        return (f"--centre-db {centre_db.name} is not the centre's database: no centre has recorded itself in it and"
+                " it holds no session, delivery, event or suspension (a new file, another relay's database, or one"
+                " the centre has not opened since it records itself)")
     return None
+
+
+def _why(seen: _Seen) -> str:
+    """How the file says what it is: its recorded identity, or its rows."""
+    if seen.identity is not None:
+        return f"recorded so by its server {seen.identity.since()}"
+    if seen.side() == CENTRE:
+        return "it holds the centre's sessions, deliveries, events or suspensions"
+    return ("it holds issuances, refusals or serial numbers, and none of the centre's sessions, deliveries, events"
+            " or suspensions")
+
+
+def _nothing_since(seen: _Seen, flag: str, what: str) -> str:
+    """The note for a database that has recorded no ``what``: which database it is and since
+    when, as its server recorded them; otherwise that it is from before they were recorded."""
+    if seen.identity is not None:
+        return (f"note: {flag} {seen.name} ({seen.identity.kind()}) has recorded no {what} since its server first"
+                f" opened it, {seen.identity.since()}")
+    return (f"note: {flag} {seen.name} holds no {what} (an older database: its server has not recorded itself in it"
+            " yet, nor when it first opened it)")
 
 
 def _another_municipality(history: list[dict[str, Any]], code: str) -> str | None:

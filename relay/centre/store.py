@@ -25,12 +25,14 @@ was answered for must survive a power cut (docs/federation.md, "Durability").
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from relay.store.db import is_postgres, open_database
 from relay.store.group_commit import GroupCommit
+from relay.store.identity import CENTRE, claim
 from relay.store.protocol import TECHNICIAN_COLUMNS, StoreError, Tx, log_rows, technician_rows
 
 DELIVERY_COLUMNS = ("request_id", "session_id", "kiosk_id", "municipality", "fingerprint", "cert_type", "copies",
@@ -59,7 +61,10 @@ class CentreStore:
     def __init__(self, db: Path | str, read_only: bool = False) -> None:
         """``db``: a SQLite file or a ``postgresql://`` URL (its schema brought up to date by
         ``relay db upgrade`` first). ``read_only``: a SQLite file is opened read-only and
-        never upgraded (the commands that only read it: events, audit, reconcile)."""
+        never upgraded (the commands that only read it: events, audit, reconcile). Opened to
+        write, it is recorded as the centre's the first time (:func:`relay.store.identity.claim`:
+        audit and reconcile then tell it from a file no centre ever opened) and refused if it
+        is a municipality's."""
         if str(db) == ":memory:":
             raise ValueError("the centre store needs a file: its writer and its reads are two connections")
         # written by the writer thread only
@@ -67,6 +72,12 @@ class CentreStore:
         # reads never wait behind the writer's commit: SQLite's database object reads on a
         # connection of its own (WAL), PostgreSQL's from a pool of their own
         self._reads = open_database(db, "relay-centre-reads") if is_postgres(db) else self._db
+        if not read_only:
+            try:
+                claim(self._db, CENTRE, None, time.time(), db)
+            except BaseException:
+                self._close_databases()
+                raise
         # a read-only store has no writer thread: every write is refused before it is tried
         self._writer: GroupCommit[Tx] | None = None if read_only else GroupCommit(self._db.tx, "centre-store")
         self.storage = "postgresql" if is_postgres(db) else "sqlite"  # announced in /v1/version
@@ -221,9 +232,17 @@ class CentreStore:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+        self._close_databases()
+
+    def _close_databases(self) -> None:
         self._db.close()
         if self._reads is not self._db:
             self._reads.close()
+
+    def has_deliveries(self) -> bool:
+        """Whether any delivery, of any municipality, was ever recorded (reconcile tells a
+        centre that delivered nothing from one that delivered nothing of one municipality)."""
+        return bool(self._reads.read("SELECT 1 FROM centre_deliveries LIMIT 1"))
 
 
 def _where(always: tuple[str, ...] = (), **equal: str | None) -> tuple[str, tuple[str, ...]]:

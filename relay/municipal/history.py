@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from relay.store.db import is_postgres, open_database
+from relay.store.identity import MUNICIPALITY, claim
 from relay.store.protocol import Tx
 from relay.store.sqlite_db import SqliteDatabase
 
@@ -64,14 +65,25 @@ def _answer(row: tuple[Any, ...]) -> tuple[str, dict[str, Any] | None]:
 
 
 class IssuanceHistory:
-    def __init__(self, db: Path | str, lock_wait: float = 5.0, read_only: bool = False) -> None:
+    def __init__(self, db: Path | str, lock_wait: float = 5.0, read_only: bool = False,
+                 owner: str | None = None) -> None:
         """``db``: a SQLite file (brought up to date when opened, unless ``read_only``: what
         ``relay audit`` and ``relay reconcile`` read stays as it was) or a ``postgresql://``
         URL (its schema brought up to date by ``relay db upgrade`` first). ``lock_wait``:
         the seconds an issue waits for the year's row on PostgreSQL (held by another
         node's issue: a node that hangs mid-issue must not hold every other node's
-        threads; past it the call is refused as unavailable, and nothing is kept)."""
+        threads; past it the call is refused as unavailable, and nothing is kept).
+        ``owner``: the municipality whose server opens it, recorded as the database's
+        identity the first time (:func:`relay.store.identity.claim`: audit and reconcile then
+        tell it from a file no server ever opened, and a server given the centre's or another
+        municipality's database refuses to start); None: a reader's or a test's, not claimed."""
         self._db = open_database(db, "relay-municipal", read_only=read_only)
+        if owner is not None and not read_only:
+            try:
+                claim(self._db, MUNICIPALITY, owner, time.time(), db)
+            except BaseException:
+                self._db.close()
+                raise
         self.storage = "postgresql" if is_postgres(db) else "sqlite"
         self._lock_wait_ms = int(lock_wait * 1000)
         self._scrubbed = -SCRUB_INTERVAL

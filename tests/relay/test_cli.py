@@ -20,7 +20,6 @@ from protocol.clock import FakeClock
 from relay.cli import main
 from relay.service import Settings, build_core
 from relay.store.migrations import latest
-from relay.store.sqlite_db import SqliteDatabase
 from tests.fixtures.relay import open_hours
 
 
@@ -139,11 +138,14 @@ def test_the_audit_commands_leave_the_files_they_read_as_they_were(tmp_path: Pat
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """``relay audit --municipality`` and ``relay reconcile`` open the history and the
     centre's database read-only: an older file is refused, not brought up to date."""
+    from relay.centre.store import CentreStore
+    from relay.municipal.history import IssuanceHistory
+
     history, centre = tmp_path / "history.sqlite3", tmp_path / "centre.sqlite3"
-    for path in (history, centre):
-        SqliteDatabase(path).close()
+    IssuanceHistory(history, owner="139998").close()  # as a new server leaves them
+    CentreStore(centre).close()
     assert main(["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
-    assert "note: --history holds no request" in capsys.readouterr().err  # an empty file, or the wrong one
+    assert "has recorded no request since its server first opened it" in capsys.readouterr().err
     assert main(["reconcile", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]) == 0
     with contextlib.closing(sqlite3.connect(history)) as conn:
         conn.execute(f"PRAGMA user_version={latest('sqlite') - 1}")
