@@ -215,6 +215,18 @@ class PaymentDeviceProbe:
         check = getattr(self.device, "self_check", None)
         return dict(check()) if check is not None else {}
 
+    def payouts_in_flight(self) -> Mapping[int, int]:
+        """The real cash device's hoppers; a device without payouts of its own (the
+        simulator pays at once) has none."""
+        in_flight = getattr(self.device, "payouts_in_flight", None)
+        return dict(in_flight()) if in_flight is not None else {}
+
+    def resolve_payout(self, denomination: int, coins_paid: int) -> None:
+        resolve = getattr(self.device, "resolve_payout", None)
+        if resolve is None:
+            raise PaymentFault("no_payout_in_flight")
+        resolve(denomination, coins_paid)
+
     def test_payout(self) -> Mapping[int, int]:
         one_hopper = getattr(self.device, "test_payout", None)
         paid: dict[int, int] = {}

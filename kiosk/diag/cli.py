@@ -4,7 +4,8 @@
 nothing) and prints one JSON report; it exits 0 when the terminal can serve, 1 when it
 cannot (each fault named, also on stderr), 2 when the configuration cannot be read.
 ``kiosk diag`` asks for the technician's code, runs the device tests and actions named by
-its options, then shows the self-test and the counters (one JSON document).
+its options, then shows the self-test, the counters and any payout in flight (one JSON
+document).
 ``kiosk diag --provision-secret`` creates this terminal's TOTP secret file (as root).
 """
 
@@ -20,7 +21,8 @@ from kiosk.config import Config, ConfigError, load
 from kiosk.diag.export import ExportError
 from kiosk.diag.secret import DEFAULT_SECRET_FILE, provision
 from kiosk.diag.selftest import SelfTestReport
-from kiosk.diag.service import DEVICE_TESTS, DiagService
+from kiosk.diag.service import DEVICE_TESTS, DiagService, NotFitted
+from kiosk.payment.port import PaymentError
 
 EXIT_OK, EXIT_CANNOT_SERVE, EXIT_CONFIG = 0, 1, 2
 
@@ -44,7 +46,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--clear-alarm", action="store_true", help="after entry, clear an integrity alarm")
     p.add_argument("--mark-serviced", action="store_true",
                    help="after entry, start the counters afresh (end of a service visit)")
+    p.add_argument("--resolve-payout", action="append", default=[], type=_payout, metavar="DENOM=COINS",
+                   help="after entry, settle a payout in flight that its hopper could not: the coins it "
+                        "paid, as staff counted them (repeatable; see payouts_in_flight in the report)")
     p.set_defaults(func=run)
+
+
+def _payout(text: str) -> tuple[int, int]:
+    """``DENOM=COINS``, both whole numbers: the hopper's coin and the coins it paid."""
+    denomination, sep, coins = text.partition("=")
+    if not (sep and denomination.isdigit() and coins.isdigit()):
+        raise argparse.ArgumentTypeError(f"wants DENOM=COINS, e.g. 100=3, got {text!r}")
+    return int(denomination), int(coins)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,6 +108,8 @@ def _console(service: DiagService, args: argparse.Namespace) -> int:
         return EXIT_CANNOT_SERVE
     try:
         out: dict[str, object] = {}
+        resolved: list[dict[str, int]] = []
+        failed: list[dict[str, object]] = []
         tests = [service.run_test(name).as_dict() for name in args.test]
         if tests:
             out["tests"] = tests
@@ -102,9 +117,23 @@ def _console(service: DiagService, args: argparse.Namespace) -> int:
             out["clear_alarm"] = service.clear_alarm().as_dict()
         if args.out_of_service or args.in_service:
             service.set_in_service(args.in_service)
+        for denomination, coins in args.resolve_payout:
+            try:
+                service.resolve_payout(denomination, coins)
+                resolved.append({"denomination": denomination, "coins": coins})
+            except (PaymentError, NotFitted, ValueError) as exc:  # said in the report; the rest goes on
+                failed.append({"denomination": denomination, "code": getattr(exc, "code", "bad_value")})
+        if resolved:
+            out["resolved_payouts"] = resolved
+        if failed:
+            out["resolve_failed"] = failed
         report = service.self_test(trigger="technician")
         out.update(selftest=report.as_dict(), counters=service.counters().as_dict(),
                    in_service=service.in_service())
+        try:
+            out["payouts_in_flight"] = {str(d): n for d, n in service.payouts_in_flight().items()}
+        except NotFitted:
+            pass  # no cash device on this terminal
         try:
             if args.export:
                 out["exported"] = str(service.export_logs(Path(args.export)).path)

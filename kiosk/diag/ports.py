@@ -67,6 +67,14 @@ class PaymentProbe(Protocol):
         """Pay one coin of each denomination in stock (the technician collects them);
         the coins paid, by denomination."""
 
+    def payouts_in_flight(self) -> Mapping[int, int]:
+        """The coins asked of each hopper in a payout whose outcome the hopper could not
+        say; empty when there is none."""
+
+    def resolve_payout(self, denomination: int, coins_paid: int) -> None:
+        """Record what staff established a payout in flight paid; raises
+        ``PaymentError`` for no such payout or more coins than it asked."""
+
 
 @dataclass(frozen=True)
 class RelayStatus:

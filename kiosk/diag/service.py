@@ -325,6 +325,19 @@ class DiagService:
         self.audit.record("diag.action", step="refill_change", amount=total)
         payment.refill(levels)
 
+    def payouts_in_flight(self) -> Mapping[int, int]:
+        """Payouts the hoppers could not settle: coins asked, by denomination."""
+        return self._payment().payouts_in_flight()
+
+    def resolve_payout(self, denomination: int, coins_paid: int) -> None:
+        """Settle a payout in flight with the coins staff counted it paid (from what is
+        left in the hopper, or the customer's voucher): audited before it is recorded."""
+        payment = self._payment()
+        if denomination not in COINS or not _is_count(coins_paid):
+            raise ValueError("resolve: a coin denomination and a non-negative count")
+        self.audit.record("diag.action", step="resolve_payout", denomination=denomination, count=coins_paid)
+        payment.resolve_payout(denomination, coins_paid)
+
     def clear_printer_fault(self) -> CheckResult:
         self._require_active()
         if self.devices.printer is None:

@@ -315,6 +315,35 @@ class CashDevice:
         for denomination in levels:
             self.hoppers[denomination].empty = False
 
+    def payouts_in_flight(self) -> dict[int, int]:
+        """The coins each hopper was asked to pay in a payout whose outcome is not known
+        (what the kiosk diag shows staff before they settle it)."""
+        rec = self.state.read()
+        return {d: h.pending.coins for d, h in sorted(rec.hoppers.items())
+                if d in self.hoppers and h.pending is not None}
+
+    def resolve_payout(self, denomination: int, coins_paid: int) -> None:
+        """Settle a payout in flight that the hopper cannot (its count failed its checksum,
+        or another hopper was put in since) with what staff established it paid: counted
+        from the coins left in the hopper, or from the customer's voucher. Recorded as
+        paid by that hopper; the hopper then starts again at its next initialisation,
+        unless a fault of its own keeps it out of order. Refused for a hopper without a
+        payout in flight, and for more coins than the payout asked."""
+        if denomination not in self.hoppers:
+            raise InvalidAmount("unknown_denomination")
+        with self.state.change() as r:
+            h = r.hopper(denomination)
+            if h.pending is None:
+                raise InvalidAmount("no_payout_in_flight")
+            if not 0 <= coins_paid <= h.pending.coins:
+                raise InvalidAmount("bad_count")
+            h.paid_total += coins_paid
+            h.inventory = max(0, h.inventory - coins_paid)
+            h.dispense_count = None  # the hopper's own count is read again at its next payout
+            h.pending = None
+        event(log, "payment.payout_resolved", logging.WARNING, device=self.hoppers[denomination].name,
+              count=coins_paid)
+
     def self_check(self) -> dict[str, str]:
         """Each device's state for the diagnostic mode: ``ok`` or a fault code. The
         acceptor runs its self-check (232), each hopper its test (163) and level (217),

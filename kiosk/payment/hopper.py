@@ -84,6 +84,10 @@ class Hopper(DeviceThread):
         if not 1 <= coins <= MAX_COINS:
             raise ValueError("a payout is 1 to 255 coins")
         link = self._link()
+        if self.state.read().hopper(self.denomination).pending is not None and self._settle() is None:
+            # an earlier payout is still in flight: a new one would overwrite its record,
+            # and what it paid would be lost; staff settle it (kiosk diag --resolve-payout)
+            raise PaymentFault("payout_unconfirmed")
         if self.flags & NEEDS_RESET:
             self._reset()
         link.transact(Header.ENABLE_HOPPER, bytes([ENABLE_CODE]))
@@ -262,6 +266,8 @@ class Hopper(DeviceThread):
             return None
         with self.state.change() as r:
             h = r.hopper(self.denomination)
+            if h.pending != pending:  # staff settled it meanwhile (CashDevice.resolve_payout)
+                return None
             h.paid_total += paid
             h.inventory = max(0, h.inventory - paid)
             h.dispense_count = count

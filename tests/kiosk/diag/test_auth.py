@@ -114,7 +114,9 @@ def test_actions_need_authentication(rig: Rig) -> None:
         rig.service.set_in_service(False)
     with pytest.raises(NotAuthenticated):
         rig.service.empty_change()
-    assert events(rig).count("diag.refused") == 3
+    with pytest.raises(NotAuthenticated):
+        rig.service.resolve_payout(100, 0)
+    assert events(rig).count("diag.refused") == 4
 
 
 def test_audit_records_are_structured_and_time_stamped(rig: Rig) -> None:

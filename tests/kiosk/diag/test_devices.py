@@ -97,6 +97,24 @@ def test_empty_and_refill_change(inside: Rig) -> None:
                      ("diag.action", "refill_change", 6000)]
 
 
+def test_a_payout_in_flight_is_settled_with_the_count_staff_enter(inside: Rig) -> None:
+    from kiosk.payment.port import InvalidAmount
+
+    inside.payment.in_flight = {100: 3}
+    assert inside.service.payouts_in_flight() == {100: 3}
+    with pytest.raises(ValueError):
+        inside.service.resolve_payout(7, 1)  # not a coin
+    with pytest.raises(ValueError):
+        inside.service.resolve_payout(100, -1)
+    with pytest.raises(InvalidAmount):
+        inside.service.resolve_payout(100, 4)  # more than it asked: the device refuses
+    inside.service.resolve_payout(100, 2)
+    assert inside.payment.resolved == {100: 2} and inside.service.payouts_in_flight() == {}
+    steps = [(r.get("step"), r.get("denomination"), r.get("count")) for r in inside.service.audit.records()
+             if r["event"] == "diag.action"]
+    assert steps == [("resolve_payout", 100, 4), ("resolve_payout", 100, 2)]  # audited, refused or not
+
+
 @pytest.mark.parametrize(
     ("status", "expected", "code"),
     [

@@ -3,6 +3,7 @@ the real drivers from it (no simulator), and ``kiosk diag`` tests them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -155,3 +156,56 @@ def test_kiosk_diag_json_on_a_production_terminal(cash_rig: CashRig, tmp_path: P
     assert {c["name"]: c["status"] for c in payment} == {"payment.self_test": "ok",
                                                          "payment.levels": "ok"}
     assert not any(f.startswith("payment") for f in report["faults"])
+
+
+def test_kiosk_diag_settles_a_payout_its_hopper_could_not(cash_rig: CashRig, tmp_path: Path) -> None:
+    """A payout left in flight that the hopper cannot settle (its count is another
+    hopper's): ``kiosk diag`` shows it, and ``--resolve-payout`` records what staff counted
+    it paid, audited; a count above what it asked is refused and said in the report."""
+    import pyotp
+
+    from kiosk.diag.secret import provision
+    from kiosk.payment.cash_state import CashState, PendingPayout
+
+    config = production_config(tmp_path, cash_rig)
+    state = CashState.in_state_dir(tmp_path / "state")
+    with state.change() as r:
+        h = r.hopper(100)
+        h.pending, h.serial = PendingPayout(coins=3, count_before=0), "ffffff"
+        paid_before = h.paid_total
+    secret = provision(tmp_path / "secret")
+    entries = [0]
+
+    def diag(*options: str) -> dict[str, object]:
+        """One entry in diagnostic mode, half a minute after the last (a code is taken once)."""
+        entries[0] += 1
+        at = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=30 * entries[0])
+        code = (
+            "import datetime, getpass, sys\n"
+            "import kiosk.diag.build\n"
+            "from protocol.clock import FakeClock\n"
+            f"clock = FakeClock(datetime.datetime.fromisoformat({at.isoformat()!r}))\n"
+            "kiosk.diag.build.SystemClock = lambda: clock\n"
+            f"getpass.getpass = lambda prompt: {pyotp.TOTP(secret).at(at)!r}\n"
+            "from kiosk.cli import main\n"
+            f"sys.exit(main(['--config', {str(config)!r}, 'diag', *{list(options)!r}]))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.stdout, done.stderr
+        out: dict[str, object] = json.loads(done.stdout)
+        return out
+
+    assert diag()["payouts_in_flight"] == {"100": 3}
+    out = diag("--resolve-payout", "100=4", "--resolve-payout", "50=0")
+    assert out["resolve_failed"] == [{"denomination": 100, "code": "bad_count"},
+                                     {"denomination": 50, "code": "no_payout_in_flight"}]
+    assert out["payouts_in_flight"] == {"100": 3}
+    out = diag("--resolve-payout", "100=2")
+    assert out["resolved_payouts"] == [{"denomination": 100, "coins": 2}]
+    assert out["payouts_in_flight"] == {}
+    assert CashState.in_state_dir(tmp_path / "state").read().hopper(100).paid_total == paid_before + 2
+    audit = [json.loads(x) for x in (tmp_path / "state" / "diag-audit.jsonl").read_text().splitlines()]
+    assert [(a["denomination"], a["count"]) for a in audit if a.get("step") == "resolve_payout"] == [
+        (100, 4), (50, 0), (100, 2)]

@@ -17,9 +17,10 @@ import pytest
 from hardware_mocks.cash.rig import CashRig
 from kiosk.payment import cash_device as cash_device_module
 from kiosk.payment.cash_device import CashDevice
+from kiosk.payment.cash_state import PendingPayout
 from kiosk.payment.cctalk_frame import Header
 from kiosk.payment.hopper import Hopper
-from kiosk.payment.port import PaymentFault
+from kiosk.payment.port import InvalidAmount, PaymentFault
 from tests.fixtures.cash import stop_final
 from tests.fixtures.waiting import WAIT, wait_for
 
@@ -252,5 +253,42 @@ def test_a_payout_cut_short_is_not_settled_from_a_count_that_cannot_say(
         with pytest.raises(PaymentFault) as exc:
             dev.totals()
         assert exc.value.code == "payout_unresolved"
+        # staff count what it paid (here the emulator knows: all 30) and settle it
+        assert dev.payouts_in_flight() == {10: 30}
+        with pytest.raises(InvalidAmount) as refused:
+            dev.resolve_payout(10, 31)  # more than the payout asked
+        assert refused.value.code == "bad_count"
+        with pytest.raises(InvalidAmount) as refused:
+            dev.resolve_payout(100, 0)  # a hopper with nothing in flight
+        assert refused.value.code == "no_payout_in_flight"
+        with pytest.raises(InvalidAmount) as refused:
+            dev.resolve_payout(5, 0)  # no hopper of that coin
+        assert refused.value.code == "unknown_denomination"
+        dev.resolve_payout(10, hopper.paid_out)
+        assert dev.payouts_in_flight() == {}
+        assert dev.counters().coins_out[10] == hopper.paid_out == 30
+        assert dev.totals().paid_out == 300
+        with pytest.raises(InvalidAmount) as refused:
+            dev.resolve_payout(10, 0)  # settled once: nothing in flight now
+        assert refused.value.code == "no_payout_in_flight"
+        # the swapped-in hopper starts; the one whose memory failed stays out of order
+        expected = "hopper_fault" if after_the_kill == "memory_fails" else None
+        wait_for(lambda: dev.hoppers[10].fault == expected, what=f"the hopper's state {expected}")
     finally:
         dev.close()
+
+
+def test_a_payout_in_flight_is_never_overwritten_by_the_next(cash_rig: CashRig, cash_device: Open) -> None:
+    """A payout still in flight on a hopper that answers (its count from another hopper,
+    so it cannot be settled): the next payout is refused rather than written over it,
+    which would lose what the first one paid."""
+    dev = cash_device()
+    hopper = cash_rig.hoppers[100]
+    with dev.state.change() as r:
+        h = r.hopper(100)
+        h.pending, h.serial = PendingPayout(coins=3, count_before=0), "ffffff"
+    with pytest.raises(PaymentFault) as exc:
+        dev.hoppers[100].submit(lambda: dev.hoppers[100].pay(1)).result(WAIT)
+    assert exc.value.code == "payout_unconfirmed"
+    assert dev.state.read().hopper(100).pending == PendingPayout(coins=3, count_before=0)
+    assert hopper.paid_out == 0
