@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.diag.auth import AuthOutcome
 from kiosk.diag.checks import CheckResult, Status
-from kiosk.diag.service import DEVICE_TESTS, DiagService
+from kiosk.diag.service import DEVICE_TESTS, DiagService, NotFitted
+from kiosk.payment.port import PaymentError
 from kiosk.ui.widgets import KioskButton, label
 
 CODE_DIGITS = 6
@@ -169,6 +170,7 @@ class MainPage(QWidget):
         self.actions: dict[str, KioskButton] = {}  # type: ignore[assignment]  # hides QWidget.actions()
         for key, text in [("selftest", "全体自己診断"), ("service", ""),
                           ("empty", "つり銭回収"), ("refill", "つり銭補充"),
+                          ("payout", "払出し未確定の精算"),
                           ("clear_printer", "プリンター障害解除"), ("clear_alarm", "警報解除"),
                           ("export", "ログ出力 (USB)"),
                           ("serviced", "点検完了 (カウンタ初期化)"), ("exit", "保守終了")]:
@@ -247,6 +249,56 @@ class RefillPage(QWidget):
         self.total.setText(f"合計 {sum(c * n for c, n in self.counts.items())} 円")
 
 
+class PayoutPage(QWidget):
+    """A payout in flight that its hopper could not settle: the coins it was asked to pay,
+    and how many the technician counted it paid (0 up to those)."""
+
+    confirmed = Signal(int, int)  # the hopper's coin, the coins paid
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.coin = self.asked = self.paid = 0
+        layout = QVBoxLayout(self)
+        self.title = label("title")
+        layout.addWidget(self.title)
+        row = QHBoxLayout()
+        self.buttons: dict[str, KioskButton] = {}
+        for sign, text in ((-1, "−"), (1, "+")):
+            button = KioskButton(text)
+            button.setObjectName(f"diag-payout-{'minus' if sign < 0 else 'plus'}")
+            button.clicked.connect(lambda _=False, d=sign: self._step(d))
+            self.buttons[button.objectName()] = button
+        self.count = label()
+        self.count.setObjectName("diag-payout-count")
+        row.addWidget(self.buttons["diag-payout-minus"])
+        row.addWidget(self.count)
+        row.addWidget(self.buttons["diag-payout-plus"])
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        self.back = KioskButton("戻る")
+        self.back.clicked.connect(self.cancelled)
+        self.ok = KioskButton("確定", primary=True)
+        self.ok.setObjectName("diag-payout-ok")
+        self.ok.clicked.connect(lambda: self.confirmed.emit(self.coin, self.paid))
+        buttons.addWidget(self.back)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
+
+    def show_payout(self, coin: int, asked: int) -> None:
+        """Start at none paid: the count is the technician's, never a guess of ours."""
+        self.coin, self.asked, self.paid = coin, asked, 0
+        self.title.setText(f"{coin} 円ホッパー — 払出し指示 {asked} 枚のうち、払い出された枚数")
+        self._refresh()
+
+    def _step(self, direction: int) -> None:
+        self.paid = min(self.asked, max(0, self.paid + direction))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.count.setText(f"{self.paid} 枚")
+
+
 class DiagWindow(QWidget):
     """The diagnostic screens over one :class:`DiagService` (a window of its own)."""
 
@@ -271,9 +323,11 @@ class DiagWindow(QWidget):
         self.code_page = CodePage()
         self.main_page = MainPage()
         self.refill_page = RefillPage()
+        self.payout_page = PayoutPage()
         self.stack.addWidget(self.code_page)
         self.stack.addWidget(self.main_page)
         self.stack.addWidget(self.refill_page)
+        self.stack.addWidget(self.payout_page)
         layout = QVBoxLayout(self)
         # The window's size is the panel's, never derived from its contents (and the
         # offscreen platform used by the tests cannot take size hints).
@@ -290,6 +344,9 @@ class DiagWindow(QWidget):
         acts["refill"].clicked.connect(self._show_refill)
         self.refill_page.cancelled.connect(lambda: self.stack.setCurrentWidget(self.main_page))
         self.refill_page.confirmed.connect(self._refill)
+        acts["payout"].clicked.connect(self._show_payout)
+        self.payout_page.cancelled.connect(lambda: self.stack.setCurrentWidget(self.main_page))
+        self.payout_page.confirmed.connect(self._resolve_payout)
         acts["clear_printer"].clicked.connect(
             lambda: self._start("clear_printer", service.clear_printer_fault))
         acts["clear_alarm"].clicked.connect(
@@ -345,6 +402,25 @@ class DiagWindow(QWidget):
     def _refill(self, counts: dict[int, int]) -> None:
         self.stack.setCurrentWidget(self.main_page)
         self._start("refill", lambda: self.service.refill_change(counts))
+
+    def _show_payout(self) -> None:
+        in_flight = self._payouts_in_flight()
+        if not in_flight:
+            return
+        self._idle.start()
+        coin = min(in_flight)
+        self.payout_page.show_payout(coin, in_flight[coin])
+        self.stack.setCurrentWidget(self.payout_page)
+
+    def _resolve_payout(self, coin: int, paid: int) -> None:
+        self.stack.setCurrentWidget(self.main_page)
+        self._start("payout", lambda: self.service.resolve_payout(coin, paid))
+
+    def _payouts_in_flight(self) -> dict[int, int]:
+        try:
+            return dict(self.service.payouts_in_flight())
+        except (NotFitted, PaymentError):
+            return {}  # no cash device, or it cannot say now: nothing to settle here
 
     def _toggle_service(self) -> None:
         self._start("service", lambda: self.service.set_in_service(not self.service.in_service()))
@@ -403,6 +479,8 @@ class DiagWindow(QWidget):
         in_service = self.service.in_service()
         self.main_page.mode.setText("運用中" if in_service else "運用停止中")
         self.main_page.actions["service"].set_label("運用停止" if in_service else "運用再開")
+        # shown only while a hopper has a payout staff must settle
+        self.main_page.actions["payout"].setVisible(bool(self._payouts_in_flight()))
         self.main_page.counters.setPlainText(
             json.dumps(self.service.counters().as_dict(), indent=1, ensure_ascii=False))
 
