@@ -26,28 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from hardware_mocks.federation_world import FederationWorld
+from hardware_mocks.services.ports import held_port, hold_port
 from hardware_mocks.services.relay import register_world_kiosks
 from hardware_mocks.world import RELAY_HOST
 from kiosk.config import RelayConfig
 from relay import processes
 
 START_TIMEOUT = 60.0
-
-
-def hold_port() -> socket.socket:
-    """A loopback port kept for a server that starts on it, maybe more than once: bound with
-    SO_REUSEADDR and never listening. The server may listen on it at each start (it sets
-    SO_REUSEADDR too: relay.ports.listen), and while this socket is open the kernel gives
-    the port to no socket that asks for any free one (a bind to port 0, an outgoing
-    connection), as it may a port closed before a start or between a kill and a restart."""
-    held = socket.socket()
-    try:
-        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        held.bind(("127.0.0.1", 0))
-    except OSError:
-        held.close()
-        raise
-    return held
 
 
 def start_service(cmd: list[str], log_path: Path, port_file: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -89,7 +74,7 @@ class FederationServices:
         a :meth:`restart` after :meth:`kill` finds it taken by nothing else."""
         if code not in self.held:
             self.held[code] = hold_port()
-        port = self.held[code].getsockname()[1]
+        port = held_port(self.held[code])
         state = self.state / code
         state.mkdir(parents=True, exist_ok=True)
         entry = ["-m", "hardware_mocks.services.federation"] if code == self.faulty else ["-m", "relay.cli"]

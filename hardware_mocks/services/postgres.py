@@ -2,11 +2,14 @@
 
 The server runs as an unprivileged user (PostgreSQL refuses root): as root, the folder is
 given to ``nobody`` and every PostgreSQL program runs under ``setpriv`` as that user;
-otherwise as the current user. It listens on 127.0.0.1 on a free port and on a Unix
-socket in its own folder, trusts local connections (nothing but this machine reaches
-it), and is removed with its folder by :meth:`PostgresServer.stop`, which ends exactly
-the process it started. :meth:`PostgresServer.restart` stops and starts it on the same
-port and data (fast or immediate, as a crash), for the failover tests.
+otherwise as the current user. It listens on 127.0.0.1 on a port held for it from
+before its start to :meth:`PostgresServer.stop` (:func:`~hardware_mocks.services.ports.hold_port`:
+PostgreSQL sets SO_REUSEADDR on its listening sockets, so it can listen there) and on a
+Unix socket in its own folder, trusts local connections (nothing but this machine
+reaches it), and is removed with its folder by :meth:`PostgresServer.stop`, which ends
+exactly the process it started. :meth:`PostgresServer.restart` stops and starts it on
+the same port and data (fast or immediate, as a crash), for the failover tests: the port
+is still held meanwhile, so no other process can have been given it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from hardware_mocks.services.ports import held_port, hold_port
+
 START_TIMEOUT = 30.0
 USER = "nobody"  # as root: the unprivileged account the server runs as
 
@@ -38,18 +43,13 @@ def bin_dir() -> Path:
     raise RuntimeError("PostgreSQL is not installed (Debian package postgresql: make system-packages)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class PostgresServer:
     root: Path  # the temporary folder: data/ and the socket
     port: int
     process: subprocess.Popen[bytes]
     durable: bool
+    held: socket.socket  # keeps ``port`` from anyone else until stop() (hold_port)
 
     @property
     def data(self) -> Path:
@@ -70,6 +70,7 @@ class PostgresServer:
         """``durable``: fsync on, as in service (benchmarks); off for tests, where only
         processes crash, never the machine, so nothing committed can be lost either way."""
         root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
+        held = hold_port()
         try:
             if os.getuid() == 0:
                 entry = pwd.getpwnam(USER)
@@ -77,10 +78,11 @@ class PostgresServer:
             subprocess.run([*cls._as_owner(), str(bin_dir() / "initdb"), "-D", str(root / "data"), "-U", "postgres",
                             "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
                            check=True, capture_output=True, cwd=root, timeout=120)
-            port = _free_port()
-            server = cls(root, port, cls._spawn(root, port, durable), durable)
+            port = held_port(held)
+            server = cls(root, port, cls._spawn(root, port, durable), durable, held)
             server._wait_ready()
         except BaseException:
+            held.close()
             shutil.rmtree(root, ignore_errors=True)
             raise
         return server
@@ -122,8 +124,9 @@ class PostgresServer:
         return self.url(name)
 
     def restart(self, immediate: bool = False) -> None:
-        """Stop and start again on the same port and data. ``immediate``: as a crash
-        (SIGQUIT, recovery from the write-ahead log at start); else a fast shutdown."""
+        """Stop and start again on the same port (still held: no other process can have
+        been given it meanwhile) and data. ``immediate``: as a crash (SIGQUIT, recovery
+        from the write-ahead log at start); else a fast shutdown."""
         self._end(signal.SIGQUIT if immediate else signal.SIGINT)
         self.process = self._spawn(self.root, self.port, self.durable)
         self._wait_ready()
@@ -138,5 +141,7 @@ class PostgresServer:
                 self.process.wait()
 
     def stop(self) -> None:
+        """For good: the server ends, its port is given up and its folder removed."""
         self._end(signal.SIGINT)
+        self.held.close()
         shutil.rmtree(self.root, ignore_errors=True)

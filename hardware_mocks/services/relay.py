@@ -80,7 +80,11 @@ class RelayServer:
         """``clock_start``: a time to run the relay's clock from, ``SERVICE_HOURS`` (default)
         or ``None`` for the machine's own clock. ``db``: a ``postgresql://`` URL (default: a
         SQLite file in ``state_dir``; the registers are tables of the same database).
-        ``port``: 0 for a free one, or a node's own port again after :meth:`kill`.
+        ``port``: 0 for a free one the child picks, or one held for the node from before
+        its first start (:func:`hardware_mocks.services.ports.hold_port`; the relay sets
+        SO_REUSEADDR and so can listen on it), the same again after :meth:`kill`: a
+        port number freed by a kill or by closing a probe socket may be given to another
+        process before the relay binds it.
         ``open_files``: the child's open-file limit (``RLIMIT_NOFILE``), as a systemd unit
         would set it."""
         state_dir.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,13 @@
 """A TCP relay on loopback that a test can cut and mend: a node's database connection.
 
-``TcpProxy.start(port)`` listens on a free loopback port and forwards every connection
-to ``127.0.0.1:port``. :meth:`TcpProxy.cut` closes every connection through it and stops
-listening, as a failed network link or firewall would (connections refused);
-:meth:`TcpProxy.mend` listens again on the same port. Threads only; it ends with
-:meth:`TcpProxy.close`. It also counts round trips (:attr:`TcpProxy.round_trips`): each
-time the server sends after the client has, the client waited for it once.
+``TcpProxy.start(port)`` listens on a loopback port held for it until
+:meth:`TcpProxy.close` (:func:`~hardware_mocks.services.ports.hold_port`) and forwards
+every connection to ``127.0.0.1:port``. :meth:`TcpProxy.cut` closes every connection
+through it and stops listening, as a failed network link or firewall would (connections
+refused); :meth:`TcpProxy.mend` listens again on the same port, which no other process
+can have been given meanwhile. Threads only; it ends with :meth:`TcpProxy.close`. It
+also counts round trips (:attr:`TcpProxy.round_trips`): each time the server sends after
+the client has, the client waited for it once.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import contextlib
 import socket
 import threading
 
+from hardware_mocks.services.ports import held_port, hold_port
+
 
 class TcpProxy:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.port = 0
+        self._held = hold_port()
+        self.port = held_port(self._held)
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -28,15 +33,23 @@ class TcpProxy:
     @classmethod
     def start(cls, target_port: int) -> TcpProxy:
         proxy = cls(target_port)
-        proxy.mend()
+        try:
+            proxy.mend()
+        except BaseException:
+            proxy.close()
+            raise
         return proxy
 
     def mend(self) -> None:
+        """Listen (again) on the proxy's port: SO_REUSEADDR, as the held socket has, lets it."""
         listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self.port = listener.getsockname()[1]
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", self.port))
+            listener.listen(64)
+        except OSError:
+            listener.close()
+            raise
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
@@ -89,4 +102,6 @@ class TcpProxy:
             s.close()
 
     def close(self) -> None:
+        """For good: as :meth:`cut`, and the port is given up."""
         self.cut()
+        self._held.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from hardware_mocks.relay.crowd import CrowdMember, add_crowd
+from hardware_mocks.services.ports import held_port, hold_port
 from hardware_mocks.services.postgres import PostgresServer
 from hardware_mocks.services.relay import RelayServer, relay_config
 from hardware_mocks.services.tcp_proxy import TcpProxy
@@ -58,10 +60,16 @@ class Centre:
     url: str  # the shared database
     crowd: list[CrowdMember]
     nodes: list[RelayServer] = field(default_factory=list)
+    held: dict[int, socket.socket] = field(default_factory=dict)  # each node's port, to close()
 
-    def start(self, i: int, *args: str, db: str | None = None, port: int = 0) -> RelayServer:
+    def start(self, i: int, *args: str, db: str | None = None) -> RelayServer:
+        """Node ``i`` on its port, held for it from its first start to :meth:`close`: started
+        again after a kill, as a supervisor restarts it, it finds the port taken by nothing
+        else (a port freed by the kill could have been given to any process meanwhile)."""
+        if i not in self.held:
+            self.held[i] = hold_port()
         node = RelayServer.start(self.root, self.state / f"node{i}", clock_start=open_hours(self.world),
-                                 db=db or self.url, port=port, extra_args=args)
+                                 db=db or self.url, port=held_port(self.held[i]), extra_args=args)
         if i < len(self.nodes):
             self.nodes[i] = node
         else:
@@ -75,6 +83,16 @@ class Centre:
     def store(self) -> PostgresStore:
         return PostgresStore(self.url)
 
+    def close(self) -> None:
+        """Every node stopped for good, and their ports given up."""
+        try:
+            for node in self.nodes:
+                node.stop()
+        finally:
+            for held in self.held.values():
+                held.close()
+            self.held.clear()
+
 
 @pytest.fixture
 def centre(world: World, postgres_db: str, tmp_path: Path) -> Iterator[Centre]:
@@ -84,8 +102,7 @@ def centre(world: World, postgres_db: str, tmp_path: Path) -> Iterator[Centre]:
     try:
         yield c
     finally:
-        for node in c.nodes:
-            node.stop()
+        c.close()
 
 
 def _sign_in(client: HttpsRelayClient, member: CrowdMember) -> None:
@@ -330,9 +347,8 @@ def test_a_node_whose_database_link_is_cut(centre: Centre, postgres_server: Post
 
 
 def test_random_kills_under_a_few_hundred_sessions(centre: Centre) -> None:
-    ports = []
     for i in range(3):
-        ports.append(centre.start(i).port)
+        centre.start(i)
     tally = Tally()
     end = time.monotonic() + BUDGET  # the load and the join draw on this one deadline
     target, load_end = 300, end - FINISH  # bounded in count and in time
@@ -354,7 +370,7 @@ def test_random_kills_under_a_few_hundred_sessions(centre: Centre) -> None:
             centre.nodes[victim].kill()
             kills += 1
             time.sleep(rng.uniform(0.1, 1.0))
-            centre.start(victim, port=ports[victim])  # back on its own port, as a supervisor restarts it
+            centre.start(victim)  # back on its own (held) port, as a supervisor restarts it
     finally:
         stop.set()
         _join(threads, end)

@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hardware_mocks.federation_world import A, B, C, FederationWorld
 from hardware_mocks.relay.testing import CardSigner
-from hardware_mocks.services.federation import FederationServices, hold_port
+from hardware_mocks.services.federation import FederationServices
+from hardware_mocks.services.ports import held_port, hold_port
 from protocol import wire
 
 #: A call to the centre fails after this instead of waiting aiohttp's default 300 s: a
@@ -338,7 +339,7 @@ def test_a_public_listener_that_cannot_start_says_why_once_with_exit_2(federatio
     the centre's own check and its kiosk listener may listen on it; with the kiosk listener
     on it, its public listener may not."""
     with hold_port() as held:
-        port = held.getsockname()[1]
+        port = held_port(held)
         result = _relay("centre", "serve", *_centre_args(federation, tmp_path), "--port", str(port),
                         "--public-port", str(port))
     assert (result.returncode, result.stderr) == (
