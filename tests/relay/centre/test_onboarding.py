@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 from hardware_mocks.federation_world import A, B, FederationWorld
 from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.services.federation import start_service
+from hardware_mocks.services.ports import held_port, hold_port
 from hardware_mocks.services.relay import register_world_kiosks
 from kiosk.config import load
 from kiosk.relay_client.errors import RelayUnavailable
@@ -49,12 +50,6 @@ def _ok(*args: str | Path) -> str:
     return done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def _centre_csr(key_path: Path, csr_path: Path) -> None:
     """What the centre's administrator does with ``openssl req`` (docs: step 2)."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -73,6 +68,9 @@ class Onboarding:
         self.op = root / "operator"
         self.centre_home = root / "centre"
         self.processes: list[subprocess.Popen[bytes]] = []
+        # each municipality's port, named in its endpoint at init and served later: held
+        # from the one to the other (and to the end), so no other process is given it
+        self.held: list[socket.socket] = []
 
     def files(self) -> list[str | Path]:
         return ["--directory", self.op / "directory.json", "--anchor", self.op / "anchor.json",
@@ -81,7 +79,8 @@ class Onboarding:
     def municipality(self, code: str) -> tuple[Path, int]:
         """``relay municipality init`` on the server, its CSR signed by the operator, the
         certificate installed; the registry export and test-card profile of the world's ``code``."""
-        home, port = self.root / f"municipality-{code}", _free_port()
+        self.held.append(hold_port())
+        home, port = self.root / f"municipality-{code}", held_port(self.held[-1])
         _ok("municipality", "init", home, "--code", code, "--name", f"試験市{code}",
             "--endpoint", f"https://{HOST}:{port}")
         for name in ("registry.json", "profile.json"):
@@ -123,6 +122,8 @@ class Onboarding:
     def stop(self) -> None:
         for process in self.processes:
             processes.stop(process, grace=10.0)
+        for held in self.held:
+            held.close()
 
 
 @pytest.fixture
