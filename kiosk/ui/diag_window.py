@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.diag.auth import AuthOutcome
 from kiosk.diag.checks import CheckResult, Status
-from kiosk.diag.service import DEVICE_TESTS, DiagService, NotFitted
-from kiosk.payment.port import PaymentError
+from kiosk.diag.service import DEVICE_TESTS, DiagService
 from kiosk.ui.widgets import KioskButton, label
 
 CODE_DIGITS = 6
@@ -344,7 +343,7 @@ class DiagWindow(QWidget):
         acts["refill"].clicked.connect(self._show_refill)
         self.refill_page.cancelled.connect(lambda: self.stack.setCurrentWidget(self.main_page))
         self.refill_page.confirmed.connect(self._refill)
-        acts["payout"].clicked.connect(self._show_payout)
+        acts["payout"].clicked.connect(self._ask_payouts)
         self.payout_page.cancelled.connect(lambda: self.stack.setCurrentWidget(self.main_page))
         self.payout_page.confirmed.connect(self._resolve_payout)
         acts["clear_printer"].clicked.connect(
@@ -403,11 +402,12 @@ class DiagWindow(QWidget):
         self.stack.setCurrentWidget(self.main_page)
         self._start("refill", lambda: self.service.refill_change(counts))
 
-    def _show_payout(self) -> None:
-        in_flight = self._payouts_in_flight()
-        if not in_flight:
-            return
-        self._idle.start()
+    def _ask_payouts(self) -> None:
+        """What is in flight is the cash device's to say: asked like any device test, on the
+        worker thread, only when the technician asks (the page opens if there is one)."""
+        self._start("payouts", lambda: dict(self.service.payouts_in_flight()))
+
+    def _show_payout(self, in_flight: dict[int, int]) -> None:
         coin = min(in_flight)
         self.payout_page.show_payout(coin, in_flight[coin])
         self.stack.setCurrentWidget(self.payout_page)
@@ -415,12 +415,6 @@ class DiagWindow(QWidget):
     def _resolve_payout(self, coin: int, paid: int) -> None:
         self.stack.setCurrentWidget(self.main_page)
         self._start("payout", lambda: self.service.resolve_payout(coin, paid))
-
-    def _payouts_in_flight(self) -> dict[int, int]:
-        try:
-            return dict(self.service.payouts_in_flight())
-        except (NotFitted, PaymentError):
-            return {}  # no cash device, or it cannot say now: nothing to settle here
 
     def _toggle_service(self) -> None:
         self._start("service", lambda: self.service.set_in_service(not self.service.in_service()))
@@ -461,6 +455,10 @@ class DiagWindow(QWidget):
             self.main_page.status.setText(f"出力しました: {result.events} 件")
         elif name == "empty":
             self.main_page.status.setText(f"回収: {result} 円")
+        elif name == "payouts":
+            self.main_page.status.setText("" if result else "払出し未確定はありません")
+            if result:
+                self._show_payout(result)
         else:
             self.main_page.status.setText("完了")
         self._refresh_side()
@@ -479,8 +477,6 @@ class DiagWindow(QWidget):
         in_service = self.service.in_service()
         self.main_page.mode.setText("運用中" if in_service else "運用停止中")
         self.main_page.actions["service"].set_label("運用停止" if in_service else "運用再開")
-        # shown only while a hopper has a payout staff must settle
-        self.main_page.actions["payout"].setVisible(bool(self._payouts_in_flight()))
         self.main_page.counters.setPlainText(
             json.dumps(self.service.counters().as_dict(), indent=1, ensure_ascii=False))
 

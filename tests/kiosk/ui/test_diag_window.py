@@ -212,29 +212,27 @@ def test_entry_beside_a_customer_session(qtbot: QtBot, window: DiagWindow, rig: 
     assert window.code_page.message.text().startswith("お客様の取引を終了しました")
 
 
-def test_a_payout_in_flight_is_settled_on_the_touchscreen(qtbot: QtBot, window: DiagWindow, rig: Rig) -> None:
-    """The action shows only while a hopper has a payout staff must settle; the count
-    starts at none, goes no higher than the coins asked, and is audited as entered."""
+def test_a_payout_in_flight_is_settled_on_the_touchscreen(qtbot: QtBot, inside: DiagWindow, rig: Rig) -> None:
+    """The device is asked only when the technician asks; the count starts at none, goes
+    no higher than the coins asked, and is audited as entered."""
+    payout = inside.main_page.actions["payout"]
+    with qtbot.waitSignal(inside.task_done, timeout=5000):
+        payout.click()
+    assert inside.stack.currentWidget() is inside.main_page
+    assert inside.main_page.status.text() == "払出し未確定はありません"
     rig.payment.in_flight = {100: 3}
-    type_code(qtbot, window, rig.code())
-    payout = window.main_page.actions["payout"]
-    assert not payout.isHidden()
-    payout.click()
-    page = window.payout_page
-    assert window.stack.currentWidget() is page and page.count.text() == "0 枚"
+    with qtbot.waitSignal(inside.task_done, timeout=5000):
+        payout.click()
+    page = inside.payout_page
+    assert inside.stack.currentWidget() is page and page.count.text() == "0 枚"
     for _ in range(5):
         page.buttons["diag-payout-plus"].click()
     page.buttons["diag-payout-minus"].click()
     assert page.count.text() == "2 枚"  # up to 3, then one back
-    with qtbot.waitSignal(window.task_done, timeout=5000):
+    with qtbot.waitSignal(inside.task_done, timeout=5000):
         page.ok.click()
-    assert window.stack.currentWidget() is window.main_page
-    assert rig.payment.resolved == {100: 2} and window.main_page.status.text() == "完了"
-    assert payout.isHidden()  # nothing left in flight
+    assert inside.stack.currentWidget() is inside.main_page
+    assert rig.payment.resolved == {100: 2} and inside.main_page.status.text() == "完了"
     steps = [(r.get("step"), r.get("denomination"), r.get("count")) for r in rig.service.audit.records()
              if r["event"] == "diag.action"]
     assert steps == [("resolve_payout", 100, 2)]
-
-
-def test_no_payout_in_flight_no_action(inside: DiagWindow) -> None:
-    assert inside.main_page.actions["payout"].isHidden()
