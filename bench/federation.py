@@ -284,6 +284,11 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
 def report(r: dict[str, Any]) -> str:
     mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "saturation"
     cpu = " ".join(f"{k}={v:.2f}" for k, v in r["cpu_ms_per_session"].items())
+    # All processes together, and the cores that made: the same code ran at different
+    # speeds on this machine with the same cores used (docs/benchmarks.md), so a run's
+    # sessions/s is read against the CPU its session cost.
+    whole = sum(r["cpu_ms_per_session"].values())
+    cpu += f" all={whole:.2f} ({whole * r['sessions_per_s'] / 1000:.2f} cores)"
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS
                      if c != "menu" or r["menu_call"])
     mib = " ".join(f"{k}={r['municipal_idle_mib'][k]:.0f}->{v:.0f}" for k, v in r["municipal_mib"].items())

@@ -51,3 +51,16 @@ def test_member_counts() -> None:
     for bad in ("2", "13", "3,x", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             member_counts(bad)
+
+
+def test_the_report_adds_up_every_process() -> None:
+    """The whole session's CPU and the cores it made, so runs at different machine speeds
+    can be told apart from a change in the code."""
+    result = {"rate": 0.0, "menu_call": False, "members": 3, "kiosks": 200, "sessions_per_s": 100.0,
+              "sessions": 1000, "mismatches": 0, "errors": {},
+              "cpu_ms_per_session": {"centre": 6.0, "A": 1.0, "B": 1.0, "C": 1.0, "kiosks": 3.0},
+              "p50_ms": dict.fromkeys(("open", "authenticate", "menu", "documents", "outcome", "session"), 1.0),
+              "p99_ms": dict.fromkeys(("open", "authenticate", "menu", "documents", "outcome", "session"), 2.0),
+              "municipal_idle_mib": {"A": 50.0}, "municipal_mib": {"A": 60.0}, "centre_idle_mib": 50.0,
+              "centre_mib": 100.0, "centre_peak_mib": 110.0, "idle_connections": {"A": 0}, "connections": {"A": 3}}
+    assert "all=12.00 (1.20 cores)" in report(result)
