@@ -2,8 +2,9 @@
 
 Adapters: :class:`PcscTransport` (pyscard, through pcscd to a real or vpcd reader) here,
 and ``hardware_mocks.inprocess_reader.InProcessTransport`` straight into an in-process card. Both log
-every APDU at :data:`TRAFFIC` (below DEBUG, off unless asked for) with the data of VERIFY
-and CHANGE REFERENCE DATA redacted: the PIN must never reach a log.
+every APDU at :data:`TRAFFIC` (below DEBUG, off unless asked for: the session worker's
+log at that level, ``WorkerSpec.log_level``) with the data of VERIFY and CHANGE
+REFERENCE DATA redacted: the PIN must never reach a log.
 """
 
 from __future__ import annotations

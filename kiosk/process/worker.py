@@ -59,10 +59,16 @@ _STOP = threading.Event()
 class WorkerSpec:
     """What a worker is started with; crosses the pipe, so plain values only. Everything
     else (directories, kiosk id, timeouts, which devices) comes from the configuration,
-    which the worker reads itself and hands to the composition root."""
+    which the worker reads itself and hands to the composition root.
+
+    ``log_level`` is the level of the ``log_path`` file: ``kiosk.card.transport.TRAFFIC``
+    switches the APDU trace on there, for someone chasing a card fault (VERIFY's data is
+    redacted by the transport). Without a log file the worker writes warnings only, to its
+    stderr, whatever the level: that stream ends up in the service's journal."""
 
     config_path: str
     log_path: str | None = None
+    log_level: int = logging.INFO
 
 
 def harden() -> None:
@@ -143,7 +149,7 @@ def main(conn: Connection, spec: WorkerSpec) -> None:
     from protocol import log as kiosk_log
 
     if spec.log_path:
-        kiosk_log.configure(path=spec.log_path)
+        kiosk_log.configure(level=spec.log_level, path=spec.log_path)
     else:
         kiosk_log.configure(level=logging.WARNING, stream=sys.stderr)
     try:
