@@ -1,7 +1,7 @@
 """A private cupsd with a fault-injection PDF queue, for tests, the demo and testers.
 
 It runs in the foreground as ``cupsd -f -c cupsd.conf -s cups-files.conf``, with
-every directory under ``root``, listening on 127.0.0.1 and a free port, with the
+every directory under ``root``, listening on 127.0.0.1 on a port held for it, with the
 settings a kiosk must have (``PreserveJobFiles No``, ``PreserveJobHistory No``,
 ``ErrorPolicy abort-job``, no page log). Its ServerBin is a folder of our own with links
 to the system's filters and backends plus ours (``kioskfault``, from
@@ -11,6 +11,15 @@ and would write into root's home.
 The queue takes PDF, runs CUPS's ``pdftopdf`` (so the output is re-encoded, as on a real
 printer path) and hands it to the fault backend, which writes it into ``output_dir``
 unless the switch (:class:`hardware_mocks.printer.control.FaultSwitch`) says otherwise.
+
+The port: a port found free by binding and closing a socket is free for anyone until
+cupsd binds it, and so is one a stopped cupsd freed until it is started again; another
+process may be given it meanwhile (a bind to port 0, the local end of an outgoing
+connection). So, unless the caller names a port, it is held
+(:func:`~hardware_mocks.services.ports.hold_port`: bound with SO_REUSEADDR, never listening)
+from the constructor until :meth:`Cupsd.close`, across every :meth:`Cupsd.stop` and
+:meth:`Cupsd.start`. cupsd can listen on it meanwhile because it sets SO_REUSEADDR on its
+listening sockets too (CUPS's ``httpAddrListen``, which the scheduler's ``Listen`` uses).
 
 Completion: with ``PreserveJobHistory No`` a finished job vanishes at once, so the kiosk
 learns how a job ended from a job subscription (see ``kiosk.printing.cups_printer``).
@@ -30,6 +39,7 @@ from pathlib import Path
 
 from hardware_mocks.printer import backend as fault_backend
 from hardware_mocks.printer.control import FaultSwitch
+from hardware_mocks.services.ports import held_port, hold_port
 from kiosk.printing import gate
 
 SYSTEM_SERVER_BIN = Path("/usr/lib/cups")
@@ -50,19 +60,24 @@ def _die_with_parent() -> None:
         pass
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Cupsd:
-    """One private cupsd. ``start()`` / ``stop()``, or use it as a context manager."""
+    """One private cupsd. ``start()`` / ``stop()`` as often as a test needs, always on the
+    same port, then ``close()``; or use it as a context manager (``close()`` at the end).
+
+    ``port``: the caller's own (its to keep free); None for one held for this cupsd until
+    ``close()``, so that no other process can be given it before a start or between a stop
+    and the next start.
+    """
 
     def __init__(self, root: Path, port: int | None = None, queue: str = "kiosk",
                  max_job_time: int = 300) -> None:
         self.root = Path(root)
-        self.port = port or free_port()
+        self._held: socket.socket | None = None
+        if not port:
+            self._held = hold_port()
+            port = held_port(self._held)
+        self.port = port
+        self._closed = False
         self.queue = queue
         self.max_job_time = max_job_time
         self.process: subprocess.Popen[bytes] | None = None
@@ -204,9 +219,23 @@ class Cupsd:
             raise CupsdError("lpadmin failed: " + result.stderr.decode(errors="replace")[-300:])
 
     def start(self, timeout: float = 20.0, clear_fault: bool = True) -> Cupsd:
-        """Start cupsd; its spool is kept, so a restart finds the jobs it had (and starts
-        them again, as a terminal's cupsd would). ``clear_fault=False`` keeps the fault
-        printer's switch as it was."""
+        """Start cupsd on this object's port; its spool is kept, so a restart finds the
+        jobs it had (and starts them again, as a terminal's cupsd would).
+        ``clear_fault=False`` keeps the fault printer's switch as it was.
+
+        A start that fails closes this cupsd (what it started is stopped, the port let
+        go), so a caller giving up on it has nothing left to clean up; a closed cupsd
+        refuses to start again, since its port is no longer kept for it."""
+        if self._closed:
+            raise CupsdError("this cupsd was closed: its port is no longer kept for it")
+        try:
+            self._launch(timeout, clear_fault)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _launch(self, timeout: float, clear_fault: bool) -> None:
         if shutil.which("cupsd") is None:
             raise CupsdError("cupsd is not installed (apt-get install cups-daemon)")
         self._write_config()
@@ -228,14 +257,13 @@ class Cupsd:
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    self.stop()
                     raise CupsdError("cupsd did not start listening") from None
                 time.sleep(0.05)
         self._lpadmin("-p", self.queue, "-E", "-v", self.device_uri, "-P", str(PPD),
                       "-o", "printer-error-policy=abort-job")
-        return self
 
     def stop(self) -> None:
+        """Stop cupsd, keeping its port for the next :meth:`start`."""
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -247,11 +275,19 @@ class Cupsd:
                 self.process.wait(timeout=10)
         self.process = None
 
+    def close(self) -> None:
+        """Stop cupsd for good and let its port go."""
+        self.stop()
+        self._closed = True
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+
     def __enter__(self) -> Cupsd:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.close()
 
     # --- what tests look at -------------------------------------------------------------
     def spool_files(self) -> list[Path]:

@@ -98,7 +98,7 @@ def embedded(world: Path, tmp: Path, pcscd: Any = None, cupsd: Any = None,
             os.chmod(cups_root, 0o711)
             stack.callback(shutil.rmtree, cups_root, True)
             cupsd = Cupsd(cups_root).start()
-            stack.callback(cupsd.stop)
+            stack.callback(cupsd.close)
         services: RelayServer | FederationServices
         if relay == "single":
             services = RelayServer.start(world, tmp / "relay")
