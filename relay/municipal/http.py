@@ -31,7 +31,8 @@ SCRUB_PERIOD = 5.0
 
 def application(handle: Callable[[Any], dict[str, Any]], scrub: Callable[[], None]) -> web.Application:
     """``handle``: :meth:`MunicipalServer.handle` (a test harness may wrap it); ``scrub``:
-    :meth:`IssuanceHistory.scrub`, run every :data:`SCRUB_PERIOD` seconds."""
+    :meth:`IssuanceHistory.scrub`, run every :data:`SCRUB_PERIOD` seconds and once when
+    the server stops."""
 
     async def message(request: web.Request) -> web.Response:
         try:
@@ -63,6 +64,12 @@ def application(handle: Callable[[Any], dict[str, Any]], scrub: Callable[[], Non
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        # once more at stop: a document deleted by an outcome in the last period would
+        # otherwise stay in the write-ahead log on disk until the server's next start
+        try:
+            await asyncio.to_thread(scrub)
+        except StoreError as exc:
+            log.event(LOG, "municipal.scrub_failed", logging.ERROR, kind=type(exc).__name__)
 
     app.router.add_post(MESSAGE_PATH, message)
     app.cleanup_ctx.append(scrubbing)
