@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from kiosk.config import ConfigError
 from kiosk.plugins import register_plugins
 
+#: The exit status of a command stopped by Ctrl-C, as a shell reports it.
+INTERRUPTED = 130
+
 #: Modules exposing ``register(subparsers)``; each sub-command sets ``func(args) -> int``.
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.card.cli",
@@ -43,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:  # one clear line, never a traceback
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status for it (128 + SIGINT)
+        print("kiosk: interrupted", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -571,8 +571,11 @@ def audit(args: argparse.Namespace) -> int:
     """The municipality's own issuance history and every refusal, JSON lines."""
     from relay.municipal.history import IssuanceHistory
 
-    if not args.history or (isinstance(args.history, Path) and not args.history.exists()):
+    if not args.history:
         print("error: --history names the municipality's history.sqlite3 or its postgresql:// URL", file=sys.stderr)
+        return 2
+    if isinstance(args.history, Path) and not args.history.exists():
+        print(f"error: no such file: {args.history} (--history)", file=sys.stderr)
         return 2
     if isinstance(args.centre_db, Path) and not args.centre_db.exists():
         print(f"error: no such file: {args.centre_db} (--centre-db)", file=sys.stderr)
@@ -744,8 +747,8 @@ def _seen(db: Path | str, flag: str) -> _Seen:
     try:
         database = open_database(db, "relay-audit", read_only=True)
     except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):  # locked, unreadable: said as it is
-            raise
+        if isinstance(exc, sqlite3.OperationalError):  # locked, unreadable: SQLite's words name no file
+            raise StoreError(f"{flag} {named(db)} cannot be opened: {exc}") from None
         raise StoreError(f"{flag} {named(db)} is not a SQLite database: {exc}") from None
     try:
         return _Seen(named(db), identity(database), written_by(database))

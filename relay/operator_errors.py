@@ -24,6 +24,8 @@ from protocol.federation.directory import DirectoryError
 from relay.store.protocol import StoreError
 
 OPERATOR_ERRORS = (OSError, sqlite3.Error, StoreError, ssl.SSLError, OverflowError)
+#: The exit status of a command stopped by Ctrl-C (SIGINT), as a shell reports it: 128 + 2.
+INTERRUPTED = 130
 T = TypeVar("T")
 
 
@@ -70,7 +72,8 @@ def configuration(exc: BaseException) -> str:
 
 
 def one_line(run: Callable[[], T], serving: bool = False) -> T:
-    """``run()``; an operator's error ends the process with its line on stderr and exit 2.
+    """``run()``; an operator's error ends the process with its line on stderr and exit 2,
+    Ctrl-C with ``interrupted`` and exit 130 (:data:`INTERRUPTED`), never a traceback.
 
     ``serving``: ``run`` is a server's whole life, whose requests' errors never leave it
     (each is answered), so a :class:`ValueError` that does is one of its configuration at
@@ -79,6 +82,9 @@ def one_line(run: Callable[[], T], serving: bool = False) -> T:
 
     try:
         return run()
+    except KeyboardInterrupt:  # Ctrl-C: what the command left is as each of its steps leaves it
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(INTERRUPTED) from None
     except OPERATOR_ERRORS as exc:
         print(f"error: {describe(exc)}", file=sys.stderr)
         raise SystemExit(2) from None

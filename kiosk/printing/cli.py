@@ -48,11 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "(default: the system's)")
     keys = v.add_mutually_exclusive_group()
     keys.add_argument("--scramble-key", type=Path, default=None,
-                      help="the document's own scramble key (hex, as the relay issued it with the document)")
+                      help="a file holding the document's own scramble key in hex (as the relay issued it with "
+                           "the document)")
     keys.add_argument("--scramble-master", type=Path, default=None,
-                      help="verification service only: the scramble master secret (hex); the document's key "
-                           "is derived from the serial in the QR code. With --world and neither option, the "
-                           "world's pki/scramble.key is used so")
+                      help="verification service only: a file holding the scramble master secret in hex; the "
+                           "document's key is derived from the serial in the QR code. With --world and neither "
+                           "option, the world's pki/scramble.key is used so")
     v.add_argument("--face-out", type=Path, default=None, help="where to write the face recovered from the back")
     v.add_argument("--diff-out", type=Path, default=None,
                    help="where to write the recovered face beside each front, differing regions boxed")
@@ -65,7 +66,19 @@ def _error(message: str, code: int = 2) -> int:
 
 
 def _hex_key(path: Path) -> bytes:
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    """The key in the file ``path`` (hex); ``ValueError`` naming the file and what is wrong
+    (never the file's content: it is a secret)."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path} ({exc.strerror or type(exc).__name__}): give a file holding the "
+                         "key in hex") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} does not hold a key in hex") from None
+    try:
+        return bytes.fromhex(text.strip())
+    except ValueError:
+        raise ValueError(f"{path} does not hold a key in hex") from None
 
 
 def _directory(args: argparse.Namespace) -> Directory | None:
@@ -139,8 +152,17 @@ def _public_key(args: argparse.Namespace) -> Ed25519PublicKey | None:
         path = relay.issuer_public_key if relay is not None else None
     if path is None:
         return None
-    key = serialization.load_pem_public_key(Path(path).read_bytes())
-    return key if isinstance(key, Ed25519PublicKey) else None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path} ({exc.strerror or type(exc).__name__})") from None
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        raise ValueError(f"{path} is not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{path} is not an Ed25519 public key")
+    return key
 
 
 def _face_key(args: argparse.Namespace) -> FaceKey | None:
@@ -194,15 +216,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         try:
             key = _public_key(args)
-        except (OSError, ValueError) as exc:
-            return _error(f"cannot read the issuer key: {exc.__class__.__name__}")
+        except ValueError as exc:
+            return _error(f"the issuer key: {exc}")
     if key is None:
         return _error("give the issuer's Ed25519 public key (--issuer-key PEM or --world DIR), "
                       "or a federation's --anchor and --directory")
     try:
         face_key = _face_key(args)
-    except (OSError, ValueError) as exc:
-        return _error(f"cannot read the scramble key: {exc.__class__.__name__}")
+    except ValueError as exc:
+        return _error(f"the scramble key: {exc}")
     for out in (args.face_out, args.diff_out):
         # before any work: a verdict followed by a failure to write would read as INVALID
         if out is None:

@@ -7,6 +7,7 @@ the file is opened, unless it is opened read-only.
 from __future__ import annotations
 
 import errno
+import os
 import shlex
 import sqlite3
 import threading
@@ -37,10 +38,15 @@ class _SqliteTx:
 
 
 def not_a_directory(path: Path | str) -> None:
-    """Refuse a database path that names a directory: :class:`IsADirectoryError` naming it
-    (SQLite itself says only "disk I/O error" or "unable to open database file")."""
-    if str(path) != ":memory:" and Path(path).is_dir():
+    """Refuse a database path that names a directory, or a file this user cannot read:
+    :class:`IsADirectoryError` or :class:`PermissionError` naming it (SQLite itself says
+    only "disk I/O error" or "unable to open database file", naming no file)."""
+    if str(path) == ":memory:":
+        return
+    if Path(path).is_dir():
         raise IsADirectoryError(errno.EISDIR, "a directory, not a database file", str(path))
+    if Path(path).exists() and not os.access(path, os.R_OK):
+        raise PermissionError(errno.EACCES, "cannot be read (permission denied)", str(path))
 
 
 class SqliteDatabase:

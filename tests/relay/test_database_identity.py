@@ -132,8 +132,42 @@ def test_a_path_that_does_not_exist_is_refused_and_not_made(tmp_path: Path,
     assert _exit(["reconcile", "--municipality", M, "--history", str(history), "--centre-db", str(typo)]) == 2
     assert capsys.readouterr().err == f"error: no such file: {typo}\n"
     assert _exit(["audit", "--municipality", M, "--history", str(typo)]) == 2
+    assert capsys.readouterr().err == f"error: no such file: {typo} (--history)\n"
     assert _exit(["audit", "--municipality", M, "--history", str(history), "--centre-db", str(typo)]) == 2
+    assert capsys.readouterr().err == f"error: no such file: {typo} (--centre-db)\n"
     assert not typo.exists()
+
+
+def test_a_file_this_user_cannot_read_is_named_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite says only "unable to open database file": with two files given, the operator
+    could not tell which. Root reads a file of mode 000 all the same, so there the check is
+    asked as another user would be answered."""
+    import os
+
+    history, centre = _new_server_files(tmp_path)
+    readable = tmp_path / "readable"
+    readable.mkdir()
+    _new_server_files(readable)
+    for path in (history, centre):
+        path.chmod(0)
+    if os.geteuid() == 0:
+        monkeypatch.setattr(os, "access", lambda path, mode: Path(path).stat().st_mode & 0o777 != 0)
+    try:
+        for argv, named in [
+            (["reconcile", "--municipality", M, "--history", str(history), "--centre-db", str(centre)], history),
+            (["reconcile", "--municipality", M, "--history", str(readable / "history.sqlite3"), "--centre-db",
+              str(centre)], centre),
+            (["audit", "--municipality", M, "--history", str(history)], history),
+            (["centre", "events", "--state", str(tmp_path)], centre),
+        ]:
+            assert _exit(argv) == 2
+            captured = capsys.readouterr()
+            assert captured.err == f"error: {named}: cannot be read (permission denied)\n", captured.err
+            assert captured.out == ""
+    finally:
+        for path in (history, centre):
+            path.chmod(0o600)
 
 
 def test_databases_in_service_reconcile_without_a_note(tmp_path: Path,

@@ -56,6 +56,18 @@ def test_one_line_ends_with_exit_2_and_a_defect_keeps_its_traceback(capsys: pyte
     assert one_line(lambda: 7) == 7
 
 
+def test_ctrl_c_is_one_line_and_exit_130(capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C in a command that is not serving (``relay municipality check`` in its load
+    test, an audit of a large history): ``interrupted``, the shell's status, no traceback."""
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as exc:
+        one_line(interrupted)
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
 def test_a_taken_port_is_named() -> None:
     taken = listen("127.0.0.1", 0)
     port = taken.getsockname()[1]
