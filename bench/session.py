@@ -59,7 +59,7 @@ def _services_spec(world: Path, tmp: Path, stack: ExitStack) -> WorkerSpec:
     os.chmod(cups_root, 0o711)  # CUPS filters run as lp
     stack.callback(shutil.rmtree, cups_root, True)
     cupsd = Cupsd(cups_root).start()
-    stack.callback(cupsd.stop)
+    stack.callback(cupsd.close)
     relay = RelayServer.start(world, tmp / "relay")
     stack.callback(relay.stop)
     return WorkerSpec(config_path=str(services_config(tmp, world, relay, cupsd)))

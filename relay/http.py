@@ -114,6 +114,10 @@ class RelayApp(KioskApi):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        try:  # a stop within a scrub period of an outcome leaves its document in no file
+            self.core.purge(scrub=True)
+        except StoreError as exc:
+            log.event(LOG, "relay.purge_failed", logging.ERROR, kind=type(exc).__name__)
 
     async def _open(self, kiosk: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.core.open_session(kiosk, body)

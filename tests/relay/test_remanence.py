@@ -132,3 +132,51 @@ def test_postgresql_table_files_hold_no_document_after_the_scrub(world: World, p
     finally:
         core.storage.close()
     assert [c for c in CANARIES if c in data] == []
+
+
+def test_a_relay_stopped_right_after_an_outcome_leaves_the_document_in_no_file(world: World,
+                                                                               tmp_path: Path) -> None:
+    """The purger scrubs as it starts and then every few seconds; a stop in between left
+    the deleted document's pages in ``relay.sqlite3-wal`` until the next start. The stop
+    scrubs once more."""
+    import asyncio
+
+    from aiohttp import web
+
+    from relay.http import RelayApp
+    from relay.kiosk_identity import KioskIdentity
+    from relay.kiosk_register import StoredKioskRegister
+    from relay.kiosk_watch import KioskWatch
+    from relay.rate_limits import SharedRateStore
+
+    db = tmp_path / "relay.sqlite3"
+    clock = FakeClock(open_hours(world))
+    core = build_core(world.root, db, clock, Settings())
+    relay = VirtualRelay(world.root)
+    relay.backend.core = core
+    card = CardSigner.load(world.card_path("canary"))
+    opened = relay.open_session()
+    relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+    request = str(uuid.uuid4())
+    relay.request_documents(request, "juminhyo", {"scope": "self"}, 1)
+    register, rates = StoredKioskRegister(db), SharedRateStore(db)
+    app = RelayApp(core, KioskIdentity(register), KioskWatch(rates, audit=core.storage.audit,
+                                                             clock=lambda: clock.now().timestamp()))
+
+    async def outcome_between_two_scrubs() -> bytes:
+        runner = web.AppRunner(app.application(), handle_signals=False)
+        await runner.setup()
+        await asyncio.sleep(0)  # the purger's first round (a scrub) runs, the next is seconds away
+        relay.report_outcome(request, Outcome.PRINTED, 1, 200)
+        assert core.storage.stored_documents() == 0
+        before_stop = _files(tmp_path)
+        await runner.cleanup()
+        return before_stop
+
+    try:
+        before_stop = asyncio.run(outcome_between_two_scrubs())
+        assert any(c in before_stop for c in CANARIES[:2])  # the log held the deleted pages
+        assert [c for c in CANARIES if c in _files(tmp_path)] == []
+    finally:
+        rates.close()
+        app.close()
