@@ -68,7 +68,7 @@ class CcTalkDevice(PtyDevice):
         self._frames.feed(data)
         while (raw := self._frames.take()) is not None:
             try:
-                frame = decode(raw, self.checksum)
+                frame = decode(self.inbound(raw), self.checksum)
             except FrameError:
                 self._frames.clear()  # silence: the host will try again
                 continue

@@ -10,6 +10,12 @@ with; ``knows_currency_table=False``: a model that refuses ``8A``), and a STACK 
 that comes when the note is already moving is refused (INVALID COMMAND), as the validator
 refuses any operation its state does not allow.
 
+Two timeouts of a real validator, off unless set (seconds): ``escrow_timeout``, a note
+held in escrow with no STACK or RETURN from the host goes back to the customer by itself
+(RETURNING, then IDLING; about 10 s on a real one, docs/payment.md); and
+``vend_valid_timeout``, a VEND VALID no ACK reached for that long leaves the validator
+hung: it answers nothing but RESET (which brings it back, the note in the cashbox).
+
 The cashbox (``stacked``: yen the validator kept) is the physical truth for the tests.
 
 Scriptable: :meth:`insert` a note, :meth:`jam` (a note stuck in the acceptor),
@@ -19,10 +25,13 @@ hands the note back at RESET), :meth:`cut_power_after_stack`, :meth:`cut_power_a
 (the command is lost with the power), :meth:`lose_acks` (the host's ACKs vanish: VEND VALID repeats),
 :meth:`stacker_full` (the cashbox is full: a note in escrow goes back, no note is taken
 until it is emptied, a RESET does not empty it), :meth:`refuse_next` (the next note is
-rejected, as a worn or counterfeit one is), and the line faults.
+rejected, as a worn or counterfeit one is), and the line faults (``corrupt_inbound``: a
+command that arrives corrupted gets no answer).
 """
 
 from __future__ import annotations
+
+import time
 
 from hardware_mocks.cash.pty_device import PtyDevice
 from kiosk.payment.id003 import (
@@ -47,8 +56,13 @@ REJECT_ASSESSMENT = 0x76  # the denomination could not be assessed (worn, counte
 class NoteValidatorEmulator(PtyDevice):
     name = "note-validator"
 
-    def __init__(self, notes: dict[int, int] | None = None, knows_currency_table: bool = True) -> None:
+    def __init__(self, notes: dict[int, int] | None = None, knows_currency_table: bool = True,
+                 escrow_timeout: float | None = None, vend_valid_timeout: float | None = None) -> None:
         super().__init__()
+        self.escrow_timeout = escrow_timeout
+        self.vend_valid_timeout = vend_valid_timeout
+        self.hung = False  # after an unACKed VEND VALID: only RESET is answered
+        self._since = time.monotonic()  # when the status last changed
         self.notes = dict(NOTE_CODES if notes is None else notes)
         self.knows_currency_table = knows_currency_table
         self._in_acceptor: int | None = None  # yen of a note held through a power cut
@@ -67,6 +81,7 @@ class NoteValidatorEmulator(PtyDevice):
         self._refuse_next = 0
         self._after: list[tuple[Status, bytes]] = []  # states still to come, one per poll
         self.commands: list[int] = []
+        self.reported: list[Status] = []  # the status of every status request, in order
 
     # --- a customer's or a tester's hand -----------------------------------------------------
 
@@ -153,11 +168,13 @@ class NoteValidatorEmulator(PtyDevice):
         self._frames.feed(data)
         while (raw := self._frames.take()) is not None:
             try:
-                frame = decode(raw)
+                frame = decode(self.inbound(raw))
             except Id003Error:
                 continue  # a corrupted command gets no answer
             with self.lock:
                 self.commands.append(frame.code)
+                if self.hung and frame.code != Command.RESET:
+                    continue
                 if self._cut_at_next and frame.code != Command.STATUS_REQUEST:
                     self._cut_at_next = False
                     self.power_cycle()
@@ -168,6 +185,7 @@ class NoteValidatorEmulator(PtyDevice):
 
     def _handle(self, code: int, data: bytes) -> bytes | None:
         if code == Command.STATUS_REQUEST:
+            self.reported.append(self.status)
             reply = encode(self.status, self.data)
             if self._after:
                 self._go(*self._after.pop(0))
@@ -180,6 +198,7 @@ class NoteValidatorEmulator(PtyDevice):
                 self._after = [self._idle_state()]
             return None
         if code == Command.RESET:
+            self.hung = False
             if self._in_acceptor is not None:
                 self.returned += self._in_acceptor
                 self._in_acceptor = None
@@ -222,7 +241,22 @@ class NoteValidatorEmulator(PtyDevice):
             return encode(code, data)
         return encode(Status.INVALID_COMMAND)
 
+    def on_tick(self) -> None:
+        with self.lock:
+            held = time.monotonic() - self._since
+            if self.status == Status.ESCROW and self._escrow is not None \
+                    and self.escrow_timeout is not None and held >= self.escrow_timeout:
+                self.returned += self._escrow  # the host never decided: back to the customer
+                self._escrow = None
+                self._go(Status.RETURNING)
+                self._after = [self._idle_state()]
+            elif self.status == Status.VEND_VALID and self.vend_valid_timeout is not None \
+                    and held >= self.vend_valid_timeout:
+                self.hung = True
+
     def _go(self, status: Status, data: bytes = b"") -> None:
+        if status != self.status:
+            self._since = time.monotonic()
         self.status, self.data = status, data
 
     def _idle_state(self) -> tuple[Status, bytes]:

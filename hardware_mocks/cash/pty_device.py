@@ -4,10 +4,13 @@ The emulator holds the master side of a pty pair; the driver under test opens th
 side by its path (``/dev/pts/N``) exactly as it opens a USB-serial adapter, through
 pyserial, so the bytes, the timeouts and the termios settings are the real ones. A thread
 reads what the driver writes, hands whole frames to the device model and writes the
-replies back, after the line faults a test switched on:
+replies back, after the line faults a test switched on, and lets the model act on its own
+as time passes (:meth:`PtyDevice.on_tick`: a validator's escrow timeout):
 
 - ``silent``: the device stops answering (unplugged, dead);
 - ``corrupt(n)``: the next ``n`` replies carry a wrong checksum;
+- ``corrupt_inbound(n)``: the next ``n`` frames from the host arrive with a wrong checksum
+  (the device model ignores them, as a real device stays silent: the host must try again);
 - ``garbage(n)``: the next ``n`` replies are replaced by bytes that make no frame;
 - ``unplug``: the adapter is pulled: the pty is closed, the driver's tty hangs up and its
   path is gone (for good: a pty cannot come back under the same name);
@@ -40,6 +43,7 @@ class PtyDevice:
         self.silent = False
         self._corrupt = 0
         self._garbage = 0
+        self._corrupt_inbound = 0
         self.requests = 0  # frames the device has answered or ignored
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"emu-{self.name}", daemon=True)
@@ -70,6 +74,10 @@ class PtyDevice:
         with self.lock:
             self._corrupt += n
 
+    def corrupt_inbound(self, n: int = 1) -> None:
+        with self.lock:
+            self._corrupt_inbound += n
+
     def garbage(self, n: int = 1) -> None:
         with self.lock:
             self._garbage += n
@@ -83,9 +91,22 @@ class PtyDevice:
     def on_bytes(self, data: bytes) -> None:
         raise NotImplementedError
 
+    def on_tick(self) -> None:
+        """What the device does by itself, with no byte from the host (called at least
+        every 50 ms): real devices time out on their own, whether the host polls or not."""
+
     def corrupted(self, reply: bytes) -> bytes:
         """``reply`` with its checksum broken (the last byte flipped)."""
         return reply[:-1] + bytes([reply[-1] ^ 0x5A])
+
+    def inbound(self, frame: bytes) -> bytes:
+        """A whole frame from the host as it reaches the device, after
+        :meth:`corrupt_inbound` (subclasses pass every frame through it before decoding)."""
+        with self.lock:
+            if not self._corrupt_inbound:
+                return frame
+            self._corrupt_inbound -= 1
+        return self.corrupted(frame)
 
     def send(self, reply: bytes) -> None:
         """Write a reply, after the line faults."""
@@ -116,6 +137,7 @@ class PtyDevice:
                 ready, _, _ = select.select([self._pty_master], [], [], 0.05)
             except (OSError, ValueError):
                 return
+            self.on_tick()
             if not ready:
                 continue
             try:

@@ -442,6 +442,9 @@ class PaymentController:
             )
             try:
                 self.device.stack_escrow() if wanted else self.device.return_escrow()
+            except DeviceBusy:
+                pass  # the note left escrow before the decision (the validator's escrow
+                # timeout, a reset): the Returned or DeviceReset event after it says so
             except PaymentError as exc:
                 self._on_fault(exc.code)
         elif isinstance(ev, Stacked):

@@ -6,6 +6,9 @@ repeats the state):
 - ESCROW: a :class:`~kiosk.payment.port.Escrow` event; the note waits until the host
   says :meth:`NoteValidator.stack` (STACK-1) or :meth:`NoteValidator.return_note`. A
   code the kiosk has no value for is returned at once (fault ``unknown_note``);
+- ESCROW left undecided past the validator's timeout: it hands the note back by itself
+  (RETURNING, then IDLING): :class:`Returned`, never credited; a STACK that arrives after
+  that is refused by the validator and is not a fault (the polls follow the note);
 - VEND VALID: the note is the kiosk's. It is counted in the state file first, with a
   mark that it was (``note_vended``), then reported once
   (:class:`~kiosk.payment.port.Stacked`) and ACKed, on every poll until the validator
@@ -22,6 +25,10 @@ repeats the state):
   anyone can tell) and reported as ``note_unresolved`` for staff; one "with a bill in the
   acceptor" is not credited (after RESET the validator may hand it back or stack it) and
   is reported the same way.
+
+A validator left in VEND VALID without an ACK stops answering until RESET; one that does
+not answer while a note it was told to stack is on record is RESET (see
+:meth:`NoteValidator._first_status`).
 
 STACK and RETURN act at once: when the reply to one is lost, the validator's status says
 whether it arrived (a note still in escrow: it did not) before it is sent again, since
@@ -177,7 +184,7 @@ class NoteValidator(DeviceThread):
     def initialise(self) -> None:
         assert self.port is not None
         self.link = link = Id003Link(self.port)
-        st = link.transact(Command.STATUS_REQUEST)
+        st = self._first_status(link)
         if st.code in POWER_UP or st.code == Status.INITIALIZE:
             self._power_up(st.code)
             self._operation(Command.RESET)
@@ -220,11 +227,35 @@ class NoteValidator(DeviceThread):
                 if link.transact(Command.STATUS_REQUEST).code != Status.ESCROW:
                     return
                 continue
+            if reply.code == Status.INVALID_COMMAND \
+                    and link.transact(Command.STATUS_REQUEST).code != Status.ESCROW:
+                return  # the note left escrow first (an escrow timeout): the polls follow it
             if reply.code != Status.ACK:
                 raise PaymentFault("invalid_command" if reply.code == Status.INVALID_COMMAND
                                    else "garbage")
             return
         raise PaymentFault("no_answer")
+
+    def _first_status(self, link: Id003Link) -> Frame:
+        """The status at (re)initialisation. A validator that does not answer it while a
+        note it was told to stack is on record may be hung on a VEND VALID no ACK reached
+        (it stops answering polls until RESET, docs/payment.md): it is RESET. It hangs only
+        after VEND VALID, so a note whose VEND VALID this kiosk never saw passed the
+        stacker: it is credited and staff told (``note_unresolved``), as after a power-up
+        with the bill in the stacker; one already credited (``note_vended``) is not again."""
+        try:
+            return link.transact(Command.STATUS_REQUEST)
+        except PaymentFault as exc:
+            rec = self.state.read()
+            if exc.code != "no_answer" or (rec.note_stacking is None and rec.note_vended is None):
+                raise
+        self._operation(Command.RESET)  # no answer to this either: still no_answer
+        event(log, "payment.validator_hung_reset", logging.WARNING, device=self.name)
+        if rec.note_stacking is not None:
+            self._credit(rec.note_stacking)
+            self.sink.report("note_unresolved")
+        self.escrow = None
+        return link.transact(Command.STATUS_REQUEST)
 
     def _check_currency_table(self) -> None:
         """Every configured note in the validator's ``8A`` table with the same value, or

@@ -88,6 +88,32 @@ def test_a_note_pays_and_the_hoppers_give_change(cash_rig: CashRig, cash_device:
     assert_conserved(ledger, cash_rig)
 
 
+def test_a_note_the_validator_returned_before_the_controller_decided_goes_on_paying(
+        cash_rig: CashRig, cash_device: Open, ledger: Ledger) -> None:
+    """The controller was not pumped within the validator's escrow timeout: by the time it
+    decides, the note is back with the customer. Not a fault: nothing credited for it, and
+    the payment goes on with coins."""
+    dev = cash_device()
+    ctl = controller(dev, ledger)
+    v = cash_rig.validator
+    assert v is not None and dev.validator is not None
+    v.escrow_timeout = 0.2
+    open_payment(cash_rig, ctl, "T1", 1000)
+    wait_for(lambda: not v.inhibited, what="validator open")
+    assert v.insert(1000) == "escrow"
+    wait_for(lambda: v.returned == 1000, what="the validator's own return")
+    wait_for(lambda: dev.validator is not None and not dev.validator.busy, what="the driver saw it")
+    assert ctl.pump().fault is None  # Escrow, then Returned: the decision comes too late
+    for coin in (500, 500):
+        assert cash_rig.acceptor.insert(coin) == "credited"
+    p = pump_until(ctl, lambda p: p.complete)
+    assert p.fault is None and p.inserted == 1000
+    s = ctl.charge_and_give_change().settlement
+    assert s is not None and (s.paid_in, s.charged, s.change) == (1000, 1000, 0)
+    assert v.stacked == 0 and dev.counters().notes_in == {}
+    assert_conserved(ledger, cash_rig)
+
+
 def test_cancel_refunds_what_went_in(cash_rig: CashRig, cash_device: Open, ledger: Ledger) -> None:
     ctl = controller(cash_device(), ledger)
     open_payment(cash_rig, ctl, "T1", 350)
