@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hardware_mocks import pki
 from hardware_mocks.world import MUNICIPALITY, RELAY_HOST, World
 from protocol.federation import directory as fd
+from protocol.federation.codes import code_check_digit
 
 A, B, C = "139998", "139971", "139955"
 NOT_PARTICIPATING = "472018"
@@ -57,14 +58,6 @@ CONFIG: dict[str, dict[str, Any]] = {
         "fees": dict.fromkeys(FEES, 250)},
 }
 MAX_MEMBERS = 12
-
-
-def code_check_digit(first5: str) -> str:
-    """Check digit of a 全国地方公共団体コード (JIS X 0401 with the ministry's sixth digit):
-    the first five digits weighted 6, 5, 4, 3, 2; eleven minus the sum's remainder mod 11,
-    its last digit (so 139998, 139971, 139955 and 472018 are valid)."""
-    total = sum(int(d) * w for d, w in zip(first5, (6, 5, 4, 3, 2), strict=True))
-    return str((11 - total % 11) % 10)
 
 
 def extra_codes(count: int) -> tuple[str, ...]:

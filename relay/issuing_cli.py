@@ -176,6 +176,9 @@ def run(args: argparse.Namespace) -> int:
         except (ValueError, FileExistsError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except OSError as exc:  # a parent that is a file, no permission, a full disk
+            print(f"error: cannot write {exc.filename or args.dir} ({exc.strerror})", file=sys.stderr)
+            return 2
         print(f"{args.dir / 'member.json'}: {member.code} {member.name}; send tls.csr to the federation CA")
         return 0
     if args.command == "municipality" and args.municipality_command == "install-cert":

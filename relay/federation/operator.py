@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from protocol.federation.codes import code_problem
 from protocol.federation.directory import (
     MAX_ENDPOINTS,
     Anchor,
@@ -209,6 +210,8 @@ class Federation:
             raise OperatorError("the member file is not JSON") from exc
         except DirectoryError as exc:
             raise OperatorError(f"the member file is not a valid member ({exc.code}: {exc})") from exc
+        if problem := code_problem(member.code):
+            raise OperatorError(problem)
         _check_endpoints(member.endpoints)
         if not member.issuer_keys or not member.message_keys:
             raise OperatorError("the member must publish at least one issuer key and one message key")

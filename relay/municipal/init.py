@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
+from protocol.federation.codes import code_problem
 from protocol.federation.directory import Member, PublishedKey, endpoint_problem
 
 KEY_VALIDITY = dt.timedelta(days=2 * 365)
@@ -84,8 +85,8 @@ def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.dateti
                more_endpoints: tuple[str, ...] = ()) -> Member:
     """``more_endpoints``: the other nodes' URLs of a server run as several nodes on one
     database (they share this directory's keys and TLS certificate)."""
-    if not (len(code) == 6 and code.isdigit()):
-        raise ValueError("the municipality code has six digits")
+    if problem := code_problem(code):
+        raise ValueError(problem)
     if not name.strip() or len(name) > 128 or not name.isprintable():
         raise ValueError("the municipality's name is 1 to 128 printable characters")
     for url in (endpoint, *more_endpoints):
@@ -93,9 +94,11 @@ def initialise(target: Path, code: str, name: str, endpoint: str, now: dt.dateti
             raise ValueError(f"the endpoint {url[:80]} needs {problem}")
     if len({endpoint, *more_endpoints}) != 1 + len(more_endpoints):
         raise ValueError("an endpoint is given twice")
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"{target} is a file, not a directory")
     target.mkdir(parents=True, exist_ok=True)
     if any((target / f).exists() for f in ("issuer.key", "message.key", "tls.key")):
-        raise FileExistsError("this directory already holds keys")
+        raise FileExistsError(f"{target} already holds keys (a server's: never overwritten)")
     now = now or dt.datetime.now(dt.UTC)
     issuer, message = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     tls = ec.generate_private_key(ec.SECP256R1())

@@ -18,25 +18,18 @@ from hardware_mocks.federation_world import (
     B,
     C,
     FederationWorld,
-    code_check_digit,
     create,
     extra_codes,
 )
 from hardware_mocks.world import World
 from protocol.federation import directory as fd
-
-
-def test_the_check_digit_of_known_codes() -> None:
-    # 131041 (新宿区) and 011002 (札幌市): remainders 0 and 9 of the weighted sum
-    assert code_check_digit("13104") == "1" and code_check_digit("01100") == "2"
-    for code in (A, B, C, NOT_PARTICIPATING):
-        assert code_check_digit(code[:5]) == code[5], code
+from protocol.federation.codes import code_problem
 
 
 def test_extra_codes_are_valid_distinct_and_bounded() -> None:
     codes = extra_codes(MAX_MEMBERS - 3)
     assert len(set(codes) | {A, B, C, NOT_PARTICIPATING}) == MAX_MEMBERS + 1
-    assert all(len(c) == 6 and code_check_digit(c[:5]) == c[5] for c in codes)
+    assert all(code_problem(c) is None for c in [*codes, A, B, C, NOT_PARTICIPATING])
     assert extra_codes(0) == ()
     with pytest.raises(ValueError, match="members"):
         extra_codes(MAX_MEMBERS - 2)

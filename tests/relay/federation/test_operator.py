@@ -146,6 +146,9 @@ def test_a_malformed_member_or_a_reused_key_is_refused(fed: Federation) -> None:
     with pytest.raises(OperatorError, match="not a valid member"):
         fed.admit(b'{"code": "12"}', NOW, report(fed, other, code="12"))
     city = municipality("139998", NOW)
+    mistyped = json.loads(city.member_json()) | {"code": "139990"}
+    with pytest.raises(OperatorError, match="wrong check digit"):
+        fed.admit(json.dumps(mistyped).encode(), NOW, report(fed, Member.from_json(mistyped)))
     fed.admit(city.member_json(), NOW, report(fed, city.member))
     copy = json.loads(city.member_json())
     copy["code"] = "271004"

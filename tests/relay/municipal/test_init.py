@@ -31,14 +31,31 @@ def test_init_writes_keys_a_csr_and_the_member_entry_to_admit(tmp_path: Path) ->
     assert 'listen = "0.0.0.0:8443"' in (home / "municipality.toml").read_text(encoding="utf-8")
 
 
-def test_init_never_overwrites_keys_nor_takes_a_bad_code(tmp_path: Path) -> None:
+def test_init_never_overwrites_keys_nor_takes_a_bad_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["municipality", "init", str(tmp_path), "--code", "139998", "--name", "x", "--endpoint", "https://a"]
     assert main(args) == 0
     before = (tmp_path / "issuer.key").read_bytes()
+    capsys.readouterr()
     assert main(args) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path} already holds keys (a server's: never overwritten)\n"
     assert (tmp_path / "issuer.key").read_bytes() == before
-    assert main(["municipality", "init", str(tmp_path / "n"), "--code", "13999", "--name", "x",
-                 "--endpoint", "https://a"]) == 2
+    for code, said in (("13999", "is not six digits"),
+                       ("139990", "wrong check digit (a code starting 13999 ends in 8)")):
+        assert main(["municipality", "init", str(tmp_path / "n"), "--code", code, "--name", "x",
+                     "--endpoint", "https://a"]) == 2
+        assert said in capsys.readouterr().err
+        assert not (tmp_path / "n").exists()
+
+
+def test_init_on_a_file_or_under_one_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine", encoding="utf-8")
+    for target, said in ((afile, f"error: {afile} is a file, not a directory\n"),
+                         (afile / "home", f"error: cannot write {afile / 'home'} (Not a directory)\n")):
+        assert main(["municipality", "init", str(target), "--code", "139998", "--name", "x",
+                     "--endpoint", "https://a"]) == 2
+        assert capsys.readouterr().err == said
+    assert afile.read_text(encoding="utf-8") == "mine"
 
 
 @pytest.mark.parametrize(("name", "endpoints", "said"), [
