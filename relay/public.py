@@ -38,8 +38,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from protocol import log, wire
 from protocol.documents import qr_payload
 from protocol.federation.directory import Directory
-from protocol.federation.issuers import DirectoryIssuers, IssuerTrust, as_trust, verify_qr
-from protocol.paper.verification import limits
+from protocol.federation.issuers import DirectoryIssuers, IssuerNotListed, IssuerTrust, as_trust, verify_qr
+from protocol.paper import verify
+from protocol.paper.verification import limits, wording
 from protocol.paper.verification.wording import Lang
 from relay import schema, upload_pace
 from relay.federation.served import DirectorySource, directory_handler
@@ -121,9 +122,12 @@ class Verifier:
         return DirectoryIssuers(directory)
 
     def check_qr(self, text: str) -> VerifyAnswer:
-        """The QR payload alone: its signature and municipality (the face is not compared)."""
-        def refused(reason: str, claims: qr_payload.Claims | None = None) -> VerifyAnswer:
-            return {"valid": False, "status": "invalid", "reason": reason, "message": reason,
+        """The QR payload alone: its signature and municipality (the face is not compared). An
+        issuer the directory does not list on the paper's date is answered as the page and
+        ``kiosk verify`` say it (``unchecked``/``issuer_unknown`` or ``invalid``/``issuer_unlisted``)."""
+        def refused(reason: str, claims: qr_payload.Claims | None = None, status: str = "invalid",
+                    message: str | None = None) -> VerifyAnswer:
+            return {"valid": False, "status": status, "reason": reason, "message": message or reason,
                     "claims": answer.claims_answer(claims) if claims else None, "regions": [], "face_png": None,
                     "diff_png": None}
         trust = self.trust()
@@ -131,6 +135,10 @@ class Verifier:
             claims = verify_qr(text, as_trust(trust))
         except qr_payload.QrPayloadError:
             return refused("qr_malformed")
+        except IssuerNotListed as exc:  # the directory may be older than the issuer's admission
+            verdict = verify.not_listed_verdict(exc)
+            return refused(answer.reason_code(verdict.reason), status=answer.STATUS[verdict.status],
+                           message=wording.explain(verdict))
         except qr_payload.QrSignatureInvalid:
             return refused("signature")
         if claims.municipality_code != self.municipality and self._directory is None:

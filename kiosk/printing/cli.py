@@ -3,7 +3,9 @@
 Exit codes: 0 valid (signature and every face compared), 1 invalid, 2 unreadable (one
 line says what was wrong: a bound of :mod:`protocol.paper.verification.limits`, a file
 that is not a certificate), 3 the signature is valid but the face was not compared (no
-scramble key, or no front given).
+scramble key, or no front given), 4 not verified: the federation directory given lists no
+key of the paper's municipality valid on its issue date and may be out of date (a line
+says how to update it; a directory published after that date makes it 1 instead).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ if TYPE_CHECKING:  # the verifier is imported by the command that uses it
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("verify", help="check a certificate PDF or scans (exit 0 valid, 1 invalid, "
-                                      "2 unreadable, 3 signature valid but the face not compared)")
+                                      "2 unreadable, 3 signature valid but the face not compared, 4 not verified: "
+                                      "the issuer is not in the federation directory given, update it)")
     v.add_argument("files", type=Path, nargs="+", metavar="FILE",
                    help="a PDF, or PNG/JPEG scans of the front and the back, in any order")
     v.add_argument("--issuer-key", type=Path, default=None, help="issuer public key (PEM)")
@@ -240,7 +243,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return verify.UNREADABLE
     verdict = verify.verify_files(files, key, face_key)
     try:
-        code = _report(verdict, directory, face_key is not None, args.face_out, args.diff_out)
+        update = _update_hint(args) if verdict.status == verify.UNCHECKED else None
+        code = _report(verdict, directory, face_key is not None, args.face_out, args.diff_out, update)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader took what it wanted (`| head -1`): the verdict stands
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -248,13 +252,30 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return code
 
 
+def _update_hint(args: argparse.Namespace) -> str:
+    """How this verifier gets a newer directory, for a paper whose issuer its copy does not
+    list: the command with the centre's URL, or, when the copy was fetched from a URL just
+    now, that the centre's own copy does not list it yet."""
+    files = " ".join(str(f) for f in args.files)
+    if args.directory is not None and str(args.directory).startswith("https://"):
+        return (f"{args.directory} served this directory just now: check again once the federation publishes "
+                "one that lists the municipality (ask the municipality that issued the paper)")
+    relay = _config_relay(args) if args.anchor is None else None  # a terminal's own copy: its anchor
+    anchor = args.anchor if args.anchor is not None else relay.anchor if relay is not None else None
+    return (f"fetch the federation centre's current directory and check again: kiosk verify {files} "
+            f"--anchor {anchor} --directory https://CENTRE:8444/v1/directory")
+
+
 def _report(verdict: Verdict, directory: Directory | None, with_face_key: bool, face_out: Path | None,
-            diff_out: Path | None) -> int:
-    """The verdict on standard output, and the pictures asked for; the exit code."""
+            diff_out: Path | None, update: str | None) -> int:
+    """The verdict on standard output (``update``: how to get a directory that may list the
+    issuer, right under it), and the pictures asked for; the exit code."""
     from protocol.paper import verify
     from protocol.paper.verification import drawing, wording
 
     print(f"{wording.STATUS['en'][verdict.status]} ({verdict.reason}): {wording.explain(verdict)}")
+    if update is not None:
+        print(f"update:       {update}")
     if verdict.status == verify.UNREADABLE:
         return verdict.status
     _describe(verdict, directory)

@@ -9,6 +9,13 @@ only that member's issuer keys whose period covers the document's issue date are
 So a key of municipality X never verifies a document numbered as Y's, a key that is
 rotated out still verifies what it signed while it could, and a key the directory no
 longer lists (revoked after a compromise) verifies nothing.
+
+When the directory lists no key at all for a QR code (the municipality is not a member,
+or has no key valid on the issue date), :func:`verify_qr` says so apart
+(:class:`IssuerNotListed`): a verifier whose copy of the directory is older than the
+paper may simply not know the municipality or its new key yet, and must be told to
+update it, not that a genuine paper is forged. It stays a ``QrSignatureInvalid``, so a
+caller that does not tell them apart still refuses the paper.
 """
 
 from __future__ import annotations
@@ -22,6 +29,36 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol.documents import qr_payload
 from protocol.federation.directory import Directory
+
+#: A directory published this long after the start of a paper's issue date (its last
+#: moment in any time zone, and a day more) was published after the paper was printed.
+_AFTER_ISSUE_DATE = dt.timedelta(days=2)
+
+
+class IssuerNotListed(qr_payload.QrSignatureInvalid):
+    """The directory lists no issuer key of the municipality a QR code names that is valid
+    on the code's issue date (none of its keys was tried): nothing verified the paper.
+
+    ``postdates_paper`` tells the two causes apart as far as the directory can: a member's
+    genuine paper is printed only after a kiosk checked it with a key a published
+    directory listed, and every later directory keeps that key (rotation ends its period
+    but keeps it listed) unless the operator removed it (``revoke-key``). So a directory
+    published after the paper's issue date that does not list the key is conclusive (the
+    key was withdrawn, or the paper is not a member's); an older one may only be out of
+    date (the municipality admitted, or its key added, since)."""
+
+    def __init__(self, code: str, issued_on: dt.date, directory: Directory) -> None:
+        super().__init__(f"the directory lists no issuer key of municipality {code} valid on {issued_on}")
+        self.code = code
+        self.issued_on = issued_on
+        self.directory_serial = directory.serial
+        self.directory_issued_at = directory.issued_at
+
+    @property
+    def postdates_paper(self) -> bool:
+        """The directory was published after the paper's issue date had ended everywhere."""
+        start = dt.datetime.combine(self.issued_on, dt.time(0), tzinfo=dt.UTC)
+        return self.directory_issued_at >= start + _AFTER_ISSUE_DATE
 
 
 class IssuerTrust(Protocol):
@@ -82,13 +119,28 @@ class DirectoryIssuers:
         return issuer_keys(self.directory, claims.municipality_code, claims.serial, claims.issued_on,
                            self.active_only)
 
+    def not_listed(self, claims: qr_payload.Claims) -> IssuerNotListed | None:
+        """Why no key was given for ``claims`` when it is that the directory does not know
+        the issuer on that date; None when the claims are self-contradictory (a serial
+        numbered as another municipality's: no genuine paper is, so that is not a matter
+        of an out-of-date directory) or the member is only suspended (the kiosk's refusal)."""
+        if claims.serial.split("-", 1)[0] != claims.municipality_code:
+            return None
+        member = self.directory.member(claims.municipality_code)
+        if member is not None and member.issuer_keys_for(claims.issued_on):
+            return None
+        return IssuerNotListed(claims.municipality_code, claims.issued_on, self.directory)
+
 
 def verify_qr(text: str, trust: IssuerTrust) -> qr_payload.Claims:
     """The QR code's claims if one of the keys ``trust`` gives for them signed it;
-    ``QrPayloadError`` if unreadable, ``QrSignatureInvalid`` otherwise (no key, or none
-    verifies)."""
+    ``QrPayloadError`` if unreadable, ``IssuerNotListed`` if a directory lists no key of
+    the issuer on that date, ``QrSignatureInvalid`` otherwise (none verifies)."""
     claims = qr_payload.parse(text)
-    for key in trust.keys_for_claims(claims):
+    keys = trust.keys_for_claims(claims)
+    if not keys and isinstance(trust, DirectoryIssuers) and (unlisted := trust.not_listed(claims)) is not None:
+        raise unlisted
+    for key in keys:
         try:
             return qr_payload.decode_and_verify(text, key)
         except qr_payload.QrSignatureInvalid:

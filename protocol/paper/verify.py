@@ -11,6 +11,11 @@ a front from another certificate) makes the verdict INVALID and is named. A back
 scrambled image does not come together with the key of its QR code's serial (a QR
 code pasted from another certificate) is INVALID too.
 
+With a federation directory that lists no key of the paper's municipality valid on its
+issue date, nothing is verified: ``UNCHECKED (issuer-unknown)`` when the directory may be
+older than the municipality's admission or key (update it and check again), ``INVALID
+(issuer-unlisted)`` when it was published after the paper's issue date.
+
 Without the key only the QR code and its signature can be checked, and the verdict
 says so (``UNCOMPARED``), as it does when only the back was given. A PDF is drawn
 and looked at as a scan is: its text layer is not what a reader sees, and the PDF
@@ -30,11 +35,11 @@ from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from protocol.documents import qr_payload
-from protocol.federation.issuers import IssuerTrust, as_trust, verify_qr
+from protocol.federation.issuers import IssuerNotListed, IssuerTrust, as_trust, verify_qr
 from protocol.paper.verification import backside, compare, intake, limits
 from protocol.paper.verification.intake import Page
 from protocol.paper.verification.limits import InputRefused
-from protocol.paper.verification.verdict import INVALID, UNCOMPARED, UNREADABLE, VALID, Verdict
+from protocol.paper.verification.verdict import INVALID, UNCHECKED, UNCOMPARED, UNREADABLE, VALID, Verdict
 
 #: A QR code is looked for at about this resolution first (its modules are 0.75 mm).
 QR_DPI = 150
@@ -42,7 +47,8 @@ QR_DPI = 150
 MAX_FACE_PAGES = limits.MAX_PAGES // 2
 
 FaceKey = Callable[[str], bytes | None]  # serial → the document's scramble key (None: not held)
-__all__ = ["INVALID", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "read_qr", "verify_files"]
+__all__ = ["INVALID", "UNCHECKED", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "not_listed_verdict",
+           "read_qr", "verify_files"]
 
 
 def read_qr(images: list[Image.Image]) -> list[str]:
@@ -103,8 +109,21 @@ def _claims(texts: list[str], key: Ed25519PublicKey | IssuerTrust) -> qr_payload
         return verify_qr(texts[0], as_trust(key))
     except qr_payload.QrPayloadError:
         return Verdict(INVALID, "qr-malformed")
+    except IssuerNotListed as exc:
+        return not_listed_verdict(exc)
     except qr_payload.QrSignatureInvalid:
         return Verdict(INVALID, "signature")
+
+
+def not_listed_verdict(exc: IssuerNotListed) -> Verdict:
+    """A directory that does not list the issuer on the paper's date: ``INVALID
+    (issuer-unlisted)`` when it was published after that date (a genuine member's key would
+    still be listed: it was withdrawn, or the paper is no member's), otherwise ``UNCHECKED
+    (issuer-unknown)``: the directory may predate the municipality's admission or key, and
+    the verifier must update it, not accuse the holder. Neither verifies the paper."""
+    if exc.postdates_paper:
+        return Verdict(INVALID, "issuer-unlisted", not_listed=exc)
+    return Verdict(UNCHECKED, "issuer-unknown", not_listed=exc)
 
 
 def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTrust,

@@ -24,7 +24,7 @@ from protocol.paper.verification.wording import Lang
 from protocol.scramble_key import document_scramble_key
 
 STATUS = {verify.VALID: "valid", verify.INVALID: "invalid", verify.UNREADABLE: "unreadable",
-          verify.UNCOMPARED: "uncompared"}
+          verify.UNCOMPARED: "uncompared", verify.UNCHECKED: "unchecked"}
 
 
 class ClaimsAnswer(TypedDict):
@@ -47,7 +47,7 @@ class VerifyAnswer(TypedDict):
     """``valid`` only when the signature verifies and every front matches its face."""
 
     valid: bool
-    status: str  # valid, invalid, unreadable, uncompared
+    status: str  # valid, invalid, unreadable, uncompared, unchecked (the directory does not know the issuer)
     reason: str
     message: str  # the verdict in words
     claims: ClaimsAnswer | None

@@ -93,8 +93,9 @@ TEXT: dict[Lang, dict[str, str]] = {
         "other": "日本語",
     },
 }
-COLOURS = {"valid": "#0a7d2c", "invalid": "#b00020", "unreadable": "#555555", "uncompared": "#a65e00"}
-_STATUS_INDEX = {"valid": 0, "invalid": 1, "unreadable": 2, "uncompared": 3}
+COLOURS = {"valid": "#0a7d2c", "invalid": "#b00020", "unreadable": "#555555", "uncompared": "#a65e00",
+           "unchecked": "#6a3d9a"}
+_STATUS_INDEX = {"valid": 0, "invalid": 1, "unreadable": 2, "uncompared": 3, "unchecked": 4}
 
 
 def _lang(request: web.Request) -> Lang:

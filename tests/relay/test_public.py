@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import http.client
 import io
 import json
@@ -14,6 +15,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 from hardware_mocks.relay.testing import CardSigner
@@ -23,7 +25,9 @@ from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
 from protocol.documents import qr_payload
+from protocol.federation.directory import Directory
 from relay.cli import main
+from relay.public import Verifier
 from relay.verifier_register import StoredVerifierRegister
 
 pytestmark = pytest.mark.relay
@@ -223,3 +227,22 @@ def test_a_back_scrambled_with_another_key_is_invalid(world: World, server: Rela
         status, answer = _verify(server, _scans(document, key, issued.qr[0]), token)
         assert status == 200 and answer["claims"]["serial"] == document["serial"]  # the QR code is genuine …
         assert (answer["valid"], answer["reason"]) == (False, "scramble")  # … but the back is not its
+
+
+@pytest.mark.parametrize(("issued_on", "status", "reason"), [
+    (dt.date(2026, 12, 3), "unchecked", "issuer_unknown"),  # the directory may predate the issuer's admission
+    (dt.date(2026, 11, 20), "invalid", "issuer_unlisted"),  # published well after the paper: conclusive
+])
+def test_a_qr_code_whose_issuer_the_directory_does_not_list_is_not_valid_nor_called_forged(
+        issued_on: dt.date, status: str, reason: str) -> None:
+    """The public QR check says what ``kiosk verify`` and the page say: never valid, never
+    ``signature`` (forged) for an issuer a directory that may be out of date does not know."""
+    published = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
+    directory = Directory("f", 5, published, published + dt.timedelta(days=1), ())
+    verifier = Verifier(None, None, None, directory=lambda: directory)
+    document = {"serial": "271004-2026-1", "type": "juminhyo", "issued_on": issued_on.isoformat(),
+                "municipality": {"code": "271004", "name": "x"}, "body": {}}
+    got = verifier.check_qr(qr_payload.encode(document, Ed25519PrivateKey.generate()))
+    assert (got["valid"], got["status"], got["reason"], got["claims"]) == (False, status, reason, None)
+    assert "municipality 271004" in got["message"] and "forged" not in got["message"]
+    assert ("the paper is NOT verified" in got["message"]) is (status == "unchecked")

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from protocol.documents import qr_payload
+from protocol.federation.issuers import IssuerNotListed
 from protocol.paper.verification.backside import Grey
 from protocol.paper.verification.compare import Comparison, Region
 from protocol.paper.verification.intake import Kind
 
-#: Verdicts, which are also the exit codes of ``kiosk verify``.
-VALID, INVALID, UNREADABLE, UNCOMPARED = 0, 1, 2, 3
+#: Verdicts, which are also the exit codes of ``kiosk verify``. ``UNCHECKED``: the
+#: verifier's federation directory does not know the paper's issuer on its issue date and
+#: may be out of date, so nothing was verified (not proof of a forgery either).
+VALID, INVALID, UNREADABLE, UNCOMPARED, UNCHECKED = 0, 1, 2, 3, 4
 
 @dataclass
 class Verdict:
@@ -25,6 +28,8 @@ class Verdict:
     faces: dict[int, Grey] = field(default_factory=dict)  # page → the face recovered
     comparisons: list[Comparison] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)  # face pages with no front, or no back
+    #: the issuer the directory does not list (its claims are unverified, so not ``claims``)
+    not_listed: IssuerNotListed | None = None
 
     @property
     def regions(self) -> list[Region]:

@@ -3,11 +3,15 @@
 ``kiosk verify`` prints the English; the relay's verification page shows either. A
 verdict never says more than was checked: without the key it says that only the QR code
 and its signature were, and a VALID line says whether the faces compared were drawn
-from a PDF or scanned.
+from a PDF or scanned. A paper whose issuer the verifier's federation directory does not
+list is said to be NOT verified in either case: out of date (update the directory) or
+conclusive (published after the paper's date), never "forged", and never in words a
+clerk could take for an acceptance.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -16,8 +20,10 @@ if TYPE_CHECKING:
 Lang = Literal["en", "ja"]
 
 STATUS = {
-    "en": {0: "VALID", 1: "INVALID", 2: "UNREADABLE", 3: "SIGNATURE VALID, FACE NOT COMPARED"},
-    "ja": {0: "有効", 1: "無効", 2: "読み取れません", 3: "署名は有効・表面は未照合"},
+    "en": {0: "VALID", 1: "INVALID", 2: "UNREADABLE", 3: "SIGNATURE VALID, FACE NOT COMPARED",
+           4: "NOT VERIFIED, ISSUER UNKNOWN"},
+    "ja": {0: "有効", 1: "無効", 2: "読み取れません", 3: "署名は有効・表面は未照合",
+           4: "未確認（発行者が名簿にありません）"},
 }
 
 _FRONTS = {
@@ -46,6 +52,16 @@ _REASONS: dict[Lang, dict[str, str]] = {
         "qr-differ": "the backs carry different QR codes",
         "qr-malformed": "the QR code is not a valid certificate payload",
         "signature": "the QR code's signature does not verify: forged or altered",
+        "issuer-unknown": "cannot be checked, the paper is NOT verified: this federation directory (serial "
+                          "{directory_serial}, published {directory_date}) lists no issuer key of municipality "
+                          "{code} valid on {issued_on}, the date the QR code gives; the directory may be older "
+                          "than that municipality's admission or its new key. Check again with an updated "
+                          "directory; do not accept the paper until a directory that lists its issuer verifies it",
+        "issuer-unlisted": "not verified: this federation directory (serial {directory_serial}, published "
+                           "{directory_date}, after {issued_on}, the date the QR code gives) lists no issuer key "
+                           "of municipality {code} valid on that date. A member's key stays listed for what it "
+                           "signed unless it is withdrawn (revoked), so the key was withdrawn or the paper was "
+                           "not issued by a member of this federation",
         "no-key": "the QR code's issuer signature verifies; the face was not compared with the signed face "
                   "(no scramble key given): only the QR code and its signature were checked",
         "no-front": "the QR code's issuer signature verifies and the face was recovered from the back, but no "
@@ -68,6 +84,15 @@ _REASONS: dict[Lang, dict[str, str]] = {
         "qr-differ": "裏面ごとにQRコードが異なります",
         "qr-malformed": "QRコードが証明書の形式ではありません",
         "signature": "QRコードの電子署名が検証できません（偽造または改ざん）",
+        "issuer-unknown": "検証できません。この証明書は確認されていません。この参加団体名簿（第{directory_serial}版、"
+                          "{directory_date}公開）には、市区町村{code}の{issued_on}（QRコードの発行日）に有効な"
+                          "発行者鍵がありません。名簿がその市区町村の参加または新しい鍵より古い可能性があります。"
+                          "更新した名簿でもう一度検証してください。発行者を載せた名簿で確認できるまで、"
+                          "この証明書を受け付けないでください",
+        "issuer-unlisted": "確認できません。この参加団体名簿（第{directory_serial}版、QRコードの発行日{issued_on}より"
+                           "後の{directory_date}公開）には、市区町村{code}のその日に有効な発行者鍵がありません。"
+                           "参加団体の鍵は取り消されない限り名簿に残るため、この証明書に署名した鍵は取り消されたか、"
+                           "この証明書は連携の参加団体が発行したものではありません",
         "no-key": "QRコードの発行者署名は有効です。表面は照合していません（鍵なし）。"
                   "確認したのはQRコードと署名のみです",
         "no-front": "QRコードの発行者署名は有効で、裏面から表面の画像を復元しましたが、照合する表面がありません",
@@ -101,8 +126,13 @@ def explain(verdict: Verdict, lang: Lang = "en") -> str:
     pages = ", ".join(str(p) for p in verdict.missing)
     text_layer = _TEXT_LAYER[lang] if kind != "image" else ""
     serial = _SERIAL[lang].format(serial=verdict.claims.serial) if verdict.claims is not None else ""
+    unlisted = verdict.not_listed
+    issuer = {"code": unlisted.code, "issued_on": unlisted.issued_on.isoformat(),
+              "directory_serial": unlisted.directory_serial,
+              "directory_date": unlisted.directory_issued_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+              } if unlisted is not None else {}
     return text.format(fronts=fronts, pages=pages, count=len(verdict.comparisons), text_layer=text_layer,
-                       serial=serial)
+                       serial=serial, **issuer)
 
 
 def where(text: str, lang: Lang = "en") -> str:

@@ -1,8 +1,10 @@
 """Which keys may have signed a document: one configured key, or in a federation only the
-keys of the municipality its serial names, valid on its issue date."""
+keys of the municipality its serial names, valid on its issue date; and, when the directory
+lists none, that this is the directory not knowing the issuer, told apart from a failure."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -12,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, BindingMismatch
 from protocol.federation.directory import Directory, Member, PublishedKey
-from protocol.federation.issuers import DirectoryIssuers, SingleIssuer, verify_qr
+from protocol.federation.issuers import DirectoryIssuers, IssuerNotListed, SingleIssuer, verify_qr
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -81,3 +83,47 @@ def test_a_binding_verifies_with_any_of_the_given_keys(keys: dict[str, Ed25519Pr
         binding.verify(signature, [keys["old"].public_key(), keys["other"].public_key()])
     with pytest.raises(BindingMismatch):
         binding.verify(signature, [])
+
+
+def test_an_issuer_the_directory_does_not_list_on_the_date_is_told_apart(
+        issuers: DirectoryIssuers, keys: dict[str, Ed25519PrivateKey]) -> None:
+    """Not a member, or no key of it valid on the issue date: none of the directory's keys
+    was tried, and the verifier learns which issuer and which directory (a copy older than
+    the paper may only be out of date); a plain failure stays one."""
+    stranger = Ed25519PrivateKey.generate()
+    with pytest.raises(IssuerNotListed) as unknown:  # a municipality the directory does not list
+        verify_qr(qr_payload.encode(_document("999999", "999999-2026-1"), stranger), issuers)
+    assert (unknown.value.code, unknown.value.issued_on, unknown.value.directory_serial) == ("999999", TODAY, 1)
+    assert unknown.value.directory_issued_at == NOW and not unknown.value.postdates_paper
+    before_its_keys = _document("139998", "139998-2026-2", (NOW - 500 * DAY).date())
+    with pytest.raises(IssuerNotListed) as early:  # a member, but no key of it that day
+        verify_qr(qr_payload.encode(before_its_keys, keys["old"]), issuers)
+    assert early.value.code == "139998" and early.value.postdates_paper  # the directory is 500 days later
+    for text in (qr_payload.encode(_document("139998", "139998-2026-3"), stranger),  # listed keys, none signed
+                 qr_payload.encode(_document("999999", "139998-2026-4"), stranger)):  # numbered as another's
+        with pytest.raises(qr_payload.QrSignatureInvalid) as failed:
+            verify_qr(text, issuers)
+        assert not isinstance(failed.value, IssuerNotListed)
+
+
+@pytest.mark.parametrize(("published", "postdates"), [
+    (dt.datetime(2026, 12, 1, 23, 59, tzinfo=dt.UTC), False),  # the issue date itself
+    (dt.datetime(2026, 12, 2, 23, 59, tzinfo=dt.UTC), False),  # still the issue date west of UTC
+    (dt.datetime(2026, 12, 3, 8, 59, tzinfo=dt.timezone(dt.timedelta(hours=9))), False),  # 23:59 UTC the 2nd
+    (dt.datetime(2026, 12, 3, 0, 0, tzinfo=dt.UTC), True),  # the issue date over everywhere
+])
+def test_a_directory_postdates_a_paper_once_its_issue_date_is_over_everywhere(published: dt.datetime,
+                                                                               postdates: bool) -> None:
+    directory = Directory("f", 3, published, published + DAY, ())
+    assert IssuerNotListed("999999", TODAY, directory).postdates_paper is postdates
+
+
+def test_a_suspended_members_paper_is_refused_by_a_kiosk_as_before(keys: dict[str, Ed25519PrivateKey]) -> None:
+    """A kiosk takes new documents from active members only: a suspended one's is a plain
+    refusal, not an issuer its directory does not know."""
+    member = dataclasses.replace(_member("139998", PublishedKey(keys["new"].public_key(), NOW - DAY, NOW + DAY)),
+                                 status="suspended")
+    kiosk = DirectoryIssuers(Directory("f", 1, NOW, NOW + DAY, (), (member,)), active_only=True)
+    with pytest.raises(qr_payload.QrSignatureInvalid) as refused:
+        verify_qr(qr_payload.encode(_document("139998", "139998-2026-5"), keys["new"]), kiosk)
+    assert not isinstance(refused.value, IssuerNotListed)

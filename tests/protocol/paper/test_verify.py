@@ -9,6 +9,7 @@ Scans are made by :mod:`hardware_mocks.paper.scanner` (the issue's range: rotati
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import shutil
 import subprocess
@@ -25,6 +26,8 @@ from hardware_mocks.paper import forgery, scanner
 from hardware_mocks.paper.scanner import Scan
 from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
+from protocol.federation.directory import Directory, Member
+from protocol.federation.issuers import DirectoryIssuers
 from protocol.paper import render as renderer
 from protocol.paper import verify
 from protocol.paper.layout import PAGE_H
@@ -32,6 +35,7 @@ from protocol.paper.render import render
 from protocol.paper.verification import compare, intake, limits, wording
 from protocol.scramble_key import document_scramble_key
 from tests.fixtures.documents import DocumentFactory, Keys
+from tests.fixtures.federation import municipality
 
 Printed = tuple[dict[str, Any], bytes]  # a document and its PDF
 PT_TO_MM = 25.4 / 72
@@ -240,6 +244,44 @@ def test_another_signer(original: Printed, keys: Keys, face_key: verify.FaceKey)
     document, _ = original
     pdf = bytes(render(document, Ed25519PrivateKey.generate(), keys.scramble).pdf)
     assert verify.verify_files([pdf], keys.public, face_key).reason == "signature"
+
+
+# --- an issuer the federation directory does not list -----------------------------------
+def _directory(published: dt.datetime, *members: Member) -> DirectoryIssuers:
+    return DirectoryIssuers(Directory("f", 7, published, published + dt.timedelta(days=30), (), members))
+
+
+def test_an_issuer_unknown_to_a_directory_older_than_the_paper_is_not_verified_nor_called_forged(
+        original: Printed, face_key: verify.FaceKey) -> None:
+    """A verifier's copy that predates the municipality's admission: the genuine paper is
+    neither accused nor accepted, and the verifier is told to update the directory."""
+    _, pdf = original  # issued 2026-11-26 by 139998
+    verdict = verify.verify_files([pdf], _directory(dt.datetime(2026, 11, 20, tzinfo=dt.UTC)), face_key)
+    assert (verdict.status, verdict.reason) == (verify.UNCHECKED, "issuer-unknown")
+    assert verdict.claims is None and not verdict.faces  # nothing the unverified code says is believed
+    en, ja = wording.explain(verdict), wording.explain(verdict, "ja")
+    assert "the paper is NOT verified" in en and "do not accept the paper" in en
+    assert all(s in en for s in ("municipality 139998", "on 2026-11-26", "serial 7", "2026-11-20 00:00 UTC",
+                                 "Check again with an updated directory"))
+    assert "この証明書は確認されていません" in ja and "更新した名簿" in ja and "139998" in ja
+    assert "forged" not in en and "偽造" not in ja
+    assert wording.STATUS["en"][verdict.status] == "NOT VERIFIED, ISSUER UNKNOWN"
+
+
+def test_an_issuer_unlisted_in_a_directory_newer_than_the_paper_is_invalid(original: Printed,
+                                                                           face_key: verify.FaceKey) -> None:
+    """A directory published after the paper's issue date would still list a member's key
+    that signed it unless the key was withdrawn: not listing it is conclusive."""
+    _, pdf = original
+    later = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    member = municipality("139998", dt.datetime(2026, 11, 27, tzinfo=dt.UTC)).member  # only a key from after it
+    for directory in (_directory(later), _directory(later, member)):
+        verdict = verify.verify_files([pdf], directory, face_key)
+        assert (verdict.status, verdict.reason) == (verify.INVALID, "issuer-unlisted")
+        assert verdict.claims is None
+        en = wording.explain(verdict)
+        assert en.startswith("not verified") and "the key was withdrawn" in en and "forged" not in en
+        assert "after 2026-11-26" in en and "取り消された" in wording.explain(verdict, "ja")
 
 
 # --- forgeries -------------------------------------------------------------------------

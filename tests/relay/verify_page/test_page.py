@@ -5,11 +5,13 @@ first; ``curl -F token=… -F file=@…`` the token first), each bounded."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from unittest import mock
 
 import pytest
 from aiohttp import MultipartReader, StreamReader, web
 
+from protocol.paper.verification.wording import STATUS, Lang
 from relay.verify_page import page
 
 BOUNDARY = "form-boundary-1234567890"
@@ -62,3 +64,14 @@ def test_a_token_too_long_or_given_twice_is_refused(parts: list[tuple[str, bytes
     got = asyncio.run(_read(_body(*parts), 5))
     assert isinstance(got, web.Response) and got.status == 401
     assert "token is not valid" in str(got.text)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_an_issuer_the_directory_does_not_list_is_shown_as_not_verified(lang: Lang) -> None:
+    """Its own heading and colour: neither the green of a valid paper nor the red of a forged one."""
+    answer: dict[str, Any] = {"status": "unchecked", "message": "cannot be checked, the paper is NOT verified: …",
+                              "claims": None, "regions": [], "diff_png": None, "face_png": None}
+    shown = page._result(lang, answer)
+    assert 'data-status="unchecked"' in shown and page.COLOURS["unchecked"] in shown
+    assert STATUS[lang][4] in shown and "the paper is NOT verified" in shown
+    assert page.COLOURS["unchecked"] not in (page.COLOURS["valid"], page.COLOURS["invalid"])
