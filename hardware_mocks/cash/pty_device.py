@@ -78,6 +78,11 @@ class PtyDevice:
         with self.lock:
             self._corrupt_inbound += n
 
+    def mend(self) -> None:
+        """The line's faults still to come (corrupted, garbage) end: it carries what is sent."""
+        with self.lock:
+            self._corrupt = self._corrupt_inbound = self._garbage = 0
+
     def garbage(self, n: int = 1) -> None:
         with self.lock:
             self._garbage += n

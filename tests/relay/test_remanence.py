@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from hardware_mocks.relay.testing import CardSigner
-from hardware_mocks.relay.virtual import VirtualRelay
 from hardware_mocks.world import (
     CANARY_ADDRESS_MARK,
     CANARY_FAMILY,
@@ -22,7 +21,7 @@ from hardware_mocks.world import (
 from kiosk.relay_client.port import Outcome
 from protocol.clock import FakeClock
 from relay.service import Settings, build_core
-from tests.fixtures.relay import open_hours
+from tests.fixtures.relay import open_hours, signed_in
 
 if TYPE_CHECKING:
     from hardware_mocks.services.postgres import PostgresServer
@@ -37,11 +36,7 @@ def _files(directory: Path) -> bytes:
 def test_no_document_bytes_remain_after_the_outcome(world: World, tmp_path: Path) -> None:
     clock = FakeClock(open_hours(world))
     core = build_core(world.root, tmp_path / "relay.sqlite3", clock, Settings())
-    relay = VirtualRelay(world.root)
-    relay.backend.core = core
-    card = CardSigner.load(world.card_path("canary"))
-    opened = relay.open_session()
-    relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+    relay = signed_in(world, core, "canary")
     printed, abandoned = str(uuid.uuid4()), str(uuid.uuid4())
     relay.request_documents(printed, "juminhyo", {"scope": "household", "relationship": "include"}, 3)
     relay.request_documents(abandoned, "inkan", {}, 1)
@@ -105,23 +100,15 @@ def test_postgresql_table_files_hold_no_document_after_the_scrub(world: World, p
     canary (what the write-ahead log holds is bounded by its retention: docs/deployment.md)."""
     clock = FakeClock(open_hours(world))
     core = build_core(world.root, postgres_db, clock, Settings())
-    relay = VirtualRelay(world.root)
-    relay.backend.core = core
     try:
-        card = CardSigner.load(world.card_path("canary"))
-        opened = relay.open_session()
-        relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+        relay = signed_in(world, core, "canary")
         printed, abandoned = str(uuid.uuid4()), str(uuid.uuid4())
         relay.request_documents(printed, "juminhyo", {"scope": "household", "relationship": "include"}, 3)
         relay.request_documents(abandoned, "inkan", {}, 1)
         # another resident's documents, issued after, share the pages and are still
         # printing at the scrub: a plain VACUUM leaves the canaries' bytes beside them
         clock.advance(600)
-        neighbour = VirtualRelay(world.root)  # another kiosk's client on the same relay
-        neighbour.backend.core = core
-        other = CardSigner.load(world.card_path("shiken-hanako"))
-        opened = neighbour.open_session()
-        neighbour.authenticate(other.cert_der, other.sign(opened.challenge, opened.session_id, neighbour.kiosk_id))
+        neighbour = signed_in(world, core, "shiken-hanako")  # another kiosk's client on the same relay
         neighbour.request_documents(str(uuid.uuid4()), "juminhyo", {"scope": "self"}, 1)
         assert all(c in _table_files(postgres_server, postgres_db) for c in CANARIES[:2])  # the scan sees them
         relay.report_outcome(printed, Outcome.PRINTED, 3, 600)
@@ -152,11 +139,7 @@ def test_a_relay_stopped_right_after_an_outcome_leaves_the_document_in_no_file(w
     db = tmp_path / "relay.sqlite3"
     clock = FakeClock(open_hours(world))
     core = build_core(world.root, db, clock, Settings())
-    relay = VirtualRelay(world.root)
-    relay.backend.core = core
-    card = CardSigner.load(world.card_path("canary"))
-    opened = relay.open_session()
-    relay.authenticate(card.cert_der, card.sign(opened.challenge, opened.session_id, relay.kiosk_id))
+    relay = signed_in(world, core, "canary")
     request = str(uuid.uuid4())
     relay.request_documents(request, "juminhyo", {"scope": "self"}, 1)
     register, rates = StoredKioskRegister(db), SharedRateStore(db)

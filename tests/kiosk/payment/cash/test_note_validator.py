@@ -36,6 +36,14 @@ def accepting(rig: CashRig, device: CashDevice, ceiling: int = 5000) -> None:
     wait_for(lambda: rig.validator is not None and not rig.validator.inhibited, what="validator open")
 
 
+def in_escrow(rig: CashRig, device: CashDevice, value: int) -> None:
+    """The validator open and a note of ``value`` held in its escrow, the driver told."""
+    accepting(rig, device)
+    assert rig.validator is not None
+    rig.validator.insert(value)
+    events_until(device, lambda ev: Escrow(value) in ev)
+
+
 def fault_of(device: CashDevice, codes: list[str] | None = None) -> str | None:
     try:
         device.poll()
@@ -75,9 +83,7 @@ def test_a_returned_note_goes_back(cash_rig: CashRig, cash_device: Open) -> None
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     dev.return_escrow()
     events_until(dev, lambda ev: Returned(1000) in ev)
     assert (v.stacked, v.returned) == (0, 1000)
@@ -118,9 +124,7 @@ def test_a_note_credited_by_a_worker_that_died_before_its_ack_is_not_credited_ag
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.lose_acks(10**6)  # no ACK reaches the validator before the worker dies
     dev.stack_escrow()
     events_until(dev, lambda ev: Stacked(1000) in ev)
@@ -168,9 +172,7 @@ def test_a_garbled_reply_to_stack_is_not_answered_by_a_second_stack(
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.corrupt(1)
     dev.stack_escrow()
     events_until(dev, lambda ev: Stacked(1000) in ev)
@@ -187,9 +189,7 @@ def test_power_lost_as_stack_arrives_hands_the_note_back_and_tells_staff(
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.cut_power_at_next_command()
     dev.stack_escrow()
     seen: list[Event] = []
@@ -208,9 +208,7 @@ def test_power_up_with_a_note_in_escrow_gives_it_back(cash_rig: CashRig, cash_de
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.power_cycle()
     events_until(dev, lambda ev: DeviceReset() in ev)
     wait_for(lambda: v.returned == 1000, what="the note handed back at the RESET")
@@ -244,9 +242,7 @@ def test_a_validator_that_does_not_know_8a_is_taken_at_the_configuration_s_word(
     v.knows_currency_table = False
     caplog.set_level(logging.WARNING, logger="kiosk.payment.cash")
     dev = cash_device()
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     assert "payment.note_table_unread" in [r.getMessage() for r in caplog.records]
 
 
@@ -298,9 +294,7 @@ def test_power_cut_while_stacking_credits_the_note_in_the_stacker(
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.cut_power_after_stack()
     dev.stack_escrow()
     seen: list[Event] = []
@@ -356,9 +350,7 @@ def test_a_stack_that_comes_after_the_escrow_timeout_credits_nothing(
     v = cash_rig.validator
     assert v is not None and dev.validator is not None
     v.escrow_timeout = 0.2
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     held = threading.Event()
     dev.validator.submit(lambda: held.wait(WAIT))  # the driver's thread is busy elsewhere
     dev.stack_escrow()  # queued behind it
@@ -383,9 +375,7 @@ def test_a_vend_valid_whose_ack_is_corrupted_is_repeated_and_credited_once(
     dev = cash_device()
     v = cash_rig.validator
     assert v is not None
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.corrupt_inbound(1)  # the STACK: no answer, the driver finds the note still in escrow
     dev.stack_escrow()
     wait_for(lambda: v.status == Status.VEND_VALID, what="VEND VALID")
@@ -407,9 +397,7 @@ def test_a_validator_hung_on_an_unacked_vend_valid_is_reset_and_the_note_counted
     v = cash_rig.validator
     assert v is not None
     v.vend_valid_timeout = 0.3
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.lose_acks(10**6)
     dev.stack_escrow()
     seen = events_until(dev, lambda ev: Stacked(1000) in ev)
@@ -439,14 +427,11 @@ def test_a_validator_hung_on_a_vend_valid_the_host_never_saw_credits_it_once(
     v = cash_rig.validator
     assert v is not None
     v.vend_valid_timeout = 0.3
-    accepting(cash_rig, dev)
-    v.insert(1000)
-    events_until(dev, lambda ev: Escrow(1000) in ev)
+    in_escrow(cash_rig, dev, 1000)
     v.corrupt(10**6)
     dev.stack_escrow()
     wait_for(lambda: v.hung, what="the validator hung on a VEND VALID nobody saw")
-    with v.lock:
-        v._corrupt = 0  # the line mends; the validator answers only RESET
+    v.mend()  # the line mends; the validator answers only RESET
     seen: list[Event] = []
     codes: list[str] = []
 
