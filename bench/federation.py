@@ -230,6 +230,19 @@ def _tree(pid: int) -> list[int]:
     return [pid, *children]
 
 
+def _loop_cpu(pid: int) -> float:
+    """CPU seconds of the centre's main threads so far (its event loops; the writer threads
+    and the default executor's are the rest of its CPU)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/task/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _centre_mib(pid: int, measure: Callable[[int], float]) -> float:
     """Resident memory of the centre's processes together (with workers, the pages they
     share since the fork are counted once for each)."""
@@ -259,9 +272,11 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
     municipal_idle = {code: _rss_mib(p.pid) for code, p in services.municipal.items()}
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         before = {name: _tree_cpu(pid) for name, pid in pids.items()}
+        loop_before = _loop_cpu(services.centre.pid)
         parts = pool.map(_client_process, [(info, c, start_at, duration, kiosks / rate if rate else 0.0, nice)
                                            for c in chunks if c])
         cpu = {name: _tree_cpu(pid) - before[name] for name, pid in pids.items()}
+        loop = _loop_cpu(services.centre.pid) - loop_before
     total = Result()
     for part in parts:
         total.add(part)
@@ -271,6 +286,7 @@ def run(services: Any, members: list[Any], kiosks: int, duration: float, process
             "sessions_per_s": total.sessions / (total.last_end - start_at) if total.last_end > start_at else 0.0,
             "mismatches": total.mismatches, "errors": total.errors,
             "cpu_ms_per_session": {name: c * per for name, c in cpu.items()} | {"kiosks": total.cpu * per},
+            "centre_loop_ms_per_session": loop * per,
             "p50_ms": {c: _pct(total.latency[c], 0.50) for c in CALLS},
             "p99_ms": {c: _pct(total.latency[c], 0.99) for c in CALLS},
             "centre_idle_mib": idle[0], "idle_connections": idle[1],
@@ -289,6 +305,10 @@ def report(r: dict[str, Any]) -> str:
     # sessions/s is read against the CPU its session cost.
     whole = sum(r["cpu_ms_per_session"].values())
     cpu += f" all={whole:.2f} ({whole * r['sessions_per_s'] / 1000:.2f} cores)"
+    # The centre's event loop is one thread: at saturation it is the queue every session
+    # waits in, so its share of a core says how close the centre is to its limit.
+    loop = r["centre_loop_ms_per_session"]
+    cpu += f" centre-loop={loop:.2f} ({loop * r['sessions_per_s'] / 1000:.2f} of a core)"
     calls = " ".join(f"{c}={r['p50_ms'][c]:.1f}/{r['p99_ms'][c]:.1f}" for c in CALLS
                      if c != "menu" or r["menu_call"])
     mib = " ".join(f"{k}={r['municipal_idle_mib'][k]:.0f}->{v:.0f}" for k, v in r["municipal_mib"].items())

@@ -36,6 +36,8 @@ def test_a_tiny_run_with_four_members(world: World, tmp_path: Path) -> None:
     assert result["members"] == 4 and set(result["municipal_mib"]) == set(federation.codes)
     assert result["sessions"] > 0 and result["mismatches"] == 0 and not result["errors"]
     assert sum(result["connections"].values()) > 0  # the centre reached the members it routed to
+    # the event loop is part of the centre's CPU, never more
+    assert 0 < result["centre_loop_ms_per_session"] <= result["cpu_ms_per_session"]["centre"]
     assert "members= 4" in report(result) and "menu=" in report(result)
     # the kiosk engine's session: no /v1/menu call, the rest as before
     assert kiosk_shape["sessions"] > 0 and kiosk_shape["mismatches"] == 0 and not kiosk_shape["errors"]
@@ -59,8 +61,10 @@ def test_the_report_adds_up_every_process() -> None:
     result = {"rate": 0.0, "menu_call": False, "members": 3, "kiosks": 200, "sessions_per_s": 100.0,
               "sessions": 1000, "mismatches": 0, "errors": {},
               "cpu_ms_per_session": {"centre": 6.0, "A": 1.0, "B": 1.0, "C": 1.0, "kiosks": 3.0},
+              "centre_loop_ms_per_session": 4.5,
               "p50_ms": dict.fromkeys(("open", "authenticate", "menu", "documents", "outcome", "session"), 1.0),
               "p99_ms": dict.fromkeys(("open", "authenticate", "menu", "documents", "outcome", "session"), 2.0),
               "municipal_idle_mib": {"A": 50.0}, "municipal_mib": {"A": 60.0}, "centre_idle_mib": 50.0,
               "centre_mib": 100.0, "centre_peak_mib": 110.0, "idle_connections": {"A": 0}, "connections": {"A": 3}}
     assert "all=12.00 (1.20 cores)" in report(result)
+    assert "centre-loop=4.50 (0.45 of a core)" in report(result)
