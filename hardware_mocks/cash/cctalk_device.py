@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from hardware_mocks.cash.pty_device import PtyDevice
+from hardware_mocks.cash.pty_device import PtyDevice, Recent
 from kiosk.payment.cctalk_frame import (
     HOST,
     Checksum,
@@ -43,7 +43,7 @@ class CcTalkDevice(PtyDevice):
         self._wrong_address = 0
         self._busy: dict[int, int] = {}
         self._slow: dict[int, float] = {}
-        self.headers: list[int] = []  # every header received, in order (tests read it)
+        self.headers: Recent[int] = Recent()  # every header received, in order (the last REMEMBERED; tests read it)
 
     def wrong_address(self, n: int = 1) -> None:
         with self.lock:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 
-from hardware_mocks.cash.pty_device import PtyDevice
+from hardware_mocks.cash.pty_device import PtyDevice, Recent
 from kiosk.payment.id003 import (
     Command,
     FrameAssembler,
@@ -80,8 +80,8 @@ class NoteValidatorEmulator(PtyDevice):
         self._full = False
         self._refuse_next = 0
         self._after: list[tuple[Status, bytes]] = []  # states still to come, one per poll
-        self.commands: list[int] = []
-        self.reported: list[Status] = []  # the status of every status request, in order
+        self.commands: Recent[int] = Recent()  # every command taken, in order (the last REMEMBERED)
+        self.reported: Recent[Status] = Recent()  # the status of every status request, in order (idem)
 
     # --- a customer's or a tester's hand -----------------------------------------------------
 

@@ -15,6 +15,11 @@ as time passes (:meth:`PtyDevice.on_tick`: a validator's escrow timeout):
 - ``unplug``: the adapter is pulled: the pty is closed, the driver's tty hangs up and its
   path is gone (for good: a pty cannot come back under the same name);
 - ``echo``: every byte the host sends is heard back first (a single-wire ccTalk bus).
+
+What a device heard and said, for the tests to read (a validator's ``commands`` and
+``reported``, a ccTalk device's ``headers``), is a :class:`Recent`: the last
+:data:`REMEMBERED` items only, so that an emulator polled for days (a long ``make demo``)
+holds no more than one polled for a test.
 """
 
 from __future__ import annotations
@@ -23,8 +28,46 @@ import os
 import select
 import threading
 import tty
+from collections.abc import Iterable
+from typing import TypeVar
+
+_T = TypeVar("_T")
+
+#: How many items a :class:`Recent` keeps: at the drivers' fastest poll (every 50 ms) the
+#: last eight minutes or more, far more than any test reads (the most any list held in
+#: tests/kiosk/payment/cash was 175), and some 80 kB a list however long the emulator runs
+#: (unbounded, a note validator polled between customers grew each by megabytes a day).
+REMEMBERED = 10_000
 
 GARBAGE = bytes([0x55, 0xAA, 0x00, 0xFF, 0x13, 0x37, 0x42])
+
+
+class Recent(list[_T]):
+    """A list that keeps only its last ``maxlen`` items (:data:`REMEMBERED`): appending to
+    a full one (``append``, ``extend``, ``+=``) drops the oldest. A list still (compared
+    with one, sliced, counted, searched) as the tests read it, where a ``deque`` is neither
+    equal to a list nor sliced."""
+
+    def __init__(self, items: Iterable[_T] = (), maxlen: int = REMEMBERED) -> None:
+        if maxlen < 1:
+            raise ValueError("maxlen must be at least 1")
+        super().__init__()
+        self.maxlen = maxlen
+        self.extend(items)
+
+    def append(self, item: _T) -> None:
+        super().append(item)
+        if len(self) > self.maxlen:
+            del self[0]
+
+    def extend(self, items: Iterable[_T]) -> None:
+        super().extend(items)
+        if len(self) > self.maxlen:
+            del self[:len(self) - self.maxlen]
+
+    def __iadd__(self, items: Iterable[_T]) -> Recent[_T]:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
 
 
 class PtyDevice:
