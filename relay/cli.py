@@ -117,7 +117,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--centre-db", type=location,
                    help="with --municipality: also the centre's refusals and alerts (its database)")
     a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
-    a.add_argument("--json", action="store_true", help="one JSON object per line")
+    a.add_argument("--json", action="store_true",
+                   help="one JSON object per line, for scripts (without it: a table, one line a record)")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")
     lg.add_argument("--db", type=location, required=True)
     lg.add_argument("--kiosk", help="only this terminal's")

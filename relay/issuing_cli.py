@@ -18,7 +18,8 @@ file: the directory and QR checks for anyone, in a process of its own).
 suspended after a wrong document and lifts one (a running centre sees it at its next request);
 ``relay centre events`` prints the centre's event log (refusals, wrong documents, kiosk alerts).
 ``relay audit --municipality C --history FILE`` prints the municipality's issuance history
-and every refusal (its own and, with ``--centre-db``, the centre's);
+and every refusal (its own and, with ``--centre-db``, the centre's), a table or, with
+``--json``, JSON lines;
 ``relay reconcile`` compares that history with the centre's delivery log, prints every
 difference and exits 1 if there is any. Both tell which database they were given by the
 identity its server recorded in it (:mod:`relay.store.identity`), so that a file no server
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protocol import log
-from protocol.clock import SystemClock
+from protocol.clock import JST, SystemClock
 from relay import arguments, operator_errors, processes, public_service, stopping, workers
 from relay.connection_limits import ConnectionLimits, add_limit_options, check_descriptor_limit, limits_from
 from relay.federation.cli import duration
@@ -571,7 +572,10 @@ def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:
 
 
 def audit(args: argparse.Namespace) -> int:
-    """The municipality's own issuance history and every refusal, JSON lines."""
+    """The municipality's own issuance history and every refusal (with ``--centre-db``, the
+    centre's records of it too): a table for an operator, one line a record in time order
+    (:func:`audit_table`); with ``--json`` one JSON object a line for scripts (the issuances,
+    then the refusals, then the centre's records, each oldest first)."""
     from relay.municipal.history import IssuanceHistory
 
     if not args.history:
@@ -595,18 +599,80 @@ def audit(args: argparse.Namespace) -> int:
         print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
         return 2
     refused = history.refusals()
-    for entry in entries:
-        print(json.dumps({"record": "issued", **entry}, ensure_ascii=False))
-    for entry in refused:
-        print(json.dumps({"record": "refused", **entry}, ensure_ascii=False))
+    history.close()
+    records = [{"record": "issued", **entry} for entry in entries]
+    records += [{"record": "refused", **entry} for entry in refused]
     if not entries and not refused:  # a new server's (a file no server claimed was refused above)
         print(_nothing_since(seen, "--history", "request"), file=sys.stderr)
     if args.centre_db:
         from relay.centre.store import CentreStore
 
-        for event in CentreStore(args.centre_db, read_only=True).events(args.municipality):
-            print(json.dumps({"record": "centre_" + event.pop("kind"), **event}, ensure_ascii=False))
+        centre = CentreStore(args.centre_db, read_only=True)
+        try:
+            records += [{"record": "centre_" + event.pop("kind"), **event}
+                        for event in centre.events(args.municipality)]
+        finally:
+            centre.close()
+    if args.json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    for line in audit_table(records):
+        print(line)
+    counts = [f"{len(entries)} issued", f"{len(refused)} refused"]
+    if args.centre_db:
+        counts.append(f"{len(records) - len(entries) - len(refused)} centre records")
+    print(", ".join(counts))
     return 0
+
+
+#: The columns of ``relay audit --municipality``'s table (those of ``relay audit --db``'s):
+#: its heading and the record's field it shows. Only these are printed, whatever a record
+#: holds (the JSON lines carry the rest: session ids, fingerprints, document hashes); no
+#: record holds a name, an address or a My Number (the documents are kept apart, never read
+#: here).
+AUDIT_COLUMNS = (("time (JST)", "at"), ("terminal", "kiosk_id"), ("record", "record"), ("code", "code"),
+                 ("resident", "resident_id"), ("card serial", "cert_serial"), ("certificate", "cert_type"),
+                 ("copies", "copies"), ("amount", "fee"), ("request", "request_id"))
+_RIGHT = frozenset({"copies", "fee"})
+
+
+def audit_table(records: list[dict[str, Any]]) -> list[str]:
+    """``relay audit --municipality``'s table: a heading, then one line a record, oldest
+    first, the columns aligned: the time in JST; ``code``, a refusal's or a centre record's
+    reason, an issuance's outcome (``no outcome`` until the kiosk reports one); an
+    issuance's copies and fee, and after the columns its document serials and, when the
+    outcome's copies or amount differ from them, those (``outcome_copies=0``)."""
+    rows = [[heading for heading, _ in AUDIT_COLUMNS]]
+    tails = [""]
+    for record in sorted(records, key=lambda r: float(r["at"])):
+        cells = []
+        for _, field in AUDIT_COLUMNS:
+            value = record.get(field)
+            if field == "at":
+                cells.append(dt.datetime.fromtimestamp(float(record["at"]), JST).strftime("%Y-%m-%d %H:%M:%S"))
+            elif field == "code" and record["record"] == "issued":
+                cells.append(str(record["outcome"] or "no outcome"))
+            else:
+                cells.append("" if value is None else str(value))
+        rows.append(cells)
+        tails.append(_issued_details(record) if record["record"] == "issued" else "")
+    widths = [max(len(row[n]) for row in rows) for n in range(len(AUDIT_COLUMNS))]
+    lines = []
+    for row, tail in zip(rows, tails, strict=True):
+        cells = [cell.rjust(width) if field in _RIGHT else cell.ljust(width)
+                 for cell, width, (_, field) in zip(row, widths, AUDIT_COLUMNS, strict=True)]
+        lines.append(("  ".join(cells) + ("  " + tail if tail else "")).rstrip())
+    return lines
+
+
+def _issued_details(entry: dict[str, Any]) -> str:
+    details = ["serials=" + ",".join(str(serial) for serial in entry["serials"])]
+    if entry["outcome"] is not None:
+        for field, issued in (("outcome_copies", "copies"), ("outcome_amount", "fee")):
+            if entry[field] != entry[issued]:
+                details.append(f"{field}={entry[field]}")
+    return " ".join(details)
 
 
 def _centre_database(p: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import socket
 import sqlite3
@@ -158,6 +159,78 @@ def test_the_audit_commands_leave_the_files_they_read_as_they_were(tmp_path: Pat
         assert exc.value.code == 2
         assert "relay db upgrade --db" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files
+
+
+def _municipality_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A history with an issuance printed, one whose outcome has not come (its documents, a
+    resident's name, address and My Number, still stored) and a refusal; the centre's
+    database with a wrong document of that municipality's."""
+    from protocol.clock import JST
+    from relay.centre.store import CentreStore
+    from relay.municipal.history import IssuanceHistory, Issued
+
+    at = dt.datetime(2026, 11, 26, 10, 0, 1, tzinfo=JST).timestamp()
+    history, centre = tmp_path / "history.sqlite3", tmp_path / "centre.sqlite3"
+    municipal = IssuanceHistory(history, owner="139998")
+    documents = [{"name": "見本 花子", "address": "見本市中央1-2-3", "my_number": "123456789018"}]
+
+    def issue(request: str, when: float, kiosk: str, resident: str, card: str, kind: str, copies: int) -> None:
+        municipal.issue(request, "fp", when, 2026, copies, lambda numbers: Issued(
+            "s" * 32, kiosk, resident, card, kind, copies, 300 * copies, [f"139998-2026-{k:07d}" for k in numbers],
+            ["ab" * 32] * copies, {"documents": documents}))
+
+    issue("request-1", at, "KIOSK-0001", "R-0001", "7E60D25CBC524D80", "juminhyo", 2)
+    issue("request-2", at + 124, "KIOSK-0002", "R-0002", "1C0FFEE000000042", "inkan", 1)
+    municipal.record_outcome("request-1", "printed", 2, 600)
+    municipal.refuse(at + 59, "request-3", "t" * 32, "KIOSK-0001", "7E60D25CBC524D80", "inkan", "no_seal")
+    assert municipal.stored_documents() == 1  # request-2's, with the name in it
+    municipal.close()
+    store = CentreStore(centre)
+    store.event_now(at + 199, "wrong_document", "139998", "KIOSK-0002", "u" * 32, "request-4", "request")
+    store.close()
+    return history, centre
+
+
+def test_audit_of_a_municipality_is_a_table_for_an_operator_and_json_lines_with_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``relay audit --municipality`` printed JSON lines with or without ``--json``: now a
+    table, one line a record in time order (times in JST, refusals with their reason, the
+    columns aligned), as ``relay audit --db`` prints; ``--json`` one object a line."""
+    history, centre = _municipality_files(tmp_path)
+    command = ["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre)]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    heading, *lines, total = out.splitlines()
+    assert heading.split() == ["time", "(JST)", "terminal", "record", "code", "resident", "card", "serial",
+                               "certificate", "copies", "amount", "request"]
+    assert not any(line.startswith("{") for line in out.splitlines())
+    names = ["time (JST)", "terminal", "record", "code", "resident", "card serial", "certificate", "copies",
+             "amount", "request"]
+    starts = [heading.index(name) for name in names]
+    assert starts == sorted(starts)
+    rows = [tuple(line[a:b].strip() for a, b in zip(starts, starts[1:], strict=False)) for line in lines]
+    assert rows == [  # each under its heading
+        ("2026-11-26 10:00:01", "KIOSK-0001", "issued", "printed", "R-0001", "7E60D25CBC524D80", "juminhyo", "2",
+         "600"),
+        ("2026-11-26 10:01:00", "KIOSK-0001", "refused", "no_seal", "", "7E60D25CBC524D80", "inkan", "", ""),
+        ("2026-11-26 10:02:05", "KIOSK-0002", "issued", "no outcome", "R-0002", "1C0FFEE000000042", "inkan", "1",
+         "300"),
+        ("2026-11-26 10:03:20", "KIOSK-0002", "centre_wrong_document", "request", "", "", "", "", "")]
+    assert [line[starts[-1]:] for line in lines] == [
+        "request-1  serials=139998-2026-0000001,139998-2026-0000002", "request-3",
+        "request-2  serials=139998-2026-0000003", "request-4"]
+    assert total == "2 issued, 1 refused, 1 centre records"
+
+    assert main([*command, "--json"]) == 0
+    json_out = capsys.readouterr().out
+    records = [json.loads(line) for line in json_out.splitlines()]
+    assert [(r["record"], r["request_id"]) for r in records] == [
+        ("issued", "request-1"), ("issued", "request-2"), ("refused", "request-3"),
+        ("centre_wrong_document", "request-4")]
+    assert records[0]["at"] == dt.datetime.fromisoformat("2026-11-26T10:00:01+09:00").timestamp()
+    assert records[2]["code"] == "no_seal"
+    for printed in (out, json_out):  # the documents still stored are never read
+        assert "見本" not in printed and "123456789018" not in printed and "中央" not in printed
 
 
 def _exit_of(argv: list[str]) -> int:

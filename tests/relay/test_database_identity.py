@@ -180,7 +180,7 @@ def test_databases_in_service_reconcile_without_a_note(tmp_path: Path,
     centre.close()
     assert _exit(["reconcile", "--municipality", M, "--history", str(history_db), "--centre-db", str(centre_db)]) == 0
     assert capsys.readouterr().err == "0 difference(s)\n"
-    assert _exit(["audit", "--municipality", M, "--history", str(history_db)]) == 0
+    assert _exit(["audit", "--municipality", M, "--history", str(history_db), "--json"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "" and '"record": "issued"' in captured.out
 

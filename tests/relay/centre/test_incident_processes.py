@@ -196,7 +196,7 @@ def test_across_the_processes_no_wrong_document_reaches_a_kiosk_and_the_others_k
     state = services.state
     audit = subprocess.run([sys.executable, "-m", "relay.cli", "audit", "--municipality", B,
                             "--history", str(state / B / "history.sqlite3"),
-                            "--centre-db", str(state / "centre" / "centre.sqlite3")],
+                            "--centre-db", str(state / "centre" / "centre.sqlite3"), "--json"],
                            capture_output=True, text=True, timeout=60, check=True)
     records = [json.loads(line)["record"] for line in audit.stdout.splitlines()]
     assert records.count("issued") == 2  # suspended at its first wrong answer: nothing reached it after

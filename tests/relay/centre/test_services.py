@@ -142,7 +142,7 @@ def test_a_wrong_document_over_the_network_suspends_only_that_municipality(
     asyncio.run(scenario())
     centre_db = services.state / "centre" / "centre.sqlite3"
     audit = _relay("audit", "--municipality", B, "--history", str(services.state / B / "history.sqlite3"),
-                   "--centre-db", str(centre_db))
+                   "--centre-db", str(centre_db), "--json")
     records = [json.loads(line) for line in audit.stdout.splitlines()]
     assert [r["record"] for r in records].count("issued") == 2  # B issued twice
     assert any(r["record"] == "centre_wrong_document" for r in records)
@@ -191,7 +191,7 @@ def test_a_wrong_document_suspends_that_municipality_in_every_centre_worker(fede
     events = [json.loads(line) for line in (services.state / "centre" / "centre.log").read_text().splitlines()
               if line.startswith("{")]
     assert len({e["pid"] for e in events if e.get("event") == "centre.listening"}) == 2
-    audit = _relay("audit", "--municipality", B, "--history", str(services.state / B / "history.sqlite3"))
+    audit = _relay("audit", "--municipality", B, "--history", str(services.state / B / "history.sqlite3"), "--json")
     assert [json.loads(line)["record"] for line in audit.stdout.splitlines()].count("issued") == 2  # none after
 
 
