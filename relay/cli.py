@@ -116,7 +116,8 @@ def parser() -> argparse.ArgumentParser:
                    help="with --municipality: its history.sqlite3 or its nodes' postgresql:// URL")
     a.add_argument("--centre-db", type=location,
                    help="with --municipality: also the centre's refusals and alerts (its database)")
-    a.add_argument("--since", type=_since, default=0.0, help="a date, date-time or duration (2h, 7d)")
+    a.add_argument("--since", type=_since, default=0.0,
+                   help="only the records since: a date, date-time (JST unless given) or duration (2h, 7d)")
     a.add_argument("--json", action="store_true",
                    help="one JSON object per line, for scripts (without it: a table, one line a record)")
     lg = sub.add_parser("logs", help="print the log exports technicians sent (JSON lines)")

@@ -573,7 +573,7 @@ def _listed(directory: DirectoryFile, code: str) -> Callable[[], Member | None]:
 
 def audit(args: argparse.Namespace) -> int:
     """The municipality's own issuance history and every refusal (with ``--centre-db``, the
-    centre's records of it too): a table for an operator, one line a record in time order
+    centre's records of it too), those since ``--since``: a table for an operator, one line a record in time order
     (:func:`audit_table`); with ``--json`` one JSON object a line for scripts (the issuances,
     then the refusals, then the centre's records, each oldest first)."""
     from relay.municipal.history import IssuanceHistory
@@ -600,17 +600,19 @@ def audit(args: argparse.Namespace) -> int:
         return 2
     refused = history.refusals()
     history.close()
-    records = [{"record": "issued", **entry} for entry in entries]
-    records += [{"record": "refused", **entry} for entry in refused]
     if not entries and not refused:  # a new server's (a file no server claimed was refused above)
         print(_nothing_since(seen, "--history", "request"), file=sys.stderr)
+    entries = [entry for entry in entries if entry["at"] >= args.since]
+    refused = [entry for entry in refused if entry["at"] >= args.since]
+    records = [{"record": "issued", **entry} for entry in entries]
+    records += [{"record": "refused", **entry} for entry in refused]
     if args.centre_db:
         from relay.centre.store import CentreStore
 
         centre = CentreStore(args.centre_db, read_only=True)
         try:
             records += [{"record": "centre_" + event.pop("kind"), **event}
-                        for event in centre.events(args.municipality)]
+                        for event in centre.events(args.municipality) if event["at"] >= args.since]
         finally:
             centre.close()
     if args.json:

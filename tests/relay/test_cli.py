@@ -233,6 +233,23 @@ def test_audit_of_a_municipality_is_a_table_for_an_operator_and_json_lines_with_
         assert "見本" not in printed and "123456789018" not in printed and "中央" not in printed
 
 
+def test_audit_of_a_municipality_since_a_time_prints_only_the_records_since(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--since`` was taken and ignored with ``--municipality``: every record came out."""
+    history, centre = _municipality_files(tmp_path)
+    command = ["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre),
+               "--since", "2026-11-26T10:01:30"]  # JST: after request-1 (10:00:01) and request-3 (10:01:00)
+    assert main([*command, "--json"]) == 0
+    assert [json.loads(line)["request_id"] for line in capsys.readouterr().out.splitlines()] == [
+        "request-2", "request-4"]
+    assert main(command) == 0
+    *lines, total = capsys.readouterr().out.splitlines()
+    assert [line[:19] for line in lines[1:]] == ["2026-11-26 10:02:05", "2026-11-26 10:03:20"]
+    assert total == "1 issued, 0 refused, 1 centre records"
+    assert main([*command[:-1], "2999-01-01"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["0 issued, 0 refused, 0 centre records"]
+
+
 def _exit_of(argv: list[str]) -> int:
     """``main``'s exit status, whether it returns it or the one-line handler exits."""
     try:
