@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from protocol import log, wire
 from protocol.documents import qr_payload
 from protocol.federation.directory import Directory
-from protocol.federation.issuers import DirectoryIssuers, IssuerNotListed, IssuerTrust, as_trust, verify_qr
+from protocol.federation.issuers import DirectoryIssuers, IssuerTrust, as_trust, verify_qr
 from protocol.paper import verify
 from protocol.paper.verification import limits, wording
 from protocol.paper.verification.wording import Lang
@@ -122,9 +122,13 @@ class Verifier:
         return DirectoryIssuers(directory)
 
     def check_qr(self, text: str) -> VerifyAnswer:
-        """The QR payload alone: its signature and municipality (the face is not compared). An
-        issuer the directory does not list on the paper's date is answered as the page and
-        ``kiosk verify`` say it (``unchecked``/``issuer_unknown`` or ``invalid``/``issuer_unlisted``)."""
+        """The QR payload alone: its signature and municipality (the face is not compared). A
+        code no trusted key verifies is answered as the page and ``kiosk verify`` say it
+        (:func:`protocol.paper.verify.refusal_verdict`): ``invalid``/``signature``,
+        ``invalid``/``key_revoked``, and, by whether the directory may be older than the
+        paper, ``unchecked``/``issuer_unknown`` or ``invalid``/``issuer_unlisted`` (no key of
+        the issuer that day), ``unchecked``/``issuer_key_unknown`` or ``invalid``/``signature``
+        (its keys do not verify it), with the verdict in words."""
         def refused(reason: str, claims: qr_payload.Claims | None = None, status: str = "invalid",
                     message: str | None = None) -> VerifyAnswer:
             return {"valid": False, "status": status, "reason": reason, "message": message or reason,
@@ -135,12 +139,10 @@ class Verifier:
             claims = verify_qr(text, as_trust(trust))
         except qr_payload.QrPayloadError:
             return refused("qr_malformed")
-        except IssuerNotListed as exc:  # the directory may be older than the issuer's admission
-            verdict = verify.not_listed_verdict(exc)
+        except qr_payload.QrSignatureInvalid as exc:
+            verdict = verify.refusal_verdict(exc)
             return refused(answer.reason_code(verdict.reason), status=answer.STATUS[verdict.status],
                            message=wording.explain(verdict))
-        except qr_payload.QrSignatureInvalid:
-            return refused("signature")
         if claims.municipality_code != self.municipality and self._directory is None:
             return refused("other_municipality", claims)
         return {"valid": True, "status": "valid", "reason": "ok", "message": "the QR code's issuer signature "

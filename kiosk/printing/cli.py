@@ -3,9 +3,10 @@
 Exit codes: 0 valid (signature and every face compared), 1 invalid, 2 unreadable (one
 line says what was wrong: a bound of :mod:`protocol.paper.verification.limits`, a file
 that is not a certificate), 3 the signature is valid but the face was not compared (no
-scramble key, or no front given), 4 not verified: the federation directory given lists no
-key of the paper's municipality valid on its issue date and may be out of date (a line
-says how to update it; a directory published after that date makes it 1 instead).
+scramble key, or no front given), 4 not verified: the federation directory given does not
+list the key that signed the paper (no key of its municipality valid on its issue date, or
+none of those it lists verifies) and may be out of date (a line says how to update it; a
+directory published after that date makes it 1 instead).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the verifier is imported by the command that uses it
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("verify", help="check a certificate PDF or scans (exit 0 valid, 1 invalid, "
                                       "2 unreadable, 3 signature valid but the face not compared, 4 not verified: "
-                                      "the issuer is not in the federation directory given, update it)")
+                                      "the issuer or its key is not in the federation directory given, update it)")
     v.add_argument("files", type=Path, nargs="+", metavar="FILE",
                    help="a PDF, or PNG/JPEG scans of the front and the back, in any order")
     v.add_argument("--issuer-key", type=Path, default=None, help="issuer public key (PEM)")
@@ -243,7 +244,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return verify.UNREADABLE
     verdict = verify.verify_files(files, key, face_key)
     try:
-        update = _update_hint(args) if verdict.status == verify.UNCHECKED else None
+        update = _update_hint(args, verdict.reason) if verdict.status == verify.UNCHECKED else None
         code = _report(verdict, directory, face_key is not None, args.face_out, args.diff_out, update)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader took what it wanted (`| head -1`): the verdict stands
@@ -252,14 +253,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return code
 
 
-def _update_hint(args: argparse.Namespace) -> str:
-    """How this verifier gets a newer directory, for a paper whose issuer its copy does not
-    list: the command with the centre's URL, or, when the copy was fetched from a URL just
-    now, that the centre's own copy does not list it yet."""
+def _update_hint(args: argparse.Namespace, reason: str) -> str:
+    """How this verifier gets a newer directory, for a paper whose issuer (``reason``
+    ``issuer-unknown``) or signing key (``issuer-key-unknown``) its copy does not list: the
+    command with the centre's URL, or, when the copy was fetched from a URL just now, that
+    the centre's own copy does not list it yet."""
     files = " ".join(str(f) for f in args.files)
     if args.directory is not None and str(args.directory).startswith("https://"):
+        listed = "the key that signed the paper" if reason == "issuer-key-unknown" else "the municipality"
         return (f"{args.directory} served this directory just now: check again once the federation publishes "
-                "one that lists the municipality (ask the municipality that issued the paper)")
+                f"one that lists {listed} (ask the municipality that issued the paper)")
     relay = _config_relay(args) if args.anchor is None else None  # a terminal's own copy: its anchor
     anchor = args.anchor if args.anchor is not None else relay.anchor if relay is not None else None
     return (f"fetch the federation centre's current directory and check again: kiosk verify {files} "
@@ -273,7 +276,7 @@ def _report(verdict: Verdict, directory: Directory | None, with_face_key: bool, 
     from protocol.paper import verify
     from protocol.paper.verification import drawing, wording
 
-    print(f"{wording.STATUS['en'][verdict.status]} ({verdict.reason}): {wording.explain(verdict)}")
+    print(f"{wording.heading(verdict.status, verdict.reason)} ({verdict.reason}): {wording.explain(verdict)}")
     if update is not None:
         print(f"update:       {update}")
     if verdict.status == verify.UNREADABLE:

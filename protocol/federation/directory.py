@@ -16,6 +16,15 @@ Keys have validity periods. A *message key* (centre ↔ municipal messages) is t
 inside its period; an *issuer key* (document bindings and QR codes) signs documents only
 inside its period, but documents it signed stay verifiable as long as the directory lists
 it, so a rotation never invalidates paper already handed to a bank.
+
+A key the operator withdraws (``relay federation revoke-key``, after a compromise) leaves
+its member's lists and is recorded in ``revoked_keys``: the key itself, its municipality,
+when and why. Nothing trusts it any more (a directory never lists a key it records as
+revoked); a verifier tries it only to tell a paper signed with it, so that it can say the
+key was withdrawn on that date instead of only that no listed key verifies. The field is
+written only when a key was revoked, and a reader that does not know it ignores it (every
+reader takes the fields it knows): such a reader, which trusts only listed keys, refuses
+that paper as it always did, so the format keeps its number.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ SIGNATURE_CONTEXT = b"certificate-kiosk/federation-directory/v1\n"
 #: A directory file larger than this is refused before it is parsed.
 MAX_DIRECTORY_BYTES = 4 * 1024 * 1024
 STATUSES = ("active", "suspended")
+KEY_KINDS = ("issuer", "message")
 #: The most endpoints (nodes of one municipal issuing server) a member may list.
 MAX_ENDPOINTS = 8
 
@@ -89,6 +99,11 @@ def _time(value: Any, name: str) -> dt.datetime:
     return when
 
 
+def _is_code(value: Any) -> bool:
+    """A municipality code's shape: six ASCII digits (the check digit is the operator's)."""
+    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
+
+
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value or len(value) > 512:
         raise DirectoryError("malformed", name)
@@ -124,6 +139,35 @@ class PublishedKey:
         if data.get("key_id") != key.key_id or key.not_after < key.not_before:
             raise DirectoryError("malformed", "key_id")
         return key
+
+
+@dataclass(frozen=True)
+class RevokedKey:
+    """A key the operator withdrew: kept, with the public key, so that a verifier can
+    recognise a paper it signed (the key verifies its QR code) and say when and why it was
+    withdrawn. ``reason`` is the operator's words (``--reason``), empty if none was given."""
+
+    code: str  # the member it was listed for
+    kind: str  # "issuer" or "message"
+    key: PublishedKey  # as it was listed: its id, public key and period
+    revoked_at: dt.datetime
+    reason: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "kind": self.kind, **self.key.to_json(), "revoked_at": self.revoked_at.isoformat(),
+                "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: Any) -> RevokedKey:
+        if not isinstance(data, dict):
+            raise DirectoryError("malformed", "revoked key")
+        code, kind, reason = data.get("code"), data.get("kind"), data.get("reason", "")
+        if not _is_code(code) or kind not in KEY_KINDS:
+            raise DirectoryError("malformed", "revoked key")
+        if not isinstance(reason, str) or len(reason) > 512 or not reason.isprintable():
+            raise DirectoryError("malformed", "revocation reason")
+        return cls(str(code), str(kind), PublishedKey.from_json(data), _time(data.get("revoked_at"), "revoked_at"),
+                   reason)
 
 
 def _keys(data: Any, name: str) -> tuple[PublishedKey, ...]:
@@ -184,7 +228,7 @@ class Member:
             raise DirectoryError("malformed", "member")
         code = _text(data.get("code"), "code")
         status = data.get("status")
-        if not (len(code) == 6 and code.isascii() and code.isdigit()) or status not in STATUSES:
+        if not _is_code(code) or status not in STATUSES:
             raise DirectoryError("malformed", "member")
         url = data.get("verification_url")
         fingerprint = _text(data.get("tls_cert_sha256"), "tls_cert_sha256")
@@ -235,6 +279,18 @@ class Directory:
     expires_at: dt.datetime
     centre_message_keys: tuple[PublishedKey, ...]
     members: tuple[Member, ...] = field(default=())
+    revoked_keys: tuple[RevokedKey, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        """A withdrawn key is never trusted again, whoever made the directory: one that
+        lists a key it also records as revoked, or records a key twice, is malformed."""
+        if not self.revoked_keys:
+            return
+        revoked = {r.key.key_id for r in self.revoked_keys}
+        listed = {k.key_id for m in self.members for k in m.issuer_keys + m.message_keys}
+        listed |= {k.key_id for k in self.centre_message_keys}
+        if len(revoked) != len(self.revoked_keys) or revoked & listed:
+            raise DirectoryError("malformed", "revoked key listed")
 
     @cached_property
     def _by_code(self) -> dict[str, Member]:
@@ -253,11 +309,16 @@ class Directory:
     def centre_key(self, kid: str, when: dt.datetime) -> PublishedKey | None:
         return next((k for k in self.centre_message_keys if k.key_id == kid and k.valid_at(when)), None)
 
+    def revoked_issuer_keys(self, code: str) -> tuple[RevokedKey, ...]:
+        """The issuer keys of municipality ``code`` the operator withdrew."""
+        return tuple(r for r in self.revoked_keys if r.code == code and r.kind == "issuer")
+
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "federation": self.federation, "serial": self.serial,
                 "issued_at": self.issued_at.isoformat(), "expires_at": self.expires_at.isoformat(),
                 "centre_message_keys": [k.to_json() for k in self.centre_message_keys],
-                "members": [m.to_json() for m in self.members]}
+                "members": [m.to_json() for m in self.members],
+                **({"revoked_keys": [r.to_json() for r in self.revoked_keys]} if self.revoked_keys else {})}
 
     @classmethod
     def from_json(cls, data: Any) -> Directory:
@@ -270,9 +331,13 @@ class Directory:
         parsed = tuple(Member.from_json(m) for m in members)
         if len({m.code for m in parsed}) != len(parsed):
             raise DirectoryError("malformed", "duplicate member")
+        revoked = data.get("revoked_keys", [])
+        if not isinstance(revoked, list):
+            raise DirectoryError("malformed", "revoked_keys")
         return cls(_text(data.get("federation"), "federation"), serial, _time(data.get("issued_at"), "issued_at"),
                    _time(data.get("expires_at"), "expires_at"),
-                   _keys(data.get("centre_message_keys"), "centre_message_keys"), parsed)
+                   _keys(data.get("centre_message_keys"), "centre_message_keys"), parsed,
+                   tuple(RevokedKey.from_json(r) for r in revoked))
 
 
 def _canonical(data: dict[str, Any]) -> bytes:

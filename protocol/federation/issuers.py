@@ -10,12 +10,18 @@ So a key of municipality X never verifies a document numbered as Y's, a key that
 rotated out still verifies what it signed while it could, and a key the directory no
 longer lists (revoked after a compromise) verifies nothing.
 
-When the directory lists no key at all for a QR code (the municipality is not a member,
-or has no key valid on the issue date), :func:`verify_qr` says so apart
-(:class:`IssuerNotListed`): a verifier whose copy of the directory is older than the
-paper may simply not know the municipality or its new key yet, and must be told to
-update it, not that a genuine paper is forged. It stays a ``QrSignatureInvalid``, so a
-caller that does not tell them apart still refuses the paper.
+When no key the directory lists verifies a QR code, :func:`verify_qr` says why as far as
+the directory can tell, each a ``QrSignatureInvalid`` (so a caller that does not tell
+them apart still refuses the paper):
+
+- a key the operator withdrew verifies it (:class:`KeyRevoked`): the directory's
+  revocation record names the key, when and why;
+- the directory lists no key of the municipality valid on the issue date
+  (:class:`IssuerNotListed`), or lists some and none verifies
+  (:class:`IssuerKeyNotListed`). The QR code names no key, so a verifier whose copy is
+  older than the paper may simply not know the municipality or its new key (a rotation
+  since) yet, and must be told to update it, not that a genuine paper is forged
+  (:attr:`SignerNotListed.postdates_paper` says when the copy is too recent for that).
 """
 
 from __future__ import annotations
@@ -28,27 +34,29 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol.documents import qr_payload
-from protocol.federation.directory import Directory
+from protocol.federation.directory import Directory, RevokedKey
 
 #: A directory published this long after the start of a paper's issue date (its last
 #: moment in any time zone, and a day more) was published after the paper was printed.
 _AFTER_ISSUE_DATE = dt.timedelta(days=2)
 
 
-class IssuerNotListed(qr_payload.QrSignatureInvalid):
-    """The directory lists no issuer key of the municipality a QR code names that is valid
-    on the code's issue date (none of its keys was tried): nothing verified the paper.
+class SignerNotListed(qr_payload.QrSignatureInvalid):
+    """No key the directory lists for the municipality a QR code names, valid on the code's
+    issue date, verifies it, and no key it records as revoked does: nothing verified the
+    paper.
 
     ``postdates_paper`` tells the two causes apart as far as the directory can: a member's
     genuine paper is printed only after a kiosk checked it with a key a published
     directory listed, and every later directory keeps that key (rotation ends its period
-    but keeps it listed) unless the operator removed it (``revoke-key``). So a directory
-    published after the paper's issue date that does not list the key is conclusive (the
-    key was withdrawn, or the paper is not a member's); an older one may only be out of
-    date (the municipality admitted, or its key added, since)."""
+    but keeps it listed) unless the operator withdrew it (``revoke-key``, which records
+    the key). So a directory published after the paper's issue date that does not list
+    the key that signed it is conclusive (the paper is not a member's, or its key was
+    removed before revocations were recorded); an older one may only be out of date (the
+    municipality admitted, or its key added or rotated, since)."""
 
-    def __init__(self, code: str, issued_on: dt.date, directory: Directory) -> None:
-        super().__init__(f"the directory lists no issuer key of municipality {code} valid on {issued_on}")
+    def __init__(self, message: str, code: str, issued_on: dt.date, directory: Directory) -> None:
+        super().__init__(message)
         self.code = code
         self.issued_on = issued_on
         self.directory_serial = directory.serial
@@ -59,6 +67,35 @@ class IssuerNotListed(qr_payload.QrSignatureInvalid):
         """The directory was published after the paper's issue date had ended everywhere."""
         start = dt.datetime.combine(self.issued_on, dt.time(0), tzinfo=dt.UTC)
         return self.directory_issued_at >= start + _AFTER_ISSUE_DATE
+
+
+class IssuerNotListed(SignerNotListed):
+    """The directory lists no issuer key of the municipality valid on the issue date: none
+    was tried (the municipality is not a member, or was admitted or given a key since)."""
+
+    def __init__(self, code: str, issued_on: dt.date, directory: Directory) -> None:
+        super().__init__(f"the directory lists no issuer key of municipality {code} valid on {issued_on}",
+                         code, issued_on, directory)
+
+
+class IssuerKeyNotListed(SignerNotListed):
+    """The directory lists issuer keys of the municipality valid on the issue date, and none
+    verifies: forged or altered, or signed with a key the municipality rotated in after
+    this copy of the directory was published (the QR code names no key)."""
+
+    def __init__(self, code: str, issued_on: dt.date, directory: Directory) -> None:
+        super().__init__(f"none of the directory's issuer keys of municipality {code} valid on {issued_on} "
+                         "verifies it", code, issued_on, directory)
+
+
+class KeyRevoked(qr_payload.QrSignatureInvalid):
+    """Only a key the operator withdrew verifies the QR code: the paper was signed with it
+    (genuine or made with the stolen key, it cannot be relied on)."""
+
+    def __init__(self, revoked: RevokedKey) -> None:
+        super().__init__(f"signed with issuer key {revoked.key.key_id} of municipality {revoked.code}, "
+                         f"revoked at {revoked.revoked_at.isoformat()}")
+        self.revoked = revoked
 
 
 class IssuerTrust(Protocol):
@@ -119,32 +156,50 @@ class DirectoryIssuers:
         return issuer_keys(self.directory, claims.municipality_code, claims.serial, claims.issued_on,
                            self.active_only)
 
-    def not_listed(self, claims: qr_payload.Claims) -> IssuerNotListed | None:
-        """Why no key was given for ``claims`` when it is that the directory does not know
-        the issuer on that date; None when the claims are self-contradictory (a serial
-        numbered as another municipality's: no genuine paper is, so that is not a matter
-        of an out-of-date directory) or the member is only suspended (the kiosk's refusal)."""
-        if claims.serial.split("-", 1)[0] != claims.municipality_code:
-            return None
-        member = self.directory.member(claims.municipality_code)
+    def refusal(self, text: str, claims: qr_payload.Claims, tried: bool) -> qr_payload.QrSignatureInvalid:
+        """Why none of the keys given for ``claims`` verified ``text`` (``tried``: some were
+        given), as far as the directory can tell: a revoked key of the municipality that
+        verifies it, or the directory not knowing the key that signed it. A plain refusal
+        when the claims are self-contradictory (a serial numbered as another
+        municipality's: no genuine paper is, so that is not a matter of an out-of-date
+        directory) or the member is only suspended (the kiosk's refusal)."""
+        code = claims.municipality_code
+        if claims.serial.split("-", 1)[0] != code:
+            return qr_payload.QrSignatureInvalid("the serial is another municipality's")
+        for revoked in self.directory.revoked_issuer_keys(code):
+            if _verifies(text, revoked.key.public_key):
+                return KeyRevoked(revoked)
+        if tried:
+            return IssuerKeyNotListed(code, claims.issued_on, self.directory)
+        member = self.directory.member(code)
         if member is not None and member.issuer_keys_for(claims.issued_on):
-            return None
-        return IssuerNotListed(claims.municipality_code, claims.issued_on, self.directory)
+            return qr_payload.QrSignatureInvalid("the member is suspended")
+        return IssuerNotListed(code, claims.issued_on, self.directory)
+
+
+def _verifies(text: str, key: Ed25519PublicKey) -> bool:
+    try:
+        qr_payload.decode_and_verify(text, key)
+    except qr_payload.QrSignatureInvalid:
+        return False
+    return True
 
 
 def verify_qr(text: str, trust: IssuerTrust) -> qr_payload.Claims:
     """The QR code's claims if one of the keys ``trust`` gives for them signed it;
-    ``QrPayloadError`` if unreadable, ``IssuerNotListed`` if a directory lists no key of
-    the issuer on that date, ``QrSignatureInvalid`` otherwise (none verifies)."""
+    ``QrPayloadError`` if unreadable; with a directory, ``KeyRevoked`` if only a withdrawn
+    key verifies it, ``SignerNotListed`` if the directory does not list the key that signed
+    it (:class:`IssuerNotListed`, :class:`IssuerKeyNotListed`); ``QrSignatureInvalid``
+    otherwise (none verifies)."""
     claims = qr_payload.parse(text)
     keys = trust.keys_for_claims(claims)
-    if not keys and isinstance(trust, DirectoryIssuers) and (unlisted := trust.not_listed(claims)) is not None:
-        raise unlisted
     for key in keys:
         try:
             return qr_payload.decode_and_verify(text, key)
         except qr_payload.QrSignatureInvalid:
             continue
+    if isinstance(trust, DirectoryIssuers):
+        raise trust.refusal(text, claims, tried=bool(keys))
     raise qr_payload.QrSignatureInvalid("no issuer key of this municipality signed it")
 
 

@@ -11,10 +11,15 @@ a front from another certificate) makes the verdict INVALID and is named. A back
 scrambled image does not come together with the key of its QR code's serial (a QR
 code pasted from another certificate) is INVALID too.
 
-With a federation directory that lists no key of the paper's municipality valid on its
-issue date, nothing is verified: ``UNCHECKED (issuer-unknown)`` when the directory may be
-older than the municipality's admission or key (update it and check again), ``INVALID
-(issuer-unlisted)`` when it was published after the paper's issue date.
+With a federation directory, a paper no listed key verifies is never a pass, and the
+verdict says what the directory can tell: ``INVALID (key-revoked)`` when a key the
+operator withdrew verifies it (the municipality, the key and the date named); when the
+directory lists no key of the paper's municipality valid on its issue date, ``UNCHECKED
+(issuer-unknown)`` if the directory may be older than the municipality's admission or key
+(update it and check again), ``INVALID (issuer-unlisted)`` if it was published after the
+paper's issue date; when it lists some and none verifies, ``UNCHECKED
+(issuer-key-unknown)`` if it may be older than a key rotated in since, ``INVALID
+(signature)`` if it was published after that date.
 
 Without the key only the QR code and its signature can be checked, and the verdict
 says so (``UNCOMPARED``), as it does when only the back was given. A PDF is drawn
@@ -35,7 +40,14 @@ from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from protocol.documents import qr_payload
-from protocol.federation.issuers import IssuerNotListed, IssuerTrust, as_trust, verify_qr
+from protocol.federation.issuers import (
+    IssuerKeyNotListed,
+    IssuerTrust,
+    KeyRevoked,
+    SignerNotListed,
+    as_trust,
+    verify_qr,
+)
 from protocol.paper.verification import backside, compare, intake, limits
 from protocol.paper.verification.intake import Page
 from protocol.paper.verification.limits import InputRefused
@@ -47,8 +59,8 @@ QR_DPI = 150
 MAX_FACE_PAGES = limits.MAX_PAGES // 2
 
 FaceKey = Callable[[str], bytes | None]  # serial → the document's scramble key (None: not held)
-__all__ = ["INVALID", "UNCHECKED", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "not_listed_verdict",
-           "read_qr", "verify_files"]
+__all__ = ["INVALID", "UNCHECKED", "UNCOMPARED", "UNREADABLE", "VALID", "FaceKey", "Verdict", "read_qr",
+           "refusal_verdict", "verify_files"]
 
 
 def read_qr(images: list[Image.Image]) -> list[str]:
@@ -109,21 +121,28 @@ def _claims(texts: list[str], key: Ed25519PublicKey | IssuerTrust) -> qr_payload
         return verify_qr(texts[0], as_trust(key))
     except qr_payload.QrPayloadError:
         return Verdict(INVALID, "qr-malformed")
-    except IssuerNotListed as exc:
-        return not_listed_verdict(exc)
-    except qr_payload.QrSignatureInvalid:
+    except qr_payload.QrSignatureInvalid as exc:
+        return refusal_verdict(exc)
+
+
+def refusal_verdict(exc: qr_payload.QrSignatureInvalid) -> Verdict:
+    """The verdict on a QR code no trusted key verifies; none verifies the paper.
+
+    Signed with a withdrawn key: ``INVALID (key-revoked)``. A directory that does not list
+    the key that signed it, published after the paper's issue date, is conclusive (a
+    genuine member's key would still be listed, or recorded as revoked): ``INVALID
+    (issuer-unlisted)`` when it lists no key of the municipality that day, ``INVALID
+    (signature)`` when it lists some. One that may be older than the paper may only not
+    know the municipality or its new key yet, so the verifier must update it, not accuse
+    the holder: ``UNCHECKED (issuer-unknown)``, ``UNCHECKED (issuer-key-unknown)``."""
+    if isinstance(exc, KeyRevoked):
+        return Verdict(INVALID, "key-revoked", revoked=exc.revoked)
+    if not isinstance(exc, SignerNotListed):
         return Verdict(INVALID, "signature")
-
-
-def not_listed_verdict(exc: IssuerNotListed) -> Verdict:
-    """A directory that does not list the issuer on the paper's date: ``INVALID
-    (issuer-unlisted)`` when it was published after that date (a genuine member's key would
-    still be listed: it was withdrawn, or the paper is no member's), otherwise ``UNCHECKED
-    (issuer-unknown)``: the directory may predate the municipality's admission or key, and
-    the verifier must update it, not accuse the holder. Neither verifies the paper."""
+    keys_tried = isinstance(exc, IssuerKeyNotListed)
     if exc.postdates_paper:
-        return Verdict(INVALID, "issuer-unlisted", not_listed=exc)
-    return Verdict(UNCHECKED, "issuer-unknown", not_listed=exc)
+        return Verdict(INVALID, "signature") if keys_tried else Verdict(INVALID, "issuer-unlisted", not_listed=exc)
+    return Verdict(UNCHECKED, "issuer-key-unknown" if keys_tried else "issuer-unknown", not_listed=exc)
 
 
 def verify_files(files: Sequence[bytes], issuer_key: Ed25519PublicKey | IssuerTrust,

@@ -10,7 +10,7 @@ In the order an operator runs them (``docs/federation-onboarding.md``)::
     relay federation set-endpoints DIR CODE URL [URL …]
     relay federation add-key DIR CODE issuer|message PUB.pem
     relay federation rotate-issuer-key DIR CODE NEW.pub.pem [--overlap 1d]
-    relay federation revoke-key DIR CODE KEY_ID
+    relay federation revoke-key DIR CODE KEY_ID [--reason TEXT]
     relay federation show DIR
 
 A change reaches holders only with the next ``publish``; ``--publish`` on a change does
@@ -112,9 +112,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="how long after --at the old keys may still sign (1d)")
     r.add_argument("--key-valid-for", type=duration, default=duration("730d"), help="the new key's period (730d)")
     publishing(r)
-    v = command("revoke-key", "remove a compromised key: nothing it signed verifies any more", code=True)
+    v = command("revoke-key", "withdraw a compromised key: nothing it signed verifies any more, and the directory "
+                "records when and why", code=True)
     v.add_argument("key_id", help="the key's id (relay federation show lists them)")
-    v.add_argument("--reason", default="", help="recorded in operations.jsonl")
+    v.add_argument("--reason", default="", help="published in the directory (verifiers of a paper the key signed "
+                   "are told it) and recorded in operations.jsonl")
     publishing(v)
     p = command("publish", "sign the source as the next directory (serial + 1)")
     p.add_argument("--valid-for", type=duration, default=duration("7d"),
@@ -184,7 +186,8 @@ def _run(args: argparse.Namespace) -> int:
               f"{(at + args.overlap).isoformat()}, and the documents they signed keep verifying")
     elif command == "revoke-key":
         federation.revoke_key(args.code, args.key_id, now, args.reason)
-        print(f"{args.code}: key {args.key_id} removed; what it signed no longer verifies once published")
+        print(f"{args.code}: key {args.key_id} revoked; once published, what it signed no longer verifies and "
+              "verifiers are told it was withdrawn, when and why")
     elif command == "sign-csr":
         if args.out.exists() or args.out.is_symlink():  # before signing: a slip must not cost a key
             raise OperatorError(f"{args.out} exists: the certificate goes to a new file (a key, the CA's"
@@ -226,6 +229,9 @@ def _show(federation: Federation) -> int:
         for kind, keys in (("issuer", m.issuer_keys), ("message", m.message_keys)):
             for key in keys:
                 print(f"  {kind:<7} key {key.key_id}  {key.not_before.isoformat()} .. {key.not_after.isoformat()}")
+    for revoked in source.revoked_keys:
+        print(f"revoked {revoked.kind} key {revoked.key.key_id} of {revoked.code} at {revoked.revoked_at.isoformat()}"
+              + (f": {revoked.reason}" if revoked.reason else ""))
     return 0
 
 

@@ -39,12 +39,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from protocol.federation.codes import code_problem
 from protocol.federation.directory import (
+    KEY_KINDS,
     MAX_ENDPOINTS,
     Anchor,
     Directory,
     DirectoryError,
     Member,
     PublishedKey,
+    RevokedKey,
     endpoint_problem,
     key_id,
     sign,
@@ -61,7 +63,6 @@ PRIVATE = "private"
 SIGNING_KEY = "directory-signing.key"
 CA_KEY = "ca.key"
 CENTRE_MESSAGE_KEY = "centre-message.key"
-KEY_KINDS = ("issuer", "message")
 
 
 class OperatorError(Exception):
@@ -190,6 +191,18 @@ class Federation:
             raise OperatorError(f"no municipality {code} in the federation")
         return member
 
+    def _refuse_known_keys(self, directory: Directory, *keys: PublishedKey) -> None:
+        """A key goes in the directory once: never a key another member (or this one)
+        publishes already, nor one that was withdrawn (it stays withdrawn for good)."""
+        published = {k.key_id for m in directory.members for k in m.issuer_keys + m.message_keys}
+        for key in keys:
+            if key.key_id in published:
+                raise OperatorError(f"key {key.key_id} is already published")
+            withdrawn = next((r for r in directory.revoked_keys if r.key.key_id == key.key_id), None)
+            if withdrawn is not None:
+                raise OperatorError(f"key {key.key_id} was revoked on {withdrawn.revoked_at.isoformat()}: a withdrawn "
+                                    "key is never published again")
+
     def _with_member(self, directory: Directory, member: Member) -> Directory:
         others = tuple(m for m in directory.members if m.code != member.code)
         return replace(directory, members=tuple(sorted(others + (member,), key=lambda m: m.code)))
@@ -219,9 +232,7 @@ class Federation:
         with self._locked() as directory:
             if directory.member(member.code) is not None:
                 raise OperatorError(f"municipality {member.code} is already in the federation")
-            clash = {k.key_id for m in directory.members for k in m.issuer_keys + m.message_keys}
-            if clash & {k.key_id for k in member.issuer_keys + member.message_keys}:
-                raise OperatorError("a key of this member is already published for another member")
+            self._refuse_known_keys(directory, *member.issuer_keys, *member.message_keys)
             member = replace(member, status="active")
             self._save(self._with_member(directory, member))
             self._record(now, "admit", code=member.code, conformance=conformance)
@@ -272,8 +283,7 @@ class Federation:
         key = PublishedKey(public_key, not_before, not_after)
         with self._locked() as directory:
             member = self._member(directory, code)
-            if any(k.key_id == key.key_id for m in directory.members for k in m.issuer_keys + m.message_keys):
-                raise OperatorError(f"key {key.key_id} is already published")
+            self._refuse_known_keys(directory, key)
             if kind == "issuer":
                 member = replace(member, issuer_keys=member.issuer_keys + (key,))
             else:
@@ -292,8 +302,7 @@ class Federation:
         end = at + overlap
         with self._locked() as directory:
             member = self._member(directory, code)
-            if any(k.key_id == key.key_id for m in directory.members for k in m.issuer_keys + m.message_keys):
-                raise OperatorError(f"key {key.key_id} is already published")
+            self._refuse_known_keys(directory, key)
             old = []
             for k in member.issuer_keys:
                 if k.not_after > end:
@@ -308,17 +317,28 @@ class Federation:
                          old_keys_end=end.isoformat())
         return key
 
-    def revoke_key(self, code: str, kid: str, now: dt.datetime, reason: str = "") -> None:
-        """Remove a (compromised) key: once published, nothing it signed verifies any more,
-        documents included; the municipality re-issues what it must."""
+    def revoke_key(self, code: str, kid: str, now: dt.datetime, reason: str = "") -> RevokedKey:
+        """Withdraw a (compromised) key: once published, nothing it signed verifies any more,
+        documents included; the municipality re-issues what it must. The key leaves the
+        member's lists and the directory records it, with ``now`` and ``reason`` (published:
+        a verifier holding a paper it signed is told so, and when and why)."""
+        if len(reason) > 512 or not reason.isprintable():
+            raise OperatorError("the reason is published in the directory: at most 512 printable characters, "
+                                "on one line")
         with self._locked() as directory:
             member = self._member(directory, code)
-            issuer = tuple(k for k in member.issuer_keys if k.key_id != kid)
-            message = tuple(k for k in member.message_keys if k.key_id != kid)
-            if len(issuer) == len(member.issuer_keys) and len(message) == len(member.message_keys):
+            listed = [("issuer", k) for k in member.issuer_keys if k.key_id == kid]
+            listed += [("message", k) for k in member.message_keys if k.key_id == kid]
+            if not listed:
                 raise OperatorError(f"municipality {code} has no key {kid}")
-            self._save(self._with_member(directory, replace(member, issuer_keys=issuer, message_keys=message)))
+            kind, key = listed[0]
+            revoked = RevokedKey(code, kind, key, now, reason)
+            member = replace(member, issuer_keys=tuple(k for k in member.issuer_keys if k.key_id != kid),
+                             message_keys=tuple(k for k in member.message_keys if k.key_id != kid))
+            self._save(replace(self._with_member(directory, member),
+                               revoked_keys=(*directory.revoked_keys, revoked)))
             self._record(now, "revoke_key", code=code, key_id=kid, reason=reason)
+        return revoked
 
     # -- publication -------------------------------------------------------------------------
     def publish(self, now: dt.datetime, valid_for: dt.timedelta) -> Directory:

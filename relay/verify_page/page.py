@@ -24,7 +24,7 @@ from aiohttp import BodyPartReader, MultipartReader, web
 from protocol import wire
 from protocol.documents.catalogue import CATALOGUE, CertType
 from protocol.paper.verification import limits
-from protocol.paper.verification.wording import STATUS, Lang
+from protocol.paper.verification.wording import Lang, heading
 from relay import upload_pace
 from relay.schema import ApiError
 
@@ -144,8 +144,9 @@ def _result(lang: Lang, answer: Mapping[str, Any]) -> str:
     t = TEXT[lang]
     e = html.escape
     status = answer["status"]
+    title = heading(_STATUS_INDEX[status], str(answer["reason"]).replace("_", "-"), lang)  # the verdict's keyword
     parts = [f"""<div class="verdict" id="verdict" data-status="{e(status)}" style="background:{COLOURS[status]}">
-<strong>{e(STATUS[lang][_STATUS_INDEX[status]])}</strong>{e(answer["message"])}</div>"""]
+<strong>{e(title)}</strong>{e(answer["message"])}</div>"""]
     claims = answer["claims"]
     if claims is not None:
         title = CATALOGUE[CertType(claims["type"])].title_ja

@@ -25,7 +25,7 @@ from kiosk.relay_client.client import load_issuer_public_key
 from kiosk.relay_client.https import HttpsRelayClient
 from kiosk.relay_client.port import Issued, Outcome
 from protocol.documents import qr_payload
-from protocol.federation.directory import Directory
+from protocol.federation.directory import Directory, Member, PublishedKey, RevokedKey
 from relay.cli import main
 from relay.public import Verifier
 from relay.verifier_register import StoredVerifierRegister
@@ -246,3 +246,39 @@ def test_a_qr_code_whose_issuer_the_directory_does_not_list_is_not_valid_nor_cal
     assert (got["valid"], got["status"], got["reason"], got["claims"]) == (False, status, reason, None)
     assert "municipality 271004" in got["message"] and "forged" not in got["message"]
     assert ("the paper is NOT verified" in got["message"]) is (status == "unchecked")
+
+
+def test_a_qr_code_the_listed_keys_do_not_verify_or_a_withdrawn_key_signed_is_answered_as_the_page_says() -> None:
+    """Listed keys that do not verify: ``unchecked``/``issuer_key_unknown`` while the directory
+    may predate a key rotated in since, ``invalid``/``signature`` once it is later than the
+    paper; a withdrawn key's signature: ``invalid``/``key_revoked``, naming the key, when and
+    why. Never valid, never the claims."""
+    published = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
+    listed, withdrawn, rotated_in = (Ed25519PrivateKey.generate() for _ in range(3))
+    period = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    member = Member("139998", "x", "active", "https://127.0.0.1:9443", "ab" * 32, (),
+                    (PublishedKey(listed.public_key(), *period),))
+    record = RevokedKey("139998", "issuer", PublishedKey(withdrawn.public_key(), *period),
+                        dt.datetime(2026, 12, 2, 7, 0, tzinfo=dt.UTC), "compromised")
+    directory = Directory("f", 5, published, published + dt.timedelta(days=1), (), (member,), (record,))
+    verifier = Verifier(None, None, None, directory=lambda: directory)
+
+    def check(issued_on: dt.date, key: Ed25519PrivateKey) -> dict[str, Any]:
+        document = {"serial": "139998-2026-1", "type": "juminhyo", "issued_on": issued_on.isoformat(),
+                    "municipality": {"code": "139998", "name": "x"}, "body": {}}
+        return dict(verifier.check_qr(qr_payload.encode(document, key)))
+
+    assert check(dt.date(2026, 12, 3), listed)["valid"] is True  # the member's kept key verifies
+
+    got = check(dt.date(2026, 12, 3), rotated_in)
+    assert (got["valid"], got["status"], got["reason"], got["claims"]) == (False, "unchecked", "issuer_key_unknown",
+                                                                           None)
+    assert "the paper is NOT verified" in got["message"] and "municipality 139998" in got["message"]
+    got = check(dt.date(2026, 11, 20), rotated_in)
+    assert (got["valid"], got["status"], got["reason"], got["claims"]) == (False, "invalid", "signature", None)
+    assert got["message"] == "the QR code's signature does not verify: forged or altered"
+    for issued_on in (dt.date(2026, 12, 3), dt.date(2026, 11, 20)):
+        got = check(issued_on, withdrawn)
+        assert (got["valid"], got["status"], got["reason"], got["claims"]) == (False, "invalid", "key_revoked", None)
+        assert f"issuer key {record.key.key_id} of municipality 139998" in got["message"]
+        assert "2026-12-02 07:00 UTC (reason: compromised)" in got["message"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from protocol.documents import qr_payload
-from protocol.federation.issuers import IssuerNotListed
+from protocol.federation.directory import RevokedKey
+from protocol.federation.issuers import SignerNotListed
 from protocol.paper.verification.backside import Grey
 from protocol.paper.verification.compare import Comparison, Region
 from protocol.paper.verification.intake import Kind
 
 #: Verdicts, which are also the exit codes of ``kiosk verify``. ``UNCHECKED``: the
-#: verifier's federation directory does not know the paper's issuer on its issue date and
-#: may be out of date, so nothing was verified (not proof of a forgery either).
+#: verifier's federation directory does not list the key that signed the paper (no key of
+#: its issuer on its issue date, or none of those it lists verifies) and may be out of
+#: date, so nothing was verified (not proof of a forgery either).
 VALID, INVALID, UNREADABLE, UNCOMPARED, UNCHECKED = 0, 1, 2, 3, 4
 
 @dataclass
@@ -28,8 +30,11 @@ class Verdict:
     faces: dict[int, Grey] = field(default_factory=dict)  # page → the face recovered
     comparisons: list[Comparison] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)  # face pages with no front, or no back
-    #: the issuer the directory does not list (its claims are unverified, so not ``claims``)
-    not_listed: IssuerNotListed | None = None
+    #: the issuer whose signing key the directory does not list (its claims are unverified,
+    #: so not ``claims``)
+    not_listed: SignerNotListed | None = None
+    #: the withdrawn key that alone verifies the QR code
+    revoked: RevokedKey | None = None
 
     @property
     def regions(self) -> list[Region]:

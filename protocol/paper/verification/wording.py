@@ -3,10 +3,11 @@
 ``kiosk verify`` prints the English; the relay's verification page shows either. A
 verdict never says more than was checked: without the key it says that only the QR code
 and its signature were, and a VALID line says whether the faces compared were drawn
-from a PDF or scanned. A paper whose issuer the verifier's federation directory does not
-list is said to be NOT verified in either case: out of date (update the directory) or
-conclusive (published after the paper's date), never "forged", and never in words a
-clerk could take for an acceptance.
+from a PDF or scanned. A paper whose signing key the verifier's federation directory does
+not list (no key of its issuer, or none of those listed verifies) is said to be NOT
+verified while the directory may be out of date (update it), never "forged", and never in
+words a clerk could take for an acceptance. A paper signed with a withdrawn key is invalid,
+with the key, the date it was withdrawn and the operator's reason.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ STATUS = {
            4: "NOT VERIFIED, ISSUER UNKNOWN"},
     "ja": {0: "有効", 1: "無効", 2: "読み取れません", 3: "署名は有効・表面は未照合",
            4: "未確認（発行者が名簿にありません）"},
+}
+#: Headings of verdicts the status alone would misname: the directory lists the issuer,
+#: only not the key that signed.
+_HEADINGS: dict[str, dict[Lang, str]] = {
+    "issuer-key-unknown": {"en": "NOT VERIFIED, ISSUER KEY UNKNOWN", "ja": "未確認（発行者の鍵が名簿にありません）"},
 }
 
 _FRONTS = {
@@ -62,6 +68,17 @@ _REASONS: dict[Lang, dict[str, str]] = {
                            "of municipality {code} valid on that date. A member's key stays listed for what it "
                            "signed unless it is withdrawn (revoked), so the key was withdrawn or the paper was "
                            "not issued by a member of this federation",
+        "issuer-key-unknown": "cannot be checked, the paper is NOT verified: none of the issuer keys this federation "
+                              "directory (serial {directory_serial}, published {directory_date}) lists for "
+                              "municipality {code} on {issued_on}, the date the QR code gives, verifies its signature; "
+                              "the directory may be older than that municipality's new key (a key rotation), and a "
+                              "newer directory may list the key that signed it. Check again with an updated "
+                              "directory; do not accept the paper until a directory that lists its issuer's key "
+                              "verifies it",
+        "key-revoked": "the QR code's signature verifies only with issuer key {key_id} of municipality {code}, which "
+                       "the federation withdrew (revoked) on {revoked_at}{revocation_reason}: nothing signed with "
+                       "that key is valid any more, a genuine paper included; the municipality can issue the "
+                       "certificate again",
         "no-key": "the QR code's issuer signature verifies; the face was not compared with the signed face "
                   "(no scramble key given): only the QR code and its signature were checked",
         "no-front": "the QR code's issuer signature verifies and the face was recovered from the back, but no "
@@ -93,6 +110,15 @@ _REASONS: dict[Lang, dict[str, str]] = {
                            "後の{directory_date}公開）には、市区町村{code}のその日に有効な発行者鍵がありません。"
                            "参加団体の鍵は取り消されない限り名簿に残るため、この証明書に署名した鍵は取り消されたか、"
                            "この証明書は連携の参加団体が発行したものではありません",
+        "issuer-key-unknown": "検証できません。この証明書は確認されていません。この参加団体名簿（第"
+                              "{directory_serial}版、{directory_date}公開）にある市区町村{code}の{issued_on}"
+                              "（QRコードの発行日）に有効な発行者鍵では、QRコードの電子署名を確認できません。"
+                              "名簿がその市区町村の新しい鍵（鍵の更新）より古く、新しい名簿には署名した鍵が"
+                              "載っている可能性があります。更新した名簿でもう一度検証してください。発行者の鍵を"
+                              "載せた名簿で確認できるまで、この証明書を受け付けないでください",
+        "key-revoked": "QRコードの電子署名は市区町村{code}の発行者鍵{key_id}でのみ確認できますが、この鍵は"
+                       "{revoked_at}に連携の運営者が取り消しました{revocation_reason}。この鍵で署名されたものは、"
+                       "正規に発行されたものを含めて無効です。発行した市区町村で証明書を再発行できます",
         "no-key": "QRコードの発行者署名は有効です。表面は照合していません（鍵なし）。"
                   "確認したのはQRコードと署名のみです",
         "no-front": "QRコードの発行者署名は有効で、裏面から表面の画像を復元しましたが、照合する表面がありません",
@@ -115,6 +141,20 @@ _WHERE_JA = {
 }
 
 
+#: The operator's reason for withdrawing a key, when it gave one.
+_REVOCATION_REASON = {"en": " (reason: {reason})", "ja": "（理由：{reason}）"}
+
+
+def heading(status: int, reason: str, lang: Lang = "en") -> str:
+    """The verdict's heading: its status's, or its reason's own (``reason`` as the verdict
+    names it, ``issuer-key-unknown``)."""
+    return _HEADINGS[reason][lang] if reason in _HEADINGS else STATUS[lang][status]
+
+
+def _utc(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def explain(verdict: Verdict, lang: Lang = "en") -> str:
     if verdict.message and lang == "en":
         return verdict.message
@@ -126,11 +166,14 @@ def explain(verdict: Verdict, lang: Lang = "en") -> str:
     pages = ", ".join(str(p) for p in verdict.missing)
     text_layer = _TEXT_LAYER[lang] if kind != "image" else ""
     serial = _SERIAL[lang].format(serial=verdict.claims.serial) if verdict.claims is not None else ""
-    unlisted = verdict.not_listed
-    issuer = {"code": unlisted.code, "issued_on": unlisted.issued_on.isoformat(),
-              "directory_serial": unlisted.directory_serial,
-              "directory_date": unlisted.directory_issued_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-              } if unlisted is not None else {}
+    unlisted, revoked = verdict.not_listed, verdict.revoked
+    issuer: dict[str, object] = {}
+    if unlisted is not None:
+        issuer = {"code": unlisted.code, "issued_on": unlisted.issued_on.isoformat(),
+                  "directory_serial": unlisted.directory_serial, "directory_date": _utc(unlisted.directory_issued_at)}
+    if revoked is not None:
+        issuer = {"code": revoked.code, "key_id": revoked.key.key_id, "revoked_at": _utc(revoked.revoked_at),
+                  "revocation_reason": _REVOCATION_REASON[lang].format(reason=revoked.reason) if revoked.reason else ""}
     return text.format(fronts=fronts, pages=pages, count=len(verdict.comparisons), text_layer=text_layer,
                        serial=serial, **issuer)
 

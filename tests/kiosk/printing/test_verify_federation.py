@@ -2,8 +2,10 @@
 verifies offline with the keys the signed directory lists for it on its issue date; a
 rotated-out key still verifies what it signed, a removed key does not, and a document
 signed with one municipality's key but numbered as another's is invalid. A paper whose
-issuer a directory older than the paper does not list is not verified (exit 4, update the
-directory), never called forged; one a directory published after it does not list is invalid."""
+issuer, or whose signing key (a rotation since), a directory older than the paper does not
+list is not verified (exit 4, update the directory), never called forged; one a directory
+published after it does not list is invalid. A paper signed with a key the operator revoked
+is invalid, with the key, the date and the reason."""
 
 from __future__ import annotations
 
@@ -21,14 +23,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hardware_mocks.federation_world import C
 from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
+from protocol.documents import qr_payload
 from protocol.federation import directory as fd
 from protocol.federation.directory import Anchor, Directory, Member, PublishedKey, sign
 from protocol.paper.render import render
+from relay.federation import operator as federation_operator
 from tests.fixtures.documents import ISSUED_ON, DocumentFactory, Keys
-from tests.fixtures.federation import municipality
+from tests.fixtures.federation import conformance_report, municipality
 from tests.fixtures.federation_relay import FederatedRelay
 from tests.fixtures.federation_services import Federation
 
+VALID = 0
 VALID_UNCOMPARED = 3  # the signature verifies; no scramble key given, so the face is not compared
 INVALID, UNREADABLE = 1, 2
 NOT_VERIFIED = 4  # the directory does not list the issuer on the paper's date and may be out of date
@@ -189,3 +194,111 @@ def test_the_directory_fetched_from_a_centre(world: World, federated_relay: Fede
     assert kiosk_main(["verify", str(pdf), "--anchor", str(federated_relay.anchor), "--directory",
                        f"https://127.0.0.1:{port}/v1/directory", "--directory-ca",
                        str(world.pki("operator-ca.pem"))]) == VALID_UNCOMPARED
+
+
+# --- the operator's own rotation and revocation (relay/federation/operator.py) -----------
+#: The paper's issue date starts (UTC); the operator acts days before and after it.
+ISSUE_DAY = dt.datetime.combine(ISSUED_ON, dt.time(0, 0), tzinfo=dt.UTC)
+SCRAMBLE = b"\x01" * 32
+LONG = dt.timedelta(days=3650)  # the directories stay valid whenever the test runs after the paper
+
+
+def _admitted(root: Path, at: dt.datetime) -> tuple[federation_operator.Federation, Ed25519PrivateKey]:
+    """A federation whose member 139998 has one issuer key (the one returned), admitted at ``at``."""
+    operated = federation_operator.Federation.init(root, "test-federation", at)
+    city = municipality("139998", at - dt.timedelta(days=30))
+    operated.admit(city.member_json(), at, conformance_report(root, city.member, at))
+    return operated, city.issuer
+
+
+def _published(operated: federation_operator.Federation, at: dt.datetime, name: str) -> Path:
+    """The directory the operator publishes at ``at``, as a verifier keeps a copy of it."""
+    operated.publish(at, LONG)
+    copy_ = operated.root / name
+    copy_.write_bytes((operated.root / federation_operator.PUBLISHED).read_bytes())
+    return copy_
+
+
+def _paper(path: Path, document: dict[str, Any], key: Ed25519PrivateKey | None = None, qr: str | None = None) -> Path:
+    path.write_bytes(render(document, key, SCRAMBLE, qr_text=qr).pdf)
+    return path
+
+
+def _tampered(qr: str) -> str:
+    """``qr`` with one byte of its claims changed (the document's hash), the signature kept."""
+    raw = bytearray(qr_payload.b45decode(qr.removeprefix(qr_payload.PREFIX)))
+    raw[-64 - 1] ^= 0x01
+    return qr_payload.PREFIX + qr_payload.b45encode(bytes(raw))
+
+
+def _check(pdf: Path, root: Path, directory: Path) -> int:
+    scramble = root / "scramble.hex"
+    scramble.write_text(SCRAMBLE.hex())
+    return kiosk_main(["verify", str(pdf), "--anchor", str(root / federation_operator.ANCHOR), "--directory",
+                       str(directory), "--scramble-key", str(scramble)])
+
+
+def test_a_genuine_paper_signed_with_a_rotated_in_key_is_not_called_forged_by_a_directory_from_before(
+        make_document: DocumentFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The QR code names no key. A verifier whose copy was published before the rotation
+    lists only the old key, still valid on the paper's date in that copy: tried, it fails.
+    That copy cannot tell the genuine paper from a forgery, so it says NOT verified, update
+    the directory (exit 4), never "forged"; a copy published after the paper's date lists
+    the key that signed it: the genuine paper passes, a forged or altered one is INVALID."""
+    operated, _ = _admitted(tmp_path / "operator", ISSUE_DAY - dt.timedelta(days=10))
+    stale = _published(operated, ISSUE_DAY - dt.timedelta(days=10), "stale.json")
+    new_key = Ed25519PrivateKey.generate()
+    rotated_at = ISSUE_DAY - dt.timedelta(days=5)  # the paper is issued after the rotation and its overlap
+    operated.rotate_issuer_key("139998", new_key.public_key(), rotated_at, dt.timedelta(days=1),
+                               dt.timedelta(days=730), rotated_at)
+    current = _published(operated, ISSUE_DAY + dt.timedelta(days=3), "current.json")
+    document = make_document("shiken-ichiro", "juminhyo", serial="139998-2026-0000331")
+    genuine = _paper(tmp_path / "genuine.pdf", document, new_key)
+    forged = _paper(tmp_path / "forged.pdf", document, Ed25519PrivateKey.generate())
+    tampered = _paper(tmp_path / "tampered.pdf", document, qr=_tampered(qr_payload.encode(document, new_key)))
+    root = operated.root
+
+    assert _check(genuine, root, stale) == NOT_VERIFIED
+    first, update = capsys.readouterr().out.splitlines()
+    assert first.startswith("NOT VERIFIED, ISSUER KEY UNKNOWN (issuer-key-unknown): cannot be checked, the paper is "
+                            "NOT verified: none of the issuer keys this federation directory (serial 1, published "
+                            "2026-11-16 00:00 UTC) lists for municipality 139998 on 2026-11-26")
+    assert "a newer directory may list the key that signed it" in first and "forged" not in first
+    assert update.startswith("update:       fetch the federation centre's current directory and check again: ")
+    for pdf in (forged, tampered):  # the stale copy never passes a forgery either
+        assert _check(pdf, root, stale) == NOT_VERIFIED
+        assert "(issuer-key-unknown)" in capsys.readouterr().out
+
+    assert _check(genuine, root, current) == VALID
+    assert capsys.readouterr().out.startswith("VALID (ok): ")
+    for pdf in (forged, tampered):
+        assert _check(pdf, root, current) == INVALID
+        out = capsys.readouterr().out
+        assert out.startswith("INVALID (signature): the QR code's signature does not verify: forged or altered")
+        assert "update:" not in out
+
+
+def test_a_paper_signed_with_a_revoked_key_is_invalid_naming_the_key_the_date_and_the_reason(
+        make_document: DocumentFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``relay federation revoke-key`` records the withdrawn key in the directory: a paper
+    only it verifies is INVALID (key-revoked), whatever its date, with the key, when and
+    why; a paper the member's other key signed still passes."""
+    operated, withdrawn = _admitted(tmp_path / "operator", ISSUE_DAY - dt.timedelta(days=10))
+    kept = Ed25519PrivateKey.generate()
+    operated.add_key("139998", "issuer", kept.public_key(), ISSUE_DAY - dt.timedelta(days=10),
+                     ISSUE_DAY + dt.timedelta(days=365), ISSUE_DAY - dt.timedelta(days=10))
+    revoked_at = ISSUE_DAY + dt.timedelta(days=2, hours=9, minutes=30)
+    record = operated.revoke_key("139998", fd.key_id(withdrawn.public_key()), revoked_at, "issuing server compromised")
+    current = _published(operated, revoked_at + dt.timedelta(hours=1), "current.json")
+    document = make_document("shiken-ichiro", "juminhyo", serial="139998-2026-0000341")
+    signed_by_withdrawn = _paper(tmp_path / "withdrawn.pdf", document, withdrawn)
+    signed_by_kept = _paper(tmp_path / "kept.pdf", document, kept)
+
+    assert _check(signed_by_withdrawn, operated.root, current) == INVALID
+    out = capsys.readouterr().out
+    assert out == (f"INVALID (key-revoked): the QR code's signature verifies only with issuer key {record.key.key_id} "
+                   "of municipality 139998, which the federation withdrew (revoked) on 2026-11-28 09:30 UTC (reason: "
+                   "issuing server compromised): nothing signed with that key is valid any more, a genuine paper "
+                   "included; the municipality can issue the certificate again\n")
+    assert _check(signed_by_kept, operated.root, current) == VALID
+    assert capsys.readouterr().out.startswith("VALID (ok): ")

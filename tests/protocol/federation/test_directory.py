@@ -1,5 +1,7 @@
 """The federation directory: only the anchor's keys sign it, it expires, it never goes back,
-and a rotated issuer key still verifies the documents it signed."""
+a rotated issuer key still verifies the documents it signed, and a withdrawn key is
+recorded (signed like the rest) without changing what a reader that does not know the
+record trusts."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from protocol.federation.directory import (
     DirectoryError,
     Member,
     PublishedKey,
+    RevokedKey,
     issuer_keys_for_serial,
     sign,
     verify,
@@ -148,3 +151,44 @@ def test_a_malformed_endpoint_list_is_refused(endpoints: object) -> None:
     with pytest.raises(DirectoryError) as refused:
         Member.from_json({**data, "endpoints": endpoints})
     assert refused.value.code == "malformed"
+
+
+def _with_revocation() -> tuple[Directory, PublishedKey]:
+    kept = published(Ed25519PrivateKey.generate(), NOW - YEAR, NOW + YEAR)
+    withdrawn = published(Ed25519PrivateKey.generate(), NOW - YEAR, NOW + YEAR)
+    record = RevokedKey("139998", "issuer", withdrawn, NOW - dt.timedelta(hours=2), "compromised")
+    return replace(directory(members=(member("139998", (kept,)),)), revoked_keys=(record,)), withdrawn
+
+
+def test_a_revoked_key_is_recorded_signed_and_read_back(signer: Ed25519PrivateKey, anchor: Anchor) -> None:
+    revoked, withdrawn = _with_revocation()
+    assert "revoked_keys" not in replace(revoked, revoked_keys=()).to_json()  # none revoked: the file as before
+    data = sign(revoked, signer)
+    loaded = verify(data, anchor, NOW)
+    assert loaded.to_json() == revoked.to_json()
+    (record,) = loaded.revoked_issuer_keys("139998")
+    assert (record.key.key_id, record.revoked_at, record.reason) == (withdrawn.key_id, NOW - dt.timedelta(hours=2),
+                                                                      "compromised")
+    assert record.key.public_key.public_bytes_raw() == withdrawn.public_key.public_bytes_raw()
+    assert loaded.revoked_issuer_keys("271004") == ()
+    body = json.loads(data)["directory"]
+    assert body["format"] == "certificate-kiosk/federation-directory/1"  # the format keeps its number:
+    ignored = Directory.from_json({k: v for k, v in body.items() if k != "revoked_keys"})  # a reader ignoring it
+    assert ignored.members == loaded.members  # trusts what a reader that knows it trusts, the withdrawn key not
+    tampered = json.loads(data)
+    tampered["directory"]["revoked_keys"][0]["reason"] = "routine rotation"
+    with pytest.raises(DirectoryError) as caught:
+        verify(json.dumps(tampered).encode(), anchor, NOW)
+    assert caught.value.code == "bad_signature"
+
+
+@pytest.mark.parametrize("change", [{"kind": "other"}, {"code": "13999"}, {"key_id": "0" * 16}, {"reason": "a\nb"},
+                                    {"reason": "x" * 513}, {"revoked_at": "2026-12-01T09:00"}, {"public_key": 7}])
+def test_a_malformed_revocation_is_refused(change: dict[str, object]) -> None:
+    body = _with_revocation()[0].to_json()
+    body["revoked_keys"][0].update(change)
+    with pytest.raises(DirectoryError) as refused:
+        Directory.from_json(body)
+    assert refused.value.code == "malformed"
+    with pytest.raises(DirectoryError):
+        Directory.from_json({**body, "revoked_keys": {}})

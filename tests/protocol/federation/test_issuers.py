@@ -1,6 +1,7 @@
 """Which keys may have signed a document: one configured key, or in a federation only the
-keys of the municipality its serial names, valid on its issue date; and, when the directory
-lists none, that this is the directory not knowing the issuer, told apart from a failure."""
+keys of the municipality its serial names, valid on its issue date; and, when none of them
+verifies, what the directory can tell: it does not know the issuer or its key (told apart
+from a failure), or the paper was signed with a key it records as withdrawn."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.documents import qr_payload
 from protocol.documents.binding import Binding, BindingMismatch
-from protocol.federation.directory import Directory, Member, PublishedKey
-from protocol.federation.issuers import DirectoryIssuers, IssuerNotListed, SingleIssuer, verify_qr
+from protocol.federation.directory import Directory, DirectoryError, Member, PublishedKey, RevokedKey
+from protocol.federation.issuers import (
+    DirectoryIssuers,
+    IssuerKeyNotListed,
+    IssuerNotListed,
+    KeyRevoked,
+    SignerNotListed,
+    SingleIssuer,
+    verify_qr,
+)
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -127,3 +136,60 @@ def test_a_suspended_members_paper_is_refused_by_a_kiosk_as_before(keys: dict[st
     with pytest.raises(qr_payload.QrSignatureInvalid) as refused:
         verify_qr(qr_payload.encode(_document("139998", "139998-2026-5"), keys["new"]), kiosk)
     assert not isinstance(refused.value, IssuerNotListed)
+
+
+def test_listed_keys_that_do_not_verify_are_told_apart_from_an_unknown_issuer(
+        issuers: DirectoryIssuers, keys: dict[str, Ed25519PrivateKey]) -> None:
+    """The QR code names no key: a code the municipality's listed keys do not verify may be
+    signed with a key rotated in after this copy of the directory (update it), and says so
+    with the directory it was checked against; a serial numbered as another municipality's
+    stays a plain failure (no genuine paper is)."""
+    rotated_in = Ed25519PrivateKey.generate()
+    with pytest.raises(IssuerKeyNotListed) as unknown:
+        verify_qr(qr_payload.encode(_document("139998", "139998-2026-6"), rotated_in), issuers)
+    assert not isinstance(unknown.value, IssuerNotListed)  # its keys were tried: not an unknown issuer
+    assert (unknown.value.code, unknown.value.issued_on, unknown.value.directory_serial) == ("139998", TODAY, 1)
+    assert not unknown.value.postdates_paper  # the directory is of the paper's own day
+    last_week = _document("139998", "139998-2026-7", (NOW - 7 * DAY).date())
+    with pytest.raises(IssuerKeyNotListed) as later:
+        verify_qr(qr_payload.encode(last_week, rotated_in), issuers)
+    assert later.value.postdates_paper  # published after it: conclusive, the verdict's business
+    with pytest.raises(qr_payload.QrSignatureInvalid) as contradictory:
+        verify_qr(qr_payload.encode(_document("271004", "139998-2026-8"), rotated_in), issuers)
+    assert not isinstance(contradictory.value, SignerNotListed)
+
+
+def _revoked(code: str, key: Ed25519PrivateKey, reason: str = "compromised") -> RevokedKey:
+    return RevokedKey(code, "issuer", PublishedKey(key.public_key(), NOW - 400 * DAY, NOW + 400 * DAY), NOW - DAY,
+                      reason)
+
+
+def test_a_paper_signed_with_a_revoked_key_is_told_so(keys: dict[str, Ed25519PrivateKey]) -> None:
+    """The withdrawn key is tried only to name it: it never verifies a paper, whatever the
+    date (its municipality's only key included), and another member's revoked key is not
+    this municipality's."""
+    withdrawn, kept = Ed25519PrivateKey.generate(), keys["new"]
+    member = _member("139998", PublishedKey(kept.public_key(), NOW - 400 * DAY, NOW + 400 * DAY))
+    centre = PublishedKey(Ed25519PrivateKey.generate().public_key(), NOW, NOW + DAY)
+    directory = Directory("f", 2, NOW, NOW + DAY, (centre,), (member, _member("271004")),
+                          (_revoked("139998", withdrawn), _revoked("271004", keys["other"])))
+    trust = DirectoryIssuers(directory)
+    for issued_on in (TODAY, (NOW - 300 * DAY).date(), (NOW + 300 * DAY).date()):
+        with pytest.raises(KeyRevoked) as refused:
+            verify_qr(qr_payload.encode(_document("139998", "139998-2026-9", issued_on), withdrawn), trust)
+        assert refused.value.revoked.key.key_id == directory.revoked_keys[0].key.key_id
+        assert refused.value.revoked.reason == "compromised"
+    with pytest.raises(KeyRevoked):  # the member's only key was withdrawn
+        verify_qr(qr_payload.encode(_document("271004", "271004-2026-1"), keys["other"]), trust)
+    with pytest.raises(SignerNotListed):  # 271004's withdrawn key is not 139998's
+        verify_qr(qr_payload.encode(_document("139998", "139998-2026-10"), keys["other"]), trust)
+    assert verify_qr(qr_payload.encode(_document("139998", "139998-2026-11"), kept), trust).serial == "139998-2026-11"
+
+
+def test_a_directory_never_lists_a_key_it_records_as_revoked(keys: dict[str, Ed25519PrivateKey]) -> None:
+    listed = PublishedKey(keys["new"].public_key(), NOW - 400 * DAY, NOW + 400 * DAY)
+    with pytest.raises(DirectoryError) as malformed:
+        Directory("f", 1, NOW, NOW + DAY, (), (_member("139998", listed),), (_revoked("139998", keys["new"]),))
+    assert malformed.value.code == "malformed"
+    with pytest.raises(DirectoryError):  # recorded twice
+        Directory("f", 1, NOW, NOW + DAY, (), (), (_revoked("139998", keys["old"]),) * 2)

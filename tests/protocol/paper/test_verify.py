@@ -19,14 +19,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PIL import Image
 
 from hardware_mocks.paper import forgery, scanner
 from hardware_mocks.paper.scanner import Scan
 from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
-from protocol.federation.directory import Directory, Member
+from protocol.federation.directory import Directory, Member, PublishedKey, RevokedKey
 from protocol.federation.issuers import DirectoryIssuers
 from protocol.paper import render as renderer
 from protocol.paper import verify
@@ -282,6 +282,62 @@ def test_an_issuer_unlisted_in_a_directory_newer_than_the_paper_is_invalid(origi
         en = wording.explain(verdict)
         assert en.startswith("not verified") and "the key was withdrawn" in en and "forged" not in en
         assert "after 2026-11-26" in en and "取り消された" in wording.explain(verdict, "ja")
+
+
+def test_a_paper_the_listed_keys_do_not_verify_is_not_verified_while_the_directory_may_predate_its_key(
+        original: Printed, keys: Keys, face_key: verify.FaceKey) -> None:
+    """The QR code names no key: a copy listing only the municipality's key from before a
+    rotation cannot tell the genuine paper its new key signed from a forgery, so it says
+    NOT verified, update the directory; a copy published after the paper's date would list
+    the key that signed a genuine one, so there it is INVALID (signature)."""
+    _, pdf = original  # issued 2026-11-26 by 139998, with keys.issuer
+    before_rotation = municipality("139998", dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).member  # another key
+    verdict = verify.verify_files([pdf], _directory(dt.datetime(2026, 11, 25, tzinfo=dt.UTC), before_rotation),
+                                  face_key)
+    assert (verdict.status, verdict.reason) == (verify.UNCHECKED, "issuer-key-unknown")
+    assert verdict.claims is None and not verdict.faces
+    en, ja = wording.explain(verdict), wording.explain(verdict, "ja")
+    assert en.startswith("cannot be checked, the paper is NOT verified: none of the issuer keys this federation "
+                         "directory (serial 7, published 2026-11-25 00:00 UTC) lists for municipality 139998 on "
+                         "2026-11-26")
+    assert "a newer directory may list the key that signed it" in en and "do not accept the paper" in en
+    assert "この証明書は確認されていません" in ja and "更新した名簿" in ja and "鍵の更新" in ja
+    assert "forged" not in en and "偽造" not in ja
+    assert wording.heading(verdict.status, verdict.reason) == "NOT VERIFIED, ISSUER KEY UNKNOWN"
+    assert wording.heading(verdict.status, "issuer-unknown") == "NOT VERIFIED, ISSUER UNKNOWN"
+    later = verify.verify_files([pdf], _directory(dt.datetime(2026, 11, 28, tzinfo=dt.UTC), before_rotation),
+                                face_key)
+    assert (later.status, later.reason, later.claims) == (verify.INVALID, "signature", None)
+    assert wording.heading(later.status, later.reason) == "INVALID"
+
+
+def _revoked(key: Ed25519PublicKey, reason: str, *members: Member) -> DirectoryIssuers:
+    published = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    record = RevokedKey("139998", "issuer", PublishedKey(key, dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                                                         dt.datetime(2027, 1, 1, tzinfo=dt.UTC)),
+                        dt.datetime(2026, 11, 30, 8, 15, tzinfo=dt.UTC), reason)
+    return DirectoryIssuers(Directory("f", 8, published, published + dt.timedelta(days=30), (), members, (record,)))
+
+
+def test_a_paper_signed_with_a_withdrawn_key_is_invalid_and_says_when_and_why(
+        original: Printed, keys: Keys, face_key: verify.FaceKey) -> None:
+    _, pdf = original
+    kept = municipality("139998", dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).member
+    kid = PublishedKey(keys.public, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    for directory in (_revoked(keys.public, "issuing server compromised", kept),  # the member's other key kept
+                      _revoked(keys.public, "issuing server compromised")):  # its only key withdrawn
+        verdict = verify.verify_files([pdf], directory, face_key)
+        assert (verdict.status, verdict.reason, verdict.claims) == (verify.INVALID, "key-revoked", None)
+        assert not verdict.faces
+        assert wording.explain(verdict) == (
+            f"the QR code's signature verifies only with issuer key {kid.key_id} of municipality 139998, which the "
+            "federation withdrew (revoked) on 2026-11-30 08:15 UTC (reason: issuing server compromised): nothing "
+            "signed with that key is valid any more, a genuine paper included; the municipality can issue the "
+            "certificate again")
+        ja = wording.explain(verdict, "ja")
+        assert kid.key_id in ja and "2026-11-30 08:15 UTC" in ja and "（理由：issuing server compromised）" in ja
+    unexplained = verify.verify_files([pdf], _revoked(keys.public, "", kept), face_key)
+    assert "(reason" not in wording.explain(unexplained) and "理由" not in wording.explain(unexplained, "ja")
 
 
 # --- forgeries -------------------------------------------------------------------------

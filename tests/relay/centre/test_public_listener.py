@@ -1,7 +1,7 @@
 """The centre's public listener (``relay centre serve --public-port``): anyone fetches the
 signed directory the centre routes by, with no client certificate and no copied file, and
-checks any member's QR code with that member's keys from it; a key the operator removes
-stops verifying there as soon as the centre's directory changes. Scans are not offered: the
+checks any member's QR code with that member's keys from it; a key the operator revokes
+stops verifying there (said to be withdrawn) as soon as the centre's directory changes. Scans are not offered: the
 face check needs the issuing municipality's scramble master, which the centre never holds."""
 
 from __future__ import annotations
@@ -81,18 +81,22 @@ def test_anyone_gets_the_centres_directory_and_checks_any_members_qr_code_with_i
     status, answer = _verify(services, {"scans": [base64.b64encode(b"%PDF-1.4").decode()]})
     assert (status, answer["error"]["code"]) == (404, wire.NOT_OFFERED)
     assert _public(services, "GET", "/")[0] == 404  # the scan page is the municipality's service's
-    # the operator removes C's issuer key (a compromise) and the centre takes the new directory:
-    # the public listener follows it, with nothing copied to it and no restart
+    # the operator revokes C's issuer key (a compromise) for a new one, and the centre takes the
+    # new directory: the public listener follows it, with nothing copied to it and no restart
+    city = current.member(C)
+    assert city is not None
+    old = city.issuer_keys[0]
     members = tuple(dataclasses.replace(m, issuer_keys=(fd.PublishedKey(
-        Ed25519PrivateKey.generate().public_key(), m.issuer_keys[0].not_before, m.issuer_keys[0].not_after),))
-        if m.code == C else m for m in current.members)
-    newer = fd.sign(dataclasses.replace(current, serial=current.serial + 1, members=members),
+        Ed25519PrivateKey.generate().public_key(), old.not_before, old.not_after),)) if m.code == C else m
+        for m in current.members)
+    revoked = fd.RevokedKey(C, "issuer", old, dt.datetime.now(dt.UTC), "compromised")
+    newer = fd.sign(dataclasses.replace(current, serial=current.serial + 1, members=members, revoked_keys=(revoked,)),
                     federation.directory_key())
     try:
         _install(federation, newer)
         assert _public(services, "GET", wire.DIRECTORY_PATH) == (200, newer)
         status, answer = _verify(services, {"qr": qr[C]})
-        assert (status, answer["valid"], answer["reason"]) == (200, False, "signature")
+        assert (status, answer["valid"], answer["reason"]) == (200, False, "key_revoked")
         assert _verify(services, {"qr": qr[A]})[1]["valid"] is True
         forged = fd.sign(dataclasses.replace(current, serial=current.serial + 2), Ed25519PrivateKey.generate())
         _install(federation, forged)  # a file the anchor refuses is never served: the last good one is

@@ -37,6 +37,14 @@ def test_onboarding_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                        now)
     member = directory.member("139998")
     assert directory.serial == 3 and member is not None and list(member.endpoints) == nodes
+    withdrawn = member.issuer_keys[0].key_id
+    assert main(["federation", "revoke-key", str(fed), "139998", withdrawn, "--reason", "a\nb"]) == 2
+    assert "one line" in capsys.readouterr().err
+    assert main(["federation", "revoke-key", str(fed), "139998", withdrawn, "--reason", "compromised",
+                 "--publish"]) == 0
+    assert "verifiers are told it was withdrawn, when and why" in capsys.readouterr().out
+    assert main(["federation", "show", str(fed)]) == 0
+    assert f"revoked issuer key {withdrawn} of 139998 at " in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from protocol.federation.directory import Anchor, DirectoryError, Member, issuer_keys_for_serial, verify
+from protocol.federation.directory import Anchor, DirectoryError, Member, PublishedKey, issuer_keys_for_serial, verify
 from relay.federation.ca import certificate_sha256
 from relay.federation.operator import Federation, OperatorError
 from relay.federation.report import Check, sign_report
@@ -216,6 +217,42 @@ def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Fed
     assert list(issuer_keys_for_serial(directory, "139998-2026-1", last_month)) == []
     with pytest.raises(OperatorError, match="no key"):
         fed.revoke_key("139998", old.key_id, NOW)
+
+
+def _member_file(code: str, issuer: PublishedKey) -> bytes:
+    """A member file of ``code`` that publishes ``issuer`` as its issuer key."""
+    entry = municipality(code, NOW).member
+    return json.dumps(replace(entry, issuer_keys=(issuer,)).to_json()).encode()
+
+
+def test_a_revocation_is_published_with_the_key_its_date_and_reason_and_the_key_never_returns(
+        fed: Federation) -> None:
+    """What a verifier needs to tell a paper the key signed (the public key), and to say
+    whose it was, when and why it was withdrawn; a withdrawn key is never listed again."""
+    city = municipality("139998", NOW - dt.timedelta(days=30))
+    fed.admit(city.member_json(), NOW, report(fed, city.member))
+    kept = fed.add_key("139998", "issuer", Ed25519PrivateKey.generate().public_key(), NOW, NOW + WEEK, NOW)
+    withdrawn = city.member.issuer_keys[0]
+    with pytest.raises(OperatorError, match="one line"):
+        fed.revoke_key("139998", withdrawn.key_id, NOW, "compromised\nsee the ticket")
+    later = NOW + dt.timedelta(hours=3)
+    fed.revoke_key("139998", withdrawn.key_id, later, "issuing server compromised")
+    fed.publish(later, WEEK)
+    directory = verify(published(fed), anchor(fed), later)
+    (record,) = directory.revoked_keys
+    assert (record.code, record.kind, record.key.key_id, record.revoked_at, record.reason) == (
+        "139998", "issuer", withdrawn.key_id, later, "issuing server compromised")
+    assert record.key.public_key.public_bytes_raw() == city.issuer.public_key().public_bytes_raw()
+    member = directory.member("139998")
+    assert member is not None and [k.key_id for k in member.issuer_keys] == [kept.key_id]
+    for again in (lambda: fed.add_key("139998", "issuer", withdrawn.public_key, later, later + WEEK, later),
+                  lambda: fed.rotate_issuer_key("139998", withdrawn.public_key, later, WEEK, WEEK, later),
+                  lambda: fed.admit(_member_file("271004", withdrawn), later, None, skip_conformance_check=True)):
+        with pytest.raises(OperatorError, match="was revoked on"):
+            again()
+    fed.revoke_key("139998", city.member.message_keys[0].key_id, later)  # a message key: recorded as such
+    assert [(r.kind, r.reason) for r in fed.source().revoked_keys] == [("issuer", "issuing server compromised"),
+                                                                        ("message", "")]
 
 
 def test_add_key_refuses_an_empty_period_and_unknown_members(fed: Federation) -> None:

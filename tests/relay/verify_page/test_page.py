@@ -67,11 +67,27 @@ def test_a_token_too_long_or_given_twice_is_refused(parts: list[tuple[str, bytes
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_an_issuer_the_directory_does_not_list_is_shown_as_not_verified(lang: Lang) -> None:
-    """Its own heading and colour: neither the green of a valid paper nor the red of a forged one."""
-    answer: dict[str, Any] = {"status": "unchecked", "message": "cannot be checked, the paper is NOT verified: …",
+@pytest.mark.parametrize(("reason", "title"), [
+    ("issuer_unknown", {"en": "NOT VERIFIED, ISSUER UNKNOWN", "ja": STATUS["ja"][4]}),
+    ("issuer_key_unknown", {"en": "NOT VERIFIED, ISSUER KEY UNKNOWN", "ja": "未確認（発行者の鍵が名簿にありません）"}),
+])
+def test_an_issuer_the_directory_does_not_list_is_shown_as_not_verified(lang: Lang, reason: str,
+                                                                        title: dict[Lang, str]) -> None:
+    """Its own heading and colour: neither the green of a valid paper nor the red of a
+    forged one; a municipality the directory lists, whose listed keys do not verify the
+    paper, is not headed as an unknown issuer."""
+    answer: dict[str, Any] = {"status": "unchecked", "reason": reason,
+                              "message": "cannot be checked, the paper is NOT verified: …",
                               "claims": None, "regions": [], "diff_png": None, "face_png": None}
     shown = page._result(lang, answer)
     assert 'data-status="unchecked"' in shown and page.COLOURS["unchecked"] in shown
-    assert STATUS[lang][4] in shown and "the paper is NOT verified" in shown
+    assert f"<strong>{title[lang]}</strong>" in shown and "the paper is NOT verified" in shown
     assert page.COLOURS["unchecked"] not in (page.COLOURS["valid"], page.COLOURS["invalid"])
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_paper_signed_with_a_withdrawn_key_is_shown_as_invalid(lang: Lang) -> None:
+    answer: dict[str, Any] = {"status": "invalid", "reason": "key_revoked", "message": "… withdrew (revoked) on …",
+                              "claims": None, "regions": [], "diff_png": None, "face_png": None}
+    shown = page._result(lang, answer)
+    assert 'data-status="invalid"' in shown and f"<strong>{STATUS[lang][1]}</strong>" in shown
