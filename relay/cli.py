@@ -115,7 +115,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--history", type=location,
                    help="with --municipality: its history.sqlite3 or its nodes' postgresql:// URL")
     a.add_argument("--centre-db", type=location,
-                   help="with --municipality: also the centre's refusals and alerts (its database)")
+                   help="with --municipality: also what the centre recorded about it (its refusals, the member "
+                        "unavailable or its answers malformed, wrong documents, timeouts: the centre's database)")
     a.add_argument("--since", type=_since, default=0.0,
                    help="only the records since: a date, date-time (JST unless given) or duration (2h, 7d)")
     a.add_argument("--json", action="store_true",
