@@ -367,7 +367,7 @@ class Anchor:
     def from_bytes(cls, data: bytes) -> Anchor:
         try:
             parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
             raise DirectoryError("malformed", "anchor") from exc
         if not isinstance(parsed, dict) or parsed.get("format") != ANCHOR_FORMAT:
             raise DirectoryError("malformed", "anchor")
@@ -384,7 +384,7 @@ def verify(data: bytes, anchor: Anchor, now: dt.datetime, held: Directory | None
         raise DirectoryError("malformed", "too large")
     try:
         outer = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise DirectoryError("malformed") from exc
     if not isinstance(outer, dict) or not isinstance(outer.get("directory"), dict):
         raise DirectoryError("malformed")

@@ -176,6 +176,6 @@ def _shaped_as_a_copy(data: bytes) -> bool:
     federation): a JSON object holding a ``directory`` object and a ``signature``."""
     try:
         outer = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return False
     return isinstance(outer, dict) and isinstance(outer.get("directory"), dict) and "signature" in outer

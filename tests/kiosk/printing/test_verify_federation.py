@@ -178,6 +178,12 @@ def test_a_directory_that_cannot_be_trusted_is_one_line(papers: dict[str, Path],
     assert _verify(papers["ours"], stranger, operator.publish("good.json", members)) == UNREADABLE
     assert "refused: unknown_signer" in capsys.readouterr().err
     assert _verify(papers["ours"], operator, tmp_path / "missing.json") == UNREADABLE
+    nested = tmp_path / "nested.json"  # deeper than the JSON parser goes: a line, not a traceback
+    nested.write_bytes(b"[" * 100_000)
+    assert _verify(papers["ours"], operator, nested) == UNREADABLE
+    assert "refused: malformed" in capsys.readouterr().err
+    assert kiosk_main(["verify", str(papers["ours"]), "--anchor", str(nested), "--directory", str(nested)]) == 2
+    assert f"{nested} is not a federation anchor" in capsys.readouterr().err
     assert kiosk_main(["verify", str(papers["ours"]), "--anchor", str(operator.anchor)]) == UNREADABLE
     assert kiosk_main(["verify", str(papers["ours"]), "--anchor", str(operator.anchor), "--issuer-key",
                        str(tmp_path / "k.pem"), "--directory", "x"]) == UNREADABLE

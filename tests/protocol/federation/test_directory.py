@@ -101,11 +101,22 @@ def test_an_older_directory_is_a_rollback(signer: Ed25519PrivateKey, anchor: Anc
     assert caught.value.code == "rollback"
 
 
-@pytest.mark.parametrize("garbage", [b"", b"[]", b"{\"directory\": 1}", b"\xff" * 10, b"{" * 100])
+#: JSON nested deeper than the parser goes (it raises RecursionError, not ValueError)
+DEEP = b"[" * 100_000
+
+
+@pytest.mark.parametrize("garbage", [b"", b"[]", b"{\"directory\": 1}", b"\xff" * 10, b"{" * 100, DEEP,
+                                     b'{"directory":' * 100_000])
 def test_garbage_is_malformed(anchor: Anchor, garbage: bytes) -> None:
     with pytest.raises(DirectoryError) as caught:
         verify(garbage, anchor, NOW)
     assert caught.value.code in ("malformed", "unknown_signer")
+
+
+def test_an_anchor_nested_too_deep_is_malformed() -> None:
+    with pytest.raises(DirectoryError) as caught:
+        Anchor.from_bytes(DEEP)
+    assert caught.value.code == "malformed"
 
 
 def test_rotation_keeps_old_documents_verifiable() -> None:

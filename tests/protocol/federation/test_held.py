@@ -52,7 +52,8 @@ def test_the_copy_and_its_bytes_a_304_and_the_holders_events(tmp_path: Path,
     assert etag_of(first) == f'"{hashlib.sha256(first).hexdigest()}"'  # the centre's ETag
 
 
-@pytest.mark.parametrize("foreign", [b'{"federation": "test-federation", "keys": []}', b"%PDF-1.7\n", b""])
+@pytest.mark.parametrize("foreign", [b'{"federation": "test-federation", "keys": []}', b"%PDF-1.7\n", b"",
+                                     b"[" * 100_000])  # the last nested deeper than the JSON parser goes
 def test_a_cache_path_naming_another_file_is_never_written_over(tmp_path: Path, foreign: bytes) -> None:
     """An anchor, a document or an empty file named as the cache stays as it is; a copy
     of another age or federation would be replaced as usual."""
