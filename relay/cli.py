@@ -55,12 +55,12 @@ LOG = logging.getLogger("relay")
 def _since(text: str) -> float:
     """``2026-11-26``, ``2026-11-26T10:00`` (JST unless given) or a duration: ``90m``, ``2h``, ``7d``."""
     m = re.fullmatch(r"(\d+)([smhd])", text)
-    if m:
-        seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-        return dt.datetime.now(JST).timestamp() - seconds
     try:
+        if m:  # int() refuses thousands of digits (ValueError), the subtraction more than a float holds
+            seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+            return dt.datetime.now(JST).timestamp() - seconds
         when = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise argparse.ArgumentTypeError("use a date, a date and time, or a duration like 2h") from exc
     return (when if when.tzinfo else when.replace(tzinfo=JST)).timestamp()
 

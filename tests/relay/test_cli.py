@@ -250,6 +250,20 @@ def test_audit_of_a_municipality_since_a_time_prints_only_the_records_since(
     assert capsys.readouterr().out.splitlines()[1:] == ["0 issued, 0 refused, 0 centre records"]
 
 
+@pytest.mark.parametrize("since", ["yesterday", "1" + "0" * 400 + "d", "1" + "0" * 5000 + "h"])
+@pytest.mark.parametrize("command", [["audit", "--municipality", "139998", "--history", "history.sqlite3"],
+                                     ["audit", "--db", "relay.sqlite3"], ["logs", "--db", "relay.sqlite3"]])
+def test_a_since_that_is_no_time_is_one_line(command: list[str], since: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A duration longer than a float holds was an OverflowError's traceback, one of
+    thousands of digits 'invalid _since value'."""
+    assert _exit_of([*command, "--since", since]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].endswith("error: argument --since: use a date, a date and time, or a duration "
+                                         "like 2h"), err
+    assert "Traceback" not in err
+
+
 def _exit_of(argv: list[str]) -> int:
     """``main``'s exit status, whether it returns it or the one-line handler exits."""
     try:
