@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -257,16 +258,19 @@ def _update_hint(args: argparse.Namespace, reason: str) -> str:
     """How this verifier gets a newer directory, for a paper whose issuer (``reason``
     ``issuer-unknown``) or signing key (``issuer-key-unknown``) its copy does not list: the
     command with the centre's URL, or, when the copy was fetched from a URL just now, that
-    the centre's own copy does not list it yet."""
-    files = " ".join(str(f) for f in args.files)
+    the centre's own copy does not list it yet. The command is quoted for a shell (a scan's
+    name has spaces) and keeps the face's key, so that it checks what this one did."""
     if args.directory is not None and str(args.directory).startswith("https://"):
         listed = "the key that signed the paper" if reason == "issuer-key-unknown" else "the municipality"
         return (f"{args.directory} served this directory just now: check again once the federation publishes "
                 f"one that lists {listed} (ask the municipality that issued the paper)")
     relay = _config_relay(args) if args.anchor is None else None  # a terminal's own copy: its anchor
     anchor = args.anchor if args.anchor is not None else relay.anchor if relay is not None else None
-    return (f"fetch the federation centre's current directory and check again: kiosk verify {files} "
-            f"--anchor {anchor} --directory https://CENTRE:8444/v1/directory")
+    again = [*map(str, args.files), "--anchor", str(anchor), "--directory", "https://CENTRE:8444/v1/directory"]
+    for option, value in (("--scramble-key", args.scramble_key), ("--scramble-master", args.scramble_master),
+                          ("--world", args.world)):  # the same check again: the face compared as it was asked
+        again += [option, str(value)] if value is not None else []
+    return f"fetch the federation centre's current directory and check again: kiosk verify {shlex.join(again)}"
 
 
 def _report(verdict: Verdict, directory: Directory | None, with_face_key: bool, face_out: Path | None,

@@ -14,6 +14,7 @@ import base64
 import copy
 import dataclasses
 import datetime as dt
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,25 @@ def test_an_invented_municipality_is_never_accepted(papers: dict[str, Path], ope
     out = capsys.readouterr().out
     assert out.startswith("INVALID (issuer-unlisted): not verified: ") and "municipality 271004" in out
     assert "update:" not in out
+
+
+def test_the_update_line_is_a_command_a_shell_runs_as_the_check_was_asked(
+        papers: dict[str, Path], operator: Operator, keys: Keys, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The command printed to check again was the paths joined with spaces: a scan named
+    with a space ran as two files, and the face's key was left out, so the check it ran
+    compared no face."""
+    older = operator.publish("older-for-the-hint.json", (_member("139998", PublishedKey(keys.public, SINCE, UNTIL)),),
+                             issued_at=DAY_AFTER_ISSUE - dt.timedelta(days=2))  # 271004 not a member yet
+    paper = tmp_path / "scan of the back.pdf"
+    paper.write_bytes(papers["theirs"].read_bytes())
+    scramble = tmp_path / "scramble key.hex"
+    scramble.write_text("01" * 32)
+    assert _verify(paper, operator, older, "--scramble-key", str(scramble)) == NOT_VERIFIED
+    update = capsys.readouterr().out.splitlines()[1]
+    command = update.removeprefix("update:       fetch the federation centre's current directory and check again: ")
+    assert shlex.split(command) == ["kiosk", "verify", str(paper), "--anchor", str(operator.anchor), "--directory",
+                                    "https://CENTRE:8444/v1/directory", "--scramble-key", str(scramble)]
 
 
 def test_a_directory_that_cannot_be_trusted_is_one_line(papers: dict[str, Path], operator: Operator, keys: Keys,
