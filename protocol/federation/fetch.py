@@ -11,6 +11,7 @@ URL`` and by a municipality's public service that follows the centre
 from __future__ import annotations
 
 import hashlib
+import http.client
 import ssl
 import urllib.error
 import urllib.request
@@ -55,15 +56,18 @@ def fetch_directory(url: str, ca_file: Path | None = None, held: bytes | None = 
     if not url.startswith("https://"):
         raise ValueError(f"{url} is not an https:// URL")
     headers = {"If-None-Match": etag_of(held)} if held is not None else {}
-    request = urllib.request.Request(url, headers=headers)
     ctx = tls_context(ca_file)
     try:
+        request = urllib.request.Request(url, headers=headers)
         with urllib.request.urlopen(request, timeout=timeout, context=ctx) as answer:  # https only
             return bytes(answer.read(MAX_DIRECTORY_BYTES + 1))
     except urllib.error.HTTPError as exc:
         if exc.code == 304 and held is not None:
             return None
         raise ValueError(f"cannot fetch the directory from {url} (HTTP {exc.code})") from exc
-    except (urllib.error.URLError, OSError, ssl.SSLError) as exc:
+    except ValueError as exc:  # the URL cannot be parsed (an IPv6 address's bracket not closed)
+        raise ValueError(f"cannot fetch the directory from {url} ({exc})") from exc
+    except (urllib.error.URLError, OSError, ssl.SSLError, http.client.HTTPException) as exc:
+        # HTTPException: a URL http.client refuses (a space in the host), or an answer that is not HTTP
         reason = getattr(exc, "reason", None) or type(exc).__name__
         raise ValueError(f"cannot fetch the directory from {url} ({reason})") from exc
