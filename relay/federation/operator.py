@@ -322,9 +322,11 @@ class Federation:
         documents included; the municipality re-issues what it must. The key leaves the
         member's lists and the directory records it, with ``now`` and ``reason`` (published:
         a verifier holding a paper it signed is told so, and when and why)."""
-        if len(reason) > 512 or not reason.isprintable():
+        unprintable = next((c for c in reason if not c.isprintable()), None)
+        if len(reason) > 512 or unprintable is not None:  # named: a full-width space (U+3000) looks printable
             raise OperatorError("the reason is published in the directory: at most 512 printable characters, "
-                                "on one line")
+                                "on one line" + (f" (it holds U+{ord(unprintable):04X}, which is not printable)"
+                                                 if unprintable is not None else f" (it has {len(reason)})"))
         with self._locked() as directory:
             member = self._member(directory, code)
             listed = [("issuer", k) for k in member.issuer_keys if k.key_id == kid]

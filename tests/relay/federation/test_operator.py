@@ -235,6 +235,11 @@ def test_a_revocation_is_published_with_the_key_its_date_and_reason_and_the_key_
     withdrawn = city.member.issuer_keys[0]
     with pytest.raises(OperatorError, match="one line"):
         fed.revoke_key("139998", withdrawn.key_id, NOW, "compromised\nsee the ticket")
+    for reason, named in (("鍵の漏えい\u3000発行サーバ", "(it holds U+3000, which is not printable)"),
+                          ("x" * 513, "(it has 513)")):  # the character or the length that is refused is named
+        with pytest.raises(OperatorError) as refused:
+            fed.revoke_key("139998", withdrawn.key_id, NOW, reason)
+        assert str(refused.value).endswith(named)
     later = NOW + dt.timedelta(hours=3)
     fed.revoke_key("139998", withdrawn.key_id, later, "issuing server compromised")
     fed.publish(later, WEEK)
