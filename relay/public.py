@@ -98,17 +98,21 @@ def public_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 class Verifier:
     def __init__(self, issuer_key: Ed25519PublicKey | None, scramble_secret: bytes | None, municipality: str | None,
-                 directory: Callable[[], Directory | None] | None = None) -> None:
+                 directory: Callable[[], Directory | None] | None = None, publisher: bool = False) -> None:
         """``directory``: in a federation, the current verified directory (None when there
         is no valid one): a document of any member is checked with that member's keys.
         A federation centre's verifier has the directory only: no municipality's key nor
-        scramble master (the face check is the issuing municipality's service's)."""
+        scramble master (the face check is the issuing municipality's service's).
+        ``publisher``: the directory is the one the centre publishes, current at every
+        check, so a key it does not list did not sign genuine paper of any date
+        (:class:`~protocol.federation.issuers.DirectoryIssuers`)."""
         if issuer_key is None and directory is None:
             raise ValueError("a verifier needs an issuer key or the federation directory")
         self.issuer_key = issuer_key
         self._scramble_secret = scramble_secret
         self.municipality = municipality
         self._directory = directory
+        self._publisher = publisher
 
     def trust(self) -> Ed25519PublicKey | IssuerTrust:
         """This municipality's key, or the federation directory's keys (``503 unavailable``
@@ -119,7 +123,7 @@ class Verifier:
         directory = self._directory()
         if directory is None:
             raise ApiError(503, wire.UNAVAILABLE)
-        return DirectoryIssuers(directory)
+        return DirectoryIssuers(directory, current=self._publisher)
 
     def check_qr(self, text: str) -> VerifyAnswer:
         """The QR payload alone: its signature and municipality (the face is not compared). A

@@ -188,7 +188,9 @@ async def _serve(args: argparse.Namespace, limits: ConnectionLimits, served: Dir
         directory = functools.partial(_verified, served)  # a federation: any member's documents are checked
     work: WorkPool | None = None
     if world is None:  # a federation centre's listener: the directory's keys only
-        verifier = Verifier(None, None, None, directory)
+        # the file the centre's operator publishes is the current directory at every check;
+        # a copy followed from a URL is current only as of its issue time
+        verifier = Verifier(None, None, None, directory, publisher=isinstance(served, DirectoryFile))
     else:
         issuer = serialization.load_pem_public_key((world / "pki" / "issuer.pub").read_bytes())
         if not isinstance(issuer, Ed25519PublicKey):

@@ -22,6 +22,9 @@ them apart still refuses the paper):
   older than the paper may simply not know the municipality or its new key (a rotation
   since) yet, and must be told to update it, not that a genuine paper is forged
   (:attr:`SignerNotListed.postdates_paper` says when the copy is too recent for that).
+  The centre's own copy is the current one whenever it checks (``current``): every key
+  a genuine paper was checked with before it was printed is in it, so its word is final
+  for paper of any date, today's included.
 """
 
 from __future__ import annotations
@@ -55,27 +58,32 @@ class SignerNotListed(qr_payload.QrSignatureInvalid):
     removed before revocations were recorded); an older one may only be out of date (the
     municipality admitted, or its key added or rotated, since)."""
 
-    def __init__(self, message: str, code: str, issued_on: dt.date, directory: Directory) -> None:
+    def __init__(self, message: str, code: str, issued_on: dt.date, directory: Directory,
+                 current: bool = False) -> None:
+        """``current``: the copy is the centre's current one at the moment of the check."""
         super().__init__(message)
         self.code = code
         self.issued_on = issued_on
         self.directory_serial = directory.serial
         self.directory_issued_at = directory.issued_at
+        self.current = current
 
     @property
     def postdates_paper(self) -> bool:
-        """The directory was published after the paper's issue date had ended everywhere."""
+        """The directory was current after the paper was printed: it is the centre's
+        current copy (the paper exists, so it was printed before this check), or it was
+        published after the paper's issue date had ended everywhere."""
         start = dt.datetime.combine(self.issued_on, dt.time(0), tzinfo=dt.UTC)
-        return self.directory_issued_at >= start + _AFTER_ISSUE_DATE
+        return self.current or self.directory_issued_at >= start + _AFTER_ISSUE_DATE
 
 
 class IssuerNotListed(SignerNotListed):
     """The directory lists no issuer key of the municipality valid on the issue date: none
     was tried (the municipality is not a member, or was admitted or given a key since)."""
 
-    def __init__(self, code: str, issued_on: dt.date, directory: Directory) -> None:
+    def __init__(self, code: str, issued_on: dt.date, directory: Directory, current: bool = False) -> None:
         super().__init__(f"the directory lists no issuer key of municipality {code} valid on {issued_on}",
-                         code, issued_on, directory)
+                         code, issued_on, directory, current)
 
 
 class IssuerKeyNotListed(SignerNotListed):
@@ -83,9 +91,9 @@ class IssuerKeyNotListed(SignerNotListed):
     verifies: forged or altered, or signed with a key the municipality rotated in after
     this copy of the directory was published (the QR code names no key)."""
 
-    def __init__(self, code: str, issued_on: dt.date, directory: Directory) -> None:
+    def __init__(self, code: str, issued_on: dt.date, directory: Directory, current: bool = False) -> None:
         super().__init__(f"none of the directory's issuer keys of municipality {code} valid on {issued_on} "
-                         "verifies it", code, issued_on, directory)
+                         "verifies it", code, issued_on, directory, current)
 
 
 class KeyRevoked(qr_payload.QrSignatureInvalid):
@@ -137,10 +145,16 @@ class DirectoryIssuers:
     ``active_only``: a kiosk about to print a document it has just received takes it
     only from an active member (a suspended one's answer is refused, nothing printed);
     a verifier of paper already issued takes a suspended member's keys too (suspension
-    stops issuing, it does not void paper; a removed key does)."""
+    stops issuing, it does not void paper; a removed key does).
+
+    ``current``: the holder is the directory's publisher, the centre, checking with the
+    copy it serves, which is the current one at every check; any other holder's copy is
+    known current only as of its issue time (a kept file, a municipal service's followed
+    copy, a verifier's fetched one: a URL need not be the centre's)."""
 
     directory: Directory
     active_only: bool = False
+    current: bool = False
 
     def keys_for_document(self, document: Mapping[str, Any]) -> Sequence[Ed25519PublicKey]:
         try:
@@ -170,11 +184,11 @@ class DirectoryIssuers:
             if _verifies(text, revoked.key.public_key):
                 return KeyRevoked(revoked)
         if tried:
-            return IssuerKeyNotListed(code, claims.issued_on, self.directory)
+            return IssuerKeyNotListed(code, claims.issued_on, self.directory, self.current)
         member = self.directory.member(code)
         if member is not None and member.issuer_keys_for(claims.issued_on):
             return qr_payload.QrSignatureInvalid("the member is suspended")
-        return IssuerNotListed(code, claims.issued_on, self.directory)
+        return IssuerNotListed(code, claims.issued_on, self.directory, self.current)
 
 
 def _verifies(text: str, key: Ed25519PublicKey) -> bool:

@@ -159,6 +159,21 @@ def test_listed_keys_that_do_not_verify_are_told_apart_from_an_unknown_issuer(
     assert not isinstance(contradictory.value, SignerNotListed)
 
 
+def test_the_centres_own_copy_is_conclusive_for_todays_paper(issuers: DirectoryIssuers) -> None:
+    """The centre checks with the copy it publishes, the current one at every check: a
+    genuine paper, printed before it is checked, was signed with a key that copy lists, so
+    a key it does not list is conclusive even for a paper of the copy's own day, which any
+    other holder's copy may simply be too old to know."""
+    stranger = Ed25519PrivateKey.generate()
+    centre = dataclasses.replace(issuers, current=True)
+    for text, refusal in ((qr_payload.encode(_document("139998", "139998-2026-9"), stranger), IssuerKeyNotListed),
+                          (qr_payload.encode(_document("999999", "999999-2026-9"), stranger), IssuerNotListed)):
+        for trust, conclusive in ((issuers, False), (centre, True)):
+            with pytest.raises(refusal) as refused:
+                verify_qr(text, trust)
+            assert refused.value.postdates_paper is conclusive
+
+
 def _revoked(code: str, key: Ed25519PrivateKey, reason: str = "compromised") -> RevokedKey:
     return RevokedKey(code, "issuer", PublishedKey(key.public_key(), NOW - 400 * DAY, NOW + 400 * DAY), NOW - DAY,
                       reason)

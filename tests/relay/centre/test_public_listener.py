@@ -24,6 +24,7 @@ from hardware_mocks.relay.testing import CardSigner
 from hardware_mocks.services.federation import FederationServices
 from kiosk.relay_client.https import HttpsRelayClient
 from protocol import wire
+from protocol.documents import qr_payload
 from protocol.federation import directory as fd
 from tests.fixtures.https_calls import call
 
@@ -61,6 +62,13 @@ def _qr_of(world: FederationWorld, services: FederationServices, code: str) -> s
     return issued.qr[0]
 
 
+def _signed_by_a_stranger(text: str) -> str:
+    """The same claims, signed with a key no member has."""
+    body = qr_payload.b45decode(text[len(qr_payload.PREFIX):])[:-64]
+    forger = Ed25519PrivateKey.generate()
+    return qr_payload.PREFIX + qr_payload.b45encode(body + forger.sign(qr_payload.SIGNATURE_CONTEXT + body))
+
+
 def _install(federation: FederationWorld, signed: bytes) -> None:
     path = federation.root / "directory.json"
     path.with_name("directory.json.new").write_bytes(signed)
@@ -78,6 +86,10 @@ def test_anyone_gets_the_centres_directory_and_checks_any_members_qr_code_with_i
         status, answer = _verify(services, {"qr": qr[code]})
         assert (status, answer["valid"], answer["reason"]) == (200, True, "ok")
         assert answer["serial"].startswith(code + "-") and answer["claims"] is None  # anyone: the verdict only
+    # today's paper numbered as A's and signed by no member's key: the centre's copy is the
+    # current one, so it says forged at once (a verifier's own copy of today says "update")
+    status, answer = _verify(services, {"qr": _signed_by_a_stranger(qr[A])})
+    assert (status, answer["valid"], answer["status"], answer["reason"]) == (200, False, "invalid", "signature")
     status, answer = _verify(services, {"scans": [base64.b64encode(b"%PDF-1.4").decode()]})
     assert (status, answer["error"]["code"]) == (404, wire.NOT_OFFERED)
     assert _public(services, "GET", "/")[0] == 404  # the scan page is the municipality's service's
