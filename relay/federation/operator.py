@@ -219,7 +219,7 @@ class Federation:
         the operations log."""
         try:
             member = Member.from_json(json.loads(member_json))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
             raise OperatorError("the member file is not JSON") from exc
         except DirectoryError as exc:
             raise OperatorError(f"the member file is not a valid member ({exc.code}: {exc})") from exc

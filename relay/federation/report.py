@@ -92,7 +92,7 @@ def is_report_file(path: Path) -> bool:
     written over by the next run of the kit, unlike any other file named by mistake."""
     try:
         signed = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested too deep
         return False
     return isinstance(signed, dict) and isinstance(signed.get("report"), dict) and \
         str(signed["report"].get("format")).startswith(FORMAT.rpartition("/")[0] + "/")
@@ -117,7 +117,7 @@ def verify_report(data: bytes, member: Member, centre_key: Callable[[str, dt.dat
         raise ReportError("the conformance report is too large to be one relay municipality check wrote")
     try:
         signed = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise ReportError("the conformance report is not JSON") from exc
     report = signed.get("report") if isinstance(signed, dict) else None
     if not isinstance(report, dict) or report.get("format") != FORMAT:

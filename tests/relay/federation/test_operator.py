@@ -142,8 +142,9 @@ def test_skipping_the_check_is_explicit_and_recorded(fed: Federation) -> None:
 
 def test_a_malformed_member_or_a_reused_key_is_refused(fed: Federation) -> None:
     other = municipality("139998", NOW).member
-    with pytest.raises(OperatorError, match="not JSON"):
-        fed.admit(b"{", NOW, report(fed, other))
+    for malformed in (b"{", b"[" * 100_000 + b"]" * 100_000):  # the second nested deeper than the parser goes
+        with pytest.raises(OperatorError, match="not JSON"):
+            fed.admit(malformed, NOW, report(fed, other))
     with pytest.raises(OperatorError, match="not a valid member"):
         fed.admit(b'{"code": "12"}', NOW, report(fed, other, code="12"))
     city = municipality("139998", NOW)
