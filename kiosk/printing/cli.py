@@ -110,7 +110,9 @@ def _directory(args: argparse.Namespace) -> Directory | None:
     try:
         return verify(data, anchor, dt.datetime.now(dt.UTC))
     except DirectoryError as exc:
-        raise ValueError(f"the federation directory is refused: {exc.code}") from exc
+        # the part a malformed one fails on tells its operator what to fix
+        raise ValueError(f"the federation directory is refused: {exc.code}"
+                         + (f" ({exc.detail})" if exc.detail else "")) from exc
 
 
 def _anchor(path: Path) -> Anchor:

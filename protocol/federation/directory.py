@@ -63,8 +63,10 @@ class DirectoryError(Exception):
     copy at all)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
+        """``detail``: which part, a name fixed in the code (never a value from the file)."""
         super().__init__(f"federation directory refused: {code}" + (f" ({detail})" if detail else ""))
         self.code = code
+        self.detail = detail
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

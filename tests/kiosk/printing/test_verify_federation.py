@@ -26,7 +26,7 @@ from hardware_mocks.world import World
 from kiosk.cli import main as kiosk_main
 from protocol.documents import qr_payload
 from protocol.federation import directory as fd
-from protocol.federation.directory import Anchor, Directory, Member, PublishedKey, sign
+from protocol.federation.directory import MAX_DIRECTORY_BYTES, Anchor, Directory, Member, PublishedKey, sign
 from protocol.paper.render import render
 from relay.federation import operator as federation_operator
 from tests.fixtures.documents import ISSUED_ON, DocumentFactory, Keys
@@ -202,6 +202,10 @@ def test_a_directory_that_cannot_be_trusted_is_one_line(papers: dict[str, Path],
     nested.write_bytes(b"[" * 100_000)
     assert _verify(papers["ours"], operator, nested) == UNREADABLE
     assert "refused: malformed" in capsys.readouterr().err
+    large = tmp_path / "large.json"  # the part it fails on is named, for its operator
+    large.write_bytes(b" " * (MAX_DIRECTORY_BYTES + 1))
+    assert _verify(papers["ours"], operator, large) == UNREADABLE
+    assert "refused: malformed (too large)" in capsys.readouterr().err
     assert kiosk_main(["verify", str(papers["ours"]), "--anchor", str(nested), "--directory", str(nested)]) == 2
     assert f"{nested} is not a federation anchor" in capsys.readouterr().err
     assert kiosk_main(["verify", str(papers["ours"]), "--anchor", str(operator.anchor)]) == UNREADABLE
