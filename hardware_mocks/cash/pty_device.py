@@ -65,6 +65,8 @@ class Recent(list[_T]):
         if len(self) > self.maxlen:
             del self[:len(self) - self.maxlen]
 
+    # list's own += extends in C, past the bound: it goes through extend here. mypy holds
+    # += to list's +, which returns a plain list; this one keeps the Recent it was.
     def __iadd__(self, items: Iterable[_T]) -> Recent[_T]:  # type: ignore[override,misc]
         self.extend(items)
         return self
