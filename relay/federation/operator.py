@@ -332,6 +332,10 @@ class Federation:
             listed = [("issuer", k) for k in member.issuer_keys if k.key_id == kid]
             listed += [("message", k) for k in member.message_keys if k.key_id == kid]
             if not listed:
+                earlier = next((r for r in directory.revoked_keys if r.code == code and r.key.key_id == kid), None)
+                if earlier is not None:
+                    raise OperatorError(f"key {kid} of municipality {code} was revoked already, "
+                                        f"on {earlier.revoked_at.isoformat(timespec='seconds')}")
                 raise OperatorError(f"municipality {code} has no key {kid}")
             kind, key = listed[0]
             revoked = RevokedKey(code, kind, key, now, reason)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -216,7 +217,7 @@ def test_rotation_keeps_old_documents_verifying_and_revocation_does_not(fed: Fed
     fed.publish(NOW, WEEK)
     directory = verify(published(fed), anchor(fed), NOW)
     assert list(issuer_keys_for_serial(directory, "139998-2026-1", last_month)) == []
-    with pytest.raises(OperatorError, match="no key"):
+    with pytest.raises(OperatorError, match="revoked already"):
         fed.revoke_key("139998", old.key_id, NOW)
 
 
@@ -256,6 +257,9 @@ def test_a_revocation_is_published_with_the_key_its_date_and_reason_and_the_key_
                   lambda: fed.admit(_member_file("271004", withdrawn), later, None, skip_conformance_check=True)):
         with pytest.raises(OperatorError, match="was revoked on"):
             again()
+    with pytest.raises(OperatorError, match=re.escape(f"key {withdrawn.key_id} of municipality 139998 was revoked "
+                                                      f"already, on {later.isoformat(timespec='seconds')}")):
+        fed.revoke_key("139998", withdrawn.key_id, later + WEEK, "again")  # not "has no key"
     fed.revoke_key("139998", city.member.message_keys[0].key_id, later)  # a message key: recorded as such
     assert [(r.kind, r.reason) for r in fed.source().revoked_keys] == [("issuer", "issuing server compromised"),
                                                                         ("message", "")]
