@@ -61,8 +61,9 @@ _REASONS: dict[Lang, dict[str, str]] = {
         "issuer-unknown": "cannot be checked, the paper is NOT verified: this federation directory (serial "
                           "{directory_serial}, published {directory_date}) lists no issuer key of municipality "
                           "{code} valid on {issued_on}, the date the QR code gives; the directory may be older "
-                          "than that municipality's admission or its new key. Check again with an updated "
-                          "directory; do not accept the paper until a directory that lists its issuer verifies it",
+                          "than that municipality's admission or its new key. Check again later (a service "
+                          "takes the centre's new directory within minutes) or with an updated directory; "
+                          "do not accept the paper until a directory that lists its issuer verifies it",
         "issuer-unlisted": "not verified: this federation directory (serial {directory_serial}, published "
                            "{directory_date}, after {issued_on}, the date the QR code gives) lists no issuer key "
                            "of municipality {code} valid on that date. A member's key stays listed for what it "
@@ -72,8 +73,9 @@ _REASONS: dict[Lang, dict[str, str]] = {
                               "directory (serial {directory_serial}, published {directory_date}) lists for "
                               "municipality {code} on {issued_on}, the date the QR code gives, verifies its signature; "
                               "the directory may be older than that municipality's new key (a key rotation), and a "
-                              "newer directory may list the key that signed it. Check again with an updated "
-                              "directory; do not accept the paper until a directory that lists its issuer's key "
+                              "newer directory may list the key that signed it. Check again later (a service "
+                              "takes the centre's new directory within minutes) or with an updated directory; "
+                              "do not accept the paper until a directory that lists its issuer's key "
                               "verifies it",
         "key-revoked": "the QR code's signature verifies only with issuer key {key_id} of municipality {code}, which "
                        "the federation withdrew (revoked) on {revoked_at}{revocation_reason}: nothing signed with "
@@ -104,7 +106,8 @@ _REASONS: dict[Lang, dict[str, str]] = {
         "issuer-unknown": "検証できません。この証明書は確認されていません。この参加団体名簿（第{directory_serial}版、"
                           "{directory_date}公開）には、市区町村{code}の{issued_on}（QRコードの発行日）に有効な"
                           "発行者鍵がありません。名簿がその市区町村の参加または新しい鍵より古い可能性があります。"
-                          "更新した名簿でもう一度検証してください。発行者を載せた名簿で確認できるまで、"
+                          "時間をおいて（検証サービスは運営者の新しい名簿を数分で取り込みます）、または更新した名簿でもう一度"
+                          "検証してください。発行者を載せた名簿で確認できるまで、"
                           "この証明書を受け付けないでください",
         "issuer-unlisted": "確認できません。この参加団体名簿（第{directory_serial}版、QRコードの発行日{issued_on}より"
                            "後の{directory_date}公開）には、市区町村{code}のその日に有効な発行者鍵がありません。"
@@ -114,7 +117,8 @@ _REASONS: dict[Lang, dict[str, str]] = {
                               "{directory_serial}版、{directory_date}公開）にある市区町村{code}の{issued_on}"
                               "（QRコードの発行日）に有効な発行者鍵では、QRコードの電子署名を確認できません。"
                               "名簿がその市区町村の新しい鍵（鍵の更新）より古く、新しい名簿には署名した鍵が"
-                              "載っている可能性があります。更新した名簿でもう一度検証してください。発行者の鍵を"
+                              "載っている可能性があります。時間をおいて（検証サービスは運営者の新しい名簿を数分で取り込みます）、"
+                              "または更新した名簿でもう一度検証してください。発行者の鍵を"
                               "載せた名簿で確認できるまで、この証明書を受け付けないでください",
         "key-revoked": "QRコードの電子署名は市区町村{code}の発行者鍵{key_id}でのみ確認できますが、この鍵は"
                        "{revoked_at}に連携の運営者が取り消しました{revocation_reason}。この鍵で署名されたものは、"

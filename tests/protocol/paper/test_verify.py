@@ -262,7 +262,7 @@ def test_an_issuer_unknown_to_a_directory_older_than_the_paper_is_not_verified_n
     en, ja = wording.explain(verdict), wording.explain(verdict, "ja")
     assert "the paper is NOT verified" in en and "do not accept the paper" in en
     assert all(s in en for s in ("municipality 139998", "on 2026-11-26", "serial 7", "2026-11-20 00:00 UTC",
-                                 "Check again with an updated directory"))
+                                 "Check again later", "or with an updated directory"))
     assert "この証明書は確認されていません" in ja and "更新した名簿" in ja and "139998" in ja
     assert "forged" not in en and "偽造" not in ja
     assert wording.STATUS["en"][verdict.status] == "NOT VERIFIED, ISSUER UNKNOWN"
