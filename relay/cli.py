@@ -143,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace) -> int:
+    if args.command == "audit" and args.municipality and args.db is not None:
+        print("error: relay audit reads a relay's database (--db) or a municipality's history (--municipality "
+              "with --history), not both", file=sys.stderr)
+        return 2
+    if args.command == "audit" and not args.municipality and (args.history or args.centre_db):
+        print("error: --history and --centre-db go with --municipality (a municipality's audit)", file=sys.stderr)
+        return 2
     if args.command == "audit" and args.municipality:
         return issuing_cli.audit(args)
     if args.command == "audit":

@@ -63,6 +63,17 @@ def test_audit_and_serve_explain_missing_files(tmp_path: Path, capsys: pytest.Ca
         main(["audit", "--db", "x", "--since", "yesterday"])
 
 
+def test_audit_says_which_audit_when_given_options_of_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A relay's audit (--db) and a municipality's (--municipality, --history, --centre-db)
+    read different databases: options of both are refused, not one silently left out."""
+    history = tmp_path / "history.sqlite3"
+    assert main(["audit", "--municipality", "139998", "--history", str(history), "--db", str(tmp_path / "r")]) == 2
+    assert "not both" in capsys.readouterr().err
+    for option in ("--history", "--centre-db"):
+        assert main(["audit", "--db", str(tmp_path / "r"), option, str(history)]) == 2
+        assert "go with --municipality" in capsys.readouterr().err
+
+
 def test_serve_explains_unusable_tls_files(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["serve", "--world", str(world.root), "--db", str(tmp_path / "db"),
                  "--tls-cert", str(tmp_path / "missing.pem")])
