@@ -170,7 +170,7 @@ ADDRESSES = {
 }
 
 
-def _resident(spec: PersonaSpec, today: dt.date, seeds: pki.SeededRandom) -> dict[str, Any]:
+def _resident(spec: PersonaSpec, number: int, today: dt.date, seeds: pki.SeededRandom) -> dict[str, Any]:
     rng = seeds.stream("resident:" + spec.id)
     if spec.id == "canary":
         my_number = valid_my_number(CANARY_MY_NUMBER)
@@ -178,7 +178,9 @@ def _resident(spec: PersonaSpec, today: dt.date, seeds: pki.SeededRandom) -> dic
         my_number = valid_my_number("".join(str(rng.randrange(10)) for _ in range(11)))
     birth = _age_birth(today, spec.age, *spec.birthday)
     resident: dict[str, Any] = {
-        "id": "R" + my_number[:4] + spec.id.upper().replace("-", "")[:6],
+        # a registry's number, nothing of the person: a resident id goes into audit records
+        # and tables, where no part of a My Number or a name may
+        "id": f"R{number:04d}",
         "persona": spec.id,
         "family_name": spec.family,
         "given_name": spec.given,
@@ -279,7 +281,7 @@ def create(directory: Path, seed: int = 1, today: dt.date | None = None) -> Path
     sign_ca_key = pki.rsa_key(seeds, "jpki-sign-ca")
     sign_ca_cert = pki.ca_certificate(sign_ca_key, "Test JPKI Digital Signature CA", 2, long_ago, far)
 
-    residents = [_resident(spec, today, seeds) for spec in PERSONAS]
+    residents = [_resident(spec, number, today, seeds) for number, spec in enumerate(PERSONAS, start=1)]
     cards: dict[str, str] = {}
     revoked: list[int] = []
     personas_out = []

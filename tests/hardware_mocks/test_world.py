@@ -34,6 +34,15 @@ def test_my_numbers_have_valid_check_digits(world: World) -> None:
         assert world_mod.my_number_check_digit(n[:11]) == n[11]
 
 
+def test_resident_ids_are_numbers_that_say_nothing_of_the_person(world: World) -> None:
+    """A resident id goes into audit records and the audit's tables: it is unique, and holds
+    no part of the resident's My Number and nothing of the name (romanised included)."""
+    residents = world.data["residents"]
+    assert len({r["id"] for r in residents}) == len(residents)
+    for r in residents:
+        assert r["my_number"][:4] not in r["id"] and r["persona"].split("-")[0].upper() not in r["id"]
+
+
 def test_check_digit_known_value() -> None:
     # 12345678901 → check digit 8 (the commonly published example)
     assert world_mod.my_number_check_digit("12345678901") == "8"
