@@ -15,9 +15,15 @@ def code_check_digit(first5: str) -> str:
     return str((11 - total % 11) % 10)
 
 
+def is_code_shape(value: object) -> bool:
+    """Six ASCII digits: a municipality code's shape (its check digit is checked where a
+    code enters the federation, :func:`code_problem`)."""
+    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
+
+
 def code_problem(code: str) -> str | None:
     """What is wrong with ``code`` as a municipality code, or None."""
-    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+    if not is_code_shape(code):
         return f"the municipality code {code[:16]!r} is not six digits"
     if code_check_digit(code[:5]) != code[5]:
         return (f"the municipality code {code} has a wrong check digit "

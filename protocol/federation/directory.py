@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from protocol import ed25519
+from protocol.federation.codes import is_code_shape
 
 FORMAT = "certificate-kiosk/federation-directory/1"
 ANCHOR_FORMAT = "certificate-kiosk/federation-anchor/1"
@@ -101,9 +102,16 @@ def _time(value: Any, name: str) -> dt.datetime:
     return when
 
 
-def _is_code(value: Any) -> bool:
-    """A municipality code's shape: six ASCII digits (the check digit is the operator's)."""
-    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
+def reason_problem(reason: str) -> str | None:
+    """What keeps ``reason`` out of a revocation record, or None: it is published, so at
+    most 512 printable characters on one line (the character that is not printable is
+    named: a full-width space, U+3000, looks like one)."""
+    unprintable = next((c for c in reason if not c.isprintable()), None)
+    if unprintable is not None:
+        return f"it holds U+{ord(unprintable):04X}, which is not printable"
+    if len(reason) > 512:
+        return f"it has {len(reason)}"
+    return None
 
 
 def _text(value: Any, name: str) -> str:
@@ -164,9 +172,9 @@ class RevokedKey:
         if not isinstance(data, dict):
             raise DirectoryError("malformed", "revoked key")
         code, kind, reason = data.get("code"), data.get("kind"), data.get("reason", "")
-        if not _is_code(code) or kind not in KEY_KINDS:
+        if not is_code_shape(code) or kind not in KEY_KINDS:
             raise DirectoryError("malformed", "revoked key")
-        if not isinstance(reason, str) or len(reason) > 512 or not reason.isprintable():
+        if not isinstance(reason, str) or reason_problem(reason) is not None:
             raise DirectoryError("malformed", "revocation reason")
         return cls(str(code), str(kind), PublishedKey.from_json(data), _time(data.get("revoked_at"), "revoked_at"),
                    reason)
@@ -230,7 +238,7 @@ class Member:
             raise DirectoryError("malformed", "member")
         code = _text(data.get("code"), "code")
         status = data.get("status")
-        if not _is_code(code) or status not in STATUSES:
+        if not is_code_shape(code) or status not in STATUSES:
             raise DirectoryError("malformed", "member")
         url = data.get("verification_url")
         fingerprint = _text(data.get("tls_cert_sha256"), "tls_cert_sha256")

@@ -49,6 +49,7 @@ from protocol.federation.directory import (
     RevokedKey,
     endpoint_problem,
     key_id,
+    reason_problem,
     sign,
 )
 from relay.federation import ca
@@ -322,11 +323,9 @@ class Federation:
         documents included; the municipality re-issues what it must. The key leaves the
         member's lists and the directory records it, with ``now`` and ``reason`` (published:
         a verifier holding a paper it signed is told so, and when and why)."""
-        unprintable = next((c for c in reason if not c.isprintable()), None)
-        if len(reason) > 512 or unprintable is not None:  # named: a full-width space (U+3000) looks printable
+        if problem := reason_problem(reason):
             raise OperatorError("the reason is published in the directory: at most 512 printable characters, "
-                                "on one line" + (f" (it holds U+{ord(unprintable):04X}, which is not printable)"
-                                                 if unprintable is not None else f" (it has {len(reason)})"))
+                                f"on one line ({problem})")
         with self._locked() as directory:
             member = self._member(directory, code)
             listed = [("issuer", k) for k in member.issuer_keys if k.key_id == kid]
