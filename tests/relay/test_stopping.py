@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 #: Serve (no listener needed), then make cyclic garbage in three rounds: fewer objects than
 #: the first threshold, then enough to pass it. Prints what the collector did.
@@ -39,10 +40,10 @@ HARNESS = textwrap.dedent("""
 """)
 
 
-def _run(few: int) -> dict[str, object]:
+def _run(few: int) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-c", HARNESS, str(few)], capture_output=True, text=True,
                           timeout=60, check=True)
-    result: dict[str, object] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
