@@ -40,6 +40,7 @@ import argparse
 import asyncio
 import base64
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import platform
@@ -172,9 +173,13 @@ _MEMBERS: list[Any] = []  # set before the client processes fork (keys do not pi
 
 
 def _client_process(args: tuple[dict[str, Any], list[int], float, float, float, int]) -> Result:
+    from relay.stopping import THRESHOLDS
+
     info, indices, start_at, duration, interval, nice = args
     if nice:
         os.nice(nice)
+    gc.freeze()  # what the fork brought (the crowd, its keys): as a serving process does
+    gc.set_threshold(*THRESHOLDS)
     results = [Result() for _ in indices]
 
     async def all_kiosks() -> None:
