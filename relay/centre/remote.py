@@ -44,6 +44,22 @@ class _NextNode(Exception):
         self.reason = reason
 
 
+async def _whole_body(resp: aiohttp.ClientResponse) -> bytes | None:
+    """The answer's whole body, or None once it passes :data:`MAX_MESSAGE_BYTES`. (The
+    stream's ``read(n)`` returns what has arrived so far: a document answer larger than a
+    few TLS records came cut, and was taken for a malformed one.)"""
+    if resp.content_length is not None and resp.content_length > MAX_MESSAGE_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_any():
+        size += len(chunk)
+        if size > MAX_MESSAGE_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class RemoteMunicipality:
     def __init__(self, member: Callable[[], Member | None], tls: ssl.SSLContext, connections: int = 32,
                  deadline: float | None = None) -> None:
@@ -99,13 +115,15 @@ class RemoteMunicipality:
         try:
             async with client.post(endpoint.rstrip("/") + MESSAGE_PATH, data=msgspec.json.encode(message),
                                    headers=_JSON, ssl=self._tls, timeout=limit) as resp:
-                data = await resp.content.read(MAX_MESSAGE_BYTES + 1)
+                data = await _whole_body(resp)
                 if resp.status >= 500:
                     raise _NextNode(f"http_{resp.status}")
                 if resp.status == 403:
                     raise MessageRefused("http_403")
-                if resp.status != 200 or len(data) > MAX_MESSAGE_BYTES:
+                if resp.status != 200:
                     raise MunicipalityUnavailable(f"http_{resp.status}")
+                if data is None:
+                    raise MunicipalityUnavailable("too_large")
                 return data
         except aiohttp.ServerFingerprintMismatch as exc:
             raise MunicipalityUnavailable("tls_pin") from exc

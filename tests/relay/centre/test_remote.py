@@ -27,7 +27,7 @@ from protocol.federation.envelope import CENTRE, open_message, seal
 from relay.centre.port import MessageRefused, MunicipalityUnavailable
 from relay.centre.remote import RemoteMunicipality
 from relay.federation_local import load_ed25519
-from relay.federation_tls import MESSAGE_PATH, client_context, server_context
+from relay.federation_tls import MAX_MESSAGE_BYTES, MESSAGE_PATH, client_context, server_context
 from relay.municipal.history import IssuanceHistory
 from relay.ports import listen
 from relay.registry import Registry
@@ -173,6 +173,34 @@ def test_a_node_that_refuses_the_message_is_not_passed_over(federation: Federati
         _exchange(federation, _nodes(federation, [server_a.ports[A]]), "check", {}, stub=refused)
     assert exc.value.reason == "http_403"
     assert _received(server_a) == 0  # another node would refuse it too: it was not sent on
+
+
+def test_an_answer_of_many_tls_records_arrives_whole(federation: FederationWorld) -> None:
+    """A document answer of ten copies runs to megabytes; it used to be read as far as it
+    had arrived, and the cut answer taken for a malformed one (the municipality unavailable)."""
+    padding = "書" * 400_000  # 1.2 MB as UTF-8: dozens of TLS records
+
+    async def large(request: web.Request) -> web.Response:
+        sent = (await request.json())["envelope"]["message_id"]
+        answer = seal({"padding": padding}, sender=A, recipient=CENTRE, kind="answer", in_reply_to=sent,
+                      key=load_ed25519(federation.municipality_dir(A) / "message.key"), now=dt.datetime.now(dt.UTC))
+        return web.json_response(answer)
+
+    answer = _exchange(federation, _nodes(federation, [_closed_port()]), "check", {}, stub=large)
+    assert answer == {"padding": padding}
+
+
+def test_an_answer_past_the_message_limit_is_refused_unread(federation: FederationWorld) -> None:
+    async def huge(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()  # chunked, no Content-Length: counted as it comes
+        await response.prepare(request)
+        for _ in range(MAX_MESSAGE_BYTES // 65_536 + 2):
+            await response.write(b" " * 65_536)
+        return response
+
+    with pytest.raises(MunicipalityUnavailable) as exc:
+        _exchange(federation, _nodes(federation, [_closed_port()]), "check", {}, stub=huge)
+    assert exc.value.reason == "too_large"
 
 
 @pytest.mark.postgres
