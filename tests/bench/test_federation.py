@@ -39,6 +39,9 @@ def test_a_tiny_run_with_four_members(world: World, tmp_path: Path) -> None:
     # the event loop is part of the centre's CPU, never more
     assert 0 < result["centre_loop_ms_per_session"] <= result["cpu_ms_per_session"]["centre"]
     assert "members= 4" in report(result) and "menu=" in report(result)
+    # 4 kiosks at 20/s for 1 s: a session every 0.2 s each, from a random first start
+    assert 16 <= result["offered"] <= 24 and 0 < result["sessions"] <= result["offered"]
+    assert f"sessions={result['sessions']:>5} of {result['offered']} offered" in report(result)
     # the kiosk engine's session: no /v1/menu call, the rest as before
     assert kiosk_shape["sessions"] > 0 and kiosk_shape["mismatches"] == 0 and not kiosk_shape["errors"]
     assert math.isnan(kiosk_shape["p50_ms"]["menu"]) and not math.isnan(kiosk_shape["p50_ms"]["documents"])
@@ -59,7 +62,7 @@ def test_the_report_adds_up_every_process() -> None:
     """The whole session's CPU and the cores it made, so runs at different machine speeds
     can be told apart from a change in the code."""
     result = {"rate": 0.0, "menu_call": False, "members": 3, "kiosks": 200, "sessions_per_s": 100.0,
-              "sessions": 1000, "mismatches": 0, "errors": {},
+              "sessions": 1000, "offered": 0, "mismatches": 0, "errors": {},
               "cpu_ms_per_session": {"centre": 6.0, "A": 1.0, "B": 1.0, "C": 1.0, "kiosks": 3.0},
               "centre_loop_ms_per_session": 4.5,
               "p50_ms": dict.fromkeys(("open", "authenticate", "menu", "documents", "outcome", "session"), 1.0),
@@ -67,4 +70,5 @@ def test_the_report_adds_up_every_process() -> None:
               "municipal_idle_mib": {"A": 50.0}, "municipal_mib": {"A": 60.0}, "centre_idle_mib": 50.0,
               "centre_mib": 100.0, "centre_peak_mib": 110.0, "idle_connections": {"A": 0}, "connections": {"A": 3}}
     assert "all=12.00 (1.20 cores)" in report(result)
+    assert "offered" not in report(result)  # saturation: nothing is offered, the kiosks take what comes
     assert "centre-loop=4.50 (0.45 of a core)" in report(result)
