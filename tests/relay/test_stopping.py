@@ -10,7 +10,7 @@ import sys
 import textwrap
 from typing import Any
 
-#: Serve (no listener needed), then make cyclic garbage in three rounds: fewer objects than
+#: Serve (no listener needed), then make cyclic garbage in two rounds: fewer objects than
 #: the first threshold, then enough to pass it. Prints what the collector did.
 HARNESS = textwrap.dedent("""
     import asyncio, gc, json, sys

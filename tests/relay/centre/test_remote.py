@@ -190,7 +190,7 @@ def test_an_answer_of_many_tls_records_arrives_whole(federation: FederationWorld
     assert answer == {"padding": padding}
 
 
-def test_an_answer_past_the_message_limit_is_refused_unread(federation: FederationWorld) -> None:
+def test_an_answer_past_the_message_limit_is_refused_as_it_comes(federation: FederationWorld) -> None:
     async def huge(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse()  # chunked, no Content-Length: counted as it comes
         await response.prepare(request)
