@@ -186,9 +186,13 @@ class CentreStore:
         """:meth:`event` for a caller that cannot await (a timeout's or a kiosk alert's audit)."""
         self._write_now(_EVENT_INSERT, (at, kind, municipality, kiosk_id, session_id, request_id, code))
 
-    def events(self, municipality: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        where, args = _where(municipality=municipality, kind=kind)
-        rows = self._reads.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events{where} ORDER BY id", args)
+    def events(self, municipality: str | None = None, kind: str | None = None,
+               since: float | None = None) -> list[dict[str, Any]]:
+        """The events, in the order recorded; with ``since``, only those at or after it, chosen
+        by the database, so that ``relay audit --since`` holds only the period it prints."""
+        where, args = _where(municipality=municipality, kind=kind, always=() if since is None else ("at >= ?",))
+        rows = self._reads.read(f"SELECT {','.join(EVENT_COLUMNS)} FROM centre_events{where} ORDER BY id",
+                                (*args, *(() if since is None else (since,))))
         return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows]
 
     def suspend(self, municipality: str, at: float, code: str) -> bool:

@@ -64,6 +64,14 @@ def _answer(row: tuple[Any, ...]) -> tuple[str, dict[str, Any] | None]:
     return str(row[0]), (json.loads(row[1]) if row[1] is not None else None)
 
 
+def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row of :data:`HISTORY_COLUMNS` as an entry, its JSON lists read."""
+    entry = dict(zip(HISTORY_COLUMNS, row, strict=True))
+    entry["serials"] = json.loads(entry["serials"])
+    entry["document_sha256"] = json.loads(entry["document_sha256"])
+    return entry
+
+
 class IssuanceHistory:
     def __init__(self, db: Path | str, lock_wait: float = 5.0, read_only: bool = False,
                  owner: str | None = None) -> None:
@@ -155,19 +163,39 @@ class IssuanceHistory:
         self._db.write(f"INSERT INTO municipal_refusals ({','.join(REFUSAL_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
                        " ON CONFLICT DO NOTHING", (at, request_id, session_id, kiosk_id, cert_serial, cert_type, code))
 
-    def entries(self) -> list[dict[str, Any]]:
-        rows = self._db.read(f"SELECT {','.join(HISTORY_COLUMNS)} FROM municipal_issuance ORDER BY at, request_id")
-        out = []
-        for row in rows:
-            entry = dict(zip(HISTORY_COLUMNS, row, strict=True))
-            entry["serials"] = json.loads(entry["serials"])
-            entry["document_sha256"] = json.loads(entry["document_sha256"])
-            out.append(entry)
-        return out
+    def entries(self, since: float | None = None) -> list[dict[str, Any]]:
+        """The requests, oldest first; with ``since``, only those at or after it, chosen by
+        the database (on the index of ``at``): a history grows by about 100,000 requests a
+        year, and ``relay audit --since`` of the last day must not hold years of them."""
+        where, args = ("", ()) if since is None else (" WHERE at >= ?", (since,))
+        rows = self._db.read(f"SELECT {','.join(HISTORY_COLUMNS)} FROM municipal_issuance{where}"
+                             " ORDER BY at, request_id", args)
+        return [_entry(row) for row in rows]
 
-    def refusals(self) -> list[dict[str, Any]]:
-        rows = self._db.read(f"SELECT {','.join(REFUSAL_COLUMNS)} FROM municipal_refusals ORDER BY at, id")
+    def ends(self) -> list[dict[str, Any]]:
+        """The oldest and the newest request (one when there is one, none when there is
+        none), read on the index of ``at``: what ``relay audit`` checks the history's
+        issuer with when it reads only a recent period (a file one municipality's server
+        wrote, then another's, shows the other's serials at one end)."""
+        select = f"SELECT {','.join(HISTORY_COLUMNS)} FROM municipal_issuance"
+        oldest = self._db.read(f"{select} ORDER BY at, request_id LIMIT 1")
+        newest = self._db.read(f"{select} ORDER BY at DESC, request_id DESC LIMIT 1")
+        return [_entry(row) for row in oldest + [row for row in newest if row not in oldest]]
+
+    def refusals(self, since: float | None = None) -> list[dict[str, Any]]:
+        """The refusals, oldest first; with ``since``, only those at or after it, chosen by
+        the database (which scans the table: ``at`` has no index here), so only those are
+        held (:meth:`entries`)."""
+        where, args = ("", ()) if since is None else (" WHERE at >= ?", (since,))
+        rows = self._db.read(f"SELECT {','.join(REFUSAL_COLUMNS)} FROM municipal_refusals{where} ORDER BY at, id",
+                             args)
         return [dict(zip(REFUSAL_COLUMNS, row, strict=True)) for row in rows]
+
+    def empty(self) -> bool:
+        """Whether no request and no refusal was ever recorded (a new server's history),
+        whatever period is read: one row looked for in each table."""
+        return not (self._db.read("SELECT 1 FROM municipal_issuance LIMIT 1")
+                    or self._db.read("SELECT 1 FROM municipal_refusals LIMIT 1"))
 
     def stored_documents(self) -> int:
         """How many answers still hold their documents (the outcome not yet known)."""

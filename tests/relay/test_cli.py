@@ -8,6 +8,7 @@ import json
 import socket
 import sqlite3
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,136 @@ def test_audit_of_a_municipality_since_a_time_prints_only_the_records_since(
     assert total == "1 issued, 0 refused, 1 centre records"
     assert main([*command[:-1], "2999-01-01"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["0 issued, 0 refused, 0 centre records"]
+
+
+def _older_records(history: Path, centre: Path, count: int) -> None:
+    """``count`` requests, refusals and centre records a year before ``_municipality_files``'."""
+    from protocol.clock import JST
+    from relay.municipal.history import IssuanceHistory, Issued
+    from relay.store.sqlite_db import SqliteDatabase
+
+    year_before = dt.datetime(2025, 11, 26, 10, 0, tzinfo=JST).timestamp()
+    municipal = IssuanceHistory(history)
+    try:
+        for n in range(count):
+            at = year_before + n
+            municipal.issue(f"old-{n}", "fp", at, 2025, 1, lambda numbers: Issued(
+                "s" * 32, "KIOSK-0001", "R-0001", "7E60D25CBC524D80", "juminhyo", 1, 300,
+                [f"139998-2025-{k:07d}" for k in numbers], ["ab" * 32], {"documents": []}))
+            municipal.refuse(at, f"old-refused-{n}", "t" * 32, "KIOSK-0001", "7E60D25CBC524D80", "inkan", "no_seal")
+    finally:
+        municipal.close()
+    database = SqliteDatabase(centre)
+    try:
+        with database.tx() as tx:
+            tx.executemany("INSERT INTO centre_events (at, kind, municipality, kiosk_id, session_id, request_id, code)"
+                           " VALUES (?, 'timeout', '139998', 'KIOSK-0001', ?, ?, 'timeout')",
+                           [(year_before + n, "u" * 32, f"old-timeout-{n}") for n in range(count)])
+    finally:
+        database.close()
+
+
+def test_audit_of_a_recent_period_reads_only_its_records(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A history grows by about 100,000 requests a year: ``--since`` read every request,
+    refusal and centre record into memory and dropped the older ones afterwards. Now the
+    databases return only the period's rows, and a few more (whose serials, whether
+    anything was recorded at all), however many came before."""
+    from relay.store.sqlite_db import SqliteDatabase
+
+    history, centre = _municipality_files(tmp_path)
+    older = 300
+    _older_records(history, centre, older)
+    command = ["audit", "--municipality", "139998", "--history", str(history), "--centre-db", str(centre),
+               "--since", "2026-11-26T10:01:30", "--json"]
+    read = SqliteDatabase.read
+    rows_read: list[int] = []
+
+    def counted(self: SqliteDatabase, sql: str, args: Any = ()) -> list[Any]:
+        rows = read(self, sql, args)
+        rows_read.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(SqliteDatabase, "read", counted)
+    assert main(command) == 0
+    assert [json.loads(line)["request_id"] for line in capsys.readouterr().out.splitlines()] == [
+        "request-2", "request-4"]
+    assert sum(rows_read) < 20, rows_read  # the period's, both ends, the identity; the older ones are 3 * 300
+    rows_read.clear()
+    assert main(command[:-3] + ["--json"]) == 0  # no --since: every record, as before
+    assert len(capsys.readouterr().out.splitlines()) == 4 + 3 * older
+    assert sum(rows_read) >= 3 * older
+
+
+@pytest.mark.parametrize(("issuers", "since"), [
+    (["139999"], "2999-01-01"),  # no request since: the only one says whose history it is
+    (["139998", "139999"], "2999-01-01"),  # the newest
+    (["139999", "139998"], "2026-01-01"),  # the oldest, before the period
+])
+def test_audit_of_a_period_knows_another_municipalitys_history_whatever_the_period_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], issuers: list[str], since: str) -> None:
+    """A history from before databases recorded whose they are is known by its serials;
+    reading only the period asked for still reads the serials of its oldest and newest
+    request, so a period with none of the other municipality's is no way past the check."""
+    from protocol.clock import JST
+    from relay.municipal.history import IssuanceHistory, Issued
+
+    path = tmp_path / "history.sqlite3"
+    history = IssuanceHistory(path)  # no owner: nothing recorded, as before the migration
+    def numbered(issuer: str, year: int) -> Callable[[list[int]], Issued]:
+        return lambda numbers: Issued("s" * 32, "KIOSK-0001", "R-0001", "7E60D25CBC524D80", "juminhyo", 1, 300,
+                                      [f"{issuer}-{year}-{k:07d}" for k in numbers], ["ab" * 32], {"documents": []})
+
+    for n, issuer in enumerate(issuers):
+        at = dt.datetime(2025 + n, 6, 1, tzinfo=JST).timestamp()
+        history.issue(f"request-{n}", "fp", at, 2025 + n, 1, numbered(issuer, 2025 + n))
+    history.close()
+    assert _exit_of(["audit", "--municipality", "139998", "--history", str(path), "--since", since]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "error: --history is 139999's issuance history, not 139998's\n")
+
+
+def test_the_note_of_a_history_that_recorded_nothing_does_not_depend_on_the_period(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The note is for a history with no request and no refusal at all, not for a period
+    without any."""
+    from relay.municipal.history import IssuanceHistory
+
+    history, _ = _municipality_files(tmp_path)
+    refused_only = tmp_path / "refused.sqlite3"
+    municipal = IssuanceHistory(refused_only, owner="139998")
+    municipal.refuse(1.0, "request-1", "t" * 32, "KIOSK-0001", "7E60D25CBC524D80", "inkan", "no_seal")
+    municipal.close()
+    for recorded in (history, refused_only):
+        assert main(["audit", "--municipality", "139998", "--history", str(recorded), "--since", "2999-01-01"]) == 0
+        captured = capsys.readouterr()
+        assert (captured.out.splitlines()[-1], captured.err) == ("0 issued, 0 refused", ""), recorded
+    new = tmp_path / "new.sqlite3"
+    IssuanceHistory(new, owner="139998").close()
+    for since in (["--since", "2000-01-01"], ["--since", "1d"], []):
+        assert main(["audit", "--municipality", "139998", "--history", str(new), *since]) == 0
+        captured = capsys.readouterr()
+        assert "has recorded no request since its server first opened it" in captured.err, since
+        assert captured.out.splitlines()[-1] == "0 issued, 0 refused"
+
+
+def test_the_centres_records_of_a_period_are_chosen_by_the_database(either_db: Path | str) -> None:
+    """``relay audit --since`` with ``--centre-db``: only the records at or after it, of that
+    municipality (and kind, when asked), in the order they were recorded, as before."""
+    from relay.centre.store import CentreStore
+
+    store = CentreStore(either_db)
+    try:
+        for at, kind, code in ((1.0, "timeout", "139998"), (3.0, "wrong_document", "139998"),
+                               (2.0, "timeout", "139998"), (4.0, "timeout", "139999")):
+            store.event_now(at, kind, code, "KIOSK-0001", "u" * 32, f"request-{at:g}", kind)
+        assert [e["at"] for e in store.events("139998", since=2.0)] == [3.0, 2.0]  # recorded order
+        assert [e["at"] for e in store.events(since=2.5)] == [3.0, 4.0]
+        assert [e["at"] for e in store.events("139998", kind="timeout", since=2.0)] == [2.0]
+        assert store.events("139998", since=4.5) == []
+        assert store.events("139998", since=0.0) == store.events("139998")
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("since", ["yesterday", "1" + "0" * 400 + "d", "1" + "0" * 5000 + "h"])

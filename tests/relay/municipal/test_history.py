@@ -115,6 +115,33 @@ def test_a_refusal_is_recorded_once_per_request_id(nodes: Nodes) -> None:
     assert [(r["at"], r["request_id"]) for r in second.refusals()] == [(1.0, "r1"), (4.0, None), (5.0, None)]
 
 
+def test_a_period_is_chosen_by_the_database(nodes: Nodes) -> None:
+    """``relay audit --since`` read every request and refusal and dropped the older ones:
+    ``since`` returns only those at or after it (a row at ``since`` itself included), in the
+    same order as without it; the ends and whether anything was recorded are read whatever
+    the period."""
+    history = nodes()
+    assert history.empty() and history.ends() == [] and history.entries(since=0.0) == []
+    history.refuse(1.0, "r0", "S0", "KIOSK-0001", "CARD-1", "inkan", "no_seal")
+    assert not history.empty() and history.ends() == []  # a refusal is a record too
+    for request_id, at in (("r1", 10.0), ("r3", 20.0), ("r2", 20.0), ("r4", 30.0)):
+        history.issue(request_id, f"fp-{request_id}", at, YEAR, 1, _make(request_id))
+    history.refuse(20.0, "r5", "S5", "KIOSK-0002", "CARD-2", None, "bad_value")
+    assert [e["request_id"] for e in history.entries(since=20.0)] == ["r2", "r3", "r4"]
+    assert history.entries(since=20.0) == history.entries()[1:]  # the same entries, serials read
+    assert history.entries(since=30.5) == []
+    assert [r["request_id"] for r in history.refusals(since=20.0)] == ["r5"]
+    assert [r["request_id"] for r in history.refusals(since=0.5)] == ["r0", "r5"]
+    assert [e["request_id"] for e in history.ends()] == ["r1", "r4"]
+    assert history.ends() == [history.entries()[0], history.entries()[-1]]
+
+
+def test_the_ends_of_a_history_of_one_request_are_that_request(nodes: Nodes) -> None:
+    history = nodes()
+    _issue(history, "r1")
+    assert [e["request_id"] for e in history.ends()] == ["r1"]
+
+
 def test_concurrent_issues_on_two_nodes_share_no_number(nodes: Nodes) -> None:
     """Requests of the same millisecond on two nodes (two on one SQLite file: two processes'
     connections) and the same request id sent to both at once: every number once, none
