@@ -601,7 +601,7 @@ def audit(args: argparse.Namespace) -> int:
             print(f"error: --history is {other}'s issuance history, not {args.municipality}'s", file=sys.stderr)
             return 2
         refused = history.refusals(since=args.since)
-        empty = history.empty()
+        empty = not ends and history.empty()  # a request at either end: not empty, no second look
     finally:
         history.close()
     if empty:  # a new server's (a file no server claimed was refused above)
