@@ -138,6 +138,8 @@ def test_a_document_that_fails_its_check_takes_the_terminal_out_of_service(
     to_confirm(qtbot, kiosk, engine)
     qtbot.mouseClick(kiosk.pages[Screen.CONFIRM].confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: kiosk.vm.screen is Screen.OUT_OF_SERVICE)
+    # The engine thread publishes the final view before it records the session's end.
+    qtbot.waitUntil(lambda: engine.out_of_service is not None)
     assert kiosk.vm.final and engine.outcomes[-1]["alarm"]
     assert engine.out_of_service == "integrity"
 

@@ -94,6 +94,7 @@ def test_keypad_only_from_start_to_printed_papers(qtbot: QtBot, engine, fresh_wo
     key(K.Key_Enter)
     at(Screen.THANK_YOU)
     assert len(engine.devices.printer.printed) == 2, "the papers came out"
+    qtbot.waitUntil(lambda: bool(engine.outcomes))  # recorded just after the final view
     assert engine.outcomes[-1]["result"] == "printed"
 
     said = v.recorder.said
