@@ -148,9 +148,11 @@ async def _kiosk(info: dict[str, Any], member: Any, start_at: float, deadline: f
                  result: Result) -> None:
     import random
 
+    from kiosk.relay_client.https import client_tls_context
+
     pki = Path(info["pki"])
-    tls = ssl.create_default_context(cafile=str(pki / "operator-ca.pem"))
-    tls.load_cert_chain(pki / "kiosks" / f"{member.kiosk_id}.pem", pki / "kiosks" / f"{member.kiosk_id}.key")
+    tls = client_tls_context(pki / "operator-ca.pem", pki / "kiosks" / f"{member.kiosk_id}.pem",
+                             pki / "kiosks" / f"{member.kiosk_id}.key")  # the kiosk's own TLS
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     next_start = time.monotonic() + random.uniform(0, interval)
     if interval and next_start < deadline:

@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from protocol import log, wire
+from protocol.tls_chain import send_own_certificate_only
 from relay.federation.served import DirectoryFile
 from relay.kiosk_api import KioskApi, errors
 from relay.kiosk_identity import KioskIdentity
@@ -60,6 +61,7 @@ def server_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext
     # Every customer session is a fresh worker process with a fresh connection: no kiosk
     # resumes a TLS session, so issuing tickets would only cost a third of each handshake.
     ctx.num_tickets = 0
+    send_own_certificate_only(ctx)  # not the operator's root too: a third of the rest
     return ctx
 
 

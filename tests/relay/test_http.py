@@ -18,8 +18,10 @@ from kiosk.relay_client.errors import IncompatibleRelay, RelayRefused, RelayUnav
 from kiosk.relay_client.https import HttpsRelayClient, client_tls_context, spki_sha256
 from kiosk.relay_client.port import Outcome
 from protocol import refusals
+from relay.http import server_tls_context
 from relay.store.sqlite import SqliteStore
 from tests.fixtures.relay import open_hours
+from tests.fixtures.tls import handshake
 
 pytestmark = pytest.mark.relay
 
@@ -218,6 +220,28 @@ def test_tls_1_2_is_refused(relay_server: RelayServer) -> None:
 def test_a_kiosk_certificate_does_answer(relay_server: RelayServer) -> None:
     cert, key = relay_server.kiosk_cert()
     assert _tls_exchange(relay_server, _ctx(relay_server, (str(cert), str(key)))).startswith(b"HTTP/1.1 200")
+
+
+def test_a_kiosk_handshake_carries_no_root(world: World) -> None:
+    """The kiosk's context and the kiosk listener's each send their own certificate and not
+    the operator's root, which the other side has (protocol/tls_chain.py): each side's
+    flight is shorter than a default context's with the same files by at least the root."""
+    ca, (cert, key) = world.pki("operator-ca.pem"), world.kiosk_cert("KIOSK-0001")
+    relay = (world.pki("relay.pem"), world.pki("relay.key"))
+    plain_server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    plain_server.load_cert_chain(*relay)
+    plain_server.verify_mode = ssl.CERT_REQUIRED
+    plain_server.load_verify_locations(cafile=str(ca))
+    plain_server.num_tickets = 0
+    plain_client = ssl.create_default_context(cafile=str(ca))
+    plain_client.load_cert_chain(cert, key)
+    root = len(ssl.PEM_cert_to_DER_cert(ca.read_text()))
+
+    plain = handshake(plain_client, plain_server)
+    ours = handshake(client_tls_context(ca, cert, key), server_tls_context(*relay, ca))
+    assert plain.client_sent - ours.client_sent >= root
+    assert plain.server_sent - ours.server_sent >= root
+    assert ours.server_saw["subject"] == plain.server_saw["subject"]
 
 
 def test_pinning_refuses_before_any_request_byte(world: World, relay_server: RelayServer) -> None:
