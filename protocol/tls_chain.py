@@ -26,6 +26,7 @@ the trust store any more.
 from __future__ import annotations
 
 import ctypes
+import functools
 import ssl
 import sys
 
@@ -39,9 +40,11 @@ _VERIFY_BITS = {ssl.CERT_NONE: 0, ssl.CERT_OPTIONAL: 1, ssl.CERT_REQUIRED: 3}
 _VERSIONS = {ssl.TLSVersion.TLSv1_2: 0x0303, ssl.TLSVersion.TLSv1_3: 0x0304}
 
 
+@functools.cache
 def _libssl() -> ctypes.CDLL | None:
     """The libssl this process's ``ssl`` module runs on (the dynamic linker hands back the
-    library already loaded under that name), or None where it cannot be told."""
+    library already loaded under that name), or None where it cannot be told. Looked up
+    once a process: a kiosk makes a context for every customer session."""
     if sys.implementation.name != "cpython" or not sys.platform.startswith("linux") \
             or ssl.OPENSSL_VERSION_INFO[0] != 3:
         return None
