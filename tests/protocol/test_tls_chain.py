@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from hardware_mocks import pki
 from protocol import tls_chain
@@ -18,10 +19,11 @@ from protocol.tls_chain import send_own_certificate_only
 from tests.fixtures.tls import handshake
 
 NOT_BEFORE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-NOT_AFTER = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+NOT_AFTER = dt.datetime(2036, 1, 1, tzinfo=dt.UTC)
 
 
-def _ca(key, name: str, issuer_key, issuer: x509.Name | None, serial: int) -> x509.Certificate:
+def _ca(key: ec.EllipticCurvePrivateKey, name: str, issuer_key: ec.EllipticCurvePrivateKey,
+        issuer: x509.Name | None, serial: int) -> x509.Certificate:
     """A CA certificate (``issuer`` None: a root) that allows one intermediate below the root."""
     subject = pki.name(name)
     return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer or subject)
@@ -112,12 +114,25 @@ def test_an_intermediate_only_in_the_trust_store_is_no_longer_looked_up(chain_pk
         handshake(_client(chain_pki, True, cert="far-client", trust="root-and-intermediate"), server)
 
 
-def test_a_context_not_recognised_is_left_as_it_was(chain_pki: dict[str, Path],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_context_not_recognised_is_left_as_it_was(chain_pki: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     """Where the ``SSL_CTX`` found does not read as the context's own settings (here: its
-    minimum version looks different), nothing is written to it."""
+    minimum version looks different), nothing is written to it, and a warning says so."""
     monkeypatch.setitem(tls_chain._VERSIONS, ssl.TLSVersion.TLSv1_3, 0x0303)
+    tls_chain._warn_once.cache_clear()
     client = _client(chain_pki, False)
-    assert send_own_certificate_only(client) is False
+    with caplog.at_level("WARNING", logger="protocol.tls"):
+        assert send_own_certificate_only(client) is False
+    assert [r.getMessage() for r in caplog.records] == ["tls.root_sent"]
     plain = handshake(_client(chain_pki, False), _server(chain_pki, False))
     assert handshake(client, _server(chain_pki, False)).client_sent == pytest.approx(plain.client_sent, abs=8)
+
+
+def test_what_is_not_an_ssl_context_is_not_read() -> None:
+    """A wrapper or a stand-in: no pointer is taken from it."""
+
+    class Lookalike:
+        verify_mode = ssl.CERT_REQUIRED
+        minimum_version = ssl.TLSVersion.TLSv1_3
+
+    assert send_own_certificate_only(Lookalike()) is False  # type: ignore[arg-type]

@@ -229,11 +229,13 @@ def test_a_kiosk_handshake_carries_no_root(world: World) -> None:
     ca, (cert, key) = world.pki("operator-ca.pem"), world.kiosk_cert("KIOSK-0001")
     relay = (world.pki("relay.pem"), world.pki("relay.key"))
     plain_server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    plain_server.minimum_version = ssl.TLSVersion.TLSv1_3
     plain_server.load_cert_chain(*relay)
     plain_server.verify_mode = ssl.CERT_REQUIRED
     plain_server.load_verify_locations(cafile=str(ca))
     plain_server.num_tickets = 0
     plain_client = ssl.create_default_context(cafile=str(ca))
+    plain_client.minimum_version = ssl.TLSVersion.TLSv1_3  # as the kiosk's: the same hello
     plain_client.load_cert_chain(cert, key)
     root = len(ssl.PEM_cert_to_DER_cert(ca.read_text()))
 
