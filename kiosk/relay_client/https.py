@@ -57,7 +57,7 @@ def client_tls_context(ca_file: Path, cert_file: Path, key_file: Path) -> ssl.SS
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_verify_locations(cafile=str(ca_file))  # the relay CA only: no system store
     ctx.load_cert_chain(str(cert_file), str(key_file))
-    send_own_certificate_only(ctx)  # the relay has the operator's root: a third of the handshake
+    send_own_certificate_only(ctx)  # without the operator's root, which the relay has: 30 % of each handshake
     return ctx
 
 

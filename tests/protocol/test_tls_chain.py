@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hardware_mocks import pki
@@ -40,7 +40,7 @@ def _ca(key: ec.EllipticCurvePrivateKey, name: str, issuer_key: ec.EllipticCurve
 @pytest.fixture(scope="module")
 def chain_pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A root, a server and a client certificate from it, and a client certificate from an
-    intermediate of it; ``*-chain.pem`` carries the intermediate after the certificate."""
+    intermediate of it; ``far-client-chain`` carries the intermediate after the certificate."""
     out = tmp_path_factory.mktemp("tls-chain")
     seeds = pki.SeededRandom(7)
     root_key = pki.ec_key(seeds, "root")
@@ -59,12 +59,10 @@ def chain_pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                     not_after=NOT_AFTER, usage=usage, dns_names=("relay.test",))
         files[label] = out / f"{label}.pem"
         files[label].write_bytes(pki.pem_cert(cert))
-        files[f"{label}-chain"] = out / f"{label}-chain.pem"
-        files[f"{label}-chain"].write_bytes(pki.pem_cert(cert) + pki.pem_cert(middle))
         files[f"{label}-key"] = out / f"{label}.key"
         files[f"{label}-key"].write_bytes(pki.pem_key(key))
-    files["root-der-bytes"] = out / "root.der"
-    files["root-der-bytes"].write_bytes(root.public_bytes(serialization.Encoding.DER))
+    files["far-client-chain"] = out / "far-client-chain.pem"
+    files["far-client-chain"].write_bytes(files["far-client"].read_bytes() + pki.pem_cert(middle))
     return files
 
 
@@ -88,7 +86,7 @@ def _client(files: dict[str, Path], own_only: bool, cert: str = "client", trust:
 
 
 def test_each_side_sends_its_certificate_without_the_root(chain_pki: dict[str, Path]) -> None:
-    root = len(chain_pki["root-der-bytes"].read_bytes())
+    root = len(ssl.PEM_cert_to_DER_cert(chain_pki["root"].read_text()))
     before = handshake(_client(chain_pki, False), _server(chain_pki, False))
     after = handshake(_client(chain_pki, True), _server(chain_pki, True))
     assert before.client_sent - after.client_sent >= root
