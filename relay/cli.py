@@ -386,7 +386,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
     from relay.kiosk_watch import KioskWatch, kiosk_limits_from
-    from relay.rate_limits import SharedRateStore
+    from relay.rate_limits import kiosk_rate_store
     from relay.service import Settings, build_core
     from relay.store import is_postgres
 
@@ -410,7 +410,7 @@ def _build(args: argparse.Namespace) -> tuple[RelayApp, ssl.SSLContext]:
         answer_delay = InjectedDelay(low, high, rate=1.0)
     cert, key = args.tls_cert or world / "pki" / "relay.pem", args.tls_key or world / "pki" / "relay.key"
     tls = server_tls_context(cert, key, args.client_ca or world / "pki" / "operator-ca.pem")
-    watch = KioskWatch(SharedRateStore(db), kiosk_limits_from(args), audit=core.storage.audit,
+    watch = KioskWatch(kiosk_rate_store(db, args.workers), kiosk_limits_from(args), audit=core.storage.audit,
                        clock=lambda: core.clock.now().timestamp())
     return RelayApp(core, KioskIdentity(StoredKioskRegister(db)), watch, delay, answer_delay,
                     directory=federation_cli.directory_source(args)), tls

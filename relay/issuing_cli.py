@@ -488,12 +488,13 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
 
 
 def _prepare_centre_state(args: argparse.Namespace) -> Path | str:
-    """Bring up the centre's databases (store, message log, rate counts) once, before any
-    worker opens them; where the rate counts are.
+    """Bring up the centre's databases (store, message log, shared rate counts) once,
+    before any worker opens them; where the rate counts are shared.
 
-    On SQLite the rate counts have a file of their own: they are written on the event loop
-    at every session, and must not wait for the store's writer, which holds centre.sqlite3
-    for its flushes (relay/centre/store.py)."""
+    On SQLite the shared rate counts have a file of their own: they are written on the
+    event loop at every session, and must not wait for the store's writer, which holds
+    centre.sqlite3 for its flushes (relay/centre/store.py). One worker keeps them in memory
+    (:func:`relay.rate_limits.kiosk_rate_store`) and needs no such file."""
     from relay.centre.store import CentreStore
     from relay.message_log import MessageLog
     from relay.rate_limits import SharedRateStore
@@ -503,7 +504,8 @@ def _prepare_centre_state(args: argparse.Namespace) -> Path | str:
     rates = db if isinstance(db, str) else db.with_name(db.stem + "-rates.sqlite3")
     CentreStore(db).close()
     MessageLog(state / "centre-messages.sqlite3").close()
-    SharedRateStore(rates).close()
+    if args.workers > 1 or isinstance(rates, str):
+        SharedRateStore(rates).close()
     return rates
 
 
@@ -522,7 +524,7 @@ async def _centre(args: argparse.Namespace, sock: socket.socket, rates: Path | s
     from relay.kiosk_identity import KioskIdentity
     from relay.kiosk_register import StoredKioskRegister
     from relay.kiosk_watch import KioskWatch, kiosk_limits_from
-    from relay.rate_limits import SharedRateStore
+    from relay.rate_limits import kiosk_rate_store
 
     clock = SystemClock()
     directory = directory_file(args.directory, args.anchor, clock)
@@ -543,7 +545,7 @@ async def _centre(args: argparse.Namespace, sock: socket.socket, rates: Path | s
     core = centre(args.home, directory, municipalities, clock, args.state,
                   CentreSettings(municipal_deadline=args.municipal_deadline), connect, db=args.db)
     app = CentreApp(core, KioskIdentity(StoredKioskRegister(args.register_db)),
-                    KioskWatch(SharedRateStore(rates), kiosk_limits_from(args), audit=core.kiosk_alert,
+                    KioskWatch(kiosk_rate_store(rates, args.workers), kiosk_limits_from(args), audit=core.kiosk_alert,
                                clock=lambda: clock.now().timestamp()), directory.served)
     try:
         runner, served = await listener.serve(app.application(), sock,

@@ -7,10 +7,11 @@ normal day never comes near a limit. A refused call is counted too, so that a cl
 hammering a limit stays refused until the window turns.
 
 Two stores with the same small interface: :class:`MemoryRateStore` for one process (the
-public service's per-source limits), :class:`SharedRateStore` in the relay's database for
-limits every relay process must share: the SQLite file of one host's ``--workers``, or the
-PostgreSQL database of several centre nodes, so that a kiosk's calls spread over nodes
-are counted together.
+public service's per-source limits; a kiosk's limits where one process serves), and
+:class:`SharedRateStore` in the relay's database for limits several relay processes must
+share: the SQLite file of one host's ``--workers``, or the PostgreSQL database of several
+centre nodes, so that a kiosk's calls spread over nodes are counted together.
+:func:`kiosk_rate_store` picks one for a server's kiosk limits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from relay.store.db import open_database
+from relay.store.db import is_postgres, open_database
 
 MAX_MEMORY_KEYS = 100_000  # subjects remembered by a memory store before the oldest windows go
 
@@ -49,18 +50,23 @@ class RateStore(Protocol):
 
 
 class MemoryRateStore:
-    def __init__(self) -> None:
+    def __init__(self, max_keys: int | None = MAX_MEMORY_KEYS) -> None:
+        """``max_keys``: subjects kept before the oldest windows go, for subjects anybody can
+        make up (source addresses); None for subjects bounded elsewhere (registered kiosks:
+        a key holds only its current window, so a kiosk costs a few keys for good)."""
         self._counts: dict[str, tuple[int, int]] = {}  # key -> (window start, count)
         self._lock = threading.Lock()
+        self._max_keys = max_keys
 
     def hit(self, key: str, window_start: int, cost: int) -> int:
         with self._lock:
             start, count = self._counts.get(key, (window_start, 0))
             if start != window_start:
                 count = 0
-            if len(self._counts) >= MAX_MEMORY_KEYS and key not in self._counts:
+            most = self._max_keys
+            if most is not None and len(self._counts) >= most and key not in self._counts:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] >= window_start}
-                if len(self._counts) >= MAX_MEMORY_KEYS:  # every one in this window: a flood of subjects
+                if len(self._counts) >= most:  # every one in this window: a flood of subjects
                     self._counts.clear()
             self._counts[key] = (window_start, count + cost)
             return count + cost
@@ -103,6 +109,18 @@ class SharedRateStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def kiosk_rate_store(db: Path | str, workers: int) -> RateStore:
+    """Where a kiosk server's per-kiosk counts live (``db``: its ``--db``, or the rate
+    counts' own file beside it). One process on a SQLite file has nobody to share them
+    with: they are kept in its memory, which spares its event loop two write transactions
+    a session (7 % of the centre's loop at saturation, docs/benchmarks.md) and loses only
+    the windows in progress when the process restarts. Several workers on the file, or a
+    PostgreSQL database (which other nodes may share), count in :class:`SharedRateStore`."""
+    if workers == 1 and not is_postgres(db):
+        return MemoryRateStore(max_keys=None)  # only registered kiosks are counted
+    return SharedRateStore(db)
 
 
 class RateLimiter:
