@@ -250,10 +250,11 @@ class CentreStore:
 
 
 def _where(always: tuple[str, ...] = (), **equal: str | None) -> tuple[str, tuple[str, ...]]:
-    """`` WHERE a=? AND b=?`` for the columns given a value (None: any), after the
-    conditions ``always`` holds, so that a filter can use the column's index where it has
-    one (``? IS NULL OR a=?`` is planned for both cases at once: a scan; the deliveries of
-    one municipality are read by ``relay reconcile``)."""
+    """`` WHERE a=? AND b=?`` for the columns given a value (None: any), then the caller's
+    own conditions ``always``, whose arguments the caller puts after the ones returned; so
+    that a filter can use the column's index where it has one (``? IS NULL OR a=?`` is
+    planned for both cases at once: a scan; the deliveries of one municipality are read by
+    ``relay reconcile``)."""
     given = {column: value for column, value in equal.items() if value is not None}
     terms = [f"{column}=?" for column in given] + list(always)
     return (" WHERE " + " AND ".join(terms) if terms else ""), tuple(given.values())
