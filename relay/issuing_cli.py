@@ -121,8 +121,9 @@ def add_parsers(sub: Any) -> None:
     cs.add_argument("--state", type=Path, help="the message log; the centre's database too without --db"
                                                  " (default: --home)")
     cs.add_argument("--db", type=location,
-                    help="sessions, delivery log, events, suspensions, technician events and rate counts: a SQLite"
-                         " file (the rate counts beside it, in NAME-rates.sqlite3) or a postgresql:// URL several"
+                    help="sessions, delivery log, events, suspensions, technician events, registered verifiers"
+                         " and rate counts: a SQLite file (the rate counts of several --workers beside it, in"
+                         " NAME-rates.sqlite3; one process keeps them in memory) or a postgresql:// URL several"
                          " centre nodes share (default: centre.sqlite3 in --state)")
     cs.add_argument("--embed", type=Path, action="append", default=[],
                     help="run this municipality's server (its init directory) inside the centre's process")
@@ -426,12 +427,12 @@ def _serve_centre(args: argparse.Namespace) -> int:
     if args.public_port is not None:  # a port taken: "port N is in use", exit 2 (relay/operator_errors.py)
         check_free(args.host, args.public_port)
     sock = listen(args.host, args.port)  # the same, before any state is made
-    rates = _prepare_centre_state(args)
+    db, rates = _prepare_centre_state(args)
     ports = {"port": sock.getsockname()[1]}
     public = None
     if args.public_port is not None:  # after the state exists: the child reads the same database
         try:
-            public, started = public_service.start_child(_public_options(args, rates))
+            public, started = public_service.start_child(_public_options(args, db))
         except public_service.NotStarted as exc:
             if not exc.said:  # else it said why itself, in one line
                 print(f"error: {exc}", file=sys.stderr)
@@ -487,9 +488,10 @@ def _unusable_centre_files(args: argparse.Namespace) -> str | None:
     return _unverified_directory(args.directory, args.anchor, SystemClock())
 
 
-def _prepare_centre_state(args: argparse.Namespace) -> Path | str:
+def _prepare_centre_state(args: argparse.Namespace) -> tuple[Path | str, Path | str]:
     """Bring up the centre's databases (store, message log, shared rate counts) once,
-    before any worker opens them; where the rate counts are shared.
+    before any worker opens them; the store's database, and where the rate counts are
+    shared.
 
     On SQLite the shared rate counts have a file of their own: they are written on the
     event loop at every session, and must not wait for the store's writer, which holds
@@ -497,16 +499,16 @@ def _prepare_centre_state(args: argparse.Namespace) -> Path | str:
     (:func:`relay.rate_limits.kiosk_rate_store`) and needs no such file."""
     from relay.centre.store import CentreStore
     from relay.message_log import MessageLog
-    from relay.rate_limits import SharedRateStore
+    from relay.rate_limits import SharedRateStore, kiosk_counts_shared
 
     state = args.state or args.home
     db = args.db if args.db is not None else state / "centre.sqlite3"
     rates = db if isinstance(db, str) else db.with_name(db.stem + "-rates.sqlite3")
     CentreStore(db).close()
     MessageLog(state / "centre-messages.sqlite3").close()
-    if args.workers > 1 or isinstance(rates, str):
+    if kiosk_counts_shared(rates, args.workers):
         SharedRateStore(rates).close()
-    return rates
+    return db, rates
 
 
 async def _centre(args: argparse.Namespace, sock: socket.socket, rates: Path | str, port_file: Path | None,

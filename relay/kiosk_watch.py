@@ -15,8 +15,8 @@ ever sees, or many card checks that fail. So, per kiosk:
   and an ``alert`` entry in the audit log (``relay audit`` lists it) for the operator.
 
 Counts live in the shared rate store (:class:`relay.rate_limits.SharedRateStore`) where
-several relay processes serve, so every one sees the same ones; one process on a SQLite
-file keeps them in memory (:func:`relay.rate_limits.kiosk_rate_store`).
+several relay processes serve or on PostgreSQL, so every one sees the same ones; one
+process on a SQLite file keeps them in memory (:func:`relay.rate_limits.kiosk_rate_store`).
 """
 
 from __future__ import annotations

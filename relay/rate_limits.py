@@ -7,10 +7,11 @@ normal day never comes near a limit. A refused call is counted too, so that a cl
 hammering a limit stays refused until the window turns.
 
 Two stores with the same small interface: :class:`MemoryRateStore` for one process (the
-public service's per-source limits; a kiosk's limits where one process serves), and
-:class:`SharedRateStore` in the relay's database for limits several relay processes must
-share: the SQLite file of one host's ``--workers``, or the PostgreSQL database of several
-centre nodes, so that a kiosk's calls spread over nodes are counted together.
+public service's per-source limits; a kiosk's limits where one process serves from a
+SQLite file), and :class:`SharedRateStore` in the relay's database for limits several relay
+processes must share: the SQLite file of one host's ``--workers``, or the PostgreSQL
+database of several centre nodes, so that a kiosk's calls spread over nodes are counted
+together.
 :func:`kiosk_rate_store` picks one for a server's kiosk limits.
 """
 
@@ -111,16 +112,23 @@ class SharedRateStore:
         self._db.close()
 
 
+def kiosk_counts_shared(db: Path | str, workers: int) -> bool:
+    """Whether a kiosk server's per-kiosk counts must be in the database (``db``: its
+    ``--db``, or the rate counts' own file beside it): with several workers on a SQLite
+    file, or on PostgreSQL, which other nodes may share. One process on a SQLite file has
+    nobody to share them with."""
+    return workers > 1 or is_postgres(db)
+
+
 def kiosk_rate_store(db: Path | str, workers: int) -> RateStore:
-    """Where a kiosk server's per-kiosk counts live (``db``: its ``--db``, or the rate
-    counts' own file beside it). One process on a SQLite file has nobody to share them
-    with: they are kept in its memory, which spares its event loop two write transactions
-    a session (85 µs of CPU against 6, and the file's checkpoints: docs/benchmarks.md) and
-    loses only the windows in progress when the process restarts. Several workers on the file, or a
-    PostgreSQL database (which other nodes may share), count in :class:`SharedRateStore`."""
-    if workers == 1 and not is_postgres(db):
-        return MemoryRateStore(max_keys=None)  # only registered kiosks are counted
-    return SharedRateStore(db)
+    """Where a kiosk server's per-kiosk counts live: the database where they are shared
+    (:func:`kiosk_counts_shared`), else this process's memory, which spares its event loop
+    two write transactions a session (about 85 µs of CPU against 6, and the file's
+    checkpoints: docs/benchmarks.md) and loses only the windows in progress when the
+    process restarts."""
+    if kiosk_counts_shared(db, workers):
+        return SharedRateStore(db)
+    return MemoryRateStore(max_keys=None)  # only registered kiosks are counted
 
 
 class RateLimiter:

@@ -26,6 +26,7 @@ from kiosk.relay_client.https import HttpsRelayClient
 from protocol import wire
 from protocol.documents import qr_payload
 from protocol.federation import directory as fd
+from relay.verifier_register import StoredVerifierRegister
 from tests.fixtures.https_calls import call
 
 
@@ -37,14 +38,17 @@ def services(federation: FederationWorld, tmp_path: Path) -> Iterator[Federation
 
 
 def _public(services: FederationServices, method: str, path: str,
-            body: dict[str, Any] | None = None) -> tuple[int, bytes]:
-    """One call to the public listener as anyone makes it: server authentication only."""
+            body: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, bytes]:
+    """One call to the public listener as anyone makes it: server authentication only
+    (``token``: a registered verifier's)."""
     assert services.public_port is not None
-    return call(services.public_port, services.world.base.root / "pki" / "operator-ca.pem", method, path, body)
+    return call(services.public_port, services.world.base.root / "pki" / "operator-ca.pem", method, path, body,
+                token=token)
 
 
-def _verify(services: FederationServices, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    status, data = _public(services, "POST", wire.VERIFY_PATH, body)
+def _verify(services: FederationServices, body: dict[str, Any],
+            token: str | None = None) -> tuple[int, dict[str, Any]]:
+    status, data = _public(services, "POST", wire.VERIFY_PATH, body, token)
     return status, json.loads(data)
 
 
@@ -115,3 +119,18 @@ def test_anyone_gets_the_centres_directory_and_checks_any_members_qr_code_with_i
         assert _public(services, "GET", wire.DIRECTORY_PATH) == (200, newer)
     finally:
         _install(federation, original)  # the session's world as the other tests expect it
+
+
+def test_a_verifier_registered_in_the_centres_database_gets_the_claims(
+        federation: FederationWorld, services: FederationServices) -> None:
+    """``relay verifier add --db`` the centre's database, as docs/federation.md says: the
+    listener reads that database, not the file of the rate counts beside it."""
+    qr = _qr_of(federation, services, A)
+    register = StoredVerifierRegister(services.state / "centre" / "centre.sqlite3")
+    try:
+        token = register.add("test-bank", "Test Bank", faces_per_hour=4)[1]
+    finally:
+        register.close()
+    status, answer = _verify(services, {"qr": qr}, token)
+    assert (status, answer["valid"], answer["verifier"]) == (200, True, "test-bank")
+    assert answer["claims"]["serial"] == answer["serial"]
