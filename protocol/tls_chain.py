@@ -94,10 +94,9 @@ def send_own_certificate_only(ctx: ssl.SSLContext) -> bool:
     of TLS 1.2 or 1.3 set are how its ``SSL_CTX`` is recognised."""
     lib = _libssl()
     pointer = None if lib is None else _ssl_ctx(ctx, lib)
-    if pointer is None:
+    if lib is None or pointer is None:
         _warn_once()
         return False
-    assert lib is not None
     mode = lib.SSL_CTX_ctrl(pointer, _SSL_CTRL_MODE, _SSL_MODE_NO_AUTO_CHAIN, None)
     return bool(mode & _SSL_MODE_NO_AUTO_CHAIN)
 
